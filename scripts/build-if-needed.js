@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// `npm start` builds the compiled output when it is missing or older than the sources.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const target = 'dist/src/main.js';
+const newest = (dir) => {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+};
+const sourcesTime = Math.max(newest('src'), newest('migrations'), fs.statSync('package.json').mtimeMs);
+const builtTime = fs.existsSync(target) ? fs.statSync(target).mtimeMs : 0;
+if (builtTime < sourcesTime) {
+  process.stderr.write('building Calypso (tsc)...\n');
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,150 @@
+/**
+ * The REST face. Every route comes from the operation registry: no route without a
+ * permission, no validation or permission rule written here.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Koa, { type Context } from 'koa';
+import { Router } from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Logger } from 'pino';
+import { Unauthenticated, ValidationError, type Calypso, type UserActor } from '../services/index.js';
+import { buildOpenApi, pathParams } from './openapi.js';
+import { sendError, sendProblem } from './problem.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface ApiOptions {
+  log: Logger;
+  version: string;
+  /** Trust X-Forwarded-For from a reverse proxy (nginx, caddy). */
+  trustProxy?: boolean;
+}
+
+/** Extra routes a subsystem mounts that are not plain operations (event streams, /metrics). */
+export type RouteMount = (router: Router, helpers: { actorFor(ctx: Context): Promise<UserActor | null> }) => void;
+
+export function bearerToken(ctx: Context): string | null {
+  const header = ctx.get('authorization');
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m ? m[1] : null;
+}
+
+export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] = []): Koa {
+  const koa = new Koa({ proxy: opts.trustProxy ?? false });
+  const router = new Router();
+
+  const actorFor = async (ctx: Context): Promise<UserActor | null> => {
+    const token = bearerToken(ctx);
+    if (!token) return null;
+    return app.auth.authenticate(token);
+  };
+
+  koa.use(async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    const started = Date.now();
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) sendProblem(ctx, 404, `no route ${ctx.method} ${ctx.path}`);
+    } catch (err) {
+      sendError(ctx, err);
+      if (ctx.status >= 500) opts.log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+    }
+    opts.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - started, requestId: ctx.state.requestId }, 'request');
+  });
+  koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }));
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    try {
+      await app.ping();
+      ctx.body = { status: 'ready', database: 'ok' };
+    } catch {
+      sendProblem(ctx, 503, 'database unreachable');
+    }
+  });
+  const openapi = buildOpenApi(app.registry.all(), opts.version);
+  router.get(`${API_PREFIX}/openapi.json`, (ctx) => {
+    ctx.body = openapi;
+  });
+
+  for (const op of app.registry.all()) {
+    if (!op.http || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
+    const params = pathParams(op.http.path);
+    const method = op.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    router[method](`${API_PREFIX}${op.http.path}`, async (ctx) => {
+      const body = (ctx.request as { body?: unknown }).body;
+      if (op.http!.method !== 'GET' && body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+        throw new ValidationError('the request body must be a JSON object');
+      }
+      const fromQuery = op.http!.method === 'GET' || op.http!.method === 'DELETE' ? { ...ctx.query } : {};
+      const fromPath = Object.fromEntries(params.map((p) => [p, ctx.params[p]]));
+      const input = { ...fromQuery, ...((body as object) ?? {}), ...fromPath };
+      let actor: UserActor | null = null;
+      try {
+        actor = await actorFor(ctx);
+      } catch (err) {
+        if (!(err instanceof Unauthenticated) || op.permission !== 'public') throw err;
+      }
+      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip, requestId: ctx.state.requestId });
+      ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
+      ctx.body = result;
+    });
+  }
+  for (const mount of mounts) mount(router, { actorFor });
+
+  koa.use(router.routes());
+  koa.use(router.allowedMethods({ throw: false }));
+  return koa;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens; on close stops accepting, lets requests in flight finish, then drops idle keep-alives. */
+export async function listen(koa: Koa, opts: { port: number; host: string; tlsCert?: string; tlsKey?: string }): Promise<RunningServer> {
+  const handler = koa.callback();
+  const server = opts.tlsCert && opts.tlsKey
+    ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
+    : http.createServer(handler);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const scheme = opts.tlsCert ? 'https' : 'http';
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `${scheme}://${hostForUrl}:${addr.port}`,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Streams (SSE) never finish by themselves; give in-flight requests a moment, then cut.
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Command line and environment: every option is also an environment variable.
+ * Pure: parsing only, no side effects, so it is testable and `--help` is generated from the table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+interface OptionSpec {
+  name: string;
+  env: string;
+  description: string;
+  default?: string;
+}
+
+export const OPTIONS: OptionSpec[] = [
+  { name: 'host', env: 'CALYPSO_HOST', description: 'sim (simulated appliance) or local (this machine); default local when the real tools are present and running as root, otherwise sim' },
+  { name: 'data', env: 'CALYPSO_DATA', description: 'data directory: SQLite database, secrets, logs, simulated appliance state', default: './data' },
+  { name: 'port', env: 'CALYPSO_PORT', description: 'API port', default: '8080' },
+  { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API listen address', default: '127.0.0.1' },
+  { name: 'tls-cert', env: 'CALYPSO_TLS_CERT', description: 'PEM certificate for direct HTTPS' },
+  { name: 'tls-key', env: 'CALYPSO_TLS_KEY', description: 'PEM private key for direct HTTPS' },
+  { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'yes to trust X-Forwarded-For from a reverse proxy', default: 'no' },
+  { name: 'log-level', env: 'CALYPSO_LOG_LEVEL', description: 'trace, debug, info, warn, error', default: 'info' },
+  { name: 'idle-lock', env: 'CALYPSO_IDLE_LOCK', description: 'console: lock the screen after this many idle minutes (0: never)', default: '15' },
+];
+
+export const COMMANDS: [string, string][] = [
+  ['console', 'the full-screen console and the API in one process (default)'],
+  ['serve', 'the API alone, headless (systemd, automation)'],
+  ['migrate', 'apply database migrations and exit'],
+  ['user add NAME [--role R]...', 'create a user (password asked, or read from standard input)'],
+  ['user passwd NAME', "reset a user's password"],
+  ['user list', 'list users'],
+  ['user disable NAME | user enable NAME', 'block or allow logins'],
+  ['sim fault-disk DISK | heal-disk DISK | fill POOL PERCENT | reset | seed --datasets N --snapshots M', 'control the simulated appliance'],
+];
+
+export interface Config {
+  command: string;
+  args: string[];
+  hostKind: 'sim' | 'local' | 'auto';
+  dataDir: string;
+  port: number;
+  listen: string;
+  databaseUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  trustProxy: boolean;
+  logLevel: string;
+  idleLockMinutes: number;
+  /** Extra flags of a subcommand (e.g. --role for user add). */
+  flags: Record<string, string | boolean | string[] | undefined>;
+  help: boolean;
+  version: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function helpText(version: string): string {
+  const lines = [`calypso ${version}: management console and API of a backup appliance`, '', 'Usage: calypso [command] [options]', '', 'Commands:'];
+  for (const [c, d] of COMMANDS) lines.push(`  ${c.padEnd(38)} ${d}`);
+  lines.push('', 'Options (each also an environment variable):');
+  for (const o of OPTIONS) lines.push(`  --${o.name.padEnd(12)} ${o.env.padEnd(20)} ${o.description}${o.default ? ` (default ${o.default})` : ''}`);
+  lines.push(`  ${''.padEnd(14)} ${'DATABASE_URL'.padEnd(20)} postgres://user@host/db; default: SQLite in the data directory`);
+  lines.push(`  ${''.padEnd(14)} ${'CALYPSO_ADMIN_PASSWORD'.padEnd(20)} password of the admin account created on first start (otherwise a random one is printed once)`);
+  lines.push('  --help, --version');
+  return lines.join('\n');
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const o of OPTIONS) options[o.name] = { type: 'string' };
+  Object.assign(options, {
+    help: { type: 'boolean' }, version: { type: 'boolean' },
+    role: { type: 'string', multiple: true }, 'password-stdin': { type: 'boolean' },
+    datasets: { type: 'string' }, snapshots: { type: 'string' },
+  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const get = (name: string): string | undefined => {
+    const spec = OPTIONS.find((o) => o.name === name)!;
+    return (v[name] as string | undefined) ?? env[spec.env] ?? spec.default;
+  };
+  const hostKind = get('host') ?? 'auto';
+  if (!['sim', 'local', 'auto'].includes(hostKind)) throw new ConfigError(`--host must be sim or local, not ${hostKind}`);
+  const port = Number(get('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, not ${get('port')}`);
+  const idle = Number(get('idle-lock'));
+  if (!Number.isFinite(idle) || idle < 0) throw new ConfigError('--idle-lock must be a number of minutes (0: never)');
+  const tlsCert = get('tls-cert');
+  const tlsKey = get('tls-key');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
+  const [command = 'console', ...args] = parsed.positionals;
+  return {
+    command, args,
+    hostKind: hostKind as Config['hostKind'],
+    dataDir: path.resolve(get('data')!),
+    port, listen: get('listen')!,
+    databaseUrl: env.DATABASE_URL || undefined,
+    tlsCert, tlsKey,
+    trustProxy: /^(1|yes|true|on)$/i.test(get('trust-proxy') ?? ''),
+    logLevel: get('log-level')!,
+    idleLockMinutes: idle,
+    flags: v,
+    help: Boolean(v.help), version: Boolean(v.version),
+  };
+}
+
+/** local when ZFS tools are installed and we are root; otherwise the simulated appliance. */
+export function detectHostKind(isRoot: boolean, exists: (p: string) => boolean = fs.existsSync): 'sim' | 'local' {
+  const tools = ['/usr/sbin/zpool', '/sbin/zpool', '/usr/bin/zpool'];
+  const hasZfs = tools.some(exists) && exists('/proc/spl/kstat/zfs/arcstats');
+  return hasZfs && isRoot ? 'local' : 'sim';
+}

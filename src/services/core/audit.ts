@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+import type { CallMeta } from './context.js';
+import type { EventBus } from './events.js';
+import { redact } from './redact.js';
+import { nowIso } from './time.js';
+
+export type AuditResult = 'ok' | 'denied' | 'invalid' | 'error';
+
+export interface AuditEntry {
+  operation: string;
+  target?: string;
+  input: unknown;
+  result: AuditResult;
+  error?: string;
+}
+
+/** Appends one row. The application never updates or deletes audit rows. */
+export async function writeAudit(db: Knex, events: EventBus, meta: CallMeta, entry: AuditEntry): Promise<void> {
+  const actor = meta.actor;
+  const row = {
+    at: nowIso(),
+    actor_id: actor?.kind === 'user' ? actor.id : null,
+    actor_name: actor ? actor.username : 'anonymous',
+    face: meta.face,
+    address: meta.address ?? null,
+    request_id: meta.requestId ?? null,
+    operation: entry.operation,
+    target: entry.target ?? null,
+    input: JSON.stringify(redact(entry.input) ?? null),
+    result: entry.result,
+    error: entry.error ?? null,
+  };
+  await db('audit_log').insert(row);
+  events.publish({ type: 'audit', entry: { ...row, input: undefined } });
+}

@@ -1,0 +1,57 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Host } from '../../system/host.js';
+import type { EventBus } from './events.js';
+import type { JobManager } from './jobs.js';
+
+/** Which face a call came through; recorded in the audit log. */
+export type Face = 'api' | 'console' | 'cli' | 'system';
+
+/** The user a call runs as, with the permissions their roles grant. */
+export interface UserActor {
+  kind: 'user';
+  id: number;
+  username: string;
+  roles: string[];
+  permissions: ReadonlySet<string>;
+  /** The login session (refresh-token family) the call belongs to, when there is one. */
+  sessionId?: string;
+}
+
+/** Calypso itself (start-up, schedulers, CLI bootstrap): has every permission. */
+export interface SystemActor {
+  kind: 'system';
+  username: 'system';
+}
+
+export type Actor = UserActor | SystemActor;
+
+export const SYSTEM_ACTOR: SystemActor = { kind: 'system', username: 'system' };
+
+/** Where a call came from; supplied by the face. */
+export interface CallMeta {
+  actor: Actor | null;
+  face: Face;
+  address?: string;
+  requestId?: string;
+}
+
+/** Shared, long-lived dependencies every handler can use. */
+export interface Deps {
+  db: Knex;
+  host: Host;
+  events: EventBus;
+  jobs: JobManager;
+  log: Logger;
+  /** Invoke another operation as the same caller (permission-checked and audited like any call). */
+  call<T = unknown>(name: string, input: unknown, meta: CallMeta): Promise<T>;
+}
+
+/** What a handler receives: the dependencies plus who is calling and from where. */
+export interface Ctx extends Deps, CallMeta {}
+
+export function actorHas(actor: Actor | null, permission: string): boolean {
+  if (!actor) return false;
+  if (actor.kind === 'system') return true;
+  return actor.permissions.has(permission);
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Common list input: every list paginates and most filter by text. */
+export const listShape = {
+  limit: z.coerce.number().int().min(1).max(10000).default(100).describe('Page size'),
+  offset: z.coerce.number().int().min(0).default(0).describe('Items to skip'),
+};
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item).describe('This page of results'),
+    total: z.number().int().describe('Number of results before pagination'),
+  });
+}
+
+export function page<T>(all: T[], input: { limit: number; offset: number }): { items: T[]; total: number } {
+  return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+}
+
+/** An empty input, for operations that take none. */
+export const noInput = z.object({});

@@ -1,0 +1,121 @@
+/**
+ * One definition per operation (ARCHITECTURE.md, "One operation, end to end").
+ * The API's routes, validation, permission checks and OpenAPI document, the console's
+ * actions and the audit log are all derived from these definitions.
+ */
+import { z } from 'zod';
+import type { Ctx } from './context.js';
+
+/** How far a permission reaches; the built-in roles are defined by level. */
+export type PermissionLevel = 'read' | 'operate' | 'admin';
+
+export interface PermissionDef {
+  name: string;
+  description: string;
+  level: PermissionLevel;
+}
+
+/** No login needed (only login and token refresh). */
+export const PUBLIC = 'public';
+/** Any logged-in user (own profile, own password, logout). */
+export const AUTHENTICATED = 'authenticated';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface OperationDef<I extends AnyObjectSchema = AnyObjectSchema, O extends z.ZodType = z.ZodType> {
+  /** Dotted, stable name: subsystem.object.verb, e.g. `storage.pools.create`. */
+  name: string;
+  /** One line for menus, help and the OpenAPI summary. */
+  summary: string;
+  description?: string;
+  /** Every field carries `.describe()`; a test checks it. */
+  input: I;
+  output: O;
+  /** A permission from the catalogue, or PUBLIC / AUTHENTICATED. Required: an operation without one is refused at registration. */
+  permission: string;
+  /** Changes state: audited and never a GET. */
+  mutating: boolean;
+  /**
+   * Needs typed confirmation: the caller must send `confirm` equal to `target(input)`
+   * (the object's name), or the call is refused with 400 naming what to confirm.
+   */
+  dangerous?: boolean;
+  /** The object the call is about, for the audit log and the confirmation prompt. */
+  target?: (input: z.infer<I>) => string | undefined;
+  http?: { method: HttpMethod; path: string };
+  /** Exists only when the appliance is of this kind (sim control). */
+  onlyOnHost?: 'sim' | 'local';
+  handler: (ctx: Ctx, input: z.infer<I>) => Promise<z.infer<O>>;
+}
+
+export type AnyOperation = OperationDef<AnyObjectSchema, z.ZodType>;
+
+/** Keeps the input and output types tied to the handler's signature. */
+export function defineOperation<I extends AnyObjectSchema, O extends z.ZodType>(def: OperationDef<I, O>): OperationDef<I, O> {
+  return def;
+}
+
+export function definePermissions(defs: PermissionDef[]): PermissionDef[] {
+  return defs;
+}
+
+const confirmField = z
+  .string()
+  .optional()
+  .describe("Typed confirmation for a dangerous operation: the name of the object it acts on");
+
+/** The input schema as callers see it: dangerous operations also take `confirm`. */
+export function callerInputSchema(op: AnyOperation): AnyObjectSchema {
+  return op.dangerous ? (op.input.extend({ confirm: confirmField }) as AnyObjectSchema) : op.input;
+}
+
+export class Registry {
+  private readonly ops = new Map<string, AnyOperation>();
+  private readonly perms = new Map<string, PermissionDef>();
+
+  addPermissions(defs: PermissionDef[]): void {
+    for (const p of defs) {
+      if (this.perms.has(p.name)) throw new Error(`permission ${p.name} declared twice`);
+      this.perms.set(p.name, p);
+    }
+  }
+
+  add<I extends AnyObjectSchema, O extends z.ZodType>(op: OperationDef<I, O>): void {
+    const anyOp = op as unknown as AnyOperation;
+    if (this.ops.has(op.name)) throw new Error(`operation ${op.name} declared twice`);
+    if (!op.permission) throw new Error(`operation ${op.name} declares no permission`);
+    if (op.permission !== PUBLIC && op.permission !== AUTHENTICATED && !this.perms.has(op.permission)) {
+      throw new Error(`operation ${op.name} needs unknown permission ${op.permission}`);
+    }
+    if (op.http && op.mutating && op.http.method === 'GET') throw new Error(`operation ${op.name} mutates but is a GET`);
+    if (op.dangerous && !op.target) throw new Error(`dangerous operation ${op.name} must say what to confirm (target)`);
+    this.ops.set(op.name, anyOp);
+  }
+
+  get(name: string): AnyOperation | undefined {
+    return this.ops.get(name);
+  }
+
+  all(): AnyOperation[] {
+    return [...this.ops.values()];
+  }
+
+  permissions(): PermissionDef[] {
+    return [...this.perms.values()];
+  }
+
+  /** Permissions a built-in role holds: Admin all, Operator read+operate, ReadOnly read. */
+  permissionsAtLevels(levels: PermissionLevel[]): string[] {
+    return this.permissions()
+      .filter((p) => levels.includes(p.level))
+      .map((p) => p.name);
+  }
+}
+
+export const BUILTIN_ROLES: { name: string; description: string; levels: PermissionLevel[] }[] = [
+  { name: 'Admin', description: 'Everything, including users, roles, system settings and destroying storage', levels: ['read', 'operate', 'admin'] },
+  { name: 'Operator', description: 'Day-to-day operation: run jobs, scrub, take snapshots, manage shares, acknowledge alerts', levels: ['read', 'operate'] },
+  { name: 'ReadOnly', description: 'Every read, no change', levels: ['read'] },
+];

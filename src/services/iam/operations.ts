@@ -1,0 +1,477 @@
+/** IAM (SRS-10): authentication, profile, users, groups, roles and the permission catalogue. */
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
+import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermissions, type Registry } from '../core/registry.js';
+import { listOf, listShape, noInput, page } from '../core/list.js';
+import { nowIso } from '../core/time.js';
+import type { Ctx } from '../core/context.js';
+import { hashPassword, passwordSchema, verifyPassword } from './passwords.js';
+import type { AuthEngine } from './sessions.js';
+import { groupIds, loadUser, loadUsers, requireUserRow, roleIds, userSchema } from './store.js';
+
+export const iamPermissions = definePermissions([
+  { name: 'iam.read', description: 'See users, groups, roles and permissions', level: 'read' },
+  { name: 'iam.write', description: 'Create, change and delete users, groups and roles', level: 'admin' },
+  { name: 'audit.read', description: 'Read the audit log', level: 'admin' },
+]);
+
+const username = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
+  .describe('Login name');
+const roleName = z.string().regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
+const groupName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
+const displayName = z.string().max(200).regex(/^[^\n\r\0]*$/, 'one line').describe('Full name');
+const email = z.union([z.literal(''), z.email()]).describe('Email address (may be empty)');
+
+const tokenPair = z.object({
+  accessToken: z.string().describe('JWT for the Authorization: Bearer header; lives 15 minutes'),
+  refreshToken: z.string().describe('Exchange at /auth/refresh for a new pair; single use'),
+  expiresIn: z.number().describe('Seconds until the access token expires'),
+  user: userSchema.describe('The logged-in user'),
+});
+
+const meSchema = userSchema.extend({
+  permissions: z.array(z.string()).describe('Effective permissions from all roles'),
+  preferences: z.record(z.string(), z.unknown()).describe('Console preferences'),
+});
+
+const groupSchema = z.object({
+  name: z.string().describe('Group name'),
+  description: z.string().describe('What the group is for'),
+  members: z.array(z.string()).describe('Usernames in the group'),
+  roles: z.array(z.string()).describe('Roles every member receives'),
+});
+const roleSchema = z.object({
+  name: z.string().describe('Role name'),
+  description: z.string().describe('What the role is for'),
+  builtin: z.boolean().describe('Built-in roles cannot be changed or deleted'),
+  permissions: z.array(z.string()).describe('Permissions the role grants'),
+});
+const ok = z.object({ ok: z.literal(true).describe('The operation succeeded') });
+
+function userActorId(ctx: Ctx): number {
+  if (ctx.actor?.kind !== 'user') throw new Forbidden('only a logged-in user has a profile');
+  return ctx.actor.id;
+}
+
+async function setMemberships(trx: Knex, userId: number, roles?: string[], groups?: string[]): Promise<void> {
+  if (roles) {
+    const ids = await roleIds(trx, roles);
+    await trx('user_roles').where({ user_id: userId }).delete();
+    if (ids.length) await trx('user_roles').insert(ids.map((role_id) => ({ user_id: userId, role_id })));
+  }
+  if (groups) {
+    const ids = await groupIds(trx, groups);
+    await trx('group_members').where({ user_id: userId }).delete();
+    if (ids.length) await trx('group_members').insert(ids.map((group_id) => ({ user_id: userId, group_id })));
+  }
+}
+
+async function loadGroups(db: Knex): Promise<z.infer<typeof groupSchema>[]> {
+  const groups: { id: number; name: string; description: string }[] = await db('groups').orderBy('name');
+  const members: { group_id: number; username: string }[] = await db('group_members').join('users', 'users.id', 'group_members.user_id').select('group_id', 'username').orderBy('username');
+  const roles: { group_id: number; name: string }[] = await db('group_roles').join('roles', 'roles.id', 'group_roles.role_id').select('group_id', 'name').orderBy('name');
+  return groups.map((g) => ({
+    name: g.name,
+    description: g.description,
+    members: members.filter((m) => m.group_id === g.id).map((m) => m.username),
+    roles: roles.filter((r) => r.group_id === g.id).map((r) => r.name),
+  }));
+}
+
+async function loadRoles(db: Knex): Promise<z.infer<typeof roleSchema>[]> {
+  const roles: { id: number; name: string; description: string; builtin: boolean | number }[] = await db('roles').orderBy('id');
+  const perms: { role_id: number; permission: string }[] = await db('role_permissions').orderBy('permission');
+  return roles.map((r) => ({
+    name: r.name,
+    description: r.description,
+    builtin: Boolean(r.builtin),
+    permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
+  }));
+}
+
+async function countAdmins(db: Knex): Promise<number> {
+  const admins = await loadUsers(db);
+  return admins.filter((u) => u.enabled && u.roles.includes('Admin')).length;
+}
+
+export function registerIam(registry: Registry, auth: AuthEngine): void {
+  registry.addPermissions(iamPermissions);
+  const permissionNames = () => new Set(registry.permissions().map((p) => p.name));
+  const permissionList = z.array(z.string()).describe('Permission names from the catalogue (GET /permissions)');
+
+  registry.add(defineOperation({
+    name: 'auth.login', summary: 'Log in', permission: PUBLIC, mutating: true,
+    input: z.object({ username: z.string().max(64).describe('Login name'), password: z.string().max(200).describe('Password') }),
+    output: tokenPair, target: (i) => i.username,
+    http: { method: 'POST', path: '/auth/login' },
+    handler: (ctx, i) => auth.login(i.username, i.password, ctx.face, ctx.address),
+  }));
+  registry.add(defineOperation({
+    name: 'auth.refresh', summary: 'Exchange a refresh token for a new token pair', permission: PUBLIC, mutating: true,
+    input: z.object({ refreshToken: z.string().max(200).describe('The refresh token from login or the last refresh') }),
+    output: tokenPair,
+    http: { method: 'POST', path: '/auth/refresh' },
+    handler: (_ctx, i) => auth.refresh(i.refreshToken),
+  }));
+  registry.add(defineOperation({
+    name: 'auth.logout', summary: 'Log out (end this session)', permission: AUTHENTICATED, mutating: true,
+    input: noInput, output: ok,
+    http: { method: 'POST', path: '/auth/logout' },
+    handler: async (ctx) => {
+      if (ctx.actor?.kind === 'user' && ctx.actor.sessionId) await auth.logout(ctx.actor.sessionId);
+      return { ok: true as const };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'auth.me', summary: 'Who am I', permission: AUTHENTICATED, mutating: false,
+    input: noInput, output: meSchema,
+    http: { method: 'GET', path: '/auth/me' },
+    handler: async (ctx) => {
+      const id = userActorId(ctx);
+      const row = await ctx.db('users').where({ id }).first();
+      const user = await loadUser(ctx.db, row.username);
+      const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
+      return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'auth.me.update', summary: 'Edit my profile', permission: AUTHENTICATED, mutating: true,
+    input: z.object({
+      displayName: displayName.optional(),
+      email: email.optional(),
+      preferences: z.record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()])).optional().describe('Console preferences (theme, idle lock minutes...)'),
+    }),
+    output: ok,
+    http: { method: 'PATCH', path: '/auth/me' },
+    handler: async (ctx, i) => {
+      const id = userActorId(ctx);
+      const patch: Record<string, unknown> = { updated_at: nowIso() };
+      if (i.displayName !== undefined) patch.display_name = i.displayName;
+      if (i.email !== undefined) patch.email = i.email;
+      if (i.preferences !== undefined) patch.preferences = JSON.stringify(i.preferences);
+      await ctx.db('users').where({ id }).update(patch);
+      return { ok: true as const };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'auth.me.password', summary: 'Change my password', permission: AUTHENTICATED, mutating: true,
+    input: z.object({ currentPassword: z.string().max(200).describe('The password now in use'), newPassword: passwordSchema }),
+    output: ok,
+    http: { method: 'POST', path: '/auth/me/password' },
+    handler: async (ctx, i) => {
+      const id = userActorId(ctx);
+      const row = await ctx.db('users').where({ id }).first();
+      if (!(await verifyPassword(i.currentPassword, row.password_hash))) {
+        throw new ValidationError('the current password is wrong', [{ path: 'currentPassword', message: 'wrong password' }]);
+      }
+      const now = nowIso();
+      await ctx.db('users').where({ id }).update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
+      await auth.revokeUser(id, 'password changed');
+      return { ok: true as const };
+    },
+  }));
+
+  registry.add(defineOperation({
+    name: 'iam.users.list', summary: 'List users', permission: 'iam.read', mutating: false,
+    input: z.object({ ...listShape, search: z.string().max(64).optional().describe('Part of the username or display name') }),
+    output: listOf(userSchema),
+    http: { method: 'GET', path: '/users' },
+    handler: async (ctx, i) => page(await loadUsers(ctx.db, { search: i.search }), i),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.users.get', summary: 'Show a user', permission: 'iam.read', mutating: false,
+    input: z.object({ username }), output: userSchema,
+    http: { method: 'GET', path: '/users/:username' },
+    handler: (ctx, i) => loadUser(ctx.db, i.username),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.users.create', summary: 'Create a user', permission: 'iam.write', mutating: true,
+    input: z.object({
+      username, password: passwordSchema,
+      displayName: displayName.default(''), email: email.default(''),
+      roles: z.array(roleName).max(50).default([]).describe('Roles granted directly'),
+      groups: z.array(groupName).max(50).default([]).describe('Groups to join'),
+      enabled: z.boolean().default(true).describe('Whether the user can log in'),
+    }),
+    output: userSchema, target: (i) => i.username,
+    http: { method: 'POST', path: '/users' },
+    handler: async (ctx, i) => {
+      const hash = await hashPassword(i.password);
+      await ctx.db.transaction(async (trx) => {
+        if (await trx('users').where({ username: i.username }).first()) throw new Conflict(`user ${i.username} already exists`);
+        const now = nowIso();
+        const [row] = await trx('users')
+          .insert({ username: i.username, display_name: i.displayName, email: i.email, password_hash: hash, enabled: i.enabled, created_at: now, updated_at: now, password_changed_at: now })
+          .returning('id');
+        await setMemberships(trx, Number(row.id ?? row), i.roles, i.groups);
+      });
+      return loadUser(ctx.db, i.username);
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iam.users.update', summary: 'Edit a user', permission: 'iam.write', mutating: true,
+    input: z.object({
+      username, displayName: displayName.optional(), email: email.optional(),
+      enabled: z.boolean().optional().describe('Disable to block logins and end sessions'),
+      roles: z.array(roleName).max(50).optional().describe('Replace the directly granted roles'),
+      groups: z.array(groupName).max(50).optional().describe('Replace the group memberships'),
+    }),
+    output: userSchema, target: (i) => i.username,
+    http: { method: 'PATCH', path: '/users/:username' },
+    handler: async (ctx, i) => {
+      await ctx.db.transaction(async (trx) => {
+        const row = await requireUserRow(trx, i.username);
+        const patch: Record<string, unknown> = { updated_at: nowIso() };
+        if (i.displayName !== undefined) patch.display_name = i.displayName;
+        if (i.email !== undefined) patch.email = i.email;
+        if (i.enabled !== undefined) patch.enabled = i.enabled;
+        await trx('users').where({ id: row.id }).update(patch);
+        await setMemberships(trx, row.id, i.roles, i.groups);
+        if ((await countAdmins(trx)) === 0) throw new Conflict('this change would leave no enabled Admin');
+      });
+      const row = await requireUserRow(ctx.db, i.username);
+      if (i.enabled === false) await auth.revokeUser(row.id, 'user disabled');
+      else auth.forgetUser(row.id);
+      return loadUser(ctx.db, i.username);
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iam.users.password', summary: "Reset a user's password", permission: 'iam.write', mutating: true,
+    input: z.object({ username, password: passwordSchema }), output: ok, target: (i) => i.username,
+    http: { method: 'POST', path: '/users/:username/password' },
+    handler: async (ctx, i) => {
+      const row = await requireUserRow(ctx.db, i.username);
+      const now = nowIso();
+      await ctx.db('users').where({ id: row.id }).update({ password_hash: await hashPassword(i.password), password_changed_at: now, updated_at: now });
+      await auth.revokeUser(row.id, 'password reset');
+      return { ok: true as const };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iam.users.delete', summary: 'Delete a user', permission: 'iam.write', mutating: true, dangerous: true,
+    input: z.object({ username }), output: ok, target: (i) => i.username,
+    http: { method: 'DELETE', path: '/users/:username' },
+    handler: async (ctx, i) => {
+      const row = await requireUserRow(ctx.db, i.username);
+      if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
+      await auth.revokeUser(row.id, 'user deleted');
+      await ctx.db.transaction(async (trx) => {
+        await trx('users').where({ id: row.id }).delete();
+        if ((await countAdmins(trx)) === 0) throw new Conflict('this would delete the last enabled Admin');
+      });
+      return { ok: true as const };
+    },
+  }));
+
+  registry.add(defineOperation({
+    name: 'iam.groups.list', summary: 'List groups', permission: 'iam.read', mutating: false,
+    input: z.object({ ...listShape }), output: listOf(groupSchema),
+    http: { method: 'GET', path: '/groups' },
+    handler: async (ctx, i) => page(await loadGroups(ctx.db), i),
+  }));
+  const groupInput = {
+    description: z.string().max(500).regex(/^[^\0]*$/).optional().describe('What the group is for'),
+    members: z.array(username).max(1000).optional().describe('Replace the members (usernames)'),
+    roles: z.array(roleName).max(50).optional().describe('Replace the roles members receive'),
+  };
+  const saveGroup = async (ctx: Ctx, name: string, i: { description?: string; members?: string[]; roles?: string[] }, create: boolean) => {
+    await ctx.db.transaction(async (trx) => {
+      let group = await trx('groups').where({ name }).first();
+      if (create) {
+        if (group) throw new Conflict(`group ${name} already exists`);
+        const [row] = await trx('groups').insert({ name, description: i.description ?? '', created_at: nowIso() }).returning('id');
+        group = { id: Number(row.id ?? row) };
+      } else {
+        if (!group) throw new NotFound(`group ${name} does not exist`);
+        if (i.description !== undefined) await trx('groups').where({ id: group.id }).update({ description: i.description });
+      }
+      if (i.members) {
+        const users: { id: number; username: string }[] = await trx('users').whereIn('username', i.members).select('id', 'username');
+        const missing = i.members.filter((m) => !users.some((u) => u.username === m));
+        if (missing.length) throw new NotFound(`no such user: ${missing.join(', ')}`);
+        await trx('group_members').where({ group_id: group.id }).delete();
+        if (users.length) await trx('group_members').insert(users.map((u) => ({ group_id: group.id, user_id: u.id })));
+      }
+      if (i.roles) {
+        const ids = await roleIds(trx, i.roles);
+        await trx('group_roles').where({ group_id: group.id }).delete();
+        if (ids.length) await trx('group_roles').insert(ids.map((role_id) => ({ group_id: group.id, role_id })));
+      }
+      if ((await countAdmins(trx)) === 0) throw new Conflict('this change would leave no enabled Admin');
+    });
+    auth.forgetAll();
+    return (await loadGroups(ctx.db)).find((g) => g.name === name)!;
+  };
+  registry.add(defineOperation({
+    name: 'iam.groups.create', summary: 'Create a group', permission: 'iam.write', mutating: true,
+    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
+    http: { method: 'POST', path: '/groups' },
+    handler: (ctx, i) => saveGroup(ctx, i.name, i, true),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.groups.update', summary: 'Edit a group', permission: 'iam.write', mutating: true,
+    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
+    http: { method: 'PATCH', path: '/groups/:name' },
+    handler: (ctx, i) => saveGroup(ctx, i.name, i, false),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.groups.delete', summary: 'Delete a group', permission: 'iam.write', mutating: true, dangerous: true,
+    input: z.object({ name: groupName }), output: ok, target: (i) => i.name,
+    http: { method: 'DELETE', path: '/groups/:name' },
+    handler: async (ctx, i) => {
+      await ctx.db.transaction(async (trx) => {
+        const n = await trx('groups').where({ name: i.name }).delete();
+        if (!n) throw new NotFound(`group ${i.name} does not exist`);
+        if ((await countAdmins(trx)) === 0) throw new Conflict('this would leave no enabled Admin');
+      });
+      auth.forgetAll();
+      return { ok: true as const };
+    },
+  }));
+
+  registry.add(defineOperation({
+    name: 'iam.permissions.list', summary: 'List the permission catalogue', permission: 'iam.read', mutating: false,
+    input: noInput,
+    output: listOf(z.object({
+      name: z.string().describe('Permission name'),
+      description: z.string().describe('What it allows'),
+      level: z.enum(['read', 'operate', 'admin']).describe('read: ReadOnly and up; operate: Operator and up; admin: Admin only'),
+      operations: z.array(z.string()).describe('Operations that need it'),
+    })),
+    http: { method: 'GET', path: '/permissions' },
+    handler: async () => {
+      const items = registry.permissions().map((p) => ({ ...p, operations: registry.all().filter((o) => o.permission === p.name).map((o) => o.name) }));
+      return { items, total: items.length };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iam.roles.list', summary: 'List roles', permission: 'iam.read', mutating: false,
+    input: z.object({ ...listShape }), output: listOf(roleSchema),
+    http: { method: 'GET', path: '/roles' },
+    handler: async (ctx, i) => page(await loadRoles(ctx.db), i),
+  }));
+  const checkPermissions = (perms: string[]) => {
+    const known = permissionNames();
+    const unknown = perms.filter((p) => !known.has(p));
+    if (unknown.length) throw new ValidationError(`unknown permission: ${unknown.join(', ')}`, [{ path: 'permissions', message: `unknown: ${unknown.join(', ')}` }]);
+  };
+  const saveRole = async (ctx: Ctx, i: { name: string; description?: string; permissions?: string[] }, create: boolean) => {
+    if (i.permissions) checkPermissions(i.permissions);
+    await ctx.db.transaction(async (trx) => {
+      let role = await trx('roles').where({ name: i.name }).first();
+      if (create) {
+        if (role) throw new Conflict(`role ${i.name} already exists`);
+        const [row] = await trx('roles').insert({ name: i.name, description: i.description ?? '', builtin: false, created_at: nowIso() }).returning('id');
+        role = { id: Number(row.id ?? row) };
+      } else {
+        if (!role) throw new NotFound(`role ${i.name} does not exist`);
+        if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be changed; make a custom role instead`);
+        if (i.description !== undefined) await trx('roles').where({ id: role.id }).update({ description: i.description });
+      }
+      if (i.permissions) {
+        await trx('role_permissions').where({ role_id: role.id }).delete();
+        const unique = [...new Set(i.permissions)];
+        if (unique.length) await trx('role_permissions').insert(unique.map((permission) => ({ role_id: role.id, permission })));
+      }
+    });
+    auth.forgetAll();
+    return (await loadRoles(ctx.db)).find((r) => r.name === i.name)!;
+  };
+  const roleInput = {
+    description: z.string().max(500).regex(/^[^\0]*$/).optional().describe('What the role is for'),
+    permissions: permissionList.max(500).optional(),
+  };
+  registry.add(defineOperation({
+    name: 'iam.roles.create', summary: 'Create a custom role', permission: 'iam.write', mutating: true,
+    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
+    http: { method: 'POST', path: '/roles' },
+    handler: (ctx, i) => saveRole(ctx, i, true),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.roles.update', summary: 'Edit a custom role', permission: 'iam.write', mutating: true,
+    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
+    http: { method: 'PATCH', path: '/roles/:name' },
+    handler: (ctx, i) => saveRole(ctx, i, false),
+  }));
+  registry.add(defineOperation({
+    name: 'iam.roles.delete', summary: 'Delete a custom role', permission: 'iam.write', mutating: true, dangerous: true,
+    input: z.object({ name: roleName }), output: ok, target: (i) => i.name,
+    http: { method: 'DELETE', path: '/roles/:name' },
+    handler: async (ctx, i) => {
+      const role = await ctx.db('roles').where({ name: i.name }).first();
+      if (!role) throw new NotFound(`role ${i.name} does not exist`);
+      if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
+      await ctx.db('roles').where({ id: role.id }).delete();
+      auth.forgetAll();
+      return { ok: true as const };
+    },
+  }));
+
+  registry.add(defineOperation({
+    name: 'audit.list', summary: 'Read the audit log', permission: 'audit.read', mutating: false,
+    input: z.object({
+      ...listShape,
+      actor: z.string().max(64).optional().describe('Only calls by this username'),
+      operation: z.string().max(100).optional().describe('Only this operation, or a prefix ending in "." (e.g. "iam.")'),
+      result: z.enum(['ok', 'denied', 'invalid', 'error']).optional().describe('Only this outcome'),
+      face: z.enum(['api', 'console', 'cli', 'system']).optional().describe('Only calls from this face'),
+      from: z.iso.datetime().optional().describe('From this time (ISO-8601)'),
+      to: z.iso.datetime().optional().describe('Up to this time (ISO-8601)'),
+      search: z.string().max(100).optional().describe('Text in the target'),
+    }),
+    output: listOf(z.object({
+      id: z.number().describe('Row id'),
+      at: z.string().describe('When'),
+      actor: z.string().describe('Who (username, anonymous or system)'),
+      face: z.string().describe('api, console, cli or system'),
+      address: z.string().nullable().describe('Client address'),
+      requestId: z.string().nullable().describe('Request id (API)'),
+      operation: z.string().describe('Operation name'),
+      target: z.string().nullable().describe('The object acted on'),
+      input: z.unknown().describe('The input, secrets redacted'),
+      result: z.string().describe('ok, denied, invalid or error'),
+      error: z.string().nullable().describe('Why it failed'),
+    })),
+    http: { method: 'GET', path: '/audit' },
+    handler: async (ctx, i) => {
+      const q = ctx.db('audit_log');
+      if (i.actor) q.where('actor_name', i.actor);
+      if (i.operation) i.operation.endsWith('.') ? q.where('operation', 'like', `${i.operation}%`) : q.where('operation', i.operation);
+      if (i.result) q.where('result', i.result);
+      if (i.face) q.where('face', i.face);
+      if (i.from) q.where('at', '>=', i.from);
+      if (i.to) q.where('at', '<=', i.to);
+      if (i.search) q.where('target', 'like', `%${i.search}%`);
+      const [{ n }] = await q.clone().count({ n: '*' });
+      const rows = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
+      return {
+        total: Number(n),
+        items: rows.map((r: Record<string, unknown>) => ({
+          id: Number(r.id), at: String(r.at), actor: String(r.actor_name), face: String(r.face),
+          address: (r.address as string) ?? null, requestId: (r.request_id as string) ?? null,
+          operation: String(r.operation), target: (r.target as string) ?? null,
+          input: JSON.parse(String(r.input)), result: String(r.result), error: (r.error as string) ?? null,
+        })),
+      };
+    },
+  }));
+}
+
+/** Keeps the built-in roles' rows equal to what the catalogue says they hold. */
+export async function syncBuiltinRoles(db: Knex, registry: Registry): Promise<void> {
+  await db.transaction(async (trx) => {
+    for (const def of BUILTIN_ROLES) {
+      let role = await trx('roles').where({ name: def.name }).first();
+      if (!role) {
+        const [row] = await trx('roles').insert({ name: def.name, description: def.description, builtin: true, created_at: nowIso() }).returning('id');
+        role = { id: Number(row.id ?? row) };
+      }
+      await trx('role_permissions').where({ role_id: role.id }).delete();
+      const perms = registry.permissionsAtLevels(def.levels);
+      if (perms.length) await trx('role_permissions').insert(perms.map((permission) => ({ role_id: role.id, permission })));
+    }
+  });
+}

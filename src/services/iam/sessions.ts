@@ -1,0 +1,142 @@
+/**
+ * Sessions and tokens: short-lived access JWTs, rotating refresh tokens stored hashed,
+ * whole-family revocation on reuse, and the cached actor behind every request.
+ */
+import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Knex } from 'knex';
+import type { Face, UserActor } from '../core/context.js';
+import { TooManyRequests, Unauthenticated } from '../core/errors.js';
+import { nowIso } from '../core/time.js';
+import { dummyHash, verifyPassword } from './passwords.js';
+import { effectiveAccess, findUserRow, loadUser, type User } from './store.js';
+import { LoginThrottle } from './throttle.js';
+
+export const ACCESS_TTL_SECONDS = 15 * 60;
+export const REFRESH_IDLE_MS = 12 * 60 * 60 * 1000;
+const ACTOR_CACHE_MS = 30_000;
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+interface AccessClaims {
+  sub: string;
+  sid: string;
+  typ: 'access';
+}
+
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+export class AuthEngine {
+  readonly throttle = new LoginThrottle();
+  private readonly actors = new Map<string, { actor: UserActor; userId: number; until: number }>();
+
+  constructor(private readonly db: Knex, private readonly secret: string) {}
+
+  async login(username: string, password: string, face: Face, address?: string): Promise<TokenPair> {
+    const userKey = `u:${username.toLowerCase()}`;
+    const keys = address ? [userKey, `a:${address}`] : [userKey];
+    const slot = this.throttle.reserve(keys);
+    if ('retryAfter' in slot) throw new TooManyRequests(`too many failed logins; try again in ${slot.retryAfter} s`, slot.retryAfter);
+    const row = await findUserRow(this.db, username);
+    const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash()));
+    if (!row || !ok || !row.enabled) throw new Unauthenticated('invalid username or password');
+    this.throttle.succeeded(keys, slot.token, userKey);
+    const sessionId = crypto.randomUUID();
+    const now = nowIso();
+    await this.db.transaction(async (trx) => {
+      await trx('sessions').insert({ id: sessionId, user_id: row.id, face, address: address ?? null, created_at: now, last_used_at: now });
+      await trx('users').where({ id: row.id }).update({ last_login_at: now });
+    });
+    return this.issue(row.id, username, sessionId);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const hash = sha256(refreshToken);
+    const result = await this.db.transaction(async (trx) => {
+      const tok = await trx('refresh_tokens').where({ token_hash: hash }).first();
+      if (!tok) return { error: 'unknown refresh token' } as const;
+      const session = await trx('sessions').where({ id: tok.session_id }).first();
+      if (!session || session.revoked_at) return { error: 'session revoked' } as const;
+      if (tok.used_at) {
+        // A rotated token came back: someone holds a copy. Kill the whole family.
+        await trx('sessions').where({ id: session.id }).update({ revoked_at: nowIso(), revoked_reason: 'refresh token reuse' });
+        return { error: 'refresh token reuse detected; the session was revoked', revokedSession: session.id as string } as const;
+      }
+      if (tok.expires_at < nowIso()) return { error: 'refresh token expired' } as const;
+      const user = await trx('users').where({ id: session.user_id }).first();
+      if (!user || !user.enabled) return { error: 'user disabled' } as const;
+      const claimed = await trx('refresh_tokens').where({ id: tok.id }).whereNull('used_at').update({ used_at: nowIso() });
+      if (claimed !== 1) return { error: 'refresh token already used' } as const;
+      await trx('sessions').where({ id: session.id }).update({ last_used_at: nowIso() });
+      return { userId: user.id as number, username: user.username as string, sessionId: session.id as string } as const;
+    });
+    if ('error' in result) {
+      if ('revokedSession' in result) this.forgetSession(result.revokedSession as string);
+      throw new Unauthenticated(result.error ?? 'invalid refresh token');
+    }
+    return this.issue(result.userId, result.username, result.sessionId);
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: 'logout' });
+    this.forgetSession(sessionId);
+  }
+
+  /** After a password change, disabling or deletion: every session of the user ends. */
+  async revokeUser(userId: number, reason: string): Promise<void> {
+    await this.db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: reason });
+    this.forgetUser(userId);
+  }
+
+  /** Roles or groups changed: recompute permissions on the next request. */
+  forgetUser(userId: number): void {
+    for (const [sid, entry] of this.actors) if (entry.userId === userId) this.actors.delete(sid);
+  }
+
+  forgetAll(): void {
+    this.actors.clear();
+  }
+
+  /** The actor behind an access token; throws Unauthenticated for anything not valid right now. */
+  async authenticate(accessToken: string): Promise<UserActor> {
+    let claims: AccessClaims;
+    try {
+      claims = jwt.verify(accessToken, this.secret, { algorithms: ['HS256'] }) as AccessClaims;
+    } catch (err) {
+      throw new Unauthenticated(err instanceof jwt.TokenExpiredError ? 'access token expired' : 'invalid access token');
+    }
+    if (claims.typ !== 'access' || !claims.sid) throw new Unauthenticated('invalid access token');
+    const cached = this.actors.get(claims.sid);
+    if (cached && cached.until > Date.now()) return cached.actor;
+    const session = await this.db('sessions').where({ id: claims.sid }).first();
+    if (!session || session.revoked_at) throw new Unauthenticated('session ended');
+    const user = await this.db('users').where({ id: session.user_id }).first();
+    if (!user || !user.enabled) throw new Unauthenticated('user disabled');
+    const access = await effectiveAccess(this.db, user.id);
+    const actor: UserActor = { kind: 'user', id: user.id, username: user.username, roles: access.roles, permissions: access.permissions, sessionId: claims.sid };
+    this.actors.set(claims.sid, { actor, userId: user.id, until: Date.now() + ACTOR_CACHE_MS });
+    return actor;
+  }
+
+  private forgetSession(sessionId: string): void {
+    this.actors.delete(sessionId);
+  }
+
+  private async issue(userId: number, username: string, sessionId: string): Promise<TokenPair> {
+    const refreshToken = crypto.randomBytes(32).toString('base64url');
+    await this.db('refresh_tokens').insert({
+      session_id: sessionId,
+      token_hash: sha256(refreshToken),
+      created_at: nowIso(),
+      expires_at: new Date(Date.now() + REFRESH_IDLE_MS).toISOString(),
+    });
+    const claims: AccessClaims = { sub: String(userId), sid: sessionId, typ: 'access' };
+    const accessToken = jwt.sign(claims, this.secret, { algorithm: 'HS256', expiresIn: ACCESS_TTL_SECONDS });
+    return { accessToken, refreshToken, expiresIn: ACCESS_TTL_SECONDS, user: await loadUser(this.db, username) };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The service layer's front door: builds the registry from every subsystem and gives
+ * faces one way to call an operation. Faces import this module, never the subsystems' internals.
+ */
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Host } from '../system/host.js';
+import { SYSTEM_ACTOR, type CallMeta, type Deps } from './core/context.js';
+import { EventBus } from './core/events.js';
+import { makeInvoker } from './core/invoke.js';
+import { JobManager } from './core/jobs.js';
+import { Registry } from './core/registry.js';
+import { migrate } from './db.js';
+import { registerIam, syncBuiltinRoles } from './iam/operations.js';
+import { AuthEngine } from './iam/sessions.js';
+import { registerJobs } from './jobs/operations.js';
+
+export * from './core/errors.js';
+export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
+export type { AnyOperation, PermissionDef } from './core/registry.js';
+export { AUTHENTICATED, PUBLIC, callerInputSchema } from './core/registry.js';
+export type { CalypsoEvent } from './core/events.js';
+export type { Job } from './core/jobs.js';
+export { redact } from './core/redact.js';
+export { zodFieldErrors } from './core/invoke.js';
+
+export interface CalypsoOptions {
+  db: Knex;
+  host: Host;
+  log: Logger;
+  /** HMAC key for access tokens. */
+  jwtSecret: string;
+}
+
+export interface Calypso {
+  readonly registry: Registry;
+  readonly events: EventBus;
+  readonly jobs: JobManager;
+  readonly auth: AuthEngine;
+  readonly host: Host;
+  readonly db: Knex;
+  /** Run an operation as the caller in `meta`: authorized, validated, audited. */
+  call<T = unknown>(name: string, input: unknown, meta: CallMeta): Promise<T>;
+  /** Database reachable (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function buildRegistry(auth: AuthEngine): Registry {
+  const registry = new Registry();
+  registerIam(registry, auth);
+  registerJobs(registry);
+  return registry;
+}
+
+/** Migrates, syncs the built-in roles, marks interrupted jobs, and returns the wired services. */
+export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
+  await migrate(opts.db);
+  const events = new EventBus();
+  const jobs = new JobManager(opts.db, events, opts.log);
+  const auth = new AuthEngine(opts.db, opts.jwtSecret);
+  const registry = buildRegistry(auth);
+  await syncBuiltinRoles(opts.db, registry);
+  const interrupted = await jobs.recover();
+  if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
+  const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
+  const call = makeInvoker(registry, base) as Calypso['call'];
+  return {
+    registry, events, jobs, auth, host: opts.host, db: opts.db, call,
+    ping: async () => {
+      await opts.db.raw('select 1');
+    },
+    close: async () => {
+      await jobs.idle();
+      await opts.host.close?.();
+      await opts.db.destroy();
+    },
+  };
+}
+
+/**
+ * First start: create `admin` with the given password, or a random one that is returned
+ * so the caller can print it once. Returns null when users already exist.
+ */
+export async function ensureAdmin(app: Calypso, password?: string): Promise<{ username: string; password: string; generated: boolean } | null> {
+  const [{ n }] = await app.db('users').count({ n: '*' });
+  if (Number(n) > 0) return null;
+  const generated = !password;
+  const pw = password ?? crypto.randomBytes(12).toString('base64url');
+  await app.call('iam.users.create', { username: 'admin', password: pw, displayName: 'Administrator', roles: ['Admin'] }, { actor: SYSTEM_ACTOR, face: 'system' });
+  return { username: 'admin', password: pw, generated };
+}
+
+/** Bootstrap and recovery from the TTY (`calypso user ...`): runs as the system, audited with face=cli. */
+export const CLI_META: CallMeta = { actor: SYSTEM_ACTOR, face: 'cli' };

@@ -1,0 +1,84 @@
+/**
+ * The Host seam: the only way src/system reaches the machine.
+ * Commands are argument arrays, never shell strings.
+ */
+
+export interface RunOptions {
+  /** Written to the command's standard input. */
+  input?: string | Buffer;
+  /** Kill the command after this many milliseconds (default 60 s). */
+  timeoutMs?: number;
+  /** Exit codes that are not failures (default [0]). */
+  okCodes?: number[];
+  /** Extra environment entries (LC_ALL=C is always set). */
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One command the host ran, kept so a face can "show the command". */
+export interface CommandRecord {
+  seq: number;
+  at: string;
+  command: string;
+  args: string[];
+  code: number | null;
+  durationMs: number;
+  error?: string;
+}
+
+export interface HostFiles {
+  read(path: string): Promise<string>;
+  /** Returns null when the file does not exist. */
+  readIfExists(path: string): Promise<string | null>;
+  list(dir: string): Promise<string[]>;
+  exists(path: string): Promise<boolean>;
+  /** Temp file, fsync, rename; the previous version is kept as `${path}.prev`. */
+  writeAtomic(path: string, content: string, opts?: { mode?: number }): Promise<void>;
+  /** Put back the `.prev` version kept by the last writeAtomic (or remove the file if there was none). */
+  restorePrevious(path: string): Promise<void>;
+}
+
+export interface Host {
+  /** 'local' for the real machine, 'sim' for the simulated appliance. */
+  readonly kind: 'local' | 'sim';
+  run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  readonly files: HostFiles;
+  /** The most recent commands, oldest first (bounded). */
+  history(limit?: number): CommandRecord[];
+  close?(): Promise<void>;
+}
+
+/** A tool exited with a failure code (or could not be started, or timed out). */
+export class HostCommandError extends Error {
+  readonly command: string;
+  readonly args: string[];
+  readonly code: number | null;
+  readonly stderr: string;
+  constructor(command: string, args: string[], code: number | null, stderr: string, message?: string) {
+    super(message ?? `${command} ${args.join(' ')} failed (exit ${code ?? 'none'}): ${stderr.trim().split('\n')[0] ?? ''}`);
+    this.name = 'HostCommandError';
+    this.command = command;
+    this.args = args;
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+/** Thrown before running a command when an argument that came from a user could be read as an option. */
+export class UnsafeArgumentError extends Error {
+  constructor(readonly value: string) {
+    super(`refusing to pass ${JSON.stringify(value)} to a command: a user value may not start with '-' or contain NUL or newlines`);
+    this.name = 'UnsafeArgumentError';
+  }
+}
+
+/** Adapters call this on every user-supplied value before it is placed in an argument array. */
+export function userArg(value: string): string {
+  if (value.length === 0 || value.startsWith('-') || /[\0\n\r]/.test(value)) throw new UnsafeArgumentError(value);
+  return value;
+}

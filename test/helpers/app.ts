@@ -1,0 +1,53 @@
+import pino from 'pino';
+import request from 'supertest';
+import type Koa from 'koa';
+import { createCalypso, ensureAdmin, type Calypso } from '../../src/services/index.js';
+import { createApi } from '../../src/api/server.js';
+import type { Host } from '../../src/system/host.js';
+import { createTestDb, type TestDb } from './db.js';
+import { RecordingHost } from './recording-host.js';
+
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+export const silentLog = pino({ level: 'silent' });
+
+export interface TestApp {
+  app: Calypso;
+  koa: Koa;
+  testDb: TestDb;
+  host: Host;
+  http: ReturnType<typeof request>;
+  /** Log in through the API and return the access token. */
+  login(username: string, password: string): Promise<string>;
+  /** Create a user with the given roles (through the API, as admin) and return their token. */
+  userWithRoles(username: string, roles: string[]): Promise<string>;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(opts: { host?: Host } = {}): Promise<TestApp> {
+  const testDb = await createTestDb();
+  const host = opts.host ?? new RecordingHost();
+  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef' });
+  await ensureAdmin(app, ADMIN_PASSWORD);
+  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: true });
+  const server = koa.callback();
+  const http = request(server);
+  const login = async (username: string, password: string) => {
+    const res = await http.post('/api/v1/auth/login').send({ username, password });
+    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.accessToken as string;
+  };
+  const adminToken = await login('admin', ADMIN_PASSWORD);
+  return {
+    app, koa, testDb, host, http, login, adminToken,
+    userWithRoles: async (username, roles) => {
+      const res = await http.post('/api/v1/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password: `${username}-password-123`, roles });
+      if (res.status !== 201) throw new Error(`create ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+      return login(username, `${username}-password-123`);
+    },
+    close: async () => {
+      await app.jobs.idle();
+      await testDb.drop();
+    },
+  };
+}
