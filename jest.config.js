@@ -3,6 +3,6 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.tsx?$': ['ts-jest', { useESM: true, isolatedModules: true }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { useESM: true }] },
   testTimeout: 30000,
 };

@@ -14,7 +14,7 @@ import { describeDb, migrate, openDb } from './services/db.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
-import { SimulatedHost } from './system/sim/index.js';
+import { SimulatedHost } from './system/sim/simulated-host.js';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), findUp('package.json')), 'utf8')).version;
 

@@ -11,10 +11,14 @@ import { EventBus } from './core/events.js';
 import { makeInvoker } from './core/invoke.js';
 import { JobManager } from './core/jobs.js';
 import { Registry } from './core/registry.js';
+import { Attachments } from './core/attachments.js';
 import { migrate } from './db.js';
 import { registerIam, syncBuiltinRoles } from './iam/operations.js';
 import { AuthEngine } from './iam/sessions.js';
 import { registerJobs } from './jobs/operations.js';
+import { registerStorage } from './storage/operations.js';
+import { registerSnapshots } from './snapshots/operations.js';
+import { registerSim } from './sim/operations.js';
 
 export * from './core/errors.js';
 export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
@@ -22,6 +26,7 @@ export type { AnyOperation, PermissionDef } from './core/registry.js';
 export { AUTHENTICATED, PUBLIC, callerInputSchema } from './core/registry.js';
 export type { CalypsoEvent } from './core/events.js';
 export type { Job } from './core/jobs.js';
+export type { CommandRecord } from '../system/host.js';
 export { redact } from './core/redact.js';
 export { zodFieldErrors } from './core/invoke.js';
 
@@ -47,10 +52,15 @@ export interface Calypso {
   close(): Promise<void>;
 }
 
+/** Every subsystem registers its permissions and operations here, one line each. */
 export function buildRegistry(auth: AuthEngine): Registry {
   const registry = new Registry();
+  const attachments = new Attachments();
   registerIam(registry, auth);
   registerJobs(registry);
+  registerStorage(registry, attachments);
+  registerSnapshots(registry);
+  registerSim(registry);
   return registry;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
 import { Registry, defineOperation } from '../../src/services/core/registry.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 
 /** Reads only Admin may do. */
 const ADMIN_ONLY_READS = new Set(['audit.read']);
@@ -36,7 +37,8 @@ function describedAnywhere(schema: z.ZodType): boolean {
 let t: TestApp;
 let tokens: Record<Who, string | null>;
 beforeAll(async () => {
-  t = await startTestApp();
+  // The simulated appliance, so sim-only operations are routed and checked too.
+  t = await startTestApp({ host: new SimulatedHost() });
   tokens = {
     anonymous: null,
     ReadOnly: await t.userWithRoles('reader', ['ReadOnly']),

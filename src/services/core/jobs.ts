@@ -162,6 +162,17 @@ export class JobManager {
     return this.get(id);
   }
 
+  /** The job once it has ended, or as it is after `timeoutMs` if it is still running. */
+  async wait(id: number, timeoutMs: number): Promise<Job> {
+    const run = this.running.get(id);
+    if (run) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([run.done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    return this.get(id);
+  }
+
   runningCount(): number {
     return this.running.size;
   }

@@ -1,0 +1,141 @@
+/** Alert rules: the built-in set, comparison, and message templates. */
+import { POOL_HEALTH_NAMES, type Labels } from './metrics.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
+export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!=';
+export const OPERATORS: Operator[] = ['>', '>=', '<', '<=', '==', '!='];
+/** A threshold rule watches a metric; a job-failed rule watches the job bus. */
+export type RuleKind = 'threshold' | 'job-failed';
+/** Where an alert came from, for filtering: the built-in areas, or a user's rule. */
+export type AlertSource = 'pool' | 'disk' | 'system' | 'service' | 'job' | 'monitoring' | 'rule';
+export const ALERT_SOURCES: AlertSource[] = ['pool', 'disk', 'system', 'service', 'job', 'monitoring', 'rule'];
+
+export interface Rule {
+  id: number;
+  /** Set on built-in rules, which can be tuned and disabled but not deleted or repointed. */
+  builtinKey: string | null;
+  name: string;
+  kind: RuleKind;
+  source: AlertSource;
+  metric: string | null;
+  selector: Labels;
+  operator: Operator;
+  threshold: number;
+  /** Past this value (compared with the same operator) the alert becomes critical. */
+  criticalThreshold: number | null;
+  forSeconds: number;
+  severity: Severity;
+  message: string;
+  enabled: boolean;
+}
+
+export type BuiltinRule = Omit<Rule, 'id' | 'builtinKey' | 'enabled'> & { key: string };
+
+/** The alert sources of SRS-09 that come with the appliance. */
+export const BUILTIN_RULES: BuiltinRule[] = [
+  {
+    key: 'pool-health', name: 'Pool health', kind: 'threshold', source: 'pool', metric: 'calypso_pool_health', selector: {},
+    operator: '>=', threshold: 1, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    message: 'Pool {{pool}} is {{value|health}}: replace or bring back the failed devices (zpool status {{pool}})',
+  },
+  {
+    key: 'pool-capacity', name: 'Pool capacity', kind: 'threshold', source: 'pool', metric: 'calypso_pool_capacity_percent', selector: {},
+    operator: '>=', threshold: 80, criticalThreshold: 90, forSeconds: 0, severity: 'warning',
+    message: 'Pool {{pool}} is {{value}}% full (warning at 80%, critical at 90%)',
+  },
+  {
+    key: 'pool-device-errors', name: 'Pool device errors', kind: 'threshold', source: 'pool', metric: 'calypso_pool_device_errors', selector: {},
+    operator: '>', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'warning',
+    message: 'Device {{device}} of pool {{pool}} has {{value}} read, write or checksum errors',
+  },
+  {
+    key: 'pool-scrub-errors', name: 'Scrub found errors', kind: 'threshold', source: 'pool', metric: 'calypso_pool_scrub_errors', selector: {},
+    operator: '>', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    message: 'The last scrub of pool {{pool}} found {{value}} errors',
+  },
+  {
+    key: 'disk-smart', name: 'Disk SMART failure', kind: 'threshold', source: 'disk', metric: 'calypso_disk_smart_failed', selector: {},
+    operator: '>=', threshold: 1, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    message: 'SMART reports disk {{disk}} as failing: replace it',
+  },
+  {
+    key: 'disk-temperature', name: 'Disk temperature', kind: 'threshold', source: 'disk', metric: 'calypso_disk_temperature_celsius', selector: {},
+    operator: '>=', threshold: 50, criticalThreshold: 60, forSeconds: 300, severity: 'warning',
+    message: 'Disk {{disk}} is at {{value}} °C',
+  },
+  {
+    key: 'memory-pressure', name: 'Memory pressure', kind: 'threshold', source: 'system', metric: 'calypso_memory_available_percent', selector: {},
+    operator: '<', threshold: 10, criticalThreshold: 5, forSeconds: 60, severity: 'warning',
+    message: 'Only {{value}}% of memory is available',
+  },
+  {
+    key: 'service-down', name: 'Service down', kind: 'threshold', source: 'service', metric: 'calypso_service_up', selector: {},
+    operator: '<', threshold: 1, criticalThreshold: null, forSeconds: 30, severity: 'critical',
+    message: 'Service {{service}} is not running',
+  },
+  {
+    key: 'probe-failing', name: 'Monitoring probe failing', kind: 'threshold', source: 'monitoring', metric: 'calypso_probe_success', selector: {},
+    operator: '<', threshold: 1, criticalThreshold: null, forSeconds: 60, severity: 'warning',
+    message: 'The {{probe}} probe has failed for a minute: its metrics and alerts are stale',
+  },
+  {
+    key: 'job-failed', name: 'Job failed', kind: 'job-failed', source: 'job', metric: null, selector: {},
+    operator: '==', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'warning',
+    message: 'Job {{job}} ({{type}}{{target| on }}) failed: {{error}}',
+  },
+];
+
+export function compare(op: Operator, value: number, threshold: number): boolean {
+  switch (op) {
+    case '>': return value > threshold;
+    case '>=': return value >= threshold;
+    case '<': return value < threshold;
+    case '<=': return value <= threshold;
+    case '==': return value === threshold;
+    case '!=': return value !== threshold;
+  }
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+export function severityRank(s: Severity): number {
+  return SEVERITY_RANK[s];
+}
+
+/** The severity a firing value deserves under this rule. */
+export function severityFor(rule: Rule, value: number): Severity {
+  if (rule.criticalThreshold !== null && compare(rule.operator, value, rule.criticalThreshold)) return 'critical';
+  return rule.severity;
+}
+
+function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  return String(Math.round(n * 100) / 100);
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${formatNumber(v)} ${units[i]}`;
+}
+
+/**
+ * `{{name}}` is a label (or value, threshold, metric, rule); `{{value|health}}` names a pool
+ * health code, `{{value|bytes}}` prints a size, `{{label| prefix}}` prints the prefix and the
+ * label only when the label is set. Unknown names render empty.
+ */
+export function renderTemplate(template: string, vars: Record<string, string | number | undefined>): string {
+  return template.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|([^}]*))?\}\}/g, (_m, name: string, filter?: string) => {
+    const raw = vars[name];
+    if (raw === undefined || raw === '') return '';
+    if (filter === 'health' && typeof raw === 'number') return POOL_HEALTH_NAMES[raw] ?? String(raw);
+    if (filter === 'bytes' && typeof raw === 'number') return formatBytes(raw);
+    const text = typeof raw === 'number' ? formatNumber(raw) : raw;
+    return filter !== undefined && filter !== 'health' && filter !== 'bytes' ? `${filter}${text}` : text;
+  });
+}

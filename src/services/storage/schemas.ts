@@ -1,0 +1,100 @@
+/** Input vocabulary of the storage subsystem: names checked by ZFS's own rules before any command runs. */
+import { z } from 'zod';
+import { validateZfsName, type ZfsNameKind } from '../../system/zfs/names.js';
+import { parseSize } from '../../system/zfs/parse.js';
+
+function zfsName(kind: ZfsNameKind, what: string) {
+  return z
+    .string()
+    .min(1, `${what} is empty`)
+    .max(255, `${what} is longer than 255 characters`)
+    .superRefine((value, ctx) => {
+      const problem = validateZfsName(value, kind);
+      if (problem) ctx.addIssue({ code: 'custom', message: `invalid ${what} ${JSON.stringify(value.slice(0, 80))}: ${problem}` });
+    });
+}
+
+export const poolName = zfsName('pool', 'pool name')
+  .refine((n) => !/\s/.test(n), 'a pool name may not contain spaces (its mountpoint would)')
+  .describe('Pool name');
+export const datasetName = zfsName('dataset', 'dataset name').refine((n) => n.includes('/'), 'a dataset name has the form pool/name').describe('Dataset or zvol name, e.g. tank/backups');
+export const anyDatasetName = zfsName('dataset', 'dataset name').describe('Dataset, zvol or pool root dataset name');
+export const snapshotName = zfsName('snapshot', 'snapshot name').describe('Full snapshot name: dataset@snapshot');
+/** The part after '@'. */
+export const snapshotShortName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, '_', '.', ':' and '-' only")
+  .refine((s) => !s.startsWith('-'), "may not start with '-'")
+  .describe("Snapshot name (the part after '@')");
+
+/** A whole disk: a kernel name (sdb, nvme0n1) or a /dev path (by-id, by-path...). */
+export const diskName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(\/dev\/[A-Za-z0-9_./:+-]+|[A-Za-z0-9][A-Za-z0-9_:.+-]*)$/, 'a disk name such as sdb or a /dev/disk/by-id/... path')
+  .refine((s) => !s.includes('..'), "may not contain '..'")
+  .describe('Disk, e.g. sdb or /dev/disk/by-id/wwn-0x5000...');
+
+/** Device as `zpool status` names it: a disk, a partition, a path or a GUID. */
+export const deviceName = diskName.describe('Device as zpool status names it: disk, path or GUID');
+
+/** Bytes as a number, or a size with a unit as ZFS writes them ("10G", "1.5T"). */
+export const sizeValue = z
+  .union([z.number().int().nonnegative(), z.string().max(32)])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    const bytes = parseSize(v.trim().toUpperCase());
+    if (bytes === null || !/^\d/.test(v.trim())) {
+      ctx.addIssue({ code: 'custom', message: `not a size: ${JSON.stringify(v)} (use bytes or e.g. 10G)` });
+      return z.NEVER;
+    }
+    return Math.round(bytes);
+  });
+
+const onOff = z.enum(['on', 'off']);
+const powerOfTwo = (min: number, max: number) =>
+  sizeValue.refine((n) => n >= min && n <= max && (n & (n - 1)) === 0, `a power of two from ${min} to ${max} bytes`);
+const sizeOrNone = z.union([z.literal('none'), sizeValue]);
+
+export const COMPRESSION = ['on', 'off', 'lz4', 'zstd', 'zstd-fast', 'gzip', 'lzjb', 'zle', ...Array.from({ length: 19 }, (_, i) => `zstd-${i + 1}`), ...Array.from({ length: 9 }, (_, i) => `gzip-${i + 1}`)] as const;
+
+/** Properties Calypso lets a user set, with ZFS's own value rules. */
+export const datasetProperties = z
+  .object({
+    compression: z.enum(COMPRESSION).optional().describe('Compression algorithm'),
+    quota: sizeOrNone.optional().describe('Limit on the dataset and its descendants (bytes, 10G, or none)'),
+    refquota: sizeOrNone.optional().describe('Limit on the dataset itself (bytes, 10G, or none)'),
+    reservation: sizeOrNone.optional().describe('Space guaranteed to the dataset and descendants'),
+    refreservation: sizeOrNone.optional().describe('Space guaranteed to the dataset itself'),
+    recordsize: powerOfTwo(512, 16 * 1024 * 1024).optional().describe('Record size for filesystems (power of two, 512 B to 16 M)'),
+    atime: onOff.optional().describe('Update access times'),
+    sync: z.enum(['standard', 'always', 'disabled']).optional().describe('Synchronous write behaviour'),
+    dedup: z.enum(['on', 'off', 'verify', 'sha256', 'sha256,verify', 'sha512', 'skein', 'blake3']).optional().describe('Deduplication'),
+    readonly: onOff.optional().describe('Refuse writes'),
+    comments: z.string().max(1024).regex(/^[^\0\n\r]*$/, 'one line').optional().describe('Free text stored as the user property org.calypso:comments'),
+  })
+  .strict()
+  .describe('ZFS properties');
+
+export type DatasetProperties = z.infer<typeof datasetProperties>;
+
+export const COMMENTS_PROPERTY = 'org.calypso:comments';
+
+/** Property map as the adapter sends it to `zfs create -o` / `zfs set`. */
+export function toZfsProperties(props: DatasetProperties): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined) continue;
+    out[k === 'comments' ? COMMENTS_PROPERTY : k] = String(v);
+  }
+  return out;
+}
+
+export const LAYOUTS = ['stripe', 'mirror', 'raidz1', 'raidz2', 'raidz3', 'draid'] as const;
+export type LayoutType = (typeof LAYOUTS)[number];
+
+/** Smallest number of disks in one vdev of each layout. */
+export const MIN_DISKS: Record<LayoutType, number> = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5, draid: 3 };
