@@ -1,0 +1,102 @@
+/** Pure parsers of `lsblk -J -b -O` (util-linux 2.37+) and `smartctl -j` (smartmontools 7.x). */
+
+export interface BlockDevice {
+  name: string;
+  kname: string;
+  path: string;
+  type: string;
+  sizeBytes: number;
+  rotational: boolean;
+  model: string | null;
+  serial: string | null;
+  wwn: string | null;
+  tran: string | null;
+  vendor: string | null;
+  fstype: string | null;
+  label: string | null;
+  mountpoint: string | null;
+  children: BlockDevice[];
+}
+
+function str(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const t = v.trim();
+  return t === '' ? null : t;
+}
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\d+$/.test(v.trim())) return Number(v.trim());
+  return 0;
+}
+
+/** util-linux before 2.37 printed booleans as "0"/"1" strings. */
+function bool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}
+
+function toDevice(raw: Record<string, unknown>): BlockDevice {
+  const name = String(raw['name'] ?? '');
+  const mountpoints = Array.isArray(raw['mountpoints']) ? (raw['mountpoints'] as unknown[]).map(str).filter((m): m is string => m !== null) : [];
+  return {
+    name,
+    kname: str(raw['kname']) ?? name,
+    path: str(raw['path']) ?? (name.startsWith('/') ? name : `/dev/${name}`),
+    type: str(raw['type']) ?? 'unknown',
+    sizeBytes: num(raw['size']),
+    rotational: bool(raw['rota']),
+    model: str(raw['model']),
+    serial: str(raw['serial']),
+    wwn: str(raw['wwn']),
+    tran: str(raw['tran']),
+    vendor: str(raw['vendor']),
+    fstype: str(raw['fstype']),
+    label: str(raw['label']),
+    mountpoint: str(raw['mountpoint']) ?? mountpoints[0] ?? null,
+    children: Array.isArray(raw['children']) ? (raw['children'] as Record<string, unknown>[]).map(toDevice) : [],
+  };
+}
+
+export function parseLsblk(json: string): BlockDevice[] {
+  const doc = JSON.parse(json) as { blockdevices?: Record<string, unknown>[] };
+  return (doc.blockdevices ?? []).map(toDevice);
+}
+
+export type SmartHealth = 'PASSED' | 'FAILED' | 'UNKNOWN';
+
+export interface SmartInfo {
+  device: string | null;
+  protocol: string | null;
+  model: string | null;
+  serial: string | null;
+  capacityBytes: number | null;
+  rotationRate: number | null;
+  health: SmartHealth;
+  temperatureC: number | null;
+  powerOnHours: number | null;
+  /** smartctl's exit status bit mask (bit 1: could not open, bit 3: disk failing...). */
+  exitStatus: number;
+  messages: string[];
+}
+
+export function parseSmartctl(json: string): SmartInfo {
+  const doc = JSON.parse(json) as Record<string, any>;
+  const passed = doc['smart_status']?.['passed'];
+  const nvmeLog = doc['nvme_smart_health_information_log'];
+  const temp = doc['temperature']?.['current'] ?? nvmeLog?.['temperature'];
+  const hours = doc['power_on_time']?.['hours'] ?? nvmeLog?.['power_on_hours'];
+  const capacity = doc['user_capacity']?.['bytes'] ?? doc['nvme_total_capacity'];
+  return {
+    device: doc['device']?.['name'] ?? null,
+    protocol: doc['device']?.['protocol'] ?? null,
+    model: str(doc['model_name']) ?? str(doc['scsi_model_name']),
+    serial: str(doc['serial_number']),
+    capacityBytes: typeof capacity === 'number' ? capacity : null,
+    rotationRate: typeof doc['rotation_rate'] === 'number' ? doc['rotation_rate'] : null,
+    health: passed === true ? 'PASSED' : passed === false ? 'FAILED' : 'UNKNOWN',
+    temperatureC: typeof temp === 'number' ? temp : null,
+    powerOnHours: typeof hours === 'number' ? hours : null,
+    exitStatus: typeof doc['smartctl']?.['exit_status'] === 'number' ? doc['smartctl']['exit_status'] : 0,
+    messages: Array.isArray(doc['smartctl']?.['messages']) ? doc['smartctl']['messages'].map((m: { string?: string }) => String(m.string ?? '')) : [],
+  };
+}

@@ -1,0 +1,104 @@
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { HostFiles } from './host.js';
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * HostFiles on a real file system. `root` maps the absolute paths callers use onto a directory
+ * (the simulated host keeps its files under its data directory that way); '' means the real /.
+ */
+export class LocalFiles implements HostFiles {
+  constructor(private readonly root = '') {}
+
+  private map(path: string): string {
+    if (!path.startsWith('/')) throw new Error(`host paths are absolute: ${JSON.stringify(path)}`);
+    return this.root === '' ? path : join(this.root, path);
+  }
+
+  async read(path: string): Promise<string> {
+    return readFile(this.map(path), 'utf8');
+  }
+
+  async readIfExists(path: string): Promise<string | null> {
+    try {
+      return await this.read(path);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(this.map(dir))).sort();
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await stat(this.map(path));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async writeAtomic(path: string, content: string, opts?: { mode?: number }): Promise<void> {
+    const target = this.map(path);
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true });
+    const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+    const mode = opts?.mode ?? (await stat(target).then((s) => s.mode & 0o7777, () => 0o644));
+    const handle = await open(temp, 'w', mode);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      // A copy, not a rename: the live file must exist at every instant until the new one replaces it.
+      await copyFile(target, `${target}.prev`);
+      await fsyncPath(`${target}.prev`);
+    } catch (err) {
+      if (!isNotFound(err)) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      // No previous version: a stale .prev would otherwise be "restored" by restorePrevious.
+      await rm(`${target}.prev`, { force: true });
+    }
+    await rename(temp, target);
+    await fsyncPath(dir);
+  }
+
+  async restorePrevious(path: string): Promise<void> {
+    const target = this.map(path);
+    const prev = `${target}.prev`;
+    try {
+      await rename(prev, target);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await rm(target, { force: true });
+    }
+    await fsyncPath(dirname(target));
+  }
+}

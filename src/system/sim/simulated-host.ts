@@ -1,0 +1,293 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { CommandHistory } from '../command-history.js';
+import { HostCommandError } from '../host.js';
+import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
+import { LocalFiles } from '../local-files.js';
+import { fail, ToolExit } from './common.js';
+import { arcstatsText, lsblkCommand, smartctlCommand } from './devices.js';
+import { GeneratedFiles, MemoryFiles } from './files.js';
+import { defaultModel, newGuid } from './model.js';
+import type { SimDataset, SimModel, SimSnapshot } from './model.js';
+import { leaves, SimState } from './state.js';
+import { settleScans, startResilver, zpoolCommand } from './zpool.js';
+import type { SimContext } from './zpool.js';
+import { zfsCommand } from './zfs.js';
+
+export interface SimulatedHostOptions {
+  /** Where the state file and the simulated file tree live; in memory only when undefined. */
+  dataDir?: string;
+  /** The clock, so tests can move time forward (scrubs and resilvers follow it). */
+  now?: () => number;
+  /** Start from this model instead of the default appliance (or the persisted state). */
+  model?: SimModel;
+}
+
+export interface SeedOptions {
+  /** Number of filesystems to add under `${parent}`. */
+  datasets?: number;
+  /** Number of snapshots to spread over the added filesystems (or over `parent` when none). */
+  snapshots?: number;
+  /** Filesystem the seeded datasets go under (created if missing); default "tank/seed". */
+  parent?: string;
+}
+
+const READ_ONLY = new Set([
+  'zpool status', 'zpool list', 'zpool get', 'zpool iostat', 'zpool version',
+  'zfs list', 'zfs get', 'zfs holds', 'zfs version', 'zfs mount',
+]);
+
+const STATE_FILE = 'sim-state.json';
+
+/**
+ * A simulated appliance that answers zpool, zfs, lsblk and smartctl like the real tools
+ * (OpenZFS 2.2.2 output formats), from a model persisted in the data directory.
+ */
+export class SimulatedHost implements Host {
+  readonly kind = 'sim' as const;
+  readonly files: HostFiles;
+  private readonly log = new CommandHistory(500);
+  private readonly clock: () => number;
+  private state: SimState | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: SimulatedHostOptions = {}) {
+    this.clock = opts.now ?? Date.now;
+    const inner = opts.dataDir ? new LocalFiles(join(opts.dataDir, 'sim-root')) : new MemoryFiles();
+    this.files = new GeneratedFiles(inner, async (path) => {
+      if (path !== '/proc/spl/kstat/zfs/arcstats') return null;
+      return arcstatsText((await this.exclusive(() => this.loaded())).model, this.clock());
+    });
+  }
+
+  history(limit?: number): CommandRecord[] {
+    return this.log.list(limit);
+  }
+
+  /** Commands run one at a time, as if each took the pool's configuration lock. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loaded(): Promise<SimState> {
+    if (this.state) return this.state;
+    let model = this.opts.model;
+    if (!model && this.opts.dataDir) {
+      try {
+        model = JSON.parse(await readFile(join(this.opts.dataDir, STATE_FILE), 'utf8')) as SimModel;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    const fresh = !model;
+    this.state = this.newState(model ?? defaultModel(this.clock()));
+    if (fresh) await this.save();
+    return this.state;
+  }
+
+  private newState(model: SimModel): SimState {
+    return new SimState(model, (name) => model.disks.find((d) => d.name === name)?.sizeBytes ?? 0);
+  }
+
+  private async save(): Promise<void> {
+    if (!this.opts.dataDir || !this.state) return;
+    await mkdir(this.opts.dataDir, { recursive: true });
+    const target = join(this.opts.dataDir, STATE_FILE);
+    const temp = `${target}.${process.pid}.tmp`;
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(this.state.model));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  }
+
+  run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return this.exclusive(async () => {
+      const started = this.clock();
+      const wallStart = Date.now();
+      const state = await this.loaded();
+      const ctx: SimContext = { state, now: started };
+      const settled = settleScans(ctx);
+      const tool = basename(command);
+      let result: RunResult;
+      try {
+        result = this.dispatch(ctx, tool, args);
+      } catch (err) {
+        if (!(err instanceof ToolExit)) throw err;
+        result = fail(err.stderr, err.code);
+      }
+      if (settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs'))) await this.save();
+      const okCodes = opts.okCodes ?? [0];
+      const durationMs = Date.now() - wallStart;
+      const at = new Date(started).toISOString();
+      if (!okCodes.includes(result.code)) {
+        const error = new HostCommandError(command, [...args], result.code, result.stderr);
+        this.log.add({ at, command, args: [...args], code: result.code, durationMs, error: error.message });
+        throw error;
+      }
+      this.log.add({ at, command, args: [...args], code: result.code, durationMs });
+      return result;
+    });
+  }
+
+  private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {
+    switch (tool) {
+      case 'zpool': return zpoolCommand(ctx, args);
+      case 'zfs': return zfsCommand(ctx, args);
+      case 'lsblk': return lsblkCommand(ctx.state.model, args);
+      case 'smartctl': return smartctlCommand(ctx.state.model, args, ctx.now);
+      default: return fail(`${tool}: command not found`, 127);
+    }
+  }
+
+  /** Runs a change to the model under the command lock, then persists it. */
+  private mutate<T>(fn: (ctx: SimContext) => T): Promise<T> {
+    return this.exclusive(async () => {
+      const state = await this.loaded();
+      const ctx: SimContext = { state, now: this.clock() };
+      settleScans(ctx);
+      const out = fn(ctx);
+      state.touch();
+      await this.save();
+      return out;
+    });
+  }
+
+  /** A deep copy of the current model (for inspection; changes to it have no effect). */
+  async snapshotModel(): Promise<SimModel> {
+    return this.exclusive(async () => structuredClone((await this.loaded()).model));
+  }
+
+  /**
+   * Makes a drive fail. 'faulted': the vdev shows FAULTED "too many errors" with error counts;
+   * 'removed': the drive vanished and the vdev shows UNAVAIL by GUID, "was /dev/...".
+   */
+  faultDisk(disk: string, mode: 'faulted' | 'removed' = 'faulted'): Promise<void> {
+    return this.mutate(({ state }) => {
+      const d = state.model.disks.find((x) => x.name === disk);
+      if (!d) throw new Error(`no simulated disk ${disk}`);
+      d.failed = true;
+      d.smartPassed = false;
+      d.reallocatedSectors = 2184;
+      for (const pool of state.model.pools) {
+        for (const leaf of leaves([...pool.vdevs, ...pool.logs, ...pool.special, ...pool.dedup, ...pool.cache])) {
+          if (leaf.disk !== disk) continue;
+          if (mode === 'removed') {
+            leaf.state = 'UNAVAIL';
+            leaf.aux = 'missing';
+          } else {
+            leaf.state = 'FAULTED';
+            leaf.aux = 'errors';
+            leaf.read = 3;
+            leaf.write = 87;
+            leaf.cksum = 0;
+          }
+        }
+      }
+    });
+  }
+
+  /** The drive is back (or was swapped for a good one): its vdevs resilver, then show ONLINE. */
+  healDisk(disk: string): Promise<void> {
+    return this.mutate((ctx) => {
+      const d = ctx.state.model.disks.find((x) => x.name === disk);
+      if (!d) throw new Error(`no simulated disk ${disk}`);
+      d.failed = false;
+      d.smartPassed = true;
+      d.reallocatedSectors = 0;
+      for (const pool of ctx.state.model.pools) {
+        let touched = false;
+        for (const leaf of leaves([...pool.vdevs, ...pool.logs, ...pool.special, ...pool.dedup, ...pool.cache])) {
+          if (leaf.disk !== disk || leaf.state === 'ONLINE') continue;
+          leaf.state = 'ONLINE';
+          delete leaf.aux;
+          leaf.read = 0;
+          leaf.write = 0;
+          leaf.cksum = 0;
+          leaf.resilvering = true;
+          touched = true;
+        }
+        if (touched && !pool.exported) startResilver(ctx, pool);
+      }
+    });
+  }
+
+  /** Makes a pool `percent` full by growing (or shrinking) its largest filesystem. */
+  fill(poolName: string, percent: number): Promise<void> {
+    return this.mutate(({ state }) => {
+      const pool = state.pool(poolName);
+      if (!pool) throw new Error(`no simulated pool ${poolName}`);
+      const { size, dataFactor } = state.poolSizes(pool);
+      const target = (Math.min(99, Math.max(0, percent)) / 100) * size;
+      const current = state.poolAllocated(pool);
+      const deltaData = Math.floor((target - current) / dataFactor);
+      const members = state.model.datasets.filter((d) => d.type === 'filesystem' && (d.name === poolName || d.name.startsWith(`${poolName}/`)));
+      const biggest = members.sort((a, b) => b.unique - a.unique)[0]!;
+      const change = Math.max(-biggest.unique + 98304, deltaData);
+      biggest.unique += change;
+      biggest.referenced += change;
+    });
+  }
+
+  /** Back to the default appliance. */
+  reset(): Promise<void> {
+    return this.mutate((ctx) => {
+      this.state = this.newState(defaultModel(ctx.now));
+    });
+  }
+
+  /** Adds many filesystems and snapshots at once (for scale tests and demos). */
+  seed(opts: SeedOptions): Promise<{ datasets: number; snapshots: number }> {
+    return this.mutate((ctx) => {
+      const { state } = ctx;
+      const parent = opts.parent ?? 'tank/seed';
+      const poolName = parent.split('/')[0]!;
+      if (!state.pool(poolName)) throw new Error(`no simulated pool ${poolName}`);
+      const nowSec = Math.floor(ctx.now / 1000);
+      const chain = parent.split('/');
+      for (let i = 2; i <= chain.length; i++) {
+        const name = chain.slice(0, i).join('/');
+        if (!state.dsByName.has(name)) {
+          state.addDataset({ name, type: 'filesystem', guid: newGuid(ctx.now), createtxg: state.nextTxg(), creation: nowSec, props: {}, referenced: 98304, unique: 98304 });
+        }
+      }
+      const added: SimDataset[] = [];
+      const count = opts.datasets ?? 0;
+      const width = String(Math.max(count, 1)).length;
+      for (let i = 0; i < count; i++) {
+        const name = `${parent}/ds${String(i).padStart(width, '0')}`;
+        if (state.dsByName.has(name)) continue;
+        const d: SimDataset = { name, type: 'filesystem', guid: newGuid(ctx.now), createtxg: state.nextTxg(), creation: nowSec - 86400, props: {}, referenced: 1048576 + (i % 97) * 65536, unique: 1048576 + (i % 97) * 65536 };
+        state.model.datasets.push(d);
+        state.dsByName.set(name, d);
+        added.push(d);
+      }
+      const hosts = added.length > 0 ? added : [state.dsByName.get(parent)!];
+      const snapCount = opts.snapshots ?? 0;
+      const snaps: SimSnapshot[] = [];
+      const perHost = Math.ceil(snapCount / hosts.length);
+      const baseTxg = state.model.txg + 1;
+      for (let i = 0; i < snapCount; i++) {
+        const host = hosts[i % hosts.length]!;
+        const seq = Math.floor(i / hosts.length);
+        const ageMin = (perHost - seq) * 15;
+        const t = new Date((nowSec - ageMin * 60) * 1000);
+        const stamp = `${t.getUTCFullYear()}${String(t.getUTCMonth() + 1).padStart(2, '0')}${String(t.getUTCDate()).padStart(2, '0')}-${String(t.getUTCHours()).padStart(2, '0')}${String(t.getUTCMinutes()).padStart(2, '0')}`;
+        snaps.push({ name: `${host.name}@auto-${stamp}-${String(seq).padStart(5, '0')}`, guid: newGuid(ctx.now), createtxg: baseTxg + seq, creation: nowSec - ageMin * 60, referenced: host.referenced, used: 4096 * ((i % 13) + 1) });
+      }
+      state.model.txg = baseTxg + perHost + 1;
+      state.addSnapshotsBulk(snaps);
+      for (const h of hosts) state.snapsOf.get(h.name)?.sort((a, b) => a.createtxg - b.createtxg);
+      return { datasets: added.length, snapshots: snaps.length };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(() => this.save());
+  }
+}

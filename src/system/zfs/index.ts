@@ -1,0 +1,321 @@
+import { HostCommandError, userArg } from '../host.js';
+import type { Host } from '../host.js';
+import {
+  groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion,
+  parseZpoolIostat, parseZpoolList, parseZpoolStatus,
+} from './parse.js';
+import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolListEntry, ZfsVersion, ZpoolStatus } from './parse.js';
+
+export * from './parse.js';
+export { validateZfsName } from './names.js';
+export type { ZfsNameKind } from './names.js';
+
+export type Dialect = 'openzfs' | 'zfs-fuse';
+
+export type VdevType = 'stripe' | 'mirror' | 'raidz1' | 'raidz2' | 'raidz3' | `draid${string}`;
+
+export interface VdevSpec {
+  /** 'stripe' lists plain disks (each its own top-level vdev). */
+  type: VdevType;
+  disks: string[];
+}
+
+export interface CreatePoolInput {
+  name: string;
+  vdevs: VdevSpec[];
+  log?: VdevSpec[];
+  cache?: string[];
+  spares?: string[];
+  special?: VdevSpec[];
+  force?: boolean;
+  mountpoint?: string;
+  /** Pool properties (-o), e.g. ashift, autotrim. */
+  properties?: Record<string, string>;
+  /** Properties of the root filesystem (-O), e.g. compression. */
+  filesystemProperties?: Record<string, string>;
+}
+
+export interface ListDatasetsInput {
+  root?: string;
+  types?: DatasetType[];
+  /** Levels below root to include; undefined means all (recursive). */
+  depth?: number;
+}
+
+export interface CreateZvolInput {
+  name: string;
+  /** Bytes, or a size string ZFS accepts ("50G"). */
+  size: number | string;
+  blocksize?: number | string;
+  sparse?: boolean;
+  properties?: Record<string, string>;
+}
+
+const LIST_COLUMNS = ['name', 'type', 'used', 'available', 'referenced', 'quota', 'mountpoint', 'origin', 'creation', 'compressratio'];
+const POOL_COLUMNS = ['name', 'size', 'allocated', 'free', 'fragmentation', 'capacity', 'dedupratio', 'health', 'altroot'];
+const FUSE_POOL_COLUMNS = ['name', 'size', 'allocated', 'free', 'capacity', 'dedupratio', 'health', 'altroot'];
+
+function propertyArgs(flag: string, props: Record<string, string> | undefined): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(props ?? {})) out.push(flag, `${userArg(k)}=${v}`);
+  return out;
+}
+
+function vdevTokens(spec: VdevSpec): string[] {
+  const disks = spec.disks.map(userArg);
+  if (spec.type === 'stripe') return disks;
+  if (!/^(mirror|raidz[123]|draid[123]?(:\d+[dcs])*)$/.test(spec.type)) throw new Error(`unknown vdev type ${spec.type}`);
+  return [spec.type, ...disks];
+}
+
+/** Typed access to zpool and zfs on a Host, for OpenZFS 2.x and (in a degraded way) zfs-fuse. */
+export class ZfsAdapter {
+  private dialectCache: { dialect: Dialect; version: ZfsVersion | null } | null = null;
+
+  constructor(private readonly host: Host) {}
+
+  private async zpool(args: string[], okCodes?: number[]): Promise<string> {
+    return (await this.host.run('zpool', args, okCodes ? { okCodes } : {})).stdout;
+  }
+
+  private async zfs(args: string[], okCodes?: number[]): Promise<string> {
+    return (await this.host.run('zfs', args, okCodes ? { okCodes } : {})).stdout;
+  }
+
+  /** `zfs version`; zfs-fuse has no such command and is recognised by that. */
+  async detect(): Promise<{ dialect: Dialect; version: ZfsVersion | null }> {
+    if (this.dialectCache) return this.dialectCache;
+    let detected: { dialect: Dialect; version: ZfsVersion | null };
+    try {
+      const version = parseZfsVersion(await this.zfs(['version']));
+      detected = { dialect: version ? 'openzfs' : 'zfs-fuse', version };
+    } catch (err) {
+      if (!(err instanceof HostCommandError) || err.code === null) throw err;
+      detected = { dialect: 'zfs-fuse', version: null };
+    }
+    this.dialectCache = detected;
+    return detected;
+  }
+
+  async dialect(): Promise<Dialect> {
+    return (await this.detect()).dialect;
+  }
+
+  async listPools(): Promise<PoolListEntry[]> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = fuse ? FUSE_POOL_COLUMNS : POOL_COLUMNS;
+    const args = fuse ? ['list', '-H', '-o', columns.join(',')] : ['list', '-H', '-p', '-o', columns.join(',')];
+    return parseZpoolList(await this.zpool(args), columns);
+  }
+
+  async poolStatus(name?: string): Promise<ZpoolStatus[]> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const args = fuse ? ['status'] : ['status', '-P', '-p'];
+    if (name !== undefined) args.push(userArg(name));
+    return parseZpoolStatus(await this.zpool(args));
+  }
+
+  async createPool(input: CreatePoolInput): Promise<void> {
+    const args = ['create'];
+    if (input.force) args.push('-f');
+    args.push(...propertyArgs('-o', input.properties), ...propertyArgs('-O', input.filesystemProperties));
+    if (input.mountpoint !== undefined) args.push('-m', userArg(input.mountpoint));
+    args.push(userArg(input.name));
+    for (const v of input.vdevs) args.push(...vdevTokens(v));
+    if (input.special?.length) args.push('special', ...input.special.flatMap(vdevTokens));
+    if (input.log?.length) args.push('log', ...input.log.flatMap(vdevTokens));
+    if (input.cache?.length) args.push('cache', ...input.cache.map(userArg));
+    if (input.spares?.length) args.push('spare', ...input.spares.map(userArg));
+    await this.zpool(args);
+  }
+
+  /** zfs-fuse may still hold a just-unmounted pool or dataset: it answers "busy" for a moment. */
+  private async retryBusy(run: () => Promise<unknown>, retries: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await run();
+        return;
+      } catch (err) {
+        const busy = err instanceof HostCommandError && /busy/.test(err.stderr);
+        if (!busy || attempt >= retries) throw err;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+  }
+
+  async destroyPool(name: string, opts: { force?: boolean; retries?: number } = {}): Promise<void> {
+    const args = ['destroy', ...(opts.force ? ['-f'] : []), userArg(name)];
+    await this.retryBusy(() => this.zpool(args), opts.retries ?? 5);
+  }
+
+  async exportPool(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.zpool(['export', ...(opts.force ? ['-f'] : []), userArg(name)]);
+  }
+
+  /** Pools that `zpool import` can see; `dirs` searches file vdevs (-d). */
+  async listImportable(dirs: string[] = []): Promise<ZpoolStatus[]> {
+    const args = ['import', ...dirs.flatMap((d) => ['-d', userArg(d)])];
+    return parseZpoolStatus(await this.zpool(args));
+  }
+
+  async importPool(name: string, opts: { newName?: string; force?: boolean; dirs?: string[] } = {}): Promise<void> {
+    const args = ['import', ...(opts.force ? ['-f'] : []), ...(opts.dirs ?? []).flatMap((d) => ['-d', userArg(d)]), userArg(name)];
+    if (opts.newName) args.push(userArg(opts.newName));
+    await this.zpool(args);
+  }
+
+  async scrub(pool: string, action: 'start' | 'pause' | 'stop' = 'start'): Promise<void> {
+    const flag = action === 'pause' ? ['-p'] : action === 'stop' ? ['-s'] : [];
+    await this.zpool(['scrub', ...flag, userArg(pool)]);
+  }
+
+  async replace(pool: string, device: string, newDevice?: string, opts: { force?: boolean } = {}): Promise<void> {
+    const args = ['replace', ...(opts.force ? ['-f'] : []), userArg(pool), userArg(device)];
+    if (newDevice !== undefined) args.push(userArg(newDevice));
+    await this.zpool(args);
+  }
+
+  async attach(pool: string, device: string, newDevice: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.zpool(['attach', ...(opts.force ? ['-f'] : []), userArg(pool), userArg(device), userArg(newDevice)]);
+  }
+
+  async detach(pool: string, device: string): Promise<void> {
+    await this.zpool(['detach', userArg(pool), userArg(device)]);
+  }
+
+  async online(pool: string, device: string): Promise<void> {
+    await this.zpool(['online', userArg(pool), userArg(device)]);
+  }
+
+  async offline(pool: string, device: string, opts: { temporary?: boolean } = {}): Promise<void> {
+    await this.zpool(['offline', ...(opts.temporary ? ['-t'] : []), userArg(pool), userArg(device)]);
+  }
+
+  async clear(pool: string, device?: string): Promise<void> {
+    await this.zpool(['clear', userArg(pool), ...(device !== undefined ? [userArg(device)] : [])]);
+  }
+
+  async poolProperties(pool: string, props: string[] = ['all']): Promise<Record<string, { value: string; source: string }>> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const args = ['get', fuse ? '-H' : '-Hp', '-o', 'name,property,value,source', props.map(userArg).join(','), userArg(pool)];
+    return groupProperties(parseZfsGet(await this.zpool(args))).get(pool) ?? {};
+  }
+
+  async listDatasets(input: ListDatasetsInput = {}): Promise<DatasetListEntry[]> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = LIST_COLUMNS;
+    // zfs-fuse refuses `list -p`; its human sizes are parsed instead (at K/M/G precision).
+    const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-o', columns.join(','), '-t', (input.types ?? ['filesystem', 'volume']).join(',')];
+    if (input.depth !== undefined) args.push('-d', String(input.depth));
+    else if (input.root !== undefined) args.push('-r');
+    if (input.root !== undefined) args.push(userArg(input.root));
+    return parseZfsList(await this.zfs(args), columns);
+  }
+
+  /** Exact values via `zfs get -Hp` (works on zfs-fuse too). */
+  async getProperties(name: string, props: string[] = ['all']): Promise<Record<string, { value: string; source: string }>> {
+    const args = ['get', '-Hp', '-o', 'name,property,value,source', props.map(userArg).join(','), userArg(name)];
+    return groupProperties(parseZfsGet(await this.zfs(args))).get(name) ?? {};
+  }
+
+  async createDataset(input: { name: string; properties?: Record<string, string>; createParents?: boolean }): Promise<void> {
+    await this.zfs(['create', ...(input.createParents ? ['-p'] : []), ...propertyArgs('-o', input.properties), userArg(input.name)]);
+  }
+
+  async createZvol(input: CreateZvolInput): Promise<void> {
+    const args = ['create', ...(input.sparse ? ['-s'] : [])];
+    if (input.blocksize !== undefined) args.push('-b', userArg(String(input.blocksize)));
+    args.push(...propertyArgs('-o', input.properties), '-V', userArg(String(input.size)), userArg(input.name));
+    await this.zfs(args);
+  }
+
+  async setProperties(name: string, props: Record<string, string>): Promise<void> {
+    const assignments = Object.entries(props).map(([k, v]) => `${userArg(k)}=${v}`);
+    if (assignments.length === 0) return;
+    await this.zfs(['set', ...assignments, userArg(name)]);
+  }
+
+  async inheritProperty(name: string, prop: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await this.zfs(['inherit', ...(opts.recursive ? ['-r'] : []), userArg(prop), userArg(name)]);
+  }
+
+  async destroy(name: string, opts: { recursive?: boolean; dependents?: boolean } = {}): Promise<void> {
+    const flags = [...(opts.recursive ? ['-r'] : []), ...(opts.dependents ? ['-R'] : [])];
+    const args = ['destroy', ...flags, userArg(name)];
+    // On OpenZFS "busy" means a hold or a user of the dataset: retrying would not help.
+    await this.retryBusy(() => this.zfs(args), (await this.dialect()) === 'zfs-fuse' ? 5 : 0);
+  }
+
+  /**
+   * What `destroy` with these options would remove (dry run). zfs-fuse has no -n: there the
+   * answer is computed from a recursive listing and cannot include clones elsewhere.
+   */
+  async listDependents(name: string, opts: { recursive?: boolean; dependents?: boolean } = { recursive: true }): Promise<{ datasets: string[]; reclaim: number | null }> {
+    if ((await this.dialect()) === 'zfs-fuse') {
+      if (name.includes('@')) return { datasets: [name], reclaim: null };
+      const rows = await this.listDatasets({ root: name, types: ['filesystem', 'volume', 'snapshot'] });
+      return { datasets: rows.map((r) => r.name).reverse(), reclaim: null };
+    }
+    const flags = ['-n', '-v', '-p', ...(opts.recursive ? ['-r'] : []), ...(opts.dependents ? ['-R'] : [])];
+    return parseDestroyDryRun(await this.zfs(['destroy', ...flags, userArg(name)]));
+  }
+
+  async snapshot(name: string, opts: { recursive?: boolean; properties?: Record<string, string> } = {}): Promise<void> {
+    await this.zfs(['snapshot', ...(opts.recursive ? ['-r'] : []), ...propertyArgs('-o', opts.properties), userArg(name)]);
+  }
+
+  async listSnapshots(input: { dataset?: string; recursive?: boolean } = {}): Promise<DatasetListEntry[]> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs'];
+    const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(',')];
+    if (input.dataset !== undefined) args.push(...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset));
+    return parseZfsList(await this.zfs(args), columns);
+  }
+
+  /** One snapshot, or a range/list in `zfs destroy` syntax ("pool/ds@a%b", "pool/ds@a,b"). */
+  async destroySnapshot(spec: string, opts: { recursive?: boolean; dependents?: boolean } = {}): Promise<void> {
+    if (!spec.includes('@')) throw new Error(`not a snapshot: ${spec}`);
+    await this.destroy(spec, opts);
+  }
+
+  async rollback(snapshot: string, opts: { destroyNewer?: boolean; destroyClones?: boolean } = {}): Promise<void> {
+    const flags = [...(opts.destroyNewer ? ['-r'] : []), ...(opts.destroyClones ? ['-R'] : [])];
+    await this.zfs(['rollback', ...flags, userArg(snapshot)]);
+  }
+
+  async clone(snapshot: string, target: string, properties?: Record<string, string>): Promise<void> {
+    await this.zfs(['clone', ...propertyArgs('-o', properties), userArg(snapshot), userArg(target)]);
+  }
+
+  async promote(name: string): Promise<void> {
+    await this.zfs(['promote', userArg(name)]);
+  }
+
+  async rename(from: string, to: string, opts: { recursive?: boolean; createParents?: boolean } = {}): Promise<void> {
+    const flags = [...(opts.recursive ? ['-r'] : []), ...(opts.createParents ? ['-p'] : [])];
+    await this.zfs(['rename', ...flags, userArg(from), userArg(to)]);
+  }
+
+  async hold(tag: string, snapshot: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await this.zfs(['hold', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)]);
+  }
+
+  async release(tag: string, snapshot: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await this.zfs(['release', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)]);
+  }
+
+  async holds(snapshot: string, opts: { recursive?: boolean } = {}): Promise<Hold[]> {
+    return parseZfsHolds(await this.zfs(['holds', '-H', '-p', ...(opts.recursive ? ['-r'] : []), userArg(snapshot)]));
+  }
+
+  async arcStats(): Promise<ArcStats | null> {
+    const text = await this.host.files.readIfExists('/proc/spl/kstat/zfs/arcstats');
+    return text === null ? null : parseArcstats(text);
+  }
+
+  async iostat(pool?: string): Promise<IostatEntry[]> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    if (fuse) return [];
+    return parseZpoolIostat(await this.zpool(['iostat', '-H', '-p', ...(pool !== undefined ? [userArg(pool)] : [])]));
+  }
+}
