@@ -30,7 +30,7 @@ function findUp(name: string): string {
 
 /** Logs go to a file in the data directory (and stdout for `serve`), never to the console's terminal. */
 function makeLogger(cfg: Config, alsoStdout: boolean): Logger {
-  const file = pino.destination({ dest: path.join(cfg.dataDir, 'calypso.log'), mkdir: true, sync: false });
+  const file = pino.destination({ dest: path.join(cfg.dataDir, 'calypso.log'), mkdir: true, sync: true });
   const streams: pino.StreamEntry[] = [{ stream: file, level: cfg.logLevel as pino.Level }];
   if (alsoStdout) streams.push({ stream: process.stdout, level: cfg.logLevel as pino.Level });
   return pino(
