@@ -1,0 +1,397 @@
+/**
+ * iSCSI (SRS-03): targets with portals, initiator groups, CHAP and LUNs on zvols, files or disks.
+ * Rendered to scst.conf and applied with scstadmin, or applied to tgt with tgtadm (a setting).
+ * CHAP secrets are stored for rendering but never leave the service: outputs say only whether one is set.
+ */
+import { isIP } from 'node:net';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { CHAP_SECRET, CHAP_USER, SCST_NAME, ScstAdapter, iscsiNameProblem, redactScstConf, renderScstConf, type IscsiTargetConf } from '../../system/scst/index.js';
+import { TgtAdapter } from '../../system/tgt/index.js';
+import { ZfsAdapter } from '../../system/zfs/index.js';
+import type { Attachment, Attachments } from '../core/attachments.js';
+import type { Ctx } from '../core/context.js';
+import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { listOf, listShape, noInput, page } from '../core/list.js';
+import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
+import { nowIso } from '../core/time.js';
+import { absolutePath, applyUnit, datasetHolding, driftSchema, lineDiff, writeThenActivate } from '../shares/apply.js';
+import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
+
+export const iscsiPermissions = definePermissions([
+  { name: 'iscsi.read', description: 'See iSCSI targets, LUNs, sessions and configuration drift', level: 'read' },
+  { name: 'iscsi.write', description: 'Create, change and delete iSCSI targets, initiator groups and LUNs', level: 'operate' },
+  { name: 'iscsi.admin', description: 'iSCSI backend settings and drift repair', level: 'admin' },
+]);
+
+const LOCK = 'iscsi';
+
+const iscsiName = (what: string) => z.string().max(223).superRefine((n, c) => {
+  const problem = iscsiNameProblem(n);
+  if (problem) c.addIssue({ code: 'custom', message: `${what}: ${problem}` });
+});
+const chapSchema = z.object({
+  user: z.string().regex(CHAP_USER, "1 to 64 letters, digits, '.', '_', '@', ':' or '-'").describe('CHAP user name'),
+  secret: z.string().regex(CHAP_SECRET, '12 to 16 characters: letters, digits and punctuation except quotes, backslash, braces, backtick and space').describe('CHAP secret (12-16 characters); never shown again'),
+});
+const portalSchema = z.object({
+  ip: z.string().refine((ip) => isIP(ip) !== 0, 'an IPv4 or IPv6 address').describe('Address to accept connections on'),
+  port: z.number().int().min(1).max(65535).default(3260).describe('TCP port (3260)'),
+});
+const groupSchema = z.object({
+  name: z.string().regex(SCST_NAME, "letters, digits, '_', '.', '-' (up to 50)").describe('Initiator group name'),
+  initiators: z.array(iscsiName('initiator').describe('Initiator IQN')).min(1).max(256).describe('Initiator names (IQN) in the group'),
+});
+const backingSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('zvol').describe('A ZFS volume'), zvol: z.string().max(255).describe('The zvol, e.g. tank/vms/vm1') }),
+  z.object({
+    type: z.literal('file').describe('A file inside a mounted dataset'),
+    path: absolutePath(/^\/[A-Za-z0-9._@+\-/]*$/, "letters, digits and . _ @ + - / only").describe('The backing file'),
+    sizeBytes: z.number().int().min(1024 * 1024).optional().describe('Create (sparse) or grow the file to this size'),
+  }),
+  z.object({ type: z.literal('disk').describe('A whole disk'), path: z.string().regex(/^\/dev\/[A-Za-z0-9._\-/:]+$/, 'a /dev path').refine((p) => !p.includes('..'), "no '..'").describe('e.g. /dev/disk/by-id/wwn-0x5000...') }),
+]).describe('What holds the LUN\'s blocks');
+const lunInput = z.object({
+  lun: z.number().int().min(0).max(16383).describe('LUN number (tgt reserves 0)'),
+  backing: backingSchema,
+  group: z.string().regex(SCST_NAME).nullable().default(null).describe('Initiator group that sees it (null: every initiator allowed on the target)'),
+  readOnly: z.boolean().default(false).describe('Read-only LUN'),
+  enabled: z.boolean().default(true).describe('Exported'),
+});
+const luns = z.array(lunInput).max(256).describe('Logical units');
+
+const lunSchema = z.object({
+  lun: z.number().describe('LUN number'),
+  type: z.enum(['zvol', 'file', 'disk']).describe('Backing type'),
+  path: z.string().describe('Backing device or file'),
+  dataset: z.string().nullable().describe('The zvol or the dataset holding the file'),
+  group: z.string().nullable().describe('Initiator group, or null for all'),
+  readOnly: z.boolean().describe('Read only'),
+  enabled: z.boolean().describe('Exported'),
+});
+const targetSchema = z.object({
+  name: z.string().describe('Target IQN'),
+  alias: z.string().describe('Alias'),
+  enabled: z.boolean().describe('Offered to initiators'),
+  portals: z.array(z.object({ ip: z.string().describe('Address'), port: z.number().describe('Port') })).describe('Portals (empty: every address)'),
+  chap: z.object({ user: z.string().describe('CHAP user'), secretSet: z.literal(true).describe('A secret is set (never shown)') }).nullable().describe('CHAP: initiators must authenticate'),
+  mutualChap: z.object({ user: z.string().describe('Mutual CHAP user'), secretSet: z.literal(true).describe('A secret is set (never shown)') }).nullable().describe('Mutual CHAP: the target authenticates too'),
+  groups: z.array(z.object({ name: z.string().describe('Group'), initiators: z.array(z.string()).describe('Initiators') })).describe('Initiator groups'),
+  luns: z.array(lunSchema).describe('Logical units'),
+  createdAt: z.string().describe('Created (ISO-8601)'),
+  updatedAt: z.string().describe('Last changed (ISO-8601)'),
+});
+type Target = z.infer<typeof targetSchema>;
+type StoredLun = z.infer<typeof lunSchema>;
+type Row = Record<string, unknown>;
+
+function toTarget(r: Row): Target {
+  return {
+    name: String(r.name), alias: String(r.alias), enabled: Boolean(r.enabled), portals: JSON.parse(String(r.portals)),
+    chap: r.chap_user ? { user: String(r.chap_user), secretSet: true } : null,
+    mutualChap: r.mutual_user ? { user: String(r.mutual_user), secretSet: true } : null,
+    groups: JSON.parse(String(r.groups)), luns: JSON.parse(String(r.luns)), createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+  };
+}
+
+function toConf(r: Row): IscsiTargetConf {
+  const t = toTarget(r);
+  return {
+    name: t.name, alias: t.alias, enabled: t.enabled, relTgtId: Number(r.id), portals: t.portals,
+    chap: r.chap_user ? { user: String(r.chap_user), secret: String(r.chap_secret) } : null,
+    mutualChap: r.mutual_user ? { user: String(r.mutual_user), secret: String(r.mutual_secret) } : null,
+    groups: t.groups,
+    luns: t.luns.map((l) => ({ lun: l.lun, device: `t${String(r.id)}_lun${l.lun}`, backingType: l.type, backingPath: l.path, readOnly: l.readOnly, group: l.group, enabled: l.enabled })),
+  };
+}
+
+const settingsOf = (db: Knex) => readSetting<IscsiSettings>(db, ISCSI_SETTINGS_KEY, DEFAULT_ISCSI_SETTINGS);
+
+/** Resolves and checks LUN backings (zvols exist, files lie in datasets) before anything is written. */
+async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[]): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
+  const seen = new Set<number>();
+  const stored: StoredLun[] = [];
+  const grow: { path: string; size: number }[] = [];
+  let volumes: Set<string> | null = null;
+  for (const [i, l] of input.entries()) {
+    if (seen.has(l.lun)) throw new ValidationError(`LUN ${l.lun} is listed twice`, [{ path: `luns.${i}.lun`, message: 'duplicate LUN number' }]);
+    seen.add(l.lun);
+    if (l.group !== null && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to ${l.group}, which is not an initiator group of this target`, [{ path: `luns.${i}.group`, message: 'unknown initiator group' }]);
+    const base = { lun: l.lun, group: l.group, readOnly: l.readOnly, enabled: l.enabled };
+    if (l.backing.type === 'zvol') {
+      volumes ??= new Set((await new ZfsAdapter(ctx.host).listDatasets({ types: ['volume'] })).map((d) => d.name));
+      if (!volumes.has(l.backing.zvol)) throw new ValidationError(`${l.backing.zvol} is not a zvol`, [{ path: `luns.${i}.backing.zvol`, message: 'no such zvol' }]);
+      stored.push({ ...base, type: 'zvol', path: `/dev/zvol/${l.backing.zvol}`, dataset: l.backing.zvol });
+    } else if (l.backing.type === 'file') {
+      const { dataset } = await datasetHolding(ctx, l.backing.path, `luns.${i}.backing.path`);
+      if (l.backing.sizeBytes !== undefined) grow.push({ path: l.backing.path, size: l.backing.sizeBytes });
+      stored.push({ ...base, type: 'file', path: l.backing.path, dataset });
+    } else {
+      stored.push({ ...base, type: 'disk', path: l.backing.path, dataset: null });
+    }
+  }
+  return { stored, grow };
+}
+
+function checkChap(chap: { user: string; secret: string } | null | undefined, mutual: { user: string; secret: string } | null | undefined): void {
+  if (mutual && !chap) throw new ValidationError('mutual CHAP needs CHAP as well', [{ path: 'mutualChap', message: 'set chap first' }]);
+  if (chap && mutual && chap.secret === mutual.secret) throw new ValidationError('the mutual CHAP secret must differ from the CHAP secret', [{ path: 'mutualChap.secret', message: 'must differ from chap.secret' }]);
+}
+
+/** Bring the backend to the database's targets; on failure, back to `before`. */
+async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], changed: string[], grow: { path: string; size: number }[] = []): Promise<void> {
+  const settings = await settingsOf(trx);
+  const after = (await trx('iscsi_targets').orderBy('id')).map(toConf);
+  for (const g of grow) await ctx.host.run('truncate', ['-s', String(g.size), g.path]);
+  if (settings.backend === 'tgt') {
+    const tgt = new TgtAdapter(ctx.host, { controlPort: settings.tgtControlPort });
+    try {
+      await tgt.reconcile(after, new Set(changed));
+    } catch (err) {
+      await tgt.reconcile(before, new Set(changed)).catch((again) => ctx.log.warn({ err: again }, 'restoring the previous tgt targets failed too'));
+      if (err instanceof Error && /tgt reserves LUN 0/.test(err.message)) throw new ValidationError(err.message);
+      throw err;
+    }
+    return;
+  }
+  const { scstConfPath } = await shareDeployment(trx);
+  const scst = new ScstAdapter(ctx.host);
+  await writeThenActivate(ctx, scstConfPath, renderScstConf(after), 0o600, async () => {
+    await scst.check(scstConfPath);
+    await scst.apply(scstConfPath);
+  }, async () => {
+    if (await ctx.host.files.exists(scstConfPath)) await scst.apply(scstConfPath);
+  });
+}
+
+async function loadConfs(db: Knex): Promise<IscsiTargetConf[]> {
+  return (await db('iscsi_targets').orderBy('id')).map(toConf);
+}
+
+export function iscsiAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachment[]> {
+  return async (ctx, dataset) => {
+    const out: Attachment[] = [];
+    for (const r of await ctx.db('iscsi_targets')) {
+      for (const l of toTarget(r).luns) {
+        if (l.dataset && (l.dataset === dataset || l.dataset.startsWith(`${dataset}/`))) {
+          const target = `${String(r.name)}/${l.lun}`;
+          out.push({ kind: 'iscsi', name: target, dataset: l.dataset, remove: { operation: 'iscsi.luns.delete', input: { name: String(r.name), lun: l.lun, confirm: target } } });
+        }
+      }
+    }
+    return out;
+  };
+}
+
+export function registerIscsi(registry: Registry, attachments: Attachments): void {
+  registry.addPermissions(iscsiPermissions);
+  attachments.register(iscsiAttachments());
+  const ok = z.object({ ok: z.literal(true).describe('Done') });
+  const find = (db: Knex, name: string) => db('iscsi_targets').where({ name }).first();
+  const nameKey = z.string().max(223).describe('Target IQN');
+
+  registry.add(defineOperation({
+    name: 'iscsi.targets.list', summary: 'List iSCSI targets', permission: 'iscsi.read', mutating: false,
+    input: z.object({ ...listShape }), output: listOf(targetSchema),
+    http: { method: 'GET', path: '/iscsi/targets' },
+    handler: async (ctx, i) => page((await ctx.db('iscsi_targets').orderBy('name')).map(toTarget), i),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.targets.get', summary: 'Show an iSCSI target', permission: 'iscsi.read', mutating: false,
+    input: z.object({ name: nameKey }), output: targetSchema,
+    http: { method: 'GET', path: '/iscsi/targets/:name' },
+    handler: async (ctx, i) => {
+      const row = await find(ctx.db, i.name);
+      if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+      return toTarget(row);
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.targets.create', summary: 'Create an iSCSI target', permission: 'iscsi.write', mutating: true,
+    input: z.object({
+      name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
+      alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
+      enabled: z.boolean().default(true).describe('Offered to initiators'),
+      portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
+      chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
+      mutualChap: chapSchema.nullable().default(null).describe('Mutual CHAP: the target authenticates to initiators too'),
+      groups: z.array(groupSchema).max(64).default([]).describe('Initiator groups'),
+      luns: luns.default([]),
+    }),
+    output: targetSchema, target: (i) => i.name,
+    http: { method: 'POST', path: '/iscsi/targets' },
+    handler: async (ctx, i) => {
+      checkChap(i.chap, i.mutualChap);
+      if (new Set(i.groups.map((g) => g.name)).size !== i.groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+      const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
+        const before = await loadConfs(trx);
+        const now = nowIso();
+        await trx('iscsi_targets').insert({
+          name: i.name, alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
+          chap_user: i.chap?.user ?? null, chap_secret: i.chap?.secret ?? null, mutual_user: i.mutualChap?.user ?? null, mutual_secret: i.mutualChap?.secret ?? null,
+          groups: JSON.stringify(i.groups), luns: JSON.stringify(stored), created_at: now, updated_at: now,
+        });
+        await applyIscsi(ctx, trx, before, [i.name], grow);
+        return toTarget(await find(trx, i.name));
+      });
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.targets.update', summary: 'Change an iSCSI target (lists given replace the current ones)', permission: 'iscsi.write', mutating: true,
+    input: z.object({
+      name: nameKey,
+      alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/).optional().describe('Alias'),
+      enabled: z.boolean().optional().describe('Offered to initiators'),
+      portals: z.array(portalSchema).max(32).optional().describe('Portals'),
+      chap: chapSchema.nullable().optional().describe('CHAP credentials (null: none)'),
+      mutualChap: chapSchema.nullable().optional().describe('Mutual CHAP credentials (null: none)'),
+      groups: z.array(groupSchema).max(64).optional().describe('Initiator groups'),
+      luns: luns.optional(),
+    }),
+    output: targetSchema, target: (i) => i.name,
+    http: { method: 'PATCH', path: '/iscsi/targets/:name' },
+    handler: async (ctx, i) => {
+      const current = await find(ctx.db, i.name);
+      if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
+      const groups = i.groups ?? toTarget(current).groups;
+      if (new Set(groups.map((g) => g.name)).size !== groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+      const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups) : null;
+      if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.name);
+        if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+        const chap = i.chap !== undefined ? i.chap : row.chap_user ? { user: String(row.chap_user), secret: String(row.chap_secret) } : null;
+        const mutual = i.mutualChap !== undefined ? i.mutualChap : row.mutual_user ? { user: String(row.mutual_user), secret: String(row.mutual_secret) } : null;
+        checkChap(chap, mutual);
+        const before = await loadConfs(trx);
+        const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
+        if (i.alias !== undefined) patch.alias = i.alias;
+        if (i.enabled !== undefined) patch.enabled = i.enabled;
+        if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
+        Object.assign(patch, { chap_user: chap?.user ?? null, chap_secret: chap?.secret ?? null, mutual_user: mutual?.user ?? null, mutual_secret: mutual?.secret ?? null });
+        if (resolved) patch.luns = JSON.stringify(resolved.stored);
+        await trx('iscsi_targets').where({ id: row.id }).update(patch);
+        await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
+        return toTarget(await find(trx, i.name));
+      });
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.targets.delete', summary: 'Delete an iSCSI target (its zvols and files stay)', permission: 'iscsi.write', mutating: true, dangerous: true,
+    input: z.object({ name: nameKey }), output: ok, target: (i) => i.name,
+    http: { method: 'DELETE', path: '/iscsi/targets/:name' },
+    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+      const row = await find(trx, i.name);
+      if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+      const before = await loadConfs(trx);
+      await trx('iscsi_targets').where({ id: row.id }).delete();
+      await applyIscsi(ctx, trx, before, [i.name]);
+      return { ok: true as const };
+    }),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.luns.delete', summary: 'Remove a LUN from a target (the zvol or file stays)', permission: 'iscsi.write', mutating: true, dangerous: true,
+    input: z.object({ name: nameKey, lun: z.coerce.number().int().min(0).max(16383).describe('LUN number') }), output: ok,
+    target: (i) => `${i.name}/${i.lun}`,
+    http: { method: 'DELETE', path: '/iscsi/targets/:name/luns/:lun' },
+    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+      const row = await find(trx, i.name);
+      const current = row ? toTarget(row).luns : [];
+      if (!row || !current.some((l) => l.lun === i.lun)) throw new NotFound(`no LUN ${i.lun} on ${i.name}`);
+      const before = await loadConfs(trx);
+      await trx('iscsi_targets').where({ id: row.id }).update({ luns: JSON.stringify(current.filter((l) => l.lun !== i.lun)), updated_at: nowIso() });
+      await applyIscsi(ctx, trx, before, [i.name]);
+      return { ok: true as const };
+    }),
+  }));
+
+  const settingsSchema = z.object({
+    backend: z.enum(['scst', 'tgt']).describe('scst: kernel SCST via /etc/scst.conf; tgt: the user-space tgtd'),
+    tgtControlPort: z.number().int().nullable().describe("tgtd's control port (tgtadm -C); null: the default"),
+  });
+  registry.add(defineOperation({
+    name: 'iscsi.settings.get', summary: 'iSCSI backend settings', permission: 'iscsi.read', mutating: false,
+    input: noInput, output: settingsSchema,
+    http: { method: 'GET', path: '/iscsi/settings' },
+    handler: (ctx) => settingsOf(ctx.db),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.settings.update', summary: 'Choose the iSCSI backend (applies every target to it)', permission: 'iscsi.admin', mutating: true,
+    input: z.object({
+      backend: z.enum(['scst', 'tgt']).optional().describe('scst or tgt'),
+      tgtControlPort: z.number().int().min(0).max(65535).nullable().optional().describe("tgtd's control port (tgtadm -C); null: the default"),
+    }),
+    output: settingsSchema,
+    http: { method: 'PATCH', path: '/iscsi/settings' },
+    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+      const next = { ...(await settingsOf(trx)), ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) } as IscsiSettings;
+      await writeSetting(trx, ISCSI_SETTINGS_KEY, next);
+      const all = await loadConfs(trx);
+      await applyIscsi(ctx, trx, [], all.map((t) => t.name));
+      return next;
+    }),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.sessions.list', summary: 'Initiators logged in to targets', permission: 'iscsi.read', mutating: false,
+    input: noInput,
+    output: z.object({
+      available: z.boolean().describe('The backend reports sessions (tgt does; scst sessions are not read yet)'),
+      items: z.array(z.object({ target: z.string().describe('Target IQN'), initiator: z.string().describe('Initiator IQN'), addresses: z.array(z.string()).describe('Connection addresses') })).describe('Sessions'),
+    }),
+    http: { method: 'GET', path: '/iscsi/sessions' },
+    handler: async (ctx) => {
+      const s = await settingsOf(ctx.db);
+      if (s.backend !== 'tgt') return { available: false, items: [] };
+      const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
+      return { available: true, items: live.flatMap((t) => t.sessions.map((x) => ({ target: t.name, initiator: x.initiator, addresses: x.addresses }))) };
+    },
+  }));
+
+  const drift = async (ctx: Ctx, db: Knex) => {
+    const s = await settingsOf(db);
+    const confs = await loadConfs(db);
+    if (s.backend === 'tgt') {
+      const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
+      const changes: string[] = [];
+      const wanted = confs.filter((t) => t.enabled);
+      for (const t of wanted) {
+        const l = live.find((x) => x.name === t.name);
+        if (!l) {
+          changes.push(`- target ${t.name}`);
+          continue;
+        }
+        const liveLuns = l.luns.filter((x) => x.type !== 'controller').map((x) => `${x.lun} ${x.backingPath}`).sort();
+        const wantLuns = t.luns.filter((x) => x.enabled).map((x) => `${x.lun} ${x.backingPath}`).sort();
+        for (const x of wantLuns) if (!liveLuns.includes(x)) changes.push(`- ${t.name} LUN ${x}`);
+        for (const x of liveLuns) if (!wantLuns.includes(x)) changes.push(`+ ${t.name} LUN ${x}`);
+      }
+      for (const l of live) if (!wanted.some((t) => t.name === l.name)) changes.push(`+ target ${l.name}`);
+      return { inSync: changes.length === 0, file: null, missing: false, changes };
+    }
+    const { scstConfPath } = await shareDeployment(db);
+    const content = renderScstConf(confs);
+    const live = await ctx.host.files.readIfExists(scstConfPath);
+    return { inSync: live === content, file: scstConfPath, missing: live === null, changes: live === null ? [] : lineDiff(redactScstConf(content), redactScstConf(live)) };
+  };
+  registry.add(defineOperation({
+    name: 'iscsi.drift', summary: 'Compare the live iSCSI configuration with the database', permission: 'iscsi.read', mutating: false,
+    input: noInput, output: driftSchema,
+    http: { method: 'GET', path: '/iscsi/drift' },
+    handler: (ctx) => drift(ctx, ctx.db),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.drift.resolve', summary: 'Repair iSCSI drift by overwriting the live configuration', permission: 'iscsi.admin', mutating: true,
+    input: z.object({ action: z.literal('overwrite').describe('overwrite: apply what the database says (adopting a live iSCSI configuration is not supported)') }),
+    output: driftSchema,
+    http: { method: 'POST', path: '/iscsi/drift' },
+    handler: async (ctx) => {
+      await applyUnit(ctx, LOCK, async (trx) => {
+        const all = await loadConfs(trx);
+        await applyIscsi(ctx, trx, all, all.map((t) => t.name));
+      });
+      return drift(ctx, ctx.db);
+    },
+  }));
+}

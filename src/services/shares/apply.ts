@@ -1,0 +1,97 @@
+/**
+ * The apply pattern (ARCHITECTURE.md, "State: desired and live"): one database transaction
+ * around render, validate, atomic write and reload. A failing step throws; the transaction rolls
+ * back and the step that wrote a file has already put the previous one back.
+ */
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { ZfsAdapter } from '../../system/zfs/index.js';
+import type { Ctx } from '../core/context.js';
+import { ValidationError } from '../core/errors.js';
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** One apply at a time per configuration file, so two changes never interleave their writes. */
+export function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  queues.set(key, next.catch(() => undefined));
+  return next;
+}
+
+export function applyUnit<T>(ctx: Ctx, key: string, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return withLock(key, () => ctx.db.transaction(change));
+}
+
+/** Write `content` to `file`, then run `activate`; if activating fails, the previous file is put back. */
+export async function writeThenActivate(ctx: Ctx, file: string, content: string, mode: number, activate: () => Promise<void>, reactivate?: () => Promise<void>): Promise<void> {
+  await ctx.host.files.writeAtomic(file, content, { mode });
+  try {
+    await activate();
+  } catch (err) {
+    await ctx.host.files.restorePrevious(file);
+    if (reactivate) await reactivate().catch((again) => ctx.log.warn({ err: again, file }, 'reapplying the previous configuration failed too'));
+    throw err;
+  }
+}
+
+export interface MountedDataset {
+  dataset: string;
+  mountpoint: string;
+}
+
+/** The mounted filesystem that holds `p` (the deepest one), or a ValidationError naming the field. */
+export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promise<MountedDataset> {
+  const all = await new ZfsAdapter(ctx.host).listDatasets({ types: ['filesystem'] });
+  let best: MountedDataset | null = null;
+  for (const d of all) {
+    const mp = d.mountpoint;
+    if (!mp || !mp.startsWith('/')) continue;
+    const inside = p === mp || p.startsWith(mp === '/' ? '/' : `${mp}/`);
+    if (inside && (!best || mp.length > best.mountpoint.length)) best = { dataset: d.name, mountpoint: mp };
+  }
+  if (!best) throw new ValidationError(`${p} is not inside a mounted dataset`, [{ path: field, message: 'must lie inside a mounted ZFS dataset' }]);
+  return best;
+}
+
+/** Absolute, normalised paths without control characters. */
+export function absolutePath(extra: RegExp, hint: string) {
+  return z.string().min(1).max(1024).superRefine((p, c) => {
+    if (!p.startsWith('/')) c.addIssue({ code: 'custom', message: 'must be an absolute path' });
+    else if (/[\0-\x1f\x7f]/.test(p)) c.addIssue({ code: 'custom', message: 'may not contain control characters (line breaks included)' });
+    else if (path.posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) c.addIssue({ code: 'custom', message: "must be normalised: no '..', '.', '//' or trailing '/'" });
+    else if (!extra.test(p)) c.addIssue({ code: 'custom', message: hint });
+  });
+}
+
+/** Line-by-line differences (LCS), for drift reports: "- expected" and "+ live" lines. */
+export function lineDiff(expected: string, live: string): string[] {
+  const a = expected.split('\n');
+  const b = live.split('\n');
+  const n = a.length;
+  const m = b.length;
+  if (n * m > 4_000_000) return ['(files too large to compare line by line)'];
+  const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < m && (i >= n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) out.push(`+ ${b[j++]}`);
+    else out.push(`- ${a[i++]}`);
+  }
+  return out;
+}
+
+export const driftSchema = z.object({
+  inSync: z.boolean().describe('The live configuration is exactly what Calypso would render'),
+  file: z.string().nullable().describe('The configuration file compared (null for tgt, which has none)'),
+  missing: z.boolean().describe('The live configuration file does not exist'),
+  changes: z.array(z.string()).describe('Differences: "- line" Calypso would write, "+ line" found live (secrets redacted)'),
+});
+
+export const driftAction = z.enum(['adopt', 'overwrite']).describe('adopt: take the live configuration into the database; overwrite: write what the database says');

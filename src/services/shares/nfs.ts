@@ -1,0 +1,208 @@
+/** NFS exports: rendered to the exports file Calypso owns (/etc/exports.d/calypso.exports) and applied with exportfs -ra. */
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { NfsAdapter, adoptExports, renderExports, type NfsExportConf } from '../../system/nfs/index.js';
+import type { Attachment, Attachments } from '../core/attachments.js';
+import type { Ctx } from '../core/context.js';
+import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { listOf, listShape, noInput, page } from '../core/list.js';
+import { defineOperation, type Registry } from '../core/registry.js';
+import { nowIso } from '../core/time.js';
+import { applyUnit, datasetHolding, driftAction, driftSchema, lineDiff, writeThenActivate } from './apply.js';
+import { hostPattern, nfsPath, smbText } from './schemas.js';
+import { shareDeployment } from './settings.js';
+
+const LOCK = 'nfs';
+
+const clientInput = z.object({
+  host: hostPattern.refine((h) => h !== 'ALL', 'use * for every host').describe('Who may mount: address, network (10.0.0.0/24), host name, wildcard (*.example.com, *) or @netgroup'),
+  access: z.enum(['ro', 'rw']).describe('Read-only or read-write'),
+  squash: z.enum(['root_squash', 'all_squash', 'no_root_squash']).default('root_squash').describe('Map root (root_squash), everyone (all_squash) or nobody (no_root_squash) to the anonymous user'),
+  sec: z.array(z.enum(['sys', 'krb5', 'krb5i', 'krb5p'])).min(1).max(4).default(['sys']).describe('Security flavours, in order of preference'),
+  anonuid: z.number().int().min(0).max(4294967294).nullable().default(null).describe('Unix uid of the anonymous user (null: the default, nobody)'),
+  anongid: z.number().int().min(0).max(4294967294).nullable().default(null).describe('Unix gid of the anonymous user'),
+});
+
+const clientsInput = z.array(clientInput).min(1).max(100).superRefine((cs, c) => {
+  const seen = new Set<string>();
+  for (const [i, x] of cs.entries()) {
+    if (seen.has(x.host)) c.addIssue({ code: 'custom', path: [i, 'host'], message: `${x.host} is listed twice` });
+    seen.add(x.host);
+  }
+}).describe('Per-client rules');
+
+const exportSchema = z.object({
+  path: z.string().describe('Exported directory'),
+  dataset: z.string().describe('The dataset holding it'),
+  comment: z.string().describe('Description'),
+  enabled: z.boolean().describe('Exported'),
+  clients: z.array(z.object({
+    host: z.string().describe('Client'), access: z.enum(['ro', 'rw']).describe('Access'), squash: z.string().describe('Squash mode'),
+    sec: z.array(z.string()).describe('Security flavours'), anonuid: z.number().nullable().describe('Anonymous uid'), anongid: z.number().nullable().describe('Anonymous gid'),
+  })).describe('Per-client rules'),
+  createdAt: z.string().describe('Created (ISO-8601)'),
+  updatedAt: z.string().describe('Last changed (ISO-8601)'),
+});
+type Export = z.infer<typeof exportSchema>;
+type Row = Record<string, unknown>;
+
+function toExport(r: Row): Export {
+  return {
+    path: String(r.path), dataset: String(r.dataset), comment: String(r.comment), enabled: Boolean(r.enabled),
+    clients: JSON.parse(String(r.clients)) as Export['clients'], createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+  };
+}
+
+async function renderFrom(db: Knex): Promise<{ content: string; path: string }> {
+  const [dep, rows] = await Promise.all([shareDeployment(db), db('nfs_exports').orderBy('path')]);
+  return { content: renderExports(rows.map(toExport) as NfsExportConf[]), path: dep.exportsPath };
+}
+
+async function applyNfs(ctx: Ctx, trx: Knex): Promise<void> {
+  const { content, path } = await renderFrom(trx);
+  const nfs = new NfsAdapter(ctx.host);
+  await writeThenActivate(ctx, path, content, 0o644, () => nfs.reload(), () => nfs.reload());
+}
+
+export function nfsAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachment[]> {
+  return async (ctx, dataset) => {
+    const rows = await ctx.db('nfs_exports').where('dataset', dataset).orWhere('dataset', 'like', `${dataset}/%`);
+    return rows.map((r: Row) => ({
+      kind: 'nfs', name: String(r.path), dataset: String(r.dataset),
+      remove: { operation: 'shares.nfs.delete', input: { path: String(r.path), confirm: String(r.path) } },
+    }));
+  };
+}
+
+export function registerNfs(registry: Registry, attachments: Attachments): void {
+  attachments.register(nfsAttachments());
+  const ok = z.object({ ok: z.literal(true).describe('Done') });
+  const pathKey = z.string().max(1024).describe('Exported directory (URL-encoded in the route)');
+  const find = (db: Knex, p: string) => db('nfs_exports').where({ path: p }).first();
+
+  registry.add(defineOperation({
+    name: 'shares.nfs.list', summary: 'List NFS exports', permission: 'shares.read', mutating: false,
+    input: z.object({ ...listShape }), output: listOf(exportSchema),
+    http: { method: 'GET', path: '/shares/nfs' },
+    handler: async (ctx, i) => page((await ctx.db('nfs_exports').orderBy('path')).map(toExport), i),
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.get', summary: 'Show an NFS export', permission: 'shares.read', mutating: false,
+    input: z.object({ path: pathKey }), output: exportSchema,
+    http: { method: 'GET', path: '/shares/nfs/:path' },
+    handler: async (ctx, i) => {
+      const row = await find(ctx.db, i.path);
+      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+      return toExport(row);
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.create', summary: 'Export a directory over NFS', permission: 'shares.write', mutating: true,
+    input: z.object({
+      path: nfsPath, clients: clientsInput,
+      comment: smbText(256, 'comment').default('').describe('Description'),
+      enabled: z.boolean().default(true).describe('Exported'),
+    }),
+    output: exportSchema, target: (i) => i.path,
+    http: { method: 'POST', path: '/shares/nfs' },
+    handler: async (ctx, i) => {
+      const { dataset } = await datasetHolding(ctx, i.path);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
+        const now = nowIso();
+        await trx('nfs_exports').insert({ path: i.path, dataset, comment: i.comment, enabled: i.enabled, clients: JSON.stringify(i.clients), created_at: now, updated_at: now });
+        await applyNfs(ctx, trx);
+        return toExport(await find(trx, i.path));
+      });
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.update', summary: 'Change an NFS export', permission: 'shares.write', mutating: true,
+    input: z.object({
+      path: pathKey, clients: clientsInput.optional(),
+      comment: smbText(256, 'comment').optional().describe('Description'),
+      enabled: z.boolean().optional().describe('Exported'),
+    }),
+    output: exportSchema, target: (i) => i.path,
+    http: { method: 'PATCH', path: '/shares/nfs/:path' },
+    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+      const row = await find(trx, i.path);
+      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+      const patch: Row = { updated_at: nowIso() };
+      if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
+      if (i.comment !== undefined) patch.comment = i.comment;
+      if (i.enabled !== undefined) patch.enabled = i.enabled;
+      await trx('nfs_exports').where({ id: row.id }).update(patch);
+      await applyNfs(ctx, trx);
+      return toExport(await find(trx, i.path));
+    }),
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.delete', summary: 'Stop exporting a directory (the files stay)', permission: 'shares.write', mutating: true, dangerous: true,
+    input: z.object({ path: pathKey }), output: ok, target: (i) => i.path,
+    http: { method: 'DELETE', path: '/shares/nfs/:path' },
+    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+      const row = await find(trx, i.path);
+      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+      await trx('nfs_exports').where({ id: row.id }).delete();
+      await applyNfs(ctx, trx);
+      return { ok: true as const };
+    }),
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.active', summary: 'What the NFS server exports now (exportfs -v)', permission: 'shares.read', mutating: false,
+    input: noInput,
+    output: z.object({ items: z.array(z.object({ path: z.string().describe('Directory'), client: z.string().describe('Client'), options: z.array(z.string()).describe('Effective options') })).describe('Active exports, one per client') }),
+    http: { method: 'GET', path: '/shares/nfs-active' },
+    handler: async (ctx) => ({ items: await new NfsAdapter(ctx.host).active() }),
+  }));
+
+  const drift = async (ctx: Ctx, db: Knex) => {
+    const { content, path } = await renderFrom(db);
+    const live = await ctx.host.files.readIfExists(path);
+    return { inSync: live === content, file: path, missing: live === null, changes: live === null ? [] : lineDiff(content, live) };
+  };
+  registry.add(defineOperation({
+    name: 'shares.nfs.drift', summary: 'Compare the live exports file with what Calypso would write', permission: 'shares.read', mutating: false,
+    input: noInput, output: driftSchema,
+    http: { method: 'GET', path: '/shares/nfs-drift' },
+    handler: (ctx) => drift(ctx, ctx.db),
+  }));
+  registry.add(defineOperation({
+    name: 'shares.nfs.drift.resolve', summary: 'Repair exports drift: adopt the live file or overwrite it', permission: 'shares.admin', mutating: true,
+    input: z.object({ action: driftAction }),
+    output: driftSchema.extend({ ignored: z.array(z.string()).describe('Live options Calypso does not manage (dropped on adopt)') }),
+    http: { method: 'POST', path: '/shares/nfs-drift' },
+    handler: async (ctx, i) => {
+      let ignored: string[] = [];
+      await applyUnit(ctx, LOCK, async (trx) => {
+        if (i.action === 'adopt') ignored = await adoptLive(ctx, trx);
+        await applyNfs(ctx, trx);
+      });
+      return { ...(await drift(ctx, ctx.db)), ignored };
+    },
+  }));
+}
+
+/** Enabled exports become what the live file says; disabled ones (not in any file) are kept. */
+async function adoptLive(ctx: Ctx, trx: Knex): Promise<string[]> {
+  const { path } = await renderFrom(trx);
+  const live = await ctx.host.files.readIfExists(path);
+  if (live === null) throw new Conflict(`${path} does not exist: nothing to adopt`);
+  const adopted = adoptExports(live);
+  const input = z.object({ path: nfsPath, clients: clientsInput });
+  const now = nowIso();
+  const keep = new Set<string>();
+  for (const e of adopted.exports) {
+    const parsed = input.safeParse(e);
+    if (!parsed.success) throw new ValidationError(`${e.path} in the live exports cannot be adopted: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    const { dataset } = await datasetHolding(ctx, e.path);
+    keep.add(e.path);
+    const old = await trx('nfs_exports').where({ path: e.path }).first();
+    const row = { dataset, enabled: true, clients: JSON.stringify(parsed.data.clients), updated_at: now };
+    if (old) await trx('nfs_exports').where({ id: old.id }).update(row);
+    else await trx('nfs_exports').insert({ ...row, path: e.path, comment: '', created_at: now });
+  }
+  for (const r of await trx('nfs_exports').where({ enabled: true })) if (!keep.has(String(r.path))) await trx('nfs_exports').where({ id: r.id }).delete();
+  return adopted.ignored;
+}

@@ -1,0 +1,51 @@
+/** Input vocabulary of file sharing: every value is checked before it can reach smb.conf or the exports file. */
+import { z } from 'zod';
+import { NFS_PATH, nfsClientProblem } from '../../system/nfs/index.js';
+import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../../system/samba/index.js';
+import { absolutePath } from './apply.js';
+
+export const smbShareName = z
+  .string()
+  .min(1)
+  .max(80)
+  .superRefine((name, c) => {
+    if (/[\r\n\0]/.test(name)) c.addIssue({ code: 'custom', message: 'a share name may not contain line breaks: they would start a new line of smb.conf' });
+    else if (/[[\]]/.test(name)) c.addIssue({ code: 'custom', message: "a share name may not contain '[' or ']': they would start a new smb.conf section" });
+    else if (SMB_RESERVED_SECTIONS.includes(name.toLowerCase())) c.addIssue({ code: 'custom', message: `${name} is a reserved section name` });
+    else if (!SMB_SHARE_NAME.test(name)) c.addIssue({ code: 'custom', message: "letters, digits, space, '_', '.', '-' (a final '$' hides the share); start with a letter, digit or '_'; no space at the end" });
+  })
+  .describe('Share name as clients see it (\\\\server\\NAME)');
+
+/** A one-line smb.conf value: no line break, no trailing backslash, no '[' or ']'. */
+export function smbText(max: number, what: string) {
+  return z.string().max(max).superRefine((v, c) => {
+    const problem = smbValueProblem(v) ?? (/[[\]]/.test(v) ? "may not contain '[' or ']'" : null);
+    if (problem) c.addIssue({ code: 'custom', message: `${what} ${problem}` });
+  });
+}
+
+export const smbPath = absolutePath(/^\/[^%\\"]*$/, "may not contain '%', '\\' or '\"'")
+  .superRefine((v, c) => {
+    const problem = smbValueProblem(v);
+    if (problem) c.addIssue({ code: 'custom', message: `path ${problem}` });
+  })
+  .describe('Directory to share: inside a mounted dataset, e.g. /tank/shares/finance');
+
+export const nfsPath = absolutePath(NFS_PATH, "letters, digits and . _ @ + - / only (no spaces)").describe('Directory to export: inside a mounted dataset');
+
+export const accountName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "letters, digits, '_', '.', '-'; start with a letter, digit or '_'").describe('User or group name');
+
+export const hostPattern = z
+  .string()
+  .max(255)
+  .superRefine((h, c) => {
+    const problem = h === 'ALL' ? null : nfsClientProblem(h);
+    if (problem) c.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('Address, network (CIDR), host name or wildcard (*.example.com)');
+
+export const shadowFormat = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]*%[A-Za-z0-9_.:%-]*$/, "a strftime pattern of snapshot names, e.g. auto-%Y%m%d-%H%M (letters, digits, _ . : - and % only)")
+  .max(64)
+  .describe('How snapshot names encode their time (shadow:format), e.g. auto-%Y%m%d-%H%M');
