@@ -12,6 +12,8 @@ export interface RunOptions {
   okCodes?: number[];
   /** Extra environment entries (LC_ALL=C is always set). */
   env?: Record<string, string>;
+  /** Argument values (a tool that only takes a password on its command line) kept out of history and errors. */
+  secrets?: string[];
 }
 
 export interface RunResult {
@@ -51,6 +53,11 @@ export interface Host {
   /** The most recent commands, oldest first (bounded). */
   history(limit?: number): CommandRecord[];
   close?(): Promise<void>;
+}
+
+/** The arguments as history and errors may show them: secret values replaced. */
+export function maskSecrets(args: string[], secrets: string[] = []): string[] {
+  return args.map((a) => (secrets.includes(a) ? '[redacted]' : a));
 }
 
 /** A tool exited with a failure code (or could not be started, or timed out). */

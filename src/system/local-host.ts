@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { CommandHistory } from './command-history.js';
-import { HostCommandError } from './host.js';
+import { HostCommandError, maskSecrets } from './host.js';
 import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from './host.js';
 import { LocalFiles } from './local-files.js';
 
@@ -56,19 +56,19 @@ export class LocalHost implements Host {
           const durationMs = Date.now() - started;
           if (error && typeof error.code !== 'number') {
             const reason = describeFailure(error, opts.timeoutMs ?? this.timeoutMs);
-            this.log.add({ at, command, args: [...args], code: null, durationMs, error: reason });
-            reject(new HostCommandError(command, [...args], null, stderr ?? '', `${command}: ${reason}`));
+            this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: null, durationMs, error: reason });
+            reject(new HostCommandError(command, maskSecrets(args, opts.secrets), null, stderr ?? '', `${command}: ${reason}`));
             return;
           }
           const code = error ? (error.code as number) : 0;
           const result: RunResult = { code, stdout, stderr };
           if (!okCodes.includes(code)) {
-            const err = new HostCommandError(command, [...args], code, stderr);
-            this.log.add({ at, command, args: [...args], code, durationMs, error: err.message });
+            const err = new HostCommandError(command, maskSecrets(args, opts.secrets), code, stderr);
+            this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code, durationMs, error: err.message });
             reject(err);
             return;
           }
-          this.log.add({ at, command, args: [...args], code, durationMs });
+          this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code, durationMs });
           resolve(result);
         },
       );

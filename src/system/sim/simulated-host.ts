@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
-import { HostCommandError } from '../host.js';
+import { HostCommandError, maskSecrets } from '../host.js';
 import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
 import { LocalFiles } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
@@ -129,11 +129,11 @@ export class SimulatedHost implements Host {
       const durationMs = Date.now() - wallStart;
       const at = new Date(started).toISOString();
       if (!okCodes.includes(result.code)) {
-        const error = new HostCommandError(command, [...args], result.code, result.stderr);
-        this.log.add({ at, command, args: [...args], code: result.code, durationMs, error: error.message });
+        const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
+        this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
         throw error;
       }
-      this.log.add({ at, command, args: [...args], code: result.code, durationMs });
+      this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
       return result;
     });
   }

@@ -113,9 +113,10 @@ export interface TgtOptions {
 export class TgtAdapter {
   constructor(private readonly host: Host, private readonly opts: TgtOptions) {}
 
-  private adm(args: string[]) {
+  /** `secrets`: tgtadm takes CHAP passwords only as arguments; keep them out of history and errors. */
+  private adm(args: string[], secrets?: string[]) {
     const port = this.opts.controlPort === null ? [] : ['-C', String(this.opts.controlPort)];
-    return this.host.run('tgtadm', [...port, '--lld', 'iscsi', ...args]);
+    return this.host.run('tgtadm', [...port, '--lld', 'iscsi', ...args], { secrets });
   }
 
   async show(): Promise<TgtTarget[]> {
@@ -160,7 +161,7 @@ export class TgtAdapter {
       for (const [account, outgoing] of [[t.chap, false], [t.mutualChap, true]] as const) {
         if (!account) continue;
         await this.host.run('tgtadm', [...(this.opts.controlPort === null ? [] : ['-C', String(this.opts.controlPort)]), '--lld', 'iscsi', '--mode', 'account', '--op', 'delete', '--user', userArg(account.user)], { okCodes: [0, 22] });
-        await this.adm(['--mode', 'account', '--op', 'new', '--user', userArg(account.user), '--password', userArg(account.secret)]);
+        await this.adm(['--mode', 'account', '--op', 'new', '--user', userArg(account.user), '--password', userArg(account.secret)], [account.secret]);
         await this.adm(['--mode', 'account', '--op', 'bind', '--tid', tid, '--user', userArg(account.user), ...(outgoing ? ['--outgoing'] : [])]);
       }
     }
