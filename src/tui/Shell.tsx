@@ -1,0 +1,374 @@
+/**
+ * The logged-in console: frame, menu, working area and dialogs, and the one key dispatcher
+ * that runs the keybinding table (global keys, menu keys, and the current screen's keys).
+ */
+import os from 'node:os';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { publicMessage, type CommandRecord, type Job, type UserActor } from '../services/index.js';
+import { ConfirmDialog, PromptLine, Question, TextView } from './components/Dialogs.js';
+import { Header, KeyHints, Menu, StatusLine, type MenuItem } from './components/Chrome.js';
+import { Form } from './components/Form.js';
+import { HelpOverlay, Palette, type PaletteEntry } from './components/Overlays.js';
+import { ShellProvider, type ConfirmSpec, type ConsoleServices, type FormSpec, type PromptSpec, type ShellApi } from './context.js';
+import { dateTime } from './format.js';
+import { denialReason, gate, keyName, matches, type KeyBinding } from './keys.js';
+import { SCREENS, operationsOf, screenMode } from './screens/catalogue.js';
+import { OperationsScreen, UnbuiltScreen } from './screens/generic.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+
+type Overlay =
+  | { kind: 'help' }
+  | { kind: 'palette'; initial?: string }
+  | { kind: 'form'; spec: FormSpec }
+  | { kind: 'confirm'; spec: ConfirmSpec }
+  | { kind: 'prompt'; spec: PromptSpec }
+  | { kind: 'question'; text: string; yes: () => void }
+  | { kind: 'text'; title: string; lines: string[] }
+  | { kind: 'panel'; render: (close: () => void) => React.ReactNode };
+
+interface LastAction {
+  operation: string;
+  at: string;
+  records: CommandRecord[];
+}
+
+const TOAST_MS = 5000;
+
+export function Shell({ services, actor, onLock }: { services: ConsoleServices; actor: UserActor; onLock: () => void }): React.ReactElement {
+  const { app, theme, options, session, busy } = services;
+  const { columns, rows } = useTerminalSize();
+  const height = Math.max(10, rows - 1);
+  const bodyHeight = height - 3;
+  const menuWidth = columns >= 110 ? 26 : 20;
+  const workWidth = Math.max(20, columns - menuWidth - 1);
+
+  const [screenId, setScreenId] = useState(services.nav.screen);
+  const [focus, setFocus] = useState<'menu' | 'main'>('main');
+  const [menuIndex, setMenuIndex] = useState(() => Math.max(0, SCREENS.findIndex((s) => s.id === services.nav.screen)));
+  const [overlay, setOverlay] = useState<Overlay | null>(null);
+  const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
+    const flash = services.flash;
+    services.flash = undefined;
+    return flash ? { text: flash, kind: 'error', at: Date.now() } : null;
+  });
+  const [busyCount, setBusyCount] = useState(busy.active);
+  const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
+  const [alerts, setAlerts] = useState<number | null>(null);
+  const [now, setNow] = useState(() => new Date());
+  const [bindingSignature, setBindingSignature] = useState('');
+  const screenBindings = useRef<KeyBinding[]>([]);
+  const lastAction = useRef<LastAction | null>(null);
+  const lastInput = useRef(Date.now());
+
+  const navigate = useCallback((id: string) => {
+    if (!SCREENS.some((s) => s.id === id)) return;
+    services.nav.screen = id;
+    screenBindings.current = [];
+    setScreenId(id);
+    setMenuIndex(SCREENS.findIndex((s) => s.id === id));
+    setFocus('main');
+  }, [services]);
+
+  const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => setMessage({ text, kind, at: Date.now() }), []);
+
+  useEffect(() => {
+    const onChange = (n: number) => setBusyCount(n);
+    busy.on('change', onChange);
+    return () => {
+      busy.off('change', onChange);
+    };
+  }, [busy]);
+
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(new Date());
+      setMessage((m) => (m && Date.now() - m.at > TOAST_MS ? null : m));
+      if (options.idleLockMinutes > 0 && Date.now() - lastInput.current > options.idleLockMinutes * 60_000) onLock();
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [options.idleLockMinutes, onLock]);
+
+  // Job progress from the event bus: the status line shows running jobs; a finished one is announced.
+  useEffect(
+    () =>
+      app.events.subscribe((e) => {
+        const job = (e as { job: Job }).job;
+        if (!job || typeof job.id !== 'number') return;
+        setJobs((old) => {
+          const next = new Map(old);
+          if (job.state === 'running') next.set(job.id, job);
+          else next.delete(job.id);
+          return next;
+        });
+        if (job.state === 'succeeded') toast(`Job #${job.id} done: ${job.description}`);
+        else if (job.state === 'failed') toast(`Job #${job.id} failed: ${job.error ?? job.description}`, 'error');
+      }, ['job']),
+    [app, toast],
+  );
+
+  const call = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => busy.track((async () => app.call<T>(operation, input, await session.meta()))()), [app, busy, session]);
+
+  const recordedCall = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
+    const before = app.host.history(1)[0]?.seq ?? 0;
+    try {
+      return await call<T>(operation, input);
+    } finally {
+      lastAction.current = { operation, at: new Date().toISOString(), records: app.host.history().filter((r) => r.seq > before) };
+    }
+  }, [app, call]);
+
+  // Open alerts for the header, when alerting is in this build.
+  useEffect(() => {
+    if (denialReason(app, actor, 'alerts.list')) {
+      setAlerts(null);
+      return;
+    }
+    let live = true;
+    const load = () => {
+      call<{ items: { state?: string }[]; total?: number }>('alerts.list', {})
+        .then((r) => {
+          if (live) setAlerts(r.items.filter((a) => !['resolved', 'closed', 'cleared', 'acknowledged'].includes(String(a.state ?? '').toLowerCase())).length);
+        })
+        .catch(() => undefined);
+    };
+    load();
+    const un = app.events.subscribe(load, ['alert']);
+    const timer = setInterval(load, 30_000);
+    return () => {
+      live = false;
+      un();
+      clearInterval(timer);
+    };
+  }, [app, actor, call]);
+
+  const denial = useCallback((operation: string) => denialReason(app, actor, operation), [app, actor]);
+
+  const act = useCallback(async <T,>(operation: string, input: unknown, opts: { success?: (r: T) => string } = {}): Promise<T | undefined> => {
+    try {
+      const result = await recordedCall<T>(operation, input);
+      toast(opts.success ? opts.success(result) : `${app.registry.get(operation)?.summary ?? operation}: done`);
+      return result;
+    } catch (err) {
+      toast(publicMessage(err), 'error');
+      return undefined;
+    }
+  }, [app, recordedCall, toast]);
+
+  const openForm = useCallback((spec: FormSpec) => setOverlay({ kind: 'form', spec }), []);
+  const confirm = useCallback((spec: ConfirmSpec) => setOverlay({ kind: 'confirm', spec }), []);
+  const prompt = useCallback((spec: PromptSpec) => setOverlay({ kind: 'prompt', spec }), []);
+  const showText = useCallback((title: string, lines: string[]) => setOverlay({ kind: 'text', title, lines }), []);
+  const openPanel = useCallback((render: (close: () => void) => React.ReactNode) => setOverlay({ kind: 'panel', render }), []);
+  const setBindings = useCallback((b: KeyBinding[]) => {
+    screenBindings.current = b;
+    const sig = b.map((x) => `${x.key}:${x.description}:${x.disabledReason ?? ''}:${x.hint}`).join('|');
+    setBindingSignature((old) => (old === sig ? old : sig));
+  }, []);
+
+  const def = SCREENS.find((s) => s.id === screenId) ?? SCREENS[0];
+  const mode = screenMode(app, def);
+
+  const quit = useCallback(() => {
+    const running = app.jobs.runningCount();
+    if (running > 0) {
+      setOverlay({ kind: 'question', text: `${running} job${running > 1 ? 's are' : ' is'} running. Jobs run inside Calypso: quitting interrupts ${running > 1 ? 'them' : 'it'}. Quit anyway?`, yes: services.quit });
+    } else services.quit();
+  }, [app, services]);
+
+  const showCommands = useCallback(() => {
+    const last = lastAction.current;
+    const fmt = (r: CommandRecord) => `${dateTime(r.at)}  ${[r.command, ...r.args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}${r.code ? `  (exit ${r.code})` : ''}${r.error ? `  ${r.error}` : ''}`;
+    if (!last) {
+      const recent = app.host.history(40);
+      showText('Commands: no action yet; the most recent commands the host ran', recent.length ? recent.map(fmt) : ['The host has run no commands yet.']);
+      return;
+    }
+    showText(
+      `Commands run by ${last.operation} at ${dateTime(last.at)}`,
+      last.records.length ? last.records.map(fmt) : ['This action ran no host commands (it changed only the database).'],
+    );
+  }, [app, showText]);
+
+  const globalBindings: KeyBinding[] = [
+    { key: '?', description: 'Help', group: 'Global', action: () => setOverlay({ kind: 'help' }) },
+    { key: ':', description: 'Go to', group: 'Global', action: () => setOverlay({ kind: 'palette' }) },
+    { key: 'tab', description: 'Switch pane (menu / working area)', hint: false, group: 'Global', action: () => setFocus((f) => (f === 'menu' ? 'main' : 'menu')) },
+    { key: 'escape', aliases: ['h', 'left'], description: 'Back to the menu', hint: false, group: 'Global', action: () => setFocus('menu') },
+    { key: '!', description: 'Show the commands of the last action', hint: false, group: 'Global', action: showCommands },
+    { key: 'ctrl+l', description: 'Lock the screen', hint: false, group: 'Global', action: onLock },
+    { key: 'q', aliases: ['ctrl+c'], description: 'Quit', group: 'Global', action: quit },
+  ];
+  const menuBindings: KeyBinding[] = [
+    { key: 'j', aliases: ['down'], description: 'Next subsystem', hint: false, group: 'Menu', action: () => { const i = Math.min(SCREENS.length - 1, menuIndex + 1); setMenuIndex(i); navigate(SCREENS[i].id); setFocus('menu'); } },
+    { key: 'k', aliases: ['up'], description: 'Previous subsystem', hint: false, group: 'Menu', action: () => { const i = Math.max(0, menuIndex - 1); setMenuIndex(i); navigate(SCREENS[i].id); setFocus('menu'); } },
+    { key: 'enter', aliases: ['l', 'right'], description: 'Open', group: 'Menu', action: () => navigate(SCREENS[menuIndex].id) },
+  ];
+  const screenKeys = gate(app, actor, screenBindings.current);
+  const active = focus === 'main' ? [...screenKeys, ...globalBindings] : [...menuBindings, ...globalBindings];
+  void bindingSignature;
+
+  useInput((input, key) => {
+    lastInput.current = Date.now();
+    if (overlay) return;
+    // ":storage" arriving in one read (pasted, or typed faster than a frame): the palette, prefilled.
+    if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta) return setOverlay({ kind: 'palette', initial: input.slice(1).replace(/[\r\n]+$/, '') });
+    const name = keyName(input, key);
+    const hit = active.find((b) => matches(b, name));
+    if (!hit) return;
+    if (hit.disabledReason) toast(`${hit.description}: ${hit.disabledReason}`, 'error');
+    else {
+      if (message?.kind === 'error') setMessage(null);
+      hit.action();
+    }
+  });
+
+  const closeOverlay = useCallback(() => setOverlay(null), []);
+
+  const shell: ShellApi = {
+    services, app, theme, actor, active: focus === 'main' && !overlay,
+    width: workWidth, height: bodyHeight,
+    call, run: recordedCall, act, denial, setBindings, toast, openForm, confirm, prompt, showText, openPanel, navigate,
+  };
+
+  const paletteEntries = useMemo((): PaletteEntry[] => {
+    const entries: PaletteEntry[] = SCREENS.map((s) => ({ label: `${s.label}${s.aliases ? `  (${s.aliases.join(', ')})` : ''}`, kind: 'screen', run: () => navigate(s.id) }));
+    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: `${b.description} [${b.key}]`, kind: 'action', disabledReason: b.disabledReason, run: b.action });
+    for (const op of app.registry.all()) {
+      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
+      entries.push({
+        label: `${op.name}: ${op.summary}`, kind: op.mutating ? 'operation' : 'read',
+        disabledReason: denialReason(app, actor, op.name),
+        run: () => runOperation(op.name),
+      });
+    }
+    return entries;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [app, actor, screenId, bindingSignature, overlay?.kind === 'palette']);
+
+  /** Any operation by name: a form for its input, then a confirmation when dangerous; reads show their result. */
+  function runOperation(name: string) {
+    const op = app.registry.get(name);
+    if (!op) return;
+    openForm({
+      title: `${op.summary} (${op.name})`, operation: op.name, submitLabel: op.mutating ? 'Run' : 'Show',
+      onDone: (result) => {
+        if (!op.mutating) showText(`${op.summary}`, JSON.stringify(result, null, 2).split('\n'));
+      },
+    });
+  }
+
+  const renderOverlay = () => {
+    if (!overlay) return null;
+    switch (overlay.kind) {
+      case 'help':
+        return (
+          <HelpOverlay
+            width={workWidth} height={bodyHeight} theme={theme} onClose={closeOverlay}
+            sections={[
+              { title: mode === 'screen' ? def.label : 'This screen', bindings: screenKeys.filter((b) => !b.group) },
+              { title: 'Lists', bindings: screenKeys.filter((b) => b.group === 'Lists') },
+              { title: 'Menu', bindings: menuBindings },
+              { title: 'Everywhere', bindings: globalBindings },
+            ]}
+          />
+        );
+      case 'palette':
+        return <Palette entries={paletteEntries} initial={overlay.initial} width={workWidth} height={bodyHeight} theme={theme} onClose={closeOverlay} />;
+      case 'form': {
+        const spec = overlay.spec;
+        const op = app.registry.get(spec.operation);
+        if (!op) return <Text color={theme.c('red')}>{spec.operation} is not in this build.</Text>;
+        return (
+          <Form
+            title={spec.title} op={op} initial={spec.initial} fixed={spec.fixed} only={spec.fields} hide={spec.hide}
+            submitLabel={spec.submitLabel} width={workWidth} height={bodyHeight} theme={theme}
+            submit={async (input) => {
+              if (op.dangerous) return { needsConfirm: input };
+              return recordedCall(spec.operation, input);
+            }}
+            onDone={(result) => {
+              const pending = (result as { needsConfirm?: Record<string, unknown> } | undefined)?.needsConfirm;
+              if (op.dangerous && pending) {
+                setOverlay({ kind: 'confirm', spec: { operation: op.name, input: pending, verb: 'go ahead with', success: spec.success, onDone: spec.onDone } });
+                return;
+              }
+              setOverlay(null);
+              if (op.mutating) toast(spec.success ? spec.success(result) : `${op.summary}: done`);
+              spec.onDone?.(result);
+            }}
+            onCancel={closeOverlay}
+          />
+        );
+      }
+      case 'confirm': {
+        const spec = overlay.spec;
+        const op = app.registry.get(spec.operation);
+        let target = '';
+        try {
+          target = op?.target?.(spec.input as never) ?? '';
+        } catch {
+          target = '';
+        }
+        return (
+          <ConfirmDialog
+            title={`${op?.summary ?? spec.operation}: ${target}`} target={target} verb={spec.verb} details={spec.details}
+            width={workWidth} theme={theme}
+            run={(typed) => recordedCall(spec.operation, { ...spec.input, confirm: typed })}
+            onDone={(result) => {
+              setOverlay(null);
+              toast(spec.success ? spec.success(result) : `${op?.summary ?? spec.operation}: ${target} done`);
+              spec.onDone?.(result);
+            }}
+            onCancel={closeOverlay}
+          />
+        );
+      }
+      case 'prompt':
+        return null;
+      case 'question':
+        return <Question text={overlay.text} theme={theme} onYes={() => { setOverlay(null); overlay.yes(); }} onNo={closeOverlay} />;
+      case 'panel':
+        return overlay.render(closeOverlay);
+      case 'text':
+        return <TextView title={overlay.title} lines={overlay.lines} width={workWidth} height={bodyHeight} theme={theme} onClose={closeOverlay} />;
+    }
+  };
+
+  const Screen = def.component;
+  const menuItems: MenuItem[] = SCREENS.map((s) => ({ id: s.id, label: menuWidth >= 26 ? s.label : s.short, built: screenMode(app, s) !== 'unbuilt' }));
+  const hintBindings = overlay ? [] : active;
+  const apiText = options.apiUrl ? `API ${options.apiUrl}` : `API off: ${options.apiError ?? 'not started'}`;
+  const promptSpec = overlay?.kind === 'prompt' ? overlay.spec : null;
+  const covering = overlay && overlay.kind !== 'prompt';
+
+  return (
+    <ShellProvider value={shell}>
+      <Box flexDirection="column" width={columns} height={height}>
+        <Header width={columns} theme={theme} hostname={options.hostname ?? os.hostname()} simulated={options.hostKind === 'sim'} user={actor.username} roles={actor.roles} alerts={alerts} now={now} />
+        <Box flexDirection="row" height={bodyHeight}>
+          <Menu items={menuItems} current={screenId} highlighted={menuIndex} focused={focus === 'menu' && !overlay} width={menuWidth} height={bodyHeight} theme={theme} />
+          <Box width={1} height={bodyHeight} flexDirection="column">
+            <Text dimColor>{(theme.glyphs === 'ascii' ? '|\n' : '│\n').repeat(bodyHeight).trimEnd()}</Text>
+          </Box>
+          <Box flexDirection="column" width={workWidth} height={bodyHeight} overflow="hidden">
+            {covering ? renderOverlay() : null}
+            <Box display={covering ? 'none' : 'flex'} flexDirection="column" width={workWidth} height={bodyHeight}>
+              {mode === 'screen' && Screen ? <Screen key={def.id} /> : mode === 'operations' ? <OperationsScreen key={def.id} def={def} operations={operationsOf(app, def)} run={runOperation} /> : <UnbuiltScreen key={def.id} def={def} />}
+            </Box>
+          </Box>
+        </Box>
+        {promptSpec ? (
+          <PromptLine
+            label={promptSpec.label} initial={promptSpec.initial} onChange={promptSpec.onChange}
+            onSubmit={(v) => { setOverlay(null); promptSpec.onSubmit(v); }}
+            onCancel={() => { setOverlay(null); promptSpec.onCancel?.(); }}
+          />
+        ) : (
+          <StatusLine width={columns} theme={theme} message={message} busy={busyCount > 0} jobs={[...jobs.values()]} api={apiText} apiOk={Boolean(options.apiUrl)} />
+        )}
+        <KeyHints bindings={hintBindings} width={columns} theme={theme} />
+      </Box>
+    </ShellProvider>
+  );
+}

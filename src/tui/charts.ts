@@ -1,0 +1,150 @@
+/**
+ * The full-screen live charts, drawn with blessed-contrib. The console unmounts Ink before
+ * this runs and mounts it again after: the two never own the terminal at the same time.
+ * Where braille cannot be drawn (the Linux console, ASCII terminals) the charts are text
+ * column charts instead.
+ */
+import blessed from 'blessed';
+import contrib from 'blessed-contrib';
+import type { ConsoleServices } from './context.js';
+import { bytes, columnChart, percent, rate } from './format.js';
+import type { Series } from './metrics.js';
+
+interface Panel {
+  title: string;
+  /** Plotted values are divided by this (bytes to MiB...), so the axis stays readable. */
+  scale?: number;
+  /** Series to draw; empty means "no data" with `missing` as the reason. */
+  series: () => Series[];
+  format: (v: number) => string;
+  max?: () => number | undefined;
+  missing: string;
+}
+
+const COLORS = ['cyan', 'yellow', 'green', 'magenta', 'red', 'blue', 'white'];
+
+function panels(services: ConsoleServices): Panel[] {
+  const m = services.metrics;
+  const noMonitoring = 'waiting for the monitoring service (not in this build)';
+  const memTotal = () => m.get('calypso_memory_total_bytes')?.last;
+  return [
+    // The total only: per-CPU series (labelled) would crowd a small chart.
+    { title: 'CPU %', series: () => m.all('calypso_cpu_usage_percent').filter((s) => !Object.keys(s.labels).length).slice(0, 1), format: (v) => percent(v, 1), max: () => 100, missing: noMonitoring },
+    { title: 'Memory GiB', scale: 2 ** 30, series: () => m.all('calypso_memory_used_bytes'), format: bytes, max: memTotal, missing: noMonitoring },
+    { title: 'Network MiB/s', scale: 2 ** 20, series: () => [...m.all('calypso_network_receive_bytes_per_second'), ...m.all('calypso_network_transmit_bytes_per_second')].filter((s) => s.points.some((v) => v > 0)).slice(0, 6), format: rate, missing: 'no traffic yet, or monitoring is not in this build' },
+    { title: 'Pool capacity %', series: () => m.all('calypso_pool_capacity_percent'), format: (v) => percent(v), max: () => 100, missing: 'no pools, or storage is not in this build' },
+    { title: 'Pool I/O MiB/s', scale: 2 ** 20, series: () => [...m.all('calypso_pool_read_bytes_per_second'), ...m.all('calypso_pool_write_bytes_per_second')], format: rate, missing: noMonitoring },
+    { title: 'ARC hit ratio %', series: () => m.all('calypso_arc_hit_ratio_percent'), format: (v) => percent(v, 1), max: () => 100, missing: 'no ARC statistics yet' },
+  ];
+}
+
+function label(s: Series): string {
+  const l = Object.values(s.labels).join(' ') || 'total';
+  const kind = s.name.includes('receive') || s.name.includes('read') ? ' in' : s.name.includes('transmit') || s.name.includes('write') ? ' out' : '';
+  return `${l}${kind}`.trim();
+}
+
+export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<void> {
+  const { theme } = services;
+  const braille = theme.glyphs === 'unicode';
+  // Ink's unmount unref'd stdin; without this the process would exit under blessed.
+  input.ref?.();
+  const term = process.env.TERM ?? 'xterm';
+  const screen = blessed.screen({
+    input, output, smartCSR: true, warnings: false, title: 'Calypso live charts',
+    // blessed cannot parse some tmux/screen terminfo entries; xterm's is a safe superset there.
+    terminal: /^(screen|tmux)/.test(term) ? 'xterm-256color' : term,
+    forceUnicode: theme.glyphs !== 'ascii',
+  });
+  // Draw boxes with Unicode lines rather than the VT100 line-drawing set, which some
+  // terminals (and tmux captures) show as letters.
+  if (theme.glyphs !== 'ascii') (screen.tput as unknown as { brokenACS: boolean }).brokenACS = true;
+  const defs = panels(services);
+  let widgets: { draw: () => void }[] = [];
+
+  const build = () => {
+    for (const child of [...screen.children]) child.destroy();
+    const grid = new contrib.grid({ rows: 12, cols: 12, screen });
+    widgets = defs.map((p, i) => {
+      const row = Math.floor(i / 2) * 4;
+      const col = (i % 2) * 6;
+      const style = theme.color ? { fg: 'white', border: { fg: 'cyan' } } : {};
+      if (braille) {
+        const line = grid.set(row, col, 4, 6, contrib.line, {
+          label: ` ${p.title} `, showLegend: false, style: theme.color ? { line: 'cyan', text: 'white', baseline: 'white' } : { line: 'white', text: 'white', baseline: 'white' },
+          border: { type: 'line' }, wholeNumbersOnly: false, xLabelPadding: 3, xPadding: 5,
+        });
+        const text = grid.set(row, col, 4, 6, blessed.box, { label: ` ${p.title} `, border: { type: 'line' }, style, tags: false });
+        return {
+          draw: () => {
+            const series = p.series();
+            if (!series.length || series.every((s) => s.points.length < 2)) {
+              line.hide();
+              text.show();
+              text.setContent(`\n  ${series.length ? `${label(series[0])}: ${p.format(series[0].last)} (collecting...)` : p.missing}`);
+              return;
+            }
+            text.hide();
+            line.show();
+            const length = Math.max(...series.map((s) => s.points.length));
+            const x = Array.from({ length }, (_, n) => String(n - length + 1));
+            const scale = p.scale ?? 1;
+            const max = p.max?.();
+            line.options.maxY = max === undefined ? undefined : max / scale;
+            line.options.wholeNumbersOnly = false;
+            line.setLabel(` ${p.title}: ${series.map((s) => `${label(s)} ${p.format(s.last)}`).join(', ').slice(0, 60)} `);
+            line.setData(series.map((s, n) => ({ title: label(s).slice(0, 12), x: x.slice(length - s.points.length), y: s.points.map((v) => Math.round((v / scale) * 10) / 10), style: { line: theme.color ? COLORS[n % COLORS.length] : 'white' } })));
+          },
+        };
+      }
+      const box = grid.set(row, col, 4, 6, blessed.box, { label: ` ${p.title} `, border: { type: 'line' }, style, tags: false });
+      return {
+        draw: () => {
+          const series = p.series();
+          if (!series.length) {
+            box.setContent(`\n  ${p.missing}`);
+            return;
+          }
+          const width = Math.max(4, (box.width as number) - 4);
+          const height = Math.max(1, (box.height as number) - 3);
+          const s = series[0];
+          const rows = columnChart(theme, s.points, width, height, p.max?.());
+          box.setContent([` ${series.map((x) => `${label(x)} ${p.format(x.last)}`).join('  ')}`, ...rows.map((r) => ` ${r}`)].join('\n'));
+        },
+      };
+    });
+    const help = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', content: ' q / Esc / Enter: back to the console   (refreshed every 2 s)', style: theme.color ? { fg: 'black', bg: 'cyan' } : { inverse: true } });
+    void help;
+  };
+
+  const draw = () => {
+    for (const w of widgets) {
+      try {
+        w.draw();
+      } catch {
+        // A chart too small to draw after a resize: skip it this round.
+      }
+    }
+    screen.render();
+  };
+
+  build();
+  draw();
+  const onChange = () => draw();
+  services.metrics.on('change', onChange);
+  const timer = setInterval(draw, 2000);
+  screen.on('resize', () => {
+    build();
+    draw();
+  });
+  await new Promise<void>((resolve) => {
+    screen.key(['q', 'escape', 'enter', 'C-c'], () => resolve());
+  });
+  clearInterval(timer);
+  services.metrics.off('change', onChange);
+  screen.destroy();
+  // blessed leaves its key decoder on the stream; drop it so Ink alone reads the keys (and a
+  // later visit to the charts installs a fresh one).
+  input.removeAllListeners('data');
+  delete (input as unknown as { _keypressDecoder?: unknown })._keypressDecoder;
+}

@@ -1,0 +1,59 @@
+/** Small building blocks of screens: tabs, titled sections, key/value lists, bars. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import { bar, levelColor, pad, percent } from '../format.js';
+import type { Theme } from '../theme.js';
+
+export function Tabs({ tabs, current, theme }: { tabs: { id: string; label: string }[]; current: string; theme: Theme }): React.ReactElement {
+  return (
+    <Text wrap="truncate">
+      {tabs.map((t, i) => (
+        <Text key={t.id}>
+          <Text inverse={t.id === current} bold={t.id === current} color={t.id === current ? theme.c('cyan') : undefined}>
+            {` ${i + 1} ${t.label} `}
+          </Text>
+          {' '}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+export function Title({ text, theme, right }: { text: string; theme: Theme; right?: string }): React.ReactElement {
+  return (
+    <Text bold color={theme.c('cyan')} wrap="truncate">
+      {text}
+      {right ? <Text dimColor>{`  ${right}`}</Text> : null}
+    </Text>
+  );
+}
+
+export function KeyValues({ rows, keyWidth = 16 }: { rows: [string, React.ReactNode][]; keyWidth?: number }): React.ReactElement {
+  return (
+    <Box flexDirection="column">
+      {rows.map(([k, v]) => (
+        <Text key={k} wrap="truncate">
+          <Text dimColor>{pad(k, keyWidth)}</Text> {v}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** A fill bar with its percentage, coloured by level. */
+export function LevelBar({ pct, width, theme }: { pct: number | null | undefined; width: number; theme: Theme }): React.ReactElement {
+  return (
+    <Text>
+      <Text color={theme.c(levelColor(pct))}>{bar(theme, pct, width)}</Text> {percent(pct).padStart(4)}
+    </Text>
+  );
+}
+
+/** Where a screen says why it has nothing to show. */
+export function Notice({ children, theme, kind = 'info' }: { children: React.ReactNode; theme: Theme; kind?: 'info' | 'error' }): React.ReactElement {
+  return (
+    <Text color={kind === 'error' ? theme.c('red') : undefined} dimColor={kind === 'info'} wrap="wrap">
+      {children}
+    </Text>
+  );
+}

@@ -1,0 +1,120 @@
+/** What the shell gives every screen: the services, the user, and the shell's dialogs. */
+import React, { createContext, useContext } from 'react';
+import type { Calypso, UserActor } from '../services/index.js';
+import type { KeyBinding } from './keys.js';
+import type { MetricsStore } from './metrics.js';
+import type { Busy, Session } from './session.js';
+import type { Theme } from './theme.js';
+
+export interface ConsoleOptions {
+  version: string;
+  hostKind: 'sim' | 'local';
+  dbDescription: string;
+  /** Where the API listens; absent when it could not start. */
+  apiUrl?: string;
+  /** Why the API is not running (e.g. the port is in use). */
+  apiError?: string;
+  /** Lock the screen after this many minutes without a key press; 0 never. */
+  idleLockMinutes: number;
+  /** First start only: the generated admin password, shown on the login screen once. */
+  generatedAdminPassword?: string;
+  hostname?: string;
+  logFile?: string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+/** Long-lived objects the console keeps across Ink re-mounts (e.g. after the live charts). */
+export interface ConsoleServices {
+  app: Calypso;
+  options: ConsoleOptions;
+  session: Session;
+  busy: Busy;
+  metrics: MetricsStore;
+  theme: Theme;
+  /** Where the user was, restored after the charts or an idle lock. */
+  nav: { screen: string };
+  /** Leave Ink for the blessed live charts; absent where there is no real terminal (tests). */
+  openCharts?: () => void;
+  /** A message for the status line at the next mount (e.g. why the charts closed). */
+  flash?: string;
+  /** Leave the console. */
+  quit: () => void;
+}
+
+export interface FormSpec {
+  title: string;
+  operation: string;
+  /** Dotted field path -> starting value. */
+  initial?: Record<string, unknown>;
+  /** Merged into the input, not shown (e.g. the object being edited). */
+  fixed?: Record<string, unknown>;
+  /** Only these fields, in this order (dotted paths). */
+  fields?: string[];
+  /** Fields to leave out. */
+  hide?: string[];
+  submitLabel?: string;
+  success?: (result: unknown) => string;
+  onDone?: (result: unknown) => void;
+}
+
+export interface ConfirmSpec {
+  operation: string;
+  input: Record<string, unknown>;
+  /** The verb in "Type tank to destroy it". */
+  verb: string;
+  /** What else the user should know (children, snapshots...). */
+  details?: string[];
+  success?: (result: unknown) => string;
+  onDone?: (result: unknown) => void;
+}
+
+export interface PromptSpec {
+  label: string;
+  initial?: string;
+  /** Called on every edit (live filters). */
+  onChange?: (value: string) => void;
+  onSubmit: (value: string) => void;
+  onCancel?: () => void;
+}
+
+
+export interface ShellApi {
+  services: ConsoleServices;
+  app: Calypso;
+  theme: Theme;
+  actor: UserActor;
+  /** The working area has the keyboard (not the menu or a dialog). */
+  active: boolean;
+  width: number;
+  height: number;
+  /** Runs an operation as the user and marks the console busy; throws the service's error. */
+  call<T = unknown>(operation: string, input: unknown): Promise<T>;
+  /** A user action that throws the service's error (for dialogs that show it themselves); commands recorded for `!`. */
+  run<T = unknown>(operation: string, input: unknown): Promise<T>;
+  /** A user action: busy, toast on success, status message on error, commands recorded for `!`. */
+  act<T = unknown>(operation: string, input: unknown, opts?: { success?: (r: T) => string }): Promise<T | undefined>;
+  /** Why the user cannot run an operation now, or null. */
+  denial(operation: string): string | null;
+  setBindings(bindings: KeyBinding[]): void;
+  toast(text: string, kind?: 'info' | 'error'): void;
+  openForm(spec: FormSpec): void;
+  confirm(spec: ConfirmSpec): void;
+  prompt(spec: PromptSpec): void;
+  showText(title: string, lines: string[]): void;
+  /** A screen's own dialog (e.g. the pool wizard): it owns the keyboard until it calls close. */
+  openPanel(render: (close: () => void) => React.ReactNode): void;
+  navigate(screen: string): void;
+}
+
+export const ShellContext = createContext<ShellApi | null>(null);
+
+export function useShell(): ShellApi {
+  const shell = useContext(ShellContext);
+  if (!shell) throw new Error('useShell outside the console shell');
+  return shell;
+}
+
+export function ShellProvider({ value, children }: { value: ShellApi; children: React.ReactNode }): React.ReactElement {
+  return <ShellContext.Provider value={value}>{children}</ShellContext.Provider>;
+}

@@ -1,0 +1,90 @@
+/**
+ * Screens read through these hooks: the call runs in an effect (never in render), marks the
+ * console busy while it runs, and re-runs when the event bus says the data changed.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { publicMessage, type CalypsoEvent } from '../../services/index.js';
+import { useShell } from '../context.js';
+import type { KeyBinding } from '../keys.js';
+
+export interface Query<T> {
+  data: T | undefined;
+  /** Why the data could not be read (including "not in this build" and permission). */
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+export interface QueryOptions {
+  /** Re-read when events of these types arrive (debounced). */
+  refreshOn?: CalypsoEvent['type'][];
+  /** Re-read every so many milliseconds. */
+  intervalMs?: number;
+  /** Skip the call (e.g. nothing selected yet). */
+  enabled?: boolean;
+}
+
+export function useQuery<T>(operation: string, input: unknown, opts: QueryOptions = {}): Query<T> {
+  const shell = useShell();
+  const shellRef = useRef(shell);
+  shellRef.current = shell;
+  const [state, setState] = useState<{ data: T | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: opts.enabled !== false });
+  const [tick, setTick] = useState(0);
+  const key = JSON.stringify(input ?? {});
+  const denied = shell.denial(operation);
+  const enabled = opts.enabled !== false;
+
+  useEffect(() => {
+    if (denied) {
+      setState({ data: undefined, error: denied, loading: false });
+      return;
+    }
+    if (!enabled) {
+      setState({ data: undefined, error: null, loading: false });
+      return;
+    }
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    shellRef.current.call<T>(operation, JSON.parse(key)).then(
+      (data) => {
+        if (live) setState({ data, error: null, loading: false });
+      },
+      (err) => {
+        if (live) setState((s) => ({ data: s.data, error: publicMessage(err), loading: false }));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [operation, key, tick, denied, enabled]);
+
+  const refreshOn = (opts.refreshOn ?? []).join(',');
+  useEffect(() => {
+    if (!refreshOn) return;
+    let timer: NodeJS.Timeout | undefined;
+    const unsubscribe = shellRef.current.app.events.subscribe(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => setTick((t) => t + 1), 250);
+    }, refreshOn.split(',') as CalypsoEvent['type'][]);
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [refreshOn]);
+
+  useEffect(() => {
+    if (!opts.intervalMs) return;
+    const timer = setInterval(() => setTick((t) => t + 1), opts.intervalMs);
+    return () => clearInterval(timer);
+  }, [opts.intervalMs]);
+
+  return { ...state, reload: () => setTick((t) => t + 1) };
+}
+
+/** Declares the screen's keys to the shell (which dispatches them and lists them in help). */
+export function useBindings(bindings: KeyBinding[]): void {
+  const shell = useShell();
+  useEffect(() => {
+    shell.setBindings(bindings);
+  });
+}

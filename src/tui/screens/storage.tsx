@@ -1,0 +1,287 @@
+/** Storage: pools (health, capacity, vdev tree, scrub), datasets, zvols, disks and the ARC. */
+import React, { useState } from 'react';
+import { Box, Text } from 'ink';
+import { publicMessage } from '../../services/index.js';
+import { useShell, type ShellApi } from '../context.js';
+import { Table, useTable, type Column } from '../components/Table.js';
+import { KeyValues, LevelBar, Notice, Tabs } from '../components/Panels.js';
+import { useBindings, useQuery } from '../hooks/use-operation.js';
+import type { KeyBinding } from '../keys.js';
+import { bytes, hours, levelColor, pad, percent, bar } from '../format.js';
+import { healthColor, type Theme } from '../theme.js';
+import { PoolWizard, type Disk } from './pool-wizard.js';
+
+interface Pool { name: string; health: string; sizeBytes: number | null; allocatedBytes: number | null; freeBytes: number | null; capacityPercent: number | null; fragmentationPercent: number | null; dedupRatio: number | null }
+interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
+interface PoolDetail extends Pool {
+  status: string | null; action: string | null;
+  scan: { function: string; state: string; percentDone?: number; text: string } | null;
+  vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; errors: string;
+}
+interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; used: number | null; available: number | null; referenced: number | null; quota: number | null; mountpoint: string | null; origin: string | null }
+interface Arc { available: boolean; sizeBytes: number; targetBytes: number; maxBytes: number; hits: number; misses: number; hitRatioPercent: number | null; mruBytes: number; mfuBytes: number; l2SizeBytes: number; l2HitRatioPercent: number | null }
+type List<T> = { items: T[]; total: number };
+
+const TABS = [
+  { id: 'pools', label: 'Pools' },
+  { id: 'datasets', label: 'Datasets' },
+  { id: 'zvols', label: 'Zvols' },
+  { id: 'disks', label: 'Disks' },
+  { id: 'arc', label: 'ARC' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
+export function StorageScreen(): React.ReactElement {
+  const shell = useShell();
+  const [tab, setTab] = useState<Tab>('pools');
+  const i = TABS.findIndex((t) => t.id === tab);
+  const tabKeys: KeyBinding[] = [
+    ...TABS.map((t, n) => ({ key: String(n + 1), description: `${t.label} tab`, hint: false, action: () => setTab(t.id) })),
+    { key: ']', description: 'Next tab', hint: false, action: () => setTab(TABS[(i + 1) % TABS.length].id) },
+    { key: '[', description: 'Previous tab', hint: false, action: () => setTab(TABS[(i + TABS.length - 1) % TABS.length].id) },
+  ];
+  return (
+    <Box flexDirection="column" paddingX={1}>
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      {tab === 'pools' ? <PoolsTab extra={tabKeys} /> : tab === 'datasets' ? <DatasetsTab extra={tabKeys} type="filesystem" /> : tab === 'zvols' ? <DatasetsTab extra={tabKeys} type="volume" /> : tab === 'disks' ? <DisksTab extra={tabKeys} /> : <ArcTab extra={tabKeys} />}
+    </Box>
+  );
+}
+
+function vdevLines(theme: Theme, groups: [string, Vdev[]][]): { text: string; state: string; errors: string; note?: string }[] {
+  const out: { text: string; state: string; errors: string; note?: string }[] = [];
+  const walk = (vs: Vdev[], prefix: string) => {
+    vs.forEach((v, n) => {
+      const last = n === vs.length - 1;
+      out.push({ text: `${prefix}${last ? theme.tree.last : theme.tree.branch}${v.name}`, state: v.state, errors: `${v.read}/${v.write}/${v.checksum}`, note: v.note });
+      walk(v.children, prefix + (last ? '  ' : theme.tree.pipe));
+    });
+  };
+  for (const [title, vs] of groups) {
+    if (!vs.length) continue;
+    out.push({ text: title, state: '', errors: '' });
+    walk(vs, ' ');
+  }
+  return out;
+}
+
+function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const q = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { refreshOn: ['storage', 'job'] });
+  const capWidth = width >= 90 ? 20 : 10;
+  const columns: Column<Pool>[] = [
+    { key: 'name', title: 'POOL', width: 12, render: (p) => p.name },
+    { key: 'health', title: 'HEALTH', width: 9, render: (p) => p.health, color: (p) => healthColor(p.health) },
+    { key: 'size', title: 'SIZE', width: 7, align: 'right', render: (p) => bytes(p.sizeBytes), sortValue: (p) => p.sizeBytes ?? 0 },
+    { key: 'free', title: 'FREE', width: 7, align: 'right', render: (p) => bytes(p.freeBytes), sortValue: (p) => p.freeBytes ?? 0 },
+    { key: 'cap', title: 'CAPACITY', width: capWidth + 5, render: (p) => `${bar(theme, p.capacityPercent, capWidth)}${percent(p.capacityPercent).padStart(5)}`, sortValue: (p) => p.capacityPercent ?? 0, color: (p) => levelColor(p.capacityPercent) },
+    { key: 'frag', title: 'FRAG', width: 5, align: 'right', render: (p) => percent(p.fragmentationPercent), minTableWidth: 72 },
+    { key: 'dedup', title: 'DEDUP', width: 6, align: 'right', render: (p) => (p.dedupRatio === null ? '-' : `${p.dedupRatio.toFixed(2)}x`), minTableWidth: 80 },
+  ];
+  const table = useTable(q.data?.items ?? [], columns, (p) => p.name);
+  const p = table.selected;
+  const detail = useQuery<PoolDetail>('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job'] });
+  const listHeight = Math.min(Math.max(3, table.view.length + 1), Math.max(3, Math.floor((height - 2) / 3)));
+  const scanning = detail.data?.scan?.state === 'scanning';
+  useBindings([
+    ...table.bindings({ prompt: shell.prompt, pageSize: listHeight - 1 }),
+    { key: 'c', description: 'Create pool', operation: 'storage.pools.create', action: () => openWizard(shell, q.reload) },
+    ...(p
+      ? [
+          { key: 's', description: scanning ? 'Stop scrub' : 'Scrub', operation: 'storage.pools.scrub', action: () => void shell.act('storage.pools.scrub', { name: p.name, action: scanning ? 'stop' : 'start' }, { success: () => (scanning ? `Scrub of ${p.name} stopped` : `Scrub of ${p.name} started (see Jobs)`) }).then(detail.reload) },
+          {
+            key: 'D', description: 'Destroy', operation: 'storage.pools.destroy',
+            action: () => shell.confirm({ operation: 'storage.pools.destroy', input: { name: p.name }, verb: 'destroy', details: [`Every dataset, zvol and snapshot in ${p.name} (${bytes(p.allocatedBytes)} used) is lost.`], success: () => `Destroyed pool ${p.name}`, onDone: q.reload }),
+          },
+        ]
+      : []),
+    { key: 'r', description: 'Refresh', hint: false, action: () => { q.reload(); detail.reload(); } },
+    ...extra,
+  ]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  const d = detail.data && detail.data.name === p?.name ? detail.data : undefined;
+  const tree = d ? vdevLines(theme, [['data', d.vdevs], ['logs', d.logs], ['cache', d.cache], ['spares', d.spares], ['special', d.special], ['dedup', d.dedup]]) : [];
+  const room = Math.max(0, height - listHeight - 6 - (d?.status ? 1 : 0));
+  const nameWidth = Math.max(16, Math.min(40, width - 40));
+  return (
+    <Box flexDirection="column">
+      <Table table={table} columns={columns} width={width - 2} height={listHeight} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No pools. c creates one from free disks.'} />
+      {d ? (
+        <Box flexDirection="column">
+          <Text bold wrap="truncate">
+            {d.name} <Text color={theme.c(healthColor(d.health))}>{d.health}</Text>
+            <Text dimColor>{`  ${bytes(d.allocatedBytes)} of ${bytes(d.sizeBytes)} used; ${d.errors || 'no known data errors'}`}</Text>
+          </Text>
+          {d.status ? <Text color={theme.c('yellow')} wrap="truncate">{d.status}{d.action ? ` ${d.action}` : ''}</Text> : null}
+          <Text wrap="truncate" dimColor>
+            {d.scan ? `${d.scan.function} ${d.scan.state}${d.scan.percentDone !== undefined && d.scan.state === 'scanning' ? ` ${d.scan.percentDone.toFixed(1)}%` : ''}: ${d.scan.text.split('\n')[0]}` : 'never scrubbed'}
+          </Text>
+          <Text bold wrap="truncate">{pad('DEVICE', nameWidth)} {pad('STATE', 9)} R/W/CKSUM</Text>
+          {tree.slice(0, room).map((l, n) => (
+            <Text key={n} wrap="truncate" bold={!l.state}>
+              {pad(l.text, nameWidth)} <Text color={theme.c(healthColor(l.state))}>{pad(l.state, 9)}</Text> {l.errors}
+              {l.note ? <Text dimColor>{`  ${l.note}`}</Text> : null}
+            </Text>
+          ))}
+          {tree.length > room ? <Text dimColor>{`... ${tree.length - room} more devices`}</Text> : null}
+        </Box>
+      ) : p && detail.error ? (
+        <Notice theme={theme} kind="error">{detail.error}</Notice>
+      ) : null}
+    </Box>
+  );
+}
+
+function openWizard(shell: ShellApi, reload: () => void): void {
+  shell.openPanel((close) => (
+    <PoolWizard
+      shell={shell}
+      onClose={close}
+      onCreated={(name, warnings) => {
+        close();
+        shell.toast(`Creating pool ${name}${warnings.length ? ` (note: ${warnings.join('; ')})` : ''}`);
+        reload();
+      }}
+    />
+  ));
+}
+
+function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' | 'volume' }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const q = useQuery<List<Dataset>>('storage.datasets.list', { limit: 10000, type }, { refreshOn: ['storage'] });
+  const tree = type === 'filesystem';
+  const columns: Column<Dataset>[] = [
+    { key: 'name', title: 'NAME', width: 0, render: (d) => (tree ? `${'  '.repeat(d.depth)}${d.depth ? d.name.split('/').pop() : d.name}` : d.name), sortValue: (d) => d.name },
+    { key: 'used', title: 'USED', width: 7, align: 'right', render: (d) => bytes(d.used), sortValue: (d) => d.used ?? 0 },
+    { key: 'avail', title: 'AVAIL', width: 7, align: 'right', render: (d) => bytes(d.available), sortValue: (d) => d.available ?? 0 },
+    { key: 'refer', title: 'REFER', width: 7, align: 'right', render: (d) => bytes(d.referenced), sortValue: (d) => d.referenced ?? 0, minTableWidth: 70 },
+    ...(tree
+      ? [
+          { key: 'quota', title: 'QUOTA', width: 7, align: 'right' as const, render: (d: Dataset) => (d.quota ? bytes(d.quota) : 'none'), minTableWidth: 80 },
+          { key: 'mount', title: 'MOUNTPOINT', width: 20, render: (d: Dataset) => d.mountpoint ?? '-', minTableWidth: 95 },
+        ]
+      : [{ key: 'origin', title: 'ORIGIN', width: 20, render: (d: Dataset) => d.origin ?? '', minTableWidth: 80 }]),
+  ];
+  const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
+  const d = table.selected;
+  const pools = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { enabled: !tree });
+  const defaultParent = d ? (tree ? d.name : d.name.split('/').slice(0, -1).join('/')) : pools.data?.items[0]?.name ?? '';
+  const kind = tree ? 'dataset' : 'zvol';
+  const destroy = (target: Dataset) => {
+    void shell
+      .call<{ children: string[]; snapshots: string[]; clones: string[]; attachments: { kind: string; name: string }[] }>('storage.datasets.dependents', { name: target.name })
+      .then((deps) => {
+        const details = [
+          `${target.name} and its data (${bytes(target.used)}) are lost.`,
+          ...(deps.children.length ? [`Also its ${deps.children.length} children: ${deps.children.slice(0, 4).join(', ')}${deps.children.length > 4 ? ', ...' : ''}`] : []),
+          ...(deps.snapshots.length ? [`Also ${deps.snapshots.length} snapshots.`] : []),
+          ...(deps.clones.length ? [`And clones elsewhere: ${deps.clones.join(', ')}`] : []),
+          ...(deps.attachments.length ? [`It is used by ${deps.attachments.map((a) => `${a.kind} ${a.name}`).join(', ')}: those are removed first.`] : []),
+        ];
+        shell.confirm({
+          operation: 'storage.datasets.destroy',
+          input: { name: target.name, recursive: deps.children.length + deps.snapshots.length > 0, dependents: deps.clones.length > 0, removeAttachments: deps.attachments.length > 0 },
+          verb: 'destroy', details, success: () => `Destroyed ${target.name}`, onDone: q.reload,
+        });
+      }, (err) => shell.toast(publicMessage(err), 'error'));
+  };
+  const showProperties = (target: Dataset) => {
+    void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then(
+      (full) => shell.showText(`Properties of ${target.name}`, Object.entries(full.properties).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${pad(k, 24)} ${pad(v.value, 28)} ${v.source}`)),
+      (err) => shell.toast(publicMessage(err), 'error'),
+    );
+  };
+  const editProperties = (target: Dataset) => {
+    void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then((full) => {
+      const initial: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(full.properties)) if (v.source === 'local') initial[`properties.${k === 'org.calypso:comments' ? 'comments' : k}`] = v.value;
+      shell.openForm({
+        title: `Properties of ${target.name} (empty: leave as is)`, operation: 'storage.datasets.update', fixed: { name: target.name },
+        hide: tree ? [] : ['properties.recordsize'], success: () => `Saved properties of ${target.name}`, onDone: q.reload, initial,
+      });
+    }, (err) => shell.toast(publicMessage(err), 'error'));
+  };
+  useBindings([
+    ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
+    tree
+      ? { key: 'c', description: 'Create dataset', operation: 'storage.datasets.create', action: () => shell.openForm({ title: 'Create a dataset', operation: 'storage.datasets.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'properties.compression', 'properties.quota', 'properties.recordsize', 'properties.atime', 'properties.sync', 'properties.comments', 'createParents'], submitLabel: 'Create', success: (r) => `Created ${(r as Dataset).name}`, onDone: q.reload }) }
+      : { key: 'c', description: 'Create zvol', operation: 'storage.zvols.create', action: () => shell.openForm({ title: 'Create a zvol', operation: 'storage.zvols.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'size', 'volblocksize', 'sparse', 'properties.compression', 'properties.comments'], submitLabel: 'Create', success: (r) => `Created ${(r as Dataset).name}`, onDone: q.reload }) },
+    ...(d
+      ? [
+          { key: 'enter', description: 'Properties', operation: 'storage.datasets.get', action: () => showProperties(d) },
+          { key: 'e', description: 'Edit properties', operation: 'storage.datasets.update', action: () => editProperties(d) },
+          ...(tree ? [] : [{ key: 'R', description: 'Grow', operation: 'storage.zvols.resize', action: () => shell.openForm({ title: `Grow ${d.name}`, operation: 'storage.zvols.resize', fixed: { name: d.name }, submitLabel: 'Grow', onDone: q.reload }) }]),
+          ...(shell.app.registry.get('snapshots.create') ? [{ key: 'S', description: 'Snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: `Snapshot ${d.name}`, operation: 'snapshots.create', fixed: { dataset: d.name }, initial: { name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as { name: string }).name}` }) }] : []),
+          { key: 'D', description: 'Destroy', operation: 'storage.datasets.destroy', disabledReason: d.depth === 0 ? `${d.name} is a pool's root dataset: destroy the pool instead` : undefined, action: () => destroy(d) },
+        ]
+      : []),
+    { key: 'r', description: 'Refresh', hint: false, action: q.reload },
+    ...extra,
+  ]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  return (
+    <Box flexDirection="column">
+      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : `No ${kind}s. c creates one.`} />
+      <Text dimColor wrap="truncate">{d ? `${d.name}${d.origin ? ` (clone of ${d.origin})` : ''}  ${bytes(d.used)} used, ${bytes(d.available)} available${d.mountpoint ? `, at ${d.mountpoint}` : ''}` : ' '}</Text>
+    </Box>
+  );
+}
+
+function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const q = useQuery<List<Disk>>('storage.disks.list', { limit: 10000 }, { refreshOn: ['storage'] });
+  const columns: Column<Disk>[] = [
+    { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
+    { key: 'type', title: 'TYPE', width: 4, render: (d) => d.type },
+    { key: 'size', title: 'SIZE', width: 7, align: 'right', render: (d) => bytes(d.sizeBytes), sortValue: (d) => d.sizeBytes },
+    { key: 'temp', title: 'TEMP', width: 5, align: 'right', render: (d) => (d.temperatureC === null ? '-' : `${d.temperatureC}C`), sortValue: (d) => d.temperatureC ?? 0, color: (d) => (d.temperatureC === null ? undefined : d.temperatureC >= 55 ? 'red' : d.temperatureC >= 45 ? 'yellow' : 'green') },
+    { key: 'smart', title: 'SMART', width: 7, render: (d) => d.smartHealth, color: (d) => healthColor(d.smartHealth) },
+    { key: 'use', title: 'IN USE', width: 0, render: (d) => (d.pool ? `${d.pool}/${d.vdev ?? ''}${d.role && d.role !== 'data' ? ` (${d.role})` : ''}` : 'free'), color: (d) => (d.pool ? undefined : 'green') },
+    { key: 'hours', title: 'POWER-ON', width: 8, align: 'right', render: (d) => hours(d.powerOnHours), sortValue: (d) => d.powerOnHours ?? 0, minTableWidth: 76 },
+    { key: 'model', title: 'MODEL', width: 18, render: (d) => d.model ?? '-', minTableWidth: 96 },
+    { key: 'serial', title: 'SERIAL', width: 14, render: (d) => d.serial ?? '-', minTableWidth: 112 },
+  ];
+  const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
+  const d = table.selected;
+  useBindings([...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }), { key: 'r', description: 'Refresh', action: q.reload }, ...extra]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  const free = (q.data?.items ?? []).filter((x) => !x.inUse).length;
+  return (
+    <Box flexDirection="column">
+      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No disks found.'} />
+      <Text dimColor wrap="truncate">{d ? `${d.path}  ${d.model ?? ''} ${d.serial ?? ''}  ${d.rotational ? 'rotational' : 'solid state'}${d.state ? `, ${d.state} in ${d.pool}` : ''}` : ' '}{q.data ? `  (${free} free of ${q.data.total})` : ''}</Text>
+    </Box>
+  );
+}
+
+function ArcTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width } = shell;
+  const q = useQuery<Arc>('storage.arc.get', {}, { intervalMs: 2000 });
+  useBindings([{ key: 'r', description: 'Refresh', action: q.reload }, ...extra]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  const a = q.data;
+  if (!a) return <Notice theme={theme}>Loading...</Notice>;
+  if (!a.available) return <Notice theme={theme}>This ZFS exposes no ARC statistics (no arcstats).</Notice>;
+  const barWidth = Math.max(10, Math.min(40, width - 30));
+  return (
+    <Box flexDirection="column">
+      <Text> </Text>
+      <KeyValues
+        rows={[
+          ['Hit ratio', <LevelBar key="h" pct={a.hitRatioPercent} width={barWidth} theme={{ ...theme, c: (n: string) => theme.c(n === 'green' ? 'red' : n === 'red' ? 'green' : n) }} />],
+          ['Size', `${bytes(a.sizeBytes)} (target ${bytes(a.targetBytes)}, max ${bytes(a.maxBytes)})`],
+          ['Fill', <LevelBar key="f" pct={a.maxBytes ? (a.sizeBytes / a.maxBytes) * 100 : null} width={barWidth} theme={theme} />],
+          ['MRU / MFU', `${bytes(a.mruBytes)} / ${bytes(a.mfuBytes)}`],
+          ['Hits / misses', `${a.hits.toLocaleString('en')} / ${a.misses.toLocaleString('en')}`],
+          ['L2ARC', a.l2SizeBytes ? `${bytes(a.l2SizeBytes)}, hit ratio ${percent(a.l2HitRatioPercent, 1)}` : 'none'],
+        ]}
+      />
+      <Text> </Text>
+      <Text dimColor>Refreshed every 2 s. A hit ratio near 100 % means reads are served from memory.</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * The console in-process: a real Calypso (test database, simulated appliance) rendered with
+ * ink-testing-library. Tests press keys and wait for frames, never for fixed times.
+ */
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { App } from '../../src/tui/App.js';
+import { createConsoleServices } from '../../src/tui/index.js';
+import type { ConsoleServices } from '../../src/tui/context.js';
+import { SimulatedHost } from '../../src/system/sim/index.js';
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
+
+export { ADMIN_PASSWORD };
+
+const KEYS: Record<string, string> = {
+  enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', backspace: '\x7f',
+};
+
+export interface ConsoleTest extends TestApp {
+  services: ConsoleServices;
+  quitRequested: () => boolean;
+  frame(): string;
+  /** Waits until the frame contains the text (or the predicate holds); fails with the last frame. */
+  waitFor(what: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
+  /** Writes text (one chunk) and waits a frame. */
+  type(text: string): Promise<void>;
+  /** Presses a named key (enter, escape, up...) or a single character. */
+  press(key: string): Promise<void>;
+  loginAs(username: string, password: string): Promise<void>;
+  unmount(): void;
+}
+
+export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<ConsoleTest> {
+  const t = await startTestApp({ host: new SimulatedHost() });
+  let quit = false;
+  const base = createConsoleServices(t.app, { version: 'test', hostKind: 'sim', dbDescription: 'test database', apiUrl: 'http://127.0.0.1:8080', idleLockMinutes: 0, hostname: 'testhost' }, opts.env ?? {});
+  const services: ConsoleServices = { ...base, quit: () => { quit = true; } };
+  const r = render(<App services={services} />);
+  const frame = () => r.lastFrame() ?? '';
+  // Ink re-renders on its own schedule: give it a turn of the event loop after input.
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const waitFor = async (what: string | RegExp | ((f: string) => boolean), timeoutMs = 10_000) => {
+    const test = typeof what === 'function' ? what : (f: string) => (typeof what === 'string' ? f.includes(what) : what.test(f));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const f = frame();
+      if (test(f)) {
+        // React subscribes input handlers in effects that run just after the frame is drawn.
+        await tick();
+        return f;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(what)}; the screen shows:\n${f}`);
+      await tick();
+    }
+  };
+  // After input, wait for Ink to draw the next frame (or a short while when the key changes nothing).
+  const write = async (data: string) => {
+    const before = r.frames.length;
+    r.stdin.write(data);
+    const deadline = Date.now() + 300;
+    while (r.frames.length === before && Date.now() < deadline) await tick();
+    await tick();
+  };
+  const ct: ConsoleTest = {
+    ...t,
+    services,
+    quitRequested: () => quit,
+    frame,
+    waitFor,
+    type: write,
+    press: (key) => write(KEYS[key] ?? key),
+    loginAs: async (username, password) => {
+      await waitFor('Username');
+      await write(username);
+      await write('\r');
+      await waitFor(/▶ Password|> Password/);
+      await write(password);
+      await write('\r');
+      await waitFor((f) => f.includes('Calypso') && f.includes(`${username} (`));
+    },
+    unmount: () => {
+      r.unmount();
+      base.metrics.dispose();
+      base.session.dispose();
+    },
+    close: async () => {
+      r.unmount();
+      base.metrics.dispose();
+      base.session.dispose();
+      await t.close();
+    },
+  };
+  return ct;
+}
