@@ -12,6 +12,9 @@ import { ConfigError, detectHostKind, helpText, parseConfig, type Config } from 
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
+import { eventsMount } from './api/events.js';
+import { metricsMount } from './api/metrics.js';
+import { startMonitoring } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
@@ -82,7 +85,7 @@ function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
 }
 
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
-  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy });
+  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
   return listen(koa, { port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey });
 }
 
@@ -103,6 +106,7 @@ function onShutdown(run: (signal: string) => Promise<void>): void {
 
 async function serve(cfg: Config): Promise<void> {
   const b = await boot(cfg, true);
+  await startMonitoring(b.app);
   announce(b, cfg, (s) => process.stderr.write(s));
   const server = await startApi(b, cfg);
   process.stderr.write(`API listening on ${server.url}/api/v1 (OpenAPI: ${server.url}/api/v1/openapi.json)\n`);
@@ -115,14 +119,36 @@ async function serve(cfg: Config): Promise<void> {
 
 async function consoleFace(cfg: Config): Promise<void> {
   const b = await boot(cfg, false);
-  announce(b, cfg, (s) => process.stdout.write(s));
-  const server = await startApi(b, cfg);
-  process.stdout.write(`API listening on ${server.url}/api/v1\n`);
-  process.stdout.write('The full-screen console is not in this build yet; running the API only. Press Ctrl-C to stop.\n');
-  onShutdown(async () => {
-    await server.close();
-    await b.app.close();
+  await startMonitoring(b.app);
+  // The console owns the terminal: what `serve` announces goes to the log, and a busy port
+  // shows in the console's status line instead of stopping it.
+  let server: RunningServer | null = null;
+  let apiError: string | undefined;
+  try {
+    server = await startApi(b, cfg);
+  } catch (err) {
+    apiError = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cfg.port} is in use` : publicMessage(err) === 'internal error' ? (err as Error).message : publicMessage(err);
+    b.log.warn({ err }, 'the API did not start; the console runs without it');
+  }
+  const { startConsole } = await import('./tui/index.js');
+  const ui = startConsole(b.app, {
+    version: VERSION, hostKind: b.hostKind, dbDescription: b.dbDescription,
+    apiUrl: server?.url, apiError, idleLockMinutes: cfg.idleLockMinutes,
+    generatedAdminPassword: b.admin?.generated ? b.admin.password : undefined,
+    logFile: path.join(cfg.dataDir, 'calypso.log'),
   });
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      ui.stop();
+      await ui.done;
+      await server?.close();
+      await b.app.close();
+    })());
+  onShutdown(close);
+  await ui.done;
+  await close();
+  process.exit(0);
 }
 
 async function readPassword(cfg: Config, prompt: string): Promise<string> {

@@ -16,9 +16,13 @@ import { migrate } from './db.js';
 import { registerIam, syncBuiltinRoles } from './iam/operations.js';
 import { AuthEngine } from './iam/sessions.js';
 import { registerJobs } from './jobs/operations.js';
+import { registerMonitoring } from './monitoring/operations.js';
+import { Monitoring, type MonitoringOptions } from './monitoring/service.js';
 import { registerStorage } from './storage/operations.js';
 import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
+import { registerShares } from './shares/operations.js';
+import { registerIscsi } from './iscsi/operations.js';
 
 export * from './core/errors.js';
 export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
@@ -29,6 +33,10 @@ export type { Job } from './core/jobs.js';
 export type { CommandRecord } from '../system/host.js';
 export { redact } from './core/redact.js';
 export { zodFieldErrors } from './core/invoke.js';
+export { mayReceive } from './monitoring/service.js';
+export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
+export type { Alert } from './monitoring/alerts.js';
+export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
   db: Knex;
@@ -36,6 +44,8 @@ export interface CalypsoOptions {
   log: Logger;
   /** HMAC key for access tokens. */
   jwtSecret: string;
+  /** Clock, probes and retry timing of the collector and notifier (tests). */
+  monitoring?: MonitoringOptions;
 }
 
 export interface Calypso {
@@ -45,6 +55,8 @@ export interface Calypso {
   readonly auth: AuthEngine;
   readonly host: Host;
   readonly db: Knex;
+  /** Metrics, alerts and notifications; collecting starts with startMonitoring. */
+  readonly monitoring: Monitoring;
   /** Run an operation as the caller in `meta`: authorized, validated, audited. */
   call<T = unknown>(name: string, input: unknown, meta: CallMeta): Promise<T>;
   /** Database reachable (readiness). */
@@ -53,14 +65,17 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine): Registry {
+export function buildRegistry(auth: AuthEngine, monitoring: Monitoring): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
   registerJobs(registry);
+  registerMonitoring(registry, monitoring);
   registerStorage(registry, attachments);
   registerSnapshots(registry);
   registerSim(registry);
+  registerShares(registry, attachments);
+  registerIscsi(registry, attachments);
   return registry;
 }
 
@@ -70,23 +85,30 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const events = new EventBus();
   const jobs = new JobManager(opts.db, events, opts.log);
   const auth = new AuthEngine(opts.db, opts.jwtSecret);
-  const registry = buildRegistry(auth);
+  const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
+  const registry = buildRegistry(auth, monitoring);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
   const call = makeInvoker(registry, base) as Calypso['call'];
   return {
-    registry, events, jobs, auth, host: opts.host, db: opts.db, call,
+    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, call,
     ping: async () => {
       await opts.db.raw('select 1');
     },
     close: async () => {
+      await monitoring.stop();
       await jobs.idle();
       await opts.host.close?.();
       await opts.db.destroy();
     },
   };
+}
+
+/** Starts the metric collector (every 5-30 s) and with it alert evaluation. */
+export async function startMonitoring(app: Calypso): Promise<void> {
+  await app.monitoring.start();
 }
 
 /**

@@ -1,8 +1,10 @@
 import pino from 'pino';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createCalypso, ensureAdmin, type Calypso } from '../../src/services/index.js';
-import { createApi } from '../../src/api/server.js';
+import { createCalypso, ensureAdmin, type Calypso, type MonitoringOptions } from '../../src/services/index.js';
+import { createApi, type RouteMount } from '../../src/api/server.js';
+import { eventsMount } from '../../src/api/events.js';
+import { metricsMount } from '../../src/api/metrics.js';
 import type { Host } from '../../src/system/host.js';
 import { createTestDb, type TestDb } from './db.js';
 import { RecordingHost } from './recording-host.js';
@@ -24,12 +26,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(opts: { host?: Host } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  host?: Host;
+  /** Collector clock, probes and notifier timing; by default probes read the machine the tests run on. */
+  monitoring?: MonitoringOptions;
+  /** Routes beyond the operations; the event stream and /metrics by default. */
+  mounts?: (app: Calypso) => RouteMount[];
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDb();
   const host = opts.host ?? new RecordingHost();
-  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef' });
+  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef', monitoring: opts.monitoring });
   await ensureAdmin(app, ADMIN_PASSWORD);
-  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: true });
+  const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];
+  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: true }, mounts);
   const server = koa.callback();
   const http = request(server);
   const login = async (username: string, password: string) => {
@@ -46,6 +57,7 @@ export async function startTestApp(opts: { host?: Host } = {}): Promise<TestApp>
       return login(username, `${username}-password-123`);
     },
     close: async () => {
+      await app.monitoring.stop();
       await app.jobs.idle();
       await testDb.drop();
     },

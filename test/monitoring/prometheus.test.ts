@@ -1,0 +1,109 @@
+/** /metrics on the simulated appliance: never open, valid Prometheus text, calypso_ series for CPU, memory, network, pools and ARC. */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { SimulatedHost } from '../../src/system/sim/index.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { parsePrometheusText } from './prom-text.js';
+
+let t: TestApp;
+let tickMs: number[] = [];
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+beforeAll(async () => {
+  t = await startTestApp({ host: new SimulatedHost() });
+  // Two collections: rates (network, disk) need a previous reading.
+  for (let i = 0; i < 3; i++) tickMs.push((await t.app.monitoring.tick()).durationMs);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('/metrics', () => {
+  test('refuses anonymous scrapes and bad tokens', async () => {
+    const anon = await t.http.get('/metrics');
+    expect(anon.status).toBe(401);
+    expect(anon.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(anon.headers['content-type']).toMatch(/problem\+json/);
+    expect((await t.http.get('/metrics').set(bearer('not-a-token'))).status).toBe(401);
+    expect((await t.http.get('/metrics').set(bearer('cps_guessed'))).status).toBe(401);
+  });
+
+  test('a user needs metrics.read: ReadOnly may, a role without it may not', async () => {
+    const reader = await t.userWithRoles('reader', ['ReadOnly']);
+    expect((await t.http.get('/metrics').set(bearer(reader))).status).toBe(200);
+    const role = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'JobWatcher', permissions: ['jobs.read'] });
+    expect(role.status).toBe(201);
+    const watcher = await t.userWithRoles('watcher', ['JobWatcher']);
+    const denied = await t.http.get('/metrics').set(bearer(watcher));
+    expect(denied.status).toBe(403);
+    expect(denied.body.detail).toMatch(/metrics\.read/);
+  });
+
+  test('a scrape token works until it is revoked, and only its hash is stored', async () => {
+    const operator = await t.userWithRoles('operator', ['Operator']);
+    expect((await t.http.post('/api/v1/metrics/scrape-token').set(bearer(operator))).status).toBe(403);
+    const made = await t.http.post('/api/v1/metrics/scrape-token').set(bearer(t.adminToken));
+    expect(made.status).toBe(201);
+    const token = made.body.token as string;
+    expect(token).toMatch(/^cps_[A-Za-z0-9_-]{40,}$/);
+    const scrape = await t.http.get('/metrics').set(bearer(token));
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const stored = JSON.stringify(await t.app.db('settings').select());
+    expect(stored).not.toContain(token);
+    expect(JSON.stringify(await t.app.db('audit_log').select())).not.toContain(token);
+    const settings = await t.http.get('/api/v1/monitoring/settings').set(bearer(t.adminToken));
+    expect(settings.body).toMatchObject({ intervalSeconds: 5, scrapeTokenConfigured: true });
+    expect(JSON.stringify(settings.body)).not.toContain(token);
+
+    const replaced = await t.http.post('/api/v1/metrics/scrape-token').set(bearer(t.adminToken));
+    expect((await t.http.get('/metrics').set(bearer(token))).status).toBe(401);
+    expect((await t.http.delete('/api/v1/metrics/scrape-token').set(bearer(t.adminToken))).status).toBe(200);
+    expect((await t.http.get('/metrics').set(bearer(replaced.body.token))).status).toBe(401);
+  });
+
+  test('answers valid Prometheus text with calypso_ series for CPU, memory, network, pools, ARC and the process', async () => {
+    const res = await t.http.get('/metrics').set(bearer(t.adminToken));
+    expect(res.status).toBe(200);
+    const families = parsePrometheusText(res.text);
+    const one = (name: string, labels: Record<string, string> = {}) =>
+      families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length);
+
+    for (const name of ['calypso_cpu_usage_percent', 'calypso_load1', 'calypso_memory_used_bytes', 'calypso_memory_total_bytes', 'calypso_memory_available_bytes', 'calypso_swap_used_bytes',
+      'calypso_pool_capacity_percent', 'calypso_pool_health', 'calypso_pool_fragmentation_percent', 'calypso_pool_read_bytes_per_second', 'calypso_pool_write_bytes_per_second',
+      'calypso_arc_size_bytes', 'calypso_arc_target_bytes', 'calypso_arc_hit_ratio_percent', 'calypso_filesystem_used_percent', 'calypso_alerts_active',
+      'calypso_process_cpu_user_seconds_total', 'calypso_process_resident_memory_bytes', 'calypso_probe_success']) {
+      expect({ name, type: families.get(name)?.type, help: Boolean(families.get(name)?.help) }).toEqual({ name, type: expect.stringMatching(/gauge|counter/), help: true });
+    }
+    const total = one('calypso_cpu_usage_percent')!;
+    expect(total.value).toBeGreaterThanOrEqual(0);
+    expect(total.value).toBeLessThanOrEqual(100);
+    expect(families.get('calypso_cpu_usage_percent')!.samples.filter((s) => s.labels.cpu !== undefined).length).toBeGreaterThanOrEqual(1);
+    expect(one('calypso_memory_total_bytes')!.value).toBeGreaterThan(0);
+    expect(one('calypso_pool_health', { pool: 'tank' })!.value).toBe(0);
+    expect(one('calypso_pool_capacity_percent', { pool: 'tank' })!.value).toBeGreaterThan(0);
+    expect(one('calypso_arc_size_bytes')!.value).toBeGreaterThan(0);
+    expect(one('calypso_alerts_active', { severity: 'critical' })!.value).toBe(0);
+    expect(families.get('calypso_probe_success')!.samples.every((s) => s.value === 1)).toBe(true);
+
+    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter((n) => n && n !== 'lo');
+    if (interfaces.length) {
+      const rx = families.get('calypso_network_receive_bytes_per_second')!.samples.map((s) => s.labels.interface);
+      expect(rx.sort()).toEqual([...interfaces].sort());
+      expect(families.get('calypso_network_transmit_packets_per_second')!.samples.length).toBe(interfaces.length);
+    }
+    expect(res.text).not.toMatch(/^calypso_\w+\{[^}]*interface="lo"/m);
+  });
+
+  test('a collection on the simulated appliance is quick', () => {
+    // The first collection primes systeminformation's CPU counters; later ones are what runs every interval.
+    expect(Math.max(...tickMs.slice(1))).toBeLessThan(1500);
+  });
+
+  test('the strict parser rejects malformed text', () => {
+    expect(() => parsePrometheusText('calypso_x 1\n')).toThrow(/without a TYPE/);
+    expect(() => parsePrometheusText('# TYPE calypso_x gauge\ncalypso_x{a="1} 1\n')).toThrow(/unterminated/);
+    expect(() => parsePrometheusText('# TYPE calypso_x gauge\ncalypso_x 1\ncalypso_x 2\n')).toThrow(/duplicate/);
+    expect(() => parsePrometheusText('# TYPE calypso_x gauge\ncalypso_x one\n')).toThrow(/bad value/);
+  });
+});
