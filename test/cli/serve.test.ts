@@ -3,7 +3,7 @@
  * admin account, the JWT secret file, user bootstrap from the TTY, and a clean SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +23,17 @@ function cliEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function calypso(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args, '--data', dataDir], { env: cliEnv(), input, encoding: 'utf8', timeout: 60_000 });
+/** Runs the CLI without blocking the event loop (a blocked loop cannot see the server close idle keep-alive sockets). */
+function calypso(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args, '--data', dataDir], { env: cliEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
 }
 
 beforeAll(async () => {
@@ -73,16 +82,16 @@ describe('calypso serve', () => {
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });
 
-  test('user add, list and disable work from the TTY', () => {
-    const add = calypso(['user', 'add', 'ops1', '--role', 'Operator', '--password-stdin'], 'ops1-long-password\n');
+  test('user add, list and disable work from the TTY', async () => {
+    const add = await calypso(['user', 'add', 'ops1', '--role', 'Operator', '--password-stdin'], 'ops1-long-password\n');
     expect(add.stderr).toBe('');
     expect(add.stdout).toContain('created ops1 (Operator)');
-    const weak = calypso(['user', 'add', 'ops2', '--password-stdin'], 'short\n');
+    const weak = await calypso(['user', 'add', 'ops2', '--password-stdin'], 'short\n');
     expect(weak.status).toBe(1);
     expect(weak.stderr).toMatch(/invalid input/);
-    const disable = calypso(['user', 'disable', 'ops1']);
+    const disable = await calypso(['user', 'disable', 'ops1']);
     expect(disable.stdout).toContain('ops1 disabled');
-    const list = calypso(['user', 'list']);
+    const list = await calypso(['user', 'list']);
     expect(list.stdout).toMatch(/ops1\s+no\s+Operator/);
     expect(list.stdout).toMatch(/admin\s+yes\s+Admin/);
   });
