@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
@@ -72,16 +72,23 @@ export class SimulatedHost implements Host {
     return next;
   }
 
+  /** When the state file was last read or written by this process. */
+  private stateMtimeMs = 0;
+
+  /**
+   * The model, from memory; read again when another process (`calypso sim fault-disk` next to a
+   * running console or `serve`) changed the state file since.
+   */
   private async loaded(): Promise<SimState> {
-    if (this.state) return this.state;
-    let model = this.opts.model;
-    if (!model && this.opts.dataDir) {
-      try {
-        model = JSON.parse(await readFile(join(this.opts.dataDir, STATE_FILE), 'utf8')) as SimModel;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+    const file = this.opts.dataDir ? join(this.opts.dataDir, STATE_FILE) : null;
+    const mtime = file ? await stat(file).then((s) => s.mtimeMs, () => 0) : 0;
+    if (this.state && (!file || mtime === this.stateMtimeMs)) return this.state;
+    let model = this.state ? undefined : this.opts.model;
+    if (!model && file && mtime) {
+      model = JSON.parse(await readFile(file, 'utf8')) as SimModel;
+      this.stateMtimeMs = mtime;
     }
+    if (!model && this.state) return this.state;
     const fresh = !model;
     this.state = this.newState(model ?? defaultModel(this.clock()));
     if (fresh) await this.save();
@@ -105,6 +112,7 @@ export class SimulatedHost implements Host {
       await handle.close();
     }
     await rename(temp, target);
+    this.stateMtimeMs = (await stat(target)).mtimeMs;
   }
 
   run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
