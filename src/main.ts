@@ -65,13 +65,46 @@ interface Booted {
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
 }
 
-async function boot(cfg: Config, alsoStdout: boolean): Promise<Booted> {
+/**
+ * serve and console own the data directory: the first to start holds DATA/calypso.pid and
+ * recovers interrupted jobs. Another console or a CLI command beside it does not.
+ */
+function takeOwnership(dataDir: string): boolean {
+  const file = path.join(dataDir, 'calypso.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      process.on('exit', () => {
+        if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+      });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (pid && pid !== process.pid && isAlive(pid)) return false;
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Booted> {
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const log = makeLogger(cfg, alsoStdout);
   const hostKind = cfg.hostKind === 'auto' ? detectHostKind(process.getuid?.() === 0) : cfg.hostKind;
   const host: Host = hostKind === 'sim' ? new SimulatedHost({ dataDir: path.join(cfg.dataDir, 'sim') }) : new LocalHost();
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir) });
+  const recoverJobs = owner && takeOwnership(cfg.dataDir);
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
   return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
@@ -105,7 +138,7 @@ function onShutdown(run: (signal: string) => Promise<void>): void {
 }
 
 async function serve(cfg: Config): Promise<void> {
-  const b = await boot(cfg, true);
+  const b = await boot(cfg, true, true);
   await startMonitoring(b.app);
   announce(b, cfg, (s) => process.stderr.write(s));
   const server = await startApi(b, cfg);
@@ -118,7 +151,7 @@ async function serve(cfg: Config): Promise<void> {
 }
 
 async function consoleFace(cfg: Config): Promise<void> {
-  const b = await boot(cfg, false);
+  const b = await boot(cfg, false, true);
   await startMonitoring(b.app);
   // The console owns the terminal: what `serve` announces goes to the log, and a busy port
   // shows in the console's status line instead of stopping it.

@@ -44,6 +44,11 @@ export interface CalypsoOptions {
   log: Logger;
   /** HMAC key for access tokens. */
   jwtSecret: string;
+  /**
+   * Mark jobs left 'running' as interrupted. Only the process that owns the data directory
+   * (serve or console) may: a one-shot CLI command next to it would cut its live jobs.
+   */
+  recoverJobs?: boolean;
   /** Clock, probes and retry timing of the collector and notifier (tests). */
   monitoring?: MonitoringOptions;
 }
@@ -88,7 +93,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const registry = buildRegistry(auth, monitoring);
   await syncBuiltinRoles(opts.db, registry);
-  const interrupted = await jobs.recover();
+  const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
   const call = makeInvoker(registry, base) as Calypso['call'];

@@ -73,6 +73,8 @@ describe('calypso serve', () => {
   test('the JWT secret is kept in the data directory, readable by its owner only', () => {
     const mode = fs.statSync(path.join(dataDir, 'jwt-secret')).mode & 0o777;
     expect(mode).toBe(0o600);
+    // serve owns the data directory (and alone recovers interrupted jobs); CLI commands beside it do not.
+    expect(fs.readFileSync(path.join(dataDir, 'calypso.pid'), 'utf8').trim()).toBe(String(server.pid));
   });
 
   test('the log file has the requests but no password or token', () => {
@@ -108,5 +110,6 @@ describe('calypso serve', () => {
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'calypso.pid'))).toBe(false);
   });
 });
