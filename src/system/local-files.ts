@@ -74,13 +74,17 @@ export class LocalFiles implements HostFiles {
     } finally {
       await handle.close();
     }
+    const prevTemp = `${temp}.prev`;
     try {
       // A copy, not a rename: the live file must exist at every instant until the new one replaces it.
-      await copyFile(target, `${target}.prev`);
-      await fsyncPath(`${target}.prev`);
+      // The copy goes to a temp name first, so a crash mid-copy never leaves a truncated .prev to restore.
+      await copyFile(target, prevTemp);
+      await fsyncPath(prevTemp);
+      await rename(prevTemp, `${target}.prev`);
     } catch (err) {
       if (!isNotFound(err)) {
         await rm(temp, { force: true });
+        await rm(prevTemp, { force: true });
         throw err;
       }
       // No previous version: a stale .prev would otherwise be "restored" by restorePrevious.

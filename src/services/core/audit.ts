@@ -14,6 +14,16 @@ export interface AuditEntry {
   error?: string;
 }
 
+/**
+ * A value fit for a text column on both databases: PostgreSQL refuses NUL in text, and the
+ * target column holds 300 characters. A hostile name must not cost the call its audit row.
+ */
+function columnText(value: string | undefined, max?: number): string | null {
+  if (value === undefined) return null;
+  const clean = value.replace(/\0/g, '\\0');
+  return max !== undefined && clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}
+
 /** Appends one row. The application never updates or deletes audit rows. */
 export async function writeAudit(db: Knex, events: EventBus, meta: CallMeta, entry: AuditEntry): Promise<void> {
   const actor = meta.actor;
@@ -25,10 +35,10 @@ export async function writeAudit(db: Knex, events: EventBus, meta: CallMeta, ent
     address: meta.address ?? null,
     request_id: meta.requestId ?? null,
     operation: entry.operation,
-    target: entry.target ?? null,
+    target: columnText(entry.target, 300),
     input: JSON.stringify(redact(entry.input) ?? null),
     result: entry.result,
-    error: entry.error ?? null,
+    error: columnText(entry.error),
   };
   await db('audit_log').insert(row);
   events.publish({ type: 'audit', entry: { ...row, input: undefined } });

@@ -43,6 +43,8 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>): Invok
     let input: unknown = rawInput ?? {};
     try {
       authorize(op, meta);
+      const nul = nulPath(input);
+      if (nul !== null) throw new ValidationError(`invalid input for ${op.name}`, [{ path: nul, message: 'NUL characters are not accepted' }]);
       const parsed = callerInputSchema(op).safeParse(input);
       if (!parsed.success) throw new ValidationError(`invalid input for ${op.name}`, zodFieldErrors(parsed.error));
       input = parsed.data;
@@ -84,6 +86,21 @@ function authorize(op: AnyOperation, meta: CallMeta): void {
     const roles = meta.actor.kind === 'user' ? meta.actor.roles.join(', ') || 'no role' : 'system';
     throw new Forbidden(`${op.summary} needs the ${op.permission} permission, which your roles (${roles}) do not grant`);
   }
+}
+
+/**
+ * Where the input holds a NUL character, or null. No operation takes one, PostgreSQL cannot
+ * store one in text (a query with one fails as an internal error), and tools read it as an end.
+ */
+function nulPath(value: unknown, at: string[] = [], depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? at.join('.') : null;
+  if (depth > 16 || value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\0')) return [...at, k.replace(/\0/g, '\\0')].join('.');
+    const found = nulPath(v, [...at, k], depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Before validation succeeds the target function may not apply; record it when it can. */

@@ -21,7 +21,13 @@ export const storagePermissions = definePermissions([
   { name: 'storage.destroy', description: 'Destroy pools, datasets and zvols', level: 'admin' },
 ]);
 
-export const zfs = (ctx: Ctx) => new ZfsAdapter(ctx.host);
+const adapters = new WeakMap<Ctx['host'], ZfsAdapter>();
+/** One adapter per host, so the ZFS dialect is detected once rather than on every call. */
+export const zfs = (ctx: Ctx): ZfsAdapter => {
+  let adapter = adapters.get(ctx.host);
+  if (!adapter) adapters.set(ctx.host, (adapter = new ZfsAdapter(ctx.host)));
+  return adapter;
+};
 
 const vdevSchema: z.ZodType<Vdev> = z.lazy(() =>
   z.object({
@@ -342,6 +348,10 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     output: poolDetail, target: (i) => i.name,
     http: { method: 'POST', path: '/storage/import' },
     handler: async (ctx, i) => {
+      // Refused here rather than by zpool, so a wrong name is a 404/409 and not a failed tool (502).
+      if (!(await zfs(ctx).listImportable()).some((p) => p.name === i.name)) throw new NotFound(`no pool ${i.name} is available for import`);
+      const as = i.newName ?? i.name;
+      if ((await listPoolSummaries(ctx)).some((p) => p.name === as)) throw new Conflict(`a pool named ${as} is already imported`);
       await zfs(ctx).importPool(i.name, { newName: i.newName });
       return poolDetailOf(ctx, i.newName ?? i.name);
     },
@@ -398,6 +408,7 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     http: { method: 'GET', path: '/storage/datasets' },
     handler: async (ctx, i) => {
       const types = i.type === 'all' ? (['filesystem', 'volume'] as const) : ([i.type] as const);
+      if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
       let rows = (await zfs(ctx).listDatasets({ root: i.root, types: [...types] })).map(toDataset);
       if (i.search) rows = rows.filter((r) => r.name.includes(i.search!));
       return page(rows, i);

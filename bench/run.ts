@@ -1,0 +1,511 @@
+/**
+ * `npm run bench`: Calypso's API against a bare Koa baseline measured in the same run, plus the
+ * scale figures of issue 7. The server under test is the compiled `calypso serve --host sim`,
+ * the baseline is bench/baseline.ts, and autocannon runs in a third process (bench/load.ts).
+ *
+ * Writes bench/report.json (the latest run, with the machine it ran on) and prints a table.
+ * Environment: DATABASE_URL adds a PostgreSQL round; BENCH_DURATION (seconds, default 5).
+ */
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory from 'knex';
+import pino from 'pino';
+import { CLI_META, createCalypso } from '../src/services/index.js';
+import { openDb } from '../src/services/db.js';
+import { SimulatedHost } from '../src/system/sim/simulated-host.js';
+import { parseZfsList } from '../src/system/zfs/parse.js';
+import type { LoadResult, LoadSpec, ScenarioName } from './load.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = [100, 500];
+const ADMIN_PASSWORD = 'bench-admin-password-0123';
+const SEEDED_DATASETS = 10_000;
+const SCALE_SNAPSHOTS = 100_000;
+const WRITE_DATASET = 'tank/bench';
+
+const TARGETS = {
+  readRatio: 0.5,
+  readP99At100Ms: 20,
+  errorsAt500: 0,
+  writeP99Ms: 100,
+  parse100kMs: 1000,
+};
+
+interface Row extends LoadResult {
+  db: string;
+  scenario: ScenarioName;
+  connections: number;
+  ratio: number | null;
+  rssMaxMb: number | null;
+}
+
+const tmpDirs: string[] = [];
+const children: ChildProcess[] = [];
+
+function tmpDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Waits until the child prints a line matching `re` on the given stream. */
+function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output so far:\n${buf}`)), timeoutMs);
+    child[stream]!.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const m = re.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before printing ${re}:\n${buf}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+class LoadProcess {
+  private readonly child: ChildProcess;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+
+  constructor() {
+    this.child = fork(path.join(ROOT, 'bench/load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(this.child);
+    this.child.on('message', (msg: { id: number; result?: LoadResult; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (msg.error) p?.reject(new Error(msg.error));
+      else p?.resolve(msg.result!);
+    });
+  }
+
+  run(spec: LoadSpec): Promise<LoadResult> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, spec });
+    });
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+}
+
+/** Runs a scenario while sampling the server's RSS. */
+async function measured(load: LoadProcess, spec: LoadSpec, serverPid: number | undefined): Promise<LoadResult & { rssMaxMb: number | null }> {
+  let rssMax: number | null = null;
+  const sampler = serverPid
+    ? setInterval(() => {
+        const r = rssMb(serverPid);
+        if (r !== null) rssMax = Math.max(rssMax ?? 0, r);
+      }, 200)
+    : undefined;
+  try {
+    const result = await load.run(spec);
+    return { ...result, rssMaxMb: rssMax };
+  } finally {
+    if (sampler) clearInterval(sampler);
+  }
+}
+
+// ---------- in-process scale figures ----------
+
+interface ScaleReport {
+  seed100kMs: number;
+  zfsListGenerateMs: number;
+  zfsListBytes: number;
+  parse100kMs: { median: number; max: number; runs: number };
+  snapshotsListOp100kMs: { median: number; max: number; runs: number };
+  datasetsListOp10kMs: { median: number; max: number; runs: number };
+  datasetsLayersMs: { zfsListGenerate: number; parse: number };
+}
+
+async function scaleFigures(): Promise<ScaleReport> {
+  const host = new SimulatedHost();
+  let t = process.hrtime.bigint();
+  await host.seed({ datasets: SEEDED_DATASETS, snapshots: SCALE_SNAPSHOTS });
+  const seed100kMs = ms(t);
+  const columns = ['name', 'used', 'referenced', 'creation', 'userrefs'];
+  t = process.hrtime.bigint();
+  const { stdout } = await host.run('zfs', ['list', '-H', '-p', '-t', 'snapshot', '-o', columns.join(',')]);
+  const zfsListGenerateMs = ms(t);
+  const parses: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < 7; i++) {
+    t = process.hrtime.bigint();
+    rows = parseZfsList(stdout, columns).length;
+    parses.push(ms(t));
+  }
+  if (rows < SCALE_SNAPSHOTS) throw new Error(`expected ${SCALE_SNAPSHOTS} snapshots, parsed ${rows}`);
+
+  const dsColumns = ['name', 'type', 'used', 'available', 'referenced', 'quota', 'mountpoint', 'origin', 'creation', 'compressratio'];
+  t = process.hrtime.bigint();
+  const dsText = (await host.run('zfs', ['list', '-H', '-p', '-o', dsColumns.join(','), '-t', 'filesystem,volume'])).stdout;
+  const dsGenerate = ms(t);
+  t = process.hrtime.bigint();
+  parseZfsList(dsText, dsColumns);
+  const dsParse = ms(t);
+
+  const dataDir = tmpDir('calypso-bench-ops-');
+  const app = await createCalypso({ db: openDb({ dataDir }), host, log: pino({ level: 'silent' }), jwtSecret: 'bench-secret-0123456789abcdef' });
+  const time = async (name: string, input: unknown, runs: number) => {
+    const xs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const s = process.hrtime.bigint();
+      await app.call(name, input, CLI_META);
+      xs.push(ms(s));
+    }
+    return { median: round(median(xs)), max: round(Math.max(...xs)), runs };
+  };
+  const snapshotsListOp100kMs = await time('snapshots.list', { limit: 50 }, 5);
+  const datasetsListOp10kMs = await time('storage.datasets.list', { limit: 50, offset: 5000 }, 7);
+  await app.close();
+  return {
+    seed100kMs: round(seed100kMs),
+    zfsListGenerateMs: round(zfsListGenerateMs),
+    zfsListBytes: stdout.length,
+    parse100kMs: { median: round(median(parses)), max: round(Math.max(...parses)), runs: parses.length },
+    snapshotsListOp100kMs,
+    datasetsListOp10kMs,
+    datasetsLayersMs: { zfsListGenerate: round(dsGenerate), parse: round(dsParse) },
+  };
+}
+
+/** `calypso sim seed --datasets 10000 --snapshots 100000` through the compiled CLI. */
+function cliSeed(): { ms: number; ok: boolean; output: string } {
+  const dataDir = tmpDir('calypso-bench-cli-');
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/calypso.js'), 'sim', 'seed', '--datasets', String(SEEDED_DATASETS), '--snapshots', String(SCALE_SNAPSHOTS), '--data', dataDir], {
+    env: { ...process.env, CALYPSO_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
+  const took = ms(t);
+  const output = `${r.stdout}${r.stderr}`.trim();
+  let ok = false;
+  try {
+    const parsed = JSON.parse(r.stdout) as { datasets: number; snapshots: number };
+    ok = parsed.datasets === SEEDED_DATASETS && parsed.snapshots === SCALE_SNAPSHOTS;
+  } catch {
+    ok = false;
+  }
+  return { ms: Math.round(took), ok: r.status === 0 && ok, output: output.slice(0, 300) };
+}
+
+// ---------- the HTTP rounds ----------
+
+async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/baseline.ts'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await waitForLine(child, 'stdout', /listening (\d+)/, 20_000);
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  startMs: number;
+  token: string;
+}
+
+async function startServe(databaseUrl: string | undefined): Promise<Server> {
+  const port = await freePort();
+  const dataDir = tmpDir('calypso-bench-serve-');
+  const t = process.hrtime.bigint();
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/calypso.js'), 'serve', '--host', 'sim', '--data', dataDir, '--port', String(port)], {
+    env: { ...process.env, CALYPSO_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: databaseUrl ?? '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  const [, url] = await waitForLine(child, 'stderr', /API listening on (\S+)\/api\/v1/, 60_000);
+  const startMs = ms(t);
+  const token = await login(url!);
+  return { url: url!, child, startMs, token };
+}
+
+/** One login per server: the login throttle is not what is being measured. */
+async function login(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+async function api(server: Server, method: string, p: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${server.url}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/** A throwaway PostgreSQL database on the DATABASE_URL server, so each round starts empty. */
+async function freshPg(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  const name = `calypso_bench_${process.pid}`;
+  try {
+    await admin.raw(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    await admin.destroy();
+    process.stderr.write(`cannot create a scratch database (${(err as Error).message}); using DATABASE_URL as it is\n`);
+    return { url, drop: async () => undefined };
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
+interface RoundReport {
+  db: string;
+  startMs: number;
+  rssIdleMb: number | null;
+  rssIdleAfterLoadMb: number | null;
+  rows: Row[];
+  /**
+   * Every answered write must have its audit row; requests still in flight when autocannon
+   * stopped (at most one per connection, plus those the client gave up on) finish on the server and are audited too.
+   */
+  audit: { writesOk: number; writesFailed: number; auditRows: number; inFlightBound: number; equal: boolean };
+}
+
+async function round_(db: string, databaseUrl: string | undefined, load: LoadProcess, baseline: Map<number, number>): Promise<RoundReport> {
+  process.stderr.write(`\n== Calypso serve --host sim on ${db}\n`);
+  const server = await startServe(databaseUrl);
+  const pid = server.child.pid!;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdleMb = rssMb(pid);
+  const ds = await api(server, 'POST', '/storage/datasets', { name: WRITE_DATASET });
+  if (ds.status !== 201) throw new Error(`create ${WRITE_DATASET}: ${ds.status} ${JSON.stringify(ds.body)}`);
+  const rows: Row[] = [];
+  const go = async (scenario: ScenarioName, connections: number, extra: Partial<LoadSpec> = {}) => {
+    const spec: LoadSpec = { scenario, url: server.url, token: server.token, connections, duration: DURATION, ...extra };
+    const r = await measured(load, spec, pid);
+    const base = baseline.get(connections);
+    const row: Row = { db, scenario, connections, ...r, ratio: base ? round(r.reqPerSec / base, 2) : null };
+    rows.push(row);
+    process.stderr.write(`  ${scenario}@${connections}: ${r.reqPerSec} req/s, p99 ${r.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}\n`);
+    return row;
+  };
+  // Warm-up: JIT, the actor cache, the ZFS dialect detection.
+  await load.run({ scenario: 'pools', url: server.url, token: server.token, connections: 10, duration: 1 });
+  for (const c of CONNECTIONS) await go('pools', c);
+  await load.run({ scenario: 'write', url: server.url, token: server.token, connections: 1, duration: 1, dataset: WRITE_DATASET });
+  const auditBefore = await auditCount(server);
+  let writesOk = 0;
+  let writesFailed = 0;
+  let inFlightBound = 0;
+  for (const c of [1, ...CONNECTIONS]) {
+    const row = await go('write', c, { dataset: WRITE_DATASET });
+    inFlightBound += c + row.timeouts;
+    writesOk += row.writesOk;
+    writesFailed += row.writesFailed;
+  }
+  // Requests that timed out on the client may still finish (and be audited) on the server.
+  await new Promise((r) => setTimeout(r, 2000));
+  const auditRows = (await auditCount(server)) - auditBefore;
+  const seed = await api(server, 'POST', '/sim/seed', { datasets: SEEDED_DATASETS, parent: 'tank/seed' });
+  if (seed.status !== 200) throw new Error(`seed: ${seed.status} ${JSON.stringify(seed.body)}`);
+  const listed = await api(server, 'GET', '/storage/datasets?limit=1');
+  const total = (listed.body as { total: number }).total;
+  await load.run({ scenario: 'datasets', url: server.url, token: server.token, connections: 10, duration: 1, total });
+  for (const c of CONNECTIONS) await go('datasets', c, { total });
+  const rssIdleAfterLoadMb = rssMb(pid);
+  await stop(server.child);
+  return {
+    db, startMs: Math.round(server.startMs), rssIdleMb, rssIdleAfterLoadMb, rows,
+    audit: { writesOk, writesFailed, auditRows, inFlightBound, equal: auditRows >= writesOk + writesFailed && auditRows <= writesOk + writesFailed + inFlightBound },
+  };
+}
+
+async function auditCount(server: Server): Promise<number> {
+  const res = await api(server, 'GET', '/audit?limit=1');
+  if (res.status !== 200) throw new Error(`audit: ${res.status}`);
+  return (res.body as { total: number }).total;
+}
+
+// ---------- report ----------
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+function table(rows: Row[], baselineRows: Row[]): string {
+  const head = ['db', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'ratio', 'RSS MB'];
+  const lines = [...baselineRows, ...rows].map((r) => [
+    r.db, r.scenario, String(r.connections), String(r.reqPerSec), String(r.p50), String(r.p99), String(r.max), String(r.errors), String(r.non2xx),
+    r.ratio === null ? '-' : r.ratio.toFixed(2), r.rssMaxMb === null ? '-' : String(r.rssMaxMb),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
+
+interface Verdict {
+  target: string;
+  met: boolean;
+  detail: string;
+}
+
+function verdicts(rounds: RoundReport[], scale: ScaleReport): Verdict[] {
+  const out: Verdict[] = [];
+  for (const r of rounds) {
+    for (const s of ['pools', 'datasets'] as const) {
+      for (const c of CONNECTIONS) {
+        const row = r.rows.find((x) => x.scenario === s && x.connections === c)!;
+        out.push({ target: `${r.db} ${s}@${c}: req/s >= ${TARGETS.readRatio * 100}% of baseline`, met: (row.ratio ?? 0) >= TARGETS.readRatio, detail: `${Math.round((row.ratio ?? 0) * 100)}% of baseline` });
+      }
+      const at100 = r.rows.find((x) => x.scenario === s && x.connections === 100)!;
+      out.push({ target: `${r.db} ${s}@100: p99 <= ${TARGETS.readP99At100Ms} ms`, met: at100.p99 <= TARGETS.readP99At100Ms, detail: `p99 ${at100.p99} ms` });
+    }
+    for (const row of r.rows.filter((x) => x.connections === 500)) {
+      // No answer at all within the run is no better than an error: it is not counted as met.
+      const answered = row.requests > 0;
+      out.push({ target: `${r.db} ${row.scenario}@500: zero errors`, met: row.errors === 0 && row.non2xx === 0 && answered, detail: `${row.errors} errors (${row.timeouts} timeouts), ${row.non2xx} non-2xx, ${row.requests} answered${answered ? '' : ': no request was answered within the run'}` });
+    }
+    for (const row of r.rows.filter((x) => x.scenario === 'write')) {
+      out.push({ target: `${r.db} write@${row.connections}: p99 <= ${TARGETS.writeP99Ms} ms`, met: row.p99 <= TARGETS.writeP99Ms, detail: `p99 ${row.p99} ms` });
+    }
+    out.push({ target: `${r.db}: every answered write audited (rows - answered <= requests in flight at stop)`, met: r.audit.equal, detail: `${r.audit.writesOk + r.audit.writesFailed} answered writes, ${r.audit.auditRows} audit rows, at most ${r.audit.inFlightBound} in flight` });
+  }
+  out.push({ target: `parse zfs list of 100k snapshots <= ${TARGETS.parse100kMs} ms`, met: scale.parse100kMs.max <= TARGETS.parse100kMs, detail: `median ${scale.parse100kMs.median} ms, max ${scale.parse100kMs.max} ms` });
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  const started = Date.now();
+  process.stderr.write(`bench: ${DURATION} s per scenario, connections ${CONNECTIONS.join(' and ')}\n`);
+
+  process.stderr.write('== scale figures (in process)\n');
+  const scale = await scaleFigures();
+  process.stderr.write(`  ${JSON.stringify(scale)}\n`);
+  const seedCli = cliSeed();
+  process.stderr.write(`  calypso sim seed --datasets ${SEEDED_DATASETS} --snapshots ${SCALE_SNAPSHOTS}: ${seedCli.ms} ms, ${seedCli.ok ? 'ok' : `FAILED: ${seedCli.output}`}\n`);
+
+  const load = new LoadProcess();
+  process.stderr.write('\n== bare Koa baseline\n');
+  const baseline = await startBaseline();
+  await load.run({ scenario: 'baseline', url: baseline.url, connections: 10, duration: 1 });
+  const baselineRows: Row[] = [];
+  const baselineRps = new Map<number, number>();
+  for (const c of CONNECTIONS) {
+    const r = await measured(load, { scenario: 'baseline', url: baseline.url, connections: c, duration: DURATION }, baseline.child.pid);
+    baselineRows.push({ db: '-', scenario: 'baseline', connections: c, ...r, ratio: 1 });
+    baselineRps.set(c, r.reqPerSec);
+    process.stderr.write(`  baseline@${c}: ${r.reqPerSec} req/s, p99 ${r.p99} ms\n`);
+  }
+  await stop(baseline.child);
+
+  const rounds: RoundReport[] = [];
+  rounds.push(await round_('sqlite', undefined, load, baselineRps));
+  if (process.env.DATABASE_URL) {
+    const pg = await freshPg(process.env.DATABASE_URL);
+    try {
+      rounds.push(await round_('postgres', pg.url, load, baselineRps));
+    } finally {
+      await pg.drop();
+    }
+  }
+  load.close();
+
+  const rows = rounds.flatMap((r) => r.rows);
+  const checks = verdicts(rounds, scale);
+  const report = {
+    machine: machine(),
+    durationSecondsPerScenario: DURATION,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    targets: TARGETS,
+    baseline: baselineRows,
+    rounds: rounds.map(({ rows: _rows, ...rest }) => rest),
+    results: rows,
+    scale: { ...scale, cliSeed: seedCli, consoleFirstFrameMs: null as number | null },
+    verdicts: checks,
+  };
+  fs.writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  const out = process.stdout;
+  out.write(`\nCalypso benchmark, ${report.machine.date}: ${report.machine.nproc} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}\n`);
+  out.write(`${DURATION} s per scenario; ratio = req/s / bare Koa req/s at the same connections, measured in this run\n\n`);
+  out.write(`${table(rows, baselineRows)}\n\n`);
+  for (const r of rounds) {
+    out.write(`${r.db}: start-up to listening ${r.startMs} ms; RSS idle ${r.rssIdleMb} MB, max under load ${Math.max(...r.rows.map((x) => x.rssMaxMb ?? 0))} MB, idle after load ${r.rssIdleAfterLoadMb} MB; answered writes ${r.audit.writesOk + r.audit.writesFailed}, audit rows ${r.audit.auditRows} (difference: requests in flight at stop, at most ${r.audit.inFlightBound}): ${r.audit.equal ? 'consistent' : 'INCONSISTENT'}\n`);
+  }
+  out.write(`scale: parse zfs list of ${SCALE_SNAPSHOTS} snapshots (${round(scale.zfsListBytes / 1024 ** 2)} MiB) median ${scale.parse100kMs.median} ms; snapshots.list op over 100k median ${scale.snapshotsListOp100kMs.median} ms; datasets.list op over 10k median ${scale.datasetsListOp10kMs.median} ms; CLI seed ${seedCli.ms} ms\n\n`);
+  for (const v of checks) out.write(`${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.detail}\n`);
+  out.write(`\nreport: bench/report.json (${report.totalSeconds} s)\n`);
+}
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    cleanup();
+    process.exit(1);
+  },
+);
