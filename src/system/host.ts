@@ -50,6 +50,8 @@ export interface Host {
   readonly kind: 'local' | 'sim';
   run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
   readonly files: HostFiles;
+  /** The host's clock in epoch ms, when it is not the wall clock (the simulator's can be moved by tests). */
+  now?(): number;
   /** The most recent commands, oldest first (bounded). */
   history(limit?: number): CommandRecord[];
   close?(): Promise<void>;

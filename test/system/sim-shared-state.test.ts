@@ -14,6 +14,8 @@ test('a change made by another process (calypso sim ...) is seen by a running ho
     const disk = (await new SimulatedHost({ dataDir }).snapshotModel()).disks[0].name;
     // The CLI is a second process with its own host on the same data directory.
     await new SimulatedHost({ dataDir }).faultDisk(disk);
+    // Listings are cached for a second (ZfsAdapter); another process's change shows after that.
+    await new Promise((r) => setTimeout(r, 1100));
     expect((await zfs.listPools())[0].health).toBe('DEGRADED');
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
+import { invalidateZfsCache } from '../zfs/index.js';
 import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
 import { LocalFiles } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
@@ -59,6 +60,10 @@ export class SimulatedHost implements Host {
       if (path !== '/proc/spl/kstat/zfs/arcstats') return null;
       return arcstatsText((await this.exclusive(() => this.loaded())).model, this.clock());
     });
+  }
+
+  now(): number {
+    return this.clock();
   }
 
   history(limit?: number): CommandRecord[] {
@@ -165,6 +170,7 @@ export class SimulatedHost implements Host {
       const out = fn(ctx);
       state.touch();
       await this.save();
+      invalidateZfsCache(this);
       return out;
     });
   }

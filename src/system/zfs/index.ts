@@ -68,6 +68,22 @@ function vdevTokens(spec: VdevSpec): string[] {
   return [spec.type, ...disks];
 }
 
+/**
+ * Results of read-only listings, shared by every adapter on a host and kept for a second:
+ * a page of 50 out of 10,000 datasets, or a burst of clients asking for the pool list, must
+ * not run and parse `zfs list` each time. Any other zpool/zfs command through an adapter on
+ * that host clears it at once; changes made behind the adapter's back (another process) are
+ * seen within READ_TTL_MS of the host's clock.
+ */
+const READ_TTL_MS = 1000;
+const READ_ONLY_SUBCOMMANDS = new Set(['list', 'get', 'status', 'holds', 'iostat', 'version']);
+const readCaches = new WeakMap<Host, Map<string, { at: number; value: Promise<unknown> }>>();
+
+/** Forget cached listings of this host (the simulator calls it when its model changes). */
+export function invalidateZfsCache(host: Host): void {
+  readCaches.get(host)?.clear();
+}
+
 /** Typed access to zpool and zfs on a Host, for OpenZFS 2.x and (in a degraded way) zfs-fuse. */
 export class ZfsAdapter {
   private dialectCache: { dialect: Dialect; version: ZfsVersion | null } | null = null;
@@ -75,11 +91,37 @@ export class ZfsAdapter {
   constructor(private readonly host: Host) {}
 
   private async zpool(args: string[], okCodes?: number[]): Promise<string> {
-    return (await this.host.run('zpool', args, okCodes ? { okCodes } : {})).stdout;
+    return this.runTool('zpool', args, okCodes);
   }
 
   private async zfs(args: string[], okCodes?: number[]): Promise<string> {
-    return (await this.host.run('zfs', args, okCodes ? { okCodes } : {})).stdout;
+    return this.runTool('zfs', args, okCodes);
+  }
+
+  private async runTool(tool: 'zpool' | 'zfs', args: string[], okCodes?: number[]): Promise<string> {
+    const changes = !READ_ONLY_SUBCOMMANDS.has(args[0] ?? '') || args.includes('-n');
+    if (changes) invalidateZfsCache(this.host);
+    try {
+      return (await this.host.run(tool, args, okCodes ? { okCodes } : {})).stdout;
+    } finally {
+      if (changes) invalidateZfsCache(this.host);
+    }
+  }
+
+  /** A listing from the shared short-lived cache, or computed (and shared with concurrent callers). */
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let cache = readCaches.get(this.host);
+    if (!cache) readCaches.set(this.host, (cache = new Map()));
+    const now = this.host.now?.() ?? Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at >= 0 && now - hit.at < READ_TTL_MS) return hit.value as Promise<T>;
+    const value = compute();
+    const entry = { at: now, value };
+    cache.set(key, entry);
+    value.catch(() => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
+    return value;
   }
 
   /** `zfs version`; zfs-fuse has no such command and is recognised by that. */
@@ -102,6 +144,10 @@ export class ZfsAdapter {
   }
 
   async listPools(): Promise<PoolListEntry[]> {
+    return this.cached('listPools', () => this.readPools());
+  }
+
+  private async readPools(): Promise<PoolListEntry[]> {
     const fuse = (await this.dialect()) === 'zfs-fuse';
     const columns = fuse ? FUSE_POOL_COLUMNS : POOL_COLUMNS;
     const args = fuse ? ['list', '-H', '-o', columns.join(',')] : ['list', '-H', '-p', '-o', columns.join(',')];
@@ -109,6 +155,10 @@ export class ZfsAdapter {
   }
 
   async poolStatus(name?: string): Promise<ZpoolStatus[]> {
+    return this.cached(`poolStatus ${name ?? ''}`, () => this.readPoolStatus(name));
+  }
+
+  private async readPoolStatus(name?: string): Promise<ZpoolStatus[]> {
     const fuse = (await this.dialect()) === 'zfs-fuse';
     const args = fuse ? ['status'] : ['status', '-P', '-p'];
     if (name !== undefined) args.push(userArg(name));
@@ -202,6 +252,10 @@ export class ZfsAdapter {
   }
 
   async listDatasets(input: ListDatasetsInput = {}): Promise<DatasetListEntry[]> {
+    return this.cached(`listDatasets ${JSON.stringify(input)}`, () => this.readDatasets(input));
+  }
+
+  private async readDatasets(input: ListDatasetsInput): Promise<DatasetListEntry[]> {
     const fuse = (await this.dialect()) === 'zfs-fuse';
     const columns = LIST_COLUMNS;
     // zfs-fuse refuses `list -p`; its human sizes are parsed instead (at K/M/G precision).
@@ -214,6 +268,10 @@ export class ZfsAdapter {
 
   /** Exact values via `zfs get -Hp` (works on zfs-fuse too). */
   async getProperties(name: string, props: string[] = ['all']): Promise<Record<string, { value: string; source: string }>> {
+    return this.cached(`getProperties ${name} ${props.join(',')}`, () => this.readProperties(name, props));
+  }
+
+  private async readProperties(name: string, props: string[]): Promise<Record<string, { value: string; source: string }>> {
     const args = ['get', '-Hp', '-o', 'name,property,value,source', props.map(userArg).join(','), userArg(name)];
     return groupProperties(parseZfsGet(await this.zfs(args))).get(name) ?? {};
   }
@@ -265,6 +323,10 @@ export class ZfsAdapter {
   }
 
   async listSnapshots(input: { dataset?: string; recursive?: boolean } = {}): Promise<DatasetListEntry[]> {
+    return this.cached(`listSnapshots ${JSON.stringify(input)}`, () => this.readSnapshots(input));
+  }
+
+  private async readSnapshots(input: { dataset?: string; recursive?: boolean }): Promise<DatasetListEntry[]> {
     const fuse = (await this.dialect()) === 'zfs-fuse';
     const columns = ['name', 'used', 'referenced', 'creation', 'userrefs'];
     const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(',')];
