@@ -32,16 +32,29 @@ interface JsonSchema {
   default?: unknown;
 }
 
+/** Fields typed without echo. */
+const SECRET = /password|secret/i;
+
+/** The object of a nullable object (`{...} | null`), whose fields a form can show; optional by nature. */
+function nullableObject(s: JsonSchema): JsonSchema | null {
+  const variants = s.anyOf ?? s.oneOf;
+  if (!variants || variants.length !== 2) return null;
+  const obj = variants.find((v) => v.type === 'object' && v.properties);
+  return obj && variants.some((v) => v.type === 'null') ? obj : null;
+}
+
 /** Fields no form shows: paging belongs to lists, not to users. */
 const HIDDEN = new Set(['limit', 'offset', 'confirm']);
 
 function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: string[] } | null {
   const variants = s.anyOf ?? s.oneOf;
   if (variants) {
+    const notNull = variants.filter((v) => v.type !== 'null');
+    if (notNull.length === 1 && variants.length === 2 && !notNull[0].anyOf && !notNull[0].oneOf) return kindOf(path, notNull[0]);
     const flat = variants.flatMap((v) => v.anyOf ?? v.oneOf ?? [v]);
     const literals = flat.filter((v) => v.const !== undefined || v.enum).flatMap((v) => (v.enum ?? [v.const]).map(String));
     if (flat.every((v) => v.const !== undefined || v.enum)) return { kind: 'enum', options: literals };
-    return { kind: /password/i.test(path) ? 'password' : 'text' };
+    return { kind: SECRET.test(path) ? 'password' : 'text' };
   }
   if (s.enum) return { kind: 'enum', options: s.enum.map(String) };
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
@@ -54,7 +67,7 @@ function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: strin
     case 'array':
       return s.items && ['string', 'number', 'integer'].includes(String(s.items.type)) || s.items?.enum ? { kind: 'list' } : null;
     case 'string':
-      return { kind: /password/i.test(path) ? 'password' : 'text' };
+      return { kind: SECRET.test(path) ? 'password' : 'text' };
     default:
       return null;
   }
@@ -63,7 +76,7 @@ function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: strin
 export function fieldsOf(op: AnyOperation): Field[] {
   const json = z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out: Field[] = [];
-  const walk = (schema: JsonSchema, prefix: string, parentRequired: boolean) => {
+  const walk = (schema: JsonSchema, prefix: string, parentRequired: boolean, fullLabels = false) => {
     for (const [name, prop] of Object.entries(schema.properties ?? {})) {
       if (!prefix && HIDDEN.has(name)) continue;
       const path = prefix ? `${prefix}.${name}` : name;
@@ -72,9 +85,14 @@ export function fieldsOf(op: AnyOperation): Field[] {
         walk(prop, path, required);
         continue;
       }
+      const inner = nullableObject(prop);
+      if (inner) {
+        walk(inner, path, false, true);
+        continue;
+      }
       const kind = kindOf(path, prop);
       if (!kind) continue;
-      out.push({ path, label: name, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
+      out.push({ path, label: fullLabels ? path : name, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
     }
   };
   walk(json, '', true);

@@ -2,6 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { bar, levelColor, pad, percent } from '../format.js';
+import type { KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';
 
 export function Tabs({ tabs, current, theme }: { tabs: { id: string; label: string }[]; current: string; theme: Theme }): React.ReactElement {
@@ -56,4 +57,14 @@ export function Notice({ children, theme, kind = 'info' }: { children: React.Rea
       {children}
     </Text>
   );
+}
+
+/** Keys of a tabbed screen: 1..n jump to a tab, ] and [ step through them. */
+export function tabBindings<T extends string>(tabs: readonly { id: T; label: string }[], current: T, select: (id: T) => void): KeyBinding[] {
+  const i = Math.max(0, tabs.findIndex((t) => t.id === current));
+  return [
+    ...tabs.map((t, n) => ({ key: String(n + 1), description: `${t.label} tab`, hint: false, action: () => select(t.id) })),
+    { key: ']', description: 'Next tab', hint: false, action: () => select(tabs[(i + 1) % tabs.length].id) },
+    { key: '[', description: 'Previous tab', hint: false, action: () => select(tabs[(i + tabs.length - 1) % tabs.length].id) },
+  ];
 }

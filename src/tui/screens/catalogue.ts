@@ -7,7 +7,10 @@ import type { Calypso } from '../../services/index.js';
 import { AboutScreen } from './about.js';
 import { AuditScreen } from './audit.js';
 import { DashboardScreen } from './dashboard.js';
+import { IscsiScreen } from './iscsi.js';
 import { JobsScreen } from './jobs.js';
+import { MonitoringScreen } from './monitoring.js';
+import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
 import { UsersScreen } from './users.js';
@@ -32,12 +35,12 @@ export const SCREENS: ScreenDef[] = [
   { id: 'dashboard', label: 'Dashboard', short: 'Dashboard', manages: 'Live charts of CPU, memory, network, pools and ARC.', prefixes: ['metrics.'], component: DashboardScreen, aliases: ['charts', 'home'] },
   { id: 'storage', label: 'Storage', short: 'Storage', manages: 'Disks, pools and vdevs, datasets, zvols and the ARC (ZFS).', prefixes: ['storage.'], needs: 'storage.pools.list', component: StorageScreen, aliases: ['zfs', 'pools', 'datasets', 'disks'] },
   { id: 'snapshots', label: 'Snapshots & Replication', short: 'Snapshots & Repl.', manages: 'ZFS snapshots (create, destroy, rollback, clone, hold), periodic snapshot tasks and replication to other appliances.', prefixes: ['snapshots.', 'replication.'], needs: 'snapshots.list', component: SnapshotsScreen, aliases: ['replication'] },
-  { id: 'shares', label: 'Shares', short: 'Shares', manages: 'SMB and NFS shares on datasets: paths, access lists and guest access, rendered to smb.conf and /etc/exports and reloaded.', prefixes: ['shares.', 'smb.', 'nfs.'], aliases: ['smb', 'nfs', 'samba'] },
-  { id: 'iscsi', label: 'iSCSI', short: 'iSCSI', manages: 'iSCSI targets, LUNs on zvols, portals, initiator access lists and CHAP.', prefixes: ['iscsi.'], aliases: ['targets', 'luns'] },
+  { id: 'shares', label: 'Shares', short: 'Shares', manages: 'SMB and NFS shares on datasets: paths, access lists and guest access, rendered to smb.conf and /etc/exports and reloaded.', prefixes: ['shares.', 'smb.', 'nfs.'], needs: 'shares.smb.list', component: SharesScreen, aliases: ['smb', 'nfs', 'samba'] },
+  { id: 'iscsi', label: 'iSCSI', short: 'iSCSI', manages: 'iSCSI targets, LUNs on zvols, portals, initiator access lists and CHAP.', prefixes: ['iscsi.'], needs: 'iscsi.targets.list', component: IscsiScreen, aliases: ['targets', 'luns'] },
   { id: 'tape', label: 'Tape & VTL', short: 'Tape & VTL', manages: 'Tape libraries and drives, slots, barcodes and inventory, and virtual tape libraries on disk.', prefixes: ['tape.', 'vtl.'], aliases: ['library', 'vtl'] },
   { id: 'backup', label: 'Backup', short: 'Backup', manages: 'Bacula/Bareos: clients, jobs, schedules, pools and volumes, job runs and restores.', prefixes: ['backup.', 'bacula.'], aliases: ['bacula', 'bareos', 'restore'] },
   { id: 'objects', label: 'Object Storage', short: 'Object Storage', manages: 'S3-compatible object storage: buckets, access keys and quotas.', prefixes: ['s3.', 'objects.', 'objectstore.'], aliases: ['s3', 'buckets'] },
-  { id: 'monitoring', label: 'Monitoring & Alerts', short: 'Monitoring', manages: 'Metric history, alert rules, open alerts and notifications (mail, SNMP traps).', prefixes: ['alerts.', 'monitoring.', 'metrics.'], aliases: ['alerts', 'metrics'] },
+  { id: 'monitoring', label: 'Monitoring & Alerts', short: 'Monitoring', manages: 'Metric history, alert rules, open alerts and notifications (mail, SNMP traps).', prefixes: ['alerts.', 'monitoring.', 'metrics.'], needs: 'alerts.list', component: MonitoringScreen, aliases: ['alerts', 'metrics'] },
   { id: 'system', label: 'System', short: 'System', manages: 'Network, services, NTP, SNMP, logs, terminal and licenses of the appliance.', prefixes: ['appliance.', 'system.'], aliases: ['network', 'ntp', 'snmp', 'services'] },
   { id: 'users', label: 'Users & Access', short: 'Users & Access', manages: 'Users, groups, roles and permissions.', prefixes: ['iam.'], needs: 'iam.users.list', component: UsersScreen, aliases: ['iam', 'roles', 'groups', 'password'] },
   { id: 'audit', label: 'Audit', short: 'Audit', manages: 'Who did what, from which face, and with what result.', prefixes: ['audit.'], needs: 'audit.list', component: AuditScreen, aliases: ['log'] },

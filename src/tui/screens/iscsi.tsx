@@ -1,0 +1,235 @@
+/** iSCSI: targets with their LUNs, portals, initiator groups and CHAP; the backend and its sessions; drift. */
+import React, { useState } from 'react';
+import { Box, Text } from 'ink';
+import { useShell, type ShellApi } from '../context.js';
+import { Table, useTable, type Column } from '../components/Table.js';
+import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { useBindings, useQuery } from '../hooks/use-operation.js';
+import type { KeyBinding } from '../keys.js';
+import { truncate } from '../format.js';
+import { DriftPanel, type Drift } from './drift.js';
+
+interface Lun { lun: number; type: 'zvol' | 'file' | 'disk'; path: string; dataset: string | null; group: string | null; readOnly: boolean; enabled: boolean }
+interface Portal { ip: string; port: number }
+interface Group { name: string; initiators: string[] }
+interface Target {
+  name: string; alias: string; enabled: boolean; portals: Portal[];
+  chap: { user: string } | null; mutualChap: { user: string } | null;
+  groups: Group[]; luns: Lun[];
+}
+interface Settings { backend: 'scst' | 'tgt'; tgtControlPort: number | null }
+interface Session { target: string; initiator: string; addresses: string[] }
+type List<T> = { items: T[]; total: number };
+
+const TABS = [
+  { id: 'targets', label: 'Targets' },
+  { id: 'settings', label: 'Backend & sessions' },
+  { id: 'drift', label: 'Drift' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
+/** CHAP as the console shows it: whether it is set, never a secret. */
+export function chapText(t: Pick<Target, 'chap' | 'mutualChap'>): string {
+  if (!t.chap) return 'not set';
+  return `set (${t.chap.user})${t.mutualChap ? `, mutual set (${t.mutualChap.user})` : ''}`;
+}
+
+export function formatPortals(portals: Portal[]): string {
+  return portals.map((p) => `${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.port}`).join(' ');
+}
+
+/** `10.0.0.1:3260 [fd00::1]:3261 10.0.0.2` into portals (the port defaults to 3260). */
+export function parsePortals(text: string): Record<string, unknown>[] {
+  return text.split(/[\s,]+/).filter(Boolean).map((word) => {
+    const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(word) ?? (word.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(word) : null);
+    if (!m) return { ip: word };
+    return m[2] ? { ip: m[1], port: Number(m[2]) } : { ip: m[1] };
+  });
+}
+
+export function formatGroups(groups: Group[]): string {
+  return groups.map((g) => `${g.name}=${g.initiators.join(',')}`).join('; ');
+}
+
+/** `esx=iqn.a,iqn.b; backup=iqn.c` into initiator groups. */
+export function parseGroups(text: string): Group[] {
+  return text.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
+    const [name, list = ''] = part.split('=');
+    return { name: name.trim(), initiators: list.split(/[\s,]+/).filter(Boolean) };
+  });
+}
+
+/** A LUN as the update operation takes it back. */
+function lunInput(l: Lun): Record<string, unknown> {
+  const backing = l.type === 'zvol' ? { type: 'zvol', zvol: l.dataset ?? l.path.replace(/^\/dev\/zvol\//, '') } : { type: l.type, path: l.path };
+  return { lun: l.lun, backing, group: l.group, readOnly: l.readOnly, enabled: l.enabled };
+}
+
+/** `1 tank/vms/vm1 [group] [ro]`: a zvol, a file (/path) or a disk (/dev/...). */
+export function parseLun(text: string): Record<string, unknown> | null {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length < 2 || !/^\d+$/.test(words[0])) return null;
+  const [num, where, ...rest] = words;
+  const backing = where.startsWith('/dev/') ? { type: 'disk', path: where } : where.startsWith('/') ? { type: 'file', path: where } : { type: 'zvol', zvol: where };
+  const readOnly = rest.includes('ro');
+  const group = rest.find((w) => w !== 'ro') ?? null;
+  return { lun: Number(num), backing, group, readOnly, enabled: true };
+}
+
+export function IscsiScreen(): React.ReactElement {
+  const shell = useShell();
+  const [tab, setTab] = useState<Tab>('targets');
+  const extra = tabBindings(TABS, tab, setTab);
+  return (
+    <Box flexDirection="column" paddingX={1}>
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      {tab === 'targets' ? <TargetsTab extra={extra} /> : tab === 'settings' ? <SettingsTab extra={extra} /> : <DriftTab extra={extra} />}
+    </Box>
+  );
+}
+
+function update(shell: ShellApi, name: string, patch: Record<string, unknown>, success: string, reload: () => void): void {
+  void shell.act('iscsi.targets.update', { name, ...patch }, { success: () => success }).then(reload);
+}
+
+function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const q = useQuery<List<Target>>('iscsi.targets.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const columns: Column<Target>[] = [
+    { key: 'name', title: 'TARGET', width: 0, render: (t) => t.name },
+    { key: 'alias', title: 'ALIAS', width: 12, render: (t) => t.alias, minTableWidth: 80 },
+    { key: 'on', title: 'STATE', width: 5, render: (t) => (t.enabled ? 'on' : 'off'), color: (t) => (t.enabled ? 'green' : 'gray') },
+    { key: 'luns', title: 'LUNS', width: 4, align: 'right', render: (t) => String(t.luns.length), sortValue: (t) => t.luns.length },
+    { key: 'groups', title: 'GROUPS', width: 6, align: 'right', render: (t) => String(t.groups.length), sortValue: (t) => t.groups.length, minTableWidth: 70 },
+    { key: 'chap', title: 'CHAP', width: 7, render: (t) => (t.chap ? 'set' : 'not set'), color: (t) => (t.chap ? 'green' : 'yellow') },
+  ];
+  const table = useTable(q.data?.items ?? [], columns, (t) => t.name);
+  const t = table.selected;
+  const listHeight = Math.min(Math.max(3, table.view.length + 1), Math.max(3, Math.floor((height - 2) / 2)));
+  useBindings([
+    ...table.bindings({ prompt: shell.prompt, pageSize: listHeight - 1 }),
+    {
+      key: 'c', description: 'Create target', operation: 'iscsi.targets.create',
+      action: () => shell.openForm({ title: 'Create an iSCSI target', operation: 'iscsi.targets.create', fields: ['name', 'alias', 'enabled', 'chap.user', 'chap.secret'], initial: { name: 'iqn.2005-10.org.calypso:' }, submitLabel: 'Create', success: (r) => `Created target ${(r as Target).name}`, onDone: q.reload }),
+    },
+    ...(t
+      ? [
+          { key: 'e', description: 'Edit', operation: 'iscsi.targets.update', action: () => shell.openForm({ title: `Edit ${t.name}`, operation: 'iscsi.targets.update', fixed: { name: t.name }, fields: ['alias', 'enabled'], initial: { alias: t.alias, enabled: String(t.enabled) }, success: () => `Saved ${t.name}`, onDone: q.reload }) },
+          { key: 'L', description: 'Add LUN', operation: 'iscsi.targets.update', action: () => addLun(shell, t, q.reload) },
+          { key: 'X', description: 'Remove LUN', operation: 'iscsi.luns.delete', disabledReason: t.luns.length ? undefined : 'the target has no LUNs', action: () => removeLun(shell, t, q.reload) },
+          { key: 'p', description: 'Portals', operation: 'iscsi.targets.update', action: () => shell.prompt({ label: 'Portals, e.g. 10.0.0.1:3260 [fd00::1] (empty: every address): ', initial: formatPortals(t.portals), onSubmit: (v) => update(shell, t.name, { portals: parsePortals(v) }, `Saved the portals of ${t.name}`, q.reload) }) },
+          { key: 'i', description: 'Initiator groups', operation: 'iscsi.targets.update', action: () => shell.prompt({ label: 'Groups, e.g. esx=iqn.1998-01.com.vmware:h1,iqn...; other=iqn...: ', initial: formatGroups(t.groups), onSubmit: (v) => update(shell, t.name, { groups: parseGroups(v) }, `Saved the initiator groups of ${t.name}`, q.reload) }) },
+          { key: 'C', description: 'Set CHAP', operation: 'iscsi.targets.update', action: () => shell.openForm({ title: `CHAP of ${t.name} (secrets are never shown again)`, operation: 'iscsi.targets.update', fixed: { name: t.name }, fields: ['chap.user', 'chap.secret', 'mutualChap.user', 'mutualChap.secret'], initial: { 'chap.user': t.chap?.user ?? '', 'mutualChap.user': t.mutualChap?.user ?? '' }, success: () => `Saved CHAP of ${t.name}`, onDone: q.reload }) },
+          { key: 'U', description: 'Clear CHAP', operation: 'iscsi.targets.update', disabledReason: t.chap ? undefined : 'CHAP is not set', action: () => update(shell, t.name, { chap: null, mutualChap: null }, `CHAP of ${t.name} cleared: initiators connect without authentication`, q.reload) },
+          { key: 'D', description: 'Delete', operation: 'iscsi.targets.delete', action: () => shell.confirm({ operation: 'iscsi.targets.delete', input: { name: t.name }, verb: 'delete', details: [`Initiators lose its ${t.luns.length} LUN(s); the zvols and files stay.`], success: () => `Deleted target ${t.name}`, onDone: q.reload }) },
+        ]
+      : []),
+    { key: 'r', description: 'Refresh', hint: false, action: q.reload },
+    ...extra,
+  ]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  const room = Math.max(0, height - listHeight - 8);
+  return (
+    <Box flexDirection="column">
+      <Table table={table} columns={columns} width={width - 2} height={listHeight} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No iSCSI targets. c creates one.'} />
+      {t ? (
+        <Box flexDirection="column">
+          <Text bold wrap="truncate">{t.name}{t.alias ? <Text dimColor>{`  (${t.alias})`}</Text> : null}</Text>
+          <KeyValues
+            keyWidth={10}
+            rows={[
+              ['portals', formatPortals(t.portals) || 'every address, port 3260'],
+              ['groups', truncate(formatGroups(t.groups) || 'none: every initiator may log in', width - 14)],
+              ['CHAP', <Text color={theme.c(t.chap ? 'green' : 'yellow')}>{chapText(t)}</Text>],
+            ]}
+          />
+          <Text bold wrap="truncate">{`LUN  TYPE  BACKING${' '.repeat(Math.max(1, width - 50))}GROUP      FLAGS`}</Text>
+          {t.luns.length === 0 ? <Text dimColor> none: L adds one</Text> : null}
+          {t.luns.slice(0, room).map((l) => (
+            <Text key={l.lun} wrap="truncate" dimColor={!l.enabled}>
+              {String(l.lun).padStart(3)}  {l.type.padEnd(4)}  {truncate(l.path, Math.max(8, width - 44)).padEnd(Math.max(8, width - 43))}{(l.group ?? 'all').padEnd(10)} {[l.readOnly ? 'ro' : 'rw', l.enabled ? '' : 'off'].filter(Boolean).join(',')}
+            </Text>
+          ))}
+          {t.luns.length > room ? <Text dimColor>{`... ${t.luns.length - room} more LUNs`}</Text> : null}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function addLun(shell: ShellApi, t: Target, reload: () => void): void {
+  const next = Math.max(t.luns.length ? -1 : 0, ...t.luns.map((l) => l.lun)) + 1;
+  shell.prompt({
+    label: 'LUN: number, then a zvol, /file or /dev/disk, then a group and ro if wanted: ', initial: `${next} `,
+    onSubmit: (v) => {
+      const lun = parseLun(v);
+      if (!lun) return shell.toast('Give a LUN number and its backing, e.g. "1 tank/vms/vm1"', 'error');
+      update(shell, t.name, { luns: [...t.luns.map(lunInput), lun] }, `Added LUN ${String(lun.lun)} to ${t.name}`, reload);
+    },
+  });
+}
+
+function removeLun(shell: ShellApi, t: Target, reload: () => void): void {
+  shell.prompt({
+    label: `Remove LUN number (${t.luns.map((l) => l.lun).join(', ')}): `, initial: t.luns.length === 1 ? String(t.luns[0].lun) : '',
+    onSubmit: (v) => {
+      const lun = t.luns.find((l) => String(l.lun) === v.trim());
+      if (!lun) return shell.toast(`${t.name} has no LUN ${v.trim()}`, 'error');
+      shell.confirm({ operation: 'iscsi.luns.delete', input: { name: t.name, lun: lun.lun }, verb: 'remove', details: [`Initiators lose ${lun.path}; the ${lun.type} itself stays.`], success: () => `Removed LUN ${lun.lun} from ${t.name}`, onDone: reload });
+    },
+  });
+}
+
+function SettingsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const settings = useQuery<Settings>('iscsi.settings.get', {}, { refreshOn: ['audit'] });
+  const sessions = useQuery<{ available: boolean; items: Session[] }>('iscsi.sessions.list', {}, { refreshOn: ['audit'], intervalMs: 15_000 });
+  const columns: Column<Session>[] = [
+    { key: 'target', title: 'TARGET', width: 0, render: (s) => s.target },
+    { key: 'initiator', title: 'INITIATOR', width: 0, render: (s) => s.initiator },
+    { key: 'addr', title: 'ADDRESSES', width: 18, render: (s) => s.addresses.join(', '), minTableWidth: 80 },
+  ];
+  const table = useTable(sessions.data?.items ?? [], columns, (s) => `${s.target} ${s.initiator}`);
+  const s = settings.data;
+  const reload = () => {
+    settings.reload();
+    sessions.reload();
+  };
+  useBindings([
+    ...table.bindings({ prompt: shell.prompt, pageSize: 5 }),
+    ...(s ? [{ key: 'e', description: 'Change backend', operation: 'iscsi.settings.update', action: () => shell.openForm({ title: 'iSCSI backend (every target is applied to it)', operation: 'iscsi.settings.update', initial: { backend: s.backend, tgtControlPort: s.tgtControlPort ?? '' }, success: (r) => `iSCSI now runs on ${(r as Settings).backend}`, onDone: reload }) }] : []),
+    { key: 'r', description: 'Refresh', hint: false, action: reload },
+    ...extra,
+  ]);
+  if (settings.error && !s) return <Notice theme={theme} kind="error">{settings.error}</Notice>;
+  return (
+    <Box flexDirection="column">
+      <KeyValues rows={[['backend', s ? (s.backend === 'scst' ? 'scst (kernel SCST, /etc/scst.conf)' : 'tgt (user-space tgtd)') : '...'], ['tgt control port', s ? (s.tgtControlPort === null ? 'default' : String(s.tgtControlPort)) : '']]} />
+      <Text bold>Sessions</Text>
+      {sessions.data && !sessions.data.available ? (
+        <Notice theme={theme}>The {s?.backend ?? 'current'} backend does not report sessions yet.</Notice>
+      ) : (
+        <Table table={table} columns={columns} width={width - 2} height={Math.max(2, height - 6)} theme={theme} focused={active} emptyText={sessions.loading ? 'Loading...' : sessions.error ?? 'No initiator is logged in.'} />
+      )}
+    </Box>
+  );
+}
+
+function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, height } = shell;
+  const q = useQuery<Drift>('iscsi.drift', {}, { refreshOn: ['audit'] });
+  const d = q.data;
+  useBindings([
+    { key: 'enter', description: 'Whole difference', action: () => shell.showText(`iSCSI drift${d?.file ? ` of ${d.file}` : ''}`, d?.changes.length ? d.changes : ['No differences.']) },
+    {
+      key: 'o', description: 'Overwrite live configuration', operation: 'iscsi.drift.resolve', disabledReason: d?.inSync ? 'the live configuration is in sync' : undefined,
+      action: () => shell.openForm({ title: 'Apply what Calypso says to the live iSCSI configuration (adopting is not supported)', operation: 'iscsi.drift.resolve', fixed: { action: 'overwrite' }, fields: [], submitLabel: 'Overwrite', success: () => 'iSCSI configuration overwritten', onDone: q.reload }),
+    },
+    { key: 'r', description: 'Refresh', hint: false, action: q.reload },
+    ...extra,
+  ]);
+  return <DriftPanel title="iSCSI" drift={d} error={q.error} rows={height - 2} theme={theme} />;
+}
