@@ -15,7 +15,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { absolutePath, applyUnit, datasetHolding, driftSchema, lineDiff, writeThenActivate } from '../shares/apply.js';
+import { absolutePath, applyUnit, datasetHolding, driftSchema, fileDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
 
 export const iscsiPermissions = definePermissions([
@@ -371,9 +371,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       return { inSync: changes.length === 0, file: null, missing: false, changes };
     }
     const { scstConfPath } = await shareDeployment(db);
-    const content = renderScstConf(confs);
-    const live = await ctx.host.files.readIfExists(scstConfPath);
-    return { inSync: live === content, file: scstConfPath, missing: live === null, changes: live === null ? [] : lineDiff(redactScstConf(content), redactScstConf(live)) };
+    return fileDrift(ctx, scstConfPath, renderScstConf(confs), redactScstConf);
   };
   registry.add(defineOperation({
     name: 'iscsi.drift', summary: 'Compare the live iSCSI configuration with the database', permission: 'iscsi.read', mutating: false,

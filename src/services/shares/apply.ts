@@ -87,6 +87,15 @@ export function lineDiff(expected: string, live: string): string[] {
   return out;
 }
 
+/**
+ * The drift report of a rendered config file against the live one. `shown` hides secrets in
+ * the differences (scst.conf's CHAP passwords); the comparison itself is on the real text.
+ */
+export async function fileDrift(ctx: Ctx, file: string, content: string, shown: (text: string) => string = (t) => t): Promise<z.infer<typeof driftSchema>> {
+  const live = await ctx.host.files.readIfExists(file);
+  return { inSync: live === content, file, missing: live === null, changes: live === null ? [] : lineDiff(shown(content), shown(live)) };
+}
+
 export const driftSchema = z.object({
   inSync: z.boolean().describe('The live configuration is exactly what Calypso would render'),
   file: z.string().nullable().describe('The configuration file compared (null for tgt, which has none)'),

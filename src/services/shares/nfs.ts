@@ -8,7 +8,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { applyUnit, datasetHolding, driftAction, driftSchema, lineDiff, writeThenActivate } from './apply.js';
+import { applyUnit, datasetHolding, driftAction, driftSchema, fileDrift, writeThenActivate } from './apply.js';
 import { hostPattern, nfsPath, smbText } from './schemas.js';
 import { shareDeployment } from './settings.js';
 
@@ -159,8 +159,7 @@ export function registerNfs(registry: Registry, attachments: Attachments): void 
 
   const drift = async (ctx: Ctx, db: Knex) => {
     const { content, path } = await renderFrom(db);
-    const live = await ctx.host.files.readIfExists(path);
-    return { inSync: live === content, file: path, missing: live === null, changes: live === null ? [] : lineDiff(content, live) };
+    return fileDrift(ctx, path, content);
   };
   registry.add(defineOperation({
     name: 'shares.nfs.drift', summary: 'Compare the live exports file with what Calypso would write', permission: 'shares.read', mutating: false,
