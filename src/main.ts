@@ -163,6 +163,12 @@ async function consoleFace(cfg: Config): Promise<void> {
     apiError = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cfg.port} is in use` : publicMessage(err) === 'internal error' ? (err as Error).message : publicMessage(err);
     b.log.warn({ err }, 'the API did not start; the console runs without it');
   }
+  // Ink draws only a final frame when it believes it runs under CI (CI or CONTINUOUS_INTEGRATION
+  // set, read when Ink loads); a console on a terminal is interactive whatever the environment says.
+  if (process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
   const { startConsole } = await import('./tui/index.js');
   const ui = startConsole(b.app, {
     version: VERSION, hostKind: b.hostKind, dbDescription: b.dbDescription,
