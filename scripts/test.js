@@ -11,6 +11,7 @@ const run = (cmd, args, env = {}) => {
 };
 
 run('npx', ['tsc', '--noEmit']);
-run('npx', ['jest', ...extra], { CALYPSO_TEST_DB: 'sqlite' });
-run('npx', ['jest', ...extra], { CALYPSO_TEST_DB: 'postgres' });
+// --forceExit: a suite that leaves a timer or socket behind must not hang CI after its results are in.
+run('npx', ['jest', '--forceExit', ...extra], { CALYPSO_TEST_DB: 'sqlite' });
+run('npx', ['jest', '--forceExit', ...extra], { CALYPSO_TEST_DB: 'postgres' });
 console.log('\nall suites passed on SQLite and PostgreSQL');
