@@ -68,7 +68,9 @@ function vdevLines(theme: Theme, groups: [string, Vdev[]][]): { text: string; st
 function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { refreshOn: ['storage', 'job'] });
+  // Pool health can change behind Calypso's back (a disk dies, another process acts): follow
+  // alerts, and poll for scrub and resilver progress.
+  const q = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
   const capWidth = width >= 90 ? 20 : 10;
   const columns: Column<Pool>[] = [
     { key: 'name', title: 'POOL', width: 12, render: (p) => p.name },
@@ -81,7 +83,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (p) => p.name);
   const p = table.selected;
-  const detail = useQuery<PoolDetail>('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job'] });
+  const detail = useQuery<PoolDetail>('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
   const listHeight = Math.min(Math.max(3, table.view.length + 1), Math.max(3, Math.floor((height - 2) / 3)));
   const scanning = detail.data?.scan?.state === 'scanning';
   useBindings([
@@ -232,7 +234,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
 function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Disk>>('storage.disks.list', { limit: 10000 }, { refreshOn: ['storage'] });
+  const q = useQuery<List<Disk>>('storage.disks.list', { limit: 10000 }, { refreshOn: ['storage', 'alert'] });
   const columns: Column<Disk>[] = [
     { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
     { key: 'type', title: 'TYPE', width: 4, render: (d) => d.type },
