@@ -910,14 +910,7 @@ function zfsHold(ctx: SimContext, args: string[], release: boolean): RunResult {
       code = 1;
       continue;
     }
-    const targets = [snap];
-    if (o.flags.has('r')) {
-      const short = name.slice(name.indexOf('@'));
-      for (const d of ctx.state.descendants(baseOf(name))) {
-        const s = ctx.state.snapByName.get(`${d.name}${short}`);
-        if (s) targets.push(s);
-      }
-    }
+    const targets = withSameNamedBelow(ctx, snap, name, o.flags.has('r'));
     for (const s of targets) {
       const holds = s.holds ?? {};
       if (release) {
@@ -948,6 +941,18 @@ function holdDate(sec: number): string {
   return short.replace(/ ([ \d]\d):(\d\d) /, (_m, h: string, m: string) => ` ${h.trim().padStart(2, '0')}:${m} `);
 }
 
+/** The snapshot and, with -r, the same-named snapshots of its dataset's descendants. */
+function withSameNamedBelow(ctx: SimContext, snap: SimSnapshot, name: string, recursive: boolean): SimSnapshot[] {
+  const targets = [snap];
+  if (!recursive) return targets;
+  const short = name.slice(name.indexOf('@'));
+  for (const d of ctx.state.descendants(baseOf(name))) {
+    const s = ctx.state.snapByName.get(`${d.name}${short}`);
+    if (s) targets.push(s);
+  }
+  return targets;
+}
+
 function zfsHolds(ctx: SimContext, args: string[]): RunResult {
   const o = getopt(args, 'rHp', '', 'usage:\n\tholds [-rHp] <snapshot> ...');
   if (o.operands.length === 0) throw new ToolExit('missing snapshot argument\nusage:\n\tholds [-rHp] <snapshot> ...', 2);
@@ -955,14 +960,7 @@ function zfsHolds(ctx: SimContext, args: string[]): RunResult {
   for (const name of o.operands) {
     const snap = ctx.state.snapshot(name);
     if (!snap) throw notExist(name);
-    const targets = [snap];
-    if (o.flags.has('r')) {
-      const short = name.slice(name.indexOf('@'));
-      for (const d of ctx.state.descendants(baseOf(name))) {
-        const s = ctx.state.snapByName.get(`${d.name}${short}`);
-        if (s) targets.push(s);
-      }
-    }
+    const targets = withSameNamedBelow(ctx, snap, name, o.flags.has('r'));
     for (const s of targets) {
       for (const [tag, ts] of Object.entries(s.holds ?? {})) rows.push([s.name, tag, o.flags.has('p') ? String(ts) : holdDate(ts)]);
     }

@@ -387,14 +387,7 @@ function zpoolSet(ctx: SimContext, args: string[]): RunResult {
   return ok();
 }
 
-interface VdevSpec {
-  vdevs: SimVdev[];
-  logs: SimVdev[];
-  special: SimVdev[];
-  dedup: SimVdev[];
-  cache: SimLeaf[];
-  spares: SimLeaf[];
-}
+type VdevSpec = Pick<SimPool, 'vdevs' | 'logs' | 'special' | 'dedup' | 'cache' | 'spares'>;
 
 const GROUP_RE = /^(mirror|raidz[123]?|draid[123]?(?::\d+[dcs])*)$/;
 
