@@ -6,6 +6,7 @@ import { listOf, listShape, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { anyDatasetName, datasetName, datasetProperties, snapshotName, snapshotShortName, toZfsProperties } from '../storage/schemas.js';
 import { datasetDetail, zfs } from '../storage/operations.js';
+import type { DatasetListEntry } from '../../system/zfs/index.js';
 
 export const snapshotPermissions = definePermissions([
   { name: 'snapshots.read', description: 'See snapshots and holds', level: 'read' },
@@ -26,17 +27,24 @@ type Snapshot = z.infer<typeof snapshotSchema>;
 
 const tag = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, '_', '.', ':' and '-'").refine((s) => !s.startsWith('-'), "may not start with '-'").describe('Hold tag');
 
+/** Mapped once per listing the adapter hands out (it shares one array while cached). */
+const mappedListings = new WeakMap<DatasetListEntry[], Snapshot[]>();
+
 async function listSnapshots(ctx: Ctx, dataset?: string, recursive = false): Promise<Snapshot[]> {
   const rows = await zfs(ctx).listSnapshots({ dataset, recursive });
-  return rows.map((r) => {
-    const [ds, snap] = r.name.split('@');
-    const creation = Number(r.raw.creation);
-    return {
-      name: r.name, dataset: ds, snapshot: snap, usedBytes: r.used, referencedBytes: r.referenced,
-      createdAt: Number.isFinite(creation) && creation > 0 ? new Date(creation * 1000).toISOString() : null,
-      holds: Number(r.raw.userrefs) || 0,
-    };
-  });
+  let mapped = mappedListings.get(rows);
+  if (!mapped) mappedListings.set(rows, (mapped = rows.map(toSnapshot)));
+  return mapped;
+}
+
+function toSnapshot(r: DatasetListEntry): Snapshot {
+  const [ds, snap] = r.name.split('@');
+  const creation = Number(r.raw.creation);
+  return {
+    name: r.name, dataset: ds, snapshot: snap, usedBytes: r.used, referencedBytes: r.referenced,
+    createdAt: Number.isFinite(creation) && creation > 0 ? new Date(creation * 1000).toISOString() : null,
+    holds: Number(r.raw.userrefs) || 0,
+  };
 }
 
 async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {

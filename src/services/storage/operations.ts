@@ -148,6 +148,17 @@ function toDataset(e: DatasetListEntry): z.infer<typeof datasetSchema> {
   };
 }
 
+/**
+ * The adapter hands out the same array while its listing is cached; map each such array once,
+ * so paging through 10,000 datasets does not rebuild 10,000 objects per page.
+ */
+const mappedListings = new WeakMap<DatasetListEntry[], z.infer<typeof datasetSchema>[]>();
+function toDatasets(entries: DatasetListEntry[]): z.infer<typeof datasetSchema>[] {
+  let rows = mappedListings.get(entries);
+  if (!rows) mappedListings.set(entries, (rows = entries.map(toDataset)));
+  return rows;
+}
+
 async function listPoolSummaries(ctx: Ctx) {
   return (await zfs(ctx).listPools()).map((p) => ({
     name: p.name, health: p.health, sizeBytes: p.size, allocatedBytes: p.allocated, freeBytes: p.free,
@@ -409,7 +420,7 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     handler: async (ctx, i) => {
       const types = i.type === 'all' ? (['filesystem', 'volume'] as const) : ([i.type] as const);
       if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
-      let rows = (await zfs(ctx).listDatasets({ root: i.root, types: [...types] })).map(toDataset);
+      let rows = toDatasets(await zfs(ctx).listDatasets({ root: i.root, types: [...types] }));
       if (i.search) rows = rows.filter((r) => r.name.includes(i.search!));
       return page(rows, i);
     },
