@@ -73,6 +73,14 @@ describe('users, groups, roles', () => {
     expect((await t.app.db('users').where({ username: 'admin' }).first()).enabled).toBeTruthy();
   });
 
+  test('a row id beyond a 32-bit column is refused as bad input, not a database error', async () => {
+    const job = await t.http.get('/api/v1/jobs/9007199254740991').set(bearer(t.adminToken));
+    expect(job.status).toBe(400);
+    const channel = await t.http.delete('/api/v1/alerts/channels/9007199254740991').set(bearer(t.adminToken)).send({ confirm: 'x' });
+    expect(channel.status).toBe(400);
+    expect((await t.http.get('/api/v1/jobs/2147483647').set(bearer(t.adminToken))).status).toBe(404);
+  });
+
   test('lists paginate', async () => {
     const res = await t.http.get('/api/v1/users').query({ limit: 1, offset: 1 }).set(bearer(t.adminToken));
     expect(res.body.items).toHaveLength(1);

@@ -19,3 +19,8 @@ export function page<T>(all: T[], input: { limit: number; offset: number }): { i
 
 /** An empty input, for operations that take none. */
 export const noInput = z.object({});
+
+/** A database row id: positive and within a 32-bit integer column (PostgreSQL refuses more with an error). */
+export function rowId(description: string) {
+  return z.coerce.number().int().positive().max(2_147_483_647, 'no such id').describe(description);
+}

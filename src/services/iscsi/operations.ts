@@ -309,7 +309,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
 
   const settingsSchema = z.object({
     backend: z.enum(['scst', 'tgt']).describe('scst: kernel SCST via /etc/scst.conf; tgt: the user-space tgtd'),
-    tgtControlPort: z.number().int().nullable().describe("tgtd's control port (tgtadm -C); null: the default"),
+    tgtControlPort: z.number().int().min(1).max(65535).nullable().describe("tgtd's control port (tgtadm -C); null: the default"),
   });
   registry.add(defineOperation({
     name: 'iscsi.settings.get', summary: 'iSCSI backend settings', permission: 'iscsi.read', mutating: false,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { listOf, listShape } from '../core/list.js';
+import { listOf, listShape, rowId } from '../core/list.js';
 
 export const jobPermissions = definePermissions([
   { name: 'jobs.read', description: 'See jobs, their progress and logs', level: 'read' },
@@ -23,7 +23,7 @@ export const jobSchema = z.object({
   cancellable: z.boolean().describe('Whether it can be cancelled'),
 });
 
-const jobId = z.coerce.number().int().positive().describe('Job id');
+const jobId = rowId('Job id');
 
 export function registerJobs(registry: Registry): void {
   registry.addPermissions(jobPermissions);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, noInput } from '../core/list.js';
+import { listOf, listShape, noInput, rowId } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { ALERT_STATES, toRule, toWindow, type Alert } from './alerts.js';
 import { METRICS, matches, parseSelector, type Labels } from './metrics.js';
@@ -20,7 +20,7 @@ export const monitoringPermissions = definePermissions([
 const labelsSchema = z.record(z.string(), z.string()).describe('Labels: name to value');
 const severity = z.enum(SEVERITIES).describe('info, warning or critical');
 const source = z.enum(ALERT_SOURCES).describe('Where the alert comes from');
-const id = z.coerce.number().int().positive().describe('Id');
+const id = rowId('Id');
 const ok = z.object({ ok: z.literal(true).describe('The operation succeeded') });
 const when = z.string().max(40).describe('ISO-8601 time or epoch milliseconds');
 
@@ -347,7 +347,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
       severity: csv('Only these severities (info, warning, critical)'),
       state: csv('Only these states (open, acknowledged, snoozed, resolved, dismissed)'),
       source: csv(`Only these sources (${ALERT_SOURCES.join(', ')})`),
-      ruleId: z.coerce.number().int().positive().optional().describe('Only alerts of this rule'),
+      ruleId: rowId('Only alerts of this rule').optional(),
       active: z.enum(['true', 'false']).optional().describe('true: not yet resolved; false: resolved'),
       from: when.optional().describe('Opened at or after'),
       to: when.optional().describe('Opened at or before'),
@@ -609,8 +609,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     name: 'alerts.deliveries.list', summary: 'Notification delivery log, newest first', permission: 'alerts.read', mutating: false,
     input: z.object({
       ...listShape,
-      channelId: z.coerce.number().int().positive().optional().describe('Only this channel'),
-      alertId: z.coerce.number().int().positive().optional().describe('Only this alert'),
+      channelId: rowId('Only this channel').optional(),
+      alertId: rowId('Only this alert').optional(),
     }),
     output: listOf(deliverySchema),
     http: { method: 'GET', path: '/alerts/deliveries' },
