@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { publicMessage } from '../../services/index.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, LevelBar, Notice, Tabs } from '../components/Panels.js';
+import { KeyValues, LevelBar, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, hours, levelColor, pad, percent, bar } from '../format.js';
@@ -34,12 +34,7 @@ type Tab = (typeof TABS)[number]['id'];
 export function StorageScreen(): React.ReactElement {
   const shell = useShell();
   const [tab, setTab] = useState<Tab>('pools');
-  const i = TABS.findIndex((t) => t.id === tab);
-  const tabKeys: KeyBinding[] = [
-    ...TABS.map((t, n) => ({ key: String(n + 1), description: `${t.label} tab`, hint: false, action: () => setTab(t.id) })),
-    { key: ']', description: 'Next tab', hint: false, action: () => setTab(TABS[(i + 1) % TABS.length].id) },
-    { key: '[', description: 'Previous tab', hint: false, action: () => setTab(TABS[(i + TABS.length - 1) % TABS.length].id) },
-  ];
+  const tabKeys = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
       <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />

@@ -3,7 +3,7 @@ import React, { useState } from 'react';
 import { Box, Text } from 'ink';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { Notice, Tabs } from '../components/Panels.js';
+import { Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime, truncate } from '../format.js';
@@ -24,9 +24,7 @@ export function UsersScreen(): React.ReactElement {
   const shell = useShell();
   const [tab, setTab] = useState<Tab>('users');
   const tabKeys: KeyBinding[] = [
-    ...TABS.map((t, i) => ({ key: String(i + 1), description: t.label, hint: false, action: () => setTab(t.id) })),
-    { key: ']', description: 'Next tab', hint: false, action: () => setTab(TABS[(TABS.findIndex((t) => t.id === tab) + 1) % TABS.length].id) },
-    { key: '[', description: 'Previous tab', hint: false, action: () => setTab(TABS[(TABS.findIndex((t) => t.id === tab) + TABS.length - 1) % TABS.length].id) },
+    ...tabBindings(TABS, tab, setTab),
     {
       key: 'P', description: 'Change my password', operation: 'auth.me.password',
       action: () => shell.openForm({ title: 'Change my password', operation: 'auth.me.password', submitLabel: 'Change', success: () => 'Password changed; your other sessions were ended. Log in again with the new password.' }),
