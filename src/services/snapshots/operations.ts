@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound } from '../core/errors.js';
-import { listOf, listShape, page } from '../core/list.js';
+import { listOf, listShape, mapOncePerListing, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { anyDatasetName, datasetName, datasetProperties, snapshotName, snapshotShortName, toZfsProperties } from '../storage/schemas.js';
 import { datasetDetail, zfs } from '../storage/operations.js';
@@ -27,14 +27,8 @@ type Snapshot = z.infer<typeof snapshotSchema>;
 
 const tag = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, '_', '.', ':' and '-'").refine((s) => !s.startsWith('-'), "may not start with '-'").describe('Hold tag');
 
-/** Mapped once per listing the adapter hands out (it shares one array while cached). */
-const mappedListings = new WeakMap<DatasetListEntry[], Snapshot[]>();
-
 async function listSnapshots(ctx: Ctx, dataset?: string, recursive = false): Promise<Snapshot[]> {
-  const rows = await zfs(ctx).listSnapshots({ dataset, recursive });
-  let mapped = mappedListings.get(rows);
-  if (!mapped) mappedListings.set(rows, (mapped = rows.map(toSnapshot)));
-  return mapped;
+  return toSnapshots(await zfs(ctx).listSnapshots({ dataset, recursive }));
 }
 
 function toSnapshot(r: DatasetListEntry): Snapshot {
@@ -46,6 +40,8 @@ function toSnapshot(r: DatasetListEntry): Snapshot {
     holds: Number(r.raw.userrefs) || 0,
   };
 }
+
+const toSnapshots = mapOncePerListing(toSnapshot);
 
 async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {
   const [dataset] = name.split('@');

@@ -5,7 +5,7 @@ import { ZfsAdapter, type DatasetListEntry, type VdevSpec, type Vdev, type Zpool
 import type { Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, page } from '../core/list.js';
+import { listOf, listShape, mapOncePerListing, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { jobSchema } from '../jobs/operations.js';
 import {
@@ -148,16 +148,7 @@ function toDataset(e: DatasetListEntry): z.infer<typeof datasetSchema> {
   };
 }
 
-/**
- * The adapter hands out the same array while its listing is cached; map each such array once,
- * so paging through 10,000 datasets does not rebuild 10,000 objects per page.
- */
-const mappedListings = new WeakMap<DatasetListEntry[], z.infer<typeof datasetSchema>[]>();
-function toDatasets(entries: DatasetListEntry[]): z.infer<typeof datasetSchema>[] {
-  let rows = mappedListings.get(entries);
-  if (!rows) mappedListings.set(entries, (rows = entries.map(toDataset)));
-  return rows;
-}
+const toDatasets = mapOncePerListing(toDataset);
 
 async function listPoolSummaries(ctx: Ctx) {
   return (await zfs(ctx).listPools()).map((p) => ({
