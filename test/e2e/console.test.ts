@@ -86,9 +86,12 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
   await waitFor(s, /tank\s+ONLINE/);
 
   keys(s, '2');
+  // The form prefills the selected dataset as the parent, so wait for the rows before opening it
+  // (on a loaded CI machine 'c' used to arrive while the tab still said Loading...).
+  await waitFor(s, /\s{2}backups\s+\d/);
   await waitFor(s, 'c Create dataset');
   keys(s, 'c');
-  await waitFor(s, 'Create a dataset');
+  await waitFor(s, /name\*\s+tank\//);
   literal(s, 'e2e-made');
   keys(s, 'Enter');
   await waitFor(s, 'Created tank/e2e-made');
