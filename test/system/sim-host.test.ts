@@ -272,4 +272,24 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('concurrent changes share state writes, and each answers only once it is on disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'calypso-sim-'));
+    try {
+      const host = new SimulatedHost({ dataDir: dir });
+      await host.run('zfs', ['list']);
+      const file = join(dir, 'sim-state.json');
+      const persisted = async (snap: string) => JSON.parse(await readFile(file, 'utf8')).snapshots.some((x: { name: string }) => x.name === snap);
+      const names = Array.from({ length: 40 }, (_, i) => `tank/backups@group-${i}`);
+      // As each command resolves, its change must already be in the state file.
+      const seen = await Promise.all(names.map((n) => host.run('zfs', ['snapshot', n]).then(() => persisted(n))));
+      expect(seen).toEqual(names.map(() => true));
+      // A second host (a restart) reads them all.
+      const second = new SimulatedHost({ dataDir: dir });
+      const listed = (await second.run('zfs', ['list', '-H', '-o', 'name', '-t', 'snapshot'])).stdout.split('\n');
+      for (const n of names) expect(listed).toContain(n);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

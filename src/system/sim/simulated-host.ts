@@ -79,6 +79,15 @@ export class SimulatedHost implements Host {
 
   /** When the state file was last read or written by this process. */
   private stateMtimeMs = 0;
+  /**
+   * Group commit, as ZFS commits a transaction group: a command changes the model under the
+   * command lock, takes a generation number and leaves the lock; it answers only once a state
+   * write that includes its generation has been synced. Commands arriving while a write is in
+   * flight share the next one, so persistence costs one fsync per batch, not per command.
+   */
+  private changedGen = 0;
+  private durableGen = 0;
+  private flushing: Promise<void> | null = null;
 
   /**
    * The model, from memory; read again when another process (`calypso sim fault-disk` next to a
@@ -86,6 +95,8 @@ export class SimulatedHost implements Host {
    */
   private async loaded(): Promise<SimState> {
     const file = this.opts.dataDir ? join(this.opts.dataDir, STATE_FILE) : null;
+    // Changes of ours not yet on disk (or being written) win over the file.
+    if (this.state && (this.flushing || this.durableGen < this.changedGen)) return this.state;
     const mtime = file ? await stat(file).then((s) => s.mtimeMs, () => 0) : 0;
     if (this.state && (!file || mtime === this.stateMtimeMs)) return this.state;
     let model = this.state ? undefined : this.opts.model;
@@ -96,7 +107,7 @@ export class SimulatedHost implements Host {
     if (!model && this.state) return this.state;
     const fresh = !model;
     this.state = this.newState(model ?? defaultModel(this.clock()));
-    if (fresh) await this.save();
+    if (fresh) await this.durable(this.changed());
     return this.state;
   }
 
@@ -104,8 +115,25 @@ export class SimulatedHost implements Host {
     return new SimState(model, (name) => model.disks.find((d) => d.name === name)?.sizeBytes ?? 0);
   }
 
+  /** Marks the model changed (call under the command lock); returns the generation to wait for. */
+  private changed(): number {
+    return ++this.changedGen;
+  }
+
+  /** Resolves once the state file holds generation `gen` or a later one. */
+  private async durable(gen: number): Promise<void> {
+    while (this.durableGen < gen) {
+      if (!this.flushing) this.flushing = this.save().finally(() => { this.flushing = null; });
+      await this.flushing;
+    }
+  }
+
   private async save(): Promise<void> {
-    if (!this.opts.dataDir || !this.state) return;
+    const gen = this.changedGen;
+    if (!this.opts.dataDir || !this.state) {
+      this.durableGen = gen;
+      return;
+    }
     await mkdir(this.opts.dataDir, { recursive: true });
     const target = join(this.opts.dataDir, STATE_FILE);
     const temp = `${target}.${process.pid}.tmp`;
@@ -118,12 +146,13 @@ export class SimulatedHost implements Host {
     }
     await rename(temp, target);
     this.stateMtimeMs = (await stat(target)).mtimeMs;
+    this.durableGen = Math.max(this.durableGen, gen);
   }
 
-  run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    return this.exclusive(async () => {
+  async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const wallStart = Date.now();
+    const { result, started, gen } = await this.exclusive(async () => {
       const started = this.clock();
-      const wallStart = Date.now();
       const state = await this.loaded();
       const ctx: SimContext = { state, now: started };
       const settled = settleScans(ctx);
@@ -137,18 +166,21 @@ export class SimulatedHost implements Host {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
       }
-      if (settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs'))) await this.save();
-      const okCodes = opts.okCodes ?? [0];
-      const durationMs = Date.now() - wallStart;
-      const at = new Date(started).toISOString();
-      if (!okCodes.includes(result.code)) {
-        const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
-        this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
-        throw error;
-      }
-      this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
-      return result;
+      const changed = settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs'));
+      return { result, started, gen: changed ? this.changed() : 0 };
     });
+    // Like the real tools, a change is reported only once it is on stable storage.
+    if (gen) await this.durable(gen);
+    const okCodes = opts.okCodes ?? [0];
+    const durationMs = Date.now() - wallStart;
+    const at = new Date(started).toISOString();
+    if (!okCodes.includes(result.code)) {
+      const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
+      this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
+      throw error;
+    }
+    this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
+    return result;
   }
 
   private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {
@@ -162,17 +194,18 @@ export class SimulatedHost implements Host {
   }
 
   /** Runs a change to the model under the command lock, then persists it. */
-  private mutate<T>(fn: (ctx: SimContext) => T): Promise<T> {
-    return this.exclusive(async () => {
+  private async mutate<T>(fn: (ctx: SimContext) => T): Promise<T> {
+    const { out, gen } = await this.exclusive(async () => {
       const state = await this.loaded();
       const ctx: SimContext = { state, now: this.clock() };
       settleScans(ctx);
       const out = fn(ctx);
       state.touch();
-      await this.save();
-      invalidateZfsCache(this);
-      return out;
+      return { out, gen: this.changed() };
     });
+    invalidateZfsCache(this);
+    await this.durable(gen);
+    return out;
   }
 
   /** A deep copy of the current model (for inspection; changes to it have no effect). */
@@ -305,6 +338,6 @@ export class SimulatedHost implements Host {
   }
 
   async close(): Promise<void> {
-    await this.exclusive(() => this.save());
+    await this.durable(await this.exclusive(async () => this.changed()));
   }
 }
