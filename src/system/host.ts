@@ -78,6 +78,23 @@ export class HostCommandError extends Error {
   }
 }
 
+/** A tool answered, but with output Calypso cannot read (a wrong version, a truncated answer, garbage). */
+export class ToolOutputError extends Error {
+  constructor(readonly tool: string, detail: string) {
+    super(`${tool} printed output Calypso cannot read: ${detail}`);
+    this.name = 'ToolOutputError';
+  }
+}
+
+/** JSON.parse for a tool's --json / -J output: anything unreadable becomes a ToolOutputError naming the tool. */
+export function parseToolJson(tool: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ToolOutputError(tool, (err as Error).message);
+  }
+}
+
 /** Thrown before running a command when an argument that came from a user could be read as an option. */
 export class UnsafeArgumentError extends Error {
   constructor(readonly value: string) {

@@ -2,9 +2,9 @@
  * Typed errors of the service layer. Each face maps them once
  * (the API to problem+json statuses, the console to a status line or dialog).
  */
-import { HostCommandError, UnsafeArgumentError } from '../../system/host.js';
+import { HostCommandError, ToolOutputError, UnsafeArgumentError } from '../../system/host.js';
 
-export { HostCommandError };
+export { HostCommandError, ToolOutputError };
 
 export interface FieldError {
   /** Dotted path of the offending field ('' for the whole input). */
@@ -42,13 +42,13 @@ export function statusOf(err: unknown): number {
   if (err instanceof NotFound) return 404;
   if (err instanceof Conflict) return 409;
   if (err instanceof TooManyRequests) return 429;
-  if (err instanceof HostCommandError) return 502;
+  if (err instanceof HostCommandError || err instanceof ToolOutputError) return 502;
   return 500;
 }
 
 /** What a user may be shown about an error; unexpected errors become "internal error". */
 export function publicMessage(err: unknown): string {
-  if (err instanceof ServiceError || err instanceof UnsafeArgumentError) return err.message;
+  if (err instanceof ServiceError || err instanceof UnsafeArgumentError || err instanceof ToolOutputError) return err.message;
   if (err instanceof HostCommandError) {
     const line = err.stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
     return `${err.command} failed${err.code === null ? '' : ` (exit ${err.code})`}${line ? `: ${line}` : ''}`;

@@ -1,4 +1,4 @@
-import { HostCommandError, userArg } from '../host.js';
+import { HostCommandError, ToolOutputError, userArg } from '../host.js';
 import type { Host } from '../host.js';
 import { leafVdevs } from '../zfs/parse.js';
 import type { ZpoolStatus } from '../zfs/parse.js';
@@ -107,7 +107,8 @@ export class DiskAdapter {
       const { stdout } = await this.host.run('smartctl', ['-j', '-a', userArg(devicePath)], { okCodes: Array.from({ length: 256 }, (_, i) => i) });
       return stdout.trim().startsWith('{') ? parseSmartctl(stdout) : null;
     } catch (err) {
-      if (err instanceof HostCommandError && err.code === null) return null;
+      // A disk whose SMART cannot be read (no answer, or unreadable output) shows UNKNOWN health.
+      if ((err instanceof HostCommandError && err.code === null) || err instanceof ToolOutputError) return null;
       throw err;
     }
   }

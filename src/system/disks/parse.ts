@@ -1,4 +1,5 @@
 /** Pure parsers of `lsblk -J -b -O` (util-linux 2.37+) and `smartctl -j` (smartmontools 7.x). */
+import { parseToolJson, ToolOutputError } from '../host.js';
 
 export interface BlockDevice {
   name: string;
@@ -58,7 +59,8 @@ function toDevice(raw: Record<string, unknown>): BlockDevice {
 }
 
 export function parseLsblk(json: string): BlockDevice[] {
-  const doc = JSON.parse(json) as { blockdevices?: Record<string, unknown>[] };
+  const doc = parseToolJson('lsblk', json) as { blockdevices?: Record<string, unknown>[] } | null;
+  if (!doc || typeof doc !== 'object') throw new ToolOutputError('lsblk', 'not a JSON object');
   return (doc.blockdevices ?? []).map(toDevice);
 }
 
@@ -80,7 +82,8 @@ export interface SmartInfo {
 }
 
 export function parseSmartctl(json: string): SmartInfo {
-  const doc = JSON.parse(json) as Record<string, any>;
+  const doc = parseToolJson('smartctl', json) as Record<string, any> | null;
+  if (!doc || typeof doc !== 'object') throw new ToolOutputError('smartctl', 'not a JSON object');
   const passed = doc['smart_status']?.['passed'];
   const nvmeLog = doc['nvme_smart_health_information_log'];
   const temp = doc['temperature']?.['current'] ?? nvmeLog?.['temperature'];

@@ -1,4 +1,5 @@
 /** `smbstatus --json` (Samba 4.16+): sessions, tree connects and open files. */
+import { parseToolJson } from '../host.js';
 
 export interface SmbSession {
   sessionId: string;
@@ -36,7 +37,7 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 export function parseSmbStatusJson(text: string): SmbStatus {
-  const root = obj(JSON.parse(text));
+  const root = obj(parseToolJson('smbstatus', text));
   const tcons = Object.values(obj(root.tcons)).map(obj);
   const sessions: SmbSession[] = Object.values(obj(root.sessions)).map((raw) => {
     const s = obj(raw);
