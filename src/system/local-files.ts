@@ -16,6 +16,30 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files a process killed in the middle of writeAtomic left beside `name`
+ * (`.name.<pid>.<time>.tmp` and its `.prev` copy), when that process is gone.
+ */
+async function sweepStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d+)\.\d+\.tmp(\.prev)?$/.exec(entry.slice(prefix.length));
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    await rm(join(dir, entry), { force: true });
+  }
+}
+
 /**
  * HostFiles on a real file system. `root` maps the absolute paths callers use onto a directory
  * (the simulated host keeps its files under its data directory that way); '' means the real /.
@@ -64,6 +88,7 @@ export class LocalFiles implements HostFiles {
     const target = this.map(path);
     const dir = dirname(target);
     await mkdir(dir, { recursive: true });
+    await sweepStaleTemps(dir, basename(target));
     const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
     const mode = opts?.mode ?? (await stat(target).then((s) => s.mode & 0o7777, () => 0o644));
     const handle = await open(temp, 'w', mode);

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -73,4 +74,27 @@ describe('LocalHost', () => {
     await host.files.restorePrevious(fresh);
     expect(await host.files.readIfExists(fresh)).toBeNull();
   });
+
+  test('writeAtomic sweeps the temp files a killed writer left, and only those', async () => {
+    const host = new LocalHost();
+    const etc = join(dir, 'sweep');
+    const path = join(etc, 'scst.conf');
+    await host.files.writeAtomic(path, 'v1\n');
+    // A process that has exited (its pid is free) and one that is alive (our parent).
+    const dead = spawnSync('true').pid!;
+    const staleTemp = join(etc, `.scst.conf.${dead}.1700000000000.tmp`);
+    const stalePrev = `${staleTemp}.prev`;
+    const liveTemp = join(etc, `.scst.conf.${process.ppid}.1700000000001.tmp`);
+    const other = join(etc, `.smb.conf.${dead}.1700000000002.tmp`);
+    for (const f of [staleTemp, stalePrev, liveTemp, other]) await writeFile(f, 'half');
+    await host.files.writeAtomic(path, 'v2\n');
+    const left = await readdir(etc);
+    expect(left).not.toContain(`.scst.conf.${dead}.1700000000000.tmp`);
+    expect(left).not.toContain(`.scst.conf.${dead}.1700000000000.tmp.prev`);
+    // Another writer still at work, and temp files of other targets, are not touched.
+    expect(left).toContain(`.scst.conf.${process.ppid}.1700000000001.tmp`);
+    expect(left).toContain(`.smb.conf.${dead}.1700000000002.tmp`);
+    expect(await readFile(path, 'utf8')).toBe('v2\n');
+  });
 });
+
