@@ -207,6 +207,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const screenKeys = gate(app, actor, screenBindings.current);
   const active = focus === 'main' ? [...screenKeys, ...globalBindings] : [...menuBindings, ...globalBindings];
   void bindingSignature;
+  // A screen registers its bindings after every render of its own, but the shell redraws only when
+  // their keys or texts change, so `screenKeys` can hold actions closed over an older selection.
+  // Keys and the palette run the screen's latest registration instead.
+  const latestScreenKeys = () => gate(app, actor, screenBindings.current);
 
   useInput((input, key) => {
     lastInput.current = Date.now();
@@ -214,7 +218,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     // ":storage" arriving in one read (pasted, or typed faster than a frame): the palette, prefilled.
     if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta) return setOverlay({ kind: 'palette', initial: input.slice(1).replace(/[\r\n]+$/, '') });
     const name = keyName(input, key);
-    const hit = active.find((b) => matches(b, name));
+    const hit = (focus === 'main' ? [...latestScreenKeys(), ...globalBindings] : active).find((b) => matches(b, name));
     if (!hit) return;
     if (hit.disabledReason) toast(`${hit.description}: ${hit.disabledReason}`, 'error');
     else {
@@ -233,7 +237,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const paletteEntries = useMemo((): PaletteEntry[] => {
     const entries: PaletteEntry[] = SCREENS.map((s) => ({ label: `${s.label}${s.aliases ? `  (${s.aliases.join(', ')})` : ''}`, kind: 'screen', run: () => navigate(s.id) }));
-    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: `${b.description} [${b.key}]`, kind: 'action', disabledReason: b.disabledReason, run: b.action });
+    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: `${b.description} [${b.key}]`, kind: 'action', disabledReason: b.disabledReason, run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action() });
     for (const op of app.registry.all()) {
       if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
       entries.push({

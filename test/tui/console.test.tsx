@@ -74,6 +74,17 @@ test('a dataset form shows the service\'s validation error inline, then creates 
   await c.press('escape');
 });
 
+test('an action runs with the screen\'s current state: create under the dataset just selected', async () => {
+  // The key table keeps the same keys and texts when the selection moves; the action must still be the new one.
+  await c.waitFor(/\s{2}backups\s+\d/);
+  await c.press('j');
+  await c.press('c');
+  await c.waitFor('Create a dataset');
+  expect(c.frame()).toMatch(/name\*\s+tank\/backups\//);
+  await c.press('escape');
+  await c.press('k');
+});
+
 test('destroying asks for the typed name and refuses anything else', async () => {
   await c.press('/');
   await c.type('console-made');
