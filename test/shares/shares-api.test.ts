@@ -227,6 +227,58 @@ describe('iSCSI targets', () => {
     expect(await host.files.read('/etc/scst.conf')).not.toContain(iqn);
   });
 
+  test('drift: a hand edit of scst.conf is reported, then adopted into the database (or refused whole)', async () => {
+    const created = await t.http.post('/api/v1/iscsi/targets').set(as(operator)).send({
+      name: 'iqn.2005-10.org.calypso:adopt', alias: 'before', chap: { user: 'esxi', secret: 'Initiat0rSecret' },
+      groups: [{ name: 'esxi', initiators: ['iqn.1998-01.com.vmware:esx01-3c2b'] }],
+      luns: [{ lun: 0, backing: { type: 'zvol', zvol: 'tank/vms/vm1' }, group: 'esxi' }, { lun: 5, backing: { type: 'zvol', zvol: 'tank/vms/vm1' }, enabled: false }],
+    });
+    expect(created.status).toBe(201);
+    expect((await t.http.get('/api/v1/iscsi/drift').set(as(reader))).body.inSync).toBe(true);
+    const rendered = await host.files.read('/etc/scst.conf');
+    // By hand: a second initiator, a new alias and secret, an attribute Calypso does not manage, and a new target.
+    const edited = rendered
+      .replace('# alias: before', '# alias: after')
+      .replace('IncomingUser "esxi Initiat0rSecret"', 'IncomingUser "esxi Edit3dSecret99"\n\t\tQueuedCommands 64')
+      .replace('\t\t\tINITIATOR iqn.1998-01.com.vmware:esx01-3c2b\n', '\t\t\tINITIATOR iqn.1998-01.com.vmware:esx01-3c2b\n\t\t\tINITIATOR iqn.1998-01.com.vmware:esx09-aa01\n')
+      .replace(/\n}\n$/, '\n\n\tTARGET iqn.2005-10.org.calypso:by-hand {\n\t\tenabled 1\n\t\tallowed_portal 10.1.2.3\n\t}\n}\n');
+    expect(edited).not.toBe(rendered);
+    await host.files.writeAtomic('/etc/scst.conf', edited);
+    const drift = await t.http.get('/api/v1/iscsi/drift').set(as(reader));
+    expect(drift.body.inSync).toBe(false);
+    expect(JSON.stringify(drift.body)).not.toMatch(/Edit3dSecret99|Initiat0rSecret/);
+
+    expect((await t.http.post('/api/v1/iscsi/drift').set(as(operator)).send({ action: 'adopt' })).status).toBe(403);
+    const adopted = await t.http.post('/api/v1/iscsi/drift').set(as(t.adminToken)).send({ action: 'adopt' });
+    expect(adopted.status).toBe(200);
+    expect(adopted.body).toMatchObject({ inSync: true, ignored: ['TARGET iqn.2005-10.org.calypso:adopt: QueuedCommands'] });
+    expect(JSON.stringify(adopted.body)).not.toMatch(/Edit3dSecret99/);
+    const target = (await t.http.get(`/api/v1/iscsi/targets/${enc('iqn.2005-10.org.calypso:adopt')}`).set(as(reader))).body;
+    expect(target).toMatchObject({ alias: 'after', chap: { user: 'esxi', secretSet: true }, groups: [{ name: 'esxi', initiators: ['iqn.1998-01.com.vmware:esx01-3c2b', 'iqn.1998-01.com.vmware:esx09-aa01'] }] });
+    // The disabled LUN was in no file, and stays.
+    expect(target.luns.map((l: { lun: number; enabled: boolean }) => [l.lun, l.enabled])).toEqual([[0, true], [5, false]]);
+    expect((await t.http.get(`/api/v1/iscsi/targets/${enc('iqn.2005-10.org.calypso:by-hand')}`).set(as(reader))).body).toMatchObject({ enabled: true, portals: [{ ip: '10.1.2.3', port: 3260 }] });
+    const conf = await host.files.read('/etc/scst.conf');
+    expect(conf).toContain('IncomingUser "esxi Edit3dSecret99"');
+    expect(conf).not.toContain('QueuedCommands');
+    const audit = await t.app.db('audit_log').where({ operation: 'iscsi.drift.resolve' }).orderBy('id', 'desc').first();
+    expect(JSON.stringify(audit)).not.toMatch(/Edit3dSecret99/);
+
+    // A LUN on a zvol that does not exist: 400, and neither the database nor the live file change.
+    const bad = conf.replace('filename /dev/zvol/tank/vms/vm1', 'filename /dev/zvol/tank/vms/gone');
+    await host.files.writeAtomic('/etc/scst.conf', bad);
+    const before = (await t.http.get('/api/v1/iscsi/targets').set(as(reader))).body;
+    const refused = await t.http.post('/api/v1/iscsi/drift').set(as(t.adminToken)).send({ action: 'adopt' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/tank\/vms\/gone is not a zvol/);
+    expect((await t.http.get('/api/v1/iscsi/targets').set(as(reader))).body).toEqual(before);
+    expect(await host.files.read('/etc/scst.conf')).toBe(bad);
+    expect((await t.http.post('/api/v1/iscsi/drift').set(as(t.adminToken)).send({ action: 'overwrite' })).body.inSync).toBe(true);
+    for (const name of ['iqn.2005-10.org.calypso:adopt', 'iqn.2005-10.org.calypso:by-hand']) {
+      expect((await t.http.delete(`/api/v1/iscsi/targets/${enc(name)}`).set(as(operator)).send({ confirm: name })).status).toBe(200);
+    }
+  });
+
   test('bad IQNs, CHAP secrets, LUN backings and groups are refused', async () => {
     const post = (body: object) => t.http.post('/api/v1/iscsi/targets').set(as(operator)).send(body);
     for (const name of ['iqn.2005-13.org.x:a', 'IQN.2005-10.org.x:a', 'iqn.2005-10.org.x:a b', 'target1']) expect((await post({ name })).status).toBe(400);

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { CHAP_SECRET, CHAP_USER, SCST_NAME, ScstAdapter, iscsiNameProblem, redactScstConf, renderScstConf, type IscsiTargetConf } from '../../system/scst/index.js';
+import { ScstConfParseError, parseScstConf, type ParsedScstConf } from '../../system/scst/parse.js';
 import { TgtAdapter } from '../../system/tgt/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Attachment, Attachments } from '../core/attachments.js';
@@ -15,7 +16,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { absolutePath, applyUnit, datasetHolding, driftSchema, fileDrift, writeThenActivate } from '../shares/apply.js';
+import { absolutePath, applyUnit, datasetHolding, driftAction, driftSchema, fileDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
 
 export const iscsiPermissions = definePermissions([
@@ -59,6 +60,16 @@ const lunInput = z.object({
   enabled: z.boolean().default(true).describe('Exported'),
 });
 const luns = z.array(lunInput).max(256).describe('Logical units');
+const targetInput = z.object({
+  name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
+  alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
+  enabled: z.boolean().default(true).describe('Offered to initiators'),
+  portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
+  chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
+  mutualChap: chapSchema.nullable().default(null).describe('Mutual CHAP: the target authenticates to initiators too'),
+  groups: z.array(groupSchema).max(64).default([]).describe('Initiator groups'),
+  luns: luns.default([]),
+});
 
 const lunSchema = z.object({
   lun: z.number().describe('LUN number'),
@@ -138,6 +149,66 @@ function checkChap(chap: { user: string; secret: string } | null | undefined, mu
   if (chap && mutual && chap.secret === mutual.secret) throw new ValidationError('the mutual CHAP secret must differ from the CHAP secret', [{ path: 'mutualChap.secret', message: 'must differ from chap.secret' }]);
 }
 
+function checkGroupsUnique(groups: { name: string }[]): void {
+  if (new Set(groups.map((g) => g.name)).size !== groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+}
+
+/**
+ * "Adopt" on the scst backend: the targets in the live scst.conf become the database's, each
+ * checked as if it were created through the API (IQNs, CHAP, zvols that exist, files inside
+ * datasets). LUNs the database keeps disabled are in no file, so they stay. Returns what the file
+ * says that Calypso does not manage (dropped).
+ */
+async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
+  const { scstConfPath } = await shareDeployment(trx);
+  const text = await ctx.host.files.readIfExists(scstConfPath);
+  if (text === null) throw new Conflict(`${scstConfPath} does not exist: nothing to adopt`);
+  let live: ParsedScstConf;
+  try {
+    live = parseScstConf(text);
+  } catch (err) {
+    if (err instanceof ScstConfParseError) throw new ValidationError(`the live ${scstConfPath} cannot be adopted: ${err.message}`);
+    throw err;
+  }
+  const ignored = [...live.ignored];
+  const existing = new Map((await trx('iscsi_targets')).map((r: Row) => [String(r.name), r]));
+  const cannot = (t: string, why: string) => new ValidationError(`target ${t} in the live ${scstConfPath} cannot be adopted: ${why}`);
+  const now = nowIso();
+  for (const t of live.targets) {
+    const old = existing.get(t.name);
+    const oldTarget = old ? toTarget(old) : null;
+    const lunsIn = t.luns.map((ref) => {
+      const dev = live.devices.get(ref.device);
+      if (!dev?.filename) throw cannot(t.name, `LUN ${ref.lun} uses device ${ref.device}, which no HANDLER section gives a filename`);
+      if (dev.handler !== 'vdisk_blockio' && dev.handler !== 'vdisk_fileio') throw cannot(t.name, `LUN ${ref.lun} uses the ${dev.handler} handler; Calypso manages vdisk_blockio and vdisk_fileio`);
+      const backing = dev.handler === 'vdisk_fileio' ? { type: 'file', path: dev.filename } : dev.filename.startsWith('/dev/zvol/') ? { type: 'zvol', zvol: dev.filename.slice('/dev/zvol/'.length) } : { type: 'disk', path: dev.filename };
+      return { lun: ref.lun, backing, group: ref.group, readOnly: dev.readOnly, enabled: true };
+    });
+    const parsed = targetInput.safeParse({
+      name: t.name, alias: t.alias, enabled: t.enabled,
+      // scst.conf names portal addresses only; the port is SCST's global one.
+      portals: t.allowedPortals.map((ip) => ({ ip, port: oldTarget?.portals.find((p) => p.ip === ip)?.port ?? 3260 })),
+      chap: t.incomingUser, mutualChap: t.outgoingUser, groups: t.groups, luns: lunsIn,
+    });
+    if (!parsed.success) throw cannot(t.name, parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '));
+    const i = parsed.data;
+    checkChap(i.chap, i.mutualChap);
+    checkGroupsUnique(i.groups);
+    const { stored } = await resolveLuns(ctx, i.luns, i.groups);
+    const keptDisabled = (oldTarget?.luns ?? []).filter((l) => !l.enabled && !stored.some((s) => s.lun === l.lun));
+    const row = {
+      alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
+      chap_user: i.chap?.user ?? null, chap_secret: i.chap?.secret ?? null, mutual_user: i.mutualChap?.user ?? null, mutual_secret: i.mutualChap?.secret ?? null,
+      groups: JSON.stringify(i.groups), luns: JSON.stringify([...stored, ...keptDisabled].sort((a, b) => a.lun - b.lun)), updated_at: now,
+    };
+    if (old) await trx('iscsi_targets').where({ id: old.id }).update(row);
+    else await trx('iscsi_targets').insert({ ...row, name: i.name, created_at: now });
+  }
+  const adopted = new Set(live.targets.map((t) => t.name));
+  for (const [name, r] of existing) if (!adopted.has(name)) await trx('iscsi_targets').where({ id: r.id }).delete();
+  return ignored;
+}
+
 /** Bring the backend to the database's targets; on failure, back to `before`. */
 async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], changed: string[], grow: { path: string; size: number }[] = []): Promise<void> {
   const settings = await settingsOf(trx);
@@ -208,21 +279,12 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
   }));
   registry.add(defineOperation({
     name: 'iscsi.targets.create', summary: 'Create an iSCSI target', permission: 'iscsi.write', mutating: true,
-    input: z.object({
-      name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
-      alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
-      enabled: z.boolean().default(true).describe('Offered to initiators'),
-      portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
-      chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
-      mutualChap: chapSchema.nullable().default(null).describe('Mutual CHAP: the target authenticates to initiators too'),
-      groups: z.array(groupSchema).max(64).default([]).describe('Initiator groups'),
-      luns: luns.default([]),
-    }),
+    input: targetInput,
     output: targetSchema, target: (i) => i.name,
     http: { method: 'POST', path: '/iscsi/targets' },
     handler: async (ctx, i) => {
       checkChap(i.chap, i.mutualChap);
-      if (new Set(i.groups.map((g) => g.name)).size !== i.groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+      checkGroupsUnique(i.groups);
       const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
       return applyUnit(ctx, LOCK, async (trx) => {
         if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
@@ -256,7 +318,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       const current = await find(ctx.db, i.name);
       if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
       const groups = i.groups ?? toTarget(current).groups;
-      if (new Set(groups.map((g) => g.name)).size !== groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+      checkGroupsUnique(groups);
       const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups) : null;
       if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
       return applyUnit(ctx, LOCK, async (trx) => {
@@ -380,16 +442,23 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
     handler: (ctx) => drift(ctx, ctx.db),
   }));
   registry.add(defineOperation({
-    name: 'iscsi.drift.resolve', summary: 'Repair iSCSI drift by overwriting the live configuration', permission: 'iscsi.admin', mutating: true,
-    input: z.object({ action: z.literal('overwrite').describe('overwrite: apply what the database says (adopting a live iSCSI configuration is not supported)') }),
-    output: driftSchema,
+    name: 'iscsi.drift.resolve', summary: 'Repair iSCSI drift: adopt the live scst.conf or overwrite the live configuration', permission: 'iscsi.admin', mutating: true,
+    input: z.object({ action: driftAction.describe('adopt: take the live scst.conf into the database (scst backend); overwrite: apply what the database says') }),
+    output: driftSchema.extend({ ignored: z.array(z.string()).describe('Live settings Calypso does not manage (dropped on adopt)') }),
     http: { method: 'POST', path: '/iscsi/drift' },
-    handler: async (ctx) => {
+    handler: async (ctx, i) => {
+      let ignored: string[] = [];
       await applyUnit(ctx, LOCK, async (trx) => {
-        const all = await loadConfs(trx);
-        await applyIscsi(ctx, trx, all, all.map((t) => t.name));
+        const before = await loadConfs(trx);
+        if (i.action === 'adopt') {
+          if ((await settingsOf(trx)).backend !== 'scst') throw new ValidationError('adopting reads scst.conf, so it needs the scst backend; with tgt, overwrite brings tgtd to what Calypso says');
+          ignored = await adoptLiveScst(ctx, trx);
+        }
+        const after = await loadConfs(trx);
+        // Re-render what was adopted, so the file is Calypso's own form of it and drift clears.
+        await applyIscsi(ctx, trx, before, [...new Set([...before, ...after].map((t) => t.name))]);
       });
-      return drift(ctx, ctx.db);
+      return { ...(await drift(ctx, ctx.db)), ignored };
     },
   }));
 }

@@ -22,6 +22,12 @@ export function driftLineColor(line: string): string | undefined {
   return line.startsWith('-') ? 'red' : line.startsWith('+') ? 'green' : undefined;
 }
 
+/** The status line after a drift repair: what was adopted or overwritten, and what adopting dropped. */
+export function driftResolved(file: string, action: 'adopt' | 'overwrite', result: unknown): string {
+  const ignored = (result as { ignored?: string[] }).ignored ?? [];
+  return `${file}: ${action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
+}
+
 export function DriftPanel({ title, drift, error, rows, theme }: { title: string; drift: Drift | undefined; error: string | null; rows: number; theme: Theme }): React.ReactElement {
   const changes = drift?.changes ?? [];
   const room = Math.max(0, rows - 2);

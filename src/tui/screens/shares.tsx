@@ -7,7 +7,7 @@ import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime } from '../format.js';
-import { DriftPanel, type Drift } from './drift.js';
+import { DriftPanel, driftResolved, type Drift } from './drift.js';
 
 interface SmbShare {
   name: string; path: string; dataset: string; comment: string; enabled: boolean; readOnly: boolean; browseable: boolean; guestOk: boolean;
@@ -276,10 +276,7 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     shell.openForm({
       title: action === 'adopt' ? `Adopt the live ${file}: Calypso's ${which === 'smb' ? 'shares and settings' : 'exports'} become what it says` : `Overwrite the live ${file} with what Calypso would write`,
       operation, fixed: { action }, fields: [], submitLabel: action === 'adopt' ? 'Adopt' : 'Overwrite',
-      success: (r) => {
-        const ignored = (r as { ignored?: string[] }).ignored ?? [];
-        return `${file}: ${action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
-      },
+      success: (r) => driftResolved(file, action, r),
       onDone: () => {
         smb.reload();
         nfs.reload();
