@@ -4,7 +4,9 @@
  * the baseline is bench/baseline.ts, and autocannon runs in a third process (bench/load.ts).
  *
  * Writes bench/report.json (the latest run, with the machine it ran on) and prints a table.
- * Environment: DATABASE_URL adds a PostgreSQL round; BENCH_DURATION (seconds, default 5).
+ * Environment: DATABASE_URL adds a PostgreSQL round; BENCH_DURATION (seconds, default 5);
+ * BENCH_ONLY=console runs only the console figures (bench/console.ts) and updates their part of
+ * report.json; BENCH_CONSOLE_RUNS (cold and warm starts each, default 5).
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import { openDb } from '../src/services/db.js';
 import { SimulatedHost } from '../src/system/sim/simulated-host.js';
 import { parseZfsList } from '../src/system/zfs/parse.js';
 import type { LoadResult, LoadSpec, ScenarioName } from './load.js';
+import { consoleFirstFrame, consoleKeypressInChild, keypressVerdict, LOST_AFTER_MS, type FirstFrameReport, type KeypressRun } from './console.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -27,6 +30,9 @@ const ADMIN_PASSWORD = 'bench-admin-password-0123';
 const SEEDED_DATASETS = 10_000;
 const SCALE_SNAPSHOTS = 100_000;
 const WRITE_DATASET = 'tank/bench';
+const ONLY = process.env.BENCH_ONLY ?? '';
+const CONSOLE_RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 5);
+const CONSOLE_PRESSES = 50;
 
 const TARGETS = {
   readRatio: 0.5,
@@ -34,6 +40,10 @@ const TARGETS = {
   errorsAt500: 0,
   writeP99Ms: 100,
   parse100kMs: 1000,
+  /** Warm start of the compiled console to its login frame, in a real terminal. */
+  consoleFirstFrameMs: 700,
+  /** Snapshots screen at 100,000 snapshots: key press to redraw (p95 per key kind, and no press lost). */
+  consoleKeypressMs: 50,
 };
 
 interface Row extends LoadResult {
@@ -235,6 +245,103 @@ function cliSeed(): { ms: number; ok: boolean; output: string } {
   return { ms: Math.round(took), ok: r.status === 0 && ok, output: output.slice(0, 300) };
 }
 
+// ---------- the console ----------
+
+interface ConsoleReport {
+  measuredAt: string;
+  /** Medians of the cold and warm starts to the login frame (null when tmux is missing). */
+  firstFrameColdMs: number | null;
+  firstFrameWarmMs: number | null;
+  firstFrame: FirstFrameReport | { skipped: string };
+  keypress: {
+    /** As `calypso console` runs (NODE_ENV unset: React's development build); throttled is the verdict mode. */
+    asShipped: KeypressRun;
+    /** What-if: the same with NODE_ENV=production, throttled mode only. */
+    production: KeypressRun;
+    lostAfterMs: number;
+    inkThrottleMs: number;
+  };
+}
+
+async function consoleFigures(): Promise<ConsoleReport> {
+  process.stderr.write('\n== console: start-up to the first frame (compiled, in tmux)\n');
+  const firstFrame = await consoleFirstFrame({ root: ROOT, adminPassword: ADMIN_PASSWORD, runs: CONSOLE_RUNS, log: (s) => process.stderr.write(s) });
+  if ('skipped' in firstFrame) process.stderr.write(`  skipped: ${firstFrame.skipped}\n`);
+  process.stderr.write(`\n== console: key press to redraw, Snapshots screen at ${SCALE_SNAPSHOTS} snapshots (in process)\n`);
+  const keys = { root: ROOT, datasets: SEEDED_DATASETS, snapshots: SCALE_SNAPSHOTS, presses: CONSOLE_PRESSES };
+  const asShipped = await consoleKeypressInChild({ ...keys, nodeEnv: null });
+  const production = await consoleKeypressInChild({ ...keys, nodeEnv: 'production', modes: ['throttled'] });
+  return {
+    measuredAt: new Date().toISOString(),
+    firstFrameColdMs: 'skipped' in firstFrame ? null : firstFrame.firstFrameColdMs,
+    firstFrameWarmMs: 'skipped' in firstFrame ? null : firstFrame.firstFrameWarmMs,
+    firstFrame,
+    keypress: { asShipped, production, lostAfterMs: LOST_AFTER_MS, inkThrottleMs: Math.ceil(1000 / 30) },
+  };
+}
+
+function consoleVerdicts(c: ConsoleReport): Verdict[] {
+  const out: Verdict[] = [];
+  const ff = c.firstFrame;
+  if ('skipped' in ff) {
+    out.push({ target: `console first frame, warm start <= ${TARGETS.consoleFirstFrameMs} ms`, met: false, detail: `not measured: ${ff.skipped}` });
+  } else {
+    out.push({
+      target: `console first frame, warm start (compiled, tmux) <= ${TARGETS.consoleFirstFrameMs} ms`,
+      met: ff.firstFrameWarmMs <= TARGETS.consoleFirstFrameMs,
+      detail: `warm median ${ff.firstFrameWarmMs} ms (${ff.warm.min}-${ff.warm.max}); cold median ${ff.firstFrameColdMs} ms (${ff.cold.min}-${ff.cold.max}); imports alone ${ff.floorMs.importMainAndTui} ms`,
+    });
+  }
+  const throttled = c.keypress.asShipped.modes.throttled;
+  for (const [kind, k] of Object.entries(throttled?.keys ?? {})) {
+    if (kind === 'downRepeat') continue;
+    out.push({
+      target: `console ${kind} at ${c.keypress.asShipped.snapshots / 1000}k snapshots: p95 <= ${TARGETS.consoleKeypressMs} ms, no press lost`,
+      met: k.n > 0 && k.p95 <= TARGETS.consoleKeypressMs && k.lost === 0,
+      detail: `p95 ${k.p95} ms, median ${k.median} ms, max ${k.max} ms; ${k.n} drawn, ${k.lost} lost (no redraw within ${kind === 'down' || kind === 'pagedown' ? `${LOST_AFTER_MS} ms` : 'seconds'})`,
+    });
+  }
+  return out;
+}
+
+function consoleSummary(c: ConsoleReport): string {
+  const lines: string[] = [];
+  const ff = c.firstFrame;
+  if ('skipped' in ff) lines.push(`console start-up: not measured (${ff.skipped})`);
+  else {
+    lines.push(`console start-up to the login frame (compiled, tmux 120x40, ${ff.runs} runs each, median): cold ${ff.firstFrameColdMs} ms, warm ${ff.firstFrameWarmMs} ms; warm with NODE_ENV=production (what-if) ${ff.warmProduction.median} ms`);
+    if (ff.warmChildMs) lines.push(`  warm, inside the process: Node ready ${ff.warmChildMs.nodeBootMs} ms, alternate screen (imports + boot done) ${ff.warmChildMs.alternateScreenMs} ms, login frame written ${ff.warmChildMs.loginFrameMs} ms; fresh node: empty ${ff.floorMs.nodeEmpty} ms, import main.js ${ff.floorMs.importMain} ms, + tui ${ff.floorMs.importMainAndTui} ms; pane polled every ${ff.pollIntervalMs} ms`);
+  }
+  const k = c.keypress.asShipped;
+  lines.push(`console key press to redraw, Snapshots at ${k.snapshots} snapshots over ${k.datasets} datasets (the list holds ${k.rowsInList} rows, title says ${k.totalShown}); ms median/p95/max (drawn, lost):`);
+  const row = (label: string, run: KeypressRun, mode: 'throttled' | 'unthrottled') => {
+    const m = run.modes[mode];
+    if (!m) return;
+    const v = keypressVerdict(m);
+    lines.push(`  ${label.padEnd(34)} open ${m.openSnapshotsMs} ms; ${Object.entries(m.keys).map(([kind, x]) => `${kind} ${x.median}/${x.p95}/${x.max} (${x.n}, ${x.lost})`).join('; ')}; lost ${v.lostPresses}`);
+  };
+  row('throttled (as the console runs)', k, 'throttled');
+  row('unthrottled (ink-testing-library)', k, 'unthrottled');
+  row('throttled, NODE_ENV=production', c.keypress.production, 'throttled');
+  return lines.join('\n');
+}
+
+/** BENCH_ONLY=console: the console part of report.json (and its verdicts) replaced, the rest kept. */
+function writeConsoleOnly(c: ConsoleReport): void {
+  const file = path.join(ROOT, 'bench/report.json');
+  const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : { machine: machine() };
+  const checks = consoleVerdicts(c);
+  const kept = ((old.verdicts as Verdict[] | undefined) ?? []).filter((v) => !v.target.startsWith('console '));
+  const scale = old.scale as Record<string, unknown> | undefined;
+  if (scale) delete scale.consoleFirstFrameMs; // the placeholder this part replaces
+  const report = { ...old, targets: TARGETS, console: { ...c, machine: machine() }, verdicts: [...kept, ...checks] };
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const out = process.stdout;
+  out.write(`\n${consoleSummary(c)}\n\n`);
+  for (const v of checks) out.write(`${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.detail}\n`);
+  out.write('\nreport: bench/report.json (console part only)\n');
+}
+
 // ---------- the HTTP rounds ----------
 
 async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
@@ -404,7 +511,7 @@ interface Verdict {
   detail: string;
 }
 
-function verdicts(rounds: RoundReport[], scale: ScaleReport): Verdict[] {
+function verdicts(rounds: RoundReport[], scale: ScaleReport, consoleReport: ConsoleReport): Verdict[] {
   const out: Verdict[] = [];
   for (const r of rounds) {
     for (const s of ['pools', 'datasets'] as const) {
@@ -426,12 +533,18 @@ function verdicts(rounds: RoundReport[], scale: ScaleReport): Verdict[] {
     out.push({ target: `${r.db}: every answered write audited (rows - answered <= requests in flight at stop)`, met: r.audit.equal, detail: `${r.audit.writesOk + r.audit.writesFailed} answered writes, ${r.audit.auditRows} audit rows, at most ${r.audit.inFlightBound} in flight` });
   }
   out.push({ target: `parse zfs list of 100k snapshots <= ${TARGETS.parse100kMs} ms`, met: scale.parse100kMs.max <= TARGETS.parse100kMs, detail: `median ${scale.parse100kMs.median} ms, max ${scale.parse100kMs.max} ms` });
+  out.push(...consoleVerdicts(consoleReport));
   return out;
 }
 
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   const started = Date.now();
+  if (ONLY === 'console') {
+    writeConsoleOnly(await consoleFigures());
+    return;
+  }
+  if (ONLY) throw new Error(`BENCH_ONLY=${ONLY}: the only part that runs alone is "console"`);
   process.stderr.write(`bench: ${DURATION} s per scenario, connections ${CONNECTIONS.join(' and ')}\n`);
 
   process.stderr.write('== scale figures (in process)\n');
@@ -439,6 +552,9 @@ async function main(): Promise<void> {
   process.stderr.write(`  ${JSON.stringify(scale)}\n`);
   const seedCli = cliSeed();
   process.stderr.write(`  calypso sim seed --datasets ${SEEDED_DATASETS} --snapshots ${SCALE_SNAPSHOTS}: ${seedCli.ms} ms, ${seedCli.ok ? 'ok' : `FAILED: ${seedCli.output}`}\n`);
+
+  // Before the HTTP rounds: nothing of the bench's own is running then but this process.
+  const consoleReport = await consoleFigures();
 
   const load = new LoadProcess();
   process.stderr.write('\n== bare Koa baseline\n');
@@ -467,7 +583,7 @@ async function main(): Promise<void> {
   load.close();
 
   const rows = rounds.flatMap((r) => r.rows);
-  const checks = verdicts(rounds, scale);
+  const checks = verdicts(rounds, scale, consoleReport);
   const report = {
     machine: machine(),
     durationSecondsPerScenario: DURATION,
@@ -476,7 +592,8 @@ async function main(): Promise<void> {
     baseline: baselineRows,
     rounds: rounds.map(({ rows: _rows, ...rest }) => rest),
     results: rows,
-    scale: { ...scale, cliSeed: seedCli, consoleFirstFrameMs: null as number | null },
+    scale: { ...scale, cliSeed: seedCli },
+    console: consoleReport,
     verdicts: checks,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -488,7 +605,8 @@ async function main(): Promise<void> {
   for (const r of rounds) {
     out.write(`${r.db}: start-up to listening ${r.startMs} ms; RSS idle ${r.rssIdleMb} MB, max under load ${Math.max(...r.rows.map((x) => x.rssMaxMb ?? 0))} MB, idle after load ${r.rssIdleAfterLoadMb} MB; answered writes ${r.audit.writesOk + r.audit.writesFailed}, audit rows ${r.audit.auditRows} (difference: requests in flight at stop, at most ${r.audit.inFlightBound}): ${r.audit.equal ? 'consistent' : 'INCONSISTENT'}\n`);
   }
-  out.write(`scale: parse zfs list of ${SCALE_SNAPSHOTS} snapshots (${round(scale.zfsListBytes / 1024 ** 2)} MiB) median ${scale.parse100kMs.median} ms; snapshots.list op over 100k median ${scale.snapshotsListOp100kMs.median} ms; datasets.list op over 10k median ${scale.datasetsListOp10kMs.median} ms; CLI seed ${seedCli.ms} ms\n\n`);
+  out.write(`scale: parse zfs list of ${SCALE_SNAPSHOTS} snapshots (${round(scale.zfsListBytes / 1024 ** 2)} MiB) median ${scale.parse100kMs.median} ms; snapshots.list op over 100k median ${scale.snapshotsListOp100kMs.median} ms; datasets.list op over 10k median ${scale.datasetsListOp10kMs.median} ms; CLI seed ${seedCli.ms} ms\n`);
+  out.write(`${consoleSummary(consoleReport)}\n\n`);
   for (const v of checks) out.write(`${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.detail}\n`);
   out.write(`\nreport: bench/report.json (${report.totalSeconds} s)\n`);
 }
