@@ -1,5 +1,5 @@
 /** Snapshots: list and filter per dataset; take, destroy, roll back, clone, hold and release. */
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import { publicMessage } from '../../services/index.js';
 import { useShell } from '../context.js';
@@ -8,13 +8,17 @@ import { Notice, Title } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import { bytes, dateTime } from '../format.js';
 
+/** Rows the list loads at once; past that the filter searches on the appliance. */
+const LOADED = 10_000;
+
 interface Snapshot { name: string; dataset: string; snapshot: string; usedBytes: number | null; referencedBytes: number | null; createdAt: string | null; holds: number }
 
 export function SnapshotsScreen(): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
   const [dataset, setDataset] = useState('');
-  const q = useQuery<{ items: Snapshot[]; total: number }>('snapshots.list', { limit: 10000, ...(dataset ? { dataset, recursive: 'true' } : {}) }, { refreshOn: ['storage'] });
+  const [search, setSearch] = useState('');
+  const q = useQuery<{ items: Snapshot[]; total: number }>('snapshots.list', { limit: LOADED, ...(search ? { search } : {}), ...(dataset ? { dataset, recursive: 'true' } : {}) }, { refreshOn: ['storage'] });
   const columns: Column<Snapshot>[] = [
     { key: 'name', title: 'SNAPSHOT', width: 0, render: (s) => s.name },
     { key: 'used', title: 'USED', width: 7, align: 'right', render: (s) => bytes(s.usedBytes), sortValue: (s) => s.usedBytes ?? 0 },
@@ -24,6 +28,14 @@ export function SnapshotsScreen(): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (s) => s.name);
   const s = table.selected;
+  // When the appliance has more snapshots than the list loads, the filter also asks the service,
+  // which searches all of them (the table then filters what comes back).
+  const truncated = Boolean(q.data && q.data.total > q.data.items.length);
+  useEffect(() => {
+    if (!truncated && !search) return undefined;
+    const timer = setTimeout(() => setSearch(table.filter), 300);
+    return () => clearTimeout(timer);
+  }, [table.filter, truncated, search]);
   const rollback = (snap: Snapshot) => {
     const newer = (q.data?.items ?? []).filter((x) => x.dataset === snap.dataset && (x.createdAt ?? '') > (snap.createdAt ?? ''));
     shell.confirm({
@@ -59,7 +71,7 @@ export function SnapshotsScreen(): React.ReactElement {
   ]);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Title text="Snapshots" theme={theme} right={`${dataset ? `of ${dataset} and below` : 'all datasets'}${q.data ? `, ${q.data.total}` : ''}${table.filter ? `, ${table.view.length} match "${table.filter}"` : ''}  (d: dataset)`} />
+      <Title text="Snapshots" theme={theme} right={`${dataset ? `of ${dataset} and below` : 'all datasets'}${q.data ? `, ${q.loading ? '...' : `${q.data.total}${search ? ` named *${search}*` : ''}`}` : ''}${truncated ? ` (${q.data!.items.length} loaded; / searches all)` : ''}${table.filter ? `, ${table.view.length} match "${table.filter}"` : ''}  (d: dataset)`} />
       {q.error && !q.data ? (
         <Notice theme={theme} kind="error">{q.error}</Notice>
       ) : (
