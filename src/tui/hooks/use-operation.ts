@@ -2,7 +2,7 @@
  * Screens read through these hooks: the call runs in an effect (never in render), marks the
  * console busy while it runs, and re-runs when the event bus says the data changed.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { publicMessage, type CalypsoEvent } from '../../services/index.js';
 import { useShell } from '../context.js';
 import type { KeyBinding } from '../keys.js';
@@ -84,7 +84,9 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
 /** Declares the screen's keys to the shell (which dispatches them and lists them in help). */
 export function useBindings(bindings: KeyBinding[]): void {
   const shell = useShell();
-  useEffect(() => {
+  // A layout effect: registered before the frame is written, so a key pressed right after a
+  // redraw finds the bindings of what it shows.
+  useLayoutEffect(() => {
     shell.setBindings(bindings);
   });
 }
