@@ -226,7 +226,7 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'enter', description: 'Whole difference', action: () => shell.showText(`iSCSI drift${d?.file ? ` of ${d.file}` : ''}`, d?.changes.length ? d.changes : ['No differences.']) },
     {
       key: 'a', description: 'Adopt live scst.conf', operation: 'iscsi.drift.resolve',
-      disabledReason: d?.inSync ? 'the live configuration is in sync' : d && !d.file ? 'the tgt backend has no file to adopt: overwrite instead' : undefined,
+      disabledReason: d?.inSync ? 'the live configuration is in sync' : d && !d.file ? 'the tgt backend has no file to adopt: overwrite instead' : d?.missing ? `${d.file} does not exist: there is nothing to adopt` : undefined,
       action: () => shell.openForm({
         title: `Adopt the live ${d?.file ?? 'scst.conf'}: Calypso's targets become what it says`, operation: 'iscsi.drift.resolve', fixed: { action: 'adopt' }, fields: [], submitLabel: 'Adopt',
         success: (r) => driftResolved(d?.file ?? 'scst.conf', 'adopt', r),
