@@ -17,6 +17,7 @@ import { metricsMount } from './api/metrics.js';
 import { startMonitoring } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
+import { processAlive } from './system/pid.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), findUp('package.json')), 'utf8')).version;
@@ -81,21 +82,13 @@ function takeOwnership(dataDir: string): boolean {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) return false;
+      if (pid && pid !== process.pid && processAlive(pid)) return false;
       fs.rmSync(file, { force: true });
     }
   }
   return false;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Booted> {
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
