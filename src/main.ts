@@ -89,7 +89,6 @@ function takeOwnership(dataDir: string): boolean {
   return false;
 }
 
-
 async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Booted> {
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const log = makeLogger(cfg, alsoStdout);
@@ -173,8 +172,8 @@ async function consoleFace(cfg: Config): Promise<void> {
     generatedAdminPassword: b.admin?.generated ? b.admin.password : undefined,
     logFile: path.join(cfg.dataDir, 'calypso.log'),
   });
-  // After the first frame: the first collection runs every probe.
-  await startMonitoring(b.app);
+  // After the first frame: the first collection runs every probe. The console works without it.
+  await startMonitoring(b.app).catch((err: unknown) => b.log.error({ err }, 'monitoring did not start'));
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
