@@ -44,12 +44,20 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
   const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [fallbackIndex, setFallbackIndex] = useState(0);
+  // Screens pass a new rowKey function on every render; the row index must not be rebuilt for that.
+  const rowKeyRef = useRef(rowKey);
+  rowKeyRef.current = rowKey;
+  // Every row's rendered text, lower-cased, made once per data load: typing a filter character then
+  // costs a substring search per row, not rendering every column of every row again.
+  const haystackRef = useRef<{ rows: T[]; text: string[] } | null>(null);
 
   const view = useMemo(() => {
     let out = rows;
     if (filter) {
       const needle = filter.toLowerCase();
-      out = out.filter((r) => columns.some((c) => c.render(r).toLowerCase().includes(needle)));
+      if (haystackRef.current?.rows !== rows) haystackRef.current = { rows, text: rows.map((r) => columns.map((c) => c.render(r)).join('\u0000').toLowerCase()) };
+      const text = haystackRef.current.text;
+      out = out.filter((_, i) => text[i]!.includes(needle));
     }
     if (sort) {
       const col = columns.find((c) => c.key === sort.key);
@@ -68,7 +76,7 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [rows, filter, sort]);
 
-  const keyed = useMemo(() => new Map(view.map((r, i) => [rowKey(r), i])), [view, rowKey]);
+  const keyed = useMemo(() => new Map(view.map((r, i) => [rowKeyRef.current(r), i])), [view]);
   const found = selectedKey === null ? undefined : keyed.get(selectedKey);
   const index = view.length === 0 ? 0 : Math.min(found ?? fallbackIndex, view.length - 1);
   const selected = view[index];
