@@ -45,6 +45,25 @@ describe('login and tokens', () => {
     }
   });
 
+  test('a token that was accepted is refused once it expires, and a tampered copy never passes', async () => {
+    const good = jwt.decode(t.adminToken) as { sub: string; sid: string };
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const soon = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp }, 'test-secret-0123456789abcdef');
+    expect((await t.http.get('/api/v1/auth/me').set(bearer(soon))).status).toBe(200);
+    // Same header and claims, another signature: not the verified token.
+    const [h, p] = soon.split('.');
+    expect((await t.http.get('/api/v1/auth/me').set(bearer(`${h}.${p}.${'A'.repeat(43)}`))).status).toBe(401);
+    const realNow = Date.now;
+    Date.now = () => (exp + 1) * 1000;
+    try {
+      const res = await t.http.get('/api/v1/auth/me').set(bearer(soon));
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toBe('access token expired');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   test('refresh rotates; reusing an old refresh token revokes the whole family', async () => {
     const first = await t.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
     const second = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: first.body.refreshToken });
