@@ -77,6 +77,8 @@ export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle 
           } catch (err) {
             services.flash = `The live charts failed: ${(err as Error).message}`;
           }
+          // blessed leaves the alternate screen when it is destroyed; the console draws there again.
+          terminal.reclaim();
           continue;
         }
         break;

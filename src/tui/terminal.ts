@@ -14,6 +14,11 @@ export class TerminalGuard {
     this.output.write('\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l');
   }
 
+  /** After another full-screen program (the blessed charts) gave the terminal back, out of the alternate screen. */
+  reclaim(): void {
+    if (this.entered) this.output.write('\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l');
+  }
+
   /** Safe to call more than once, and from an 'exit' handler (synchronous writes only). */
   restore(): void {
     if (!this.entered) return;
