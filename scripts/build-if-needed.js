@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm start` builds the compiled output when it is missing or older than the sources.
+// `npm start` builds the compiled output (tsc, then the one-file bundle) when it is missing or older than the sources.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const target = 'dist/src/main.js';
+const target = 'dist/calypso.mjs';
 const newest = (dir) => {
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -13,10 +13,12 @@ const newest = (dir) => {
   }
   return t;
 };
-const sourcesTime = Math.max(newest('src'), newest('migrations'), fs.statSync('package.json').mtimeMs);
+const sourcesTime = Math.max(newest('src'), newest('migrations'), fs.statSync('package.json').mtimeMs, fs.statSync('scripts/bundle.js').mtimeMs);
 const builtTime = fs.existsSync(target) ? fs.statSync(target).mtimeMs : 0;
 if (builtTime < sourcesTime) {
-  process.stderr.write('building Calypso (tsc)...\n');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  process.stderr.write('building Calypso (tsc, bundle)...\n');
+  for (const [cmd, args] of [['npx', ['tsc', '-p', 'tsconfig.build.json']], ['node', ['scripts/bundle.js']]]) {
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
 }

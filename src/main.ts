@@ -9,6 +9,8 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { ConfigError, detectHostKind, helpText, parseConfig, type Config } from './config.js';
+import { prepareConsoleEnv } from './console-env.js';
+import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
@@ -143,16 +145,9 @@ async function serve(cfg: Config): Promise<void> {
 }
 
 async function consoleFace(cfg: Config): Promise<void> {
-  // Ink draws only a final frame when it believes it runs under CI (CI or CONTINUOUS_INTEGRATION
-  // set, read when Ink loads); a console on a terminal is interactive whatever the environment says.
-  if (process.stdout.isTTY) {
-    delete process.env.CI;
-    delete process.env.CONTINUOUS_INTEGRATION;
-  }
-  // React's production build (about a third less work per key press) unless told otherwise.
-  process.env.NODE_ENV ??= 'production';
+  prepareConsoleEnv();
   // The console's modules load while the database opens.
-  const tui = import('./tui/index.js');
+  const tui = loadConsole();
   tui.catch(() => undefined);
   const b = await boot(cfg, false, true);
   // The console owns the terminal: what `serve` announces goes to the log, and a busy port

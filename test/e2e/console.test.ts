@@ -2,13 +2,14 @@
  * The real console in a real terminal: `calypso console` on the simulated appliance inside
  * tmux, driven by keys and read back with capture-pane. It runs on SQLite only (DATABASE_URL
  * is unset for the child): the database layer is covered on both databases elsewhere, and
- * this test is about the terminal.
+ * this test is about the terminal. The wide run uses the one-file build that `npm start` runs
+ * (dist/calypso.mjs, made here by scripts/bundle.js); the narrow one runs the sources with tsx.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-e2e-${process.pid}`;
@@ -30,13 +31,20 @@ async function waitFor(s: string, what: string | RegExp, timeoutMs = 20_000): Pr
   }
 }
 
-function startPane(name: string, width: number, height: number): string {
+const BUNDLE = path.join(ROOT, 'dist/calypso.mjs');
+const FROM_SOURCES = '--import tsx src/main.ts';
+
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.js'), BUNDLE], { cwd: ROOT, stdio: 'pipe' });
+}, 60_000);
+
+function startPane(name: string, width: number, height: number, program: string): string {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-e2e-'));
   dirs.push(data);
   tmux('new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), '-e', `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`, 'bash --norc --noprofile');
   tmux('set-option', '-t', name, 'status', 'off');
   keys(name, "PS1='e2e-prompt$ '", 'Enter');
-  keys(name, `clear; cd ${ROOT} && env -u DATABASE_URL CALYPSO_ADMIN_PASSWORD=${PASSWORD} node --import tsx src/main.ts console --host sim --data ${data} --port 0`, 'Enter');
+  keys(name, `clear; cd ${ROOT} && env -u DATABASE_URL CALYPSO_ADMIN_PASSWORD=${PASSWORD} node ${program} console --host sim --data ${data} --port 0`, 'Enter');
   return name;
 }
 
@@ -70,7 +78,7 @@ afterAll(() => {
 });
 
 test('120x40: log in, Storage lists tank, create a dataset the API sees, help, quit restores the terminal', async () => {
-  const s = startPane('wide', 120, 40);
+  const s = startPane('wide', 120, 40, BUNDLE);
   const first = await login(s);
   expect(first).toContain('SIMULATED');
   for (const label of ['Dashboard', 'Storage', 'Snapshots & Replication', 'Shares', 'iSCSI', 'Tape & VTL', 'Backup', 'Object Storage', 'Monitoring & Alerts', 'System', 'Users & Access', 'Audit', 'Jobs', 'About']) {
@@ -109,7 +117,7 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
 }, 120_000);
 
 test('80x24: the console fits, help opens, and quitting restores the terminal', async () => {
-  const s = startPane('narrow', 80, 24);
+  const s = startPane('narrow', 80, 24, FROM_SOURCES);
   const screen = await login(s);
   expect(screen).toContain('SIMULATED');
   expect(screen.split('\n').every((line) => line.length <= 80)).toBe(true);
@@ -117,5 +125,11 @@ test('80x24: the console fits, help opens, and quitting restores the terminal', 
   await waitFor(s, 'Keys');
   keys(s, 'Escape');
   await waitFor(s, 'q Quit');
+  // The live charts (blessed) and back: the console is on the alternate screen again.
+  keys(s, 'Enter');
+  await waitFor(s, 'back to the console');
+  keys(s, 'q');
+  await waitFor(s, 'q Quit');
+  expect(tmux('display-message', '-p', '-t', s, '#{alternate_on}').trim()).toBe('1');
   await quitAndCheckTerminal(s);
 }, 120_000);
