@@ -448,6 +448,9 @@ async function round_(db: string, databaseUrl: string | undefined, load: LoadPro
   await load.run({ scenario: 'pools', url: server.url, token: server.token, connections: 10, duration: 1 });
   for (const c of CONNECTIONS) await go('pools', c);
   await load.run({ scenario: 'write', url: server.url, token: server.token, connections: 1, duration: 1, dataset: WRITE_DATASET });
+  // The warm-up's last request may still be running on the server (autocannon stops without
+  // waiting for it): let it finish before counting, or its audit row lands in the measured rounds.
+  await new Promise((r) => setTimeout(r, 1000));
   const auditBefore = await auditCount(server);
   let writesOk = 0;
   let writesFailed = 0;
