@@ -30,10 +30,10 @@ export interface ConsoleTest extends TestApp {
   unmount(): void;
 }
 
-export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<ConsoleTest> {
+export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number } = {}): Promise<ConsoleTest> {
   const t = await startTestApp({ host: new SimulatedHost() });
   let quit = false;
-  const base = createConsoleServices(t.app, { version: 'test', hostKind: 'sim', dbDescription: 'test database', apiUrl: 'http://127.0.0.1:8080', idleLockMinutes: 0, hostname: 'testhost' }, opts.env ?? {});
+  const base = createConsoleServices(t.app, { version: 'test', hostKind: 'sim', dbDescription: 'test database', apiUrl: 'http://127.0.0.1:8080', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' }, opts.env ?? {});
   const services: ConsoleServices = { ...base, quit: () => { quit = true; } };
   const r = render(<App services={services} />);
   const frame = () => r.lastFrame() ?? '';
