@@ -95,6 +95,13 @@ export function parseToolJson(tool: string, text: string): unknown {
   }
 }
 
+/** parseToolJson for tools whose answer is one JSON object (lsblk -J, smartctl -j). */
+export function parseToolObject(tool: string, text: string): Record<string, unknown> {
+  const doc = parseToolJson(tool, text);
+  if (!doc || typeof doc !== 'object') throw new ToolOutputError(tool, 'not a JSON object');
+  return doc as Record<string, unknown>;
+}
+
 /** Thrown before running a command when an argument that came from a user could be read as an option. */
 export class UnsafeArgumentError extends Error {
   constructor(readonly value: string) {

@@ -16,7 +16,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { absolutePath, applyUnit, datasetHolding, driftAction, driftSchema, fileDrift, writeThenActivate } from '../shares/apply.js';
+import { absolutePath, applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
 
 export const iscsiPermissions = definePermissions([
@@ -105,12 +105,26 @@ function toTarget(r: Row): Target {
   };
 }
 
+type Chap = { user: string; secret: string } | null;
+
+/** The stored CHAP and mutual CHAP credentials of a target row (secrets included: for rendering only). */
+function storedChap(r: Row): { chap: Chap; mutualChap: Chap } {
+  return {
+    chap: r.chap_user ? { user: String(r.chap_user), secret: String(r.chap_secret) } : null,
+    mutualChap: r.mutual_user ? { user: String(r.mutual_user), secret: String(r.mutual_secret) } : null,
+  };
+}
+
+/** The CHAP columns of a target row. */
+function chapColumns(chap: Chap | undefined, mutualChap: Chap | undefined): Row {
+  return { chap_user: chap?.user ?? null, chap_secret: chap?.secret ?? null, mutual_user: mutualChap?.user ?? null, mutual_secret: mutualChap?.secret ?? null };
+}
+
 function toConf(r: Row): IscsiTargetConf {
   const t = toTarget(r);
   return {
     name: t.name, alias: t.alias, enabled: t.enabled, relTgtId: Number(r.id), portals: t.portals,
-    chap: r.chap_user ? { user: String(r.chap_user), secret: String(r.chap_secret) } : null,
-    mutualChap: r.mutual_user ? { user: String(r.mutual_user), secret: String(r.mutual_secret) } : null,
+    ...storedChap(r),
     groups: t.groups,
     luns: t.luns.map((l) => ({ lun: l.lun, device: `t${String(r.id)}_lun${l.lun}`, backingType: l.type, backingPath: l.path, readOnly: l.readOnly, group: l.group, enabled: l.enabled })),
   };
@@ -198,7 +212,7 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
     const keptDisabled = (oldTarget?.luns ?? []).filter((l) => !l.enabled && !stored.some((s) => s.lun === l.lun));
     const row = {
       alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
-      chap_user: i.chap?.user ?? null, chap_secret: i.chap?.secret ?? null, mutual_user: i.mutualChap?.user ?? null, mutual_secret: i.mutualChap?.secret ?? null,
+      ...chapColumns(i.chap, i.mutualChap),
       groups: JSON.stringify(i.groups), luns: JSON.stringify([...stored, ...keptDisabled].sort((a, b) => a.lun - b.lun)), updated_at: now,
     };
     if (old) await trx('iscsi_targets').where({ id: old.id }).update(row);
@@ -292,7 +306,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
         const now = nowIso();
         await trx('iscsi_targets').insert({
           name: i.name, alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
-          chap_user: i.chap?.user ?? null, chap_secret: i.chap?.secret ?? null, mutual_user: i.mutualChap?.user ?? null, mutual_secret: i.mutualChap?.secret ?? null,
+          ...chapColumns(i.chap, i.mutualChap),
           groups: JSON.stringify(i.groups), luns: JSON.stringify(stored), created_at: now, updated_at: now,
         });
         await applyIscsi(ctx, trx, before, [i.name], grow);
@@ -324,15 +338,16 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       return applyUnit(ctx, LOCK, async (trx) => {
         const row = await find(trx, i.name);
         if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-        const chap = i.chap !== undefined ? i.chap : row.chap_user ? { user: String(row.chap_user), secret: String(row.chap_secret) } : null;
-        const mutual = i.mutualChap !== undefined ? i.mutualChap : row.mutual_user ? { user: String(row.mutual_user), secret: String(row.mutual_secret) } : null;
+        const stored = storedChap(row);
+        const chap = i.chap !== undefined ? i.chap : stored.chap;
+        const mutual = i.mutualChap !== undefined ? i.mutualChap : stored.mutualChap;
         checkChap(chap, mutual);
         const before = await loadConfs(trx);
         const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
         if (i.alias !== undefined) patch.alias = i.alias;
         if (i.enabled !== undefined) patch.enabled = i.enabled;
         if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
-        Object.assign(patch, { chap_user: chap?.user ?? null, chap_secret: chap?.secret ?? null, mutual_user: mutual?.user ?? null, mutual_secret: mutual?.secret ?? null });
+        Object.assign(patch, chapColumns(chap, mutual));
         if (resolved) patch.luns = JSON.stringify(resolved.stored);
         await trx('iscsi_targets').where({ id: row.id }).update(patch);
         await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
@@ -435,30 +450,24 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
     const { scstConfPath } = await shareDeployment(db);
     return fileDrift(ctx, scstConfPath, renderScstConf(confs), redactScstConf);
   };
-  registry.add(defineOperation({
-    name: 'iscsi.drift', summary: 'Compare the live iSCSI configuration with the database', permission: 'iscsi.read', mutating: false,
-    input: noInput, output: driftSchema,
-    http: { method: 'GET', path: '/iscsi/drift' },
-    handler: (ctx) => drift(ctx, ctx.db),
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.drift.resolve', summary: 'Repair iSCSI drift: adopt the live scst.conf or overwrite the live configuration', permission: 'iscsi.admin', mutating: true,
-    input: z.object({ action: driftAction.describe('adopt: take the live scst.conf into the database (scst backend); overwrite: apply what the database says') }),
-    output: driftSchema.extend({ ignored: z.array(z.string()).describe('Live settings Calypso does not manage (dropped on adopt)') }),
-    http: { method: 'POST', path: '/iscsi/drift' },
-    handler: async (ctx, i) => {
+  registerDrift(registry, {
+    name: 'iscsi.drift', path: '/iscsi/drift', readPermission: 'iscsi.read', adminPermission: 'iscsi.admin', lock: LOCK,
+    summary: 'Compare the live iSCSI configuration with the database',
+    resolveSummary: 'Repair iSCSI drift: adopt the live scst.conf or overwrite the live configuration',
+    actionDescription: 'adopt: take the live scst.conf into the database (scst backend); overwrite: apply what the database says',
+    ignoredDescription: 'Live settings Calypso does not manage (dropped on adopt)',
+    drift,
+    repair: async (ctx, trx, action) => {
+      const before = await loadConfs(trx);
       let ignored: string[] = [];
-      await applyUnit(ctx, LOCK, async (trx) => {
-        const before = await loadConfs(trx);
-        if (i.action === 'adopt') {
-          if ((await settingsOf(trx)).backend !== 'scst') throw new ValidationError('adopting reads scst.conf, so it needs the scst backend; with tgt, overwrite brings tgtd to what Calypso says');
-          ignored = await adoptLiveScst(ctx, trx);
-        }
-        const after = await loadConfs(trx);
-        // Re-render what was adopted, so the file is Calypso's own form of it and drift clears.
-        await applyIscsi(ctx, trx, before, [...new Set([...before, ...after].map((t) => t.name))]);
-      });
-      return { ...(await drift(ctx, ctx.db)), ignored };
+      if (action === 'adopt') {
+        if ((await settingsOf(trx)).backend !== 'scst') throw new ValidationError('adopting reads scst.conf, so it needs the scst backend; with tgt, overwrite brings tgtd to what Calypso says');
+        ignored = await adoptLiveScst(ctx, trx);
+      }
+      const after = await loadConfs(trx);
+      // Re-render what was adopted, so the file is Calypso's own form of it and drift clears.
+      await applyIscsi(ctx, trx, before, [...new Set([...before, ...after].map((t) => t.name))]);
+      return ignored;
     },
-  }));
+  });
 }

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
+import { noInput } from '../core/list.js';
+import { defineOperation, type Registry } from '../core/registry.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -104,3 +106,44 @@ export const driftSchema = z.object({
 });
 
 export const driftAction = z.enum(['adopt', 'overwrite']).describe('adopt: take the live configuration into the database; overwrite: write what the database says');
+
+type Drift = z.infer<typeof driftSchema>;
+
+export interface DriftSpec {
+  /** Operation name prefix: `<name>` compares, `<name>.resolve` repairs. */
+  name: string;
+  /** Route of both: GET compares, POST repairs. */
+  path: string;
+  readPermission: string;
+  adminPermission: string;
+  summary: string;
+  resolveSummary: string;
+  actionDescription?: string;
+  ignoredDescription: string;
+  /** The configuration file lock applies take. */
+  lock: string;
+  drift: (ctx: Ctx, db: Knex) => Promise<Drift>;
+  /** Inside the apply unit: on adopt, take the live configuration into the database (returns what it drops); then apply. */
+  repair: (ctx: Ctx, trx: Knex.Transaction, action: z.infer<typeof driftAction>) => Promise<string[]>;
+}
+
+/** The drift pair every applied configuration has: compare with the live one, and adopt or overwrite it. */
+export function registerDrift(registry: Registry, spec: DriftSpec): void {
+  registry.add(defineOperation({
+    name: spec.name, summary: spec.summary, permission: spec.readPermission, mutating: false,
+    input: noInput, output: driftSchema,
+    http: { method: 'GET', path: spec.path },
+    handler: (ctx) => spec.drift(ctx, ctx.db),
+  }));
+  registry.add(defineOperation({
+    name: `${spec.name}.resolve`, summary: spec.resolveSummary, permission: spec.adminPermission, mutating: true,
+    input: z.object({ action: spec.actionDescription ? driftAction.describe(spec.actionDescription) : driftAction }),
+    output: driftSchema.extend({ ignored: z.array(z.string()).describe(spec.ignoredDescription) }),
+    http: { method: 'POST', path: spec.path },
+    handler: async (ctx, i) => {
+      const ignored = await applyUnit(ctx, spec.lock, (trx) => spec.repair(ctx, trx, i.action));
+      return { ...(await spec.drift(ctx, ctx.db)), ignored };
+    },
+  }));
+}
+

@@ -8,7 +8,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { applyUnit, datasetHolding, driftAction, driftSchema, fileDrift, writeThenActivate } from './apply.js';
+import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { hostPattern, nfsPath, smbText } from './schemas.js';
 import { shareDeployment } from './settings.js';
 
@@ -161,26 +161,18 @@ export function registerNfs(registry: Registry, attachments: Attachments): void 
     const { content, path } = await renderFrom(db);
     return fileDrift(ctx, path, content);
   };
-  registry.add(defineOperation({
-    name: 'shares.nfs.drift', summary: 'Compare the live exports file with what Calypso would write', permission: 'shares.read', mutating: false,
-    input: noInput, output: driftSchema,
-    http: { method: 'GET', path: '/shares/nfs-drift' },
-    handler: (ctx) => drift(ctx, ctx.db),
-  }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.drift.resolve', summary: 'Repair exports drift: adopt the live file or overwrite it', permission: 'shares.admin', mutating: true,
-    input: z.object({ action: driftAction }),
-    output: driftSchema.extend({ ignored: z.array(z.string()).describe('Live options Calypso does not manage (dropped on adopt)') }),
-    http: { method: 'POST', path: '/shares/nfs-drift' },
-    handler: async (ctx, i) => {
-      let ignored: string[] = [];
-      await applyUnit(ctx, LOCK, async (trx) => {
-        if (i.action === 'adopt') ignored = await adoptLive(ctx, trx);
-        await applyNfs(ctx, trx);
-      });
-      return { ...(await drift(ctx, ctx.db)), ignored };
+  registerDrift(registry, {
+    name: 'shares.nfs.drift', path: '/shares/nfs-drift', readPermission: 'shares.read', adminPermission: 'shares.admin', lock: LOCK,
+    summary: 'Compare the live exports file with what Calypso would write',
+    resolveSummary: 'Repair exports drift: adopt the live file or overwrite it',
+    ignoredDescription: 'Live options Calypso does not manage (dropped on adopt)',
+    drift,
+    repair: async (ctx, trx, action) => {
+      const ignored = action === 'adopt' ? await adoptLive(ctx, trx) : [];
+      await applyNfs(ctx, trx);
+      return ignored;
     },
-  }));
+  });
 }
 
 /** Enabled exports become what the live file says; disabled ones (not in any file) are kept. */

@@ -8,7 +8,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
-import { applyUnit, datasetHolding, driftAction, driftSchema, fileDrift, writeThenActivate } from './apply.js';
+import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { accountName, hostPattern, shadowFormat, smbPath, smbShareName, smbText } from './schemas.js';
 import { DEFAULT_SMB_SETTINGS, SMB_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type SmbSettings } from './settings.js';
 
@@ -324,26 +324,18 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
     const { content, path } = await renderFrom(db);
     return fileDrift(ctx, path, content);
   };
-  registry.add(defineOperation({
-    name: 'shares.smb.drift', summary: 'Compare the live smb.conf with what Calypso would write', permission: 'shares.read', mutating: false,
-    input: noInput, output: driftSchema,
-    http: { method: 'GET', path: '/shares/smb-service/drift' },
-    handler: (ctx) => drift(ctx, ctx.db),
-  }));
-  registry.add(defineOperation({
-    name: 'shares.smb.drift.resolve', summary: 'Repair smb.conf drift: adopt the live file or overwrite it', permission: 'shares.admin', mutating: true,
-    input: z.object({ action: driftAction }),
-    output: driftSchema.extend({ ignored: z.array(z.string()).describe('Live parameters Calypso does not manage (dropped on adopt)') }),
-    http: { method: 'POST', path: '/shares/smb-service/drift' },
-    handler: async (ctx, i) => {
-      let ignored: string[] = [];
-      await applyUnit(ctx, LOCK, async (trx) => {
-        if (i.action === 'adopt') ignored = await adoptLive(ctx, trx);
-        await applySmb(ctx, trx);
-      });
-      return { ...(await drift(ctx, ctx.db)), ignored };
+  registerDrift(registry, {
+    name: 'shares.smb.drift', path: '/shares/smb-service/drift', readPermission: 'shares.read', adminPermission: 'shares.admin', lock: LOCK,
+    summary: 'Compare the live smb.conf with what Calypso would write',
+    resolveSummary: 'Repair smb.conf drift: adopt the live file or overwrite it',
+    ignoredDescription: 'Live parameters Calypso does not manage (dropped on adopt)',
+    drift,
+    repair: async (ctx, trx, action) => {
+      const ignored = action === 'adopt' ? await adoptLive(ctx, trx) : [];
+      await applySmb(ctx, trx);
+      return ignored;
     },
-  }));
+  });
 
   const smbUserSchema = z.object({ username: z.string().describe('Calypso user'), since: z.string().describe('SMB password first set (ISO-8601)') });
   registry.add(defineOperation({

@@ -1,5 +1,5 @@
 /** Pure parsers of `lsblk -J -b -O` (util-linux 2.37+) and `smartctl -j` (smartmontools 7.x). */
-import { parseToolJson, ToolOutputError } from '../host.js';
+import { parseToolObject } from '../host.js';
 
 export interface BlockDevice {
   name: string;
@@ -59,8 +59,7 @@ function toDevice(raw: Record<string, unknown>): BlockDevice {
 }
 
 export function parseLsblk(json: string): BlockDevice[] {
-  const doc = parseToolJson('lsblk', json) as { blockdevices?: Record<string, unknown>[] } | null;
-  if (!doc || typeof doc !== 'object') throw new ToolOutputError('lsblk', 'not a JSON object');
+  const doc = parseToolObject('lsblk', json) as { blockdevices?: Record<string, unknown>[] };
   return (doc.blockdevices ?? []).map(toDevice);
 }
 
@@ -82,8 +81,7 @@ export interface SmartInfo {
 }
 
 export function parseSmartctl(json: string): SmartInfo {
-  const doc = parseToolJson('smartctl', json) as Record<string, any> | null;
-  if (!doc || typeof doc !== 'object') throw new ToolOutputError('smartctl', 'not a JSON object');
+  const doc = parseToolObject('smartctl', json) as Record<string, any>;
   const passed = doc['smart_status']?.['passed'];
   const nvmeLog = doc['nvme_smart_health_information_log'];
   const temp = doc['temperature']?.['current'] ?? nvmeLog?.['temperature'];

@@ -2,6 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { Theme } from '../theme.js';
+import type { ShellApi } from '../context.js';
 
 export interface Drift {
   inSync: boolean;
@@ -22,10 +23,19 @@ export function driftLineColor(line: string): string | undefined {
   return line.startsWith('-') ? 'red' : line.startsWith('+') ? 'green' : undefined;
 }
 
-/** The status line after a drift repair: what was adopted or overwritten, and what adopting dropped. */
-export function driftResolved(file: string, action: 'adopt' | 'overwrite', result: unknown): string {
-  const ignored = (result as { ignored?: string[] }).ignored ?? [];
-  return `${file}: ${action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
+/**
+ * The confirmation form of a drift repair (the `<subsystem>.drift.resolve` operations); the status
+ * line then says what was adopted or overwritten, and what adopting dropped.
+ */
+export function openDriftRepair(shell: ShellApi, spec: { operation: string; action: 'adopt' | 'overwrite'; file: string; title: string; onDone: () => void }): void {
+  shell.openForm({
+    title: spec.title, operation: spec.operation, fixed: { action: spec.action }, fields: [], submitLabel: spec.action === 'adopt' ? 'Adopt' : 'Overwrite',
+    success: (r) => {
+      const ignored = (r as { ignored?: string[] }).ignored ?? [];
+      return `${spec.file}: ${spec.action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
+    },
+    onDone: spec.onDone,
+  });
 }
 
 export function DriftPanel({ title, drift, error, rows, theme }: { title: string; drift: Drift | undefined; error: string | null; rows: number; theme: Theme }): React.ReactElement {

@@ -7,7 +7,7 @@ import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { truncate } from '../format.js';
-import { DriftPanel, driftResolved, type Drift } from './drift.js';
+import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
 
 interface Lun { lun: number; type: 'zvol' | 'file' | 'disk'; path: string; dataset: string | null; group: string | null; readOnly: boolean; enabled: boolean }
 interface Portal { ip: string; port: number }
@@ -227,15 +227,11 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     {
       key: 'a', description: 'Adopt live scst.conf', operation: 'iscsi.drift.resolve',
       disabledReason: d?.inSync ? 'the live configuration is in sync' : d && !d.file ? 'the tgt backend has no file to adopt: overwrite instead' : d?.missing ? `${d.file} does not exist: there is nothing to adopt` : undefined,
-      action: () => shell.openForm({
-        title: `Adopt the live ${d?.file ?? 'scst.conf'}: Calypso's targets become what it says`, operation: 'iscsi.drift.resolve', fixed: { action: 'adopt' }, fields: [], submitLabel: 'Adopt',
-        success: (r) => driftResolved(d?.file ?? 'scst.conf', 'adopt', r),
-        onDone: q.reload,
-      }),
+      action: () => openDriftRepair(shell, { operation: 'iscsi.drift.resolve', action: 'adopt', file: d?.file ?? 'scst.conf', title: `Adopt the live ${d?.file ?? 'scst.conf'}: Calypso's targets become what it says`, onDone: q.reload }),
     },
     {
       key: 'o', description: 'Overwrite live configuration', operation: 'iscsi.drift.resolve', disabledReason: d?.inSync ? 'the live configuration is in sync' : undefined,
-      action: () => shell.openForm({ title: 'Apply what Calypso says to the live iSCSI configuration', operation: 'iscsi.drift.resolve', fixed: { action: 'overwrite' }, fields: [], submitLabel: 'Overwrite', success: () => 'iSCSI configuration overwritten', onDone: q.reload }),
+      action: () => openDriftRepair(shell, { operation: 'iscsi.drift.resolve', action: 'overwrite', file: d?.file ?? 'the iSCSI configuration', title: 'Apply what Calypso says to the live iSCSI configuration', onDone: q.reload }),
     },
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,

@@ -7,7 +7,7 @@ import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime } from '../format.js';
-import { DriftPanel, driftResolved, type Drift } from './drift.js';
+import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
 
 interface SmbShare {
   name: string; path: string; dataset: string; comment: string; enabled: boolean; readOnly: boolean; browseable: boolean; guestOk: boolean;
@@ -273,10 +273,9 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const file = which === 'smb' ? 'smb.conf' : 'the exports file';
   const operation = `shares.${which}.drift.resolve`;
   const resolve = (action: 'adopt' | 'overwrite') =>
-    shell.openForm({
+    openDriftRepair(shell, {
+      operation, action, file,
       title: action === 'adopt' ? `Adopt the live ${file}: Calypso's ${which === 'smb' ? 'shares and settings' : 'exports'} become what it says` : `Overwrite the live ${file} with what Calypso would write`,
-      operation, fixed: { action }, fields: [], submitLabel: action === 'adopt' ? 'Adopt' : 'Overwrite',
-      success: (r) => driftResolved(file, action, r),
       onDone: () => {
         smb.reload();
         nfs.reload();
