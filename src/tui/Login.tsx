@@ -1,6 +1,7 @@
 /** The login screen (and the idle lock): IAM's auth.login through the console face. */
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './components/Text.js';
 import { publicMessage } from '../services/index.js';
 import { TextField } from './components/TextField.js';
 import type { ConsoleServices } from './context.js';

@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './components/Text.js';
 import { publicMessage, type CommandRecord, type Job, type UserActor } from '../services/index.js';
 import { ConfirmDialog, PromptLine, Question, TextView } from './components/Dialogs.js';
 import { Header, KeyHints, Menu, StatusLine, type MenuItem } from './components/Chrome.js';

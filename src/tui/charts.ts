@@ -7,6 +7,7 @@
 import type { ConsoleServices } from './context.js';
 import { bytes, columnChart, percent, rate } from './format.js';
 import type { Series } from './metrics.js';
+import { safeText } from './safe-text.js';
 
 interface Panel {
   title: string;
@@ -37,7 +38,7 @@ function panels(services: ConsoleServices): Panel[] {
 }
 
 function label(s: Series): string {
-  const l = Object.values(s.labels).join(' ') || 'total';
+  const l = safeText(Object.values(s.labels).join(' ')) || 'total';
   const kind = s.name.includes('receive') || s.name.includes('read') ? ' in' : s.name.includes('transmit') || s.name.includes('write') ? ' out' : '';
   return `${l}${kind}`.trim();
 }

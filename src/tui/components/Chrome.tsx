@@ -1,6 +1,7 @@
 /** The frame around the working area: header, menu, status line and key hints. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { clock, pad, truncate } from '../format.js';
 import { displayKey, type KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';

@@ -1,8 +1,10 @@
 /** The shell's dialogs: typed confirmation, yes/no, a one-line prompt, and a scrollable text view. */
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './Text.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
 import { truncate } from '../format.js';
+import { expandTabs } from '../safe-text.js';
 import type { Theme } from '../theme.js';
 import { TextField } from './TextField.js';
 
@@ -107,7 +109,7 @@ export function TextView({ title, lines, width, height, theme, onClose }: { titl
       </Text>
       {lines.slice(top, top + room).map((l, i) => (
         <Text key={top + i} wrap="truncate">
-          {l || ' '}
+          {expandTabs(l) || ' '}
         </Text>
       ))}
     </Box>

@@ -1,6 +1,7 @@
 /** A form generated from an operation's input schema, with the service's field errors inline. */
 import React, { useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './Text.js';
 import { ValidationError, publicMessage, type AnyOperation } from '../../services/index.js';
 import { displayKey } from '../keys.js';
 import { pad, truncate } from '../format.js';

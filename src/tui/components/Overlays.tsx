@@ -1,6 +1,7 @@
 /** The `?` help generated from the keybinding table, and the `:` command palette. */
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './Text.js';
 import { displayKey, type KeyBinding } from '../keys.js';
 import { pad } from '../format.js';
 import type { Theme } from '../theme.js';

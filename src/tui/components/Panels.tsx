@@ -1,6 +1,7 @@
 /** Small building blocks of screens: tabs, titled sections, key/value lists, bars. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { bar, levelColor, pad, percent } from '../format.js';
 import type { KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';

@@ -3,9 +3,11 @@
  * fit are rendered, so 10,000 rows cost the same to draw as twenty.
  */
 import React, { useMemo, useRef, useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { KeyBinding } from '../keys.js';
 import { pad } from '../format.js';
+import { safeText } from '../safe-text.js';
 import type { Theme } from '../theme.js';
 
 export interface Column<T> {
@@ -175,7 +177,7 @@ export function Table<T>({ table, columns, width, height, theme, focused, emptyT
               {isSel ? (theme.glyphs === 'ascii' ? '>' : theme.pointer) : ' '}
               {cols.map((c, ci) => (
                 <Text key={c.key} color={isSel && focused ? undefined : theme.c(c.color?.(row) ?? '')}>
-                  {pad(c.render(row), widths[ci], c.align)}
+                  {pad(safeText(c.render(row)), widths[ci], c.align)}
                   {ci < cols.length - 1 ? ' ' : ''}
                 </Text>
               ))}

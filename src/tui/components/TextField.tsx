@@ -1,5 +1,6 @@
 import React, { useRef } from 'react';
-import { Text, useInput } from 'ink';
+import { useInput } from 'ink';
+import { Text } from './Text.js';
 
 export interface TextFieldProps {
   /** Current text. */

@@ -4,6 +4,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { publicMessage, type CalypsoEvent } from '../../services/index.js';
+import { allPages } from '../../services/core/list.js';
 import { useShell } from '../context.js';
 import type { KeyBinding } from '../keys.js';
 
@@ -45,7 +46,8 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
     }
     let live = true;
     setState((s) => ({ ...s, loading: true }));
-    shellRef.current.call<T>(operation, JSON.parse(key)).then(
+    // A list asked for more rows than one page holds is read page by page (MAX_PAGE_SIZE).
+    allPages((page) => shellRef.current.call<T>(operation, page), JSON.parse(key) as Record<string, unknown>).then(
       (data) => {
         if (live) setState({ data, error: null, loading: false });
       },

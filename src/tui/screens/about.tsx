@@ -1,7 +1,8 @@
 /** About: version, host, database, API address. */
 import os from 'node:os';
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { KeyValues, Title } from '../components/Panels.js';
 import { useBindings } from '../hooks/use-operation.js';

@@ -1,6 +1,7 @@
 /** Audit: who did what, from which face, with what result; filterable. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
@@ -21,7 +22,8 @@ export function AuditScreen(): React.ReactElement {
     { key: 'face', title: 'FACE', width: 7, render: (e) => e.face, minTableWidth: 80 },
     { key: 'operation', title: 'OPERATION', width: 0, render: (e) => e.operation },
     { key: 'target', title: 'TARGET', width: 14, render: (e) => e.target ?? '' },
-    { key: 'result', title: 'RESULT', width: 7, render: (e) => e.result, color: (e) => (e.result === 'ok' ? 'green' : e.result === 'error' ? 'red' : 'yellow') },
+    // attempted: the change started and no outcome was recorded (still running, or the process stopped).
+    { key: 'result', title: 'RESULT', width: 9, render: (e) => e.result, color: (e) => (e.result === 'ok' ? 'green' : e.result === 'error' ? 'red' : e.result === 'attempted' ? 'magenta' : 'yellow') },
   ];
   const table = useTable(q.data?.items ?? [], columns, (e) => String(e.id));
   const e = table.selected;
@@ -32,7 +34,7 @@ export function AuditScreen(): React.ReactElement {
           key: 'enter', description: 'Details',
           action: () => shell.showText(`Audit entry ${e.id}`, [
             `time       ${dateTime(e.at)} (${e.at})`, `who        ${e.actor} via ${e.face}${e.address ? ` from ${e.address}` : ''}`,
-            `operation  ${e.operation}`, `target     ${e.target ?? '-'}`, `result     ${e.result}${e.error ? `: ${e.error}` : ''}`, '', 'input (secrets redacted):',
+            `operation  ${e.operation}`, `target     ${e.target ?? '-'}`, `result     ${e.result === 'attempted' ? 'attempted (no outcome recorded: still running, or the process stopped before it answered)' : e.result}${e.error ? `: ${e.error}` : ''}`, '', 'input (secrets redacted):',
             ...JSON.stringify(e.input, null, 2).split('\n'),
           ]),
         }]

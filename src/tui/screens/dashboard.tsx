@@ -3,7 +3,8 @@
  * blessed-contrib charts open with Enter (Ink steps aside while they own the terminal).
  */
 import React, { useEffect, useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { Notice, Title } from '../components/Panels.js';
 import { useBindings } from '../hooks/use-operation.js';

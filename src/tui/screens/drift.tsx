@@ -1,6 +1,7 @@
 /** How a live configuration file differs from what Calypso would write (shares and iSCSI). */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import type { Theme } from '../theme.js';
 import type { ShellApi } from '../context.js';
 

@@ -3,7 +3,8 @@
  * and a list of their operations (each runnable through a generated form) once it lands.
  */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import type { AnyOperation } from '../../services/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';

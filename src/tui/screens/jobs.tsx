@@ -1,6 +1,7 @@
 /** Jobs: running and recent long operations, with progress bars and logs. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import type { Job } from '../../services/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';

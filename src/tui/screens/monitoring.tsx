@@ -1,6 +1,7 @@
 /** Monitoring & Alerts: open alerts, alert history, rules, maintenance windows, notification channels, collector. */
 import React, { useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';

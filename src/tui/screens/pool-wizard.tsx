@@ -1,6 +1,7 @@
 /** The create-pool wizard: a name, a layout, and free disks given a role each. */
 import React, { useEffect, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../components/Text.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
 import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
@@ -41,7 +42,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   const [sending, setSending] = useState(false);
 
   useEffect(() => {
-    shell.call<{ items: Disk[] }>('storage.disks.list', { limit: 10000, free: 'true' }).then(
+    shell.call<{ items: Disk[] }>('storage.disks.list', { limit: 1000, free: 'true' }).then(
       (r) => setDisks(r.items),
       (err) => setLoadError(publicMessage(err)),
     );

@@ -1,6 +1,7 @@
 /** Shares: SMB shares, NFS exports, the SMB service and its users, and configuration drift. */
 import React, { useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';

@@ -1,6 +1,7 @@
 /** Snapshots: list and filter per dataset; take, destroy, roll back, clone, hold and release. */
 import React, { useEffect, useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { publicMessage } from '../../services/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';

@@ -1,6 +1,7 @@
 /** Storage: pools (health, capacity, vdev tree, scrub), datasets, zvols, disks and the ARC. */
 import React, { useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { publicMessage } from '../../services/index.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';

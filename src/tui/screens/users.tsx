@@ -1,6 +1,7 @@
 /** Users & Access: users, groups, roles and their permissions; change your own password. */
 import React, { useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Tabs, tabBindings } from '../components/Panels.js';
