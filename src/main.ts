@@ -13,6 +13,7 @@ import { prepareConsoleEnv } from './console-env.js';
 import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
+import { allPages } from './services/core/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
@@ -238,7 +239,7 @@ async function userCommand(cfg: Config): Promise<void> {
       }
       case 'list':
       case undefined: {
-        const res = await b.app.call<{ items: { username: string; enabled: boolean; roles: string[]; lastLoginAt: string | null }[] }>('iam.users.list', { limit: 10000 }, CLI_META);
+        const res = await allPages((p) => b.app.call<{ items: { username: string; enabled: boolean; roles: string[]; lastLoginAt: string | null }[] }>('iam.users.list', p, CLI_META), { limit: 1_000_000 });
         out(`${'USERNAME'.padEnd(20)} ${'ENABLED'.padEnd(8)} ${'ROLES'.padEnd(30)} LAST LOGIN`);
         for (const u of res.items) out(`${u.username.padEnd(20)} ${(u.enabled ? 'yes' : 'no').padEnd(8)} ${u.roles.join(',').padEnd(30)} ${u.lastLoginAt ?? '-'}`);
         break;

@@ -12,6 +12,7 @@ import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { Unauthenticated, ValidationError, type Calypso, type UserActor } from '../services/index.js';
+import { admission } from './admission.js';
 import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
 
@@ -63,6 +64,7 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
     }
     opts.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - started, requestId: ctx.state.requestId }, 'request');
   });
+  koa.use(admission(opts)); // bounds requests and answer bytes in flight (503 past them); never /healthz, /readyz
   koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }));
 
   router.get('/healthz', (ctx) => {

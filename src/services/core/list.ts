@@ -1,9 +1,17 @@
 import { z } from 'zod';
 
+/**
+ * The largest page any list answers (issue 19: pages of 10,000 rows at 400 connections drove the
+ * daemon to 2.6 GB). A client that wants more pages through with `offset`, as `allPages` does.
+ */
+export const MAX_PAGE_SIZE = 1000;
+/** Offsets past this are refused: no listing is that long, and PostgreSQL takes at most a bigint. */
+export const MAX_OFFSET = 1_000_000_000;
+
 /** Common list input: every list paginates and most filter by text. */
 export const listShape = {
-  limit: z.coerce.number().int().min(1).max(10000).default(100).describe('Page size'),
-  offset: z.coerce.number().int().min(0).default(0).describe('Items to skip'),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE} per page: page through with offset`).default(100).describe(`Page size (at most ${MAX_PAGE_SIZE}; page through with offset)`),
+  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0).describe('Items to skip'),
 };
 
 export function listOf<T extends z.ZodType>(item: T) {
@@ -15,6 +23,27 @@ export function listOf<T extends z.ZodType>(item: T) {
 
 export function page<T>(all: T[], input: { limit: number; offset: number }): { items: T[]; total: number } {
   return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+}
+
+/**
+ * Every row a caller wants of a list when that is more than one page holds (`input.limit` above
+ * MAX_PAGE_SIZE): pages of MAX_PAGE_SIZE in turn, until the list ends or `limit` rows came, with
+ * the last page's `total`. Any other input is one plain call. For the console and the CLI, which
+ * show long lists; the API answers one bounded page per request.
+ */
+export async function allPages<R>(call: (input: Record<string, unknown>) => Promise<R>, input: Record<string, unknown>): Promise<R> {
+  const wanted = input.limit;
+  if (typeof wanted !== 'number' || !(wanted > MAX_PAGE_SIZE)) return call(input);
+  const start = typeof input.offset === 'number' ? input.offset : 0;
+  let last: { items: unknown[]; total: number } | null = null;
+  const items: unknown[] = [];
+  while (items.length < wanted) {
+    const limit = Math.min(MAX_PAGE_SIZE, wanted - items.length);
+    last = (await call({ ...input, limit, offset: start + items.length })) as { items: unknown[]; total: number };
+    items.push(...last.items);
+    if (last.items.length < limit || start + items.length >= last.total) break;
+  }
+  return { ...last, items } as R;
 }
 
 /** An empty input, for operations that take none. */
