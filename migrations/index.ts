@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002monitoring from './002_monitoring.js';
 import * as m003shares from './003_shares.js';
+import * as m004iamSecurity from './004_iam_security.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
 const migrations: Record<string, Knex.Migration> = {
   '001_foundation': m001,
   '002_monitoring': m002monitoring,
   '003_shares': m003shares,
+  '004_iam_security': m004iamSecurity,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,7 +8,7 @@ import { nowIso } from '../core/time.js';
 import type { Ctx } from '../core/context.js';
 import { hashPassword, passwordSchema, verifyPassword } from './passwords.js';
 import type { AuthEngine } from './sessions.js';
-import { groupIds, loadUser, loadUsers, requireUserRow, roleIds, userSchema } from './store.js';
+import { accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, userSchema, type UserAccess } from './store.js';
 
 export const iamPermissions = definePermissions([
   { name: 'iam.read', description: 'See users, groups, roles and permissions', level: 'read' },
@@ -18,12 +18,14 @@ export const iamPermissions = definePermissions([
 
 const username = z
   .string()
+  .trim()
+  .max(32, 'at most 32 characters')
   .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
   .describe('Login name');
-const roleName = z.string().regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
-const groupName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
+const roleName = z.string().trim().max(64, 'at most 64 characters').regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
+const groupName = z.string().trim().max(64, 'at most 64 characters').regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
 const displayName = z.string().max(200).regex(/^[^\n\r\0]*$/, 'one line').describe('Full name');
-const email = z.union([z.literal(''), z.email()]).describe('Email address (may be empty)');
+const email = z.union([z.literal(''), z.email().max(254, 'at most 254 characters')]).describe('Email address (may be empty)');
 
 const tokenPair = z.object({
   accessToken: z.string().describe('JWT for the Authorization: Bearer header; lives 15 minutes'),
@@ -56,17 +58,126 @@ function userActorId(ctx: Ctx): number {
   return ctx.actor.id;
 }
 
-async function setMemberships(trx: Knex, userId: number, roles?: string[], groups?: string[]): Promise<void> {
+const ADMIN_ROLE = 'Admin';
+
+function isPostgres(db: Knex): boolean {
+  const client = (db.client as { config?: { client?: unknown } }).config?.client;
+  return typeof client === 'string' && /^(pg|postgres)/.test(client);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
+}
+
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const enabledAdmins = (m: Map<number, UserAccess>) => [...m.values()].filter((u) => u.enabled && u.roles.has(ADMIN_ROLE)).length;
+
+/** One IAM change in progress: its transaction and the checks on what the caller may grant. */
+interface IamTx {
+  trx: Knex;
+  /** The user is the object of the call (edit, reset, delete): checked even if their access does not change. */
+  touch(userId: number): void;
+  /** Refuses (403, naming what is missing) unless the caller holds every one of these permissions. */
+  requireHolds(perms: Iterable<string>, what: string): void;
+  /** Refuses (403) unless the caller holds the Admin role. */
+  requireAdmin(what: string): void;
+}
+
+/**
+ * Every change to users, groups and roles runs here (issue 19), in one transaction:
+ * - on PostgreSQL the Admin role's row is locked first (SELECT ... FOR UPDATE), so IAM changes
+ *   run one at a time and each sees the last one's result; SQLite serialises writers, and the
+ *   checks below run inside the write transaction after the writes;
+ * - the caller's own access is read inside the transaction, not from the actor cache;
+ * - afterwards every user whose roles, permissions or enabled state changed (and every user the
+ *   call is about) is checked: the caller must hold every permission that user held or now holds,
+ *   and changing anyone who holds or would hold the Admin role needs the Admin role;
+ * - a change that would leave no enabled Admin (directly or through a group) is refused with 409.
+ * Any refusal rolls the whole transaction back; side effects outside it (the actor cache) belong
+ * after it returns.
+ */
+async function iamChange<T>(ctx: Ctx, change: (tx: IamTx) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.db.transaction(async (trx) => {
+      if (isPostgres(trx)) await trx('roles').where({ name: ADMIN_ROLE }).forUpdate().first();
+      const actor = ctx.actor;
+      let admin = actor?.kind === 'system';
+      let has: (p: string) => boolean = () => admin;
+      if (actor?.kind === 'user') {
+        const fresh = await effectiveAccess(trx, actor.id);
+        admin = fresh.roles.includes(ADMIN_ROLE) && actor.roles.includes(ADMIN_ROLE);
+        has = (p) => fresh.permissions.has(p) && actor.permissions.has(p);
+      }
+      const touched = new Set<number>();
+      const tx: IamTx = {
+        trx,
+        touch: (id) => void touched.add(Number(id)),
+        requireHolds: (perms, what) => {
+          if (admin) return;
+          const missing = [...new Set(perms)].filter((p) => !has(p)).sort();
+          if (missing.length === 0) return;
+          const shown = missing.length > 8 ? `${missing.slice(0, 8).join(', ')} and ${missing.length - 8} more` : missing.join(', ');
+          throw new Forbidden(`${what} needs permissions your roles do not grant: ${shown}`);
+        },
+        requireAdmin: (what) => {
+          if (!admin) throw new Forbidden(`${what} needs the Admin role`);
+        },
+      };
+      const before = await accessSnapshot(trx);
+      const result = await change(tx);
+      const after = await accessSnapshot(trx);
+      for (const id of new Set([...before.keys(), ...after.keys()])) {
+        const b = before.get(id);
+        const a = after.get(id);
+        const changed = touched.has(id) || !b || !a || b.enabled !== a.enabled || !sameSet(b.roles, a.roles) || !sameSet(b.permissions, a.permissions);
+        if (!changed) continue;
+        const name = (a ?? b)!.username;
+        if (b?.roles.has(ADMIN_ROLE) || a?.roles.has(ADMIN_ROLE)) tx.requireAdmin(`changing user ${name}, who holds or would hold the Admin role,`);
+        tx.requireHolds([...(b?.permissions ?? []), ...(a?.permissions ?? [])], `changing user ${name}`);
+      }
+      if (enabledAdmins(before) > 0 && enabledAdmins(after) === 0) throw new Conflict('this change would leave no enabled Admin');
+      return result;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new Conflict('that name is already taken (names are compared without regard to case)');
+    throw err;
+  }
+}
+
+/** Refuses granting roles that carry permissions the caller lacks, or the Admin role to a non-Admin. */
+async function requireMayGrant(tx: IamTx, roleIdList: number[], what: (role: string) => string): Promise<void> {
+  for (const [role, perms] of await rolePermissions(tx.trx, roleIdList)) {
+    if (role === ADMIN_ROLE) tx.requireAdmin(what(role));
+    tx.requireHolds(perms, what(role));
+  }
+}
+
+async function setMemberships(tx: IamTx, userId: number, roles?: string[], groups?: string[]): Promise<void> {
+  const { trx } = tx;
   if (roles) {
     const ids = await roleIds(trx, roles);
+    const had = new Set((await trx('user_roles').where({ user_id: userId }).select('role_id')).map((r: { role_id: number }) => Number(r.role_id)));
+    await requireMayGrant(tx, ids.filter((id) => !had.has(Number(id))), (role) => `granting role ${role}`);
     await trx('user_roles').where({ user_id: userId }).delete();
     if (ids.length) await trx('user_roles').insert(ids.map((role_id) => ({ user_id: userId, role_id })));
   }
   if (groups) {
     const ids = await groupIds(trx, groups);
+    const had = new Set((await trx('group_members').where({ user_id: userId }).select('group_id')).map((r: { group_id: number }) => Number(r.group_id)));
+    const joining = ids.filter((id) => !had.has(Number(id)));
+    if (joining.length) {
+      const carried: { role_id: number }[] = await trx('group_roles').whereIn('group_id', joining).select('role_id');
+      await requireMayGrant(tx, carried.map((r) => Number(r.role_id)), (role) => `joining a group that grants role ${role}`);
+    }
     await trx('group_members').where({ user_id: userId }).delete();
     if (ids.length) await trx('group_members').insert(ids.map((group_id) => ({ user_id: userId, group_id })));
   }
+}
+
+/** Ends a user's sessions inside the change's transaction, so a refused change ends none. */
+async function endSessions(trx: Knex, userId: number, reason: string): Promise<void> {
+  await trx('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: reason });
 }
 
 async function loadGroups(db: Knex): Promise<z.infer<typeof groupSchema>[]> {
@@ -92,15 +203,10 @@ async function loadRoles(db: Knex): Promise<z.infer<typeof roleSchema>[]> {
   }));
 }
 
-async function countAdmins(db: Knex): Promise<number> {
-  const admins = await loadUsers(db);
-  return admins.filter((u) => u.enabled && u.roles.includes('Admin')).length;
-}
-
 export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.addPermissions(iamPermissions);
   const permissionNames = () => new Set(registry.permissions().map((p) => p.name));
-  const permissionList = z.array(z.string()).describe('Permission names from the catalogue (GET /permissions)');
+  const permissionList = z.array(z.string().max(100)).describe('Permission names from the catalogue (GET /permissions)');
 
   registry.add(defineOperation({
     name: 'auth.login', summary: 'Log in', permission: PUBLIC, mutating: true,
@@ -200,13 +306,14 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     http: { method: 'POST', path: '/users' },
     handler: async (ctx, i) => {
       const hash = await hashPassword(i.password);
-      await ctx.db.transaction(async (trx) => {
-        if (await trx('users').where({ username: i.username }).first()) throw new Conflict(`user ${i.username} already exists`);
+      await iamChange(ctx, async (tx) => {
+        const { trx } = tx;
+        if (await trx('users').whereRaw('lower(username) = ?', [i.username.toLowerCase()]).first()) throw new Conflict(`user ${i.username} already exists`);
         const now = nowIso();
         const [row] = await trx('users')
           .insert({ username: i.username, display_name: i.displayName, email: i.email, password_hash: hash, enabled: i.enabled, created_at: now, updated_at: now, password_changed_at: now })
           .returning('id');
-        await setMemberships(trx, Number(row.id ?? row), i.roles, i.groups);
+        await setMemberships(tx, Number(row.id ?? row), i.roles, i.groups);
       });
       return loadUser(ctx.db, i.username);
     },
@@ -222,19 +329,20 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     output: userSchema, target: (i) => i.username,
     http: { method: 'PATCH', path: '/users/:username' },
     handler: async (ctx, i) => {
-      await ctx.db.transaction(async (trx) => {
+      const userId = await iamChange(ctx, async (tx) => {
+        const { trx } = tx;
         const row = await requireUserRow(trx, i.username);
+        tx.touch(row.id);
         const patch: Record<string, unknown> = { updated_at: nowIso() };
         if (i.displayName !== undefined) patch.display_name = i.displayName;
         if (i.email !== undefined) patch.email = i.email;
         if (i.enabled !== undefined) patch.enabled = i.enabled;
         await trx('users').where({ id: row.id }).update(patch);
-        await setMemberships(trx, row.id, i.roles, i.groups);
-        if ((await countAdmins(trx)) === 0) throw new Conflict('this change would leave no enabled Admin');
+        await setMemberships(tx, row.id, i.roles, i.groups);
+        if (i.enabled === false) await endSessions(trx, row.id, 'user disabled');
+        return row.id;
       });
-      const row = await requireUserRow(ctx.db, i.username);
-      if (i.enabled === false) await auth.revokeUser(row.id, 'user disabled');
-      else auth.forgetUser(row.id);
+      auth.forgetUser(userId);
       return loadUser(ctx.db, i.username);
     },
   }));
@@ -243,10 +351,18 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     input: z.object({ username, password: passwordSchema }), output: ok, target: (i) => i.username,
     http: { method: 'POST', path: '/users/:username/password' },
     handler: async (ctx, i) => {
-      const row = await requireUserRow(ctx.db, i.username);
-      const now = nowIso();
-      await ctx.db('users').where({ id: row.id }).update({ password_hash: await hashPassword(i.password), password_changed_at: now, updated_at: now });
-      await auth.revokeUser(row.id, 'password reset');
+      // Resetting the password of someone who holds more than you is taking their account: iamChange refuses it.
+      await requireUserRow(ctx.db, i.username);
+      const hash = await hashPassword(i.password);
+      const userId = await iamChange(ctx, async (tx) => {
+        const row = await requireUserRow(tx.trx, i.username);
+        tx.touch(row.id);
+        const now = nowIso();
+        await tx.trx('users').where({ id: row.id }).update({ password_hash: hash, password_changed_at: now, updated_at: now });
+        await endSessions(tx.trx, row.id, 'password reset');
+        return row.id;
+      });
+      auth.forgetUser(userId);
       return { ok: true as const };
     },
   }));
@@ -255,13 +371,16 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     input: z.object({ username }), output: ok, target: (i) => i.username,
     http: { method: 'DELETE', path: '/users/:username' },
     handler: async (ctx, i) => {
-      const row = await requireUserRow(ctx.db, i.username);
-      if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
-      await auth.revokeUser(row.id, 'user deleted');
-      await ctx.db.transaction(async (trx) => {
-        await trx('users').where({ id: row.id }).delete();
-        if ((await countAdmins(trx)) === 0) throw new Conflict('this would delete the last enabled Admin');
+      // Sessions go with the row (ON DELETE CASCADE), inside the transaction: a refused delete ends none.
+      const userId = await iamChange(ctx, async (tx) => {
+        const row = await requireUserRow(tx.trx, i.username);
+        if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
+        tx.touch(row.id);
+        await endSessions(tx.trx, row.id, 'user deleted');
+        await tx.trx('users').where({ id: row.id }).delete();
+        return row.id;
       });
+      auth.forgetUser(userId);
       return { ok: true as const };
     },
   }));
@@ -278,14 +397,18 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     roles: z.array(roleName).max(50).optional().describe('Replace the roles members receive'),
   };
   const saveGroup = async (ctx: Ctx, name: string, i: { description?: string; members?: string[]; roles?: string[] }, create: boolean) => {
-    await ctx.db.transaction(async (trx) => {
+    await iamChange(ctx, async (tx) => {
+      const { trx } = tx;
       let group = await trx('groups').where({ name }).first();
       if (create) {
-        if (group) throw new Conflict(`group ${name} already exists`);
+        if (group || (await trx('groups').whereRaw('lower(name) = ?', [name.toLowerCase()]).first())) throw new Conflict(`group ${name} already exists`);
         const [row] = await trx('groups').insert({ name, description: i.description ?? '', created_at: nowIso() }).returning('id');
         group = { id: Number(row.id ?? row) };
       } else {
         if (!group) throw new NotFound(`group ${name} does not exist`);
+        // A group that grants more than you hold is not yours to change, even its description.
+        const current: { role_id: number }[] = await trx('group_roles').where({ group_id: group.id }).select('role_id');
+        await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `changing group ${name}, which grants role ${role},`);
         if (i.description !== undefined) await trx('groups').where({ id: group.id }).update({ description: i.description });
       }
       if (i.members) {
@@ -297,10 +420,10 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
       }
       if (i.roles) {
         const ids = await roleIds(trx, i.roles);
+        await requireMayGrant(tx, ids, (role) => `giving group ${name} role ${role}`);
         await trx('group_roles').where({ group_id: group.id }).delete();
         if (ids.length) await trx('group_roles').insert(ids.map((role_id) => ({ group_id: group.id, role_id })));
       }
-      if ((await countAdmins(trx)) === 0) throw new Conflict('this change would leave no enabled Admin');
     });
     auth.forgetAll();
     return (await loadGroups(ctx.db)).find((g) => g.name === name)!;
@@ -322,10 +445,12 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     input: z.object({ name: groupName }), output: ok, target: (i) => i.name,
     http: { method: 'DELETE', path: '/groups/:name' },
     handler: async (ctx, i) => {
-      await ctx.db.transaction(async (trx) => {
-        const n = await trx('groups').where({ name: i.name }).delete();
-        if (!n) throw new NotFound(`group ${i.name} does not exist`);
-        if ((await countAdmins(trx)) === 0) throw new Conflict('this would leave no enabled Admin');
+      await iamChange(ctx, async (tx) => {
+        const group = await tx.trx('groups').where({ name: i.name }).first();
+        if (!group) throw new NotFound(`group ${i.name} does not exist`);
+        const current: { role_id: number }[] = await tx.trx('group_roles').where({ group_id: group.id }).select('role_id');
+        await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `deleting group ${i.name}, which grants role ${role},`);
+        await tx.trx('groups').where({ id: group.id }).delete();
       });
       auth.forgetAll();
       return { ok: true as const };
@@ -360,18 +485,23 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   };
   const saveRole = async (ctx: Ctx, i: { name: string; description?: string; permissions?: string[] }, create: boolean) => {
     if (i.permissions) checkPermissions(i.permissions);
-    await ctx.db.transaction(async (trx) => {
+    await iamChange(ctx, async (tx) => {
+      const { trx } = tx;
       let role = await trx('roles').where({ name: i.name }).first();
       if (create) {
-        if (role) throw new Conflict(`role ${i.name} already exists`);
+        const clash = role ?? (await trx('roles').whereRaw('lower(name) = ?', [i.name.toLowerCase()]).first());
+        if (clash) throw new Conflict(`role ${clash.name} already exists (role names are compared without regard to case)`);
         const [row] = await trx('roles').insert({ name: i.name, description: i.description ?? '', builtin: false, created_at: nowIso() }).returning('id');
         role = { id: Number(row.id ?? row) };
       } else {
         if (!role) throw new NotFound(`role ${i.name} does not exist`);
         if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be changed; make a custom role instead`);
+        // A role that carries more than you hold is not yours to change; its holders are checked by iamChange.
+        await requireMayGrant(tx, [Number(role.id)], (name) => `changing role ${name}`);
         if (i.description !== undefined) await trx('roles').where({ id: role.id }).update({ description: i.description });
       }
       if (i.permissions) {
+        tx.requireHolds(i.permissions, `a role with these permissions`);
         await trx('role_permissions').where({ role_id: role.id }).delete();
         const unique = [...new Set(i.permissions)];
         if (unique.length) await trx('role_permissions').insert(unique.map((permission) => ({ role_id: role.id, permission })));
@@ -401,10 +531,13 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     input: z.object({ name: roleName }), output: ok, target: (i) => i.name,
     http: { method: 'DELETE', path: '/roles/:name' },
     handler: async (ctx, i) => {
-      const role = await ctx.db('roles').where({ name: i.name }).first();
-      if (!role) throw new NotFound(`role ${i.name} does not exist`);
-      if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
-      await ctx.db('roles').where({ id: role.id }).delete();
+      await iamChange(ctx, async (tx) => {
+        const role = await tx.trx('roles').where({ name: i.name }).first();
+        if (!role) throw new NotFound(`role ${i.name} does not exist`);
+        if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
+        await requireMayGrant(tx, [Number(role.id)], (name) => `deleting role ${name}`);
+        await tx.trx('roles').where({ id: role.id }).delete();
+      });
       auth.forgetAll();
       return { ok: true as const };
     },

@@ -97,3 +97,49 @@ export async function groupIds(db: Knex, names: string[]): Promise<number[]> {
   if (missing.length) throw new NotFound(`no such group: ${missing.join(', ')}`);
   return rows.map((r) => r.id);
 }
+
+/** What one user holds, for comparing before and after an IAM change. */
+export interface UserAccess {
+  id: number;
+  username: string;
+  enabled: boolean;
+  roles: Set<string>;
+  permissions: Set<string>;
+}
+
+/**
+ * Every user's effective roles (direct and through groups) and permissions, in five queries.
+ * An appliance has tens of users, so IAM changes compare the whole picture before and after.
+ */
+export async function accessSnapshot(db: Knex): Promise<Map<number, UserAccess>> {
+  const users: { id: number; username: string; enabled: boolean | number }[] = await db('users').select('id', 'username', 'enabled');
+  const roles: { id: number; name: string }[] = await db('roles').select('id', 'name');
+  const rolePerms: { role_id: number; permission: string }[] = await db('role_permissions').select('role_id', 'permission');
+  const direct: { user_id: number; role_id: number }[] = await db('user_roles').select('user_id', 'role_id');
+  const viaGroups: { user_id: number; role_id: number }[] = await db('group_members')
+    .join('group_roles', 'group_roles.group_id', 'group_members.group_id')
+    .select('group_members.user_id as user_id', 'group_roles.role_id as role_id');
+  const roleName = new Map(roles.map((r) => [Number(r.id), r.name]));
+  const permsOf = new Map<number, string[]>();
+  for (const p of rolePerms) permsOf.set(Number(p.role_id), [...(permsOf.get(Number(p.role_id)) ?? []), p.permission]);
+  const out = new Map<number, UserAccess>();
+  for (const u of users) out.set(Number(u.id), { id: Number(u.id), username: u.username, enabled: Boolean(u.enabled), roles: new Set(), permissions: new Set() });
+  for (const link of [...direct, ...viaGroups]) {
+    const user = out.get(Number(link.user_id));
+    const name = roleName.get(Number(link.role_id));
+    if (!user || name === undefined) continue;
+    user.roles.add(name);
+    for (const p of permsOf.get(Number(link.role_id)) ?? []) user.permissions.add(p);
+  }
+  return out;
+}
+
+/** Permissions the roles with these ids carry, by role name. */
+export async function rolePermissions(db: Knex, ids: number[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  const roles: { id: number; name: string }[] = await db('roles').whereIn('id', ids).select('id', 'name');
+  const perms: { role_id: number; permission: string }[] = await db('role_permissions').whereIn('role_id', ids).select('role_id', 'permission');
+  for (const r of roles) out.set(r.name, perms.filter((p) => Number(p.role_id) === Number(r.id)).map((p) => p.permission));
+  return out;
+}
