@@ -14,6 +14,7 @@ import { Table, useTable, type Column } from '../../src/tui/components/Table.js'
 import { safeText, safeLines } from '../../src/tui/safe-text.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../helpers/console.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 const OSC_TITLE = '\x1b]0;pwned\x07';
 const HOSTILE = `${OSC_TITLE}Mallory\x1b[2J\x9b31m\u202eevil`;
@@ -152,5 +153,53 @@ describe('the console with hostile stored text', () => {
       expect(withoutOwnStyling(f)).not.toMatch(RAW_CONTROL);
     }
     expect(frames.join('\n')).toContain('␛]0;pwned␇');
+  });
+});
+
+describe('the API refuses control characters where a field is a name', () => {
+  let t: TestApp;
+  const bearer = () => ({ Authorization: `Bearer ${t.adminToken}` });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('a display name with an OSC sequence: 400, nothing stored', async () => {
+    const before = await t.testDb.db('users').where({ username: 'admin' }).first();
+    for (const bad of [HOSTILE, 'a\x07b', 'a\x9bb', 'right\u202eleft', 'two\nlines']) {
+      const res = await t.http.patch('/api/v1/users/admin').set(bearer()).send({ displayName: bad });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(JSON.stringify(res.body.errors)).toContain('displayName');
+    }
+    const created = await t.http.post('/api/v1/users').set(bearer()).send({ username: 'eve', password: 'eve-long-password', displayName: HOSTILE });
+    expect(created.status).toBe(400);
+    expect(await t.testDb.db('users').where({ username: 'eve' }).first()).toBeUndefined();
+    const after = await t.testDb.db('users').where({ username: 'admin' }).first();
+    expect(after.display_name).toBe(before.display_name);
+    expect(after.updated_at).toBe(before.updated_at);
+    // Ordinary text, accents and all, is still fine.
+    expect((await t.http.patch('/api/v1/users/admin').set(bearer()).send({ displayName: 'Zoë Müller-Łukasiewicz' })).status).toBe(200);
+  });
+
+  test('group and role descriptions, alert rule and channel names: 400, nothing stored', async () => {
+    const db = t.testDb.db;
+    const group = await t.http.post('/api/v1/groups').set(bearer()).send({ name: 'ops', description: HOSTILE });
+    expect(group.status).toBe(400);
+    expect(JSON.stringify(group.body.errors)).toContain('description');
+    expect(await db('groups').where({ name: 'ops' }).first()).toBeUndefined();
+    const role = await t.http.post('/api/v1/roles').set(bearer()).send({ name: 'Auditor', description: OSC_TITLE, permissions: ['audit.read'] });
+    expect(role.status).toBe(400);
+    expect(JSON.stringify(role.body.errors)).toContain('description');
+    expect(await db('roles').where({ name: 'Auditor' }).first()).toBeUndefined();
+    const rules = Number((await db('alert_rules').count({ n: '*' }))[0].n);
+    const rule = await t.http.post('/api/v1/alerts/rules').set(bearer()).send({ name: `Disk ${OSC_TITLE}`, metric: 'calypso_pool_capacity_percent', operator: '>', threshold: 90 });
+    expect(rule.status).toBe(400);
+    expect(Number((await db('alert_rules').count({ n: '*' }))[0].n)).toBe(rules);
+    const channel = await t.http.post('/api/v1/alerts/channels').set(bearer()).send({ name: `hook\x1b[2J`, webhook: { url: 'http://127.0.0.1:9/hook' } });
+    expect(channel.status).toBe(400);
+    expect(await db('notification_channels').count({ n: '*' }).then((r) => Number(r[0].n))).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 /** Input vocabulary of file sharing: every value is checked before it can reach smb.conf or the exports file. */
 import { z } from 'zod';
+import { controlCharacterProblem } from '../core/text.js';
 import { NFS_PATH, nfsClientProblem } from '../../system/nfs/index.js';
 import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../../system/samba/index.js';
 import { absolutePath } from './apply.js';
@@ -19,7 +20,7 @@ export const smbShareName = z
 /** A one-line smb.conf value: no line break, no trailing backslash, no '[' or ']'. */
 export function smbText(max: number, what: string) {
   return z.string().max(max).superRefine((v, c) => {
-    const problem = smbValueProblem(v) ?? (/[[\]]/.test(v) ? "may not contain '[' or ']'" : null);
+    const problem = smbValueProblem(v) ?? controlCharacterProblem(v) ?? (/[[\]]/.test(v) ? "may not contain '[' or ']'" : null);
     if (problem) c.addIssue({ code: 'custom', message: `${what} ${problem}` });
   });
 }
