@@ -7,8 +7,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Host } from '../system/host.js';
 import { SYSTEM_ACTOR, type CallMeta, type Deps } from './core/context.js';
+import type { AnonymousAuditOptions } from './core/audit.js';
 import { EventBus } from './core/events.js';
-import { makeInvoker } from './core/invoke.js';
+import { makeInvoker, type Invoker } from './core/invoke.js';
 import { JobManager } from './core/jobs.js';
 import { Registry } from './core/registry.js';
 import { Attachments } from './core/attachments.js';
@@ -33,6 +34,7 @@ export type { Job } from './core/jobs.js';
 export type { CommandRecord } from '../system/host.js';
 export { redact } from './core/redact.js';
 export { zodFieldErrors } from './core/invoke.js';
+export type { AnonymousAuditOptions } from './core/audit.js';
 export { mayReceive } from './monitoring/service.js';
 export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
 export type { Alert } from './monitoring/alerts.js';
@@ -51,6 +53,8 @@ export interface CalypsoOptions {
   recoverJobs?: boolean;
   /** Clock, probes and retry timing of the collector and notifier (tests). */
   monitoring?: MonitoringOptions;
+  /** Rate limit of anonymous failures' audit rows (tests inject a clock). */
+  anonymousAudit?: AnonymousAuditOptions;
 }
 
 export interface Calypso {
@@ -96,7 +100,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
-  const call = makeInvoker(registry, base) as Calypso['call'];
+  const call = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit }) as Calypso['call'];
   return {
     registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, call,
     ping: async () => {
@@ -105,6 +109,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
     close: async () => {
       await monitoring.stop();
       await jobs.idle();
+      await (call as unknown as Invoker).stop().catch((err: unknown) => opts.log.error({ err }, 'audit write failed'));
       await opts.host.close?.();
       await opts.db.destroy();
     },

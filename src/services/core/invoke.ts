@@ -4,43 +4,57 @@
  */
 import { z } from 'zod';
 import { actorHas, type CallMeta, type Ctx, type Deps } from './context.js';
-import { writeAudit, type AuditResult } from './audit.js';
+import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
 import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf, type FieldError } from './errors.js';
 import { AUTHENTICATED, PUBLIC, callerInputSchema, type AnyOperation, type Registry } from './registry.js';
-
-const MAX_AUDITED_INPUT = 8192;
 
 export function zodFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
-/** The input as recorded in the audit log: bounded, so hostile megabyte strings don't bloat it. */
-function auditedInput(input: unknown): unknown {
-  try {
-    const text = JSON.stringify(input ?? null);
-    return text.length > MAX_AUDITED_INPUT ? { truncated: text.slice(0, MAX_AUDITED_INPUT) } : input;
-  } catch {
-    return { unserializable: true };
-  }
-}
-
-function resultOf(err: unknown): AuditResult {
+function resultOf(err: unknown): Exclude<AuditResult, 'attempted' | 'ok'> {
   const status = statusOf(err);
   if (status === 401 || status === 403 || status === 429) return 'denied';
   if (status === 400) return 'invalid';
   return 'error';
 }
 
-export type Invoker = (name: string, input: unknown, meta: CallMeta) => Promise<unknown>;
+export type Invoker = ((name: string, input: unknown, meta: CallMeta) => Promise<unknown>) & {
+  /** The rate limiter of anonymous failures' audit rows (tests, shutdown flush). */
+  anonymousAudit: AnonymousAudit;
+  /** Writes the pending anonymous summaries and stops their sweep (shutdown). */
+  stop(): Promise<void>;
+};
 
-export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>): Invoker {
-  const invoke: Invoker = async (name, rawInput, meta) => {
+export interface InvokerOptions {
+  anonymousAudit?: AnonymousAuditOptions;
+}
+
+/**
+ * Audit of a mutating call, whichever way it ends:
+ * - refused before the handler (not logged in, no permission, invalid, unconfirmed): one row
+ *   with the outcome; without a caller, a compact and rate-limited one (AnonymousAudit);
+ * - reaching the handler with a caller: an 'attempted' row before it runs, completed to the
+ *   outcome after (one insert and one update), so a process killed between a change and its
+ *   answer leaves the change with its row;
+ * - reaching the handler without a caller (login, token refresh; their only change is a
+ *   session row): the outcome row only, so anonymous callers cannot write rows at will.
+ */
+export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: InvokerOptions = {}): Invoker {
+  const anonymousAudit = new AnonymousAudit(base.db, base.events, opts.anonymousAudit);
+  const sweep = setInterval(() => {
+    anonymousAudit.sweep().catch((err: unknown) => base.log.error({ err }, 'audit write failed'));
+  }, anonymousAudit.windowMs);
+  sweep.unref();
+
+  const invoke = (async (name: string, rawInput: unknown, meta: CallMeta) => {
     const op = registry.get(name);
     if (!op || (op.onlyOnHost && op.onlyOnHost !== base.host.kind)) {
       throw new NotFound(op ? `${name} exists only on the ${op.onlyOnHost === 'sim' ? 'simulated' : 'real'} appliance` : `no operation ${name}`);
     }
     let target: string | undefined;
     let input: unknown = rawInput ?? {};
+    let open: OpenAudit | null = null;
     try {
       authorize(op, meta);
       const nul = nulPath(input);
@@ -57,23 +71,35 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>): Invok
           ]);
         }
       }
+      // No row, no change: if the 'attempted' row cannot be written, the handler does not run.
+      if (op.mutating && meta.actor) open = await beginAudit(base.db, base.events, meta, { operation: op.name, target, input });
       const ctx: Ctx = { ...base, ...meta, call: invoke as Deps['call'] };
       const output = op.output.parse(await op.handler(ctx, parsed.data as never));
-      if (op.mutating) await writeAudit(base.db, base.events, meta, { operation: op.name, target, input: auditedInput(input), result: 'ok' });
+      if (open) {
+        // The change is done and its row exists ('attempted'): a failed completion is logged, not answered as a failure.
+        await open.finish({ result: 'ok' }).catch((auditErr: unknown) => base.log.error({ err: auditErr, operation: op.name }, 'audit completion failed'));
+      } else if (op.mutating) {
+        await writeAudit(base.db, base.events, meta, { operation: op.name, target, input, result: 'ok' });
+      }
       return output;
     } catch (err) {
       if (statusOf(err) === 500) base.log.error({ err, operation: op.name }, 'unexpected error');
       if (op.mutating) {
-        await writeAudit(base.db, base.events, meta, {
-          operation: op.name,
-          target: target ?? guessTarget(op, input),
-          input: auditedInput(input),
-          result: resultOf(err),
-          error: publicMessage(err),
-        }).catch((auditErr) => base.log.error({ err: auditErr }, 'audit write failed'));
+        const entry: AuditEntry = { operation: op.name, target: target ?? guessTarget(op, input), input, result: resultOf(err), error: publicMessage(err) };
+        const written = open
+          ? open.finish({ result: entry.result as Exclude<AuditResult, 'attempted'>, error: entry.error })
+          : meta.actor
+            ? writeAudit(base.db, base.events, meta, entry)
+            : anonymousAudit.record(meta, entry);
+        await written.catch((auditErr: unknown) => base.log.error({ err: auditErr, operation: op.name }, 'audit write failed'));
       }
       throw err;
     }
+  }) as Invoker;
+  invoke.anonymousAudit = anonymousAudit;
+  invoke.stop = async () => {
+    clearInterval(sweep);
+    await anonymousAudit.flush();
   };
   return invoke;
 }
