@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseTrustedEntry } from './api/client-address.js';
 
 interface OptionSpec {
   name: string;
@@ -20,7 +21,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API listen address', default: '127.0.0.1' },
   { name: 'tls-cert', env: 'CALYPSO_TLS_CERT', description: 'PEM certificate for direct HTTPS' },
   { name: 'tls-key', env: 'CALYPSO_TLS_KEY', description: 'PEM private key for direct HTTPS' },
-  { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'yes to trust X-Forwarded-For from a reverse proxy', default: 'no' },
+  { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none', default: 'no' },
   { name: 'log-level', env: 'CALYPSO_LOG_LEVEL', description: 'trace, debug, info, warn, error', default: 'info' },
   { name: 'idle-lock', env: 'CALYPSO_IDLE_LOCK', description: 'console: lock the screen after this many idle minutes (0: never)', default: '15' },
 ];
@@ -46,7 +47,8 @@ export interface Config {
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
-  trustProxy: boolean;
+  /** Addresses/CIDRs of the reverse proxies trusted to say who the client is; empty: none. */
+  trustProxy: string[];
   logLevel: string;
   idleLockMinutes: number;
   /** Extra flags of a subcommand (e.g. --role for user add). */
@@ -104,12 +106,35 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     port, listen: get('listen')!,
     databaseUrl: env.DATABASE_URL || undefined,
     tlsCert, tlsKey,
-    trustProxy: /^(1|yes|true|on)$/i.test(get('trust-proxy') ?? ''),
+    trustProxy: parseTrustProxy(get('trust-proxy') ?? ''),
     logLevel: get('log-level')!,
     idleLockMinutes: idle,
     flags: v,
     help: Boolean(v.help), version: Boolean(v.version),
   };
+}
+
+/** Loopback, what `--trust-proxy yes` means: a proxy on this machine (nginx, caddy). */
+export const LOOPBACK_PROXIES = ['127.0.0.1', '::1'];
+
+/**
+ * `--trust-proxy`: no (none), yes (loopback only: a proxy on the same machine) or a comma-separated
+ * list of addresses and CIDRs. Never "any address": the client would choose its own address.
+ */
+export function parseTrustProxy(value: string): string[] {
+  const v = value.trim();
+  if (/^(|0|no|false|off|none)$/i.test(v)) return [];
+  if (/^(1|yes|true|on)$/i.test(v)) return [...LOOPBACK_PROXIES];
+  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    if (e === '*' || /^0\.0\.0\.0\/0$|^::\/0$/.test(e)) throw new ConfigError(`--trust-proxy ${e}: trusting every address lets any client choose the address it is audited and throttled under; list your proxies' addresses`);
+    try {
+      parseTrustedEntry(e);
+    } catch (err) {
+      throw new ConfigError(`--trust-proxy: ${(err as Error).message}; give no, yes (loopback) or proxy addresses/CIDRs separated by commas`);
+    }
+  }
+  return entries;
 }
 
 /** local when ZFS tools are installed and we are root; otherwise the simulated appliance. */

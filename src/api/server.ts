@@ -15,14 +15,18 @@ import { Unauthenticated, ValidationError, type Calypso, type UserActor } from '
 import { admission } from './admission.js';
 import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
+import { TrustedProxies } from './client-address.js';
 
 export const API_PREFIX = '/api/v1';
 
 export interface ApiOptions {
   log: Logger;
   version: string;
-  /** Trust X-Forwarded-For from a reverse proxy (nginx, caddy). */
-  trustProxy?: boolean;
+  /**
+   * Addresses/CIDRs of the reverse proxies (nginx, caddy) whose X-Forwarded-For is believed;
+   * none by default. The client is the rightmost entry that is not one of them.
+   */
+  trustProxy?: readonly string[];
 }
 
 /** Extra routes a subsystem mounts that are not plain operations (event streams, /metrics). */
@@ -35,7 +39,9 @@ export function bearerToken(ctx: Context): string | null {
 }
 
 export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] = []): Koa {
-  const koa = new Koa({ proxy: opts.trustProxy ?? false });
+  // Koa's own proxy mode believes the leftmost X-Forwarded-For entry, which the client writes: off.
+  const koa = new Koa({ proxy: false });
+  const proxies = new TrustedProxies(opts.trustProxy ?? []);
   const router = new Router();
 
   const actorFor = async (ctx: Context): Promise<UserActor | null> => {
@@ -45,6 +51,10 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
   };
 
   koa.use(async (ctx, next) => {
+    // Every later reader of ctx.ip (audit, login throttle, admission) sees the validated address.
+    const peer = ctx.req.socket.remoteAddress;
+    ctx.request.ip = proxies.clientAddress(peer, ctx.get('x-forwarded-for') || undefined) ?? '';
+    const viaTrustedProxy = peer !== undefined && proxies.trusts(peer);
     const incoming = ctx.get('x-request-id');
     ctx.state.requestId = /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
@@ -53,11 +63,14 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     ctx.set('Cache-Control', 'no-store');
-    if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    if (ctx.secure || (viaTrustedProxy && ctx.get('x-forwarded-proto') === 'https')) ctx.set('Strict-Transport-Security', 'max-age=31536000');
     const started = Date.now();
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) sendProblem(ctx, 404, `no route ${ctx.method} ${ctx.path}`);
+      // The router's own 405 (with Allow) and 501 answers are bodiless: give them a problem body too.
+      else if (ctx.status === 405 && ctx.body == null) sendProblem(ctx, 405, `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
+      else if (ctx.status === 501 && ctx.body == null) sendProblem(ctx, 501, `the method ${ctx.method} is not implemented`);
     } catch (err) {
       sendError(ctx, err);
       if (ctx.status >= 500) opts.log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
@@ -102,7 +115,7 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       } catch (err) {
         if (!(err instanceof Unauthenticated) || op.permission !== 'public') throw err;
       }
-      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip, requestId: ctx.state.requestId });
+      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip || undefined, requestId: ctx.state.requestId });
       ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
       ctx.body = result;
     });

@@ -40,7 +40,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef', monitoring: opts.monitoring });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];
-  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: true }, mounts);
+  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: ['127.0.0.1', '::1'] }, mounts);
   const server = koa.callback();
   const http = request(server);
   const login = async (username: string, password: string) => {
