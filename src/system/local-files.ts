@@ -21,7 +21,7 @@ async function fsyncPath(path: string): Promise<void> {
  * Removes the temp files a process killed in the middle of writeAtomic left beside `name`
  * (`.name.<pid>.<time>.tmp` and its `.prev` copy), when that process is gone.
  */
-async function sweepStaleTemps(dir: string, name: string): Promise<void> {
+export async function sweepStaleTemps(dir: string, name: string): Promise<void> {
   const prefix = `.${name}.`;
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {

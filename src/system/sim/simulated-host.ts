@@ -4,7 +4,7 @@ import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
 import { invalidateZfsCache } from '../zfs/index.js';
 import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
-import { LocalFiles } from '../local-files.js';
+import { LocalFiles, sweepStaleTemps } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
 import { arcstatsText, lsblkCommand, smartctlCommand } from './devices.js';
 import { GeneratedFiles, MemoryFiles } from './files.js';
@@ -79,6 +79,8 @@ export class SimulatedHost implements Host {
 
   /** When the state file was last read or written by this process. */
   private stateMtimeMs = 0;
+  /** Whether dead writers' temp files beside the state file were removed (once, at the first load). */
+  private swept = false;
   /**
    * Group commit, as ZFS commits a transaction group: a command changes the model under the
    * command lock, takes a generation number and leaves the lock; it answers only once a state
@@ -95,6 +97,11 @@ export class SimulatedHost implements Host {
    */
   private async loaded(): Promise<SimState> {
     const file = this.opts.dataDir ? join(this.opts.dataDir, STATE_FILE) : null;
+    if (this.opts.dataDir && !this.swept) {
+      // A process killed while saving left its temp file; once it is gone, nobody will rename it.
+      await sweepStaleTemps(this.opts.dataDir, STATE_FILE);
+      this.swept = true;
+    }
     // Changes of ours not yet on disk (or being written) win over the file.
     if (this.state && (this.flushing || this.durableGen < this.changedGen)) return this.state;
     const mtime = file ? await stat(file).then((s) => s.mtimeMs, () => 0) : 0;
@@ -136,7 +143,8 @@ export class SimulatedHost implements Host {
     }
     await mkdir(this.opts.dataDir, { recursive: true });
     const target = join(this.opts.dataDir, STATE_FILE);
-    const temp = `${target}.${process.pid}.tmp`;
+    // Named like writeAtomic's temp files (.name.<pid>.<time>.tmp), so the same sweep finds them.
+    const temp = join(this.opts.dataDir, `.${STATE_FILE}.${process.pid}.${Date.now()}.tmp`);
     const handle = await open(temp, 'w', 0o600);
     try {
       await handle.writeFile(JSON.stringify(this.state.model));
