@@ -8,11 +8,13 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { CHAP_SECRET, CHAP_USER, SCST_NAME, ScstAdapter, iscsiNameProblem, redactScstConf, renderScstConf, type IscsiTargetConf } from '../../system/scst/index.js';
 import { ScstConfParseError, parseScstConf, type ParsedScstConf } from '../../system/scst/parse.js';
+import { BackingFileAdapter, isRegularFile } from '../../system/scst/backing.js';
 import { TgtAdapter } from '../../system/tgt/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Attachment, Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { ISCSI_DISKS_PERMISSION, checkDiskBacking, describeDisks, diskCandidates, exportDiskSchema, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
@@ -23,6 +25,7 @@ export const iscsiPermissions = definePermissions([
   { name: 'iscsi.read', description: 'See iSCSI targets, LUNs, sessions and configuration drift', level: 'read' },
   { name: 'iscsi.write', description: 'Create, change and delete iSCSI targets, initiator groups and LUNs', level: 'operate' },
   { name: 'iscsi.admin', description: 'iSCSI backend settings and drift repair', level: 'admin' },
+  { name: ISCSI_DISKS_PERMISSION, description: 'Export whole disks over iSCSI: mark a disk for export, put a LUN on it', level: 'admin' },
 ]);
 
 const LOCK = 'iscsi';
@@ -48,9 +51,9 @@ const backingSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('file').describe('A file inside a mounted dataset'),
     path: absolutePath(/^\/[A-Za-z0-9._@+\-/]*$/, "letters, digits and . _ @ + - / only").describe('The backing file'),
-    sizeBytes: z.number().int().min(1024 * 1024).optional().describe('Create (sparse) or grow the file to this size'),
+    sizeBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional().describe('Create (sparse) or grow the file to this size; never smaller than an existing file (files are never shortened)'),
   }),
-  z.object({ type: z.literal('disk').describe('A whole disk'), path: z.string().regex(/^\/dev\/[A-Za-z0-9._\-/:]+$/, 'a /dev path').refine((p) => !p.includes('..'), "no '..'").describe('e.g. /dev/disk/by-id/wwn-0x5000...') }),
+  z.object({ type: z.literal('disk').describe('A whole disk that no pool uses, marked for export by an Admin (needs iscsi.disks)'), path: z.string().max(255).regex(/^\/dev\/[A-Za-z0-9._\-/:]+$/, 'a /dev path').refine((p) => !p.includes('..'), "no '..'").describe('e.g. /dev/disk/by-id/wwn-0x5000...; stored by its stable by-id name') }),
 ]).describe('What holds the LUN\'s blocks');
 const lunInput = z.object({
   lun: z.number().int().min(0).max(16383).describe('LUN number (tgt reserves 0)'),
@@ -132,12 +135,42 @@ function toConf(r: Row): IscsiTargetConf {
 
 const settingsOf = (db: Knex) => readSetting<IscsiSettings>(db, ISCSI_SETTINGS_KEY, DEFAULT_ISCSI_SETTINGS);
 
-/** Resolves and checks LUN backings (zvols exist, files lie in datasets) before anything is written. */
-async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[]): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
+/**
+ * A file backing (issue 19): it lies in a mounted dataset of an imported pool (not a system
+ * directory, not the root filesystem), reached without any symbolic link, and is never shortened. An existing file keeps its size unless
+ * `sizeBytes` grows it; a smaller `sizeBytes` is refused (truncate would cut the data off).
+ * Returns the size to grow to, or null when nothing is to be done.
+ */
+async function checkFileBacking(ctx: Ctx, path: string, sizeBytes: number | undefined, field: string): Promise<{ dataset: string; grow: number | null }> {
+  // datasetHolding also refuses system directories and paths through symbolic links.
+  const { dataset } = await datasetHolding(ctx, path, field);
+  const current = await new BackingFileAdapter(ctx.host).stat(path);
+  if (current === null) {
+    if (sizeBytes === undefined) throw new ValidationError(`${path} does not exist: give sizeBytes to create it`, [{ path: field.replace(/\.path$/, '.sizeBytes'), message: 'required to create the file' }]);
+    return { dataset, grow: sizeBytes };
+  }
+  if (!isRegularFile(current)) throw new ValidationError(`${path} is a ${current.kind}, not a regular file`, [{ path: field, message: 'not a regular file' }]);
+  if (sizeBytes !== undefined && sizeBytes < current.sizeBytes) {
+    throw new Conflict(`${path} holds ${current.sizeBytes} bytes; a LUN never shortens its file (${sizeBytes} would cut off its data). Give at least ${current.sizeBytes}, or leave sizeBytes out`);
+  }
+  return { dataset, grow: sizeBytes !== undefined && sizeBytes > current.sizeBytes ? sizeBytes : null };
+}
+
+/**
+ * Resolves and checks LUN backings (zvols exist, files lie in datasets and only grow, disks are
+ * blank, unpooled and marked) before anything is written. `current`: the target's LUNs now, so a
+ * disk LUN it already has is not "added" (adding one needs iscsi.disks, checked before any command).
+ */
+async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[], current: StoredLun[] = []): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
+  requireDiskPermission(ctx, input.some((l) => {
+    const b = l.backing;
+    return b.type === 'disk' && !current.some((c) => c.lun === l.lun && c.type === 'disk' && c.path === b.path);
+  }));
   const seen = new Set<number>();
   const stored: StoredLun[] = [];
   const grow: { path: string; size: number }[] = [];
   let volumes: Set<string> | null = null;
+  let disks: { candidates: DiskCandidate[]; marks: ExportMark[] } | null = null;
   for (const [i, l] of input.entries()) {
     if (seen.has(l.lun)) throw new ValidationError(`LUN ${l.lun} is listed twice`, [{ path: `luns.${i}.lun`, message: 'duplicate LUN number' }]);
     seen.add(l.lun);
@@ -148,11 +181,14 @@ async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name
       if (!volumes.has(l.backing.zvol)) throw new ValidationError(`${l.backing.zvol} is not a zvol`, [{ path: `luns.${i}.backing.zvol`, message: 'no such zvol' }]);
       stored.push({ ...base, type: 'zvol', path: `/dev/zvol/${l.backing.zvol}`, dataset: l.backing.zvol });
     } else if (l.backing.type === 'file') {
-      const { dataset } = await datasetHolding(ctx, l.backing.path, `luns.${i}.backing.path`);
-      if (l.backing.sizeBytes !== undefined) grow.push({ path: l.backing.path, size: l.backing.sizeBytes });
+      const { dataset, grow: size } = await checkFileBacking(ctx, l.backing.path, l.backing.sizeBytes, `luns.${i}.backing.path`);
+      if (size !== null) grow.push({ path: l.backing.path, size });
       stored.push({ ...base, type: 'file', path: l.backing.path, dataset });
     } else {
-      stored.push({ ...base, type: 'disk', path: l.backing.path, dataset: null });
+      disks ??= { candidates: await diskCandidates(ctx), marks: await readMarks(ctx.db) };
+      const path = await checkDiskBacking(ctx, disks.candidates, disks.marks, l.backing.path, `luns.${i}.backing.path`);
+      if (stored.some((x) => x.type === 'disk' && x.path === path)) throw new ValidationError(`${l.backing.path} is listed twice`, [{ path: `luns.${i}.backing.path`, message: 'one LUN per disk' }]);
+      stored.push({ ...base, type: 'disk', path, dataset: null });
     }
   }
   return { stored, grow };
@@ -208,7 +244,7 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
     const i = parsed.data;
     checkChap(i.chap, i.mutualChap);
     checkGroupsUnique(i.groups);
-    const { stored } = await resolveLuns(ctx, i.luns, i.groups);
+    const { stored } = await resolveLuns(ctx, i.luns, i.groups, oldTarget?.luns ?? []);
     const keptDisabled = (oldTarget?.luns ?? []).filter((l) => !l.enabled && !stored.some((s) => s.lun === l.lun));
     const row = {
       alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
@@ -227,7 +263,7 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
 async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], changed: string[], grow: { path: string; size: number }[] = []): Promise<void> {
   const settings = await settingsOf(trx);
   const after = (await trx('iscsi_targets').orderBy('id')).map(toConf);
-  for (const g of grow) await ctx.host.run('truncate', ['-s', String(g.size), g.path]);
+  for (const g of grow) await new BackingFileAdapter(ctx.host).grow(g.path, g.size);
   if (settings.backend === 'tgt') {
     const tgt = new TgtAdapter(ctx.host, { controlPort: settings.tgtControlPort });
     try {
@@ -333,7 +369,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
       const groups = i.groups ?? toTarget(current).groups;
       checkGroupsUnique(groups);
-      const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups) : null;
+      const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups, toTarget(current).luns) : null;
       if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
       return applyUnit(ctx, LOCK, async (trx) => {
         const row = await find(trx, i.name);
@@ -382,6 +418,33 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       await applyIscsi(ctx, trx, before, [i.name]);
       return { ok: true as const };
     }),
+  }));
+
+  const diskKey = z.string().min(1).max(255).regex(/^[A-Za-z0-9._\-/:]+$/, "a disk name, /dev path or WWN").describe('The disk: its name (sdk), a /dev path (/dev/disk/by-id/wwn-...) or its WWN');
+  registry.add(defineOperation({
+    name: 'iscsi.disks.list', summary: 'Whole disks: which may be exported over iSCSI, and why not', permission: 'iscsi.read', mutating: false,
+    input: z.object({ ...listShape }), output: listOf(exportDiskSchema),
+    http: { method: 'GET', path: '/iscsi/disks' },
+    handler: async (ctx, i) => page(await describeDisks(ctx), i),
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.disks.mark-export', summary: 'Mark a blank, unpooled disk for export as an iSCSI LUN', permission: ISCSI_DISKS_PERMISSION, mutating: true,
+    description: 'Stored by the disk\'s WWN. Refused for a disk in a pool, or holding a partition table, filesystem or pool label, or mounted.',
+    input: z.object({ disk: diskKey }), output: exportDiskSchema, target: (i) => i.disk,
+    http: { method: 'POST', path: '/iscsi/disks/export-marks' },
+    handler: async (ctx, i) => {
+      const wwn = await applyUnit(ctx, LOCK, (trx) => markDisk(ctx, trx, i.disk));
+      return (await describeDisks(ctx)).find((d) => d.wwn === wwn)!;
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'iscsi.disks.unmark-export', summary: 'Take back a disk\'s export mark (refused while a LUN uses it)', permission: ISCSI_DISKS_PERMISSION, mutating: true,
+    input: z.object({ disk: diskKey }), output: ok, target: (i) => i.disk,
+    http: { method: 'DELETE', path: '/iscsi/disks/export-marks/:disk' },
+    handler: async (ctx, i) => {
+      await applyUnit(ctx, LOCK, (trx) => unmarkDisk(ctx, trx, i.disk));
+      return { ok: true as const };
+    },
   }));
 
   const settingsSchema = z.object({

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { BackingFileAdapter } from '../../system/scst/backing.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
@@ -43,8 +44,25 @@ export interface MountedDataset {
   mountpoint: string;
 }
 
-/** The mounted filesystem that holds `p` (the deepest one), or a ValidationError naming the field. */
+/**
+ * Directories of the operating system. A share, export or LUN file never lies in one, nor in a
+ * dataset mounted at `/` (root on ZFS would otherwise make every path "inside a dataset").
+ */
+const SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/root', '/run', '/sbin', '/sys', '/usr', '/var'];
+
+function systemDirOf(p: string): string | null {
+  if (p === '/') return '/';
+  return SYSTEM_DIRS.find((d) => p === d || p.startsWith(`${d}/`)) ?? null;
+}
+
+/**
+ * The mounted filesystem that holds `p` (the deepest one), or a ValidationError naming the field.
+ * `p` must be its own real path: one that leads through a symbolic link could leave the dataset
+ * (a link to /etc), so it is refused, as are system directories and datasets mounted at `/`.
+ */
 export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promise<MountedDataset> {
+  const system = systemDirOf(p);
+  if (system) throw new ValidationError(`${p} is not inside a mounted dataset of a pool: it is in the system directory ${system}`, [{ path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not a system directory' }]);
   const all = await new ZfsAdapter(ctx.host).listDatasets({ types: ['filesystem'] });
   let best: MountedDataset | null = null;
   for (const d of all) {
@@ -54,6 +72,9 @@ export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promi
     if (inside && (!best || mp.length > best.mountpoint.length)) best = { dataset: d.name, mountpoint: mp };
   }
   if (!best) throw new ValidationError(`${p} is not inside a mounted dataset`, [{ path: field, message: 'must lie inside a mounted ZFS dataset' }]);
+  if (best.mountpoint === '/') throw new ValidationError(`${p} is on ${best.dataset}, the root filesystem`, [{ path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not the root filesystem' }]);
+  const resolved = await new BackingFileAdapter(ctx.host).resolve(p);
+  if (resolved !== p) throw new ValidationError(`${p} leads through a symbolic link to ${resolved}`, [{ path: field, message: 'must be the real path: no symbolic links' }]);
   return best;
 }
 

@@ -1,10 +1,11 @@
 /** NFS exports: rendered to the exports file Calypso owns (/etc/exports.d/calypso.exports) and applied with exportfs -ra. */
+import { isIP } from 'node:net';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { NfsAdapter, adoptExports, renderExports, type NfsExportConf } from '../../system/nfs/index.js';
 import type { Attachment, Attachments } from '../core/attachments.js';
-import type { Ctx } from '../core/context.js';
-import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { actorHas, type Ctx } from '../core/context.js';
+import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
 import { nowIso } from '../core/time.js';
@@ -44,6 +45,46 @@ const exportSchema = z.object({
   updatedAt: z.string().describe('Last changed (ISO-8601)'),
 });
 type Export = z.infer<typeof exportSchema>;
+
+/**
+ * Root for many hosts (issue 19). A client rule GIVES ROOT when its clients act as uid 0 or gid 0
+ * on the exported files: `no_root_squash`, or `anonuid=0` / `anongid=0` (squashed users become
+ * root). It REACHES MANY HOSTS when its host is
+ *   - a wildcard (`*`, `*.example.com`, `host?`): reverse DNS is chosen by whoever owns the address;
+ *   - a netgroup (`@group`): its members are defined outside Calypso;
+ *   - an IPv4 network shorter than /24 (more than 256 addresses, 0.0.0.0/0 included), or an IPv6
+ *     network shorter than /64.
+ * A single address, a host name without wildcard, or a /24 (/64) or narrower network is one
+ * machine or one segment, which an Operator may trust with root (e.g. a backup server).
+ * An enabled export with a rule that does both needs `shares.admin` (Admin) and a typed
+ * confirmation: `confirm` equal to the export's path. Anything else stays an Operator's call.
+ */
+export function wideRootRules(clients: { host: string; squash: string; anonuid: number | null; anongid: number | null }[]): string[] {
+  return clients.filter((c) => {
+    const givesRoot = c.squash === 'no_root_squash' || c.anonuid === 0 || c.anongid === 0;
+    return givesRoot && reachesMany(c.host);
+  }).map((c) => c.host);
+}
+
+function reachesMany(host: string): boolean {
+  if (/[*?]/.test(host) || host.startsWith('@')) return true;
+  const slash = host.indexOf('/');
+  if (slash < 0) return false;
+  const family = isIP(host.slice(0, slash));
+  const bits = Number(host.slice(slash + 1));
+  return family === 4 ? bits < 24 : bits < 64;
+}
+
+/** Refuses (before anything changes) an export that would give root to many hosts, unless an Admin confirmed it. */
+function checkRootExposure(ctx: Ctx, path: string, enabled: boolean, clients: Parameters<typeof wideRootRules>[0], confirm: string | undefined): void {
+  const wide = enabled ? wideRootRules(clients) : [];
+  if (wide.length === 0) return;
+  const what = `${path} would give root (no_root_squash, anonuid=0 or anongid=0) to ${wide.join(', ')}`;
+  if (!actorHas(ctx.actor, 'shares.admin')) throw new Forbidden(`${what}: that needs the shares.admin permission (Admin). Squash root, or name single hosts or a /24 network`);
+  if (confirm !== path) throw new ValidationError(`${what}: confirm by sending "confirm": ${JSON.stringify(path)}`, [{ path: 'confirm', message: `type ${path} to confirm` }]);
+}
+
+const confirmRoot = z.string().max(1024).optional().describe('Typed confirmation, needed only when the export gives root to many hosts (see wideRootRules): the export path');
 type Row = Record<string, unknown>;
 
 function toExport(r: Row): Export {
@@ -102,10 +143,12 @@ export function registerNfs(registry: Registry, attachments: Attachments): void 
       path: nfsPath, clients: clientsInput,
       comment: smbText(256, 'comment').default('').describe('Description'),
       enabled: z.boolean().default(true).describe('Exported'),
+      confirm: confirmRoot,
     }),
     output: exportSchema, target: (i) => i.path,
     http: { method: 'POST', path: '/shares/nfs' },
     handler: async (ctx, i) => {
+      checkRootExposure(ctx, i.path, i.enabled, i.clients, i.confirm);
       const { dataset } = await datasetHolding(ctx, i.path);
       return applyUnit(ctx, LOCK, async (trx) => {
         if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
@@ -122,12 +165,18 @@ export function registerNfs(registry: Registry, attachments: Attachments): void 
       path: pathKey, clients: clientsInput.optional(),
       comment: smbText(256, 'comment').optional().describe('Description'),
       enabled: z.boolean().optional().describe('Exported'),
+      confirm: confirmRoot,
     }),
     output: exportSchema, target: (i) => i.path,
     http: { method: 'PATCH', path: '/shares/nfs/:path' },
     handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
       const row = await find(trx, i.path);
       if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+      // Only what this call changes is checked: a comment edit leaves an Admin's confirmed export alone.
+      const current = toExport(row);
+      if (i.clients !== undefined || (i.enabled === true && !current.enabled)) {
+        checkRootExposure(ctx, i.path, i.enabled ?? current.enabled, i.clients ?? current.clients, i.confirm);
+      }
       const patch: Row = { updated_at: nowIso() };
       if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
       if (i.comment !== undefined) patch.comment = i.comment;

@@ -14,6 +14,8 @@ export interface BlockDevice {
   tran: string | null;
   vendor: string | null;
   fstype: string | null;
+  /** Partition table type (gpt, dos), or null. */
+  pttype: string | null;
   label: string | null;
   mountpoint: string | null;
   children: BlockDevice[];
@@ -52,6 +54,7 @@ function toDevice(raw: Record<string, unknown>): BlockDevice {
     tran: str(raw['tran']),
     vendor: str(raw['vendor']),
     fstype: str(raw['fstype']),
+    pttype: str(raw['pttype']),
     label: str(raw['label']),
     mountpoint: str(raw['mountpoint']) ?? mountpoints[0] ?? null,
     children: Array.isArray(raw['children']) ? (raw['children'] as Record<string, unknown>[]).map(toDevice) : [],

@@ -23,6 +23,8 @@ export interface ShareSimState {
   tgtTargets: SimTgtTarget[];
   tgtAccounts: string[];
   fileSizes: Record<string, number>;
+  /** Symbolic links of the simulated file tree: link path -> target (absolute). */
+  links: Record<string, string>;
 }
 
 export interface ShareSimContext {
@@ -32,7 +34,7 @@ export interface ShareSimContext {
   deviceSize?: (path: string) => number | null;
 }
 
-const TOOLS = new Set(['testparm', 'smbcontrol', 'smbstatus', 'smbpasswd', 'exportfs', 'scstadmin', 'tgtadm', 'getent', 'useradd', 'systemctl', 'truncate']);
+const TOOLS = new Set(['testparm', 'smbcontrol', 'smbstatus', 'smbpasswd', 'exportfs', 'scstadmin', 'tgtadm', 'getent', 'useradd', 'systemctl', 'truncate', 'realpath', 'stat']);
 const SHARE_UNITS = new Set(['smbd', 'smbd.service']);
 
 function ok(stdout = '', stderr = ''): RunResult {
@@ -44,7 +46,7 @@ function fail(stderr: string, code = 1): RunResult {
 
 async function loadState(files: HostFiles): Promise<ShareSimState> {
   const text = await files.readIfExists(SHARE_SIM_STATE);
-  const base: ShareSimState = { smbdRunning: true, smbUsers: [], unixUsers: ['root', 'nobody'], activeExports: [], scstLoaded: null, tgtTargets: [], tgtAccounts: [], fileSizes: {} };
+  const base: ShareSimState = { smbdRunning: true, smbUsers: [], unixUsers: ['root', 'nobody'], activeExports: [], scstLoaded: null, tgtTargets: [], tgtAccounts: [], fileSizes: {}, links: {} };
   return text ? { ...base, ...(JSON.parse(text) as Partial<ShareSimState>) } : base;
 }
 
@@ -84,15 +86,60 @@ async function answer(tool: string, args: string[], ctx: ShareSimContext, state:
     case 'scstadmin': return scstadmin(args, ctx, state);
     case 'tgtadm': return tgtadm(args, ctx, state);
     case 'truncate': {
+      // GNU truncate -s [>|<]SIZE: '>' grows only ("at least"), '<' shrinks only ("at most").
       const i = args.indexOf('-s');
-      const size = Number(args[i + 1]);
-      const path = args[args.length - 1]!;
-      if (i < 0 || !Number.isFinite(size)) return fail("truncate: you must specify either '--size' or '--reference'");
-      state.fileSizes[path] = size;
+      const spec = /^([<>]?)(\d+)$/.exec(args[i + 1] ?? '');
+      const path = resolveLinks(state, args[args.length - 1]!);
+      if (i < 0 || !spec) return fail("truncate: you must specify either '--size' or '--reference'");
+      const size = Number(spec[2]);
+      const old = state.fileSizes[path] ?? 0;
+      state.fileSizes[path] = spec[1] === '>' ? Math.max(old, size) : spec[1] === '<' ? Math.min(old, size) : size;
       return ok();
     }
+    case 'realpath': {
+      const path = args.filter((a) => !a.startsWith('-'))[0];
+      if (!path) return fail("realpath: missing operand\nTry 'realpath --help' for more information.");
+      return ok(`${resolveLinks(state, path)}\n`);
+    }
+    case 'stat': return simStat(args, ctx, state);
   }
   return fail(`${tool}: command not found`, 127);
+}
+
+/** A path with the simulated symbolic links resolved (realpath -m: missing components kept). */
+function resolveLinks(state: ShareSimState, path: string): string {
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const link = Object.keys(state.links ?? {}).filter((l) => p === l || p.startsWith(`${l}/`)).sort((a, b) => b.length - a.length)[0];
+    if (!link) return p;
+    p = state.links[link]! + p.slice(link.length);
+  }
+  return p;
+}
+
+/** stat -L -c FORMAT FILE with the %F (file type) and %s (size) directives. */
+async function simStat(args: string[], ctx: ShareSimContext, state: ShareSimState): Promise<RunResult> {
+  const c = args.indexOf('-c');
+  const format = c >= 0 ? args[c + 1] ?? '' : '%F:%s';
+  const given = args.filter((a, i) => !a.startsWith('-') && i !== c + 1)[0];
+  if (!given) return fail("stat: missing operand\nTry 'stat --help' for more information.");
+  const path = resolveLinks(state, given);
+  let kind: string;
+  let size: number;
+  const content = await ctx.files.readIfExists(path);
+  if (state.fileSizes[path] !== undefined) {
+    size = state.fileSizes[path]!;
+    kind = size > 0 ? 'regular file' : 'regular empty file';
+  } else if (content !== null) {
+    size = Buffer.byteLength(content);
+    kind = size > 0 ? 'regular file' : 'regular empty file';
+  } else if (Object.keys(state.fileSizes).some((f) => f.startsWith(`${path}/`)) || (await ctx.files.exists(path))) {
+    size = 4096;
+    kind = 'directory';
+  } else {
+    return fail(`stat: cannot statx '${given}': No such file or directory`);
+  }
+  return ok(`${format.replace(/%F/g, kind).replace(/%s/g, String(size))}\n`);
 }
 
 /** Parameters the simulated testparm knows; parametric ones (module:option) are always accepted. */
