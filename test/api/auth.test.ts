@@ -5,6 +5,9 @@ import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
+  // The throttle's per-user delays move a clock of their own instead of sleeping.
+  let at = Date.now();
+  t.app.auth.throttle.clock = { now: () => at, sleep: async (ms) => void (at += ms) };
 });
 afterAll(async () => {
   await t.close();
@@ -122,9 +125,12 @@ describe('login and tokens', () => {
       if (res.status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    // Even the right password is refused while throttled.
-    const right = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.11').send({ username: 'mallory', password: 'mallory-password-123' });
+    // Even the right password is refused from that address while throttled...
+    const right = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.10').send({ username: 'mallory', password: 'mallory-password-123' });
     expect(right.status).toBe(429);
+    // ...but not from another one: the throttle is by user and address (issue 19, lockout abuse).
+    const elsewhere = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.11').send({ username: 'mallory', password: 'mallory-password-123' });
+    expect(elsewhere.status).toBe(200);
     const audit = await t.http.get('/api/v1/audit').query({ operation: 'auth.login', actor: 'anonymous', search: 'mallory' }).set(bearer(t.adminToken));
     expect(audit.body.items.filter((e: { result: string }) => e.result === 'denied')).toHaveLength(7);
     expect(JSON.stringify(audit.body)).not.toContain('wrong-guess');
@@ -133,7 +139,7 @@ describe('login and tokens', () => {
   test('throttling holds under parallel attempts', async () => {
     await t.userWithRoles('trudy', ['ReadOnly']);
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t.http.post('/api/v1/auth/login').set('X-Forwarded-For', `192.0.2.${100 + i}`).send({ username: 'trudy', password: `parallel-${i}` })),
+      Array.from({ length: 12 }, (_, i) => t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.100').send({ username: 'trudy', password: `parallel-${i}` })),
     );
     const passedCheck = results.filter((r) => r.status === 401).length;
     expect(passedCheck).toBe(5);

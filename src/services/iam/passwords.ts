@@ -1,5 +1,5 @@
-import bcrypt from 'bcryptjs';
 import { z } from 'zod';
+import { hashPool } from './hash-worker.js';
 
 /** bcrypt cost: at least 12 (SRS 4.2). */
 export const BCRYPT_COST = 12;
@@ -13,18 +13,26 @@ export const passwordSchema = z
   .refine((p) => new Set(p).size >= 5, 'must use at least 5 different characters')
   .describe(`Password: at least ${MIN_PASSWORD_LENGTH} characters`);
 
-export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, BCRYPT_COST);
+/**
+ * Hash a new password. Runs in the hash thread pool (./hash-worker.ts), never on the event loop;
+ * refused with TooManyRequests when the pool's queue is full. Hashes are ordinary bcrypt
+ * ($2b$, cost 12): the ones already stored keep working.
+ */
+export function hashPassword(password: string, opts: { priority?: boolean } = {}): Promise<string> {
+  return hashPool.run<string>({ op: 'hash', password, cost: BCRYPT_COST }, opts.priority);
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+/** Compare a password with a stored hash, in the hash thread pool (see hashPassword). */
+export function verifyPassword(password: string, hash: string, opts: { priority?: boolean } = {}): Promise<boolean> {
+  return hashPool.run<boolean>({ op: 'compare', password, hash }, opts.priority);
 }
 
-let dummy: Promise<string> | undefined;
+/**
+ * Compared against when the user does not exist, so timing does not reveal which usernames exist.
+ * A cost-12 hash of random bytes that were thrown away: no password matches it.
+ */
+const DUMMY_HASH = '$2b$12$eApoYRbScNF1uTMjjF/ZTO6zPWfLXM12n/zgzVoe16AaC/HSrliE2';
 
-/** Compared against when the user does not exist, so timing does not reveal which usernames exist. */
 export function dummyHash(): Promise<string> {
-  dummy ??= bcrypt.hash('calypso-timing-equaliser', BCRYPT_COST);
-  return dummy;
+  return Promise.resolve(DUMMY_HASH);
 }

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import type { Face, UserActor } from '../core/context.js';
-import { TooManyRequests, Unauthenticated } from '../core/errors.js';
+import { TooManyRequests, Unauthenticated, ValidationError } from '../core/errors.js';
 import { nowIso } from '../core/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
 import { effectiveAccess, findUserRow, loadUser, type User } from './store.js';
@@ -53,15 +53,36 @@ export class AuthEngine {
     this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
+  /**
+   * Throttled by the (user, address) pair and by the address (refusals: an attacker locks out
+   * only the addresses it uses) and by the user from anywhere (a delay of a few seconds at most:
+   * the owner elsewhere still gets in). The local console is never refused, only delayed.
+   */
   async login(username: string, password: string, face: Face, address?: string): Promise<TokenPair> {
-    const userKey = `u:${username.toLowerCase()}`;
-    const keys = address ? [userKey, `a:${address}`] : [userKey];
-    const slot = this.throttle.reserve(keys);
+    const user = username.toLowerCase();
+    const userKey = `u:${user}`;
+    const local = face === 'console';
+    const pairKey = local ? `c:${user}` : `p:${user}|${address ?? '-'}`;
+    const refusing = local ? [] : address ? [pairKey, `a:${address}`] : [pairKey];
+    const delaying = local ? [userKey, pairKey, 'c:*'] : [userKey];
+    const slot = this.throttle.reserve(refusing, delaying);
     if ('retryAfter' in slot) throw new TooManyRequests(`too many failed logins; try again in ${slot.retryAfter} s`, slot.retryAfter);
-    const row = await findUserRow(this.db, username);
-    const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash()));
-    if (!row || !ok || !row.enabled) throw new Unauthenticated('invalid username or password');
-    this.throttle.succeeded(keys, slot.token, userKey);
+    await this.throttle.delay(slot.delayMs);
+    let row: Awaited<ReturnType<typeof findUserRow>>;
+    let ok = false;
+    try {
+      row = await findUserRow(this.db, username);
+      ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash()), { priority: local });
+    } catch (err) {
+      // Not a wrong password (the database, or a full hashing queue): the attempt does not count.
+      this.throttle.succeeded([...refusing, ...delaying], slot.token);
+      throw err;
+    }
+    if (!row || !ok || !row.enabled) {
+      this.throttle.failed(slot.token);
+      throw new Unauthenticated('invalid username or password');
+    }
+    this.throttle.succeeded([...refusing, ...delaying], slot.token, [userKey, pairKey]);
     const sessionId = crypto.randomUUID();
     const now = nowIso();
     await this.db.transaction(async (trx) => {
@@ -96,6 +117,31 @@ export class AuthEngine {
       throw new Unauthenticated(result.error ?? 'invalid refresh token');
     }
     return this.issue(result.userId, result.username, result.sessionId);
+  }
+
+  /**
+   * Checks a logged-in user's current password (before a change), throttled per user like a login:
+   * a stolen access token does not give unlimited guesses. Over the limit: TooManyRequests (the
+   * local console is delayed instead). A wrong password: ValidationError.
+   */
+  async checkCurrentPassword(userId: number, password: string, hash: string, face: Face): Promise<void> {
+    const key = `pw:${userId}`;
+    const local = face === 'console';
+    const slot = this.throttle.reserve(local ? [] : [key], local ? [key] : []);
+    if ('retryAfter' in slot) throw new TooManyRequests(`too many wrong current passwords; try again in ${slot.retryAfter} s`, slot.retryAfter);
+    await this.throttle.delay(slot.delayMs);
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(password, hash, { priority: local });
+    } catch (err) {
+      this.throttle.succeeded([key], slot.token);
+      throw err;
+    }
+    if (!ok) {
+      this.throttle.failed(slot.token);
+      throw new ValidationError('the current password is wrong', [{ path: 'currentPassword', message: 'wrong password' }]);
+    }
+    this.throttle.succeeded([key], slot.token, [key]);
   }
 
   async logout(sessionId: string): Promise<void> {
