@@ -7,7 +7,7 @@ import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermission
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { nowIso } from '../core/time.js';
 import type { Ctx } from '../core/context.js';
-import { hashPassword, passwordSchema, verifyPassword } from './passwords.js';
+import { hashPassword, passwordSchema } from './passwords.js';
 import type { AuthEngine } from './sessions.js';
 import { accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, userSchema, type UserAccess } from './store.js';
 
@@ -271,9 +271,7 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     handler: async (ctx, i) => {
       const id = userActorId(ctx);
       const row = await ctx.db('users').where({ id }).first();
-      if (!(await verifyPassword(i.currentPassword, row.password_hash))) {
-        throw new ValidationError('the current password is wrong', [{ path: 'currentPassword', message: 'wrong password' }]);
-      }
+      await auth.checkCurrentPassword(id, i.currentPassword, row.password_hash, ctx.face);
       const now = nowIso();
       await ctx.db('users').where({ id }).update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
       await auth.revokeUser(id, 'password changed');
