@@ -13,6 +13,7 @@ import { prepareConsoleEnv } from './console-env.js';
 import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
+import { redactUrlsDeep } from './services/core/redact.js';
 import { allPages } from './services/core/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import { eventsMount } from './api/events.js';
@@ -43,6 +44,8 @@ function makeLogger(cfg: Config, alsoStdout: boolean): Logger {
   return pino(
     {
       level: cfg.logLevel,
+      // Credentials in URLs (webhooks, DATABASE_URL) never reach the log.
+      formatters: { log: (obj) => redactUrlsDeep(obj) },
       redact: {
         paths: ['password', '*.password', 'newPassword', '*.newPassword', 'currentPassword', '*.currentPassword', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken', 'secret', '*.secret', '*.headers.authorization', 'headers.authorization'],
         censor: '[redacted]',

@@ -147,9 +147,17 @@ export class Notifier {
   private async postWebhook(cfg: WebhookConfig, secret: string | null, payload: WebhookPayload): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'calypso-alerts' };
     if (secret) headers.authorization = secret;
+    // fetch refuses a URL with credentials in it: they become Basic authentication (a stored
+    // Authorization secret wins), and the URL is sent without them.
+    const target = new URL(cfg.url);
+    if (target.username || target.password) {
+      if (!secret) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+      target.username = '';
+      target.password = '';
+    }
     let res: Response;
     try {
-      res = await fetch(cfg.url, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(cfg.timeoutMs), redirect: 'manual' });
+      res = await fetch(target.href, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(cfg.timeoutMs), redirect: 'manual' });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       throw new Error((err as Error).name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `cannot reach ${new URL(cfg.url).host}${cause ? ` (${cause})` : ''}`);

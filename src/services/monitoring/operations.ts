@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PLAIN_LINES, PLAIN_LINES_MESSAGE, PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 import { listOf, listShape, noInput, rowId } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { ALERT_STATES, toRule, toWindow, type Alert } from './alerts.js';
@@ -158,6 +159,13 @@ function selectorOf(text: string | undefined, path: string): Labels {
 
 const actorName = (ctx: Ctx): string => ctx.actor?.username ?? 'system';
 
+/** The stored webhook URL when `url` is its redacted form (as answers show it), else `url`. */
+function keepHiddenUrl(url: string, row: Record<string, unknown>): string {
+  const stored = toChannel(row).config;
+  if (stored.type !== 'webhook' || stored.webhook.url === url) return url;
+  return redactUrl(stored.webhook.url) === url ? stored.webhook.url : url;
+}
+
 function ruleOut(r: Rule): z.infer<typeof ruleSchema> {
   const { builtinKey, ...rest } = r;
   return { ...rest, builtin: builtinKey !== null };
@@ -171,7 +179,8 @@ function channelOut(row: Record<string, unknown>): z.infer<typeof channelSchema>
   const c = toChannel(row);
   return {
     id: c.id, name: c.name, type: c.config.type, enabled: c.enabled, severities: c.severities, notifyResolved: c.notifyResolved, hasSecret: c.hasSecret,
-    webhook: c.config.type === 'webhook' ? c.config.webhook : null, email: c.config.type === 'email' ? c.config.email : null,
+    // A password or token in the URL is hidden from every reader (the stored URL keeps it).
+    webhook: c.config.type === 'webhook' ? { ...c.config.webhook, url: redactUrl(c.config.webhook.url) } : null, email: c.config.type === 'email' ? c.config.email : null,
   };
 }
 
@@ -572,6 +581,9 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
       if (i.webhook || i.email) {
         const config = channelConfig(i);
         if (config.type !== row.type) throw new ValidationError(`this is a ${row.type} channel`, [{ path: config.type, message: `give ${row.type} settings` }]);
+        // The URL as answers show it (credentials hidden) means "keep the stored one": an edit
+        // that resends what it was shown must not replace the password with the asterisks.
+        if (config.type === 'webhook') config.webhook = { ...config.webhook, url: keepHiddenUrl(config.webhook.url, row) };
         patch.config = JSON.stringify(config.type === 'webhook' ? config.webhook : config.email);
       }
       if (i.name !== undefined) patch.name = i.name;
