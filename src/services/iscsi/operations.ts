@@ -35,15 +35,15 @@ const iscsiName = (what: string) => z.string().max(223).superRefine((n, c) => {
   if (problem) c.addIssue({ code: 'custom', message: `${what}: ${problem}` });
 });
 const chapSchema = z.object({
-  user: z.string().regex(CHAP_USER, "1 to 64 letters, digits, '.', '_', '@', ':' or '-'").describe('CHAP user name'),
-  secret: z.string().regex(CHAP_SECRET, '12 to 16 characters: letters, digits and punctuation except quotes, backslash, braces, backtick and space').describe('CHAP secret (12-16 characters); never shown again'),
+  user: z.string().max(64).regex(CHAP_USER, "1 to 64 letters, digits, '.', '_', '@', ':' or '-'").describe('CHAP user name'),
+  secret: z.string().max(16).regex(CHAP_SECRET, '12 to 16 characters: letters, digits and punctuation except quotes, backslash, braces, backtick and space').describe('CHAP secret (12-16 characters); never shown again'),
 });
 const portalSchema = z.object({
-  ip: z.string().refine((ip) => isIP(ip) !== 0, 'an IPv4 or IPv6 address').describe('Address to accept connections on'),
+  ip: z.string().max(45).refine((ip) => isIP(ip) !== 0, 'an IPv4 or IPv6 address').describe('Address to accept connections on'),
   port: z.number().int().min(1).max(65535).default(3260).describe('TCP port (3260)'),
 });
 const groupSchema = z.object({
-  name: z.string().regex(SCST_NAME, "letters, digits, '_', '.', '-' (up to 50)").describe('Initiator group name'),
+  name: z.string().max(50).regex(SCST_NAME, "letters, digits, '_', '.', '-' (up to 50)").describe('Initiator group name'),
   initiators: z.array(iscsiName('initiator').describe('Initiator IQN')).min(1).max(256).describe('Initiator names (IQN) in the group'),
 });
 const backingSchema = z.discriminatedUnion('type', [
@@ -58,14 +58,14 @@ const backingSchema = z.discriminatedUnion('type', [
 const lunInput = z.object({
   lun: z.number().int().min(0).max(16383).describe('LUN number (tgt reserves 0)'),
   backing: backingSchema,
-  group: z.string().regex(SCST_NAME).nullable().default(null).describe('Initiator group that sees it (null: every initiator allowed on the target)'),
+  group: z.string().max(50).regex(SCST_NAME).nullable().default(null).describe('Initiator group that sees it (null: every initiator allowed on the target)'),
   readOnly: z.boolean().default(false).describe('Read-only LUN'),
   enabled: z.boolean().default(true).describe('Exported'),
 });
 const luns = z.array(lunInput).max(256).describe('Logical units');
 const targetInput = z.object({
   name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
-  alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
+  alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
   enabled: z.boolean().default(true).describe('Offered to initiators'),
   portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
   chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
@@ -158,10 +158,11 @@ async function checkFileBacking(ctx: Ctx, path: string, sizeBytes: number | unde
 
 /**
  * Resolves and checks LUN backings (zvols exist, files lie in datasets and only grow, disks are
- * blank, unpooled and marked) before anything is written. `current`: the target's LUNs now, so a
+ * blank, unpooled and marked) before anything is written. `db`: the transaction, when inside one
+ * (SQLite has one connection). `current`: the target's LUNs now, so a
  * disk LUN it already has is not "added" (adding one needs iscsi.disks, checked before any command).
  */
-async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[], current: StoredLun[] = []): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
+async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[], current: StoredLun[] = [], db: Knex = ctx.db): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
   requireDiskPermission(ctx, input.some((l) => {
     const b = l.backing;
     return b.type === 'disk' && !current.some((c) => c.lun === l.lun && c.type === 'disk' && c.path === b.path);
@@ -185,7 +186,7 @@ async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name
       if (size !== null) grow.push({ path: l.backing.path, size });
       stored.push({ ...base, type: 'file', path: l.backing.path, dataset });
     } else {
-      disks ??= { candidates: await diskCandidates(ctx), marks: await readMarks(ctx.db) };
+      disks ??= { candidates: await diskCandidates(ctx), marks: await readMarks(db) };
       const path = await checkDiskBacking(ctx, disks.candidates, disks.marks, l.backing.path, `luns.${i}.backing.path`);
       if (stored.some((x) => x.type === 'disk' && x.path === path)) throw new ValidationError(`${l.backing.path} is listed twice`, [{ path: `luns.${i}.backing.path`, message: 'one LUN per disk' }]);
       stored.push({ ...base, type: 'disk', path, dataset: null });
@@ -244,7 +245,7 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
     const i = parsed.data;
     checkChap(i.chap, i.mutualChap);
     checkGroupsUnique(i.groups);
-    const { stored } = await resolveLuns(ctx, i.luns, i.groups, oldTarget?.luns ?? []);
+    const { stored } = await resolveLuns(ctx, i.luns, i.groups, oldTarget?.luns ?? [], trx);
     const keptDisabled = (oldTarget?.luns ?? []).filter((l) => !l.enabled && !stored.some((s) => s.lun === l.lun));
     const row = {
       alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
@@ -354,7 +355,7 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
     name: 'iscsi.targets.update', summary: 'Change an iSCSI target (lists given replace the current ones)', permission: 'iscsi.write', mutating: true,
     input: z.object({
       name: nameKey,
-      alias: z.string().regex(/^[A-Za-z0-9 ._:-]{0,64}$/).optional().describe('Alias'),
+      alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/).optional().describe('Alias'),
       enabled: z.boolean().optional().describe('Offered to initiators'),
       portals: z.array(portalSchema).max(32).optional().describe('Portals'),
       chap: chapSchema.nullable().optional().describe('CHAP credentials (null: none)'),
