@@ -3,8 +3,9 @@
  * (the API to problem+json statuses, the console to a status line or dialog).
  */
 import { HostCommandError, ToolOutputError, UnsafeArgumentError } from '../../system/host.js';
+import { ToolRefusal } from '../../system/tool-refusal.js';
 
-export { HostCommandError, ToolOutputError };
+export { HostCommandError, ToolOutputError, ToolRefusal };
 
 export interface FieldError {
   /** Dotted path of the offending field ('' for the whole input). */
@@ -42,13 +43,15 @@ export function statusOf(err: unknown): number {
   if (err instanceof NotFound) return 404;
   if (err instanceof Conflict) return 409;
   if (err instanceof TooManyRequests) return 429;
+  // A tool's refusal for a reason of state or value is the user's answer (before HostCommandError: it is one).
+  if (err instanceof ToolRefusal) return err.kind === 'missing' ? 404 : err.kind === 'invalid' ? 400 : 409;
   if (err instanceof HostCommandError || err instanceof ToolOutputError) return 502;
   return 500;
 }
 
 /** What a user may be shown about an error; unexpected errors become "internal error". */
 export function publicMessage(err: unknown): string {
-  if (err instanceof ServiceError || err instanceof UnsafeArgumentError || err instanceof ToolOutputError) return err.message;
+  if (err instanceof ServiceError || err instanceof UnsafeArgumentError || err instanceof ToolOutputError || err instanceof ToolRefusal) return err.message;
   if (err instanceof HostCommandError) {
     const line = err.stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
     return `${err.command} failed${err.code === null ? '' : ` (exit ${err.code})`}${line ? `: ${line}` : ''}`;

@@ -10,8 +10,9 @@ import { defineOperation, definePermissions, type Registry } from '../core/regis
 import { jobSchema } from '../jobs/operations.js';
 import {
   COMMENTS_PROPERTY, LAYOUTS, MIN_DISKS, anyDatasetName, datasetName, datasetProperties, deviceName, diskName, poolName,
-  sizeValue, toZfsProperties, type LayoutType,
+  powerOfTwoBytes, toZfsProperties, zvolSize, type LayoutType,
 } from './schemas.js';
+import { ZVOL_SIZE_MAX, parseExactSize } from '../../system/zfs/size.js';
 
 export const storagePermissions = definePermissions([
   { name: 'storage.read', description: 'See disks, pools, datasets, zvols and ARC statistics', level: 'read' },
@@ -507,8 +508,8 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     name: 'storage.zvols.create', summary: 'Create a zvol (block device)', permission: 'storage.write', mutating: true,
     input: z.object({
       name: datasetName,
-      size: sizeValue.refine((n) => n >= 1024 * 1024, 'at least 1M').describe('Size: bytes or e.g. 50G'),
-      volblocksize: sizeValue.refine((n) => n >= 512 && n <= 128 * 1024 && (n & (n - 1)) === 0, 'a power of two from 512 to 128K').optional().describe('Block size, fixed at creation (default 16K)'),
+      size: zvolSize.describe('Size: bytes or e.g. 50G (at least 1M, below 8E; rounded up to a whole number of blocks)'),
+      volblocksize: powerOfTwoBytes(512n, 128n << 10n).optional().describe('Block size, fixed at creation (default 16K)'),
       sparse: z.boolean().default(false).describe('Thin provisioned: no reservation'),
       properties: datasetProperties.default({}),
     }),
@@ -518,26 +519,30 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     handler: async (ctx, i) => {
       await requireParent(ctx, i.name, false);
       if (await exists(ctx, i.name)) throw new Conflict(`${i.name} already exists`);
-      const size = i.volblocksize ? Math.ceil(i.size / i.volblocksize) * i.volblocksize : i.size;
+      const size = i.volblocksize ? wholeBlocks(BigInt(i.size), BigInt(i.volblocksize), 'size') : BigInt(i.size);
       await zfs(ctx).createZvol({ name: i.name, size, blocksize: i.volblocksize, sparse: i.sparse, properties: toZfsProperties(i.properties) });
       return datasetDetail(ctx, i.name);
     },
   }));
   registry.add(defineOperation({
     name: 'storage.zvols.resize', summary: 'Grow a zvol', permission: 'storage.write', mutating: true,
-    input: z.object({ name: datasetName, size: sizeValue.describe('New size: bytes or e.g. 100G') }),
+    input: z.object({ name: datasetName, size: zvolSize.describe('New size: bytes or e.g. 100G (below 8E; rounded up to a whole number of blocks)') }),
     output: datasetSchema.extend({ properties: z.record(z.string(), propertyValue).describe('Every property') }),
     target: (i) => i.name,
     http: { method: 'POST', path: '/storage/zvols/:name/resize' },
     handler: async (ctx, i) => {
       const ds = await datasetDetail(ctx, i.name);
       if (ds.type !== 'volume') throw new ValidationError(`${i.name} is not a zvol`, [{ path: 'name', message: 'not a zvol' }]);
-      const current = Number(ds.properties.volsize?.value ?? 0);
-      const block = Number(ds.properties.volblocksize?.value ?? 16384) || 16384;
-      const size = Math.ceil(i.size / block) * block;
+      const exact = (text: string | undefined, fallback: bigint) => {
+        const parsed = text === undefined ? null : parseExactSize(text);
+        return parsed && 'bytes' in parsed ? parsed.bytes : fallback;
+      };
+      const current = exact(ds.properties.volsize?.value, 0n);
+      const block = exact(ds.properties.volblocksize?.value, 16384n) || 16384n;
+      const size = wholeBlocks(BigInt(i.size), block, 'size');
       if (size < current) throw new Conflict(`shrinking ${i.name} from ${current} to ${size} bytes would cut off data; Calypso only grows zvols`);
       if (size === current) return ds;
-      await zfs(ctx).setProperties(i.name, { volsize: String(size) });
+      await zfs(ctx).setProperties(i.name, { volsize: size.toString() });
       return datasetDetail(ctx, i.name);
     },
   }));
@@ -566,6 +571,13 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       };
     },
   }));
+}
+
+/** `size` rounded up to a whole number of `block`s, exactly; refused when that passes the largest zvol. */
+function wholeBlocks(size: bigint, block: bigint, path: string): bigint {
+  const rounded = ((size + block - 1n) / block) * block;
+  if (rounded > ZVOL_SIZE_MAX) throw new ValidationError(`${size} bytes rounded up to whole ${block}-byte blocks is more than a zvol may hold`, [{ path, message: 'too large' }]);
+  return rounded;
 }
 
 async function exists(ctx: Ctx, name: string): Promise<boolean> {

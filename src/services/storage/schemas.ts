@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
 import { validateZfsName, type ZfsNameKind } from '../../system/zfs/names.js';
-import { parseSize } from '../../system/zfs/parse.js';
+import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from '../../system/zfs/size.js';
 
 function zfsName(kind: ZfsNameKind, what: string) {
   return z
@@ -42,23 +42,48 @@ export const diskName = z
 /** Device as `zpool status` names it: a disk, a partition, a path or a GUID. */
 export const deviceName = diskName.describe('Device as zpool status names it: disk, path or GUID');
 
-/** Bytes as a number, or a size with a unit as ZFS writes them ("10G", "1.5T"). */
-export const sizeValue = z
-  .union([z.number().int().nonnegative(), z.string().max(32)])
-  .transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    const bytes = parseSize(v.trim().toUpperCase());
-    if (bytes === null || !/^\d/.test(v.trim())) {
-      ctx.addIssue({ code: 'custom', message: `not a size: ${JSON.stringify(v)} (use bytes or e.g. 10G)` });
-      return z.NEVER;
-    }
-    return Math.round(bytes);
-  });
+/**
+ * A size in bytes: a JSON number of bytes (exact up to 2^53), or a string of bytes or of a number
+ * with a unit as ZFS reads them ("10G", "1.5T", "1E", "4KiB"). Parsed exactly (bigint): a value
+ * that is not a whole number of bytes, or lies outside [min, max], is refused at the contract,
+ * before any command. The value handed on is the exact byte count as decimal digits, which is
+ * also what the audit row records and what goes on the zfs command line.
+ */
+export function exactBytes(opts: { min?: bigint; max: bigint; maxText: string; check?: (bytes: bigint) => string | null; none?: boolean }) {
+  return z
+    .union([z.number(), z.string().max(48)])
+    .transform((v, ctx) => {
+      if (opts.none && v === 'none') return 'none';
+      const parsed = parseExactSize(v);
+      const fail = (message: string) => {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      };
+      if ('problem' in parsed) return fail(parsed.problem);
+      if (parsed.bytes > opts.max) return fail(`${typeof v === 'string' ? v.trim() : v} is more than ZFS allows here (at most ${opts.maxText})`);
+      if (opts.min !== undefined && parsed.bytes < opts.min) return fail(`at least ${exactUnits(opts.min)}`);
+      const problem = opts.check?.(parsed.bytes);
+      if (problem) return fail(problem);
+      return parsed.bytes.toString();
+    });
+}
+
+/** Bytes up to what a 64-bit ZFS size property holds (2^64 - 1). */
+export const sizeValue = exactBytes({ max: ZFS_SIZE_MAX, maxText: '16E - 1 byte, 18446744073709551615 bytes' });
+
+const isPowerOfTwo = (n: bigint) => n > 0n && (n & (n - 1n)) === 0n;
+/** A power of two from min to max bytes (record and block sizes). */
+export function powerOfTwoBytes(min: bigint, max: bigint) {
+  return exactBytes({ min, max, maxText: exactUnits(max), check: (n) => (isPowerOfTwo(n) ? null : `a power of two from ${exactUnits(min)} to ${exactUnits(max)}`) });
+}
+
+/** A zvol size: at least 1M, below 2^63 (a block device's offsets are signed 64-bit). */
+export const zvolSize = exactBytes({ min: 1n << 20n, max: ZVOL_SIZE_MAX, maxText: '8E - 1 byte, 9223372036854775807 bytes' });
 
 const onOff = z.enum(['on', 'off']);
-const powerOfTwo = (min: number, max: number) =>
-  sizeValue.refine((n) => n >= min && n <= max && (n & (n - 1)) === 0, `a power of two from ${min} to ${max} bytes`);
-const sizeOrNone = z.union([z.literal('none'), sizeValue]);
+const sizeOrNone = exactBytes({ max: ZFS_SIZE_MAX, maxText: '16E - 1 byte, 18446744073709551615 bytes', none: true });
+/** A quota of 0 is ZFS's "none" (zfs refuses quota=0 and asks for none). */
+const quotaOrNone = sizeOrNone.transform((v) => (v === '0' ? 'none' : v));
 
 export const COMPRESSION = ['on', 'off', 'lz4', 'zstd', 'zstd-fast', 'gzip', 'lzjb', 'zle', ...Array.from({ length: 19 }, (_, i) => `zstd-${i + 1}`), ...Array.from({ length: 9 }, (_, i) => `gzip-${i + 1}`)] as const;
 
@@ -66,11 +91,11 @@ export const COMPRESSION = ['on', 'off', 'lz4', 'zstd', 'zstd-fast', 'gzip', 'lz
 export const datasetProperties = z
   .object({
     compression: z.enum(COMPRESSION).optional().describe('Compression algorithm'),
-    quota: sizeOrNone.optional().describe('Limit on the dataset and its descendants (bytes, 10G, or none)'),
-    refquota: sizeOrNone.optional().describe('Limit on the dataset itself (bytes, 10G, or none)'),
-    reservation: sizeOrNone.optional().describe('Space guaranteed to the dataset and descendants'),
-    refreservation: sizeOrNone.optional().describe('Space guaranteed to the dataset itself'),
-    recordsize: powerOfTwo(512, 16 * 1024 * 1024).optional().describe('Record size for filesystems (power of two, 512 B to 16 M)'),
+    quota: quotaOrNone.optional().describe('Limit on the dataset and its descendants (bytes, 10G, or none; at most 2^64 - 1 bytes)'),
+    refquota: quotaOrNone.optional().describe('Limit on the dataset itself (bytes, 10G, or none; at most 2^64 - 1 bytes)'),
+    reservation: sizeOrNone.optional().describe('Space guaranteed to the dataset and descendants (bytes, 10G, or none; at most 2^64 - 1 bytes)'),
+    refreservation: sizeOrNone.optional().describe('Space guaranteed to the dataset itself (bytes, 10G, or none; at most 2^64 - 1 bytes)'),
+    recordsize: powerOfTwoBytes(512n, 16n << 20n).optional().describe('Record size for filesystems (power of two, 512 B to 16 M)'),
     atime: onOff.optional().describe('Update access times'),
     sync: z.enum(['standard', 'always', 'disabled']).optional().describe('Synchronous write behaviour'),
     dedup: z.enum(['on', 'off', 'verify', 'sha256', 'sha256,verify', 'sha512', 'skein', 'blake3']).optional().describe('Deduplication'),

@@ -2,6 +2,7 @@ import type { RunResult } from '../host.js';
 import { validateZfsName } from '../zfs/names.js';
 import { canonicalProperty, parseSize } from '../zfs/parse.js';
 import { niceNumber, zfsShortDate } from '../zfs/format.js';
+import { ZFS_SIZE_MAX, parseExactSize } from '../zfs/size.js';
 import { getopt, ok, ToolExit } from './common.js';
 import { newGuid } from './model.js';
 import type { SimDataset, SimPool, SimSnapshot } from './model.js';
@@ -134,6 +135,11 @@ class Props {
     return this.literal ? String(Math.floor(n)) : niceNumber(n);
   }
 
+  /** A stored byte count (decimal digits): exact with -p, as zfs prints 64-bit values. */
+  private exact(text: string): string {
+    return this.literal && /^\d+$/.test(text) ? BigInt(text).toString() : this.num(Number(text));
+  }
+
   private ratio(r: number): string {
     return this.literal ? r.toFixed(2) : `${r.toFixed(2)}x`;
   }
@@ -170,7 +176,7 @@ class Props {
     const ro = (value: string): { value: string; source: string } => ({ value, source: '-' });
     const sizeOrNone = (n: string | undefined): string => {
       const v = Number(n ?? 0);
-      return v > 0 ? this.num(v) : this.literal ? '0' : 'none';
+      return v > 0 ? this.exact(n!) : this.literal ? '0' : 'none';
     };
     switch (p) {
       case 'name': return ro(ds.name);
@@ -204,7 +210,7 @@ class Props {
       case 'keyformat': return { value: 'none', source: 'default' };
       case 'pbkdf2iters': return { value: '0', source: 'default' };
       case 'filesystem_count': case 'snapshot_count': return { value: this.literal ? '18446744073709551615' : 'none', source: 'default' };
-      case 'volsize': return { value: this.num(Number(ds.props['volsize'] ?? 0)), source: 'local' };
+      case 'volsize': return { value: this.exact(ds.props['volsize'] ?? '0'), source: 'local' };
       case 'volblocksize': return { value: this.num(Number(ds.props['volblocksize'] ?? 16384)), source: 'default' };
       case 'mountpoint': {
         const v = this.inherited(ds.name, 'mountpoint');
@@ -227,7 +233,7 @@ class Props {
     if (!def.inherit) {
       const local = ds.props[p];
       const value = local ?? def.def;
-      return { value: def.size ? this.num(Number(value)) : value, source: local !== undefined ? 'local' : p in CREATE_ONLY ? '-' : 'default' };
+      return { value: def.size ? this.exact(value) : value, source: local !== undefined ? 'local' : p in CREATE_ONLY ? '-' : 'default' };
     }
     const v = this.inherited(ds.name, p);
     return { value: def.size ? this.num(Number(v.value)) : v.value, source: v.source };
@@ -511,10 +517,13 @@ function checkProperty(name: string, prop: string, value: string, forType: 'file
   }
   if (def.size) {
     if (value === 'none' && ['quota', 'refquota', 'reservation', 'refreservation'].includes(p)) return [p, '0'];
-    const n = parseSize(value);
-    if (n === null || !/^\d+(\.\d+)?[KMGTPE]?B?$/i.test(value)) throw new ToolExit(`${prefix}: bad numeric value '${value}'`);
+    // zfs_nicestrtonum(): exact to the byte, at most 2^64 - 1.
+    const n = /^\d+(\.\d+)?([KMGTPEZ](I?B)?|B)?$/i.test(value) ? parseExactSize(value) : null;
+    if (n === null) throw new ToolExit(`${prefix}: bad numeric value '${value}'`);
+    const bytes = 'problem' in n ? BigInt(Math.floor(parseSize(value) ?? 0)) : n.bytes; // fractions of a byte are cut
+    if (bytes > ZFS_SIZE_MAX) throw new ToolExit(`${prefix}: numeric value is too large`);
     if (def.check && !def.check(value)) throw new ToolExit(`${prefix}: '${p}' must be ${def.values ?? 'valid'}`);
-    return [p, String(n)];
+    return [p, bytes.toString()];
   }
   if (def.check && !def.check(value)) throw new ToolExit(`${prefix}: '${p}' must be one of '${def.values}'`);
   return [p, value];
@@ -577,18 +586,20 @@ function zfsCreate(ctx: SimContext, args: string[]): RunResult {
     return ok();
   }
   const sizeText = o.values.get('V')![0]!;
-  const volsize = parseSize(sizeText);
-  if (volsize === null || volsize === 0) throw new ToolExit(`bad volume size '${sizeText}': bad numeric value '${sizeText}'`, 2);
+  const exact = /^\d+(\.\d+)?([KMGTPEZ](I?B)?|B)?$/i.test(sizeText) ? parseExactSize(sizeText) : null;
+  const volsize = exact === null ? 0n : 'problem' in exact ? BigInt(Math.floor(parseSize(sizeText) ?? 0)) : exact.bytes;
+  if (volsize === 0n) throw new ToolExit(`bad volume size '${sizeText}': bad numeric value '${sizeText}'`, 2);
+  if (volsize > ZFS_SIZE_MAX) throw new ToolExit(`bad volume size '${sizeText}': numeric value is too large`, 2);
   const bsText = o.values.get('b')?.[0];
   if (bsText !== undefined) {
     const [, bs] = checkProperty(name, 'volblocksize', bsText, 'volume', true);
     props['volblocksize'] = bs;
   }
-  const blocksize = Number(props['volblocksize'] ?? 16384);
-  if (volsize % blocksize !== 0) throw new ToolExit(`cannot create '${name}': volume size must be a multiple of volume block size`);
-  props['volsize'] = String(volsize);
+  const blocksize = BigInt(props['volblocksize'] ?? 16384);
+  if (volsize % blocksize !== 0n) throw new ToolExit(`cannot create '${name}': volume size must be a multiple of volume block size`);
+  props['volsize'] = volsize.toString();
   if (!o.flags.has('s') && props['refreservation'] === undefined) {
-    props['refreservation'] = String(Math.ceil((volsize * 1.032) / 8192) * 8192);
+    props['refreservation'] = (((volsize * 1032n) / 1000n + 8191n) / 8192n * 8192n).toString();
     const parentSpace = ctx.state.space(pool).get(parentName(name)!);
     if (parentSpace && Number(props['refreservation']) > parentSpace.available) throw new ToolExit(`cannot create '${name}': out of space`);
   }
@@ -624,7 +635,7 @@ function zfsSet(ctx: SimContext, args: string[]): RunResult {
       if (p === 'quota' && Number(v) > 0 && Number(v) < space.used) throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
       if (p === 'refquota' && Number(v) > 0 && Number(v) < t.ds.referenced) throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
       if ((p === 'reservation' || p === 'refreservation') && Number(v) > space.available + space.used) throw new ToolExit(`cannot set property for '${name}': size is greater than available space`);
-      if (p === 'volsize' && Number(v) % Number(t.ds.props['volblocksize'] ?? 16384) !== 0) throw new ToolExit(`cannot set property for '${name}': volsize must be a multiple of volume block size`);
+      if (p === 'volsize' && BigInt(v) % BigInt(t.ds.props['volblocksize'] ?? 16384) !== 0n) throw new ToolExit(`cannot set property for '${name}': volsize must be a multiple of volume block size`);
     }
     for (const [p, v] of changes) t.ds.props[p] = v;
   }

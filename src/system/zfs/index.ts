@@ -1,5 +1,8 @@
 import { HostCommandError, userArg } from '../host.js';
 import type { Host } from '../host.js';
+import { refusalOf } from '../tool-refusal.js';
+import { ZFS_REFUSALS } from './refusals.js';
+import { sizeArgument } from './size.js';
 import {
   groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion,
   parseZpoolIostat, parseZpoolList, parseZpoolStatus,
@@ -7,6 +10,8 @@ import {
 import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolListEntry, ZfsVersion, ZpoolStatus } from './parse.js';
 
 export * from './parse.js';
+export { ToolRefusal } from '../tool-refusal.js';
+export { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize, sizeArgument } from './size.js';
 export { validateZfsName } from './names.js';
 export type { ZfsNameKind } from './names.js';
 
@@ -44,9 +49,9 @@ export interface ListDatasetsInput {
 
 export interface CreateZvolInput {
   name: string;
-  /** Bytes, or a size string ZFS accepts ("50G"). */
-  size: number | string;
-  blocksize?: number | string;
+  /** Bytes (exact: a bigint, or a number up to 2^53), or a size string ZFS accepts ("50G"). */
+  size: bigint | number | string;
+  blocksize?: bigint | number | string;
   sparse?: boolean;
   properties?: Record<string, string>;
 }
@@ -55,9 +60,17 @@ const LIST_COLUMNS = ['name', 'type', 'used', 'available', 'referenced', 'quota'
 const POOL_COLUMNS = ['name', 'size', 'allocated', 'free', 'fragmentation', 'capacity', 'dedupratio', 'health', 'altroot'];
 const FUSE_POOL_COLUMNS = ['name', 'size', 'allocated', 'free', 'capacity', 'dedupratio', 'health', 'altroot'];
 
+/** Properties whose value is a byte count: exact decimal digits or a size with a unit, never 1e+21. */
+const SIZE_PROPERTIES = new Set(['quota', 'refquota', 'reservation', 'refreservation', 'volsize', 'volblocksize', 'recordsize', 'special_small_blocks']);
+
+function propertyAssignment(k: string, v: string): string {
+  const value = SIZE_PROPERTIES.has(k) && v !== 'none' && v !== 'auto' ? sizeArgument(v) : v;
+  return `${userArg(k)}=${value}`;
+}
+
 function propertyArgs(flag: string, props: Record<string, string> | undefined): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(props ?? {})) out.push(flag, `${userArg(k)}=${v}`);
+  for (const [k, v] of Object.entries(props ?? {})) out.push(flag, propertyAssignment(k, v));
   return out;
 }
 
@@ -103,6 +116,9 @@ export class ZfsAdapter {
     if (changes) invalidateZfsCache(this.host);
     try {
       return (await this.host.run(tool, args, okCodes ? { okCodes } : {})).stdout;
+    } catch (err) {
+      // "currently scrubbing", "dataset is busy", "out of space"...: the user's answer, not a fault.
+      throw refusalOf(err, ZFS_REFUSALS) ?? err;
     } finally {
       if (changes) invalidateZfsCache(this.host);
     }
@@ -282,13 +298,13 @@ export class ZfsAdapter {
 
   async createZvol(input: CreateZvolInput): Promise<void> {
     const args = ['create', ...(input.sparse ? ['-s'] : [])];
-    if (input.blocksize !== undefined) args.push('-b', userArg(String(input.blocksize)));
-    args.push(...propertyArgs('-o', input.properties), '-V', userArg(String(input.size)), userArg(input.name));
+    if (input.blocksize !== undefined) args.push('-b', userArg(sizeArgument(input.blocksize)));
+    args.push(...propertyArgs('-o', input.properties), '-V', userArg(sizeArgument(input.size)), userArg(input.name));
     await this.zfs(args);
   }
 
   async setProperties(name: string, props: Record<string, string>): Promise<void> {
-    const assignments = Object.entries(props).map(([k, v]) => `${userArg(k)}=${v}`);
+    const assignments = Object.entries(props).map(([k, v]) => propertyAssignment(k, v));
     if (assignments.length === 0) return;
     await this.zfs(['set', ...assignments, userArg(name)]);
   }
