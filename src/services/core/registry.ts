@@ -63,6 +63,7 @@ export function definePermissions(defs: PermissionDef[]): PermissionDef[] {
 
 const confirmField = z
   .string()
+  .max(1024) // never stored; at least as long as any target (a snapshot range "a@x%y" may pass 300)
   .optional()
   .describe("Typed confirmation for a dangerous operation: the name of the object it acts on");
 

@@ -550,8 +550,8 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
       operation: z.string().max(100).optional().describe('Only this operation, or a prefix ending in "." (e.g. "iam.")'),
       result: z.enum(['ok', 'denied', 'invalid', 'error']).optional().describe('Only this outcome'),
       face: z.enum(['api', 'console', 'cli', 'system']).optional().describe('Only calls from this face'),
-      from: z.iso.datetime().optional().describe('From this time (ISO-8601)'),
-      to: z.iso.datetime().optional().describe('Up to this time (ISO-8601)'),
+      from: z.iso.datetime().max(40).optional().describe('From this time (ISO-8601)'),
+      to: z.iso.datetime().max(40).optional().describe('Up to this time (ISO-8601)'),
       search: z.string().max(100).optional().describe('Text in the target'),
     }),
     output: listOf(z.object({

@@ -100,7 +100,7 @@ const emailIn = z.object({
   requireTls: z.boolean().default(false).describe('Refuse to send without encryption'),
   username: z.string().max(200).nullable().default(null).describe('SMTP login (none: no authentication)'),
   from: z.string().min(3).max(254).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Sender address'),
-  to: z.array(z.email()).min(1).max(50).describe('Recipients'),
+  to: z.array(z.email().max(254)).min(1).max(50).describe('Recipients'),
   timeoutMs: z.number().int().min(500).max(60_000).default(10_000).describe('Connection and reply timeout'),
 });
 const channelSchema = z.object({
@@ -326,7 +326,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     input: z.object({
       intervalSeconds: z.number().int().min(5).max(30).optional().describe('Seconds between collections (5-30)'),
       smartIntervalSeconds: z.number().int().min(60).max(86_400).optional().describe('Seconds between SMART readings'),
-      watchedServices: z.array(z.string().regex(/^[A-Za-z0-9@._:-]{1,100}$/, 'a systemd unit name')).max(50).optional().describe('systemd units watched for the service-down alert'),
+      watchedServices: z.array(z.string().max(100).regex(/^[A-Za-z0-9@._:-]{1,100}$/, 'a systemd unit name')).max(50).optional().describe('systemd units watched for the service-down alert'),
     }),
     output: settingsSchema,
     http: { method: 'PATCH', path: '/monitoring/settings' },

@@ -34,7 +34,7 @@ export const smbPath = absolutePath(/^\/[^%\\"]*$/, "may not contain '%', '\\' o
 
 export const nfsPath = absolutePath(NFS_PATH, "letters, digits and . _ @ + - / only (no spaces)").describe('Directory to export: inside a mounted dataset');
 
-export const accountName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "letters, digits, '_', '.', '-'; start with a letter, digit or '_'").describe('User or group name');
+export const accountName = z.string().max(64).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "letters, digits, '_', '.', '-'; start with a letter, digit or '_'").describe('User or group name');
 
 export const hostPattern = z
   .string()

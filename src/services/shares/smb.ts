@@ -54,7 +54,7 @@ const shareSchema = z.object({
 type Share = z.infer<typeof shareSchema>;
 
 const settingsFields = {
-  workgroup: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a NetBIOS workgroup: up to 15 letters, digits, _ . -').describe('Workgroup (NetBIOS domain)'),
+  workgroup: z.string().max(15).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a NetBIOS workgroup: up to 15 letters, digits, _ . -').describe('Workgroup (NetBIOS domain)'),
   serverString: smbText(200, 'server string').describe('Server description shown to clients'),
   minProtocol: z.enum(['SMB2', 'SMB2_02', 'SMB2_10', 'SMB3', 'SMB3_00', 'SMB3_11']).describe('Oldest SMB dialect accepted (server min protocol)'),
   encryption: z.enum(['off', 'if_required', 'desired', 'required']).describe('Transport encryption (server smb encrypt)'),
@@ -350,7 +350,7 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
   registry.add(defineOperation({
     name: 'shares.smb.users.set', summary: "Set a Calypso user's SMB password (allows them to use SMB)", permission: 'shares.admin', mutating: true,
     input: z.object({
-      username: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a Calypso login name').describe('Calypso user'),
+      username: z.string().max(32).regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a Calypso login name').describe('Calypso user'),
       password: z.string().min(8).max(128).regex(/^[^\r\n\0]*$/, 'one line').describe('SMB password (kept by Samba only, never by Calypso)'),
     }),
     output: smbUserSchema, target: (i) => i.username,
