@@ -22,6 +22,7 @@ import { startMonitoring } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { processAlive } from './system/pid.js';
+import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), findUp('package.json')), 'utf8')).version;
@@ -38,6 +39,7 @@ function findUp(name: string): string {
 
 /** Logs go to a file in the data directory (and stdout for `serve`), never to the console's terminal. */
 function makeLogger(cfg: Config, alsoStdout: boolean): Logger {
+  ensurePrivateFile(path.join(cfg.dataDir, 'calypso.log'));
   const file = pino.destination({ dest: path.join(cfg.dataDir, 'calypso.log'), mkdir: true, sync: true });
   const streams: pino.StreamEntry[] = [{ stream: file, level: cfg.logLevel as pino.Level }];
   if (alsoStdout) streams.push({ stream: process.stdout, level: cfg.logLevel as pino.Level });
@@ -95,9 +97,15 @@ function takeOwnership(dataDir: string): boolean {
   return false;
 }
 
+/** Logs each mode the start corrected in the data directory (files 0600, directories 0700). */
+function warnCorrected(log: Logger, corrected: ModeCorrection[]): void {
+  for (const c of corrected) log.warn({ path: c.path, was: c.was.toString(8), now: c.now.toString(8) }, 'corrected the mode of a data directory entry (readable by others)');
+}
+
 async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Booted> {
-  fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const corrected = securePrivateDir(cfg.dataDir);
   const log = makeLogger(cfg, alsoStdout);
+  warnCorrected(log, corrected);
   const hostKind = cfg.hostKind === 'auto' ? detectHostKind(process.getuid?.() === 0) : cfg.hostKind;
   const host: Host = hostKind === 'sim' ? new SimulatedHost({ dataDir: path.join(cfg.dataDir, 'sim') }) : new LocalHost();
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
@@ -278,7 +286,8 @@ async function simCommand(cfg: Config): Promise<void> {
 }
 
 async function migrateCommand(cfg: Config): Promise<void> {
-  fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const corrected = securePrivateDir(cfg.dataDir);
+  for (const c of corrected) process.stderr.write(`calypso: corrected the mode of ${c.path} from ${c.was.toString(8)} to ${c.now.toString(8)} (it was readable by others)\n`);
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     await migrate(db);

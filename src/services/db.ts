@@ -28,7 +28,12 @@ export function openDb(opts: DbOptions): Knex {
     return knexFactory({ client: 'pg', connection: opts.url, pool: { min: 0, max: 10 } });
   }
   const file = opts.sqliteFile === ':memory:' ? ':memory:' : path.join(opts.dataDir, opts.sqliteFile ?? 'calypso.db');
-  if (file !== ':memory:') fs.mkdirSync(opts.dataDir, { recursive: true });
+  if (file !== ':memory:') {
+    // Owner only, whatever the umask: SQLite gives the -wal and -shm files the mode of the database file.
+    fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_APPEND, 0o600));
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  }
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename: file },

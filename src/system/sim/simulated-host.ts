@@ -55,7 +55,7 @@ export class SimulatedHost implements Host {
 
   constructor(private readonly opts: SimulatedHostOptions = {}) {
     this.clock = opts.now ?? Date.now;
-    const inner = opts.dataDir ? new LocalFiles(join(opts.dataDir, 'sim-root')) : new MemoryFiles();
+    const inner = opts.dataDir ? new LocalFiles(join(opts.dataDir, 'sim-root'), { private: true }) : new MemoryFiles();
     this.files = new GeneratedFiles(inner, async (path) => {
       if (path !== '/proc/spl/kstat/zfs/arcstats') return null;
       return arcstatsText((await this.exclusive(() => this.loaded())).model, this.clock());
@@ -141,7 +141,7 @@ export class SimulatedHost implements Host {
       this.durableGen = gen;
       return;
     }
-    await mkdir(this.opts.dataDir, { recursive: true });
+    await mkdir(this.opts.dataDir, { recursive: true, mode: 0o700 });
     const target = join(this.opts.dataDir, STATE_FILE);
     // Named like writeAtomic's temp files (.name.<pid>.<time>.tmp), so the same sweep finds them.
     const temp = join(this.opts.dataDir, `.${STATE_FILE}.${process.pid}.${Date.now()}.tmp`);
