@@ -22,12 +22,16 @@ describe('redactUrl', () => {
     expect(redactUrls('POST http://u:pw@h/x failed; see https://h/y?token=t')).toBe('POST http://u:***@h/x failed; see https://h/y?token=***');
   });
 
-  test('redact() hides URL credentials in any string value, and redactUrlsDeep leaves errors alone', () => {
+  test('redact() hides URL credentials in any string value; redactUrlsDeep (the log) in errors too', () => {
     expect(redact({ webhook: { url: 'http://u:pw@h/x' }, notes: ['ftp://me:mine@f/'], secret: 's' })).toEqual({ webhook: { url: 'http://u:***@h/x' }, notes: ['ftp://me:***@f/'], secret: '[redacted]' });
     const err = new Error('http://u:pw@h');
     const out = redactUrlsDeep({ msg: 'x', url: 'http://u:pw@h/', err });
-    expect(out).toEqual({ msg: 'x', url: 'http://u:***@h/', err });
-    expect(out.err).toBe(err);
+    expect(out.url).toBe('http://u:***@h/');
+    expect(out.err).not.toBe(err);
+    expect((out.err as Error).message).toBe('http://u:***@h');
+    expect((out.err as Error).stack).not.toContain('u:pw@');
+    const plain = new Error('no url here');
+    expect(redactUrlsDeep({ err: plain }).err).toBe(plain);
   });
 });
 

@@ -77,13 +77,22 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /**
- * For log records: credentials in URLs hidden in every string of plain objects and arrays;
- * other values (errors, buffers, dates) are left to the logger's serializers untouched.
+ * For log records: credentials in URLs hidden in every string of plain objects and arrays, and
+ * in the message and stack of an error (a copy is made only when they hold a URL); other values
+ * (buffers, dates) are left to the logger's serializers untouched.
  */
 export function redactUrlsDeep<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return redactUrls(value) as T;
   if (depth > 8 || !value || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactUrlsDeep(v, depth + 1)) as T;
+  if (value instanceof Error) {
+    if (!`${value.message}${value.stack ?? ''}`.includes('://')) return value;
+    const copy = new Error(redactUrls(value.message));
+    copy.name = value.name;
+    copy.stack = value.stack === undefined ? undefined : redactUrls(value.stack);
+    for (const [k, v] of Object.entries(value)) (copy as unknown as Record<string, unknown>)[k] = redactUrlsDeep(v, depth + 1);
+    return copy as T;
+  }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = redactUrlsDeep(v, depth + 1);
