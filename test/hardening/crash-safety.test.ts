@@ -9,7 +9,7 @@
  *
  * CRASH_ROUNDS (default 4) sets the rounds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -33,9 +33,9 @@ interface Child {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
-function startChild(): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, CRASH_DATA_DIR: testDb.dataDir, CRASH_DB_URL: testDb.url ?? '', NODE_OPTIONS: '' },
+function startChild(child = CHILD, env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child], {
+    env: { ...process.env, CRASH_DATA_DIR: testDb.dataDir, CRASH_DB_URL: testDb.url ?? '', NODE_OPTIONS: '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -135,4 +135,35 @@ test(`killed with SIGKILL while applying configuration, ${ROUNDS} rounds: the fi
   // The loop really ran between kills (otherwise the rounds proved nothing).
   expect(seen.advanced).toBeGreaterThan(0);
   expect(await testDb.db.schema.hasTable(TABLE)).toBe(true);
+}, 60_000 + ROUNDS * 20_000);
+
+const SNAPSHOT_CHILD = path.resolve('test/hardening/crash-snapshot-child.ts');
+
+test('killed with SIGKILL while taking snapshots: every snapshot on the appliance has its audit row (attempted or ok), and a dead writer\'s temp file is swept', async () => {
+  const simDir = path.join(testDb.dataDir, 'sim');
+  fs.mkdirSync(simDir, { recursive: true });
+  const seen = { snapshots: 0, attempted: 0 };
+  for (let round = 0; round < Math.max(2, Math.min(ROUNDS, 4)); round++) {
+    // The temp file of a writer that died mid-save (its pid is gone).
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const stale = path.join(simDir, `.sim-state.json.${deadPid}.${Date.now()}.tmp`);
+    fs.writeFileSync(stale, '{"half":');
+    const child = startChild(SNAPSHOT_CHILD, { CRASH_ROUND: String(round) });
+    await child.waitFor(/^ready$/, 60_000);
+    expect(fs.existsSync(stale)).toBe(false);
+    child.proc.stdin!.write('go\n');
+    await child.waitFor(/^created \d+$/);
+    await new Promise((r) => setTimeout(r, 10 + Math.floor(Math.random() * 300)));
+    await killHard(child.proc);
+
+    const model = JSON.parse(fs.readFileSync(path.join(simDir, 'sim-state.json'), 'utf8')) as { snapshots: { name: string }[] };
+    const taken = model.snapshots.map((s) => s.name).filter((n) => n.startsWith('tank@crash-'));
+    const audited = await testDb.db('audit_log').where({ operation: 'snapshots.create' }).whereIn('result', ['ok', 'attempted']).select('target', 'result');
+    const byTarget = new Map(audited.map((r) => [r.target as string, r.result as string]));
+    expect(taken.filter((n) => !byTarget.has(n))).toEqual([]);
+    seen.snapshots = taken.length;
+    seen.attempted = audited.filter((r) => r.result === 'attempted').length;
+  }
+  if (process.env.CRASH_VERBOSE) process.stderr.write(`snapshot crash rounds: ${JSON.stringify(seen)}\n`);
+  expect(seen.snapshots).toBeGreaterThan(0);
 }, 60_000 + ROUNDS * 20_000);
