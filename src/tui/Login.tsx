@@ -15,6 +15,8 @@ export function Login({ services, username: initialUser = '', onLoggedIn }: { se
   const [field, setField] = useState<0 | 1>(initialUser ? 1 : 0);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  // Failed attempts on this screen: after a few, the service delays each check (never refuses one here).
+  const [failures, setFailures] = useState(0);
 
   const submit = async (user: string, pw: string) => {
     if (sending) return;
@@ -28,6 +30,7 @@ export function Login({ services, username: initialUser = '', onLoggedIn }: { se
     } catch (err) {
       setSending(false);
       setPassword('');
+      setFailures((n) => n + 1);
       setError(publicMessage(err));
     }
   };
@@ -66,7 +69,7 @@ export function Login({ services, username: initialUser = '', onLoggedIn }: { se
           <TextField value={password} mask="*" focus={field === 1} onChange={(v) => { if (!sending) { setPassword(v); setError(null); } }} onSubmit={(v) => void submit(username, v)} />
         </Box>
         <Text> </Text>
-        {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : sending ? <Text color={theme.c('yellow')}>Logging in...</Text> : <Text dimColor>Enter log in  Tab next field  Ctrl-C quit</Text>}
+        {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : sending ? <Text color={theme.c('yellow')} wrap="wrap">{failures >= 3 ? 'Logging in... (after failed attempts each try is delayed a few seconds)' : 'Logging in...'}</Text> : <Text dimColor>Enter log in  Tab next field  Ctrl-C quit</Text>}
       </Box>
     </Box>
   );
