@@ -10,7 +10,7 @@ import { TooManyRequests, Unauthenticated, ValidationError } from '../core/error
 import { nowIso } from '../core/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
 import { effectiveAccess, findUserRow, loadUser, type User } from './store.js';
-import { LoginThrottle } from './throttle.js';
+import { LoginThrottle, throttleAddress } from './throttle.js';
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
 export const REFRESH_IDLE_MS = 12 * 60 * 60 * 1000;
@@ -62,8 +62,9 @@ export class AuthEngine {
     const user = username.toLowerCase();
     const userKey = `u:${user}`;
     const local = face === 'console';
-    const pairKey = local ? `c:${user}` : `p:${user}|${address ?? '-'}`;
-    const refusing = local ? [] : address ? [pairKey, `a:${address}`] : [pairKey];
+    const where = address ? throttleAddress(address) : '-';
+    const pairKey = local ? `c:${user}` : `p:${user}|${where}`;
+    const refusing = local ? [] : address ? [pairKey, `a:${where}`] : [pairKey];
     const delaying = local ? [userKey, pairKey, 'c:*'] : [userKey];
     const slot = this.throttle.reserve(refusing, delaying);
     if ('retryAfter' in slot) throw new TooManyRequests(`too many failed logins; try again in ${slot.retryAfter} s`, slot.retryAfter);

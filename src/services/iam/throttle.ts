@@ -13,6 +13,24 @@
  * The clock (time and sleeping) is injectable: tests advance time and record delays instead
  * of waiting.
  */
+import net from 'node:net';
+
+/**
+ * The address as the throttle counts it: an IPv6 client is counted by its /64 (one host or
+ * site holds a whole /64 and could rotate through it), an IPv4-mapped one as IPv4.
+ */
+export function throttleAddress(address: string): string {
+  const a = address.split('%')[0].toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1];
+  if (!net.isIPv6(a)) return a;
+  const width = (parts: string[]) => parts.reduce((n, p) => n + (p.includes('.') ? 2 : 1), 0);
+  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...Array<string>(tail === undefined ? 0 : Math.max(0, 8 - width(h) - width(t))).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
 export interface ThrottleClock {
   now(): number;
   sleep(ms: number): Promise<void>;
