@@ -12,7 +12,7 @@ import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { Unauthenticated, ValidationError, type Calypso, type UserActor } from '../services/index.js';
-import { admission } from './admission.js';
+import { admission, type AdmissionOptions } from './admission.js';
 import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
 import { TrustedProxies } from './client-address.js';
@@ -27,6 +27,8 @@ export interface ApiOptions {
    * none by default. The client is the rightmost entry that is not one of them.
    */
   trustProxy?: readonly string[];
+  /** Bounds on requests and answer bytes in flight (src/api/admission.ts); defaults suit an appliance. */
+  admission?: AdmissionOptions;
 }
 
 /** Extra routes a subsystem mounts that are not plain operations (event streams, /metrics). */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type Koa from 'koa';
 import request from 'supertest';
 import { admission, type AdmissionMiddleware, type AdmissionOptions } from '../../src/api/admission.js';
-import { createApi, listen, type ApiOptions, type RouteMount } from '../../src/api/server.js';
+import { createApi, listen, type RouteMount } from '../../src/api/server.js';
 import { MAX_PAGE_SIZE, allPages } from '../../src/services/core/list.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { silentLog, startTestApp, type TestApp } from '../helpers/app.js';
@@ -44,7 +44,7 @@ function gatedApi(bounds: AdmissionOptions, body: () => unknown = () => ({ ok: t
       ctx.body = body();
     });
   };
-  const koa = createApi(t.app, { log: silentLog, version: 'test', admission: bounds } as ApiOptions, [mount]);
+  const koa = createApi(t.app, { log: silentLog, version: 'test', admission: bounds }, [mount]);
   const mw = (koa as Koa).middleware.find((m) => typeof (m as Partial<AdmissionMiddleware>).stats === 'function') as AdmissionMiddleware;
   return { koa, stats: () => mw.stats(), entered: () => entered, open: () => gates.splice(0).forEach((g) => g()) };
 }
