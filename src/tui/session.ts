@@ -8,7 +8,7 @@ import { Unauthenticated, type Calypso, type CallMeta, type UserActor } from '..
 interface TokenPair {
   accessToken: string;
   refreshToken: string;
-  expiresIn: number;
+  expiresInSeconds: number;
   user: { username: string; displayName?: string };
 }
 
@@ -89,7 +89,7 @@ export class Session extends EventEmitter {
     this.actor = await this.app.auth.authenticate(pair.accessToken);
     this.tokens = pair;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    const delay = Math.max(5, pair.expiresIn - REFRESH_MARGIN_S) * 1000;
+    const delay = Math.max(5, pair.expiresInSeconds - REFRESH_MARGIN_S) * 1000;
     this.refreshTimer = setTimeout(() => {
       this.refresh().catch((err) => this.end(`Your session could not be renewed (${(err as Error).message}). Log in again.`));
     }, delay);

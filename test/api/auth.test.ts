@@ -19,7 +19,7 @@ describe('login and tokens', () => {
   test('login returns a token pair and /auth/me answers with permissions', async () => {
     const res = await t.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ expiresIn: 900, user: { username: 'admin', roles: ['Admin'] } });
+    expect(res.body).toMatchObject({ expiresInSeconds: 900, user: { username: 'admin', roles: ['Admin'] } });
     expect(res.body.refreshToken).toEqual(expect.any(String));
     const me = await t.http.get('/api/v1/auth/me').set(bearer(res.body.accessToken));
     expect(me.status).toBe(200);

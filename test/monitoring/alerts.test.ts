@@ -134,12 +134,12 @@ describe('acknowledge, snooze, dismiss', () => {
   test('a snooze ends at its time and the alert is open again', async () => {
     const until = new Date(T0 + 240_000).toISOString();
     const res = await t.http.post(`/api/v1/alerts/${alertId}/snooze`).set(admin()).send({ until });
-    expect(res.body).toMatchObject({ state: 'snoozed', snoozedUntil: until });
+    expect(res.body).toMatchObject({ state: 'snoozed', snoozeEndsAt: until });
     expect((await t.http.post(`/api/v1/alerts/${alertId}/snooze`).set(admin()).send({ until: new Date(T0).toISOString() })).status).toBe(400);
     await tickAt(230_000);
     expect((await t.http.get(`/api/v1/alerts/${alertId}`).set(admin())).body.state).toBe('snoozed');
     await tickAt(240_000);
-    expect((await t.http.get(`/api/v1/alerts/${alertId}`).set(admin())).body).toMatchObject({ state: 'open', snoozedUntil: null });
+    expect((await t.http.get(`/api/v1/alerts/${alertId}`).set(admin())).body).toMatchObject({ state: 'open', snoozeEndsAt: null });
   });
 
   test('a dismissed alert stays closed while its condition lasts, then a new one can open', async () => {

@@ -58,10 +58,10 @@ describe('storage on the simulated appliance', () => {
   test('a dataset with compression=zstd and a 10G quota is created and read back', async () => {
     const res = await t.http.post('/api/v1/storage/datasets').set(as(t.adminToken)).send({ name: 'tank/projects', properties: { compression: 'zstd', quota: '10G', comments: 'team projects' } });
     expect(res.status).toBe(201);
-    expect(res.body.quota).toBe(10 * 1024 ** 3);
+    expect(res.body.quotaBytes).toBe(10 * 1024 ** 3);
     expect(res.body.properties.compression.value).toBe('zstd');
     const list = await t.http.get('/api/v1/storage/datasets').query({ root: 'tank/projects' }).set(as(reader));
-    expect(list.body.items).toEqual([expect.objectContaining({ name: 'tank/projects', quota: 10 * 1024 ** 3 })]);
+    expect(list.body.items).toEqual([expect.objectContaining({ name: 'tank/projects', quotaBytes: 10 * 1024 ** 3 })]);
     const got = await t.http.get(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(reader));
     expect(got.body.properties['org.calypso:comments'].value).toBe('team projects');
     const patched = await t.http.patch(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ properties: { atime: 'off', recordsize: '1M' } });

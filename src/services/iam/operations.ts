@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
-import { nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../core/time.js';
 import type { Ctx } from '../core/context.js';
 import { hashPassword, passwordSchema } from './passwords.js';
 import type { AuthEngine } from './sessions.js';
@@ -31,7 +31,7 @@ const email = z.union([z.literal(''), z.email().max(254, 'at most 254 characters
 const tokenPair = z.object({
   accessToken: z.string().describe('JWT for the Authorization: Bearer header; lives 15 minutes'),
   refreshToken: z.string().describe('Exchange at /auth/refresh for a new pair; single use'),
-  expiresIn: z.number().describe('Seconds until the access token expires'),
+  expiresInSeconds: z.number().describe('Seconds until the access token expires'),
   user: userSchema.describe('The logged-in user'),
 });
 
@@ -556,7 +556,7 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     }),
     output: listOf(z.object({
       id: z.number().describe('Row id'),
-      at: z.string().describe('When'),
+      at: isoTime().describe('When'),
       actor: z.string().describe('Who (username, anonymous or system)'),
       face: z.string().describe('api, console, cli or system'),
       address: z.string().nullable().describe('Client address'),

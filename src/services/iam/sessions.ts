@@ -21,7 +21,7 @@ const VERIFIED_TOKENS_MAX = 10_000;
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;
-  expiresIn: number;
+  expiresInSeconds: number;
   user: User;
 }
 
@@ -205,6 +205,6 @@ export class AuthEngine {
     });
     const claims: AccessClaims = { sub: String(userId), sid: sessionId, typ: 'access' };
     const accessToken = jwt.sign(claims, this.key, { algorithm: 'HS256', expiresIn: ACCESS_TTL_SECONDS });
-    return { accessToken, refreshToken, expiresIn: ACCESS_TTL_SECONDS, user: await loadUser(this.db, username) };
+    return { accessToken, refreshToken, expiresInSeconds: ACCESS_TTL_SECONDS, user: await loadUser(this.db, username) };
   }
 }

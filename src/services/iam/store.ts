@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { NotFound } from '../core/errors.js';
+import { isoTime } from '../core/time.js';
 
 export const userSchema = z.object({
   id: z.number().int().describe('User id'),
@@ -11,8 +12,8 @@ export const userSchema = z.object({
   enabled: z.boolean().describe('A disabled user cannot log in'),
   roles: z.array(z.string()).describe('Roles granted directly'),
   groups: z.array(z.string()).describe('Groups the user belongs to (they may grant more roles)'),
-  createdAt: z.string().describe('When the account was created'),
-  lastLoginAt: z.string().nullable().describe('Last successful login'),
+  createdAt: isoTime().describe('When the account was created'),
+  lastLoginAt: isoTime().nullable().describe('Last successful login'),
 });
 export type User = z.infer<typeof userSchema>;
 

@@ -17,7 +17,7 @@ import { DiskAdapter, diskUsage, type BlockDevice, type DiskInfo } from '../../s
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../core/time.js';
 import { readSetting, writeSetting } from '../shares/settings.js';
 
 export const ISCSI_DISKS_PERMISSION = 'iscsi.disks';
@@ -126,7 +126,7 @@ export const exportDiskSchema = z.object({
   signatures: z.array(z.string()).describe('Partition tables, filesystems, partitions and mounts found on it'),
   marked: z.boolean().describe('Marked for export by an Admin'),
   markedBy: z.string().nullable().describe('Who marked it'),
-  markedAt: z.string().nullable().describe('When (ISO-8601)'),
+  markedAt: isoTime().nullable().describe('When (ISO-8601)'),
   usedBy: z.array(z.string()).describe('LUNs on it (target/lun)'),
   exportable: z.boolean().describe('A disk LUN may use it now'),
   reason: z.string().nullable().describe('Why it may not be exported (or marked), or null'),

@@ -17,7 +17,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { ISCSI_DISKS_PERMISSION, checkDiskBacking, describeDisks, diskCandidates, exportDiskSchema, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../core/time.js';
 import { absolutePath, applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
 
@@ -92,8 +92,8 @@ const targetSchema = z.object({
   mutualChap: z.object({ user: z.string().describe('Mutual CHAP user'), secretSet: z.literal(true).describe('A secret is set (never shown)') }).nullable().describe('Mutual CHAP: the target authenticates too'),
   groups: z.array(z.object({ name: z.string().describe('Group'), initiators: z.array(z.string()).describe('Initiators') })).describe('Initiator groups'),
   luns: z.array(lunSchema).describe('Logical units'),
-  createdAt: z.string().describe('Created (ISO-8601)'),
-  updatedAt: z.string().describe('Last changed (ISO-8601)'),
+  createdAt: isoTime().describe('Created (ISO-8601)'),
+  updatedAt: isoTime().describe('Last changed (ISO-8601)'),
 });
 type Target = z.infer<typeof targetSchema>;
 type StoredLun = z.infer<typeof lunSchema>;

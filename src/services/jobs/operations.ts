@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { listOf, listShape, rowId } from '../core/list.js';
+import { isoTime } from '../core/time.js';
 
 export const jobPermissions = definePermissions([
   { name: 'jobs.read', description: 'See jobs, their progress and logs', level: 'read' },
@@ -16,8 +17,8 @@ export const jobSchema = z.object({
   progressText: z.string().nullable().describe('What it is doing now'),
   owner: z.string().describe('Who started it'),
   target: z.string().nullable().describe('The object it works on'),
-  createdAt: z.string().describe('When it started'),
-  finishedAt: z.string().nullable().describe('When it ended'),
+  createdAt: isoTime().describe('When it started'),
+  finishedAt: isoTime().nullable().describe('When it ended'),
   result: z.unknown().describe('What it produced'),
   error: z.string().nullable().describe('Why it failed'),
   cancellable: z.boolean().describe('Whether it can be cancelled'),
@@ -41,7 +42,7 @@ export function registerJobs(registry: Registry): void {
   registry.add(defineOperation({
     name: 'jobs.get', summary: 'Show a job with its log', permission: 'jobs.read', mutating: false,
     input: z.object({ id: jobId }),
-    output: jobSchema.extend({ log: z.array(z.object({ at: z.string().describe('When'), line: z.string().describe('Log line') })).describe('Log lines, oldest first') }),
+    output: jobSchema.extend({ log: z.array(z.object({ at: isoTime().describe('When'), line: z.string().describe('Log line') })).describe('Log lines, oldest first') }),
     http: { method: 'GET', path: '/jobs/:id' },
     handler: async (ctx, i) => ({ ...(await ctx.jobs.get(i.id)), log: await ctx.jobs.logs(i.id) }),
   }));

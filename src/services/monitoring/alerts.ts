@@ -34,7 +34,7 @@ export interface Alert {
   updatedAt: string;
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
-  snoozedUntil: string | null;
+  snoozeEndsAt: string | null;
   dismissedAt: string | null;
   dismissedBy: string | null;
   resolvedAt: string | null;
@@ -85,7 +85,7 @@ export function toAlert(r: Row): Alert {
     title: r.title, message: r.message, labels: JSON.parse(r.labels), ruleId: r.rule_id === null ? null : Number(r.rule_id),
     value: r.value === null ? null : Number(r.value), silenced: Boolean(r.silenced),
     openedAt: iso(r.opened_at)!, updatedAt: iso(r.updated_at)!, acknowledgedAt: iso(r.acknowledged_at), acknowledgedBy: r.acknowledged_by,
-    snoozedUntil: iso(r.snoozed_until), dismissedAt: iso(r.dismissed_at), dismissedBy: r.dismissed_by, resolvedAt: iso(r.resolved_at),
+    snoozeEndsAt: iso(r.snoozed_until), dismissedAt: iso(r.dismissed_at), dismissedBy: r.dismissed_by, resolvedAt: iso(r.resolved_at),
   };
 }
 

@@ -6,6 +6,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { listOf, listShape, noInput, rowId } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
+import { isoTime } from '../core/time.js';
 import { ALERT_STATES, toRule, toWindow, type Alert } from './alerts.js';
 import { METRICS, matches, parseSelector, type Labels } from './metrics.js';
 import { toChannel, type ChannelConfig } from './notify.js';
@@ -50,14 +51,14 @@ const alertSchema = z.object({
   ruleId: z.number().nullable().describe('The rule that raised it'),
   value: z.number().nullable().describe('The value that fired it (or last changed its severity)'),
   silenced: z.boolean().describe('Inside a maintenance window: no notifications'),
-  openedAt: z.string().describe('When it opened'),
-  updatedAt: z.string().describe('Last change'),
-  acknowledgedAt: z.string().nullable().describe('When it was acknowledged'),
+  openedAt: isoTime().describe('When it opened'),
+  updatedAt: isoTime().describe('Last change'),
+  acknowledgedAt: isoTime().nullable().describe('When it was acknowledged'),
   acknowledgedBy: z.string().nullable().describe('Who acknowledged or snoozed it'),
-  snoozedUntil: z.string().nullable().describe('Snoozed until'),
-  dismissedAt: z.string().nullable().describe('When it was dismissed'),
+  snoozeEndsAt: isoTime().nullable().describe('When the snooze ends'),
+  dismissedAt: isoTime().nullable().describe('When it was dismissed'),
   dismissedBy: z.string().nullable().describe('Who dismissed it'),
-  resolvedAt: z.string().nullable().describe('When its condition cleared'),
+  resolvedAt: isoTime().nullable().describe('When its condition cleared'),
 });
 
 const ruleSchema = z.object({
@@ -81,8 +82,8 @@ const windowSchema = z.object({
   id: z.number().describe('Window id'),
   name: z.string().describe('Name'),
   description: z.string().describe('Why'),
-  startsAt: z.string().describe('Start'),
-  endsAt: z.string().describe('End'),
+  startsAt: isoTime().describe('Start'),
+  endsAt: isoTime().describe('End'),
   selector: labelsSchema.describe('Only alerts with these labels (empty: all)'),
   sources: z.array(source).describe('Only alerts from these sources (empty: all)'),
   createdBy: z.string().describe('Who created it'),
@@ -119,7 +120,7 @@ const deliverySchema = z.object({
   channelId: z.number().describe('Channel'),
   alertId: z.number().nullable().describe('Alert (none for a test)'),
   event: z.string().describe('firing, resolved or test'),
-  at: z.string().describe('When it ended'),
+  at: isoTime().describe('When it ended'),
   status: z.enum(['sent', 'failed']).describe('Outcome'),
   attempts: z.number().describe('Attempts made'),
   error: z.string().nullable().describe('Last error'),
@@ -129,7 +130,7 @@ const settingsSchema = z.object({
   smartIntervalSeconds: z.number().describe('Seconds between SMART readings'),
   watchedServices: z.array(z.string()).describe('systemd units watched for the service-down alert'),
   scrapeTokenConfigured: z.boolean().describe('A Prometheus scrape token exists'),
-  scrapeTokenCreatedAt: z.string().nullable().describe('When it was made'),
+  scrapeTokenCreatedAt: isoTime().nullable().describe('When it was made'),
 });
 
 function parseTime(text: string | undefined, path: string): number | undefined {
@@ -237,7 +238,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
       match: z.string().max(500).optional().describe('Only series with these labels: name=value,name=value'),
     }),
     output: z.object({
-      at: z.string().nullable().describe('When the values were collected (null before the first collection)'),
+      at: isoTime().nullable().describe('When the values were collected (null before the first collection)'),
       intervalSeconds: z.number().describe('Seconds between collections'),
       values: z.array(metricValue).describe('One value per series'),
       probes: z.array(probeStatus).describe('How each probe fared'),
@@ -273,8 +274,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     }),
     output: z.object({
       metric: z.string().describe('Metric name'),
-      from: z.string().describe('Start'),
-      to: z.string().describe('End'),
+      fromAt: isoTime().describe('Start'),
+      toAt: isoTime().describe('End'),
       stepSeconds: z.number().describe('Seconds per point'),
       resolutionSeconds: z.number().describe('Source: 0 raw samples, 60 or 900 second averages'),
       series: z.array(z.object({
@@ -289,7 +290,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
       const to = parseTime(i.to, 'to') ?? now;
       const from = parseTime(i.from, 'from') ?? to - 3600_000;
       const h = await monitoring.store.history({ metric: i.metric, selector: selectorOf(i.match, 'match'), from, to, stepSeconds: i.step, now });
-      return { ...h, from: new Date(h.from).toISOString(), to: new Date(h.to).toISOString() };
+      const { from: start, to: end, ...rest } = h;
+      return { ...rest, fromAt: new Date(start).toISOString(), toAt: new Date(end).toISOString() };
     },
   }));
   registry.add(defineOperation({
@@ -297,7 +299,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     input: noInput,
     output: z.object({
       token: z.string().describe('Bearer token for /metrics; shown only now (only its hash is kept)'),
-      createdAt: z.string().describe('When it was made'),
+      createdAt: isoTime().describe('When it was made'),
     }),
     http: { method: 'POST', path: '/metrics/scrape-token' },
     handler: () => monitoring.createScrapeToken(),
@@ -613,7 +615,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
       const sample: Alert = {
         id: 0, severity: 'info', state: 'open', source: 'monitoring', title: 'Test notification from Calypso', message: 'If you can read this, the channel works.',
         labels: {}, ruleId: null, value: null, silenced: false, openedAt: at, updatedAt: at, acknowledgedAt: null, acknowledgedBy: null,
-        snoozedUntil: null, dismissedAt: null, dismissedBy: null, resolvedAt: null,
+        snoozeEndsAt: null, dismissedAt: null, dismissedBy: null, resolvedAt: null,
       };
       return monitoring.notifier.deliverNow(i.id, 'test', sample);
     },

@@ -8,7 +8,7 @@ import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
-import { nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../core/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { hostPattern, nfsPath, smbText } from './schemas.js';
 import { shareDeployment } from './settings.js';
@@ -41,8 +41,8 @@ const exportSchema = z.object({
     host: z.string().describe('Client'), access: z.enum(['ro', 'rw']).describe('Access'), squash: z.string().describe('Squash mode'),
     sec: z.array(z.string()).describe('Security flavours'), anonuid: z.number().nullable().describe('Anonymous uid'), anongid: z.number().nullable().describe('Anonymous gid'),
   })).describe('Per-client rules'),
-  createdAt: z.string().describe('Created (ISO-8601)'),
-  updatedAt: z.string().describe('Last changed (ISO-8601)'),
+  createdAt: isoTime().describe('Created (ISO-8601)'),
+  updatedAt: isoTime().describe('Last changed (ISO-8601)'),
 });
 type Export = z.infer<typeof exportSchema>;
 

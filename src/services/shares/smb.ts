@@ -7,7 +7,7 @@ import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
-import { nowIso } from '../core/time.js';
+import { isoTime, nowIso, toIsoTime } from '../core/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { accountName, hostPattern, shadowFormat, smbPath, smbShareName, smbText } from './schemas.js';
 import { DEFAULT_SMB_SETTINGS, SMB_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type SmbSettings } from './settings.js';
@@ -48,8 +48,8 @@ const shareSchema = z.object({
   shadowFormat: z.string().describe('Snapshot name pattern for Previous Versions'),
   recycleBin: z.boolean().describe('Recycle bin'),
   timeMachine: z.boolean().describe('Time Machine destination'),
-  createdAt: z.string().describe('Created (ISO-8601)'),
-  updatedAt: z.string().describe('Last changed (ISO-8601)'),
+  createdAt: isoTime().describe('Created (ISO-8601)'),
+  updatedAt: isoTime().describe('Last changed (ISO-8601)'),
 });
 type Share = z.infer<typeof shareSchema>;
 
@@ -305,18 +305,21 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
         sessionId: z.string().describe('Session id'), username: z.string().describe('User'), group: z.string().describe('Primary group'),
         remoteMachine: z.string().describe('Client address or name'), dialect: z.string().describe('SMB dialect'),
         encryption: z.string().describe('Encryption degree'), signing: z.string().describe('Signing degree'),
-        shares: z.array(z.object({ share: z.string().describe('Share'), connectedAt: z.string().describe('Connected at') })).describe('Shares in use'),
+        shares: z.array(z.object({ share: z.string().describe('Share'), connectedAt: isoTime().nullable().describe('Connected at (null if smbstatus printed no readable time)') })).describe('Shares in use'),
       })).describe('Logged-in clients'),
       openFiles: z.array(z.object({
         path: z.string().describe('Full path'), share: z.string().describe('Share'), filename: z.string().describe('Path inside the share'),
-        uid: z.number().nullable().describe('Unix uid of the opener'), access: z.string().describe('R, W or RW'), openedAt: z.string().describe('Opened at'),
+        uid: z.number().nullable().describe('Unix uid of the opener'), access: z.string().describe('R, W or RW'), openedAt: isoTime().nullable().describe('Opened at (null if smbstatus printed no readable time)'),
       })).describe('Files open over SMB'),
     }),
     http: { method: 'GET', path: '/shares/smb-service/sessions' },
     handler: async (ctx) => {
       if (!(await smbSettings(ctx.db)).enabled) return { sessions: [], openFiles: [] };
       const st = await (await samba(ctx, ctx.db)).status();
-      return { sessions: st.sessions, openFiles: st.openFiles };
+      return {
+        sessions: st.sessions.map((s) => ({ ...s, shares: s.shares.map((x) => ({ ...x, connectedAt: toIsoTime(x.connectedAt) })) })),
+        openFiles: st.openFiles.map((f) => ({ ...f, openedAt: toIsoTime(f.openedAt) })),
+      };
     },
   }));
 
@@ -337,14 +340,14 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
     },
   });
 
-  const smbUserSchema = z.object({ username: z.string().describe('Calypso user'), since: z.string().describe('SMB password first set (ISO-8601)') });
+  const smbUserSchema = z.object({ username: z.string().describe('Calypso user'), enabledAt: isoTime().describe('When SMB was enabled for the user: its SMB password first set (ISO-8601)') });
   registry.add(defineOperation({
     name: 'shares.smb.users.list', summary: 'Calypso users who may use SMB', permission: 'shares.read', mutating: false,
     input: z.object({ ...listShape }), output: listOf(smbUserSchema),
     http: { method: 'GET', path: '/shares/smb-users' },
     handler: async (ctx, i) => {
       const rows = await ctx.db('smb_users').join('users', 'users.id', 'smb_users.user_id').select('users.username', 'smb_users.created_at').orderBy('users.username');
-      return page(rows.map((r: Row) => ({ username: String(r.username), since: String(r.created_at) })), i);
+      return page(rows.map((r: Row) => ({ username: String(r.username), enabledAt: String(r.created_at) })), i);
     },
   }));
   registry.add(defineOperation({
@@ -364,7 +367,7 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
       if (existing) await trx('smb_users').where({ user_id: user.id }).update({ updated_at: now });
       else await trx('smb_users').insert({ user_id: user.id, created_at: now, updated_at: now });
       await (await samba(ctx, trx)).setPassword(i.username, i.password);
-      return { username: i.username, since: existing ? String(existing.created_at) : now };
+      return { username: i.username, enabledAt: existing ? String(existing.created_at) : now };
     }),
   }));
   registry.add(defineOperation({

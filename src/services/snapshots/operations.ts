@@ -7,6 +7,7 @@ import { defineOperation, definePermissions, type Registry } from '../core/regis
 import { anyDatasetName, datasetName, datasetProperties, snapshotName, snapshotShortName, toZfsProperties } from '../storage/schemas.js';
 import { datasetDetail, zfs } from '../storage/operations.js';
 import type { DatasetListEntry } from '../../system/zfs/index.js';
+import { isoTime, toIsoTime } from '../core/time.js';
 
 export const snapshotPermissions = definePermissions([
   { name: 'snapshots.read', description: 'See snapshots and holds', level: 'read' },
@@ -20,7 +21,7 @@ const snapshotSchema = z.object({
   snapshot: z.string().describe("The part after '@'"),
   usedBytes: z.number().nullable().describe('Space only this snapshot holds'),
   referencedBytes: z.number().nullable().describe('Data it refers to'),
-  createdAt: z.string().nullable().describe('Creation time (ISO-8601)'),
+  createdAt: isoTime().nullable().describe('Creation time (ISO-8601)'),
   holds: z.number().describe('Number of user holds'),
 });
 type Snapshot = z.infer<typeof snapshotSchema>;
@@ -147,11 +148,11 @@ export function registerSnapshots(registry: Registry): void {
   registry.add(defineOperation({
     name: 'snapshots.holds', summary: 'List the holds on a snapshot', permission: 'snapshots.read', mutating: false,
     input: z.object({ name: snapshotName }),
-    output: listOf(z.object({ tag: z.string().describe('Hold tag'), since: z.string().describe('When it was placed') })),
+    output: listOf(z.object({ tag: z.string().describe('Hold tag'), placedAt: isoTime().nullable().describe('When it was placed (ISO-8601; null if the tool printed no readable time)') })),
     http: { method: 'GET', path: '/snapshots/:name/holds' },
     handler: async (ctx, i) => {
       await requireSnapshot(ctx, i.name);
-      const items = (await zfs(ctx).holds(i.name)).map((h) => ({ tag: h.tag, since: /^\d+$/.test(h.timestamp) ? new Date(Number(h.timestamp) * 1000).toISOString() : h.timestamp }));
+      const items = (await zfs(ctx).holds(i.name)).map((h) => ({ tag: h.tag, placedAt: toIsoTime(h.timestamp) }));
       return { items, total: items.length };
     },
   }));

@@ -13,6 +13,7 @@ import {
   powerOfTwoBytes, toZfsProperties, zvolSize, type LayoutType,
 } from './schemas.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../system/zfs/size.js';
+import { isoTime, toIsoTime } from '../core/time.js';
 
 export const storagePermissions = definePermissions([
   { name: 'storage.read', description: 'See disks, pools, datasets, zvols and ARC statistics', level: 'read' },
@@ -52,7 +53,7 @@ const diskSchema = z.object({
   rotational: z.boolean().describe('Spinning disk'),
   temperatureC: z.number().nullable().describe('Temperature from SMART'),
   smartHealth: z.string().describe('PASSED, FAILED or UNKNOWN'),
-  powerOnHours: z.number().nullable().describe('Power-on hours from SMART'),
+  powerOnSeconds: z.number().nullable().describe('Power-on time from SMART, in seconds (SMART counts whole hours)'),
   inUse: z.boolean().describe('Part of a pool'),
   pool: z.string().nullable().describe('Pool using it'),
   vdev: z.string().nullable().describe('Top-level vdev using it'),
@@ -77,10 +78,10 @@ const scanSchema = z
     state: z.enum(['scanning', 'finished', 'canceled', 'paused']).describe('Scan state'),
     percentDone: z.number().optional().describe('Percent done'),
     errors: z.number().optional().describe('Errors found'),
-    repaired: z.number().optional().describe('Bytes repaired'),
-    secondsToGo: z.number().optional().describe('Estimated seconds left'),
-    startedAt: z.string().optional().describe('Start time as the tool printed it'),
-    endedAt: z.string().optional().describe('End time as the tool printed it'),
+    repairedBytes: z.number().optional().describe('Bytes repaired'),
+    remainingSeconds: z.number().optional().describe('Estimated seconds left'),
+    startedAt: isoTime().optional().describe('Start (ISO-8601; the printed text is in `text`)'),
+    endedAt: isoTime().optional().describe('End (ISO-8601; the printed text is in `text`)'),
     text: z.string().describe('The scan lines as printed'),
   })
   .nullable();
@@ -110,10 +111,10 @@ const datasetSchema = z.object({
   type: z.enum(['filesystem', 'volume', 'snapshot', 'bookmark']).describe('filesystem or volume (zvol)'),
   pool: z.string().describe('Pool'),
   depth: z.number().describe('Levels below the pool root'),
-  used: z.number().nullable().describe('Bytes used including descendants and snapshots'),
-  available: z.number().nullable().describe('Bytes available'),
-  referenced: z.number().nullable().describe('Bytes referenced'),
-  quota: z.number().nullable().describe('Quota in bytes (null: none)'),
+  usedBytes: z.number().nullable().describe('Bytes used including descendants and snapshots'),
+  availableBytes: z.number().nullable().describe('Bytes available'),
+  referencedBytes: z.number().nullable().describe('Bytes referenced'),
+  quotaBytes: z.number().nullable().describe('Quota in bytes (null: none)'),
   mountpoint: z.string().nullable().describe('Mount point (filesystems)'),
   origin: z.string().nullable().describe('Snapshot this is a clone of'),
 });
@@ -144,7 +145,7 @@ function toDataset(e: DatasetListEntry): z.infer<typeof datasetSchema> {
   const base = e.name.split('@')[0];
   return {
     name: e.name, type: e.type, pool: base.split('/')[0], depth: base.split('/').length - 1,
-    used: e.used, available: e.available, referenced: e.referenced, quota: e.quota || null,
+    usedBytes: e.used, availableBytes: e.available, referencedBytes: e.referenced, quotaBytes: e.quota || null,
     mountpoint: e.mountpoint, origin: e.raw.origin && e.raw.origin !== '-' ? e.raw.origin : null,
   };
 }
@@ -158,6 +159,21 @@ async function listPoolSummaries(ctx: Ctx) {
   }));
 }
 
+/** The scan as the API names it: sizes in `*Bytes`, times ISO-8601 (a time the tool printed that does not parse is left out; `text` keeps it). */
+function scanOf(s: NonNullable<ZpoolStatus['scan']>): NonNullable<z.infer<typeof scanSchema>> {
+  const startedAt = toIsoTime(s.startedAt);
+  const endedAt = toIsoTime(s.endedAt);
+  return {
+    function: s.function, state: s.state, text: s.text,
+    ...(s.percentDone !== undefined ? { percentDone: s.percentDone } : {}),
+    ...(s.errors !== undefined ? { errors: s.errors } : {}),
+    ...(s.repaired !== undefined ? { repairedBytes: s.repaired } : {}),
+    ...(s.secondsToGo !== undefined ? { remainingSeconds: s.secondsToGo } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(endedAt ? { endedAt } : {}),
+  };
+}
+
 export async function poolDetailOf(ctx: Ctx, name: string): Promise<z.infer<typeof poolDetail>> {
   const summary = (await listPoolSummaries(ctx)).find((p) => p.name === name);
   if (!summary) throw new NotFound(`pool ${name} does not exist`);
@@ -168,7 +184,7 @@ export async function poolDetailOf(ctx: Ctx, name: string): Promise<z.infer<type
   return {
     ...summary,
     status: status?.status ?? null, action: status?.action ?? null,
-    scan: status?.scan ? { ...status.scan } : null,
+    scan: status?.scan ? scanOf(status.scan) : null,
     vdevs: status?.vdevs ?? [], logs: status?.logs ?? [], cache: status?.cache ?? [], spares: status?.spares ?? [],
     special: status?.special ?? [], dedup: status?.dedup ?? [], errors: status?.errors ?? '',
     problemDevices,
@@ -182,7 +198,7 @@ export async function diskInventory(ctx: Ctx) {
     const u = usage.get(d.name);
     return {
       name: d.name, path: d.path, model: d.model, serial: d.serial, sizeBytes: d.sizeBytes, type: d.type, rotational: d.rotational,
-      temperatureC: d.temperatureC, smartHealth: d.smartHealth, powerOnHours: d.powerOnHours,
+      temperatureC: d.temperatureC, smartHealth: d.smartHealth, powerOnSeconds: d.powerOnHours === null ? null : d.powerOnHours * 3600,
       inUse: Boolean(u), pool: u?.pool ?? null, vdev: u?.vdev ?? null, role: u?.section ?? null, state: u?.state ?? null,
     };
   });
@@ -629,7 +645,7 @@ async function followScrub(ctx: Ctx, pool: string, handle: { signal: AbortSignal
     if (scan.state !== 'scanning') {
       await handle.log(scan.text);
       if (scan.state === 'canceled') throw new Error('the scrub was canceled');
-      return { state: scan.state, errors: scan.errors ?? 0, repaired: scan.repaired ?? 0 };
+      return { state: scan.state, errors: scan.errors ?? 0, repairedBytes: scan.repaired ?? 0 };
     }
     await handle.progress(scan.percentDone ?? 0, scan.secondsToGo !== undefined ? `${Math.round(scan.secondsToGo)} s to go` : 'scanning');
     await new Promise((r) => setTimeout(r, 1000));
