@@ -2,13 +2,14 @@
  * The logged-in console: frame, menu, working area and dialogs, and the one key dispatcher
  * that runs the keybinding table (global keys, menu keys, and the current screen's keys).
  */
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
 import { publicMessage, type CommandRecord, type Job, type UserActor } from '../services/index.js';
 import { ConfirmDialog, PromptLine, Question, TextView } from './components/Dialogs.js';
-import { Header, KeyHints, Menu, StatusLine, type MenuItem } from './components/Chrome.js';
+import { Header, KeyHints, Menu, StatusLine, statusRows, type MenuItem } from './components/Chrome.js';
 import { Form } from './components/Form.js';
 import { HelpOverlay, Palette, type PaletteEntry } from './components/Overlays.js';
 import { ShellProvider, type ConfirmSpec, type ConsoleServices, type FormSpec, type PromptSpec, type ShellApi } from './context.js';
@@ -40,12 +41,12 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const { app, theme, options, session, busy } = services;
   const { columns, rows } = useTerminalSize();
   const height = Math.max(10, rows - 1);
-  const bodyHeight = height - 3;
   const menuWidth = columns >= 110 ? 26 : 20;
   const workWidth = Math.max(20, columns - menuWidth - 1);
 
   const [screenId, setScreenId] = useState(services.nav.screen);
-  const [focus, setFocus] = useState<'menu' | 'main'>('main');
+  // The menu has the keyboard after login: the first j/k/arrow moves it (the dashboard has no row keys).
+  const [focus, setFocus] = useState<'menu' | 'main'>('menu');
   const [menuIndex, setMenuIndex] = useState(() => Math.max(0, SCREENS.findIndex((s) => s.id === services.nav.screen)));
   const [overlay, setOverlay] = useState<Overlay | null>(null);
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
@@ -53,6 +54,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     services.flash = undefined;
     return flash ? { text: flash, kind: 'error', at: Date.now() } : null;
   });
+  // A long status message wraps over more rows; the working area gives them up.
+  const bodyHeight = height - 2 - statusRows(columns, overlay?.kind === 'prompt' ? null : message);
   const [busyCount, setBusyCount] = useState(busy.active);
   const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
   const [alerts, setAlerts] = useState<number | null>(null);
@@ -61,6 +64,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const screenBindings = useRef<KeyBinding[]>([]);
   const lastAction = useRef<LastAction | null>(null);
   const lastInput = useRef(Date.now());
+  const finishedJobs = useRef(new Set<number>());
+  /** 'changed' after every change made from this console: the screens' queries read again. */
+  const changes = useMemo(() => new EventEmitter(), []);
 
   const navigate = useCallback((id: string) => {
     if (!SCREENS.some((s) => s.id === id)) return;
@@ -96,19 +102,45 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       app.events.subscribe((e) => {
         const job = (e as { job: Job }).job;
         if (!job || typeof job.id !== 'number') return;
+        // A progress event that arrives after the job's end must not bring its status line back.
+        if (job.state !== 'running') finishedJobs.current.add(job.id);
+        const running = job.state === 'running' && !finishedJobs.current.has(job.id);
         setJobs((old) => {
+          if (running === old.has(job.id) && !running) return old;
           const next = new Map(old);
-          if (job.state === 'running') next.set(job.id, job);
+          if (running) next.set(job.id, job);
           else next.delete(job.id);
           return next;
         });
+        // What a job changed (a resilver, a rollback) shows on the screen when it ends.
+        if (!running) changes.emit('changed');
         if (job.state === 'succeeded') toast(`Job #${job.id} done: ${job.description}`);
         else if (job.state === 'failed') toast(`Job #${job.id} failed: ${job.error ?? job.description}`, 'error');
       }, ['job']),
     [app, toast],
   );
 
-  const call = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => busy.track((async () => app.call<T>(operation, input, await session.meta()))()), [app, busy, session]);
+  const call = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
+    // Logging out from anywhere in the console (key, palette, a form) ends the console's session
+    // at once: the login screen replaces the screens before the service has even answered.
+    if (operation === 'auth.logout') {
+      await session.logout('Logged out.');
+      return { ok: true } as T;
+    }
+    return busy.track((async () => {
+      const meta = await session.meta();
+      try {
+        return await app.call<T>(operation, input, meta);
+      } finally {
+        // A change may have ended this very session (own password changed, own sessions revoked,
+        // own account disabled): find out now, not at the next read up to half a minute later.
+        if (app.registry.get(operation)?.mutating) {
+          await session.recheck();
+          changes.emit('changed');
+        }
+      }
+    })());
+  }, [app, busy, session, changes]);
 
   const recordedCall = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
     const before = app.host.history(1)[0]?.seq ?? 0;
@@ -177,6 +209,11 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     } else services.quit();
   }, [app, services]);
 
+  const logout = useCallback(() => {
+    services.nav.screen = 'dashboard';
+    void session.logout('Logged out.');
+  }, [services, session]);
+
   const showCommands = useCallback(() => {
     const last = lastAction.current;
     const fmt = (r: CommandRecord) => `${dateTime(r.at)}  ${[r.command, ...r.args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}${r.code ? `  (exit ${r.code})` : ''}${r.error ? `  ${r.error}` : ''}`;
@@ -192,13 +229,14 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   }, [app, showText]);
 
   const globalBindings: KeyBinding[] = [
-    { key: '?', description: 'Help', group: 'Global', action: () => setOverlay({ kind: 'help' }) },
-    { key: ':', description: 'Go to', group: 'Global', action: () => setOverlay({ kind: 'palette' }) },
+    { key: '?', description: 'Help', group: 'Global', priority: 100, action: () => setOverlay({ kind: 'help' }) },
+    { key: ':', description: 'Go to', group: 'Global', priority: 50, action: () => setOverlay({ kind: 'palette' }) },
     { key: 'tab', description: 'Switch pane (menu / working area)', hint: false, group: 'Global', action: () => setFocus((f) => (f === 'menu' ? 'main' : 'menu')) },
     { key: 'escape', aliases: ['h', 'left'], description: 'Back to the menu', hint: false, group: 'Global', action: () => setFocus('menu') },
     { key: '!', description: 'Show the commands of the last action', hint: false, group: 'Global', action: showCommands },
     { key: 'ctrl+l', description: 'Lock the screen', hint: false, group: 'Global', action: onLock },
-    { key: 'q', aliases: ['ctrl+c'], description: 'Quit', group: 'Global', action: quit },
+    { key: 'ctrl+o', description: 'Log out', hint: false, group: 'Global', action: logout },
+    { key: 'q', aliases: ['ctrl+c'], description: 'Quit', group: 'Global', priority: 100, action: quit },
   ];
   const menuBindings: KeyBinding[] = [
     { key: 'j', aliases: ['down'], description: 'Next subsystem', hint: false, group: 'Menu', action: () => { const i = Math.min(SCREENS.length - 1, menuIndex + 1); setMenuIndex(i); navigate(SCREENS[i].id); setFocus('menu'); } },
@@ -234,15 +272,22 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     services, app, theme, actor, active: focus === 'main' && !overlay,
     width: workWidth, height: bodyHeight,
     call, run: recordedCall, act, denial, setBindings, toast, openForm, confirm, prompt, showText, openPanel, navigate,
+    onChange: (listener) => {
+      changes.on('changed', listener);
+      return () => void changes.off('changed', listener);
+    },
   };
 
   const paletteEntries = useMemo((): PaletteEntry[] => {
-    const entries: PaletteEntry[] = SCREENS.map((s) => ({ label: `${s.label}${s.aliases ? `  (${s.aliases.join(', ')})` : ''}`, kind: 'screen', run: () => navigate(s.id) }));
-    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: `${b.description} [${b.key}]`, kind: 'action', disabledReason: b.disabledReason, run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action() });
+    // In words: a screen's label, a key's description, an operation's summary; ids and keys shown dim beside.
+    const entries: PaletteEntry[] = SCREENS.map((s) => ({ label: s.label, kind: 'screen', keywords: [...(s.aliases ?? []), s.manages].join(' '), run: () => navigate(s.id) }));
+    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: b.description, detail: `key ${b.key}`, kind: 'action', disabledReason: b.disabledReason, run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action() });
+    entries.push({ label: 'Log out', detail: 'key ^O', kind: 'action', keywords: 'logout sign out exit', run: logout });
+    entries.push({ label: 'Lock the screen', detail: 'key ^L', kind: 'action', keywords: 'lock', run: onLock });
     for (const op of app.registry.all()) {
-      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
+      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
       entries.push({
-        label: `${op.name}: ${op.summary}`, kind: op.mutating ? 'operation' : 'read',
+        label: op.summary, detail: op.name, kind: op.mutating ? 'operation' : 'read',
         disabledReason: denialReason(app, actor, op.name),
         run: () => runOperation(op.name),
       });
@@ -318,7 +363,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         return (
           <ConfirmDialog
             title={`${op?.summary ?? spec.operation}: ${target}`} target={target} verb={spec.verb} details={spec.details}
-            width={workWidth} theme={theme}
+            width={workWidth} height={bodyHeight} theme={theme}
             run={(typed) => recordedCall(spec.operation, { ...spec.input, confirm: typed })}
             onDone={(result) => {
               setOverlay(null);
@@ -341,6 +386,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   };
 
   const Screen = def.component;
+  const mainFocused = focus === 'main' || Boolean(overlay);
+  const paneMarker = mainFocused ? (theme.glyphs === 'ascii' ? '>' : theme.pointer) : theme.glyphs === 'ascii' ? '<' : theme.glyphs === 'block' ? '◄' : '◀';
+  const divider = theme.glyphs === 'ascii' ? (mainFocused ? '!' : '|') : mainFocused ? (theme.glyphs === 'unicode' ? '┃' : '║') : '│';
   const menuItems: MenuItem[] = SCREENS.map((s) => ({ id: s.id, label: menuWidth >= 26 ? s.label : s.short, built: screenMode(app, s) !== 'unbuilt' }));
   const hintBindings = overlay ? [] : active;
   const apiText = options.apiUrl ? `API ${options.apiUrl}` : `API off: ${options.apiError ?? 'not started'}`;
@@ -353,8 +401,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         <Header width={columns} theme={theme} hostname={options.hostname ?? os.hostname()} simulated={options.hostKind === 'sim'} user={actor.username} roles={actor.roles} alerts={alerts} now={now} />
         <Box flexDirection="row" height={bodyHeight}>
           <Menu items={menuItems} current={screenId} highlighted={menuIndex} focused={focus === 'menu' && !overlay} width={menuWidth} height={bodyHeight} theme={theme} />
+          {/* Which pane has the keyboard, in a way that needs no colour: the divider's top cell points at it. */}
           <Box width={1} height={bodyHeight} flexDirection="column">
-            <Text dimColor>{(theme.glyphs === 'ascii' ? '|\n' : '│\n').repeat(bodyHeight).trimEnd()}</Text>
+            <Text bold color={theme.c('cyan')}>{paneMarker}</Text>
+            <Text dimColor={!mainFocused} bold={mainFocused} color={mainFocused ? theme.c('cyan') : undefined}>{(`${divider}\n`).repeat(Math.max(0, bodyHeight - 1)).trimEnd()}</Text>
           </Box>
           <Box flexDirection="column" width={workWidth} height={bodyHeight} overflow="hidden">
             {covering ? renderOverlay() : null}

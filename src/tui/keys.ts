@@ -21,6 +21,8 @@ export interface KeyBinding {
   disabledReason?: string;
   /** Leave out of the key-hint line (still in help). */
   hint?: boolean;
+  /** When the key-hint line is too short, higher priorities stay and lower ones go first (default 0). */
+  priority?: number;
   /** Help overlay section. */
   group?: string;
   action: () => void;
@@ -85,4 +87,64 @@ export function gate(app: Calypso, actor: UserActor | null, bindings: KeyBinding
     const reason = b.operation ? denialReason(app, actor, b.operation) : b.permission ? permissionDenial(actor, b.permission) : null;
     return reason ? { ...b, disabledReason: reason } : b;
   });
+}
+
+/**
+ * A terminal read can hold several keys: a password manager or a paste types a user name, Tab,
+ * a password and Enter in one write, and 20 fast Backspaces arrive as 20 DEL bytes together.
+ * Ink passes such a chunk on as one "key" (it splits only escape sequences), so the console
+ * splits it here into the keys it holds, in order: every character is one key, CR LF and a lone
+ * LF are Enter, and an escape sequence (arrows, function keys, Alt+key) stays whole.
+ */
+export function splitKeys(chunk: string): string[] {
+  // Ink has already cut escape sequences out of the read: one that starts with ESC is one key.
+  if (chunk.startsWith('\x1b') || chunk.length <= 1) return chunk === '\n' ? ['\r'] : chunk ? [chunk] : [];
+  const keys: string[] = [];
+  let previous = '';
+  for (const ch of chunk) {
+    if (ch === '\n') {
+      if (previous !== '\r') keys.push('\r');
+    } else keys.push(ch);
+    previous = ch;
+  }
+  return keys;
+}
+
+/**
+ * Characters that never belong in a typed value: C0 controls, DEL, C1 controls, and the
+ * Unicode format characters that reorder or break a line (bidi overrides and isolates,
+ * line and paragraph separators). Drawn, they move the cursor or shift a box's border.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_TEXT = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function stripControls(text: string): string {
+  return text.replace(NOT_TEXT, '');
+}
+
+/**
+ * One line of text edited by one input: Backspace (BS or DEL, whichever the terminal sends)
+ * removes the last character (a whole emoji, not half of it), Ctrl-U clears, Enter submits,
+ * printable text is appended, and any other control character is dropped. Several keys in one
+ * input (text from a paste) are applied in order; what follows an Enter is not typed.
+ */
+export function editLine(value: string, input: string, key: Pick<Key, 'backspace' | 'delete' | 'return' | 'ctrl' | 'meta'>): { value: string; submit: boolean } {
+  if (key.return) return { value, submit: true };
+  if (key.backspace || key.delete) return { value: dropLast(value), submit: false };
+  if (key.ctrl && input === 'u') return { value: '', submit: false };
+  if (key.ctrl || key.meta || !input) return { value, submit: false };
+  let out = value;
+  for (const ch of input) {
+    if (ch === '\r' || ch === '\n') return { value: out, submit: true };
+    if (ch === '\x7f' || ch === '\b') out = dropLast(out);
+    else if (ch === '\x15') out = '';
+    else out += stripControls(ch);
+  }
+  return { value: out, submit: false };
+}
+
+function dropLast(value: string): string {
+  const chars = Array.from(value);
+  chars.pop();
+  return chars.join('');
 }

@@ -17,6 +17,8 @@ export interface Field {
   required: boolean;
   /** The schema's default, shown as a hint. */
   defaultValue?: unknown;
+  /** Set on the second entry of a new password: the path it must equal; never sent. */
+  repeats?: string;
 }
 
 interface JsonSchema {
@@ -30,6 +32,46 @@ interface JsonSchema {
   items?: JsonSchema;
   description?: string;
   default?: unknown;
+  /** A field's name for people, from `.meta({ label })`. */
+  label?: string;
+  title?: string;
+}
+
+/** Words the administrator reads in capitals (or as a unit), whatever the field's casing. */
+const WORDS: Record<string, string> = {
+  ok: 'OK', id: 'ID', ids: 'IDs', ip: 'IP', ips: 'IPs', iqn: 'IQN', lun: 'LUN', luns: 'LUNs', smb: 'SMB', nfs: 'NFS', url: 'URL', urls: 'URLs',
+  tls: 'TLS', ssl: 'SSL', cidr: 'CIDR', ntp: 'NTP', snmp: 'SNMP', dns: 'DNS', mtu: 'MTU', ttl: 'TTL', smtp: 'SMTP', api: 'API', zfs: 'ZFS',
+  arc: 'ARC', cpu: 'CPU', acl: 'ACL', acls: 'ACLs', uid: 'UID', gid: 'GID', chap: 'CHAP', vtl: 'VTL', s3: 'S3', smart: 'SMART', vdev: 'vdev', zvol: 'zvol',
+};
+/** Unit suffixes of field names, said after the words. */
+const UNITS: Record<string, string> = { ms: '(ms)', bytes: '(bytes)', seconds: '(seconds)', secs: '(seconds)', minutes: '(minutes)', hours: '(hours)', days: '(days)', percent: '(%)', pct: '(%)' };
+/** A description short enough to be the label itself (e.g. "SMTP login", "Implicit TLS"). */
+const SHORT_DESCRIPTION = 22;
+
+/**
+ * The one rule for a field's label: its `label` (or `title`) metadata; else its description when
+ * that is a short phrase; else its name in words ("guestOk" -> "Guest OK", "timeoutMs" -> "Timeout (ms)").
+ */
+export function fieldLabel(name: string, schema: { label?: string; title?: string; description?: string } = {}): string {
+  const meta = schema.label ?? schema.title;
+  if (meta && meta.trim()) return meta.trim();
+  const d = schema.description?.trim();
+  if (d && d.length <= SHORT_DESCRIPTION && !/[.:;,(]/.test(d)) return d;
+  return nameToWords(name);
+}
+
+/** "guestOk" -> "Guest OK", "retention_days" -> "Retention (days)", "s3Endpoint" -> "S3 endpoint". */
+export function nameToWords(name: string): string {
+  const parts = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_\-.]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+  if (!parts.length) return name;
+  const unit = parts.length > 1 && UNITS[parts[parts.length - 1]] ? UNITS[parts.pop()!] : null;
+  const words = parts.map((w, i) => WORDS[w] ?? (i === 0 ? w[0].toUpperCase() + w.slice(1) : w));
+  return unit ? `${words.join(' ')} ${unit}` : words.join(' ');
 }
 
 /** Fields typed without echo. */
@@ -76,7 +118,7 @@ function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: strin
 export function fieldsOf(op: AnyOperation): Field[] {
   const json = z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out: Field[] = [];
-  const walk = (schema: JsonSchema, prefix: string, parentRequired: boolean, fullLabels = false) => {
+  const walk = (schema: JsonSchema, prefix: string, parentRequired: boolean, fullLabels = false, parentLabel = '') => {
     for (const [name, prop] of Object.entries(schema.properties ?? {})) {
       if (!prefix && HIDDEN.has(name)) continue;
       const path = prefix ? `${prefix}.${name}` : name;
@@ -87,16 +129,50 @@ export function fieldsOf(op: AnyOperation): Field[] {
       }
       const inner = nullableObject(prop);
       if (inner) {
-        walk(inner, path, false, true);
+        walk(inner, path, false, true, fieldLabel(name, { label: prop.label ?? inner.label, title: prop.title ?? inner.title }));
         continue;
       }
       const kind = kindOf(path, prop);
       if (!kind) continue;
-      out.push({ path, label: fullLabels ? path : name, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
+      const own = fieldLabel(name, prop);
+      out.push({ path, label: fullLabels && parentLabel ? `${parentLabel}: ${own[0].toLowerCase()}${own.slice(1)}` : own, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
     }
   };
   walk(json, '', true);
   return out;
+}
+
+/** A password the user sets (not the one they prove they know) is typed twice. */
+const CURRENT_SECRET = /current|old|existing/i;
+
+/**
+ * Adds, after each new password of a mutating operation, a second entry that must match it.
+ * The second entry is the form's, not the operation's: it is never sent.
+ */
+export function addRepeatFields(fields: Field[], op: Pick<AnyOperation, 'mutating'>): Field[] {
+  if (!op.mutating) return fields;
+  return fields.flatMap((f) =>
+    f.kind === 'password' && !CURRENT_SECRET.test(f.path.split('.').pop() ?? '')
+      ? [f, { path: `${f.path}#repeat`, label: `Repeat ${f.label[0].toLowerCase()}${f.label.slice(1)}`, description: `The same as ${f.label.toLowerCase()}, to catch a typing mistake`, kind: 'password' as const, required: f.required, repeats: f.path }]
+      : [f],
+  );
+}
+
+/**
+ * What the form refuses before anything is sent: an empty required field ("required") and a
+ * repeated password that differs. Keys are field paths; empty when the form may be sent.
+ */
+export function checkFields(fields: Field[], values: Record<string, string>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const f of fields) {
+    const v = values[f.path] ?? '';
+    if (f.repeats !== undefined) {
+      if (v !== (values[f.repeats] ?? '')) errors[f.path] = 'does not match: type the same password twice';
+    } else if (f.required && v.trim() === '') {
+      errors[f.path] = 'required';
+    }
+  }
+  return errors;
 }
 
 /** Turns the typed strings into the input object: empty means "not given". */
@@ -109,6 +185,7 @@ export function buildInput(fields: Field[], values: Record<string, string>, fixe
     node[parts[parts.length - 1]] = value;
   };
   for (const f of fields) {
+    if (f.repeats !== undefined) continue;
     const raw = (values[f.path] ?? '').trim();
     if (raw === '') continue;
     switch (f.kind) {

@@ -4,6 +4,8 @@ import { Box } from 'ink';
 import { Text } from './Text.js';
 import { clock, pad, truncate } from '../format.js';
 import { displayKey, type KeyBinding } from '../keys.js';
+import { safeText } from '../safe-text.js';
+import { wrapText } from './wrap.js';
 import type { Theme } from '../theme.js';
 
 export interface HeaderProps {
@@ -77,27 +79,43 @@ export function Menu({ items, current, highlighted, focused, width, height, them
   );
 }
 
+/**
+ * The hints that fit in `width`: bindings are kept by priority (then in their order), so
+ * `? Help` and `q Quit` stay at 80 columns while a screen's less important keys go first;
+ * what is kept is shown in the bindings' order.
+ */
+export function fitHints(bindings: KeyBinding[], width: number, ascii: boolean): KeyBinding[] {
+  const shown = bindings.filter((b) => b.hint !== false);
+  const cost = (b: KeyBinding) => `${displayKey(b.key, ascii)} ${b.description}`.length + 2;
+  const order = shown.map((b, i) => ({ b, i })).sort((x, y) => (y.b.priority ?? 0) - (x.b.priority ?? 0) || x.i - y.i);
+  const kept = new Set<number>();
+  let used = 0;
+  for (const { b, i } of order) {
+    const c = cost(b);
+    // The last hint needs no trailing gap.
+    if (used + c - 2 > width) continue;
+    used += c;
+    kept.add(i);
+  }
+  return shown.filter((_, i) => kept.has(i));
+}
+
 export function KeyHints({ bindings, width, theme }: { bindings: KeyBinding[]; width: number; theme: Theme }): React.ReactElement {
   const ascii = theme.glyphs === 'ascii';
-  const parts: React.ReactElement[] = [];
-  let used = 0;
-  for (const b of bindings) {
-    if (b.hint === false) continue;
-    const k = displayKey(b.key, ascii);
-    const text = `${k} ${b.description}`;
-    if (used + text.length + 2 > width) break;
-    used += text.length + 2;
-    parts.push(
-      <Text key={`${b.key}-${b.description}`} dimColor={Boolean(b.disabledReason)} strikethrough={Boolean(b.disabledReason) && !theme.color}>
-        <Text bold inverse={!b.disabledReason} color={b.disabledReason ? undefined : theme.c('cyan')}>
-          {k}
-        </Text>{' '}
-        {b.description}
-        {'  '}
-      </Text>,
-    );
-  }
-  return <Text wrap="truncate">{parts}</Text>;
+  const kept = fitHints(bindings, width, ascii);
+  return (
+    <Text wrap="truncate">
+      {kept.map((b, n) => (
+        <Text key={`${b.key}-${b.description}`} dimColor={Boolean(b.disabledReason)} strikethrough={Boolean(b.disabledReason) && !theme.color}>
+          <Text bold inverse={!b.disabledReason} color={b.disabledReason ? undefined : theme.c('cyan')}>
+            {displayKey(b.key, ascii)}
+          </Text>{' '}
+          {b.description}
+          {n < kept.length - 1 ? '  ' : ''}
+        </Text>
+      ))}
+    </Text>
+  );
 }
 
 export interface StatusProps {
@@ -110,10 +128,41 @@ export interface StatusProps {
   apiOk: boolean;
 }
 
+/** Most rows a status message takes; a longer one says how many lines are left out rather than being cut silently. */
+export const MAX_STATUS_ROWS = 4;
+
+/** The lines of a status message too long for the one status line: wrapped to the full width, the API address dropped. */
+export function statusMessageLines(width: number, text: string): string[] {
+  const lines = wrapText(safeText(text), Math.max(10, width - 1));
+  if (lines.length <= MAX_STATUS_ROWS) return lines;
+  const kept = lines.slice(0, MAX_STATUS_ROWS);
+  const more = ` ... (${lines.length - MAX_STATUS_ROWS} more lines)`;
+  kept[MAX_STATUS_ROWS - 1] = `${truncate(kept[MAX_STATUS_ROWS - 1], Math.max(10, width - 1) - more.length)}${more}`;
+  return kept;
+}
+
+/** How many rows the status line needs for this message (the shell gives the rest to the screen). */
+export function statusRows(width: number, message: { text: string } | null): number {
+  if (!message) return 1;
+  return message.text.length + 2 + Math.max(10, Math.floor(width / 3)) <= width ? 1 : statusMessageLines(width, message.text).length;
+}
+
 export function StatusLine({ width, theme, message, busy, jobs, api, apiOk }: StatusProps): React.ReactElement {
   const right = truncate(api, Math.max(10, Math.floor(width / 3)));
   const leftWidth = Math.max(0, width - right.length - 2);
   let left: React.ReactElement;
+  if (message && statusRows(width, message) > 1) {
+    // A long message wraps over the width it needs: it is what the user must read now.
+    return (
+      <Box flexDirection="column" width={width}>
+        {statusMessageLines(width, message.text).map((l, i) => (
+          <Text key={i} wrap="truncate" color={theme.c(message.kind === 'error' ? 'red' : 'green')} bold={message.kind === 'error'}>
+            {l}
+          </Text>
+        ))}
+      </Box>
+    );
+  }
   if (message) {
     left = <Text color={theme.c(message.kind === 'error' ? 'red' : 'green')} bold={message.kind === 'error'}>{pad(message.text, leftWidth)}</Text>;
   } else if (jobs.length) {

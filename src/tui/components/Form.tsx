@@ -5,7 +5,7 @@ import { Text } from './Text.js';
 import { ValidationError, publicMessage, type AnyOperation } from '../../services/index.js';
 import { displayKey } from '../keys.js';
 import { pad, truncate } from '../format.js';
-import { buildInput, fieldsOf, toFieldText, type Field } from '../schema-fields.js';
+import { addRepeatFields, buildInput, checkFields, fieldsOf, toFieldText, type Field } from '../schema-fields.js';
 import type { Theme } from '../theme.js';
 import { TextField } from './TextField.js';
 
@@ -26,13 +26,17 @@ export interface FormProps {
   onCancel: () => void;
 }
 
-const LABEL_WIDTH = 18;
+/** Label column: as wide as the longest label (and its required mark), within these bounds. */
+const MIN_LABEL_WIDTH = 12;
+const MAX_LABEL_WIDTH = 28;
 
 export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], submitLabel = 'Save', width, height, theme, submit, onDone, onCancel }: FormProps): React.ReactElement {
   const fields: Field[] = useMemo(() => {
     const all = fieldsOf(op).filter((f) => !hide.includes(f.path) && !(f.path in fixed));
-    return only ? only.map((p) => all.find((f) => f.path === p)).filter((f): f is Field => Boolean(f)) : all;
+    const picked = only ? only.map((p) => all.find((f) => f.path === p)).filter((f): f is Field => Boolean(f)) : all;
+    return addRepeatFields(picked, op);
   }, [op, only, hide, fixed]);
+  const LABEL_WIDTH = Math.max(MIN_LABEL_WIDTH, Math.min(MAX_LABEL_WIDTH, Math.floor(width / 2.5), Math.max(0, ...fields.map((f) => f.label.length + 2))));
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(fields.map((f) => [f.path, toFieldText(initial[f.path])])),
   );
@@ -51,6 +55,16 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
 
   const send = async () => {
     if (sending) return;
+    // Refused here, before anything is sent: empty required fields and a repeated password that differs.
+    const local = checkFields(fields, valuesRef.current);
+    if (Object.keys(local).length) {
+      setErrors(local);
+      const missing = fields.filter((f) => local[f.path] === 'required').map((f) => f.label);
+      const mismatch = fields.filter((f) => f.repeats !== undefined && local[f.path]).map((f) => f.label);
+      setMessage([missing.length ? `Required: ${missing.join(', ')}` : '', mismatch.length ? `${mismatch.join(', ')}: the two entries differ` : ''].filter(Boolean).join('. '));
+      setFocus(Math.max(0, fields.findIndex((f) => local[f.path])));
+      return;
+    }
     setSending(true);
     setMessage(null);
     try {
@@ -60,14 +74,12 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
       setSending(false);
       if (err instanceof ValidationError) {
         const byField: Record<string, string> = {};
-        const loose: string[] = [];
         for (const e of err.errors) {
           const target = fields.find((f) => f.path === e.path) ?? fields.find((f) => e.path.startsWith(`${f.path}.`)) ?? fields.find((f) => f.path.startsWith(`${e.path}.`) || f.path === e.path);
           if (target && !byField[target.path]) byField[target.path] = e.message;
-          else if (!target) loose.push(`${e.path || 'input'}: ${e.message}`);
         }
         setErrors(byField);
-        setMessage(loose.length ? `${err.message}: ${loose.join('; ')}` : err.message);
+        setMessage(err.message); // the detail already names every field and what it takes
         const first = fields.findIndex((f) => byField[f.path]);
         if (first >= 0) setFocus(first);
       } else {
@@ -114,7 +126,7 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
         </Text>
       ) : (
         <Text dimColor wrap="truncate">
-          {fields.length ? `${displayKey('up', theme.glyphs === 'ascii')}${displayKey('down', theme.glyphs === 'ascii')} move  Enter ${submitLabel.toLowerCase()}  Esc cancel` : `Enter ${submitLabel.toLowerCase()}, Esc cancel`}
+          {fields.length ? `${displayKey('up', theme.glyphs === 'ascii')}${displayKey('down', theme.glyphs === 'ascii')} move  Enter ${submitLabel.toLowerCase()}  Esc cancel${fields.some((f) => f.required) ? '  * required' : ''}` : `Enter ${submitLabel.toLowerCase()}, Esc cancel`}
         </Text>
       )}
       {fields.slice(start, end).map((f, i) => {
@@ -152,9 +164,10 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
       <Box flexGrow={1} />
       {field ? (
         <Text dimColor wrap="truncate">
-          {field.path}: {field.description}
+          {field.label}{field.required ? ' (required)' : ''}: {field.description}
           {field.kind === 'list' ? ' (comma-separated)' : ''}
-          {field.kind === 'enum' || field.kind === 'boolean' ? ' (←/→ to choose)' : ''}
+          {field.kind === 'enum' || field.kind === 'boolean' ? (theme.glyphs === 'ascii' ? ' (Left/Right to choose)' : ' (←/→ to choose)') : ''}
+          {field.repeats === undefined ? `  [${field.path}]` : ''}
         </Text>
       ) : null}
     </Box>

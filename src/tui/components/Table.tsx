@@ -114,12 +114,14 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
       { key: 'g', aliases: ['home'], description: 'First row', hint: false, group: 'Lists', action: () => moveTo(0) },
       { key: 'G', aliases: ['end'], description: 'Last row', hint: false, group: 'Lists', action: () => moveTo(view.length - 1) },
       {
+        // `/` starts a new filter (never appends to the last one); Esc clears it.
         key: '/', description: 'Filter', group: 'Lists',
         action: () => {
-          const before = filter;
-          prompt({ label: '/', initial: filter, onChange: (v) => state.setFilter(v), onSubmit: (v) => state.setFilter(v), onCancel: () => state.setFilter(before) });
+          state.setFilter('');
+          prompt({ label: '/', initial: '', onChange: (v) => state.setFilter(v), onSubmit: (v) => state.setFilter(v), onCancel: () => state.setFilter('') });
         },
       },
+      ...(filter ? [{ key: 'escape', description: 'Clear the filter', hint: false, group: 'Lists', action: () => state.setFilter('') }] : []),
       { key: 'o', description: 'Sort by next column', hint: false, group: 'Lists', action: () => state.cycleSort() },
     ],
   };
@@ -140,7 +142,10 @@ export interface TableProps<T> {
 
 export function Table<T>({ table, columns, width, height, theme, focused, emptyText = 'Nothing here.' }: TableProps<T>): React.ReactElement {
   const offsetRef = useRef(0);
-  const visible = Math.max(1, height - 1);
+  // A list longer than the table gets a footer line with the position; the header line is never
+  // written over (a counter there once turned "QUOTA" into "~ 1/309").
+  const scrolls = table.view.length > Math.max(1, height - 1);
+  const visible = Math.max(1, height - (scrolls ? 2 : 1));
   const cols = columns.filter((c) => !c.minTableWidth || width >= c.minTableWidth);
   const fixed = cols.reduce((s, c) => s + (c.width || 0) + 1, 0);
   const flexCount = cols.filter((c) => !c.width).length;
@@ -157,12 +162,11 @@ export function Table<T>({ table, columns, width, height, theme, focused, emptyT
 
   const arrow = (c: Column<T>) => (table.sort?.key === c.key ? (table.sort.desc ? 'v' : '^') : '');
   const header = cols.map((c, i) => pad(c.title + arrow(c), widths[i], c.align)).join(' ');
-  const position = view.length > visible ? ` ${index + 1}/${view.length}` : '';
+  const position = scrolls ? `${index + 1}/${view.length}${table.filter ? ` matching "${safeText(table.filter)}"` : ''}` : '';
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate">
-        {pad(` ${header}`, Math.max(0, width - position.length))}
-        <Text dimColor>{position}</Text>
+        {pad(` ${header}`, width)}
       </Text>
       {slice.length === 0 ? (
         <Text dimColor wrap="truncate">
@@ -185,6 +189,14 @@ export function Table<T>({ table, columns, width, height, theme, focused, emptyT
           );
         })
       )}
+      {scrolls ? (
+        <>
+          <Box flexGrow={1} />
+          <Text dimColor wrap="truncate">
+            {pad(`${position} `, width, 'right')}
+          </Text>
+        </>
+      ) : null}
     </Box>
   );
 }

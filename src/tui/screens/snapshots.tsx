@@ -43,7 +43,7 @@ export function SnapshotsScreen(): React.ReactElement {
       operation: 'snapshots.rollback', input: { name: snap.name, destroyNewer: newer.length > 0 }, verb: 'roll back to',
       details: [
         `${snap.dataset} returns to its state at ${dateTime(snap.createdAt)}; changes made since are lost.`,
-        ...(newer.length ? [`The ${newer.length} later snapshot${newer.length > 1 ? 's are' : ' is'} destroyed too: ${newer.slice(0, 3).map((x) => x.snapshot).join(', ')}${newer.length > 3 ? ', ...' : ''}`] : []),
+        ...(newer.length ? [`The ${newer.length} later snapshot${newer.length > 1 ? 's are' : ' is'} destroyed too: ${newer.map((x) => x.snapshot).join(', ')}`] : []),
       ],
       success: () => `Rolled ${snap.dataset} back to ${snap.snapshot}`, onDone: q.reload,
     });
