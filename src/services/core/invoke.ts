@@ -7,6 +7,7 @@ import { actorHas, type CallMeta, type Ctx, type Deps } from './context.js';
 import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
 import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf, type FieldError } from './errors.js';
 import { AUTHENTICATED, PUBLIC, callerInputSchema, type AnyOperation, type Registry } from './registry.js';
+import { describeIssues, summarizeFieldErrors } from './input-errors.js';
 
 export function zodFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
@@ -58,9 +59,13 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
     try {
       authorize(op, meta);
       const nul = nulPath(input);
-      if (nul !== null) throw new ValidationError(`invalid input for ${op.name}`, [{ path: nul, message: 'NUL characters are not accepted' }]);
-      const parsed = callerInputSchema(op).safeParse(input);
-      if (!parsed.success) throw new ValidationError(`invalid input for ${op.name}`, zodFieldErrors(parsed.error));
+      if (nul !== null) throw new ValidationError(`${nul || 'input'}: NUL characters are not accepted`, [{ path: nul, message: 'NUL characters are not accepted' }]);
+      const schema = callerInputSchema(op);
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        const errors = describeIssues(schema, input, parsed.error.issues);
+        throw new ValidationError(summarizeFieldErrors(errors), errors);
+      }
       input = parsed.data;
       target = op.target?.(parsed.data as never);
       if (op.dangerous) {

@@ -67,9 +67,73 @@ const confirmField = z
   .optional()
   .describe("Typed confirmation for a dangerous operation: the name of the object it acts on");
 
-/** The input schema as callers see it: dangerous operations also take `confirm`. */
+/**
+ * The same schema with every object in it strict (an unknown field is refused with its name,
+ * never silently dropped), nested objects, array items, union members and wrappers included.
+ * Descriptions and refinements are kept (the clones name their original as parent).
+ * An intersection keeps its objects as they are: strict halves would refuse each other's fields.
+ */
+export function strictSchema<T extends z.ZodType>(schema: T): T {
+  return strictify(schema, new Map()) as T;
+}
+
+type AnyDef = Record<string, unknown> & { type: string };
+
+function strictify(schema: z.ZodType, seen: Map<z.ZodType, z.ZodType>): z.ZodType {
+  const done = seen.get(schema);
+  if (done) return done;
+  const def = schema._zod.def as unknown as AnyDef;
+  const sub = (s: unknown) => strictify(s as z.ZodType, seen);
+  let next: AnyDef | null = null;
+  switch (def.type) {
+    case 'object': {
+      const shape = Object.fromEntries(Object.entries((schema as AnyObjectSchema).shape).map(([k, v]) => [k, sub(v)]));
+      // An explicit catchall (a map of free keys) is the schema's own decision: kept.
+      next = { ...def, shape, catchall: def.catchall ? sub(def.catchall) : z.never() };
+      Object.defineProperty(next, 'shape', { value: shape, enumerable: true });
+      break;
+    }
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch':
+    case 'readonly': case 'nonoptional': case 'exact_optional':
+      next = { ...def, innerType: sub(def.innerType) };
+      break;
+    case 'array':
+      next = { ...def, element: sub(def.element) };
+      break;
+    case 'union':
+      next = { ...def, options: (def.options as z.ZodType[]).map(sub) };
+      break;
+    case 'record':
+      next = { ...def, valueType: sub(def.valueType) };
+      break;
+    case 'tuple':
+      next = { ...def, items: (def.items as z.ZodType[]).map(sub), rest: def.rest ? sub(def.rest) : def.rest };
+      break;
+    case 'pipe':
+      // The caller's value meets `in`; what a transform produces is the schema's own.
+      next = { ...def, in: sub(def.in) };
+      break;
+    default:
+      return schema;
+  }
+  const strict = z.core.clone(schema, next as never, { parent: true } as never) as z.ZodType;
+  seen.set(schema, strict);
+  return strict;
+}
+
+const callerSchemas = new WeakMap<AnyOperation, AnyObjectSchema>();
+
+/**
+ * The input schema as callers see it: strict at every level (unknown fields are a 400 naming
+ * them), and dangerous operations also take `confirm`. Built once per operation.
+ */
 export function callerInputSchema(op: AnyOperation): AnyObjectSchema {
-  return op.dangerous ? (op.input.extend({ confirm: confirmField }) as AnyObjectSchema) : op.input;
+  let schema = callerSchemas.get(op);
+  if (!schema) {
+    schema = strictSchema(op.dangerous ? (op.input.extend({ confirm: confirmField }) as AnyObjectSchema) : op.input);
+    callerSchemas.set(op, schema);
+  }
+  return schema;
 }
 
 export class Registry {
