@@ -96,7 +96,8 @@ describe('calypso serve', () => {
     const list = await calypso(['user', 'list']);
     expect(list.stdout).toMatch(/ops1\s+no\s+Operator/);
     expect(list.stdout).toMatch(/admin\s+yes\s+Admin/);
-  });
+    // Four CLI processes from sources (tsx) on a loaded 2-core machine: a hang guard, not a speed limit.
+  }, 120_000);
 
   test('the CLI is audited with face=cli', async () => {
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
