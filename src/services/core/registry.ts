@@ -171,7 +171,11 @@ export class Registry {
     return [...this.perms.values()];
   }
 
-  /** Permissions a built-in role holds: Admin all, Operator read+operate, ReadOnly read. */
+  /**
+   * Permissions a built-in role holds: Admin all, Operator read+operate, ReadOnly read.
+   * Some reads are admin-level on purpose: `audit.read` (the audit log says who did what, from
+   * which address, with which input) is Admin's only; give it to auditors by a custom role.
+   */
   permissionsAtLevels(levels: PermissionLevel[]): string[] {
     return this.permissions()
       .filter((p) => levels.includes(p.level))
@@ -182,5 +186,5 @@ export class Registry {
 export const BUILTIN_ROLES: { name: string; description: string; levels: PermissionLevel[] }[] = [
   { name: 'Admin', description: 'Everything, including users, roles, system settings and destroying storage', levels: ['read', 'operate', 'admin'] },
   { name: 'Operator', description: 'Day-to-day operation: run jobs, scrub, take snapshots, manage shares, acknowledge alerts', levels: ['read', 'operate'] },
-  { name: 'ReadOnly', description: 'Every read, no change', levels: ['read'] },
+  { name: 'ReadOnly', description: 'Sees storage, snapshots, shares, iSCSI, jobs, alerts, metrics, users and roles; changes nothing; not the audit log, no secrets', levels: ['read'] },
 ];

@@ -212,7 +212,8 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.add(defineOperation({
     name: 'auth.login', summary: 'Log in', permission: PUBLIC, mutating: true,
     input: z.object({ username: z.string().max(64).describe('Login name'), password: z.string().max(200).describe('Password') }),
-    output: tokenPair, target: (i) => i.username,
+    // A failed login's row never shows a password typed as the user name (see AuthEngine.auditName).
+    output: tokenPair, target: (i) => auth.auditName(i.username),
     http: { method: 'POST', path: '/auth/login' },
     handler: (ctx, i) => auth.login(i.username, i.password, ctx.face, ctx.address),
   }));
@@ -600,6 +601,8 @@ export async function syncBuiltinRoles(db: Knex, registry: Registry): Promise<vo
       if (!role) {
         const [row] = await trx('roles').insert({ name: def.name, description: def.description, builtin: true, created_at: nowIso() }).returning('id');
         role = { id: Number(row.id ?? row) };
+      } else if (role.description !== def.description) {
+        await trx('roles').where({ id: role.id }).update({ description: def.description });
       }
       await trx('role_permissions').where({ role_id: role.id }).delete();
       const perms = registry.permissionsAtLevels(def.levels);
