@@ -1,6 +1,9 @@
 /** The console's root: the login screen until someone is logged in, then the shell. */
-import React, { useCallback, useEffect, useState } from 'react';
+import type { EventEmitter } from 'node:events';
+import React, { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useStdin } from 'ink';
 import type { ConsoleServices } from './context.js';
+import { splitKeys } from './keys.js';
 import { Login } from './Login.js';
 import { Shell } from './Shell.js';
 
@@ -8,6 +11,9 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
   const { session, metrics, options } = services;
   const [, setVersion] = useState(0);
   const [lastUser, setLastUser] = useState(session.actor?.username ?? '');
+  // The first start's generated password is shown until someone has logged in, never after a logout.
+  const loggedInOnce = useRef(Boolean(session.actor));
+  if (session.actor) loggedInOnce.current = true;
 
   useEffect(() => {
     const onChange = () => setVersion((v) => v + 1);
@@ -28,7 +34,55 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
   }, [session, options.idleLockMinutes]);
 
   if (!session.actor) {
-    return <Login services={{ ...services, options: { ...options, generatedAdminPassword: lastUser ? undefined : options.generatedAdminPassword } }} username={lastUser} onLoggedIn={() => setVersion((v) => v + 1)} />;
+    return <KeyOrder><Login services={{ ...services, options: { ...options, generatedAdminPassword: lastUser || loggedInOnce.current ? undefined : options.generatedAdminPassword } }} username={lastUser} onLoggedIn={() => setVersion((v) => v + 1)} /></KeyOrder>;
   }
-  return <Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} />;
+  return <KeyOrder><Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} /></KeyOrder>;
+}
+
+/**
+ * Every key reaches the console on its own, in order, and only once the previous key's effects
+ * are in place. Ink hands each terminal read to every input handler as one string, so a burst
+ * (user name, Tab, password, Enter from a password manager; 20 Backspaces typed fast) would
+ * reach the user-name field whole; and a handler that a key activates (the password field after
+ * Tab) subscribes in an effect, after the render that key caused. So the reads Ink emits are
+ * split into keys (splitKeys), the first is passed on at once, and each next one is passed on
+ * from an effect of a render made after the previous key was handled: React runs the effects of
+ * one commit before those of the next, so by then every handler that key moved focus to listens.
+ */
+function KeyOrder({ children }: { children: React.ReactNode }): React.ReactElement {
+  // Ink's input handlers (useInput) listen on this emitter; the field is part of useStdin()'s value.
+  const { internal_eventEmitter: emitter } = useStdin() as unknown as { internal_eventEmitter?: EventEmitter };
+  const queue = useRef<string[]>([]);
+  const deliver = useRef<(key: string) => void>(() => undefined);
+  const [turn, setTurn] = useState(0);
+
+  useLayoutEffect(() => {
+    if (!emitter) return;
+    const original = emitter.emit;
+    deliver.current = (key) => void original.call(emitter, 'input', key);
+    emitter.emit = function (this: EventEmitter, event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'input') return original.call(this, event, ...args);
+      const keys = splitKeys(String(args[0] ?? ''));
+      if (!keys.length) return true;
+      if (!queue.current.length) deliver.current(keys.shift()!);
+      if (keys.length) {
+        queue.current.push(...keys);
+        setTurn((t) => t + 1);
+      }
+      return true;
+    };
+    return () => {
+      emitter.emit = original;
+      queue.current = [];
+    };
+  }, [emitter]);
+
+  useEffect(() => {
+    const next = queue.current.shift();
+    if (next === undefined) return;
+    deliver.current(next);
+    if (queue.current.length) setTurn((t) => t + 1);
+  }, [turn]);
+
+  return <>{children}</>;
 }

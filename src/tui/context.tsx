@@ -105,6 +105,11 @@ export interface ShellApi {
   /** A screen's own dialog (e.g. the pool wizard): it owns the keyboard until it calls close. */
   openPanel(render: (close: () => void) => React.ReactNode): void;
   navigate(screen: string): void;
+  /**
+   * Calls the listener after every change made from this console (whatever ran it: a screen's
+   * key, the palette, a form) and when a job ends; returns the unsubscribe. useQuery re-reads on it.
+   */
+  onChange(listener: () => void): () => void;
 }
 
 export const ShellContext = createContext<ShellApi | null>(null);

@@ -50,10 +50,30 @@ export class Session extends EventEmitter {
     return { actor: this.actor, face: 'console' };
   }
 
-  /** Ends the session (logout is recorded) and remembers why. */
+  /**
+   * Whether the session still holds, asked of the service itself (not the cached actor): after a
+   * change that may have ended it, the console leaves at once. Ends the session when it does not.
+   */
+  async recheck(): Promise<boolean> {
+    const tokens = this.tokens;
+    if (!tokens) return false;
+    try {
+      // The service keeps a logged-in actor for half a minute; forget it so the session row is read.
+      if (this.actor) this.app.auth.forgetUser(this.actor.id);
+      this.actor = await this.app.auth.authenticate(tokens.accessToken);
+      return true;
+    } catch (err) {
+      if (err instanceof Unauthenticated && /expired/.test(err.message)) return true;
+      if (this.tokens === tokens) this.end(`Your session ended: ${(err as Error).message}. Log in again.`);
+      return false;
+    }
+  }
+
+  /** Ends the session (logout is recorded) and remembers why: the screens go at once, the service is told after. */
   async logout(reason: string | null = null): Promise<void> {
     const tokens = this.tokens;
     this.tokens = null;
+    this.end(reason);
     if (tokens) {
       try {
         const actor = await this.app.auth.authenticate(tokens.accessToken);
@@ -62,7 +82,6 @@ export class Session extends EventEmitter {
         // The session may already be gone; ending it locally is what matters.
       }
     }
-    this.end(reason);
   }
 
   dispose(): void {

@@ -31,6 +31,9 @@ interface AccessClaims {
   typ: 'access';
 }
 
+/** What a user name can be (the rule iam.users.create enforces). */
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 export class AuthEngine {
@@ -91,6 +94,20 @@ export class AuthEngine {
       await trx('users').where({ id: row.id }).update({ last_login_at: now });
     });
     return this.issue(row.id, username, sessionId);
+  }
+
+  /**
+   * The user name a login's audit row may show. A name that cannot be a user name (it breaks the
+   * user-name rule: upper case, spaces, symbols, too long, not a string) is most often a password
+   * typed into the wrong field, so it is never written down: the row says "invalid user name"
+   * with a short keyed hash instead, which tells repeated attempts with the same text apart
+   * without revealing it (the key is the appliance's secret: no dictionary can reverse it).
+   * A valid name is shown, whether or not such a user exists.
+   */
+  auditName(username: unknown): string {
+    if (typeof username === 'string' && USER_NAME.test(username.trim())) return username.trim();
+    const tag = crypto.createHmac('sha256', this.key).update(typeof username === 'string' ? username : JSON.stringify(username ?? null)).digest('hex').slice(0, 8);
+    return `invalid user name #${tag}`;
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {

@@ -65,25 +65,50 @@ export function HelpOverlay({ sections, width, height, theme, onClose }: HelpPro
 }
 
 export interface PaletteEntry {
+  /** What it is, in words: a screen's label, an operation's summary, a key's description. */
   label: string;
   /** Screen, action or operation. */
   kind: string;
+  /** Shown dim beside the label and matched too (an operation's id, a key). */
+  detail?: string;
+  /** Other words that find it (a screen's aliases, a subsystem's description). */
+  keywords?: string;
   disabledReason?: string | null;
   run: () => void;
 }
 
-/** Entries whose label holds every typed word; screens first, then prefix matches, disabled last. */
+const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+/**
+ * How well an entry matches the typed words (lower is better), or null when a word is found
+ * nowhere. The first word decides the tier: the label starts with it (typing "replace" finds
+ * "Replace a device"), a word of the label starts with it, the id starts with it or one of its
+ * parts does, a keyword starts with it, then it is merely inside the text. Within a tier screens
+ * come before keys and operations, and what the user may run before what they may not.
+ */
+export function paletteScore(e: PaletteEntry, query: string): number | null {
+  const typed = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const label = e.label.toLowerCase();
+  const detail = (e.detail ?? '').toLowerCase();
+  const all = `${label} ${detail} ${(e.keywords ?? '').toLowerCase()}`;
+  if (!typed.every((w) => all.includes(w))) return null;
+  const first = typed[0] ?? '';
+  let tier = 5;
+  if (!first) tier = 0;
+  else if (label.startsWith(first)) tier = 0;
+  else if (words(label).some((w) => w.startsWith(first))) tier = 1;
+  else if (detail.startsWith(first) || words(detail).some((w) => w.startsWith(first))) tier = 2;
+  else if (words(e.keywords ?? '').some((w) => w.startsWith(first))) tier = 3;
+  else if (label.includes(first)) tier = 4;
+  const kind = e.kind === 'screen' ? 0 : e.kind === 'action' ? 1 : 2;
+  return (e.disabledReason ? 100 : 0) + tier * 10 + kind;
+}
+
 function rank(entries: PaletteEntry[], query: string): { e: PaletteEntry; score: number }[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return entries
-    .map((e) => {
-      const label = e.label.toLowerCase();
-      if (!words.every((w) => label.includes(w))) return null;
-      const score = (label.startsWith(words[0] ?? '') ? 0 : 1) + (e.kind === 'screen' ? 0 : 2) + (e.disabledReason ? 4 : 0);
-      return { e, score };
-    })
-    .filter((x): x is { e: PaletteEntry; score: number } => x !== null)
-    .sort((a, b) => a.score - b.score);
+    .map((e, i) => ({ e, i, score: paletteScore(e, query) }))
+    .filter((x): x is { e: PaletteEntry; i: number; score: number } => x.score !== null)
+    .sort((a, b) => a.score - b.score || a.i - b.i);
 }
 
 export function Palette({ entries, width, height, theme, onClose, initial = '' }: { entries: PaletteEntry[]; width: number; height: number; theme: Theme; onClose: () => void; initial?: string }): React.ReactElement {
@@ -114,9 +139,10 @@ export function Palette({ entries, width, height, theme, onClose, initial = '' }
         Go to a screen or run an action by name. Enter runs the highlighted one, Esc cancels.
       </Text>
       {scored.slice(start, start + room).map(({ e }, i) => (
-        <Text key={`${e.kind}:${e.label}`} wrap="truncate" inverse={start + i === sel} dimColor={Boolean(e.disabledReason) && start + i !== sel}>
+        <Text key={`${e.kind}:${e.label}:${e.detail ?? ''}`} wrap="truncate" inverse={start + i === sel} dimColor={Boolean(e.disabledReason) && start + i !== sel}>
           {' '}
           {pad(e.kind, 10)} {e.label}
+          {e.detail ? <Text dimColor>{`  ${e.detail}`}</Text> : null}
           {e.disabledReason ? `  (${e.disabledReason})` : ''}
         </Text>
       ))}

@@ -1,6 +1,7 @@
 import React, { useRef } from 'react';
 import { useInput } from 'ink';
 import { Text } from './Text.js';
+import { editLine } from '../keys.js';
 
 export interface TextFieldProps {
   /** Current text. */
@@ -19,7 +20,7 @@ export interface TextFieldProps {
   stillFocused?: () => boolean;
 }
 
-/** A one-line text input that also handles pasted text containing the Enter. */
+/** A one-line text input: control characters never reach its value (editLine in ../keys.ts). */
 export function TextField({ value, onChange, onSubmit, focus, mask, placeholder, cursor = true, stillFocused }: TextFieldProps): React.ReactElement {
   // Keys that arrive before React re-renders (typed fast, or text then Enter in one read)
   // must build on each other, not on the value of the last render.
@@ -29,30 +30,25 @@ export function TextField({ value, onChange, onSubmit, focus, mask, placeholder,
     latest.current = next;
     onChange(next);
   };
+  // A key delivered to a field that lost the focus in a render whose effects have not run yet.
+  const focused = useRef(focus);
+  focused.current = focus;
   useInput(
     (input, key) => {
-      if (stillFocused && !stillFocused()) return;
-      if (key.upArrow || key.downArrow || key.tab || key.escape || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
-      const value = latest.current;
-      if (key.return) return onSubmit?.(value);
-      if (key.backspace || key.delete) return change(value.slice(0, -1));
-      if (key.ctrl && input === 'u') return change('');
-      if (key.ctrl || key.meta || !input) return;
-      const newline = input.search(/[\r\n]/);
-      if (newline >= 0) {
-        const text = value + input.slice(0, newline).replace(/[\x00-\x1f]/g, '');
-        change(text);
-        onSubmit?.(text);
-        return;
-      }
-      change(value + input.replace(/[\x00-\x1f]/g, ''));
+      if (!focused.current || (stillFocused && !stillFocused())) return;
+      if (key.upArrow || key.downArrow || key.tab || key.escape || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return;
+      const before = latest.current;
+      const edit = editLine(before, input, key);
+      if (edit.value !== before) change(edit.value);
+      if (edit.submit) onSubmit?.(edit.value);
     },
     { isActive: focus },
   );
-  const shown = mask ? mask.repeat(value.length) : value;
+  const shown = mask ? mask.repeat(Array.from(value).length) : value;
   if (!shown && placeholder && !focus) return <Text dimColor>{placeholder}</Text>;
   return (
-    <Text>
+    // One line whatever is typed: a value wider than the field shows its end, never wraps or pushes a border.
+    <Text wrap="truncate-start">
       {shown}
       {focus && cursor ? <Text inverse> </Text> : focus ? '_' : ''}
     </Text>

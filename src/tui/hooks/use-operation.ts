@@ -74,6 +74,9 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
     };
   }, [refreshOn]);
 
+  // Whatever changed something from this console (the palette, a form, a job that ended): read again.
+  useEffect(() => shellRef.current.onChange(() => setTick((t) => t + 1)), []);
+
   useEffect(() => {
     if (!opts.intervalMs) return;
     const timer = setInterval(() => setTick((t) => t + 1), opts.intervalMs);
