@@ -60,6 +60,11 @@ export function fieldLabel(name: string, schema: { label?: string; title?: strin
   return nameToWords(name);
 }
 
+/** "Timeout" -> "timeout" inside a sentence; an acronym ("CHAP user name") keeps its capitals. */
+function lowerFirst(text: string): string {
+  return /^[A-Z][A-Z0-9]/.test(text) ? text : `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
 /** "guestOk" -> "Guest OK", "retention_days" -> "Retention (days)", "s3Endpoint" -> "S3 endpoint". */
 export function nameToWords(name: string): string {
   const parts = name
@@ -135,7 +140,7 @@ export function fieldsOf(op: AnyOperation): Field[] {
       const kind = kindOf(path, prop);
       if (!kind) continue;
       const own = fieldLabel(name, prop);
-      out.push({ path, label: fullLabels && parentLabel ? `${parentLabel}: ${own[0].toLowerCase()}${own.slice(1)}` : own, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
+      out.push({ path, label: fullLabels && parentLabel ? `${parentLabel}: ${lowerFirst(own)}` : own, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
     }
   };
   walk(json, '', true);
@@ -153,7 +158,7 @@ export function addRepeatFields(fields: Field[], op: Pick<AnyOperation, 'mutatin
   if (!op.mutating) return fields;
   return fields.flatMap((f) =>
     f.kind === 'password' && !CURRENT_SECRET.test(f.path.split('.').pop() ?? '')
-      ? [f, { path: `${f.path}#repeat`, label: `Repeat ${f.label[0].toLowerCase()}${f.label.slice(1)}`, description: `The same as ${f.label.toLowerCase()}, to catch a typing mistake`, kind: 'password' as const, required: f.required, repeats: f.path }]
+      ? [f, { path: `${f.path}#repeat`, label: `Repeat ${lowerFirst(f.label)}`, description: `The same as ${f.label.toLowerCase()}, to catch a typing mistake`, kind: 'password' as const, required: f.required, repeats: f.path }]
       : [f],
   );
 }

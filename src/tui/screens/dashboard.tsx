@@ -43,13 +43,13 @@ export function DashboardScreen(): React.ReactElement {
       action: () => (services.openCharts ? services.openCharts() : shell.toast('The live charts need a real terminal', 'error')),
     },
   ]);
-  const sparkWidth = Math.max(10, Math.min(60, width - 40));
-  const row = (label: string, value: string, s: Series | undefined, opts: { max?: number; color?: string } = {}) => (
-    <Text key={label} wrap="truncate">
-      {pad(label, 18)} <Text bold color={theme.c(opts.color ?? '')}>{pad(value, 16, 'right')}</Text>{' '}
-      <Text color={theme.c('cyan')}>{s ? sparkline(theme, s.points, sparkWidth, opts.max) : ''}</Text>
-    </Text>
-  );
+  // Rows are laid out once all values are known: the value column is as wide as its widest value
+  // (a value is never cut), and the sparkline takes what is left of the line.
+  const pending: { label: string; value: string; s: Series | undefined; opts: { max?: number; color?: string } }[] = [];
+  const row = (label: string, value: string, s: Series | undefined, opts: { max?: number; color?: string } = {}) => {
+    pending.push({ label, value, s, opts });
+    return pending.length - 1;
+  };
   const cpu = metrics.get('calypso_cpu_usage_percent');
   const memUsed = metrics.get('calypso_memory_used_bytes');
   const memTotal = metrics.get('calypso_memory_total_bytes');
@@ -60,7 +60,7 @@ export function DashboardScreen(): React.ReactElement {
   const writes = metrics.all('calypso_pool_write_bytes_per_second');
   const arcHit = metrics.get('calypso_arc_hit_ratio_percent');
   const arcSize = metrics.get('calypso_arc_size_bytes');
-  const lines: React.ReactElement[] = [];
+  const lines: (React.ReactElement | number)[] = [];
   const section = (t: string) => lines.push(<Text key={`s-${t}`} bold underline>{t}</Text>);
   const hostMetrics = cpu || memUsed || rx.length;
   if (hostMetrics) {
@@ -69,7 +69,7 @@ export function DashboardScreen(): React.ReactElement {
     if (memUsed) lines.push(row('Memory', memTotal ? `${bytes(memUsed.last)}/${bytes(memTotal.last)}` : bytes(memUsed.last), memUsed, { max: memTotal?.last }));
     for (const s of rx) {
       const t = tx.find((x) => x.labels.interface === s.labels.interface);
-      lines.push(row(`${s.labels.interface ?? 'net'} in/out`, `${rate(s.last)} ${t ? rate(t.last) : ''}`, s));
+      lines.push(row(`${s.labels.interface ?? 'net'} in/out`, `${rate(s.last)} ${t ? rate(t.last) : ''}`.trim(), s));
     }
   }
   if (cap.length) {
@@ -77,7 +77,7 @@ export function DashboardScreen(): React.ReactElement {
     for (const s of cap) lines.push(row(`${s.labels.pool} used`, percent(s.last), s, { max: 100, color: levelColor(s.last) }));
     for (const s of reads) {
       const w = writes.find((x) => x.labels.pool === s.labels.pool);
-      lines.push(row(`${s.labels.pool} read/write`, `${rate(s.last)} ${w ? rate(w.last) : ''}`, s));
+      lines.push(row(`${s.labels.pool} read/write`, `${rate(s.last)} ${w ? rate(w.last) : ''}`.trim(), s));
     }
   }
   if (arcHit || arcSize) {
@@ -85,6 +85,20 @@ export function DashboardScreen(): React.ReactElement {
     if (arcHit) lines.push(row('Hit ratio', percent(arcHit.last, 1), arcHit, { max: 100 }));
     if (arcSize) lines.push(row('Size', bytes(arcSize.last), arcSize));
   }
+  const inner = Math.max(20, width - 2);
+  const labelWidth = Math.min(22, Math.max(10, ...pending.map((r) => r.label.length)));
+  const valueWidth = Math.min(Math.max(8, inner - labelWidth - 2), Math.max(8, ...pending.map((r) => r.value.length)));
+  const sparkWidth = Math.max(0, Math.min(60, inner - labelWidth - valueWidth - 2));
+  const drawn = lines.map((l) => {
+    if (typeof l !== 'number') return l;
+    const r = pending[l];
+    return (
+      <Text key={r.label} wrap="truncate">
+        {pad(r.label, labelWidth)} <Text bold color={theme.c(r.opts.color ?? '')}>{pad(r.value, valueWidth, 'right')}</Text>{' '}
+        <Text color={theme.c('cyan')}>{r.s && sparkWidth >= 4 ? sparkline(theme, r.s.points, sparkWidth, r.opts.max) : ''}</Text>
+      </Text>
+    );
+  });
   const source =
     metrics.source === 'events' ? 'Live samples from the monitoring service.'
     : metrics.source === 'metrics.current' ? 'Sampled from the monitoring service (metrics.current) every 2 s.'
@@ -97,7 +111,7 @@ export function DashboardScreen(): React.ReactElement {
       <Notice theme={theme}>{source}</Notice>
       {metrics.lastError ? <Notice theme={theme} kind="error">{metrics.lastError}</Notice> : null}
       <Text> </Text>
-      {lines.slice(0, Math.max(0, height - 4))}
+      {drawn.slice(0, Math.max(0, height - 4))}
     </Box>
   );
 }
