@@ -27,16 +27,17 @@ describe('storage on the simulated appliance', () => {
   });
 
   test('a mirror of two free disks is created and shows ONLINE with its vdev tree', async () => {
-    const free = (await t.http.get('/api/v1/storage/disks').query({ free: 'true' }).set(as(reader))).body.items as { name: string; type: string; sizeBytes: number }[];
+    const free = (await t.http.get('/api/v1/storage/disks').query({ free: 'true' }).set(as(reader))).body.items as { name: string; type: string; sizeBytes: number; stablePath: string }[];
     const ssds = free.filter((d) => d.type === 'ssd');
-    const pair = ssds.filter((d) => d.sizeBytes === ssds[0].sizeBytes).slice(0, 2).map((d) => d.name);
+    const pairDisks = ssds.filter((d) => d.sizeBytes === ssds[0].sizeBytes).slice(0, 2);
+    const pair = pairDisks.map((d) => d.name);
     expect(pair).toHaveLength(2);
     const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'fast', layout: { type: 'mirror', disks: pair } });
     expect(res.status).toBe(201);
     expect(res.body.job.state).toBe('succeeded');
     expect(res.body.pool).toMatchObject({ name: 'fast', health: 'ONLINE' });
-    // zpool status -P names whole disks by their first partition's path.
-    expect(res.body.pool.vdevs).toEqual([expect.objectContaining({ name: 'mirror-0', state: 'ONLINE', children: pair.map((name) => expect.objectContaining({ name: `/dev/${name}1`, state: 'ONLINE' })) })]);
+    // New pools use stable names; zpool status -P names whole disks by their first partition's path.
+    expect(res.body.pool.vdevs).toEqual([expect.objectContaining({ name: 'mirror-0', state: 'ONLINE', children: pairDisks.map((d) => expect.objectContaining({ name: `${d.stablePath}-part1`, state: 'ONLINE' })) })]);
     const detail = await t.http.get('/api/v1/storage/pools/fast').set(as(reader));
     expect(detail.body.vdevs[0].children).toHaveLength(2);
     const again = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'fast2', layout: { type: 'mirror', disks: pair } });

@@ -1,6 +1,7 @@
 /** Storage (SRS-01): disks, pools, vdevs, datasets, zvols and the ARC, over the ZFS and disk adapters. */
 import { z } from 'zod';
-import { DiskAdapter, diskUsage, type DiskInfo } from '../../system/disks/index.js';
+import { DiskAdapter, SelfTestRefused, byIdPath, deviceOnDisk, diskUsage, type DiskInfo } from '../../system/disks/index.js';
+import { diskLunUsers, readMarks } from '../iscsi/disks.js';
 import { ZfsAdapter, type DatasetListEntry, type VdevSpec, type Vdev, type ZpoolStatus } from '../../system/zfs/index.js';
 import type { Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
@@ -18,7 +19,8 @@ import { isoTime, toIsoTime } from '../core/time.js';
 export const storagePermissions = definePermissions([
   { name: 'storage.read', description: 'See disks, pools, datasets, zvols and ARC statistics', level: 'read' },
   { name: 'storage.scrub', description: 'Start, pause and stop scrubs', level: 'operate' },
-  { name: 'storage.devices', description: 'Online, offline, clear and replace pool devices', level: 'operate' },
+  { name: 'storage.devices', description: 'Online, offline, clear and replace pool devices; start SMART self-tests', level: 'operate' },
+  { name: 'storage.wipe', description: 'Wipe the signatures (partition tables, filesystem and pool labels) off disks no pool or LUN uses', level: 'admin' },
   { name: 'storage.write', description: 'Create pools, datasets and zvols; change their properties; import and export pools', level: 'admin' },
   { name: 'storage.destroy', description: 'Destroy pools, datasets and zvols', level: 'admin' },
 ]);
@@ -43,9 +45,19 @@ const vdevSchema: z.ZodType<Vdev> = z.lazy(() =>
   }),
 );
 
+const selfTestSchema = z.object({
+  type: z.string().describe('Short offline, Extended offline (NVMe: Short, Extended)'),
+  status: z.string().describe('As the drive reports it, e.g. Completed without error, Completed: read failure'),
+  passed: z.boolean().nullable().describe('true: completed without error; false: failed; null: aborted or unknown'),
+  lifetimeSeconds: z.number().nullable().describe('Power-on time when it ended (the drive counts whole hours)'),
+  lba: z.number().nullable().describe('First failing LBA, when reported'),
+});
+
 const diskSchema = z.object({
   name: z.string().describe('Kernel name (sdb)'),
   path: z.string().describe('/dev path'),
+  wwn: z.string().nullable().describe('World Wide Name (NVMe: EUI-64/NGUID), or null'),
+  stablePath: z.string().nullable().describe('Name that survives reboots (/dev/disk/by-id/wwn-...), used for new pools; null without a WWN'),
   model: z.string().nullable().describe('Model'),
   serial: z.string().nullable().describe('Serial number'),
   sizeBytes: z.number().describe('Capacity in bytes'),
@@ -97,6 +109,7 @@ const poolDetail = poolSummary.extend({
   special: z.array(vdevSchema).describe('Special allocation class vdevs'),
   dedup: z.array(vdevSchema).describe('Dedup vdevs'),
   errors: z.string().describe('Data error summary'),
+  deviceDisks: z.record(z.string(), z.string()).describe('Kernel name of the disk under each device named by a stable path (wwn-0x5000c500a1b2c3d4 -> sdc), to show beside it'),
   problemDevices: z.array(z.object({
     name: z.string().describe('Device as zpool status names it'),
     disk: z.string().nullable().describe('The disk it is on (sdc), when known'),
@@ -123,9 +136,33 @@ const propertyValue = z.object({ value: z.string().describe('Value as zfs get -p
 
 /** The disk a leaf vdev lives on: by path, partition, or the "was /dev/..." note of a missing device. */
 function diskOf(v: Vdev, disks: DiskInfo[]): string | null {
-  const names = [v.name, v.note?.startsWith('was ') ? v.note.slice(4) : ''].map((n) => n.replace(/^\/dev\//, ''));
-  return disks.find((d) => names.some((n) => n === d.name || d.partitions.includes(n)))?.name ?? null;
+  const names = [v.name, v.note?.startsWith('was ') ? v.note.slice(4) : ''].filter(Boolean);
+  return disks.find((d) => names.some((n) => deviceOnDisk(n, d)))?.name ?? null;
 }
+
+/** A leaf named by a stable path (by-id, by-path, by-uuid...) rather than its kernel name. */
+const STABLE_NAME = /^(\/dev\/disk\/|wwn-|nvme-|ata-|scsi-|usb-|pci-|dm-uuid-|eui\.)/;
+
+/** For leaves named by a stable path: the disk each is on (short kernel name). */
+function deviceDisks(pool: ZpoolStatus, disks: DiskInfo[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (vs: Vdev[]) => {
+    for (const v of vs) {
+      if (v.children.length) walk(v.children);
+      else if (STABLE_NAME.test(v.name)) {
+        const disk = diskOf(v, disks);
+        if (disk) out[v.name] = disk;
+      }
+    }
+  };
+  walk([...pool.vdevs, ...pool.logs, ...pool.cache, ...pool.spares, ...pool.special, ...pool.dedup]);
+  return out;
+}
+
+const hasStableNames = (pool: ZpoolStatus): boolean => {
+  const walk = (vs: Vdev[]): boolean => vs.some((v) => (v.children.length ? walk(v.children) : STABLE_NAME.test(v.name)));
+  return walk([...pool.vdevs, ...pool.logs, ...pool.cache, ...pool.spares, ...pool.special, ...pool.dedup]);
+};
 
 function problems(pool: ZpoolStatus, disks: DiskInfo[]) {
   const out: { name: string; disk: string | null; state: string; note: string | null; read: number; write: number; checksum: number }[] = [];
@@ -179,14 +216,16 @@ export async function poolDetailOf(ctx: Ctx, name: string): Promise<z.infer<type
   if (!summary) throw new NotFound(`pool ${name} does not exist`);
   const [status] = await zfs(ctx).poolStatus(name);
   const found = status ? problems(status, []) : [];
-  // Only a pool with trouble pays for the disk inventory that names the disks.
-  const problemDevices = found.length && status ? problems(status, await new DiskAdapter(ctx.host).list({ smart: false })) : found;
+  // Only a pool with trouble, or with devices named by stable paths, pays for the disk inventory that names the disks.
+  const disks = status && (found.length || hasStableNames(status)) ? await new DiskAdapter(ctx.host).list({ smart: false }) : [];
+  const problemDevices = found.length && status ? problems(status, disks) : found;
   return {
     ...summary,
     status: status?.status ?? null, action: status?.action ?? null,
     scan: status?.scan ? scanOf(status.scan) : null,
     vdevs: status?.vdevs ?? [], logs: status?.logs ?? [], cache: status?.cache ?? [], spares: status?.spares ?? [],
     special: status?.special ?? [], dedup: status?.dedup ?? [], errors: status?.errors ?? '',
+    deviceDisks: status && disks.length ? deviceDisks(status, disks) : {},
     problemDevices,
   };
 }
@@ -197,7 +236,7 @@ export async function diskInventory(ctx: Ctx) {
   return disks.map((d) => {
     const u = usage.get(d.name);
     return {
-      name: d.name, path: d.path, model: d.model, serial: d.serial, sizeBytes: d.sizeBytes, type: d.type, rotational: d.rotational,
+      name: d.name, path: d.path, wwn: d.wwn, stablePath: byIdPath(d), model: d.model, serial: d.serial, sizeBytes: d.sizeBytes, type: d.type, rotational: d.rotational,
       temperatureC: d.temperatureC, smartHealth: d.smartHealth, powerOnSeconds: d.powerOnHours === null ? null : d.powerOnHours * 3600,
       inUse: Boolean(u), pool: u?.pool ?? null, vdev: u?.vdev ?? null, role: u?.section ?? null, state: u?.state ?? null,
     };
@@ -229,25 +268,70 @@ const createPoolInput = z.object({
   compression: z.enum(['lz4', 'zstd', 'off']).default('lz4').describe('Compression of the root dataset'),
 });
 
-/** Turns the request into vdev specs and refuses what ZFS would refuse, before any command runs. */
-function planPool(input: z.infer<typeof createPoolInput>, disks: Awaited<ReturnType<typeof diskInventory>>): { vdevs: VdevSpec[]; warnings: string[] } {
-  const { layout } = input;
-  const all = [...layout.disks, ...(input.log ?? []), ...(input.cache ?? []), ...(input.spares ?? []), ...(input.special ?? [])];
-  const short = (d: string) => d.replace(/^\/dev\//, '');
-  const dup = all.find((d, i) => all.findIndex((x) => short(x) === short(d)) !== i);
-  if (dup) throw new ValidationError(`disk ${dup} is listed twice`, [{ path: 'layout.disks', message: `${dup} listed twice` }]);
-  for (const d of all) {
-    const disk = disks.find((x) => x.name === short(d) || x.path === d);
-    if (!disk) throw new ValidationError(`no disk ${d}`, [{ path: 'layout.disks', message: `no disk ${d}` }]);
-    if (disk.inUse) throw new Conflict(`disk ${d} is in use by pool ${disk.pool}`);
+type InventoryDisk = Awaited<ReturnType<typeof diskInventory>>[number];
+
+/** The inventory disk a user's name means: sdb, /dev/sdb, or its stable path. */
+function findInventoryDisk(disks: InventoryDisk[], given: string): InventoryDisk | undefined {
+  const short = given.replace(/^\/dev\//, '');
+  return disks.find((x) => x.name === short || x.path === given || (x.stablePath !== null && (x.stablePath === given || x.stablePath === `/dev/disk/by-id/${short}`)));
+}
+
+/** The name a new vdev member goes on the command line with: its stable path where it has one. */
+const commandLineName = (d: InventoryDisk): string => d.stablePath ?? d.path;
+
+/**
+ * Why a disk is iSCSI's (issue 19): it backs a whole-disk LUN, or an Admin marked it for export.
+ * Putting it in a pool would write ZFS labels over an initiator's data, or over a disk about to be
+ * handed to one. Returns disk name -> reason.
+ */
+async function iscsiClaims(ctx: Ctx, disks: InventoryDisk[]): Promise<Map<string, string>> {
+  const [marks, users] = await Promise.all([readMarks(ctx.db), diskLunUsers(ctx.db)]);
+  const out = new Map<string, string>();
+  for (const d of disks) {
+    const luns = [...users.entries()].filter(([p]) => p === d.stablePath || p === d.path || (d.wwn !== null && p.endsWith(`-${d.wwn}`))).flatMap(([, u]) => u);
+    if (luns.length) out.set(d.name, `it backs iSCSI LUN ${luns.join(', ')}`);
+    else if (d.wwn !== null && marks.some((m) => m.wwn === d.wwn)) out.set(d.name, 'an Admin marked it for export over iSCSI (iscsi.disks.unmark-export takes the mark back)');
   }
+  return out;
+}
+
+/** Refuses a disk that iSCSI uses or is about to (409 with the reason). */
+async function refuseIscsiDisks(ctx: Ctx, disks: InventoryDisk[], chosen: { given: string; disk: InventoryDisk }[]): Promise<void> {
+  if (!chosen.length) return;
+  const claims = await iscsiClaims(ctx, disks);
+  for (const { given, disk } of chosen) {
+    const why = claims.get(disk.name);
+    if (why) throw new Conflict(`disk ${given}${given === disk.name ? '' : ` (${disk.name})`} cannot go in a pool: ${why}`);
+  }
+}
+
+/** Turns the request into vdev specs and refuses what ZFS would refuse, before any command runs. */
+async function planPool(ctx: Ctx, input: z.infer<typeof createPoolInput>, disks: InventoryDisk[]): Promise<{ vdevs: VdevSpec[]; log?: VdevSpec[]; cache?: string[]; spares?: string[]; special?: VdevSpec[]; warnings: string[] }> {
+  const { layout } = input;
+  const sections: [string, string[]][] = [['layout.disks', layout.disks], ['log', input.log ?? []], ['cache', input.cache ?? []], ['spares', input.spares ?? []], ['special', input.special ?? []]];
+  const chosen: { given: string; disk: InventoryDisk }[] = [];
+  for (const [path, list] of sections) {
+    for (const d of list) {
+      const disk = findInventoryDisk(disks, d);
+      if (!disk) throw new ValidationError(`no disk ${d}`, [{ path, message: `no disk ${d}` }]);
+      const twice = chosen.find((c) => c.disk.name === disk.name);
+      if (twice) throw new ValidationError(`disk ${d} is listed twice${twice.given !== d ? ` (as ${twice.given})` : ''}`, [{ path, message: `${d} listed twice` }]);
+      if (disk.inUse) throw new Conflict(`disk ${d} is in use by pool ${disk.pool}`);
+      chosen.push({ given: d, disk });
+    }
+  }
+  await refuseIscsiDisks(ctx, disks, chosen);
+  // New pools name their disks by stable paths where the host has them: /dev/sdX names move between boots.
+  const stable = (list: string[] | undefined) => list?.map((d) => commandLineName(findInventoryDisk(disks, d)!));
+  const extras = { log: mirrored(stable(input.log)), cache: stable(input.cache), spares: stable(input.spares), special: mirrored(stable(input.special)) };
+  const dataDisks = stable(layout.disks)!;
   const width = layout.width ?? layout.disks.length;
-  if (layout.type === 'stripe') return { vdevs: [{ type: 'stripe', disks: layout.disks }], warnings: ['a stripe has no redundancy: losing any disk loses the pool'] };
+  if (layout.type === 'stripe') return { vdevs: [{ type: 'stripe', disks: dataDisks }], ...extras, warnings: ['a stripe has no redundancy: losing any disk loses the pool'] };
   if (layout.disks.length % width !== 0) {
     throw new ValidationError(`${layout.disks.length} disks cannot be split into vdevs of ${width}`, [{ path: 'layout.width', message: 'must divide the number of disks' }]);
   }
   const groups: string[][] = [];
-  for (let i = 0; i < layout.disks.length; i += width) groups.push(layout.disks.slice(i, i + width));
+  for (let i = 0; i < dataDisks.length; i += width) groups.push(dataDisks.slice(i, i + width));
   let vdevType: string = layout.type;
   if (layout.type === 'draid') {
     const g = layout.draid ?? { parity: 1, spares: 0 };
@@ -262,11 +346,11 @@ function planPool(input: z.infer<typeof createPoolInput>, disks: Awaited<ReturnT
     throw new ValidationError(`${layout.type} needs at least ${MIN_DISKS[layout.type as LayoutType]} disks per vdev, got ${width}`, [{ path: 'layout.disks', message: `at least ${MIN_DISKS[layout.type as LayoutType]} disks` }]);
   }
   const warnings: string[] = [];
-  const sizes = new Set(layout.disks.map((d) => disks.find((x) => x.name === short(d) || x.path === d)!.sizeBytes));
+  const sizes = new Set(layout.disks.map((d) => findInventoryDisk(disks, d)!.sizeBytes));
   if (sizes.size > 1) warnings.push('the data disks differ in size: each vdev is limited by its smallest disk');
-  const kinds = new Set(layout.disks.map((d) => disks.find((x) => x.name === short(d) || x.path === d)!.type));
+  const kinds = new Set(layout.disks.map((d) => findInventoryDisk(disks, d)!.type));
   if (kinds.size > 1) warnings.push('the data disks mix HDD and SSD: the pool runs at the speed of the slowest');
-  return { vdevs: groups.map((disks) => ({ type: vdevType as VdevSpec['type'], disks })), warnings };
+  return { vdevs: groups.map((disks) => ({ type: vdevType as VdevSpec['type'], disks })), ...extras, warnings };
 }
 
 const mirrored = (disks: string[] | undefined): VdevSpec[] | undefined =>
@@ -285,6 +369,80 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     handler: async (ctx, i) => {
       const disks = await diskInventory(ctx);
       return page(i.free ? disks.filter((d) => d.inUse === (i.free === 'false')) : disks, i);
+    },
+  }));
+
+  const diskKey = diskName.describe('The disk: sdb, /dev/sdb or its /dev/disk/by-id path');
+  const findDisk = async (ctx: Ctx, given: string) => {
+    const disks = await diskInventory(ctx);
+    const disk = findInventoryDisk(disks, given);
+    if (!disk) throw new NotFound(`no disk ${given}`);
+    return { disk, disks };
+  };
+  const selfTests = async (ctx: Ctx, path: string) => {
+    const log = await new DiskAdapter(ctx.host).selfTestLog(path);
+    const entries = (log?.entries ?? []).map(({ lifetimeHours, ...e }) => ({ ...e, lifetimeSeconds: lifetimeHours === null ? null : lifetimeHours * 3600 }));
+    return { selfTestRunning: log?.running ?? null, selfTests: entries };
+  };
+  const diskDetail = diskSchema.extend({
+    selfTestRunning: z.object({
+      type: z.string().nullable().describe('Short or Extended, when the drive says'),
+      remainingPercent: z.number().nullable().describe('Percent of the test still to run'),
+      text: z.string().describe('As the drive reports it'),
+    }).nullable().describe('The SMART self-test running now, or null'),
+    selfTests: z.array(selfTestSchema).describe('SMART self-test log, newest first'),
+  });
+
+  registry.add(defineOperation({
+    name: 'storage.disks.get', summary: 'Show a disk with its SMART self-test log', permission: 'storage.read', mutating: false,
+    input: z.object({ name: diskKey }), output: diskDetail,
+    http: { method: 'GET', path: '/storage/disks/:name' },
+    handler: async (ctx, i) => {
+      const { disk } = await findDisk(ctx, i.name);
+      return { ...disk, ...(await selfTests(ctx, disk.path)) };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'storage.disks.smart-test', summary: 'Start a SMART self-test (short: minutes; long: the whole surface, hours)', permission: 'storage.devices', mutating: true,
+    input: z.object({ name: diskKey, type: z.enum(['short', 'long']).describe('short (about 2 minutes) or long (reads every sector; hours on a large disk)') }),
+    output: diskDetail, target: (i) => i.name,
+    http: { method: 'POST', path: '/storage/disks/:name/smart-test' },
+    handler: async (ctx, i) => {
+      const { disk } = await findDisk(ctx, i.name);
+      try {
+        await new DiskAdapter(ctx.host).startSelfTest(disk.path, i.type);
+      } catch (err) {
+        if (err instanceof SelfTestRefused) throw new Conflict(`${disk.name}: ${err.message}`);
+        throw err;
+      }
+      return { ...disk, ...(await selfTests(ctx, disk.path)) };
+    },
+  }));
+  registry.add(defineOperation({
+    name: 'storage.disks.wipe', summary: 'Wipe a disk: erase its partition table and filesystem or pool labels', permission: 'storage.wipe', mutating: true, dangerous: true,
+    description: 'Runs wipefs -a on its partitions and then on the disk. Refused for a disk in an imported or importable pool, a mounted disk, and a disk that backs an iSCSI LUN or is marked for iSCSI export.',
+    input: z.object({ name: diskKey }),
+    output: z.object({ disk: z.string().describe('The disk wiped'), erased: z.array(z.string()).describe('Each signature erased (device: type at offset)') }),
+    target: (i) => i.name,
+    http: { method: 'POST', path: '/storage/disks/:name/wipe' },
+    handler: async (ctx, i) => {
+      const { disk, disks } = await findDisk(ctx, i.name);
+      if (disk.inUse) throw new Conflict(`disk ${disk.name} is in use by pool ${disk.pool}: wiping it would destroy the pool's data`);
+      const claim = (await iscsiClaims(ctx, disks)).get(disk.name);
+      if (claim) throw new Conflict(`disk ${disk.name} cannot be wiped: ${claim}`);
+      const device = (await new DiskAdapter(ctx.host).blockDevices()).find((b) => b.name === disk.name);
+      if (!device) throw new NotFound(`no disk ${i.name}`);
+      const mounted = [device, ...device.children].filter((b) => b.mountpoint !== null || b.fstype === 'swap');
+      if (mounted.length) throw new Conflict(`disk ${disk.name} is in use by the system: ${mounted.map((b) => `${b.name} ${b.mountpoint ? `mounted at ${b.mountpoint}` : 'is swap'}`).join(', ')}`);
+      // A disk of an exported pool (or one from another appliance) could still be imported.
+      const importable = (await zfs(ctx).listImportable().catch(() => [])).find((p) => {
+        const walk = (vs: Vdev[]): boolean => vs.some((v) => (v.children.length ? walk(v.children) : deviceOnDisk(v.name, { ...disk, partitions: device.children.map((c) => c.name), temperatureC: null, powerOnHours: null, smartHealth: 'UNKNOWN' })));
+        return walk(p.vdevs);
+      });
+      if (importable) throw new Conflict(`disk ${disk.name} belongs to pool ${importable.name}, which can be imported: import and destroy that pool first if its data is not needed`);
+      const erased = await new DiskAdapter(ctx.host).wipe([...device.children.map((c) => c.path), device.path]);
+      ctx.events.publish({ type: 'storage', change: 'disk.wiped', object: disk.name });
+      return { disk: disk.name, erased };
     },
   }));
 
@@ -308,13 +466,13 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     http: { method: 'POST', path: '/storage/pools' },
     handler: async (ctx, i) => {
       if ((await listPoolSummaries(ctx)).some((p) => p.name === i.name)) throw new Conflict(`pool ${i.name} already exists`);
-      const { vdevs, warnings } = planPool(i, await diskInventory(ctx));
+      const { vdevs, log, cache, spares, special, warnings } = await planPool(ctx, i, await diskInventory(ctx));
       const job = await ctx.jobs.start(
         { type: 'storage.pools.create', description: `Create pool ${i.name} (${i.layout.type}, ${i.layout.disks.length} disks)`, owner: ctx.actor?.username ?? 'system', target: i.name },
         async (handle) => {
           await handle.progress(10, 'zpool create');
           await zfs(ctx).createPool({
-            name: i.name, vdevs, log: mirrored(i.log), cache: i.cache, spares: i.spares, special: mirrored(i.special),
+            name: i.name, vdevs, log, cache, spares, special,
             force: i.force, filesystemProperties: { compression: i.compression },
           });
           await handle.log(`created ${i.name}`);
@@ -402,8 +560,17 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       input: deviceOp().extend(extra), output: poolDetail, target: (i) => `${(i as DeviceInput).pool}/${(i as DeviceInput).device}`,
       http: { method: 'POST', path: `/storage/pools/:pool/${path}` },
       handler: async (ctx, input) => {
-        const i = input as DeviceInput;
+        const i = { ...(input as DeviceInput) };
         await poolDetailOf(ctx, i.pool);
+        if (i.newDevice !== undefined) {
+          // The new disk: refused when iSCSI has it; named by its stable path where it has one.
+          const disks = await diskInventory(ctx);
+          const disk = findInventoryDisk(disks, i.newDevice);
+          if (disk) {
+            await refuseIscsiDisks(ctx, disks, [{ given: i.newDevice, disk }]);
+            if (!disk.inUse) i.newDevice = commandLineName(disk);
+          }
+        }
         await run(zfs(ctx), i);
         return poolDetailOf(ctx, i.pool);
       },

@@ -2,7 +2,7 @@ import { HostCommandError, ToolOutputError, userArg } from '../host.js';
 import type { Host } from '../host.js';
 import { leafVdevs } from '../zfs/parse.js';
 import type { ZpoolStatus } from '../zfs/parse.js';
-import { parseLsblk, parseSmartctl } from './parse.js';
+import { parseLsblk, parseSelfTestLog, parseSmartctl, parseWipefs } from './parse.js';
 import type { BlockDevice, SmartHealth } from './parse.js';
 
 export * from './parse.js';
@@ -37,6 +37,21 @@ function diskType(d: BlockDevice): 'hdd' | 'ssd' | 'nvme' {
   return d.rotational ? 'hdd' : 'ssd';
 }
 
+/**
+ * The /dev/disk/by-id name udev gives a disk, from its WWN (wwn-0x5000...; NVMe: nvme-eui....),
+ * or null when lsblk reports no WWN (then the disk has no name that survives a reboot for sure).
+ */
+export function byIdPath(disk: { name: string; wwn: string | null; type?: string; tran?: string | null }): string | null {
+  if (!disk.wwn || !/^[A-Za-z0-9._:-]+$/.test(disk.wwn)) return null;
+  const nvme = disk.type === 'nvme' || disk.tran === 'nvme' || disk.name.startsWith('nvme');
+  return nvme ? `/dev/disk/by-id/nvme-${disk.wwn}` : `/dev/disk/by-id/wwn-${disk.wwn}`;
+}
+
+/** Whether a device name as zpool status prints it (sdb, sdb1, wwn-0x...-part1, a path) is on this disk. */
+export function deviceOnDisk(vdevName: string, disk: DiskInfo): boolean {
+  return matchesDisk(vdevName, disk, byIdNames(disk));
+}
+
 /** Names a vdev path can take for a disk: sdb, /dev/sdb, sdb1, by-id links with -partN. */
 function matchesDisk(vdevName: string, disk: DiskInfo, byId: string[]): boolean {
   const n = vdevName.replace(/^\/dev\//, '');
@@ -46,7 +61,7 @@ function matchesDisk(vdevName: string, disk: DiskInfo, byId: string[]): boolean 
   if (partitionOf.test(n)) return true;
   const id = n.replace(/^disk\/by-[a-z]+\//, '').replace(/-part\d+$/, '');
   if (byId.includes(id)) return true;
-  if (disk.wwn && (id === `wwn-${disk.wwn}` || id === disk.wwn)) return true;
+  if (disk.wwn && (id === `wwn-${disk.wwn}` || id === `nvme-${disk.wwn}` || id === disk.wwn)) return true;
   return false;
 }
 
@@ -101,6 +116,27 @@ export class DiskAdapter {
     return disks;
   }
 
+  /** Starts a SMART self-test (`smartctl -t short|long`); the drive runs it in the background. */
+  async startSelfTest(devicePath: string, type: 'short' | 'long'): Promise<string> {
+    // Bit 2 (4): the drive refused the command, e.g. a test is already running; its words are on stdout.
+    const { code, stdout } = await this.host.run('smartctl', ['-t', type, userArg(devicePath)], { okCodes: [0, 4] });
+    if (code === 4) throw new SelfTestRefused(stdout.split('\n').filter((l) => /abort|Can't|failed/i.test(l)).join(' ').trim() || `smartctl could not start a ${type} self-test on ${devicePath}`);
+    return stdout;
+  }
+
+  /** The self-test log and the test running now (`smartctl -j -c -l selftest`). */
+  async selfTestLog(devicePath: string): Promise<ReturnType<typeof parseSelfTestLog> | null> {
+    const { stdout } = await this.host.run('smartctl', ['-j', '-c', '-l', 'selftest', userArg(devicePath)], { okCodes: Array.from({ length: 256 }, (_, i) => i) });
+    return stdout.trim().startsWith('{') ? parseSelfTestLog(stdout) : null;
+  }
+
+  /** `wipefs -a` on each partition, then on the disk: every signature erased; returns what was. */
+  async wipe(devicePaths: string[]): Promise<string[]> {
+    const erased: string[] = [];
+    for (const p of devicePaths) erased.push(...parseWipefs((await this.host.run('wipefs', ['-a', userArg(p)])).stdout));
+    return erased;
+  }
+
   /** smartctl exits with a bit mask even when it printed a full report: any code is read. */
   async smart(devicePath: string): Promise<ReturnType<typeof parseSmartctl> | null> {
     try {
@@ -113,3 +149,6 @@ export class DiskAdapter {
     }
   }
 }
+
+/** The drive would not start a self-test (one is already running): its own words. */
+export class SelfTestRefused extends Error {}

@@ -104,3 +104,70 @@ export function parseSmartctl(json: string): SmartInfo {
     messages: Array.isArray(doc['smartctl']?.['messages']) ? doc['smartctl']['messages'].map((m: { string?: string }) => String(m.string ?? '')) : [],
   };
 }
+
+export interface SelfTestEntry {
+  type: string;
+  status: string;
+  /** true: completed without error; false: failed; null: aborted, interrupted or unknown. */
+  passed: boolean | null;
+  /** Power-on hours when the test ended. */
+  lifetimeHours: number | null;
+  /** First failing LBA, when the drive reported one. */
+  lba: number | null;
+}
+
+export interface SelfTestLog {
+  /** The test running now, if any. */
+  running: { type: string | null; remainingPercent: number | null; text: string } | null;
+  entries: SelfTestEntry[];
+}
+
+/** `smartctl -j -c -l selftest` (smartmontools 7.x), ATA and NVMe. */
+export function parseSelfTestLog(json: string): SelfTestLog {
+  const doc = parseToolObject('smartctl', json) as Record<string, any>;
+  const nvme = doc['nvme_self_test_log'];
+  if (nvme && typeof nvme === 'object') {
+    const op = nvme['current_self_test_operation'];
+    const busy = typeof op?.['value'] === 'number' && op['value'] !== 0;
+    const done = nvme['current_self_test_completion_percent'];
+    const table: Record<string, any>[] = Array.isArray(nvme['table']) ? nvme['table'] : [];
+    return {
+      running: busy ? { type: str(op['string']), remainingPercent: typeof done === 'number' ? 100 - done : null, text: String(op['string'] ?? 'in progress') } : null,
+      entries: table.map((e) => {
+        const result = e['self_test_result'] ?? {};
+        return {
+          type: String(e['self_test_code']?.['string'] ?? 'unknown'),
+          status: String(result['string'] ?? 'unknown'),
+          passed: result['value'] === 0 ? true : typeof result['value'] === 'number' && result['value'] >= 5 ? false : null,
+          lifetimeHours: typeof e['power_on_hours'] === 'number' ? e['power_on_hours'] : null,
+          lba: typeof e['lba'] === 'number' ? e['lba'] : null,
+        };
+      }),
+    };
+  }
+  const current = doc['ata_smart_data']?.['self_test']?.['status'];
+  const value = typeof current?.['value'] === 'number' ? current['value'] : null;
+  const standard = doc['ata_smart_self_test_log']?.['standard'];
+  const table: Record<string, any>[] = Array.isArray(standard?.['table']) ? standard['table'] : [];
+  return {
+    // Status 0xF0-0xFF: a self-test is running (the low nibble is the remaining tenths).
+    running: value !== null && value >= 0xf0 ? { type: null, remainingPercent: typeof current['remaining_percent'] === 'number' ? current['remaining_percent'] : (value & 0x0f) * 10, text: String(current['string'] ?? 'in progress') } : null,
+    entries: table.map((e) => ({
+      type: String(e['type']?.['string'] ?? 'unknown'),
+      status: String(e['status']?.['string'] ?? 'unknown'),
+      passed: typeof e['status']?.['passed'] === 'boolean' ? e['status']['passed'] : null,
+      lifetimeHours: typeof e['lifetime_hours'] === 'number' ? e['lifetime_hours'] : null,
+      lba: typeof e['lba'] === 'number' ? e['lba'] : null,
+    })),
+  };
+}
+
+/** One line per signature `wipefs -a` erased (util-linux 2.3x), as "gpt at 0x00000200". */
+export function parseWipefs(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+): \d+ bytes? (?:were|was) erased at offset (0x[0-9a-f]+) \(([^)]+)\)/.exec(line);
+    if (m) out.push(`${m[1]}: ${m[3]} at ${m[2]}`);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { RunResult } from '../host.js';
 import { getopt, ok, ToolExit } from './common.js';
-import type { SimDisk, SimModel, SimPool } from './model.js';
+import type { SimDisk, SimModel, SimPool, SimSelfTest } from './model.js';
 import { leaves } from './state.js';
 
 const ZFS_PARTTYPE = '6a898cc3-1dd2-11b2-99a6-080020736631';
@@ -58,7 +58,8 @@ function diskRows(model: SimModel, d: SimDisk, index: number, withChildren: bool
     name: d.name, size: d.sizeBytes, type: 'disk', 'maj:min': `${major}:${minorBase}`, hctl: d.hctl, model: d.model,
     rev: d.rev, rota: d.rotational, serial: d.serial, state: isNvme ? 'live' : 'running', subsystems: isNvme ? 'block:nvme:pci' : 'block:scsi:pci',
     tran: d.tran, vendor: isNvme ? null : `${d.vendor.padEnd(8)}`, wwn: d.wwn, sched: isNvme ? 'none' : 'mq-deadline',
-    pttype: pool ? 'gpt' : null, ptuuid: pool ? uuid(`${d.serial}-pt`) : null, 'phy-sec': d.rotational ? 4096 : 512,
+    pttype: pool ? 'gpt' : d.signatures?.pttype ?? null, ptuuid: pool || d.signatures?.pttype ? uuid(`${d.serial}-pt`) : null, 'phy-sec': d.rotational ? 4096 : 512,
+    ...(!pool && d.signatures?.fstype ? { fstype: d.signatures.fstype, label: d.signatures.label ?? null, uuid: uuid(`${d.serial}-fs`) } : {}),
   }, full);
   if (!pool || !withChildren) return base;
   const part = (n: number): string => (isNvme ? `${d.name}p${n}` : `${d.name}${n}`);
@@ -131,9 +132,92 @@ function smartAttributes(d: SimDisk): unknown[] {
   ];
 }
 
-/** smartctl 7.3 -j output for a simulated ATA or NVMe drive. */
+const SMARTCTL_BANNER = 'smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)\nCopyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n';
+
+/** Minutes a self-test takes: 2 for short; for long, the whole surface at about 150 MB/s (SSDs much faster). */
+function selfTestMinutes(d: SimDisk, type: 'short' | 'long'): number {
+  if (type === 'short') return 2;
+  return d.rotational ? Math.ceil(d.sizeBytes / 150e6 / 60) : Math.ceil(d.sizeBytes / 1.5e9 / 60);
+}
+
+const remainingPercent = (t: SimSelfTest, nowMs: number): number => Math.max(1, Math.min(9, Math.ceil(((t.startMs + t.durationMs - nowMs) / t.durationMs) * 10))) * 10;
+const running = (t: SimSelfTest, nowMs: number): boolean => !t.failed && nowMs < t.startMs + t.durationMs;
+
+/** smartctl -t short|long: starts a self-test and prints what smartctl 7.3 prints. */
+function startSelfTest(d: SimDisk, type: string | undefined, nowMs: number): RunResult {
+  if (type !== 'short' && type !== 'long') {
+    return { code: 1, stdout: `${SMARTCTL_BANNER}\n=======> INVALID ARGUMENT TO -t: ${type ?? ''}\n=======> VALID ARGUMENTS ARE: offline, short, long, conveyance, force, vendor,N, select,M-N, pending,N, afterselect,[on|off]\n\nUse smartctl -h to get a usage summary\n\n`, stderr: '' };
+  }
+  const current = (d.selfTests ?? []).find((t) => running(t, nowMs));
+  if (current) {
+    return { code: 4, stdout: `${SMARTCTL_BANNER}\n=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nCan't start self-test without aborting current test (${remainingPercent(current, nowMs)}% remaining),\nadd '-t force' option to override, or run 'smartctl -X' to abort test.\n`, stderr: '' };
+  }
+  const minutes = selfTestMinutes(d, type);
+  const test: SimSelfTest = { type, startMs: nowMs, durationMs: minutes * 60_000, hours: d.powerOnHours, failed: d.failed };
+  d.selfTests = [test, ...(d.selfTests ?? [])].slice(0, 21);
+  if (d.tran === 'nvme') {
+    return { code: 0, stdout: `${SMARTCTL_BANNER}\n=== START OF SELF-TEST SECTION ===\nSelf-test has begun\nUse smartctl -X to abort test\n`, stderr: '' };
+  }
+  const name = type === 'short' ? 'Short' : 'Extended';
+  const until = new Date(nowMs + minutes * 60_000).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, wd, day, mon, year, time) => `${wd} ${mon} ${String(day).padStart(2, ' ')} ${time} ${year} UTC`);
+  return {
+    code: 0,
+    stdout: `${SMARTCTL_BANNER}\n=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nSending command: "Execute SMART ${name} self-test routine immediately in off-line mode".\nDrive command "Execute SMART ${name} self-test routine immediately in off-line mode" successful.\nTesting has begun.\nPlease wait ${minutes} minutes for test to complete.\nTest will complete after ${until}\nUse smartctl -X to abort test.\n`,
+    stderr: '',
+  };
+}
+
+/** The self-test log (and the current self-test's state) in smartctl 7.3's JSON. */
+function selfTestLog(d: SimDisk, nowMs: number): Record<string, unknown> {
+  const tests = d.selfTests ?? [];
+  const current = tests.find((t) => running(t, nowMs));
+  const done = tests.filter((t) => !running(t, nowMs));
+  const hoursAt = (t: SimSelfTest) => t.hours + Math.floor((Math.min(nowMs, t.startMs + t.durationMs) - t.startMs) / 3_600_000);
+  if (d.tran === 'nvme') {
+    return {
+      nvme_self_test_log: {
+        current_self_test_operation: current ? { value: current.type === 'short' ? 1 : 2, string: `${current.type === 'short' ? 'Short' : 'Extended'} self-test in progress` } : { value: 0, string: 'No self-test in progress' },
+        ...(current ? { current_self_test_completion_percent: 100 - remainingPercent(current, nowMs) } : {}),
+        table: done.map((t) => ({
+          self_test_code: { value: t.type === 'short' ? 1 : 2, string: t.type === 'short' ? 'Short' : 'Extended' },
+          self_test_result: t.failed ? { value: 7, string: 'Completed: failed segments' } : { value: 0, string: 'Completed without error' },
+          power_on_hours: hoursAt(t),
+        })),
+      },
+    };
+  }
+  const status = current
+    ? { value: 240 + remainingPercent(current, nowMs) / 10, string: `in progress, ${remainingPercent(current, nowMs)}% remaining`, remaining_percent: remainingPercent(current, nowMs) }
+    : done[0]?.failed ? { value: 121, string: 'completed: read failure', remaining_percent: 90, passed: false } : { value: 0, string: 'completed without error', passed: true };
+  return {
+    ata_smart_data: { self_test: { status, polling_minutes: { short: 2, extended: selfTestMinutes(d, 'long') } } },
+    ata_smart_self_test_log: {
+      standard: {
+        revision: 1,
+        table: done.map((t) => ({
+          type: { value: t.type === 'short' ? 1 : 2, string: t.type === 'short' ? 'Short offline' : 'Extended offline' },
+          status: t.failed ? { value: 121, string: 'Completed: read failure', remaining_percent: 90, passed: false } : { value: 0, string: 'Completed without error', passed: true },
+          lifetime_hours: hoursAt(t),
+          ...(t.failed ? { lba: 1953525 } : {}),
+        })),
+        count: done.length,
+        error_count_total: done.filter((t) => t.failed).length,
+        error_count_outdated: 0,
+      },
+    },
+  };
+}
+
+/** smartctl 7.3 -j output for a simulated ATA or NVMe drive (-a; -c -l selftest; -t short|long). */
 export function smartctlCommand(model: SimModel, args: string[], nowMs: number): RunResult {
-  const device = args.filter((a) => !a.startsWith('-')).pop();
+  const device = args.filter((a, i) => !a.startsWith('-') && !['-t', '-l'].includes(args[i - 1] ?? '')).pop();
+  const testAt = args.indexOf('-t');
+  if (testAt >= 0) {
+    const disk = model.disks.find((x) => device === `/dev/${x.name}`);
+    if (!disk) return { code: 2, stdout: `${SMARTCTL_BANNER}\nSmartctl open device: ${device ?? ''} failed: No such device\n`, stderr: '' };
+    return startSelfTest(disk, args[testAt + 1], nowMs);
+  }
+  const selfTestOnly = args.includes('-l') && args[args.indexOf('-l') + 1] === 'selftest' && !args.includes('-a');
   const header = {
     json_format_version: [1, 0],
     smartctl: { version: [7, 3], svn_revision: '5338', platform_info: 'x86_64-linux-6.1.0-18-amd64', build_info: '(local build)', argv: ['smartctl', ...args], exit_status: 0 } as Record<string, unknown>,
@@ -149,6 +233,10 @@ export function smartctlCommand(model: SimModel, args: string[], nowMs: number):
   const exit = d.failed ? 24 : 0;
   header.smartctl['exit_status'] = exit;
   const isNvme = d.tran === 'nvme';
+  if (selfTestOnly) {
+    const dev = isNvme ? { name: `/dev/${d.name}`, info_name: `/dev/${d.name}`, type: 'nvme', protocol: 'NVMe' } : { name: `/dev/${d.name}`, info_name: `/dev/${d.name} [SAT]`, type: 'sat', protocol: 'ATA' };
+    return { code: exit & ~16, stdout: `${JSON.stringify({ ...header, local_time: localTime, device: dev, ...selfTestLog(d, nowMs) }, null, 2)}\n`, stderr: '' };
+  }
   const body: Record<string, unknown> = {
     ...header,
     local_time: localTime,
@@ -235,4 +323,57 @@ export function arcstatsText(model: SimModel, nowMs: number): string {
   text += `${'name'.padEnd(32)}${'type'} data\n`;
   for (const [name, value] of stats) text += `${name.padEnd(32)}${'4'.padEnd(5)}${value}\n`;
   return text;
+}
+
+/** wipefs -a DEVICE...: erases every signature and prints each as util-linux 2.38 does. */
+export function wipefsCommand(model: SimModel, args: string[]): RunResult {
+  let o;
+  try {
+    o = getopt(args, 'afnq', 'to', "wipefs: invalid option\nTry 'wipefs --help' for more information.");
+  } catch {
+    throw new ToolExit("wipefs: invalid option\nTry 'wipefs --help' for more information.", 1);
+  }
+  if (!o.flags.has('a')) return ok('');
+  let out = '';
+  for (const arg of o.operands) {
+    const whole = model.disks.find((x) => `/dev/${x.name}` === arg);
+    const partOf = model.disks.find((x) => new RegExp(`^/dev/${x.name}p?\\d+$`).test(arg));
+    const d = whole ?? partOf;
+    if (!d) throw new ToolExit(`wipefs: error: ${arg}: probing initialization failed: No such file or directory`, 1);
+    const pool = owningPool(model, d.name);
+    if (pool && !pool.exported) throw new ToolExit(`wipefs: error: ${arg}: probing initialization failed: Device or resource busy`, 1);
+    if (partOf && !whole) {
+      if (pool) {
+        for (const offset of ['0x00003f000', '0x00007f000', '0x0000bf000', '0x0000ff000']) out += `${arg}: 8 bytes were erased at offset ${offset} (zfs_member): 0c b1 ba 00 00 00 00 00\n`;
+      }
+      continue;
+    }
+    const lastSector = `0x${(d.sizeBytes - SECTOR).toString(16)}`;
+    const gpt = (): void => {
+      out += `${arg}: 8 bytes were erased at offset 0x00000200 (gpt): 45 46 49 20 50 41 52 54\n`;
+      out += `${arg}: 8 bytes were erased at offset ${lastSector} (gpt): 45 46 49 20 50 41 52 54\n`;
+      out += `${arg}: 2 bytes were erased at offset 0x000001fe (PMBR): 55 aa\n`;
+    };
+    if (pool) {
+      gpt();
+      // The pool loses this member: it shows up missing at the next import.
+      for (const leaf of leaves([...pool.vdevs, ...pool.logs, ...pool.special, ...pool.dedup, ...pool.cache, ...pool.spares])) {
+        if (leaf.disk === d.name) {
+          leaf.state = 'UNAVAIL';
+          leaf.aux = 'missing';
+        }
+      }
+    }
+    const sig = d.signatures;
+    if (sig?.fstype) {
+      const magic: Record<string, string> = { ext4: '0x00000438 (ext4): 53 ef', xfs: '0x00000000 (xfs): 58 46 53 42', zfs_member: '0x00003f000 (zfs_member): 0c b1 ba 00 00 00 00 00', ntfs: '0x00000003 (ntfs): 4e 54 46 53 20 20 20 20', swap: '0x00000ff6 (swap): 53 57 41 50 53 50 41 43 45 32' };
+      const m = magic[sig.fstype] ?? `0x00000000 (${sig.fstype}): 00`;
+      out += `${arg}: ${m.split(': ')[1]!.split(' ').length} bytes were erased at offset ${m}\n`;
+    }
+    if (sig?.pttype === 'gpt') gpt();
+    else if (sig?.pttype) out += `${arg}: 2 bytes were erased at offset 0x000001fe (${sig.pttype}): 55 aa\n`;
+    if (sig?.pttype || pool) out += `${arg}: calling ioctl to re-read partition table: Success\n`;
+    delete d.signatures;
+  }
+  return ok(out);
 }

@@ -24,6 +24,20 @@ export interface SimDisk {
   smartPassed: boolean;
   /** Set by faultDisk: the drive answers no I/O. */
   failed: boolean;
+  /** Signatures left on a disk no pool uses (an old partition table or filesystem); wipefs -a clears them. */
+  signatures?: { pttype?: string; fstype?: string; label?: string };
+  /** SMART self-tests, newest first (smartctl -t short|long; the log smartctl -l selftest prints). */
+  selfTests?: SimSelfTest[];
+}
+
+export interface SimSelfTest {
+  type: 'short' | 'long';
+  startMs: number;
+  durationMs: number;
+  /** The drive's power-on hours when the test started. */
+  hours: number;
+  /** A failing drive stops the test at a read failure. */
+  failed: boolean;
 }
 
 export interface SimLeaf {

@@ -6,7 +6,7 @@ import { invalidateZfsCache } from '../zfs/index.js';
 import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
 import { LocalFiles, sweepStaleTemps } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
-import { arcstatsText, lsblkCommand, smartctlCommand } from './devices.js';
+import { arcstatsText, lsblkCommand, smartctlCommand, wipefsCommand } from './devices.js';
 import { GeneratedFiles, MemoryFiles } from './files.js';
 import { defaultModel, newGuid } from './model.js';
 import type { SimDataset, SimModel, SimSnapshot } from './model.js';
@@ -174,7 +174,7 @@ export class SimulatedHost implements Host {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
       }
-      const changed = settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs'));
+      const changed = settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
       return { result, started, gen: changed ? this.changed() : 0 };
     });
     // Like the real tools, a change is reported only once it is on stable storage.
@@ -197,6 +197,7 @@ export class SimulatedHost implements Host {
       case 'zfs': return zfsCommand(ctx, args);
       case 'lsblk': return lsblkCommand(ctx.state.model, args);
       case 'smartctl': return smartctlCommand(ctx.state.model, args, ctx.now);
+      case 'wipefs': return wipefsCommand(ctx.state.model, args);
       default: return fail(`${tool}: command not found`, 127);
     }
   }
@@ -272,6 +273,15 @@ export class SimulatedHost implements Host {
         }
         if (touched && !pool.exported) startResilver(ctx, pool);
       }
+    });
+  }
+
+  /** Leaves an old partition table or filesystem on a disk no pool uses (as a disk from another machine has). */
+  labelDisk(disk: string, signatures: { pttype?: string; fstype?: string; label?: string }): Promise<void> {
+    return this.mutate(({ state }) => {
+      const d = state.model.disks.find((x) => x.name === disk);
+      if (!d) throw new Error(`no simulated disk ${disk}`);
+      d.signatures = { ...signatures };
     });
   }
 

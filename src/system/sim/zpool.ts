@@ -24,7 +24,9 @@ function findDisk(state: SimState, arg: string): { disk: SimDisk; path: string }
   for (const disk of state.model.disks) {
     if (arg === disk.name || arg === `/dev/${disk.name}`) return { disk, path: `/dev/${disk.name}` };
     if (arg === `/dev/disk/by-id/${byIdName(disk)}` || arg === byIdName(disk)) return { disk, path: `/dev/disk/by-id/${byIdName(disk)}` };
-    if (arg === `/dev/disk/by-id/wwn-${disk.wwn}` || arg === `wwn-${disk.wwn}`) return { disk, path: `/dev/disk/by-id/wwn-${disk.wwn}` };
+    if (disk.tran !== 'nvme' && (arg === `/dev/disk/by-id/wwn-${disk.wwn}` || arg === `wwn-${disk.wwn}`)) return { disk, path: `/dev/disk/by-id/wwn-${disk.wwn}` };
+    // udev names an NVMe namespace by its EUI-64 or NGUID: nvme-eui.002538b311b0c1a2.
+    if (disk.tran === 'nvme' && (arg === `/dev/disk/by-id/nvme-${disk.wwn}` || arg === `nvme-${disk.wwn}`)) return { disk, path: `/dev/disk/by-id/nvme-${disk.wwn}` };
   }
   return null;
 }
