@@ -40,10 +40,11 @@ export const hostPattern = z
   .string()
   .max(255)
   .superRefine((h, c) => {
-    const problem = h === 'ALL' ? null : nfsClientProblem(h);
-    if (problem) c.addIssue({ code: 'custom', message: problem });
+    const problem = h === 'ALL' ? null : h === '' ? 'is empty' : nfsClientProblem(h);
+    // One client per rule: "bad host(rw" is refused whole, never split into hosts and options.
+    if (problem) c.addIssue({ code: 'custom', message: `client ${JSON.stringify(h.slice(0, 80))}: ${problem}; expected a host name (backup1.example.com), an IP address, a network (10.0.0.0/24), a netgroup (@name) or a wildcard (*.example.com, *)` });
   })
-  .describe('Address, network (CIDR), host name or wildcard (*.example.com)');
+  .describe('Address, network (CIDR), host name, netgroup (@name) or wildcard (*.example.com)');
 
 export const shadowFormat = z
   .string()
