@@ -6,7 +6,7 @@ import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
-import { dateTime } from '../format.js';
+import { ago, dateTimeSeconds } from '../format.js';
 
 interface Entry { id: number; at: string; actor: string; face: string; address: string | null; operation: string; target: string | null; input: unknown; result: string; error: string | null }
 
@@ -17,7 +17,7 @@ export function AuditScreen(): React.ReactElement {
   const { theme, width, height, active } = shell;
   const q = useQuery<{ items: Entry[]; total: number }>('audit.list', { limit: LIMIT }, { refreshOn: ['audit'] });
   const columns: Column<Entry>[] = [
-    { key: 'at', title: 'TIME', width: 19, render: (e) => dateTime(e.at), sortValue: (e) => e.id },
+    { key: 'at', title: 'WHEN', width: 16, render: (e) => ago(e.at), sortValue: (e) => e.id },
     { key: 'actor', title: 'WHO', width: 10, render: (e) => e.actor },
     { key: 'face', title: 'FACE', width: 7, render: (e) => e.face, minTableWidth: 80 },
     { key: 'operation', title: 'OPERATION', width: 0, render: (e) => e.operation },
@@ -33,7 +33,7 @@ export function AuditScreen(): React.ReactElement {
       ? [{
           key: 'enter', description: 'Details',
           action: () => shell.showText(`Audit entry ${e.id}`, [
-            `time       ${dateTime(e.at)} (${e.at})`, `who        ${e.actor} via ${e.face}${e.address ? ` from ${e.address}` : ''}`,
+            `time       ${dateTimeSeconds(e.at)} (${e.at})`, `who        ${e.actor} via ${e.face}${e.address ? ` from ${e.address}` : ''}`,
             `operation  ${e.operation}`, `target     ${e.target ?? '-'}`, `result     ${e.result === 'attempted' ? 'attempted (no outcome recorded: still running, or the process stopped before it answered)' : e.result}${e.error ? `: ${e.error}` : ''}`, '', 'input (secrets redacted):',
             ...JSON.stringify(e.input, null, 2).split('\n'),
           ]),

@@ -7,7 +7,7 @@ import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
-import { bar, dateTime } from '../format.js';
+import { ago, bar, dateTimeSeconds } from '../format.js';
 import { healthColor } from '../theme.js';
 
 export function JobsScreen(): React.ReactElement {
@@ -20,7 +20,7 @@ export function JobsScreen(): React.ReactElement {
     { key: 'progress', title: 'PROGRESS', width: 15, render: (j) => `${bar(theme, j.progress, 10)}${String(j.progress).padStart(4)}%`, sortValue: (j) => j.progress },
     { key: 'description', title: 'DESCRIPTION', width: 0, render: (j) => j.description },
     { key: 'owner', title: 'OWNER', width: 8, render: (j) => j.owner, minTableWidth: 84 },
-    { key: 'created', title: 'STARTED', width: 19, render: (j) => dateTime(j.createdAt), minTableWidth: 96 },
+    { key: 'created', title: 'STARTED', width: 16, render: (j) => ago(j.createdAt), sortValue: (j) => j.createdAt, minTableWidth: 96 },
   ];
   const table = useTable(q.data?.items ?? [], columns, (j) => String(j.id));
   const j = table.selected;
@@ -35,9 +35,9 @@ export function JobsScreen(): React.ReactElement {
                 (full) => shell.showText(`Job #${full.id}: ${full.description}`, [
                   `state     ${full.state} ${full.progress}%${full.progressText ? ` (${full.progressText})` : ''}`,
                   `owner     ${full.owner}${full.target ? `, target ${full.target}` : ''}`,
-                  `started   ${dateTime(full.createdAt)}${full.finishedAt ? `, ended ${dateTime(full.finishedAt)}` : ''}`,
+                  `started   ${dateTimeSeconds(full.createdAt)}${full.finishedAt ? `, ended ${dateTimeSeconds(full.finishedAt)}` : ''}`,
                   ...(full.error ? [`error     ${full.error}`] : []),
-                  '', 'log:', ...(full.log.length ? full.log.map((l) => `${dateTime(l.at)}  ${l.line}`) : ['(no log lines)']),
+                  '', 'log:', ...(full.log.length ? full.log.map((l) => `${dateTimeSeconds(l.at)}  ${l.line}`) : ['(no log lines)']),
                 ]),
                 (err) => shell.toast((err as Error).message, 'error'),
               );

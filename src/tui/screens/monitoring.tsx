@@ -7,12 +7,12 @@ import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
-import { dateTime } from '../format.js';
+import { ago, dateTime } from '../format.js';
 
 interface Alert {
   id: number; severity: 'info' | 'warning' | 'critical'; state: string; source: string; title: string; message: string;
   labels: Record<string, string>; value: number | null; silenced: boolean; openedAt: string; updatedAt: string;
-  acknowledgedAt: string | null; acknowledgedBy: string | null; snoozedUntil: string | null; dismissedAt: string | null; dismissedBy: string | null; resolvedAt: string | null;
+  acknowledgedAt: string | null; acknowledgedBy: string | null; snoozeEndsAt: string | null; dismissedAt: string | null; dismissedBy: string | null; resolvedAt: string | null;
 }
 interface Rule {
   id: number; builtin: boolean; name: string; kind: string; source: string; metric: string | null; selector: Record<string, string>;
@@ -88,7 +88,7 @@ function alertLines(a: Alert): string[] {
     ['severity', a.severity], ['state', a.state], ['source', a.source], ['message', a.message],
     ['labels', formatSelector(a.labels) || '-'], ['value', a.value === null ? null : String(a.value)], ['silenced', a.silenced ? 'yes, in a maintenance window' : null],
     ['opened', dateTime(a.openedAt)], ['acknowledged', a.acknowledgedAt ? `${dateTime(a.acknowledgedAt)} by ${a.acknowledgedBy ?? '?'}` : null],
-    ['snoozed until', a.snoozedUntil ? dateTime(a.snoozedUntil) : null], ['dismissed', a.dismissedAt ? `${dateTime(a.dismissedAt)} by ${a.dismissedBy ?? '?'}` : null],
+    ['snoozed until', a.snoozeEndsAt ? dateTime(a.snoozeEndsAt) : null], ['dismissed', a.dismissedAt ? `${dateTime(a.dismissedAt)} by ${a.dismissedBy ?? '?'}` : null],
     ['resolved', a.resolvedAt ? dateTime(a.resolvedAt) : null],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null).map(([k, v]) => `${k.padEnd(14)} ${v}`);
@@ -109,7 +109,7 @@ function AlertsTab({ extra, history }: { extra: KeyBinding[]; history: boolean }
     { key: 'state', title: 'STATE', width: 12, render: (a) => `${a.state}${a.silenced ? '*' : ''}`, color: (a) => stateColor(a.state) },
     { key: 'source', title: 'SOURCE', width: 10, render: (a) => a.source, minTableWidth: 70 },
     { key: 'title', title: 'ALERT', width: 0, render: (a) => a.title },
-    { key: 'opened', title: 'OPENED', width: 19, render: (a) => dateTime(a.openedAt), sortValue: (a) => a.openedAt, minTableWidth: 84 },
+    { key: 'opened', title: 'OPENED', width: 16, render: (a) => ago(a.openedAt), sortValue: (a) => a.openedAt, minTableWidth: 84 },
   ];
   const table = useTable(q.data?.items ?? [], columns, (a) => String(a.id));
   const a = table.selected;
@@ -125,7 +125,7 @@ function AlertsTab({ extra, history }: { extra: KeyBinding[]; history: boolean }
           { key: 'enter', description: 'Details', action: () => shell.showText(`Alert ${a.id}: ${a.title}`, alertLines(a)) },
           { key: 'a', description: 'Acknowledge', operation: 'alerts.acknowledge', disabledReason: closed ? `the alert is ${a.state}` : a.state === 'acknowledged' ? 'already acknowledged' : undefined, action: () => void shell.act('alerts.acknowledge', { id: a.id }, { success: () => `Acknowledged: ${a.title}` }).then(q.reload) },
           { key: 'x', description: 'Dismiss', operation: 'alerts.dismiss', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => void shell.act('alerts.dismiss', { id: a.id }, { success: () => `Dismissed: ${a.title}` }).then(q.reload) },
-          { key: 'z', description: 'Snooze', operation: 'alerts.snooze', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => shell.openForm({ title: `Snooze: ${a.title}`, operation: 'alerts.snooze', fixed: { id: a.id }, initial: { until: inHours(1) }, submitLabel: 'Snooze', success: (r) => `Snoozed until ${dateTime((r as Alert).snoozedUntil)}`, onDone: q.reload }) },
+          { key: 'z', description: 'Snooze', operation: 'alerts.snooze', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => shell.openForm({ title: `Snooze: ${a.title}`, operation: 'alerts.snooze', fixed: { id: a.id }, initial: { until: inHours(1) }, submitLabel: 'Snooze', success: (r) => `Snoozed until ${dateTime((r as Alert).snoozeEndsAt)}`, onDone: q.reload }) },
         ]
       : []),
     ...(history
@@ -207,8 +207,8 @@ function MaintenanceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement 
   const columns: Column<MaintenanceWindow>[] = [
     { key: 'id', title: 'ID', width: 3, align: 'right', render: (w) => String(w.id), sortValue: (w) => w.id },
     { key: 'name', title: 'WINDOW', width: 0, render: (w) => w.name },
-    { key: 'start', title: 'STARTS', width: 19, render: (w) => dateTime(w.startsAt), sortValue: (w) => w.startsAt },
-    { key: 'end', title: 'ENDS', width: 19, render: (w) => dateTime(w.endsAt), sortValue: (w) => w.endsAt, minTableWidth: 76 },
+    { key: 'start', title: 'STARTS', width: 16, render: (w) => dateTime(w.startsAt), sortValue: (w) => w.startsAt },
+    { key: 'end', title: 'ENDS', width: 16, render: (w) => dateTime(w.endsAt), sortValue: (w) => w.endsAt, minTableWidth: 76 },
     { key: 'active', title: 'NOW', width: 6, render: (w) => (w.active ? 'active' : ''), color: (w) => (w.active ? 'yellow' : undefined) },
   ];
   const table = useTable(q.data?.items ?? [], columns, (w) => String(w.id));

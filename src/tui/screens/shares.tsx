@@ -19,7 +19,7 @@ interface NfsClient { host: string; access: 'ro' | 'rw'; squash: string; sec: st
 interface NfsExport { path: string; dataset: string; comment: string; enabled: boolean; clients: NfsClient[] }
 interface SmbService { enabled: boolean; running: boolean | null; configPath: string; workgroup: string; serverString: string; minProtocol: string; encryption: string }
 interface SmbSession { sessionId: string; username: string; group: string; remoteMachine: string; dialect: string; encryption: string; signing: string; shares: { share: string; connectedAt: string }[] }
-interface SmbUser { username: string; since: string }
+interface SmbUser { username: string; enabledAt: string }
 type List<T> = { items: T[]; total: number };
 
 const TABS = [
@@ -244,7 +244,7 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const q = useQuery<List<SmbUser>>('shares.smb.users.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<SmbUser>[] = [
     { key: 'user', title: 'USER', width: 0, render: (u) => u.username },
-    { key: 'since', title: 'SMB PASSWORD SINCE', width: 19, render: (u) => dateTime(u.since), sortValue: (u) => u.since },
+    { key: 'since', title: 'SMB PASSWORD SINCE', width: 19, render: (u) => dateTime(u.enabledAt), sortValue: (u) => u.enabledAt },
   ];
   const table = useTable(q.data?.items ?? [], columns, (u) => u.username);
   const u = table.selected;

@@ -7,12 +7,23 @@ import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
-import { bytes, dateTime } from '../format.js';
+import { bytes, dateTime, exactBytes, humanAndRaw, pad } from '../format.js';
 
 /** Rows the list loads at once; past that the filter searches on the appliance. */
 const LOADED = 10_000;
 
 interface Snapshot { name: string; dataset: string; snapshot: string; usedBytes: number | null; referencedBytes: number | null; createdAt: string | null; holds: number }
+
+/** A snapshot's detail view: each size and time in human form with its raw value. */
+export function snapshotDetailLines(s: Snapshot): string[] {
+  const size = (n: number | null) => (n === null ? '-' : humanAndRaw(bytes(n), exactBytes(n)));
+  return [
+    `${pad('dataset', 12)} ${s.dataset}`, `${pad('snapshot', 12)} ${s.snapshot}`,
+    `${pad('created', 12)} ${s.createdAt ? humanAndRaw(dateTime(s.createdAt), s.createdAt) : '-'}`,
+    `${pad('used', 12)} ${size(s.usedBytes)}`, `${pad('referenced', 12)} ${size(s.referencedBytes)}`,
+    `${pad('holds', 12)} ${s.holds || 'none'}`,
+  ];
+}
 
 export function SnapshotsScreen(): React.ReactElement {
   const shell = useShell();
@@ -22,9 +33,9 @@ export function SnapshotsScreen(): React.ReactElement {
   const q = useQuery<{ items: Snapshot[]; total: number }>('snapshots.list', { limit: LOADED, ...(search ? { search } : {}), ...(dataset ? { dataset, recursive: 'true' } : {}) }, { refreshOn: ['storage'] });
   const columns: Column<Snapshot>[] = [
     { key: 'name', title: 'SNAPSHOT', width: 0, render: (s) => s.name },
-    { key: 'used', title: 'USED', width: 7, align: 'right', render: (s) => bytes(s.usedBytes), sortValue: (s) => s.usedBytes ?? 0 },
-    { key: 'refer', title: 'REFER', width: 7, align: 'right', render: (s) => bytes(s.referencedBytes), sortValue: (s) => s.referencedBytes ?? 0, minTableWidth: 70 },
-    { key: 'created', title: 'CREATED', width: 19, render: (s) => dateTime(s.createdAt), sortValue: (s) => s.createdAt ?? '', minTableWidth: 64 },
+    { key: 'used', title: 'USED', width: 8, align: 'right', render: (s) => bytes(s.usedBytes), sortValue: (s) => s.usedBytes ?? 0 },
+    { key: 'refer', title: 'REFER', width: 8, align: 'right', render: (s) => bytes(s.referencedBytes), sortValue: (s) => s.referencedBytes ?? 0, minTableWidth: 70 },
+    { key: 'created', title: 'CREATED', width: 16, render: (s) => dateTime(s.createdAt), sortValue: (s) => s.createdAt ?? '', minTableWidth: 64 },
     { key: 'holds', title: 'HOLDS', width: 5, align: 'right', render: (s) => (s.holds ? String(s.holds) : ''), sortValue: (s) => s.holds, color: (s) => (s.holds ? 'yellow' : undefined) },
   ];
   const table = useTable(q.data?.items ?? [], columns, (s) => s.name);
@@ -49,8 +60,8 @@ export function SnapshotsScreen(): React.ReactElement {
     });
   };
   const holds = (snap: Snapshot) => {
-    shell.call<{ items: { tag: string; since: string }[] }>('snapshots.holds', { name: snap.name }).then(
-      (r) => shell.showText(`Holds on ${snap.name}`, r.items.length ? r.items.map((h) => `${h.tag.padEnd(24)} since ${dateTime(h.since)}`) : ['No holds: the snapshot can be destroyed.']),
+    shell.call<{ items: { tag: string; placedAt: string | null }[] }>('snapshots.holds', { name: snap.name }).then(
+      (r) => shell.showText(`Snapshot ${snap.name}`, [...snapshotDetailLines(snap), '', ...(r.items.length ? ['holds:', ...r.items.map((h) => `  ${h.tag.padEnd(24)} since ${dateTime(h.placedAt)}`)] : ['No holds: the snapshot can be destroyed.'])]),
       (err) => shell.toast(publicMessage(err), 'error'),
     );
   };
@@ -60,7 +71,7 @@ export function SnapshotsScreen(): React.ReactElement {
     { key: 'c', description: 'Take snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: 'Take a snapshot', operation: 'snapshots.create', initial: { dataset: dataset || s?.dataset || '', name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as Snapshot).name}`, onDone: q.reload }) },
     ...(s
       ? [
-          { key: 'enter', description: 'Holds', operation: 'snapshots.holds', action: () => holds(s) },
+          { key: 'enter', description: 'Details and holds', operation: 'snapshots.holds', action: () => holds(s) },
           { key: 'D', description: 'Destroy', operation: 'snapshots.destroy', disabledReason: s.holds ? `${s.name} is held (${s.holds}); release the hold first (U)` : undefined, action: () => shell.confirm({ operation: 'snapshots.destroy', input: { name: s.name }, verb: 'destroy', details: [`${bytes(s.usedBytes)} held only by this snapshot is freed.`], success: () => `Destroyed ${s.name}`, onDone: q.reload }) },
           { key: 'R', description: 'Roll back', operation: 'snapshots.rollback', action: () => rollback(s) },
           { key: 'C', description: 'Clone', operation: 'snapshots.clone', action: () => shell.openForm({ title: `Clone ${s.name} into a new dataset`, operation: 'snapshots.clone', fixed: { name: s.name }, fields: ['target', 'properties.compression', 'properties.comments'], initial: { target: `${s.dataset}-${s.snapshot}`.replace(/[^A-Za-z0-9_./:-]/g, '-') }, submitLabel: 'Clone', success: (r) => `Cloned into ${(r as { name?: string }).name ?? 'a new dataset'}` }) },

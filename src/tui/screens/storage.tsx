@@ -8,7 +8,7 @@ import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, LevelBar, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
-import { bytes, hours, levelColor, pad, percent, bar } from '../format.js';
+import { bytes, dateTime, duration, exactBytes, humanAndRaw, levelColor, pad, percent, bar, zfsValue } from '../format.js';
 import { healthColor, type Theme } from '../theme.js';
 import { PoolWizard, type Disk } from './pool-wizard.js';
 
@@ -16,10 +16,10 @@ interface Pool { name: string; health: string; sizeBytes: number | null; allocat
 interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
 interface PoolDetail extends Pool {
   status: string | null; action: string | null;
-  scan: { function: string; state: string; percentDone?: number; text: string } | null;
+  scan: { function: string; state: string; percentDone?: number; errors?: number; repairedBytes?: number; remainingSeconds?: number; startedAt?: string; endedAt?: string; text: string } | null;
   vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; errors: string;
 }
-interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; used: number | null; available: number | null; referenced: number | null; quota: number | null; mountpoint: string | null; origin: string | null }
+interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; usedBytes: number | null; availableBytes: number | null; referencedBytes: number | null; quotaBytes: number | null; mountpoint: string | null; origin: string | null }
 interface Arc { available: boolean; sizeBytes: number; targetBytes: number; maxBytes: number; hits: number; misses: number; hitRatioPercent: number | null; mruBytes: number; mfuBytes: number; l2SizeBytes: number; l2HitRatioPercent: number | null }
 type List<T> = { items: T[]; total: number };
 
@@ -71,8 +71,8 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const columns: Column<Pool>[] = [
     { key: 'name', title: 'POOL', width: 12, render: (p) => p.name },
     { key: 'health', title: 'HEALTH', width: 9, render: (p) => p.health, color: (p) => healthColor(p.health) },
-    { key: 'size', title: 'SIZE', width: 7, align: 'right', render: (p) => bytes(p.sizeBytes), sortValue: (p) => p.sizeBytes ?? 0 },
-    { key: 'free', title: 'FREE', width: 7, align: 'right', render: (p) => bytes(p.freeBytes), sortValue: (p) => p.freeBytes ?? 0 },
+    { key: 'size', title: 'SIZE', width: 8, align: 'right', render: (p) => bytes(p.sizeBytes), sortValue: (p) => p.sizeBytes ?? 0 },
+    { key: 'free', title: 'FREE', width: 8, align: 'right', render: (p) => bytes(p.freeBytes), sortValue: (p) => p.freeBytes ?? 0 },
     { key: 'cap', title: 'CAPACITY', width: capWidth + 5, render: (p) => `${bar(theme, p.capacityPercent, capWidth)}${percent(p.capacityPercent).padStart(5)}`, sortValue: (p) => p.capacityPercent ?? 0, color: (p) => levelColor(p.capacityPercent) },
     { key: 'frag', title: 'FRAG', width: 5, align: 'right', render: (p) => percent(p.fragmentationPercent), minTableWidth: 72 },
     { key: 'dedup', title: 'DEDUP', width: 6, align: 'right', render: (p) => (p.dedupRatio === null ? '-' : `${p.dedupRatio.toFixed(2)}x`), minTableWidth: 80 },
@@ -87,6 +87,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'c', description: 'Create pool', operation: 'storage.pools.create', action: () => openWizard(shell, q.reload) },
     ...(p
       ? [
+          { key: 'i', description: 'Details', operation: 'storage.pools.get', action: () => { if (detail.data && detail.data.name === p.name) shell.showText(`Pool ${p.name}`, poolDetailLines(detail.data)); } },
           { key: 's', description: scanning ? 'Stop scrub' : 'Scrub', operation: 'storage.pools.scrub', action: () => void shell.act('storage.pools.scrub', { name: p.name, action: scanning ? 'stop' : 'start' }, { success: () => (scanning ? `Scrub of ${p.name} stopped` : `Scrub of ${p.name} started (see Jobs)`) }).then(detail.reload) },
           {
             key: 'D', description: 'Destroy', operation: 'storage.pools.destroy',
@@ -113,7 +114,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
           </Text>
           {d.status ? <Text color={theme.c('yellow')} wrap="truncate">{d.status}{d.action ? ` ${d.action}` : ''}</Text> : null}
           <Text wrap="truncate" dimColor>
-            {d.scan ? `${d.scan.function} ${d.scan.state}${d.scan.percentDone !== undefined && d.scan.state === 'scanning' ? ` ${d.scan.percentDone.toFixed(1)}%` : ''}: ${d.scan.text.split('\n')[0]}` : 'never scrubbed'}
+            {scanSummary(d.scan)}
           </Text>
           <Text bold wrap="truncate">{pad('DEVICE', nameWidth)} {pad('STATE', 9)} R/W/CKSUM</Text>
           {tree.slice(0, room).map((l, n) => (
@@ -129,6 +130,49 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
       ) : null}
     </Box>
   );
+}
+
+/** A dataset's properties for its detail view: the human value, and the raw one (as `zfs get -p` prints it) where they differ. */
+export function datasetDetailLines(properties: Record<string, { value: string; source: string }>): string[] {
+  return Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${pad(k, 22)} ${pad(humanAndRaw(zfsValue(k, v.value), v.value), 32)} ${v.source}`);
+}
+
+/** One line about the last or running scan, in human form: "scrub finished 2026-11-29 12:45: 0 errors, 0 B repaired (i: details)". */
+export function scanSummary(s: PoolDetail['scan']): string {
+  if (!s) return 'never scrubbed';
+  const parts = [
+    s.state === 'scanning' && s.percentDone !== undefined ? `${s.percentDone.toFixed(1)}%` : '',
+    s.state === 'scanning' && s.remainingSeconds !== undefined ? `${duration(s.remainingSeconds)} to go` : '',
+    s.state === 'scanning' && s.startedAt ? `since ${dateTime(s.startedAt)}` : '',
+    s.state !== 'scanning' && s.endedAt ? dateTime(s.endedAt) : '',
+  ].filter(Boolean).join(', ');
+  const outcome = s.state === 'finished' ? `: ${s.errors ? `${s.errors} errors` : 'no errors'}${s.repairedBytes !== undefined ? `, ${bytes(s.repairedBytes)} repaired` : ''}` : '';
+  const fallback = parts || outcome ? '' : `: ${s.text.split('\n')[0]}`;
+  return `${s.function} ${s.state}${parts ? ` ${parts}` : ''}${outcome}${fallback}  (i: details)`;
+}
+
+/** A pool's detail view: each size and time in human form with its raw value. */
+export function poolDetailLines(d: PoolDetail): string[] {
+  const size = (label: string, n: number | null) => `${pad(label, 16)} ${n === null ? '-' : humanAndRaw(bytes(n), exactBytes(n))}`;
+  const s = d.scan;
+  return [
+    `${pad('health', 16)} ${d.health}`,
+    size('size', d.sizeBytes), size('allocated', d.allocatedBytes), size('free', d.freeBytes),
+    `${pad('capacity', 16)} ${percent(d.capacityPercent)}`, `${pad('fragmentation', 16)} ${percent(d.fragmentationPercent)}`,
+    `${pad('dedup ratio', 16)} ${d.dedupRatio === null ? '-' : `${d.dedupRatio.toFixed(2)}x`}`,
+    `${pad('data errors', 16)} ${d.errors || 'none known'}`,
+    ...(s
+      ? [
+          '', `${pad('last scan', 16)} ${s.function}, ${s.state}${s.percentDone !== undefined ? ` ${s.percentDone.toFixed(1)}%` : ''}`,
+          ...(s.startedAt ? [`${pad('started', 16)} ${humanAndRaw(dateTime(s.startedAt), s.startedAt)}`] : []),
+          ...(s.endedAt ? [`${pad('ended', 16)} ${humanAndRaw(dateTime(s.endedAt), s.endedAt)}`] : []),
+          ...(s.remainingSeconds !== undefined ? [`${pad('to go', 16)} ${humanAndRaw(duration(s.remainingSeconds), `${s.remainingSeconds} s`)}`] : []),
+          ...(s.repairedBytes !== undefined ? [size('repaired', s.repairedBytes)] : []),
+          ...(s.errors !== undefined ? [`${pad('errors found', 16)} ${s.errors === 0 ? 'none' : s.errors}`] : []),
+          ...s.text.split('\n').map((l) => `  ${l}`),
+        ]
+      : ['', `${pad('last scan', 16)} never scrubbed`]),
+  ];
 }
 
 function openWizard(shell: ShellApi, reload: () => void): void {
@@ -152,12 +196,12 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
   const tree = type === 'filesystem';
   const columns: Column<Dataset>[] = [
     { key: 'name', title: 'NAME', width: 0, render: (d) => (tree ? `${'  '.repeat(d.depth)}${d.depth ? d.name.split('/').pop() : d.name}` : d.name), sortValue: (d) => d.name },
-    { key: 'used', title: 'USED', width: 7, align: 'right', render: (d) => bytes(d.used), sortValue: (d) => d.used ?? 0 },
-    { key: 'avail', title: 'AVAIL', width: 7, align: 'right', render: (d) => bytes(d.available), sortValue: (d) => d.available ?? 0 },
-    { key: 'refer', title: 'REFER', width: 7, align: 'right', render: (d) => bytes(d.referenced), sortValue: (d) => d.referenced ?? 0, minTableWidth: 70 },
+    { key: 'used', title: 'USED', width: 8, align: 'right', render: (d) => bytes(d.usedBytes), sortValue: (d) => d.usedBytes ?? 0 },
+    { key: 'avail', title: 'AVAIL', width: 8, align: 'right', render: (d) => bytes(d.availableBytes), sortValue: (d) => d.availableBytes ?? 0 },
+    { key: 'refer', title: 'REFER', width: 8, align: 'right', render: (d) => bytes(d.referencedBytes), sortValue: (d) => d.referencedBytes ?? 0, minTableWidth: 70 },
     ...(tree
       ? [
-          { key: 'quota', title: 'QUOTA', width: 7, align: 'right' as const, render: (d: Dataset) => (d.quota ? bytes(d.quota) : 'none'), minTableWidth: 80 },
+          { key: 'quota', title: 'QUOTA', width: 8, align: 'right' as const, render: (d: Dataset) => (d.quotaBytes ? bytes(d.quotaBytes) : 'none'), sortValue: (d: Dataset) => d.quotaBytes ?? 0, minTableWidth: 80 },
           { key: 'mount', title: 'MOUNTPOINT', width: 20, render: (d: Dataset) => d.mountpoint ?? '-', minTableWidth: 95 },
         ]
       : [{ key: 'origin', title: 'ORIGIN', width: 20, render: (d: Dataset) => d.origin ?? '', minTableWidth: 80 }]),
@@ -172,7 +216,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
       .call<{ children: string[]; snapshots: string[]; clones: string[]; attachments: { kind: string; name: string }[] }>('storage.datasets.dependents', { name: target.name })
       .then((deps) => {
         const details = [
-          `${target.name} and its data (${bytes(target.used)}) are lost.`,
+          `${target.name} and its data (${bytes(target.usedBytes)}) are lost.`,
           ...(deps.children.length ? [`Also its ${deps.children.length} children: ${deps.children.slice(0, 4).join(', ')}${deps.children.length > 4 ? ', ...' : ''}`] : []),
           ...(deps.snapshots.length ? [`Also ${deps.snapshots.length} snapshots.`] : []),
           ...(deps.clones.length ? [`And clones elsewhere: ${deps.clones.join(', ')}`] : []),
@@ -187,7 +231,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
   };
   const showProperties = (target: Dataset) => {
     void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then(
-      (full) => shell.showText(`Properties of ${target.name}`, Object.entries(full.properties).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${pad(k, 24)} ${pad(v.value, 28)} ${v.source}`)),
+      (full) => shell.showText(`Properties of ${target.name}`, datasetDetailLines(full.properties)),
       (err) => shell.toast(publicMessage(err), 'error'),
     );
   };
@@ -222,7 +266,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
   return (
     <Box flexDirection="column">
       <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : `No ${kind}s. c creates one.`} />
-      <Text dimColor wrap="truncate">{d ? `${d.name}${d.origin ? ` (clone of ${d.origin})` : ''}  ${bytes(d.used)} used, ${bytes(d.available)} available${d.mountpoint ? `, at ${d.mountpoint}` : ''}` : ' '}</Text>
+      <Text dimColor wrap="truncate">{d ? `${d.name}${d.origin ? ` (clone of ${d.origin})` : ''}  ${bytes(d.usedBytes)} used, ${bytes(d.availableBytes)} available${d.mountpoint ? `, at ${d.mountpoint}` : ''}` : ' '}</Text>
     </Box>
   );
 }
@@ -234,11 +278,11 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const columns: Column<Disk>[] = [
     { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
     { key: 'type', title: 'TYPE', width: 4, render: (d) => d.type },
-    { key: 'size', title: 'SIZE', width: 7, align: 'right', render: (d) => bytes(d.sizeBytes), sortValue: (d) => d.sizeBytes },
+    { key: 'size', title: 'SIZE', width: 8, align: 'right', render: (d) => bytes(d.sizeBytes), sortValue: (d) => d.sizeBytes },
     { key: 'temp', title: 'TEMP', width: 5, align: 'right', render: (d) => (d.temperatureC === null ? '-' : `${d.temperatureC}C`), sortValue: (d) => d.temperatureC ?? 0, color: (d) => (d.temperatureC === null ? undefined : d.temperatureC >= 55 ? 'red' : d.temperatureC >= 45 ? 'yellow' : 'green') },
     { key: 'smart', title: 'SMART', width: 7, render: (d) => d.smartHealth, color: (d) => healthColor(d.smartHealth) },
     { key: 'use', title: 'IN USE', width: 0, render: (d) => (d.pool ? `${d.pool}/${d.vdev ?? ''}${d.role && d.role !== 'data' ? ` (${d.role})` : ''}` : 'free'), color: (d) => (d.pool ? undefined : 'green') },
-    { key: 'hours', title: 'POWER-ON', width: 8, align: 'right', render: (d) => hours(d.powerOnHours), sortValue: (d) => d.powerOnHours ?? 0, minTableWidth: 76 },
+    { key: 'hours', title: 'POWER-ON', width: 9, align: 'right', render: (d) => duration(d.powerOnSeconds), sortValue: (d) => d.powerOnSeconds ?? 0, minTableWidth: 76 },
     { key: 'model', title: 'MODEL', width: 18, render: (d) => d.model ?? '-', minTableWidth: 96 },
     { key: 'serial', title: 'SERIAL', width: 14, render: (d) => d.serial ?? '-', minTableWidth: 112 },
   ];

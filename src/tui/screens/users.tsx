@@ -7,7 +7,7 @@ import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
-import { dateTime, truncate } from '../format.js';
+import { ago, truncate } from '../format.js';
 
 interface User { username: string; displayName: string; email: string; enabled: boolean; roles: string[]; groups: string[]; lastLoginAt: string | null }
 interface Group { name: string; description: string; members: string[]; roles: string[] }
@@ -48,7 +48,7 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'name', title: 'NAME', width: 0, render: (u) => u.displayName },
     { key: 'enabled', title: 'LOGIN', width: 8, render: (u) => (u.enabled ? 'enabled' : 'disabled'), color: (u) => (u.enabled ? undefined : 'red') },
     { key: 'roles', title: 'ROLES', width: 16, render: (u) => u.roles.join(',') },
-    { key: 'last', title: 'LAST LOGIN', width: 19, render: (u) => dateTime(u.lastLoginAt), minTableWidth: 84 },
+    { key: 'last', title: 'LAST LOGIN', width: 16, render: (u) => (u.lastLoginAt ? ago(u.lastLoginAt) : 'never'), sortValue: (u) => u.lastLoginAt ?? '', minTableWidth: 84 },
   ];
   const table = useTable(q.data?.items ?? [], columns, (u) => u.username);
   const u = table.selected;
