@@ -114,7 +114,11 @@ test('Users & Access creates a user through the generated form', async () => {
   await c.waitFor('Create a user');
   await c.type('viewer');
   await c.press('down');
-  await c.waitFor(/▶ password/);
+  await c.waitFor(/▶ Password/);
+  await c.type('viewer-password-123');
+  // A new password is typed twice (issue 17).
+  await c.press('down');
+  await c.waitFor(/▶ Repeat password/);
   await c.type('viewer-password-123');
   await c.press('enter');
   await c.waitFor('Created user viewer');
