@@ -45,8 +45,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const workWidth = Math.max(20, columns - menuWidth - 1);
 
   const [screenId, setScreenId] = useState(services.nav.screen);
-  // The menu has the keyboard after login: the first j/k/arrow moves it (the dashboard has no row keys).
-  const [focus, setFocus] = useState<'menu' | 'main'>('menu');
+  const [focus, setFocus] = useState<'menu' | 'main'>('main');
   const [menuIndex, setMenuIndex] = useState(() => Math.max(0, SCREENS.findIndex((s) => s.id === services.nav.screen)));
   const [overlay, setOverlay] = useState<Overlay | null>(null);
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
@@ -257,7 +256,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     // ":storage" arriving in one read (pasted, or typed faster than a frame): the palette, prefilled.
     if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta) return setOverlay({ kind: 'palette', initial: input.slice(1).replace(/[\r\n]+$/, '') });
     const name = keyName(input, key);
-    const hit = (focus === 'main' ? [...latestScreenKeys(), ...globalBindings] : active).find((b) => matches(b, name));
+    // A moving key the screen does not use (the dashboard has no rows) moves the menu: the first
+    // j or arrow after login acts, and the menu takes the keyboard (the divider's marker shows it).
+    const menuMoves = menuBindings.filter((b) => b.group === 'Menu' && b.key !== 'enter');
+    const hit = (focus === 'main' ? [...latestScreenKeys(), ...globalBindings, ...menuMoves] : active).find((b) => matches(b, name));
     if (!hit) return;
     if (hit.disabledReason) toast(`${hit.description}: ${hit.disabledReason}`, 'error');
     else {

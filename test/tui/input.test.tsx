@@ -71,7 +71,7 @@ test('20 Backspaces in one read remove 20 characters; control characters never r
 test('the first key after login moves the menu; the focused pane is marked without colour (NO_COLOR)', async () => {
   c = await startConsoleTest({ env: { NO_COLOR: '1' } });
   await c.loginAs('admin', ADMIN_PASSWORD);
-  expect(divider(c.frame())).toBe('◀');
+  expect(divider(c.frame())).toBe('▶');
   await c.press('j');
   await c.waitFor(/▶Storage|Storage.*\n.*Pools/);
   await c.press('j');
