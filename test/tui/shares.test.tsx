@@ -42,15 +42,28 @@ test('D asks for the share name before deleting it', async () => {
   await c.waitFor('No SMB shares');
 });
 
-test('an NFS export takes its client rules in exports syntax', async () => {
+test('an NFS export: path first, then its clients one by one (list editor; more in nfs-form.test.tsx)', async () => {
   await c.press('2');
   await c.waitFor('No NFS exports');
   await c.press('c');
-  await c.waitFor('Clients, e.g.');
-  await c.type('10.0.0.0/24(rw,no_root_squash) *(ro)');
-  await c.press('enter');
-  await c.waitFor('Export a directory to');
+  await c.waitFor('Export a directory over NFS');
   await c.type('/tank/shares');
+  await c.press('enter');
+  await c.press('enter');
+  await c.waitFor('A new client of /tank/shares');
+  await c.type('10.0.0.0/24');
+  await c.press('down');
+  await c.press(' ');
+  await c.press('down');
+  await c.press(' ');
+  await c.press(' ');
+  await c.press('enter');
+  await c.press('a');
+  await c.waitFor('A new client of /tank/shares');
+  await c.type('*');
+  await c.press('enter');
+  await c.press('down');
+  await c.press('down');
   await c.press('enter');
   await c.waitFor('Exported /tank/shares');
   await c.waitFor(/\/tank\/shares\s+10\.0\.0\.0\/24\(rw,no_root_squash\) \*\(ro\)/);

@@ -9,6 +9,7 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime } from '../format.js';
 import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
+import { NfsForm } from './nfs-form.js';
 
 interface SmbShare {
   name: string; path: string; dataset: string; comment: string; enabled: boolean; readOnly: boolean; browseable: boolean; guestOk: boolean;
@@ -145,26 +146,31 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (e) => e.path);
   const x = table.selected;
-  const withClients = (initial: string, then: (clients: Record<string, unknown>[]) => void) =>
-    shell.prompt({
-      label: 'Clients, e.g. 10.0.0.0/24(rw,no_root_squash) *(ro): ', initial,
-      onSubmit: (v) => {
-        const parsed = parseClients(v);
-        if (parsed.unknown.length) shell.toast(`Unknown client options: ${parsed.unknown.join(', ')} (known: ro rw ${SQUASH.join(' ')} sec=sys:krb5 anonuid= anongid=)`, 'error');
-        else then(parsed.clients);
-      },
-    });
+  // Path first, then the clients as a list: each host and its options edited on its own.
+  const openNfsForm = (existing?: NfsExport) =>
+    shell.openPanel((close) => (
+      <NfsForm
+        shell={shell} existing={existing} onClose={close}
+        onSaved={(path, confirmed) => {
+          if (!confirmed) {
+            close();
+            shell.toast(existing ? `Saved the export of ${path}` : `Exported ${path}`);
+          }
+          q.reload();
+        }}
+      />
+    ));
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     {
       key: 'c', description: 'Create export', operation: 'shares.nfs.create',
-      action: () => withClients('', (clients) => shell.openForm({ title: `Export a directory to ${formatClients(clients as Partial<NfsClient>[]) || 'no client'}`, operation: 'shares.nfs.create', fixed: { clients }, submitLabel: 'Export', success: (r) => `Exported ${(r as NfsExport).path}`, onDone: q.reload })),
+      action: () => openNfsForm(),
     },
     ...(x
       ? [
           {
             key: 'e', description: 'Edit', operation: 'shares.nfs.update',
-            action: () => withClients(formatClients(x.clients), (clients) => shell.openForm({ title: `Edit the export of ${x.path}`, operation: 'shares.nfs.update', fixed: { path: x.path, clients }, initial: { comment: x.comment, enabled: String(x.enabled) }, success: () => `Saved the export of ${x.path}`, onDone: q.reload })),
+            action: () => openNfsForm(x),
           },
           { key: 'D', description: 'Delete', operation: 'shares.nfs.delete', action: () => shell.confirm({ operation: 'shares.nfs.delete', input: { path: x.path }, verb: 'stop exporting', details: [`NFS clients (${formatClients(x.clients)}) lose the mount; the files stay.`], success: () => `Stopped exporting ${x.path}`, onDone: q.reload }) },
         ]
