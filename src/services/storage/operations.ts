@@ -92,6 +92,7 @@ const scanSchema = z
     errors: z.number().optional().describe('Errors found'),
     repairedBytes: z.number().optional().describe('Bytes repaired'),
     remainingSeconds: z.number().optional().describe('Estimated seconds left'),
+    durationSeconds: z.number().optional().describe('How long a finished scan took, in seconds'),
     startedAt: isoTime().optional().describe('Start (ISO-8601; the printed text is in `text`)'),
     endedAt: isoTime().optional().describe('End (ISO-8601; the printed text is in `text`)'),
     text: z.string().describe('The scan lines as printed'),
@@ -206,6 +207,7 @@ function scanOf(s: NonNullable<ZpoolStatus['scan']>): NonNullable<z.infer<typeof
     ...(s.errors !== undefined ? { errors: s.errors } : {}),
     ...(s.repaired !== undefined ? { repairedBytes: s.repaired } : {}),
     ...(s.secondsToGo !== undefined ? { remainingSeconds: s.secondsToGo } : {}),
+    ...(s.durationSeconds !== undefined ? { durationSeconds: s.durationSeconds } : {}),
     ...(startedAt ? { startedAt } : {}),
     ...(endedAt ? { endedAt } : {}),
   };

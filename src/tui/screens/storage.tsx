@@ -16,7 +16,7 @@ interface Pool { name: string; health: string; sizeBytes: number | null; allocat
 interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
 interface PoolDetail extends Pool {
   status: string | null; action: string | null;
-  scan: { function: string; state: string; percentDone?: number; errors?: number; repairedBytes?: number; remainingSeconds?: number; startedAt?: string; endedAt?: string; text: string } | null;
+  scan: { function: string; state: string; percentDone?: number; errors?: number; repairedBytes?: number; remainingSeconds?: number; durationSeconds?: number; startedAt?: string; endedAt?: string; text: string } | null;
   vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; errors: string;
 }
 interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; usedBytes: number | null; availableBytes: number | null; referencedBytes: number | null; quotaBytes: number | null; mountpoint: string | null; origin: string | null }
@@ -167,6 +167,7 @@ export function poolDetailLines(d: PoolDetail): string[] {
           ...(s.startedAt ? [`${pad('started', 16)} ${humanAndRaw(dateTime(s.startedAt), s.startedAt)}`] : []),
           ...(s.endedAt ? [`${pad('ended', 16)} ${humanAndRaw(dateTime(s.endedAt), s.endedAt)}`] : []),
           ...(s.remainingSeconds !== undefined ? [`${pad('to go', 16)} ${humanAndRaw(duration(s.remainingSeconds), `${s.remainingSeconds} s`)}`] : []),
+          ...(s.durationSeconds !== undefined ? [`${pad('took', 16)} ${humanAndRaw(duration(s.durationSeconds), `${s.durationSeconds} s`)}`] : []),
           ...(s.repairedBytes !== undefined ? [size('repaired', s.repairedBytes)] : []),
           ...(s.errors !== undefined ? [`${pad('errors found', 16)} ${s.errors === 0 ? 'none' : s.errors}`] : []),
           ...s.text.split('\n').map((l) => `  ${l}`),
