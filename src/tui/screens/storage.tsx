@@ -11,6 +11,7 @@ import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, duration, exactBytes, humanAndRaw, levelColor, pad, percent, bar, zfsValue } from '../format.js';
 import { healthColor, type Theme } from '../theme.js';
 import { PoolWizard, type Disk } from './pool-wizard.js';
+import { deviceBindings, deviceLabel, deviceLeaves, diskBindings, useDeviceSelection } from './storage-actions.js';
 
 interface Pool { name: string; health: string; sizeBytes: number | null; allocatedBytes: number | null; freeBytes: number | null; capacityPercent: number | null; fragmentationPercent: number | null; dedupRatio: number | null }
 interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
@@ -18,6 +19,7 @@ interface PoolDetail extends Pool {
   status: string | null; action: string | null;
   scan: { function: string; state: string; percentDone?: number; errors?: number; repairedBytes?: number; remainingSeconds?: number; durationSeconds?: number; startedAt?: string; endedAt?: string; text: string } | null;
   vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; errors: string;
+  deviceDisks?: Record<string, string>;
 }
 interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; usedBytes: number | null; availableBytes: number | null; referencedBytes: number | null; quotaBytes: number | null; mountpoint: string | null; origin: string | null }
 interface Arc { available: boolean; sizeBytes: number; targetBytes: number; maxBytes: number; hits: number; misses: number; hitRatioPercent: number | null; mruBytes: number; mfuBytes: number; l2SizeBytes: number; l2HitRatioPercent: number | null }
@@ -44,12 +46,12 @@ export function StorageScreen(): React.ReactElement {
   );
 }
 
-function vdevLines(theme: Theme, groups: [string, Vdev[]][]): { text: string; state: string; errors: string; note?: string }[] {
-  const out: { text: string; state: string; errors: string; note?: string }[] = [];
+function vdevLines(theme: Theme, groups: [string, Vdev[]][], disks: Record<string, string> = {}): { text: string; state: string; errors: string; note?: string; device?: string }[] {
+  const out: { text: string; state: string; errors: string; note?: string; device?: string }[] = [];
   const walk = (vs: Vdev[], prefix: string) => {
     vs.forEach((v, n) => {
       const last = n === vs.length - 1;
-      out.push({ text: `${prefix}${last ? theme.tree.last : theme.tree.branch}${v.name}`, state: v.state, errors: `${v.read}/${v.write}/${v.checksum}`, note: v.note });
+      out.push({ text: `${prefix}${last ? theme.tree.last : theme.tree.branch}${deviceLabel(v.name, disks[v.name])}`, state: v.state, errors: `${v.read}/${v.write}/${v.checksum}`, note: v.note, device: v.children.length ? undefined : v.name });
       walk(v.children, prefix + (last ? '  ' : theme.tree.pipe));
     });
   };
@@ -82,8 +84,13 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const detail = useQuery<PoolDetail>('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
   const listHeight = Math.min(Math.max(3, table.view.length + 1), Math.max(3, Math.floor((height - 2) / 3)));
   const scanning = detail.data?.scan?.state === 'scanning';
-  useBindings([
+  // Device mode (v): the vdev tree has the selection, and the keys act on the selected device.
+  const sel = useDeviceSelection();
+  const shownDetail = detail.data && detail.data.name === p?.name ? detail.data : undefined;
+  const leaves = shownDetail ? deviceLeaves(shownDetail) : [];
+  useBindings(sel.on && p && shownDetail ? [...deviceBindings(shell, p.name, leaves, sel, () => { detail.reload(); q.reload(); }), ...extra] : [
     ...table.bindings({ prompt: shell.prompt, pageSize: listHeight - 1 }),
+    ...(p && shownDetail && leaves.length ? [{ key: 'v', description: 'Devices', priority: 1, action: () => sel.setOn(true) }] : []),
     { key: 'c', description: 'Create pool', operation: 'storage.pools.create', action: () => openWizard(shell, q.reload) },
     ...(p
       ? [
@@ -100,7 +107,9 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ]);
   if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
   const d = detail.data && detail.data.name === p?.name ? detail.data : undefined;
-  const tree = d ? vdevLines(theme, [['data', d.vdevs], ['logs', d.logs], ['cache', d.cache], ['spares', d.spares], ['special', d.special], ['dedup', d.dedup]]) : [];
+  const tree = d ? vdevLines(theme, [['data', d.vdevs], ['logs', d.logs], ['cache', d.cache], ['spares', d.spares], ['special', d.special], ['dedup', d.dedup]], d.deviceDisks) : [];
+  const selectedDevice = sel.on ? leaves[Math.min(sel.index, leaves.length - 1)]?.name : undefined;
+  const selectedLine = selectedDevice === undefined ? -1 : tree.findIndex((l) => l.device === selectedDevice);
   const room = Math.max(0, height - listHeight - 6 - (d?.status ? 1 : 0));
   const nameWidth = Math.max(16, Math.min(40, width - 40));
   return (
@@ -117,8 +126,8 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
             {scanSummary(d.scan)}
           </Text>
           <Text bold wrap="truncate">{pad('DEVICE', nameWidth)} {pad('STATE', 9)} R/W/CKSUM</Text>
-          {tree.slice(0, room).map((l, n) => (
-            <Text key={n} wrap="truncate" bold={!l.state}>
+          {tree.slice(Math.max(0, selectedLine - room + 1), Math.max(0, selectedLine - room + 1) + room).map((l, n) => (
+            <Text key={n} wrap="truncate" bold={!l.state} inverse={l.device !== undefined && l.device === selectedDevice}>
               {pad(l.text, nameWidth)} <Text color={theme.c(healthColor(l.state))}>{pad(l.state, 9)}</Text> {l.errors}
               {l.note ? <Text dimColor>{`  ${l.note}`}</Text> : null}
             </Text>
@@ -137,7 +146,7 @@ export function datasetDetailLines(properties: Record<string, { value: string; s
   return Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${pad(k, 22)} ${pad(humanAndRaw(zfsValue(k, v.value), v.value), 32)} ${v.source}`);
 }
 
-/** One line about the last or running scan, in human form: "scrub finished 2026-11-29 12:45: 0 errors, 0 B repaired (i: details)". */
+/** One line about the last or running scan, in human form: "scrub finished 2026-11-29 12:45: no errors" (i shows the details). */
 export function scanSummary(s: PoolDetail['scan']): string {
   if (!s) return 'never scrubbed';
   const parts = [
@@ -146,9 +155,9 @@ export function scanSummary(s: PoolDetail['scan']): string {
     s.state === 'scanning' && s.startedAt ? `since ${dateTime(s.startedAt)}` : '',
     s.state !== 'scanning' && s.endedAt ? dateTime(s.endedAt) : '',
   ].filter(Boolean).join(', ');
-  const outcome = s.state === 'finished' ? `: ${s.errors ? `${s.errors} errors` : 'no errors'}${s.repairedBytes !== undefined ? `, ${bytes(s.repairedBytes)} repaired` : ''}` : '';
+  const outcome = s.state === 'finished' ? `: ${s.errors ? `${s.errors} errors` : 'no errors'}${s.repairedBytes ? `, ${bytes(s.repairedBytes)} repaired` : ''}` : '';
   const fallback = parts || outcome ? '' : `: ${s.text.split('\n')[0]}`;
-  return `${s.function} ${s.state}${parts ? ` ${parts}` : ''}${outcome}${fallback}  (i: details)`;
+  return `${s.function} ${s.state}${parts ? ` ${parts}` : ''}${outcome}${fallback}`;
 }
 
 /** A pool's detail view: each size and time in human form with its raw value. */
@@ -289,7 +298,7 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
   const d = table.selected;
-  useBindings([...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }), { key: 'r', description: 'Refresh', action: q.reload }, ...extra]);
+  useBindings([...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }), ...diskBindings(shell, d, q.reload), { key: 'r', description: 'Refresh', hint: false, action: q.reload }, ...extra]);
   if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
   const free = (q.data?.items ?? []).filter((x) => !x.inUse).length;
   return (
