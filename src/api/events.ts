@@ -17,6 +17,40 @@ export interface EventsOptions {
 }
 
 const TYPES: CalypsoEvent['type'][] = ['alert', 'job', 'metric', 'audit', 'storage'];
+export const EVENT_TYPES: readonly CalypsoEvent['type'][] = TYPES;
+
+/** The stream's OpenAPI description (src/api/openapi.ts adds it under /api/v1/events). */
+export const EVENTS_OPENAPI = {
+  get: {
+    operationId: 'events.stream',
+    summary: 'Follow events (Server-Sent Events)',
+    description: [
+      'A `text/event-stream` of what happens on the appliance, each event type only to callers whose permissions cover it:',
+      '`alert` (alerts.read), `job` (jobs.read), `metric` (metrics.read), `audit` (audit.read), `storage` (storage.read).',
+      'The first event is `ready` with the types the caller receives; a comment line is sent at every heartbeat, when the token is checked again:',
+      'a logout, a disabled user or an expired token ends the stream with an `end` event (reconnect with a fresh token).',
+      'Authenticate with the Bearer header, or `?access_token=` for EventSource clients that cannot set headers.',
+    ].join(' '),
+    tags: ['events'],
+    security: [{ bearerAuth: [] }],
+    parameters: [
+      { name: 'types', in: 'query', required: false, description: `Comma-separated event types (default all): ${TYPES.join(', ')}`, schema: { type: 'string', maxLength: 200 }, example: 'alert,job' },
+      { name: 'access_token', in: 'query', required: false, description: 'Access token, for clients that cannot send an Authorization header', schema: { type: 'string', maxLength: 4096 } },
+    ],
+    responses: {
+      '200': {
+        description: 'The event stream; each event has `id`, `event` (its type) and `data` (JSON)',
+        content: {
+          'text/event-stream': {
+            schema: { type: 'string' },
+            example: 'retry: 5000\n: connected as admin\n\nid: 1\nevent: ready\ndata: {"types":["alert","job"],"heartbeatMs":15000}\n\nid: 2\nevent: job\ndata: {"job":{"id":7,"type":"storage.scrub","state":"running","progress":42}}\n\n',
+          },
+        },
+      },
+      default: { description: 'Error (401 without a valid token, 400 for an unknown type)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    },
+  },
+} as const;
 
 export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
