@@ -103,3 +103,33 @@ test('Disks tab: t starts a SMART short test, Enter shows the log; W wipes an un
   const lsblk = JSON.parse((await sim.run('lsblk', ['-J', '-b', '-O', '/dev/sdl'])).stdout).blockdevices[0];
   expect([lsblk.pttype, lsblk.fstype]).toEqual([null, null]);
 });
+
+test('iSCSI Disks tab: each disk with its state and reason; m marks a blank disk after its name is typed, u takes the mark back', async () => {
+  await c.press(':');
+  await c.waitFor('Go to a screen');
+  await c.type('iscsi');
+  await c.press('enter');
+  await c.waitFor('No iSCSI targets');
+  await c.press('2');
+  await c.waitFor(/sda\s+.*not marked\s+member of pool tank/);
+  // sda is in a pool: m is disabled, and says why.
+  await c.press('m');
+  await c.waitFor(/member of pool tank/);
+  expect(await c.app.db('settings').where({ key: 'iscsi.export-disks' }).first()).toBeUndefined();
+  for (let i = 0; i < 11; i++) await c.press('j');
+  await c.waitFor(/sdl\s+.*not marked\s+not marked for export/);
+  await c.waitFor('m Mark for export');
+  await c.press('m');
+  await c.waitFor('Type sdl to mark it');
+  await c.type('sdl');
+  await c.press('enter');
+  await c.waitFor('sdl is marked for export');
+  await c.waitFor(/sdl\s+.*marked\s+a disk LUN may use it/);
+  const marks = JSON.parse((await c.app.db('settings').where({ key: 'iscsi.export-disks' }).first()).value).disks;
+  expect(marks).toHaveLength(1);
+  await c.waitFor('u Unmark');
+  await c.press('u');
+  await c.waitFor('sdl is no longer marked for export');
+  expect(JSON.parse((await c.app.db('settings').where({ key: 'iscsi.export-disks' }).first()).value).disks).toEqual([]);
+  expect((await c.app.db('audit_log').whereIn('operation', ['iscsi.disks.mark-export', 'iscsi.disks.unmark-export']).where({ result: 'ok' })).length).toBe(2);
+});

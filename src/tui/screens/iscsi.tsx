@@ -7,7 +7,8 @@ import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
-import { truncate } from '../format.js';
+import { bytes, dateTime, truncate } from '../format.js';
+import { ConfirmDialog } from '../components/Dialogs.js';
 import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
 
 interface Lun { lun: number; type: 'zvol' | 'file' | 'disk'; path: string; dataset: string | null; group: string | null; readOnly: boolean; enabled: boolean }
@@ -24,6 +25,7 @@ type List<T> = { items: T[]; total: number };
 
 const TABS = [
   { id: 'targets', label: 'Targets' },
+  { id: 'disks', label: 'Disks' },
   { id: 'settings', label: 'Backend & sessions' },
   { id: 'drift', label: 'Drift' },
 ] as const;
@@ -84,7 +86,64 @@ export function IscsiScreen(): React.ReactElement {
   return (
     <Box flexDirection="column" paddingX={1}>
       <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
-      {tab === 'targets' ? <TargetsTab extra={extra} /> : tab === 'settings' ? <SettingsTab extra={extra} /> : <DriftTab extra={extra} />}
+      {tab === 'targets' ? <TargetsTab extra={extra} /> : tab === 'disks' ? <DisksTab extra={extra} /> : tab === 'settings' ? <SettingsTab extra={extra} /> : <DriftTab extra={extra} />}
+    </Box>
+  );
+}
+
+interface ExportDisk {
+  name: string; path: string | null; wwn: string | null; model: string | null; serial: string | null; sizeBytes: number; pool: string | null;
+  signatures: string[]; marked: boolean; markedBy: string | null; markedAt: string | null; usedBy: string[]; exportable: boolean; reason: string | null;
+}
+
+/** Whole disks for raw-disk LUNs (issue 19): their state and why not, and an Admin's export marks. */
+function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
+  const shell = useShell();
+  const { theme, width, height, active } = shell;
+  const q = useQuery<List<ExportDisk>>('iscsi.disks.list', { limit: 1000 }, { refreshOn: ['audit', 'storage'] });
+  const state = (d: ExportDisk) => (d.usedBy.length ? 'exported' : d.exportable ? 'marked' : d.marked ? 'marked, blocked' : 'not marked');
+  const columns: Column<ExportDisk>[] = [
+    { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
+    { key: 'size', title: 'SIZE', width: 8, align: 'right', render: (d) => bytes(d.sizeBytes), sortValue: (d) => d.sizeBytes },
+    { key: 'state', title: 'STATE', width: 15, render: (d) => state(d), color: (d) => (d.usedBy.length ? 'cyan' : d.exportable ? 'green' : undefined) },
+    { key: 'why', title: 'WHY NOT / USED BY', width: 0, render: (d) => (d.usedBy.length ? d.usedBy.join(', ') : d.reason ?? 'a disk LUN may use it') },
+    { key: 'id', title: 'STABLE NAME', width: 28, render: (d) => d.path?.replace(/^\/dev\/disk\/by-id\//, '') ?? '-', minTableWidth: 100 },
+  ];
+  const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
+  const d = table.selected;
+  useBindings([
+    ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
+    ...(d
+      ? [
+          d.marked
+            ? {
+                key: 'u', description: 'Unmark', operation: 'iscsi.disks.unmark-export',
+                disabledReason: d.usedBy.length ? `exported by ${d.usedBy.join(', ')}: remove those LUNs first` : undefined,
+                action: () => void shell.act('iscsi.disks.unmark-export', { disk: d.wwn ?? d.name }, { success: () => `${d.name} is no longer marked for export` }).then(q.reload),
+              }
+            : {
+                key: 'm', description: 'Mark for export', operation: 'iscsi.disks.mark-export',
+                disabledReason: d.reason && d.reason !== 'not marked for export' ? d.reason : undefined,
+                action: () => shell.openPanel((close) => (
+                  <ConfirmDialog
+                    title={`Mark ${d.name} for export over iSCSI`} target={d.name} verb="mark" width={width} theme={theme}
+                    details={[`${d.name} (${d.model ?? 'unknown model'}, ${bytes(d.sizeBytes)}) may then be handed whole to an initiator as a LUN: every block of it.`]}
+                    run={() => shell.run('iscsi.disks.mark-export', { disk: d.name })}
+                    onDone={() => { close(); shell.toast(`${d.name} is marked for export`); q.reload(); }}
+                    onCancel={close}
+                  />
+                )),
+              },
+        ]
+      : []),
+    { key: 'r', description: 'Refresh', hint: false, action: q.reload },
+    ...extra,
+  ]);
+  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  return (
+    <Box flexDirection="column">
+      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No whole disks found.'} />
+      <Text dimColor wrap="truncate">{d ? `${d.path ?? 'no stable name'}${d.marked ? `  marked by ${d.markedBy ?? '?'} ${d.markedAt ? dateTime(d.markedAt) : ''}` : ''}${d.signatures.length ? `  holds ${d.signatures.join(', ')}` : ''}` : ' '}</Text>
     </Box>
   );
 }

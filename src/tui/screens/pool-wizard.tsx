@@ -7,7 +7,7 @@ import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
 import { bytes, pad } from '../format.js';
 
-export interface Disk { name: string; path: string; model: string | null; serial: string | null; sizeBytes: number; type: 'hdd' | 'ssd' | 'nvme'; rotational: boolean; temperatureC: number | null; smartHealth: string; powerOnSeconds: number | null; inUse: boolean; pool: string | null; vdev: string | null; role: string | null; state: string | null }
+export interface Disk { name: string; path: string; stablePath?: string | null; model: string | null; serial: string | null; sizeBytes: number; type: 'hdd' | 'ssd' | 'nvme'; rotational: boolean; temperatureC: number | null; smartHealth: string; powerOnSeconds: number | null; inUse: boolean; pool: string | null; vdev: string | null; role: string | null; state: string | null }
 
 const LAYOUTS = ['mirror', 'raidz1', 'raidz2', 'raidz3', 'stripe', 'draid'] as const;
 const MIN: Record<(typeof LAYOUTS)[number], number> = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5, draid: 3 };
@@ -131,7 +131,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
         const role = roles[d.name] ?? '';
         return (
           <Text key={d.name} wrap="truncate" inverse={focus === i}>
-            {focus === i ? theme.pointer : ' '} {pad(role ? `[${role}]` : '[    ]', 8)} {pad(d.name, 9)} {pad(d.type, 5)} {pad(bytes(d.sizeBytes), 8, 'right')}  {pad(d.smartHealth, 7)} {d.model ?? ''}
+            {focus === i ? theme.pointer : ' '} {pad(role ? `[${role}]` : '[    ]', 8)} {pad(d.name, 9)} {pad(d.type, 5)} {pad(bytes(d.sizeBytes), 8, 'right')}  {pad(d.smartHealth, 7)} {d.stablePath ? d.stablePath.replace(/^\/dev\/disk\/by-id\//, '') : `${d.path} (no stable name)`}  <Text dimColor>{d.model ?? ''}</Text>
           </Text>
         );
       })}
