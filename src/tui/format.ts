@@ -175,7 +175,8 @@ export function zfsValue(property: string, raw: string | null | undefined): stri
 
 /** For detail views: the human value, and the raw one beside it when they differ. */
 export function humanAndRaw(human: string, raw: string | number | null | undefined): string {
-  const r = raw === null || raw === undefined ? '-' : String(raw);
+  // An ISO time's zero milliseconds say nothing: "2026-11-29T12:45:56Z".
+  const r = raw === null || raw === undefined ? '-' : String(raw).replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.000Z$/, '$1Z');
   return human === r ? human : `${human}  (${r})`;
 }
 

@@ -65,6 +65,7 @@ describe('format', () => {
     expect(zfsValue('compression', 'lz4')).toBe('lz4');
     expect(humanAndRaw('10 GiB', '10737418240')).toBe('10 GiB  (10737418240)');
     expect(humanAndRaw('lz4', 'lz4')).toBe('lz4');
+    expect(humanAndRaw('2026-11-29 12:45', '2026-11-29T12:45:56.000Z')).toBe('2026-11-29 12:45  (2026-11-29T12:45:56Z)');
   });
 });
 
@@ -100,8 +101,10 @@ describe('the console shows human values, and raw ones in detail views', () => {
     expect(list).not.toMatch(/\d(\.\d+)?[KMGT]\s/);
     await c.press('/');
     await c.type('values');
+    // The filter applies as it is typed: only tank/values is left.
+    await c.waitFor((f) => /▶\s*values\s/.test(f) && !/\bbackups\s/.test(f));
     await c.press('enter');
-    await c.waitFor(/▶.*values|> .*values/);
+    await c.waitFor((f) => !f.includes('/ values'));
     await c.press('enter');
     const props = await c.waitFor('Properties of tank/values');
     expect(props).toMatch(/available\s+10 GiB\s+\(\d+\)/);
@@ -129,7 +132,9 @@ describe('the console shows human values, and raw ones in detail views', () => {
     expect(list.split('\n').find((l) => l.includes('tank/values@before'))).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d(\s|$)/);
     await c.press('/');
     await c.type('values@before');
+    await c.waitFor((f) => f.includes('tank/values@before') && !f.includes('bacula@'));
     await c.press('enter');
+    await c.waitFor((f) => !f.includes('/ values@before'));
     await c.press('enter');
     const detail = await c.waitFor('Snapshot tank/values@before');
     expect(detail).toMatch(/created\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
@@ -144,7 +149,9 @@ describe('the console shows human values, and raw ones in detail views', () => {
     expect(row).toMatch(/just now|\d+ s ago|\d+ min ago/);
     await c.press('/');
     await c.type('datasets.create');
+    await c.waitFor((f) => f.includes('storage.datasets.cre') && !f.includes('auth.login'));
     await c.press('enter');
+    await c.waitFor((f) => !f.includes('/ datasets.create'));
     await c.press('enter');
     const detail = await c.waitFor(/Audit entry \d+/);
     expect(detail).toMatch(/time\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);

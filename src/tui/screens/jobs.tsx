@@ -20,7 +20,7 @@ export function JobsScreen(): React.ReactElement {
     { key: 'progress', title: 'PROGRESS', width: 15, render: (j) => `${bar(theme, j.progress, 10)}${String(j.progress).padStart(4)}%`, sortValue: (j) => j.progress },
     { key: 'description', title: 'DESCRIPTION', width: 0, render: (j) => j.description },
     { key: 'owner', title: 'OWNER', width: 8, render: (j) => j.owner, minTableWidth: 84 },
-    { key: 'created', title: 'STARTED', width: 16, render: (j) => ago(j.createdAt), sortValue: (j) => j.createdAt, minTableWidth: 96 },
+    { key: 'created', title: 'STARTED', width: 16, render: (j) => ago(j.createdAt), sortValue: (j) => j.createdAt, minTableWidth: 90 },
   ];
   const table = useTable(q.data?.items ?? [], columns, (j) => String(j.id));
   const j = table.selected;
