@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseTrustedEntry } from './api/client-address.js';
 
@@ -16,7 +17,7 @@ interface OptionSpec {
 
 export const OPTIONS: OptionSpec[] = [
   { name: 'host', env: 'CALYPSO_HOST', description: 'sim (simulated appliance) or local (this machine); default local when the real tools are present and running as root, otherwise sim' },
-  { name: 'data', env: 'CALYPSO_DATA', description: 'data directory: SQLite database, secrets, logs, simulated appliance state', default: './data' },
+  { name: 'data', env: 'CALYPSO_DATA', description: 'data directory: SQLite database, secrets, logs, simulated appliance state; default /var/lib/calypso when it exists (or Calypso is installed as a package), else the data folder of the Calypso checkout, whatever the current folder; user, sim and migrate never create one' },
   { name: 'port', env: 'CALYPSO_PORT', description: 'API port', default: '8080' },
   { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API listen address', default: '127.0.0.1' },
   { name: 'tls-cert', env: 'CALYPSO_TLS_CERT', description: 'PEM certificate for direct HTTPS' },
@@ -42,6 +43,8 @@ export interface Config {
   args: string[];
   hostKind: 'sim' | 'local' | 'auto';
   dataDir: string;
+  /** Where dataDir came from: --data, CALYPSO_DATA, the system path or the checkout's data folder. */
+  dataDirSource: DataDirSource;
   port: number;
   listen: string;
   databaseUrl?: string;
@@ -70,7 +73,54 @@ export function helpText(version: string): string {
   return lines.join('\n');
 }
 
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+export type DataDirSource = 'option' | 'env' | 'system' | 'checkout';
+
+/** The system data directory of an installed appliance (deploy/calypso.service sets it too). */
+export const SYSTEM_DATA_DIR = '/var/lib/calypso';
+
+/** The folder holding Calypso's package.json (src/.. or dist/..), found upward from this module. */
+export function installDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return path.dirname(fileURLToPath(import.meta.url));
+}
+
+export interface DataDirEnvironment {
+  /** The folder relative paths are read from (process.cwd()). */
+  cwd: string;
+  /** Where Calypso itself is (installDir()). */
+  installDir: string;
+  exists(p: string): boolean;
+}
+
+/**
+ * The data directory, never depending on the folder a command is typed in unless the caller
+ * wrote a relative path: --data, else CALYPSO_DATA, else /var/lib/calypso when it exists or
+ * Calypso is installed as a package (inside node_modules), else the data folder of the checkout
+ * Calypso runs from (what `npm start` in the project has always used).
+ */
+export function resolveDataDir(option: string | undefined, envValue: string | undefined, where: DataDirEnvironment): { dir: string; source: DataDirSource } {
+  if (option) return { dir: path.resolve(where.cwd, option), source: 'option' };
+  if (envValue) return { dir: path.resolve(where.cwd, envValue), source: 'env' };
+  const installed = where.installDir.split(path.sep).includes('node_modules');
+  if (installed || where.exists(SYSTEM_DATA_DIR)) return { dir: SYSTEM_DATA_DIR, source: 'system' };
+  return { dir: path.join(where.installDir, 'data'), source: 'checkout' };
+}
+
+/** How a data directory was chosen, in words, for messages. */
+export function dataDirOrigin(source: DataDirSource): string {
+  return {
+    option: 'from --data',
+    env: 'from CALYPSO_DATA',
+    system: "the appliance's system data directory",
+    checkout: "the default: the data folder of Calypso's checkout",
+  }[source];
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, where: DataDirEnvironment = { cwd: process.cwd(), installDir: installDir(), exists: fs.existsSync }): Config {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const o of OPTIONS) options[o.name] = { type: 'string' };
   Object.assign(options, {
@@ -99,10 +149,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const tlsKey = get('tls-key');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
   const [command = 'console', ...args] = parsed.positionals;
+  const data = resolveDataDir(v.data as string | undefined, env.CALYPSO_DATA || undefined, where);
   return {
     command, args,
     hostKind: hostKind as Config['hostKind'],
-    dataDir: path.resolve(get('data')!),
+    dataDir: data.dir,
+    dataDirSource: data.source,
     port, listen: get('listen')!,
     databaseUrl: env.DATABASE_URL || undefined,
     tlsCert, tlsKey,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { ConfigError, detectHostKind, helpText, parseConfig, type Config } from './config.js';
+import { ConfigError, dataDirOrigin, detectHostKind, helpText, parseConfig, type Config } from './config.js';
 import { prepareConsoleEnv } from './console-env.js';
 import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
@@ -118,7 +118,7 @@ async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Bo
 
 function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
   write(`Calypso ${VERSION} on the ${b.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'local machine'}${cfg.hostKind === 'auto' ? ' (chosen automatically; --host to override)' : ''}\n`);
-  write(`Database: ${b.dbDescription}; data directory ${cfg.dataDir}; log ${path.join(cfg.dataDir, 'calypso.log')}\n`);
+  write(`Database: ${b.dbDescription}; data directory ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); log ${path.join(cfg.dataDir, 'calypso.log')}\n`);
   if (b.admin?.generated) write(`Created the admin account. Its password, shown only this once: ${b.admin.password}\n`);
   else if (b.admin) write('Created the admin account with the password from CALYPSO_ADMIN_PASSWORD.\n');
 }
@@ -220,7 +220,26 @@ async function readPassword(cfg: Config, prompt: string): Promise<string> {
   return first;
 }
 
+/**
+ * user, sim and migrate act on an existing instance. None creates a data directory, and user and
+ * sim do not create a database either: typed in the wrong folder or with a mistyped --data, they
+ * would start a second appliance with its own admin and secret. They refuse, naming the directory
+ * they looked at and how it was chosen.
+ */
+export function requireExistingData(cfg: Config, exists: (p: string) => boolean = fs.existsSync): void {
+  const what = `calypso ${cfg.command}${cfg.args[0] ? ` ${cfg.args[0]}` : ''}`;
+  const fix = 'pass --data DIR (or set CALYPSO_DATA) to the data directory of the running instance, or start one first with `calypso serve` or `calypso console`';
+  if (cfg.command === 'migrate' && cfg.databaseUrl) return; // the database is elsewhere; the data directory is not needed
+  if (!exists(cfg.dataDir)) {
+    throw new ConfigError(`${what}: no data directory at ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); it works on an existing instance and creates none: ${fix}`);
+  }
+  if (cfg.command !== 'migrate' && !cfg.databaseUrl && !exists(path.join(cfg.dataDir, 'calypso.db'))) {
+    throw new ConfigError(`${what}: ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}) holds no database (calypso.db); it works on an existing instance and creates none: ${fix}`);
+  }
+}
+
 async function userCommand(cfg: Config): Promise<void> {
+  requireExistingData(cfg);
   const b = await boot(cfg, false);
   try {
     const [sub, name] = cfg.args;
@@ -265,6 +284,7 @@ async function userCommand(cfg: Config): Promise<void> {
 
 async function simCommand(cfg: Config): Promise<void> {
   if (cfg.hostKind === 'local') throw new ConfigError('sim commands act on the simulated appliance only');
+  requireExistingData(cfg);
   const b = await boot({ ...cfg, hostKind: 'sim' }, false);
   try {
     const [sub, a, c] = cfg.args;
@@ -286,7 +306,9 @@ async function simCommand(cfg: Config): Promise<void> {
 }
 
 async function migrateCommand(cfg: Config): Promise<void> {
-  const corrected = securePrivateDir(cfg.dataDir);
+  requireExistingData(cfg);
+  // With DATABASE_URL the data directory may not exist yet: migrate creates nothing there.
+  const corrected = cfg.databaseUrl && !fs.existsSync(cfg.dataDir) ? [] : securePrivateDir(cfg.dataDir);
   for (const c of corrected) process.stderr.write(`calypso: corrected the mode of ${c.path} from ${c.was.toString(8)} to ${c.now.toString(8)} (it was readable by others)\n`);
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {

@@ -90,7 +90,7 @@ describe('calypso serve', () => {
     expect(add.stdout).toContain('created ops1 (Operator)');
     const weak = await calypso(['user', 'add', 'ops2', '--password-stdin'], 'short\n');
     expect(weak.status).toBe(1);
-    expect(weak.stderr).toMatch(/invalid input/);
+    expect(weak.stderr).toMatch(/password: must be at least 12 characters/);
     const disable = await calypso(['user', 'disable', 'ops1']);
     expect(disable.stdout).toContain('ops1 disabled');
     const list = await calypso(['user', 'list']);
