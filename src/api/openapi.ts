@@ -114,13 +114,13 @@ const problemResponse = (description: string) => ({
 const OTHER_ROUTES: Record<string, Json> = {
   '/healthz': {
     get: {
-      operationId: 'healthz', summary: 'Liveness: the process answers', tags: ['probes'], security: [],
+      operationId: 'healthz', summary: 'Liveness: the process answers', tags: ['probes'], security: [], parameters: [],
       responses: { '200': { description: 'Alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }, example: { status: 'ok' } } } } },
     },
   },
   '/readyz': {
     get: {
-      operationId: 'readyz', summary: 'Readiness: the database answers', tags: ['probes'], security: [],
+      operationId: 'readyz', summary: 'Readiness: the database answers', tags: ['probes'], security: [], parameters: [],
       responses: {
         '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ready' }, database: { const: 'ok' } }, required: ['status', 'database'] }, example: { status: 'ready', database: 'ok' } } } },
         '503': problemResponse('The database is unreachable'),
@@ -129,7 +129,7 @@ const OTHER_ROUTES: Record<string, Json> = {
   },
   '/api/v1/openapi.json': {
     get: {
-      operationId: 'openapi', summary: 'This document', tags: ['meta'], security: [],
+      operationId: 'openapi', summary: 'This document', tags: ['meta'], security: [], parameters: [],
       responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
     },
   },
@@ -138,6 +138,7 @@ const OTHER_ROUTES: Record<string, Json> = {
       operationId: 'metrics.scrape', summary: 'Prometheus exposition of the current metrics', tags: ['monitoring'],
       description: 'Never anonymous: send the scrape token (POST /api/v1/metrics/scrape-token) or an access token whose roles grant `metrics.read` as a Bearer token.',
       security: [{ bearerAuth: [] }],
+      parameters: [],
       responses: {
         '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP calypso_pool_capacity_ratio Pool capacity used (0-1)\n# TYPE calypso_pool_capacity_ratio gauge\ncalypso_pool_capacity_ratio{pool="tank"} 0.42\n' } } },
         '401': problemResponse('No or an unknown token'),
