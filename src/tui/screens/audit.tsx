@@ -21,7 +21,7 @@ export function AuditScreen(): React.ReactElement {
     { key: 'actor', title: 'WHO', width: 10, render: (e) => e.actor },
     { key: 'face', title: 'FACE', width: 7, render: (e) => e.face, minTableWidth: 80 },
     { key: 'operation', title: 'OPERATION', width: 0, render: (e) => e.operation },
-    { key: 'target', title: 'TARGET', width: 14, render: (e) => e.target ?? '' },
+    { key: 'target', title: 'TARGET', width: 14, render: (e) => e.target ?? '', minTableWidth: 72 },
     // attempted: the change started and no outcome was recorded (still running, or the process stopped).
     { key: 'result', title: 'RESULT', width: 9, render: (e) => e.result, color: (e) => (e.result === 'ok' ? 'green' : e.result === 'error' ? 'red' : e.result === 'attempted' ? 'magenta' : 'yellow') },
   ];
