@@ -110,6 +110,12 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       }
       const fromQuery = op.http!.method === 'GET' || op.http!.method === 'DELETE' ? { ...ctx.query } : {};
       const fromPath = Object.fromEntries(params.map((p) => [p, ctx.params[p]]));
+      // Nothing sent is silently dropped: a query string on a POST/PUT/PATCH, or a body field that the path contradicts.
+      const ignored = [
+        ...(op.http!.method === 'GET' || op.http!.method === 'DELETE' ? [] : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
+        ...params.filter((p) => body && typeof body === 'object' && p in body && (body as Record<string, unknown>)[p] !== fromPath[p]).map((p) => ({ path: p, message: `the body says ${JSON.stringify((body as Record<string, unknown>)[p])} but the path says ${JSON.stringify(fromPath[p])}` })),
+      ];
+      if (ignored.length) throw new ValidationError(ignored.map((e) => `${e.path}: ${e.message}`).join('; '), ignored);
       const input = { ...fromQuery, ...((body as object) ?? {}), ...fromPath };
       let actor: UserActor | null = null;
       try {

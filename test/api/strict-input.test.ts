@@ -114,6 +114,30 @@ describe('unknown fields', () => {
   });
 });
 
+describe('nothing sent is silently dropped by the route either', () => {
+  test('a query string on a POST is refused, naming the parameter; no dataset made', async () => {
+    const host = t.host as RecordingHost;
+    const commandsBefore = host.calls.length;
+    const res = await send('POST', '/api/v1/storage/datasets?quota=5G', { name: 'tank/q' });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'quota', message: 'not read from the query string of a POST: send it in the JSON body' }]);
+    expect(host.calls.slice(commandsBefore)).toEqual([]);
+  });
+
+  test('a body field the path contradicts is refused (PATCH /users/bob with username alice)', async () => {
+    await t.userWithRoles('bob', ['ReadOnly']);
+    await t.userWithRoles('alice', ['ReadOnly']);
+    const before = await t.testDb.db('users').whereIn('username', ['alice', 'bob']).orderBy('username').select('username', 'enabled');
+    const res = await send('PATCH', '/api/v1/users/bob', { username: 'alice', enabled: false });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'username', message: 'the body says "alice" but the path says "bob"' }]);
+    expect(await t.testDb.db('users').whereIn('username', ['alice', 'bob']).orderBy('username').select('username', 'enabled')).toEqual(before);
+    // The same value in both is no contradiction.
+    const same = await send('PATCH', '/api/v1/users/bob', { username: 'bob', enabled: true });
+    expect(same.status).toBe(200);
+  });
+});
+
 describe('error messages name the field and what it takes', () => {
   test('a missing field: "disk: required" with its description and example', async () => {
     const res = await send('POST', '/api/v1/sim/fault-disk', {});
@@ -130,13 +154,13 @@ describe('error messages name the field and what it takes', () => {
   });
 
   test('an enum lists its choices; several faults are all in errors[] and the detail', async () => {
-    const res = await send('POST', '/api/v1/users', { username: 'bob', roles: 'Admin' });
+    const res = await send('POST', '/api/v1/users', { username: 'carl', roles: 'Admin' });
     expect(res.status).toBe(400);
     const paths = res.body.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['password', 'roles']));
     expect(res.body.detail).toContain('password: required');
     expect(res.body.detail).toContain('roles: expected array, got string');
-    expect(await t.testDb.db('users').where({ username: 'bob' })).toEqual([]);
+    expect(await t.testDb.db('users').where({ username: 'carl' })).toEqual([]);
   });
 
   test('a NUL character is named by its field', async () => {
