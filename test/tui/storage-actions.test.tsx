@@ -87,7 +87,7 @@ test('Disks tab: t starts a SMART short test, Enter shows the log; W wipes an un
   await c.press('W');
   await c.waitFor(/sda is in pool tank/);
   await c.press('t');
-  await c.waitFor(/Short SMART self-test started on sda/);
+  await c.waitFor(/Short SMART test started on sda/);
   await c.press('enter');
   await c.waitFor(/SMART self-tests \(running: in progress, 90% remaining\)/);
   await c.press('escape');

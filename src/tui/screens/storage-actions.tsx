@@ -139,7 +139,7 @@ export function diskBindings(shell: ShellApi, disk: DiskRow | undefined, reload:
     (err) => shell.toast(publicMessage(err), 'error'),
   );
   const test = (type: 'short' | 'long') => void shell.act<DiskDetail>('storage.disks.smart-test', { name: disk.name, type }, {
-    success: (d) => `${type === 'short' ? 'Short' : 'Long'} SMART self-test started on ${disk.name}${d.selfTestRunning?.remainingPercent != null ? ` (${d.selfTestRunning.remainingPercent}% to go)` : ''}; Enter shows the results`,
+    success: (d) => `${type === 'short' ? 'Short' : 'Long'} SMART test started on ${disk.name}${d.selfTestRunning?.remainingPercent != null ? ` (${d.selfTestRunning.remainingPercent}% to go)` : ''}`,
   }).then(reload);
   return [
     { key: 'enter', description: 'Details', operation: 'storage.disks.get', action: showDetail },

@@ -128,7 +128,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
           <Text bold wrap="truncate">{pad('DEVICE', nameWidth)} {pad('STATE', 9)} R/W/CKSUM</Text>
           {tree.slice(Math.max(0, selectedLine - room + 1), Math.max(0, selectedLine - room + 1) + room).map((l, n) => (
             <Text key={n} wrap="truncate" bold={!l.state} inverse={l.device !== undefined && l.device === selectedDevice}>
-              {pad(l.text, nameWidth)} <Text color={theme.c(healthColor(l.state))}>{pad(l.state, 9)}</Text> {l.errors}
+              {sel.on ? `${l.device !== undefined && l.device === selectedDevice ? theme.pointer : ' '}${pad(l.text, nameWidth - 1)}` : pad(l.text, nameWidth)} <Text color={theme.c(healthColor(l.state))}>{pad(l.state, 9)}</Text> {l.errors}
               {l.note ? <Text dimColor>{`  ${l.note}`}</Text> : null}
             </Text>
           ))}
