@@ -5,7 +5,9 @@
  * replace, attach, spares/log/cache). Each refusal: the expected status, and nothing changed
  * (no zpool/wipefs command ran, no pool appeared, the disk kept its signatures).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { parseSelfTestLog, parseWipefs } from '../../src/system/disks/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { RecordingSimulatedHost } from '../hardening/recording-sim-host.js';
 
@@ -63,7 +65,12 @@ describe('stable device names', () => {
 
   test('NVMe disks get their nvme-eui name; the same disk twice under two names is refused', async () => {
     const nvme = (await disks()).find((d) => d.name.startsWith('nvme') && !d.inUse);
-    if (nvme) expect(nvme.stablePath).toBe(`/dev/disk/by-id/nvme-${nvme.wwn}`);
+    expect(nvme?.stablePath).toBe(`/dev/disk/by-id/nvme-${nvme?.wwn}`);
+    const made = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'scratch', layout: { type: 'stripe', disks: [nvme!.name] } });
+    expect(made.status).toBe(201);
+    expect(made.body.pool.vdevs.map((v: { name: string }) => v.name)).toEqual([`${nvme!.stablePath}-part1`]);
+    expect(made.body.pool.deviceDisks).toEqual({ [`${nvme!.stablePath}-part1`]: nvme!.name });
+    expect((await t.http.delete('/api/v1/storage/pools/scratch').set(as(t.adminToken)).send({ confirm: 'scratch' })).status).toBe(200);
     const free = (await disks()).filter((d) => !d.inUse && d.name.startsWith('sd'));
     const mark = host.calls.length;
     const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'twice', layout: { type: 'mirror', disks: [free[0].name, free[0].stablePath] } });
@@ -209,5 +216,26 @@ describe('SMART self-tests', () => {
     expect(shown.body.selfTestRunning).toBeNull();
     expect(shown.body.selfTests).toEqual([expect.objectContaining({ type: 'Short offline', status: 'Completed without error', passed: true })]);
     expect((await t.app.db('audit_log').where({ operation: 'storage.disks.smart-test', result: 'ok' })).length).toBe(1);
+  });
+});
+
+describe('parsers of the new tool output', () => {
+  const fixture = (name: string) => readFileSync(new URL(`../fixtures/disks/${name}`, import.meta.url), 'utf8');
+  test('wipefs -a (real capture): one entry per signature erased', () => {
+    expect(parseWipefs(fixture('wipefs-2.38.1-ext4.txt'))).toEqual(['s4img: ext4 at 0x00000438']);
+    expect(parseWipefs('/dev/sdl: calling ioctl to re-read partition table: Success\n')).toEqual([]);
+  });
+  test('smartctl -j -c -l selftest, ATA and NVMe', () => {
+    const ata = parseSelfTestLog(fixture('smartctl-7.3-ata-selftest.json'));
+    expect(ata.running).toEqual({ type: null, remainingPercent: 90, text: 'in progress, 90% remaining' });
+    expect(ata.entries).toEqual([
+      { type: 'Extended offline', status: 'Completed: read failure', passed: false, lifetimeHours: 28150, lba: 1953525 },
+      { type: 'Short offline', status: 'Completed without error', passed: true, lifetimeHours: 28112, lba: null },
+      { type: 'Short offline', status: 'Interrupted (host reset)', passed: null, lifetimeHours: 28001, lba: null },
+    ]);
+    const nvme = parseSelfTestLog(fixture('smartctl-7.3-nvme-selftest.json'));
+    expect(nvme.running).toEqual({ type: 'Extended self-test in progress', remainingPercent: 75, text: 'Extended self-test in progress' });
+    expect(nvme.entries).toEqual([{ type: 'Short', status: 'Completed without error', passed: true, lifetimeHours: 3011, lba: null }]);
+    expect(() => parseSelfTestLog('Smartctl open device failed')).toThrow(/smartctl printed output/);
   });
 });
