@@ -5,8 +5,16 @@
  * EventSource clients that cannot set headers. The token is re-checked at every heartbeat:
  * a logout, a disabled user or an expired token ends the stream (the client reconnects
  * with a fresh token).
+ *
+ * Every bus event carries the bus's id (`<epoch>-<seq>`). A client that reconnects with
+ * `Last-Event-ID` first gets the events it missed, from the bus's bounded replay buffer and
+ * through the same visibility rule as the live events, then the live stream; when the buffer no
+ * longer holds them all (too old, or the id is from an earlier start) it gets `reset` first:
+ * reload your state. Never a silent gap.
  */
 import { Unauthenticated, ValidationError, mayReceive, type Calypso, type CalypsoEvent, type UserActor } from '../services/index.js';
+import { EVENT_ID_PATTERN } from '../services/core/events.js';
+import { TYPES } from './events-openapi.js';
 import { API_PREFIX, bearerToken, type RouteMount } from './server.js';
 
 export interface EventsOptions {
@@ -16,41 +24,7 @@ export interface EventsOptions {
   maxBufferedBytes?: number;
 }
 
-const TYPES: CalypsoEvent['type'][] = ['alert', 'job', 'metric', 'audit', 'storage'];
-export const EVENT_TYPES: readonly CalypsoEvent['type'][] = TYPES;
-
-/** The stream's OpenAPI description (src/api/openapi.ts adds it under /api/v1/events). */
-export const EVENTS_OPENAPI = {
-  get: {
-    operationId: 'events.stream',
-    summary: 'Follow events (Server-Sent Events)',
-    description: [
-      'A `text/event-stream` of what happens on the appliance, each event type only to callers whose permissions cover it:',
-      '`alert` (alerts.read), `job` (jobs.read), `metric` (metrics.read), `audit` (audit.read), `storage` (storage.read).',
-      'The first event is `ready` with the types the caller receives; a comment line is sent at every heartbeat, when the token is checked again:',
-      'a logout, a disabled user or an expired token ends the stream with an `end` event (reconnect with a fresh token).',
-      'Authenticate with the Bearer header, or `?access_token=` for EventSource clients that cannot set headers.',
-    ].join(' '),
-    tags: ['events'],
-    security: [{ bearerAuth: [] }],
-    parameters: [
-      { name: 'types', in: 'query', required: false, description: `Comma-separated event types (default all): ${TYPES.join(', ')}`, schema: { type: 'string', maxLength: 200 }, example: 'alert,job' },
-      { name: 'access_token', in: 'query', required: false, description: 'Access token, for clients that cannot send an Authorization header', schema: { type: 'string', maxLength: 4096 } },
-    ],
-    responses: {
-      '200': {
-        description: 'The event stream; each event has `id`, `event` (its type) and `data` (JSON)',
-        content: {
-          'text/event-stream': {
-            schema: { type: 'string' },
-            example: 'retry: 5000\n: connected as admin\n\nid: 1\nevent: ready\ndata: {"types":["alert","job"],"heartbeatMs":15000}\n\nid: 2\nevent: job\ndata: {"job":{"id":7,"type":"storage.scrub","state":"running","progress":42}}\n\n',
-          },
-        },
-      },
-      default: { description: 'Error (401 without a valid token, 400 for an unknown type)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-    },
-  },
-} as const;
+export { EVENT_TYPES, EVENTS_OPENAPI } from './events-openapi.js';
 
 export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
@@ -65,6 +39,12 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       const unknown = requested.filter((t) => !TYPES.includes(t as CalypsoEvent['type']));
       if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${TYPES.join(', ')}` }]);
       const types = requested as CalypsoEvent['type'][];
+      const lastEventId = ctx.get('Last-Event-ID');
+      if (lastEventId && !EVENT_ID_PATTERN.test(lastEventId)) {
+        throw new ValidationError('Last-Event-ID is not an event id of this service', [{ path: 'Last-Event-ID', message: 'an id this stream sent, <epoch>-<seq>' }]);
+      }
+      // The one rule for what this caller gets, live or replayed: a type it asked for and may see.
+      const visible = (e: CalypsoEvent) => types.includes(e.type) && mayReceive(actor, e);
 
       // The stream is written by hand: Koa would pipe a body stream and report every client
       // disconnect as an error.
@@ -80,8 +60,9 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
         'X-Accel-Buffering': 'no',
       });
 
-      let seq = 0;
       let closed = false;
+      let unsubscribe = () => {};
+      let heartbeat: NodeJS.Timeout | undefined;
       const close = () => {
         if (closed) return;
         closed = true;
@@ -89,24 +70,36 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
         clearInterval(heartbeat);
         res.end();
       };
-      const send = (event: string, data: unknown) => {
+      /** `id` null: an event of the stream itself (`end`), which moves no resume position. */
+      const send = (id: string | null, event: string, data: unknown) => {
         if (closed) return;
         if (res.writableLength > maxBuffered) return close();
-        res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
-      const unsubscribe = app.events.subscribe((e) => {
-        if (!mayReceive(actor, e)) return;
+      const deliver = (e: CalypsoEvent, id: string) => {
+        if (!visible(e)) return;
         const { type, ...payload } = e;
-        send(type, payload);
-      }, types);
-      const heartbeat = setInterval(() => {
+        send(id, type, payload);
+      };
+      res.write(`retry: 5000\n: connected as ${actor.username}\n\n`);
+      // Replay and subscription happen in one synchronous step: no event can fall between them.
+      const replay = lastEventId ? app.events.since(lastEventId) : null;
+      if (replay && !replay.ok) send(app.events.lastId(), 'reset', { reason: replay.reason, lastEventId });
+      const readyId = replay?.ok ? lastEventId : app.events.lastId();
+      send(readyId, 'ready', { types: types.filter((t) => mayReceive(actor, { type: t } as CalypsoEvent)), heartbeatMs });
+      // A replay larger than the client can take closes the stream like a slow live client:
+      // it resumes from the last event it got.
+      if (replay?.ok) for (const n of replay.events) deliver(n.event, n.id);
+      if (closed) return;
+      unsubscribe = app.events.subscribe(deliver, types);
+      heartbeat = setInterval(() => {
         app.auth.authenticate(token).then(
           (fresh) => {
             actor = fresh;
             if (!closed) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
           },
           (err) => {
-            send('end', { reason: err instanceof Unauthenticated ? err.message : 'session ended' });
+            send(null, 'end', { reason: err instanceof Unauthenticated ? err.message : 'session ended' });
             close();
           },
         );
@@ -115,8 +108,6 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       ctx.req.on('close', close);
       res.on('close', close);
       res.on('error', close);
-      res.write(`retry: 5000\n: connected as ${actor.username}\n\n`);
-      send('ready', { types: types.filter((t) => mayReceive(actor, { type: t } as CalypsoEvent)), heartbeatMs });
     });
   };
 }

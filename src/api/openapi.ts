@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PUBLIC, callerInputSchema, type AnyOperation } from '../services/index.js';
-import { EVENTS_OPENAPI } from './events.js';
+import { EVENTS_OPENAPI } from './events-openapi.js';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;

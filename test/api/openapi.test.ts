@@ -49,7 +49,7 @@ test('every HTTP route the server answers is in the document: operations, the ev
   expect(missing).toEqual([]);
   const events = res.body.paths['/api/v1/events'].get;
   expect(events.responses['200'].content['text/event-stream']).toBeDefined();
-  expect(events.parameters.map((p: { name: string }) => p.name)).toEqual(['types', 'access_token']);
+  expect(events.parameters.map((p: { name: string }) => p.name)).toEqual(['types', 'access_token', 'Last-Event-ID']);
   const { EVENT_TYPES } = await import('../../src/api/events.js');
   for (const type of EVENT_TYPES) expect(events.description).toContain(`\`${type}\``);
   expect(res.body.paths['/metrics'].get.security).toEqual([{ bearerAuth: [] }]);
