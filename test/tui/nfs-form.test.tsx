@@ -120,9 +120,15 @@ describe('the console form', () => {
     await c.press('enter');
     const dialog = await c.waitFor('Type /tank/shares to give root to many hosts through it');
     expect(dialog).toContain('@backup-hosts');
-    // Nothing changed until the path is typed.
+    // Nothing changed until the path is typed; Esc goes back to the form with the edits kept.
     expect(await c.app.db('nfs_exports').first()).toEqual(before);
     expect(await c.host.files.read(EXPORTS)).not.toContain('@backup-hosts');
+    await c.press('escape');
+    await c.waitFor(/@backup-hosts\s+read-only, root stays root/);
+    expect(await c.app.db('nfs_exports').first()).toEqual(before);
+    await c.waitFor(/▶\s+\[ Save \]/);
+    await c.press('enter');
+    await c.waitFor('Type /tank/shares to give root to many hosts through it');
     await c.type('/tank/shares');
     await c.press('enter');
     await c.waitFor('Saved the export of /tank/shares');

@@ -9,6 +9,7 @@ import React, { useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { TextField } from '../components/TextField.js';
+import { ConfirmDialog } from '../components/Dialogs.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
 import type { ShellApi } from '../context.js';
 import { pad } from '../format.js';
@@ -43,8 +44,7 @@ interface Props {
   /** The export being edited; a new one when absent. */
   existing?: NfsExport;
   onClose: () => void;
-  /** After the save; `confirmed`: through the typed confirmation, which already said so. */
-  onSaved: (path: string, confirmed?: boolean) => void;
+  onSaved: (path: string) => void;
 }
 
 /** Fields of the client editor. */
@@ -60,6 +60,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
   const [error, setError] = useState<string | null>(null);
   const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
   const [sending, setSending] = useState(false);
+  const [confirming, setConfirming] = useState<{ input: Record<string, unknown>; details: string[] } | null>(null);
   // Focus: 0 path, 1 comment, 2 enabled, 3.. clients, then "add a client", then "save".
   const [focus, setFocusState] = useState(existing ? 3 : 0);
   const focusRef = useRef(focus);
@@ -112,13 +113,8 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
     } catch (err) {
       setSending(false);
       if (err instanceof ValidationError && err.errors.some((e) => e.path === 'confirm')) {
-        // Root for many hosts (issue 19): an Admin types the path to confirm.
-        shell.confirm({
-          operation, input, verb: 'give root to many hosts through',
-          details: [err.message.replace(/: confirm by sending.*$/, '.')],
-          success: () => (existing ? `Saved the export of ${path}` : `Exported ${path}`),
-          onDone: () => onSaved(path, true),
-        });
+        // Root for many hosts (issue 19): an Admin types the path to confirm; Esc keeps the form as it was.
+        setConfirming({ input, details: [err.message.replace(/: confirm by sending.*$/, '.')] });
         return;
       }
       if (err instanceof ValidationError) {
@@ -157,7 +153,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
   };
 
   useInput((input, key) => {
-    if (sending) return;
+    if (sending || confirming) return;
     const enter = key.return || input.includes('\r');
     if (enter && enterTaken.current) {
       enterTaken.current = false;
@@ -206,6 +202,21 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
   const hostWidth = Math.max(16, Math.min(28, Math.floor((width - 8) / 3)));
   const room = Math.max(2, height - 12);
   const start = Math.max(0, Math.min(focus - 3 - room + 1, clients.length - room));
+
+  if (confirming) {
+    return (
+      <ConfirmDialog
+        title={`${existing ? 'Change' : 'Create'} the NFS export of ${path}`} target={path} verb="give root to many hosts through"
+        details={confirming.details} width={width} theme={theme}
+        run={(typed) => shell.run(operation, { ...confirming.input, confirm: typed })}
+        onDone={() => {
+          setConfirming(null);
+          onSaved(path);
+        }}
+        onCancel={() => setConfirming(null)}
+      />
+    );
+  }
 
   if (editing) {
     const e = editing;

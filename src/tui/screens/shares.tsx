@@ -151,11 +151,9 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     shell.openPanel((close) => (
       <NfsForm
         shell={shell} existing={existing} onClose={close}
-        onSaved={(path, confirmed) => {
-          if (!confirmed) {
-            close();
-            shell.toast(existing ? `Saved the export of ${path}` : `Exported ${path}`);
-          }
+        onSaved={(path) => {
+          close();
+          shell.toast(existing ? `Saved the export of ${path}` : `Exported ${path}`);
           q.reload();
         }}
       />
