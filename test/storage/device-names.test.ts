@@ -192,6 +192,22 @@ describe('wipe', () => {
   });
 });
 
+describe('wipe: a disk of an exported pool', () => {
+  test('is refused while the pool can be imported; nothing runs and the pool imports whole', async () => {
+    const member = (await disks()).find((d) => d.pool === 'fast')!;
+    expect((await t.http.post('/api/v1/storage/pools/fast/export').set(as(t.adminToken)).send({ confirm: 'fast' })).status).toBe(200);
+    expect((await disks()).find((d) => d.name === member.name)).toMatchObject({ inUse: false });
+    const mark = host.calls.length;
+    const res = await t.http.post(`/api/v1/storage/disks/${member.name}/wipe`).set(as(t.adminToken)).send({ confirm: member.name });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/belongs to pool fast, which can be imported/);
+    expect(changing(mark)).toEqual([]);
+    const imported = await t.http.post('/api/v1/storage/import').set(as(t.adminToken)).send({ name: 'fast' });
+    expect(imported.status).toBe(200);
+    expect(imported.body.health).toBe('ONLINE');
+  });
+});
+
 describe('SMART self-tests', () => {
   test('an Operator starts a short test; the log shows it running, then passed; a second start while running is 409', async () => {
     const d = (await disks()).find((x) => x.name === 'sdb')!;
