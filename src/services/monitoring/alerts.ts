@@ -120,6 +120,12 @@ export interface AlertFilter {
   offset: number;
 }
 
+/** A unique index refused the row (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
+}
+
 /** Serializes changes, so the in-memory view of active alerts always matches the database. */
 class Lock {
   private tail: Promise<unknown> = Promise.resolve();
@@ -278,8 +284,19 @@ export class AlertEngine {
       labels: JSON.stringify(labels), value, silenced, opened_at: now, updated_at: now, acknowledged_at: null, acknowledged_by: null,
       snoozed_until: null, dismissed_at: null, dismissed_by: null, resolved_at: null,
     };
-    const [inserted] = await this.db('alerts').insert(row).returning('id');
-    const full: Row = { ...row, id: Number(typeof inserted === 'object' ? inserted.id : inserted) };
+    let inserted: unknown;
+    try {
+      [inserted] = await this.db('alerts').insert(row).returning('id');
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another engine on this database opened it first (the unique index on unresolved
+      // dedupe keys, migration 013): it is already open, so follow that one instead.
+      const theirs: Row | undefined = await this.db('alerts').where({ dedupe_key: key }).whereNull('resolved_at').first();
+      if (!theirs) throw err;
+      this.active.set(key, theirs);
+      return this.fire(key, rule, labels, value, now, extra);
+    }
+    const full: Row = { ...row, id: Number(typeof inserted === 'object' && inserted !== null ? (inserted as { id: number }).id : inserted) };
     this.active.set(key, full);
     this.publish(full);
     if (!silenced) this.notify('firing', toAlert(full));
