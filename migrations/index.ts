@@ -3,6 +3,7 @@ import * as m001 from './001_foundation.js';
 import * as m002monitoring from './002_monitoring.js';
 import * as m003shares from './003_shares.js';
 import * as m004iamSecurity from './004_iam_security.js';
+import * as m012schedules from './012_schedules.js';
 import * as m013alertOpenUnique from './013_alert_open_unique.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_monitoring': m002monitoring,
   '003_shares': m003shares,
   '004_iam_security': m004iamSecurity,
+  '012_schedules': m012schedules,
   '013_alert_open_unique': m013alertOpenUnique,
 };
 

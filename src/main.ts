@@ -18,7 +18,7 @@ import { allPages } from './services/core/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
-import { startMonitoring } from './services/index.js';
+import { startMonitoring, startScheduler } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { processAlive } from './system/pid.js';
@@ -72,6 +72,18 @@ interface Booted {
   hostKind: 'sim' | 'local';
   dbDescription: string;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** This process holds DATA/calypso.pid: it recovers jobs and runs the scheduler. */
+  owns: boolean;
+}
+
+/**
+ * Scheduled runs (scrubs, SMART tests) fire in the owner only, so two consoles never double a
+ * run. Issue 10: once `calypso serve` is the one daemon and consoles are its clients, the daemon
+ * starts the scheduler unconditionally and this rule goes away with takeOwnership.
+ */
+async function startOwnedScheduler(b: Booted): Promise<void> {
+  if (!b.owns) return;
+  await startScheduler(b.app).catch((err: unknown) => b.log.error({ err }, 'the scheduler did not start'));
 }
 
 /**
@@ -113,7 +125,7 @@ async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Bo
   const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
-  return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
+  return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin, owns: recoverJobs };
 }
 
 function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
@@ -146,6 +158,7 @@ function onShutdown(run: (signal: string) => Promise<void>): void {
 async function serve(cfg: Config): Promise<void> {
   const b = await boot(cfg, true, true);
   await startMonitoring(b.app);
+  await startOwnedScheduler(b);
   announce(b, cfg, (s) => process.stderr.write(s));
   const server = await startApi(b, cfg);
   process.stderr.write(`API listening on ${server.url}/api/v1 (OpenAPI: ${server.url}/api/v1/openapi.json)\n`);
@@ -181,6 +194,7 @@ async function consoleFace(cfg: Config): Promise<void> {
   });
   // After the first frame: the first collection runs every probe. The console works without it.
   await startMonitoring(b.app).catch((err: unknown) => b.log.error({ err }, 'monitoring did not start'));
+  await startOwnedScheduler(b);
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {

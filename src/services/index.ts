@@ -24,6 +24,8 @@ import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
+import { registerSchedules } from './schedules/operations.js';
+import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
 export * from './core/errors.js';
 export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
@@ -38,6 +40,7 @@ export type { AnonymousAuditOptions } from './core/audit.js';
 export { mayReceive } from './monitoring/service.js';
 export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
 export type { Alert } from './monitoring/alerts.js';
+export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -55,6 +58,8 @@ export interface CalypsoOptions {
   monitoring?: MonitoringOptions;
   /** Rate limit of anonymous failures' audit rows (tests inject a clock). */
   anonymousAudit?: AnonymousAuditOptions;
+  /** Clock, poll wait and time zone of the scheduler (tests). */
+  schedules?: SchedulerOptions;
 }
 
 export interface Calypso {
@@ -66,6 +71,8 @@ export interface Calypso {
   readonly db: Knex;
   /** Metrics, alerts and notifications; collecting starts with startMonitoring. */
   readonly monitoring: Monitoring;
+  /** Periodic scrubs and SMART tests; runs only once startScheduler is called (the data directory's owner). */
+  readonly scheduler: Scheduler;
   /** Run an operation as the caller in `meta`: authorized, validated, audited. */
   call<T = unknown>(name: string, input: unknown, meta: CallMeta): Promise<T>;
   /** Database reachable (readiness). */
@@ -74,7 +81,7 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring): Registry {
+export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
@@ -85,6 +92,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring): Registr
   registerSim(registry);
   registerShares(registry, attachments);
   registerIscsi(registry, attachments);
+  registerSchedules(registry, scheduler);
   return registry;
 }
 
@@ -95,19 +103,22 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const jobs = new JobManager(opts.db, events, opts.log);
   const auth = new AuthEngine(opts.db, opts.jwtSecret);
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
-  const registry = buildRegistry(auth, monitoring);
+  const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
+  const registry = buildRegistry(auth, monitoring, scheduler);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
   const call = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit }) as Calypso['call'];
+  scheduler.attach(call);
   return {
-    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, call,
+    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, scheduler, call,
     ping: async () => {
       await opts.db.raw('select 1');
     },
     close: async () => {
       await monitoring.stop();
+      await scheduler.stop();
       await jobs.idle();
       await (call as unknown as Invoker).stop().catch((err: unknown) => opts.log.error({ err }, 'audit write failed'));
       await opts.host.close?.();
@@ -119,6 +130,14 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
 /** Starts the metric collector (every 5-30 s) and with it alert evaluation. */
 export async function startMonitoring(app: Calypso): Promise<void> {
   await app.monitoring.start();
+}
+
+/**
+ * Starts the scheduler: catches up runs missed within their grace window, then fires due runs.
+ * Only the process that owns the data directory calls it (see src/services/schedules/scheduler.ts).
+ */
+export async function startScheduler(app: Calypso): Promise<void> {
+  await app.scheduler.start();
 }
 
 /**
