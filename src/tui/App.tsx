@@ -45,16 +45,32 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
  * (user name, Tab, password, Enter from a password manager; 20 Backspaces typed fast) would
  * reach the user-name field whole; and a handler that a key activates (the password field after
  * Tab) subscribes in an effect, after the render that key caused. So the reads Ink emits are
- * split into keys (splitKeys), the first is passed on at once, and each next one is passed on
- * from an effect of a render made after the previous key was handled: React runs the effects of
- * one commit before those of the next, so by then every handler that key moved focus to listens.
+ * split into keys (splitKeys) and queued; a key is passed on only when no earlier key is waiting
+ * for its render, and each next one from an effect of the render made after the previous key was
+ * handled: React runs the effects of one commit before those of the next, so by then every
+ * handler that key moved focus to listens.
  */
 function KeyOrder({ children }: { children: React.ReactNode }): React.ReactElement {
   // Ink's input handlers (useInput) listen on this emitter; the field is part of useStdin()'s value.
   const { internal_eventEmitter: emitter } = useStdin() as unknown as { internal_eventEmitter?: EventEmitter };
   const queue = useRef<string[]>([]);
   const deliver = useRef<(key: string) => void>(() => undefined);
+  // A key was passed on and the render it caused has not committed yet: the next key waits,
+  // even when it came in a read of its own (tmux, a fast typist), else it would reach the field
+  // that is losing focus (x, Down, Down, 5G put the 5 in the name field).
+  const busy = useRef(false);
   const [turn, setTurn] = useState(0);
+
+  const pump = useRef(() => {
+    const next = queue.current.shift();
+    if (next === undefined) {
+      busy.current = false;
+      return;
+    }
+    busy.current = true;
+    deliver.current(next);
+    setTurn((t) => t + 1);
+  });
 
   useLayoutEffect(() => {
     if (!emitter) return;
@@ -64,24 +80,21 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
       if (event !== 'input') return original.call(this, event, ...args);
       const keys = splitKeys(String(args[0] ?? ''));
       if (!keys.length) return true;
-      if (!queue.current.length) deliver.current(keys.shift()!);
-      if (keys.length) {
-        queue.current.push(...keys);
-        setTurn((t) => t + 1);
-      }
+      queue.current.push(...keys);
+      if (!busy.current) pump.current();
       return true;
     };
     return () => {
       emitter.emit = original;
       queue.current = [];
+      busy.current = false;
     };
   }, [emitter]);
 
   useEffect(() => {
-    const next = queue.current.shift();
-    if (next === undefined) return;
-    deliver.current(next);
-    if (queue.current.length) setTurn((t) => t + 1);
+    if (!busy.current) return;
+    busy.current = false;
+    pump.current();
   }, [turn]);
 
   return <>{children}</>;

@@ -97,8 +97,15 @@ export function gate(app: Calypso, actor: UserActor | null, bindings: KeyBinding
  * LF are Enter, and an escape sequence (arrows, function keys, Alt+key) stays whole.
  */
 export function splitKeys(chunk: string): string[] {
-  // Ink has already cut escape sequences out of the read: one that starts with ESC is one key.
-  if (chunk.startsWith('\x1b') || chunk.length <= 1) return chunk === '\n' ? ['\r'] : chunk ? [chunk] : [];
+  // Ink has already cut escape sequences out of the read: one that starts with ESC is one key,
+  // except the Meta prefix that a fast Esc makes of the key after it. The console binds no Alt
+  // key, so ESC before another sequence (Esc, Down) or before one character (Esc, k) is Esc first.
+  if (chunk.startsWith('\x1b')) {
+    if (chunk.startsWith('\x1b\x1b')) return ['\x1b', ...splitKeys(chunk.slice(1))];
+    if (chunk.length === 2 && chunk[1] !== '[' && chunk[1] !== 'O') return ['\x1b', ...splitKeys(chunk.slice(1))];
+    return [chunk];
+  }
+  if (chunk.length <= 1) return chunk === '\n' ? ['\r'] : chunk ? [chunk] : [];
   const keys: string[] = [];
   let previous = '';
   for (const ch of chunk) {

@@ -80,7 +80,7 @@ test('an action runs with the screen\'s current state: create under the dataset 
   await c.press('j');
   await c.press('c');
   await c.waitFor('Create a dataset');
-  expect(c.frame()).toMatch(/name\*\s+tank\/backups\//);
+  expect(c.frame()).toMatch(/Name\*\s+tank\/backups\//);
   await c.press('escape');
   await c.press('k');
 });

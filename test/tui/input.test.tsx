@@ -26,6 +26,10 @@ test('splitKeys and editLine: one key per character, CR LF is one Enter, escape 
   expect(splitKeys('admin\tpw\r')).toEqual(['a', 'd', 'm', 'i', 'n', '\t', 'p', 'w', '\r']);
   expect(splitKeys('ab\r\ncd\n')).toEqual(['a', 'b', '\r', 'c', 'd', '\r']);
   expect(splitKeys('\x1b[A')).toEqual(['\x1b[A']);
+  // A fast Esc is not a Meta prefix: the console binds no Alt key.
+  expect(splitKeys('\x1b\x1b[B')).toEqual(['\x1b', '\x1b[B']);
+  expect(splitKeys('\x1bk')).toEqual(['\x1b', 'k']);
+  expect(splitKeys('\x1b')).toEqual(['\x1b']);
   expect(splitKeys('\x7f'.repeat(20))).toHaveLength(20);
   expect(splitKeys('😀x')).toEqual(['😀', 'x']);
   expect(editLine('abc', 'x\x07\x1b\u202e\x85y', noKey)).toEqual({ value: 'abcxy', submit: false });

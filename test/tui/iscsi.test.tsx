@@ -23,11 +23,14 @@ test('c creates a target with CHAP, shown only as set', async () => {
   await c.waitFor('Create an iSCSI target');
   await c.type('vm');
   for (let i = 0; i < 3; i++) await c.press('down');
-  await c.waitFor(/▶ chap\.user/);
+  await c.waitFor(/▶ CHAP: CHAP user name/);
   await c.type('chapuser');
   await c.press('down');
   await c.type('secret-12345');
-  const form = await c.waitFor('************');
+  await c.press('down');
+  await c.waitFor(/▶ Repeat CHAP: secret/);
+  await c.type('secret-12345');
+  const form = await c.waitFor(/(\*{12}[\s\S]*){2}/);
   expect(form).not.toContain('secret-12345');
   await c.press('enter');
   await c.waitFor(`Created target ${IQN}`);

@@ -22,7 +22,7 @@ test('c creates an SMB share through the form and it is listed with its flags', 
   await c.waitFor('Create an SMB share');
   await c.type('finance');
   await c.press('down');
-  await c.waitFor(/▶ path/);
+  await c.waitFor(/▶ Path\*/);
   await c.type('/tank/shares/finance');
   await c.press('enter');
   await c.waitFor('Created SMB share finance');
