@@ -47,3 +47,15 @@ export async function createTestDb(): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * The database's refusal of a query, read by hand: "accepted", or the error's message.
+ * better-sqlite3's errors come from another realm once an earlier test file in the same jest
+ * worker loaded it, and `rejects.toThrow` does not see them (it reported "did not throw").
+ */
+export function refusal(q: PromiseLike<unknown>): Promise<string> {
+  return Promise.resolve(q).then(
+    () => 'accepted',
+    (err: unknown) => String((err as Error)?.message ?? err),
+  );
+}

@@ -10,7 +10,7 @@ import { createCalypso, type Calypso } from '../../src/services/index.js';
 import { openDb } from '../../src/services/db.js';
 import * as m013 from '../../migrations/013_alert_open_unique.js';
 import { silentLog } from '../helpers/app.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { createTestDb, refusal, type TestDb } from '../helpers/db.js';
 import { RecordingHost } from '../helpers/recording-host.js';
 import { manualClock, T0 } from './helpers.js';
 
@@ -35,12 +35,6 @@ afterAll(async () => {
   await secondDb.destroy();
   await testDb.drop();
 });
-
-/**
- * The database's refusal, read by hand: better-sqlite3's errors come from another realm once
- * an earlier test file in the same worker loaded it, and `rejects.toThrow` would not see them.
- */
-const refusal = (q: PromiseLike<unknown>): Promise<string> => Promise.resolve(q).then(() => 'accepted', (err: unknown) => String((err as Error)?.message ?? err));
 
 const unresolved = (db: Knex, key?: string) => {
   const q = db('alerts').whereNull('resolved_at');
