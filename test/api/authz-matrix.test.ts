@@ -13,7 +13,7 @@ import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 const ADMIN_ONLY_READS = new Set(['audit.read']);
 /** Changes an Operator may make: day-to-day operation, no IAM, no destroying pools or datasets, no system settings. */
 const OPERATOR_CHANGES = new Set([
-  'jobs.cancel', 'storage.scrub', 'storage.devices', 'snapshots.write', 'shares.write', 'iscsi.write', 'alerts.ack',
+  'jobs.cancel', 'storage.scrub', 'storage.devices', 'snapshots.write', 'shares.write', 'iscsi.write', 'alerts.ack', 'schedules.manage',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';

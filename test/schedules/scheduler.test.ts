@@ -24,7 +24,7 @@ let simFrozenAt: number | null = null;
 let testDb: TestDb;
 let app: Calypso;
 
-interface Schedule { id: number; nextRunAt: string | null; lastResult: string | null; lastJobId: number | null; running: boolean }
+interface Schedule { id: number; nextRunAt: string | null; lastRun: { result: string; jobId: number | null } | null; running: boolean }
 interface Run { id: number; trigger: string; dueAt: string | null; result: string; message: string | null; jobId: number | null }
 
 const call = <T>(name: string, input: unknown) => app.call<T>(name, input, META);
@@ -80,7 +80,7 @@ describe('scheduler', () => {
     const audit = await testDb.db('audit_log').where({ operation: 'storage.disks.smart-test', face: 'system' });
     expect(audit.length).toBe(1);
     const after = await call<Schedule>('schedules.get', { id: s.id });
-    expect(after).toMatchObject({ nextRunAt: '2026-06-02T03:00:00.000Z', lastResult: 'succeeded', lastJobId: job.id, running: false });
+    expect(after).toMatchObject({ nextRunAt: '2026-06-02T03:00:00.000Z', lastRun: { result: 'succeeded', jobId: job.id }, running: false });
   });
 
   test('a run due while the previous one is still going is recorded as skipped, naming the job', async () => {
@@ -118,8 +118,8 @@ describe('scheduler', () => {
     const s = await call<Schedule>('schedules.create', { kind: 'disk.smart-test', target: 'sdd', cron: '0 3 * * *', graceSeconds: 3600 });
     clock = at('2026-06-03T03:40:00Z'); // down from 02:00 to 03:40
     await app.scheduler.start();
-    await app.scheduler.stop();
     await settle();
+    await app.scheduler.stop();
     const list = await runs(s.id);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ result: 'succeeded', dueAt: '2026-06-03T03:00:00.000Z' });
@@ -132,14 +132,14 @@ describe('scheduler', () => {
     const jobsBefore = (await testDb.db('jobs')).length;
     clock = at('2026-06-08T04:30:00Z'); // down three days: three runs fell in the gap
     await app.scheduler.start();
-    await app.scheduler.stop();
     await settle();
+    await app.scheduler.stop();
     const list = await runs(s.id);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ result: 'missed', dueAt: '2026-06-05T03:00:00.000Z', jobId: null });
     expect(list[0]!.message).toMatch(/grace 3600 s/);
     expect((await testDb.db('jobs')).length).toBe(jobsBefore);
-    expect(await call<Schedule>('schedules.get', { id: s.id })).toMatchObject({ lastResult: 'missed', nextRunAt: '2026-06-09T03:00:00.000Z' });
+    expect(await call<Schedule>('schedules.get', { id: s.id })).toMatchObject({ lastRun: { result: 'missed' }, nextRunAt: '2026-06-09T03:00:00.000Z' });
   });
 
   test('a scrub is skipped when the last scrub is newer than the threshold', async () => {

@@ -44,10 +44,12 @@ const scheduleSchema = z.object({
   createdAt: isoTime().describe('When it was created'),
   updatedAt: isoTime().describe('When it was last changed'),
   nextRunAt: isoTime().nullable().describe('When it runs next (null when disabled)'),
-  lastRunAt: isoTime().nullable().describe('When it last ran, was skipped or was missed'),
-  lastResult: z.enum(RESULTS).nullable().describe('What became of the last run'),
-  lastMessage: z.string().nullable().describe('Why it was skipped, missed or failed'),
-  lastJobId: z.number().nullable().describe('Job of the last run'),
+  lastRun: z.object({
+    at: isoTime().describe('When it last ran, was skipped or was missed'),
+    result: z.enum(RESULTS).describe('What became of it'),
+    message: z.string().nullable().describe('Why it was skipped, missed or failed'),
+    jobId: z.number().nullable().describe('Its job'),
+  }).nullable().describe('The last run (null: never)'),
   running: z.boolean().describe('A run is going now'),
 });
 
@@ -80,8 +82,10 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
   const toSchedule = (r: ScheduleRow): Schedule => ({
     id: Number(r.id), kind: r.kind as ScheduleKind, target: r.target, cron: r.cron, cronText: describeCron(r.cron),
     options: JSON.parse(r.options), graceSeconds: Number(r.grace_seconds), enabled: Boolean(r.enabled), description: r.description,
-    createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, nextRunAt: r.next_run_at, lastRunAt: r.last_run_at,
-    lastResult: r.last_result as Schedule['lastResult'], lastMessage: r.last_message, lastJobId: r.last_job_id === null ? null : Number(r.last_job_id),
+    createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, nextRunAt: r.next_run_at, 
+    lastRun: r.last_run_at && r.last_result
+      ? { at: r.last_run_at, result: r.last_result as (typeof RESULTS)[number], message: r.last_message, jobId: r.last_job_id === null ? null : Number(r.last_job_id) }
+      : null,
     running: scheduler.isRunning(Number(r.id)),
   });
   const load = async (ctx: Ctx, id: number): Promise<ScheduleRow> => {

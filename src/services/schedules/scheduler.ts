@@ -67,6 +67,8 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private started = false;
   private ticking: Promise<void> | null = null;
+  /** Aborted by stop(): a run waiting on a long test ends at once instead of holding the shutdown. */
+  private halt = new AbortController();
 
   constructor(private readonly deps: { db: Knex; jobs: JobManager; log: Logger }, opts: SchedulerOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -89,12 +91,14 @@ export class Scheduler {
   /** Catches up (the grace rule) and keeps firing due runs until stop(). */
   async start(): Promise<void> {
     this.started = true;
+    if (this.halt.signal.aborted) this.halt = new AbortController();
     await this.tick();
     this.arm();
   }
 
   async stop(): Promise<void> {
     this.started = false;
+    this.halt.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.ticking;
@@ -128,6 +132,22 @@ export class Scheduler {
   /** Waits for every run in progress (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  /** The injected wait, cut short by stop() or by cancelling the run's job. */
+  private wait(ms: number, cancelled: AbortSignal): Promise<void> {
+    const halt = this.halt.signal;
+    if (halt.aborted || cancelled.aborted) return Promise.reject(new Error(halt.aborted ? 'Calypso stopped during the run' : 'cancelled'));
+    return new Promise<void>((resolve, reject) => {
+      const stop = () => reject(new Error(halt.aborted ? 'Calypso stopped during the run' : 'cancelled'));
+      halt.addEventListener('abort', stop, { once: true });
+      cancelled.addEventListener('abort', stop, { once: true });
+      this.sleep(ms).then(() => {
+        halt.removeEventListener('abort', stop);
+        cancelled.removeEventListener('abort', stop);
+        resolve();
+      }, reject);
+    });
   }
 
   private arm(): void {
@@ -207,7 +227,7 @@ export class Scheduler {
             slot.jobId = handle.id;
             await this.deps.db('schedule_runs').where({ id: runId }).update({ job_id: handle.id });
             await this.deps.db('schedules').where({ id: row.id }).update({ last_run_at: startedAt, last_result: 'running', last_message: null, last_job_id: handle.id });
-            const outcome = await kind.run({ call, job: handle, now: this.now, sleep: this.sleep }, row.target, options);
+            const outcome = await kind.run({ call, job: handle, now: this.now, sleep: (ms) => this.wait(ms, handle.signal) }, row.target, options);
             if ('skipped' in outcome) {
               result = 'skipped';
               message = `skipped: ${outcome.skipped}`;
