@@ -9,6 +9,7 @@ import { AuditScreen } from './audit.js';
 import { DashboardScreen } from './dashboard.js';
 import { IscsiScreen } from './iscsi.js';
 import { JobsScreen } from './jobs.js';
+import { SchedulesScreen } from './schedules.js';
 import { MonitoringScreen } from './monitoring.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
@@ -45,6 +46,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'users', label: 'Users & Access', short: 'Users & Access', manages: 'Users, groups, roles and permissions.', prefixes: ['iam.'], needs: 'iam.users.list', component: UsersScreen, aliases: ['iam', 'roles', 'groups', 'password'] },
   { id: 'audit', label: 'Audit', short: 'Audit', manages: 'Who did what, from which face, and with what result.', prefixes: ['audit.'], needs: 'audit.list', component: AuditScreen, aliases: ['log'] },
   { id: 'jobs', label: 'Jobs', short: 'Jobs', manages: 'Running and recent long operations with progress and logs.', prefixes: ['jobs.'], needs: 'jobs.list', component: JobsScreen, aliases: ['tasks', 'progress'] },
+  { id: 'schedules', label: 'Schedules', short: 'Schedules', manages: 'Periodic work: pool scrubs and SMART self-tests, with their next run and the history of runs.', prefixes: ['schedules.'], needs: 'schedules.list', component: SchedulesScreen, aliases: ['scrub', 'smart', 'cron', 'periodic'] },
   { id: 'about', label: 'About', short: 'About', manages: 'Version, host, database and API address.', prefixes: [], component: AboutScreen, aliases: ['version'] },
 ];
 
