@@ -191,4 +191,21 @@ describe('scheduler', () => {
     const alerts = await testDb.db('alerts').where({ source: 'job' }).whereNull('resolved_at');
     expect(alerts.some((a: { title: string }) => a.title.includes('schedule.disk.smart-test') && a.title.includes('sdf'))).toBe(true);
   });
+
+  test('stop() ends a run that waits on a long self-test instead of holding the shutdown', async () => {
+    clock = at('2026-06-13T00:00:30Z');
+    const s = await call<Schedule>('schedules.create', { kind: 'disk.smart-test', target: 'sda', cron: '* * * * *', options: { testType: 'long' } });
+    const waiting: (() => void)[] = [];
+    sleepImpl = () => new Promise<void>((r) => waiting.push(r));
+    await app.scheduler.start();
+    clock = at('2026-06-13T00:01:00Z');
+    await app.scheduler.tick();
+    while (waiting.length === 0) await new Promise((r) => setImmediate(r));
+    await app.scheduler.stop();
+    await settle();
+    const [run] = await runs(s.id);
+    expect(run).toMatchObject({ result: 'failed', message: 'Calypso stopped during the run' });
+    expect((await app.jobs.get(run!.jobId!)).state).toBe('failed');
+    waiting.splice(0).forEach((r) => r());
+  });
 });
