@@ -11,7 +11,7 @@ import Koa, { type Context } from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
-import { Unauthenticated, ValidationError, type Calypso, type UserActor } from '../services/index.js';
+import { Unauthenticated, type Calypso, type UserActor } from '../services/index.js';
 import { admission, type AdmissionOptions } from './admission.js';
 import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
@@ -104,26 +104,25 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
     const params = pathParams(op.http.path);
     const method = op.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](`${API_PREFIX}${op.http.path}`, async (ctx) => {
-      const body = (ctx.request as { body?: unknown }).body;
-      if (op.http!.method !== 'GET' && body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-        throw new ValidationError('the request body must be a JSON object');
-      }
+      const sent = (ctx.request as { body?: unknown }).body;
+      const body = sent !== null && typeof sent === 'object' && !Array.isArray(sent) ? (sent as Record<string, unknown>) : undefined;
       const fromQuery = op.http!.method === 'GET' || op.http!.method === 'DELETE' ? { ...ctx.query } : {};
       const fromPath = Object.fromEntries(params.map((p) => [p, ctx.params[p]]));
-      // Nothing sent is silently dropped: a query string on a POST/PUT/PATCH, or a body field that the path contradicts.
-      const ignored = [
+      // Nothing sent is silently dropped: a body that is not an object, a query string on a
+      // POST/PUT/PATCH, a body field that the path contradicts. The invoker refuses (and audits) them.
+      const problems = [
+        ...(op.http!.method !== 'GET' && sent !== undefined && !body ? [{ path: '', message: 'the request body must be a JSON object' }] : []),
         ...(op.http!.method === 'GET' || op.http!.method === 'DELETE' ? [] : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
-        ...params.filter((p) => body && typeof body === 'object' && p in body && (body as Record<string, unknown>)[p] !== fromPath[p]).map((p) => ({ path: p, message: `the body says ${JSON.stringify((body as Record<string, unknown>)[p])} but the path says ${JSON.stringify(fromPath[p])}` })),
+        ...params.filter((p) => body && p in body && body[p] !== fromPath[p]).map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
       ];
-      if (ignored.length) throw new ValidationError(ignored.map((e) => `${e.path}: ${e.message}`).join('; '), ignored);
-      const input = { ...fromQuery, ...((body as object) ?? {}), ...fromPath };
+      const input = { ...fromQuery, ...(body ?? {}), ...fromPath };
       let actor: UserActor | null = null;
       try {
         actor = await actorFor(ctx);
       } catch (err) {
         if (!(err instanceof Unauthenticated) || op.permission !== 'public') throw err;
       }
-      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip || undefined, requestId: ctx.state.requestId });
+      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip || undefined, requestId: ctx.state.requestId, inputProblems: problems.length ? problems : undefined });
       ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
       ctx.body = result;
     });

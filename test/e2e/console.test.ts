@@ -99,7 +99,7 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
   await waitFor(s, /\s{2}backups\s+\d/);
   await waitFor(s, 'c Create dataset');
   keys(s, 'c');
-  await waitFor(s, /name\*\s+tank\//);
+  await waitFor(s, /Name\*\s+tank\//);
   literal(s, 'e2e-made');
   keys(s, 'Enter');
   await waitFor(s, 'Created tank/e2e-made');

@@ -242,6 +242,7 @@ test('bodies that are not JSON objects, malformed or oversized are refused with 
     expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
   }
   expect(host.calls.slice(firstCall).filter((c) => !['list', 'get', 'version'].includes(c.args[0] ?? ''))).toEqual([]);
-  // Bodies the parser ignores (text, form) reach the operation as {}; with the NUL one, three refusals are audited as invalid.
-  expect((await auditRows()) - before).toBe(3);
+  // Bodies the parser ignores (text, form) reach the operation as {}, a JSON array is refused by the
+  // operation as not an object: with the NUL one, four refusals are audited as invalid.
+  expect((await auditRows()) - before).toBe(4);
 });

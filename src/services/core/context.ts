@@ -34,6 +34,12 @@ export interface CallMeta {
   face: Face;
   address?: string;
   requestId?: string;
+  /**
+   * What the face found wrong while it assembled the input (a query string on a POST, a body
+   * field the path contradicts, a body that is not an object): refused by the invoker after
+   * authorization, as an invalid call, audited like any other.
+   */
+  inputProblems?: { path: string; message: string }[];
 }
 
 /** Shared, long-lived dependencies every handler can use. */
