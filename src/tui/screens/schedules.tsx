@@ -78,7 +78,7 @@ export function SchedulesScreen(): React.ReactElement {
   ]);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Title text="Schedules" theme={theme} right={q.data ? `${q.data.total} schedules` : ''} />
+      <Title text="Schedules" theme={theme} right={q.data ? `${q.data.total} ${q.data.total === 1 ? 'schedule' : 'schedules'}` : ''} />
       {q.error && !q.data ? (
         <Notice theme={theme} kind="error">{q.error}</Notice>
       ) : (
