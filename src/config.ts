@@ -19,7 +19,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'host', env: 'CALYPSO_HOST', description: 'sim (simulated appliance) or local (this machine); default local when the real tools are present and running as root, otherwise sim' },
   { name: 'data', env: 'CALYPSO_DATA', description: 'data directory: SQLite database, secrets, logs, simulated appliance state; default /var/lib/calypso when it exists (or Calypso is installed as a package), else the data folder of the Calypso checkout, whatever the current folder; user, sim and migrate never create one' },
   { name: 'port', env: 'CALYPSO_PORT', description: 'API port', default: '8080' },
-  { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API listen address', default: '127.0.0.1' },
+  { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API TCP listen address; none: no TCP, the API answers only on the Unix socket DATA/calypso.sock (serve always listens there)', default: '127.0.0.1' },
   { name: 'tls-cert', env: 'CALYPSO_TLS_CERT', description: 'PEM certificate for direct HTTPS' },
   { name: 'tls-key', env: 'CALYPSO_TLS_KEY', description: 'PEM private key for direct HTTPS' },
   { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none', default: 'no' },
@@ -29,7 +29,8 @@ export const OPTIONS: OptionSpec[] = [
 
 export const COMMANDS: [string, string][] = [
   ['console', 'the full-screen console and the API in one process (default)'],
-  ['serve', 'the API alone, headless (systemd, automation)'],
+  ['serve', 'the daemon: the API alone, headless (systemd, automation); locks the data directory and listens on DATA/calypso.sock'],
+  ['stop', 'stop the calypso serve of the data directory (SIGTERM, then wait for it to exit)'],
   ['migrate', 'apply database migrations and exit'],
   ['user add NAME [--role R]...', 'create a user (password asked, or read from standard input)'],
   ['user passwd NAME', "reset a user's password"],
@@ -47,6 +48,8 @@ export interface Config {
   dataDirSource: DataDirSource;
   port: number;
   listen: string;
+  /** Whether the API listens on TCP (--listen none: only on the Unix socket). */
+  tcp: boolean;
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -156,6 +159,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, where: DataD
     dataDir: data.dir,
     dataDirSource: data.source,
     port, listen: get('listen')!,
+    tcp: !/^none$/i.test(get('listen') ?? ''),
     databaseUrl: env.DATABASE_URL || undefined,
     tlsCert, tlsKey,
     trustProxy: parseTrustProxy(get('trust-proxy') ?? ''),

@@ -22,6 +22,8 @@ import { startMonitoring, startScheduler } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { processAlive } from './system/pid.js';
+import { acquireDataLock, DataDirLocked, lockHolder, type DataLock } from './system/data-lock.js';
+import { nowIso } from './services/core/time.js';
 import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 
@@ -135,9 +137,51 @@ function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
   else if (b.admin) write('Created the admin account with the password from CALYPSO_ADMIN_PASSWORD.\n');
 }
 
-async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
+/** The daemon's Unix socket: the same API as TCP, in the data directory. */
+export function socketPathOf(dataDir: string): string {
+  return path.join(dataDir, 'calypso.sock');
+}
+
+/**
+ * The API on TCP (unless --listen none) and, for the daemon only, on DATA/calypso.sock. The
+ * console passes daemon=false: it must not take the socket of a serve running beside it.
+ */
+async function startApi(b: Booted, cfg: Config, daemon = false): Promise<RunningServer> {
   const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
-  return listen(koa, { port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey });
+  return listen(koa, {
+    port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey,
+    tcp: daemon ? cfg.tcp : true,
+    socketPath: daemon ? socketPathOf(cfg.dataDir) : undefined,
+  });
+}
+
+/** How long a stopping daemon waits for running jobs to finish before marking them interrupted. */
+const SHUTDOWN_JOB_GRACE_MS = 10_000;
+
+/**
+ * Graceful stop of the daemon: both listeners stop accepting and requests in flight finish
+ * (streams are cut after 5 s); monitoring and the scheduler stop; running jobs get
+ * SHUTDOWN_JOB_GRACE_MS to finish, and those still running then are marked interrupted (the
+ * next start would do it anyway, this says so now); the database closes; the socket file is
+ * gone; the lock is released last, so a new serve never starts beside a dying one.
+ */
+async function stopDaemon(b: Booted, server: RunningServer, lock: DataLock, sig: string): Promise<void> {
+  b.log.info({ sig }, 'shutting down');
+  try {
+    await server.close();
+    let timer: NodeJS.Timeout | undefined;
+    const closed = b.app.close().then(() => true);
+    const inTime = await Promise.race([closed, new Promise<false>((r) => (timer = setTimeout(() => r(false), SHUTDOWN_JOB_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const ids = b.app.jobs.runningIds();
+      await b.app.db('jobs').whereIn('id', ids).where({ state: 'running' })
+        .update({ state: 'interrupted', finished_at: nowIso(), error: 'Calypso stopped while the job was running' });
+      b.log.warn({ jobs: ids }, 'jobs still running at shutdown were marked interrupted');
+    }
+  } finally {
+    await lock.release();
+  }
 }
 
 /** SIGTERM/SIGINT/SIGHUP: stop accepting, finish what is in flight, close the database. */
@@ -155,18 +199,53 @@ function onShutdown(run: (signal: string) => Promise<void>): void {
   }
 }
 
+/**
+ * The daemon. Before anything else it takes the data directory's OS lock (src/system/data-lock.ts):
+ * a second serve on the same directory stops here, naming the directory and the holder's pid.
+ */
 async function serve(cfg: Config): Promise<void> {
+  fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  let lock: DataLock;
+  try {
+    lock = await acquireDataLock(cfg.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirLocked) throw new ConfigError(err.message);
+    throw err;
+  }
   const b = await boot(cfg, true, true);
   await startMonitoring(b.app);
   await startOwnedScheduler(b);
   announce(b, cfg, (s) => process.stderr.write(s));
-  const server = await startApi(b, cfg);
-  process.stderr.write(`API listening on ${server.url}/api/v1 (OpenAPI: ${server.url}/api/v1/openapi.json)\n`);
-  onShutdown(async (sig) => {
-    b.log.info({ sig }, 'shutting down');
-    await server.close();
-    await b.app.close();
-  });
+  const server = await startApi(b, cfg, true);
+  if (cfg.tcp) process.stderr.write(`API listening on ${server.url}/api/v1 (OpenAPI: ${server.url}/api/v1/openapi.json)\n`);
+  else process.stderr.write('API not on TCP (--listen none)\n');
+  process.stderr.write(`API listening on the Unix socket ${server.socketPath} (pid ${process.pid}; calypso stop --data ${cfg.dataDir} stops it)\n`);
+  onShutdown((sig) => stopDaemon(b, server, lock, sig));
+}
+
+/** How long `calypso stop` waits for the daemon to exit after SIGTERM. */
+const STOP_WAIT_MS = 60_000;
+
+/** `calypso stop`: SIGTERM to the daemon holding the data directory's lock, then wait for the lock to be free. */
+async function stopCommand(cfg: Config): Promise<void> {
+  const dir = cfg.dataDir;
+  if (!fs.existsSync(dir)) throw new ConfigError(`no data directory at ${dir} (${dataDirOrigin(cfg.dataDirSource)}), so no calypso serve runs on it`);
+  const pid = await lockHolder(dir);
+  if (pid === null) throw new ConfigError(`no calypso serve runs on ${dir} (${dataDirOrigin(cfg.dataDirSource)})`);
+  if (pid === 0) throw new ConfigError(`${dir} is locked by a process that did not say its pid; find it with: ss -xlp | grep calypso-lock`);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'EPERM' ? `calypso serve (pid ${pid}) on ${dir} belongs to another user: not allowed to stop it` : `could not signal pid ${pid}: ${code}`);
+  }
+  process.stdout.write(`sent SIGTERM to calypso serve (pid ${pid}) on ${dir}; waiting for it to exit\n`);
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while ((await lockHolder(dir)) !== null) {
+    if (Date.now() > deadline) throw new ConfigError(`calypso serve (pid ${pid}) on ${dir} is still running ${STOP_WAIT_MS / 1000} s after SIGTERM; see ${path.join(dir, 'calypso.log')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stdout.write(`calypso serve (pid ${pid}) stopped\n`);
 }
 
 async function consoleFace(cfg: Config): Promise<void> {
@@ -174,6 +253,9 @@ async function consoleFace(cfg: Config): Promise<void> {
   // The console's modules load while the database opens.
   const tui = loadConsole();
   tui.catch(() => undefined);
+  // Issue 10, next step: the console stops building services here and becomes a client of the
+  // daemon over socketPathOf(cfg.dataDir) (starting `serve` when lockHolder() finds none).
+  // Until then it works beside a running serve exactly as before, and never takes its socket.
   const b = await boot(cfg, false, true);
   // The console owns the terminal: what `serve` announces goes to the log, and a busy port
   // shows in the console's status line instead of stopping it.
@@ -185,7 +267,7 @@ async function consoleFace(cfg: Config): Promise<void> {
     apiError = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cfg.port} is in use` : publicMessage(err) === 'internal error' ? (err as Error).message : publicMessage(err);
     b.log.warn({ err }, 'the API did not start; the console runs without it');
   }
-  const { startConsole } = await tui;
+  const { startConsole, releaseDeadTerminal } = await tui;
   const ui = startConsole(b.app, {
     version: VERSION, hostKind: b.hostKind, dbDescription: b.dbDescription,
     apiUrl: server?.url, apiError, idleLockMinutes: cfg.idleLockMinutes,
@@ -203,10 +285,39 @@ async function consoleFace(cfg: Config): Promise<void> {
       await server?.close();
       await b.app.close();
     })());
-  onShutdown(close);
+  // A hang-up (SIGHUP, or EIO/EPIPE on the terminal: an SSH drop) ends the console quietly: it
+  // stopped drawing, the services close as on quit, one line goes to the log (never the dead
+  // terminal) and the exit code is 129, as for SIGHUP.
+  const finish = (failed: boolean): never => {
+    if (ui.hangup) {
+      releaseDeadTerminal();
+      process.exit(129);
+    }
+    process.exit(failed ? 1 : 0);
+  };
+  // SIGHUP is not among these: the console watches for it with the terminal's errors.
+  let signalled = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (signalled) return;
+      signalled = true;
+      close().then(
+        () => finish(false),
+        () => finish(true),
+      );
+    });
+  }
   await ui.done;
-  await close();
-  process.exit(0);
+  if (ui.hangup) b.log.warn({ reason: ui.hangup }, "the console's terminal hung up; the console ended");
+  let failed = false;
+  try {
+    await close();
+  } catch (err) {
+    if (!ui.hangup) throw err;
+    failed = true;
+    b.log.error({ err }, 'closing the services after the hang-up failed');
+  }
+  finish(failed);
 }
 
 async function readPassword(cfg: Config, prompt: string): Promise<string> {
@@ -344,7 +455,7 @@ export async function main(argv: string[]): Promise<void> {
   if (cfg.help) return void process.stdout.write(`${helpText(VERSION)}\n`);
   if (cfg.version) return void process.stdout.write(`${VERSION}\n`);
   const commands: Record<string, (c: Config) => Promise<void>> = {
-    console: consoleFace, serve, migrate: migrateCommand, user: userCommand, sim: simCommand,
+    console: consoleFace, serve, stop: stopCommand, migrate: migrateCommand, user: userCommand, sim: simCommand,
   };
   const run = commands[cfg.command];
   if (!run) {

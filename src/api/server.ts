@@ -135,39 +135,130 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
 }
 
 export interface RunningServer {
+  /** The TCP address (`http(s)://host:port`), or `unix:PATH` when TCP is off. */
   url: string;
+  /** The TCP port; 0 when TCP is off. */
   port: number;
+  /** The Unix socket the same API answers on, when one was asked for. */
+  socketPath?: string;
   close(): Promise<void>;
 }
 
-/** Listens; on close stops accepting, lets requests in flight finish, then drops idle keep-alives. */
-export async function listen(koa: Koa, opts: { port: number; host: string; tlsCert?: string; tlsKey?: string }): Promise<RunningServer> {
-  const handler = koa.callback();
-  const server = opts.tlsCert && opts.tlsKey
-    ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
-    : http.createServer(handler);
+/** Linux sun_path holds 108 bytes with its final NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** false: no TCP listener (a console-only appliance); then socketPath is required. Default true. */
+  tcp?: boolean;
+  /**
+   * Also answer on this Unix socket (plain HTTP: the kernel's file permissions guard it), mode
+   * 0660. The caller holds the data directory's lock, so a socket file already there is stale
+   * and is replaced; anything else at that path is refused.
+   */
+  socketPath?: string;
+}
+
+function configure(server: http.Server): void {
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
+}
+
+function bind(server: http.Server, args: [number, string] | [string]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
+    const done = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (args.length === 2) server.listen(args[0], args[1], done);
+    else server.listen(args[0], done);
   });
-  const addr = server.address() as AddressInfo;
-  const scheme = opts.tlsCert ? 'https' : 'http';
-  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+}
+
+async function bindSocket(server: http.Server, socketPath: string): Promise<void> {
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`the socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have; choose a shorter data directory`);
+  }
+  let existing: fs.Stats | null = null;
+  try {
+    existing = fs.lstatSync(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (existing && !existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; move it away`);
+  if (existing) fs.rmSync(socketPath, { force: true }); // stale: the caller holds the lock
+  // Created 0660 from the start (bind is synchronous here), never briefly wider.
+  const umask = process.umask(0o117);
+  try {
+    await bind(server, [socketPath]);
+  } finally {
+    process.umask(umask);
+  }
+  fs.chmodSync(socketPath, 0o660);
+}
+
+/**
+ * Listens on TCP and/or a Unix socket, both with the same Koa app (same auth, same audit). On
+ * close: stops accepting on both, lets requests in flight finish, drops idle keep-alives, and
+ * removes the socket file.
+ */
+export async function listen(koa: Koa, opts: ListenOptions): Promise<RunningServer> {
+  const handler = koa.callback();
+  const tcp = opts.tcp !== false;
+  if (!tcp && !opts.socketPath) throw new Error('listen: neither TCP nor a Unix socket');
+  const servers: http.Server[] = [];
+  const closeAll = () => Promise.all(servers.map((s) => closeServer(s)));
+  let url = '';
+  let port = 0;
+  try {
+    if (tcp) {
+      const server = opts.tlsCert && opts.tlsKey
+        ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
+        : http.createServer(handler);
+      configure(server);
+      await bind(server, [opts.port, opts.host]);
+      servers.push(server);
+      const addr = server.address() as AddressInfo;
+      const scheme = opts.tlsCert ? 'https' : 'http';
+      const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      url = `${scheme}://${hostForUrl}:${addr.port}`;
+      port = addr.port;
+    }
+    if (opts.socketPath) {
+      const server = http.createServer(handler);
+      configure(server);
+      await bindSocket(server, opts.socketPath);
+      servers.push(server);
+      if (!tcp) url = `unix:${opts.socketPath}`;
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
   return {
-    url: `${scheme}://${hostForUrl}:${addr.port}`,
-    port: addr.port,
+    url,
+    port,
+    socketPath: opts.socketPath,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Streams (SSE) never finish by themselves; give in-flight requests a moment, then cut.
-        setTimeout(() => server.closeAllConnections(), 5_000).unref();
-      }),
+      (closing ??= closeAll().then(() => {
+        // Node removes the socket file on close; make sure of it.
+        if (opts.socketPath) fs.rmSync(opts.socketPath, { force: true });
+      })),
   };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Streams (SSE) never finish by themselves; give in-flight requests a moment, then cut.
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  });
 }

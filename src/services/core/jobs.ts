@@ -177,6 +177,11 @@ export class JobManager {
     return this.running.size;
   }
 
+  /** Ids of the jobs this process is running (a shutdown marks those it cannot wait for). */
+  runningIds(): number[] {
+    return [...this.running.keys()];
+  }
+
   /** Waits for every running job (tests, shutdown). */
   async idle(): Promise<void> {
     await Promise.all([...this.running.values()].map((r) => r.done));
