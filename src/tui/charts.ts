@@ -119,7 +119,8 @@ function label(s: Series): string {
   return `${l}${kind}`.trim();
 }
 
-export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<void> {
+/** Until a quit key, or `signal` aborts (the console stops, or its terminal hung up). */
+export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStream, output: NodeJS.WriteStream, signal?: AbortSignal): Promise<void> {
   // Loaded when the charts open, not with the console: blessed-contrib alone takes ~0.3 s to import.
   const [{ default: blessed }, { default: contrib }] = await Promise.all([import('blessed'), import('blessed-contrib')]);
   const { theme } = services;
@@ -220,6 +221,8 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
   });
   await new Promise<void>((resolve) => {
     screen.key(['q', 'escape', 'enter', 'C-c'], () => resolve());
+    if (signal?.aborted) resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(timer);
   services.metrics.off('change', onChange);

@@ -11,16 +11,22 @@ import { runCharts } from './charts.js';
 import type { ConsoleOptions, ConsoleServices } from './context.js';
 import { MetricsStore } from './metrics.js';
 import { Busy, Session } from './session.js';
-import { TerminalGuard } from './terminal.js';
+import { TerminalGuard, watchHangup } from './terminal.js';
 import { makeTheme } from './theme.js';
 
 export type { ConsoleOptions } from './context.js';
+export { releaseDeadTerminal } from './terminal.js';
 
 export interface ConsoleHandle {
   /** Resolves when the user has quit and the terminal is restored. */
   done: Promise<void>;
   /** Leave the console from outside (signal, shutdown). */
   stop(): void;
+  /**
+   * Why the terminal hung up (SIGHUP, EIO/EPIPE on it, end of input), or null: once it has, the
+   * console stopped drawing and `done` resolves without a byte more written to the terminal.
+   */
+  readonly hangup: string | null;
 }
 
 /** Builds the long-lived state the console keeps across Ink mounts. */
@@ -57,6 +63,23 @@ export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle 
   };
   const restoreOnExit = () => terminal.restore();
   process.on('exit', restoreOnExit);
+  // The live charts end on a hang-up like on their quit key.
+  const charts = new AbortController();
+  const ownTerminal = stdin === process.stdin || stdout === process.stdout;
+  const hangup = watchHangup({
+    input: stdin,
+    output: stdout,
+    // stderr too, even when redirected: after a hang-up the log file says what happened, and
+    // Ink's exit hook would still show the cursor there.
+    others: ownTerminal ? [process.stderr] : [],
+    signals: ownTerminal,
+    onHangup: () => {
+      terminal.abandon();
+      stopped = true;
+      charts.abort();
+      leave('quit');
+    },
+  });
 
   const done = (async () => {
     // Between Ink and blessed nothing else may keep the process alive; this does, until quit.
@@ -73,11 +96,12 @@ export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle 
         instance = null;
         if (nextStep() === 'charts' && !stopped) {
           try {
-            await runCharts(services, stdin, stdout);
+            await runCharts(services, stdin, stdout, charts.signal);
           } catch (err) {
             services.flash = `The live charts failed: ${(err as Error).message}`;
           }
           // blessed leaves the alternate screen when it is destroyed; the console draws there again.
+          if (stopped) break;
           terminal.reclaim();
           continue;
         }
@@ -91,13 +115,18 @@ export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle 
       base.session.dispose();
       terminal.restore();
       process.off('exit', restoreOnExit);
+      hangup.dispose();
     }
   })();
   return {
     done,
     stop: () => {
       stopped = true;
+      charts.abort();
       leave('quit');
+    },
+    get hangup() {
+      return hangup.reason;
     },
   };
 }
