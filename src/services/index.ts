@@ -35,7 +35,6 @@ export type { CalypsoEvent } from './core/events.js';
 export type { Job } from './core/jobs.js';
 export type { CommandRecord } from '../system/host.js';
 export { redact } from './core/redact.js';
-export { zodFieldErrors } from './core/invoke.js';
 export type { AnonymousAuditOptions } from './core/audit.js';
 export { mayReceive } from './monitoring/service.js';
 export type { Monitoring, MonitoringOptions } from './monitoring/service.js';

@@ -2,16 +2,11 @@
  * The one path every call takes, from any face: authorization, validation,
  * typed confirmation, the handler, output shaping and the audit row.
  */
-import { z } from 'zod';
 import { actorHas, type CallMeta, type Ctx, type Deps } from './context.js';
 import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
-import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf, type FieldError } from './errors.js';
+import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf } from './errors.js';
 import { AUTHENTICATED, PUBLIC, callerInputSchema, type AnyOperation, type Registry } from './registry.js';
 import { describeIssues, summarizeFieldErrors } from './input-errors.js';
-
-export function zodFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
 
 function resultOf(err: unknown): Exclude<AuditResult, 'attempted' | 'ok'> {
   const status = statusOf(err);
