@@ -10,8 +10,6 @@ import { nowIso } from './time.js';
  */
 export type AuditResult = 'attempted' | 'ok' | 'denied' | 'invalid' | 'error';
 
-export const AUDIT_RESULTS = ['attempted', 'ok', 'denied', 'invalid', 'error'] as const satisfies readonly AuditResult[];
-
 export interface AuditEntry {
   operation: string;
   target?: string;
