@@ -33,8 +33,7 @@ test('c creates a weekly scrub with the picker; the list shows it in words with 
   await c.press('right'); // Monday
   await c.waitFor('< Monday >');
   await c.press('down'); // time
-  for (let i = 0; i < 5; i++) await c.press('backspace');
-  await c.type('02:30');
+  await c.type('02:30'); // over the prefilled 03:00, without erasing it first
   await c.waitFor('weekly on Monday at 02:30  (cron 30 2 * * 1)');
   await c.press('enter');
   await c.waitFor(/Created schedule \d+: pool.scrub tank, weekly on Monday at 02:30/);

@@ -212,7 +212,7 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
       {every !== 'custom' ? (
         <Box>
           {label(4, every === 'hourly' ? 'At (:MM)' : 'At (HH:MM)')}
-          <TextField value={time} focus={focus === 4} stillFocused={() => focusRef.current === 4} onChange={(v) => { if (!sending) { setTime(v.replace(/[^\d:]/g, '').slice(0, 5)); setError(null); } }} onSubmit={() => void submit()} placeholder="03:00" />
+          <TextField value={time} focus={focus === 4} stillFocused={() => focusRef.current === 4} onChange={(v) => { if (!sending) { setTime(v.replace(/[^\d:]/g, '').slice(-5)); /* typing over the prefilled 03:00 keeps the newest HH:MM */ setError(null); } }} onSubmit={() => void submit()} placeholder="03:00" />
         </Box>
       ) : (
         <Box>
