@@ -13,7 +13,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { DiskAdapter, diskUsage, type BlockDevice, type DiskInfo } from '../../system/disks/index.js';
+import { DiskAdapter, byIdPath, diskUsage, type BlockDevice, type DiskInfo } from '../../system/disks/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
@@ -39,11 +39,6 @@ interface Marks {
 
 export const readMarks = async (db: Knex): Promise<ExportMark[]> => (await readSetting<Marks>(db, EXPORT_DISKS_KEY, { disks: [] })).disks;
 export const writeMarks = (db: Knex, disks: ExportMark[]): Promise<void> => writeSetting<Marks>(db, EXPORT_DISKS_KEY, { disks });
-
-/** The /dev/disk/by-id name udev gives a disk with this WWN. */
-export function stableDiskPath(d: { wwn: string; tran: string | null; name: string }): string {
-  return d.tran === 'nvme' || d.name.startsWith('nvme') ? `/dev/disk/by-id/nvme-${d.wwn}` : `/dev/disk/by-id/wwn-${d.wwn}`;
-}
 
 const STABLE_PATH = /^\/[A-Za-z0-9._@+\-/]*$/;
 
@@ -77,7 +72,7 @@ export async function diskCandidates(ctx: Ctx): Promise<DiskCandidate[]> {
   }));
   const usage = diskUsage(infos, pools);
   return disks.map((d) => {
-    const stablePath = d.wwn ? stableDiskPath({ wwn: d.wwn, tran: d.tran, name: d.name }) : null;
+    const stablePath = byIdPath({ wwn: d.wwn, tran: d.tran, name: d.name });
     const usable = stablePath !== null && STABLE_PATH.test(stablePath);
     return { device: d, wwn: usable ? d.wwn : null, stablePath: usable ? stablePath : null, pool: usage.get(d.name)?.pool ?? null, signatures: signaturesOf(d) };
   });
