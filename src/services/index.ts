@@ -9,7 +9,7 @@ import type { Host } from '../system/host.js';
 import { SYSTEM_ACTOR, type CallMeta, type Deps } from './core/context.js';
 import type { AnonymousAuditOptions } from './core/audit.js';
 import { EventBus } from './core/events.js';
-import { makeInvoker, type Invoker } from './core/invoke.js';
+import { makeInvoker } from './core/invoke.js';
 import { JobManager } from './core/jobs.js';
 import { Registry } from './core/registry.js';
 import { Attachments } from './core/attachments.js';
@@ -108,7 +108,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
-  const call = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit }) as Calypso['call'];
+  const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit });
+  const call = invoker as Calypso['call'];
   scheduler.attach(call);
   return {
     registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, scheduler, call,
@@ -119,7 +120,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
       await monitoring.stop();
       await scheduler.stop();
       await jobs.idle();
-      await (call as unknown as Invoker).stop().catch((err: unknown) => opts.log.error({ err }, 'audit write failed'));
+      await invoker.stop().catch((err: unknown) => opts.log.error({ err }, 'audit write failed'));
       await opts.host.close?.();
       await opts.db.destroy();
     },
