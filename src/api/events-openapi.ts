@@ -4,8 +4,7 @@
  */
 import { EVENT_ID_PATTERN, REPLAY_CAPACITY, REPLAY_MAX_AGE_MS, type CalypsoEvent } from '../services/core/events.js';
 
-export const TYPES: CalypsoEvent['type'][] = ['alert', 'job', 'metric', 'audit', 'storage'];
-export const EVENT_TYPES: readonly CalypsoEvent['type'][] = TYPES;
+export const EVENT_TYPES: readonly CalypsoEvent['type'][] = ['alert', 'job', 'metric', 'audit', 'storage'];
 
 /** The stream's OpenAPI description (src/api/openapi.ts adds it under /api/v1/events). */
 export const EVENTS_OPENAPI = {
@@ -27,7 +26,7 @@ export const EVENTS_OPENAPI = {
     tags: ['events'],
     security: [{ bearerAuth: [] }],
     parameters: [
-      { name: 'types', in: 'query', required: false, description: `Comma-separated event types (default all): ${TYPES.join(', ')}`, schema: { type: 'string', maxLength: 200 }, example: 'alert,job' },
+      { name: 'types', in: 'query', required: false, description: `Comma-separated event types (default all): ${EVENT_TYPES.join(', ')}`, schema: { type: 'string', maxLength: 200 }, example: 'alert,job' },
       { name: 'access_token', in: 'query', required: false, description: 'Access token, for clients that cannot send an Authorization header', schema: { type: 'string', maxLength: 4096 } },
       { name: 'Last-Event-ID', in: 'header', required: false, description: 'The id of the last event received: resume after it (replay, or `reset` when it cannot be replayed)', schema: { type: 'string', maxLength: 48, pattern: EVENT_ID_PATTERN.source }, example: 'mdx1k2ab12cd-42' },
     ],

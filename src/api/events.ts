@@ -14,7 +14,7 @@
  */
 import { Unauthenticated, ValidationError, mayReceive, type Calypso, type CalypsoEvent, type UserActor } from '../services/index.js';
 import { EVENT_ID_PATTERN } from '../services/core/events.js';
-import { TYPES } from './events-openapi.js';
+import { EVENT_TYPES } from './events-openapi.js';
 import { API_PREFIX, bearerToken, type RouteMount } from './server.js';
 
 export interface EventsOptions {
@@ -24,7 +24,7 @@ export interface EventsOptions {
   maxBufferedBytes?: number;
 }
 
-export { EVENT_TYPES, EVENTS_OPENAPI } from './events-openapi.js';
+export { EVENT_TYPES };
 
 export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
@@ -35,9 +35,9 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       const token = bearerToken(ctx) ?? queryToken;
       if (!token) throw new Unauthenticated('the event stream needs a Bearer token (or ?access_token=)');
       let actor: UserActor = await app.auth.authenticate(token);
-      const requested = typeof ctx.query.types === 'string' ? ctx.query.types.split(',').map((t) => t.trim()).filter(Boolean) : TYPES;
-      const unknown = requested.filter((t) => !TYPES.includes(t as CalypsoEvent['type']));
-      if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${TYPES.join(', ')}` }]);
+      const requested = typeof ctx.query.types === 'string' ? ctx.query.types.split(',').map((t) => t.trim()).filter(Boolean) : EVENT_TYPES;
+      const unknown = requested.filter((t) => !EVENT_TYPES.includes(t as CalypsoEvent['type']));
+      if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${EVENT_TYPES.join(', ')}` }]);
       const types = requested as CalypsoEvent['type'][];
       const lastEventId = ctx.get('Last-Event-ID');
       if (lastEventId && !EVENT_ID_PATTERN.test(lastEventId)) {
