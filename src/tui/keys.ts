@@ -5,6 +5,7 @@
 import type { Key } from 'ink';
 import type { Calypso, UserActor } from '../services/index.js';
 import { AUTHENTICATED, PUBLIC } from '../services/index.js';
+import { stripControls } from './safe-text.js';
 
 export interface KeyBinding {
   /** Key name as `keyName` produces it: 'c', 'D', 'enter', 'escape', 'up', 'ctrl+c'... */
@@ -115,18 +116,6 @@ export function splitKeys(chunk: string): string[] {
     previous = ch;
   }
   return keys;
-}
-
-/**
- * Characters that never belong in a typed value: C0 controls, DEL, C1 controls, and the
- * Unicode format characters that reorder or break a line (bidi overrides and isolates,
- * line and paragraph separators). Drawn, they move the cursor or shift a box's border.
- */
-// eslint-disable-next-line no-control-regex
-const NOT_TEXT = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-export function stripControls(text: string): string {
-  return text.replace(NOT_TEXT, '');
 }
 
 /**

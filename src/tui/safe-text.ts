@@ -38,6 +38,11 @@ export function safeText(text: string, opts: { keepNewlines?: boolean } = {}): s
   return text.replace(opts.keepNewlines ? UNSAFE_BUT_NEWLINE : UNSAFE, (ch) => (ch === '\n' ? '\u2424' : picture(ch)));
 }
 
+/** The text without any character safeText() would replace: what a typed value may hold. */
+export function stripControls(text: string): string {
+  return text.replace(UNSAFE, '');
+}
+
 /** Whether the text holds anything safeText() would replace (newlines included). */
 export function hasControlCharacters(text: string): boolean {
   return ANY_UNSAFE.test(text);
