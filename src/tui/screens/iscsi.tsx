@@ -8,7 +8,7 @@ import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, truncate } from '../format.js';
-import { ConfirmDialog } from '../components/Dialogs.js';
+import { typedConfirm } from './storage-actions.js';
 import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
 
 interface Lun { lun: number; type: 'zvol' | 'file' | 'disk'; path: string; dataset: string | null; group: string | null; readOnly: boolean; enabled: boolean }
@@ -124,15 +124,11 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
             : {
                 key: 'm', description: 'Mark for export', operation: 'iscsi.disks.mark-export',
                 disabledReason: d.reason && d.reason !== 'not marked for export' ? d.reason : undefined,
-                action: () => shell.openPanel((close) => (
-                  <ConfirmDialog
-                    title={`Mark ${d.name} for export over iSCSI`} target={d.name} verb="mark" width={width} theme={theme}
-                    details={[`${d.name} (${d.model ?? 'unknown model'}, ${bytes(d.sizeBytes)}) may then be handed whole to an initiator as a LUN: every block of it.`]}
-                    run={() => shell.run('iscsi.disks.mark-export', { disk: d.name })}
-                    onDone={() => { close(); shell.toast(`${d.name} is marked for export`); q.reload(); }}
-                    onCancel={close}
-                  />
-                )),
+                action: () => typedConfirm(shell, {
+                  title: `Mark ${d.name} for export over iSCSI`, target: d.name, verb: 'mark',
+                  details: [`${d.name} (${d.model ?? 'unknown model'}, ${bytes(d.sizeBytes)}) may then be handed whole to an initiator as a LUN: every block of it.`],
+                  run: () => shell.run('iscsi.disks.mark-export', { disk: d.name }), success: `${d.name} is marked for export`, onDone: q.reload,
+                }),
               },
         ]
       : []),
