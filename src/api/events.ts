@@ -91,7 +91,7 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       // it resumes from the last event it got.
       if (replay?.ok) for (const n of replay.events) deliver(n.event, n.id);
       if (closed) return;
-      unsubscribe = app.events.subscribe(deliver, types);
+      unsubscribe = app.events.subscribe(deliver); // deliver applies `visible`, the type filter included
       heartbeat = setInterval(() => {
         app.auth.authenticate(token).then(
           (fresh) => {
