@@ -9,7 +9,7 @@ import { isoTime, nowIso } from '../core/time.js';
 import type { Ctx } from '../core/context.js';
 import { hashPassword, passwordSchema } from './passwords.js';
 import type { AuthEngine } from './sessions.js';
-import { accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, userSchema, type UserAccess } from './store.js';
+import { USER_NAME, accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, userSchema, type UserAccess } from './store.js';
 
 export const iamPermissions = definePermissions([
   { name: 'iam.read', description: 'See users, groups, roles and permissions', level: 'read' },
@@ -21,7 +21,7 @@ const username = z
   .string()
   .trim()
   .max(32, 'at most 32 characters')
-  .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
+  .regex(USER_NAME, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
   .describe('Login name');
 const roleName = z.string().trim().max(64, 'at most 64 characters').regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
 const groupName = z.string().trim().max(64, 'at most 64 characters').regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');

@@ -9,7 +9,7 @@ import type { Face, UserActor } from '../core/context.js';
 import { TooManyRequests, Unauthenticated, ValidationError } from '../core/errors.js';
 import { nowIso } from '../core/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
-import { effectiveAccess, findUserRow, loadUser, type User } from './store.js';
+import { USER_NAME, effectiveAccess, findUserRow, loadUser, type User } from './store.js';
 import { LoginThrottle, throttleAddress } from './throttle.js';
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
@@ -30,9 +30,6 @@ interface AccessClaims {
   sid: string;
   typ: 'access';
 }
-
-/** What a user name can be (the rule iam.users.create enforces). */
-const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { NotFound } from '../core/errors.js';
 import { isoTime } from '../core/time.js';
 
+/** What a user name can be: the rule iam.users.create enforces. */
+export const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
 export const userSchema = z.object({
   id: z.number().int().describe('User id'),
   username: z.string().describe('Login name'),

@@ -11,6 +11,7 @@ import { isoTime, nowIso, toIsoTime } from '../core/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { accountName, hostPattern, shadowFormat, smbPath, smbShareName, smbText } from './schemas.js';
 import { DEFAULT_SMB_SETTINGS, SMB_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type SmbSettings } from './settings.js';
+import { USER_NAME } from '../iam/store.js';
 
 const LOCK = 'smb';
 const DEFAULT_SHADOW_FORMAT = 'auto-%Y%m%d-%H%M';
@@ -353,7 +354,7 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
   registry.add(defineOperation({
     name: 'shares.smb.users.set', summary: "Set a Calypso user's SMB password (allows them to use SMB)", permission: 'shares.admin', mutating: true,
     input: z.object({
-      username: z.string().max(32).regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a Calypso login name').describe('Calypso user'),
+      username: z.string().max(32).regex(USER_NAME, 'a Calypso login name').describe('Calypso user'),
       password: z.string().min(8).max(128).regex(/^[^\r\n\0]*$/, 'one line').describe('SMB password (kept by Samba only, never by Calypso)'),
     }),
     output: smbUserSchema, target: (i) => i.username,
