@@ -213,7 +213,7 @@ export class AnonymousAudit {
     if (w.suppressed === 0) return;
     const from = key === OVERFLOW ? 'other addresses (too many to track one by one)' : (w.address ?? `the ${w.face}`);
     const span = this.windowMs === 60_000 ? 'the last minute' : `${Math.round(this.windowMs / 1000)} s`;
-    await writeAudit(this.db, this.events, { actor: null, face: w.face, address: key === OVERFLOW ? undefined : w.address }, {
+    await writeAudit(this.db, this.events, { actor: null, face: w.face, address: w.address }, {
       operation: 'audit.anonymous.suppressed',
       input: {
         suppressed: w.suppressed,
