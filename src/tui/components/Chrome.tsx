@@ -141,21 +141,27 @@ export function statusMessageLines(width: number, text: string): string[] {
   return kept;
 }
 
+/** Whether a message fits on the status line beside the API address. */
+function fitsBeside(width: number, text: string): boolean {
+  return text.length + 2 + Math.max(10, Math.floor(width / 3)) <= width;
+}
+
 /** How many rows the status line needs for this message (the shell gives the rest to the screen). */
 export function statusRows(width: number, message: { text: string } | null): number {
   if (!message) return 1;
-  return message.text.length + 2 + Math.max(10, Math.floor(width / 3)) <= width ? 1 : statusMessageLines(width, message.text).length;
+  return fitsBeside(width, message.text) ? 1 : statusMessageLines(width, message.text).length;
 }
 
 export function StatusLine({ width, theme, message, busy, jobs, api, apiOk }: StatusProps): React.ReactElement {
   const right = truncate(api, Math.max(10, Math.floor(width / 3)));
   const leftWidth = Math.max(0, width - right.length - 2);
   let left: React.ReactElement;
-  if (message && statusRows(width, message) > 1) {
+  const wrapped = message && !fitsBeside(width, message.text) ? statusMessageLines(width, message.text) : null;
+  if (message && wrapped && wrapped.length > 1) {
     // A long message wraps over the width it needs: it is what the user must read now.
     return (
       <Box flexDirection="column" width={width}>
-        {statusMessageLines(width, message.text).map((l, i) => (
+        {wrapped.map((l, i) => (
           <Text key={i} wrap="truncate" color={theme.c(message.kind === 'error' ? 'red' : 'green')} bold={message.kind === 'error'}>
             {l}
           </Text>
