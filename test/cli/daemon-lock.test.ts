@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { runCalypso } from '../helpers/cli.js';
 
 const ADMIN_PASSWORD = 'daemon-admin-password-123';
 let dataDir: string;
@@ -53,17 +54,7 @@ async function ready(s: Serve): Promise<void> {
   });
 }
 
-function calypso(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args, '--data', dataDir], { env: cliEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const calypso = (args: string[]) => runCalypso([...args, '--data', dataDir], { env: cliEnv() });
 
 /** One HTTP request over the Unix socket. */
 function overSocket(method: string, urlPath: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; type: string; body: unknown }> {

@@ -7,15 +7,13 @@
  * The CLI is spawned from a foreign working directory, as an administrator would run it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SYSTEM_DATA_DIR, parseConfig, resolveDataDir } from '../../src/config.js';
+import { runCalypso, type CliResult } from '../helpers/cli.js';
 
 const ROOT = process.cwd(); // jest runs from the repository's root
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
-const MAIN = path.join(ROOT, 'src/main.ts');
 let tmp: string;
 
 beforeAll(() => {
@@ -32,19 +30,11 @@ function elsewhere(name: string): string {
   return dir;
 }
 
-function calypso(cwd: string, args: string[], env: Record<string, string> = {}, input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function calypso(cwd: string, args: string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.DATABASE_URL; // SQLite in the data directory: what these tests are about
   if (!env.CALYPSO_DATA) delete childEnv.CALYPSO_DATA;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCalypso(args, { env: childEnv, cwd, input });
 }
 
 describe('resolution (pure)', () => {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCalypso } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 const ADMIN_PASSWORD = 'cli-admin-password-123';
@@ -23,18 +24,7 @@ function cliEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the CLI without blocking the event loop (a blocked loop cannot see the server close idle keep-alive sockets). */
-function calypso(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args, '--data', dataDir], { env: cliEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+const calypso = (args: string[], input?: string) => runCalypso([...args, '--data', dataDir], { env: cliEnv(), input });
 
 beforeAll(async () => {
   testDb = await createTestDb();
