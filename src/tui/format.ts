@@ -143,7 +143,7 @@ const ZFS_NONE = '18446744073709551615';
 export function count(value: number | string | null | undefined, none = 'none'): string {
   if (value === null || value === undefined || value === '' || value === '-' || value === 'none' || String(value) === ZFS_NONE) return none;
   const n = Number(value);
-  return Number.isFinite(n) && String(value) !== ZFS_NONE && n < 2 ** 63 ? n.toLocaleString('en') : String(value);
+  return Number.isFinite(n) && n < 2 ** 63 ? n.toLocaleString('en') : String(value);
 }
 
 /** ZFS properties whose value is a size in bytes (as `zfs get -p` prints it). */
@@ -181,8 +181,7 @@ export function humanAndRaw(human: string, raw: string | number | null | undefin
 }
 
 export function clock(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 /** A column chart as text rows (top first), for terminals that cannot draw braille. */
