@@ -12,14 +12,12 @@ import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
 import { isoTime, nowIso } from '../core/time.js';
 import { cronProblem, describeCron, normaliseCron } from './cron.js';
 import { KINDS, SCHEDULE_KINDS, type ScheduleKind } from './kinds.js';
-import type { RunRow, Scheduler, ScheduleRow } from './scheduler.js';
+import { RUN_RESULTS as RESULTS, type RunResult, type RunRow, type Scheduler, type ScheduleRow } from './scheduler.js';
 
 export const schedulePermissions = definePermissions([
   { name: 'schedules.read', description: 'See schedules and the history of their runs', level: 'read' },
   { name: 'schedules.manage', description: 'Create, change, delete, enable, disable and run schedules (with the permission of their kind)', level: 'operate' },
 ]);
-
-const RESULTS = ['running', 'succeeded', 'failed', 'skipped', 'missed'] as const;
 
 const cronField = z.string().max(100).describe('Cron expression, five fields: minute hour day-of-month month day-of-week (e.g. "0 3 * * 0": Sundays at 03:00); at most once a minute');
 const optionsField = z.object({
@@ -82,9 +80,9 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
   const toSchedule = (r: ScheduleRow): Schedule => ({
     id: Number(r.id), kind: r.kind as ScheduleKind, target: r.target, cron: r.cron, cronText: describeCron(r.cron),
     options: JSON.parse(r.options), graceSeconds: Number(r.grace_seconds), enabled: Boolean(r.enabled), description: r.description,
-    createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, nextRunAt: r.next_run_at, 
+    createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, nextRunAt: r.next_run_at,
     lastRun: r.last_run_at && r.last_result
-      ? { at: r.last_run_at, result: r.last_result as (typeof RESULTS)[number], message: r.last_message, jobId: r.last_job_id === null ? null : Number(r.last_job_id) }
+      ? { at: r.last_run_at, result: r.last_result as RunResult, message: r.last_message, jobId: r.last_job_id === null ? null : Number(r.last_job_id) }
       : null,
     running: scheduler.isRunning(Number(r.id)),
   });

@@ -37,7 +37,8 @@ export interface SchedulerOptions {
 }
 
 export type RunTrigger = 'schedule' | 'manual';
-export type RunResult = 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed';
+export const RUN_RESULTS = ['running', 'succeeded', 'failed', 'skipped', 'missed'] as const;
+export type RunResult = (typeof RUN_RESULTS)[number];
 
 export interface ScheduleRow {
   id: number; kind: string; target: string; cron: string; options: string; grace_seconds: number;
