@@ -103,16 +103,18 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
     if (!op.http || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
     const params = pathParams(op.http.path);
     const method = op.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    // GET and DELETE take their input from the query string; the other methods from the body.
+    const readsQuery = op.http.method === 'GET' || op.http.method === 'DELETE';
     router[method](`${API_PREFIX}${op.http.path}`, async (ctx) => {
       const sent = (ctx.request as { body?: unknown }).body;
       const body = sent !== null && typeof sent === 'object' && !Array.isArray(sent) ? (sent as Record<string, unknown>) : undefined;
-      const fromQuery = op.http!.method === 'GET' || op.http!.method === 'DELETE' ? { ...ctx.query } : {};
+      const fromQuery = readsQuery ? { ...ctx.query } : {};
       const fromPath = Object.fromEntries(params.map((p) => [p, ctx.params[p]]));
       // Nothing sent is silently dropped: a body that is not an object, a query string on a
       // POST/PUT/PATCH, a body field that the path contradicts. The invoker refuses (and audits) them.
       const problems = [
         ...(op.http!.method !== 'GET' && sent !== undefined && !body ? [{ path: '', message: 'the request body must be a JSON object' }] : []),
-        ...(op.http!.method === 'GET' || op.http!.method === 'DELETE' ? [] : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
+        ...(readsQuery ? [] : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
         ...params.filter((p) => body && p in body && body[p] !== fromPath[p]).map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
       ];
       const input = { ...fromQuery, ...(body ?? {}), ...fromPath };
