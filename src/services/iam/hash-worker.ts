@@ -68,8 +68,6 @@ export class HashPool {
   private nextId = 1;
   /** Tasks started since the pool was made (tests poll it; it never decreases). */
   started = 0;
-  /** Tasks finished (resolved or failed). */
-  finished = 0;
 
   constructor(opts: HashPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
@@ -123,7 +121,6 @@ export class HashPool {
       const cur = slot.current;
       if (!cur || cur.id !== msg.id) return;
       slot.current = null;
-      this.finished++;
       if (msg.error !== undefined) cur.reject(new Error(`password hashing failed: ${msg.error}`));
       else cur.resolve(msg.result);
       this.next(slot);
@@ -134,10 +131,7 @@ export class HashPool {
       this.slots.splice(i, 1);
       const cur = slot.current;
       slot.current = null;
-      if (cur) {
-        this.finished++;
-        cur.reject(err);
-      }
+      cur?.reject(err);
       // Whatever waited gets a fresh thread.
       const waiting = this.queue.shift();
       if (waiting) this.run(waiting.task, true).then(waiting.resolve, waiting.reject);
