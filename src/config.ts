@@ -171,7 +171,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, where: DataD
 }
 
 /** Loopback, what `--trust-proxy yes` means: a proxy on this machine (nginx, caddy). */
-export const LOOPBACK_PROXIES = ['127.0.0.1', '::1'];
+const LOOPBACK_PROXIES = ['127.0.0.1', '::1'];
 
 /**
  * `--trust-proxy`: no (none), yes (loopback only: a proxy on the same machine) or a comma-separated

@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { ConfigError, dataDirOrigin, detectHostKind, helpText, parseConfig, type Config } from './config.js';
+import { ConfigError, dataDirOrigin, detectHostKind, helpText, installDir, parseConfig, type Config } from './config.js';
 import { prepareConsoleEnv } from './console-env.js';
 import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
@@ -27,17 +27,7 @@ import { nowIso } from './services/core/time.js';
 import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 
-const VERSION: string = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), findUp('package.json')), 'utf8')).version;
-
-function findUp(name: string): string {
-  let rel = name;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (fs.existsSync(path.join(here, rel))) return rel;
-    rel = `../${rel}`;
-  }
-  return name;
-}
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(installDir(), 'package.json'), 'utf8')).version;
 
 /** Logs go to a file in the data directory (and stdout for `serve`), never to the console's terminal. */
 function makeLogger(cfg: Config, alsoStdout: boolean): Logger {
@@ -138,7 +128,7 @@ function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
 }
 
 /** The daemon's Unix socket: the same API as TCP, in the data directory. */
-export function socketPathOf(dataDir: string): string {
+function socketPathOf(dataDir: string): string {
   return path.join(dataDir, 'calypso.sock');
 }
 
@@ -351,7 +341,7 @@ async function readPassword(cfg: Config, prompt: string): Promise<string> {
  * would start a second appliance with its own admin and secret. They refuse, naming the directory
  * they looked at and how it was chosen.
  */
-export function requireExistingData(cfg: Config, exists: (p: string) => boolean = fs.existsSync): void {
+function requireExistingData(cfg: Config, exists: (p: string) => boolean = fs.existsSync): void {
   const what = `calypso ${cfg.command}${cfg.args[0] ? ` ${cfg.args[0]}` : ''}`;
   const fix = 'pass --data DIR (or set CALYPSO_DATA) to the data directory of the running instance, or start one first with `calypso serve` or `calypso console`';
   if (cfg.command === 'migrate' && cfg.databaseUrl) return; // the database is elsewhere; the data directory is not needed
