@@ -9,6 +9,15 @@ import { addRepeatFields, buildInput, checkFields, fieldsOf, toFieldText, type F
 import type { Theme } from '../theme.js';
 import { TextField } from './TextField.js';
 
+/** A hand-built form's field label (the pool wizard, schedules, NFS): the pointer and the name padded to `width`, bold and cyan when focused. */
+export function FieldLabel({ theme, focused, text, width }: { theme: Theme; focused: boolean; text: string; width: number }): React.ReactElement {
+  return (
+    <Text bold={focused} color={focused ? theme.c('cyan') : undefined}>
+      {focused ? theme.pointer : ' '} {pad(text, width)}
+    </Text>
+  );
+}
+
 export interface FormProps {
   title: string;
   op: AnyOperation;

@@ -9,6 +9,7 @@ import React, { useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { TextField } from '../components/TextField.js';
+import { FieldLabel } from '../components/Form.js';
 import { ConfirmDialog } from '../components/Dialogs.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
 import type { ShellApi } from '../context.js';
@@ -194,11 +195,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
     if (key.return && (f === saveIndex || f === 2)) return void submit();
   });
 
-  const label = (i: number, text: string, required = false) => (
-    <Text bold={focus === i} color={focus === i ? theme.c('cyan') : undefined}>
-      {focus === i ? theme.pointer : ' '} {pad(`${text}${required ? ' *' : ''}`, 10)}
-    </Text>
-  );
+  const label = (i: number, text: string, required = false) => <FieldLabel theme={theme} focused={focus === i} text={`${text}${required ? ' *' : ''}`} width={10} />;
   const hostWidth = Math.max(16, Math.min(28, Math.floor((width - 8) / 3)));
   const room = Math.max(2, height - 12);
   const start = Math.max(0, Math.min(focus - 3 - room + 1, clients.length - room));
@@ -220,11 +217,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
 
   if (editing) {
     const e = editing;
-    const fieldLabel = (n: number) => (
-      <Text bold={e.field === n} color={e.field === n ? theme.c('cyan') : undefined}>
-        {e.field === n ? theme.pointer : ' '} {pad(`${CLIENT_FIELDS[n]}${n === 0 ? ' *' : ''}`, 10)}
-      </Text>
-    );
+    const fieldLabel = (n: number) => <FieldLabel theme={theme} focused={e.field === n} text={`${CLIENT_FIELDS[n]}${n === 0 ? ' *' : ''}`} width={10} />;
     const choice = (n: number, text: string, note = '') => (
       <Text wrap="truncate">{fieldLabel(n)}<Text inverse={e.field === n}>{`< ${text} >`}</Text><Text dimColor>{note ? `  ${note}` : ''}</Text></Text>
     );

@@ -5,6 +5,7 @@ import { Text } from '../components/Text.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
 import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
+import { FieldLabel } from '../components/Form.js';
 import { bytes, pad } from '../format.js';
 
 export interface Disk { name: string; path: string; stablePath?: string | null; model: string | null; serial: string | null; sizeBytes: number; type: 'hdd' | 'ssd' | 'nvme'; rotational: boolean; temperatureC: number | null; smartHealth: string; powerOnSeconds: number | null; inUse: boolean; pool: string | null; vdev: string | null; role: string | null; state: string | null }
@@ -99,11 +100,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   const room = Math.max(3, height - 10);
   const diskFocus = Math.max(0, focus - 3);
   const start = Math.max(0, Math.min(diskFocus - room + 1, free.length - room));
-  const label = (i: number, text: string) => (
-    <Text bold={focus === i} color={focus === i ? theme.c('cyan') : undefined}>
-      {focus === i ? theme.pointer : ' '} {pad(text, 12)}
-    </Text>
-  );
+  const label = (i: number, text: string) => <FieldLabel theme={theme} focused={focus === i} text={text} width={12} />;
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1}>
       <Text bold color={theme.c('cyan')}>Create a pool</Text>

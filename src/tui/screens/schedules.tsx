@@ -12,6 +12,7 @@ import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
 import { TextField } from '../components/TextField.js';
+import { FieldLabel } from '../components/Form.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import { dateTime, dateTimeSeconds, pad } from '../format.js';
 import { healthColor } from '../theme.js';
@@ -188,11 +189,7 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
     if (f === 6 && kind === 'disk.smart-test') setTestType((t) => (t === 'short' ? 'long' : 'short'));
   });
 
-  const label = (i: number, text: string) => (
-    <Text bold={focus === i} color={focus === i ? theme.c('cyan') : undefined}>
-      {focus === i ? theme.pointer : ' '} {pad(text, 12)}
-    </Text>
-  );
+  const label = (i: number, text: string) => <FieldLabel theme={theme} focused={focus === i} text={text} width={12} />;
   const cron = cronNow();
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1}>
