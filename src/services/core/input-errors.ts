@@ -9,7 +9,8 @@ import type { FieldError } from './errors.js';
 type Def = Record<string, unknown> & { type: string };
 const defOf = (s: z.ZodType): Def => s._zod.def as unknown as Def;
 
-const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional', 'exact_optional']);
+/** zod's wrapper types: each holds one schema in `innerType`. */
+export const WRAPPERS: ReadonlySet<string> = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional', 'exact_optional']);
 
 /** The schema and every schema it wraps, outermost first (descriptions may sit on any of them). */
 function unwrapChain(schema: z.ZodType): z.ZodType[] {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Ctx } from './context.js';
+import { WRAPPERS } from './input-errors.js';
 
 /** How far a permission reaches; the built-in roles are defined by level. */
 export type PermissionLevel = 'read' | 'operate' | 'admin';
@@ -93,10 +94,6 @@ function strictify(schema: z.ZodType, seen: Map<z.ZodType, z.ZodType>): z.ZodTyp
       Object.defineProperty(next, 'shape', { value: shape, enumerable: true });
       break;
     }
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch':
-    case 'readonly': case 'nonoptional': case 'exact_optional':
-      next = { ...def, innerType: sub(def.innerType) };
-      break;
     case 'array':
       next = { ...def, element: sub(def.element) };
       break;
@@ -114,7 +111,9 @@ function strictify(schema: z.ZodType, seen: Map<z.ZodType, z.ZodType>): z.ZodTyp
       next = { ...def, in: sub(def.in) };
       break;
     default:
-      return schema;
+      // A wrapper (optional, nullable, default...): the same list the error messages unwrap.
+      if (!WRAPPERS.has(def.type)) return schema;
+      next = { ...def, innerType: sub(def.innerType) };
   }
   const strict = z.core.clone(schema, next as never, { parent: true } as never) as z.ZodType;
   seen.set(schema, strict);
