@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import bcrypt from 'bcryptjs';
-import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_PASSWORD, startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { TooManyRequests, Unauthenticated } from '../../src/services/index.js';
 import { HashPool, hashPool } from '../../src/services/iam/hash-worker.js';
 import { hashPassword, verifyPassword } from '../../src/services/iam/passwords.js';
@@ -36,7 +36,6 @@ beforeEach(() => {
   t.app.auth.throttle.clock = clock;
 });
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const apiLogin = (username: string, password: string, address: string) =>
   t.app.call('auth.login', { username, password }, { actor: null, face: 'api', address }).then(
     () => 'ok' as const,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import jwt from 'jsonwebtoken';
-import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_PASSWORD, startTestApp, type TestApp, bearer } from '../helpers/app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,7 +13,6 @@ afterAll(async () => {
   await t.close();
 });
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('login and tokens', () => {
   test('login returns a token pair and /auth/me answers with permissions', async () => {

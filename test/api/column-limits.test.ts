@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
 import { callerInputSchema } from '../../src/services/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { TEST_DB_KIND } from '../helpers/db.js';
 
 /**
@@ -72,7 +72,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('column limits at the contract', () => {
   test('every string in every operation input has a maximum length', () => {

@@ -15,7 +15,7 @@ import { migrationSource } from '../../migrations/index.js';
 import { statusOf, type UserActor } from '../../src/services/index.js';
 import { SYSTEM_ACTOR } from '../../src/services/core/context.js';
 import { createTestDb, refusal } from '../helpers/db.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 
 let t: TestApp;
 let climber: string;
@@ -34,10 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-function bearer(token: string) {
-  return { Authorization: `Bearer ${token}` };
-}
 
 /** Everything an IAM change could touch, including whose sessions are live. */
 async function iamState(): Promise<unknown> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -8,7 +8,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('users, groups, roles', () => {
   test('Admin creates a ReadOnly user who can list users but not create them', async () => {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 
@@ -26,7 +26,6 @@ afterAll(async () => {
   await t.close();
 });
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const auditCount = async () => Number((await t.app.db('audit_log').count({ n: '*' }))[0]!.n);
 
 describe('audit under load', () => {

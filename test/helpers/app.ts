@@ -11,6 +11,8 @@ import { RecordingHost } from './recording-host.js';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const silentLog = pino({ level: 'silent' });
+/** The Authorization header for a token, for supertest's `.set(...)`. */
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 export interface TestApp {
   app: Calypso;
@@ -52,7 +54,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   return {
     app, koa, testDb, host, http, login, adminToken,
     userWithRoles: async (username, roles) => {
-      const res = await http.post('/api/v1/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password: `${username}-password-123`, roles });
+      const res = await http.post('/api/v1/users').set(bearer(adminToken)).send({ username, password: `${username}-password-123`, roles });
       if (res.status !== 201) throw new Error(`create ${username}: ${res.status} ${JSON.stringify(res.body)}`);
       return login(username, `${username}-password-123`);
     },

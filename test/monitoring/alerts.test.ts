@@ -1,13 +1,12 @@
 /** Rule evaluation: for-duration, dedupe, resolve, escalation, snooze, dismiss, maintenance windows, jobs, history filters. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { manualClock, scriptedProbe, T0 } from './helpers.js';
 
 const clock = manualClock();
 const gauge = scriptedProbe('gauge', ['test_gauge', 'calypso_pool_health', 'calypso_pool_capacity_percent']);
 let t: TestApp;
 let ruleId: number;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const admin = () => bearer(t.adminToken);
 
 async function alertsOf(query: Record<string, string | number> = {}) {

@@ -2,12 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SimulatedHost } from '../../src/system/sim/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { parsePrometheusText } from './prom-text.js';
 
 let t: TestApp;
 let tickMs: number[] = [];
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   t = await startTestApp({ host: new SimulatedHost() });
