@@ -88,9 +88,10 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
     } catch (err) {
       if (statusOf(err) === 500) base.log.error({ err, operation: op.name }, 'unexpected error');
       if (op.mutating) {
-        const entry: AuditEntry = { operation: op.name, target: target ?? guessTarget(op, input), input, result: resultOf(err), error: publicMessage(err) };
+        const result = resultOf(err);
+        const entry: AuditEntry = { operation: op.name, target: target ?? guessTarget(op, input), input, result, error: publicMessage(err) };
         const written = open
-          ? open.finish({ result: entry.result as Exclude<AuditResult, 'attempted'>, error: entry.error })
+          ? open.finish({ result, error: entry.error })
           : meta.actor
             ? writeAudit(base.db, base.events, meta, entry)
             : anonymousAudit.record(meta, entry);
