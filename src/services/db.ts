@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { ensurePrivateFile } from '../system/private-dir.js';
 import { migrationSource } from '../../migrations/index.js';
 
 // COUNT(*) and bigserial ids come back as int8; they fit comfortably in a JS number here.
@@ -31,8 +32,7 @@ export function openDb(opts: DbOptions): Knex {
   if (file !== ':memory:') {
     // Owner only, whatever the umask: SQLite gives the -wal and -shm files the mode of the database file.
     fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_APPEND, 0o600));
-    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+    ensurePrivateFile(file);
   }
   return knexFactory({
     client: 'better-sqlite3',
@@ -53,4 +53,16 @@ export function openDb(opts: DbOptions): Knex {
 
 export async function migrate(db: Knex): Promise<void> {
   await db.migrate.latest({ migrationSource });
+}
+
+/** The database is PostgreSQL (row locks with FOR UPDATE; SQLite serialises writers instead). */
+export function isPostgres(db: Knex): boolean {
+  const client = (db.client as { config?: { client?: unknown } }).config?.client;
+  return typeof client === 'string' && /^(pg|postgres)/.test(client);
+}
+
+/** A unique index refused the write, on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
 }

@@ -99,11 +99,6 @@ export async function lockHolder(dataDir: string, timeoutMs = 2_000): Promise<nu
   });
 }
 
-/** Whether some process holds the lock of `dataDir`. */
-export async function isLocked(dataDir: string): Promise<boolean> {
-  return (await lockHolder(dataDir)) !== null;
-}
-
 /** The pid written in DATA/calypso.pid, for messages only: the lock decides. */
 export function pidFromFile(dataDir: string): number | null {
   try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
 import type { Knex } from 'knex';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
+import { isPostgres, isUniqueViolation } from '../db.js';
 import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { listOf, listShape, noInput, page } from '../core/list.js';
 import { isoTime, nowIso } from '../core/time.js';
@@ -61,15 +62,7 @@ function userActorId(ctx: Ctx): number {
 
 const ADMIN_ROLE = 'Admin';
 
-function isPostgres(db: Knex): boolean {
-  const client = (db.client as { config?: { client?: unknown } }).config?.client;
-  return typeof client === 'string' && /^(pg|postgres)/.test(client);
-}
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
-}
 
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 const enabledAdmins = (m: Map<number, UserAccess>) => [...m.values()].filter((u) => u.enabled && u.roles.has(ADMIN_ROLE)).length;

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/events.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
+import { isUniqueViolation } from '../db.js';
 import { labelsKey, matches, type Labels } from './metrics.js';
 import type { Collection } from './collector.js';
 import {
@@ -121,10 +122,6 @@ export interface AlertFilter {
 }
 
 /** A unique index refused the row (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
-}
 
 /** Serializes changes, so the in-memory view of active alerts always matches the database. */
 class Lock {
