@@ -1,6 +1,6 @@
 /** IAM (SRS-10): authentication, profile, users, groups, roles and the permission catalogue. */
 import { z } from 'zod';
-import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
+import { plainText } from '../core/text.js';
 import type { Knex } from 'knex';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { isPostgres, isUniqueViolation } from '../db.js';
@@ -26,7 +26,7 @@ const username = z
   .describe('Login name');
 const roleName = z.string().trim().max(64, 'at most 64 characters').regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
 const groupName = z.string().trim().max(64, 'at most 64 characters').regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
-const displayName = z.string().max(200).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Full name');
+const displayName = plainText().max(200).describe('Full name');
 const email = z.union([z.literal(''), z.email().max(254, 'at most 254 characters')]).describe('Email address (may be empty)');
 
 const tokenPair = z.object({
@@ -385,7 +385,7 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     handler: async (ctx, i) => page(await loadGroups(ctx.db), i),
   }));
   const groupInput = {
-    description: z.string().max(500).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).optional().describe('What the group is for'),
+    description: plainText().max(500).optional().describe('What the group is for'),
     members: z.array(username).max(1000).optional().describe('Replace the members (usernames)'),
     roles: z.array(roleName).max(50).optional().describe('Replace the roles members receive'),
   };
@@ -504,7 +504,7 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     return (await loadRoles(ctx.db)).find((r) => r.name === i.name)!;
   };
   const roleInput = {
-    description: z.string().max(500).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).optional().describe('What the role is for'),
+    description: plainText().max(500).optional().describe('What the role is for'),
     permissions: permissionList.max(500).optional(),
   };
   registry.add(defineOperation({

@@ -1,6 +1,6 @@
 /** Monitoring and alerting (SRS-09): metrics, history, alerts, rules, maintenance windows, notifications. */
 import { z } from 'zod';
-import { PLAIN_LINES, PLAIN_LINES_MESSAGE, PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
+import { PLAIN_LINES, PLAIN_LINES_MESSAGE, plainText } from '../core/text.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
@@ -100,7 +100,7 @@ const emailIn = z.object({
   secure: z.boolean().default(false).describe('TLS from the start (port 465); otherwise STARTTLS when offered'),
   requireTls: z.boolean().default(false).describe('Refuse to send without encryption'),
   username: z.string().max(200).nullable().default(null).describe('SMTP login (none: no authentication)'),
-  from: z.string().min(3).max(254).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Sender address'),
+  from: plainText().min(3).max(254).describe('Sender address'),
   to: z.array(z.email().max(254)).min(1).max(50).describe('Recipients'),
   timeoutMs: z.number().int().min(500).max(60_000).default(10_000).describe('Connection and reply timeout'),
 });
@@ -190,7 +190,7 @@ const selectorIn = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).max(100
 const template = z.string().min(1).max(2000).regex(PLAIN_LINES, PLAIN_LINES_MESSAGE);
 
 const ruleFields = {
-  name: z.string().min(1).max(200).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Rule name'),
+  name: plainText().min(1).max(200).describe('Rule name'),
   metric: metricName.describe('Metric to watch (GET /metrics/catalogue lists them)'),
   selector: selectorIn.default({}).describe('Only series with these labels ("*" any value, "!x" not x)'),
   operator: z.enum(OPERATORS).describe('Comparison of value to threshold'),
@@ -203,8 +203,8 @@ const ruleFields = {
 };
 
 const windowFields = {
-  name: z.string().min(1).max(200).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Name'),
-  description: z.string().max(1000).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).default('').describe('Why'),
+  name: plainText().min(1).max(200).describe('Name'),
+  description: plainText().max(1000).default('').describe('Why'),
   startsAt: when.describe('Start: ISO-8601 time or epoch milliseconds'),
   endsAt: when.describe('End: ISO-8601 time or epoch milliseconds'),
   selector: selectorIn.default({}).describe('Only alerts with these labels (empty: all)'),
@@ -212,7 +212,7 @@ const windowFields = {
 };
 
 const channelFields = {
-  name: z.string().min(1).max(100).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('Name'),
+  name: plainText().min(1).max(100).describe('Name'),
   enabled: z.boolean().default(true).describe('Send or not'),
   severities: z.array(severity).min(1).default(['warning', 'critical']).describe('Alert severities routed to this channel'),
   notifyResolved: z.boolean().default(true).describe('Also send when an alert resolves'),
@@ -498,7 +498,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
   registry.add(defineOperation({
     name: 'alerts.maintenance.update', summary: 'Change a maintenance window (e.g. end it now)', permission: 'monitoring.write', mutating: true,
     input: z.object({
-      id, name: windowFields.name.optional(), description: z.string().max(1000).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).optional().describe('Why'),
+      id, name: windowFields.name.optional(), description: plainText().max(1000).optional().describe('Why'),
       startsAt: when.optional().describe('Start'), endsAt: when.optional().describe('End'),
       selector: selectorIn.optional().describe('Only alerts with these labels'), sources: z.array(source).max(10).optional().describe('Only alerts from these sources'),
     }),

@@ -8,7 +8,7 @@ import { actorHas, SYSTEM_ACTOR, type Ctx } from '../core/context.js';
 import { Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { listOf, listShape, rowId } from '../core/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
+import { plainText } from '../core/text.js';
 import { isoTime, nowIso } from '../core/time.js';
 import { cronProblem, describeCron, normaliseCron } from './cron.js';
 import { KINDS, SCHEDULE_KINDS, type ScheduleKind } from './kinds.js';
@@ -26,7 +26,7 @@ const optionsField = z.object({
   testType: z.enum(['short', 'long']).optional().describe('disk.smart-test: short (minutes) or long (the whole surface, hours); default short'),
 }).describe('Options of the kind: pool.scrub takes skipWhenScanning and minDaysSinceLast; disk.smart-test takes testType');
 const graceField = z.number().int().min(0).max(7 * 86400).describe('How late (seconds) a run missed while Calypso was down may still run at start; later, it is recorded as missed');
-const descriptionField = z.string().max(200).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('A note for people');
+const descriptionField = plainText().max(200).describe('A note for people');
 
 const scheduleSchema = z.object({
   id: z.number().describe('Schedule id'),
@@ -136,7 +136,7 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
     name: 'schedules.create', summary: 'Create a schedule (periodic scrub of a pool, SMART self-test of a disk)', permission: 'schedules.manage', mutating: true,
     input: z.object({
       kind: z.enum(SCHEDULE_KINDS).describe('pool.scrub or disk.smart-test'),
-      target: z.string().min(1).max(200).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).describe('The pool (pool.scrub) or disk (disk.smart-test)'),
+      target: plainText().min(1).max(200).describe('The pool (pool.scrub) or disk (disk.smart-test)'),
       cron: cronField,
       options: optionsField.default({}),
       graceSeconds: graceField.default(3600),

@@ -1,6 +1,6 @@
 /** Input vocabulary of the storage subsystem: names checked by ZFS's own rules before any command runs. */
 import { z } from 'zod';
-import { PLAIN_TEXT, PLAIN_TEXT_MESSAGE } from '../core/text.js';
+import { plainText } from '../core/text.js';
 import { validateZfsName, type ZfsNameKind } from '../../system/zfs/names.js';
 import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from '../../system/zfs/size.js';
 
@@ -100,7 +100,7 @@ export const datasetProperties = z
     sync: z.enum(['standard', 'always', 'disabled']).optional().describe('Synchronous write behaviour'),
     dedup: z.enum(['on', 'off', 'verify', 'sha256', 'sha256,verify', 'sha512', 'skein', 'blake3']).optional().describe('Deduplication'),
     readonly: onOff.optional().describe('Refuse writes'),
-    comments: z.string().max(1024).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE).optional().describe('Free text stored as the user property org.calypso:comments'),
+    comments: plainText().max(1024).optional().describe('Free text stored as the user property org.calypso:comments'),
   })
   .strict()
   .describe('ZFS properties');
