@@ -14,7 +14,7 @@ import { loadConsole } from './console-loader.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
 import { redactUrlsDeep } from './services/core/redact.js';
-import { allPages } from './services/core/list.js';
+import { allPages } from './contracts/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
@@ -23,7 +23,7 @@ import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { processAlive } from './system/pid.js';
 import { acquireDataLock, DataDirLocked, lockHolder, type DataLock } from './system/data-lock.js';
-import { nowIso } from './services/core/time.js';
+import { nowIso } from './contracts/time.js';
 import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 

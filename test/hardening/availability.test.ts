@@ -11,7 +11,7 @@ import type Koa from 'koa';
 import request from 'supertest';
 import { admission, type AdmissionMiddleware, type AdmissionOptions } from '../../src/api/admission.js';
 import { createApi, listen, type RouteMount } from '../../src/api/server.js';
-import { MAX_PAGE_SIZE, allPages } from '../../src/services/core/list.js';
+import { MAX_PAGE_SIZE, allPages } from '../../src/contracts/list.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { silentLog, startTestApp, type TestApp } from '../helpers/app.js';
 

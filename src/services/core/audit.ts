@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { CallMeta } from './context.js';
 import type { EventBus } from './events.js';
 import { redact } from './redact.js';
-import { nowIso } from './time.js';
+import { nowIso } from '../../contracts/time.js';
 
 /**
  * 'attempted': written before a mutating handler runs and completed to its outcome after, so a

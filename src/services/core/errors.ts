@@ -4,36 +4,12 @@
  */
 import { HostCommandError, ToolOutputError, UnsafeArgumentError } from '../../system/host.js';
 import { ToolRefusal } from '../../system/tool-refusal.js';
+import { ApplianceError, Conflict, Forbidden, NotFound, ServiceError, TooManyRequests, Unauthenticated, ValidationError } from '../../contracts/errors.js';
 
 export { HostCommandError, ToolOutputError, ToolRefusal };
 
-export interface FieldError {
-  /** Dotted path of the offending field ('' for the whole input). */
-  path: string;
-  message: string;
-}
-
-export class ServiceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-export class ValidationError extends ServiceError {
-  constructor(message: string, readonly errors: FieldError[] = []) {
-    super(message);
-  }
-}
-export class Unauthenticated extends ServiceError {}
-export class Forbidden extends ServiceError {}
-export class NotFound extends ServiceError {}
-export class Conflict extends ServiceError {}
-export class TooManyRequests extends ServiceError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(message);
-  }
-}
+export { ApplianceError, Conflict, Forbidden, NotFound, ServiceError, TooManyRequests, Unauthenticated, ValidationError } from '../../contracts/errors.js';
+export type { FieldError } from '../../contracts/errors.js';
 
 /** The single mapping from error to status code, shared by every face that needs a number. */
 export function statusOf(err: unknown): number {
@@ -45,6 +21,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof TooManyRequests) return 429;
   // A tool's refusal for a reason of state or value is the user's answer (before HostCommandError: it is one).
   if (err instanceof ToolRefusal) return err.kind === 'missing' ? 404 : err.kind === 'invalid' ? 400 : 409;
+  if (err instanceof ApplianceError) return err.status;
   if (err instanceof HostCommandError || err instanceof ToolOutputError) return 502;
   return 500;
 }

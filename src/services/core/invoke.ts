@@ -6,7 +6,7 @@ import { actorHas, type CallMeta, type Ctx, type Deps } from './context.js';
 import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
 import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf } from './errors.js';
 import { AUTHENTICATED, PUBLIC, callerInputSchema, type AnyOperation, type Registry } from './registry.js';
-import { describeIssues, summarizeFieldErrors } from './input-errors.js';
+import { describeIssues, summarizeFieldErrors } from '../../contracts/input-errors.js';
 
 function resultOf(err: unknown): Exclude<AuditResult, 'attempted' | 'ok'> {
   const status = statusOf(err);

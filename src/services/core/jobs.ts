@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { EventBus } from './events.js';
-import { nowIso } from './time.js';
+import { nowIso } from '../../contracts/time.js';
 import { Conflict, NotFound, publicMessage } from './errors.js';
 
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';

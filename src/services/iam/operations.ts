@@ -1,12 +1,12 @@
 /** IAM (SRS-10): authentication, profile, users, groups, roles and the permission catalogue. */
 import { z } from 'zod';
-import { plainText } from '../core/text.js';
+import { plainText } from '../../contracts/text.js';
 import type { Knex } from 'knex';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { isPostgres, isUniqueViolation } from '../db.js';
 import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { listOf, listShape, noInput, page } from '../core/list.js';
-import { isoTime, nowIso } from '../core/time.js';
+import { listOf, listShape, noInput, page } from '../../contracts/list.js';
+import { isoTime, nowIso } from '../../contracts/time.js';
 import type { Ctx } from '../core/context.js';
 import { hashPassword, passwordSchema } from './passwords.js';
 import type { AuthEngine } from './sessions.js';

@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import type { Face, UserActor } from '../core/context.js';
 import { TooManyRequests, Unauthenticated, ValidationError } from '../core/errors.js';
-import { nowIso } from '../core/time.js';
+import { nowIso } from '../../contracts/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
 import { USER_NAME, effectiveAccess, findUserRow, loadUser, type User } from './store.js';
 import { LoginThrottle, throttleAddress } from './throttle.js';

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { NotFound } from '../core/errors.js';
-import { isoTime } from '../core/time.js';
+import { isoTime } from '../../contracts/time.js';
 
 /** What a user name can be: the rule iam.users.create enforces. */
 export const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;

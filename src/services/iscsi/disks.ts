@@ -17,7 +17,7 @@ import { DiskAdapter, byIdPath, diskUsage, type BlockDevice, type DiskInfo } fro
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { isoTime, nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../../contracts/time.js';
 import { readSetting, writeSetting } from '../shares/settings.js';
 
 export const ISCSI_DISKS_PERMISSION = 'iscsi.disks';

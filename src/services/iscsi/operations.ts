@@ -15,9 +15,9 @@ import type { Attachment, Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { ISCSI_DISKS_PERMISSION, checkDiskBacking, describeDisks, diskCandidates, exportDiskSchema, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
-import { listOf, listShape, noInput, page } from '../core/list.js';
+import { listOf, listShape, noInput, page } from '../../contracts/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { isoTime, nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../../contracts/time.js';
 import { absolutePath, applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { listOf, listShape, rowId } from '../core/list.js';
-import { isoTime } from '../core/time.js';
+import { listOf, listShape, rowId } from '../../contracts/list.js';
+import { isoTime } from '../../contracts/time.js';
 
 export const jobPermissions = definePermissions([
   { name: 'jobs.read', description: 'See jobs, their progress and logs', level: 'read' },

@@ -1,12 +1,12 @@
 /** Monitoring and alerting (SRS-09): metrics, history, alerts, rules, maintenance windows, notifications. */
 import { z } from 'zod';
-import { PLAIN_LINES, PLAIN_LINES_MESSAGE, plainText } from '../core/text.js';
+import { PLAIN_LINES, PLAIN_LINES_MESSAGE, plainText } from '../../contracts/text.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
-import { listOf, listShape, noInput, rowId } from '../core/list.js';
+import { listOf, listShape, noInput, rowId } from '../../contracts/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { isoTime } from '../core/time.js';
+import { isoTime } from '../../contracts/time.js';
 import { ALERT_STATES, toRule, toWindow, type Alert } from './alerts.js';
 import { METRICS, matches, parseSelector, type Labels } from './metrics.js';
 import { toChannel, type ChannelConfig } from './notify.js';

@@ -11,7 +11,7 @@ import type { Actor } from '../core/context.js';
 import { actorHas } from '../core/context.js';
 import type { CalypsoEvent, EventBus } from '../core/events.js';
 import type { Job } from '../core/jobs.js';
-import { nowIso } from '../core/time.js';
+import { nowIso } from '../../contracts/time.js';
 import { AlertEngine } from './alerts.js';
 import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { JobHandle } from '../core/jobs.js';
 import { NotFound } from '../core/errors.js';
 
-export const SCHEDULE_KINDS = ['pool.scrub', 'disk.smart-test'] as const;
-export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+import type { ScheduleKind } from '../../contracts/schedules.js';
+
 
 /** What a run gets: operations as the system actor, its job, and the scheduler's clock. */
 export interface RunContext {

@@ -22,8 +22,9 @@ import type { Logger } from 'pino';
 import { SYSTEM_ACTOR, type CallMeta } from '../core/context.js';
 import { Conflict, NotFound, publicMessage } from '../core/errors.js';
 import type { JobManager } from '../core/jobs.js';
-import { nextRunAfter } from './cron.js';
-import { KINDS, type ScheduleKind } from './kinds.js';
+import { nextRunAfter } from '../../contracts/cron.js';
+import { KINDS } from './kinds.js';
+import type { ScheduleKind } from '../../contracts/schedules.js';
 
 export interface SchedulerOptions {
   /** The clock (tests inject one). */
@@ -37,8 +38,8 @@ export interface SchedulerOptions {
 }
 
 export type RunTrigger = 'schedule' | 'manual';
-export const RUN_RESULTS = ['running', 'succeeded', 'failed', 'skipped', 'missed'] as const;
-export type RunResult = (typeof RUN_RESULTS)[number];
+import type { RunResult } from '../../contracts/schedules.js';
+
 
 export interface ScheduleRow {
   id: number; kind: string; target: string; cron: string; options: string; grace_seconds: number;

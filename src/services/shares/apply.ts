@@ -10,7 +10,7 @@ import { BackingFileAdapter } from '../../system/scst/backing.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
-import { noInput } from '../core/list.js';
+import { noInput } from '../../contracts/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
 
 const queues = new Map<string, Promise<unknown>>();

@@ -6,9 +6,9 @@ import { NfsAdapter, adoptExports, renderExports, type NfsExportConf } from '../
 import type { Attachment, Attachments } from '../core/attachments.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, noInput, page } from '../core/list.js';
+import { listOf, listShape, noInput, page } from '../../contracts/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
-import { isoTime, nowIso } from '../core/time.js';
+import { isoTime, nowIso } from '../../contracts/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { hostPattern, nfsPath, smbText } from './schemas.js';
 import { shareDeployment } from './settings.js';

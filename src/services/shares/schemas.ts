@@ -1,6 +1,6 @@
 /** Input vocabulary of file sharing: every value is checked before it can reach smb.conf or the exports file. */
 import { z } from 'zod';
-import { controlCharacterProblem } from '../core/text.js';
+import { controlCharacterProblem } from '../../contracts/text.js';
 import { NFS_PATH, nfsClientProblem } from '../../system/nfs/index.js';
 import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../../system/samba/index.js';
 import { absolutePath } from './apply.js';

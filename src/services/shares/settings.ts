@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { SmbEncryption, SmbMinProtocol, ServiceManager } from '../../system/samba/index.js';
-import { nowIso } from '../core/time.js';
+import { nowIso } from '../../contracts/time.js';
 
 export interface ShareDeployment {
   smbConfPath: string;

@@ -5,9 +5,9 @@ import { SambaAdapter, SmbConfError, adoptSmbConf, renderSmbConf, type SmbShareC
 import type { Attachment, Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, noInput, page } from '../core/list.js';
+import { listOf, listShape, noInput, page } from '../../contracts/list.js';
 import { defineOperation, type Registry } from '../core/registry.js';
-import { isoTime, nowIso, toIsoTime } from '../core/time.js';
+import { isoTime, nowIso, toIsoTime } from '../../contracts/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
 import { accountName, hostPattern, shadowFormat, smbPath, smbShareName, smbText } from './schemas.js';
 import { DEFAULT_SMB_SETTINGS, SMB_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type SmbSettings } from './settings.js';

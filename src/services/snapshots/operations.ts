@@ -2,12 +2,12 @@
 import { z } from 'zod';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound } from '../core/errors.js';
-import { listOf, listShape, mapOncePerListing, page } from '../core/list.js';
+import { listOf, listShape, mapOncePerListing, page } from '../../contracts/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { anyDatasetName, datasetName, datasetProperties, snapshotName, snapshotShortName, toZfsProperties } from '../storage/schemas.js';
 import { datasetDetail, zfs } from '../storage/operations.js';
 import type { DatasetListEntry } from '../../system/zfs/index.js';
-import { isoTime, toIsoTime } from '../core/time.js';
+import { isoTime, toIsoTime } from '../../contracts/time.js';
 
 export const snapshotPermissions = definePermissions([
   { name: 'snapshots.read', description: 'See snapshots and holds', level: 'read' },

@@ -6,7 +6,7 @@ import { ZfsAdapter, type DatasetListEntry, type VdevSpec, type Vdev, type Zpool
 import type { Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, mapOncePerListing, page } from '../core/list.js';
+import { listOf, listShape, mapOncePerListing, page } from '../../contracts/list.js';
 import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
 import { jobSchema } from '../jobs/operations.js';
 import {
@@ -14,7 +14,7 @@ import {
   powerOfTwoBytes, toZfsProperties, zvolSize, type LayoutType,
 } from './schemas.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../system/zfs/size.js';
-import { isoTime, toIsoTime } from '../core/time.js';
+import { isoTime, toIsoTime } from '../../contracts/time.js';
 
 export const storagePermissions = definePermissions([
   { name: 'storage.read', description: 'See disks, pools, datasets, zvols and ARC statistics', level: 'read' },

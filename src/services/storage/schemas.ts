@@ -1,6 +1,6 @@
 /** Input vocabulary of the storage subsystem: names checked by ZFS's own rules before any command runs. */
 import { z } from 'zod';
-import { plainText } from '../core/text.js';
+import { plainText } from '../../contracts/text.js';
 import { validateZfsName, type ZfsNameKind } from '../../system/zfs/names.js';
 import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from '../../system/zfs/size.js';
 

@@ -4,7 +4,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { publicMessage, type CalypsoEvent } from '../../services/index.js';
-import { allPages } from '../../services/core/list.js';
+import { allPages } from '../../contracts/list.js';
 import { useShell } from '../context.js';
 import type { KeyBinding } from '../keys.js';
 

@@ -7,7 +7,7 @@ import React, { useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { ValidationError, publicMessage } from '../../services/index.js';
-import { cronOf, describeCron, WEEKDAYS, type CronPick } from '../../services/schedules/cron.js';
+import { cronOf, describeCron, WEEKDAYS, type CronPick } from '../../contracts/cron.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';

@@ -1,0 +1,39 @@
+/**
+ * The errors every face and client understand. The service layer throws them; the API maps them
+ * to problem+json; the HTTP client turns a problem+json answer back into the same class, so the
+ * console handles an error the same way whether the call ran in-process or over the socket.
+ */
+
+export interface FieldError {
+  /** Dotted path of the offending field ('' for the whole input). */
+  path: string;
+  message: string;
+}
+
+export class ServiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends ServiceError {
+  constructor(message: string, readonly errors: FieldError[] = []) {
+    super(message);
+  }
+}
+export class Unauthenticated extends ServiceError {}
+export class Forbidden extends ServiceError {}
+export class NotFound extends ServiceError {}
+export class Conflict extends ServiceError {}
+export class TooManyRequests extends ServiceError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+/** The appliance (a tool it drives, or the daemon itself) failed: 5xx. */
+export class ApplianceError extends ServiceError {
+  constructor(message: string, readonly status = 502) {
+    super(message);
+  }
+}
