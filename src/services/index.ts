@@ -24,6 +24,7 @@ import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
+import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerSchedules } from './schedules/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
@@ -59,6 +60,8 @@ export interface CalypsoOptions {
   anonymousAudit?: AnonymousAuditOptions;
   /** Clock, poll wait and time zone of the scheduler (tests). */
   schedules?: SchedulerOptions;
+  /** What system.info says of this daemon (version, database...); main.ts fills in the API address after listening. */
+  about?: Partial<AboutInfo>;
 }
 
 export interface Calypso {
@@ -72,6 +75,8 @@ export interface Calypso {
   readonly monitoring: Monitoring;
   /** Periodic scrubs and SMART tests; runs only once startScheduler is called (the data directory's owner). */
   readonly scheduler: Scheduler;
+  /** What system.info answers; the composition root may complete it (apiUrl once listening). */
+  readonly about: AboutInfo;
   /** Run an operation as the caller in `meta`: authorized, validated, audited. */
   call<T = unknown>(name: string, input: unknown, meta: CallMeta): Promise<T>;
   /** Database reachable (readiness). */
@@ -80,7 +85,7 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler): Registry {
+export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
@@ -92,6 +97,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerShares(registry, attachments);
   registerIscsi(registry, attachments);
   registerSchedules(registry, scheduler);
+  registerSystem(registry, host, about);
   return registry;
 }
 
@@ -103,7 +109,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const auth = new AuthEngine(opts.db, opts.jwtSecret);
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
-  const registry = buildRegistry(auth, monitoring, scheduler);
+  const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
+  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
@@ -112,7 +119,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const call = invoker as Calypso['call'];
   scheduler.attach(call);
   return {
-    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, scheduler, call,
+    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, scheduler, call, about,
     ping: async () => {
       await opts.db.raw('select 1');
     },
