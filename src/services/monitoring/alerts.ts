@@ -5,41 +5,16 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { Alert, AlertSource, AlertState, Operator, RuleKind, Severity } from '../../contracts/monitoring.js';
 import type { EventBus } from '../core/events.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { isUniqueViolation } from '../db.js';
 import { labelsKey, matches, type Labels } from './metrics.js';
 import type { Collection } from './collector.js';
-import {
-  BUILTIN_RULES, compare, renderTemplate, severityFor, severityRank,
-  type AlertSource, type Operator, type Rule, type RuleKind, type Severity,
-} from './rules.js';
+import { BUILTIN_RULES, compare, renderTemplate, severityFor, severityRank, type Rule } from './rules.js';
 
-export type AlertState = 'open' | 'acknowledged' | 'snoozed' | 'resolved' | 'dismissed';
-export const ALERT_STATES: AlertState[] = ['open', 'acknowledged', 'snoozed', 'resolved', 'dismissed'];
-
-/** An alert as faces see it; times are ISO-8601 UTC. */
-export interface Alert {
-  id: number;
-  severity: Severity;
-  state: AlertState;
-  source: AlertSource;
-  title: string;
-  message: string;
-  labels: Labels;
-  ruleId: number | null;
-  value: number | null;
-  /** A maintenance window covers it: no notifications while it does. */
-  silenced: boolean;
-  openedAt: string;
-  updatedAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  snoozeEndsAt: string | null;
-  dismissedAt: string | null;
-  dismissedBy: string | null;
-  resolvedAt: string | null;
-}
+/** An alert as faces see it (its schema is the contract's). */
+export type { Alert } from '../../contracts/monitoring.js';
 
 export interface MaintenanceWindow {
   id: number;

@@ -8,8 +8,8 @@ import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import { NotFound } from '../core/errors.js';
-import type { Alert, NotifyEvent } from './alerts.js';
-import type { Severity } from './rules.js';
+import type { Alert, Severity } from '../../contracts/monitoring.js';
+import type { NotifyEvent } from './alerts.js';
 
 export interface WebhookConfig {
   url: string;

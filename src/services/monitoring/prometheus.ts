@@ -1,7 +1,7 @@
 /** The Prometheus exposition of the latest sample, with Calypso's own process metrics. */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Severity } from '../../contracts/monitoring.js';
 import { METRICS, type MetricValue } from './metrics.js';
-import type { Severity } from './rules.js';
 
 export class PrometheusExport {
   private readonly registry = new Registry();

@@ -1,15 +1,6 @@
 /** Alert rules: the built-in set, comparison, and message templates. */
+import type { AlertSource, Operator, RuleKind, Severity } from '../../contracts/monitoring.js';
 import { POOL_HEALTH_NAMES, type Labels } from './metrics.js';
-
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!=';
-export const OPERATORS: Operator[] = ['>', '>=', '<', '<=', '==', '!='];
-/** A threshold rule watches a metric; a job-failed rule watches the job bus. */
-export type RuleKind = 'threshold' | 'job-failed';
-/** Where an alert came from, for filtering: the built-in areas, or a user's rule. */
-export type AlertSource = 'pool' | 'disk' | 'system' | 'service' | 'job' | 'monitoring' | 'rule';
-export const ALERT_SOURCES: AlertSource[] = ['pool', 'disk', 'system', 'service', 'job', 'monitoring', 'rule'];
 
 export interface Rule {
   id: number;
