@@ -1,59 +1,15 @@
 /** IAM (SRS-10): authentication, profile, users, groups, roles and the permission catalogue. */
-import { z } from 'zod';
-import { plainText } from '../../contracts/text.js';
 import type { Knex } from 'knex';
-import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { isPostgres, isUniqueViolation } from '../db.js';
-import { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { listOf, listShape, noInput, page } from '../../contracts/list.js';
-import { isoTime, nowIso } from '../../contracts/time.js';
+import { iamContracts as c, iamPermissions, type Group, type Role } from '../../contracts/iam.js';
+import { page } from '../../contracts/list.js';
+import { nowIso } from '../../contracts/time.js';
 import type { Ctx } from '../core/context.js';
-import { hashPassword, passwordSchema } from './passwords.js';
+import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
+import { BUILTIN_ROLES, implement, type Registry } from '../core/registry.js';
+import { isPostgres, isUniqueViolation } from '../db.js';
+import { hashPassword } from './passwords.js';
 import type { AuthEngine } from './sessions.js';
-import { USER_NAME, accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, userSchema, type UserAccess } from './store.js';
-
-export const iamPermissions = definePermissions([
-  { name: 'iam.read', description: 'See users, groups, roles and permissions', level: 'read' },
-  { name: 'iam.write', description: 'Create, change and delete users, groups and roles', level: 'admin' },
-  { name: 'audit.read', description: 'Read the audit log', level: 'admin' },
-]);
-
-const username = z
-  .string()
-  .trim()
-  .max(32, 'at most 32 characters')
-  .regex(USER_NAME, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
-  .describe('Login name');
-const roleName = z.string().trim().max(64, 'at most 64 characters').regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
-const groupName = z.string().trim().max(64, 'at most 64 characters').regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
-const displayName = plainText().max(200).describe('Full name');
-const email = z.union([z.literal(''), z.email().max(254, 'at most 254 characters')]).describe('Email address (may be empty)');
-
-const tokenPair = z.object({
-  accessToken: z.string().describe('JWT for the Authorization: Bearer header; lives 15 minutes'),
-  refreshToken: z.string().describe('Exchange at /auth/refresh for a new pair; single use'),
-  expiresInSeconds: z.number().describe('Seconds until the access token expires'),
-  user: userSchema.describe('The logged-in user'),
-});
-
-const meSchema = userSchema.extend({
-  permissions: z.array(z.string()).describe('Effective permissions from all roles'),
-  preferences: z.record(z.string(), z.unknown()).describe('Console preferences'),
-});
-
-const groupSchema = z.object({
-  name: z.string().describe('Group name'),
-  description: z.string().describe('What the group is for'),
-  members: z.array(z.string()).describe('Usernames in the group'),
-  roles: z.array(z.string()).describe('Roles every member receives'),
-});
-const roleSchema = z.object({
-  name: z.string().describe('Role name'),
-  description: z.string().describe('What the role is for'),
-  builtin: z.boolean().describe('Built-in roles cannot be changed or deleted'),
-  permissions: z.array(z.string()).describe('Permissions the role grants'),
-});
-const ok = z.object({ ok: z.literal(true).describe('The operation succeeded') });
+import { accessSnapshot, effectiveAccess, groupIds, loadUser, loadUsers, requireUserRow, roleIds, rolePermissions, type UserAccess } from './store.js';
 
 function userActorId(ctx: Ctx): number {
   if (ctx.actor?.kind !== 'user') throw new Forbidden('only a logged-in user has a profile');
@@ -174,7 +130,7 @@ async function endSessions(trx: Knex, userId: number, reason: string): Promise<v
   await trx('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: reason });
 }
 
-async function loadGroups(db: Knex): Promise<z.infer<typeof groupSchema>[]> {
+async function loadGroups(db: Knex): Promise<Group[]> {
   const groups: { id: number; name: string; description: string }[] = await db('groups').orderBy('name');
   const members: { group_id: number; username: string }[] = await db('group_members').join('users', 'users.id', 'group_members.user_id').select('group_id', 'username').orderBy('username');
   const roles: { group_id: number; name: string }[] = await db('group_roles').join('roles', 'roles.id', 'group_roles.role_id').select('group_id', 'name').orderBy('name');
@@ -186,7 +142,7 @@ async function loadGroups(db: Knex): Promise<z.infer<typeof groupSchema>[]> {
   }));
 }
 
-async function loadRoles(db: Knex): Promise<z.infer<typeof roleSchema>[]> {
+async function loadRoles(db: Knex): Promise<Role[]> {
   const roles: { id: number; name: string; description: string; builtin: boolean | number }[] = await db('roles').orderBy('id');
   const perms: { role_id: number; permission: string }[] = await db('role_permissions').orderBy('permission');
   return roles.map((r) => ({
@@ -200,195 +156,106 @@ async function loadRoles(db: Knex): Promise<z.infer<typeof roleSchema>[]> {
 export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.addPermissions(iamPermissions);
   const permissionNames = () => new Set(registry.permissions().map((p) => p.name));
-  const permissionList = z.array(z.string().max(100)).describe('Permission names from the catalogue (GET /permissions)');
 
-  registry.add(defineOperation({
-    name: 'auth.login', summary: 'Log in', permission: PUBLIC, mutating: true,
-    input: z.object({ username: z.string().max(64).describe('Login name'), password: z.string().max(200).describe('Password') }),
-    // A failed login's row never shows a password typed as the user name (see AuthEngine.auditName).
-    output: tokenPair, target: (i) => auth.auditName(i.username),
-    http: { method: 'POST', path: '/auth/login' },
-    handler: (ctx, i) => auth.login(i.username, i.password, ctx.face, ctx.address),
+  registry.add({
+    ...implement(c['auth.login'], (ctx, i) => auth.login(i.username, i.password, ctx.face, ctx.address)),
+    // A failed login's row never shows a password typed as the user name (see AuthEngine.auditName);
+    // it takes the appliance's secret, so the target is the daemon's, not the contract's.
+    target: (i) => auth.auditName(i.username),
+  });
+  registry.add(implement(c['auth.refresh'], (_ctx, i) => auth.refresh(i.refreshToken)));
+  registry.add(implement(c['auth.logout'], async (ctx) => {
+    if (ctx.actor?.kind === 'user' && ctx.actor.sessionId) await auth.logout(ctx.actor.sessionId);
+    return { ok: true as const };
   }));
-  registry.add(defineOperation({
-    name: 'auth.refresh', summary: 'Exchange a refresh token for a new token pair', permission: PUBLIC, mutating: true,
-    input: z.object({ refreshToken: z.string().max(200).describe('The refresh token from login or the last refresh') }),
-    output: tokenPair,
-    http: { method: 'POST', path: '/auth/refresh' },
-    handler: (_ctx, i) => auth.refresh(i.refreshToken),
+  registry.add(implement(c['auth.me'], async (ctx) => {
+    const id = userActorId(ctx);
+    const row = await ctx.db('users').where({ id }).first();
+    const user = await loadUser(ctx.db, row.username);
+    const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
+    return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
   }));
-  registry.add(defineOperation({
-    name: 'auth.logout', summary: 'Log out (end this session)', permission: AUTHENTICATED, mutating: true,
-    input: noInput, output: ok,
-    http: { method: 'POST', path: '/auth/logout' },
-    handler: async (ctx) => {
-      if (ctx.actor?.kind === 'user' && ctx.actor.sessionId) await auth.logout(ctx.actor.sessionId);
-      return { ok: true as const };
-    },
+  registry.add(implement(c['auth.me.update'], async (ctx, i) => {
+    const id = userActorId(ctx);
+    const patch: Record<string, unknown> = { updated_at: nowIso() };
+    if (i.displayName !== undefined) patch.display_name = i.displayName;
+    if (i.email !== undefined) patch.email = i.email;
+    if (i.preferences !== undefined) patch.preferences = JSON.stringify(i.preferences);
+    await ctx.db('users').where({ id }).update(patch);
+    return { ok: true as const };
   }));
-  registry.add(defineOperation({
-    name: 'auth.me', summary: 'Who am I', permission: AUTHENTICATED, mutating: false,
-    input: noInput, output: meSchema,
-    http: { method: 'GET', path: '/auth/me' },
-    handler: async (ctx) => {
-      const id = userActorId(ctx);
-      const row = await ctx.db('users').where({ id }).first();
-      const user = await loadUser(ctx.db, row.username);
-      const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
-      return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
-    },
+  registry.add(implement(c['auth.me.password'], async (ctx, i) => {
+    const id = userActorId(ctx);
+    const row = await ctx.db('users').where({ id }).first();
+    await auth.checkCurrentPassword(id, i.currentPassword, row.password_hash, ctx.face);
+    const now = nowIso();
+    await ctx.db('users').where({ id }).update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
+    await auth.revokeUser(id, 'password changed');
+    return { ok: true as const };
   }));
-  registry.add(defineOperation({
-    name: 'auth.me.update', summary: 'Edit my profile', permission: AUTHENTICATED, mutating: true,
-    input: z.object({
-      displayName: displayName.optional(),
-      email: email.optional(),
-      preferences: z.record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()])).optional().describe('Console preferences (theme, idle lock minutes...)'),
-    }),
-    output: ok,
-    http: { method: 'PATCH', path: '/auth/me' },
-    handler: async (ctx, i) => {
-      const id = userActorId(ctx);
+
+  registry.add(implement(c['iam.users.list'], async (ctx, i) => page(await loadUsers(ctx.db, { search: i.search }), i)));
+  registry.add(implement(c['iam.users.get'], (ctx, i) => loadUser(ctx.db, i.username)));
+  registry.add(implement(c['iam.users.create'], async (ctx, i) => {
+    const hash = await hashPassword(i.password);
+    await iamChange(ctx, async (tx) => {
+      const { trx } = tx;
+      if (await trx('users').whereRaw('lower(username) = ?', [i.username.toLowerCase()]).first()) throw new Conflict(`user ${i.username} already exists`);
+      const now = nowIso();
+      const [row] = await trx('users')
+        .insert({ username: i.username, display_name: i.displayName, email: i.email, password_hash: hash, enabled: i.enabled, created_at: now, updated_at: now, password_changed_at: now })
+        .returning('id');
+      await setMemberships(tx, Number(row.id ?? row), i.roles, i.groups);
+    });
+    return loadUser(ctx.db, i.username);
+  }));
+  registry.add(implement(c['iam.users.update'], async (ctx, i) => {
+    const userId = await iamChange(ctx, async (tx) => {
+      const { trx } = tx;
+      const row = await requireUserRow(trx, i.username);
+      tx.touch(row.id);
       const patch: Record<string, unknown> = { updated_at: nowIso() };
       if (i.displayName !== undefined) patch.display_name = i.displayName;
       if (i.email !== undefined) patch.email = i.email;
-      if (i.preferences !== undefined) patch.preferences = JSON.stringify(i.preferences);
-      await ctx.db('users').where({ id }).update(patch);
-      return { ok: true as const };
-    },
+      if (i.enabled !== undefined) patch.enabled = i.enabled;
+      await trx('users').where({ id: row.id }).update(patch);
+      await setMemberships(tx, row.id, i.roles, i.groups);
+      if (i.enabled === false) await endSessions(trx, row.id, 'user disabled');
+      return row.id;
+    });
+    auth.forgetUser(userId);
+    return loadUser(ctx.db, i.username);
   }));
-  registry.add(defineOperation({
-    name: 'auth.me.password', summary: 'Change my password', permission: AUTHENTICATED, mutating: true,
-    input: z.object({ currentPassword: z.string().max(200).describe('The password now in use'), newPassword: passwordSchema }),
-    output: ok,
-    http: { method: 'POST', path: '/auth/me/password' },
-    handler: async (ctx, i) => {
-      const id = userActorId(ctx);
-      const row = await ctx.db('users').where({ id }).first();
-      await auth.checkCurrentPassword(id, i.currentPassword, row.password_hash, ctx.face);
+  registry.add(implement(c['iam.users.password'], async (ctx, i) => {
+    // Resetting the password of someone who holds more than you is taking their account: iamChange refuses it.
+    await requireUserRow(ctx.db, i.username);
+    const hash = await hashPassword(i.password);
+    const userId = await iamChange(ctx, async (tx) => {
+      const row = await requireUserRow(tx.trx, i.username);
+      tx.touch(row.id);
       const now = nowIso();
-      await ctx.db('users').where({ id }).update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
-      await auth.revokeUser(id, 'password changed');
-      return { ok: true as const };
-    },
+      await tx.trx('users').where({ id: row.id }).update({ password_hash: hash, password_changed_at: now, updated_at: now });
+      await endSessions(tx.trx, row.id, 'password reset');
+      return row.id;
+    });
+    auth.forgetUser(userId);
+    return { ok: true as const };
+  }));
+  registry.add(implement(c['iam.users.delete'], async (ctx, i) => {
+    // Sessions go with the row (ON DELETE CASCADE), inside the transaction: a refused delete ends none.
+    const userId = await iamChange(ctx, async (tx) => {
+      const row = await requireUserRow(tx.trx, i.username);
+      if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
+      tx.touch(row.id);
+      await endSessions(tx.trx, row.id, 'user deleted');
+      await tx.trx('users').where({ id: row.id }).delete();
+      return row.id;
+    });
+    auth.forgetUser(userId);
+    return { ok: true as const };
   }));
 
-  registry.add(defineOperation({
-    name: 'iam.users.list', summary: 'List users', permission: 'iam.read', mutating: false,
-    input: z.object({ ...listShape, search: z.string().max(64).optional().describe('Part of the username or display name') }),
-    output: listOf(userSchema),
-    http: { method: 'GET', path: '/users' },
-    handler: async (ctx, i) => page(await loadUsers(ctx.db, { search: i.search }), i),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.users.get', summary: 'Show a user', permission: 'iam.read', mutating: false,
-    input: z.object({ username }), output: userSchema,
-    http: { method: 'GET', path: '/users/:username' },
-    handler: (ctx, i) => loadUser(ctx.db, i.username),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.users.create', summary: 'Create a user', permission: 'iam.write', mutating: true,
-    input: z.object({
-      username, password: passwordSchema,
-      displayName: displayName.default(''), email: email.default(''),
-      roles: z.array(roleName).max(50).default([]).describe('Roles granted directly'),
-      groups: z.array(groupName).max(50).default([]).describe('Groups to join'),
-      enabled: z.boolean().default(true).describe('Whether the user can log in'),
-    }),
-    output: userSchema, target: (i) => i.username,
-    http: { method: 'POST', path: '/users' },
-    handler: async (ctx, i) => {
-      const hash = await hashPassword(i.password);
-      await iamChange(ctx, async (tx) => {
-        const { trx } = tx;
-        if (await trx('users').whereRaw('lower(username) = ?', [i.username.toLowerCase()]).first()) throw new Conflict(`user ${i.username} already exists`);
-        const now = nowIso();
-        const [row] = await trx('users')
-          .insert({ username: i.username, display_name: i.displayName, email: i.email, password_hash: hash, enabled: i.enabled, created_at: now, updated_at: now, password_changed_at: now })
-          .returning('id');
-        await setMemberships(tx, Number(row.id ?? row), i.roles, i.groups);
-      });
-      return loadUser(ctx.db, i.username);
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iam.users.update', summary: 'Edit a user', permission: 'iam.write', mutating: true,
-    input: z.object({
-      username, displayName: displayName.optional(), email: email.optional(),
-      enabled: z.boolean().optional().describe('Disable to block logins and end sessions'),
-      roles: z.array(roleName).max(50).optional().describe('Replace the directly granted roles'),
-      groups: z.array(groupName).max(50).optional().describe('Replace the group memberships'),
-    }),
-    output: userSchema, target: (i) => i.username,
-    http: { method: 'PATCH', path: '/users/:username' },
-    handler: async (ctx, i) => {
-      const userId = await iamChange(ctx, async (tx) => {
-        const { trx } = tx;
-        const row = await requireUserRow(trx, i.username);
-        tx.touch(row.id);
-        const patch: Record<string, unknown> = { updated_at: nowIso() };
-        if (i.displayName !== undefined) patch.display_name = i.displayName;
-        if (i.email !== undefined) patch.email = i.email;
-        if (i.enabled !== undefined) patch.enabled = i.enabled;
-        await trx('users').where({ id: row.id }).update(patch);
-        await setMemberships(tx, row.id, i.roles, i.groups);
-        if (i.enabled === false) await endSessions(trx, row.id, 'user disabled');
-        return row.id;
-      });
-      auth.forgetUser(userId);
-      return loadUser(ctx.db, i.username);
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iam.users.password', summary: "Reset a user's password", permission: 'iam.write', mutating: true,
-    input: z.object({ username, password: passwordSchema }), output: ok, target: (i) => i.username,
-    http: { method: 'POST', path: '/users/:username/password' },
-    handler: async (ctx, i) => {
-      // Resetting the password of someone who holds more than you is taking their account: iamChange refuses it.
-      await requireUserRow(ctx.db, i.username);
-      const hash = await hashPassword(i.password);
-      const userId = await iamChange(ctx, async (tx) => {
-        const row = await requireUserRow(tx.trx, i.username);
-        tx.touch(row.id);
-        const now = nowIso();
-        await tx.trx('users').where({ id: row.id }).update({ password_hash: hash, password_changed_at: now, updated_at: now });
-        await endSessions(tx.trx, row.id, 'password reset');
-        return row.id;
-      });
-      auth.forgetUser(userId);
-      return { ok: true as const };
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iam.users.delete', summary: 'Delete a user', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ username }), output: ok, target: (i) => i.username,
-    http: { method: 'DELETE', path: '/users/:username' },
-    handler: async (ctx, i) => {
-      // Sessions go with the row (ON DELETE CASCADE), inside the transaction: a refused delete ends none.
-      const userId = await iamChange(ctx, async (tx) => {
-        const row = await requireUserRow(tx.trx, i.username);
-        if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
-        tx.touch(row.id);
-        await endSessions(tx.trx, row.id, 'user deleted');
-        await tx.trx('users').where({ id: row.id }).delete();
-        return row.id;
-      });
-      auth.forgetUser(userId);
-      return { ok: true as const };
-    },
-  }));
-
-  registry.add(defineOperation({
-    name: 'iam.groups.list', summary: 'List groups', permission: 'iam.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(groupSchema),
-    http: { method: 'GET', path: '/groups' },
-    handler: async (ctx, i) => page(await loadGroups(ctx.db), i),
-  }));
-  const groupInput = {
-    description: plainText().max(500).optional().describe('What the group is for'),
-    members: z.array(username).max(1000).optional().describe('Replace the members (usernames)'),
-    roles: z.array(roleName).max(50).optional().describe('Replace the roles members receive'),
-  };
+  registry.add(implement(c['iam.groups.list'], async (ctx, i) => page(await loadGroups(ctx.db), i)));
   const saveGroup = async (ctx: Ctx, name: string, i: { description?: string; members?: string[]; roles?: string[] }, create: boolean) => {
     await iamChange(ctx, async (tx) => {
       const { trx } = tx;
@@ -421,56 +288,25 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     auth.forgetAll();
     return (await loadGroups(ctx.db)).find((g) => g.name === name)!;
   };
-  registry.add(defineOperation({
-    name: 'iam.groups.create', summary: 'Create a group', permission: 'iam.write', mutating: true,
-    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
-    http: { method: 'POST', path: '/groups' },
-    handler: (ctx, i) => saveGroup(ctx, i.name, i, true),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.groups.update', summary: 'Edit a group', permission: 'iam.write', mutating: true,
-    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
-    http: { method: 'PATCH', path: '/groups/:name' },
-    handler: (ctx, i) => saveGroup(ctx, i.name, i, false),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.groups.delete', summary: 'Delete a group', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ name: groupName }), output: ok, target: (i) => i.name,
-    http: { method: 'DELETE', path: '/groups/:name' },
-    handler: async (ctx, i) => {
-      await iamChange(ctx, async (tx) => {
-        const group = await tx.trx('groups').where({ name: i.name }).first();
-        if (!group) throw new NotFound(`group ${i.name} does not exist`);
-        const current: { role_id: number }[] = await tx.trx('group_roles').where({ group_id: group.id }).select('role_id');
-        await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `deleting group ${i.name}, which grants role ${role},`);
-        await tx.trx('groups').where({ id: group.id }).delete();
-      });
-      auth.forgetAll();
-      return { ok: true as const };
-    },
+  registry.add(implement(c['iam.groups.create'], (ctx, i) => saveGroup(ctx, i.name, i, true)));
+  registry.add(implement(c['iam.groups.update'], (ctx, i) => saveGroup(ctx, i.name, i, false)));
+  registry.add(implement(c['iam.groups.delete'], async (ctx, i) => {
+    await iamChange(ctx, async (tx) => {
+      const group = await tx.trx('groups').where({ name: i.name }).first();
+      if (!group) throw new NotFound(`group ${i.name} does not exist`);
+      const current: { role_id: number }[] = await tx.trx('group_roles').where({ group_id: group.id }).select('role_id');
+      await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `deleting group ${i.name}, which grants role ${role},`);
+      await tx.trx('groups').where({ id: group.id }).delete();
+    });
+    auth.forgetAll();
+    return { ok: true as const };
   }));
 
-  registry.add(defineOperation({
-    name: 'iam.permissions.list', summary: 'List the permission catalogue', permission: 'iam.read', mutating: false,
-    input: noInput,
-    output: listOf(z.object({
-      name: z.string().describe('Permission name'),
-      description: z.string().describe('What it allows'),
-      level: z.enum(['read', 'operate', 'admin']).describe('read: ReadOnly and up; operate: Operator and up; admin: Admin only'),
-      operations: z.array(z.string()).describe('Operations that need it'),
-    })),
-    http: { method: 'GET', path: '/permissions' },
-    handler: async () => {
-      const items = registry.permissions().map((p) => ({ ...p, operations: registry.all().filter((o) => o.permission === p.name).map((o) => o.name) }));
-      return { items, total: items.length };
-    },
+  registry.add(implement(c['iam.permissions.list'], async () => {
+    const items = registry.permissions().map((p) => ({ ...p, operations: registry.all().filter((o) => o.permission === p.name).map((o) => o.name) }));
+    return { items, total: items.length };
   }));
-  registry.add(defineOperation({
-    name: 'iam.roles.list', summary: 'List roles', permission: 'iam.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(roleSchema),
-    http: { method: 'GET', path: '/roles' },
-    handler: async (ctx, i) => page(await loadRoles(ctx.db), i),
-  }));
+  registry.add(implement(c['iam.roles.list'], async (ctx, i) => page(await loadRoles(ctx.db), i)));
   const checkPermissions = (perms: string[]) => {
     const known = permissionNames();
     const unknown = perms.filter((p) => !known.has(p));
@@ -503,86 +339,40 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     auth.forgetAll();
     return (await loadRoles(ctx.db)).find((r) => r.name === i.name)!;
   };
-  const roleInput = {
-    description: plainText().max(500).optional().describe('What the role is for'),
-    permissions: permissionList.max(500).optional(),
-  };
-  registry.add(defineOperation({
-    name: 'iam.roles.create', summary: 'Create a custom role', permission: 'iam.write', mutating: true,
-    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
-    http: { method: 'POST', path: '/roles' },
-    handler: (ctx, i) => saveRole(ctx, i, true),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.roles.update', summary: 'Edit a custom role', permission: 'iam.write', mutating: true,
-    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
-    http: { method: 'PATCH', path: '/roles/:name' },
-    handler: (ctx, i) => saveRole(ctx, i, false),
-  }));
-  registry.add(defineOperation({
-    name: 'iam.roles.delete', summary: 'Delete a custom role', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ name: roleName }), output: ok, target: (i) => i.name,
-    http: { method: 'DELETE', path: '/roles/:name' },
-    handler: async (ctx, i) => {
-      await iamChange(ctx, async (tx) => {
-        const role = await tx.trx('roles').where({ name: i.name }).first();
-        if (!role) throw new NotFound(`role ${i.name} does not exist`);
-        if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
-        await requireMayGrant(tx, [Number(role.id)], (name) => `deleting role ${name}`);
-        await tx.trx('roles').where({ id: role.id }).delete();
-      });
-      auth.forgetAll();
-      return { ok: true as const };
-    },
+  registry.add(implement(c['iam.roles.create'], (ctx, i) => saveRole(ctx, i, true)));
+  registry.add(implement(c['iam.roles.update'], (ctx, i) => saveRole(ctx, i, false)));
+  registry.add(implement(c['iam.roles.delete'], async (ctx, i) => {
+    await iamChange(ctx, async (tx) => {
+      const role = await tx.trx('roles').where({ name: i.name }).first();
+      if (!role) throw new NotFound(`role ${i.name} does not exist`);
+      if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
+      await requireMayGrant(tx, [Number(role.id)], (name) => `deleting role ${name}`);
+      await tx.trx('roles').where({ id: role.id }).delete();
+    });
+    auth.forgetAll();
+    return { ok: true as const };
   }));
 
-  registry.add(defineOperation({
-    name: 'audit.list', summary: 'Read the audit log', permission: 'audit.read', mutating: false,
-    input: z.object({
-      ...listShape,
-      actor: z.string().max(64).optional().describe('Only calls by this username'),
-      operation: z.string().max(100).optional().describe('Only this operation, or a prefix ending in "." (e.g. "iam.")'),
-      result: z.enum(['attempted', 'ok', 'denied', 'invalid', 'error']).optional().describe('Only this outcome (attempted: the change started and no outcome was recorded yet: in progress, or the process stopped)'),
-      face: z.enum(['api', 'console', 'cli', 'system']).optional().describe('Only calls from this face'),
-      from: z.iso.datetime().max(40).optional().describe('From this time (ISO-8601)'),
-      to: z.iso.datetime().max(40).optional().describe('Up to this time (ISO-8601)'),
-      search: z.string().max(100).optional().describe('Text in the target'),
-    }),
-    output: listOf(z.object({
-      id: z.number().describe('Row id'),
-      at: isoTime().describe('When'),
-      actor: z.string().describe('Who (username, anonymous or system)'),
-      face: z.string().describe('api, console, cli or system'),
-      address: z.string().nullable().describe('Client address'),
-      requestId: z.string().nullable().describe('Request id (API)'),
-      operation: z.string().describe('Operation name'),
-      target: z.string().nullable().describe('The object acted on'),
-      input: z.unknown().describe('The input, secrets redacted'),
-      result: z.string().describe('attempted, ok, denied, invalid or error'),
-      error: z.string().nullable().describe('Why it failed'),
-    })),
-    http: { method: 'GET', path: '/audit' },
-    handler: async (ctx, i) => {
-      const q = ctx.db('audit_log');
-      if (i.actor) q.where('actor_name', i.actor);
-      if (i.operation) i.operation.endsWith('.') ? q.where('operation', 'like', `${i.operation}%`) : q.where('operation', i.operation);
-      if (i.result) q.where('result', i.result);
-      if (i.face) q.where('face', i.face);
-      if (i.from) q.where('at', '>=', i.from);
-      if (i.to) q.where('at', '<=', i.to);
-      if (i.search) q.where('target', 'like', `%${i.search}%`);
-      const [{ n }] = await q.clone().count({ n: '*' });
-      const rows = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
-      return {
-        total: Number(n),
-        items: rows.map((r: Record<string, unknown>) => ({
-          id: Number(r.id), at: String(r.at), actor: String(r.actor_name), face: String(r.face),
-          address: (r.address as string) ?? null, requestId: (r.request_id as string) ?? null,
-          operation: String(r.operation), target: (r.target as string) ?? null,
-          input: JSON.parse(String(r.input)), result: String(r.result), error: (r.error as string) ?? null,
-        })),
-      };
-    },
+  registry.add(implement(c['audit.list'], async (ctx, i) => {
+    const q = ctx.db('audit_log');
+    if (i.actor) q.where('actor_name', i.actor);
+    if (i.operation) i.operation.endsWith('.') ? q.where('operation', 'like', `${i.operation}%`) : q.where('operation', i.operation);
+    if (i.result) q.where('result', i.result);
+    if (i.face) q.where('face', i.face);
+    if (i.from) q.where('at', '>=', i.from);
+    if (i.to) q.where('at', '<=', i.to);
+    if (i.search) q.where('target', 'like', `%${i.search}%`);
+    const [{ n }] = await q.clone().count({ n: '*' });
+    const rows = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
+    return {
+      total: Number(n),
+      items: rows.map((r: Record<string, unknown>) => ({
+        id: Number(r.id), at: String(r.at), actor: String(r.actor_name), face: String(r.face),
+        address: (r.address as string) ?? null, requestId: (r.request_id as string) ?? null,
+        operation: String(r.operation), target: (r.target as string) ?? null,
+        input: JSON.parse(String(r.input)), result: String(r.result), error: (r.error as string) ?? null,
+      })),
+    };
   }));
 }
 

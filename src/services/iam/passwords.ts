@@ -1,17 +1,7 @@
-import { z } from 'zod';
 import { hashPool } from './hash-worker.js';
 
 /** bcrypt cost: at least 12 (SRS 4.2). */
 export const BCRYPT_COST = 12;
-
-export const MIN_PASSWORD_LENGTH = 12;
-
-export const passwordSchema = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(200, 'must be at most 200 characters')
-  .refine((p) => new Set(p).size >= 5, 'must use at least 5 different characters')
-  .describe(`Password: at least ${MIN_PASSWORD_LENGTH} characters`);
 
 /**
  * Hash a new password. Runs in the hash thread pool (./hash-worker.ts), never on the event loop;

@@ -9,7 +9,8 @@ import type { Face, UserActor } from '../core/context.js';
 import { TooManyRequests, Unauthenticated, ValidationError } from '../core/errors.js';
 import { nowIso } from '../../contracts/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
-import { USER_NAME, effectiveAccess, findUserRow, loadUser, type User } from './store.js';
+import { USER_NAME, type TokenPair } from '../../contracts/iam.js';
+import { effectiveAccess, findUserRow, loadUser } from './store.js';
 import { LoginThrottle, throttleAddress } from './throttle.js';
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
@@ -17,13 +18,6 @@ export const REFRESH_IDLE_MS = 12 * 60 * 60 * 1000;
 const ACTOR_CACHE_MS = 30_000;
 /** Verified access tokens kept in memory at most (the map is cleared when full). */
 const VERIFIED_TOKENS_MAX = 10_000;
-
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresInSeconds: number;
-  user: User;
-}
 
 interface AccessClaims {
   sub: string;

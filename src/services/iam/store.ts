@@ -1,24 +1,10 @@
 /** Reading users with their roles, groups and effective permissions. */
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { NotFound } from '../core/errors.js';
-import { isoTime } from '../../contracts/time.js';
+import type { User } from '../../contracts/iam.js';
 
-/** What a user name can be: the rule iam.users.create enforces. */
-export const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
-
-export const userSchema = z.object({
-  id: z.number().int().describe('User id'),
-  username: z.string().describe('Login name'),
-  displayName: z.string().describe('Full name shown in the console'),
-  email: z.string().describe('Email address for notifications'),
-  enabled: z.boolean().describe('A disabled user cannot log in'),
-  roles: z.array(z.string()).describe('Roles granted directly'),
-  groups: z.array(z.string()).describe('Groups the user belongs to (they may grant more roles)'),
-  createdAt: isoTime().describe('When the account was created'),
-  lastLoginAt: isoTime().nullable().describe('Last successful login'),
-});
-export type User = z.infer<typeof userSchema>;
+/** Kept for shares/smb.ts until it imports USER_NAME from src/contracts/iam.ts. */
+export { USER_NAME } from '../../contracts/iam.js';
 
 export interface UserRow {
   id: number;
