@@ -1,0 +1,276 @@
+/**
+ * The in-process CalypsoClient: the same interface as the HTTP client (src/client/http.ts) over
+ * `app.call` and `app.events`, for tests and the daemon's own uses. It behaves as the API does:
+ * the caller is the user behind the access token (an expired one is renewed once and the call
+ * repeated), errors are the contract's classes with the messages the API would send (a tool's
+ * failure becomes ApplianceError, an unexpected one "internal error"), answers and event data
+ * are plain JSON, and events reach a subscriber under the stream's rule (the types it asked
+ * for and `mayReceive`) with the bus's ids. Nothing is ever missed, so onReset never comes.
+ */
+import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
+import { PUBLIC, type AnyContract, type InputOf, type OutputOf } from '../contracts/core.js';
+import { ApplianceError, Conflict, Forbidden, NotFound, ServiceError, TooManyRequests, Unauthenticated, ValidationError } from '../contracts/errors.js';
+import type { Face, UserActor } from './core/context.js';
+import { publicMessage, statusOf } from './core/errors.js';
+import type { EventType } from './core/events.js';
+import type { Calypso } from './index.js';
+import { mayReceive } from './monitoring/service.js';
+
+export interface InProcessClientOptions {
+  /** Renew the token pair this long before the access token expires (default 60 s). */
+  refreshBeforeSeconds?: number;
+  /** How often a subscriber's session is checked again, as the API's stream does at each heartbeat (default 15 s). */
+  recheckMs?: number;
+}
+
+const REFRESH_BEFORE_SECONDS = 60;
+const REFRESH_RETRY_MS = 10_000;
+const RECHECK_MS = 15_000;
+const STREAM_TYPES: Record<StreamEventType, true> = { job: true, alert: true, metric: true, audit: true, storage: true };
+
+export function inProcessClient(app: Calypso, face: Face, opts: InProcessClientOptions = {}): InProcessClient {
+  return new InProcessClient(app, face, opts);
+}
+
+export class InProcessClient implements CalypsoClient {
+  private tokens: TokenPair | null = null;
+  /** The user behind the access token, for the events' visibility; null while the session is refused. */
+  private actor: UserActor | null = null;
+  private refreshing: Promise<TokenPair> | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly stateListeners = new Set<(state: LinkState) => void>();
+  private readonly unsubscribes = new Set<() => void>();
+
+  constructor(private readonly app: Calypso, private readonly face: Face, private readonly opts: InProcessClientOptions = {}) {}
+
+  get loggedIn(): boolean {
+    return this.tokens !== null;
+  }
+
+  get state(): LinkState {
+    return this.closed ? 'closed' : 'connected';
+  }
+
+  onState(listener: (state: LinkState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  async login(username: string, password: string): Promise<TokenPair> {
+    const pair = await this.invoke<TokenPair>('auth.login', { username, password }, null);
+    await this.adopt(pair);
+    return pair;
+  }
+
+  refresh(): Promise<TokenPair> {
+    if (!this.tokens) return Promise.reject(new Unauthenticated('not logged in'));
+    return (this.refreshing ??= this.renewPair(this.tokens.refreshToken).finally(() => {
+      this.refreshing = null;
+    }));
+  }
+
+  async logout(): Promise<void> {
+    if (this.tokens && !this.closed) await this.authed('auth.logout', {}, false).catch(() => undefined);
+    this.forgetTokens();
+  }
+
+  call<C extends AnyContract>(contract: C, input: InputOf<C>): Promise<OutputOf<C>> {
+    return this.authed<OutputOf<C>>(contract.name, input, contract.permission === PUBLIC);
+  }
+
+  subscribe(types: StreamEventType[] | undefined, opts: SubscribeOptions): () => void {
+    const unknown = (types ?? []).filter((t) => !Object.hasOwn(STREAM_TYPES, t));
+    if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${Object.keys(STREAM_TYPES).join(', ')}` }]);
+    const wanted: ReadonlySet<EventType> | null = types ? new Set(types) : null;
+    const stop = this.app.events.subscribe((event, id) => {
+      const actor = this.actor;
+      if (this.closed || !actor || (wanted && !wanted.has(event.type)) || !mayReceive(actor, event)) return;
+      const { type, ...payload } = event;
+      const delivered: StreamEvent = { type, id, data: wire(payload) as Record<string, unknown> };
+      guard(() => opts.onEvent(delivered));
+    });
+    const unsubscribe = () => {
+      if (!this.unsubscribes.delete(unsubscribe)) return;
+      stop();
+      if (this.unsubscribes.size === 0) this.stopRecheck();
+    };
+    this.unsubscribes.add(unsubscribe);
+    this.startRecheck();
+    return unsubscribe;
+  }
+
+  /** As HttpClient.ready(): the bus delivers from the moment of subscribe, so at once. */
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of [...this.unsubscribes]) unsubscribe();
+    this.stopRecheck();
+    this.clearRefreshTimer();
+    for (const listener of [...this.stateListeners]) listener('closed');
+  }
+
+  // ---- calls ----
+
+  /** A call as the token's user; an expired token is renewed once and the call repeated (nothing ran). */
+  private async authed<T>(name: string, input: unknown, isPublic: boolean): Promise<T> {
+    for (let renewed = false; ; renewed = true) {
+      const token = this.tokens?.accessToken;
+      try {
+        return await this.invoke<T>(name, input, token ? await this.actorOf(token, isPublic) : null);
+      } catch (err) {
+        if (!renewed && token && err instanceof Unauthenticated && /expired/i.test(err.message)) {
+          await this.renewAfterExpired(token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** As the API: a token that is not valid fails the call, except for public operations, which run anonymously. */
+  private async actorOf(token: string, isPublic: boolean): Promise<UserActor | null> {
+    try {
+      return await this.app.auth.authenticate(token);
+    } catch (err) {
+      if (isPublic && err instanceof Unauthenticated) return null;
+      throw asContractError(err);
+    }
+  }
+
+  private async invoke<T>(name: string, input: unknown, actor: UserActor | null): Promise<T> {
+    if (this.closed) throw new ApplianceError('the client was closed', 503);
+    try {
+      return wire(await this.app.call(name, input, { actor, face: this.face })) as T;
+    } catch (err) {
+      throw asContractError(err);
+    }
+  }
+
+  // ---- tokens ----
+
+  private async renewPair(refreshToken: string): Promise<TokenPair> {
+    try {
+      const pair = await this.invoke<TokenPair>('auth.refresh', { refreshToken }, null);
+      if (this.tokens?.refreshToken === refreshToken) await this.adopt(pair);
+      return pair;
+    } catch (err) {
+      if (err instanceof Unauthenticated && this.tokens?.refreshToken === refreshToken) this.forgetTokens();
+      throw err;
+    }
+  }
+
+  private async renewAfterExpired(usedToken: string): Promise<void> {
+    if (this.tokens && this.tokens.accessToken !== usedToken) return;
+    await this.refresh();
+  }
+
+  private async adopt(pair: TokenPair): Promise<void> {
+    const actor = await this.app.auth.authenticate(pair.accessToken).catch((err: unknown) => {
+      throw asContractError(err);
+    });
+    this.tokens = pair;
+    this.actor = actor;
+    this.clearRefreshTimer();
+    const before = this.opts.refreshBeforeSeconds ?? REFRESH_BEFORE_SECONDS;
+    const lead = pair.expiresInSeconds > before ? pair.expiresInSeconds - before : pair.expiresInSeconds / 2;
+    this.scheduleRefresh(Math.max(0, lead) * 1000);
+  }
+
+  private scheduleRefresh(ms: number): void {
+    if (this.closed) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh().catch((err: unknown) => {
+        if (!(err instanceof Unauthenticated) && this.tokens && !this.refreshTimer) this.scheduleRefresh(REFRESH_RETRY_MS);
+      });
+    }, ms);
+    this.refreshTimer.unref();
+  }
+
+  private clearRefreshTimer(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
+  private forgetTokens(): void {
+    this.tokens = null;
+    this.actor = null;
+    this.clearRefreshTimer();
+  }
+
+  // ---- the stream's session check ----
+
+  /**
+   * As the API's stream at each heartbeat: the session is checked again (permissions changed,
+   * logged out elsewhere, user disabled); an expired token is renewed; a refused session gets
+   * no more events.
+   */
+  private startRecheck(): void {
+    if (this.recheckTimer || this.closed) return;
+    this.recheckTimer = setInterval(() => {
+      const token = this.tokens?.accessToken;
+      if (!token) return;
+      this.app.auth.authenticate(token).then(
+        (actor) => {
+          if (this.tokens?.accessToken === token) this.actor = actor;
+        },
+        (err: unknown) => {
+          if (this.tokens?.accessToken !== token) return;
+          if (err instanceof Unauthenticated && /expired/i.test(err.message)) this.refresh().catch(() => undefined);
+          else this.actor = null;
+        },
+      );
+    }, this.opts.recheckMs ?? RECHECK_MS);
+    this.recheckTimer.unref();
+  }
+
+  private stopRecheck(): void {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
+  }
+}
+
+/** What the API's JSON answer would hold: no undefined fields, no shared objects (adapters cache their listings). */
+function wire(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+/** The error a client of the API would get for `err` (src/api/problem.ts maps it by statusOf and publicMessage). */
+function asContractError(err: unknown): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const status = statusOf(err);
+  const message = publicMessage(err);
+  switch (status) {
+    case 400:
+      return new ValidationError(message);
+    case 401:
+      return new Unauthenticated(message);
+    case 403:
+      return new Forbidden(message);
+    case 404:
+      return new NotFound(message);
+    case 409:
+      return new Conflict(message);
+    case 429:
+      return new TooManyRequests(message, 1);
+    default:
+      return new ApplianceError(message, status >= 500 && status < 600 ? status : 502);
+  }
+}
+
+/** A subscriber's exception must not reach the publisher (a job, the alert engine); it is thrown on a later tick, never lost. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    setImmediate(() => {
+      throw err;
+    });
+  }
+}
