@@ -12,15 +12,14 @@
  *   - the caller holds `iscsi.disks` (Admin level) when the call adds a disk LUN.
  */
 import type { Knex } from 'knex';
-import { z } from 'zod';
+import { ISCSI_DISKS_PERMISSION, type ExportDisk } from '../../contracts/iscsi.js';
 import { DiskAdapter, byIdPath, diskUsage, type BlockDevice, type DiskInfo } from '../../system/disks/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { isoTime, nowIso } from '../../contracts/time.js';
+import { nowIso } from '../../contracts/time.js';
 import { readSetting, writeSetting } from '../shares/settings.js';
 
-export const ISCSI_DISKS_PERMISSION = 'iscsi.disks';
 export const EXPORT_DISKS_KEY = 'iscsi.export-disks';
 
 export interface ExportMark {
@@ -110,23 +109,6 @@ export function requireDiskPermission(ctx: Ctx, addsDisk: boolean): void {
   }
 }
 
-export const exportDiskSchema = z.object({
-  name: z.string().describe('Kernel name now (sdk; it may change at the next boot)'),
-  path: z.string().nullable().describe('Stable path a LUN uses (/dev/disk/by-id/wwn-...), or null without a WWN'),
-  wwn: z.string().nullable().describe('World Wide Name: the identity the mark is stored by'),
-  model: z.string().nullable().describe('Model'),
-  serial: z.string().nullable().describe('Serial number'),
-  sizeBytes: z.number().describe('Size in bytes'),
-  pool: z.string().nullable().describe('The imported pool using it, or null'),
-  signatures: z.array(z.string()).describe('Partition tables, filesystems, partitions and mounts found on it'),
-  marked: z.boolean().describe('Marked for export by an Admin'),
-  markedBy: z.string().nullable().describe('Who marked it'),
-  markedAt: isoTime().nullable().describe('When (ISO-8601)'),
-  usedBy: z.array(z.string()).describe('LUNs on it (target/lun)'),
-  exportable: z.boolean().describe('A disk LUN may use it now'),
-  reason: z.string().nullable().describe('Why it may not be exported (or marked), or null'),
-});
-
 /** Which LUNs use each disk path. */
 export async function diskLunUsers(db: Knex): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
@@ -139,7 +121,7 @@ export async function diskLunUsers(db: Knex): Promise<Map<string, string[]>> {
   return out;
 }
 
-export async function describeDisks(ctx: Ctx): Promise<z.infer<typeof exportDiskSchema>[]> {
+export async function describeDisks(ctx: Ctx): Promise<ExportDisk[]> {
   const [candidates, marks, users] = await Promise.all([diskCandidates(ctx), readMarks(ctx.db), diskLunUsers(ctx.db)]);
   return candidates.map((c) => {
     const mark = c.wwn ? marks.find((m) => m.wwn === c.wwn) : undefined;

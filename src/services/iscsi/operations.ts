@@ -3,103 +3,27 @@
  * Rendered to scst.conf and applied with scstadmin, or applied to tgt with tgtadm (a setting).
  * CHAP secrets are stored for rendering but never leave the service: outputs say only whether one is set.
  */
-import { isIP } from 'node:net';
 import type { Knex } from 'knex';
-import { z } from 'zod';
-import { CHAP_SECRET, CHAP_USER, SCST_NAME, ScstAdapter, iscsiNameProblem, redactScstConf, renderScstConf, type IscsiTargetConf } from '../../system/scst/index.js';
+import { ScstAdapter, redactScstConf, renderScstConf, type IscsiTargetConf } from '../../system/scst/index.js';
 import { ScstConfParseError, parseScstConf, type ParsedScstConf } from '../../system/scst/parse.js';
 import { BackingFileAdapter, isRegularFile } from '../../system/scst/backing.js';
 import { TgtAdapter } from '../../system/tgt/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
+import { iscsiContracts as c, iscsiPermissions, targetInput, type IscsiLun, type IscsiSettings, type IscsiTarget, type LunInput } from '../../contracts/iscsi.js';
+import { page } from '../../contracts/list.js';
+import { nowIso } from '../../contracts/time.js';
 import type { Attachment, Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { ISCSI_DISKS_PERMISSION, checkDiskBacking, describeDisks, diskCandidates, exportDiskSchema, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
-import { listOf, listShape, noInput, page } from '../../contracts/list.js';
-import { defineOperation, definePermissions, type Registry } from '../core/registry.js';
-import { isoTime, nowIso } from '../../contracts/time.js';
-import { absolutePath, applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
-import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting, type IscsiSettings } from '../shares/settings.js';
-
-export const iscsiPermissions = definePermissions([
-  { name: 'iscsi.read', description: 'See iSCSI targets, LUNs, sessions and configuration drift', level: 'read' },
-  { name: 'iscsi.write', description: 'Create, change and delete iSCSI targets, initiator groups and LUNs', level: 'operate' },
-  { name: 'iscsi.admin', description: 'iSCSI backend settings and drift repair', level: 'admin' },
-  { name: ISCSI_DISKS_PERMISSION, description: 'Export whole disks over iSCSI: mark a disk for export, put a LUN on it', level: 'admin' },
-]);
+import { checkDiskBacking, describeDisks, diskCandidates, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
+import { implement, type Registry } from '../core/registry.js';
+import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
+import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting } from '../shares/settings.js';
 
 const LOCK = 'iscsi';
-
-const iscsiName = (what: string) => z.string().max(223).superRefine((n, c) => {
-  const problem = iscsiNameProblem(n);
-  if (problem) c.addIssue({ code: 'custom', message: `${what}: ${problem}` });
-});
-const chapSchema = z.object({
-  user: z.string().max(64).regex(CHAP_USER, "1 to 64 letters, digits, '.', '_', '@', ':' or '-'").describe('CHAP user name'),
-  secret: z.string().max(16).regex(CHAP_SECRET, '12 to 16 characters: letters, digits and punctuation except quotes, backslash, braces, backtick and space').describe('CHAP secret (12-16 characters); never shown again'),
-});
-const portalSchema = z.object({
-  ip: z.string().max(45).refine((ip) => isIP(ip) !== 0, 'an IPv4 or IPv6 address').describe('Address to accept connections on'),
-  port: z.number().int().min(1).max(65535).default(3260).describe('TCP port (3260)'),
-});
-const groupSchema = z.object({
-  name: z.string().max(50).regex(SCST_NAME, "letters, digits, '_', '.', '-' (up to 50)").describe('Initiator group name'),
-  initiators: z.array(iscsiName('initiator').describe('Initiator IQN')).min(1).max(256).describe('Initiator names (IQN) in the group'),
-});
-const backingSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('zvol').describe('A ZFS volume'), zvol: z.string().max(255).describe('The zvol, e.g. tank/vms/vm1') }),
-  z.object({
-    type: z.literal('file').describe('A file inside a mounted dataset'),
-    path: absolutePath(/^\/[A-Za-z0-9._@+\-/]*$/, "letters, digits and . _ @ + - / only").describe('The backing file'),
-    sizeBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional().describe('Create (sparse) or grow the file to this size; never smaller than an existing file (files are never shortened)'),
-  }),
-  z.object({ type: z.literal('disk').describe('A whole disk that no pool uses, marked for export by an Admin (needs iscsi.disks)'), path: z.string().max(255).regex(/^\/dev\/[A-Za-z0-9._\-/:]+$/, 'a /dev path').refine((p) => !p.includes('..'), "no '..'").describe('e.g. /dev/disk/by-id/wwn-0x5000...; stored by its stable by-id name') }),
-]).describe('What holds the LUN\'s blocks');
-const lunInput = z.object({
-  lun: z.number().int().min(0).max(16383).describe('LUN number (tgt reserves 0)'),
-  backing: backingSchema,
-  group: z.string().max(50).regex(SCST_NAME).nullable().default(null).describe('Initiator group that sees it (null: every initiator allowed on the target)'),
-  readOnly: z.boolean().default(false).describe('Read-only LUN'),
-  enabled: z.boolean().default(true).describe('Exported'),
-});
-const luns = z.array(lunInput).max(256).describe('Logical units');
-const targetInput = z.object({
-  name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
-  alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
-  enabled: z.boolean().default(true).describe('Offered to initiators'),
-  portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
-  chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
-  mutualChap: chapSchema.nullable().default(null).describe('Mutual CHAP: the target authenticates to initiators too'),
-  groups: z.array(groupSchema).max(64).default([]).describe('Initiator groups'),
-  luns: luns.default([]),
-});
-
-const lunSchema = z.object({
-  lun: z.number().describe('LUN number'),
-  type: z.enum(['zvol', 'file', 'disk']).describe('Backing type'),
-  path: z.string().describe('Backing device or file'),
-  dataset: z.string().nullable().describe('The zvol or the dataset holding the file'),
-  group: z.string().nullable().describe('Initiator group, or null for all'),
-  readOnly: z.boolean().describe('Read only'),
-  enabled: z.boolean().describe('Exported'),
-});
-const targetSchema = z.object({
-  name: z.string().describe('Target IQN'),
-  alias: z.string().describe('Alias'),
-  enabled: z.boolean().describe('Offered to initiators'),
-  portals: z.array(z.object({ ip: z.string().describe('Address'), port: z.number().describe('Port') })).describe('Portals (empty: every address)'),
-  chap: z.object({ user: z.string().describe('CHAP user'), secretSet: z.literal(true).describe('A secret is set (never shown)') }).nullable().describe('CHAP: initiators must authenticate'),
-  mutualChap: z.object({ user: z.string().describe('Mutual CHAP user'), secretSet: z.literal(true).describe('A secret is set (never shown)') }).nullable().describe('Mutual CHAP: the target authenticates too'),
-  groups: z.array(z.object({ name: z.string().describe('Group'), initiators: z.array(z.string()).describe('Initiators') })).describe('Initiator groups'),
-  luns: z.array(lunSchema).describe('Logical units'),
-  createdAt: isoTime().describe('Created (ISO-8601)'),
-  updatedAt: isoTime().describe('Last changed (ISO-8601)'),
-});
-type Target = z.infer<typeof targetSchema>;
-type StoredLun = z.infer<typeof lunSchema>;
 type Row = Record<string, unknown>;
 
-function toTarget(r: Row): Target {
+function toTarget(r: Row): IscsiTarget {
   return {
     name: String(r.name), alias: String(r.alias), enabled: Boolean(r.enabled), portals: JSON.parse(String(r.portals)),
     chap: r.chap_user ? { user: String(r.chap_user), secretSet: true } : null,
@@ -162,13 +86,13 @@ async function checkFileBacking(ctx: Ctx, path: string, sizeBytes: number | unde
  * (SQLite has one connection). `current`: the target's LUNs now, so a
  * disk LUN it already has is not "added" (adding one needs iscsi.disks, checked before any command).
  */
-async function resolveLuns(ctx: Ctx, input: z.infer<typeof luns>, groups: { name: string }[], current: StoredLun[] = [], db: Knex = ctx.db): Promise<{ stored: StoredLun[]; grow: { path: string; size: number }[] }> {
+async function resolveLuns(ctx: Ctx, input: LunInput[], groups: { name: string }[], current: IscsiLun[] = [], db: Knex = ctx.db): Promise<{ stored: IscsiLun[]; grow: { path: string; size: number }[] }> {
   requireDiskPermission(ctx, input.some((l) => {
     const b = l.backing;
     return b.type === 'disk' && !current.some((c) => c.lun === l.lun && c.type === 'disk' && c.path === b.path);
   }));
   const seen = new Set<number>();
-  const stored: StoredLun[] = [];
+  const stored: IscsiLun[] = [];
   const grow: { path: string; size: number }[] = [];
   let volumes: Set<string> | null = null;
   let disks: { candidates: DiskCandidate[]; marks: ExportMark[] } | null = null;
@@ -308,186 +232,98 @@ export function iscsiAttachments(): (ctx: Ctx, dataset: string) => Promise<Attac
 export function registerIscsi(registry: Registry, attachments: Attachments): void {
   registry.addPermissions(iscsiPermissions);
   attachments.register(iscsiAttachments());
-  const ok = z.object({ ok: z.literal(true).describe('Done') });
   const find = (db: Knex, name: string) => db('iscsi_targets').where({ name }).first();
-  const nameKey = z.string().max(223).describe('Target IQN');
 
-  registry.add(defineOperation({
-    name: 'iscsi.targets.list', summary: 'List iSCSI targets', permission: 'iscsi.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(targetSchema),
-    http: { method: 'GET', path: '/iscsi/targets' },
-    handler: async (ctx, i) => page((await ctx.db('iscsi_targets').orderBy('name')).map(toTarget), i),
+  registry.add(implement(c['iscsi.targets.list'], async (ctx, i) => page((await ctx.db('iscsi_targets').orderBy('name')).map(toTarget), i)));
+  registry.add(implement(c['iscsi.targets.get'], async (ctx, i) => {
+    const row = await find(ctx.db, i.name);
+    if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+    return toTarget(row);
   }));
-  registry.add(defineOperation({
-    name: 'iscsi.targets.get', summary: 'Show an iSCSI target', permission: 'iscsi.read', mutating: false,
-    input: z.object({ name: nameKey }), output: targetSchema,
-    http: { method: 'GET', path: '/iscsi/targets/:name' },
-    handler: async (ctx, i) => {
-      const row = await find(ctx.db, i.name);
-      if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-      return toTarget(row);
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.targets.create', summary: 'Create an iSCSI target', permission: 'iscsi.write', mutating: true,
-    input: targetInput,
-    output: targetSchema, target: (i) => i.name,
-    http: { method: 'POST', path: '/iscsi/targets' },
-    handler: async (ctx, i) => {
-      checkChap(i.chap, i.mutualChap);
-      checkGroupsUnique(i.groups);
-      const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
-      return applyUnit(ctx, LOCK, async (trx) => {
-        if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
-        const before = await loadConfs(trx);
-        const now = nowIso();
-        await trx('iscsi_targets').insert({
-          name: i.name, alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
-          ...chapColumns(i.chap, i.mutualChap),
-          groups: JSON.stringify(i.groups), luns: JSON.stringify(stored), created_at: now, updated_at: now,
-        });
-        await applyIscsi(ctx, trx, before, [i.name], grow);
-        return toTarget(await find(trx, i.name));
+  registry.add(implement(c['iscsi.targets.create'], async (ctx, i) => {
+    checkChap(i.chap, i.mutualChap);
+    checkGroupsUnique(i.groups);
+    const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
+    return applyUnit(ctx, LOCK, async (trx) => {
+      if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
+      const before = await loadConfs(trx);
+      const now = nowIso();
+      await trx('iscsi_targets').insert({
+        name: i.name, alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
+        ...chapColumns(i.chap, i.mutualChap),
+        groups: JSON.stringify(i.groups), luns: JSON.stringify(stored), created_at: now, updated_at: now,
       });
-    },
+      await applyIscsi(ctx, trx, before, [i.name], grow);
+      return toTarget(await find(trx, i.name));
+    });
   }));
-  registry.add(defineOperation({
-    name: 'iscsi.targets.update', summary: 'Change an iSCSI target (lists given replace the current ones)', permission: 'iscsi.write', mutating: true,
-    input: z.object({
-      name: nameKey,
-      alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/).optional().describe('Alias'),
-      enabled: z.boolean().optional().describe('Offered to initiators'),
-      portals: z.array(portalSchema).max(32).optional().describe('Portals'),
-      chap: chapSchema.nullable().optional().describe('CHAP credentials (null: none)'),
-      mutualChap: chapSchema.nullable().optional().describe('Mutual CHAP credentials (null: none)'),
-      groups: z.array(groupSchema).max(64).optional().describe('Initiator groups'),
-      luns: luns.optional(),
-    }),
-    output: targetSchema, target: (i) => i.name,
-    http: { method: 'PATCH', path: '/iscsi/targets/:name' },
-    handler: async (ctx, i) => {
-      const current = await find(ctx.db, i.name);
-      if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
-      const groups = i.groups ?? toTarget(current).groups;
-      checkGroupsUnique(groups);
-      const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups, toTarget(current).luns) : null;
-      if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
-      return applyUnit(ctx, LOCK, async (trx) => {
-        const row = await find(trx, i.name);
-        if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-        const stored = storedChap(row);
-        const chap = i.chap !== undefined ? i.chap : stored.chap;
-        const mutual = i.mutualChap !== undefined ? i.mutualChap : stored.mutualChap;
-        checkChap(chap, mutual);
-        const before = await loadConfs(trx);
-        const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
-        if (i.alias !== undefined) patch.alias = i.alias;
-        if (i.enabled !== undefined) patch.enabled = i.enabled;
-        if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
-        Object.assign(patch, chapColumns(chap, mutual));
-        if (resolved) patch.luns = JSON.stringify(resolved.stored);
-        await trx('iscsi_targets').where({ id: row.id }).update(patch);
-        await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
-        return toTarget(await find(trx, i.name));
-      });
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.targets.delete', summary: 'Delete an iSCSI target (its zvols and files stay)', permission: 'iscsi.write', mutating: true, dangerous: true,
-    input: z.object({ name: nameKey }), output: ok, target: (i) => i.name,
-    http: { method: 'DELETE', path: '/iscsi/targets/:name' },
-    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+  registry.add(implement(c['iscsi.targets.update'], async (ctx, i) => {
+    const current = await find(ctx.db, i.name);
+    if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
+    const groups = i.groups ?? toTarget(current).groups;
+    checkGroupsUnique(groups);
+    const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups, toTarget(current).luns) : null;
+    if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
+    return applyUnit(ctx, LOCK, async (trx) => {
       const row = await find(trx, i.name);
       if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+      const stored = storedChap(row);
+      const chap = i.chap !== undefined ? i.chap : stored.chap;
+      const mutual = i.mutualChap !== undefined ? i.mutualChap : stored.mutualChap;
+      checkChap(chap, mutual);
       const before = await loadConfs(trx);
-      await trx('iscsi_targets').where({ id: row.id }).delete();
-      await applyIscsi(ctx, trx, before, [i.name]);
-      return { ok: true as const };
-    }),
+      const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
+      if (i.alias !== undefined) patch.alias = i.alias;
+      if (i.enabled !== undefined) patch.enabled = i.enabled;
+      if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
+      Object.assign(patch, chapColumns(chap, mutual));
+      if (resolved) patch.luns = JSON.stringify(resolved.stored);
+      await trx('iscsi_targets').where({ id: row.id }).update(patch);
+      await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
+      return toTarget(await find(trx, i.name));
+    });
   }));
-  registry.add(defineOperation({
-    name: 'iscsi.luns.delete', summary: 'Remove a LUN from a target (the zvol or file stays)', permission: 'iscsi.write', mutating: true, dangerous: true,
-    input: z.object({ name: nameKey, lun: z.coerce.number().int().min(0).max(16383).describe('LUN number') }), output: ok,
-    target: (i) => `${i.name}/${i.lun}`,
-    http: { method: 'DELETE', path: '/iscsi/targets/:name/luns/:lun' },
-    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-      const row = await find(trx, i.name);
-      const current = row ? toTarget(row).luns : [];
-      if (!row || !current.some((l) => l.lun === i.lun)) throw new NotFound(`no LUN ${i.lun} on ${i.name}`);
-      const before = await loadConfs(trx);
-      await trx('iscsi_targets').where({ id: row.id }).update({ luns: JSON.stringify(current.filter((l) => l.lun !== i.lun)), updated_at: nowIso() });
-      await applyIscsi(ctx, trx, before, [i.name]);
-      return { ok: true as const };
-    }),
+  registry.add(implement(c['iscsi.targets.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+    const row = await find(trx, i.name);
+    if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+    const before = await loadConfs(trx);
+    await trx('iscsi_targets').where({ id: row.id }).delete();
+    await applyIscsi(ctx, trx, before, [i.name]);
+    return { ok: true as const };
+  })));
+  registry.add(implement(c['iscsi.luns.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+    const row = await find(trx, i.name);
+    const current = row ? toTarget(row).luns : [];
+    if (!row || !current.some((l) => l.lun === i.lun)) throw new NotFound(`no LUN ${i.lun} on ${i.name}`);
+    const before = await loadConfs(trx);
+    await trx('iscsi_targets').where({ id: row.id }).update({ luns: JSON.stringify(current.filter((l) => l.lun !== i.lun)), updated_at: nowIso() });
+    await applyIscsi(ctx, trx, before, [i.name]);
+    return { ok: true as const };
+  })));
+
+  registry.add(implement(c['iscsi.disks.list'], async (ctx, i) => page(await describeDisks(ctx), i)));
+  registry.add(implement(c['iscsi.disks.mark-export'], async (ctx, i) => {
+    const wwn = await applyUnit(ctx, LOCK, (trx) => markDisk(ctx, trx, i.disk));
+    return (await describeDisks(ctx)).find((d) => d.wwn === wwn)!;
+  }));
+  registry.add(implement(c['iscsi.disks.unmark-export'], async (ctx, i) => {
+    await applyUnit(ctx, LOCK, (trx) => unmarkDisk(ctx, trx, i.disk));
+    return { ok: true as const };
   }));
 
-  const diskKey = z.string().min(1).max(255).regex(/^[A-Za-z0-9._\-/:]+$/, "a disk name, /dev path or WWN").describe('The disk: its name (sdk), a /dev path (/dev/disk/by-id/wwn-...) or its WWN');
-  registry.add(defineOperation({
-    name: 'iscsi.disks.list', summary: 'Whole disks: which may be exported over iSCSI, and why not', permission: 'iscsi.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(exportDiskSchema),
-    http: { method: 'GET', path: '/iscsi/disks' },
-    handler: async (ctx, i) => page(await describeDisks(ctx), i),
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.disks.mark-export', summary: 'Mark a blank, unpooled disk for export as an iSCSI LUN', permission: ISCSI_DISKS_PERMISSION, mutating: true,
-    description: 'Stored by the disk\'s WWN. Refused for a disk in a pool, or holding a partition table, filesystem or pool label, or mounted.',
-    input: z.object({ disk: diskKey }), output: exportDiskSchema, target: (i) => i.disk,
-    http: { method: 'POST', path: '/iscsi/disks/export-marks' },
-    handler: async (ctx, i) => {
-      const wwn = await applyUnit(ctx, LOCK, (trx) => markDisk(ctx, trx, i.disk));
-      return (await describeDisks(ctx)).find((d) => d.wwn === wwn)!;
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.disks.unmark-export', summary: 'Take back a disk\'s export mark (refused while a LUN uses it)', permission: ISCSI_DISKS_PERMISSION, mutating: true,
-    input: z.object({ disk: diskKey }), output: ok, target: (i) => i.disk,
-    http: { method: 'DELETE', path: '/iscsi/disks/export-marks/:disk' },
-    handler: async (ctx, i) => {
-      await applyUnit(ctx, LOCK, (trx) => unmarkDisk(ctx, trx, i.disk));
-      return { ok: true as const };
-    },
-  }));
-
-  const settingsSchema = z.object({
-    backend: z.enum(['scst', 'tgt']).describe('scst: kernel SCST via /etc/scst.conf; tgt: the user-space tgtd'),
-    tgtControlPort: z.number().int().min(1).max(65535).nullable().describe("tgtd's control port (tgtadm -C); null: the default"),
-  });
-  registry.add(defineOperation({
-    name: 'iscsi.settings.get', summary: 'iSCSI backend settings', permission: 'iscsi.read', mutating: false,
-    input: noInput, output: settingsSchema,
-    http: { method: 'GET', path: '/iscsi/settings' },
-    handler: (ctx) => settingsOf(ctx.db),
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.settings.update', summary: 'Choose the iSCSI backend (applies every target to it)', permission: 'iscsi.admin', mutating: true,
-    input: z.object({
-      backend: z.enum(['scst', 'tgt']).optional().describe('scst or tgt'),
-      tgtControlPort: z.number().int().min(0).max(65535).nullable().optional().describe("tgtd's control port (tgtadm -C); null: the default"),
-    }),
-    output: settingsSchema,
-    http: { method: 'PATCH', path: '/iscsi/settings' },
-    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-      const next = { ...(await settingsOf(trx)), ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) } as IscsiSettings;
-      await writeSetting(trx, ISCSI_SETTINGS_KEY, next);
-      const all = await loadConfs(trx);
-      await applyIscsi(ctx, trx, [], all.map((t) => t.name));
-      return next;
-    }),
-  }));
-  registry.add(defineOperation({
-    name: 'iscsi.sessions.list', summary: 'Initiators logged in to targets', permission: 'iscsi.read', mutating: false,
-    input: noInput,
-    output: z.object({
-      available: z.boolean().describe('The backend reports sessions (tgt does; scst sessions are not read yet)'),
-      items: z.array(z.object({ target: z.string().describe('Target IQN'), initiator: z.string().describe('Initiator IQN'), addresses: z.array(z.string()).describe('Connection addresses') })).describe('Sessions'),
-    }),
-    http: { method: 'GET', path: '/iscsi/sessions' },
-    handler: async (ctx) => {
-      const s = await settingsOf(ctx.db);
-      if (s.backend !== 'tgt') return { available: false, items: [] };
-      const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
-      return { available: true, items: live.flatMap((t) => t.sessions.map((x) => ({ target: t.name, initiator: x.initiator, addresses: x.addresses }))) };
-    },
+  registry.add(implement(c['iscsi.settings.get'], (ctx) => settingsOf(ctx.db)));
+  registry.add(implement(c['iscsi.settings.update'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+    const next = { ...(await settingsOf(trx)), ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) } as IscsiSettings;
+    await writeSetting(trx, ISCSI_SETTINGS_KEY, next);
+    const all = await loadConfs(trx);
+    await applyIscsi(ctx, trx, [], all.map((t) => t.name));
+    return next;
+  })));
+  registry.add(implement(c['iscsi.sessions.list'], async (ctx) => {
+    const s = await settingsOf(ctx.db);
+    if (s.backend !== 'tgt') return { available: false, items: [] };
+    const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
+    return { available: true, items: live.flatMap((t) => t.sessions.map((x) => ({ target: t.name, initiator: x.initiator, addresses: x.addresses }))) };
   }));
 
   const drift = async (ctx: Ctx, db: Knex) => {
@@ -514,12 +350,8 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
     const { scstConfPath } = await shareDeployment(db);
     return fileDrift(ctx, scstConfPath, renderScstConf(confs), redactScstConf);
   };
-  registerDrift(registry, {
-    name: 'iscsi.drift', path: '/iscsi/drift', readPermission: 'iscsi.read', adminPermission: 'iscsi.admin', lock: LOCK,
-    summary: 'Compare the live iSCSI configuration with the database',
-    resolveSummary: 'Repair iSCSI drift: adopt the live scst.conf or overwrite the live configuration',
-    actionDescription: 'adopt: take the live scst.conf into the database (scst backend); overwrite: apply what the database says',
-    ignoredDescription: 'Live settings Calypso does not manage (dropped on adopt)',
+  registerDrift(registry, c['iscsi.drift'], c['iscsi.drift.resolve'], {
+    lock: LOCK,
     drift,
     repair: async (ctx, trx, action) => {
       const before = await loadConfs(trx);

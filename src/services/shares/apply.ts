@@ -3,15 +3,13 @@
  * around render, validate, atomic write and reload. A failing step throws; the transaction rolls
  * back and the step that wrote a file has already put the previous one back.
  */
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { BackingFileAdapter } from '../../system/scst/backing.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
-import { noInput } from '../../contracts/list.js';
-import { defineOperation, type Registry } from '../core/registry.js';
+import type { driftContracts, Drift, DriftAction } from '../../contracts/drift.js';
+import { implement, type Registry } from '../core/registry.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -78,16 +76,6 @@ export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promi
   return best;
 }
 
-/** Absolute, normalised paths without control characters. */
-export function absolutePath(extra: RegExp, hint: string) {
-  return z.string().min(1).max(1024).superRefine((p, c) => {
-    if (!p.startsWith('/')) c.addIssue({ code: 'custom', message: 'must be an absolute path' });
-    else if (/[\0-\x1f\x7f]/.test(p)) c.addIssue({ code: 'custom', message: 'may not contain control characters (line breaks included)' });
-    else if (path.posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) c.addIssue({ code: 'custom', message: "must be normalised: no '..', '.', '//' or trailing '/'" });
-    else if (!extra.test(p)) c.addIssue({ code: 'custom', message: hint });
-  });
-}
-
 /** Line-by-line differences (LCS), for drift reports: "- expected" and "+ live" lines. */
 export function lineDiff(expected: string, live: string): string[] {
   const a = expected.split('\n');
@@ -114,57 +102,26 @@ export function lineDiff(expected: string, live: string): string[] {
  * The drift report of a rendered config file against the live one. `shown` hides secrets in
  * the differences (scst.conf's CHAP passwords); the comparison itself is on the real text.
  */
-export async function fileDrift(ctx: Ctx, file: string, content: string, shown: (text: string) => string = (t) => t): Promise<z.infer<typeof driftSchema>> {
+export async function fileDrift(ctx: Ctx, file: string, content: string, shown: (text: string) => string = (t) => t): Promise<Drift> {
   const live = await ctx.host.files.readIfExists(file);
   return { inSync: live === content, file, missing: live === null, changes: live === null ? [] : lineDiff(shown(content), shown(live)) };
 }
 
-export const driftSchema = z.object({
-  inSync: z.boolean().describe('The live configuration is exactly what Calypso would render'),
-  file: z.string().nullable().describe('The configuration file compared (null for tgt, which has none)'),
-  missing: z.boolean().describe('The live configuration file does not exist'),
-  changes: z.array(z.string()).describe('Differences: "- line" Calypso would write, "+ line" found live (secrets redacted)'),
-});
-
-export const driftAction = z.enum(['adopt', 'overwrite']).describe('adopt: take the live configuration into the database; overwrite: write what the database says');
-
-type Drift = z.infer<typeof driftSchema>;
+type DriftPair = ReturnType<typeof driftContracts>;
 
 export interface DriftSpec {
-  /** Operation name prefix: `<name>` compares, `<name>.resolve` repairs. */
-  name: string;
-  /** Route of both: GET compares, POST repairs. */
-  path: string;
-  readPermission: string;
-  adminPermission: string;
-  summary: string;
-  resolveSummary: string;
-  actionDescription?: string;
-  ignoredDescription: string;
   /** The configuration file lock applies take. */
   lock: string;
   drift: (ctx: Ctx, db: Knex) => Promise<Drift>;
   /** Inside the apply unit: on adopt, take the live configuration into the database (returns what it drops); then apply. */
-  repair: (ctx: Ctx, trx: Knex.Transaction, action: z.infer<typeof driftAction>) => Promise<string[]>;
+  repair: (ctx: Ctx, trx: Knex.Transaction, action: DriftAction) => Promise<string[]>;
 }
 
-/** The drift pair every applied configuration has: compare with the live one, and adopt or overwrite it. */
-export function registerDrift(registry: Registry, spec: DriftSpec): void {
-  registry.add(defineOperation({
-    name: spec.name, summary: spec.summary, permission: spec.readPermission, mutating: false,
-    input: noInput, output: driftSchema,
-    http: { method: 'GET', path: spec.path },
-    handler: (ctx) => spec.drift(ctx, ctx.db),
-  }));
-  registry.add(defineOperation({
-    name: `${spec.name}.resolve`, summary: spec.resolveSummary, permission: spec.adminPermission, mutating: true,
-    input: z.object({ action: spec.actionDescription ? driftAction.describe(spec.actionDescription) : driftAction }),
-    output: driftSchema.extend({ ignored: z.array(z.string()).describe(spec.ignoredDescription) }),
-    http: { method: 'POST', path: spec.path },
-    handler: async (ctx, i) => {
-      const ignored = await applyUnit(ctx, spec.lock, (trx) => spec.repair(ctx, trx, i.action));
-      return { ...(await spec.drift(ctx, ctx.db)), ignored };
-    },
+/** The drift pair every applied configuration has (its contracts: driftContracts): compare with the live one, and adopt or overwrite it. */
+export function registerDrift(registry: Registry, compare: DriftPair[0], resolve: DriftPair[1], spec: DriftSpec): void {
+  registry.add(implement(compare, (ctx) => spec.drift(ctx, ctx.db)));
+  registry.add(implement(resolve, async (ctx, i) => {
+    const ignored = await applyUnit(ctx, spec.lock, (trx) => spec.repair(ctx, trx, i.action));
+    return { ...(await spec.drift(ctx, ctx.db)), ignored };
   }));
 }
-

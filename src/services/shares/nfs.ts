@@ -6,45 +6,15 @@ import { NfsAdapter, adoptExports, renderExports, type NfsExportConf } from '../
 import type { Attachment, Attachments } from '../core/attachments.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
-import { listOf, listShape, noInput, page } from '../../contracts/list.js';
-import { defineOperation, type Registry } from '../core/registry.js';
-import { isoTime, nowIso } from '../../contracts/time.js';
+import { page } from '../../contracts/list.js';
+import { nfsPath } from '../../contracts/share-schemas.js';
+import { nfsClientsInput, sharesContracts as c, type NfsExport } from '../../contracts/shares.js';
+import { implement, type Registry } from '../core/registry.js';
+import { nowIso } from '../../contracts/time.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from './apply.js';
-import { hostPattern, nfsPath, smbText } from './schemas.js';
 import { shareDeployment } from './settings.js';
 
 const LOCK = 'nfs';
-
-const clientInput = z.object({
-  host: hostPattern.refine((h) => h !== 'ALL', 'use * for every host').describe('Who may mount: address, network (10.0.0.0/24), host name, wildcard (*.example.com, *) or @netgroup'),
-  access: z.enum(['ro', 'rw']).describe('Read-only or read-write'),
-  squash: z.enum(['root_squash', 'all_squash', 'no_root_squash']).default('root_squash').describe('Map root (root_squash), everyone (all_squash) or nobody (no_root_squash) to the anonymous user'),
-  sec: z.array(z.enum(['sys', 'krb5', 'krb5i', 'krb5p'])).min(1).max(4).default(['sys']).describe('Security flavours, in order of preference'),
-  anonuid: z.number().int().min(0).max(4294967294).nullable().default(null).describe('Unix uid of the anonymous user (null: the default, nobody)'),
-  anongid: z.number().int().min(0).max(4294967294).nullable().default(null).describe('Unix gid of the anonymous user'),
-});
-
-const clientsInput = z.array(clientInput).min(1).max(100).superRefine((cs, c) => {
-  const seen = new Set<string>();
-  for (const [i, x] of cs.entries()) {
-    if (seen.has(x.host)) c.addIssue({ code: 'custom', path: [i, 'host'], message: `${x.host} is listed twice` });
-    seen.add(x.host);
-  }
-}).describe('Per-client rules');
-
-const exportSchema = z.object({
-  path: z.string().describe('Exported directory'),
-  dataset: z.string().describe('The dataset holding it'),
-  comment: z.string().describe('Description'),
-  enabled: z.boolean().describe('Exported'),
-  clients: z.array(z.object({
-    host: z.string().describe('Client'), access: z.enum(['ro', 'rw']).describe('Access'), squash: z.string().describe('Squash mode'),
-    sec: z.array(z.string()).describe('Security flavours'), anonuid: z.number().nullable().describe('Anonymous uid'), anongid: z.number().nullable().describe('Anonymous gid'),
-  })).describe('Per-client rules'),
-  createdAt: isoTime().describe('Created (ISO-8601)'),
-  updatedAt: isoTime().describe('Last changed (ISO-8601)'),
-});
-type Export = z.infer<typeof exportSchema>;
 
 /**
  * Root for many hosts (issue 19). A client rule GIVES ROOT when its clients act as uid 0 or gid 0
@@ -84,13 +54,12 @@ function checkRootExposure(ctx: Ctx, path: string, enabled: boolean, clients: Pa
   if (confirm !== path) throw new ValidationError(`${what}: confirm by sending "confirm": ${JSON.stringify(path)}`, [{ path: 'confirm', message: `type ${path} to confirm` }]);
 }
 
-const confirmRoot = z.string().max(1024).optional().describe('Typed confirmation, needed only when the export gives root to many hosts (see wideRootRules): the export path');
 type Row = Record<string, unknown>;
 
-function toExport(r: Row): Export {
+function toExport(r: Row): NfsExport {
   return {
     path: String(r.path), dataset: String(r.dataset), comment: String(r.comment), enabled: Boolean(r.enabled),
-    clients: JSON.parse(String(r.clients)) as Export['clients'], createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    clients: JSON.parse(String(r.clients)) as NfsExport['clients'], createdAt: String(r.created_at), updatedAt: String(r.updated_at),
   };
 }
 
@@ -117,104 +86,56 @@ export function nfsAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachm
 
 export function registerNfs(registry: Registry, attachments: Attachments): void {
   attachments.register(nfsAttachments());
-  const ok = z.object({ ok: z.literal(true).describe('Done') });
-  const pathKey = z.string().max(1024).describe('Exported directory (URL-encoded in the route)');
   const find = (db: Knex, p: string) => db('nfs_exports').where({ path: p }).first();
 
-  registry.add(defineOperation({
-    name: 'shares.nfs.list', summary: 'List NFS exports', permission: 'shares.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(exportSchema),
-    http: { method: 'GET', path: '/shares/nfs' },
-    handler: async (ctx, i) => page((await ctx.db('nfs_exports').orderBy('path')).map(toExport), i),
+  registry.add(implement(c['shares.nfs.list'], async (ctx, i) => page((await ctx.db('nfs_exports').orderBy('path')).map(toExport), i)));
+  registry.add(implement(c['shares.nfs.get'], async (ctx, i) => {
+    const row = await find(ctx.db, i.path);
+    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+    return toExport(row);
   }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.get', summary: 'Show an NFS export', permission: 'shares.read', mutating: false,
-    input: z.object({ path: pathKey }), output: exportSchema,
-    http: { method: 'GET', path: '/shares/nfs/:path' },
-    handler: async (ctx, i) => {
-      const row = await find(ctx.db, i.path);
-      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-      return toExport(row);
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.create', summary: 'Export a directory over NFS', permission: 'shares.write', mutating: true,
-    input: z.object({
-      path: nfsPath, clients: clientsInput,
-      comment: smbText(256, 'comment').default('').describe('Description'),
-      enabled: z.boolean().default(true).describe('Exported'),
-      confirm: confirmRoot,
-    }),
-    output: exportSchema, target: (i) => i.path,
-    http: { method: 'POST', path: '/shares/nfs' },
-    handler: async (ctx, i) => {
-      checkRootExposure(ctx, i.path, i.enabled, i.clients, i.confirm);
-      const { dataset } = await datasetHolding(ctx, i.path);
-      return applyUnit(ctx, LOCK, async (trx) => {
-        if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
-        const now = nowIso();
-        await trx('nfs_exports').insert({ path: i.path, dataset, comment: i.comment, enabled: i.enabled, clients: JSON.stringify(i.clients), created_at: now, updated_at: now });
-        await applyNfs(ctx, trx);
-        return toExport(await find(trx, i.path));
-      });
-    },
-  }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.update', summary: 'Change an NFS export', permission: 'shares.write', mutating: true,
-    input: z.object({
-      path: pathKey, clients: clientsInput.optional(),
-      comment: smbText(256, 'comment').optional().describe('Description'),
-      enabled: z.boolean().optional().describe('Exported'),
-      confirm: confirmRoot,
-    }),
-    output: exportSchema, target: (i) => i.path,
-    http: { method: 'PATCH', path: '/shares/nfs/:path' },
-    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-      const row = await find(trx, i.path);
-      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-      // Only what this call changes is checked: a comment edit leaves an Admin's confirmed export alone.
-      const current = toExport(row);
-      if (i.clients !== undefined || (i.enabled === true && !current.enabled)) {
-        checkRootExposure(ctx, i.path, i.enabled ?? current.enabled, i.clients ?? current.clients, i.confirm);
-      }
-      const patch: Row = { updated_at: nowIso() };
-      if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
-      if (i.comment !== undefined) patch.comment = i.comment;
-      if (i.enabled !== undefined) patch.enabled = i.enabled;
-      await trx('nfs_exports').where({ id: row.id }).update(patch);
+  registry.add(implement(c['shares.nfs.create'], async (ctx, i) => {
+    checkRootExposure(ctx, i.path, i.enabled, i.clients, i.confirm);
+    const { dataset } = await datasetHolding(ctx, i.path);
+    return applyUnit(ctx, LOCK, async (trx) => {
+      if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
+      const now = nowIso();
+      await trx('nfs_exports').insert({ path: i.path, dataset, comment: i.comment, enabled: i.enabled, clients: JSON.stringify(i.clients), created_at: now, updated_at: now });
       await applyNfs(ctx, trx);
       return toExport(await find(trx, i.path));
-    }),
+    });
   }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.delete', summary: 'Stop exporting a directory (the files stay)', permission: 'shares.write', mutating: true, dangerous: true,
-    input: z.object({ path: pathKey }), output: ok, target: (i) => i.path,
-    http: { method: 'DELETE', path: '/shares/nfs/:path' },
-    handler: async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-      const row = await find(trx, i.path);
-      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-      await trx('nfs_exports').where({ id: row.id }).delete();
-      await applyNfs(ctx, trx);
-      return { ok: true as const };
-    }),
-  }));
-  registry.add(defineOperation({
-    name: 'shares.nfs.active', summary: 'What the NFS server exports now (exportfs -v)', permission: 'shares.read', mutating: false,
-    input: noInput,
-    output: z.object({ items: z.array(z.object({ path: z.string().describe('Directory'), client: z.string().describe('Client'), options: z.array(z.string()).describe('Effective options') })).describe('Active exports, one per client') }),
-    http: { method: 'GET', path: '/shares/nfs-active' },
-    handler: async (ctx) => ({ items: await new NfsAdapter(ctx.host).active() }),
-  }));
+  registry.add(implement(c['shares.nfs.update'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+    const row = await find(trx, i.path);
+    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+    // Only what this call changes is checked: a comment edit leaves an Admin's confirmed export alone.
+    const current = toExport(row);
+    if (i.clients !== undefined || (i.enabled === true && !current.enabled)) {
+      checkRootExposure(ctx, i.path, i.enabled ?? current.enabled, i.clients ?? current.clients, i.confirm);
+    }
+    const patch: Row = { updated_at: nowIso() };
+    if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
+    if (i.comment !== undefined) patch.comment = i.comment;
+    if (i.enabled !== undefined) patch.enabled = i.enabled;
+    await trx('nfs_exports').where({ id: row.id }).update(patch);
+    await applyNfs(ctx, trx);
+    return toExport(await find(trx, i.path));
+  })));
+  registry.add(implement(c['shares.nfs.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
+    const row = await find(trx, i.path);
+    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+    await trx('nfs_exports').where({ id: row.id }).delete();
+    await applyNfs(ctx, trx);
+    return { ok: true as const };
+  })));
+  registry.add(implement(c['shares.nfs.active'], async (ctx) => ({ items: await new NfsAdapter(ctx.host).active() })));
 
   const drift = async (ctx: Ctx, db: Knex) => {
     const { content, path } = await renderFrom(db);
     return fileDrift(ctx, path, content);
   };
-  registerDrift(registry, {
-    name: 'shares.nfs.drift', path: '/shares/nfs-drift', readPermission: 'shares.read', adminPermission: 'shares.admin', lock: LOCK,
-    summary: 'Compare the live exports file with what Calypso would write',
-    resolveSummary: 'Repair exports drift: adopt the live file or overwrite it',
-    ignoredDescription: 'Live options Calypso does not manage (dropped on adopt)',
+  registerDrift(registry, c['shares.nfs.drift'], c['shares.nfs.drift.resolve'], {
+    lock: LOCK,
     drift,
     repair: async (ctx, trx, action) => {
       const ignored = action === 'adopt' ? await adoptLive(ctx, trx) : [];
@@ -230,7 +151,7 @@ async function adoptLive(ctx: Ctx, trx: Knex): Promise<string[]> {
   const live = await ctx.host.files.readIfExists(path);
   if (live === null) throw new Conflict(`${path} does not exist: nothing to adopt`);
   const adopted = adoptExports(live);
-  const input = z.object({ path: nfsPath, clients: clientsInput });
+  const input = z.object({ path: nfsPath, clients: nfsClientsInput });
   const now = nowIso();
   const keep = new Set<string>();
   for (const e of adopted.exports) {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { SmbEncryption, SmbMinProtocol, ServiceManager } from '../../system/samba/index.js';
+import type { IscsiSettings } from '../../contracts/iscsi.js';
 import { nowIso } from '../../contracts/time.js';
 
 export interface ShareDeployment {
@@ -36,12 +37,7 @@ export const DEFAULT_SMB_SETTINGS: SmbSettings = {
   enabled: true, workgroup: 'WORKGROUP', serverString: 'Calypso backup appliance', minProtocol: 'SMB2_10', encryption: 'if_required',
 };
 
-export interface IscsiSettings {
-  backend: 'scst' | 'tgt';
-  /** tgtd's control port (tgtadm -C); null: the default instance. */
-  tgtControlPort: number | null;
-}
-
+/** The iSCSI backend and tgtd's control port (null: the default instance); the type is the contract's. */
 export const DEFAULT_ISCSI_SETTINGS: IscsiSettings = { backend: 'scst', tgtControlPort: null };
 
 export async function readSetting<T extends object>(db: Knex, key: string, defaults: T): Promise<T> {
