@@ -664,9 +664,10 @@ export class HttpClient implements CalypsoClient {
     this.streamDropped();
   }
 
-  /** The daemon refuses this session on the stream: stop, state 'closed' until the next login. */
+  /** The daemon refuses this session on the stream (ended, user disabled): its tokens are dead; 'closed' until the next login. */
   private closeForAuth(): void {
     this.detachStream();
+    this.forgetTokens();
     this.authClosed = true;
     this.streamDown = false;
     this.wakeReadyWaiters();

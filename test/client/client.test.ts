@@ -157,7 +157,7 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     viewer.subscribe(['audit', 'job'], { onEvent: (e) => (e.type === 'audit' ? viewerAudits : viewerJobs).push(e) });
     await c.ready();
     await viewer.ready();
-    const bus = recordBus(t, ['job', 'audit']);
+    const bus = recordBus(t.app, ['job', 'audit']);
 
     const started = await c.call(scrubContract, { name: 'tank', action: 'start' });
     const jobId = started.job!.id;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineContract } from '../../src/contracts/core.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
-import type { CalypsoEvent } from '../../src/services/index.js';
+import type { Calypso, CalypsoEvent } from '../../src/services/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 export const meContract = defineContract({
@@ -65,9 +65,9 @@ export async function until(condition: () => boolean | Promise<boolean>, pollMs 
 }
 
 /** Every event the bus publishes of these types, with its id: what a subscriber must receive. */
-export function recordBus(t: TestApp, types: CalypsoEvent['type'][]): { events: { id: string; type: string }[]; stop(): void } {
+export function recordBus(app: Calypso, types: CalypsoEvent['type'][]): { events: { id: string; type: string }[]; stop(): void } {
   const events: { id: string; type: string }[] = [];
-  const stop = t.app.events.subscribe((e, id) => {
+  const stop = app.events.subscribe((e, id) => {
     if (types.includes(e.type)) events.push({ id, type: e.type });
   });
   return { events, stop };
