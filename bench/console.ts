@@ -374,7 +374,7 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
   // terminal (src/main.ts), so do the same before Ink is imported.
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  const [{ render }, React, { App }, { createConsoleServices }, { createCalypso, ensureAdmin }, { openDb }, { SimulatedHost }] = await Promise.all([
+  const [{ render }, React, { App }, { createConsoleServices, Appliance }, { createCalypso, ensureAdmin }, { openDb }, { SimulatedHost }, { createApi, listen }, { eventsMount }, { HttpClient }] = await Promise.all([
     import('ink'),
     import('react'),
     import('../src/tui/App.js'),
@@ -382,6 +382,9 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
     import('../src/services/index.js'),
     import('../src/services/db.js'),
     import('../src/system/sim/simulated-host.js'),
+    import('../src/api/server.js'),
+    import('../src/api/events.js'),
+    import('../src/client/http.js'),
   ]);
   const password = 'bench-console-password-0123';
   const host = new SimulatedHost();
@@ -389,11 +392,15 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bench-keys-'));
   const app = await createCalypso({ db: openDb({ dataDir }), host, log: pino({ level: 'silent' }), jwtSecret: 'bench-secret-0123456789abcdef' });
   await ensureAdmin(app, password);
+  // The console as it runs: a client of the daemon over its Unix socket.
+  const socketPath = path.join(dataDir, 'calypso.sock');
+  const server = await listen(createApi(app, { log: pino({ level: 'silent' }), version: 'bench' }, [eventsMount(app)]), { port: 0, host: '127.0.0.1', tcp: false, socketPath });
   let rowsInList = 0;
   let totalShown: number | null = null;
 
   const session = async (mode: ModeName): Promise<KeyModeReport> => {
-    const base = createConsoleServices(app, { version: 'bench', hostKind: 'sim', dbDescription: 'SQLite (bench)', apiUrl: 'http://127.0.0.1:8080', idleLockMinutes: 0, hostname: 'bench' }, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    const appliance = new Appliance(new HttpClient({ socketPath }));
+    const base = createConsoleServices(appliance, { version: 'bench', connection: `unix:${socketPath}`, hostKind: 'sim', idleLockMinutes: 0, hostname: 'bench' }, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
     const services = { ...base, quit: () => undefined };
     const stdout = new FakeStdout();
     const stdin = new FakeStdin();
@@ -531,6 +538,7 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
       instance.unmount();
       base.metrics.dispose();
       base.session.dispose();
+      await appliance.close();
     }
   };
 
@@ -543,6 +551,7 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
     }
     return { nodeEnv: process.env.NODE_ENV ?? null, datasets: opts.datasets, snapshots: opts.snapshots, rowsInList, totalShown, pressesPerKind: presses, modes: out };
   } finally {
+    await server.close();
     await app.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -37,3 +37,8 @@ export class ApplianceError extends ServiceError {
     super(message);
   }
 }
+
+/** What a user may be shown about an error a client got: the service's sentence, or "internal error". */
+export function errorMessage(err: unknown): string {
+  return err instanceof ServiceError ? err.message : 'internal error';
+}

@@ -24,7 +24,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
   }, [session]);
 
   useEffect(() => {
-    if (session.actor) metrics.start(() => session.meta());
+    if (session.actor) metrics.start();
     else metrics.stop();
   }, [session.actor, session, metrics]);
 

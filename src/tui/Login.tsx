@@ -2,7 +2,7 @@
 import React, { useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
-import { publicMessage } from '../services/index.js';
+import { errorMessage } from '../contracts/errors.js';
 import { TextField } from './components/TextField.js';
 import type { ConsoleServices } from './context.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -31,7 +31,7 @@ export function Login({ services, username: initialUser = '', onLoggedIn }: { se
       setSending(false);
       setPassword('');
       setFailures((n) => n + 1);
-      setError(publicMessage(err));
+      setError(errorMessage(err));
     }
   };
 

@@ -7,7 +7,11 @@ import os from 'node:os';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
-import { publicMessage, type CommandRecord, type Job, type UserActor } from '../services/index.js';
+import { errorMessage } from '../contracts/errors.js';
+import type { Job } from '../contracts/jobs.js';
+import { Unauthenticated } from '../contracts/errors.js';
+import type { CommandRecordOut as CommandRecord } from '../contracts/system.js';
+import type { ConsoleUser } from './session.js';
 import { ConfirmDialog, PromptLine, Question, TextView } from './components/Dialogs.js';
 import { Header, KeyHints, Menu, StatusLine, statusRows, type MenuItem } from './components/Chrome.js';
 import { Form } from './components/Form.js';
@@ -37,7 +41,7 @@ interface LastAction {
 
 const TOAST_MS = 5000;
 
-export function Shell({ services, actor, onLock }: { services: ConsoleServices; actor: UserActor; onLock: () => void }): React.ReactElement {
+export function Shell({ services, actor, onLock }: { services: ConsoleServices; actor: ConsoleUser; onLock: () => void }): React.ReactElement {
   const { app, theme, options, session, busy } = services;
   const { columns, rows } = useTerminalSize();
   const height = Math.max(10, rows - 1);
@@ -56,6 +60,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // A long status message wraps over more rows; the working area gives them up.
   const bodyHeight = height - 2 - statusRows(columns, overlay?.kind === 'prompt' ? null : message);
   const [busyCount, setBusyCount] = useState(busy.active);
+  // The link to the daemon: while it restarts, the status line says so and the screen stays as it was.
+  const [link, setLink] = useState(app.client.state);
+  useEffect(() => app.client.onState(setLink), [app]);
   const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
   const [alerts, setAlerts] = useState<number | null>(null);
   const [now, setNow] = useState(() => new Date());
@@ -98,8 +105,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // Job progress from the event bus: the status line shows running jobs; a finished one is announced.
   useEffect(
     () =>
-      app.events.subscribe((e) => {
-        const job = (e as { job: Job }).job;
+      app.subscribe((e) => {
+        const job = e.job as Job | undefined;
         if (!job || typeof job.id !== 'number') return;
         // A progress event that arrives after the job's end must not bring its status line back.
         if (job.state !== 'running') finishedJobs.current.add(job.id);
@@ -127,13 +134,16 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       return { ok: true } as T;
     }
     return busy.track((async () => {
-      const meta = await session.meta();
       try {
-        return await app.call<T>(operation, input, meta);
+        return await app.call<T>(operation, input);
+      } catch (err) {
+        // Revoked, disabled, or expired beyond renewal: back to the login screen, saying why.
+        if (err instanceof Unauthenticated) session.ended(err);
+        throw err;
       } finally {
         // A change may have ended this very session (own password changed, own sessions revoked,
         // own account disabled): find out now, not at the next read up to half a minute later.
-        if (app.registry.get(operation)?.mutating) {
+        if (app.contract(operation)?.mutating) {
           await session.recheck();
           changes.emit('changed');
         }
@@ -141,14 +151,22 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     })());
   }, [app, busy, session, changes]);
 
+  /** The commands the appliance ran, from the daemon (empty when this user may not see them). */
+  const commands = useCallback(async (input: { afterSeq?: number; limit?: number }): Promise<CommandRecord[]> => {
+    if (denialReason(app, actor, 'system.commands.list')) return [];
+    return (await app.call<{ items: CommandRecord[] }>('system.commands.list', input).catch(() => ({ items: [] }))).items;
+  }, [app, actor]);
+
+  // The commands of an action are those the appliance ran while it ran (another console's may
+  // slip in between; each shows its own time).
   const recordedCall = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
-    const before = app.host.history(1)[0]?.seq ?? 0;
+    const before = (await commands({ limit: 1 }))[0]?.seq ?? 0;
     try {
       return await call<T>(operation, input);
     } finally {
-      lastAction.current = { operation, at: new Date().toISOString(), records: app.host.history().filter((r) => r.seq > before) };
+      lastAction.current = { operation, at: new Date().toISOString(), records: await commands({ afterSeq: before, limit: 200 }) };
     }
-  }, [app, call]);
+  }, [call, commands]);
 
   // Open alerts for the header, when alerting is in this build.
   useEffect(() => {
@@ -165,7 +183,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         .catch(() => undefined);
     };
     load();
-    const un = app.events.subscribe(load, ['alert']);
+    const un = app.subscribe(load, ['alert']);
     const timer = setInterval(load, 30_000);
     return () => {
       live = false;
@@ -179,10 +197,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const act = useCallback(async <T,>(operation: string, input: unknown, opts: { success?: (r: T) => string } = {}): Promise<T | undefined> => {
     try {
       const result = await recordedCall<T>(operation, input);
-      toast(opts.success ? opts.success(result) : `${app.registry.get(operation)?.summary ?? operation}: done`);
+      toast(opts.success ? opts.success(result) : `${app.contract(operation)?.summary ?? operation}: done`);
       return result;
     } catch (err) {
-      toast(publicMessage(err), 'error');
+      toast(errorMessage(err), 'error');
       return undefined;
     }
   }, [app, recordedCall, toast]);
@@ -201,12 +219,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const def = SCREENS.find((s) => s.id === screenId) ?? SCREENS[0];
   const mode = screenMode(app, def);
 
-  const quit = useCallback(() => {
-    const running = app.jobs.runningCount();
-    if (running > 0) {
-      setOverlay({ kind: 'question', text: `${running} job${running > 1 ? 's are' : ' is'} running. Jobs run inside Calypso: quitting interrupts ${running > 1 ? 'them' : 'it'}. Quit anyway?`, yes: services.quit });
-    } else services.quit();
-  }, [app, services]);
+  // Jobs run in the daemon: quitting the console never interrupts one, so there is nothing to ask.
+  const quit = useCallback(() => services.quit(), [services]);
 
   const logout = useCallback(() => {
     services.nav.screen = 'dashboard';
@@ -217,15 +231,15 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     const last = lastAction.current;
     const fmt = (r: CommandRecord) => `${dateTime(r.at)}  ${[r.command, ...r.args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}${r.code ? `  (exit ${r.code})` : ''}${r.error ? `  ${r.error}` : ''}`;
     if (!last) {
-      const recent = app.host.history(40);
-      showText('Commands: no action yet; the most recent commands the host ran', recent.length ? recent.map(fmt) : ['The host has run no commands yet.']);
+      void commands({ limit: 40 }).then((recent) =>
+        showText('Commands: no action yet; the most recent commands the host ran', recent.length ? recent.map(fmt) : ['The host has run no commands yet (or your role may not see them).']));
       return;
     }
     showText(
       `Commands run by ${last.operation} at ${dateTime(last.at)}`,
       last.records.length ? last.records.map(fmt) : ['This action ran no host commands (it changed only the database).'],
     );
-  }, [app, showText]);
+  }, [commands, showText]);
 
   const globalBindings: KeyBinding[] = [
     { key: '?', description: 'Help', group: 'Global', priority: 100, action: () => setOverlay({ kind: 'help' }) },
@@ -286,8 +300,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: b.description, detail: `key ${b.key}`, kind: 'action', disabledReason: b.disabledReason, run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action() });
     entries.push({ label: 'Log out', detail: 'key ^O', kind: 'action', keywords: 'logout sign out exit', run: logout });
     entries.push({ label: 'Lock the screen', detail: 'key ^L', kind: 'action', keywords: 'lock', run: onLock });
-    for (const op of app.registry.all()) {
-      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) continue;
+    for (const op of app.contracts()) {
+      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.hostKind)) continue;
       entries.push({
         label: op.summary, detail: op.name, kind: op.mutating ? 'operation' : 'read',
         disabledReason: denialReason(app, actor, op.name),
@@ -300,7 +314,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   /** Any operation by name: a form for its input, then a confirmation when dangerous; reads show their result. */
   function runOperation(name: string) {
-    const op = app.registry.get(name);
+    const op = app.contract(name);
     if (!op) return;
     openForm({
       title: `${op.summary} (${op.name})`, operation: op.name, submitLabel: op.mutating ? 'Run' : 'Show',
@@ -329,7 +343,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         return <Palette entries={paletteEntries} initial={overlay.initial} width={workWidth} height={bodyHeight} theme={theme} onClose={closeOverlay} />;
       case 'form': {
         const spec = overlay.spec;
-        const op = app.registry.get(spec.operation);
+        const op = app.contract(spec.operation);
         if (!op) return <Text color={theme.c('red')}>{spec.operation} is not in this build.</Text>;
         return (
           <Form
@@ -355,7 +369,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       }
       case 'confirm': {
         const spec = overlay.spec;
-        const op = app.registry.get(spec.operation);
+        const op = app.contract(spec.operation);
         let target = '';
         try {
           target = op?.target?.(spec.input as never) ?? '';
@@ -393,14 +407,14 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const divider = theme.glyphs === 'ascii' ? (mainFocused ? '!' : '|') : mainFocused ? (theme.glyphs === 'unicode' ? '┃' : '║') : '│';
   const menuItems: MenuItem[] = SCREENS.map((s) => ({ id: s.id, label: menuWidth >= 26 ? s.label : s.short, built: screenMode(app, s) !== 'unbuilt' }));
   const hintBindings = overlay ? [] : active;
-  const apiText = options.apiUrl ? `API ${options.apiUrl}` : `API off: ${options.apiError ?? 'not started'}`;
+  const apiText = link !== 'connected' ? 'daemon not answering: reconnecting...' : app.info?.apiUrl ? `API ${app.info.apiUrl}` : 'API on the socket only';
   const promptSpec = overlay?.kind === 'prompt' ? overlay.spec : null;
   const covering = overlay && overlay.kind !== 'prompt';
 
   return (
     <ShellProvider value={shell}>
       <Box flexDirection="column" width={columns} height={height}>
-        <Header width={columns} theme={theme} hostname={options.hostname ?? os.hostname()} simulated={options.hostKind === 'sim'} user={actor.username} roles={actor.roles} alerts={alerts} now={now} />
+        <Header width={columns} theme={theme} hostname={options.hostname ?? os.hostname()} simulated={app.hostKind === 'sim'} user={actor.username} roles={actor.roles} alerts={alerts} now={now} />
         <Box flexDirection="row" height={bodyHeight}>
           <Menu items={menuItems} current={screenId} highlighted={menuIndex} focused={focus === 'menu' && !overlay} width={menuWidth} height={bodyHeight} theme={theme} />
           {/* Which pane has the keyboard, in a way that needs no colour: the divider's top cell points at it. */}
@@ -422,7 +436,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
             onCancel={() => { setOverlay(null); promptSpec.onCancel?.(); }}
           />
         ) : (
-          <StatusLine width={columns} theme={theme} message={message} busy={busyCount > 0} jobs={[...jobs.values()]} api={apiText} apiOk={Boolean(options.apiUrl)} />
+          <StatusLine width={columns} theme={theme} message={message} busy={busyCount > 0} jobs={[...jobs.values()]} api={apiText} apiOk={link === 'connected'} />
         )}
         <KeyHints bindings={hintBindings} width={columns} theme={theme} />
       </Box>

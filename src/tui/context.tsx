@@ -1,32 +1,33 @@
 /** What the shell gives every screen: the services, the user, and the shell's dialogs. */
 import React, { createContext, useContext } from 'react';
-import type { Calypso, UserActor } from '../services/index.js';
+import type { Appliance } from './appliance.js';
+import type { ConsoleUser } from './session.js';
 import type { KeyBinding } from './keys.js';
 import type { MetricsStore } from './metrics.js';
 import type { Busy, Session } from './session.js';
 import type { Theme } from './theme.js';
 
 export interface ConsoleOptions {
+  /** The console's own version (the daemon's is in system.info). */
   version: string;
-  hostKind: 'sim' | 'local';
-  dbDescription: string;
-  /** Where the API listens; absent when it could not start. */
-  apiUrl?: string;
-  /** Why the API is not running (e.g. the port is in use). */
-  apiError?: string;
+  /** How the console reaches the daemon, for About (e.g. `unix:/var/lib/calypso/calypso.sock`). */
+  connection: string;
+  /** What the login screen may say before login (the daemon says after): the appliance is simulated. */
+  hostKind?: 'sim' | 'local';
+  /** Said once in the status line after login (e.g. that the console started the daemon). */
+  notice?: string;
   /** Lock the screen after this many minutes without a key press; 0 never. */
   idleLockMinutes: number;
   /** First start only: the generated admin password, shown on the login screen once. */
   generatedAdminPassword?: string;
   hostname?: string;
-  logFile?: string;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
 
 /** Long-lived objects the console keeps across Ink re-mounts (e.g. after the live charts). */
 export interface ConsoleServices {
-  app: Calypso;
+  app: Appliance;
   options: ConsoleOptions;
   session: Session;
   busy: Busy;
@@ -81,9 +82,9 @@ export interface PromptSpec {
 
 export interface ShellApi {
   services: ConsoleServices;
-  app: Calypso;
+  app: Appliance;
   theme: Theme;
-  actor: UserActor;
+  actor: ConsoleUser;
   /** The working area has the keyboard (not the menu or a dialog). */
   active: boolean;
   width: number;

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import React from 'react';
 import { render, type Instance } from 'ink';
-import type { Calypso } from '../services/index.js';
+import type { Appliance } from './appliance.js';
 import { App } from './App.js';
 import { runCharts } from './charts.js';
 import type { ConsoleOptions, ConsoleServices } from './context.js';
@@ -15,6 +15,7 @@ import { TerminalGuard, watchHangup } from './terminal.js';
 import { makeTheme } from './theme.js';
 
 export type { ConsoleOptions } from './context.js';
+export { Appliance } from './appliance.js';
 export { releaseDeadTerminal } from './terminal.js';
 
 export interface ConsoleHandle {
@@ -30,7 +31,7 @@ export interface ConsoleHandle {
 }
 
 /** Builds the long-lived state the console keeps across Ink mounts. */
-export function createConsoleServices(app: Calypso, opts: ConsoleOptions, env: NodeJS.ProcessEnv = process.env): Omit<ConsoleServices, 'quit'> {
+export function createConsoleServices(app: Appliance, opts: ConsoleOptions, env: NodeJS.ProcessEnv = process.env): Omit<ConsoleServices, 'quit'> {
   return {
     app,
     options: { ...opts, hostname: opts.hostname ?? os.hostname() },
@@ -39,10 +40,11 @@ export function createConsoleServices(app: Calypso, opts: ConsoleOptions, env: N
     metrics: new MetricsStore(app),
     theme: makeTheme(env),
     nav: { screen: 'dashboard' },
+    flash: opts.notice,
   };
 }
 
-export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle {
+export function startConsole(app: Appliance, opts: ConsoleOptions): ConsoleHandle {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const terminal = new TerminalGuard(stdin, stdout);
@@ -132,6 +134,6 @@ export function startConsole(app: Calypso, opts: ConsoleOptions): ConsoleHandle 
 }
 
 /** Runs the console until the user quits. */
-export async function runConsole(app: Calypso, opts: ConsoleOptions): Promise<void> {
+export async function runConsole(app: Appliance, opts: ConsoleOptions): Promise<void> {
   await startConsole(app, opts).done;
 }

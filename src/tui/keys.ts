@@ -3,8 +3,9 @@
  * list them, and permission gating comes from the same table.
  */
 import type { Key } from 'ink';
-import type { Calypso, UserActor } from '../services/index.js';
-import { AUTHENTICATED, PUBLIC } from '../services/index.js';
+import { AUTHENTICATED, PUBLIC } from '../contracts/core.js';
+import type { Appliance } from './appliance.js';
+import type { ConsoleUser } from './session.js';
 import { stripControls } from './safe-text.js';
 
 export interface KeyBinding {
@@ -67,13 +68,13 @@ export function matches(binding: KeyBinding, name: string): boolean {
  * Why the actor cannot use an operation, or null when they can:
  * "needs storage.write; your role ReadOnly does not grant it".
  */
-export function denialReason(app: Calypso, actor: UserActor | null, operation: string): string | null {
-  const op = app.registry.get(operation);
-  if (!op || (op.onlyOnHost && op.onlyOnHost !== app.host.kind)) return `${operation} is not in this build`;
+export function denialReason(app: Appliance, actor: ConsoleUser | null, operation: string): string | null {
+  const op = app.contract(operation);
+  if (!op || (op.onlyOnHost && op.onlyOnHost !== app.hostKind)) return `${operation} is not in this build`;
   return permissionDenial(actor, op.permission);
 }
 
-export function permissionDenial(actor: UserActor | null, permission: string): string | null {
+export function permissionDenial(actor: ConsoleUser | null, permission: string): string | null {
   if (permission === PUBLIC) return null;
   if (!actor) return 'log in first';
   if (permission === AUTHENTICATED || actor.permissions.has(permission)) return null;
@@ -82,7 +83,7 @@ export function permissionDenial(actor: UserActor | null, permission: string): s
 }
 
 /** Fills in disabledReason from the binding's operation or permission. */
-export function gate(app: Calypso, actor: UserActor | null, bindings: KeyBinding[]): KeyBinding[] {
+export function gate(app: Appliance, actor: ConsoleUser | null, bindings: KeyBinding[]): KeyBinding[] {
   return bindings.map((b) => {
     if (b.disabledReason) return b;
     const reason = b.operation ? denialReason(app, actor, b.operation) : b.permission ? permissionDenial(actor, b.permission) : null;

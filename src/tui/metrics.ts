@@ -5,7 +5,7 @@
  * It never reads the machine itself: the console only talks to services.
  */
 import { EventEmitter } from 'node:events';
-import type { Calypso, CalypsoEvent, CallMeta } from '../services/index.js';
+import type { Appliance, ConsoleEvent } from './appliance.js';
 
 export interface MetricValue {
   name: string;
@@ -55,9 +55,9 @@ export class MetricsStore extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
 
-  constructor(private readonly app: Calypso, private readonly intervalMs = 2000) {
+  constructor(private readonly app: Appliance, private readonly intervalMs = 2000) {
     super();
-    this.unsubscribe = app.events.subscribe((e: CalypsoEvent) => {
+    this.unsubscribe = app.subscribe((e: ConsoleEvent) => {
       const sample = asSample((e as { sample?: unknown }).sample);
       if (!sample) return;
       this.lastEventAt = Date.now();
@@ -66,10 +66,10 @@ export class MetricsStore extends EventEmitter {
     }, ['metric']);
   }
 
-  start(meta: () => Promise<CallMeta>): void {
+  start(): void {
     this.stop();
     const tick = () => {
-      void this.poll(meta);
+      void this.poll();
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);
@@ -111,21 +111,20 @@ export class MetricsStore extends EventEmitter {
     this.emit('change');
   }
 
-  private async poll(meta: () => Promise<CallMeta>): Promise<void> {
+  private async poll(): Promise<void> {
     // While the monitoring service publishes samples, they are the source; asking as well would double points.
     if (this.polling || Date.now() - this.lastEventAt < EVENT_SILENCE_MS) return;
     this.polling = true;
     try {
-      const m = await meta();
-      if (this.app.registry.get('metrics.current')) {
-        const sample = asSample(await this.app.call('metrics.current', {}, m));
+      if (this.app.contract('metrics.current')) {
+        const sample = asSample(await this.app.call('metrics.current', {}));
         if (sample) {
           this.source = 'metrics.current';
           this.add(sample);
         }
-      } else if (this.app.registry.get('storage.pools.list')) {
+      } else if (this.app.contract('storage.pools.list')) {
         this.source = 'storage';
-        this.add(await this.storageSample(m));
+        this.add(await this.storageSample());
       }
       this.lastError = null;
     } catch (err) {
@@ -136,12 +135,12 @@ export class MetricsStore extends EventEmitter {
     }
   }
 
-  private async storageSample(meta: CallMeta): Promise<MetricSample> {
+  private async storageSample(): Promise<MetricSample> {
     const values: MetricValue[] = [];
-    const pools = await this.app.call<{ items: { name: string; capacityPercent: number | null }[] }>('storage.pools.list', { limit: 1000 }, meta);
+    const pools = await this.app.call<{ items: { name: string; capacityPercent: number | null }[] }>('storage.pools.list', { limit: 1000 });
     for (const p of pools.items) values.push({ name: 'calypso_pool_capacity_percent', labels: { pool: p.name }, value: p.capacityPercent ?? 0 });
-    if (this.app.registry.get('storage.arc.get')) {
-      const arc = await this.app.call<{ available: boolean; hitRatioPercent: number | null; sizeBytes: number }>('storage.arc.get', {}, meta);
+    if (this.app.contract('storage.arc.get')) {
+      const arc = await this.app.call<{ available: boolean; hitRatioPercent: number | null; sizeBytes: number }>('storage.arc.get', {});
       if (arc.available) {
         values.push({ name: 'calypso_arc_hit_ratio_percent', labels: {}, value: arc.hitRatioPercent ?? 0 });
         values.push({ name: 'calypso_arc_size_bytes', labels: {}, value: arc.sizeBytes });

@@ -3,7 +3,7 @@
  * input object back from what the user typed. The service still validates everything.
  */
 import { z } from 'zod';
-import type { AnyOperation } from '../services/index.js';
+import type { AnyContract } from '../contracts/core.js';
 
 export type FieldKind = 'text' | 'password' | 'number' | 'boolean' | 'enum' | 'list';
 
@@ -120,7 +120,7 @@ function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: strin
   }
 }
 
-export function fieldsOf(op: AnyOperation): Field[] {
+export function fieldsOf(op: AnyContract): Field[] {
   const json = z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out: Field[] = [];
   const walk = (schema: JsonSchema, prefix: string, parentRequired: boolean, fullLabels = false, parentLabel = '') => {
@@ -154,7 +154,7 @@ const CURRENT_SECRET = /current|old|existing/i;
  * Adds, after each new password of a mutating operation, a second entry that must match it.
  * The second entry is the form's, not the operation's: it is never sent.
  */
-export function addRepeatFields(fields: Field[], op: Pick<AnyOperation, 'mutating'>): Field[] {
+export function addRepeatFields(fields: Field[], op: Pick<AnyContract, 'mutating'>): Field[] {
   if (!op.mutating) return fields;
   return fields.flatMap((f) =>
     f.kind === 'password' && !CURRENT_SECRET.test(f.path.split('.').pop() ?? '')

@@ -1,118 +1,97 @@
 /**
- * The console's login session, kept outside React so it survives the switch to the
- * blessed charts and back. Every call runs as the actor behind the current access token.
+ * The console's login session, kept outside React so it survives the switch to the blessed
+ * charts and back. The client holds the tokens (and renews them); the session holds who is
+ * logged in, as the daemon says (auth.me), and why the user was sent back to the login screen.
  */
 import { EventEmitter } from 'node:events';
-import { Unauthenticated, type Calypso, type CallMeta, type UserActor } from '../services/index.js';
+import { Unauthenticated } from '../contracts/errors.js';
+import type { Appliance } from './appliance.js';
 
-interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresInSeconds: number;
-  user: { username: string; displayName?: string };
+/** The logged-in user as the console needs them: for the header, and to grey out what their roles do not grant. */
+export interface ConsoleUser {
+  kind: 'user';
+  id: number;
+  username: string;
+  displayName?: string;
+  roles: string[];
+  permissions: ReadonlySet<string>;
 }
 
-/** Refresh this long before the access token expires. */
-const REFRESH_MARGIN_S = 60;
+interface Me {
+  id: number;
+  username: string;
+  displayName?: string;
+  roles: string[];
+  permissions: string[];
+}
 
 export class Session extends EventEmitter {
-  actor: UserActor | null = null;
+  actor: ConsoleUser | null = null;
   /** Why the user was sent back to the login screen (session ended elsewhere, idle lock...). */
   endedReason: string | null = null;
-  private tokens: TokenPair | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly app: Calypso) {
+  constructor(private readonly appliance: Appliance) {
     super();
   }
 
   async login(username: string, password: string): Promise<void> {
-    const pair = await this.app.call<TokenPair>('auth.login', { username, password }, { actor: null, face: 'console' });
-    await this.adopt(pair);
+    await this.appliance.client.login(username, password);
+    try {
+      this.actor = await this.whoAmI();
+      await this.appliance.describe();
+    } catch (err) {
+      await this.appliance.client.logout();
+      throw err;
+    }
+    this.appliance.resume();
     this.endedReason = null;
     this.emit('change');
   }
 
-  /** The call metadata for the logged-in user; re-checks the token so a revoked session ends here too. */
-  async meta(): Promise<CallMeta> {
-    if (!this.tokens) throw new Unauthenticated('log in first');
-    try {
-      this.actor = await this.app.auth.authenticate(this.tokens.accessToken);
-    } catch (err) {
-      if (err instanceof Unauthenticated && /expired/.test(err.message)) {
-        await this.refresh();
-        this.actor = await this.app.auth.authenticate(this.tokens!.accessToken);
-      } else {
-        this.end(`Your session ended: ${(err as Error).message}. Log in again.`);
-        throw err;
-      }
-    }
-    return { actor: this.actor, face: 'console' };
-  }
-
   /**
-   * Whether the session still holds, asked of the service itself (not the cached actor): after a
-   * change that may have ended it, the console leaves at once. Ends the session when it does not.
+   * Whether the session still holds, asked of the daemon: after a change that may have ended it
+   * (own password changed, own sessions revoked, own account disabled) the console leaves at once.
    */
   async recheck(): Promise<boolean> {
-    const tokens = this.tokens;
-    if (!tokens) return false;
+    if (!this.actor) return false;
     try {
-      // The service keeps a logged-in actor for half a minute; forget it so the session row is read.
-      if (this.actor) this.app.auth.forgetUser(this.actor.id);
-      this.actor = await this.app.auth.authenticate(tokens.accessToken);
+      this.actor = await this.whoAmI();
       return true;
     } catch (err) {
-      if (err instanceof Unauthenticated && /expired/.test(err.message)) return true;
-      if (this.tokens === tokens) this.end(`Your session ended: ${(err as Error).message}. Log in again.`);
-      return false;
+      if (err instanceof Unauthenticated) {
+        this.ended(err);
+        return false;
+      }
+      return true;
     }
   }
 
-  /** Ends the session (logout is recorded) and remembers why: the screens go at once, the service is told after. */
+  /** A call was refused as unauthenticated: the session is over (revoked, expired beyond renewal). */
+  ended(err: Unauthenticated): void {
+    if (this.actor) this.end(`Your session ended: ${err.message}. Log in again.`);
+  }
+
+  /** Ends the session (logout is recorded) and remembers why: the screens go at once, the daemon is told after. */
   async logout(reason: string | null = null): Promise<void> {
-    const tokens = this.tokens;
-    this.tokens = null;
+    const had = this.actor !== null || this.appliance.client.loggedIn;
     this.end(reason);
-    if (tokens) {
-      try {
-        const actor = await this.app.auth.authenticate(tokens.accessToken);
-        await this.app.call('auth.logout', {}, { actor, face: 'console' });
-      } catch {
-        // The session may already be gone; ending it locally is what matters.
-      }
-    }
+    if (had) await this.appliance.client.logout();
   }
 
   dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
+    this.appliance.pause();
+  }
+
+  private async whoAmI(): Promise<ConsoleUser> {
+    const me = await this.appliance.call<Me>('auth.me', {});
+    return { kind: 'user', id: me.id, username: me.username, displayName: me.displayName, roles: me.roles, permissions: new Set(me.permissions) };
   }
 
   private end(reason: string | null): void {
-    this.dispose();
-    this.tokens = null;
+    this.appliance.pause();
     this.actor = null;
     this.endedReason = reason;
     this.emit('change');
-  }
-
-  private async refresh(): Promise<void> {
-    if (!this.tokens) return;
-    const pair = await this.app.call<TokenPair>('auth.refresh', { refreshToken: this.tokens.refreshToken }, { actor: null, face: 'console' });
-    await this.adopt(pair);
-    this.emit('change');
-  }
-
-  private async adopt(pair: TokenPair): Promise<void> {
-    this.actor = await this.app.auth.authenticate(pair.accessToken);
-    this.tokens = pair;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    const delay = Math.max(5, pair.expiresInSeconds - REFRESH_MARGIN_S) * 1000;
-    this.refreshTimer = setTimeout(() => {
-      this.refresh().catch((err) => this.end(`Your session could not be renewed (${(err as Error).message}). Log in again.`));
-    }, delay);
-    this.refreshTimer.unref();
   }
 }
 

@@ -5,7 +5,8 @@
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../src/tui/App.js';
-import { createConsoleServices } from '../../src/tui/index.js';
+import { Appliance, createConsoleServices } from '../../src/tui/index.js';
+import { inProcessClient } from '../../src/services/in-process-client.js';
 import type { ConsoleServices } from '../../src/tui/context.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
@@ -33,7 +34,9 @@ export interface ConsoleTest extends TestApp {
 export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number } = {}): Promise<ConsoleTest> {
   const t = await startTestApp({ host: new SimulatedHost() });
   let quit = false;
-  const base = createConsoleServices(t.app, { version: 'test', hostKind: 'sim', dbDescription: 'test database', apiUrl: 'http://127.0.0.1:8080', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' }, opts.env ?? {});
+  // The console as it runs against the daemon, with the client in-process: same contracts, same errors, same events.
+  const appliance = new Appliance(inProcessClient(t.app, 'console'));
+  const base = createConsoleServices(appliance, { version: 'test', connection: 'in-process (test)', hostKind: 'sim', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' }, opts.env ?? {});
   const services: ConsoleServices = { ...base, quit: () => { quit = true; } };
   const r = render(<App services={services} />);
   const frame = () => r.lastFrame() ?? '';
@@ -87,6 +90,7 @@ export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLock
       r.unmount();
       base.metrics.dispose();
       base.session.dispose();
+      await appliance.close();
       await t.close();
     },
   };

@@ -2,7 +2,7 @@
 import React, { useState } from 'react';
 import { Box, useInput, useStdout } from 'ink';
 import { Text } from './Text.js';
-import { ValidationError, publicMessage } from '../../services/index.js';
+import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import { expandTabs } from '../safe-text.js';
 import type { Theme } from '../theme.js';
 import { TextField } from './TextField.js';
@@ -73,7 +73,7 @@ export function ConfirmDialog({ target, verb, title, details = [], width, height
       onDone(await run(value));
     } catch (err) {
       setSending(false);
-      setError(err instanceof ValidationError ? err.message : publicMessage(err));
+      setError(err instanceof ValidationError ? err.message : errorMessage(err));
     }
   };
   return (

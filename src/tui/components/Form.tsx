@@ -2,7 +2,8 @@
 import React, { useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './Text.js';
-import { ValidationError, publicMessage, type AnyOperation } from '../../services/index.js';
+import { ValidationError, errorMessage } from '../../contracts/errors.js';
+import type { AnyContract } from '../../contracts/core.js';
 import { displayKey } from '../keys.js';
 import { pad, truncate } from '../format.js';
 import { addRepeatFields, buildInput, checkFields, fieldsOf, toFieldText, type Field } from '../schema-fields.js';
@@ -20,7 +21,7 @@ export function FieldLabel({ theme, focused, text, width }: { theme: Theme; focu
 
 export interface FormProps {
   title: string;
-  op: AnyOperation;
+  op: AnyContract;
   initial?: Record<string, unknown>;
   fixed?: Record<string, unknown>;
   only?: string[];
@@ -93,7 +94,7 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
         if (first >= 0) setFocus(first);
       } else {
         setErrors({});
-        setMessage(publicMessage(err));
+        setMessage(errorMessage(err));
       }
     }
   };

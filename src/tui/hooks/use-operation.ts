@@ -3,7 +3,8 @@
  * console busy while it runs, and re-runs when the event bus says the data changed.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { publicMessage, type CalypsoEvent } from '../../services/index.js';
+import { errorMessage } from '../../contracts/errors.js';
+import type { ConsoleEvent } from '../appliance.js';
 import { allPages } from '../../contracts/list.js';
 import { useShell } from '../context.js';
 import type { KeyBinding } from '../keys.js';
@@ -18,7 +19,7 @@ export interface Query<T> {
 
 export interface QueryOptions {
   /** Re-read when events of these types arrive (debounced). */
-  refreshOn?: CalypsoEvent['type'][];
+  refreshOn?: ConsoleEvent['type'][];
   /** Re-read every so many milliseconds. */
   intervalMs?: number;
   /** Skip the call (e.g. nothing selected yet). */
@@ -52,7 +53,7 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
         if (live) setState({ data, error: null, loading: false });
       },
       (err) => {
-        if (live) setState((s) => ({ data: s.data, error: publicMessage(err), loading: false }));
+        if (live) setState((s) => ({ data: s.data, error: errorMessage(err), loading: false }));
       },
     );
     return () => {
@@ -64,10 +65,10 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
   useEffect(() => {
     if (!refreshOn) return;
     let timer: NodeJS.Timeout | undefined;
-    const unsubscribe = shellRef.current.app.events.subscribe(() => {
+    const unsubscribe = shellRef.current.app.subscribe(() => {
       clearTimeout(timer);
       timer = setTimeout(() => setTick((t) => t + 1), 250);
-    }, refreshOn.split(',') as CalypsoEvent['type'][]);
+    }, refreshOn.split(',') as ConsoleEvent['type'][]);
     return () => {
       unsubscribe();
       clearTimeout(timer);

@@ -7,10 +7,12 @@ import { useShell } from '../context.js';
 import { KeyValues, Title } from '../components/Panels.js';
 import { useBindings } from '../hooks/use-operation.js';
 import { SCREENS, screenMode } from './catalogue.js';
+import { dateTime } from '../format.js';
 
 export function AboutScreen(): React.ReactElement {
   const { services, theme, app } = useShell();
   const { options } = services;
+  const info = app.info;
   useBindings([]);
   const present = SCREENS.filter((s) => screenMode(app, s) !== 'unbuilt').map((s) => s.label);
   const absent = SCREENS.filter((s) => screenMode(app, s) === 'unbuilt').map((s) => s.label);
@@ -20,14 +22,15 @@ export function AboutScreen(): React.ReactElement {
       <Text> </Text>
       <KeyValues
         rows={[
-          ['Version', options.version],
-          ['Host', `${options.hostname ?? os.hostname()}: ${options.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'this machine (real tools)'}`],
-          ['Database', options.dbDescription],
-          ['API', options.apiUrl ? `${options.apiUrl}/api/v1 (OpenAPI: ${options.apiUrl}/api/v1/openapi.json)` : <Text color={theme.c('red')}>not running: {options.apiError ?? 'not started'}</Text>],
-          ['Log file', options.logFile ?? '-'],
+          ['Version', info && info.version !== options.version ? `console ${options.version}, daemon ${info.version}` : options.version],
+          ['Host', `${info?.hostname ?? options.hostname ?? os.hostname()}: ${app.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'this machine (real tools)'}`],
+          ['Daemon', info ? `pid ${info.pid}, running since ${dateTime(info.startedAt)}; this console reaches it at ${options.connection}` : options.connection],
+          ['Database', info?.database ?? '-'],
+          ['API', info?.apiUrl ? `${info.apiUrl}/api/v1 (OpenAPI: ${info.apiUrl}/api/v1/openapi.json)` : 'not on TCP (the Unix socket only)'],
+          ['Log file', info?.logFile ?? '-'],
           ['Node.js', process.version],
           ['Terminal', `${process.env.TERM ?? 'unknown'}, ${theme.glyphs} glyphs, colour ${theme.color ? 'on' : 'off (NO_COLOR)'}`],
-          ['Operations', `${app.registry.all().length} registered, ${app.registry.permissions().length} permissions`],
+          ['Operations', `${app.contracts().length} registered, ${app.permissions().length} permissions`],
           ['In this build', present.join(', ')],
           ['Not yet', absent.join(', ') || 'none'],
         ]}

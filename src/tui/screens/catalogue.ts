@@ -3,7 +3,7 @@
  * operations are in the registry; until then it says what it will manage.
  */
 import type React from 'react';
-import type { Calypso } from '../../services/index.js';
+import type { Appliance } from '../appliance.js';
 import { AboutScreen } from './about.js';
 import { AuditScreen } from './audit.js';
 import { DashboardScreen } from './dashboard.js';
@@ -51,15 +51,15 @@ export const SCREENS: ScreenDef[] = [
 ];
 
 /** Operations of a subsystem present in the registry (and on this kind of host). */
-export function operationsOf(app: Calypso, def: ScreenDef) {
-  return app.registry
-    .all()
-    .filter((op) => def.prefixes.some((p) => op.name.startsWith(p)) && (!op.onlyOnHost || op.onlyOnHost === app.host.kind))
+export function operationsOf(app: Appliance, def: ScreenDef) {
+  return app
+    .contracts()
+    .filter((op) => def.prefixes.some((p) => op.name.startsWith(p)))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** How a screen shows up now: its own screen, the generic operations screen, or "not in this build". */
-export function screenMode(app: Calypso, def: ScreenDef): 'screen' | 'operations' | 'unbuilt' {
-  if (def.component && (!def.needs || app.registry.get(def.needs))) return 'screen';
+export function screenMode(app: Appliance, def: ScreenDef): 'screen' | 'operations' | 'unbuilt' {
+  if (def.component && (!def.needs || app.contract(def.needs))) return 'screen';
   return operationsOf(app, def).length ? 'operations' : 'unbuilt';
 }

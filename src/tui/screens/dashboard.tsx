@@ -103,7 +103,7 @@ export function DashboardScreen(): React.ReactElement {
     metrics.source === 'events' ? 'Live samples from the monitoring service.'
     : metrics.source === 'metrics.current' ? 'Sampled from the monitoring service (metrics.current) every 2 s.'
     : metrics.source === 'storage' ? 'Monitoring is not in this build: CPU, memory and network wait for it. Pool capacity and ARC are read from the storage service every 2 s.'
-    : shell.app.registry.get('storage.pools.list') || shell.app.registry.get('metrics.current') ? 'Waiting for the first sample...'
+    : shell.app.contract('storage.pools.list') || shell.app.contract('metrics.current') ? 'Waiting for the first sample...'
     : 'Monitoring and storage are not in this build yet: there is nothing to chart. The dashboard draws CPU, memory, network, pool capacity and I/O, and ARC as soon as their services land.';
   return (
     <Box flexDirection="column" paddingX={1}>

@@ -5,7 +5,7 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import type { AnyOperation } from '../../services/index.js';
+import type { AnyContract } from '../../contracts/core.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
@@ -28,10 +28,10 @@ export function UnbuiltScreen({ def }: { def: ScreenDef }): React.ReactElement {
   );
 }
 
-export function OperationsScreen({ def, operations, run }: { def: ScreenDef; operations: AnyOperation[]; run: (name: string) => void }): React.ReactElement {
+export function OperationsScreen({ def, operations, run }: { def: ScreenDef; operations: AnyContract[]; run: (name: string) => void }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const columns: Column<AnyOperation>[] = [
+  const columns: Column<AnyContract>[] = [
     { key: 'name', title: 'OPERATION', width: 28, render: (o) => o.name },
     { key: 'kind', title: 'KIND', width: 6, render: (o) => (o.dangerous ? 'danger' : o.mutating ? 'change' : 'read') },
     { key: 'summary', title: 'WHAT IT DOES', width: 0, render: (o) => o.summary },

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import type { Job } from '../../services/index.js';
+import type { Job } from '../../contracts/jobs.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';

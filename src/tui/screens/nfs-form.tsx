@@ -11,7 +11,7 @@ import { Text } from '../components/Text.js';
 import { TextField } from '../components/TextField.js';
 import { FieldLabel } from '../components/Form.js';
 import { ConfirmDialog } from '../components/Dialogs.js';
-import { ValidationError, publicMessage } from '../../services/index.js';
+import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import type { ShellApi } from '../context.js';
 import { pad } from '../format.js';
 
@@ -32,7 +32,7 @@ const blankClient = (): NfsClient => ({ host: '', access: 'ro', squash: 'root_sq
 
 /** The contract's own verdict on one client (host and options), or null when it is fine. */
 function clientProblem(shell: ShellApi, operation: string, client: NfsClient): string | null {
-  const op = shell.app.registry.get(operation);
+  const op = shell.app.contract(operation);
   if (!op) return null;
   const parsed = op.input.safeParse({ path: '/x', clients: [client] });
   if (parsed.success) return null;
@@ -126,7 +126,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
         }
         setRowErrors(rows);
       }
-      setError(publicMessage(err));
+      setError(errorMessage(err));
     }
   };
 

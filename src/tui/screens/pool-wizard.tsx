@@ -2,7 +2,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
-import { ValidationError, publicMessage } from '../../services/index.js';
+import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
 import { FieldLabel } from '../components/Form.js';
@@ -45,7 +45,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   useEffect(() => {
     shell.call<{ items: Disk[] }>('storage.disks.list', { limit: 1000, free: 'true' }).then(
       (r) => setDisks(r.items),
-      (err) => setLoadError(publicMessage(err)),
+      (err) => setLoadError(errorMessage(err)),
     );
     // Loads once when the wizard opens.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -68,7 +68,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
     if (pick('log').length) input.log = pick('log');
     if (pick('cache').length) input.cache = pick('cache');
     const result = await shell.run<{ warnings: string[] }>('storage.pools.create', input).catch((err) => {
-      setError(err instanceof ValidationError ? `${err.message}: ${err.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : publicMessage(err));
+      setError(err instanceof ValidationError ? `${err.message}: ${err.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : errorMessage(err));
       return undefined;
     });
     setSending(false);

@@ -6,7 +6,7 @@
 import React, { useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
-import { ValidationError, publicMessage } from '../../services/index.js';
+import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import { cronOf, describeCron, WEEKDAYS, type CronPick } from '../../contracts/cron.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
@@ -68,7 +68,7 @@ export function SchedulesScreen(): React.ReactElement {
                     : ['(no runs yet)']),
                   ...(h.total > h.items.length ? [`... ${h.total} runs in all`] : []),
                 ]),
-                (err) => shell.toast(publicMessage(err), 'error'),
+                (err) => shell.toast(errorMessage(err), 'error'),
               );
             },
           },
@@ -166,7 +166,7 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
     const op = existing ? 'schedules.update' : 'schedules.create';
     const input = existing ? { id: existing.id, cron, options } : { kind, target: target.trim(), cron, options };
     const saved = await shell.run<Schedule>(op, input).catch((err) => {
-      setError(err instanceof ValidationError && err.errors.length ? `${err.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : publicMessage(err));
+      setError(err instanceof ValidationError && err.errors.length ? `${err.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : errorMessage(err));
       return undefined;
     });
     setSending(false);

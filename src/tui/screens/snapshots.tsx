@@ -2,7 +2,7 @@
 import React, { useEffect, useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import { publicMessage } from '../../services/index.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
@@ -62,7 +62,7 @@ export function SnapshotsScreen(): React.ReactElement {
   const holds = (snap: Snapshot) => {
     shell.call<{ items: { tag: string; placedAt: string | null }[] }>('snapshots.holds', { name: snap.name }).then(
       (r) => shell.showText(`Snapshot ${snap.name}`, [...snapshotDetailLines(snap), '', ...(r.items.length ? ['holds:', ...r.items.map((h) => `  ${h.tag.padEnd(24)} since ${dateTime(h.placedAt)}`)] : ['No holds: the snapshot can be destroyed.'])]),
-      (err) => shell.toast(publicMessage(err), 'error'),
+      (err) => shell.toast(errorMessage(err), 'error'),
     );
   };
   useBindings([

@@ -6,7 +6,7 @@
  */
 import React, { useState } from 'react';
 import { ConfirmDialog } from '../components/Dialogs.js';
-import { publicMessage } from '../../services/index.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { ShellApi } from '../context.js';
 import type { KeyBinding } from '../keys.js';
 import { pad } from '../format.js';
@@ -104,7 +104,7 @@ export function deviceBindings(shell: ShellApi, pool: string, devices: DeviceLea
             });
           },
         });
-      }, (err) => shell.toast(publicMessage(err), 'error')),
+      }, (err) => shell.toast(errorMessage(err), 'error')),
     },
     back,
   ];
@@ -136,7 +136,7 @@ export function diskBindings(shell: ShellApi, disk: DiskRow | undefined, reload:
   if (!disk) return [];
   const showDetail = () => void shell.call<DiskDetail>('storage.disks.get', { name: disk.name }).then(
     (d) => shell.showText(`Disk ${d.name}`, diskDetailLines(d)),
-    (err) => shell.toast(publicMessage(err), 'error'),
+    (err) => shell.toast(errorMessage(err), 'error'),
   );
   const test = (type: 'short' | 'long') => void shell.act<DiskDetail>('storage.disks.smart-test', { name: disk.name, type }, {
     success: (d) => `${type === 'short' ? 'Short' : 'Long'} SMART test started on ${disk.name}${d.selfTestRunning?.remainingPercent != null ? ` (${d.selfTestRunning.remainingPercent}% to go)` : ''}`,

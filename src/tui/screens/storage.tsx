@@ -2,7 +2,7 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import { publicMessage } from '../../services/index.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, LevelBar, Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -237,12 +237,12 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
           input: { name: target.name, recursive: deps.children.length + deps.snapshots.length > 0, dependents: deps.clones.length > 0, removeAttachments: deps.attachments.length > 0 },
           verb: 'destroy', details, success: () => `Destroyed ${target.name}`, onDone: q.reload,
         });
-      }, (err) => shell.toast(publicMessage(err), 'error'));
+      }, (err) => shell.toast(errorMessage(err), 'error'));
   };
   const showProperties = (target: Dataset) => {
     void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then(
       (full) => shell.showText(`Properties of ${target.name}`, datasetDetailLines(full.properties)),
-      (err) => shell.toast(publicMessage(err), 'error'),
+      (err) => shell.toast(errorMessage(err), 'error'),
     );
   };
   const editProperties = (target: Dataset) => {
@@ -253,7 +253,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
         title: `Properties of ${target.name} (empty: leave as is)`, operation: 'storage.datasets.update', fixed: { name: target.name },
         hide: tree ? [] : ['properties.recordsize'], success: () => `Saved properties of ${target.name}`, onDone: q.reload, initial,
       });
-    }, (err) => shell.toast(publicMessage(err), 'error'));
+    }, (err) => shell.toast(errorMessage(err), 'error'));
   };
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
@@ -265,7 +265,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
           { key: 'enter', description: 'Properties', operation: 'storage.datasets.get', action: () => showProperties(d) },
           { key: 'e', description: 'Edit properties', operation: 'storage.datasets.update', action: () => editProperties(d) },
           ...(tree ? [] : [{ key: 'R', description: 'Grow', operation: 'storage.zvols.resize', action: () => shell.openForm({ title: `Grow ${d.name}`, operation: 'storage.zvols.resize', fixed: { name: d.name }, submitLabel: 'Grow', onDone: q.reload }) }]),
-          ...(shell.app.registry.get('snapshots.create') ? [{ key: 'S', description: 'Snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: `Snapshot ${d.name}`, operation: 'snapshots.create', fixed: { dataset: d.name }, initial: { name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as { name: string }).name}` }) }] : []),
+          ...(shell.app.contract('snapshots.create') ? [{ key: 'S', description: 'Snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: `Snapshot ${d.name}`, operation: 'snapshots.create', fixed: { dataset: d.name }, initial: { name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as { name: string }).name}` }) }] : []),
           { key: 'D', description: 'Destroy', operation: 'storage.datasets.destroy', disabledReason: d.depth === 0 ? `${d.name} is a pool's root dataset: destroy the pool instead` : undefined, action: () => destroy(d) },
         ]
       : []),

@@ -111,7 +111,7 @@ function GroupsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 
 function RolesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
-  const permissionText = (name: string) => shell.app.registry.permissions().find((p) => p.name === name)?.description ?? '';
+  const permissionText = (name: string) => shell.app.permissions().find((p) => p.name === name)?.description ?? '';
   const { theme, width, height, active } = shell;
   const q = useQuery<List<Role>>('iam.roles.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<Role>[] = [
