@@ -24,6 +24,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'tls-key', env: 'CALYPSO_TLS_KEY', description: 'PEM private key for direct HTTPS' },
   { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none', default: 'no' },
   { name: 'log-level', env: 'CALYPSO_LOG_LEVEL', description: 'trace, debug, info, warn, error', default: 'info' },
+  { name: 'socket', env: 'CALYPSO_SOCKET', description: "console: the daemon's Unix socket (default DATA/calypso.sock; the console starts a daemon when none answers there, but not on a socket given here)" },
   { name: 'idle-lock', env: 'CALYPSO_IDLE_LOCK', description: 'console: lock the screen after this many idle minutes (0: never)', default: '15' },
 ];
 

@@ -123,9 +123,18 @@ async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Bo
 function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
   write(`Calypso ${VERSION} on the ${b.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'local machine'}${cfg.hostKind === 'auto' ? ' (chosen automatically; --host to override)' : ''}\n`);
   write(`Database: ${b.dbDescription}; data directory ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); log ${path.join(cfg.dataDir, 'calypso.log')}\n`);
-  if (b.admin?.generated) write(`Created the admin account. Its password, shown only this once: ${b.admin.password}\n`);
+  if (b.admin?.generated && process.stderr.isTTY) write(`Created the admin account. Its password, shown only this once: ${b.admin.password}\n`);
+  else if (b.admin?.generated) {
+    // Not on a terminal (started by a console, or by systemd): the password must not go to a log.
+    // The console that started this daemon shows it on its login screen and removes the file.
+    fs.writeFileSync(path.join(cfg.dataDir, INITIAL_PASSWORD_FILE), `${b.admin.password}\n`, { mode: 0o600 });
+    write(`Created the admin account. Its generated password is in ${path.join(cfg.dataDir, INITIAL_PASSWORD_FILE)} (readable by this user only; the console that started this daemon shows it once and removes the file)\n`);
+  }
   else if (b.admin) write('Created the admin account with the password from CALYPSO_ADMIN_PASSWORD.\n');
 }
+
+/** The first start's generated admin password, when it could not be shown on a terminal. */
+const INITIAL_PASSWORD_FILE = 'initial-admin-password';
 
 /** The daemon's Unix socket: the same API as TCP, in the data directory. */
 function socketPathOf(dataDir: string): string {
@@ -238,46 +247,105 @@ async function stopCommand(cfg: Config): Promise<void> {
   process.stdout.write(`calypso serve (pid ${pid}) stopped\n`);
 }
 
-async function consoleFace(cfg: Config): Promise<void> {
+/** Whether a daemon answers on the socket (its /healthz). */
+async function daemonAnswers(socketPath: string): Promise<boolean> {
+  const http = await import('node:http');
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath, path: '/healthz', method: 'GET', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** How long a console waits for the daemon it started to answer. */
+const DAEMON_START_MS = 60_000;
+
+/**
+ * Starts `calypso serve` on the data directory, detached (its own session, output to
+ * DATA/calypso.log), with the options this console was given, and waits until its socket
+ * answers. The daemon keeps running after the console quits: it is the appliance, and its jobs
+ * and schedules go on (`calypso stop` stops it).
+ */
+async function startDaemon(cfg: Config, argv: string[], socketPath: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateFile(path.join(cfg.dataDir, 'calypso.log'));
+  const out = fs.openSync(path.join(cfg.dataDir, 'calypso.log'), 'a');
+  // The same program and options, `serve` for the command; the console's own are harmless to serve.
+  const args = argv.filter((a) => a !== 'console');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'serve', ...args], {
+    detached: true, stdio: ['ignore', out, out], env: { ...process.env, CALYPSO_STARTED_BY_CONSOLE: '1' },
+  });
+  fs.closeSync(out);
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  child.unref();
+  const deadline = Date.now() + DAEMON_START_MS;
+  while (!(await daemonAnswers(socketPath))) {
+    if (exited !== null) {
+      // Another console may have started it at the same moment: then its daemon answers.
+      if (await daemonAnswers(socketPath)) break;
+      throw new ConfigError(`the daemon (calypso serve) did not start (exit ${exited}); see ${path.join(cfg.dataDir, 'calypso.log')}`);
+    }
+    if (Date.now() > deadline) throw new ConfigError(`the daemon (calypso serve, pid ${child.pid}) did not answer within ${DAEMON_START_MS / 1000} s; see ${path.join(cfg.dataDir, 'calypso.log')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child.pid ?? 0;
+}
+
+/** The first start's generated admin password, left by the daemon for the console that started it (read once, then removed). */
+function takeInitialPassword(dataDir: string): string | undefined {
+  const file = path.join(dataDir, INITIAL_PASSWORD_FILE);
+  try {
+    const pw = fs.readFileSync(file, 'utf8').trim();
+    fs.rmSync(file, { force: true });
+    return pw || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The console: a client of the daemon over its Unix socket. It opens no database and builds no
+ * service; when no daemon answers on the data directory's socket it starts one.
+ */
+async function consoleFace(cfg: Config, argv: string[] = []): Promise<void> {
   prepareConsoleEnv();
-  // The console's modules load while the database opens.
+  // The console's modules load while the daemon is found (or started).
   const tui = loadConsole();
   tui.catch(() => undefined);
-  // Issue 10, next step: the console stops building services here and becomes a client of the
-  // daemon over socketPathOf(cfg.dataDir) (starting `serve` when lockHolder() finds none).
-  // Until then it works beside a running serve exactly as before, and never takes its socket.
-  const b = await boot(cfg, false, true);
-  // The console owns the terminal: what `serve` announces goes to the log, and a busy port
-  // shows in the console's status line instead of stopping it.
-  let server: RunningServer | null = null;
-  let apiError: string | undefined;
-  try {
-    server = await startApi(b, cfg);
-  } catch (err) {
-    apiError = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cfg.port} is in use` : publicMessage(err) === 'internal error' ? (err as Error).message : publicMessage(err);
-    b.log.warn({ err }, 'the API did not start; the console runs without it');
+  const explicit = (cfg.flags.socket as string | undefined) ?? process.env.CALYPSO_SOCKET;
+  const socketPath = explicit ? path.resolve(explicit) : socketPathOf(cfg.dataDir);
+  let notice: string | undefined;
+  if (!(await daemonAnswers(socketPath))) {
+    if (explicit) throw new ConfigError(`no Calypso daemon answers on ${socketPath} (from ${cfg.flags.socket ? '--socket' : 'CALYPSO_SOCKET'}); start one with calypso serve`);
+    const pid = await startDaemon(cfg, argv, socketPath);
+    notice = `Started the Calypso daemon (pid ${pid}); it keeps running after you quit (calypso stop ends it).`;
   }
-  const { startConsole, releaseDeadTerminal } = await tui;
-  const ui = startConsole(b.app, {
-    version: VERSION, hostKind: b.hostKind, dbDescription: b.dbDescription,
-    apiUrl: server?.url, apiError, idleLockMinutes: cfg.idleLockMinutes,
-    generatedAdminPassword: b.admin?.generated ? b.admin.password : undefined,
-    logFile: path.join(cfg.dataDir, 'calypso.log'),
+  const { HttpClient } = await import('./client/http.js');
+  const client = new HttpClient({ socketPath, userAgent: `calypso-console/${VERSION}` });
+  const { startConsole, releaseDeadTerminal, Appliance } = await tui;
+  const appliance = new Appliance(client);
+  const ui = startConsole(appliance, {
+    version: VERSION, connection: `unix:${socketPath}`, idleLockMinutes: cfg.idleLockMinutes,
+    hostKind: cfg.hostKind === 'auto' ? undefined : cfg.hostKind,
+    generatedAdminPassword: explicit ? undefined : takeInitialPassword(cfg.dataDir),
+    notice,
   });
-  // After the first frame: the first collection runs every probe. The console works without it.
-  await startMonitoring(b.app).catch((err: unknown) => b.log.error({ err }, 'monitoring did not start'));
-  await startOwnedScheduler(b);
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       ui.stop();
       await ui.done;
-      await server?.close();
-      await b.app.close();
+      await appliance.close();
     })());
   // A hang-up (SIGHUP, or EIO/EPIPE on the terminal: an SSH drop) ends the console quietly: it
-  // stopped drawing, the services close as on quit, one line goes to the log (never the dead
-  // terminal) and the exit code is 129, as for SIGHUP.
+  // stopped drawing, nothing more is written to the dead terminal, and the exit code is 129, as
+  // for SIGHUP. The daemon and its jobs are not touched.
   const finish = (failed: boolean): never => {
     if (ui.hangup) {
       releaseDeadTerminal();
@@ -298,14 +366,11 @@ async function consoleFace(cfg: Config): Promise<void> {
     });
   }
   await ui.done;
-  if (ui.hangup) b.log.warn({ reason: ui.hangup }, "the console's terminal hung up; the console ended");
   let failed = false;
   try {
     await close();
-  } catch (err) {
-    if (!ui.hangup) throw err;
+  } catch {
     failed = true;
-    b.log.error({ err }, 'closing the services after the hang-up failed');
   }
   finish(failed);
 }
@@ -445,7 +510,7 @@ export async function main(argv: string[]): Promise<void> {
   if (cfg.help) return void process.stdout.write(`${helpText(VERSION)}\n`);
   if (cfg.version) return void process.stdout.write(`${VERSION}\n`);
   const commands: Record<string, (c: Config) => Promise<void>> = {
-    console: consoleFace, serve, stop: stopCommand, migrate: migrateCommand, user: userCommand, sim: simCommand,
+    console: (c) => consoleFace(c, argv), serve, stop: stopCommand, migrate: migrateCommand, user: userCommand, sim: simCommand,
   };
   const run = commands[cfg.command];
   if (!run) {
