@@ -3,9 +3,6 @@ import type { Knex } from 'knex';
 import { NotFound } from '../core/errors.js';
 import type { User } from '../../contracts/iam.js';
 
-/** Kept for shares/smb.ts until it imports USER_NAME from src/contracts/iam.ts. */
-export { USER_NAME } from '../../contracts/iam.js';
-
 export interface UserRow {
   id: number;
   username: string;

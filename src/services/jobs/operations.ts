@@ -1,9 +1,6 @@
 import { jobContracts as c, jobPermissions } from '../../contracts/jobs.js';
 import { implement, type Registry } from '../core/registry.js';
 
-/** Kept for importers not yet moved to src/contracts/jobs.ts (storage/operations.ts); import it from there. */
-export { jobSchema } from '../../contracts/jobs.js';
-
 export function registerJobs(registry: Registry): void {
   registry.addPermissions(jobPermissions);
   registry.add(implement(c['jobs.list'], (ctx, i) => ctx.jobs.list(i)));

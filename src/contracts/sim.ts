@@ -1,0 +1,52 @@
+/**
+ * Control of the simulated appliance, for demos and tests: fault and heal disks, fill pools,
+ * reset and seed. These operations exist only when the host is simulated; all need sim.control.
+ */
+import { z } from 'zod';
+import { contractSet, defineContract, definePermissions } from './core.js';
+import { datasetName, diskName, poolName } from './storage.js';
+
+export const simPermissions = definePermissions([
+  { name: 'sim.control', description: 'Fault and heal simulated disks, fill pools, reset and seed the simulated appliance', level: 'admin' },
+]);
+
+const ok = z.object({ ok: z.literal(true).describe('Done') });
+
+export const simSeedResultSchema = z.object({ datasets: z.number().describe('Datasets added'), snapshots: z.number().describe('Snapshots added') });
+export type SimSeedResult = z.infer<typeof simSeedResultSchema>;
+
+const common = { permission: 'sim.control', mutating: true, onlyOnHost: 'sim' as const };
+
+export const simContracts = contractSet([
+  defineContract({
+    ...common, name: 'sim.faultDisk', summary: 'Make a simulated disk fail',
+    input: z.object({ disk: diskName, mode: z.enum(['faulted', 'removed']).default('faulted').describe('faulted: too many errors; removed: the disk vanished') }),
+    output: ok, target: (i) => i.disk,
+    http: { method: 'POST', path: '/sim/fault-disk' },
+  }),
+  defineContract({
+    ...common, name: 'sim.healDisk', summary: 'Bring a simulated disk back (it resilvers)',
+    input: z.object({ disk: diskName }), output: ok, target: (i) => i.disk,
+    http: { method: 'POST', path: '/sim/heal-disk' },
+  }),
+  defineContract({
+    ...common, name: 'sim.fill', summary: 'Fill a simulated pool to a percentage',
+    input: z.object({ pool: poolName, percent: z.number().min(0).max(99).describe('Target allocation percent') }), output: ok, target: (i) => i.pool,
+    http: { method: 'POST', path: '/sim/fill' },
+  }),
+  defineContract({
+    ...common, name: 'sim.reset', summary: 'Reset the simulated appliance to its default model',
+    input: z.object({}), output: ok,
+    http: { method: 'POST', path: '/sim/reset' },
+  }),
+  defineContract({
+    ...common, name: 'sim.seed', summary: 'Add many datasets and snapshots (scale tests, demos)',
+    input: z.object({
+      datasets: z.number().int().min(0).max(100_000).default(0).describe('Filesystems to add'),
+      snapshots: z.number().int().min(0).max(1_000_000).default(0).describe('Snapshots to spread over them'),
+      parent: datasetName.default('tank/seed').describe('Where the datasets go'),
+    }),
+    output: simSeedResultSchema,
+    http: { method: 'POST', path: '/sim/seed' },
+  }),
+]);
