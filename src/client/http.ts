@@ -86,7 +86,7 @@ interface Answer {
 
 /** A connect attempt that failed before anything was sent. */
 class NotConnected extends Error {
-  constructor(readonly code: string, readonly retryable: boolean) {
+  constructor(readonly code: string, readonly retryable: boolean, readonly detail: string) {
     super(code);
   }
 }
@@ -285,10 +285,11 @@ export class HttpClient implements CalypsoClient {
         return answer;
       } catch (err) {
         if (!(err instanceof NotConnected)) throw err;
+        if (this.closed) throw new Unreachable('the client was closed');
         const left = deadline - performance.now();
         if (!err.retryable || left <= 0 || this.closed) {
           this.setCallsDown(true);
-          throw new Unreachable(this.unreachableMessage(err.code), err.code);
+          throw new Unreachable(this.unreachableMessage(err), err.code);
         }
         this.setCallsDown(true);
         await this.pause(Math.min(backoff, left));
@@ -297,10 +298,11 @@ export class HttpClient implements CalypsoClient {
     }
   }
 
-  private unreachableMessage(code: string): string {
-    if (code === 'EACCES') return `no permission to open ${this.where} (it is mode 0660: run as its owner or group)`;
-    if (code === 'ETIMEDOUT') return `no daemon answered on ${this.where} within ${this.connectTimeoutMs} ms`;
-    return `no daemon answers on ${this.where} (${code}); is calypso serve running?`;
+  private unreachableMessage(err: NotConnected): string {
+    if (err.code === 'EACCES') return `no permission to open ${this.where} (it is mode 0660: run as its owner or in its group)`;
+    if (err.code === 'ETIMEDOUT') return `no daemon answered on ${this.where} within ${this.connectTimeoutMs} ms`;
+    if (NOT_LISTENING.has(err.code)) return `no daemon answers on ${this.where} (${err.code}); is calypso serve running?`;
+    return `cannot connect to ${this.where}: ${err.detail}`;
   }
 
   private attempt(route: { method: string; path: string; body?: string }, token: string | undefined, deadline: number, opts: { mutating: boolean; name?: string }): Promise<Answer> {
@@ -313,45 +315,53 @@ export class HttpClient implements CalypsoClient {
       }
       const req = this.transport.request({ ...this.target, method: route.method, path: route.path, headers, agent: false });
       this.track(req);
+      /** The connection (TLS included) stands: from here on the request may reach the daemon. */
       let connected = false;
       let connectTimer: NodeJS.Timeout | undefined;
+      const fail = (err: Error) => {
+        clearTimeout(connectTimer);
+        reject(err);
+        req.destroy();
+      };
+      const lost = () => {
+        if (this.closed) return fail(new Unreachable('the client was closed'));
+        const what = opts.name ?? `${route.method} ${route.path.split('?')[0]}`;
+        fail(new ConnectionLost(opts.mutating
+          ? `the connection to the daemon broke after ${what} was sent: it may have run; check before repeating it`
+          : `the connection to the daemon broke during ${what}`));
+      };
       req.on('socket', (socket: Socket) => {
         if (!socket.connecting) {
           connected = true;
           return;
         }
-        connectTimer = setTimeout(() => req.destroy(new NotConnected('ETIMEDOUT', false)), Math.max(0, deadline - performance.now()));
-        socket.once('connect', () => {
+        // One attempt gets at least a second, even when the deadline is nearer.
+        connectTimer = setTimeout(() => fail(new NotConnected('ETIMEDOUT', false, 'the connection was not made in time')), Math.max(1_000, deadline - performance.now()));
+        socket.once(this.transport === https ? 'secureConnect' : 'connect', () => {
           connected = true;
           clearTimeout(connectTimer);
         });
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(connectTimer);
-        if (err instanceof NotConnected) return reject(err);
-        if (!connected) {
-          const code = err.code ?? 'ECONNREFUSED';
-          return reject(new NotConnected(code, NOT_LISTENING.has(code)));
-        }
-        if (this.closed) return reject(new Unreachable('the client was closed'));
-        const what = opts.name ?? `${route.method} ${route.path.split('?')[0]}`;
-        reject(new ConnectionLost(opts.mutating
-          ? `the connection to the daemon broke after ${what} was sent: it may have run; check before repeating it`
-          : `the connection to the daemon broke during ${what}`));
+        if (connected) return lost();
+        const code = err.code ?? 'ECONNREFUSED';
+        fail(new NotConnected(code, NOT_LISTENING.has(code), err.message));
       });
+      // Destroyed without an error (close()): settle all the same. After a complete answer this is a no-op.
+      req.on('close', () => (connected ? lost() : fail(new NotConnected('ECONNRESET', false, 'the connection closed'))));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) {
-            req.destroy(new Error('answer too large'));
-            return;
-          }
+          if (size > MAX_ANSWER_BYTES) return fail(new ApplianceError(`the daemon's answer is larger than ${MAX_ANSWER_BYTES} bytes`, 502));
           chunks.push(chunk);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', () => undefined); // the request's own 'error' reports it
+        res.on('error', () => undefined); // 'close' without 'end' reports it
+        res.on('close', () => {
+          if (!res.complete) lost();
+        });
       });
       req.end(route.body);
     });

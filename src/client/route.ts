@@ -39,7 +39,7 @@ export function routeOf(contract: AnyContract, input: unknown, prefix = API_PREF
   const path = contract.http.path.replace(PATH_PARAM, (_, name: string) => {
     const value = rest[name];
     delete rest[name];
-    if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))) return encodeURIComponent(String(value));
+    if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))) return pathSegment(String(value));
     problems.push({ path: name, message: value === undefined || value === '' ? 'required (part of the path)' : 'a string or number (part of the path)' });
     return '_';
   });
@@ -50,6 +50,12 @@ export function routeOf(contract: AnyContract, input: unknown, prefix = API_PREF
   else body = JSON.stringify(rest);
   if (problems.length) throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
   return { method, path: `${prefix}${path}${query ? `?${query}` : ''}`, body };
+}
+
+/** One path segment; `.` and `..` encoded too, so no proxy on the way reads them as a step up the path. */
+function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
 }
 
 function queryString(fields: Record<string, unknown>, problems: FieldError[]): string {

@@ -11,7 +11,7 @@ import { scheduleContracts, type Schedule } from '../../src/contracts/schedules.
 import { HttpClient } from '../../src/client/http.js';
 import { inProcessClient } from '../../src/services/in-process-client.js';
 import { ADMIN_PASSWORD } from '../helpers/app.js';
-import { jobCancelContract, meContract, recordBus, scrubContract, startSocketDaemon, until, userCreateContract, type SocketDaemon } from './daemon.js';
+import { datasetCreateContract, datasetDestroyContract, datasetGetContract, jobCancelContract, meContract, recordBus, scrubContract, startSocketDaemon, until, userCreateContract, type SocketDaemon } from './daemon.js';
 
 const S = scheduleContracts;
 let t: SocketDaemon;
@@ -95,6 +95,22 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     expect((await c.call(S['schedules.disable'], { id: created.id })).enabled).toBe(false);
     expect(await c.call(S['schedules.delete'], { id: created.id })).toEqual({ deleted: true });
     expect(await failure(c.call(S['schedules.get'], { id: created.id }))).toBeInstanceOf(NotFound);
+  });
+
+  test('a path parameter holding a slash and a space; DELETE with a boolean and the confirmation', async () => {
+    const c = await admin();
+    const name = `tank/client ${kind}`;
+    await c.call(datasetCreateContract, { name, properties: { comments: 'by the client' } });
+    const child = `${name}/child`;
+    await c.call(datasetCreateContract, { name: child });
+    expect((await c.call(datasetGetContract, { name })).name).toBe(name);
+    const refused = await failure(c.call(datasetDestroyContract, { name }));
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).errors).toEqual([{ path: 'confirm', message: `type ${name} to confirm` }]);
+    // recursive must arrive as a boolean (a query string would make it the text "true", which the contract refuses).
+    const destroyed = await c.call(datasetDestroyContract, { name, recursive: true, confirm: name });
+    expect(destroyed.destroyed).toEqual(expect.arrayContaining([name, child]));
+    expect(await failure(c.call(datasetGetContract, { name }))).toBeInstanceOf(NotFound);
   });
 
   test('400: ValidationError with the field errors the daemon found', async () => {

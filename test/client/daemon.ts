@@ -72,3 +72,23 @@ export function recordBus(app: Calypso, types: CalypsoEvent['type'][]): { events
   });
   return { events, stop };
 }
+
+export const datasetCreateContract = defineContract({
+  name: 'storage.datasets.create', summary: 'Create a dataset', permission: 'storage.write', mutating: true,
+  input: z.object({ name: z.string(), properties: z.record(z.string(), z.string()).optional() }),
+  output: z.object({ name: z.string() }),
+  http: { method: 'POST', path: '/storage/datasets' },
+});
+
+export const datasetGetContract = defineContract({
+  name: 'storage.datasets.get', summary: 'Show a dataset', permission: 'storage.read', mutating: false,
+  input: z.object({ name: z.string() }), output: z.object({ name: z.string(), properties: z.record(z.string(), z.unknown()) }),
+  http: { method: 'GET', path: '/storage/datasets/:name' },
+});
+
+export const datasetDestroyContract = defineContract({
+  name: 'storage.datasets.destroy', summary: 'Destroy a dataset', permission: 'storage.destroy', mutating: true, dangerous: true,
+  input: z.object({ name: z.string(), recursive: z.boolean().optional(), confirm: z.string().optional() }),
+  output: z.object({ destroyed: z.array(z.string()) }), target: (i) => i.name,
+  http: { method: 'DELETE', path: '/storage/datasets/:name' },
+});

@@ -35,9 +35,9 @@ const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex'
 /** The daemon's API on a Unix socket, with hands on its connections. */
 class Daemon {
   server: http.Server | null = null;
-  /** While set, event-stream requests wait (connected, unanswered) until release(). */
-  holdStreams = false;
-  private held: (() => void)[] = [];
+  /** Requests it matches wait (connected, unanswered) until release(). */
+  hold: ((req: http.IncomingMessage) => boolean) | null = null;
+  readonly held: (() => void)[] = [];
   /** The next request it matches runs on the daemon, and then its connection is cut instead of answered. */
   cut: ((req: http.IncomingMessage) => boolean) | null = null;
   readonly streams: { url: string; lastEventId?: string }[] = [];
@@ -47,10 +47,8 @@ class Daemon {
   async start(): Promise<void> {
     const handler = this.koa.callback();
     const server = http.createServer((req, res) => {
-      if (req.url?.startsWith('/api/v1/events')) {
-        this.streams.push({ url: req.url, lastEventId: req.headers['last-event-id'] as string | undefined });
-        if (this.holdStreams) return void this.held.push(() => handler(req, res));
-      }
+      if (req.url?.startsWith('/api/v1/events')) this.streams.push({ url: req.url, lastEventId: req.headers['last-event-id'] as string | undefined });
+      if (this.hold?.(req)) return void this.held.push(() => handler(req, res));
       if (this.cut?.(req)) {
         this.cut = null;
         res.end = (() => {
@@ -69,8 +67,12 @@ class Daemon {
     this.server?.closeAllConnections();
   }
 
+  holdStreams(): void {
+    this.hold = (req) => !!req.url?.startsWith('/api/v1/events');
+  }
+
   release(): void {
-    this.holdStreams = false;
+    this.hold = null;
     for (const go of this.held.splice(0)) go();
   }
 
@@ -196,6 +198,22 @@ describe('connecting', () => {
     expect(states).toEqual(['reconnecting', 'connected']);
   });
 
+  test('close() ends calls in flight and calls waiting for the daemon: Unreachable, client closed', async () => {
+    const { c } = await admin();
+    d.hold = (req) => req.method === 'GET' && !!req.url?.startsWith('/api/v1/schedules');
+    const inFlight = failure(c.call(S['schedules.list'], {}));
+    await until(() => d.held.length === 1);
+    const away = client({ socketPath: path.join(t.testDb.dataDir, 'nobody.sock'), connectTimeoutMs: 60_000 });
+    const waiting = failure(away.call(S['schedules.list'], {}));
+    await until(() => away.state === 'reconnecting');
+    await Promise.all([c.close(), away.close()]);
+    for (const err of await Promise.all([inFlight, waiting])) {
+      expect(err).toBeInstanceOf(Unreachable);
+      expect(err.message).toBe('the client was closed');
+    }
+    expect(c.state).toBe('closed');
+  });
+
   test('a mutation whose answer was lost is not sent again: ConnectionLost, one run, one audit row', async () => {
     const { c } = await admin();
     const note = `cut-${crypto.randomUUID()}`;
@@ -237,7 +255,7 @@ describe('the event stream', () => {
     await c.call(S['schedules.create'], schedule('before the drop'));
     await until(() => got.length >= bus.events.length);
 
-    d.holdStreams = true;
+    d.holdStreams();
     d.drop();
     await until(() => c.state === 'reconnecting');
     const missedFrom = bus.events.length;
@@ -260,7 +278,7 @@ describe('the event stream', () => {
     const { c, refreshToken, states } = await admin();
     c.subscribe(['job'], { onEvent: () => undefined });
     await c.ready();
-    d.holdStreams = true;
+    d.holdStreams();
     d.drop();
     await until(() => c.state === 'reconnecting');
     await d.app.auth.logout(await sessionOf(refreshToken));
