@@ -21,7 +21,6 @@ import { metricsMount } from './api/metrics.js';
 import { startMonitoring, startScheduler } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
-import { processAlive } from './system/pid.js';
 import { acquireDataLock, DataDirLocked, lockHolder, type DataLock } from './system/data-lock.js';
 import { nowIso } from './contracts/time.js';
 import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
@@ -64,41 +63,22 @@ interface Booted {
   hostKind: 'sim' | 'local';
   dbDescription: string;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
-  /** This process holds DATA/calypso.pid: it recovers jobs and runs the scheduler. */
-  owns: boolean;
 }
 
 /**
- * Scheduled runs (scrubs, SMART tests) fire in the owner only, so two consoles never double a
- * run. Issue 10: once `calypso serve` is the one daemon and consoles are its clients, the daemon
- * starts the scheduler unconditionally and this rule goes away with takeOwnership.
+ * DATA/calypso.pid, for people and messages (the OS lock of src/system/data-lock.ts decides who
+ * owns the directory): written by the daemon after it took the lock, removed when it exits.
  */
-async function startOwnedScheduler(b: Booted): Promise<void> {
-  if (!b.owns) return;
-  await startScheduler(b.app).catch((err: unknown) => b.log.error({ err }, 'the scheduler did not start'));
-}
-
-/**
- * serve and console own the data directory: the first to start holds DATA/calypso.pid and
- * recovers interrupted jobs. Another console or a CLI command beside it does not.
- */
-function takeOwnership(dataDir: string): boolean {
+function writePidFile(dataDir: string): void {
   const file = path.join(dataDir, 'calypso.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
+  fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
+  process.on('exit', () => {
     try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      process.on('exit', () => {
-        if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
-      });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && processAlive(pid)) return false;
-      fs.rmSync(file, { force: true });
+      if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
     }
-  }
-  return false;
+  });
 }
 
 /** Logs each mode the start corrected in the data directory (files 0600, directories 0700). */
@@ -106,18 +86,19 @@ function warnCorrected(log: Logger, corrected: ModeCorrection[]): void {
   for (const c of corrected) log.warn({ path: c.path, was: c.was.toString(8), now: c.now.toString(8) }, 'corrected the mode of a data directory entry (readable by others)');
 }
 
-async function boot(cfg: Config, alsoStdout: boolean, owner = false): Promise<Booted> {
+/** Builds the service layer. `daemon`: this is calypso serve, holding the data directory's lock (it recovers jobs). */
+async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<Booted> {
   const corrected = securePrivateDir(cfg.dataDir);
   const log = makeLogger(cfg, alsoStdout);
   warnCorrected(log, corrected);
   const hostKind = cfg.hostKind === 'auto' ? detectHostKind(process.getuid?.() === 0) : cfg.hostKind;
   const host: Host = hostKind === 'sim' ? new SimulatedHost({ dataDir: path.join(cfg.dataDir, 'sim') }) : new LocalHost();
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
-  const recoverJobs = owner && takeOwnership(cfg.dataDir);
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs });
+  const about = { version: VERSION, database: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), apiUrl: null, logFile: path.join(cfg.dataDir, 'calypso.log') };
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
-  return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin, owns: recoverJobs };
+  return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
 }
 
 function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
@@ -141,16 +122,11 @@ function socketPathOf(dataDir: string): string {
   return path.join(dataDir, 'calypso.sock');
 }
 
-/**
- * The API on TCP (unless --listen none) and, for the daemon only, on DATA/calypso.sock. The
- * console passes daemon=false: it must not take the socket of a serve running beside it.
- */
-async function startApi(b: Booted, cfg: Config, daemon = false): Promise<RunningServer> {
+/** The daemon's API: on TCP (unless --listen none) and always on DATA/calypso.sock. */
+async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
   const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
   return listen(koa, {
-    port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey,
-    tcp: daemon ? cfg.tcp : true,
-    socketPath: daemon ? socketPathOf(cfg.dataDir) : undefined,
+    port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey, tcp: cfg.tcp, socketPath: socketPathOf(cfg.dataDir),
   });
 }
 
@@ -211,11 +187,14 @@ async function serve(cfg: Config): Promise<void> {
     if (err instanceof DataDirLocked) throw new ConfigError(err.message);
     throw err;
   }
-  const b = await boot(cfg, true, true);
+  // Started by a console, stdout is the log file already: the log is written there once.
+  writePidFile(cfg.dataDir);
+  const b = await boot(cfg, !process.env.CALYPSO_STARTED_BY_CONSOLE, true);
   await startMonitoring(b.app);
-  await startOwnedScheduler(b);
+  await startScheduler(b.app).catch((err: unknown) => b.log.error({ err }, 'the scheduler did not start'));
   announce(b, cfg, (s) => process.stderr.write(s));
-  const server = await startApi(b, cfg, true);
+  const server = await startApi(b, cfg);
+  if (cfg.tcp) b.app.about.apiUrl = server.url;
   if (cfg.tcp) process.stderr.write(`API listening on ${server.url}/api/v1 (OpenAPI: ${server.url}/api/v1/openapi.json)\n`);
   else process.stderr.write('API not on TCP (--listen none)\n');
   process.stderr.write(`API listening on the Unix socket ${server.socketPath} (pid ${process.pid}; calypso stop --data ${cfg.dataDir} stops it)\n`);

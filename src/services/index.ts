@@ -50,8 +50,8 @@ export interface CalypsoOptions {
   /** HMAC key for access tokens. */
   jwtSecret: string;
   /**
-   * Mark jobs left 'running' as interrupted. Only the process that owns the data directory
-   * (serve or console) may: a one-shot CLI command next to it would cut its live jobs.
+   * Mark jobs left 'running' as interrupted. Only the daemon (calypso serve, holding the data
+   * directory's lock) may: a one-shot CLI command next to it would cut its live jobs.
    */
   recoverJobs?: boolean;
   /** Clock, probes and retry timing of the collector and notifier (tests). */
@@ -141,7 +141,7 @@ export async function startMonitoring(app: Calypso): Promise<void> {
 
 /**
  * Starts the scheduler: catches up runs missed within their grace window, then fires due runs.
- * Only the process that owns the data directory calls it (see src/services/schedules/scheduler.ts).
+ * The daemon calls it (see src/services/schedules/scheduler.ts).
  */
 export async function startScheduler(app: Calypso): Promise<void> {
   await app.scheduler.start();

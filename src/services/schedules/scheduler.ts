@@ -11,11 +11,8 @@
  *   missed, once, whatever number of runs fell in the gap, and the next one is computed from now.
  *   So at start a run missed within the grace window runs once, and an older one is only recorded.
  *
- * WHICH PROCESS RUNS IT (for the daemon session of issue 10): until `calypso serve` is the one
- * daemon, every `calypso console` builds its own services. createCalypso builds the scheduler
- * in every process but only src/main.ts starts it, and only in the process that owns the data
- * directory (DATA/calypso.pid, `takeOwnership`, the same rule as recovering jobs), so two
- * consoles never double a run. When the daemon owns the services, start it there always.
+ * WHICH PROCESS RUNS IT: the daemon (`calypso serve`, the only process that builds the services
+ * for a data directory, under its OS lock) starts it; consoles are clients, so no run is ever doubled.
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
