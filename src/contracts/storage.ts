@@ -9,8 +9,8 @@ import { jobSchema } from './jobs.js';
 import { listOf, listShape } from './list.js';
 import { plainText } from './text.js';
 import { isoTime } from './time.js';
-import { validateZfsName, type ZfsNameKind } from './zfs-names.js';
-import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from './zfs-size.js';
+import { validateZfsName, type ZfsNameKind } from '../vocabulary/zfs-names.js';
+import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from '../vocabulary/zfs-size.js';
 
 function zfsName(kind: ZfsNameKind, what: string) {
   return z

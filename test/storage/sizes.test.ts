@@ -14,7 +14,7 @@ import { HostCommandError } from '../../src/system/host.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { ToolRefusal, refusalOf } from '../../src/system/tool-refusal.js';
 import { ZFS_REFUSALS } from '../../src/system/zfs/refusals.js';
-import { ZFS_SIZE_MAX, parseExactSize, sizeArgument } from '../../src/system/zfs/size.js';
+import { ZFS_SIZE_MAX, parseExactSize, sizeArgument } from '../../src/vocabulary/zfs-size.js';
 import { ZfsAdapter } from '../../src/system/zfs/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { ADMIN_PASSWORD } from '../helpers/app.js';

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion, parseZpoolIostat, parseZpoolList,
 } from '../../src/system/zfs/parse.js';
-import { validateZfsName } from '../../src/system/zfs/names.js';
+import { validateZfsName } from '../../src/vocabulary/zfs-names.js';
 import { niceBytes, niceNumber, secondsToDhms } from '../../src/system/zfs/format.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/zfs/${name}`, import.meta.url), 'utf8');

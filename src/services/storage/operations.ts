@@ -11,7 +11,7 @@ import {
   COMMENTS_PROPERTY, MIN_DISKS, storageContracts as c, storagePermissions, toZfsProperties,
   type CreatePoolInput, type Dataset, type LayoutType, type PoolDetail, type Scan, poolDetailSchema,
 } from '../../contracts/storage.js';
-import { ZVOL_SIZE_MAX, parseExactSize } from '../../system/zfs/size.js';
+import { ZVOL_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { toIsoTime } from '../../contracts/time.js';
 
 const adapters = new WeakMap<Ctx['host'], ZfsAdapter>();

@@ -1,8 +1,8 @@
 import type { RunResult } from '../host.js';
-import { validateZfsName } from '../zfs/names.js';
+import { validateZfsName } from '../../vocabulary/zfs-names.js';
 import { canonicalProperty, parseSize } from '../zfs/parse.js';
 import { niceNumber, zfsShortDate } from '../zfs/format.js';
-import { ZFS_SIZE_MAX, parseExactSize } from '../zfs/size.js';
+import { ZFS_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { getopt, ok, ToolExit } from './common.js';
 import { newGuid } from './model.js';
 import type { SimDataset, SimPool, SimSnapshot } from './model.js';

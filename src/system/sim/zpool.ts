@@ -1,5 +1,5 @@
 import type { RunResult } from '../host.js';
-import { validateZfsName } from '../zfs/names.js';
+import { validateZfsName } from '../../vocabulary/zfs-names.js';
 import { ctime, niceBytes, niceNumber, secondsToDhms } from '../zfs/format.js';
 import { byIdName, getopt, ok, partitionPath, shortDeviceName, ToolExit } from './common.js';
 import { newGuid, newLeaf } from './model.js';

@@ -2,7 +2,7 @@ import { HostCommandError, userArg } from '../host.js';
 import type { Host } from '../host.js';
 import { refusalOf } from '../tool-refusal.js';
 import { ZFS_REFUSALS } from './refusals.js';
-import { sizeArgument } from './size.js';
+import { sizeArgument } from '../../vocabulary/zfs-size.js';
 import {
   groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion,
   parseZpoolIostat, parseZpoolList, parseZpoolStatus,
@@ -11,9 +11,6 @@ import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolLi
 
 export * from './parse.js';
 export { ToolRefusal } from '../tool-refusal.js';
-export { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize, sizeArgument } from './size.js';
-export { validateZfsName } from './names.js';
-export type { ZfsNameKind } from './names.js';
 
 export type Dialect = 'openzfs' | 'zfs-fuse';
 

@@ -3,11 +3,8 @@
  * "10G", "1.5T", "1E", "512", "4KiB" (zfs_nicestrtonum: base 1024, a unit letter optionally
  * followed by B or iB). JavaScript numbers lose precision past 2^53 and print 1e21 and up in
  * exponent notation, which zfs refuses: sizes are parsed and carried as bigint, and reach a
- * command line as plain decimal digits.
- *
- * A copy of src/system/zfs/size.ts (the contract checks what a caller sends, src/system what
- * reaches the tool; neither layer imports the other). test/storage/zfs-vocabulary.test.ts keeps
- * the two identical below this comment.
+ * command line as plain decimal digits. One copy for the contracts (what a caller may send) and
+ * src/system (what reaches the tool).
  */
 
 /** The largest value a 64-bit ZFS size property holds (quota, refquota, reservation, refreservation). */

@@ -1,10 +1,7 @@
 /**
  * ZFS naming rules, as zfs_namecheck.c and libzfs (zpool_name_valid, zfs_validate_name)
  * enforce them, so a bad name is refused with the tool's own reason before any command runs.
- *
- * A copy of src/system/zfs/names.ts (the contract checks what a caller sends, src/system what
- * reaches the tool; neither layer imports the other). test/storage/zfs-vocabulary.test.ts keeps
- * the two identical below this comment.
+ * One copy for the contracts (what a caller may send) and src/system (what reaches the tool).
  */
 
 /** ZFS_MAX_DATASET_NAME_LEN: names must be shorter than this. */
