@@ -12,6 +12,7 @@ import { driftContracts } from './drift.js';
 import { listOf, listShape, noInput } from './list.js';
 import { absolutePath } from './share-schemas.js';
 import { isoTime } from './time.js';
+import { BACKING_PATH, CHAP_SECRET, CHAP_USER, ISCSI_ALIAS, SCST_NAME, iscsiNameProblem } from '../vocabulary/iscsi.js';
 
 /** Exporting whole disks: a LUN on one hands every block of the disk to an initiator. */
 export const ISCSI_DISKS_PERMISSION = 'iscsi.disks';
@@ -22,31 +23,6 @@ export const iscsiPermissions = definePermissions([
   { name: 'iscsi.admin', description: 'iSCSI backend settings and drift repair', level: 'admin' },
   { name: ISCSI_DISKS_PERMISSION, description: 'Export whole disks over iSCSI: mark a disk for export, put a LUN on it', level: 'admin' },
 ]);
-
-/*
- * The iSCSI vocabulary. src/system/scst/model.ts, which renders scst.conf, checks the same rules
- * with its own copy (src/system and src/contracts import nothing of each other);
- * test/shares/vocabulary.test.ts keeps the two copies equal.
- */
-
-/** RFC 3720 iqn. names (after stringprep: lower case), and the eui. and naa. forms (RFC 3980). */
-export const IQN = /^iqn\.(19|20)\d\d-(0[1-9]|1[0-2])\.[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[a-z0-9.:_-]+)?$/;
-export const EUI = /^eui\.[0-9A-F]{16}$/;
-export const NAA = /^naa\.([0-9A-F]{16}|[0-9A-F]{32})$/;
-
-/** Why `name` is not an iSCSI name (IQN, EUI or NAA), or null. */
-export function iscsiNameProblem(name: string): string | null {
-  if (new TextEncoder().encode(name).length > 223) return 'an iSCSI name is at most 223 bytes';
-  if (IQN.test(name) || EUI.test(name) || NAA.test(name)) return null;
-  if (/^iqn\./i.test(name) && name !== name.toLowerCase()) return 'an iqn. name is lower case';
-  return 'not an iSCSI name: use iqn.YYYY-MM.reversed.domain[:identifier] (RFC 3720), eui.<16 hex> or naa.<16 or 32 hex>';
-}
-
-/** CHAP secrets: 12 to 16 printable characters, none that would need quoting in a config file. */
-export const CHAP_SECRET = /^[A-Za-z0-9!#$%&()*+,./:;<=>?@^_|~-]{12,16}$/;
-export const CHAP_USER = /^[A-Za-z0-9._@:-]{1,64}$/;
-/** SCST device and group names. */
-export const SCST_NAME = /^[A-Za-z0-9_.-]{1,50}$/;
 
 const ok = z.object({ ok: z.literal(true).describe('Done') });
 
@@ -75,7 +51,7 @@ const backingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('zvol').describe('A ZFS volume'), zvol: z.string().max(255).describe('The zvol, e.g. tank/vms/vm1') }),
   z.object({
     type: z.literal('file').describe('A file inside a mounted dataset'),
-    path: absolutePath(/^\/[A-Za-z0-9._@+\-/]*$/, "letters, digits and . _ @ + - / only").describe('The backing file'),
+    path: absolutePath(BACKING_PATH, "letters, digits and . _ @ + - / only").describe('The backing file'),
     sizeBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional().describe('Create (sparse) or grow the file to this size; never smaller than an existing file (files are never shortened)'),
   }),
   z.object({ type: z.literal('disk').describe('A whole disk that no pool uses, marked for export by an Admin (needs iscsi.disks)'), path: z.string().max(255).regex(/^\/dev\/[A-Za-z0-9._\-/:]+$/, 'a /dev path').refine((p) => !p.includes('..'), "no '..'").describe('e.g. /dev/disk/by-id/wwn-0x5000...; stored by its stable by-id name') }),
@@ -94,7 +70,7 @@ export type LunInput = z.infer<typeof lunsInput>[number];
 /** A whole target, as create and adopt check it. */
 export const targetInput = z.object({
   name: iscsiName('target name').describe('Target IQN, e.g. iqn.2005-10.org.calypso:vm-store'),
-  alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
+  alias: z.string().max(64).regex(ISCSI_ALIAS, "letters, digits, space and . _ : - (up to 64)").default('').describe('Human-readable alias'),
   enabled: z.boolean().default(true).describe('Offered to initiators'),
   portals: z.array(portalSchema).max(32).default([]).describe('Portals (empty: every address)'),
   chap: chapSchema.nullable().default(null).describe('CHAP: initiators must authenticate with this user and secret'),
@@ -190,7 +166,7 @@ export const iscsiContracts = contractSet([
     name: 'iscsi.targets.update', summary: 'Change an iSCSI target (lists given replace the current ones)', permission: 'iscsi.write', mutating: true,
     input: z.object({
       name: targetKey,
-      alias: z.string().max(64).regex(/^[A-Za-z0-9 ._:-]{0,64}$/).optional().describe('Alias'),
+      alias: z.string().max(64).regex(ISCSI_ALIAS).optional().describe('Alias'),
       enabled: z.boolean().optional().describe('Offered to initiators'),
       portals: z.array(portalSchema).max(32).optional().describe('Portals'),
       chap: chapSchema.nullable().optional().describe('CHAP credentials (null: none)'),

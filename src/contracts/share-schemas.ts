@@ -1,52 +1,13 @@
 /**
  * Input vocabulary of file sharing: every value is checked before it can reach smb.conf or the
- * exports file. The renderers in src/system check what they write again, with their own copy of
- * the rules below (src/system and src/contracts import nothing of each other);
- * test/shares/vocabulary.test.ts keeps the two copies equal.
+ * exports file. The grammar of both files is src/vocabulary's (smb.ts, nfs.ts), which the
+ * renderers in src/system check again on what they write.
  */
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { NFS_PATH, nfsClientProblem } from '../vocabulary/nfs.js';
+import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../vocabulary/smb.js';
 import { controlCharacterProblem } from './text.js';
-
-/** Section names smb.conf gives a meaning of its own (src/system/samba/conf.ts has the same list). */
-export const SMB_RESERVED_SECTIONS = ['global', 'homes', 'printers', 'print$', 'ipc$'];
-
-/** Share names: what Windows clients and smb.conf both accept; never a bracket, newline or backslash. */
-export const SMB_SHARE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9 _.-]{0,77}[A-Za-z0-9_.-])?\$?$/;
-
-/**
- * Why `value` cannot be an smb.conf value, or null. A line break would start a new line (and
- * with it a new section); a trailing backslash joins the next line; NUL ends the file for Samba.
- */
-export function smbValueProblem(value: string): string | null {
-  if (/[\r\n\0]/.test(value)) return 'may not contain line breaks or NUL';
-  if (/\\\s*$/.test(value)) return 'may not end with a backslash (it would continue onto the next line)';
-  if (value !== value.trim()) return 'may not start or end with spaces';
-  return null;
-}
-
-/** Paths exportfs reads without quoting or octal escapes. */
-export const NFS_PATH = /^\/[A-Za-z0-9._@+\-/]*$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,62})(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,62}))*$/;
-
-/** Why `host` is not an exports client, or null. */
-export function nfsClientProblem(host: string): string | null {
-  if (host === '*') return null;
-  if (host.startsWith('@')) return /^@[A-Za-z0-9_.-]{1,64}$/.test(host) ? null : 'a netgroup is @ followed by letters, digits, _ . -';
-  const slash = host.indexOf('/');
-  if (slash >= 0) {
-    const addr = host.slice(0, slash);
-    const bits = host.slice(slash + 1);
-    const family = isIP(addr);
-    if (!family) return `${addr} is not an IP address`;
-    if (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return `/${bits} is not a prefix length for IPv${family}`;
-    return null;
-  }
-  if (isIP(host)) return null;
-  if (/^[\d.]+$/.test(host)) return `${host} is not a valid IPv4 address`;
-  return HOSTNAME.test(host) ? null : `${host} is not an address, network, host name or wildcard`;
-}
 
 /** Absolute, normalised paths without control characters. */
 export function absolutePath(extra: RegExp, hint: string) {

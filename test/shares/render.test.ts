@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { adoptExports, parseExportEntries, renderExports } from '../../src/system/nfs/index.js';
 import { adoptSmbConf, parseSmbConf, parseSmbStatusJson, renderSmbConf, type SmbShareConf } from '../../src/system/samba/index.js';
-import { iscsiNameProblem, redactScstConf, renderScstConf } from '../../src/system/scst/index.js';
+import { redactScstConf, renderScstConf } from '../../src/system/scst/index.js';
 import { parseTgtShow } from '../../src/system/tgt/index.js';
 import { lineDiff } from '../../src/services/shares/apply.js';
+import { iscsiNameProblem } from '../../src/vocabulary/iscsi.js';
 import { GOLDEN_TARGETS } from './scst-model.js';
 
 const fixture = (...p: string[]) => fs.readFileSync(new URL(`../fixtures/${p.join('/')}`, import.meta.url), 'utf8');

@@ -1,5 +1,5 @@
 /** NFS exports: rendering the exports file Calypso owns, `exportfs -ra` to apply it, `exportfs -v` to read what is live. */
-import { isIP } from 'node:net';
+import { NFS_PATH, nfsClientProblem } from '../../vocabulary/nfs.js';
 import type { Host } from '../host.js';
 
 export type NfsSquash = 'root_squash' | 'all_squash' | 'no_root_squash';
@@ -20,28 +20,6 @@ export interface NfsExportConf {
   enabled: boolean;
   comment: string;
   clients: NfsClientRule[];
-}
-
-/** Paths exportfs reads without quoting or octal escapes. */
-export const NFS_PATH = /^\/[A-Za-z0-9._@+\-/]*$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,62})(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,62}))*$/;
-
-/** Why `host` is not an exports client, or null. */
-export function nfsClientProblem(host: string): string | null {
-  if (host === '*') return null;
-  if (host.startsWith('@')) return /^@[A-Za-z0-9_.-]{1,64}$/.test(host) ? null : 'a netgroup is @ followed by letters, digits, _ . -';
-  const slash = host.indexOf('/');
-  if (slash >= 0) {
-    const addr = host.slice(0, slash);
-    const bits = host.slice(slash + 1);
-    const family = isIP(addr);
-    if (!family) return `${addr} is not an IP address`;
-    if (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return `/${bits} is not a prefix length for IPv${family}`;
-    return null;
-  }
-  if (isIP(host)) return null;
-  if (/^[\d.]+$/.test(host)) return `${host} is not a valid IPv4 address`;
-  return HOSTNAME.test(host) ? null : `${host} is not an address, network, host name or wildcard`;
 }
 
 export function clientOptions(c: NfsClientRule): string {

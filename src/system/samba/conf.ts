@@ -2,6 +2,7 @@
  * smb.conf rendering and parsing. Values are checked here too (not only in the service's
  * schemas): nothing this module writes can end a line, continue one, or open a section.
  */
+import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../../vocabulary/smb.js';
 
 export type SmbMinProtocol = 'SMB2' | 'SMB2_02' | 'SMB2_10' | 'SMB3' | 'SMB3_00' | 'SMB3_11';
 export type SmbEncryption = 'off' | 'if_required' | 'desired' | 'required';
@@ -33,23 +34,7 @@ export interface SmbShareConf {
   timeMachine: boolean;
 }
 
-export const SMB_RESERVED_SECTIONS = ['global', 'homes', 'printers', 'print$', 'ipc$'];
-
-/** Share names: what Windows clients and smb.conf both accept; never a bracket, newline or backslash. */
-export const SMB_SHARE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9 _.-]{0,77}[A-Za-z0-9_.-])?\$?$/;
-
 export class SmbConfError extends Error {}
-
-/**
- * Why `value` cannot be an smb.conf value, or null. A line break would start a new line (and
- * with it a new section); a trailing backslash joins the next line; NUL ends the file for Samba.
- */
-export function smbValueProblem(value: string): string | null {
-  if (/[\r\n\0]/.test(value)) return 'may not contain line breaks or NUL';
-  if (/\\\s*$/.test(value)) return 'may not end with a backslash (it would continue onto the next line)';
-  if (value !== value.trim()) return 'may not start or end with spaces';
-  return null;
-}
 
 function line(key: string, value: string): string {
   const problem = smbValueProblem(value) ?? (/[[\]=\r\n]/.test(key) ? 'bad parameter name' : null);

@@ -1,6 +1,7 @@
 /** SCST: /etc/scst.conf rendered from Calypso's model and applied with scstadmin. */
 import type { Host } from '../host.js';
-import { CHAP_SECRET, CHAP_USER, SCST_NAME, iscsiNameProblem, type IscsiTargetConf } from './model.js';
+import { BACKING_PATH, CHAP_SECRET, CHAP_USER, ISCSI_ALIAS, SCST_NAME, iscsiNameProblem } from '../../vocabulary/iscsi.js';
+import type { IscsiTargetConf } from './model.js';
 
 export * from './model.js';
 
@@ -14,14 +15,14 @@ function check(ok: boolean, what: string): void {
 
 function checkTarget(t: IscsiTargetConf): void {
   check(iscsiNameProblem(t.name) === null, `bad target name ${JSON.stringify(t.name)}`);
-  check(/^[A-Za-z0-9 ._:-]{0,64}$/.test(t.alias), 'bad alias');
+  check(ISCSI_ALIAS.test(t.alias), 'bad alias');
   for (const c of [t.chap, t.mutualChap]) if (c) check(CHAP_USER.test(c.user) && CHAP_SECRET.test(c.secret), 'bad CHAP credentials');
   for (const g of t.groups) {
     check(SCST_NAME.test(g.name), `bad group name ${JSON.stringify(g.name)}`);
     for (const i of g.initiators) check(iscsiNameProblem(i) === null, `bad initiator ${JSON.stringify(i)}`);
   }
   for (const l of t.luns) {
-    check(SCST_NAME.test(l.device) && /^\/[A-Za-z0-9._@+\-/]*$/.test(l.backingPath), `bad LUN ${l.lun}`);
+    check(SCST_NAME.test(l.device) && BACKING_PATH.test(l.backingPath), `bad LUN ${l.lun}`);
   }
 }
 
