@@ -27,7 +27,7 @@ const SRC = path.join(ROOT, 'src');
  */
 const ALLOWED: string[] = [];
 
-type Layer = 'tui' | 'api' | 'system' | 'services' | 'contracts' | 'client';
+type Layer = 'tui' | 'api' | 'system' | 'services' | 'contracts' | 'client' | 'vocabulary';
 const DB_PACKAGES = ['knex', 'pg', 'better-sqlite3'];
 
 /**
@@ -45,6 +45,8 @@ const FORBIDDEN: Record<Layer, { modules: string[]; packages: string[]; onlyPack
   api: { modules: ['src/system'], packages: DB_PACKAGES },
   system: { modules: ['src/services', 'src/api', 'src/tui', 'src/contracts', 'src/client'], packages: [] },
   services: { modules: ['src/tui', 'src/api', 'src/client'], packages: [] },
+  // The tools' grammar (ZFS names and sizes, smb.conf, exports, iSCSI): a leaf of Node's own modules that every layer may import.
+  vocabulary: { modules: ['src/services', 'src/api', 'src/system', 'src/tui', 'src/client', 'src/contracts'], packages: [], onlyPackages: [] },
 };
 
 function sourceFiles(dir: string): string[] {
