@@ -73,6 +73,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const finishedJobs = useRef(new Set<number>());
   /** 'changed' after every change made from this console: the screens' queries read again. */
   const changes = useMemo(() => new EventEmitter(), []);
+  // The daemon restarted (its events since the last one seen are gone): every screen reads again.
+  useEffect(() => app.onReset(() => changes.emit('changed')), [app, changes]);
 
   const navigate = useCallback((id: string) => {
     if (!SCREENS.some((s) => s.id === id)) return;
@@ -407,7 +409,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const divider = theme.glyphs === 'ascii' ? (mainFocused ? '!' : '|') : mainFocused ? (theme.glyphs === 'unicode' ? '┃' : '║') : '│';
   const menuItems: MenuItem[] = SCREENS.map((s) => ({ id: s.id, label: menuWidth >= 26 ? s.label : s.short, built: screenMode(app, s) !== 'unbuilt' }));
   const hintBindings = overlay ? [] : active;
-  const apiText = link !== 'connected' ? 'daemon not answering: reconnecting...' : app.info?.apiUrl ? `API ${app.info.apiUrl}` : 'API on the socket only';
+  const apiText = link !== 'connected' ? 'daemon away: reconnecting…' : app.info?.apiUrl ? `API ${app.info.apiUrl}` : 'API on the socket only';
   const promptSpec = overlay?.kind === 'prompt' ? overlay.spec : null;
   const covering = overlay && overlay.kind !== 'prompt';
 
