@@ -4,17 +4,22 @@
  * is unset for the child): the database layer is covered on both databases elsewhere, and
  * this test is about the terminal. The wide run uses the one-file build that `npm start` runs
  * (dist/calypso.mjs, made here by scripts/bundle.js); the narrow one runs the sources with tsx.
+ * Each console finds no daemon on its fresh data directory, so it starts `calypso serve` there,
+ * which keeps running after the console quits: afterAll stops every one (also after a failure).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { serveProcesses, stopDaemon } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-e2e-${process.pid}`;
 const PASSWORD = 'e2e-admin-password-42';
 const dirs: string[] = [];
+/** Each pane's data directory. */
+const dataOf = new Map<string, string>();
 
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const capture = (s: string) => tmux('capture-pane', '-p', '-t', s);
@@ -41,6 +46,7 @@ beforeAll(() => {
 function startPane(name: string, width: number, height: number, program: string): string {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-e2e-'));
   dirs.push(data);
+  dataOf.set(name, data);
   tmux('new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), '-e', `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`, 'bash --norc --noprofile');
   tmux('set-option', '-t', name, 'status', 'off');
   keys(name, "PS1='e2e-prompt$ '", 'Enter');
@@ -68,19 +74,26 @@ async function quitAndCheckTerminal(s: string): Promise<void> {
   expect(screen).toMatch(/^echo,icanon,$/m);
 }
 
-afterAll(() => {
+afterAll(async () => {
   try {
     tmux('kill-server');
   } catch {
     // Already gone.
   }
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+  try {
+    for (const d of dirs) await stopDaemon(d);
+  } finally {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+}, 90_000);
 
 test('120x40: log in, Storage lists tank, create a dataset the API sees, help, quit restores the terminal', async () => {
   const s = startPane('wide', 120, 40, BUNDLE);
   const first = await login(s);
   expect(first).toContain('SIMULATED');
+  // No daemon answered on the fresh data directory: the console started one and says so.
+  const daemon = Number(/Started the Calypso daemon \(pid (\d+)\)/.exec(first)?.[1]);
+  expect(serveProcesses(dataOf.get(s)!)).toEqual([daemon]);
   for (const label of ['Dashboard', 'Storage', 'Snapshots & Replication', 'Shares', 'iSCSI', 'Tape & VTL', 'Backup', 'Object Storage', 'Monitoring & Alerts', 'System', 'Users & Access', 'Audit', 'Jobs', 'About']) {
     expect(first).toContain(label);
   }
@@ -114,6 +127,8 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
   keys(s, 'Escape');
   await waitFor(s, 'c Create dataset');
   await quitAndCheckTerminal(s);
+  // The daemon stays after its console quits (calypso stop ends it; afterAll does).
+  expect(serveProcesses(dataOf.get(s)!)).toEqual([daemon]);
 }, 120_000);
 
 test('80x24: the console fits, help opens, and quitting restores the terminal', async () => {

@@ -2,13 +2,15 @@
  * Keys in bursts through a real terminal (tmux): a password manager's "user, Tab, password,
  * Enter" written at once logs in, 20 Backspaces written at once remove 20 characters and leave
  * no DEL behind, the first key after login moves the menu, and Ctrl-O logs out at once.
- * The sources run with tsx on SQLite (DATABASE_URL unset for the child), at 80x24.
+ * The sources run with tsx on SQLite (DATABASE_URL unset for the child), at 80x24. The console
+ * starts the daemon on its fresh data directory; afterAll stops it.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
+import { stopDaemon } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-burst-${process.pid}`;
@@ -31,14 +33,18 @@ async function waitFor(what: string | RegExp | ((screen: string) => boolean), ti
   }
 }
 
-afterAll(() => {
+afterAll(async () => {
   try {
     tmux('kill-server');
   } catch {
     // Already gone.
   }
-  fs.rmSync(data, { recursive: true, force: true });
-});
+  try {
+    await stopDaemon(data);
+  } finally {
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+}, 90_000);
 
 test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ctrl-O logs out at once', async () => {
   tmux('new-session', '-d', '-s', 'b', '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', 'bash --norc --noprofile');
