@@ -222,8 +222,10 @@ export class InProcessClient implements CalypsoClient {
         },
         (err: unknown) => {
           if (this.tokens?.accessToken !== token) return;
-          if (err instanceof Unauthenticated && /expired/i.test(err.message)) this.refresh().catch(() => undefined);
-          else this.actor = null;
+          // The API's stream ends and the client renews: an expired token keeps its events meanwhile
+          // (the stream would replay them); an ended session gets none, and its refresh fails.
+          if (!(err instanceof Unauthenticated && /expired/i.test(err.message))) this.actor = null;
+          this.refresh().catch(() => undefined);
         },
       );
     }, this.opts.recheckMs ?? RECHECK_MS);

@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 type Kind = 'http' | 'in-process';
-const makers: Record<Kind, (opts?: { refreshBeforeSeconds?: number }) => CalypsoClient & { ready(): Promise<void> }> = {
+const makers: Record<Kind, (opts?: { refreshBeforeSeconds?: number; recheckMs?: number }) => CalypsoClient & { ready(): Promise<void> }> = {
   http: (opts) => new HttpClient({ socketPath: t.socketPath, ...opts }),
   'in-process': (opts) => inProcessClient(t.app, 'api', opts),
 };
@@ -53,7 +53,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
-  const client = (opts?: { refreshBeforeSeconds?: number }) => {
+  const client = (opts?: { refreshBeforeSeconds?: number; recheckMs?: number }) => {
     const c = makers[kind](opts);
     open.push(c);
     return c;
@@ -224,6 +224,29 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     expect(row.revoked_reason).toBe('logout');
     expect(await failure(c.call(meContract, {}))).toBeInstanceOf(Unauthenticated);
     await c.logout(); // never throws, even logged out
+  });
+
+  test('a session ended elsewhere stops the events and the client forgets it', async () => {
+    // The daemon checks a stream's session at each heartbeat (15 s); the in-process client as often as told.
+    const c = client({ recheckMs: 20 });
+    const pair = await c.login('admin', ADMIN_PASSWORD);
+    const got: StreamEvent[] = [];
+    c.subscribe(['storage'], { onEvent: (e) => got.push(e) });
+    await c.ready();
+    t.app.events.publish({ type: 'storage', change: 'before' });
+    await until(() => got.length === 1);
+    const { session_id: sessionId } = await t.testDb.db('refresh_tokens').where({ token_hash: sha256(pair.refreshToken) }).first();
+    await t.app.auth.logout(sessionId);
+    await until(() => !c.loggedIn);
+    t.app.events.publish({ type: 'storage', change: 'after' });
+    // A marker through a second, live client: once it has it, the first one would have had its event too.
+    const witness = await admin();
+    const marks: StreamEvent[] = [];
+    witness.subscribe(['storage'], { onEvent: (e) => marks.push(e) });
+    await witness.ready();
+    t.app.events.publish({ type: 'storage', change: 'marker' });
+    await until(() => marks.some((e) => e.data.change === 'marker'));
+    expect(got.map((e) => e.data.change)).toEqual(['before']);
   });
 
   test('close: state closed, listeners told', async () => {

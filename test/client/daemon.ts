@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineContract } from '../../src/contracts/core.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
+import { eventsMount } from '../../src/api/events.js';
 import type { Calypso, CalypsoEvent } from '../../src/services/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -46,7 +47,8 @@ export interface SocketDaemon extends TestApp {
 
 /** The test app on the simulated appliance, its API on DATA/calypso.sock as `calypso serve` has it. */
 export async function startSocketDaemon(): Promise<SocketDaemon> {
-  const t = await startTestApp({ host: new SimulatedHost() });
+  // A short heartbeat: the stream's session check (and the `end` of a session that ended) comes soon.
+  const t = await startTestApp({ host: new SimulatedHost(), mounts: (app) => [eventsMount(app, { heartbeatMs: 200 })] });
   const socketPath = path.join(t.testDb.dataDir, 'calypso.sock');
   const server = await listen(t.koa, { port: 0, host: '127.0.0.1', tcp: false, socketPath });
   const close = t.close;
