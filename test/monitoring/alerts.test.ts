@@ -98,9 +98,10 @@ describe('threshold rules', () => {
 
   test('a probe that hangs times out without stalling the collection, and is reported', async () => {
     gauge.state.hang = true;
-    const started = Date.now();
+    // The collection ends on the probe's own timeout while the probe is still running (the next
+    // collection finds it in flight; it is released only below): it did not wait for the probe,
+    // which is what this shows, with no wall-clock limit.
     const c = await t.app.monitoring.tick();
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(c.probes[0]).toMatchObject({ name: 'gauge', ok: false, error: 'no answer within 200 ms' });
     // Still hanging: not started twice.
     const again = await t.app.monitoring.tick();

@@ -6,12 +6,12 @@ import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { parsePrometheusText } from './prom-text.js';
 
 let t: TestApp;
-let tickMs: number[] = [];
 
+// How long a collection takes on the simulated appliance is `npm run bench` (scale.monitoringCollectionMs).
 beforeAll(async () => {
   t = await startTestApp({ host: new SimulatedHost() });
   // Two collections: rates (network, disk) need a previous reading.
-  for (let i = 0; i < 3; i++) tickMs.push((await t.app.monitoring.tick()).durationMs);
+  for (let i = 0; i < 3; i++) await t.app.monitoring.tick();
 });
 afterAll(async () => {
   await t.close();
@@ -92,11 +92,6 @@ describe('/metrics', () => {
       expect(families.get('calypso_network_transmit_packets_per_second')!.samples.length).toBe(interfaces.length);
     }
     expect(res.text).not.toMatch(/^calypso_\w+\{[^}]*interface="lo"/m);
-  });
-
-  test('a collection on the simulated appliance is quick', () => {
-    // The first collection primes systeminformation's CPU counters; later ones are what runs every interval.
-    expect(Math.max(...tickMs.slice(1))).toBeLessThan(1500);
   });
 
   test('the strict parser rejects malformed text', () => {

@@ -62,17 +62,16 @@ describe('tabular zfs/zpool output', () => {
     expect(parseDestroyDryRun('would destroy tank/a@s\nwould reclaim 1.50G\n')).toEqual({ datasets: ['tank/a@s'], reclaim: Math.round(1.5 * 1024 ** 3) });
   });
 
-  test('100,000 snapshot lines parse well under a second', () => {
+  // Correctness at scale only: how fast it parses is `npm run bench` (scale.parse100kMs, against
+  // a plain split of the same text measured in the same run), never a wall-clock limit here.
+  test('100,000 snapshot lines parse to 100,000 rows, each one complete', () => {
     const lines: string[] = [];
     for (let i = 0; i < 100_000; i++) lines.push(`tank/seed/ds${i % 1000}@auto-${i}\t${4096 * (i % 13)}\t1048576\t1715000000\t0`);
     const text = `${lines.join('\n')}\n`;
-    const start = performance.now();
     const rows = parseZfsList(text, ['name', 'used', 'referenced', 'creation', 'userrefs']);
-    const ms = performance.now() - start;
     expect(rows).toHaveLength(100_000);
-    expect(rows[99_999]!.type).toBe('snapshot');
-    // About 150 ms on an idle machine; the bound leaves room for parallel test workers.
-    expect(ms).toBeLessThan(1000);
+    expect(rows[99_999]).toMatchObject({ name: 'tank/seed/ds999@auto-99999', type: 'snapshot', used: 4096 * (99_999 % 13), referenced: 1048576, raw: { creation: '1715000000', userrefs: '0' } });
+    expect(rows.every((r, i) => r.name === `tank/seed/ds${i % 1000}@auto-${i}` && r.type === 'snapshot')).toBe(true);
   });
 });
 
