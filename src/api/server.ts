@@ -17,6 +17,9 @@ import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
 import { TrustedProxies } from './client-address.js';
 
+/** The console's User-Agent (src/main.ts); only believed on the local socket, and only for the audit's face. */
+const CONSOLE_AGENT = /^calypso-console\//;
+
 export const API_PREFIX = '/api/v1';
 
 export interface ApiOptions {
@@ -124,7 +127,10 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       } catch (err) {
         if (!(err instanceof Unauthenticated) || op.permission !== 'public') throw err;
       }
-      const result = await app.call(op.name, input, { actor, face: 'api', address: ctx.ip || undefined, requestId: ctx.state.requestId, inputProblems: problems.length ? problems : undefined });
+      // The console speaks the API over the daemon's socket; its calls are recorded as the console's.
+      const onSocket = ctx.req.socket.remoteAddress === undefined;
+      const face = onSocket && CONSOLE_AGENT.test(ctx.get('user-agent')) ? 'console' : 'api';
+      const result = await app.call(op.name, input, { actor, face, address: ctx.ip || undefined, requestId: ctx.state.requestId, inputProblems: problems.length ? problems : undefined });
       ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
       ctx.body = result;
     });

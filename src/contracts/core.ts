@@ -52,7 +52,8 @@ export interface Contract<I extends AnyObjectSchema = AnyObjectSchema, O extends
 }
 
 export type AnyContract = Contract<AnyObjectSchema, z.ZodType>;
-export type InputOf<C extends AnyContract> = z.input<C['input']>;
+/** The caller's input; a dangerous operation also takes `confirm` (the object's name), which others refuse. */
+export type InputOf<C extends AnyContract> = z.input<C['input']> & { confirm?: string };
 export type OutputOf<C extends AnyContract> = z.infer<C['output']>;
 
 /** Keeps the name literal and the input and output types tied to the contract. */

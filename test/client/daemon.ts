@@ -1,44 +1,21 @@
 /**
  * A daemon for the client tests: the test app (simulated appliance) with its API on a Unix
- * socket in a temp dir, and the contracts of routes not yet converted (mirrors of the daemon's
- * own: the client needs only the name, route and types).
+ * socket in a temp dir, and the contracts the tests call most.
  */
 import path from 'node:path';
-import { z } from 'zod';
-import { defineContract } from '../../src/contracts/core.js';
+import { iamContracts } from '../../src/contracts/iam.js';
+import { jobContracts } from '../../src/contracts/jobs.js';
+import { storageContracts } from '../../src/contracts/storage.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { eventsMount } from '../../src/api/events.js';
 import type { Calypso, CalypsoEvent } from '../../src/services/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
-export const meContract = defineContract({
-  name: 'auth.me', summary: 'Who am I', permission: 'authenticated', mutating: false,
-  input: z.object({}), output: z.object({ username: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()) }),
-  http: { method: 'GET', path: '/auth/me' },
-});
-
-export const userCreateContract = defineContract({
-  name: 'iam.users.create', summary: 'Create a user', permission: 'iam.write', mutating: true,
-  input: z.object({ username: z.string(), password: z.string(), roles: z.array(z.string()).optional() }),
-  output: z.object({ username: z.string() }),
-  http: { method: 'POST', path: '/users' },
-});
-
-const jobSchema = z.object({ id: z.number(), type: z.string(), state: z.string(), target: z.string().nullable().optional() });
-
-export const scrubContract = defineContract({
-  name: 'storage.pools.scrub', summary: 'Start, pause or stop a scrub', permission: 'storage.scrub', mutating: true,
-  input: z.object({ name: z.string(), action: z.enum(['start', 'pause', 'stop']).optional() }),
-  output: z.object({ job: jobSchema.nullable(), scan: z.record(z.string(), z.unknown()) }),
-  http: { method: 'POST', path: '/storage/pools/:name/scrub' },
-});
-
-export const jobCancelContract = defineContract({
-  name: 'jobs.cancel', summary: 'Cancel a job', permission: 'jobs.cancel', mutating: true,
-  input: z.object({ id: z.number() }), output: jobSchema,
-  http: { method: 'POST', path: '/jobs/:id/cancel' },
-});
+export const meContract = iamContracts['auth.me'];
+export const userCreateContract = iamContracts['iam.users.create'];
+export const scrubContract = storageContracts['storage.pools.scrub'];
+export const jobCancelContract = jobContracts['jobs.cancel'];
 
 export interface SocketDaemon extends TestApp {
   socketPath: string;
@@ -75,22 +52,6 @@ export function recordBus(app: Calypso, types: CalypsoEvent['type'][]): { events
   return { events, stop };
 }
 
-export const datasetCreateContract = defineContract({
-  name: 'storage.datasets.create', summary: 'Create a dataset', permission: 'storage.write', mutating: true,
-  input: z.object({ name: z.string(), properties: z.record(z.string(), z.string()).optional() }),
-  output: z.object({ name: z.string() }),
-  http: { method: 'POST', path: '/storage/datasets' },
-});
-
-export const datasetGetContract = defineContract({
-  name: 'storage.datasets.get', summary: 'Show a dataset', permission: 'storage.read', mutating: false,
-  input: z.object({ name: z.string() }), output: z.object({ name: z.string(), properties: z.record(z.string(), z.unknown()) }),
-  http: { method: 'GET', path: '/storage/datasets/:name' },
-});
-
-export const datasetDestroyContract = defineContract({
-  name: 'storage.datasets.destroy', summary: 'Destroy a dataset', permission: 'storage.destroy', mutating: true, dangerous: true,
-  input: z.object({ name: z.string(), recursive: z.boolean().optional(), confirm: z.string().optional() }),
-  output: z.object({ destroyed: z.array(z.string()) }), target: (i) => i.name,
-  http: { method: 'DELETE', path: '/storage/datasets/:name' },
-});
+export const datasetCreateContract = storageContracts['storage.datasets.create'];
+export const datasetGetContract = storageContracts['storage.datasets.get'];
+export const datasetDestroyContract = storageContracts['storage.datasets.destroy'];
