@@ -16,7 +16,7 @@
  *   A press after which no frame shows its effect is counted as lost, not as a latency.
  *   consoleKeypressInChild runs it in a child process, so NODE_ENV picks React's build.
  */
-import { execFile, execFileSync, fork } from 'node:child_process';
+import { execFile, execFileSync, fork, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -257,7 +257,7 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
     const cold = stats(of('cold').map((r) => r.wallMs));
     const warm = stats(of('warm').map((r) => r.wallMs));
     return {
-      command: 'node bin/calypso.js console --host sim --data <dir> --port 0 (DATABASE_URL unset, CALYPSO_ADMIN_PASSWORD set)',
+      command: 'node bin/calypso.js console --host sim --data <dir> --port 0 (DATABASE_URL unset, CALYPSO_ADMIN_PASSWORD set); cold: no daemon yet, the console starts one; warm: the daemon runs, the console is its client',
       terminal: 'tmux 120x40, TERM=xterm-256color',
       runs,
       firstFrameColdMs: cold.median,
@@ -277,6 +277,11 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
       tmux('kill-server');
     } catch {
       // Already gone.
+    }
+    // The console is a client: its first start on a data directory started a daemon (the cold
+    // figure), which the warm starts found running. Stop every one of them.
+    for (const entry of fs.readdirSync(work)) {
+      if (entry.startsWith('data-')) spawnSync(process.execPath, ['bin/calypso.js', 'stop', '--data', path.join(work, entry)], { cwd: opts.root, stdio: 'ignore', timeout: 90_000 });
     }
     if (socketPath) fs.rmSync(socketPath, { force: true });
     fs.rmSync(work, { recursive: true, force: true });
