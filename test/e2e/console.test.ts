@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { serveProcesses, stopDaemon } from '../helpers/cli.js';
+import { serveProcesses, stopCalypso } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-e2e-${process.pid}`;
@@ -81,11 +81,11 @@ afterAll(async () => {
     // Already gone.
   }
   try {
-    for (const d of dirs) await stopDaemon(d);
+    for (const d of dirs) await stopCalypso(d);
   } finally {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
-}, 90_000);
+}, 120_000);
 
 test('120x40: log in, Storage lists tank, create a dataset the API sees, help, quit restores the terminal', async () => {
   const s = startPane('wide', 120, 40, BUNDLE);

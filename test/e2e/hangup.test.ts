@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { serveProcesses, stopDaemon } from '../helpers/cli.js';
+import { serveProcesses, stopCalypso } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-hangup-${process.pid}`;
@@ -121,11 +121,11 @@ afterAll(async () => {
     // Already gone.
   }
   try {
-    await stopDaemon(data);
+    await stopCalypso(data);
   } finally {
     fs.rmSync(data, { recursive: true, force: true });
   }
-}, 90_000);
+}, 120_000);
 
 for (const how of ['sighup', 'eio'] as const) {
   test(`${how}: a hang-up at the login screen ends the console quietly, non-zero, the daemon untouched`, async () => {

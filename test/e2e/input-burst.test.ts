@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { stopDaemon } from '../helpers/cli.js';
+import { stopCalypso } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SOCKET = `calypso-burst-${process.pid}`;
@@ -40,11 +40,11 @@ afterAll(async () => {
     // Already gone.
   }
   try {
-    await stopDaemon(data);
+    await stopCalypso(data);
   } finally {
     fs.rmSync(data, { recursive: true, force: true });
   }
-}, 90_000);
+}, 120_000);
 
 test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ctrl-O logs out at once', async () => {
   tmux('new-session', '-d', '-s', 'b', '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', 'bash --norc --noprofile');

@@ -30,7 +30,7 @@ export function runCalypso(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?:
 }
 
 /** Whether a process is gone (a zombie nobody reaped counts as gone: it runs nothing). Linux /proc. */
-function gone(pid: number): boolean {
+export function gone(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
@@ -39,8 +39,8 @@ function gone(pid: number): boolean {
   }
 }
 
-/** The pids of `calypso serve` processes on this data directory, found by their command line (Linux /proc). */
-export function serveProcesses(dataDir: string): number[] {
+/** The pids of running `calypso <command>` processes on this data directory, found by their command line (Linux /proc). */
+export function calypsoProcesses(command: 'serve' | 'console', dataDir: string): number[] {
   const found: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -50,29 +50,42 @@ export function serveProcesses(dataDir: string): number[] {
     } catch {
       continue;
     }
-    if (argv.includes('serve') && (argv.includes(dataDir) || argv.includes(`--data=${dataDir}`))) found.push(Number(entry));
+    if (argv.includes(command) && (argv.includes(dataDir) || argv.includes(`--data=${dataDir}`))) found.push(Number(entry));
   }
   return found.filter((pid) => pid !== process.pid && !gone(pid));
 }
 
-/**
- * Stops every daemon on a data directory, for afterAll (also after a failed test: call it before
- * removing the directory). `calypso stop` first (SIGTERM, then it waits for the lock to be free);
- * then a `serve` still on the directory (one a console was starting when it was killed, before
- * it took the lock) gets SIGKILL. Throws when a daemon is still there after all that.
- */
-export async function stopDaemon(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (fs.existsSync(dataDir)) await runCalypso(['stop', '--data', dataDir], { env });
-  for (const pid of serveProcesses(dataDir)) {
+export const serveProcesses = (dataDir: string): number[] => calypsoProcesses('serve', dataDir);
+
+/** Waits (bounded) for the processes `list` finds to end; then SIGKILLs what is left and waits for that. */
+async function ended(what: string, list: () => number[], graceMs: number): Promise<void> {
+  const pause = () => new Promise((r) => setTimeout(r, 50));
+  let deadline = Date.now() + graceMs;
+  while (list().length && Date.now() < deadline) await pause();
+  for (const pid of list()) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Gone meanwhile.
     }
   }
-  const deadline = Date.now() + 20_000;
-  while (serveProcesses(dataDir).length) {
-    if (Date.now() > deadline) throw new Error(`calypso serve on ${dataDir} outlived SIGKILL: pids ${serveProcesses(dataDir).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 50));
+  deadline = Date.now() + 20_000;
+  while (list().length) {
+    if (Date.now() > deadline) throw new Error(`${what} outlived SIGKILL: pids ${list().join(', ')}`);
+    await pause();
   }
+}
+
+/**
+ * Ends every calypso process on a data directory, for afterAll (also after a failed test; call it
+ * after killing the terminals and before removing the directory). Consoles first: one whose
+ * terminal went away logs out over the socket before it exits, so it gets a while with the daemon
+ * still there, then SIGKILL. Then the daemon: `calypso stop` (SIGTERM, and it waits for the lock
+ * to be free); a `serve` still on the directory (one a console was starting when it was killed,
+ * before it took the lock) gets SIGKILL. Throws when something is still there after all that.
+ */
+export async function stopCalypso(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await ended(`calypso console on ${dataDir}`, () => calypsoProcesses('console', dataDir), 20_000);
+  if (fs.existsSync(dataDir)) await runCalypso(['stop', '--data', dataDir], { env });
+  await ended(`calypso serve on ${dataDir}`, () => serveProcesses(dataDir), 0);
 }
