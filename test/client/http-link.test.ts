@@ -48,7 +48,8 @@ class Daemon {
     const handler = this.koa.callback();
     const server = http.createServer((req, res) => {
       if (req.url?.startsWith('/api/v1/events')) this.streams.push({ url: req.url, lastEventId: req.headers['last-event-id'] as string | undefined });
-      if (this.hold?.(req)) return void this.held.push(() => handler(req, res));
+      // A held request whose client has gone is dropped on release, not answered into a dead socket.
+      if (this.hold?.(req)) return void this.held.push(() => (req.socket.destroyed ? res.destroy() : handler(req, res)));
       if (this.cut?.(req)) {
         this.cut = null;
         res.end = (() => {
