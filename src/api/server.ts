@@ -46,6 +46,13 @@ export function bearerToken(ctx: Context): string | null {
 export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] = []): Koa {
   // Koa's own proxy mode believes the leftmost X-Forwarded-For entry, which the client writes: off.
   const koa = new Koa({ proxy: false });
+  // Koa's default prints every error that reaches it to stderr with its stack, a client that hung
+  // up mid-answer included. A vanished client is normal (a console quit, a curl interrupted); the
+  // rest goes to the log, never to stderr.
+  koa.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    opts.log.error({ err }, 'error after the answer began');
+  });
   const proxies = new TrustedProxies(opts.trustProxy ?? []);
   const router = new Router();
 
