@@ -57,6 +57,8 @@ export interface HttpClientOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long logout keeps trying to connect (none at all while the link is already down). */
+const LOGOUT_PATIENCE_MS = 1_000;
 const REFRESH_BEFORE_SECONDS = 60;
 /** After a failed timed renewal (the daemon was away), try again this much later. */
 const REFRESH_RETRY_MS = 10_000;
@@ -205,7 +207,10 @@ export class HttpClient implements CalypsoClient {
 
   async logout(): Promise<void> {
     if (this.tokens && !this.closed) {
-      await this.exchange({ method: 'POST', path: `${this.prefix}/auth/logout`, body: '{}' }, { auth: true, mutating: true }).catch(() => undefined);
+      // A console that quits while the daemon is away must not wait the whole connect timeout for
+      // it: one attempt (the session then ends by itself when its tokens expire).
+      const patienceMs = this.state === 'connected' ? LOGOUT_PATIENCE_MS : 0;
+      await this.exchange({ method: 'POST', path: `${this.prefix}/auth/logout`, body: '{}' }, { auth: true, mutating: true, patienceMs }).catch(() => undefined);
     }
     this.forgetTokens();
     this.reconcile();
@@ -259,7 +264,7 @@ export class HttpClient implements CalypsoClient {
   // ---- requests ----
 
   /** One request with its answer mapped: JSON on success, the contract's error classes on failure; one renewal on an expired token. */
-  private async exchange<T>(route: { method: string; path: string; body?: string }, opts: { auth: boolean; mutating: boolean; name?: string }): Promise<T> {
+  private async exchange<T>(route: { method: string; path: string; body?: string }, opts: { auth: boolean; mutating: boolean; name?: string; patienceMs?: number }): Promise<T> {
     for (let renewed = false; ; renewed = true) {
       const token = opts.auth ? this.tokens?.accessToken : undefined;
       const answer = await this.send(route, token, opts);
@@ -274,8 +279,8 @@ export class HttpClient implements CalypsoClient {
   }
 
   /** Sends, retrying only connect attempts that failed with nothing sent, until connectTimeoutMs. */
-  private async send(route: { method: string; path: string; body?: string }, token: string | undefined, opts: { mutating: boolean; name?: string }): Promise<Answer> {
-    const deadline = performance.now() + this.connectTimeoutMs;
+  private async send(route: { method: string; path: string; body?: string }, token: string | undefined, opts: { mutating: boolean; name?: string; patienceMs?: number }): Promise<Answer> {
+    const deadline = performance.now() + (opts.patienceMs ?? this.connectTimeoutMs);
     let backoff = CALL_BACKOFF_MS.first;
     for (;;) {
       if (this.closed) throw new Unreachable('the client was closed');
