@@ -5,7 +5,7 @@
  *
  * Writes bench/report.json (the latest run, with the machine it ran on) and prints a table.
  * Environment: DATABASE_URL adds a PostgreSQL round; BENCH_DURATION (seconds, default 5);
- * BENCH_ONLY=console runs only the console figures (bench/console.ts) and updates their part of
+ * BENCH_ONLY=daemon measures only the daemon with consoles attached; BENCH_ONLY=console runs only the console figures (bench/console.ts) and updates their part of
  * report.json, BENCH_ONLY=scale the same for the in-process scale figures; BENCH_CONSOLE_RUNS
  * (cold and warm starts each, default 5).
  */
@@ -23,6 +23,7 @@ import { SimulatedHost } from '../src/system/sim/simulated-host.js';
 import { parseZfsList } from '../src/system/zfs/parse.js';
 import { invalidateZfsCache, ZfsAdapter } from '../src/system/zfs/index.js';
 import type { LoadResult, LoadSpec, ScenarioName } from './load.js';
+import { daemonIdle, type DaemonIdleReport } from './daemon.js';
 import { consoleFirstFrame, consoleKeypressInChild, keypressVerdict, LOST_AFTER_MS, type FirstFrameReport, type KeypressRun } from './console.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -660,7 +661,16 @@ async function main(): Promise<void> {
     writeConsoleOnly(await consoleFigures());
     return;
   }
-  if (ONLY) throw new Error(`BENCH_ONLY=${ONLY}: the parts that run alone are "console" and "scale"`);
+  if (ONLY === 'daemon') {
+    // The daemon's cost of attached consoles: printed and kept in report.json's "daemon" part.
+    const d = await daemonIdle({ root: ROOT, log: (s) => process.stderr.write(s) });
+    const file = path.join(ROOT, 'bench/report.json');
+    const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    fs.writeFileSync(file, `${JSON.stringify({ ...old, daemon: { ...d, machine: machine() } }, null, 2)}\n`);
+    process.stdout.write(`${daemonSummary(d)}\nreport: bench/report.json (daemon part only)\n`);
+    return;
+  }
+  if (ONLY) throw new Error(`BENCH_ONLY=${ONLY}: the parts that run alone are "console", "scale" and "daemon"`);
   process.stderr.write(`bench: ${DURATION} s per scenario, connections ${CONNECTIONS.join(' and ')}\n`);
 
   process.stderr.write('== scale figures (in process)\n');
@@ -671,6 +681,8 @@ async function main(): Promise<void> {
 
   // Before the HTTP rounds: nothing of the bench's own is running then but this process.
   const consoleReport = await consoleFigures();
+  process.stderr.write('\n== the daemon, alone and with 10 consoles attached (idle)\n');
+  const daemonReport = await daemonIdle({ root: ROOT, log: (s) => process.stderr.write(s) });
 
   const load = new LoadProcess();
   process.stderr.write('\n== bare Koa baseline\n');
@@ -710,6 +722,7 @@ async function main(): Promise<void> {
     results: rows,
     scale: { ...scale, cliSeed: seedCli },
     console: consoleReport,
+    daemon: daemonReport,
     verdicts: checks,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -722,9 +735,14 @@ async function main(): Promise<void> {
     out.write(`${r.db}: start-up to listening ${r.startMs} ms; RSS idle ${r.rssIdleMb} MB, max under load ${Math.max(...r.rows.map((x) => x.rssMaxMb ?? 0))} MB, idle after load ${r.rssIdleAfterLoadMb} MB; answered writes ${r.audit.writesOk + r.audit.writesFailed}, audit rows ${r.audit.auditRows} (difference: requests in flight at stop, at most ${r.audit.inFlightBound}): ${r.audit.equal ? 'consistent' : 'INCONSISTENT'}\n`);
   }
   out.write(`${scaleSummary(scale, seedCli)}\n`);
-  out.write(`${consoleSummary(consoleReport)}\n\n`);
+  out.write(`${consoleSummary(consoleReport)}\n`);
+  out.write(`${daemonSummary(daemonReport)}\n\n`);
   for (const v of checks) out.write(`${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.detail}\n`);
   out.write(`\nreport: bench/report.json (${report.totalSeconds} s)\n`);
+}
+
+function daemonSummary(d: DaemonIdleReport): string {
+  return `daemon idle (${d.windowSeconds} s windows): alone RSS ${d.alone.rssMb} MB, CPU ${d.alone.cpuPercent}%; with ${d.consoles} consoles attached RSS ${d.attached.rssMb} MB, CPU ${d.attached.cpuPercent}% (${d.rssPerConsoleMb} MB and ${d.cpuPerConsole} CPU points per console)`;
 }
 
 function cleanup(): void {
