@@ -17,18 +17,12 @@ export interface ConsoleUser {
   permissions: ReadonlySet<string>;
 }
 
-interface Me {
-  id: number;
-  username: string;
-  displayName?: string;
-  roles: string[];
-  permissions: string[];
-}
-
 export class Session extends EventEmitter {
   actor: ConsoleUser | null = null;
   /** Why the user was sent back to the login screen (session ended elsewhere, idle lock...). */
   endedReason: string | null = null;
+  /** Counts ends: an answer about a session that ended while it was asked is dropped, never adopted. */
+  private ends = 0;
 
   constructor(private readonly appliance: Appliance) {
     super();
@@ -54,12 +48,16 @@ export class Session extends EventEmitter {
    */
   async recheck(): Promise<boolean> {
     if (!this.actor) return false;
+    const ends = this.ends;
     try {
-      this.actor = await this.whoAmI();
+      const actor = await this.whoAmI();
+      // Logged out while the daemon answered: the answer must not bring the user back.
+      if (ends !== this.ends) return false;
+      this.actor = actor;
       return true;
     } catch (err) {
       if (err instanceof Unauthenticated) {
-        this.ended(err);
+        if (ends === this.ends) this.ended(err);
         return false;
       }
       return true;
@@ -83,11 +81,12 @@ export class Session extends EventEmitter {
   }
 
   private async whoAmI(): Promise<ConsoleUser> {
-    const me = await this.appliance.call<Me>('auth.me', {});
+    const me = await this.appliance.call('auth.me', {});
     return { kind: 'user', id: me.id, username: me.username, displayName: me.displayName, roles: me.roles, permissions: new Set(me.permissions) };
   }
 
   private end(reason: string | null): void {
+    this.ends++;
     this.appliance.pause();
     this.actor = null;
     this.endedReason = reason;
