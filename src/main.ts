@@ -143,6 +143,7 @@ const SHUTDOWN_JOB_GRACE_MS = 10_000;
 async function stopDaemon(b: Booted, server: RunningServer, lock: DataLock, sig: string): Promise<void> {
   b.log.info({ sig }, 'shutting down');
   try {
+    b.app.events.shutdown();
     await server.close();
     let timer: NodeJS.Timeout | undefined;
     const closed = b.app.close().then(() => true);

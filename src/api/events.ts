@@ -63,9 +63,12 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       let closed = false;
       let unsubscribe = () => {};
       let heartbeat: NodeJS.Timeout | undefined;
+      // A stopping daemon ends its streams at once (the client reconnects and resumes, or is told to reload).
+      let offShutdown = () => {};
       const close = () => {
         if (closed) return;
         closed = true;
+        offShutdown();
         unsubscribe();
         clearInterval(heartbeat);
         res.end();
@@ -105,6 +108,7 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
         );
       }, heartbeatMs);
       heartbeat.unref();
+      offShutdown = app.events.onShutdown(close);
       ctx.req.on('close', close);
       res.on('close', close);
       res.on('error', close);

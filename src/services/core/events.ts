@@ -102,6 +102,20 @@ export class EventBus {
     }
   }
 
+  /**
+   * The daemon is stopping: every follower of the bus outside the process (the API's event
+   * streams) ends now, so the stop does not wait for them; clients reconnect and resume.
+   */
+  shutdown(): void {
+    this.emitter.emit('shutdown');
+  }
+
+  /** Called once at shutdown(); returns the function that stops listening. */
+  onShutdown(listener: () => void): () => void {
+    this.emitter.once('shutdown', listener);
+    return () => void this.emitter.off('shutdown', listener);
+  }
+
   /** Returns the function that unsubscribes. The listener gets each event with its id. */
   subscribe(listener: (event: CalypsoEvent, id: string) => void, types?: EventType[]): () => void {
     const filtered = types
