@@ -2,7 +2,7 @@
  * Every contract and permission of the appliance: what the console and clients know of it
  * without loading a handler. The daemon's registry implements exactly these (a test checks).
  */
-import type { AnyContract, PermissionDef } from './core.js';
+import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -31,3 +31,17 @@ const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
 export function contractNamed(name: string): AnyContract | undefined {
   return BY_NAME.get(name);
 }
+
+/** Every contract keyed by its name, typed: `Contracts['storage.pools.list']` is that contract with its schemas. */
+export type Contracts = typeof iamContracts & typeof jobContracts & typeof monitoringContracts & typeof storageContracts
+  & typeof snapshotContracts & typeof simContracts & typeof sharesContracts & typeof iscsiContracts & typeof scheduleContracts
+  & typeof systemContracts;
+
+/** The name of an operation of the appliance. */
+export type OperationName = keyof Contracts & string;
+
+/** What a caller sends to the operation named N (a dangerous one also takes `confirm`). */
+export type Input<N extends OperationName> = InputOf<Contracts[N]>;
+
+/** What the operation named N answers. */
+export type Output<N extends OperationName> = OutputOf<Contracts[N]>;
