@@ -8,6 +8,7 @@ import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
 import { errorMessage } from '../contracts/errors.js';
+import type { Input, OperationName, Output } from '../contracts/index.js';
 import type { Job } from '../contracts/jobs.js';
 import { Unauthenticated } from '../contracts/errors.js';
 import type { CommandRecordOut as CommandRecord } from '../contracts/system.js';
@@ -23,11 +24,18 @@ import { SCREENS, operationsOf, screenMode } from './screens/catalogue.js';
 import { OperationsScreen, UnbuiltScreen } from './screens/generic.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 
+/**
+ * A form or confirmation as the shell keeps it: of any operation (the palette's form names it only
+ * at run time), its answer unknown. Screens open them typed (FormSpec<N>, ConfirmSpec<N>).
+ */
+type AnyFormSpec = Omit<FormSpec, 'operation' | 'success' | 'onDone'> & { operation: string; success?: (result: unknown) => string; onDone?: (result: unknown) => void };
+type AnyConfirmSpec = Omit<ConfirmSpec, 'operation' | 'input' | 'success' | 'onDone'> & { operation: string; input: Record<string, unknown>; success?: (result: unknown) => string; onDone?: (result: unknown) => void };
+
 type Overlay =
   | { kind: 'help' }
   | { kind: 'palette'; initial?: string }
-  | { kind: 'form'; spec: FormSpec }
-  | { kind: 'confirm'; spec: ConfirmSpec }
+  | { kind: 'form'; spec: AnyFormSpec }
+  | { kind: 'confirm'; spec: AnyConfirmSpec }
   | { kind: 'prompt'; spec: PromptSpec }
   | { kind: 'question'; text: string; yes: () => void }
   | { kind: 'text'; title: string; lines: string[] }
@@ -128,16 +136,17 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     [app, toast],
   );
 
-  const call = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
+  /** Every call of the console, typed or not: busy, the session's end noticed, changes announced. */
+  const callAny = useCallback(async (operation: string, input: unknown): Promise<unknown> => {
     // Logging out from anywhere in the console (key, palette, a form) ends the console's session
     // at once: the login screen replaces the screens before the service has even answered.
     if (operation === 'auth.logout') {
       await session.logout('Logged out.');
-      return { ok: true } as T;
+      return { ok: true } satisfies Output<'auth.logout'>;
     }
     return busy.track((async () => {
       try {
-        return await app.call<T>(operation, input);
+        return await app.callAny(operation, input);
       } catch (err) {
         // Revoked, disabled, or expired beyond renewal: back to the login screen, saying why.
         if (err instanceof Unauthenticated) session.ended(err);
@@ -153,22 +162,26 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     })());
   }, [app, busy, session, changes]);
 
+  // The typed door: the answer is the contract's of `operation`, the one callAny ran.
+  const call = useCallback(<N extends OperationName,>(operation: N, input: Input<N>) => callAny(operation, input) as Promise<Output<N>>, [callAny]);
+
   /** The commands the appliance ran, from the daemon (empty when this user may not see them). */
   const commands = useCallback(async (input: { afterSeq?: number; limit?: number }): Promise<CommandRecord[]> => {
     if (denialReason(app, actor, 'system.commands.list')) return [];
-    return (await app.call<{ items: CommandRecord[] }>('system.commands.list', input).catch(() => ({ items: [] }))).items;
+    return (await app.call('system.commands.list', input).catch(() => ({ items: [] }))).items;
   }, [app, actor]);
 
   // The commands of an action are those the appliance ran while it ran (another console's may
   // slip in between; each shows its own time).
-  const recordedCall = useCallback(async <T,>(operation: string, input: unknown): Promise<T> => {
+  const recordedAny = useCallback(async (operation: string, input: unknown): Promise<unknown> => {
     const before = (await commands({ limit: 1 }))[0]?.seq ?? 0;
     try {
-      return await call<T>(operation, input);
+      return await callAny(operation, input);
     } finally {
       lastAction.current = { operation, at: new Date().toISOString(), records: await commands({ afterSeq: before, limit: 200 }) };
     }
-  }, [call, commands]);
+  }, [callAny, commands]);
+  const recordedCall = useCallback(<N extends OperationName,>(operation: N, input: Input<N>) => recordedAny(operation, input) as Promise<Output<N>>, [recordedAny]);
 
   // Open alerts for the header, when alerting is in this build.
   useEffect(() => {
@@ -178,9 +191,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     }
     let live = true;
     const load = () => {
-      call<{ items: { state?: string }[]; total?: number }>('alerts.list', {})
+      // Open ones, all of them: the list's total, whatever the page holds.
+      call('alerts.list', { state: 'open', limit: 1 })
         .then((r) => {
-          if (live) setAlerts(r.items.filter((a) => !['resolved', 'closed', 'cleared', 'acknowledged'].includes(String(a.state ?? '').toLowerCase())).length);
+          if (live) setAlerts(r.total);
         })
         .catch(() => undefined);
     };
@@ -196,9 +210,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const denial = useCallback((operation: string) => denialReason(app, actor, operation), [app, actor]);
 
-  const act = useCallback(async <T,>(operation: string, input: unknown, opts: { success?: (r: T) => string } = {}): Promise<T | undefined> => {
+  const act = useCallback(async <N extends OperationName,>(operation: N, input: Input<N>, opts: { success?: (r: Output<N>) => string } = {}): Promise<Output<N> | undefined> => {
     try {
-      const result = await recordedCall<T>(operation, input);
+      const result = await recordedCall(operation, input);
       toast(opts.success ? opts.success(result) : `${app.contract(operation)?.summary ?? operation}: done`);
       return result;
     } catch (err) {
@@ -207,8 +221,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     }
   }, [app, recordedCall, toast]);
 
-  const openForm = useCallback((spec: FormSpec) => setOverlay({ kind: 'form', spec }), []);
-  const confirm = useCallback((spec: ConfirmSpec) => setOverlay({ kind: 'confirm', spec }), []);
+  // A screen's spec names its operation, whose answer its callbacks receive: the shell runs that operation.
+  const openForm = useCallback(<N extends OperationName,>(spec: FormSpec<N>) => setOverlay({ kind: 'form', spec: spec as unknown as AnyFormSpec }), []);
+  const confirm = useCallback(<N extends OperationName,>(spec: ConfirmSpec<N>) => setOverlay({ kind: 'confirm', spec: spec as unknown as AnyConfirmSpec }), []);
   const prompt = useCallback((spec: PromptSpec) => setOverlay({ kind: 'prompt', spec }), []);
   const showText = useCallback((title: string, lines: string[]) => setOverlay({ kind: 'text', title, lines }), []);
   const openPanel = useCallback((render: (close: () => void) => React.ReactNode) => setOverlay({ kind: 'panel', render }), []);
@@ -318,10 +333,14 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   function runOperation(name: string) {
     const op = app.contract(name);
     if (!op) return;
-    openForm({
-      title: `${op.summary} (${op.name})`, operation: op.name, submitLabel: op.mutating ? 'Run' : 'Show',
-      onDone: (result) => {
-        if (!op.mutating) showText(`${op.summary}`, JSON.stringify(result, null, 2).split('\n'));
+    // The untyped door: the operation is the user's pick, its answer shown as it came.
+    setOverlay({
+      kind: 'form',
+      spec: {
+        title: `${op.summary} (${op.name})`, operation: op.name, submitLabel: op.mutating ? 'Run' : 'Show',
+        onDone: (result: unknown) => {
+          if (!op.mutating) showText(`${op.summary}`, JSON.stringify(result, null, 2).split('\n'));
+        },
       },
     });
   }
@@ -353,7 +372,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
             submitLabel={spec.submitLabel} width={workWidth} height={bodyHeight} theme={theme}
             submit={async (input) => {
               if (op.dangerous) return { needsConfirm: input };
-              return recordedCall(spec.operation, input);
+              return recordedAny(spec.operation, input);
             }}
             onDone={(result) => {
               const pending = (result as { needsConfirm?: Record<string, unknown> } | undefined)?.needsConfirm;
@@ -382,7 +401,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
           <ConfirmDialog
             title={`${op?.summary ?? spec.operation}: ${target}`} target={target} verb={spec.verb} details={spec.details}
             width={workWidth} height={bodyHeight} theme={theme}
-            run={(typed) => recordedCall(spec.operation, { ...spec.input, confirm: typed })}
+            run={(typed) => recordedAny(spec.operation, { ...spec.input, confirm: typed })}
             onDone={(result) => {
               setOverlay(null);
               toast(spec.success ? spec.success(result) : `${op?.summary ?? spec.operation}: ${target} done`);

@@ -6,7 +6,7 @@
 import type { CalypsoClient, StreamEvent, StreamEventType } from '../contracts/client.js';
 import { AUTHENTICATED, PUBLIC, type AnyContract, type PermissionDef } from '../contracts/core.js';
 import { NotFound } from '../contracts/errors.js';
-import { ALL_CONTRACTS, ALL_PERMISSIONS, contractNamed } from '../contracts/index.js';
+import { ALL_CONTRACTS, ALL_PERMISSIONS, contractNamed, type Input, type OperationName, type Output } from '../contracts/index.js';
 import type { SystemInfo } from '../contracts/system.js';
 
 /** An event as the console's screens use it: the stream's type with its data spread in (`job`, `alert`, `sample`...). */
@@ -43,16 +43,24 @@ export class Appliance {
     return !c.onlyOnHost || c.onlyOnHost === this.hostKind;
   }
 
-  /** Runs an operation by name as the logged-in user. */
-  async call<T>(name: string, input: unknown): Promise<T> {
+  /** Runs an operation by name as the logged-in user; input and answer are the contract's. */
+  async call<N extends OperationName>(name: N, input: Input<N>): Promise<Output<N>> {
+    return (await this.callAny(name, input)) as Output<N>;
+  }
+
+  /**
+   * The untyped door, for an operation whose name is only known at run time (the palette's
+   * "any operation" form, the generic operations screen): the daemon checks the input.
+   */
+  async callAny(name: string, input: unknown): Promise<unknown> {
     const c = contractNamed(name);
     if (!c) throw new NotFound(`${name} is not an operation of this appliance`);
-    return (await this.client.call(c, input as never)) as T;
+    return this.client.call(c, input as never);
   }
 
   /** Learns what the daemon is (host kind, version) once logged in. */
   async describe(): Promise<SystemInfo> {
-    this.info = await this.call<SystemInfo>('system.info', {});
+    this.info = await this.call('system.info', {});
     this.hostKind = this.info.hostKind;
     return this.info;
   }

@@ -1,5 +1,6 @@
 /** What the shell gives every screen: the services, the user, and the shell's dialogs. */
 import React, { createContext, useContext } from 'react';
+import type { Input, OperationName, Output } from '../contracts/index.js';
 import type { Appliance } from './appliance.js';
 import type { ConsoleUser } from './session.js';
 import type { KeyBinding } from './keys.js';
@@ -43,9 +44,10 @@ export interface ConsoleServices {
   quit: () => void;
 }
 
-export interface FormSpec {
+/** A form over the input of operation N; `success` and `onDone` receive N's answer. */
+export interface FormSpec<N extends OperationName = OperationName> {
   title: string;
-  operation: string;
+  operation: N;
   /** Dotted field path -> starting value. */
   initial?: Record<string, unknown>;
   /** Merged into the input, not shown (e.g. the object being edited). */
@@ -55,19 +57,20 @@ export interface FormSpec {
   /** Fields to leave out. */
   hide?: string[];
   submitLabel?: string;
-  success?: (result: unknown) => string;
-  onDone?: (result: unknown) => void;
+  success?: (result: Output<N>) => string;
+  onDone?: (result: Output<N>) => void;
 }
 
-export interface ConfirmSpec {
-  operation: string;
-  input: Record<string, unknown>;
+/** Typed confirmation of dangerous operation N on `input` (the confirmation is added to it). */
+export interface ConfirmSpec<N extends OperationName = OperationName> {
+  operation: N;
+  input: Input<N>;
   /** The verb in "Type tank to destroy it". */
   verb: string;
   /** What else the user should know (children, snapshots...). */
   details?: string[];
-  success?: (result: unknown) => string;
-  onDone?: (result: unknown) => void;
+  success?: (result: Output<N>) => string;
+  onDone?: (result: Output<N>) => void;
 }
 
 export interface PromptSpec {
@@ -90,17 +93,17 @@ export interface ShellApi {
   width: number;
   height: number;
   /** Runs an operation as the user and marks the console busy; throws the service's error. */
-  call<T = unknown>(operation: string, input: unknown): Promise<T>;
+  call<N extends OperationName>(operation: N, input: Input<N>): Promise<Output<N>>;
   /** A user action that throws the service's error (for dialogs that show it themselves); commands recorded for `!`. */
-  run<T = unknown>(operation: string, input: unknown): Promise<T>;
+  run<N extends OperationName>(operation: N, input: Input<N>): Promise<Output<N>>;
   /** A user action: busy, toast on success, status message on error, commands recorded for `!`. */
-  act<T = unknown>(operation: string, input: unknown, opts?: { success?: (r: T) => string }): Promise<T | undefined>;
+  act<N extends OperationName>(operation: N, input: Input<N>, opts?: { success?: (r: Output<N>) => string }): Promise<Output<N> | undefined>;
   /** Why the user cannot run an operation now, or null. */
   denial(operation: string): string | null;
   setBindings(bindings: KeyBinding[]): void;
   toast(text: string, kind?: 'info' | 'error'): void;
-  openForm(spec: FormSpec): void;
-  confirm(spec: ConfirmSpec): void;
+  openForm<N extends OperationName>(spec: FormSpec<N>): void;
+  confirm<N extends OperationName>(spec: ConfirmSpec<N>): void;
   prompt(spec: PromptSpec): void;
   showText(title: string, lines: string[]): void;
   /** A screen's own dialog (e.g. the pool wizard): it owns the keyboard until it calls close. */

@@ -5,13 +5,11 @@
  * It never reads the machine itself: the console only talks to services.
  */
 import { EventEmitter } from 'node:events';
+import type { CurrentMetrics } from '../contracts/monitoring.js';
 import type { Appliance, ConsoleEvent } from './appliance.js';
 
-export interface MetricValue {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
+/** One series' value, as metrics.current and the 'metric' events carry it. */
+export type MetricValue = CurrentMetrics['values'][number];
 
 export interface MetricSample {
   at: string;
@@ -117,11 +115,10 @@ export class MetricsStore extends EventEmitter {
     this.polling = true;
     try {
       if (this.app.contract('metrics.current')) {
-        const sample = asSample(await this.app.call('metrics.current', {}));
-        if (sample) {
-          this.source = 'metrics.current';
-          this.add(sample);
-        }
+        const current = await this.app.call('metrics.current', {});
+        this.source = 'metrics.current';
+        // Before the first collection there is no time and no value yet.
+        this.add({ at: current.at ?? new Date().toISOString(), values: current.values });
       } else if (this.app.contract('storage.pools.list')) {
         this.source = 'storage';
         this.add(await this.storageSample());
@@ -137,10 +134,10 @@ export class MetricsStore extends EventEmitter {
 
   private async storageSample(): Promise<MetricSample> {
     const values: MetricValue[] = [];
-    const pools = await this.app.call<{ items: { name: string; capacityPercent: number | null }[] }>('storage.pools.list', { limit: 1000 });
+    const pools = await this.app.call('storage.pools.list', { limit: 1000 });
     for (const p of pools.items) values.push({ name: 'calypso_pool_capacity_percent', labels: { pool: p.name }, value: p.capacityPercent ?? 0 });
     if (this.app.contract('storage.arc.get')) {
-      const arc = await this.app.call<{ available: boolean; hitRatioPercent: number | null; sizeBytes: number }>('storage.arc.get', {});
+      const arc = await this.app.call('storage.arc.get', {});
       if (arc.available) {
         values.push({ name: 'calypso_arc_hit_ratio_percent', labels: {}, value: arc.hitRatioPercent ?? 0 });
         values.push({ name: 'calypso_arc_size_bytes', labels: {}, value: arc.sizeBytes });

@@ -17,14 +17,6 @@ export interface ConsoleUser {
   permissions: ReadonlySet<string>;
 }
 
-interface Me {
-  id: number;
-  username: string;
-  displayName?: string;
-  roles: string[];
-  permissions: string[];
-}
-
 export class Session extends EventEmitter {
   actor: ConsoleUser | null = null;
   /** Why the user was sent back to the login screen (session ended elsewhere, idle lock...). */
@@ -89,7 +81,7 @@ export class Session extends EventEmitter {
   }
 
   private async whoAmI(): Promise<ConsoleUser> {
-    const me = await this.appliance.call<Me>('auth.me', {});
+    const me = await this.appliance.call('auth.me', {});
     return { kind: 'user', id: me.id, username: me.username, displayName: me.displayName, roles: me.roles, permissions: new Set(me.permissions) };
   }
 

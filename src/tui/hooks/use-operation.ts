@@ -5,6 +5,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { errorMessage } from '../../contracts/errors.js';
 import type { ConsoleEvent } from '../appliance.js';
+import type { Input, OperationName, Output } from '../../contracts/index.js';
 import { allPages } from '../../contracts/list.js';
 import { useShell } from '../context.js';
 import type { KeyBinding } from '../keys.js';
@@ -26,11 +27,12 @@ export interface QueryOptions {
   enabled?: boolean;
 }
 
-export function useQuery<T>(operation: string, input: unknown, opts: QueryOptions = {}): Query<T> {
+/** Reads operation N with `input`; the data is N's answer. */
+export function useQuery<N extends OperationName>(operation: N, input: Input<N>, opts: QueryOptions = {}): Query<Output<N>> {
   const shell = useShell();
   const shellRef = useRef(shell);
   shellRef.current = shell;
-  const [state, setState] = useState<{ data: T | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: opts.enabled !== false });
+  const [state, setState] = useState<{ data: Output<N> | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: opts.enabled !== false });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(input ?? {});
   const denied = shell.denial(operation);
@@ -48,7 +50,8 @@ export function useQuery<T>(operation: string, input: unknown, opts: QueryOption
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     // A list asked for more rows than one page holds is read page by page (MAX_PAGE_SIZE).
-    allPages((page) => shellRef.current.call<T>(operation, page), JSON.parse(key) as Record<string, unknown>).then(
+    // `page` is the caller's input (the key's JSON), with limit and offset set per page.
+    allPages((page) => shellRef.current.call(operation, page as Input<N>), JSON.parse(key) as Record<string, unknown>).then(
       (data) => {
         if (live) setState({ data, error: null, loading: false });
       },
