@@ -2,21 +2,20 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { AuditEntry } from '../../contracts/iam.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import { ago, dateTimeSeconds } from '../format.js';
 
-interface Entry { id: number; at: string; actor: string; face: string; address: string | null; operation: string; target: string | null; input: unknown; result: string; error: string | null }
-
 const LIMIT = 2000;
 
 export function AuditScreen(): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<{ items: Entry[]; total: number }>('audit.list', { limit: LIMIT }, { refreshOn: ['audit'] });
-  const columns: Column<Entry>[] = [
+  const q = useQuery('audit.list', { limit: LIMIT }, { refreshOn: ['audit'] });
+  const columns: Column<AuditEntry>[] = [
     { key: 'at', title: 'WHEN', width: 16, render: (e) => ago(e.at), sortValue: (e) => e.id },
     { key: 'actor', title: 'WHO', width: 10, render: (e) => e.actor },
     { key: 'face', title: 'FACE', width: 7, render: (e) => e.face, minTableWidth: 80 },

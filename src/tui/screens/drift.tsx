@@ -2,15 +2,13 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { Drift } from '../../contracts/drift.js';
+import type { OperationName } from '../../contracts/index.js';
 import type { Theme } from '../theme.js';
 import type { ShellApi } from '../context.js';
 
-export interface Drift {
-  inSync: boolean;
-  file: string | null;
-  missing: boolean;
-  changes: string[];
-}
+/** The repair operations of the drift pairs (`<subsystem>.drift.resolve`). */
+type DriftRepair = Extract<OperationName, `${string}.drift.resolve`>;
 
 /** One line of the verdict: in sync, missing, or how many lines differ. */
 export function driftVerdict(d: Drift): string {
@@ -28,11 +26,11 @@ export function driftLineColor(line: string): string | undefined {
  * The confirmation form of a drift repair (the `<subsystem>.drift.resolve` operations); the status
  * line then says what was adopted or overwritten, and what adopting dropped.
  */
-export function openDriftRepair(shell: ShellApi, spec: { operation: string; action: 'adopt' | 'overwrite'; file: string; title: string; onDone: () => void }): void {
+export function openDriftRepair(shell: ShellApi, spec: { operation: DriftRepair; action: 'adopt' | 'overwrite'; file: string; title: string; onDone: () => void }): void {
   shell.openForm({
     title: spec.title, operation: spec.operation, fixed: { action: spec.action }, fields: [], submitLabel: spec.action === 'adopt' ? 'Adopt' : 'Overwrite',
     success: (r) => {
-      const ignored = (r as { ignored?: string[] }).ignored ?? [];
+      const ignored = r.ignored;
       return `${spec.file}: ${spec.action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
     },
     onDone: spec.onDone,

@@ -2,6 +2,8 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { Input } from '../../contracts/index.js';
+import type { ExportDisk, IscsiLun, IscsiSession, IscsiTarget } from '../../contracts/iscsi.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -9,19 +11,13 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, truncate } from '../format.js';
 import { typedConfirm } from './storage-actions.js';
-import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
+import { DriftPanel, openDriftRepair } from './drift.js';
 
-interface Lun { lun: number; type: 'zvol' | 'file' | 'disk'; path: string; dataset: string | null; group: string | null; readOnly: boolean; enabled: boolean }
-interface Portal { ip: string; port: number }
-interface Group { name: string; initiators: string[] }
-interface Target {
-  name: string; alias: string; enabled: boolean; portals: Portal[];
-  chap: { user: string } | null; mutualChap: { user: string } | null;
-  groups: Group[]; luns: Lun[];
-}
-interface Settings { backend: 'scst' | 'tgt'; tgtControlPort: number | null }
-interface Session { target: string; initiator: string; addresses: string[] }
-type List<T> = { items: T[]; total: number };
+/** What iscsi.targets.update changes of a target (lists given replace the current ones). */
+type TargetPatch = Omit<Input<'iscsi.targets.update'>, 'name' | 'confirm'>;
+type PortalInput = NonNullable<TargetPatch['portals']>[number];
+type LunInput = NonNullable<TargetPatch['luns']>[number];
+type InitiatorGroup = IscsiTarget['groups'][number];
 
 const TABS = [
   { id: 'targets', label: 'Targets' },
@@ -32,17 +28,17 @@ const TABS = [
 type Tab = (typeof TABS)[number]['id'];
 
 /** CHAP as the console shows it: whether it is set, never a secret. */
-export function chapText(t: Pick<Target, 'chap' | 'mutualChap'>): string {
+export function chapText(t: Pick<IscsiTarget, 'chap' | 'mutualChap'>): string {
   if (!t.chap) return 'not set';
   return `set (${t.chap.user})${t.mutualChap ? `, mutual set (${t.mutualChap.user})` : ''}`;
 }
 
-export function formatPortals(portals: Portal[]): string {
+export function formatPortals(portals: IscsiTarget['portals']): string {
   return portals.map((p) => `${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.port}`).join(' ');
 }
 
 /** `10.0.0.1:3260 [fd00::1]:3261 10.0.0.2` into portals (the port defaults to 3260). */
-export function parsePortals(text: string): Record<string, unknown>[] {
+export function parsePortals(text: string): PortalInput[] {
   return text.split(/[\s,]+/).filter(Boolean).map((word) => {
     const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(word) ?? (word.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(word) : null);
     if (!m) return { ip: word };
@@ -50,12 +46,12 @@ export function parsePortals(text: string): Record<string, unknown>[] {
   });
 }
 
-export function formatGroups(groups: Group[]): string {
+export function formatGroups(groups: InitiatorGroup[]): string {
   return groups.map((g) => `${g.name}=${g.initiators.join(',')}`).join('; ');
 }
 
 /** `esx=iqn.a,iqn.b; backup=iqn.c` into initiator groups. */
-export function parseGroups(text: string): Group[] {
+export function parseGroups(text: string): InitiatorGroup[] {
   return text.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
     const [name, list = ''] = part.split('=');
     return { name: name.trim(), initiators: list.split(/[\s,]+/).filter(Boolean) };
@@ -63,17 +59,17 @@ export function parseGroups(text: string): Group[] {
 }
 
 /** A LUN as the update operation takes it back. */
-function lunInput(l: Lun): Record<string, unknown> {
-  const backing = l.type === 'zvol' ? { type: 'zvol', zvol: l.dataset ?? l.path.replace(/^\/dev\/zvol\//, '') } : { type: l.type, path: l.path };
+function lunInput(l: IscsiLun): LunInput {
+  const backing: LunInput['backing'] = l.type === 'zvol' ? { type: 'zvol', zvol: l.dataset ?? l.path.replace(/^\/dev\/zvol\//, '') } : { type: l.type, path: l.path };
   return { lun: l.lun, backing, group: l.group, readOnly: l.readOnly, enabled: l.enabled };
 }
 
 /** `1 tank/vms/vm1 [group] [ro]`: a zvol, a file (/path) or a disk (/dev/...). */
-export function parseLun(text: string): Record<string, unknown> | null {
+export function parseLun(text: string): LunInput | null {
   const words = text.trim().split(/\s+/).filter(Boolean);
   if (words.length < 2 || !/^\d+$/.test(words[0])) return null;
   const [num, where, ...rest] = words;
-  const backing = where.startsWith('/dev/') ? { type: 'disk', path: where } : where.startsWith('/') ? { type: 'file', path: where } : { type: 'zvol', zvol: where };
+  const backing: LunInput['backing'] = where.startsWith('/dev/') ? { type: 'disk', path: where } : where.startsWith('/') ? { type: 'file', path: where } : { type: 'zvol', zvol: where };
   const readOnly = rest.includes('ro');
   const group = rest.find((w) => w !== 'ro') ?? null;
   return { lun: Number(num), backing, group, readOnly, enabled: true };
@@ -91,16 +87,11 @@ export function IscsiScreen(): React.ReactElement {
   );
 }
 
-interface ExportDisk {
-  name: string; path: string | null; wwn: string | null; model: string | null; serial: string | null; sizeBytes: number; pool: string | null;
-  signatures: string[]; marked: boolean; markedBy: string | null; markedAt: string | null; usedBy: string[]; exportable: boolean; reason: string | null;
-}
-
 /** Whole disks for raw-disk LUNs (issue 19): their state and why not, and an Admin's export marks. */
 function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<ExportDisk>>('iscsi.disks.list', { limit: 1000 }, { refreshOn: ['audit', 'storage'] });
+  const q = useQuery('iscsi.disks.list', { limit: 1000 }, { refreshOn: ['audit', 'storage'] });
   const state = (d: ExportDisk) => (d.usedBy.length ? 'exported' : d.exportable ? 'marked' : d.marked ? 'marked, blocked' : 'not marked');
   const columns: Column<ExportDisk>[] = [
     { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
@@ -144,15 +135,15 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   );
 }
 
-function update(shell: ShellApi, name: string, patch: Record<string, unknown>, success: string, reload: () => void): void {
+function update(shell: ShellApi, name: string, patch: TargetPatch, success: string, reload: () => void): void {
   void shell.act('iscsi.targets.update', { name, ...patch }, { success: () => success }).then(reload);
 }
 
 function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Target>>('iscsi.targets.list', { limit: 10000 }, { refreshOn: ['audit'] });
-  const columns: Column<Target>[] = [
+  const q = useQuery('iscsi.targets.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const columns: Column<IscsiTarget>[] = [
     { key: 'name', title: 'TARGET', width: 0, render: (t) => t.name },
     { key: 'alias', title: 'ALIAS', width: 12, render: (t) => t.alias, minTableWidth: 80 },
     { key: 'on', title: 'STATE', width: 5, render: (t) => (t.enabled ? 'on' : 'off'), color: (t) => (t.enabled ? 'green' : 'gray') },
@@ -167,7 +158,7 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     ...table.bindings({ prompt: shell.prompt, pageSize: listHeight - 1 }),
     {
       key: 'c', description: 'Create target', operation: 'iscsi.targets.create',
-      action: () => shell.openForm({ title: 'Create an iSCSI target', operation: 'iscsi.targets.create', fields: ['name', 'alias', 'enabled', 'chap.user', 'chap.secret'], initial: { name: 'iqn.2005-10.org.calypso:' }, submitLabel: 'Create', success: (r) => `Created target ${(r as Target).name}`, onDone: q.reload }),
+      action: () => shell.openForm({ title: 'Create an iSCSI target', operation: 'iscsi.targets.create', fields: ['name', 'alias', 'enabled', 'chap.user', 'chap.secret'], initial: { name: 'iqn.2005-10.org.calypso:' }, submitLabel: 'Create', success: (r) => `Created target ${r.name}`, onDone: q.reload }),
     },
     ...(t
       ? [
@@ -214,7 +205,7 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   );
 }
 
-function addLun(shell: ShellApi, t: Target, reload: () => void): void {
+function addLun(shell: ShellApi, t: IscsiTarget, reload: () => void): void {
   const next = Math.max(t.luns.length ? -1 : 0, ...t.luns.map((l) => l.lun)) + 1;
   shell.prompt({
     label: 'LUN: number, then a zvol, /file or /dev/disk, then a group and ro if wanted: ', initial: `${next} `,
@@ -226,7 +217,7 @@ function addLun(shell: ShellApi, t: Target, reload: () => void): void {
   });
 }
 
-function removeLun(shell: ShellApi, t: Target, reload: () => void): void {
+function removeLun(shell: ShellApi, t: IscsiTarget, reload: () => void): void {
   shell.prompt({
     label: `Remove LUN number (${t.luns.map((l) => l.lun).join(', ')}): `, initial: t.luns.length === 1 ? String(t.luns[0].lun) : '',
     onSubmit: (v) => {
@@ -240,9 +231,9 @@ function removeLun(shell: ShellApi, t: Target, reload: () => void): void {
 function SettingsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const settings = useQuery<Settings>('iscsi.settings.get', {}, { refreshOn: ['audit'] });
-  const sessions = useQuery<{ available: boolean; items: Session[] }>('iscsi.sessions.list', {}, { refreshOn: ['audit'], intervalMs: 15_000 });
-  const columns: Column<Session>[] = [
+  const settings = useQuery('iscsi.settings.get', {}, { refreshOn: ['audit'] });
+  const sessions = useQuery('iscsi.sessions.list', {}, { refreshOn: ['audit'], intervalMs: 15_000 });
+  const columns: Column<IscsiSession>[] = [
     { key: 'target', title: 'TARGET', width: 0, render: (s) => s.target },
     { key: 'initiator', title: 'INITIATOR', width: 0, render: (s) => s.initiator },
     { key: 'addr', title: 'ADDRESSES', width: 18, render: (s) => s.addresses.join(', '), minTableWidth: 80 },
@@ -255,7 +246,7 @@ function SettingsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   };
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: 5 }),
-    ...(s ? [{ key: 'e', description: 'Change backend', operation: 'iscsi.settings.update', action: () => shell.openForm({ title: 'iSCSI backend (every target is applied to it)', operation: 'iscsi.settings.update', initial: { backend: s.backend, tgtControlPort: s.tgtControlPort ?? '' }, success: (r) => `iSCSI now runs on ${(r as Settings).backend}`, onDone: reload }) }] : []),
+    ...(s ? [{ key: 'e', description: 'Change backend', operation: 'iscsi.settings.update', action: () => shell.openForm({ title: 'iSCSI backend (every target is applied to it)', operation: 'iscsi.settings.update', initial: { backend: s.backend, tgtControlPort: s.tgtControlPort ?? '' }, success: (r) => `iSCSI now runs on ${r.backend}`, onDone: reload }) }] : []),
     { key: 'r', description: 'Refresh', hint: false, action: reload },
     ...extra,
   ]);
@@ -276,7 +267,7 @@ function SettingsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, height } = shell;
-  const q = useQuery<Drift>('iscsi.drift', {}, { refreshOn: ['audit'] });
+  const q = useQuery('iscsi.drift', {}, { refreshOn: ['audit'] });
   const d = q.data;
   useBindings([
     { key: 'enter', description: 'Whole difference', action: () => shell.showText(`iSCSI drift${d?.file ? ` of ${d.file}` : ''}`, d?.changes.length ? d.changes : ['No differences.']) },

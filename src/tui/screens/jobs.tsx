@@ -13,7 +13,7 @@ import { healthColor } from '../theme.js';
 export function JobsScreen(): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<{ items: Job[]; total: number }>('jobs.list', { limit: 500 }, { refreshOn: ['job'] });
+  const q = useQuery('jobs.list', { limit: 500 }, { refreshOn: ['job'] });
   const columns: Column<Job>[] = [
     { key: 'id', title: 'ID', width: 5, align: 'right', render: (j) => String(j.id), sortValue: (j) => j.id },
     { key: 'state', title: 'STATE', width: 11, render: (j) => j.state, color: (j) => healthColor(j.state) },
@@ -31,7 +31,7 @@ export function JobsScreen(): React.ReactElement {
           {
             key: 'enter', description: 'Log', operation: 'jobs.get',
             action: () => {
-              void shell.call<Job & { log: { at: string; line: string }[] }>('jobs.get', { id: j.id }).then(
+              void shell.call('jobs.get', { id: j.id }).then(
                 (full) => shell.showText(`Job #${full.id}: ${full.description}`, [
                   `state     ${full.state} ${full.progress}%${full.progressText ? ` (${full.progressText})` : ''}`,
                   `owner     ${full.owner}${full.target ? `, target ${full.target}` : ''}`,

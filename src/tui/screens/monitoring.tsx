@@ -2,6 +2,8 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { Input } from '../../contracts/index.js';
+import type { Alert, AlertRule, MaintenanceWindowView, NotificationChannel } from '../../contracts/monitoring.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -9,23 +11,6 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { ago, dateTime } from '../format.js';
 
-interface Alert {
-  id: number; severity: 'info' | 'warning' | 'critical'; state: string; source: string; title: string; message: string;
-  labels: Record<string, string>; value: number | null; silenced: boolean; openedAt: string; updatedAt: string;
-  acknowledgedAt: string | null; acknowledgedBy: string | null; snoozeEndsAt: string | null; dismissedAt: string | null; dismissedBy: string | null; resolvedAt: string | null;
-}
-interface Rule {
-  id: number; builtin: boolean; name: string; kind: string; source: string; metric: string | null; selector: Record<string, string>;
-  operator: string; threshold: number; criticalThreshold: number | null; forSeconds: number; severity: string; message: string; enabled: boolean;
-}
-interface MaintenanceWindow { id: number; name: string; description: string; startsAt: string; endsAt: string; selector: Record<string, string>; sources: string[]; createdBy: string; active: boolean }
-interface Channel {
-  id: number; name: string; type: 'webhook' | 'email'; enabled: boolean; severities: string[]; notifyResolved: boolean; hasSecret: boolean;
-  webhook: { url: string; timeoutMs: number } | null;
-  email: { host: string; port: number; secure: boolean; requireTls: boolean; username: string | null; from: string; to: string[]; timeoutMs: number } | null;
-}
-interface CollectorSettings { intervalSeconds: number; smartIntervalSeconds: number; watchedServices: string[]; scrapeTokenConfigured: boolean; scrapeTokenCreatedAt: string | null }
-type List<T> = { items: T[]; total: number };
 
 const TABS = [
   { id: 'alerts', label: 'Alerts' },
@@ -46,7 +31,7 @@ export function stateColor(state: string): string | undefined {
 }
 
 /** Where a channel sends, without anything secret: a webhook's host only (its URL may hold a token). */
-export function channelDestination(c: Channel): string {
+export function channelDestination(c: NotificationChannel): string {
   if (c.webhook) {
     try {
       return `POST ${new URL(c.webhook.url).host}`;
@@ -100,10 +85,10 @@ function AlertsTab({ extra, history }: { extra: KeyBinding[]; history: boolean }
   const shell = useShell();
   const { theme, width, height, active } = shell;
   const [filters, setFilters] = useState<Filters>({ severity: '', state: '', source: '' });
-  const input = history
+  const input: Input<'alerts.list'> = history
     ? { limit: 1000, ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) }
     : { limit: 1000, active: 'true' };
-  const q = useQuery<List<Alert>>('alerts.list', input, { refreshOn: ['alert'] });
+  const q = useQuery('alerts.list', input, { refreshOn: ['alert'] });
   const columns: Column<Alert>[] = [
     { key: 'sev', title: 'SEVERITY', width: 8, render: (a) => a.severity, color: (a) => severityColor(a.severity), sortValue: (a) => ['info', 'warning', 'critical'].indexOf(a.severity) },
     { key: 'state', title: 'STATE', width: 12, render: (a) => `${a.state}${a.silenced ? '*' : ''}`, color: (a) => stateColor(a.state) },
@@ -125,7 +110,7 @@ function AlertsTab({ extra, history }: { extra: KeyBinding[]; history: boolean }
           { key: 'enter', description: 'Details', action: () => shell.showText(`Alert ${a.id}: ${a.title}`, alertLines(a)) },
           { key: 'a', description: 'Acknowledge', operation: 'alerts.acknowledge', disabledReason: closed ? `the alert is ${a.state}` : a.state === 'acknowledged' ? 'already acknowledged' : undefined, action: () => void shell.act('alerts.acknowledge', { id: a.id }, { success: () => `Acknowledged: ${a.title}` }).then(q.reload) },
           { key: 'x', description: 'Dismiss', operation: 'alerts.dismiss', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => void shell.act('alerts.dismiss', { id: a.id }, { success: () => `Dismissed: ${a.title}` }).then(q.reload) },
-          { key: 'z', description: 'Snooze', operation: 'alerts.snooze', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => shell.openForm({ title: `Snooze: ${a.title}`, operation: 'alerts.snooze', fixed: { id: a.id }, initial: { until: inHours(1) }, submitLabel: 'Snooze', success: (r) => `Snoozed until ${dateTime((r as Alert).snoozeEndsAt)}`, onDone: q.reload }) },
+          { key: 'z', description: 'Snooze', operation: 'alerts.snooze', disabledReason: closed ? `the alert is ${a.state}` : undefined, action: () => shell.openForm({ title: `Snooze: ${a.title}`, operation: 'alerts.snooze', fixed: { id: a.id }, initial: { until: inHours(1) }, submitLabel: 'Snooze', success: (r) => `Snoozed until ${dateTime(r.snoozeEndsAt)}`, onDone: q.reload }) },
         ]
       : []),
     ...(history
@@ -157,8 +142,8 @@ const BUILTIN_EDITABLE = ['threshold', 'criticalThreshold', 'forSeconds', 'sever
 function RulesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Rule>>('alerts.rules.list', {}, { refreshOn: ['audit'] });
-  const columns: Column<Rule>[] = [
+  const q = useQuery('alerts.rules.list', {}, { refreshOn: ['audit'] });
+  const columns: Column<AlertRule>[] = [
     { key: 'id', title: 'ID', width: 3, align: 'right', render: (r) => String(r.id), sortValue: (r) => r.id },
     { key: 'name', title: 'RULE', width: 0, render: (r) => r.name },
     { key: 'when', title: 'FIRES WHEN', width: 24, render: (r) => (r.kind === 'threshold' ? `${r.metric ?? ''} ${r.operator} ${r.threshold}` : 'a job fails'), minTableWidth: 72 },
@@ -171,7 +156,7 @@ function RulesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const r = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'c', description: 'Create rule', operation: 'alerts.rules.create', action: () => shell.openForm({ title: 'Create a threshold rule (metric names: Dashboard or metrics.catalogue)', operation: 'alerts.rules.create', submitLabel: 'Create', success: (x) => `Created rule ${(x as Rule).name}`, onDone: q.reload }) },
+    { key: 'c', description: 'Create rule', operation: 'alerts.rules.create', action: () => shell.openForm({ title: 'Create a threshold rule (metric names: Dashboard or metrics.catalogue)', operation: 'alerts.rules.create', submitLabel: 'Create', success: (x) => `Created rule ${x.name}`, onDone: q.reload }) },
     ...(r
       ? [
           {
@@ -203,8 +188,8 @@ function RulesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function MaintenanceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<MaintenanceWindow>>('alerts.maintenance.list', { limit: 1000 }, { refreshOn: ['audit'], intervalMs: 60_000 });
-  const columns: Column<MaintenanceWindow>[] = [
+  const q = useQuery('alerts.maintenance.list', { limit: 1000 }, { refreshOn: ['audit'], intervalMs: 60_000 });
+  const columns: Column<MaintenanceWindowView>[] = [
     { key: 'id', title: 'ID', width: 3, align: 'right', render: (w) => String(w.id), sortValue: (w) => w.id },
     { key: 'name', title: 'WINDOW', width: 0, render: (w) => w.name },
     { key: 'start', title: 'STARTS', width: 16, render: (w) => dateTime(w.startsAt), sortValue: (w) => w.startsAt },
@@ -215,7 +200,7 @@ function MaintenanceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement 
   const w = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'c', description: 'Schedule window', operation: 'alerts.maintenance.create', action: () => shell.openForm({ title: 'Schedule a maintenance window (alerts inside it send no notifications)', operation: 'alerts.maintenance.create', initial: { startsAt: inHours(0), endsAt: inHours(2) }, submitLabel: 'Schedule', success: (x) => `Scheduled ${(x as MaintenanceWindow).name}`, onDone: q.reload }) },
+    { key: 'c', description: 'Schedule window', operation: 'alerts.maintenance.create', action: () => shell.openForm({ title: 'Schedule a maintenance window (alerts inside it send no notifications)', operation: 'alerts.maintenance.create', initial: { startsAt: inHours(0), endsAt: inHours(2) }, submitLabel: 'Schedule', success: (x) => `Scheduled ${x.name}`, onDone: q.reload }) },
     ...(w
       ? [
           { key: 'e', description: 'Edit', operation: 'alerts.maintenance.update', action: () => shell.openForm({ title: `Edit window ${w.id}`, operation: 'alerts.maintenance.update', fixed: { id: w.id }, initial: { name: w.name, description: w.description, startsAt: w.startsAt, endsAt: w.endsAt, sources: w.sources }, success: () => `Saved window ${w.name}`, onDone: q.reload }) },
@@ -239,7 +224,7 @@ const CHANNEL_COMMON = ['name', 'enabled', 'severities', 'notifyResolved'];
 const WEBHOOK_FIELDS = [...CHANNEL_COMMON, 'webhook.url', 'webhook.timeoutMs', 'secret'];
 const EMAIL_FIELDS = [...CHANNEL_COMMON, 'email.host', 'email.port', 'email.secure', 'email.requireTls', 'email.username', 'email.from', 'email.to', 'email.timeoutMs', 'secret'];
 
-function editChannel(shell: ShellApi, c: Channel, reload: () => void): void {
+function editChannel(shell: ShellApi, c: NotificationChannel, reload: () => void): void {
   const initial: Record<string, unknown> = { name: c.name, enabled: String(c.enabled), severities: c.severities, notifyResolved: String(c.notifyResolved) };
   if (c.webhook) Object.assign(initial, { 'webhook.url': c.webhook.url, 'webhook.timeoutMs': c.webhook.timeoutMs });
   if (c.email) for (const [k, v] of Object.entries(c.email)) initial[`email.${k}`] = typeof v === 'boolean' ? String(v) : v;
@@ -252,8 +237,8 @@ function editChannel(shell: ShellApi, c: Channel, reload: () => void): void {
 function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Channel>>('alerts.channels.list', {}, { refreshOn: ['audit'] });
-  const columns: Column<Channel>[] = [
+  const q = useQuery('alerts.channels.list', {}, { refreshOn: ['audit'] });
+  const columns: Column<NotificationChannel>[] = [
     { key: 'id', title: 'ID', width: 3, align: 'right', render: (c) => String(c.id), sortValue: (c) => c.id },
     { key: 'name', title: 'CHANNEL', width: 14, render: (c) => c.name },
     { key: 'type', title: 'TYPE', width: 7, render: (c) => c.type },
@@ -264,7 +249,7 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (c) => String(c.id));
   const c = table.selected;
-  const create = (type: 'webhook' | 'email') => shell.openForm({ title: `Add ${type === 'webhook' ? 'a webhook' : 'an email'} channel (the secret is write-only)`, operation: 'alerts.channels.create', fields: type === 'webhook' ? WEBHOOK_FIELDS : EMAIL_FIELDS, submitLabel: 'Add', success: (x) => `Added channel ${(x as Channel).name}`, onDone: q.reload });
+  const create = (type: 'webhook' | 'email') => shell.openForm({ title: `Add ${type === 'webhook' ? 'a webhook' : 'an email'} channel (the secret is write-only)`, operation: 'alerts.channels.create', fields: type === 'webhook' ? WEBHOOK_FIELDS : EMAIL_FIELDS, submitLabel: 'Add', success: (x) => `Added channel ${x.name}`, onDone: q.reload });
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     { key: 'w', description: 'Add webhook', operation: 'alerts.channels.create', action: () => create('webhook') },
@@ -272,7 +257,7 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     ...(c
       ? [
           { key: 'e', description: 'Edit', operation: 'alerts.channels.update', action: () => editChannel(shell, c, q.reload) },
-          { key: 't', description: 'Send test', operation: 'alerts.channels.test', action: () => void shell.act<{ status: string; error: string | null; attempts: number }>('alerts.channels.test', { id: c.id }, { success: (d) => (d.status === 'sent' ? `Test sent through ${c.name}` : `Test through ${c.name} failed after ${d.attempts} attempt(s): ${d.error ?? 'unknown error'}`) }) },
+          { key: 't', description: 'Send test', operation: 'alerts.channels.test', action: () => void shell.act('alerts.channels.test', { id: c.id }, { success: (d) => (d.status === 'sent' ? `Test sent through ${c.name}` : `Test through ${c.name} failed after ${d.attempts} attempt(s): ${d.error ?? 'unknown error'}`) }) },
           { key: 'D', description: 'Delete', operation: 'alerts.channels.delete', action: () => shell.confirm({ operation: 'alerts.channels.delete', input: { id: c.id }, verb: 'delete', details: [`Channel "${c.name}" stops receiving alerts.`], success: () => `Deleted channel ${c.name}`, onDone: q.reload }) },
         ]
       : []),
@@ -291,7 +276,7 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function CollectorTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme } = shell;
-  const q = useQuery<CollectorSettings>('monitoring.settings.get', {}, { refreshOn: ['audit'] });
+  const q = useQuery('monitoring.settings.get', {}, { refreshOn: ['audit'] });
   const s = q.data;
   useBindings([
     ...(s ? [{ key: 'e', description: 'Edit', operation: 'monitoring.settings.update', action: () => shell.openForm({ title: 'Collector settings', operation: 'monitoring.settings.update', initial: { intervalSeconds: s.intervalSeconds, smartIntervalSeconds: s.smartIntervalSeconds, watchedServices: s.watchedServices }, success: () => 'Saved the collector settings', onDone: q.reload }) }] : []),

@@ -12,11 +12,15 @@ import { TextField } from '../components/TextField.js';
 import { FieldLabel } from '../components/Form.js';
 import { ConfirmDialog } from '../components/Dialogs.js';
 import { ValidationError, errorMessage } from '../../contracts/errors.js';
+import type { Input } from '../../contracts/index.js';
+import type { NfsExport } from '../../contracts/shares.js';
 import type { ShellApi } from '../context.js';
 import { pad } from '../format.js';
 
-export interface NfsClient { host: string; access: 'ro' | 'rw'; squash: string; sec: string[]; anonuid: number | null; anongid: number | null }
-export interface NfsExport { path: string; dataset: string; comment: string; enabled: boolean; clients: NfsClient[] }
+/** A client rule as an export answers it; the form edits these and sends them back. */
+export type NfsClient = NfsExport['clients'][number];
+/** A client rule as the operations take it: squash and sec from the contract's lists. */
+type NfsClientInput = Input<'shares.nfs.create'>['clients'][number];
 
 const SQUASH = ['root_squash', 'all_squash', 'no_root_squash'] as const;
 const SQUASH_TEXT: Record<string, string> = { root_squash: 'root becomes nobody', all_squash: 'everyone becomes nobody', no_root_squash: 'root stays root' };
@@ -61,7 +65,7 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
   const [error, setError] = useState<string | null>(null);
   const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
   const [sending, setSending] = useState(false);
-  const [confirming, setConfirming] = useState<{ input: Record<string, unknown>; details: string[] } | null>(null);
+  const [confirming, setConfirming] = useState<{ input: Input<'shares.nfs.create'>; details: string[] } | null>(null);
   // Focus: 0 path, 1 comment, 2 enabled, 3.. clients, then "add a client", then "save".
   const [focus, setFocusState] = useState(existing ? 3 : 0);
   const focusRef = useRef(focus);
@@ -103,7 +107,9 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
       setFocus(addIndex);
       return setError('Clients: add at least one client (a on the list)');
     }
-    const input: Record<string, unknown> = { path, clients, comment, enabled };
+    // The answer types squash and sec as plain strings, the input as the contract's lists: the
+    // daemon checks every client again (each edited one was checked against the contract already).
+    const input = { path, clients: clients as NfsClientInput[], comment, enabled };
     setSending(true);
     setError(null);
     setRowErrors({});

@@ -3,12 +3,12 @@ import React, { useEffect, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { ValidationError, errorMessage } from '../../contracts/errors.js';
+import type { Input } from '../../contracts/index.js';
+import type { Disk } from '../../contracts/storage.js';
 import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
 import { FieldLabel } from '../components/Form.js';
 import { bytes, pad } from '../format.js';
-
-export interface Disk { name: string; path: string; stablePath?: string | null; model: string | null; serial: string | null; sizeBytes: number; type: 'hdd' | 'ssd' | 'nvme'; rotational: boolean; temperatureC: number | null; smartHealth: string; powerOnSeconds: number | null; inUse: boolean; pool: string | null; vdev: string | null; role: string | null; state: string | null }
 
 const LAYOUTS = ['mirror', 'raidz1', 'raidz2', 'raidz3', 'stripe', 'draid'] as const;
 const MIN: Record<(typeof LAYOUTS)[number], number> = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5, draid: 3 };
@@ -43,7 +43,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   const [sending, setSending] = useState(false);
 
   useEffect(() => {
-    shell.call<{ items: Disk[] }>('storage.disks.list', { limit: 1000, free: 'true' }).then(
+    shell.call('storage.disks.list', { limit: 1000, free: 'true' }).then(
       (r) => setDisks(r.items),
       (err) => setLoadError(errorMessage(err)),
     );
@@ -63,11 +63,11 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
     if (data.length < MIN[layout]) return setError(`${layout} needs at least ${MIN[layout]} data disks; ${data.length} chosen (Space on a disk cycles its role)`);
     setSending(true);
     setError(null);
-    const input: Record<string, unknown> = { name, layout: { type: layout, disks: data, ...(width2 ? { width: Number(width2) } : {}) } };
+    const input: Input<'storage.pools.create'> = { name, layout: { type: layout, disks: data, ...(width2 ? { width: Number(width2) } : {}) } };
     if (pick('spare').length) input.spares = pick('spare');
     if (pick('log').length) input.log = pick('log');
     if (pick('cache').length) input.cache = pick('cache');
-    const result = await shell.run<{ warnings: string[] }>('storage.pools.create', input).catch((err) => {
+    const result = await shell.run('storage.pools.create', input).catch((err) => {
       setError(err instanceof ValidationError ? `${err.message}: ${err.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : errorMessage(err));
       return undefined;
     });

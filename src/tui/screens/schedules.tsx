@@ -8,6 +8,7 @@ import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import { cronOf, describeCron, WEEKDAYS, type CronPick } from '../../contracts/cron.js';
+import type { Schedule } from '../../contracts/schedules.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
@@ -16,13 +17,6 @@ import { FieldLabel } from '../components/Form.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import { dateTime, dateTimeSeconds, pad } from '../format.js';
 import { healthColor } from '../theme.js';
-
-interface LastRun { at: string; result: string; message: string | null; jobId: number | null }
-export interface Schedule {
-  id: number; kind: 'pool.scrub' | 'disk.smart-test'; target: string; cron: string; cronText: string; options: Record<string, unknown>;
-  graceSeconds: number; enabled: boolean; description: string; nextRunAt: string | null; lastRun: LastRun | null; running: boolean;
-}
-interface Run { id: number; trigger: string; dueAt: string | null; startedAt: string; finishedAt: string | null; result: string; message: string | null; jobId: number | null }
 
 const KINDS = ['pool.scrub', 'disk.smart-test'] as const;
 const EVERY = ['hourly', 'daily', 'weekly', 'custom'] as const;
@@ -33,7 +27,7 @@ const resultColor = (r: string | undefined) => healthColor(r === 'succeeded' ? '
 export function SchedulesScreen(): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<{ items: Schedule[]; total: number }>('schedules.list', { limit: 1000 }, { refreshOn: ['job', 'audit'] });
+  const q = useQuery('schedules.list', { limit: 1000 }, { refreshOn: ['job', 'audit'] });
   const columns: Column<Schedule>[] = [
     { key: 'id', title: 'ID', width: 4, align: 'right', render: (s) => String(s.id), sortValue: (s) => s.id, minTableWidth: 90 },
     { key: 'kind', title: 'KIND', width: 5, render: (s) => (s.kind === 'pool.scrub' ? 'scrub' : 'SMART') },
@@ -56,11 +50,11 @@ export function SchedulesScreen(): React.ReactElement {
           s.enabled
             ? { key: 'd', description: 'Disable', operation: 'schedules.disable', action: () => void shell.act('schedules.disable', { id: s.id }, { success: () => `Disabled schedule ${s.id}` }).then(reload) }
             : { key: 'n', description: 'Enable', operation: 'schedules.enable', action: () => void shell.act('schedules.enable', { id: s.id }, { success: () => `Enabled schedule ${s.id}` }).then(reload) },
-          { key: 'R', description: 'Run now', operation: 'schedules.run', disabledReason: s.running ? 'a run of it is going' : undefined, action: () => void shell.act<Run>('schedules.run', { id: s.id }, { success: (r) => `Schedule ${s.id} started (job #${r.jobId ?? '-'})` }).then(reload) },
+          { key: 'R', description: 'Run now', operation: 'schedules.run', disabledReason: s.running ? 'a run of it is going' : undefined, action: () => void shell.act('schedules.run', { id: s.id }, { success: (r) => `Schedule ${s.id} started (job #${r.jobId ?? '-'})` }).then(reload) },
           {
             key: 'enter', description: 'History', operation: 'schedules.runs',
             action: () => {
-              void shell.call<{ items: Run[]; total: number }>('schedules.runs', { id: s.id, limit: 200 }).then(
+              void shell.call('schedules.runs', { id: s.id, limit: 200 }).then(
                 (h) => shell.showText(`Schedule ${s.id}: ${s.kind} ${s.target}, ${s.cronText}`, [
                   `${pad('STARTED', 19)} ${pad('TRIGGER', 8)} ${pad('RESULT', 9)} ${pad('JOB', 5)} MESSAGE`,
                   ...(h.items.length
@@ -165,7 +159,7 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
     setError(null);
     const op = existing ? 'schedules.update' : 'schedules.create';
     const input = existing ? { id: existing.id, cron, options } : { kind, target: target.trim(), cron, options };
-    const saved = await shell.run<Schedule>(op, input).catch((err) => {
+    const saved = await shell.run(op, input).catch((err) => {
       setError(err instanceof ValidationError && err.errors.length ? `${err.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : errorMessage(err));
       return undefined;
     });

@@ -2,26 +2,17 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { NfsExport, SmbSessions, SmbShare, SmbUser } from '../../contracts/shares.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime } from '../format.js';
-import { DriftPanel, openDriftRepair, type Drift } from './drift.js';
-import { NfsForm } from './nfs-form.js';
+import { DriftPanel, openDriftRepair } from './drift.js';
+import { NfsForm, type NfsClient } from './nfs-form.js';
 
-interface SmbShare {
-  name: string; path: string; dataset: string; comment: string; enabled: boolean; readOnly: boolean; browseable: boolean; guestOk: boolean;
-  validUsers: string[]; validGroups: string[]; hostsAllow: string[]; hostsDeny: string[];
-  shadowCopy: boolean; shadowFormat: string; recycleBin: boolean; timeMachine: boolean;
-}
-interface NfsClient { host: string; access: 'ro' | 'rw'; squash: string; sec: string[]; anonuid: number | null; anongid: number | null }
-interface NfsExport { path: string; dataset: string; comment: string; enabled: boolean; clients: NfsClient[] }
-interface SmbService { enabled: boolean; running: boolean | null; configPath: string; workgroup: string; serverString: string; minProtocol: string; encryption: string }
-interface SmbSession { sessionId: string; username: string; group: string; remoteMachine: string; dialect: string; encryption: string; signing: string; shares: { share: string; connectedAt: string }[] }
-interface SmbUser { username: string; enabledAt: string }
-type List<T> = { items: T[]; total: number };
+type SmbSession = SmbSessions['sessions'][number];
 
 const TABS = [
   { id: 'smb', label: 'SMB shares' },
@@ -80,7 +71,7 @@ export function SharesScreen(): React.ReactElement {
 function SmbTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<SmbShare>>('shares.smb.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('shares.smb.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<SmbShare>[] = [
     { key: 'name', title: 'SHARE', width: 16, render: (s) => s.name },
     { key: 'path', title: 'PATH', width: 0, render: (s) => s.path },
@@ -95,7 +86,7 @@ function SmbTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const editable = ['comment', 'path', 'enabled', 'readOnly', 'browseable', 'guestOk', 'validUsers', 'validGroups', 'hostsAllow', 'hostsDeny', 'shadowCopy', 'shadowFormat', 'recycleBin', 'timeMachine'] as const;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'c', description: 'Create share', operation: 'shares.smb.create', action: () => shell.openForm({ title: 'Create an SMB share', operation: 'shares.smb.create', submitLabel: 'Create', success: (r) => `Created SMB share ${(r as SmbShare).name}`, onDone: q.reload }) },
+    { key: 'c', description: 'Create share', operation: 'shares.smb.create', action: () => shell.openForm({ title: 'Create an SMB share', operation: 'shares.smb.create', submitLabel: 'Create', success: (r) => `Created SMB share ${r.name}`, onDone: q.reload }) },
     ...(s
       ? [
           { key: 'enter', description: 'Details', action: () => shell.showText(`SMB share ${s.name}`, smbDetails(s)) },
@@ -137,7 +128,7 @@ function smbDetails(s: SmbShare): string[] {
 function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<NfsExport>>('shares.nfs.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('shares.nfs.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<NfsExport>[] = [
     { key: 'path', title: 'PATH', width: 24, render: (e) => e.path },
     { key: 'clients', title: 'CLIENTS', width: 0, render: (e) => formatClients(e.clients) },
@@ -188,8 +179,8 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function ServiceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const svc = useQuery<SmbService>('shares.smb.service.get', {}, { refreshOn: ['audit'] });
-  const sessions = useQuery<{ sessions: SmbSession[]; openFiles: unknown[] }>('shares.smb.sessions', {}, { refreshOn: ['audit'], intervalMs: 15_000 });
+  const svc = useQuery('shares.smb.service.get', {}, { refreshOn: ['audit'] });
+  const sessions = useQuery('shares.smb.sessions', {}, { refreshOn: ['audit'], intervalMs: 15_000 });
   const columns: Column<SmbSession>[] = [
     { key: 'user', title: 'USER', width: 14, render: (x) => x.username },
     { key: 'machine', title: 'CLIENT', width: 16, render: (x) => x.remoteMachine },
@@ -203,7 +194,7 @@ function ServiceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     svc.reload();
     sessions.reload();
   };
-  const run = (operation: string, success: string) => void shell.act(operation, {}, { success: () => success }).then(reload);
+  const run = (operation: 'shares.smb.service.enable' | 'shares.smb.service.disable' | 'shares.smb.service.reload', success: string) => void shell.act(operation, {}, { success: () => success }).then(reload);
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: 5 }),
     ...(d
@@ -245,7 +236,7 @@ function ServiceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<SmbUser>>('shares.smb.users.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('shares.smb.users.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<SmbUser>[] = [
     { key: 'user', title: 'USER', width: 0, render: (u) => u.username },
     { key: 'since', title: 'SMB PASSWORD SINCE', width: 19, render: (u) => dateTime(u.enabledAt), sortValue: (u) => u.enabledAt },
@@ -254,7 +245,7 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const u = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'p', description: 'Set SMB password', operation: 'shares.smb.users.set', action: () => shell.openForm({ title: 'Set the SMB password of a Calypso user', operation: 'shares.smb.users.set', initial: { username: u?.username ?? '' }, submitLabel: 'Set', success: (r) => `${(r as SmbUser).username} may use SMB`, onDone: q.reload }) },
+    { key: 'p', description: 'Set SMB password', operation: 'shares.smb.users.set', action: () => shell.openForm({ title: 'Set the SMB password of a Calypso user', operation: 'shares.smb.users.set', initial: { username: u?.username ?? '' }, submitLabel: 'Set', success: (r) => `${r.username} may use SMB`, onDone: q.reload }) },
     ...(u ? [{ key: 'D', description: 'Remove', operation: 'shares.smb.users.remove', action: () => shell.confirm({ operation: 'shares.smb.users.remove', input: { username: u.username }, verb: 'remove the SMB password of', details: [`${u.username} can no longer connect over SMB; their Calypso login stays.`], success: () => `Removed ${u.username} from SMB`, onDone: q.reload }) }] : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
@@ -272,11 +263,11 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, height } = shell;
   const [which, setWhich] = useState<'smb' | 'nfs'>('smb');
-  const smb = useQuery<Drift>('shares.smb.drift', {}, { refreshOn: ['audit'] });
-  const nfs = useQuery<Drift>('shares.nfs.drift', {}, { refreshOn: ['audit'] });
+  const smb = useQuery('shares.smb.drift', {}, { refreshOn: ['audit'] });
+  const nfs = useQuery('shares.nfs.drift', {}, { refreshOn: ['audit'] });
   const current = which === 'smb' ? smb : nfs;
   const file = which === 'smb' ? 'smb.conf' : 'the exports file';
-  const operation = `shares.${which}.drift.resolve`;
+  const operation = `shares.${which}.drift.resolve` as const;
   const resolve = (action: 'adopt' | 'overwrite') =>
     openDriftRepair(shell, {
       operation, action, file,

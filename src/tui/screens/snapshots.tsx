@@ -3,6 +3,7 @@ import React, { useEffect, useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { errorMessage } from '../../contracts/errors.js';
+import type { Snapshot } from '../../contracts/snapshots.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Title } from '../components/Panels.js';
@@ -11,8 +12,6 @@ import { bytes, dateTime, exactBytes, humanAndRaw, pad } from '../format.js';
 
 /** Rows the list loads at once; past that the filter searches on the appliance. */
 const LOADED = 10_000;
-
-interface Snapshot { name: string; dataset: string; snapshot: string; usedBytes: number | null; referencedBytes: number | null; createdAt: string | null; holds: number }
 
 /** A snapshot's detail view: each size and time in human form with its raw value. */
 export function snapshotDetailLines(s: Snapshot): string[] {
@@ -30,7 +29,7 @@ export function SnapshotsScreen(): React.ReactElement {
   const { theme, width, height, active } = shell;
   const [dataset, setDataset] = useState('');
   const [search, setSearch] = useState('');
-  const q = useQuery<{ items: Snapshot[]; total: number }>('snapshots.list', { limit: LOADED, ...(search ? { search } : {}), ...(dataset ? { dataset, recursive: 'true' } : {}) }, { refreshOn: ['storage'] });
+  const q = useQuery('snapshots.list', { limit: LOADED, ...(search ? { search } : {}), ...(dataset ? { dataset, recursive: 'true' } : {}) }, { refreshOn: ['storage'] });
   const columns: Column<Snapshot>[] = [
     { key: 'name', title: 'SNAPSHOT', width: 0, render: (s) => s.name },
     { key: 'used', title: 'USED', width: 8, align: 'right', render: (s) => bytes(s.usedBytes), sortValue: (s) => s.usedBytes ?? 0 },
@@ -60,7 +59,7 @@ export function SnapshotsScreen(): React.ReactElement {
     });
   };
   const holds = (snap: Snapshot) => {
-    shell.call<{ items: { tag: string; placedAt: string | null }[] }>('snapshots.holds', { name: snap.name }).then(
+    shell.call('snapshots.holds', { name: snap.name }).then(
       (r) => shell.showText(`Snapshot ${snap.name}`, [...snapshotDetailLines(snap), '', ...(r.items.length ? ['holds:', ...r.items.map((h) => `  ${h.tag.padEnd(24)} since ${dateTime(h.placedAt)}`)] : ['No holds: the snapshot can be destroyed.'])]),
       (err) => shell.toast(errorMessage(err), 'error'),
     );
@@ -68,13 +67,13 @@ export function SnapshotsScreen(): React.ReactElement {
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     { key: 'd', description: 'Dataset', action: () => shell.prompt({ label: 'Only snapshots of dataset (empty: all): ', initial: dataset, onSubmit: (v) => setDataset(v.trim()) }) },
-    { key: 'c', description: 'Take snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: 'Take a snapshot', operation: 'snapshots.create', initial: { dataset: dataset || s?.dataset || '', name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as Snapshot).name}`, onDone: q.reload }) },
+    { key: 'c', description: 'Take snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: 'Take a snapshot', operation: 'snapshots.create', initial: { dataset: dataset || s?.dataset || '', name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${r.name}`, onDone: q.reload }) },
     ...(s
       ? [
           { key: 'enter', description: 'Details and holds', operation: 'snapshots.holds', action: () => holds(s) },
           { key: 'D', description: 'Destroy', operation: 'snapshots.destroy', disabledReason: s.holds ? `${s.name} is held (${s.holds}); release the hold first (U)` : undefined, action: () => shell.confirm({ operation: 'snapshots.destroy', input: { name: s.name }, verb: 'destroy', details: [`${bytes(s.usedBytes)} held only by this snapshot is freed.`], success: () => `Destroyed ${s.name}`, onDone: q.reload }) },
           { key: 'R', description: 'Roll back', operation: 'snapshots.rollback', action: () => rollback(s) },
-          { key: 'C', description: 'Clone', operation: 'snapshots.clone', action: () => shell.openForm({ title: `Clone ${s.name} into a new dataset`, operation: 'snapshots.clone', fixed: { name: s.name }, fields: ['target', 'properties.compression', 'properties.comments'], initial: { target: `${s.dataset}-${s.snapshot}`.replace(/[^A-Za-z0-9_./:-]/g, '-') }, submitLabel: 'Clone', success: (r) => `Cloned into ${(r as { name?: string }).name ?? 'a new dataset'}` }) },
+          { key: 'C', description: 'Clone', operation: 'snapshots.clone', action: () => shell.openForm({ title: `Clone ${s.name} into a new dataset`, operation: 'snapshots.clone', fixed: { name: s.name }, fields: ['target', 'properties.compression', 'properties.comments'], initial: { target: `${s.dataset}-${s.snapshot}`.replace(/[^A-Za-z0-9_./:-]/g, '-') }, submitLabel: 'Clone', success: (r) => `Cloned into ${r.name}` }) },
           { key: 'H', description: 'Hold', operation: 'snapshots.hold', action: () => shell.openForm({ title: `Hold ${s.name}`, operation: 'snapshots.hold', fixed: { name: s.name }, initial: { tag: 'keep' }, submitLabel: 'Hold', onDone: q.reload }) },
           { key: 'U', description: 'Release', operation: 'snapshots.release', disabledReason: s.holds ? undefined : 'the snapshot has no holds', action: () => shell.openForm({ title: `Release a hold on ${s.name}`, operation: 'snapshots.release', fixed: { name: s.name }, submitLabel: 'Release', onDone: q.reload }) },
         ]

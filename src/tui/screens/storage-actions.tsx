@@ -7,12 +7,13 @@
 import React, { useState } from 'react';
 import { ConfirmDialog } from '../components/Dialogs.js';
 import { errorMessage } from '../../contracts/errors.js';
+import type { Disk, DiskDetail, PoolDetail, Vdev } from '../../contracts/storage.js';
 import type { ShellApi } from '../context.js';
 import type { KeyBinding } from '../keys.js';
 import { pad } from '../format.js';
 
-interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
-interface PoolDevices { name: string; vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; deviceDisks?: Record<string, string> }
+/** What the device list needs of a pool: its vdev sections and the disks under its devices. */
+type PoolDevices = Pick<PoolDetail, 'vdevs' | 'logs' | 'cache' | 'spares' | 'special' | 'dedup' | 'deviceDisks'>;
 
 /** A leaf of the vdev tree: what zpool calls it, the section it is in, and the disk under it. */
 export interface DeviceLeaf { name: string; state: string; section: string; disk: string | null; read: number; write: number; checksum: number }
@@ -22,7 +23,7 @@ export function deviceLeaves(d: PoolDevices): DeviceLeaf[] {
   const walk = (vs: Vdev[], section: string) => {
     for (const v of vs) {
       if (v.children.length) walk(v.children, section);
-      else out.push({ name: v.name, state: v.state, section, disk: d.deviceDisks?.[v.name] ?? null, read: v.read, write: v.write, checksum: v.checksum });
+      else out.push({ name: v.name, state: v.state, section, disk: d.deviceDisks[v.name] ?? null, read: v.read, write: v.write, checksum: v.checksum });
     }
   };
   for (const [section, vs] of [['data', d.vdevs], ['logs', d.logs], ['cache', d.cache], ['spares', d.spares], ['special', d.special], ['dedup', d.dedup]] as const) walk(vs, section);
@@ -70,7 +71,7 @@ export function deviceBindings(shell: ShellApi, pool: string, devices: DeviceLea
   // What the user types to confirm: the disk's short name (sdc), or the device without /dev/.
   const typed = leaf.disk ?? leaf.name.replace(/^\/dev\//, '');
   const input = { pool, device: leaf.name };
-  const act = (operation: string, success: string) => void shell.act(operation, input, { success: () => success }).then(reload);
+  const act = (operation: 'storage.devices.online' | 'storage.devices.clear', success: string) => void shell.act(operation, input, { success: () => success }).then(reload);
   const offline = leaf.state === 'OFFLINE';
   return [
     { key: 'down', aliases: ['j'], description: 'Next device', hint: false, action: () => sel.move(1, devices.length) },
@@ -89,7 +90,7 @@ export function deviceBindings(shell: ShellApi, pool: string, devices: DeviceLea
     { key: 'C', description: 'Clear errors', operation: 'storage.devices.clear', action: () => act('storage.devices.clear', `Cleared the errors of ${label} in ${pool}`) },
     {
       key: 'R', description: 'Replace', operation: 'storage.devices.replace',
-      action: () => void shell.call<{ items: { name: string; sizeBytes: number; type: string }[] }>('storage.disks.list', { limit: 1000, free: 'true' }).then((free) => {
+      action: () => void shell.call('storage.disks.list', { limit: 1000, free: 'true' }).then((free) => {
         const names = free.items.map((d) => d.name);
         shell.prompt({
           label: `Replace ${label} with (${names.length ? `free: ${names.slice(0, 6).join(' ')}${names.length > 6 ? ' ...' : ''}` : 'no free disk'}; blank: a new disk in its slot): `,
@@ -110,13 +111,6 @@ export function deviceBindings(shell: ShellApi, pool: string, devices: DeviceLea
   ];
 }
 
-interface DiskRow { name: string; inUse: boolean; pool: string | null }
-interface DiskDetail {
-  name: string; path: string; stablePath?: string | null; model: string | null; serial: string | null; smartHealth: string; pool: string | null;
-  selfTestRunning: { type: string | null; remainingPercent: number | null; text: string } | null;
-  selfTests: { type: string; status: string; passed: boolean | null; lifetimeSeconds: number | null; lba: number | null }[];
-}
-
 /** A disk's SMART self-tests for its detail view. */
 export function diskDetailLines(d: DiskDetail): string[] {
   return [
@@ -132,13 +126,13 @@ export function diskDetailLines(d: DiskDetail): string[] {
   ];
 }
 
-export function diskBindings(shell: ShellApi, disk: DiskRow | undefined, reload: () => void): KeyBinding[] {
+export function diskBindings(shell: ShellApi, disk: Disk | undefined, reload: () => void): KeyBinding[] {
   if (!disk) return [];
-  const showDetail = () => void shell.call<DiskDetail>('storage.disks.get', { name: disk.name }).then(
+  const showDetail = () => void shell.call('storage.disks.get', { name: disk.name }).then(
     (d) => shell.showText(`Disk ${d.name}`, diskDetailLines(d)),
     (err) => shell.toast(errorMessage(err), 'error'),
   );
-  const test = (type: 'short' | 'long') => void shell.act<DiskDetail>('storage.disks.smart-test', { name: disk.name, type }, {
+  const test = (type: 'short' | 'long') => void shell.act('storage.disks.smart-test', { name: disk.name, type }, {
     success: (d) => `${type === 'short' ? 'Short' : 'Long'} SMART test started on ${disk.name}${d.selfTestRunning?.remainingPercent != null ? ` (${d.selfTestRunning.remainingPercent}% to go)` : ''}`,
   }).then(reload);
   return [
@@ -151,7 +145,7 @@ export function diskBindings(shell: ShellApi, disk: DiskRow | undefined, reload:
       action: () => shell.confirm({
         operation: 'storage.disks.wipe', input: { name: disk.name }, verb: 'wipe',
         details: [`Its partition table and every filesystem or pool label on ${disk.name} are erased (wipefs -a): whatever was on it cannot be found again.`],
-        success: (r) => `Wiped ${disk.name}: ${(r as { erased: string[] }).erased.length} signatures erased`, onDone: reload,
+        success: (r) => `Wiped ${disk.name}: ${r.erased.length} signatures erased`, onDone: reload,
       }),
     },
   ];

@@ -3,6 +3,7 @@ import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { errorMessage } from '../../contracts/errors.js';
+import type { Dataset, Disk, Pool, PoolDetail, PropertyValue, Vdev } from '../../contracts/storage.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, LevelBar, Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -10,20 +11,9 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, duration, exactBytes, humanAndRaw, levelColor, pad, percent, bar, zfsValue } from '../format.js';
 import { healthColor, type Theme } from '../theme.js';
-import { PoolWizard, type Disk } from './pool-wizard.js';
+import { PoolWizard } from './pool-wizard.js';
 import { deviceBindings, deviceLabel, deviceLeaves, diskBindings, useDeviceSelection } from './storage-actions.js';
 
-interface Pool { name: string; health: string; sizeBytes: number | null; allocatedBytes: number | null; freeBytes: number | null; capacityPercent: number | null; fragmentationPercent: number | null; dedupRatio: number | null }
-interface Vdev { name: string; state: string; read: number; write: number; checksum: number; note?: string; children: Vdev[] }
-interface PoolDetail extends Pool {
-  status: string | null; action: string | null;
-  scan: { function: string; state: string; percentDone?: number; errors?: number; repairedBytes?: number; remainingSeconds?: number; durationSeconds?: number; startedAt?: string; endedAt?: string; text: string } | null;
-  vdevs: Vdev[]; logs: Vdev[]; cache: Vdev[]; spares: Vdev[]; special: Vdev[]; dedup: Vdev[]; errors: string;
-  deviceDisks?: Record<string, string>;
-}
-interface Dataset { name: string; type: 'filesystem' | 'volume'; pool: string; depth: number; usedBytes: number | null; availableBytes: number | null; referencedBytes: number | null; quotaBytes: number | null; mountpoint: string | null; origin: string | null }
-interface Arc { available: boolean; sizeBytes: number; targetBytes: number; maxBytes: number; hits: number; misses: number; hitRatioPercent: number | null; mruBytes: number; mfuBytes: number; l2SizeBytes: number; l2HitRatioPercent: number | null }
-type List<T> = { items: T[]; total: number };
 
 const TABS = [
   { id: 'pools', label: 'Pools' },
@@ -68,7 +58,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const { theme, width, height, active } = shell;
   // Pool health can change behind Calypso's back (a disk dies, another process acts): follow
   // alerts, and poll for scrub and resilver progress.
-  const q = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
+  const q = useQuery('storage.pools.list', { limit: 1000 }, { refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
   const capWidth = width >= 90 ? 20 : 10;
   const columns: Column<Pool>[] = [
     { key: 'name', title: 'POOL', width: 12, render: (p) => p.name },
@@ -81,7 +71,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (p) => p.name);
   const p = table.selected;
-  const detail = useQuery<PoolDetail>('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
+  const detail = useQuery('storage.pools.get', { name: p?.name ?? '' }, { enabled: Boolean(p), refreshOn: ['storage', 'job', 'alert'], intervalMs: 5000 });
   const listHeight = Math.min(Math.max(3, table.view.length + 1), Math.max(3, Math.floor((height - 2) / 3)));
   const scanning = detail.data?.scan?.state === 'scanning';
   // Device mode (v): the vdev tree has the selection, and the keys act on the selected device.
@@ -142,7 +132,7 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 }
 
 /** A dataset's properties for its detail view: the human value, and the raw one (as `zfs get -p` prints it) where they differ. */
-export function datasetDetailLines(properties: Record<string, { value: string; source: string }>): string[] {
+export function datasetDetailLines(properties: Record<string, PropertyValue>): string[] {
   return Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${pad(k, 22)} ${pad(humanAndRaw(zfsValue(k, v.value), v.value), 32)} ${v.source}`);
 }
 
@@ -202,7 +192,7 @@ function openWizard(shell: ShellApi, reload: () => void): void {
 function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' | 'volume' }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Dataset>>('storage.datasets.list', { limit: 10000, type }, { refreshOn: ['storage'] });
+  const q = useQuery('storage.datasets.list', { limit: 10000, type }, { refreshOn: ['storage'] });
   const tree = type === 'filesystem';
   const columns: Column<Dataset>[] = [
     { key: 'name', title: 'NAME', width: 0, render: (d) => (tree ? `${'  '.repeat(d.depth)}${d.depth ? d.name.split('/').pop() : d.name}` : d.name), sortValue: (d) => d.name },
@@ -218,12 +208,12 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
   ];
   const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
   const d = table.selected;
-  const pools = useQuery<List<Pool>>('storage.pools.list', { limit: 1000 }, { enabled: !tree });
+  const pools = useQuery('storage.pools.list', { limit: 1000 }, { enabled: !tree });
   const defaultParent = d ? (tree ? d.name : d.name.split('/').slice(0, -1).join('/')) : pools.data?.items[0]?.name ?? '';
   const kind = tree ? 'dataset' : 'zvol';
   const destroy = (target: Dataset) => {
     void shell
-      .call<{ children: string[]; snapshots: string[]; clones: string[]; attachments: { kind: string; name: string }[] }>('storage.datasets.dependents', { name: target.name })
+      .call('storage.datasets.dependents', { name: target.name })
       .then((deps) => {
         const details = [
           `${target.name} and its data (${bytes(target.usedBytes)}) are lost.`,
@@ -240,13 +230,13 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
       }, (err) => shell.toast(errorMessage(err), 'error'));
   };
   const showProperties = (target: Dataset) => {
-    void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then(
+    void shell.call('storage.datasets.get', { name: target.name }).then(
       (full) => shell.showText(`Properties of ${target.name}`, datasetDetailLines(full.properties)),
       (err) => shell.toast(errorMessage(err), 'error'),
     );
   };
   const editProperties = (target: Dataset) => {
-    void shell.call<{ properties: Record<string, { value: string; source: string }> }>('storage.datasets.get', { name: target.name }).then((full) => {
+    void shell.call('storage.datasets.get', { name: target.name }).then((full) => {
       const initial: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(full.properties)) if (v.source === 'local') initial[`properties.${k === 'org.calypso:comments' ? 'comments' : k}`] = v.value;
       shell.openForm({
@@ -258,14 +248,14 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     tree
-      ? { key: 'c', description: 'Create dataset', operation: 'storage.datasets.create', action: () => shell.openForm({ title: 'Create a dataset', operation: 'storage.datasets.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'properties.compression', 'properties.quota', 'properties.recordsize', 'properties.atime', 'properties.sync', 'properties.comments', 'createParents'], submitLabel: 'Create', success: (r) => `Created ${(r as Dataset).name}`, onDone: q.reload }) }
-      : { key: 'c', description: 'Create zvol', operation: 'storage.zvols.create', action: () => shell.openForm({ title: 'Create a zvol', operation: 'storage.zvols.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'size', 'volblocksize', 'sparse', 'properties.compression', 'properties.comments'], submitLabel: 'Create', success: (r) => `Created ${(r as Dataset).name}`, onDone: q.reload }) },
+      ? { key: 'c', description: 'Create dataset', operation: 'storage.datasets.create', action: () => shell.openForm({ title: 'Create a dataset', operation: 'storage.datasets.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'properties.compression', 'properties.quota', 'properties.recordsize', 'properties.atime', 'properties.sync', 'properties.comments', 'createParents'], submitLabel: 'Create', success: (r) => `Created ${r.name}`, onDone: q.reload }) }
+      : { key: 'c', description: 'Create zvol', operation: 'storage.zvols.create', action: () => shell.openForm({ title: 'Create a zvol', operation: 'storage.zvols.create', initial: { name: defaultParent ? `${defaultParent}/` : '' }, fields: ['name', 'size', 'volblocksize', 'sparse', 'properties.compression', 'properties.comments'], submitLabel: 'Create', success: (r) => `Created ${r.name}`, onDone: q.reload }) },
     ...(d
       ? [
           { key: 'enter', description: 'Properties', operation: 'storage.datasets.get', action: () => showProperties(d) },
           { key: 'e', description: 'Edit properties', operation: 'storage.datasets.update', action: () => editProperties(d) },
           ...(tree ? [] : [{ key: 'R', description: 'Grow', operation: 'storage.zvols.resize', action: () => shell.openForm({ title: `Grow ${d.name}`, operation: 'storage.zvols.resize', fixed: { name: d.name }, submitLabel: 'Grow', onDone: q.reload }) }]),
-          ...(shell.app.contract('snapshots.create') ? [{ key: 'S', description: 'Snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: `Snapshot ${d.name}`, operation: 'snapshots.create', fixed: { dataset: d.name }, initial: { name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${(r as { name: string }).name}` }) }] : []),
+          ...(shell.app.contract('snapshots.create') ? [{ key: 'S', description: 'Snapshot', operation: 'snapshots.create', action: () => shell.openForm({ title: `Snapshot ${d.name}`, operation: 'snapshots.create', fixed: { dataset: d.name }, initial: { name: `manual-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}` }, submitLabel: 'Take', success: (r) => `Took ${r.name}` }) }] : []),
           { key: 'D', description: 'Destroy', operation: 'storage.datasets.destroy', disabledReason: d.depth === 0 ? `${d.name} is a pool's root dataset: destroy the pool instead` : undefined, action: () => destroy(d) },
         ]
       : []),
@@ -284,7 +274,7 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
 function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Disk>>('storage.disks.list', { limit: 10000 }, { refreshOn: ['storage', 'alert'] });
+  const q = useQuery('storage.disks.list', { limit: 10000 }, { refreshOn: ['storage', 'alert'] });
   const columns: Column<Disk>[] = [
     { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
     { key: 'type', title: 'TYPE', width: 4, render: (d) => d.type },
@@ -312,7 +302,7 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function ArcTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width } = shell;
-  const q = useQuery<Arc>('storage.arc.get', {}, { intervalMs: 2000 });
+  const q = useQuery('storage.arc.get', {}, { intervalMs: 2000 });
   useBindings([{ key: 'r', description: 'Refresh', action: q.reload }, ...extra]);
   if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
   const a = q.data;

@@ -2,6 +2,7 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
+import type { Group, Role, User } from '../../contracts/iam.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -9,10 +10,6 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { ago, truncate } from '../format.js';
 
-interface User { username: string; displayName: string; email: string; enabled: boolean; roles: string[]; groups: string[]; lastLoginAt: string | null }
-interface Group { name: string; description: string; members: string[]; roles: string[] }
-interface Role { name: string; description: string; builtin: boolean; permissions: string[] }
-type List<T> = { items: T[]; total: number };
 
 const TABS = [
   { id: 'users', label: 'Users' },
@@ -42,7 +39,7 @@ export function UsersScreen(): React.ReactElement {
 function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<User>>('iam.users.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('iam.users.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<User>[] = [
     { key: 'username', title: 'USERNAME', width: 16, render: (u) => u.username },
     { key: 'name', title: 'NAME', width: 0, render: (u) => u.displayName },
@@ -54,7 +51,7 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const u = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 8 }),
-    { key: 'c', description: 'Create user', operation: 'iam.users.create', action: () => shell.openForm({ title: 'Create a user', operation: 'iam.users.create', initial: { roles: 'ReadOnly' }, submitLabel: 'Create', success: (r) => `Created user ${(r as User).username}`, onDone: q.reload }) },
+    { key: 'c', description: 'Create user', operation: 'iam.users.create', action: () => shell.openForm({ title: 'Create a user', operation: 'iam.users.create', initial: { roles: 'ReadOnly' }, submitLabel: 'Create', success: (r) => `Created user ${r.username}`, onDone: q.reload }) },
     ...(u
       ? [
           { key: 'e', description: 'Edit', operation: 'iam.users.update', action: () => shell.openForm({ title: `Edit user ${u.username}`, operation: 'iam.users.update', fixed: { username: u.username }, initial: { displayName: u.displayName, email: u.email, enabled: String(u.enabled), roles: u.roles, groups: u.groups }, success: () => `Saved ${u.username}`, onDone: q.reload }) },
@@ -79,7 +76,7 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function GroupsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Group>>('iam.groups.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('iam.groups.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<Group>[] = [
     { key: 'name', title: 'GROUP', width: 16, render: (g) => g.name },
     { key: 'description', title: 'DESCRIPTION', width: 0, render: (g) => g.description },
@@ -90,7 +87,7 @@ function GroupsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const g = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 8 }),
-    { key: 'c', description: 'Create group', operation: 'iam.groups.create', action: () => shell.openForm({ title: 'Create a group', operation: 'iam.groups.create', submitLabel: 'Create', success: (r) => `Created group ${(r as Group).name}`, onDone: q.reload }) },
+    { key: 'c', description: 'Create group', operation: 'iam.groups.create', action: () => shell.openForm({ title: 'Create a group', operation: 'iam.groups.create', submitLabel: 'Create', success: (r) => `Created group ${r.name}`, onDone: q.reload }) },
     ...(g
       ? [
           { key: 'e', description: 'Edit', operation: 'iam.groups.update', action: () => shell.openForm({ title: `Edit group ${g.name}`, operation: 'iam.groups.update', fixed: { name: g.name }, initial: { description: g.description, members: g.members, roles: g.roles }, success: () => `Saved ${g.name}`, onDone: q.reload }) },
@@ -113,7 +110,7 @@ function RolesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const shell = useShell();
   const permissionText = (name: string) => shell.app.permissions().find((p) => p.name === name)?.description ?? '';
   const { theme, width, height, active } = shell;
-  const q = useQuery<List<Role>>('iam.roles.list', { limit: 10000 }, { refreshOn: ['audit'] });
+  const q = useQuery('iam.roles.list', { limit: 10000 }, { refreshOn: ['audit'] });
   const columns: Column<Role>[] = [
     { key: 'name', title: 'ROLE', width: 14, render: (r) => r.name },
     { key: 'kind', title: 'KIND', width: 8, render: (r) => (r.builtin ? 'built-in' : 'custom') },
