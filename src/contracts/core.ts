@@ -22,6 +22,19 @@ export const PUBLIC = 'public';
 /** Any logged-in user (own profile, own password, logout). */
 export const AUTHENTICATED = 'authenticated';
 
+/**
+ * The one permission rule, applied by the daemon (the invoker refuses) and by the console (keys
+ * and palette entries are greyed out with the reason): what a caller holding `held` (its
+ * permissions, 'all' for the system, null when not logged in) may do with an operation that needs
+ * `permission`.
+ */
+export function permissionVerdict(permission: string, held: ReadonlySet<string> | 'all' | null): 'ok' | 'login' | 'forbidden' {
+  if (permission === PUBLIC) return 'ok';
+  if (held === null) return 'login';
+  if (permission === AUTHENTICATED || held === 'all' || held.has(permission)) return 'ok';
+  return 'forbidden';
+}
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;

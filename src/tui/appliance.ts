@@ -4,7 +4,7 @@
  * database or a Host: everything it shows or changes goes through `call` and `subscribe`.
  */
 import type { CalypsoClient, StreamEvent, StreamEventType } from '../contracts/client.js';
-import { AUTHENTICATED, PUBLIC, type AnyContract, type PermissionDef } from '../contracts/core.js';
+import type { AnyContract, PermissionDef } from '../contracts/core.js';
 import { NotFound } from '../contracts/errors.js';
 import { ALL_CONTRACTS, ALL_PERMISSIONS, contractNamed, type Input, type OperationName, type Output } from '../contracts/index.js';
 import type { SystemInfo } from '../contracts/system.js';
@@ -12,7 +12,6 @@ import type { SystemInfo } from '../contracts/system.js';
 /** An event as the console's screens use it: the stream's type with its data spread in (`job`, `alert`, `sample`...). */
 export type ConsoleEvent = { type: StreamEventType } & Record<string, unknown>;
 
-export { AUTHENTICATED, PUBLIC };
 
 export class Appliance {
   /** sim or local, once system.info answered (after login); contracts of the other kind are hidden. */

@@ -3,7 +3,7 @@
  * list them, and permission gating comes from the same table.
  */
 import type { Key } from 'ink';
-import { AUTHENTICATED, PUBLIC } from '../contracts/core.js';
+import { permissionVerdict } from '../contracts/core.js';
 import type { Appliance } from './appliance.js';
 import type { ConsoleUser } from './session.js';
 import { stripControls } from './safe-text.js';
@@ -75,9 +75,9 @@ export function denialReason(app: Appliance, actor: ConsoleUser | null, operatio
 }
 
 export function permissionDenial(actor: ConsoleUser | null, permission: string): string | null {
-  if (permission === PUBLIC) return null;
+  const verdict = permissionVerdict(permission, actor ? actor.permissions : null);
+  if (verdict === 'ok') return null;
   if (!actor) return 'log in first';
-  if (permission === AUTHENTICATED || actor.permissions.has(permission)) return null;
   const roles = actor.roles.length ? actor.roles.join(', ') : 'no role';
   return `needs ${permission}; your role${actor.roles.length > 1 ? 's' : ''} ${roles} ${actor.roles.length > 1 ? 'do' : 'does'} not grant it`;
 }

@@ -2,10 +2,11 @@
  * The one path every call takes, from any face: authorization, validation,
  * typed confirmation, the handler, output shaping and the audit row.
  */
-import { actorHas, type CallMeta, type Ctx, type Deps } from './context.js';
+import type { CallMeta, Ctx, Deps } from './context.js';
 import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
 import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf } from './errors.js';
-import { AUTHENTICATED, PUBLIC, callerInputSchema, type AnyOperation, type Registry } from './registry.js';
+import { permissionVerdict } from '../../contracts/core.js';
+import { callerInputSchema, type AnyOperation, type Registry } from './registry.js';
 import { describeIssues, summarizeFieldErrors } from '../../contracts/input-errors.js';
 
 function resultOf(err: unknown): Exclude<AuditResult, 'attempted' | 'ok'> {
@@ -109,11 +110,11 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
 }
 
 function authorize(op: AnyOperation, meta: CallMeta): void {
-  if (op.permission === PUBLIC) return;
-  if (!meta.actor) throw new Unauthenticated('login required');
-  if (op.permission === AUTHENTICATED) return;
-  if (!actorHas(meta.actor, op.permission)) {
-    const roles = meta.actor.kind === 'user' ? meta.actor.roles.join(', ') || 'no role' : 'system';
+  const actor = meta.actor;
+  const verdict = permissionVerdict(op.permission, actor === null ? null : actor.kind === 'system' ? 'all' : actor.permissions);
+  if (verdict === 'login') throw new Unauthenticated('login required');
+  if (verdict === 'forbidden') {
+    const roles = actor?.kind === 'user' ? actor.roles.join(', ') || 'no role' : 'system';
     throw new Forbidden(`${op.summary} needs the ${op.permission} permission, which your roles (${roles}) do not grant`);
   }
 }

@@ -4,18 +4,17 @@ import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import type { Input } from '../../contracts/index.js';
-import type { Disk } from '../../contracts/storage.js';
+import { LAYOUTS, MIN_DISKS, type Disk, type LayoutType } from '../../contracts/storage.js';
 import type { ShellApi } from '../context.js';
 import { TextField } from '../components/TextField.js';
 import { FieldLabel } from '../components/Form.js';
 import { bytes, pad } from '../format.js';
 
-const LAYOUTS = ['mirror', 'raidz1', 'raidz2', 'raidz3', 'stripe', 'draid'] as const;
-const MIN: Record<(typeof LAYOUTS)[number], number> = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5, draid: 3 };
 const ROLES = ['', 'data', 'spare', 'log', 'cache'] as const;
 type Role = (typeof ROLES)[number];
 
-const LAYOUT_TEXT: Record<(typeof LAYOUTS)[number], string> = {
+// The layouts and their minimum disk counts are the storage contract's (the daemon refuses the same).
+const LAYOUT_TEXT: Record<LayoutType, string> = {
   mirror: 'copies on every disk of a vdev; survives all but one per vdev',
   raidz1: 'single parity; survives one disk per vdev',
   raidz2: 'double parity; survives two disks per vdev',
@@ -29,7 +28,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   const [disks, setDisks] = useState<Disk[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [name, setName] = useState('');
-  const [layout, setLayout] = useState<(typeof LAYOUTS)[number]>('mirror');
+  const [layout, setLayout] = useState<LayoutType>('mirror');
   const [width2, setWidth2] = useState('');
   const [roles, setRoles] = useState<Record<string, Role>>({});
   const [focus, setFocusState] = useState(0);
@@ -60,7 +59,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
     if (sending) return;
     const name = typedName;
     if (!name) return setError('give the pool a name');
-    if (data.length < MIN[layout]) return setError(`${layout} needs at least ${MIN[layout]} data disks; ${data.length} chosen (Space on a disk cycles its role)`);
+    if (data.length < MIN_DISKS[layout]) return setError(`${layout} needs at least ${MIN_DISKS[layout]} data disks; ${data.length} chosen (Space on a disk cycles its role)`);
     setSending(true);
     setError(null);
     const input: Input<'storage.pools.create'> = { name, layout: { type: layout, disks: data, ...(width2 ? { width: Number(width2) } : {}) } };
