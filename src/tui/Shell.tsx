@@ -63,7 +63,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
     const flash = services.flash;
     services.flash = undefined;
-    return flash ? { text: flash, kind: 'error', at: Date.now() } : null;
+    return flash ? { ...flash, at: Date.now() } : null;
   });
   // A long status message wraps over more rows; the working area gives them up.
   const bodyHeight = height - 2 - statusRows(columns, overlay?.kind === 'prompt' ? null : message);

@@ -38,8 +38,8 @@ export interface ConsoleServices {
   nav: { screen: string };
   /** Leave Ink for the blessed live charts; absent where there is no real terminal (tests). */
   openCharts?: () => void;
-  /** A message for the status line at the next mount (e.g. why the charts closed). */
-  flash?: string;
+  /** A message for the status line at the next mount (e.g. why the charts closed); an error unless `kind` says info. */
+  flash?: { text: string; kind: 'info' | 'error' };
   /** Leave the console. */
   quit: () => void;
 }

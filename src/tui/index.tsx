@@ -40,7 +40,7 @@ export function createConsoleServices(app: Appliance, opts: ConsoleOptions, env:
     metrics: new MetricsStore(app),
     theme: makeTheme(env),
     nav: { screen: 'dashboard' },
-    flash: opts.notice,
+    flash: opts.notice ? { text: opts.notice, kind: 'info' } : undefined,
   };
 }
 
@@ -100,7 +100,7 @@ export function startConsole(app: Appliance, opts: ConsoleOptions): ConsoleHandl
           try {
             await runCharts(services, stdin, stdout, charts.signal);
           } catch (err) {
-            services.flash = `The live charts failed: ${(err as Error).message}`;
+            services.flash = { text: `The live charts failed: ${(err as Error).message}`, kind: 'error' };
           }
           // blessed leaves the alternate screen when it is destroyed; the console draws there again.
           if (stopped) break;
