@@ -11,6 +11,7 @@ import { plainText } from './text.js';
 import { isoTime } from './time.js';
 import { validateZfsName, type ZfsNameKind } from '../vocabulary/zfs-names.js';
 import { ZFS_SIZE_MAX, ZVOL_SIZE_MAX, exactUnits, parseExactSize } from '../vocabulary/zfs-size.js';
+import type { Vdev } from '../vocabulary/zpool-status.js';
 
 function zfsName(kind: ZfsNameKind, what: string) {
   return z
@@ -142,16 +143,7 @@ export const storagePermissions = definePermissions([
   { name: 'storage.destroy', description: 'Destroy pools, datasets and zvols', level: 'admin' },
 ]);
 
-/** A device or group of a pool, as `zpool status` shows it. */
-export interface Vdev {
-  name: string;
-  state: string;
-  read: number;
-  write: number;
-  checksum: number;
-  note?: string;
-  children: Vdev[];
-}
+export type { Vdev };
 
 export const vdevSchema: z.ZodType<Vdev> = z.lazy(() =>
   z.object({

@@ -2,6 +2,7 @@
  * Pure parsers of ZFS tool output: OpenZFS 0.8 to 2.3, and the old zfs-fuse dialect
  * (no -p on list, "scrub:" instead of "scan:", human sizes).
  */
+import type { Vdev } from '../../vocabulary/zpool-status.js';
 
 export interface ScanStatus {
   function: 'scrub' | 'resilver';
@@ -30,15 +31,7 @@ export interface ScanStatus {
   text: string;
 }
 
-export interface Vdev {
-  name: string;
-  state: string;
-  read: number;
-  write: number;
-  checksum: number;
-  note?: string;
-  children: Vdev[];
-}
+export type { Vdev };
 
 export interface ZpoolStatus {
   name: string;
