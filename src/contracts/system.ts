@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AUTHENTICATED, contractSet, defineContract, definePermissions } from './core.js';
-import { listOf, noInput } from './list.js';
+import { listOf, listShape, noInput } from './list.js';
 import { isoTime } from './time.js';
 
 export const systemPermissions = definePermissions([
@@ -42,10 +42,10 @@ export const systemContracts = contractSet([
     http: { method: 'GET', path: '/system/info' },
   }),
   defineContract({
-    name: 'system.commands.list', summary: 'Commands the appliance ran, newest last', permission: 'system.commands.read', mutating: false,
+    name: 'system.commands.list', summary: 'Commands the appliance ran, newest last (the newest `limit` of them)', permission: 'system.commands.read', mutating: false,
     input: z.object({
       afterSeq: z.coerce.number().int().min(0).optional().describe('Only commands after this sequence number'),
-      limit: z.coerce.number().int().min(1).max(1000).default(40).describe('At most this many (the newest)'),
+      limit: listShape.limit,
     }),
     output: listOf(commandRecordSchema),
     http: { method: 'GET', path: '/system/commands' },
