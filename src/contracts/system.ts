@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AUTHENTICATED, contractSet, defineContract, definePermissions } from './core.js';
-import { listOf, listShape, noInput } from './list.js';
+import { MAX_PAGE_SIZE, listOf, noInput } from './list.js';
 import { isoTime } from './time.js';
 
 export const systemPermissions = definePermissions([
@@ -45,7 +45,7 @@ export const systemContracts = contractSet([
     name: 'system.commands.list', summary: 'Commands the appliance ran, newest last (the newest `limit` of them)', permission: 'system.commands.read', mutating: false,
     input: z.object({
       afterSeq: z.coerce.number().int().min(0).optional().describe('Only commands after this sequence number'),
-      limit: listShape.limit,
+      limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}: ask again with afterSeq for the rest`).default(100).describe(`At most this many, the newest (at most ${MAX_PAGE_SIZE})`),
     }),
     output: listOf(commandRecordSchema),
     http: { method: 'GET', path: '/system/commands' },
