@@ -25,7 +25,7 @@ export function implement<I extends AnyObjectSchema, O extends z.ZodType, N exte
   return { ...contract, handler };
 }
 
-/** Contract and handler written in one place (operations not yet split into a contract; to be removed). */
+/** Contract and handler written in one place: for tests that register a made-up operation (the appliance's own are contracts + implement). */
 export function defineOperation<I extends AnyObjectSchema, O extends z.ZodType>(def: OperationDef<I, O>): OperationDef<I, O> {
   return def;
 }
