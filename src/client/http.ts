@@ -26,6 +26,7 @@ import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeO
 import { ApplianceError, Conflict, Forbidden, NotFound, TooManyRequests, Unauthenticated, ValidationError, type FieldError, type ServiceError } from '../contracts/errors.js';
 import { API_PREFIX, routeOf } from './route.js';
 import { SseParser, type SseMessage } from './sse.js';
+import { TokenKeeper } from '../contracts/token-keeper.js';
 
 /** No daemon answered (nothing listens, or the connection could not be made) within connectTimeoutMs. Nothing was sent. */
 export class Unreachable extends ApplianceError {
@@ -59,9 +60,6 @@ export interface HttpClientOptions {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long logout keeps trying to connect (none at all while the link is already down). */
 const LOGOUT_PATIENCE_MS = 1_000;
-const REFRESH_BEFORE_SECONDS = 60;
-/** After a failed timed renewal (the daemon was away), try again this much later. */
-const REFRESH_RETRY_MS = 10_000;
 /** Stream reconnects wait this long first, doubling up to the maximum. */
 const STREAM_BACKOFF_MS = { first: 100, max: 2_000 };
 /** Connect attempts of a call wait this long first, doubling up to the maximum. */
@@ -117,11 +115,8 @@ export class HttpClient implements CalypsoClient {
   private readonly where: string;
   private readonly userAgent: string;
   private readonly connectTimeoutMs: number;
-  private readonly refreshBeforeSeconds: number;
 
-  private tokens: TokenPair | null = null;
-  private refreshing: Promise<TokenPair> | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly keeper: TokenKeeper;
 
   private closed = false;
   /** The session was refused (refresh failed, or 401 on the stream): 'closed' until the next login. */
@@ -153,7 +148,20 @@ export class HttpClient implements CalypsoClient {
     if (!!opts.socketPath === !!opts.baseUrl) throw new TypeError('HttpClient: give exactly one of socketPath and baseUrl');
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (!(this.connectTimeoutMs >= 0)) throw new TypeError('HttpClient: connectTimeoutMs must be a number of milliseconds, 0 or more');
-    this.refreshBeforeSeconds = opts.refreshBeforeSeconds ?? REFRESH_BEFORE_SECONDS;
+    this.keeper = new TokenKeeper({
+      renew: (refreshToken) => this.exchange<TokenPair>({ method: 'POST', path: `${this.prefix}/auth/refresh`, body: JSON.stringify({ refreshToken }) }, { auth: false, mutating: true }),
+      refreshBeforeSeconds: opts.refreshBeforeSeconds,
+      kept: () => {
+        this.authClosed = false;
+        this.updateState();
+        this.queueReconcile();
+      },
+      refused: () => {
+        this.authClosed = true;
+        this.reconcile();
+        this.updateState();
+      },
+    });
     this.userAgent = opts.userAgent ?? 'calypso-client';
     if (/[\r\n]/.test(this.userAgent)) throw new TypeError('HttpClient: userAgent must be one line');
     if (opts.socketPath) {
@@ -194,15 +202,16 @@ export class HttpClient implements CalypsoClient {
 
   async login(username: string, password: string): Promise<TokenPair> {
     const pair = await this.exchange<TokenPair>({ method: 'POST', path: `${this.prefix}/auth/login`, body: JSON.stringify({ username, password }) }, { auth: false, mutating: true });
-    this.adopt(pair);
+    await this.keeper.keep(pair);
     return pair;
   }
 
   refresh(): Promise<TokenPair> {
-    if (!this.tokens) return Promise.reject(new Unauthenticated('not logged in'));
-    return (this.refreshing ??= this.renewPair(this.tokens.refreshToken).finally(() => {
-      this.refreshing = null;
-    }));
+    return this.keeper.refresh();
+  }
+
+  private get tokens(): TokenPair | null {
+    return this.keeper.tokens;
   }
 
   async logout(): Promise<void> {
@@ -212,7 +221,7 @@ export class HttpClient implements CalypsoClient {
       const patienceMs = this.state === 'connected' ? LOGOUT_PATIENCE_MS : 0;
       await this.exchange({ method: 'POST', path: `${this.prefix}/auth/logout`, body: '{}' }, { auth: true, mutating: true, patienceMs }).catch(() => undefined);
     }
-    this.forgetTokens();
+    this.keeper.forget();
     this.reconcile();
   }
 
@@ -246,7 +255,7 @@ export class HttpClient implements CalypsoClient {
     if (this.closed) return;
     this.closed = true;
     this.stopStream();
-    this.clearRefreshTimer();
+    this.keeper.close();
     for (const pause of this.pauses) {
       clearTimeout(pause.timer);
       pause.wake();
@@ -271,7 +280,7 @@ export class HttpClient implements CalypsoClient {
       if (answer.status >= 200 && answer.status < 300) return parseJson(answer) as T;
       const err = errorOf(answer);
       if (!renewed && token && err instanceof Unauthenticated && /expired/i.test(err.message)) {
-        await this.renewAfterExpired(token);
+        await this.keeper.renewAfterExpired(token);
         continue;
       }
       throw err;
@@ -388,63 +397,6 @@ export class HttpClient implements CalypsoClient {
       };
       this.pauses.add(entry);
     });
-  }
-
-  // ---- tokens ----
-
-  private async renewPair(refreshToken: string): Promise<TokenPair> {
-    try {
-      const pair = await this.exchange<TokenPair>({ method: 'POST', path: `${this.prefix}/auth/refresh`, body: JSON.stringify({ refreshToken }) }, { auth: false, mutating: true });
-      // A logout or another login meanwhile wins over this answer.
-      if (this.tokens?.refreshToken === refreshToken) this.adopt(pair);
-      return pair;
-    } catch (err) {
-      if (err instanceof Unauthenticated && this.tokens?.refreshToken === refreshToken) {
-        this.forgetTokens();
-        this.authClosed = true;
-        this.reconcile();
-        this.updateState();
-      }
-      throw err;
-    }
-  }
-
-  /** An access token came back expired: renew the pair, unless that already happened since it was sent. */
-  private async renewAfterExpired(usedToken: string): Promise<void> {
-    if (this.tokens && this.tokens.accessToken !== usedToken) return;
-    await this.refresh();
-  }
-
-  private adopt(pair: TokenPair): void {
-    this.tokens = pair;
-    this.authClosed = false;
-    this.clearRefreshTimer();
-    const lead = pair.expiresInSeconds > this.refreshBeforeSeconds ? pair.expiresInSeconds - this.refreshBeforeSeconds : pair.expiresInSeconds / 2;
-    this.scheduleRefresh(Math.max(0, lead) * 1000);
-    this.updateState();
-    this.queueReconcile();
-  }
-
-  private scheduleRefresh(ms: number): void {
-    if (this.closed) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      this.refresh().catch((err: unknown) => {
-        // Refused: the session is over (tokens forgotten). Otherwise the daemon was away: later.
-        if (!(err instanceof Unauthenticated) && this.tokens && !this.refreshTimer) this.scheduleRefresh(REFRESH_RETRY_MS);
-      });
-    }, ms);
-    this.refreshTimer.unref();
-  }
-
-  private clearRefreshTimer(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
-  }
-
-  private forgetTokens(): void {
-    this.tokens = null;
-    this.clearRefreshTimer();
   }
 
   // ---- link state ----
@@ -582,7 +534,7 @@ export class HttpClient implements CalypsoClient {
     if (m.event === 'end') {
       // The daemon ended the stream (session ended, token expired): renew and come back.
       this.detachStream();
-      this.renewAfterExpired(token).then(
+      this.keeper.renewAfterExpired(token).then(
         () => this.reconcile(),
         (err: unknown) => {
           if (err instanceof Unauthenticated) this.closeForAuth();
@@ -663,7 +615,7 @@ export class HttpClient implements CalypsoClient {
     if (err instanceof Unauthenticated) {
       this.detachStream();
       if (/expired/i.test(err.message)) {
-        this.renewAfterExpired(token).then(
+        this.keeper.renewAfterExpired(token).then(
           () => this.reconcile(),
           (e: unknown) => (e instanceof Unauthenticated ? this.closeForAuth() : this.streamDropped()),
         );
@@ -682,7 +634,7 @@ export class HttpClient implements CalypsoClient {
   /** The daemon refuses this session on the stream (ended, user disabled): its tokens are dead; 'closed' until the next login. */
   private closeForAuth(): void {
     this.detachStream();
-    this.forgetTokens();
+    this.keeper.forget();
     this.authClosed = true;
     this.streamDown = false;
     this.wakeReadyWaiters();

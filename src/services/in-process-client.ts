@@ -15,6 +15,7 @@ import { publicMessage, statusOf } from './core/errors.js';
 import type { EventType } from './core/events.js';
 import type { Calypso } from './index.js';
 import { mayReceive } from './monitoring/service.js';
+import { TokenKeeper } from '../contracts/token-keeper.js';
 
 export interface InProcessClientOptions {
   /** Renew the token pair this long before the access token expires (default 60 s). */
@@ -23,8 +24,6 @@ export interface InProcessClientOptions {
   recheckMs?: number;
 }
 
-const REFRESH_BEFORE_SECONDS = 60;
-const REFRESH_RETRY_MS = 10_000;
 const RECHECK_MS = 15_000;
 const STREAM_TYPES: Record<StreamEventType, true> = { job: true, alert: true, metric: true, audit: true, storage: true };
 
@@ -33,17 +32,33 @@ export function inProcessClient(app: Calypso, face: Face, opts: InProcessClientO
 }
 
 export class InProcessClient implements CalypsoClient {
-  private tokens: TokenPair | null = null;
   /** The user behind the access token, for the events' visibility; null while the session is refused. */
   private actor: UserActor | null = null;
-  private refreshing: Promise<TokenPair> | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly keeper: TokenKeeper;
   private recheckTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly stateListeners = new Set<(state: LinkState) => void>();
   private readonly unsubscribes = new Set<() => void>();
 
-  constructor(private readonly app: Calypso, private readonly face: Face, private readonly opts: InProcessClientOptions = {}) {}
+  constructor(private readonly app: Calypso, private readonly face: Face, private readonly opts: InProcessClientOptions = {}) {
+    this.keeper = new TokenKeeper({
+      renew: (refreshToken) => this.invoke<TokenPair>('auth.refresh', { refreshToken }, null),
+      // The pair's user, as the API's stream knows it from the token.
+      accept: async (pair) => {
+        this.actor = await this.app.auth.authenticate(pair.accessToken).catch((err: unknown) => {
+          throw asContractError(err);
+        });
+      },
+      forgotten: () => {
+        this.actor = null;
+      },
+      refreshBeforeSeconds: opts.refreshBeforeSeconds,
+    });
+  }
+
+  private get tokens(): TokenPair | null {
+    return this.keeper.tokens;
+  }
 
   get loggedIn(): boolean {
     return this.tokens !== null;
@@ -60,20 +75,17 @@ export class InProcessClient implements CalypsoClient {
 
   async login(username: string, password: string): Promise<TokenPair> {
     const pair = await this.invoke<TokenPair>('auth.login', { username, password }, null);
-    await this.adopt(pair);
+    await this.keeper.keep(pair);
     return pair;
   }
 
   refresh(): Promise<TokenPair> {
-    if (!this.tokens) return Promise.reject(new Unauthenticated('not logged in'));
-    return (this.refreshing ??= this.renewPair(this.tokens.refreshToken).finally(() => {
-      this.refreshing = null;
-    }));
+    return this.keeper.refresh();
   }
 
   async logout(): Promise<void> {
     if (this.tokens && !this.closed) await this.authed('auth.logout', {}, false).catch(() => undefined);
-    this.forgetTokens();
+    this.keeper.forget();
   }
 
   call<C extends AnyContract>(contract: C, input: InputOf<C>): Promise<OutputOf<C>> {
@@ -111,7 +123,7 @@ export class InProcessClient implements CalypsoClient {
     this.closed = true;
     for (const unsubscribe of [...this.unsubscribes]) unsubscribe();
     this.stopRecheck();
-    this.clearRefreshTimer();
+    this.keeper.close();
     for (const listener of [...this.stateListeners]) listener('closed');
   }
 
@@ -125,7 +137,7 @@ export class InProcessClient implements CalypsoClient {
         return await this.invoke<T>(name, input, token ? await this.actorOf(token, isPublic) : null);
       } catch (err) {
         if (!renewed && token && err instanceof Unauthenticated && /expired/i.test(err.message)) {
-          await this.renewAfterExpired(token);
+          await this.keeper.renewAfterExpired(token);
           continue;
         }
         throw err;
@@ -150,58 +162,6 @@ export class InProcessClient implements CalypsoClient {
     } catch (err) {
       throw asContractError(err);
     }
-  }
-
-  // ---- tokens ----
-
-  private async renewPair(refreshToken: string): Promise<TokenPair> {
-    try {
-      const pair = await this.invoke<TokenPair>('auth.refresh', { refreshToken }, null);
-      if (this.tokens?.refreshToken === refreshToken) await this.adopt(pair);
-      return pair;
-    } catch (err) {
-      if (err instanceof Unauthenticated && this.tokens?.refreshToken === refreshToken) this.forgetTokens();
-      throw err;
-    }
-  }
-
-  private async renewAfterExpired(usedToken: string): Promise<void> {
-    if (this.tokens && this.tokens.accessToken !== usedToken) return;
-    await this.refresh();
-  }
-
-  private async adopt(pair: TokenPair): Promise<void> {
-    const actor = await this.app.auth.authenticate(pair.accessToken).catch((err: unknown) => {
-      throw asContractError(err);
-    });
-    this.tokens = pair;
-    this.actor = actor;
-    this.clearRefreshTimer();
-    const before = this.opts.refreshBeforeSeconds ?? REFRESH_BEFORE_SECONDS;
-    const lead = pair.expiresInSeconds > before ? pair.expiresInSeconds - before : pair.expiresInSeconds / 2;
-    this.scheduleRefresh(Math.max(0, lead) * 1000);
-  }
-
-  private scheduleRefresh(ms: number): void {
-    if (this.closed) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      this.refresh().catch((err: unknown) => {
-        if (!(err instanceof Unauthenticated) && this.tokens && !this.refreshTimer) this.scheduleRefresh(REFRESH_RETRY_MS);
-      });
-    }, ms);
-    this.refreshTimer.unref();
-  }
-
-  private clearRefreshTimer(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
-  }
-
-  private forgetTokens(): void {
-    this.tokens = null;
-    this.actor = null;
-    this.clearRefreshTimer();
   }
 
   // ---- the stream's session check ----
