@@ -144,12 +144,13 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       await session.logout('Logged out.');
       return { ok: true } satisfies Output<'auth.logout'>;
     }
+    const era = session.era;
     return busy.track((async () => {
       try {
         return await app.callAny(operation, input);
       } catch (err) {
         // Revoked, disabled, or expired beyond renewal: back to the login screen, saying why.
-        if (err instanceof Unauthenticated) session.ended(err);
+        if (err instanceof Unauthenticated) session.ended(err, era);
         throw err;
       } finally {
         // A change may have ended this very session (own password changed, own sessions revoked,

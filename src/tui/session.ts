@@ -64,9 +64,18 @@ export class Session extends EventEmitter {
     }
   }
 
-  /** A call was refused as unauthenticated: the session is over (revoked, expired beyond renewal). */
-  ended(err: Unauthenticated): void {
-    if (this.actor) this.end(`Your session ended: ${err.message}. Log in again.`);
+  /** Which session this is (it changes at every end): a call notes it before asking. */
+  get era(): number {
+    return this.ends;
+  }
+
+  /**
+   * A call was refused as unauthenticated: the session is over (revoked, expired beyond renewal),
+   * unless the call belonged to a session that already ended (`era`): a late refusal never ends
+   * the next user's session.
+   */
+  ended(err: Unauthenticated, era = this.ends): void {
+    if (this.actor && era === this.ends) this.end(`Your session ended: ${err.message}. Log in again.`);
   }
 
   /** Ends the session (logout is recorded) and remembers why: the screens go at once, the daemon is told after. */

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
 import { Session } from '../../src/tui/session.js';
+import { Unauthenticated } from '../../src/contracts/errors.js';
 import { Appliance } from '../../src/tui/appliance.js';
 import { inProcessClient } from '../../src/services/in-process-client.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
@@ -60,5 +61,20 @@ test('a session revoked elsewhere (an admin resets the password) ends in the con
   expect(await session.recheck()).toBe(false);
   expect(session.actor).toBeNull();
   expect(session.endedReason).toMatch(/^Your session ended: .+\. Log in again\.$/);
+  await appliance.close();
+});
+
+test("a refusal that belonged to an ended session never ends the next user's session", async () => {
+  const { appliance, session } = consoleSession();
+  await session.login('admin', ADMIN_PASSWORD);
+  const era = session.era;
+  await session.logout();
+  await session.login('admin', ADMIN_PASSWORD);
+  // The first session's call comes back refused only now.
+  session.ended(new Unauthenticated('session ended'), era);
+  expect(session.actor).toMatchObject({ username: 'admin' });
+  // A refusal of this session's own call does end it.
+  session.ended(new Unauthenticated('session ended'), session.era);
+  expect(session.actor).toBeNull();
   await appliance.close();
 });
