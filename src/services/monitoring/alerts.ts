@@ -65,7 +65,40 @@ export function toAlert(r: Row): Alert {
   };
 }
 
-export function toRule(r: Record<string, any>): Rule {
+/** A row of alert_rules as the drivers return it. */
+export interface RuleRow {
+  id: number;
+  builtin_key: string | null;
+  name: string;
+  kind: string;
+  source: string;
+  metric: string | null;
+  /** JSON labels. */
+  selector: string;
+  operator: string;
+  threshold: number;
+  critical_threshold: number | null;
+  for_seconds: number;
+  severity: string;
+  message: string;
+  enabled: boolean | number;
+}
+
+/** A row of maintenance_windows as the drivers return it (PostgreSQL answers bigints as strings). */
+export interface WindowRow {
+  id: number;
+  name: string;
+  description: string;
+  starts_at: number | string;
+  ends_at: number | string;
+  /** JSON labels. */
+  selector: string;
+  /** JSON list of sources. */
+  sources: string;
+  created_by: string;
+}
+
+export function toRule(r: RuleRow): Rule {
   return {
     id: Number(r.id), builtinKey: r.builtin_key ?? null, name: r.name, kind: r.kind as RuleKind, source: r.source as AlertSource,
     metric: r.metric ?? null, selector: JSON.parse(r.selector), operator: r.operator as Operator, threshold: Number(r.threshold),
@@ -74,7 +107,7 @@ export function toRule(r: Record<string, any>): Rule {
   };
 }
 
-export function toWindow(r: Record<string, any>): MaintenanceWindow {
+export function toWindow(r: WindowRow): MaintenanceWindow {
   return {
     id: Number(r.id), name: r.name, description: r.description, startsAt: Number(r.starts_at), endsAt: Number(r.ends_at),
     selector: JSON.parse(r.selector), sources: JSON.parse(r.sources), createdBy: r.created_by,

@@ -60,7 +60,33 @@ export interface NotifierOptions {
   backoffMs: number;
 }
 
-export function toChannel(r: Record<string, any>): Channel {
+/** A row of notification_channels as the drivers return it. */
+export interface ChannelRow {
+  id: number;
+  name: string;
+  type: string;
+  enabled: boolean | number;
+  /** JSON list of severities. */
+  severities: string;
+  notify_resolved: boolean | number;
+  /** JSON: the webhook's or the email's settings. */
+  config: string;
+  secret: string | null;
+}
+
+/** A row of notification_deliveries as the drivers return it (PostgreSQL answers bigints as strings). */
+interface DeliveryRow {
+  id: number | string;
+  channel_id: number;
+  alert_id: number | null;
+  event: string;
+  at: number | string;
+  status: string;
+  attempts: number;
+  error: string | null;
+}
+
+export function toChannel(r: ChannelRow): Channel {
   const config = JSON.parse(r.config);
   return {
     id: Number(r.id), name: r.name, enabled: Boolean(r.enabled), severities: JSON.parse(r.severities), notifyResolved: Boolean(r.notify_resolved),
@@ -69,10 +95,10 @@ export function toChannel(r: Record<string, any>): Channel {
   };
 }
 
-function toDelivery(r: Record<string, any>): Delivery {
+function toDelivery(r: DeliveryRow): Delivery {
   return {
     id: Number(r.id), channelId: Number(r.channel_id), alertId: r.alert_id === null ? null : Number(r.alert_id), event: r.event,
-    at: new Date(Number(r.at)).toISOString(), status: r.status, attempts: Number(r.attempts), error: r.error ?? null,
+    at: new Date(Number(r.at)).toISOString(), status: r.status as Delivery['status'], attempts: Number(r.attempts), error: r.error ?? null,
   };
 }
 
@@ -160,6 +186,7 @@ export class Notifier {
       res = await fetch(target.href, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(cfg.timeoutMs), redirect: 'manual' });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
+      // eslint-disable-next-line preserve-caught-error -- fetch's error may name the URL, whose path or query can hold a secret: only the host and the code are kept
       throw new Error((err as Error).name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `cannot reach ${new URL(cfg.url).host}${cause ? ` (${cause})` : ''}`);
     }
     await res.arrayBuffer().catch(() => undefined);

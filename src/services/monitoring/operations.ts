@@ -9,7 +9,7 @@ import { redactUrl } from '../core/redact.js';
 import { implement, type Registry } from '../core/registry.js';
 import { toRule, toWindow } from './alerts.js';
 import { METRICS, matches, parseSelector, type Labels } from './metrics.js';
-import { toChannel, type ChannelConfig } from './notify.js';
+import { toChannel, type ChannelConfig, type ChannelRow } from './notify.js';
 import type { Rule } from './rules.js';
 import type { Monitoring } from './service.js';
 
@@ -40,7 +40,7 @@ function selectorOf(text: string | undefined, path: string): Labels {
 const actorName = (ctx: Ctx): string => ctx.actor?.username ?? 'system';
 
 /** The stored webhook URL when `url` is its redacted form (as answers show it), else `url`. */
-function keepHiddenUrl(url: string, row: Record<string, unknown>): string {
+function keepHiddenUrl(url: string, row: ChannelRow): string {
   const stored = toChannel(row).config;
   if (stored.type !== 'webhook' || stored.webhook.url === url) return url;
   return redactUrl(stored.webhook.url) === url ? stored.webhook.url : url;
@@ -55,7 +55,7 @@ function windowOut(w: ReturnType<typeof toWindow>, now: number): MaintenanceWind
   return { ...w, startsAt: new Date(w.startsAt).toISOString(), endsAt: new Date(w.endsAt).toISOString(), active: w.startsAt <= now && now < w.endsAt };
 }
 
-function channelOut(row: Record<string, unknown>): NotificationChannel {
+function channelOut(row: ChannelRow): NotificationChannel {
   const ch = toChannel(row);
   return {
     id: ch.id, name: ch.name, type: ch.config.type, enabled: ch.enabled, severities: ch.severities, notifyResolved: ch.notifyResolved, hasSecret: ch.hasSecret,

@@ -83,25 +83,39 @@ export interface SmartInfo {
   messages: string[];
 }
 
+/** The member at `keys` of nested JSON objects, or undefined where one is missing or not an object. */
+function at(v: unknown, ...keys: string[]): unknown {
+  let node = v;
+  for (const k of keys) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node;
+}
+
+const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const stringOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
 export function parseSmartctl(json: string): SmartInfo {
-  const doc = parseToolObject('smartctl', json) as Record<string, any>;
-  const passed = doc['smart_status']?.['passed'];
-  const nvmeLog = doc['nvme_smart_health_information_log'];
-  const temp = doc['temperature']?.['current'] ?? nvmeLog?.['temperature'];
-  const hours = doc['power_on_time']?.['hours'] ?? nvmeLog?.['power_on_hours'];
-  const capacity = doc['user_capacity']?.['bytes'] ?? doc['nvme_total_capacity'];
+  const doc = parseToolObject('smartctl', json);
+  const passed = at(doc, 'smart_status', 'passed');
+  const nvmeLog = at(doc, 'nvme_smart_health_information_log');
+  const temp = at(doc, 'temperature', 'current') ?? at(nvmeLog, 'temperature');
+  const hours = at(doc, 'power_on_time', 'hours') ?? at(nvmeLog, 'power_on_hours');
+  const capacity = at(doc, 'user_capacity', 'bytes') ?? at(doc, 'nvme_total_capacity');
+  const messages = at(doc, 'smartctl', 'messages');
   return {
-    device: doc['device']?.['name'] ?? null,
-    protocol: doc['device']?.['protocol'] ?? null,
+    device: stringOrNull(at(doc, 'device', 'name')),
+    protocol: stringOrNull(at(doc, 'device', 'protocol')),
     model: str(doc['model_name']) ?? str(doc['scsi_model_name']),
     serial: str(doc['serial_number']),
-    capacityBytes: typeof capacity === 'number' ? capacity : null,
-    rotationRate: typeof doc['rotation_rate'] === 'number' ? doc['rotation_rate'] : null,
+    capacityBytes: numberOrNull(capacity),
+    rotationRate: numberOrNull(doc['rotation_rate']),
     health: passed === true ? 'PASSED' : passed === false ? 'FAILED' : 'UNKNOWN',
-    temperatureC: typeof temp === 'number' ? temp : null,
-    powerOnHours: typeof hours === 'number' ? hours : null,
-    exitStatus: typeof doc['smartctl']?.['exit_status'] === 'number' ? doc['smartctl']['exit_status'] : 0,
-    messages: Array.isArray(doc['smartctl']?.['messages']) ? doc['smartctl']['messages'].map((m: { string?: string }) => String(m.string ?? '')) : [],
+    temperatureC: numberOrNull(temp),
+    powerOnHours: numberOrNull(hours),
+    exitStatus: numberOrNull(at(doc, 'smartctl', 'exit_status')) ?? 0,
+    messages: Array.isArray(messages) ? messages.map((m) => String(at(m, 'string') ?? '')) : [],
   };
 }
 
@@ -124,41 +138,45 @@ export interface SelfTestLog {
 
 /** `smartctl -j -c -l selftest` (smartmontools 7.x), ATA and NVMe. */
 export function parseSelfTestLog(json: string): SelfTestLog {
-  const doc = parseToolObject('smartctl', json) as Record<string, any>;
+  const doc = parseToolObject('smartctl', json);
   const nvme = doc['nvme_self_test_log'];
   if (nvme && typeof nvme === 'object') {
-    const op = nvme['current_self_test_operation'];
-    const busy = typeof op?.['value'] === 'number' && op['value'] !== 0;
-    const done = nvme['current_self_test_completion_percent'];
-    const table: Record<string, any>[] = Array.isArray(nvme['table']) ? nvme['table'] : [];
+    const op = at(nvme, 'current_self_test_operation');
+    const opValue = at(op, 'value');
+    const busy = typeof opValue === 'number' && opValue !== 0;
+    const done = at(nvme, 'current_self_test_completion_percent');
+    const table = at(nvme, 'table');
     return {
-      running: busy ? { type: str(op['string']), remainingPercent: typeof done === 'number' ? 100 - done : null, text: String(op['string'] ?? 'in progress') } : null,
-      entries: table.map((e) => {
-        const result = e['self_test_result'] ?? {};
+      running: busy ? { type: str(at(op, 'string')), remainingPercent: typeof done === 'number' ? 100 - done : null, text: String(at(op, 'string') ?? 'in progress') } : null,
+      entries: (Array.isArray(table) ? (table as unknown[]) : []).map((e) => {
+        const result = at(e, 'self_test_result');
+        const value = at(result, 'value');
         return {
-          type: String(e['self_test_code']?.['string'] ?? 'unknown'),
-          status: String(result['string'] ?? 'unknown'),
-          passed: result['value'] === 0 ? true : typeof result['value'] === 'number' && result['value'] >= 5 ? false : null,
-          lifetimeHours: typeof e['power_on_hours'] === 'number' ? e['power_on_hours'] : null,
-          lba: typeof e['lba'] === 'number' ? e['lba'] : null,
+          type: String(at(e, 'self_test_code', 'string') ?? 'unknown'),
+          status: String(at(result, 'string') ?? 'unknown'),
+          passed: value === 0 ? true : typeof value === 'number' && value >= 5 ? false : null,
+          lifetimeHours: numberOrNull(at(e, 'power_on_hours')),
+          lba: numberOrNull(at(e, 'lba')),
         };
       }),
     };
   }
-  const current = doc['ata_smart_data']?.['self_test']?.['status'];
-  const value = typeof current?.['value'] === 'number' ? current['value'] : null;
-  const standard = doc['ata_smart_self_test_log']?.['standard'];
-  const table: Record<string, any>[] = Array.isArray(standard?.['table']) ? standard['table'] : [];
+  const current = at(doc, 'ata_smart_data', 'self_test', 'status');
+  const value = numberOrNull(at(current, 'value'));
+  const table = at(doc, 'ata_smart_self_test_log', 'standard', 'table');
   return {
     // Status 0xF0-0xFF: a self-test is running (the low nibble is the remaining tenths).
-    running: value !== null && value >= 0xf0 ? { type: null, remainingPercent: typeof current['remaining_percent'] === 'number' ? current['remaining_percent'] : (value & 0x0f) * 10, text: String(current['string'] ?? 'in progress') } : null,
-    entries: table.map((e) => ({
-      type: String(e['type']?.['string'] ?? 'unknown'),
-      status: String(e['status']?.['string'] ?? 'unknown'),
-      passed: typeof e['status']?.['passed'] === 'boolean' ? e['status']['passed'] : null,
-      lifetimeHours: typeof e['lifetime_hours'] === 'number' ? e['lifetime_hours'] : null,
-      lba: typeof e['lba'] === 'number' ? e['lba'] : null,
-    })),
+    running: value !== null && value >= 0xf0 ? { type: null, remainingPercent: numberOrNull(at(current, 'remaining_percent')) ?? (value & 0x0f) * 10, text: String(at(current, 'string') ?? 'in progress') } : null,
+    entries: (Array.isArray(table) ? (table as unknown[]) : []).map((e) => {
+      const passed = at(e, 'status', 'passed');
+      return {
+        type: String(at(e, 'type', 'string') ?? 'unknown'),
+        status: String(at(e, 'status', 'string') ?? 'unknown'),
+        passed: typeof passed === 'boolean' ? passed : null,
+        lifetimeHours: numberOrNull(at(e, 'lifetime_hours')),
+        lba: numberOrNull(at(e, 'lba')),
+      };
+    }),
   };
 }
 
