@@ -223,7 +223,9 @@ async function bindSocket(server: http.Server, socketPath: string): Promise<void
  * removes the socket file.
  */
 export async function listen(koa: Koa, opts: ListenOptions): Promise<RunningServer> {
-  const handler = koa.callback();
+  const koaHandler = koa.callback();
+  // Koa answers its own errors (handleRequest ends in ctx.onerror): the promise never rejects, and Node's server takes no promise.
+  const handler: http.RequestListener = (req, res) => void koaHandler(req, res);
   const tcp = opts.tcp !== false;
   if (!tcp && !opts.socketPath) throw new Error('listen: neither TCP nor a Unix socket');
   const servers: http.Server[] = [];

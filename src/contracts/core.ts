@@ -101,7 +101,7 @@ function strictify(schema: z.ZodType, seen: Map<z.ZodType, z.ZodType>): z.ZodTyp
   if (done) return done;
   const def = schema._zod.def as unknown as AnyDef;
   const sub = (s: unknown) => strictify(s as z.ZodType, seen);
-  let next: AnyDef | null = null;
+  let next: AnyDef;
   switch (def.type) {
     case 'object': {
       const shape = Object.fromEntries(Object.entries((schema as AnyObjectSchema).shape).map(([k, v]) => [k, sub(v)]));

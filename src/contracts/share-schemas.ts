@@ -13,6 +13,7 @@ import { controlCharacterProblem } from './text.js';
 export function absolutePath(extra: RegExp, hint: string) {
   return z.string().min(1).max(1024).superRefine((p, c) => {
     if (!p.startsWith('/')) c.addIssue({ code: 'custom', message: 'must be an absolute path' });
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     else if (/[\0-\x1f\x7f]/.test(p)) c.addIssue({ code: 'custom', message: 'may not contain control characters (line breaks included)' });
     else if (path.posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) c.addIssue({ code: 'custom', message: "must be normalised: no '..', '.', '//' or trailing '/'" });
     else if (!extra.test(p)) c.addIssue({ code: 'custom', message: hint });

@@ -133,7 +133,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         if (job.state === 'succeeded') toast(`Job #${job.id} done: ${job.description}`);
         else if (job.state === 'failed') toast(`Job #${job.id} failed: ${job.error ?? job.description}`, 'error');
       }, ['job']),
-    [app, toast],
+    [app, toast, changes],
   );
 
   /** Every call of the console, typed or not: busy, the session's end noticed, changes announced. */
@@ -327,7 +327,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       });
     }
     return entries;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the keys' actions and the run closures are new each render: the entries follow the bindings' signature and the palette's opening
   }, [app, actor, screenId, bindingSignature, overlay?.kind === 'palette']);
 
   /** Any operation by name: a form for its input, then a confirmation when dangerous; reads show their result. */

@@ -3,7 +3,6 @@
  * (the process's own, or any stdin/stdout pair such as an SSH channel) until the user quits.
  */
 import os from 'node:os';
-import React from 'react';
 import { render, type Instance } from 'ink';
 import type { Appliance } from './appliance.js';
 import { App } from './App.js';

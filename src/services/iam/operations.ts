@@ -356,7 +356,10 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.add(implement(c['audit.list'], async (ctx, i) => {
     const q = ctx.db('audit_log');
     if (i.actor) q.where('actor_name', i.actor);
-    if (i.operation) i.operation.endsWith('.') ? q.where('operation', 'like', `${i.operation}%`) : q.where('operation', i.operation);
+    if (i.operation) {
+      if (i.operation.endsWith('.')) q.where('operation', 'like', `${i.operation}%`);
+      else q.where('operation', i.operation);
+    }
     if (i.result) q.where('result', i.result);
     if (i.face) q.where('face', i.face);
     if (i.from) q.where('at', '>=', i.from);

@@ -64,7 +64,7 @@ export class AuthEngine {
     if ('retryAfter' in slot) throw new TooManyRequests(`too many failed logins; try again in ${slot.retryAfter} s`, slot.retryAfter);
     await this.throttle.delay(slot.delayMs);
     let row: Awaited<ReturnType<typeof findUserRow>>;
-    let ok = false;
+    let ok: boolean;
     try {
       row = await findUserRow(this.db, username);
       ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash()), { priority: local });

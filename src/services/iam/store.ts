@@ -30,7 +30,11 @@ export async function requireUserRow(db: Knex, username: string): Promise<UserRo
 export async function loadUsers(db: Knex, filter: { username?: string; search?: string } = {}): Promise<User[]> {
   const q = db('users').orderBy('username');
   if (filter.username) q.where('username', filter.username);
-  if (filter.search) q.where((w) => w.where('username', 'like', `%${filter.search}%`).orWhere('display_name', 'like', `%${filter.search}%`));
+  if (filter.search) {
+    q.where((w) => {
+      w.where('username', 'like', `%${filter.search}%`).orWhere('display_name', 'like', `%${filter.search}%`);
+    });
+  }
   const rows: UserRow[] = await q;
   const ids = rows.map((r) => r.id);
   const roleRows: { user_id: number; name: string }[] = ids.length

@@ -2,7 +2,7 @@
  * smb.conf rendering and parsing. Values are checked here too (not only in the service's
  * schemas): nothing this module writes can end a line, continue one, or open a section.
  */
-import { SMB_RESERVED_SECTIONS, SMB_SHARE_NAME, smbValueProblem } from '../../vocabulary/smb.js';
+import { SMB_SHARE_NAME, smbValueProblem } from '../../vocabulary/smb.js';
 
 export type SmbMinProtocol = 'SMB2' | 'SMB2_02' | 'SMB2_10' | 'SMB3' | 'SMB3_00' | 'SMB3_11';
 export type SmbEncryption = 'off' | 'if_required' | 'desired' | 'required';

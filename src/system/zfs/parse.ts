@@ -88,6 +88,7 @@ export function parseDuration(text: string): number | null {
   return null;
 }
 
+// eslint-disable-next-line no-control-regex -- matches the ESC of colour codes to strip them
 const ANSI_RE = /\x1b\[[0-9;]*m/g;
 const HEADER_RE = /^\s*(pool|id|state|status|action|see|scan|scrub|remove|checkpoint|expand|config|errors):(?: (.*))?$/;
 

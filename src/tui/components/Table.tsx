@@ -74,8 +74,7 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
       }
     }
     return out;
-    // Columns are declared per render; their identity does not matter for the view.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- columns are declared per render; their identity does not matter for the view
   }, [rows, filter, sort]);
 
   const keyed = useMemo(() => new Map(view.map((r, i) => [rowKeyRef.current(r), i])), [view]);

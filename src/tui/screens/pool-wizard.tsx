@@ -46,8 +46,7 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
       (r) => setDisks(r.items),
       (err) => setLoadError(errorMessage(err)),
     );
-    // Loads once when the wizard opens.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- loads once when the wizard opens (`shell` is a new object each render)
   }, []);
 
   const free = disks ?? [];

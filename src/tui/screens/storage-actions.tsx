@@ -4,7 +4,7 @@
  * self-test or, where nothing uses it, a wipe. Actions that lose redundancy or data ask for the
  * device's name to be typed, as every dangerous action does.
  */
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { ConfirmDialog } from '../components/Dialogs.js';
 import { errorMessage } from '../../contracts/errors.js';
 import type { Disk, DiskDetail, PoolDetail, Vdev } from '../../contracts/storage.js';
