@@ -174,7 +174,7 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
     const spawnedAt = now();
     const t = process.hrtime.bigint();
     tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', '-c', opts.root, '-e', 'TERM=xterm-256color', ...command);
-    let wallMs = 0;
+    let wallMs: number;
     let last = performance.now();
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -182,7 +182,7 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
       try {
         screen = (await tmuxAsync('capture-pane', '-p', '-t', name)).stdout;
       } catch (err) {
-        throw new Error(`the console in tmux session ${name} ended before its login screen: ${(err as Error).message}`);
+        throw new Error(`the console in tmux session ${name} ended before its login screen: ${(err as Error).message}`, { cause: err });
       }
       const p = performance.now();
       gaps.push(p - last);
@@ -194,7 +194,7 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
       if (Date.now() > deadline) throw new Error(`no login screen within 60 s; the pane shows:\n${screen}`);
       await sleep(5);
     }
-    let child: FirstFrameRun['child'] = null;
+    let child: FirstFrameRun['child'];
     try {
       const m = JSON.parse(fs.readFileSync(marksFile, 'utf8')) as { timeOrigin: number; preload: number; alternateScreen?: number; loginFrame: number };
       child = {
@@ -290,6 +290,7 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
 
 // ---------- key press to redraw, in process ----------
 
+// eslint-disable-next-line no-control-regex -- matches terminal escape sequences (ESC, BEL) to strip them
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>78]/g;
 
 /** A 120x40 TTY that keeps every write with its time, and the last full frame as plain text. */

@@ -311,7 +311,7 @@ function cliSeed(): CliSeed {
   });
   const took = ms(t);
   const output = `${r.stdout}${r.stderr}`.trim();
-  let ok = false;
+  let ok: boolean;
   try {
     const parsed = JSON.parse(r.stdout) as { datasets: number; snapshots: number };
     ok = parsed.datasets === SEEDED_DATASETS && parsed.snapshots === SCALE_SNAPSHOTS;

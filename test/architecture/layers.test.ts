@@ -121,7 +121,7 @@ function crossings(file: string, text: string): string[] {
   if (!rule) return [];
   const from = rel.replace(/\.(ts|tsx|mts)$/, '');
   const out: string[] = [];
-  for (const { spec, typeOnly } of specifiers(file, text)) {
+  for (const { spec } of specifiers(file, text)) {
     const t = target(file, spec);
     if (t.module && rule.modules.some((m) => under(t.module!, m))) out.push(`${from} -> ${t.module}`);
     if (t.pkg && (rule.packages.includes(t.pkg) || (rule.onlyPackages && !t.pkg.startsWith('node:') && !rule.onlyPackages.includes(t.pkg)))) out.push(`${from} -> ${t.pkg}`);

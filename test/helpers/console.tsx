@@ -2,7 +2,6 @@
  * The console in-process: a real Calypso (test database, simulated appliance) rendered with
  * ink-testing-library. Tests press keys and wait for frames, never for fixed times.
  */
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../src/tui/App.js';
 import { Appliance, createConsoleServices } from '../../src/tui/index.js';

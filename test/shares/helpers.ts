@@ -67,7 +67,7 @@ export function sh(cmd: string, args: string[], input?: string): string {
     return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; status?: number };
-    throw new Error(`${cmd} ${args.join(' ')} exited ${e.status}: ${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${cmd} ${args.join(' ')} exited ${e.status}: ${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
 }
 

@@ -80,7 +80,7 @@ suite('real tgtd exports a target made through the API', () => {
     expect((await t.http.delete(`/api/v1/iscsi/targets/${encodeURIComponent(iqn)}`).set(as()).send({ confirm: iqn })).status).toBe(200);
     expect(adm('--lld', 'iscsi', '--mode', 'target', '--op', 'show')).not.toContain(iqn);
     // With no target left, discovery itself fails; with others left, this one is not listed.
-    let listing = '';
+    let listing: string;
     try {
       listing = sh('iscsi-ls', ['-s', url]);
     } catch {

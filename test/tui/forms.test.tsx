@@ -3,7 +3,6 @@
  * marked and refused before anything is sent; a new password typed twice, a mismatch refused inline
  * with nothing sent and nothing changed.
  */
-import React from 'react';
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import { render } from 'ink-testing-library';
 import { Form } from '../../src/tui/components/Form.js';

@@ -31,7 +31,7 @@ test('a rollback confirmation shows every later snapshot, wrapped; a long list s
   const detail = `The ${names.length} later snapshots are destroyed too: ${names.join(', ')}`;
   const run = jest.fn(async () => ({}));
   const r = render(<ConfirmDialog target="tank/data@daily-2024-04-30" verb="roll back to" title="Roll back: tank/data@daily-2024-04-30" details={[detail]} width={58} height={20} theme={theme} run={run} onDone={() => undefined} onCancel={() => undefined} />);
-  let frame = await waitFrame(r, (f) => f.includes('more line'));
+  const frame = await waitFrame(r, (f) => f.includes('more line'));
   const seen = new Set<string>();
   const collect = (f: string) => { for (const n of names) if (f.includes(n)) seen.add(n); };
   collect(frame);
@@ -40,7 +40,7 @@ test('a rollback confirmation shows every later snapshot, wrapped; a long list s
   for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(58);
   for (let i = 0; i < 40 && seen.size < names.length; i++) {
     r.stdin.write('\x1b[B');
-    frame = await waitFrame(r, () => true);
+    await waitFrame(r, () => true);
     await tick();
     collect(r.lastFrame() ?? '');
   }

@@ -31,6 +31,7 @@ test('ReadOnly: create is disabled with the reason, and pressing it explains ins
 
 test('NO_COLOR and TERM=linux: no colour codes and no braille or eighth blocks on screen', () => {
   const f = c.frame();
+  // eslint-disable-next-line no-control-regex -- colour codes start with ESC
   expect(f).not.toMatch(/\x1b\[3[0-9]m|\x1b\[4[0-9]m|\x1b\[9[0-7]m/);
   expect(f).not.toMatch(/[\u2800-\u28ff▁▂▃▅▆▇]/);
 });

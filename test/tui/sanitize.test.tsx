@@ -19,11 +19,11 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 const OSC_TITLE = '\x1b]0;pwned\x07';
 const HOSTILE = `${OSC_TITLE}Mallory\x1b[2J\x9b31m\u202eevil`;
 /** Any C0 control but newline, DEL, any C1 control: what a frame may never hold. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are what a frame may not hold
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
 /** Ink's own colouring (SGR) is the only escape sequence a frame may hold. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matches the ESC of Ink's own colour codes
 const withoutOwnStyling = (frame: string) => frame.replace(/\x1b\[[0-9;]*m/g, '');
 
 describe('safeText', () => {
