@@ -45,7 +45,9 @@ class Daemon {
   constructor(public app: Calypso, private koa: Koa, readonly socketPath: string) {}
 
   async start(): Promise<void> {
-    const handler = this.koa.callback();
+    const koaHandler = this.koa.callback();
+    // Koa answers its own errors: its promise never rejects, and Node's server takes no promise.
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void koaHandler(req, res);
     const server = http.createServer((req, res) => {
       if (req.url?.startsWith('/api/v1/events')) this.streams.push({ url: req.url, lastEventId: req.headers['last-event-id'] as string | undefined });
       // A held request whose client has gone is dropped on release, not answered into a dead socket.
