@@ -177,8 +177,9 @@ describe('storage on the simulated appliance', () => {
       ['post', '/api/v1/storage/pools/tank/scrub', {}],
       ['post', '/api/v1/storage/zvols', { name: 'tank/z', size: '1G' }],
     ];
+    const http = t.http as unknown as Record<string, (u: string) => { set(h: object): { send(b: object): Promise<{ status: number }> } }>;
     for (const [method, url, body] of changes) {
-      const res = await (t.http as unknown as Record<string, (u: string) => { set(h: object): { send(b: object): Promise<{ status: number }> } }>)[method](url).set(as(reader)).send(body);
+      const res = await http[method](url).set(as(reader)).send(body);
       expect({ url, status: res.status }).toEqual({ url, status: 403 });
     }
   });
