@@ -145,7 +145,12 @@ async function floor(root: string): Promise<FirstFrameReport['floorMs']> {
  * Cold and warm start of the compiled console in tmux, `runs` times each (after one start that
  * is not counted, so the page cache holds dist/ and node_modules as it would on a used machine).
  */
-export async function consoleFirstFrame(opts: { root: string; adminPassword: string; runs?: number; log?: (s: string) => void }): Promise<FirstFrameReport | { skipped: string }> {
+export async function consoleFirstFrame(opts: {
+  root: string;
+  adminPassword: string;
+  runs?: number;
+  log?: (s: string) => void;
+}): Promise<FirstFrameReport | { skipped: string }> {
   const log = opts.log ?? (() => undefined);
   if (!tmuxAvailable()) return { skipped: 'tmux is not installed' };
   if (!fs.existsSync(path.join(opts.root, 'dist/src/main.js'))) return { skipped: 'dist/ is missing (npm run build)' };
@@ -159,7 +164,8 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
   delete env.TMUX;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tmuxAsync = (...args: string[]) => execFileAsync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env });
   const gaps: number[] = [];
   let seq = 0;
@@ -168,8 +174,24 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
     const name = `run${++seq}`;
     const marksFile = path.join(work, `${name}.json`);
     const command = [
-      'env', '-u', 'DATABASE_URL', '-u', 'NODE_ENV', ...(kind === 'warmProduction' ? ['NODE_ENV=production'] : []), `CALYPSO_ADMIN_PASSWORD=${opts.adminPassword}`, `NODE_OPTIONS=--import=${pathToFileURL(probe).href}`, `CALYPSO_BENCH_PROBE=${marksFile}`,
-      process.execPath, 'bin/calypso.js', 'console', '--host', 'sim', '--data', dataDir, '--port', '0',
+      'env',
+      '-u',
+      'DATABASE_URL',
+      '-u',
+      'NODE_ENV',
+      ...(kind === 'warmProduction' ? ['NODE_ENV=production'] : []),
+      `CALYPSO_ADMIN_PASSWORD=${opts.adminPassword}`,
+      `NODE_OPTIONS=--import=${pathToFileURL(probe).href}`,
+      `CALYPSO_BENCH_PROBE=${marksFile}`,
+      process.execPath,
+      'bin/calypso.js',
+      'console',
+      '--host',
+      'sim',
+      '--data',
+      dataDir,
+      '--port',
+      '0',
     ];
     const spawnedAt = now();
     const t = process.hrtime.bigint();
@@ -240,16 +262,22 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
       const cold = await start(dataDir, 'cold');
       const warm = await start(dataDir, 'warm');
       all.push(cold, warm);
-      log(`  console start ${i + 1}/${runs}: cold ${cold.wallMs} ms, warm ${warm.wallMs} ms${warm.child ? ` (warm, in the child: node ${warm.child.nodeBootMs} ms, alternate screen ${warm.child.alternateScreenMs} ms, login frame ${warm.child.loginFrameMs} ms)` : ''}\n`);
+      log(
+        `  console start ${i + 1}/${runs}: cold ${cold.wallMs} ms, warm ${warm.wallMs} ms${warm.child ? ` (warm, in the child: node ${warm.child.nodeBootMs} ms, alternate screen ${warm.child.alternateScreenMs} ms, login frame ${warm.child.loginFrameMs} ms)` : ''}\n`,
+      );
     }
     for (let i = 0; i < Math.min(3, runs); i++) {
       const r = await start(path.join(work, `data-${i}`), 'warmProduction');
       all.push(r);
-      log(`  console start, warm, NODE_ENV=production (what-if) ${i + 1}: ${r.wallMs} ms${r.child ? ` (login frame ${r.child.loginFrameMs} ms in the child)` : ''}\n`);
+      log(
+        `  console start, warm, NODE_ENV=production (what-if) ${i + 1}: ${r.wallMs} ms${r.child ? ` (login frame ${r.child.loginFrameMs} ms in the child)` : ''}\n`,
+      );
     }
     const of = (kind: FirstFrameRun['kind']) => all.filter((r) => r.kind === kind);
     const childMedians = (kind: FirstFrameRun['kind']) => {
-      const rs = of(kind).map((r) => r.child).filter((c): c is NonNullable<FirstFrameRun['child']> => c !== null);
+      const rs = of(kind)
+        .map((r) => r.child)
+        .filter((c): c is NonNullable<FirstFrameRun['child']> => c !== null);
       if (!rs.length) return null;
       const keys = Object.keys(rs[0]!) as (keyof NonNullable<FirstFrameRun['child']>)[];
       return Object.fromEntries(keys.map((k) => [k, stats(rs.map((r) => r[k])).median]));
@@ -257,7 +285,8 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
     const cold = stats(of('cold').map((r) => r.wallMs));
     const warm = stats(of('warm').map((r) => r.wallMs));
     return {
-      command: 'node bin/calypso.js console --host sim --data <dir> --port 0 (DATABASE_URL unset, CALYPSO_ADMIN_PASSWORD set); cold: no daemon yet, the console starts one; warm: the daemon runs, the console is its client',
+      command:
+        'node bin/calypso.js console --host sim --data <dir> --port 0 (DATABASE_URL unset, CALYPSO_ADMIN_PASSWORD set); cold: no daemon yet, the console starts one; warm: the daemon runs, the console is its client',
       terminal: 'tmux 120x40, TERM=xterm-256color',
       runs,
       firstFrameColdMs: cold.median,
@@ -281,7 +310,8 @@ export async function consoleFirstFrame(opts: { root: string; adminPassword: str
     // The console is a client: its first start on a data directory started a daemon (the cold
     // figure), which the warm starts found running. Stop every one of them.
     for (const entry of fs.readdirSync(work)) {
-      if (entry.startsWith('data-')) spawnSync(process.execPath, ['bin/calypso.js', 'stop', '--data', path.join(work, entry)], { cwd: opts.root, stdio: 'ignore', timeout: 90_000 });
+      if (entry.startsWith('data-'))
+        spawnSync(process.execPath, ['bin/calypso.js', 'stop', '--data', path.join(work, entry)], { cwd: opts.root, stdio: 'ignore', timeout: 90_000 });
     }
     if (socketPath) fs.rmSync(socketPath, { force: true });
     fs.rmSync(work, { recursive: true, force: true });
@@ -368,11 +398,18 @@ export interface KeypressRun {
 
 const MODE_INK: Record<ModeName, string> = {
   unthrottled: 'debug: true, as ink-testing-library renders: every React commit writes a whole frame at once, no throttle',
-  throttled: "the console's own options (src/tui/index.tsx; maxFps 30 by default): renders throttled to one per 34 ms (leading and trailing edge), log-update, synchronized output",
+  throttled:
+    "the console's own options (src/tui/index.tsx; maxFps 30 by default): renders throttled to one per 34 ms (leading and trailing edge), log-update, synchronized output",
 };
 
 /** Keypress latencies on the Snapshots screen with `snapshots` snapshots over `datasets` datasets, in this process. */
-export async function consoleKeypress(opts: { datasets: number; snapshots: number; presses?: number; modes?: ModeName[]; log?: (s: string) => void }): Promise<KeypressRun> {
+export async function consoleKeypress(opts: {
+  datasets: number;
+  snapshots: number;
+  presses?: number;
+  modes?: ModeName[];
+  log?: (s: string) => void;
+}): Promise<KeypressRun> {
   const log = opts.log ?? (() => undefined);
   const presses = opts.presses ?? 50;
   const modes = opts.modes ?? ['unthrottled', 'throttled'];
@@ -380,7 +417,18 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
   // terminal (src/main.ts), so do the same before Ink is imported.
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  const [{ render }, React, { App }, { createConsoleServices, Appliance }, { createCalypso, ensureAdmin }, { openDb }, { SimulatedHost }, { createApi, listen }, { eventsMount }, { HttpClient }] = await Promise.all([
+  const [
+    { render },
+    React,
+    { App },
+    { createConsoleServices, Appliance },
+    { createCalypso, ensureAdmin },
+    { openDb },
+    { SimulatedHost },
+    { createApi, listen },
+    { eventsMount },
+    { HttpClient },
+  ] = await Promise.all([
     import('ink'),
     import('react'),
     import('../src/tui/App.js'),
@@ -400,13 +448,22 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
   await ensureAdmin(app, password);
   // The console as it runs: a client of the daemon over its Unix socket.
   const socketPath = path.join(dataDir, 'calypso.sock');
-  const server = await listen(createApi(app, { log: pino({ level: 'silent' }), version: 'bench' }, [eventsMount(app)]), { port: 0, host: '127.0.0.1', tcp: false, socketPath });
+  const server = await listen(createApi(app, { log: pino({ level: 'silent' }), version: 'bench' }, [eventsMount(app)]), {
+    port: 0,
+    host: '127.0.0.1',
+    tcp: false,
+    socketPath,
+  });
   let rowsInList = 0;
   let totalShown: number | null = null;
 
   const session = async (mode: ModeName): Promise<KeyModeReport> => {
     const appliance = new Appliance(new HttpClient({ socketPath }));
-    const base = createConsoleServices(appliance, { version: 'bench', connection: `unix:${socketPath}`, hostKind: 'sim', idleLockMinutes: 0, hostname: 'bench' }, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    const base = createConsoleServices(
+      appliance,
+      { version: 'bench', connection: `unix:${socketPath}`, hostKind: 'sim', idleLockMinutes: 0, hostname: 'bench' },
+      { TERM: 'xterm-256color', LANG: 'C.UTF-8' },
+    );
     const services = { ...base, quit: () => undefined };
     const stdout = new FakeStdout();
     const stdin = new FakeStdin();
@@ -538,7 +595,13 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
       });
 
       // Key repeat: the next key as soon as the last one is drawn, inside Ink's 34 ms window.
-      if (mode === 'throttled') await measure('downRepeat', presses, () => down('j'), async () => undefined);
+      if (mode === 'throttled')
+        await measure(
+          'downRepeat',
+          presses,
+          () => down('j'),
+          async () => undefined,
+        );
       return { ink: MODE_INK[mode], openSnapshotsMs: round1(openSnapshotsMs), keys };
     } finally {
       instance.unmount();
@@ -553,9 +616,21 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
     for (const mode of modes) {
       log(`  keypress, ${mode}, NODE_ENV ${process.env.NODE_ENV ?? 'unset'}\n`);
       out[mode] = await session(mode);
-      log(`    open ${out[mode]!.openSnapshotsMs} ms; ${Object.entries(out[mode]!.keys).map(([k, v]) => `${k} median ${v.median} p95 ${v.p95} max ${v.max} ms (${v.n} drawn, ${v.lost} lost)`).join('; ')}\n`);
+      log(
+        `    open ${out[mode]!.openSnapshotsMs} ms; ${Object.entries(out[mode]!.keys)
+          .map(([k, v]) => `${k} median ${v.median} p95 ${v.p95} max ${v.max} ms (${v.n} drawn, ${v.lost} lost)`)
+          .join('; ')}\n`,
+      );
     }
-    return { nodeEnv: process.env.NODE_ENV ?? null, datasets: opts.datasets, snapshots: opts.snapshots, rowsInList, totalShown, pressesPerKind: presses, modes: out };
+    return {
+      nodeEnv: process.env.NODE_ENV ?? null,
+      datasets: opts.datasets,
+      snapshots: opts.snapshots,
+      rowsInList,
+      totalShown,
+      pressesPerKind: presses,
+      modes: out,
+    };
   } finally {
     await server.close();
     await app.close();
@@ -567,11 +642,22 @@ export async function consoleKeypress(opts: { datasets: number; snapshots: numbe
  * consoleKeypress in a child process (this file run with tsx), so the React build it loads is
  * chosen by NODE_ENV: unset is how `calypso console` runs (React's development build).
  */
-export function consoleKeypressInChild(opts: { root: string; datasets: number; snapshots: number; presses?: number; modes?: ModeName[]; nodeEnv: string | null }): Promise<KeypressRun> {
+export function consoleKeypressInChild(opts: {
+  root: string;
+  datasets: number;
+  snapshots: number;
+  presses?: number;
+  modes?: ModeName[];
+  nodeEnv: string | null;
+}): Promise<KeypressRun> {
   const env = { ...process.env };
   if (opts.nodeEnv === null) delete env.NODE_ENV;
   else env.NODE_ENV = opts.nodeEnv;
-  const child = fork(path.join(opts.root, 'bench/console.ts'), ['keypress-child'], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(opts.root, 'bench/console.ts'), ['keypress-child'], {
+    execArgv: ['--import', 'tsx'],
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     let result: KeypressRun | undefined;
     let error: string | undefined;

@@ -39,7 +39,7 @@ async function window(pid: number, seconds: number): Promise<{ rssMb: number; cp
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const b = procStat(pid);
   const elapsed = (performance.now() - t) / 1000;
-  return { rssMb: b.rssMb, cpuPercent: Math.round((((b.cpuTicks - a.cpuTicks) / CLK_TCK) / elapsed) * 1000) / 10 };
+  return { rssMb: b.rssMb, cpuPercent: Math.round(((b.cpuTicks - a.cpuTicks) / CLK_TCK / elapsed) * 1000) / 10 };
 }
 
 export async function daemonIdle(opts: { root: string; consoles?: number; windowSeconds?: number; log?: (s: string) => void }): Promise<DaemonIdleReport> {
@@ -51,7 +51,11 @@ export async function daemonIdle(opts: { root: string; consoles?: number; window
   const password = 'bench-daemon-password-0123';
   const env: NodeJS.ProcessEnv = { ...process.env, CALYPSO_ADMIN_PASSWORD: password, NODE_ENV: 'production' };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['bin/calypso.js', 'serve', '--host', 'sim', '--data', dataDir, '--listen', 'none'], { cwd: opts.root, env, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['bin/calypso.js', 'serve', '--host', 'sim', '--data', dataDir, '--listen', 'none'], {
+    cwd: opts.root,
+    env,
+    stdio: 'ignore',
+  });
   const clients: HttpClient[] = [];
   const stops: (() => void)[] = [];
   try {
@@ -85,7 +89,10 @@ export async function daemonIdle(opts: { root: string; consoles?: number; window
     clearInterval(alerts);
     log(`  daemon with ${n} consoles attached: RSS ${attached.rssMb} MB, CPU ${attached.cpuPercent}% over ${seconds} s\n`);
     return {
-      consoles: n, windowSeconds: seconds, alone, attached,
+      consoles: n,
+      windowSeconds: seconds,
+      alone,
+      attached,
       cpuPerConsole: Math.round(((attached.cpuPercent - alone.cpuPercent) / n) * 100) / 100,
       rssPerConsoleMb: Math.round(((attached.rssMb - alone.rssMb) / n) * 10) / 10,
     };

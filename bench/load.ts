@@ -48,10 +48,12 @@ function requestsFor(spec: LoadSpec, tally: { ok: number; failed: number }): { m
       const pages = Math.max(1, Math.floor((spec.total ?? 50) / 50));
       return {
         headers,
-        requests: [{
-          method: 'GET',
-          setupRequest: (req) => ({ ...req, path: `/api/v1/storage/datasets?limit=50&offset=${Math.floor(Math.random() * pages) * 50}` }),
-        }],
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({ ...req, path: `/api/v1/storage/datasets?limit=50&offset=${Math.floor(Math.random() * pages) * 50}` }),
+          },
+        ],
       };
     }
     case 'write': {
@@ -99,9 +101,16 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   return {
     requests: total,
     reqPerSec: Math.round(total / r.duration),
-    p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max,
-    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, statusCodes,
-    writesOk: tally.ok, writesFailed: tally.failed,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    statusCodes,
+    writesOk: tally.ok,
+    writesFailed: tally.failed,
   };
 }
 

@@ -216,7 +216,10 @@ async function scaleFigures(): Promise<ScaleReport> {
     rows = parseZfsList(stdout, columns).length;
     parses.push(ms(t));
     t = process.hrtime.bigint();
-    fields = stdout.split('\n').filter(Boolean).map((line) => line.split('\t')).length;
+    fields = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t')).length;
     splits.push(ms(t));
   }
   if (rows < SCALE_SNAPSHOTS || fields !== rows) throw new Error(`expected ${SCALE_SNAPSHOTS} snapshots, parsed ${rows}, split ${fields}`);
@@ -279,7 +282,12 @@ const timing = (xs: number[]): Timing => ({ median: round(median(xs)), max: roun
  * interval; the first one primes systeminformation's CPU counters and is not counted.
  */
 async function monitoringCollection(): Promise<Timing> {
-  const app = await createCalypso({ db: openDb({ dataDir: tmpDir('calypso-bench-monitoring-') }), host: new SimulatedHost(), log: pino({ level: 'silent' }), jwtSecret: 'bench-secret-0123456789abcdef' });
+  const app = await createCalypso({
+    db: openDb({ dataDir: tmpDir('calypso-bench-monitoring-') }),
+    host: new SimulatedHost(),
+    log: pino({ level: 'silent' }),
+    jwtSecret: 'bench-secret-0123456789abcdef',
+  });
   try {
     await app.monitoring.tick();
     const xs: number[] = [];
@@ -305,10 +313,14 @@ interface CliSeed {
 function cliSeed(): CliSeed {
   const dataDir = tmpDir('calypso-bench-cli-');
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/calypso.js'), 'sim', 'seed', '--datasets', String(SEEDED_DATASETS), '--snapshots', String(SCALE_SNAPSHOTS), '--data', dataDir], {
-    env: { ...process.env, CALYPSO_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin/calypso.js'), 'sim', 'seed', '--datasets', String(SEEDED_DATASETS), '--snapshots', String(SCALE_SNAPSHOTS), '--data', dataDir],
+    {
+      env: { ...process.env, CALYPSO_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: '' },
+      encoding: 'utf8',
+    },
+  );
   const took = ms(t);
   const output = `${r.stdout}${r.stderr}`.trim();
   let ok: boolean;
@@ -386,16 +398,27 @@ function consoleSummary(c: ConsoleReport): string {
   const ff = c.firstFrame;
   if ('skipped' in ff) lines.push(`console start-up: not measured (${ff.skipped})`);
   else {
-    lines.push(`console start-up to the login frame (compiled, tmux 120x40, ${ff.runs} runs each, median): cold ${ff.firstFrameColdMs} ms, warm ${ff.firstFrameWarmMs} ms; warm with NODE_ENV=production (what-if) ${ff.warmProduction.median} ms`);
-    if (ff.warmChildMs) lines.push(`  warm, inside the process: Node ready ${ff.warmChildMs.nodeBootMs} ms, alternate screen (imports + boot done) ${ff.warmChildMs.alternateScreenMs} ms, login frame written ${ff.warmChildMs.loginFrameMs} ms; fresh node: empty ${ff.floorMs.nodeEmpty} ms, import main.js ${ff.floorMs.importMain} ms, + tui ${ff.floorMs.importMainAndTui} ms; pane polled every ${ff.pollIntervalMs} ms`);
+    lines.push(
+      `console start-up to the login frame (compiled, tmux 120x40, ${ff.runs} runs each, median): cold ${ff.firstFrameColdMs} ms, warm ${ff.firstFrameWarmMs} ms; warm with NODE_ENV=production (what-if) ${ff.warmProduction.median} ms`,
+    );
+    if (ff.warmChildMs)
+      lines.push(
+        `  warm, inside the process: Node ready ${ff.warmChildMs.nodeBootMs} ms, alternate screen (imports + boot done) ${ff.warmChildMs.alternateScreenMs} ms, login frame written ${ff.warmChildMs.loginFrameMs} ms; fresh node: empty ${ff.floorMs.nodeEmpty} ms, import main.js ${ff.floorMs.importMain} ms, + tui ${ff.floorMs.importMainAndTui} ms; pane polled every ${ff.pollIntervalMs} ms`,
+      );
   }
   const k = c.keypress.asShipped;
-  lines.push(`console key press to redraw, Snapshots at ${k.snapshots} snapshots over ${k.datasets} datasets (the list holds ${k.rowsInList} rows, title says ${k.totalShown}); ms median/p95/max (drawn, lost):`);
+  lines.push(
+    `console key press to redraw, Snapshots at ${k.snapshots} snapshots over ${k.datasets} datasets (the list holds ${k.rowsInList} rows, title says ${k.totalShown}); ms median/p95/max (drawn, lost):`,
+  );
   const row = (label: string, run: KeypressRun, mode: 'throttled' | 'unthrottled') => {
     const m = run.modes[mode];
     if (!m) return;
     const v = keypressVerdict(m);
-    lines.push(`  ${label.padEnd(34)} open ${m.openSnapshotsMs} ms; ${Object.entries(m.keys).map(([kind, x]) => `${kind} ${x.median}/${x.p95}/${x.max} (${x.n}, ${x.lost})`).join('; ')}; lost ${v.lostPresses}`);
+    lines.push(
+      `  ${label.padEnd(34)} open ${m.openSnapshotsMs} ms; ${Object.entries(m.keys)
+        .map(([kind, x]) => `${kind} ${x.median}/${x.p95}/${x.max} (${x.n}, ${x.lost})`)
+        .join('; ')}; lost ${v.lostPresses}`,
+    );
   };
   row('throttled (as the console runs)', k, 'throttled');
   row('unthrottled (ink-testing-library)', k, 'unthrottled');
@@ -472,7 +495,11 @@ async function startServe(databaseUrl: string | undefined): Promise<Server> {
 
 /** One login per server: the login throttle is not what is being measured. */
 async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
   if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
@@ -568,8 +595,18 @@ async function round_(db: string, databaseUrl: string | undefined, load: LoadPro
   const rssIdleAfterLoadMb = rssMb(pid);
   await stop(server.child);
   return {
-    db, startMs: Math.round(server.startMs), rssIdleMb, rssIdleAfterLoadMb, rows,
-    audit: { writesOk, writesFailed, auditRows, inFlightBound, equal: auditRows >= writesOk + writesFailed && auditRows <= writesOk + writesFailed + inFlightBound },
+    db,
+    startMs: Math.round(server.startMs),
+    rssIdleMb,
+    rssIdleAfterLoadMb,
+    rows,
+    audit: {
+      writesOk,
+      writesFailed,
+      auditRows,
+      inFlightBound,
+      equal: auditRows >= writesOk + writesFailed && auditRows <= writesOk + writesFailed + inFlightBound,
+    },
   };
 }
 
@@ -596,8 +633,17 @@ function machine() {
 function table(rows: Row[], baselineRows: Row[]): string {
   const head = ['db', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'ratio', 'RSS MB'];
   const lines = [...baselineRows, ...rows].map((r) => [
-    r.db, r.scenario, String(r.connections), String(r.reqPerSec), String(r.p50), String(r.p99), String(r.max), String(r.errors), String(r.non2xx),
-    r.ratio === null ? '-' : r.ratio.toFixed(2), r.rssMaxMb === null ? '-' : String(r.rssMaxMb),
+    r.db,
+    r.scenario,
+    String(r.connections),
+    String(r.reqPerSec),
+    String(r.p50),
+    String(r.p99),
+    String(r.max),
+    String(r.errors),
+    String(r.non2xx),
+    r.ratio === null ? '-' : r.ratio.toFixed(2),
+    r.rssMaxMb === null ? '-' : String(r.rssMaxMb),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -613,11 +659,31 @@ interface Verdict {
 /** The in-process scale figures' targets; each starts with "scale: " (BENCH_ONLY=scale replaces them). */
 function scaleVerdicts(scale: ScaleReport): Verdict[] {
   const out: Verdict[] = [];
-  out.push({ target: `scale: parse zfs list of 100k snapshots <= ${TARGETS.parse100kMs} ms`, met: scale.parse100kMs.max <= TARGETS.parse100kMs, detail: `median ${scale.parse100kMs.median} ms, max ${scale.parse100kMs.max} ms; ${scale.parseToSplitRatio}x a plain split of the same text (median ${scale.split100kMs.median} ms, this run)` });
-  out.push({ target: `scale: parse zfs list of 100k snapshots <= ${TARGETS.parseToSplitRatio}x a plain split of the same text (same run)`, met: scale.parseToSplitRatio <= TARGETS.parseToSplitRatio, detail: `${scale.parseToSplitRatio}x (medians ${scale.parse100kMs.median} and ${scale.split100kMs.median} ms)` });
-  out.push({ target: `scale: seed 10k datasets and 100k snapshots in the simulator <= ${TARGETS.seed100kMs} ms`, met: scale.seed100kMs <= TARGETS.seed100kMs, detail: `${scale.seed100kMs} ms` });
-  out.push({ target: `scale: ZfsAdapter.listSnapshots() of 100k snapshots <= ${TARGETS.listSnapshots100kMs} ms`, met: scale.listSnapshots100kMs.max <= TARGETS.listSnapshots100kMs, detail: `median ${scale.listSnapshots100kMs.median} ms, max ${scale.listSnapshots100kMs.max} ms` });
-  out.push({ target: `scale: monitoring collection on the simulated appliance <= ${TARGETS.monitoringCollectionMs} ms`, met: scale.monitoringCollectionMs.max <= TARGETS.monitoringCollectionMs, detail: `median ${scale.monitoringCollectionMs.median} ms, max ${scale.monitoringCollectionMs.max} ms` });
+  out.push({
+    target: `scale: parse zfs list of 100k snapshots <= ${TARGETS.parse100kMs} ms`,
+    met: scale.parse100kMs.max <= TARGETS.parse100kMs,
+    detail: `median ${scale.parse100kMs.median} ms, max ${scale.parse100kMs.max} ms; ${scale.parseToSplitRatio}x a plain split of the same text (median ${scale.split100kMs.median} ms, this run)`,
+  });
+  out.push({
+    target: `scale: parse zfs list of 100k snapshots <= ${TARGETS.parseToSplitRatio}x a plain split of the same text (same run)`,
+    met: scale.parseToSplitRatio <= TARGETS.parseToSplitRatio,
+    detail: `${scale.parseToSplitRatio}x (medians ${scale.parse100kMs.median} and ${scale.split100kMs.median} ms)`,
+  });
+  out.push({
+    target: `scale: seed 10k datasets and 100k snapshots in the simulator <= ${TARGETS.seed100kMs} ms`,
+    met: scale.seed100kMs <= TARGETS.seed100kMs,
+    detail: `${scale.seed100kMs} ms`,
+  });
+  out.push({
+    target: `scale: ZfsAdapter.listSnapshots() of 100k snapshots <= ${TARGETS.listSnapshots100kMs} ms`,
+    met: scale.listSnapshots100kMs.max <= TARGETS.listSnapshots100kMs,
+    detail: `median ${scale.listSnapshots100kMs.median} ms, max ${scale.listSnapshots100kMs.max} ms`,
+  });
+  out.push({
+    target: `scale: monitoring collection on the simulated appliance <= ${TARGETS.monitoringCollectionMs} ms`,
+    met: scale.monitoringCollectionMs.max <= TARGETS.monitoringCollectionMs,
+    detail: `median ${scale.monitoringCollectionMs.median} ms, max ${scale.monitoringCollectionMs.max} ms`,
+  });
   return out;
 }
 
@@ -627,7 +693,11 @@ function verdicts(rounds: RoundReport[], scale: ScaleReport, consoleReport: Cons
     for (const s of ['pools', 'datasets'] as const) {
       for (const c of CONNECTIONS) {
         const row = r.rows.find((x) => x.scenario === s && x.connections === c)!;
-        out.push({ target: `${r.db} ${s}@${c}: req/s >= ${TARGETS.readRatio * 100}% of baseline`, met: (row.ratio ?? 0) >= TARGETS.readRatio, detail: `${Math.round((row.ratio ?? 0) * 100)}% of baseline` });
+        out.push({
+          target: `${r.db} ${s}@${c}: req/s >= ${TARGETS.readRatio * 100}% of baseline`,
+          met: (row.ratio ?? 0) >= TARGETS.readRatio,
+          detail: `${Math.round((row.ratio ?? 0) * 100)}% of baseline`,
+        });
       }
       const at100 = r.rows.find((x) => x.scenario === s && x.connections === 100)!;
       out.push({ target: `${r.db} ${s}@100: p99 <= ${TARGETS.readP99At100Ms} ms`, met: at100.p99 <= TARGETS.readP99At100Ms, detail: `p99 ${at100.p99} ms` });
@@ -635,12 +705,24 @@ function verdicts(rounds: RoundReport[], scale: ScaleReport, consoleReport: Cons
     for (const row of r.rows.filter((x) => x.connections === 500)) {
       // No answer at all within the run is no better than an error: it is not counted as met.
       const answered = row.requests > 0;
-      out.push({ target: `${r.db} ${row.scenario}@500: zero errors`, met: row.errors === 0 && row.non2xx === 0 && answered, detail: `${row.errors} errors (${row.timeouts} timeouts), ${row.non2xx} non-2xx, ${row.requests} answered${answered ? '' : ': no request was answered within the run'}` });
+      out.push({
+        target: `${r.db} ${row.scenario}@500: zero errors`,
+        met: row.errors === 0 && row.non2xx === 0 && answered,
+        detail: `${row.errors} errors (${row.timeouts} timeouts), ${row.non2xx} non-2xx, ${row.requests} answered${answered ? '' : ': no request was answered within the run'}`,
+      });
     }
     for (const row of r.rows.filter((x) => x.scenario === 'write')) {
-      out.push({ target: `${r.db} write@${row.connections}: p99 <= ${TARGETS.writeP99Ms} ms`, met: row.p99 <= TARGETS.writeP99Ms, detail: `p99 ${row.p99} ms` });
+      out.push({
+        target: `${r.db} write@${row.connections}: p99 <= ${TARGETS.writeP99Ms} ms`,
+        met: row.p99 <= TARGETS.writeP99Ms,
+        detail: `p99 ${row.p99} ms`,
+      });
     }
-    out.push({ target: `${r.db}: every answered write audited (rows - answered <= requests in flight at stop)`, met: r.audit.equal, detail: `${r.audit.writesOk + r.audit.writesFailed} answered writes, ${r.audit.auditRows} audit rows, at most ${r.audit.inFlightBound} in flight` });
+    out.push({
+      target: `${r.db}: every answered write audited (rows - answered <= requests in flight at stop)`,
+      met: r.audit.equal,
+      detail: `${r.audit.writesOk + r.audit.writesFailed} answered writes, ${r.audit.auditRows} audit rows, at most ${r.audit.inFlightBound} in flight`,
+    });
   }
   out.push(...scaleVerdicts(scale));
   out.push(...consoleVerdicts(consoleReport));
@@ -677,7 +759,9 @@ async function main(): Promise<void> {
   const scale = await scaleFigures();
   process.stderr.write(`  ${JSON.stringify(scale)}\n`);
   const seedCli = cliSeed();
-  process.stderr.write(`  calypso sim seed --datasets ${SEEDED_DATASETS} --snapshots ${SCALE_SNAPSHOTS}: ${seedCli.ms} ms, ${seedCli.ok ? 'ok' : `FAILED: ${seedCli.output}`}\n`);
+  process.stderr.write(
+    `  calypso sim seed --datasets ${SEEDED_DATASETS} --snapshots ${SCALE_SNAPSHOTS}: ${seedCli.ms} ms, ${seedCli.ok ? 'ok' : `FAILED: ${seedCli.output}`}\n`,
+  );
 
   // Before the HTTP rounds: nothing of the bench's own is running then but this process.
   const consoleReport = await consoleFigures();
@@ -728,11 +812,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   const out = process.stdout;
-  out.write(`\nCalypso benchmark, ${report.machine.date}: ${report.machine.nproc} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}\n`);
+  out.write(
+    `\nCalypso benchmark, ${report.machine.date}: ${report.machine.nproc} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}\n`,
+  );
   out.write(`${DURATION} s per scenario; ratio = req/s / bare Koa req/s at the same connections, measured in this run\n\n`);
   out.write(`${table(rows, baselineRows)}\n\n`);
   for (const r of rounds) {
-    out.write(`${r.db}: start-up to listening ${r.startMs} ms; RSS idle ${r.rssIdleMb} MB, max under load ${Math.max(...r.rows.map((x) => x.rssMaxMb ?? 0))} MB, idle after load ${r.rssIdleAfterLoadMb} MB; answered writes ${r.audit.writesOk + r.audit.writesFailed}, audit rows ${r.audit.auditRows} (difference: requests in flight at stop, at most ${r.audit.inFlightBound}): ${r.audit.equal ? 'consistent' : 'INCONSISTENT'}\n`);
+    out.write(
+      `${r.db}: start-up to listening ${r.startMs} ms; RSS idle ${r.rssIdleMb} MB, max under load ${Math.max(...r.rows.map((x) => x.rssMaxMb ?? 0))} MB, idle after load ${r.rssIdleAfterLoadMb} MB; answered writes ${r.audit.writesOk + r.audit.writesFailed}, audit rows ${r.audit.auditRows} (difference: requests in flight at stop, at most ${r.audit.inFlightBound}): ${r.audit.equal ? 'consistent' : 'INCONSISTENT'}\n`,
+    );
   }
   out.write(`${scaleSummary(scale, seedCli)}\n`);
   out.write(`${consoleSummary(consoleReport)}\n`);

@@ -110,7 +110,21 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['settings', 'job_logs', 'jobs', 'audit_log', 'refresh_tokens', 'sessions', 'group_roles', 'user_roles', 'role_permissions', 'roles', 'group_members', 'groups', 'users']) {
+  for (const table of [
+    'settings',
+    'job_logs',
+    'jobs',
+    'audit_log',
+    'refresh_tokens',
+    'sessions',
+    'group_roles',
+    'user_roles',
+    'role_permissions',
+    'roles',
+    'group_members',
+    'groups',
+    'users',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

@@ -35,7 +35,10 @@ async function dedupe(knex: Knex, table: string, column: string, width: number):
       name = `${trimmed.slice(0, width - suffix.length)}${suffix}`;
     }
     taken.add(name.toLowerCase());
-    if (name !== row.name) await knex(table).where({ id: row.id }).update({ [column]: name });
+    if (name !== row.name)
+      await knex(table)
+        .where({ id: row.id })
+        .update({ [column]: name });
   }
 }
 

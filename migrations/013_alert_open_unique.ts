@@ -14,9 +14,16 @@ export async function up(knex: Knex): Promise<void> {
   const dupes: { dedupe_key: string }[] = await knex('alerts').whereNull('resolved_at').groupBy('dedupe_key').havingRaw('count(*) > 1').select('dedupe_key');
   const now = Date.now();
   for (const { dedupe_key } of dupes) {
-    const rows: { id: number; state: string }[] = await knex('alerts').where({ dedupe_key }).whereNull('resolved_at').orderBy('opened_at').orderBy('id').select('id', 'state');
+    const rows: { id: number; state: string }[] = await knex('alerts')
+      .where({ dedupe_key })
+      .whereNull('resolved_at')
+      .orderBy('opened_at')
+      .orderBy('id')
+      .select('id', 'state');
     for (const r of rows.slice(1)) {
-      await knex('alerts').where({ id: r.id }).update({ state: r.state === 'dismissed' ? 'dismissed' : 'resolved', resolved_at: now, updated_at: now });
+      await knex('alerts')
+        .where({ id: r.id })
+        .update({ state: r.state === 'dismissed' ? 'dismissed' : 'resolved', resolved_at: now, updated_at: now });
     }
   }
   await knex.raw(`CREATE UNIQUE INDEX ${INDEX} ON alerts (dedupe_key) WHERE resolved_at IS NULL`);

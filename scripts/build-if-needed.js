@@ -17,7 +17,10 @@ const sourcesTime = Math.max(newest('src'), newest('migrations'), fs.statSync('p
 const builtTime = fs.existsSync(target) ? fs.statSync(target).mtimeMs : 0;
 if (builtTime < sourcesTime) {
   process.stderr.write('building Calypso (tsc, bundle)...\n');
-  for (const [cmd, args] of [['npx', ['tsc', '-p', 'tsconfig.build.json']], ['node', ['scripts/bundle.js']]]) {
+  for (const [cmd, args] of [
+    ['npx', ['tsc', '-p', 'tsconfig.build.json']],
+    ['node', ['scripts/bundle.js']],
+  ]) {
     const r = spawnSync(cmd, args, { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }

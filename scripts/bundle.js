@@ -15,7 +15,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.resolve(process.argv[2] ?? path.join(root, 'dist/calypso.mjs'));
-const external = ['better-sqlite3', 'pg-native', 'mysql', 'mysql2', 'mariadb', 'mariadb/*', 'oracledb', 'tedious', 'sqlite3', 'pg-query-stream', 'blessed', 'blessed-contrib'];
+const external = [
+  'better-sqlite3',
+  'pg-native',
+  'mysql',
+  'mysql2',
+  'mariadb',
+  'mariadb/*',
+  'oracledb',
+  'tedious',
+  'sqlite3',
+  'pg-query-stream',
+  'blessed',
+  'blessed-contrib',
+];
 
 await build({
   stdin: {
@@ -42,12 +55,14 @@ await build({
   minifySyntax: true,
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __calypsoRequire } from 'node:module'; const require = __calypsoRequire(import.meta.url);" },
-  plugins: [{
-    // Ink loads React DevTools only when DEV=true; the package is not installed: an empty module stands in.
-    name: 'no-devtools',
-    setup(b) {
-      b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'calypso-empty' }));
-      b.onLoad({ filter: /.*/, namespace: 'calypso-empty' }, () => ({ contents: 'export default {};', loader: 'js' }));
+  plugins: [
+    {
+      // Ink loads React DevTools only when DEV=true; the package is not installed: an empty module stands in.
+      name: 'no-devtools',
+      setup(b) {
+        b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'calypso-empty' }));
+        b.onLoad({ filter: /.*/, namespace: 'calypso-empty' }, () => ({ contents: 'export default {};', loader: 'js' }));
+      },
     },
-  }],
+  ],
 });

@@ -16,15 +16,39 @@ interface OptionSpec {
 }
 
 export const OPTIONS: OptionSpec[] = [
-  { name: 'host', env: 'CALYPSO_HOST', description: 'sim (simulated appliance) or local (this machine); default local when the real tools are present and running as root, otherwise sim' },
-  { name: 'data', env: 'CALYPSO_DATA', description: 'data directory: SQLite database, secrets, logs, simulated appliance state; default /var/lib/calypso when it exists (or Calypso is installed as a package), else the data folder of the Calypso checkout, whatever the current folder; user, sim and migrate never create one' },
+  {
+    name: 'host',
+    env: 'CALYPSO_HOST',
+    description: 'sim (simulated appliance) or local (this machine); default local when the real tools are present and running as root, otherwise sim',
+  },
+  {
+    name: 'data',
+    env: 'CALYPSO_DATA',
+    description:
+      'data directory: SQLite database, secrets, logs, simulated appliance state; default /var/lib/calypso when it exists (or Calypso is installed as a package), else the data folder of the Calypso checkout, whatever the current folder; user, sim and migrate never create one',
+  },
   { name: 'port', env: 'CALYPSO_PORT', description: 'API port', default: '8080' },
-  { name: 'listen', env: 'CALYPSO_LISTEN', description: 'API TCP listen address; none: no TCP, the API answers only on the Unix socket DATA/calypso.sock (serve always listens there)', default: '127.0.0.1' },
+  {
+    name: 'listen',
+    env: 'CALYPSO_LISTEN',
+    description: 'API TCP listen address; none: no TCP, the API answers only on the Unix socket DATA/calypso.sock (serve always listens there)',
+    default: '127.0.0.1',
+  },
   { name: 'tls-cert', env: 'CALYPSO_TLS_CERT', description: 'PEM certificate for direct HTTPS' },
   { name: 'tls-key', env: 'CALYPSO_TLS_KEY', description: 'PEM private key for direct HTTPS' },
-  { name: 'trust-proxy', env: 'CALYPSO_TRUST_PROXY', description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none', default: 'no' },
+  {
+    name: 'trust-proxy',
+    env: 'CALYPSO_TRUST_PROXY',
+    description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none',
+    default: 'no',
+  },
   { name: 'log-level', env: 'CALYPSO_LOG_LEVEL', description: 'trace, debug, info, warn, error', default: 'info' },
-  { name: 'socket', env: 'CALYPSO_SOCKET', description: "console: the daemon's Unix socket (default DATA/calypso.sock; the console starts a daemon when none answers there, but not on a socket given here)" },
+  {
+    name: 'socket',
+    env: 'CALYPSO_SOCKET',
+    description:
+      "console: the daemon's Unix socket (default DATA/calypso.sock; the console starts a daemon when none answers there, but not on a socket given here)",
+  },
   { name: 'idle-lock', env: 'CALYPSO_IDLE_LOCK', description: 'console: lock the screen after this many idle minutes (0: never)', default: '15' },
 ];
 
@@ -72,7 +96,9 @@ export function helpText(version: string): string {
   lines.push('', 'Options (each also an environment variable):');
   for (const o of OPTIONS) lines.push(`  --${o.name.padEnd(12)} ${o.env.padEnd(20)} ${o.description}${o.default ? ` (default ${o.default})` : ''}`);
   lines.push(`  ${''.padEnd(14)} ${'DATABASE_URL'.padEnd(20)} postgres://user@host/db; default: SQLite in the data directory`);
-  lines.push(`  ${''.padEnd(14)} ${'CALYPSO_ADMIN_PASSWORD'.padEnd(20)} password of the admin account created on first start (otherwise a random one is printed once)`);
+  lines.push(
+    `  ${''.padEnd(14)} ${'CALYPSO_ADMIN_PASSWORD'.padEnd(20)} password of the admin account created on first start (otherwise a random one is printed once)`,
+  );
   lines.push('  --help, --version');
   return lines.join('\n');
 }
@@ -124,13 +150,20 @@ export function dataDirOrigin(source: DataDirSource): string {
   }[source];
 }
 
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, where: DataDirEnvironment = { cwd: process.cwd(), installDir: installDir(), exists: fs.existsSync }): Config {
+export function parseConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  where: DataDirEnvironment = { cwd: process.cwd(), installDir: installDir(), exists: fs.existsSync },
+): Config {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const o of OPTIONS) options[o.name] = { type: 'string' };
   Object.assign(options, {
-    help: { type: 'boolean' }, version: { type: 'boolean' },
-    role: { type: 'string', multiple: true }, 'password-stdin': { type: 'boolean' },
-    datasets: { type: 'string' }, snapshots: { type: 'string' },
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+    role: { type: 'string', multiple: true },
+    'password-stdin': { type: 'boolean' },
+    datasets: { type: 'string' },
+    snapshots: { type: 'string' },
   });
   let parsed;
   try {
@@ -155,19 +188,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, where: DataD
   const [command = 'console', ...args] = parsed.positionals;
   const data = resolveDataDir(v.data as string | undefined, env.CALYPSO_DATA || undefined, where);
   return {
-    command, args,
+    command,
+    args,
     hostKind: hostKind as Config['hostKind'],
     dataDir: data.dir,
     dataDirSource: data.source,
-    port, listen: get('listen')!,
+    port,
+    listen: get('listen')!,
     tcp: !/^none$/i.test(get('listen') ?? ''),
     databaseUrl: env.DATABASE_URL || undefined,
-    tlsCert, tlsKey,
+    tlsCert,
+    tlsKey,
     trustProxy: parseTrustProxy(get('trust-proxy') ?? ''),
     logLevel: get('log-level')!,
     idleLockMinutes: idle,
     flags: v,
-    help: Boolean(v.help), version: Boolean(v.version),
+    help: Boolean(v.help),
+    version: Boolean(v.version),
   };
 }
 
@@ -182,9 +219,15 @@ export function parseTrustProxy(value: string): string[] {
   const v = value.trim();
   if (/^(|0|no|false|off|none)$/i.test(v)) return [];
   if (/^(1|yes|true|on)$/i.test(v)) return [...LOOPBACK_PROXIES];
-  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of entries) {
-    if (e === '*' || /^0\.0\.0\.0\/0$|^::\/0$/.test(e)) throw new ConfigError(`--trust-proxy ${e}: trusting every address lets any client choose the address it is audited and throttled under; list your proxies' addresses`);
+    if (e === '*' || /^0\.0\.0\.0\/0$|^::\/0$/.test(e))
+      throw new ConfigError(
+        `--trust-proxy ${e}: trusting every address lets any client choose the address it is audited and throttled under; list your proxies' addresses`,
+      );
     try {
       parseTrustedEntry(e);
     } catch (err) {

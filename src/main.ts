@@ -40,7 +40,22 @@ function makeLogger(cfg: Config, alsoStdout: boolean): Logger {
       // Credentials in URLs (webhooks, DATABASE_URL) never reach the log.
       formatters: { log: (obj) => redactUrlsDeep(obj) },
       redact: {
-        paths: ['password', '*.password', 'newPassword', '*.newPassword', 'currentPassword', '*.currentPassword', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken', 'secret', '*.secret', '*.headers.authorization', 'headers.authorization'],
+        paths: [
+          'password',
+          '*.password',
+          'newPassword',
+          '*.newPassword',
+          'currentPassword',
+          '*.currentPassword',
+          'refreshToken',
+          '*.refreshToken',
+          'accessToken',
+          '*.accessToken',
+          'secret',
+          '*.secret',
+          '*.headers.authorization',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },
@@ -83,7 +98,8 @@ function writePidFile(dataDir: string): void {
 
 /** Logs each mode the start corrected in the data directory (files 0600, directories 0700). */
 function warnCorrected(log: Logger, corrected: ModeCorrection[]): void {
-  for (const c of corrected) log.warn({ path: c.path, was: c.was.toString(8), now: c.now.toString(8) }, 'corrected the mode of a data directory entry (readable by others)');
+  for (const c of corrected)
+    log.warn({ path: c.path, was: c.was.toString(8), now: c.now.toString(8) }, 'corrected the mode of a data directory entry (readable by others)');
 }
 
 /** Builds the service layer. `daemon`: this is calypso serve, holding the data directory's lock (it recovers jobs). */
@@ -94,7 +110,12 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
   const hostKind = cfg.hostKind === 'auto' ? detectHostKind(process.getuid?.() === 0) : cfg.hostKind;
   const host: Host = hostKind === 'sim' ? new SimulatedHost({ dataDir: path.join(cfg.dataDir, 'sim') }) : new LocalHost();
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
-  const about = { version: VERSION, database: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), apiUrl: null, logFile: path.join(cfg.dataDir, 'calypso.log') };
+  const about = {
+    version: VERSION,
+    database: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }),
+    apiUrl: null,
+    logFile: path.join(cfg.dataDir, 'calypso.log'),
+  };
   const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
@@ -102,16 +123,19 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
 }
 
 function announce(b: Booted, cfg: Config, write: (s: string) => void): void {
-  write(`Calypso ${VERSION} on the ${b.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'local machine'}${cfg.hostKind === 'auto' ? ' (chosen automatically; --host to override)' : ''}\n`);
+  write(
+    `Calypso ${VERSION} on the ${b.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'local machine'}${cfg.hostKind === 'auto' ? ' (chosen automatically; --host to override)' : ''}\n`,
+  );
   write(`Database: ${b.dbDescription}; data directory ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); log ${path.join(cfg.dataDir, 'calypso.log')}\n`);
   if (b.admin?.generated && process.stderr.isTTY) write(`Created the admin account. Its password, shown only this once: ${b.admin.password}\n`);
   else if (b.admin?.generated) {
     // Not on a terminal (started by a console, or by systemd): the password must not go to a log.
     // The console that started this daemon shows it on its login screen and removes the file.
     fs.writeFileSync(path.join(cfg.dataDir, INITIAL_PASSWORD_FILE), `${b.admin.password}\n`, { mode: 0o600 });
-    write(`Created the admin account. Its generated password is in ${path.join(cfg.dataDir, INITIAL_PASSWORD_FILE)} (readable by this user only; the console that started this daemon shows it once and removes the file)\n`);
-  }
-  else if (b.admin) write('Created the admin account with the password from CALYPSO_ADMIN_PASSWORD.\n');
+    write(
+      `Created the admin account. Its generated password is in ${path.join(cfg.dataDir, INITIAL_PASSWORD_FILE)} (readable by this user only; the console that started this daemon shows it once and removes the file)\n`,
+    );
+  } else if (b.admin) write('Created the admin account with the password from CALYPSO_ADMIN_PASSWORD.\n');
 }
 
 /** The first start's generated admin password, when it could not be shown on a terminal. */
@@ -126,7 +150,12 @@ function socketPathOf(dataDir: string): string {
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
   const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
   return listen(koa, {
-    port: cfg.port, host: cfg.listen, tlsCert: cfg.tlsCert, tlsKey: cfg.tlsKey, tcp: cfg.tcp, socketPath: socketPathOf(cfg.dataDir),
+    port: cfg.port,
+    host: cfg.listen,
+    tlsCert: cfg.tlsCert,
+    tlsKey: cfg.tlsKey,
+    tcp: cfg.tcp,
+    socketPath: socketPathOf(cfg.dataDir),
   });
 }
 
@@ -151,7 +180,10 @@ async function stopDaemon(b: Booted, server: RunningServer, lock: DataLock, sig:
     clearTimeout(timer);
     if (!inTime) {
       const ids = b.app.jobs.runningIds();
-      await b.app.db('jobs').whereIn('id', ids).where({ state: 'running' })
+      await b.app
+        .db('jobs')
+        .whereIn('id', ids)
+        .where({ state: 'running' })
         .update({ state: 'interrupted', finished_at: nowIso(), error: 'Calypso stopped while the job was running' });
       b.log.warn({ jobs: ids }, 'jobs still running at shutdown were marked interrupted');
     }
@@ -216,12 +248,17 @@ async function stopCommand(cfg: Config): Promise<void> {
     process.kill(pid, 'SIGTERM');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'EPERM' ? `calypso serve (pid ${pid}) on ${dir} belongs to another user: not allowed to stop it` : `could not signal pid ${pid}: ${code}`);
+    throw new ConfigError(
+      code === 'EPERM' ? `calypso serve (pid ${pid}) on ${dir} belongs to another user: not allowed to stop it` : `could not signal pid ${pid}: ${code}`,
+    );
   }
   process.stdout.write(`sent SIGTERM to calypso serve (pid ${pid}) on ${dir}; waiting for it to exit\n`);
   const deadline = Date.now() + STOP_WAIT_MS;
   while ((await lockHolder(dir)) !== null) {
-    if (Date.now() > deadline) throw new ConfigError(`calypso serve (pid ${pid}) on ${dir} is still running ${STOP_WAIT_MS / 1000} s after SIGTERM; see ${path.join(dir, 'calypso.log')}`);
+    if (Date.now() > deadline)
+      throw new ConfigError(
+        `calypso serve (pid ${pid}) on ${dir} is still running ${STOP_WAIT_MS / 1000} s after SIGTERM; see ${path.join(dir, 'calypso.log')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   process.stdout.write(`calypso serve (pid ${pid}) stopped\n`);
@@ -258,7 +295,9 @@ async function startDaemon(cfg: Config, argv: string[], socketPath: string): Pro
   // The same program and options, `serve` for the command; the console's own are harmless to serve.
   const args = argv.filter((a) => a !== 'console');
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'serve', ...args], {
-    detached: true, stdio: ['ignore', out, out], env: { ...process.env, CALYPSO_STARTED_BY_CONSOLE: '1' },
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, CALYPSO_STARTED_BY_CONSOLE: '1' },
   });
   fs.closeSync(out);
   let exited: number | null = null;
@@ -271,7 +310,10 @@ async function startDaemon(cfg: Config, argv: string[], socketPath: string): Pro
       if (await daemonAnswers(socketPath)) break;
       throw new ConfigError(`the daemon (calypso serve) did not start (exit ${exited}); see ${path.join(cfg.dataDir, 'calypso.log')}`);
     }
-    if (Date.now() > deadline) throw new ConfigError(`the daemon (calypso serve, pid ${child.pid}) did not answer within ${DAEMON_START_MS / 1000} s; see ${path.join(cfg.dataDir, 'calypso.log')}`);
+    if (Date.now() > deadline)
+      throw new ConfigError(
+        `the daemon (calypso serve, pid ${child.pid}) did not answer within ${DAEMON_START_MS / 1000} s; see ${path.join(cfg.dataDir, 'calypso.log')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   return child.pid ?? 0;
@@ -302,7 +344,10 @@ async function consoleFace(cfg: Config, argv: string[] = []): Promise<void> {
   const socketPath = explicit ? path.resolve(explicit) : socketPathOf(cfg.dataDir);
   let notice: string | undefined;
   if (!(await daemonAnswers(socketPath))) {
-    if (explicit) throw new ConfigError(`no Calypso daemon answers on ${socketPath} (from ${cfg.flags.socket ? '--socket' : 'CALYPSO_SOCKET'}); start one with calypso serve`);
+    if (explicit)
+      throw new ConfigError(
+        `no Calypso daemon answers on ${socketPath} (from ${cfg.flags.socket ? '--socket' : 'CALYPSO_SOCKET'}); start one with calypso serve`,
+      );
     const pid = await startDaemon(cfg, argv, socketPath);
     notice = `Started the Calypso daemon (pid ${pid}); it keeps running after you quit (calypso stop ends it).`;
   }
@@ -311,7 +356,9 @@ async function consoleFace(cfg: Config, argv: string[] = []): Promise<void> {
   const { startConsole, releaseDeadTerminal, Appliance } = await tui;
   const appliance = new Appliance(client);
   const ui = startConsole(appliance, {
-    version: VERSION, connection: `unix:${socketPath}`, idleLockMinutes: cfg.idleLockMinutes,
+    version: VERSION,
+    connection: `unix:${socketPath}`,
+    idleLockMinutes: cfg.idleLockMinutes,
     hostKind: cfg.hostKind === 'auto' ? undefined : cfg.hostKind,
     generatedAdminPassword: explicit ? undefined : takeInitialPassword(cfg.dataDir),
     notice,
@@ -388,13 +435,18 @@ async function readPassword(cfg: Config, prompt: string): Promise<string> {
  */
 function requireExistingData(cfg: Config, exists: (p: string) => boolean = fs.existsSync): void {
   const what = `calypso ${cfg.command}${cfg.args[0] ? ` ${cfg.args[0]}` : ''}`;
-  const fix = 'pass --data DIR (or set CALYPSO_DATA) to the data directory of the running instance, or start one first with `calypso serve` or `calypso console`';
+  const fix =
+    'pass --data DIR (or set CALYPSO_DATA) to the data directory of the running instance, or start one first with `calypso serve` or `calypso console`';
   if (cfg.command === 'migrate' && cfg.databaseUrl) return; // the database is elsewhere; the data directory is not needed
   if (!exists(cfg.dataDir)) {
-    throw new ConfigError(`${what}: no data directory at ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); it works on an existing instance and creates none: ${fix}`);
+    throw new ConfigError(
+      `${what}: no data directory at ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}); it works on an existing instance and creates none: ${fix}`,
+    );
   }
   if (cfg.command !== 'migrate' && !cfg.databaseUrl && !exists(path.join(cfg.dataDir, 'calypso.db'))) {
-    throw new ConfigError(`${what}: ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}) holds no database (calypso.db); it works on an existing instance and creates none: ${fix}`);
+    throw new ConfigError(
+      `${what}: ${cfg.dataDir} (${dataDirOrigin(cfg.dataDirSource)}) holds no database (calypso.db); it works on an existing instance and creates none: ${fix}`,
+    );
   }
 }
 
@@ -429,9 +481,13 @@ async function userCommand(cfg: Config): Promise<void> {
       }
       case 'list':
       case undefined: {
-        const res = await allPages((p) => b.app.call<{ items: { username: string; enabled: boolean; roles: string[]; lastLoginAt: string | null }[] }>('iam.users.list', p, CLI_META), { limit: 1_000_000 });
+        const res = await allPages(
+          (p) => b.app.call<{ items: { username: string; enabled: boolean; roles: string[]; lastLoginAt: string | null }[] }>('iam.users.list', p, CLI_META),
+          { limit: 1_000_000 },
+        );
         out(`${'USERNAME'.padEnd(20)} ${'ENABLED'.padEnd(8)} ${'ROLES'.padEnd(30)} LAST LOGIN`);
-        for (const u of res.items) out(`${u.username.padEnd(20)} ${(u.enabled ? 'yes' : 'no').padEnd(8)} ${u.roles.join(',').padEnd(30)} ${u.lastLoginAt ?? '-'}`);
+        for (const u of res.items)
+          out(`${u.username.padEnd(20)} ${(u.enabled ? 'yes' : 'no').padEnd(8)} ${u.roles.join(',').padEnd(30)} ${u.lastLoginAt ?? '-'}`);
         break;
       }
       default:
@@ -469,7 +525,8 @@ async function migrateCommand(cfg: Config): Promise<void> {
   requireExistingData(cfg);
   // With DATABASE_URL the data directory may not exist yet: migrate creates nothing there.
   const corrected = cfg.databaseUrl && !fs.existsSync(cfg.dataDir) ? [] : securePrivateDir(cfg.dataDir);
-  for (const c of corrected) process.stderr.write(`calypso: corrected the mode of ${c.path} from ${c.was.toString(8)} to ${c.now.toString(8)} (it was readable by others)\n`);
+  for (const c of corrected)
+    process.stderr.write(`calypso: corrected the mode of ${c.path} from ${c.was.toString(8)} to ${c.now.toString(8)} (it was readable by others)\n`);
   const db = openDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     await migrate(db);
@@ -490,7 +547,12 @@ export async function main(argv: string[]): Promise<void> {
   if (cfg.help) return void process.stdout.write(`${helpText(VERSION)}\n`);
   if (cfg.version) return void process.stdout.write(`${VERSION}\n`);
   const commands: Record<string, (c: Config) => Promise<void>> = {
-    console: (c) => consoleFace(c, argv), serve, stop: stopCommand, migrate: migrateCommand, user: userCommand, sim: simCommand,
+    console: (c) => consoleFace(c, argv),
+    serve,
+    stop: stopCommand,
+    migrate: migrateCommand,
+    user: userCommand,
+    sim: simCommand,
   };
   const run = commands[cfg.command];
   if (!run) {
@@ -500,7 +562,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await run(cfg);
   } catch (err) {
-    process.stderr.write(`calypso: ${err instanceof ConfigError ? err.message : publicMessage(err) === 'internal error' ? (err as Error).stack : publicMessage(err)}\n`);
+    process.stderr.write(
+      `calypso: ${err instanceof ConfigError ? err.message : publicMessage(err) === 'internal error' ? (err as Error).stack : publicMessage(err)}\n`,
+    );
     process.exit(1);
   }
 }

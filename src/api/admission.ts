@@ -59,7 +59,8 @@ export function admission(opts: { log: Logger; admission?: AdmissionOptions }): 
 
   const release = () => {
     const next = queue.shift();
-    if (next) next(); // the slot passes straight to the next in line
+    if (next)
+      next(); // the slot passes straight to the next in line
     else active--;
   };
 

@@ -22,7 +22,8 @@ export function parseTrustedEntry(entry: string): { address: string; prefix: num
   const [addr = '', prefixText, extra] = entry.trim().split('/');
   const address = normalizeIp(addr);
   const version = net.isIP(address);
-  if (!version || extra !== undefined || address.includes('%')) throw new Error(`${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 127.0.0.1, ::1, 10.0.0.0/8)`);
+  if (!version || extra !== undefined || address.includes('%'))
+    throw new Error(`${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 127.0.0.1, ::1, 10.0.0.0/8)`);
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefix >= 0 && prefix <= max)) throw new Error(`${JSON.stringify(entry)}: the prefix length must be 0-${max}`);

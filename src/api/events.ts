@@ -35,13 +35,22 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
       const token = bearerToken(ctx) ?? queryToken;
       if (!token) throw new Unauthenticated('the event stream needs a Bearer token (or ?access_token=)');
       let actor: UserActor = await app.auth.authenticate(token);
-      const requested = typeof ctx.query.types === 'string' ? ctx.query.types.split(',').map((t) => t.trim()).filter(Boolean) : EVENT_TYPES;
+      const requested =
+        typeof ctx.query.types === 'string'
+          ? ctx.query.types
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : EVENT_TYPES;
       const unknown = requested.filter((t) => !EVENT_TYPES.includes(t as CalypsoEvent['type']));
-      if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${EVENT_TYPES.join(', ')}` }]);
+      if (unknown.length)
+        throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${EVENT_TYPES.join(', ')}` }]);
       const types = requested as CalypsoEvent['type'][];
       const lastEventId = ctx.get('Last-Event-ID');
       if (lastEventId && !EVENT_ID_PATTERN.test(lastEventId)) {
-        throw new ValidationError('Last-Event-ID is not an event id of this service', [{ path: 'Last-Event-ID', message: 'an id this stream sent, <epoch>-<seq>' }]);
+        throw new ValidationError('Last-Event-ID is not an event id of this service', [
+          { path: 'Last-Event-ID', message: 'an id this stream sent, <epoch>-<seq>' },
+        ]);
       }
       // The one rule for what this caller gets, live or replayed: a type it asked for and may see.
       const visible = (e: CalypsoEvent) => types.includes(e.type) && mayReceive(actor, e);

@@ -24,15 +24,28 @@ function exampleInDescription(description: unknown): string | undefined {
 
 /** Plausible strings by `operation:field` where a schema says only "string" (first match wins). */
 const EXAMPLE_STRINGS: [RegExp, string][] = [
-  [/^storage\.pools\.[a-z-]+:name$|:pool$/i, 'tank'], [/^snapshots\.create:name$/i, 'daily-2026-01-31'],
-  [/^snapshots\.[a-z]+:name$/i, 'tank/backups@daily-2026-01-31'], [/^iam\.users\.[a-z]+:name$|:username$/i, 'ops1'],
-  [/^iam\.groups\.[a-z]+:name$|:group$/i, 'backup-operators'], [/^iam\.roles\.[a-z]+:name$|:roles?$/i, 'Operator'],
-  [/^shares\.smb\.[a-z]+:name$/i, 'finance'], [/^storage\.disks\.[a-z-]+:name$|disk|device|:new$|:old$/i, 'sdb'],
-  [/:target$/i, 'tank/restore'], [/:[a-z]*snapshot/i, 'tank/backups@daily-2026-01-31'], [/dataset|:name$/i, 'tank/backups'],
-  [/password|secret/i, 'a-long-passphrase-42'], [/token/i, 'eyJhbGciOiJIUzI1NiJ9.example'], [/path$/i, '/tank/backups'],
-  [/email/i, 'ops@example.com'], [/url/i, 'https://example.com/hook'], [/host|address/i, '192.0.2.10'],
-  [/iqn/i, 'iqn.2026-01.com.example:backup'], [/confirm/i, 'tank/backups'], [/:tag$/i, 'keep'],
-  [/until|since|at$|time$/i, '2026-01-31T12:00:00.000Z'], [/size|quota|reservation/i, '10G'],
+  [/^storage\.pools\.[a-z-]+:name$|:pool$/i, 'tank'],
+  [/^snapshots\.create:name$/i, 'daily-2026-01-31'],
+  [/^snapshots\.[a-z]+:name$/i, 'tank/backups@daily-2026-01-31'],
+  [/^iam\.users\.[a-z]+:name$|:username$/i, 'ops1'],
+  [/^iam\.groups\.[a-z]+:name$|:group$/i, 'backup-operators'],
+  [/^iam\.roles\.[a-z]+:name$|:roles?$/i, 'Operator'],
+  [/^shares\.smb\.[a-z]+:name$/i, 'finance'],
+  [/^storage\.disks\.[a-z-]+:name$|disk|device|:new$|:old$/i, 'sdb'],
+  [/:target$/i, 'tank/restore'],
+  [/:[a-z]*snapshot/i, 'tank/backups@daily-2026-01-31'],
+  [/dataset|:name$/i, 'tank/backups'],
+  [/password|secret/i, 'a-long-passphrase-42'],
+  [/token/i, 'eyJhbGciOiJIUzI1NiJ9.example'],
+  [/path$/i, '/tank/backups'],
+  [/email/i, 'ops@example.com'],
+  [/url/i, 'https://example.com/hook'],
+  [/host|address/i, '192.0.2.10'],
+  [/iqn/i, 'iqn.2026-01.com.example:backup'],
+  [/confirm/i, 'tank/backups'],
+  [/:tag$/i, 'keep'],
+  [/until|since|at$|time$/i, '2026-01-31T12:00:00.000Z'],
+  [/size|quota|reservation/i, '10G'],
 ];
 
 /**
@@ -68,7 +81,7 @@ export function exampleFor(root: unknown, all = false, context = ''): unknown {
       }
       case 'array': {
         if (depth > 4 && !((s.minItems as number) > 0)) return []; // a recursive tree (vdevs): stop with an empty level
-      if (Array.isArray(s.prefixItems)) return (s.prefixItems as unknown[]).map((p, i) => example(p, `${field}${i}`, depth + 1));
+        if (Array.isArray(s.prefixItems)) return (s.prefixItems as unknown[]).map((p, i) => example(p, `${field}${i}`, depth + 1));
         const item = example(s.items, field.replace(/s$/, ''), depth + 1);
         return item === undefined ? [] : [item];
       }
@@ -100,47 +113,90 @@ export function exampleFor(root: unknown, all = false, context = ''): unknown {
 }
 
 const PROBLEM_EXAMPLE = {
-  type: 'https://calypso.invalid/problems/bad-request', title: 'Bad Request', status: 400,
-  detail: 'disk: required: Disk, e.g. sdb or /dev/disk/by-id/wwn-0x5000...', instance: '/api/v1/sim/fault-disk',
+  type: 'https://calypso.invalid/problems/bad-request',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'disk: required: Disk, e.g. sdb or /dev/disk/by-id/wwn-0x5000...',
+  instance: '/api/v1/sim/fault-disk',
   requestId: '6f1c0a4e-4d1b-4d7e-9d0a-1c2b3a4d5e6f',
   errors: [{ path: 'disk', message: 'required: Disk, e.g. sdb or /dev/disk/by-id/wwn-0x5000...' }],
 };
 
 const problemResponse = (description: string) => ({
-  description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example: PROBLEM_EXAMPLE } },
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example: PROBLEM_EXAMPLE } },
 });
 
 /** Routes that are not operations of the registry: probes, this document, the metrics scrape, the event stream. */
 const OTHER_ROUTES: Record<string, Json> = {
   '/healthz': {
     get: {
-      operationId: 'healthz', summary: 'Liveness: the process answers', tags: ['probes'], security: [], parameters: [],
-      responses: { '200': { description: 'Alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }, example: { status: 'ok' } } } } },
+      operationId: 'healthz',
+      summary: 'Liveness: the process answers',
+      tags: ['probes'],
+      security: [],
+      parameters: [],
+      responses: {
+        '200': {
+          description: 'Alive',
+          content: {
+            'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }, example: { status: 'ok' } },
+          },
+        },
+      },
     },
   },
   '/readyz': {
     get: {
-      operationId: 'readyz', summary: 'Readiness: the database answers', tags: ['probes'], security: [], parameters: [],
+      operationId: 'readyz',
+      summary: 'Readiness: the database answers',
+      tags: ['probes'],
+      security: [],
+      parameters: [],
       responses: {
-        '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ready' }, database: { const: 'ok' } }, required: ['status', 'database'] }, example: { status: 'ready', database: 'ok' } } } },
+        '200': {
+          description: 'Ready',
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { status: { const: 'ready' }, database: { const: 'ok' } }, required: ['status', 'database'] },
+              example: { status: 'ready', database: 'ok' },
+            },
+          },
+        },
         '503': problemResponse('The database is unreachable'),
       },
     },
   },
   '/api/v1/openapi.json': {
     get: {
-      operationId: 'openapi', summary: 'This document', tags: ['meta'], security: [], parameters: [],
+      operationId: 'openapi',
+      summary: 'This document',
+      tags: ['meta'],
+      security: [],
+      parameters: [],
       responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
     },
   },
   '/metrics': {
     get: {
-      operationId: 'metrics.scrape', summary: 'Prometheus exposition of the current metrics', tags: ['monitoring'],
-      description: 'Never anonymous: send the scrape token (POST /api/v1/metrics/scrape-token) or an access token whose roles grant `metrics.read` as a Bearer token.',
+      operationId: 'metrics.scrape',
+      summary: 'Prometheus exposition of the current metrics',
+      tags: ['monitoring'],
+      description:
+        'Never anonymous: send the scrape token (POST /api/v1/metrics/scrape-token) or an access token whose roles grant `metrics.read` as a Bearer token.',
       security: [{ bearerAuth: [] }],
       parameters: [],
       responses: {
-        '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP calypso_pool_capacity_ratio Pool capacity used (0-1)\n# TYPE calypso_pool_capacity_ratio gauge\ncalypso_pool_capacity_ratio{pool="tank"} 0.42\n' } } },
+        '200': {
+          description: 'Prometheus text format 0.0.4',
+          content: {
+            'text/plain': {
+              schema: { type: 'string' },
+              example:
+                '# HELP calypso_pool_capacity_ratio Pool capacity used (0-1)\n# TYPE calypso_pool_capacity_ratio gauge\ncalypso_pool_capacity_ratio{pool="tank"} 0.42\n',
+            },
+          },
+        },
         '401': problemResponse('No or an unknown token'),
         '403': problemResponse('A user token without metrics.read'),
       },
@@ -164,7 +220,13 @@ export function buildOpenApi(ops: AnyOperation[], version: string): Record<strin
       ...(inQuery
         ? Object.entries(props)
             .filter(([name]) => !params.includes(name))
-            .map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema, description: (schema as { description?: string }).description }))
+            .map(([name, schema]) => ({
+              name,
+              in: 'query',
+              required: required.has(name),
+              schema,
+              description: (schema as { description?: string }).description,
+            }))
         : []),
     ];
     const bodyProps = Object.fromEntries(Object.entries(props).filter(([name]) => !params.includes(name)));
@@ -172,7 +234,13 @@ export function buildOpenApi(ops: AnyOperation[], version: string): Record<strin
     const operation: Record<string, unknown> = {
       operationId: op.name,
       summary: op.summary,
-      description: [op.description, op.dangerous ? 'Dangerous: send `confirm` equal to the object name.' : '', op.permission === PUBLIC ? '' : `Needs permission \`${op.permission}\`.`].filter(Boolean).join('\n\n'),
+      description: [
+        op.description,
+        op.dangerous ? 'Dangerous: send `confirm` equal to the object name.' : '',
+        op.permission === PUBLIC ? '' : `Needs permission \`${op.permission}\`.`,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
       tags: [op.name.split('.')[0]],
       'x-permission': op.permission,
       'x-mutating': op.mutating,
@@ -180,7 +248,10 @@ export function buildOpenApi(ops: AnyOperation[], version: string): Record<strin
       security: op.permission === PUBLIC ? [] : [{ bearerAuth: [] }],
       parameters,
       responses: {
-        '200': { description: 'Success', content: { 'application/json': { schema: outputSchema, ...(op.http.method === 'GET' ? { example: exampleFor(outputSchema, true, op.name) } : {}) } } },
+        '200': {
+          description: 'Success',
+          content: { 'application/json': { schema: outputSchema, ...(op.http.method === 'GET' ? { example: exampleFor(outputSchema, true, op.name) } : {}) } },
+        },
         default: problemResponse('Error: application/problem+json; `detail` names each field and what it takes, `errors[]` lists them'),
       },
     };
@@ -198,7 +269,12 @@ export function buildOpenApi(ops: AnyOperation[], version: string): Record<strin
   for (const [path, item] of Object.entries(OTHER_ROUTES)) paths[path] = { ...item, ...paths[path] };
   return {
     openapi: '3.1.0',
-    info: { title: 'Calypso appliance API', version, description: 'Generated from the operation registry. Errors are application/problem+json. Every input object is strict: a field an operation does not take is a 400 naming it.' },
+    info: {
+      title: 'Calypso appliance API',
+      version,
+      description:
+        'Generated from the operation registry. Errors are application/problem+json. Every input object is strict: a field an operation does not take is a 400 naming it.',
+    },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
     components: {
@@ -208,8 +284,12 @@ export function buildOpenApi(ops: AnyOperation[], version: string): Record<strin
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],
           properties: {
-            type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
-            instance: { type: 'string' }, requestId: { type: 'string' },
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            requestId: { type: 'string' },
             errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
           },
         },

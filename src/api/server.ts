@@ -81,7 +81,8 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       await next();
       if (ctx.status === 404 && ctx.body === undefined) sendProblem(ctx, 404, `no route ${ctx.method} ${ctx.path}`);
       // The router's own 405 (with Allow) and 501 answers are bodiless: give them a problem body too.
-      else if (ctx.status === 405 && ctx.body == null) sendProblem(ctx, 405, `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
+      else if (ctx.status === 405 && ctx.body == null)
+        sendProblem(ctx, 405, `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
       else if (ctx.status === 501 && ctx.body == null) sendProblem(ctx, 501, `the method ${ctx.method} is not implemented`);
     } catch (err) {
       sendError(ctx, err);
@@ -124,8 +125,12 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       // POST/PUT/PATCH, a body field that the path contradicts. The invoker refuses (and audits) them.
       const problems = [
         ...(op.http!.method !== 'GET' && sent !== undefined && !body ? [{ path: '', message: 'the request body must be a JSON object' }] : []),
-        ...(readsQuery ? [] : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
-        ...params.filter((p) => body && p in body && body[p] !== fromPath[p]).map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
+        ...(readsQuery
+          ? []
+          : Object.keys(ctx.query).map((k) => ({ path: k, message: `not read from the query string of a ${op.http!.method}: send it in the JSON body` }))),
+        ...params
+          .filter((p) => body && p in body && body[p] !== fromPath[p])
+          .map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
       ];
       const input = { ...fromQuery, ...(body ?? {}), ...fromPath };
       let actor: UserActor | null = null;
@@ -137,7 +142,13 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
       // The console speaks the API over the daemon's socket; its calls are recorded as the console's.
       const onSocket = ctx.req.socket.remoteAddress === undefined;
       const face = onSocket && CONSOLE_AGENT.test(ctx.get('user-agent')) ? 'console' : 'api';
-      const result = await app.call(op.name, input, { actor, face, address: ctx.ip || undefined, requestId: ctx.state.requestId, inputProblems: problems.length ? problems : undefined });
+      const result = await app.call(op.name, input, {
+        actor,
+        face,
+        address: ctx.ip || undefined,
+        requestId: ctx.state.requestId,
+        inputProblems: problems.length ? problems : undefined,
+      });
       ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
       ctx.body = result;
     });
@@ -197,7 +208,9 @@ function bind(server: http.Server, args: [number, string] | [string]): Promise<v
 
 async function bindSocket(server: http.Server, socketPath: string): Promise<void> {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-    throw new Error(`the socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have; choose a shorter data directory`);
+    throw new Error(
+      `the socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have; choose a shorter data directory`,
+    );
   }
   let existing: fs.Stats | null = null;
   try {
@@ -234,9 +247,10 @@ export async function listen(koa: Koa, opts: ListenOptions): Promise<RunningServ
   let port = 0;
   try {
     if (tcp) {
-      const server = opts.tlsCert && opts.tlsKey
-        ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
-        : http.createServer(handler);
+      const server =
+        opts.tlsCert && opts.tlsKey
+          ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
+          : http.createServer(handler);
       configure(server);
       await bind(server, [opts.port, opts.host]);
       servers.push(server);

@@ -23,14 +23,27 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AnyContract, InputOf, OutputOf } from '../contracts/core.js';
 import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
-import { ApplianceError, Conflict, Forbidden, NotFound, TooManyRequests, Unauthenticated, ValidationError, type FieldError, type ServiceError } from '../contracts/errors.js';
+import {
+  ApplianceError,
+  Conflict,
+  Forbidden,
+  NotFound,
+  TooManyRequests,
+  Unauthenticated,
+  ValidationError,
+  type FieldError,
+  type ServiceError,
+} from '../contracts/errors.js';
 import { API_PREFIX, routeOf } from './route.js';
 import { SseParser, type SseMessage } from './sse.js';
 import { TokenKeeper } from '../contracts/token-keeper.js';
 
 /** No daemon answered (nothing listens, or the connection could not be made) within connectTimeoutMs. Nothing was sent. */
 export class Unreachable extends ApplianceError {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message, 503);
   }
 }
@@ -86,7 +99,11 @@ interface Answer {
 
 /** A connect attempt that failed before anything was sent. */
 class NotConnected extends Error {
-  constructor(readonly code: string, readonly retryable: boolean, readonly detail: string) {
+  constructor(
+    readonly code: string,
+    readonly retryable: boolean,
+    readonly detail: string,
+  ) {
     super(code);
   }
 }
@@ -149,7 +166,11 @@ export class HttpClient implements CalypsoClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (!(this.connectTimeoutMs >= 0)) throw new TypeError('HttpClient: connectTimeoutMs must be a number of milliseconds, 0 or more');
     this.keeper = new TokenKeeper({
-      renew: (refreshToken) => this.exchange<TokenPair>({ method: 'POST', path: `${this.prefix}/auth/refresh`, body: JSON.stringify({ refreshToken }) }, { auth: false, mutating: true }),
+      renew: (refreshToken) =>
+        this.exchange<TokenPair>(
+          { method: 'POST', path: `${this.prefix}/auth/refresh`, body: JSON.stringify({ refreshToken }) },
+          { auth: false, mutating: true },
+        ),
       refreshBeforeSeconds: opts.refreshBeforeSeconds,
       kept: () => {
         this.authClosed = false;
@@ -201,7 +222,10 @@ export class HttpClient implements CalypsoClient {
   }
 
   async login(username: string, password: string): Promise<TokenPair> {
-    const pair = await this.exchange<TokenPair>({ method: 'POST', path: `${this.prefix}/auth/login`, body: JSON.stringify({ username, password }) }, { auth: false, mutating: true });
+    const pair = await this.exchange<TokenPair>(
+      { method: 'POST', path: `${this.prefix}/auth/login`, body: JSON.stringify({ username, password }) },
+      { auth: false, mutating: true },
+    );
     await this.keeper.keep(pair);
     return pair;
   }
@@ -219,7 +243,9 @@ export class HttpClient implements CalypsoClient {
       // A console that quits while the daemon is away must not wait the whole connect timeout for
       // it: one attempt (the session then ends by itself when its tokens expire).
       const patienceMs = this.state === 'connected' ? LOGOUT_PATIENCE_MS : 0;
-      await this.exchange({ method: 'POST', path: `${this.prefix}/auth/logout`, body: '{}' }, { auth: true, mutating: true, patienceMs }).catch(() => undefined);
+      await this.exchange({ method: 'POST', path: `${this.prefix}/auth/logout`, body: '{}' }, { auth: true, mutating: true, patienceMs }).catch(
+        () => undefined,
+      );
     }
     this.keeper.forget();
     this.reconcile();
@@ -231,7 +257,8 @@ export class HttpClient implements CalypsoClient {
 
   subscribe(types: StreamEventType[] | undefined, opts: SubscribeOptions): () => void {
     const unknown = (types ?? []).filter((t) => !Object.hasOwn(STREAM_TYPES, t));
-    if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${Object.keys(STREAM_TYPES).join(', ')}` }]);
+    if (unknown.length)
+      throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${Object.keys(STREAM_TYPES).join(', ')}` }]);
     const id = this.nextSubscriber++;
     this.subscribers.set(id, { types: types ? new Set(types) : null, opts });
     this.queueReconcile();
@@ -261,10 +288,13 @@ export class HttpClient implements CalypsoClient {
       pause.wake();
     }
     // Every request still in `active` has yet to emit 'close': wait for it, so no socket outlives close().
-    const ends = [...this.active].map((req) => new Promise<void>((resolve) => {
-      req.once('close', () => resolve());
-      req.destroy();
-    }));
+    const ends = [...this.active].map(
+      (req) =>
+        new Promise<void>((resolve) => {
+          req.once('close', () => resolve());
+          req.destroy();
+        }),
+    );
     this.wakeReadyWaiters();
     this.updateState();
     await Promise.all(ends);
@@ -273,7 +303,10 @@ export class HttpClient implements CalypsoClient {
   // ---- requests ----
 
   /** One request with its answer mapped: JSON on success, the contract's error classes on failure; one renewal on an expired token. */
-  private async exchange<T>(route: { method: string; path: string; body?: string }, opts: { auth: boolean; mutating: boolean; name?: string; patienceMs?: number }): Promise<T> {
+  private async exchange<T>(
+    route: { method: string; path: string; body?: string },
+    opts: { auth: boolean; mutating: boolean; name?: string; patienceMs?: number },
+  ): Promise<T> {
     for (let renewed = false; ; renewed = true) {
       const token = opts.auth ? this.tokens?.accessToken : undefined;
       const answer = await this.send(route, token, opts);
@@ -288,7 +321,11 @@ export class HttpClient implements CalypsoClient {
   }
 
   /** Sends, retrying only connect attempts that failed with nothing sent, until connectTimeoutMs. */
-  private async send(route: { method: string; path: string; body?: string }, token: string | undefined, opts: { mutating: boolean; name?: string; patienceMs?: number }): Promise<Answer> {
+  private async send(
+    route: { method: string; path: string; body?: string },
+    token: string | undefined,
+    opts: { mutating: boolean; name?: string; patienceMs?: number },
+  ): Promise<Answer> {
     const deadline = performance.now() + (opts.patienceMs ?? this.connectTimeoutMs);
     let backoff = CALL_BACKOFF_MS.first;
     for (;;) {
@@ -319,7 +356,12 @@ export class HttpClient implements CalypsoClient {
     return `cannot connect to ${this.where}: ${err.detail}`;
   }
 
-  private attempt(route: { method: string; path: string; body?: string }, token: string | undefined, deadline: number, opts: { mutating: boolean; name?: string }): Promise<Answer> {
+  private attempt(
+    route: { method: string; path: string; body?: string },
+    token: string | undefined,
+    deadline: number,
+    opts: { mutating: boolean; name?: string },
+  ): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': this.userAgent };
       if (token) headers.Authorization = `Bearer ${token}`;
@@ -340,9 +382,13 @@ export class HttpClient implements CalypsoClient {
       const lost = () => {
         if (this.closed) return fail(new Unreachable('the client was closed'));
         const what = opts.name ?? `${route.method} ${route.path.split('?')[0]}`;
-        fail(new ConnectionLost(opts.mutating
-          ? `the connection to the daemon broke after ${what} was sent: it may have run; check before repeating it`
-          : `the connection to the daemon broke during ${what}`));
+        fail(
+          new ConnectionLost(
+            opts.mutating
+              ? `the connection to the daemon broke after ${what} was sent: it may have run; check before repeating it`
+              : `the connection to the daemon broke during ${what}`,
+          ),
+        );
       };
       req.on('socket', (socket: Socket) => {
         if (!socket.connecting) {
@@ -350,7 +396,10 @@ export class HttpClient implements CalypsoClient {
           return;
         }
         // One attempt gets at least a second, even when the deadline is nearer.
-        connectTimer = setTimeout(() => fail(new NotConnected('ETIMEDOUT', false, 'the connection was not made in time')), Math.max(1_000, deadline - performance.now()));
+        connectTimer = setTimeout(
+          () => fail(new NotConnected('ETIMEDOUT', false, 'the connection was not made in time')),
+          Math.max(1_000, deadline - performance.now()),
+        );
         socket.once(this.transport === https ? 'secureConnect' : 'connect', () => {
           connected = true;
           clearTimeout(connectTimer);

@@ -82,7 +82,7 @@ const confirmField = z
   .string()
   .max(1024) // never stored; at least as long as any target (a snapshot range "a@x%y" may pass 300)
   .optional()
-  .describe("Typed confirmation for a dangerous operation: the name of the object it acts on");
+  .describe('Typed confirmation for a dangerous operation: the name of the object it acts on');
 
 /**
  * The same schema with every object in it strict (an unknown field is refused with its name,
@@ -156,7 +156,11 @@ export function callerInputSchema(op: Pick<AnyContract, 'input' | 'dangerous'>):
 export const BUILTIN_ROLES: { name: string; description: string; levels: PermissionLevel[] }[] = [
   { name: 'Admin', description: 'Everything, including users, roles, system settings and destroying storage', levels: ['read', 'operate', 'admin'] },
   { name: 'Operator', description: 'Day-to-day operation: run jobs, scrub, take snapshots, manage shares, acknowledge alerts', levels: ['read', 'operate'] },
-  { name: 'ReadOnly', description: 'Sees storage, snapshots, shares, iSCSI, jobs, alerts, metrics, users and roles; changes nothing; not the audit log, no secrets', levels: ['read'] },
+  {
+    name: 'ReadOnly',
+    description: 'Sees storage, snapshots, shares, iSCSI, jobs, alerts, metrics, users and roles; changes nothing; not the audit log, no secrets',
+    levels: ['read'],
+  },
 ];
 
 /** Contracts keyed by their name, typed: `set['schedules.list']` is that contract with its schemas. */

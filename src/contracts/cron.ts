@@ -59,10 +59,14 @@ export type CronPick =
 
 export function cronOf(p: CronPick): string {
   switch (p.every) {
-    case 'hourly': return `${p.minute} * * * *`;
-    case 'daily': return `${p.minute} ${p.hour} * * *`;
-    case 'weekly': return `${p.minute} ${p.hour} * * ${p.day}`;
-    case 'custom': return normaliseCron(p.cron);
+    case 'hourly':
+      return `${p.minute} * * * *`;
+    case 'daily':
+      return `${p.minute} ${p.hour} * * *`;
+    case 'weekly':
+      return `${p.minute} ${p.hour} * * ${p.day}`;
+    case 'custom':
+      return normaliseCron(p.cron);
   }
 }
 

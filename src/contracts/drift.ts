@@ -15,7 +15,9 @@ export const driftSchema = z.object({
 });
 export type Drift = z.infer<typeof driftSchema>;
 
-export const driftAction = z.enum(['adopt', 'overwrite']).describe('adopt: take the live configuration into the database; overwrite: write what the database says');
+export const driftAction = z
+  .enum(['adopt', 'overwrite'])
+  .describe('adopt: take the live configuration into the database; overwrite: write what the database says');
 export type DriftAction = z.infer<typeof driftAction>;
 
 export interface DriftContractSpec<N extends string> {
@@ -35,12 +37,19 @@ export interface DriftContractSpec<N extends string> {
 export function driftContracts<const N extends string>(spec: DriftContractSpec<N>) {
   return [
     defineContract({
-      name: spec.name, summary: spec.summary, permission: spec.readPermission, mutating: false,
-      input: noInput, output: driftSchema,
+      name: spec.name,
+      summary: spec.summary,
+      permission: spec.readPermission,
+      mutating: false,
+      input: noInput,
+      output: driftSchema,
       http: { method: 'GET', path: spec.path },
     }),
     defineContract({
-      name: `${spec.name}.resolve` as `${N}.resolve`, summary: spec.resolveSummary, permission: spec.adminPermission, mutating: true,
+      name: `${spec.name}.resolve` as `${N}.resolve`,
+      summary: spec.resolveSummary,
+      permission: spec.adminPermission,
+      mutating: true,
       input: z.object({ action: spec.actionDescription ? driftAction.describe(spec.actionDescription) : driftAction }),
       output: driftSchema.extend({ ignored: z.array(z.string()).describe(spec.ignoredDescription) }),
       http: { method: 'POST', path: spec.path },

@@ -18,7 +18,10 @@ export class ServiceError extends Error {
 }
 
 export class ValidationError extends ServiceError {
-  constructor(message: string, readonly errors: FieldError[] = []) {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
     super(message);
   }
 }
@@ -27,13 +30,19 @@ export class Forbidden extends ServiceError {}
 export class NotFound extends ServiceError {}
 export class Conflict extends ServiceError {}
 export class TooManyRequests extends ServiceError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }
 /** The appliance (a tool it drives, or the daemon itself) failed: 5xx. */
 export class ApplianceError extends ServiceError {
-  constructor(message: string, readonly status = 502) {
+  constructor(
+    message: string,
+    readonly status = 502,
+  ) {
     super(message);
   }
 }

@@ -47,8 +47,18 @@ const username = z
   .max(32, 'at most 32 characters')
   .regex(USER_NAME, 'lower-case letters, digits, _ . - ; start with a letter or _; at most 32 characters')
   .describe('Login name');
-const roleName = z.string().trim().max(64, 'at most 64 characters').regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter').describe('Role name');
-const groupName = z.string().trim().max(64, 'at most 64 characters').regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _').describe('Group name');
+const roleName = z
+  .string()
+  .trim()
+  .max(64, 'at most 64 characters')
+  .regex(/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/, 'letters, digits, space, _ and -; start with a letter')
+  .describe('Role name');
+const groupName = z
+  .string()
+  .trim()
+  .max(64, 'at most 64 characters')
+  .regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'lower-case letters, digits, _ . -; start with a letter or _')
+  .describe('Group name');
 const displayName = plainText().max(200).describe('Full name');
 const email = z.union([z.literal(''), z.email().max(254, 'at most 254 characters')]).describe('Email address (may be empty)');
 
@@ -121,7 +131,10 @@ const roleInput = {
 
 export const iamContracts = contractSet([
   defineContract({
-    name: 'auth.login', summary: 'Log in', permission: PUBLIC, mutating: true,
+    name: 'auth.login',
+    summary: 'Log in',
+    permission: PUBLIC,
+    mutating: true,
     input: z.object({ username: z.string().max(64).describe('Login name'), password: z.string().max(200).describe('Password') }),
     // No target here: the daemon names a failed login's user without ever showing a password
     // typed as the user name, keyed with the appliance's secret (AuthEngine.auditName).
@@ -129,138 +142,237 @@ export const iamContracts = contractSet([
     http: { method: 'POST', path: '/auth/login' },
   }),
   defineContract({
-    name: 'auth.refresh', summary: 'Exchange a refresh token for a new token pair', permission: PUBLIC, mutating: true,
+    name: 'auth.refresh',
+    summary: 'Exchange a refresh token for a new token pair',
+    permission: PUBLIC,
+    mutating: true,
     input: z.object({ refreshToken: z.string().max(200).describe('The refresh token from login or the last refresh') }),
     output: tokenPairSchema,
     http: { method: 'POST', path: '/auth/refresh' },
   }),
   defineContract({
-    name: 'auth.logout', summary: 'Log out (end this session)', permission: AUTHENTICATED, mutating: true,
-    input: noInput, output: ok,
+    name: 'auth.logout',
+    summary: 'Log out (end this session)',
+    permission: AUTHENTICATED,
+    mutating: true,
+    input: noInput,
+    output: ok,
     http: { method: 'POST', path: '/auth/logout' },
   }),
   defineContract({
-    name: 'auth.me', summary: 'Who am I', permission: AUTHENTICATED, mutating: false,
-    input: noInput, output: meSchema,
+    name: 'auth.me',
+    summary: 'Who am I',
+    permission: AUTHENTICATED,
+    mutating: false,
+    input: noInput,
+    output: meSchema,
     http: { method: 'GET', path: '/auth/me' },
   }),
   defineContract({
-    name: 'auth.me.update', summary: 'Edit my profile', permission: AUTHENTICATED, mutating: true,
+    name: 'auth.me.update',
+    summary: 'Edit my profile',
+    permission: AUTHENTICATED,
+    mutating: true,
     input: z.object({
       displayName: displayName.optional(),
       email: email.optional(),
-      preferences: z.record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()])).optional().describe('Console preferences (theme, idle lock minutes...)'),
+      preferences: z
+        .record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()]))
+        .optional()
+        .describe('Console preferences (theme, idle lock minutes...)'),
     }),
     output: ok,
     http: { method: 'PATCH', path: '/auth/me' },
   }),
   defineContract({
-    name: 'auth.me.password', summary: 'Change my password', permission: AUTHENTICATED, mutating: true,
+    name: 'auth.me.password',
+    summary: 'Change my password',
+    permission: AUTHENTICATED,
+    mutating: true,
     input: z.object({ currentPassword: z.string().max(200).describe('The password now in use'), newPassword: passwordSchema }),
     output: ok,
     http: { method: 'POST', path: '/auth/me/password' },
   }),
 
   defineContract({
-    name: 'iam.users.list', summary: 'List users', permission: 'iam.read', mutating: false,
+    name: 'iam.users.list',
+    summary: 'List users',
+    permission: 'iam.read',
+    mutating: false,
     input: z.object({ ...listShape, search: z.string().max(64).optional().describe('Part of the username or display name') }),
     output: listOf(userSchema),
     http: { method: 'GET', path: '/users' },
   }),
   defineContract({
-    name: 'iam.users.get', summary: 'Show a user', permission: 'iam.read', mutating: false,
-    input: z.object({ username }), output: userSchema,
+    name: 'iam.users.get',
+    summary: 'Show a user',
+    permission: 'iam.read',
+    mutating: false,
+    input: z.object({ username }),
+    output: userSchema,
     http: { method: 'GET', path: '/users/:username' },
   }),
   defineContract({
-    name: 'iam.users.create', summary: 'Create a user', permission: 'iam.write', mutating: true,
+    name: 'iam.users.create',
+    summary: 'Create a user',
+    permission: 'iam.write',
+    mutating: true,
     input: z.object({
-      username, password: passwordSchema,
-      displayName: displayName.default(''), email: email.default(''),
+      username,
+      password: passwordSchema,
+      displayName: displayName.default(''),
+      email: email.default(''),
       roles: z.array(roleName).max(50).default([]).describe('Roles granted directly'),
       groups: z.array(groupName).max(50).default([]).describe('Groups to join'),
       enabled: z.boolean().default(true).describe('Whether the user can log in'),
     }),
-    output: userSchema, target: (i) => i.username,
+    output: userSchema,
+    target: (i) => i.username,
     http: { method: 'POST', path: '/users' },
   }),
   defineContract({
-    name: 'iam.users.update', summary: 'Edit a user', permission: 'iam.write', mutating: true,
+    name: 'iam.users.update',
+    summary: 'Edit a user',
+    permission: 'iam.write',
+    mutating: true,
     input: z.object({
-      username, displayName: displayName.optional(), email: email.optional(),
+      username,
+      displayName: displayName.optional(),
+      email: email.optional(),
       enabled: z.boolean().optional().describe('Disable to block logins and end sessions'),
       roles: z.array(roleName).max(50).optional().describe('Replace the directly granted roles'),
       groups: z.array(groupName).max(50).optional().describe('Replace the group memberships'),
     }),
-    output: userSchema, target: (i) => i.username,
+    output: userSchema,
+    target: (i) => i.username,
     http: { method: 'PATCH', path: '/users/:username' },
   }),
   defineContract({
-    name: 'iam.users.password', summary: "Reset a user's password", permission: 'iam.write', mutating: true,
-    input: z.object({ username, password: passwordSchema }), output: ok, target: (i) => i.username,
+    name: 'iam.users.password',
+    summary: "Reset a user's password",
+    permission: 'iam.write',
+    mutating: true,
+    input: z.object({ username, password: passwordSchema }),
+    output: ok,
+    target: (i) => i.username,
     http: { method: 'POST', path: '/users/:username/password' },
   }),
   defineContract({
-    name: 'iam.users.delete', summary: 'Delete a user', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ username }), output: ok, target: (i) => i.username,
+    name: 'iam.users.delete',
+    summary: 'Delete a user',
+    permission: 'iam.write',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ username }),
+    output: ok,
+    target: (i) => i.username,
     http: { method: 'DELETE', path: '/users/:username' },
   }),
 
   defineContract({
-    name: 'iam.groups.list', summary: 'List groups', permission: 'iam.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(groupSchema),
+    name: 'iam.groups.list',
+    summary: 'List groups',
+    permission: 'iam.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(groupSchema),
     http: { method: 'GET', path: '/groups' },
   }),
   defineContract({
-    name: 'iam.groups.create', summary: 'Create a group', permission: 'iam.write', mutating: true,
-    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
+    name: 'iam.groups.create',
+    summary: 'Create a group',
+    permission: 'iam.write',
+    mutating: true,
+    input: z.object({ name: groupName, ...groupInput }),
+    output: groupSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/groups' },
   }),
   defineContract({
-    name: 'iam.groups.update', summary: 'Edit a group', permission: 'iam.write', mutating: true,
-    input: z.object({ name: groupName, ...groupInput }), output: groupSchema, target: (i) => i.name,
+    name: 'iam.groups.update',
+    summary: 'Edit a group',
+    permission: 'iam.write',
+    mutating: true,
+    input: z.object({ name: groupName, ...groupInput }),
+    output: groupSchema,
+    target: (i) => i.name,
     http: { method: 'PATCH', path: '/groups/:name' },
   }),
   defineContract({
-    name: 'iam.groups.delete', summary: 'Delete a group', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ name: groupName }), output: ok, target: (i) => i.name,
+    name: 'iam.groups.delete',
+    summary: 'Delete a group',
+    permission: 'iam.write',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ name: groupName }),
+    output: ok,
+    target: (i) => i.name,
     http: { method: 'DELETE', path: '/groups/:name' },
   }),
 
   defineContract({
-    name: 'iam.permissions.list', summary: 'List the permission catalogue', permission: 'iam.read', mutating: false,
+    name: 'iam.permissions.list',
+    summary: 'List the permission catalogue',
+    permission: 'iam.read',
+    mutating: false,
     input: noInput,
     output: listOf(permissionInfoSchema),
     http: { method: 'GET', path: '/permissions' },
   }),
   defineContract({
-    name: 'iam.roles.list', summary: 'List roles', permission: 'iam.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(roleSchema),
+    name: 'iam.roles.list',
+    summary: 'List roles',
+    permission: 'iam.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(roleSchema),
     http: { method: 'GET', path: '/roles' },
   }),
   defineContract({
-    name: 'iam.roles.create', summary: 'Create a custom role', permission: 'iam.write', mutating: true,
-    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
+    name: 'iam.roles.create',
+    summary: 'Create a custom role',
+    permission: 'iam.write',
+    mutating: true,
+    input: z.object({ name: roleName, ...roleInput }),
+    output: roleSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/roles' },
   }),
   defineContract({
-    name: 'iam.roles.update', summary: 'Edit a custom role', permission: 'iam.write', mutating: true,
-    input: z.object({ name: roleName, ...roleInput }), output: roleSchema, target: (i) => i.name,
+    name: 'iam.roles.update',
+    summary: 'Edit a custom role',
+    permission: 'iam.write',
+    mutating: true,
+    input: z.object({ name: roleName, ...roleInput }),
+    output: roleSchema,
+    target: (i) => i.name,
     http: { method: 'PATCH', path: '/roles/:name' },
   }),
   defineContract({
-    name: 'iam.roles.delete', summary: 'Delete a custom role', permission: 'iam.write', mutating: true, dangerous: true,
-    input: z.object({ name: roleName }), output: ok, target: (i) => i.name,
+    name: 'iam.roles.delete',
+    summary: 'Delete a custom role',
+    permission: 'iam.write',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ name: roleName }),
+    output: ok,
+    target: (i) => i.name,
     http: { method: 'DELETE', path: '/roles/:name' },
   }),
 
   defineContract({
-    name: 'audit.list', summary: 'Read the audit log', permission: 'audit.read', mutating: false,
+    name: 'audit.list',
+    summary: 'Read the audit log',
+    permission: 'audit.read',
+    mutating: false,
     input: z.object({
       ...listShape,
       actor: z.string().max(64).optional().describe('Only calls by this username'),
       operation: z.string().max(100).optional().describe('Only this operation, or a prefix ending in "." (e.g. "iam.")'),
-      result: z.enum(['attempted', 'ok', 'denied', 'invalid', 'error']).optional().describe('Only this outcome (attempted: the change started and no outcome was recorded yet: in progress, or the process stopped)'),
+      result: z
+        .enum(['attempted', 'ok', 'denied', 'invalid', 'error'])
+        .optional()
+        .describe('Only this outcome (attempted: the change started and no outcome was recorded yet: in progress, or the process stopped)'),
       face: z.enum(['api', 'console', 'cli', 'system']).optional().describe('Only calls from this face'),
       from: z.iso.datetime().max(40).optional().describe('From this time (ISO-8601)'),
       to: z.iso.datetime().max(40).optional().describe('Up to this time (ISO-8601)'),

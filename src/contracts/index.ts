@@ -15,15 +15,31 @@ import { storageContracts, storagePermissions } from './storage.js';
 import { systemContracts, systemPermissions } from './system.js';
 
 const SETS: Record<string, AnyContract>[] = [
-  iamContracts, jobContracts, monitoringContracts, storageContracts, snapshotContracts, simContracts, sharesContracts,
-  iscsiContracts, scheduleContracts, systemContracts,
+  iamContracts,
+  jobContracts,
+  monitoringContracts,
+  storageContracts,
+  snapshotContracts,
+  simContracts,
+  sharesContracts,
+  iscsiContracts,
+  scheduleContracts,
+  systemContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
 
 export const ALL_PERMISSIONS: readonly PermissionDef[] = [
-  ...iamPermissions, ...jobPermissions, ...monitoringPermissions, ...storagePermissions, ...snapshotPermissions, ...simPermissions,
-  ...sharesPermissions, ...iscsiPermissions, ...schedulePermissions, ...systemPermissions,
+  ...iamPermissions,
+  ...jobPermissions,
+  ...monitoringPermissions,
+  ...storagePermissions,
+  ...snapshotPermissions,
+  ...simPermissions,
+  ...sharesPermissions,
+  ...iscsiPermissions,
+  ...schedulePermissions,
+  ...systemPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -33,9 +49,16 @@ export function contractNamed(name: string): AnyContract | undefined {
 }
 
 /** Every contract keyed by its name, typed: `Contracts['storage.pools.list']` is that contract with its schemas. */
-export type Contracts = typeof iamContracts & typeof jobContracts & typeof monitoringContracts & typeof storageContracts
-  & typeof snapshotContracts & typeof simContracts & typeof sharesContracts & typeof iscsiContracts & typeof scheduleContracts
-  & typeof systemContracts;
+export type Contracts = typeof iamContracts &
+  typeof jobContracts &
+  typeof monitoringContracts &
+  typeof storageContracts &
+  typeof snapshotContracts &
+  typeof simContracts &
+  typeof sharesContracts &
+  typeof iscsiContracts &
+  typeof scheduleContracts &
+  typeof systemContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

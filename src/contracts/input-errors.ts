@@ -75,7 +75,10 @@ export function expectation(schema: z.ZodType | undefined): string {
       return `${(inner.values as unknown[]).map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'boolean':
       return 'true or false';
-    case 'string': case 'number': case 'array': case 'object':
+    case 'string':
+    case 'number':
+    case 'array':
+    case 'object':
       return `${inner.type === 'array' || inner.type === 'object' ? 'an' : 'a'} ${inner.type}${example}`;
     default:
       return example.replace(/^, /, '');
@@ -107,7 +110,11 @@ export function describeIssues(schema: z.ZodType, input: unknown, issues: readon
   for (const issue of ordered) {
     if (issue.code === 'unrecognized_keys') {
       const container = schemaAt(schema, issue.path);
-      const known = container ? unwrapChain(container).map(defOf).find((d) => d.type === 'object') : undefined;
+      const known = container
+        ? unwrapChain(container)
+            .map(defOf)
+            .find((d) => d.type === 'object')
+        : undefined;
       const accepted = known ? Object.keys(known.shape as object) : [];
       for (const key of issue.keys) {
         out.push({

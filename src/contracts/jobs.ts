@@ -31,14 +31,19 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
-export const jobDetailSchema = jobSchema.extend({ log: z.array(z.object({ at: isoTime().describe('When'), line: z.string().describe('Log line') })).describe('Log lines, oldest first') });
+export const jobDetailSchema = jobSchema.extend({
+  log: z.array(z.object({ at: isoTime().describe('When'), line: z.string().describe('Log line') })).describe('Log lines, oldest first'),
+});
 export type JobDetail = z.infer<typeof jobDetailSchema>;
 
 const jobId = rowId('Job id');
 
 export const jobContracts = contractSet([
   defineContract({
-    name: 'jobs.list', summary: 'List jobs', permission: 'jobs.read', mutating: false,
+    name: 'jobs.list',
+    summary: 'List jobs',
+    permission: 'jobs.read',
+    mutating: false,
     input: z.object({
       ...listShape,
       state: z.enum(JOB_STATES).optional().describe('Only jobs in this state'),
@@ -48,14 +53,22 @@ export const jobContracts = contractSet([
     http: { method: 'GET', path: '/jobs' },
   }),
   defineContract({
-    name: 'jobs.get', summary: 'Show a job with its log', permission: 'jobs.read', mutating: false,
+    name: 'jobs.get',
+    summary: 'Show a job with its log',
+    permission: 'jobs.read',
+    mutating: false,
     input: z.object({ id: jobId }),
     output: jobDetailSchema,
     http: { method: 'GET', path: '/jobs/:id' },
   }),
   defineContract({
-    name: 'jobs.cancel', summary: 'Cancel a running job', permission: 'jobs.cancel', mutating: true,
-    input: z.object({ id: jobId }), output: jobSchema, target: (i) => `job ${i.id}`,
+    name: 'jobs.cancel',
+    summary: 'Cancel a running job',
+    permission: 'jobs.cancel',
+    mutating: true,
+    input: z.object({ id: jobId }),
+    output: jobSchema,
+    target: (i) => `job ${i.id}`,
     http: { method: 'POST', path: '/jobs/:id/cancel' },
   }),
 ]);

@@ -10,7 +10,13 @@ export const MAX_OFFSET = 1_000_000_000;
 
 /** Common list input: every list paginates and most filter by text. */
 export const listShape = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE} per page: page through with offset`).default(100).describe(`Page size (at most ${MAX_PAGE_SIZE}; page through with offset)`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE} per page: page through with offset`)
+    .default(100)
+    .describe(`Page size (at most ${MAX_PAGE_SIZE}; page through with offset)`),
   offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0).describe('Items to skip'),
 };
 

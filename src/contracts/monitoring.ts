@@ -25,7 +25,11 @@ export const monitoringPermissions = definePermissions([
   { name: 'metrics.read', description: 'See current metrics and their history; scrape /metrics', level: 'read' },
   { name: 'alerts.read', description: 'See alerts, alert rules, maintenance windows and notification channels', level: 'read' },
   { name: 'alerts.ack', description: 'Acknowledge, dismiss and snooze alerts', level: 'operate' },
-  { name: 'monitoring.write', description: 'Change alert rules, maintenance windows, notification channels, collector settings and the scrape token', level: 'admin' },
+  {
+    name: 'monitoring.write',
+    description: 'Change alert rules, maintenance windows, notification channels, collector settings and the scrape token',
+    level: 'admin',
+  },
 ]);
 
 const labelsSchema = z.record(z.string(), z.string()).describe('Labels: name to value');
@@ -57,7 +61,11 @@ export const currentMetricsSchema = z.object({
 });
 export type CurrentMetrics = z.infer<typeof currentMetricsSchema>;
 
-export const metricDescriptionSchema = z.object({ name: z.string().describe('Metric name'), help: z.string().describe('What it measures'), labels: z.array(z.string()).describe('Label names') });
+export const metricDescriptionSchema = z.object({
+  name: z.string().describe('Metric name'),
+  help: z.string().describe('What it measures'),
+  labels: z.array(z.string()).describe('Label names'),
+});
 export type MetricDescription = z.infer<typeof metricDescriptionSchema>;
 
 export const metricHistorySchema = z.object({
@@ -66,10 +74,14 @@ export const metricHistorySchema = z.object({
   toAt: isoTime().describe('End'),
   stepSeconds: z.number().describe('Seconds per point'),
   resolutionSeconds: z.number().describe('Source: 0 raw samples, 60 or 900 second averages'),
-  series: z.array(z.object({
-    labels: labelsSchema,
-    points: z.array(z.tuple([z.number(), z.number()])).describe('[epoch ms, average value]'),
-  })).describe('One entry per label set'),
+  series: z
+    .array(
+      z.object({
+        labels: labelsSchema,
+        points: z.array(z.tuple([z.number(), z.number()])).describe('[epoch ms, average value]'),
+      }),
+    )
+    .describe('One entry per label set'),
 });
 export type MetricHistory = z.infer<typeof metricHistorySchema>;
 
@@ -151,7 +163,10 @@ export const maintenanceWindowSchema = z.object({
 export type MaintenanceWindowView = z.infer<typeof maintenanceWindowSchema>;
 
 const webhookIn = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2000).describe('Where alerts are POSTed as JSON'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .describe('Where alerts are POSTed as JSON'),
   timeoutMs: z.number().int().min(500).max(60_000).default(5000).describe('Give up on one attempt after this long'),
 });
 export type WebhookSettingsInput = z.infer<typeof webhookIn>;
@@ -174,8 +189,20 @@ export const notificationChannelSchema = z.object({
   enabled: z.boolean().describe('Sends or not'),
   severities: z.array(severity).describe('Alert severities routed to it'),
   notifyResolved: z.boolean().describe('Also send when an alert resolves'),
-  webhook: webhookIn.extend({ timeoutMs: z.number().describe('Timeout per attempt') }).nullable().describe('Webhook settings'),
-  email: emailIn.extend({ port: z.number().describe('Port'), secure: z.boolean().describe('Implicit TLS'), requireTls: z.boolean().describe('Encryption required'), username: z.string().nullable().describe('SMTP login'), timeoutMs: z.number().describe('Timeout') }).nullable().describe('Email settings'),
+  webhook: webhookIn
+    .extend({ timeoutMs: z.number().describe('Timeout per attempt') })
+    .nullable()
+    .describe('Webhook settings'),
+  email: emailIn
+    .extend({
+      port: z.number().describe('Port'),
+      secure: z.boolean().describe('Implicit TLS'),
+      requireTls: z.boolean().describe('Encryption required'),
+      username: z.string().nullable().describe('SMTP login'),
+      timeoutMs: z.number().describe('Timeout'),
+    })
+    .nullable()
+    .describe('Email settings'),
   hasSecret: z.boolean().describe('A password or Authorization header is stored (never shown)'),
 });
 export type NotificationChannel = z.infer<typeof notificationChannelSchema>;
@@ -193,10 +220,25 @@ export const notificationDeliverySchema = z.object({
 export type NotificationDelivery = z.infer<typeof notificationDeliverySchema>;
 
 /** A query list: "a,b" or repeated parameters. */
-const csv = (what: string) => z.union([z.string().max(300), z.array(z.string().max(50)).max(20)]).optional().describe(`${what}; several separated by commas`);
+const csv = (what: string) =>
+  z
+    .union([z.string().max(300), z.array(z.string().max(50)).max(20)])
+    .optional()
+    .describe(`${what}; several separated by commas`);
 
-const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name').max(200);
-const selectorIn = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).max(100), z.string().max(200)).refine((s) => Object.keys(s).length <= 20, 'at most 20 labels');
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name')
+  .max(200);
+const selectorIn = z
+  .record(
+    z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+      .max(100),
+    z.string().max(200),
+  )
+  .refine((s) => Object.keys(s).length <= 20, 'at most 20 labels');
 const template = z.string().min(1).max(2000).regex(PLAIN_LINES, PLAIN_LINES_MESSAGE);
 
 const ruleFields = {
@@ -228,12 +270,21 @@ const channelFields = {
   notifyResolved: z.boolean().default(true).describe('Also send when an alert resolves'),
   webhook: webhookIn.optional().describe('Webhook settings (for a webhook channel)'),
   email: emailIn.optional().describe('SMTP settings (for an email channel)'),
-  secret: z.string().max(2000).regex(/^[^\r\n\0]*$/, 'one line').nullable().optional().describe('Webhook: the Authorization header value (e.g. "Bearer ..."). Email: the SMTP password. Write-only; null removes it'),
+  secret: z
+    .string()
+    .max(2000)
+    .regex(/^[^\r\n\0]*$/, 'one line')
+    .nullable()
+    .optional()
+    .describe('Webhook: the Authorization header value (e.g. "Bearer ..."). Email: the SMTP password. Write-only; null removes it'),
 };
 
 export const monitoringContracts = contractSet([
   defineContract({
-    name: 'metrics.current', summary: 'Current metric values', permission: 'metrics.read', mutating: false,
+    name: 'metrics.current',
+    summary: 'Current metric values',
+    permission: 'metrics.read',
+    mutating: false,
     input: z.object({
       metric: z.string().max(200).optional().describe('Only metrics whose name starts with this'),
       match: z.string().max(500).optional().describe('Only series with these labels: name=value,name=value'),
@@ -242,13 +293,19 @@ export const monitoringContracts = contractSet([
     http: { method: 'GET', path: '/metrics' },
   }),
   defineContract({
-    name: 'metrics.catalogue', summary: 'Metric names the collector produces', permission: 'metrics.read', mutating: false,
+    name: 'metrics.catalogue',
+    summary: 'Metric names the collector produces',
+    permission: 'metrics.read',
+    mutating: false,
     input: noInput,
     output: listOf(metricDescriptionSchema),
     http: { method: 'GET', path: '/metrics/catalogue' },
   }),
   defineContract({
-    name: 'metrics.history', summary: 'History of one metric', permission: 'metrics.read', mutating: false,
+    name: 'metrics.history',
+    summary: 'History of one metric',
+    permission: 'metrics.read',
+    mutating: false,
     description: 'The last hour comes from memory at full resolution; older ranges from 1-minute (2 days) or 15-minute (90 days) averages.',
     input: z.object({
       metric: metricName.describe('Metric name'),
@@ -261,40 +318,69 @@ export const monitoringContracts = contractSet([
     http: { method: 'GET', path: '/metrics/history' },
   }),
   defineContract({
-    name: 'metrics.scrapeToken.create', summary: 'Make a new Prometheus scrape token (replaces the old one)', permission: 'monitoring.write', mutating: true,
+    name: 'metrics.scrapeToken.create',
+    summary: 'Make a new Prometheus scrape token (replaces the old one)',
+    permission: 'monitoring.write',
+    mutating: true,
     input: noInput,
     output: scrapeTokenSchema,
     http: { method: 'POST', path: '/metrics/scrape-token' },
   }),
   defineContract({
-    name: 'metrics.scrapeToken.delete', summary: 'Revoke the Prometheus scrape token', permission: 'monitoring.write', mutating: true,
-    input: noInput, output: ok,
+    name: 'metrics.scrapeToken.delete',
+    summary: 'Revoke the Prometheus scrape token',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: noInput,
+    output: ok,
     http: { method: 'DELETE', path: '/metrics/scrape-token' },
   }),
   defineContract({
-    name: 'monitoring.settings.get', summary: 'Collector settings', permission: 'metrics.read', mutating: false,
-    input: noInput, output: collectorSettingsSchema,
+    name: 'monitoring.settings.get',
+    summary: 'Collector settings',
+    permission: 'metrics.read',
+    mutating: false,
+    input: noInput,
+    output: collectorSettingsSchema,
     http: { method: 'GET', path: '/monitoring/settings' },
   }),
   defineContract({
-    name: 'monitoring.settings.update', summary: 'Change collector settings', permission: 'monitoring.write', mutating: true,
+    name: 'monitoring.settings.update',
+    summary: 'Change collector settings',
+    permission: 'monitoring.write',
+    mutating: true,
     input: z.object({
       intervalSeconds: z.number().int().min(5).max(30).optional().describe('Seconds between collections (5-30)'),
       smartIntervalSeconds: z.number().int().min(60).max(86_400).optional().describe('Seconds between SMART readings'),
-      watchedServices: z.array(z.string().max(100).regex(/^[A-Za-z0-9@._:-]{1,100}$/, 'a systemd unit name')).max(50).optional().describe('systemd units watched for the service-down alert'),
+      watchedServices: z
+        .array(
+          z
+            .string()
+            .max(100)
+            .regex(/^[A-Za-z0-9@._:-]{1,100}$/, 'a systemd unit name'),
+        )
+        .max(50)
+        .optional()
+        .describe('systemd units watched for the service-down alert'),
     }),
     output: collectorSettingsSchema,
     http: { method: 'PATCH', path: '/monitoring/settings' },
   }),
 
   defineContract({
-    name: 'alerts.summary', summary: 'Counts of alerts needing attention, per severity', permission: 'alerts.read', mutating: false,
+    name: 'alerts.summary',
+    summary: 'Counts of alerts needing attention, per severity',
+    permission: 'alerts.read',
+    mutating: false,
     input: noInput,
     output: alertCountsSchema,
     http: { method: 'GET', path: '/alerts/summary' },
   }),
   defineContract({
-    name: 'alerts.list', summary: 'Alerts, newest first', permission: 'alerts.read', mutating: false,
+    name: 'alerts.list',
+    summary: 'Alerts, newest first',
+    permission: 'alerts.read',
+    mutating: false,
     input: z.object({
       ...listShape,
       severity: csv('Only these severities (info, warning, critical)'),
@@ -310,100 +396,177 @@ export const monitoringContracts = contractSet([
   }),
 
   defineContract({
-    name: 'alerts.rules.list', summary: 'Alert rules, built-in and user-defined', permission: 'alerts.read', mutating: false,
-    input: noInput, output: listOf(alertRuleSchema),
+    name: 'alerts.rules.list',
+    summary: 'Alert rules, built-in and user-defined',
+    permission: 'alerts.read',
+    mutating: false,
+    input: noInput,
+    output: listOf(alertRuleSchema),
     http: { method: 'GET', path: '/alerts/rules' },
   }),
   defineContract({
-    name: 'alerts.rules.get', summary: 'Show an alert rule', permission: 'alerts.read', mutating: false,
-    input: byId, output: alertRuleSchema,
+    name: 'alerts.rules.get',
+    summary: 'Show an alert rule',
+    permission: 'alerts.read',
+    mutating: false,
+    input: byId,
+    output: alertRuleSchema,
     http: { method: 'GET', path: '/alerts/rules/:id' },
   }),
   defineContract({
-    name: 'alerts.rules.create', summary: 'Create a threshold rule on a metric', permission: 'monitoring.write', mutating: true,
-    input: z.object(ruleFields), output: alertRuleSchema, target: (i) => i.name,
+    name: 'alerts.rules.create',
+    summary: 'Create a threshold rule on a metric',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: z.object(ruleFields),
+    output: alertRuleSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/alerts/rules' },
   }),
   defineContract({
-    name: 'alerts.rules.update', summary: 'Change an alert rule (built-in: threshold, duration, severity, message, enabled)', permission: 'monitoring.write', mutating: true,
+    name: 'alerts.rules.update',
+    summary: 'Change an alert rule (built-in: threshold, duration, severity, message, enabled)',
+    permission: 'monitoring.write',
+    mutating: true,
     input: z.object({
       id,
-      name: ruleFields.name.optional(), metric: ruleFields.metric.optional(), selector: selectorIn.optional().describe('Only series with these labels'),
-      operator: ruleFields.operator.optional(), threshold: ruleFields.threshold.optional(),
+      name: ruleFields.name.optional(),
+      metric: ruleFields.metric.optional(),
+      selector: selectorIn.optional().describe('Only series with these labels'),
+      operator: ruleFields.operator.optional(),
+      threshold: ruleFields.threshold.optional(),
       criticalThreshold: z.number().nullable().optional().describe('Past this the alert becomes critical; null: never'),
       forSeconds: z.number().int().min(0).max(86_400).optional().describe('The condition must hold this long first'),
-      severity: severity.optional(), message: template.optional().describe('Message template'), enabled: z.boolean().optional().describe('Evaluate it'),
+      severity: severity.optional(),
+      message: template.optional().describe('Message template'),
+      enabled: z.boolean().optional().describe('Evaluate it'),
     }),
-    output: alertRuleSchema, target: (i) => `rule ${i.id}`,
+    output: alertRuleSchema,
+    target: (i) => `rule ${i.id}`,
     http: { method: 'PATCH', path: '/alerts/rules/:id' },
   }),
   defineContract({
-    name: 'alerts.rules.delete', summary: 'Delete a user-defined alert rule (its open alerts resolve)', permission: 'monitoring.write', mutating: true,
-    input: byId, output: ok, target: (i) => `rule ${i.id}`,
+    name: 'alerts.rules.delete',
+    summary: 'Delete a user-defined alert rule (its open alerts resolve)',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: byId,
+    output: ok,
+    target: (i) => `rule ${i.id}`,
     http: { method: 'DELETE', path: '/alerts/rules/:id' },
   }),
 
   defineContract({
-    name: 'alerts.maintenance.list', summary: 'Maintenance windows', permission: 'alerts.read', mutating: false,
+    name: 'alerts.maintenance.list',
+    summary: 'Maintenance windows',
+    permission: 'alerts.read',
+    mutating: false,
     input: z.object({ ...listShape, current: z.enum(['true', 'false']).optional().describe('true: only windows not yet over') }),
     output: listOf(maintenanceWindowSchema),
     http: { method: 'GET', path: '/alerts/maintenance' },
   }),
   defineContract({
-    name: 'alerts.maintenance.create', summary: 'Schedule a maintenance window (alerts inside it are silenced)', permission: 'monitoring.write', mutating: true,
-    input: z.object(windowFields), output: maintenanceWindowSchema, target: (i) => i.name,
+    name: 'alerts.maintenance.create',
+    summary: 'Schedule a maintenance window (alerts inside it are silenced)',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: z.object(windowFields),
+    output: maintenanceWindowSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/alerts/maintenance' },
   }),
   defineContract({
-    name: 'alerts.maintenance.update', summary: 'Change a maintenance window (e.g. end it now)', permission: 'monitoring.write', mutating: true,
+    name: 'alerts.maintenance.update',
+    summary: 'Change a maintenance window (e.g. end it now)',
+    permission: 'monitoring.write',
+    mutating: true,
     input: z.object({
-      id, name: windowFields.name.optional(), description: plainText().max(1000).optional().describe('Why'),
-      startsAt: when.optional().describe('Start'), endsAt: when.optional().describe('End'),
-      selector: selectorIn.optional().describe('Only alerts with these labels'), sources: z.array(source).max(10).optional().describe('Only alerts from these sources'),
+      id,
+      name: windowFields.name.optional(),
+      description: plainText().max(1000).optional().describe('Why'),
+      startsAt: when.optional().describe('Start'),
+      endsAt: when.optional().describe('End'),
+      selector: selectorIn.optional().describe('Only alerts with these labels'),
+      sources: z.array(source).max(10).optional().describe('Only alerts from these sources'),
     }),
-    output: maintenanceWindowSchema, target: (i) => `window ${i.id}`,
+    output: maintenanceWindowSchema,
+    target: (i) => `window ${i.id}`,
     http: { method: 'PATCH', path: '/alerts/maintenance/:id' },
   }),
   defineContract({
-    name: 'alerts.maintenance.delete', summary: 'Delete a maintenance window', permission: 'monitoring.write', mutating: true,
-    input: byId, output: ok, target: (i) => `window ${i.id}`,
+    name: 'alerts.maintenance.delete',
+    summary: 'Delete a maintenance window',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: byId,
+    output: ok,
+    target: (i) => `window ${i.id}`,
     http: { method: 'DELETE', path: '/alerts/maintenance/:id' },
   }),
 
   defineContract({
-    name: 'alerts.channels.list', summary: 'Notification channels', permission: 'alerts.read', mutating: false,
-    input: noInput, output: listOf(notificationChannelSchema),
+    name: 'alerts.channels.list',
+    summary: 'Notification channels',
+    permission: 'alerts.read',
+    mutating: false,
+    input: noInput,
+    output: listOf(notificationChannelSchema),
     http: { method: 'GET', path: '/alerts/channels' },
   }),
   defineContract({
-    name: 'alerts.channels.create', summary: 'Add a notification channel (webhook or email)', permission: 'monitoring.write', mutating: true,
-    input: z.object(channelFields), output: notificationChannelSchema, target: (i) => i.name,
+    name: 'alerts.channels.create',
+    summary: 'Add a notification channel (webhook or email)',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: z.object(channelFields),
+    output: notificationChannelSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/alerts/channels' },
   }),
   defineContract({
-    name: 'alerts.channels.update', summary: 'Change a notification channel', permission: 'monitoring.write', mutating: true,
+    name: 'alerts.channels.update',
+    summary: 'Change a notification channel',
+    permission: 'monitoring.write',
+    mutating: true,
     input: z.object({
-      id, name: channelFields.name.optional(), enabled: z.boolean().optional().describe('Send or not'),
+      id,
+      name: channelFields.name.optional(),
+      enabled: z.boolean().optional().describe('Send or not'),
       severities: z.array(severity).min(1).optional().describe('Alert severities routed to this channel'),
       notifyResolved: z.boolean().optional().describe('Also send when an alert resolves'),
-      webhook: webhookIn.optional().describe('Replace the webhook settings'), email: emailIn.optional().describe('Replace the SMTP settings'),
+      webhook: webhookIn.optional().describe('Replace the webhook settings'),
+      email: emailIn.optional().describe('Replace the SMTP settings'),
       secret: channelFields.secret,
     }),
-    output: notificationChannelSchema, target: (i) => `channel ${i.id}`,
+    output: notificationChannelSchema,
+    target: (i) => `channel ${i.id}`,
     http: { method: 'PATCH', path: '/alerts/channels/:id' },
   }),
   defineContract({
-    name: 'alerts.channels.delete', summary: 'Delete a notification channel', permission: 'monitoring.write', mutating: true,
-    input: byId, output: ok, target: (i) => `channel ${i.id}`,
+    name: 'alerts.channels.delete',
+    summary: 'Delete a notification channel',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: byId,
+    output: ok,
+    target: (i) => `channel ${i.id}`,
     http: { method: 'DELETE', path: '/alerts/channels/:id' },
   }),
   defineContract({
-    name: 'alerts.channels.test', summary: 'Send a test notification through a channel now', permission: 'monitoring.write', mutating: true,
-    input: byId, output: notificationDeliverySchema, target: (i) => `channel ${i.id}`,
+    name: 'alerts.channels.test',
+    summary: 'Send a test notification through a channel now',
+    permission: 'monitoring.write',
+    mutating: true,
+    input: byId,
+    output: notificationDeliverySchema,
+    target: (i) => `channel ${i.id}`,
     http: { method: 'POST', path: '/alerts/channels/:id/test' },
   }),
   defineContract({
-    name: 'alerts.deliveries.list', summary: 'Notification delivery log, newest first', permission: 'alerts.read', mutating: false,
+    name: 'alerts.deliveries.list',
+    summary: 'Notification delivery log, newest first',
+    permission: 'alerts.read',
+    mutating: false,
     input: z.object({
       ...listShape,
       channelId: rowId('Only this channel').optional(),
@@ -415,24 +578,42 @@ export const monitoringContracts = contractSet([
 
   // Registered last: /alerts/:id would otherwise take /alerts/rules and the other fixed paths.
   defineContract({
-    name: 'alerts.get', summary: 'Show an alert', permission: 'alerts.read', mutating: false,
-    input: byId, output: alertSchema,
+    name: 'alerts.get',
+    summary: 'Show an alert',
+    permission: 'alerts.read',
+    mutating: false,
+    input: byId,
+    output: alertSchema,
     http: { method: 'GET', path: '/alerts/:id' },
   }),
   defineContract({
-    name: 'alerts.acknowledge', summary: 'Acknowledge an alert (someone is on it)', permission: 'alerts.ack', mutating: true,
-    input: byId, output: alertSchema, target: (i) => `alert ${i.id}`,
+    name: 'alerts.acknowledge',
+    summary: 'Acknowledge an alert (someone is on it)',
+    permission: 'alerts.ack',
+    mutating: true,
+    input: byId,
+    output: alertSchema,
+    target: (i) => `alert ${i.id}`,
     http: { method: 'POST', path: '/alerts/:id/acknowledge' },
   }),
   defineContract({
-    name: 'alerts.dismiss', summary: 'Dismiss an alert (it stays closed while its condition lasts)', permission: 'alerts.ack', mutating: true,
-    input: byId, output: alertSchema, target: (i) => `alert ${i.id}`,
+    name: 'alerts.dismiss',
+    summary: 'Dismiss an alert (it stays closed while its condition lasts)',
+    permission: 'alerts.ack',
+    mutating: true,
+    input: byId,
+    output: alertSchema,
+    target: (i) => `alert ${i.id}`,
     http: { method: 'POST', path: '/alerts/:id/dismiss' },
   }),
   defineContract({
-    name: 'alerts.snooze', summary: 'Snooze an alert until a given time', permission: 'alerts.ack', mutating: true,
+    name: 'alerts.snooze',
+    summary: 'Snooze an alert until a given time',
+    permission: 'alerts.ack',
+    mutating: true,
     input: z.object({ id, until: when.describe('Until when: ISO-8601 time or epoch milliseconds (at most 30 days ahead)') }),
-    output: alertSchema, target: (i) => `alert ${i.id}`,
+    output: alertSchema,
+    target: (i) => `alert ${i.id}`,
     http: { method: 'POST', path: '/alerts/:id/snooze' },
   }),
 ]);

@@ -19,13 +19,29 @@ export const schedulePermissions = definePermissions([
   { name: 'schedules.manage', description: 'Create, change, delete, enable, disable and run schedules (with the permission of their kind)', level: 'operate' },
 ]);
 
-const cronField = z.string().max(100).describe('Cron expression, five fields: minute hour day-of-month month day-of-week (e.g. "0 3 * * 0": Sundays at 03:00); at most once a minute');
-const optionsField = z.object({
-  skipWhenScanning: z.boolean().optional().describe('pool.scrub: skip the run while a scrub or resilver is running or a scrub is paused (default true)'),
-  minDaysSinceLast: z.number().int().min(0).max(365).optional().describe('pool.scrub: skip when the last scrub ended less than this many days ago (default 0: never skip for that)'),
-  testType: z.enum(['short', 'long']).optional().describe('disk.smart-test: short (minutes) or long (the whole surface, hours); default short'),
-}).describe('Options of the kind: pool.scrub takes skipWhenScanning and minDaysSinceLast; disk.smart-test takes testType');
-const graceField = z.number().int().min(0).max(7 * 86400).describe('How late (seconds) a run missed while Calypso was down may still run at start; later, it is recorded as missed');
+const cronField = z
+  .string()
+  .max(100)
+  .describe('Cron expression, five fields: minute hour day-of-month month day-of-week (e.g. "0 3 * * 0": Sundays at 03:00); at most once a minute');
+const optionsField = z
+  .object({
+    skipWhenScanning: z.boolean().optional().describe('pool.scrub: skip the run while a scrub or resilver is running or a scrub is paused (default true)'),
+    minDaysSinceLast: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .optional()
+      .describe('pool.scrub: skip when the last scrub ended less than this many days ago (default 0: never skip for that)'),
+    testType: z.enum(['short', 'long']).optional().describe('disk.smart-test: short (minutes) or long (the whole surface, hours); default short'),
+  })
+  .describe('Options of the kind: pool.scrub takes skipWhenScanning and minDaysSinceLast; disk.smart-test takes testType');
+const graceField = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 86400)
+  .describe('How late (seconds) a run missed while Calypso was down may still run at start; later, it is recorded as missed');
 const descriptionField = plainText().max(200).describe('A note for people');
 
 export const scheduleSchema = z.object({
@@ -42,12 +58,15 @@ export const scheduleSchema = z.object({
   createdAt: isoTime().describe('When it was created'),
   updatedAt: isoTime().describe('When it was last changed'),
   nextRunAt: isoTime().nullable().describe('When it runs next (null when disabled)'),
-  lastRun: z.object({
-    at: isoTime().describe('When it last ran, was skipped or was missed'),
-    result: z.enum(RUN_RESULTS).describe('What became of it'),
-    message: z.string().nullable().describe('Why it was skipped, missed or failed'),
-    jobId: z.number().nullable().describe('Its job'),
-  }).nullable().describe('The last run (null: never)'),
+  lastRun: z
+    .object({
+      at: isoTime().describe('When it last ran, was skipped or was missed'),
+      result: z.enum(RUN_RESULTS).describe('What became of it'),
+      message: z.string().nullable().describe('Why it was skipped, missed or failed'),
+      jobId: z.number().nullable().describe('Its job'),
+    })
+    .nullable()
+    .describe('The last run (null: never)'),
   running: z.boolean().describe('A run is going now'),
 });
 export type Schedule = z.infer<typeof scheduleSchema>;
@@ -70,18 +89,28 @@ const byId = z.object({ id: scheduleId });
 
 export const scheduleContracts = contractSet([
   defineContract({
-    name: 'schedules.list', summary: 'List schedules', permission: 'schedules.read', mutating: false,
+    name: 'schedules.list',
+    summary: 'List schedules',
+    permission: 'schedules.read',
+    mutating: false,
     input: z.object({ ...listShape, kind: z.enum(SCHEDULE_KINDS).optional().describe('Only schedules of this kind') }),
     output: listOf(scheduleSchema),
     http: { method: 'GET', path: '/schedules' },
   }),
   defineContract({
-    name: 'schedules.get', summary: 'Show a schedule', permission: 'schedules.read', mutating: false,
-    input: byId, output: scheduleSchema,
+    name: 'schedules.get',
+    summary: 'Show a schedule',
+    permission: 'schedules.read',
+    mutating: false,
+    input: byId,
+    output: scheduleSchema,
     http: { method: 'GET', path: '/schedules/:id' },
   }),
   defineContract({
-    name: 'schedules.create', summary: 'Create a schedule (periodic scrub of a pool, SMART self-test of a disk)', permission: 'schedules.manage', mutating: true,
+    name: 'schedules.create',
+    summary: 'Create a schedule (periodic scrub of a pool, SMART self-test of a disk)',
+    permission: 'schedules.manage',
+    mutating: true,
     input: z.object({
       kind: z.enum(SCHEDULE_KINDS).describe('pool.scrub or disk.smart-test'),
       target: plainText().min(1).max(200).describe('The pool (pool.scrub) or disk (disk.smart-test)'),
@@ -91,39 +120,71 @@ export const scheduleContracts = contractSet([
       enabled: z.boolean().default(true).describe('Runs when due'),
       description: descriptionField.default(''),
     }),
-    output: scheduleSchema, target: (i) => `${i.kind} ${i.target}`,
+    output: scheduleSchema,
+    target: (i) => `${i.kind} ${i.target}`,
     http: { method: 'POST', path: '/schedules' },
   }),
   defineContract({
-    name: 'schedules.update', summary: 'Change a schedule (its time, options, grace window or note)', permission: 'schedules.manage', mutating: true,
+    name: 'schedules.update',
+    summary: 'Change a schedule (its time, options, grace window or note)',
+    permission: 'schedules.manage',
+    mutating: true,
     input: z.object({
-      id: scheduleId, cron: cronField.optional(), options: optionsField.optional(), graceSeconds: graceField.optional(), description: descriptionField.optional(),
+      id: scheduleId,
+      cron: cronField.optional(),
+      options: optionsField.optional(),
+      graceSeconds: graceField.optional(),
+      description: descriptionField.optional(),
     }),
-    output: scheduleSchema, target: (i) => `schedule ${i.id}`,
+    output: scheduleSchema,
+    target: (i) => `schedule ${i.id}`,
     http: { method: 'PATCH', path: '/schedules/:id' },
   }),
   defineContract({
-    name: 'schedules.delete', summary: 'Delete a schedule and its history (a run going now goes on)', permission: 'schedules.manage', mutating: true,
-    input: byId, output: z.object({ deleted: z.boolean().describe('Always true') }), target: (i) => `schedule ${i.id}`,
+    name: 'schedules.delete',
+    summary: 'Delete a schedule and its history (a run going now goes on)',
+    permission: 'schedules.manage',
+    mutating: true,
+    input: byId,
+    output: z.object({ deleted: z.boolean().describe('Always true') }),
+    target: (i) => `schedule ${i.id}`,
     http: { method: 'DELETE', path: '/schedules/:id' },
   }),
   defineContract({
-    name: 'schedules.enable', summary: 'Enable a schedule (next run computed from now; nothing missed is caught up)', permission: 'schedules.manage', mutating: true,
-    input: byId, output: scheduleSchema, target: (i) => `schedule ${i.id}`,
+    name: 'schedules.enable',
+    summary: 'Enable a schedule (next run computed from now; nothing missed is caught up)',
+    permission: 'schedules.manage',
+    mutating: true,
+    input: byId,
+    output: scheduleSchema,
+    target: (i) => `schedule ${i.id}`,
     http: { method: 'POST', path: '/schedules/:id/enable' },
   }),
   defineContract({
-    name: 'schedules.disable', summary: 'Disable a schedule', permission: 'schedules.manage', mutating: true,
-    input: byId, output: scheduleSchema, target: (i) => `schedule ${i.id}`,
+    name: 'schedules.disable',
+    summary: 'Disable a schedule',
+    permission: 'schedules.manage',
+    mutating: true,
+    input: byId,
+    output: scheduleSchema,
+    target: (i) => `schedule ${i.id}`,
     http: { method: 'POST', path: '/schedules/:id/disable' },
   }),
   defineContract({
-    name: 'schedules.run', summary: 'Run a schedule now (409 while a run of it is going)', permission: 'schedules.manage', mutating: true,
-    input: byId, output: runSchema, target: (i) => `schedule ${i.id}`,
+    name: 'schedules.run',
+    summary: 'Run a schedule now (409 while a run of it is going)',
+    permission: 'schedules.manage',
+    mutating: true,
+    input: byId,
+    output: runSchema,
+    target: (i) => `schedule ${i.id}`,
     http: { method: 'POST', path: '/schedules/:id/run' },
   }),
   defineContract({
-    name: 'schedules.runs', summary: 'History of a schedule\'s runs, newest first', permission: 'schedules.read', mutating: false,
+    name: 'schedules.runs',
+    summary: "History of a schedule's runs, newest first",
+    permission: 'schedules.read',
+    mutating: false,
     input: z.object({ id: scheduleId, ...listShape, result: z.enum(RUN_RESULTS).optional().describe('Only runs with this result') }),
     output: listOf(runSchema),
     http: { method: 'GET', path: '/schedules/:id/runs' },

@@ -73,7 +73,11 @@ export const SMB_ENCRYPTIONS = ['off', 'if_required', 'desired', 'required'] as 
 
 /** The SMB global settings, as update and adopt check them. */
 export const smbSettingsFields = {
-  workgroup: z.string().max(15).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a NetBIOS workgroup: up to 15 letters, digits, _ . -').describe('Workgroup (NetBIOS domain)'),
+  workgroup: z
+    .string()
+    .max(15)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a NetBIOS workgroup: up to 15 letters, digits, _ . -')
+    .describe('Workgroup (NetBIOS domain)'),
   serverString: smbText(200, 'server string').describe('Server description shown to clients'),
   minProtocol: z.enum(SMB_MIN_PROTOCOLS).describe('Oldest SMB dialect accepted (server min protocol)'),
   encryption: z.enum(SMB_ENCRYPTIONS).describe('Transport encryption (server smb encrypt)'),
@@ -91,22 +95,48 @@ export const smbServiceSchema = z.object({
 export type SmbService = z.infer<typeof smbServiceSchema>;
 
 export const smbSessionsSchema = z.object({
-  sessions: z.array(z.object({
-    sessionId: z.string().describe('Session id'), username: z.string().describe('User'), group: z.string().describe('Primary group'),
-    remoteMachine: z.string().describe('Client address or name'), dialect: z.string().describe('SMB dialect'),
-    encryption: z.string().describe('Encryption degree'), signing: z.string().describe('Signing degree'),
-    shares: z.array(z.object({ share: z.string().describe('Share'), connectedAt: isoTime().nullable().describe('Connected at (null if smbstatus printed no readable time)') })).describe('Shares in use'),
-  })).describe('Logged-in clients'),
-  openFiles: z.array(z.object({
-    path: z.string().describe('Full path'), share: z.string().describe('Share'), filename: z.string().describe('Path inside the share'),
-    uid: z.number().nullable().describe('Unix uid of the opener'), access: z.string().describe('R, W or RW'), openedAt: isoTime().nullable().describe('Opened at (null if smbstatus printed no readable time)'),
-  })).describe('Files open over SMB'),
+  sessions: z
+    .array(
+      z.object({
+        sessionId: z.string().describe('Session id'),
+        username: z.string().describe('User'),
+        group: z.string().describe('Primary group'),
+        remoteMachine: z.string().describe('Client address or name'),
+        dialect: z.string().describe('SMB dialect'),
+        encryption: z.string().describe('Encryption degree'),
+        signing: z.string().describe('Signing degree'),
+        shares: z
+          .array(
+            z.object({
+              share: z.string().describe('Share'),
+              connectedAt: isoTime().nullable().describe('Connected at (null if smbstatus printed no readable time)'),
+            }),
+          )
+          .describe('Shares in use'),
+      }),
+    )
+    .describe('Logged-in clients'),
+  openFiles: z
+    .array(
+      z.object({
+        path: z.string().describe('Full path'),
+        share: z.string().describe('Share'),
+        filename: z.string().describe('Path inside the share'),
+        uid: z.number().nullable().describe('Unix uid of the opener'),
+        access: z.string().describe('R, W or RW'),
+        openedAt: isoTime().nullable().describe('Opened at (null if smbstatus printed no readable time)'),
+      }),
+    )
+    .describe('Files open over SMB'),
 });
 export type SmbSessions = z.infer<typeof smbSessionsSchema>;
 
 // SMB passwords of Calypso users
 
-export const smbUserSchema = z.object({ username: z.string().describe('Calypso user'), enabledAt: isoTime().describe('When SMB was enabled for the user: its SMB password first set (ISO-8601)') });
+export const smbUserSchema = z.object({
+  username: z.string().describe('Calypso user'),
+  enabledAt: isoTime().describe('When SMB was enabled for the user: its SMB password first set (ISO-8601)'),
+});
 export type SmbUser = z.infer<typeof smbUserSchema>;
 
 // NFS exports
@@ -116,7 +146,9 @@ export const NFS_SQUASH = ['root_squash', 'all_squash', 'no_root_squash'] as con
 export const NFS_SEC = ['sys', 'krb5', 'krb5i', 'krb5p'] as const;
 
 export const nfsClientInput = z.object({
-  host: hostPattern.refine((h) => h !== 'ALL', 'use * for every host').describe('Who may mount: address, network (10.0.0.0/24), host name, wildcard (*.example.com, *) or @netgroup'),
+  host: hostPattern
+    .refine((h) => h !== 'ALL', 'use * for every host')
+    .describe('Who may mount: address, network (10.0.0.0/24), host name, wildcard (*.example.com, *) or @netgroup'),
   access: z.enum(NFS_ACCESS).describe('Read-only or read-write'),
   squash: z.enum(NFS_SQUASH).default('root_squash').describe('Map root (root_squash), everyone (all_squash) or nobody (no_root_squash) to the anonymous user'),
   sec: z.array(z.enum(NFS_SEC)).min(1).max(4).default(['sys']).describe('Security flavours, in order of preference'),
@@ -125,32 +157,55 @@ export const nfsClientInput = z.object({
 });
 
 /** The client rules of an export, as create, update and adopt check them. */
-export const nfsClientsInput = z.array(nfsClientInput).min(1).max(100).superRefine((cs, c) => {
-  const seen = new Set<string>();
-  for (const [i, x] of cs.entries()) {
-    if (seen.has(x.host)) c.addIssue({ code: 'custom', path: [i, 'host'], message: `${x.host} is listed twice` });
-    seen.add(x.host);
-  }
-}).describe('Per-client rules');
+export const nfsClientsInput = z
+  .array(nfsClientInput)
+  .min(1)
+  .max(100)
+  .superRefine((cs, c) => {
+    const seen = new Set<string>();
+    for (const [i, x] of cs.entries()) {
+      if (seen.has(x.host)) c.addIssue({ code: 'custom', path: [i, 'host'], message: `${x.host} is listed twice` });
+      seen.add(x.host);
+    }
+  })
+  .describe('Per-client rules');
 
 export const nfsExportSchema = z.object({
   path: z.string().describe('Exported directory'),
   dataset: z.string().describe('The dataset holding it'),
   comment: z.string().describe('Description'),
   enabled: z.boolean().describe('Exported'),
-  clients: z.array(z.object({
-    host: z.string().describe('Client'), access: z.enum(NFS_ACCESS).describe('Access'), squash: z.string().describe('Squash mode'),
-    sec: z.array(z.string()).describe('Security flavours'), anonuid: z.number().nullable().describe('Anonymous uid'), anongid: z.number().nullable().describe('Anonymous gid'),
-  })).describe('Per-client rules'),
+  clients: z
+    .array(
+      z.object({
+        host: z.string().describe('Client'),
+        access: z.enum(NFS_ACCESS).describe('Access'),
+        squash: z.string().describe('Squash mode'),
+        sec: z.array(z.string()).describe('Security flavours'),
+        anonuid: z.number().nullable().describe('Anonymous uid'),
+        anongid: z.number().nullable().describe('Anonymous gid'),
+      }),
+    )
+    .describe('Per-client rules'),
   createdAt: isoTime().describe('Created (ISO-8601)'),
   updatedAt: isoTime().describe('Last changed (ISO-8601)'),
 });
 export type NfsExport = z.infer<typeof nfsExportSchema>;
 
-export const nfsActiveSchema = z.object({ items: z.array(z.object({ path: z.string().describe('Directory'), client: z.string().describe('Client'), options: z.array(z.string()).describe('Effective options') })).describe('Active exports, one per client') });
+export const nfsActiveSchema = z.object({
+  items: z
+    .array(
+      z.object({ path: z.string().describe('Directory'), client: z.string().describe('Client'), options: z.array(z.string()).describe('Effective options') }),
+    )
+    .describe('Active exports, one per client'),
+});
 export type NfsActiveExport = z.infer<typeof nfsActiveSchema>['items'][number];
 
-const confirmRoot = z.string().max(1024).optional().describe('Typed confirmation, needed only when the export gives root to many hosts (see wideRootRules): the export path');
+const confirmRoot = z
+  .string()
+  .max(1024)
+  .optional()
+  .describe('Typed confirmation, needed only when the export gives root to many hosts (see wideRootRules): the export path');
 const exportPathKey = z.string().max(1024).describe('Exported directory (URL-encoded in the route)');
 
 const optional = <T extends Record<string, z.ZodType>>(fields: T) =>
@@ -158,142 +213,247 @@ const optional = <T extends Record<string, z.ZodType>>(fields: T) =>
 
 export const sharesContracts = contractSet([
   defineContract({
-    name: 'shares.smb.list', summary: 'List SMB shares', permission: 'shares.read', mutating: false,
+    name: 'shares.smb.list',
+    summary: 'List SMB shares',
+    permission: 'shares.read',
+    mutating: false,
     input: z.object({ ...listShape, search: z.string().max(80).optional().describe('Part of the name or path') }),
     output: listOf(smbShareSchema),
     http: { method: 'GET', path: '/shares/smb' },
   }),
   defineContract({
-    name: 'shares.smb.get', summary: 'Show an SMB share', permission: 'shares.read', mutating: false,
-    input: z.object({ name: shareNameKey }), output: smbShareSchema,
+    name: 'shares.smb.get',
+    summary: 'Show an SMB share',
+    permission: 'shares.read',
+    mutating: false,
+    input: z.object({ name: shareNameKey }),
+    output: smbShareSchema,
     http: { method: 'GET', path: '/shares/smb/:name' },
   }),
   defineContract({
-    name: 'shares.smb.create', summary: 'Create an SMB share', permission: 'shares.write', mutating: true,
+    name: 'shares.smb.create',
+    summary: 'Create an SMB share',
+    permission: 'shares.write',
+    mutating: true,
     input: z.object({
-      name: smbShareName, path: smbPath,
-      comment: smbShareFields.comment.default(''), enabled: smbShareFields.enabled.default(true), readOnly: smbShareFields.readOnly.default(false),
-      browseable: smbShareFields.browseable.default(true), guestOk: smbShareFields.guestOk.default(false),
-      validUsers: smbShareFields.validUsers.default([]), validGroups: smbShareFields.validGroups.default([]),
-      hostsAllow: smbShareFields.hostsAllow.default([]), hostsDeny: smbShareFields.hostsDeny.default([]),
-      shadowCopy: smbShareFields.shadowCopy.default(false), shadowFormat: smbShareFields.shadowFormat.default(DEFAULT_SHADOW_FORMAT),
-      recycleBin: smbShareFields.recycleBin.default(false), timeMachine: smbShareFields.timeMachine.default(false),
+      name: smbShareName,
+      path: smbPath,
+      comment: smbShareFields.comment.default(''),
+      enabled: smbShareFields.enabled.default(true),
+      readOnly: smbShareFields.readOnly.default(false),
+      browseable: smbShareFields.browseable.default(true),
+      guestOk: smbShareFields.guestOk.default(false),
+      validUsers: smbShareFields.validUsers.default([]),
+      validGroups: smbShareFields.validGroups.default([]),
+      hostsAllow: smbShareFields.hostsAllow.default([]),
+      hostsDeny: smbShareFields.hostsDeny.default([]),
+      shadowCopy: smbShareFields.shadowCopy.default(false),
+      shadowFormat: smbShareFields.shadowFormat.default(DEFAULT_SHADOW_FORMAT),
+      recycleBin: smbShareFields.recycleBin.default(false),
+      timeMachine: smbShareFields.timeMachine.default(false),
     }),
-    output: smbShareSchema, target: (i) => i.name,
+    output: smbShareSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: '/shares/smb' },
   }),
   defineContract({
-    name: 'shares.smb.update', summary: 'Change an SMB share', permission: 'shares.write', mutating: true,
+    name: 'shares.smb.update',
+    summary: 'Change an SMB share',
+    permission: 'shares.write',
+    mutating: true,
     input: z.object({ name: shareNameKey, path: smbPath.optional(), ...optional(smbShareFields) }),
-    output: smbShareSchema, target: (i) => i.name,
+    output: smbShareSchema,
+    target: (i) => i.name,
     http: { method: 'PATCH', path: '/shares/smb/:name' },
   }),
   defineContract({
-    name: 'shares.smb.delete', summary: 'Delete an SMB share (the files stay)', permission: 'shares.write', mutating: true, dangerous: true,
-    input: z.object({ name: shareNameKey }), output: ok, target: (i) => i.name,
+    name: 'shares.smb.delete',
+    summary: 'Delete an SMB share (the files stay)',
+    permission: 'shares.write',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ name: shareNameKey }),
+    output: ok,
+    target: (i) => i.name,
     http: { method: 'DELETE', path: '/shares/smb/:name' },
   }),
   defineContract({
-    name: 'shares.smb.service.get', summary: 'SMB service: state and global settings', permission: 'shares.read', mutating: false,
-    input: noInput, output: smbServiceSchema,
+    name: 'shares.smb.service.get',
+    summary: 'SMB service: state and global settings',
+    permission: 'shares.read',
+    mutating: false,
+    input: noInput,
+    output: smbServiceSchema,
     http: { method: 'GET', path: '/shares/smb-service' },
   }),
   defineContract({
-    name: 'shares.smb.service.update', summary: 'Change the SMB global settings', permission: 'shares.admin', mutating: true,
+    name: 'shares.smb.service.update',
+    summary: 'Change the SMB global settings',
+    permission: 'shares.admin',
+    mutating: true,
     input: z.object(optional(smbSettingsFields)),
     output: smbServiceSchema,
     http: { method: 'PATCH', path: '/shares/smb-service' },
   }),
   defineContract({
-    name: 'shares.smb.service.enable', summary: 'Start the SMB service (and start it at boot)', permission: 'shares.admin', mutating: true,
-    input: noInput, output: smbServiceSchema,
+    name: 'shares.smb.service.enable',
+    summary: 'Start the SMB service (and start it at boot)',
+    permission: 'shares.admin',
+    mutating: true,
+    input: noInput,
+    output: smbServiceSchema,
     http: { method: 'POST', path: '/shares/smb-service/enable' },
   }),
   defineContract({
-    name: 'shares.smb.service.disable', summary: 'Stop the SMB service (and keep it stopped at boot)', permission: 'shares.admin', mutating: true,
-    input: noInput, output: smbServiceSchema,
+    name: 'shares.smb.service.disable',
+    summary: 'Stop the SMB service (and keep it stopped at boot)',
+    permission: 'shares.admin',
+    mutating: true,
+    input: noInput,
+    output: smbServiceSchema,
     http: { method: 'POST', path: '/shares/smb-service/disable' },
   }),
   defineContract({
-    name: 'shares.smb.service.reload', summary: 'Rewrite smb.conf and make smbd reread it', permission: 'shares.admin', mutating: true,
-    input: noInput, output: ok,
+    name: 'shares.smb.service.reload',
+    summary: 'Rewrite smb.conf and make smbd reread it',
+    permission: 'shares.admin',
+    mutating: true,
+    input: noInput,
+    output: ok,
     http: { method: 'POST', path: '/shares/smb-service/reload' },
   }),
   defineContract({
-    name: 'shares.smb.sessions', summary: 'SMB sessions and open files', permission: 'shares.read', mutating: false,
-    input: noInput, output: smbSessionsSchema,
+    name: 'shares.smb.sessions',
+    summary: 'SMB sessions and open files',
+    permission: 'shares.read',
+    mutating: false,
+    input: noInput,
+    output: smbSessionsSchema,
     http: { method: 'GET', path: '/shares/smb-service/sessions' },
   }),
   ...driftContracts({
-    name: 'shares.smb.drift', path: '/shares/smb-service/drift', readPermission: 'shares.read', adminPermission: 'shares.admin',
+    name: 'shares.smb.drift',
+    path: '/shares/smb-service/drift',
+    readPermission: 'shares.read',
+    adminPermission: 'shares.admin',
     summary: 'Compare the live smb.conf with what Calypso would write',
     resolveSummary: 'Repair smb.conf drift: adopt the live file or overwrite it',
     ignoredDescription: 'Live parameters Calypso does not manage (dropped on adopt)',
   }),
   defineContract({
-    name: 'shares.smb.users.list', summary: 'Calypso users who may use SMB', permission: 'shares.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(smbUserSchema),
+    name: 'shares.smb.users.list',
+    summary: 'Calypso users who may use SMB',
+    permission: 'shares.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(smbUserSchema),
     http: { method: 'GET', path: '/shares/smb-users' },
   }),
   defineContract({
-    name: 'shares.smb.users.set', summary: "Set a Calypso user's SMB password (allows them to use SMB)", permission: 'shares.admin', mutating: true,
+    name: 'shares.smb.users.set',
+    summary: "Set a Calypso user's SMB password (allows them to use SMB)",
+    permission: 'shares.admin',
+    mutating: true,
     input: z.object({
       username: z.string().max(32).regex(USER_NAME, 'a Calypso login name').describe('Calypso user'),
-      password: z.string().min(8).max(128).regex(/^[^\r\n\0]*$/, 'one line').describe('SMB password (kept by Samba only, never by Calypso)'),
+      password: z
+        .string()
+        .min(8)
+        .max(128)
+        .regex(/^[^\r\n\0]*$/, 'one line')
+        .describe('SMB password (kept by Samba only, never by Calypso)'),
     }),
-    output: smbUserSchema, target: (i) => i.username,
+    output: smbUserSchema,
+    target: (i) => i.username,
     http: { method: 'POST', path: '/shares/smb-users' },
   }),
   defineContract({
-    name: 'shares.smb.users.remove', summary: "Remove a user's SMB password (they can no longer use SMB)", permission: 'shares.admin', mutating: true, dangerous: true,
-    input: z.object({ username: z.string().max(64).describe('Calypso user') }), output: ok, target: (i) => i.username,
+    name: 'shares.smb.users.remove',
+    summary: "Remove a user's SMB password (they can no longer use SMB)",
+    permission: 'shares.admin',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ username: z.string().max(64).describe('Calypso user') }),
+    output: ok,
+    target: (i) => i.username,
     http: { method: 'DELETE', path: '/shares/smb-users/:username' },
   }),
 
   defineContract({
-    name: 'shares.nfs.list', summary: 'List NFS exports', permission: 'shares.read', mutating: false,
-    input: z.object({ ...listShape }), output: listOf(nfsExportSchema),
+    name: 'shares.nfs.list',
+    summary: 'List NFS exports',
+    permission: 'shares.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(nfsExportSchema),
     http: { method: 'GET', path: '/shares/nfs' },
   }),
   defineContract({
-    name: 'shares.nfs.get', summary: 'Show an NFS export', permission: 'shares.read', mutating: false,
-    input: z.object({ path: exportPathKey }), output: nfsExportSchema,
+    name: 'shares.nfs.get',
+    summary: 'Show an NFS export',
+    permission: 'shares.read',
+    mutating: false,
+    input: z.object({ path: exportPathKey }),
+    output: nfsExportSchema,
     http: { method: 'GET', path: '/shares/nfs/:path' },
   }),
   defineContract({
-    name: 'shares.nfs.create', summary: 'Export a directory over NFS', permission: 'shares.write', mutating: true,
+    name: 'shares.nfs.create',
+    summary: 'Export a directory over NFS',
+    permission: 'shares.write',
+    mutating: true,
     input: z.object({
-      path: nfsPath, clients: nfsClientsInput,
+      path: nfsPath,
+      clients: nfsClientsInput,
       comment: smbText(256, 'comment').default('').describe('Description'),
       enabled: z.boolean().default(true).describe('Exported'),
       confirm: confirmRoot,
     }),
-    output: nfsExportSchema, target: (i) => i.path,
+    output: nfsExportSchema,
+    target: (i) => i.path,
     http: { method: 'POST', path: '/shares/nfs' },
   }),
   defineContract({
-    name: 'shares.nfs.update', summary: 'Change an NFS export', permission: 'shares.write', mutating: true,
+    name: 'shares.nfs.update',
+    summary: 'Change an NFS export',
+    permission: 'shares.write',
+    mutating: true,
     input: z.object({
-      path: exportPathKey, clients: nfsClientsInput.optional(),
+      path: exportPathKey,
+      clients: nfsClientsInput.optional(),
       comment: smbText(256, 'comment').optional().describe('Description'),
       enabled: z.boolean().optional().describe('Exported'),
       confirm: confirmRoot,
     }),
-    output: nfsExportSchema, target: (i) => i.path,
+    output: nfsExportSchema,
+    target: (i) => i.path,
     http: { method: 'PATCH', path: '/shares/nfs/:path' },
   }),
   defineContract({
-    name: 'shares.nfs.delete', summary: 'Stop exporting a directory (the files stay)', permission: 'shares.write', mutating: true, dangerous: true,
-    input: z.object({ path: exportPathKey }), output: ok, target: (i) => i.path,
+    name: 'shares.nfs.delete',
+    summary: 'Stop exporting a directory (the files stay)',
+    permission: 'shares.write',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ path: exportPathKey }),
+    output: ok,
+    target: (i) => i.path,
     http: { method: 'DELETE', path: '/shares/nfs/:path' },
   }),
   defineContract({
-    name: 'shares.nfs.active', summary: 'What the NFS server exports now (exportfs -v)', permission: 'shares.read', mutating: false,
-    input: noInput, output: nfsActiveSchema,
+    name: 'shares.nfs.active',
+    summary: 'What the NFS server exports now (exportfs -v)',
+    permission: 'shares.read',
+    mutating: false,
+    input: noInput,
+    output: nfsActiveSchema,
     http: { method: 'GET', path: '/shares/nfs-active' },
   }),
   ...driftContracts({
-    name: 'shares.nfs.drift', path: '/shares/nfs-drift', readPermission: 'shares.read', adminPermission: 'shares.admin',
+    name: 'shares.nfs.drift',
+    path: '/shares/nfs-drift',
+    readPermission: 'shares.read',
+    adminPermission: 'shares.admin',
     summary: 'Compare the live exports file with what Calypso would write',
     resolveSummary: 'Repair exports drift: adopt the live file or overwrite it',
     ignoredDescription: 'Live options Calypso does not manage (dropped on adopt)',

@@ -22,23 +22,39 @@ export const snapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
-export const snapshotHoldSchema = z.object({ tag: z.string().describe('Hold tag'), placedAt: isoTime().nullable().describe('When it was placed (ISO-8601; null if the tool printed no readable time)') });
+export const snapshotHoldSchema = z.object({
+  tag: z.string().describe('Hold tag'),
+  placedAt: isoTime().nullable().describe('When it was placed (ISO-8601; null if the tool printed no readable time)'),
+});
 export type SnapshotHold = z.infer<typeof snapshotHoldSchema>;
 
-const tag = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, '_', '.', ':' and '-'").refine((s) => !s.startsWith('-'), "may not start with '-'").describe('Hold tag');
+const tag = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, '_', '.', ':' and '-'")
+  .refine((s) => !s.startsWith('-'), "may not start with '-'")
+  .describe('Hold tag');
 
 /** Hold and release: the same input, the snapshot as it is afterwards. */
 const holdContract = <const V extends 'hold' | 'release'>(verb: V, summary: string) =>
   defineContract({
-    name: `snapshots.${verb}` as `snapshots.${V}`, summary, permission: 'snapshots.write', mutating: true,
+    name: `snapshots.${verb}` as `snapshots.${V}`,
+    summary,
+    permission: 'snapshots.write',
+    mutating: true,
     input: z.object({ name: snapshotName, tag, recursive: z.boolean().default(false).describe('Also the same-named snapshots of children') }),
-    output: snapshotSchema, target: (i) => i.name,
+    output: snapshotSchema,
+    target: (i) => i.name,
     http: { method: 'POST', path: `/snapshots/:name/${verb}` },
   });
 
 export const snapshotContracts = contractSet([
   defineContract({
-    name: 'snapshots.list', summary: 'List snapshots', permission: 'snapshots.read', mutating: false,
+    name: 'snapshots.list',
+    summary: 'List snapshots',
+    permission: 'snapshots.read',
+    mutating: false,
     input: z.object({
       ...listShape,
       dataset: anyDatasetName.optional().describe("Only this dataset's snapshots"),
@@ -49,38 +65,67 @@ export const snapshotContracts = contractSet([
     http: { method: 'GET', path: '/snapshots' },
   }),
   defineContract({
-    name: 'snapshots.create', summary: 'Take a snapshot', permission: 'snapshots.write', mutating: true,
-    input: z.object({ dataset: anyDatasetName, name: snapshotShortName, recursive: z.boolean().default(false).describe('Also snapshot every child, atomically') }),
-    output: snapshotSchema, target: (i) => `${i.dataset}@${i.name}`,
+    name: 'snapshots.create',
+    summary: 'Take a snapshot',
+    permission: 'snapshots.write',
+    mutating: true,
+    input: z.object({
+      dataset: anyDatasetName,
+      name: snapshotShortName,
+      recursive: z.boolean().default(false).describe('Also snapshot every child, atomically'),
+    }),
+    output: snapshotSchema,
+    target: (i) => `${i.dataset}@${i.name}`,
     http: { method: 'POST', path: '/snapshots' },
   }),
   defineContract({
-    name: 'snapshots.destroy', summary: 'Destroy a snapshot, or a range of snapshots', permission: 'snapshots.destroy', mutating: true, dangerous: true,
+    name: 'snapshots.destroy',
+    summary: 'Destroy a snapshot, or a range of snapshots',
+    permission: 'snapshots.destroy',
+    mutating: true,
+    dangerous: true,
     input: z.object({
       name: snapshotName,
-      through: snapshotShortName.optional().describe("Destroy the range from `name` through this later snapshot of the same dataset (zfs destroy ds@a%b)"),
-      recursive: z.boolean().default(false).describe("Also the same-named snapshots of children"),
+      through: snapshotShortName.optional().describe('Destroy the range from `name` through this later snapshot of the same dataset (zfs destroy ds@a%b)'),
+      recursive: z.boolean().default(false).describe('Also the same-named snapshots of children'),
     }),
     output: z.object({ destroyed: z.array(z.string()).describe('Snapshots destroyed') }),
     target: (i) => (i.through ? `${i.name}%${i.through}` : i.name),
     http: { method: 'DELETE', path: '/snapshots/:name' },
   }),
   defineContract({
-    name: 'snapshots.rollback', summary: 'Roll a dataset back to a snapshot', permission: 'snapshots.destroy', mutating: true, dangerous: true,
-    input: z.object({ name: snapshotName, destroyNewer: z.boolean().default(false).describe('Destroy the snapshots taken after this one (zfs rollback -r); required when there are any') }),
+    name: 'snapshots.rollback',
+    summary: 'Roll a dataset back to a snapshot',
+    permission: 'snapshots.destroy',
+    mutating: true,
+    dangerous: true,
+    input: z.object({
+      name: snapshotName,
+      destroyNewer: z.boolean().default(false).describe('Destroy the snapshots taken after this one (zfs rollback -r); required when there are any'),
+    }),
     output: z.object({ rolledBackTo: z.string().describe('The snapshot'), destroyed: z.array(z.string()).describe('Newer snapshots destroyed') }),
     target: (i) => i.name,
     http: { method: 'POST', path: '/snapshots/:name/rollback' },
   }),
   defineContract({
-    name: 'snapshots.clone', summary: 'Clone a snapshot into a new dataset', permission: 'storage.write', mutating: true,
+    name: 'snapshots.clone',
+    summary: 'Clone a snapshot into a new dataset',
+    permission: 'storage.write',
+    mutating: true,
     input: z.object({ name: snapshotName, target: datasetName.describe('The new dataset'), properties: datasetProperties.default({}) }),
-    output: z.object({ name: z.string().describe('The clone'), origin: z.string().describe('The snapshot it came from'), mountpoint: z.string().nullable().describe('Where it is mounted') }),
+    output: z.object({
+      name: z.string().describe('The clone'),
+      origin: z.string().describe('The snapshot it came from'),
+      mountpoint: z.string().nullable().describe('Where it is mounted'),
+    }),
     target: (i) => i.target,
     http: { method: 'POST', path: '/snapshots/:name/clone' },
   }),
   defineContract({
-    name: 'snapshots.holds', summary: 'List the holds on a snapshot', permission: 'snapshots.read', mutating: false,
+    name: 'snapshots.holds',
+    summary: 'List the holds on a snapshot',
+    permission: 'snapshots.read',
+    mutating: false,
     input: z.object({ name: snapshotName }),
     output: listOf(snapshotHoldSchema),
     http: { method: 'GET', path: '/snapshots/:name/holds' },

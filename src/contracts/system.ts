@@ -37,15 +37,28 @@ export type CommandRecordOut = z.infer<typeof commandRecordSchema>;
 
 export const systemContracts = contractSet([
   defineContract({
-    name: 'system.info', summary: 'About this appliance and its daemon', permission: AUTHENTICATED, mutating: false,
-    input: noInput, output: systemInfoSchema,
+    name: 'system.info',
+    summary: 'About this appliance and its daemon',
+    permission: AUTHENTICATED,
+    mutating: false,
+    input: noInput,
+    output: systemInfoSchema,
     http: { method: 'GET', path: '/system/info' },
   }),
   defineContract({
-    name: 'system.commands.list', summary: 'Commands the appliance ran, newest last (the newest `limit` of them)', permission: 'system.commands.read', mutating: false,
+    name: 'system.commands.list',
+    summary: 'Commands the appliance ran, newest last (the newest `limit` of them)',
+    permission: 'system.commands.read',
+    mutating: false,
     input: z.object({
       afterSeq: z.coerce.number().int().min(0).optional().describe('Only commands after this sequence number'),
-      limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}: ask again with afterSeq for the rest`).default(100).describe(`At most this many, the newest (at most ${MAX_PAGE_SIZE})`),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}: ask again with afterSeq for the rest`)
+        .default(100)
+        .describe(`At most this many, the newest (at most ${MAX_PAGE_SIZE})`),
     }),
     output: listOf(commandRecordSchema),
     http: { method: 'GET', path: '/system/commands' },

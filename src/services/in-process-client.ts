@@ -40,7 +40,11 @@ export class InProcessClient implements CalypsoClient {
   private readonly stateListeners = new Set<(state: LinkState) => void>();
   private readonly unsubscribes = new Set<() => void>();
 
-  constructor(private readonly app: Calypso, private readonly face: Face, private readonly opts: InProcessClientOptions = {}) {
+  constructor(
+    private readonly app: Calypso,
+    private readonly face: Face,
+    private readonly opts: InProcessClientOptions = {},
+  ) {
     this.keeper = new TokenKeeper({
       renew: (refreshToken) => this.invoke<TokenPair>('auth.refresh', { refreshToken }, null),
       // The pair's user, as the API's stream knows it from the token.
@@ -94,7 +98,8 @@ export class InProcessClient implements CalypsoClient {
 
   subscribe(types: StreamEventType[] | undefined, opts: SubscribeOptions): () => void {
     const unknown = (types ?? []).filter((t) => !Object.hasOwn(STREAM_TYPES, t));
-    if (unknown.length) throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${Object.keys(STREAM_TYPES).join(', ')}` }]);
+    if (unknown.length)
+      throw new ValidationError(`unknown event types ${unknown.join(', ')}`, [{ path: 'types', message: `some of ${Object.keys(STREAM_TYPES).join(', ')}` }]);
     const wanted: ReadonlySet<EventType> | null = types ? new Set(types) : null;
     const stop = this.app.events.subscribe((event, id) => {
       const actor = this.actor;

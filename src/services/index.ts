@@ -119,7 +119,16 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const call = invoker as Calypso['call'];
   scheduler.attach(call);
   return {
-    registry, events, jobs, auth, host: opts.host, db: opts.db, monitoring, scheduler, call, about,
+    registry,
+    events,
+    jobs,
+    auth,
+    host: opts.host,
+    db: opts.db,
+    monitoring,
+    scheduler,
+    call,
+    about,
     ping: async () => {
       await opts.db.raw('select 1');
     },
@@ -156,7 +165,11 @@ export async function ensureAdmin(app: Calypso, password?: string): Promise<{ us
   if (Number(n) > 0) return null;
   const generated = !password;
   const pw = password ?? crypto.randomBytes(12).toString('base64url');
-  await app.call('iam.users.create', { username: 'admin', password: pw, displayName: 'Administrator', roles: ['Admin'] }, { actor: SYSTEM_ACTOR, face: 'system' });
+  await app.call(
+    'iam.users.create',
+    { username: 'admin', password: pw, displayName: 'Administrator', roles: ['Admin'] },
+    { actor: SYSTEM_ACTOR, face: 'system' },
+  );
   return { username: 'admin', password: pw, generated };
 }
 

@@ -23,8 +23,13 @@ export function lockName(dataDir: string): string {
 }
 
 export class DataDirLocked extends Error {
-  constructor(readonly dataDir: string, readonly pid: number | null) {
-    super(`the data directory ${dataDir} is in use by another calypso serve (${pid ? `pid ${pid}` : 'pid unknown'}); stop it first (calypso stop --data ${dataDir})`);
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number | null,
+  ) {
+    super(
+      `the data directory ${dataDir} is in use by another calypso serve (${pid ? `pid ${pid}` : 'pid unknown'}); stop it first (calypso stop --data ${dataDir})`,
+    );
   }
 }
 

@@ -80,7 +80,10 @@ export class HostCommandError extends Error {
 
 /** A tool answered, but with output Calypso cannot read (a wrong version, a truncated answer, garbage). */
 export class ToolOutputError extends Error {
-  constructor(readonly tool: string, detail: string) {
+  constructor(
+    readonly tool: string,
+    detail: string,
+  ) {
     super(`${tool} printed output Calypso cannot read: ${detail}`);
     this.name = 'ToolOutputError';
   }

@@ -41,7 +41,10 @@ export class LocalFiles implements HostFiles {
    * `private`: every file written is 0600 and every directory made 0700, whatever mode is asked
    * or the umask (the simulated appliance's files live in the data directory).
    */
-  constructor(private readonly root = '', private readonly opts: { private?: boolean } = {}) {}
+  constructor(
+    private readonly root = '',
+    private readonly opts: { private?: boolean } = {},
+  ) {}
 
   private map(path: string): string {
     if (!path.startsWith('/')) throw new Error(`host paths are absolute: ${JSON.stringify(path)}`);
@@ -86,7 +89,12 @@ export class LocalFiles implements HostFiles {
     await mkdir(dir, { recursive: true, mode: this.opts.private ? 0o700 : undefined });
     await sweepStaleTemps(dir, basename(target));
     const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
-    const asked = opts?.mode ?? (await stat(target).then((s) => s.mode & 0o7777, () => 0o644));
+    const asked =
+      opts?.mode ??
+      (await stat(target).then(
+        (s) => s.mode & 0o7777,
+        () => 0o644,
+      ));
     const mode = this.opts.private ? asked & 0o600 : asked;
     const handle = await open(temp, 'w', mode);
     try {

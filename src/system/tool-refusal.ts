@@ -41,7 +41,10 @@ const MAX_SENTENCE = 300;
 export function refusalOf(err: unknown, patterns: readonly RefusalPattern[]): ToolRefusal | null {
   if (!(err instanceof HostCommandError) || err instanceof ToolRefusal || err.code === null || err.code === 0) return null;
   if (/^usage:/m.test(err.stderr)) return null;
-  const lines = err.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = err.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const { pattern, kind } of patterns) {
     const line = lines.find((l) => pattern.test(l));
     if (line) return new ToolRefusal(err, line.length > MAX_SENTENCE ? `${line.slice(0, MAX_SENTENCE)}...` : line, kind);

@@ -34,9 +34,24 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
   }, [session, options.idleLockMinutes]);
 
   if (!session.actor) {
-    return <KeyOrder><Login services={{ ...services, options: { ...options, generatedAdminPassword: lastUser || loggedInOnce.current ? undefined : options.generatedAdminPassword } }} username={lastUser} onLoggedIn={() => setVersion((v) => v + 1)} /></KeyOrder>;
+    return (
+      <KeyOrder>
+        <Login
+          services={{
+            ...services,
+            options: { ...options, generatedAdminPassword: lastUser || loggedInOnce.current ? undefined : options.generatedAdminPassword },
+          }}
+          username={lastUser}
+          onLoggedIn={() => setVersion((v) => v + 1)}
+        />
+      </KeyOrder>
+    );
   }
-  return <KeyOrder><Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} /></KeyOrder>;
+  return (
+    <KeyOrder>
+      <Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} />
+    </KeyOrder>
+  );
 }
 
 /**

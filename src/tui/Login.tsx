@@ -7,7 +7,15 @@ import { TextField } from './components/TextField.js';
 import type { ConsoleServices } from './context.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 
-export function Login({ services, username: initialUser = '', onLoggedIn }: { services: ConsoleServices; username?: string; onLoggedIn: () => void }): React.ReactElement {
+export function Login({
+  services,
+  username: initialUser = '',
+  onLoggedIn,
+}: {
+  services: ConsoleServices;
+  username?: string;
+  onLoggedIn: () => void;
+}): React.ReactElement {
   const { theme, options, session } = services;
   const { columns, rows } = useTerminalSize();
   const [username, setUsername] = useState(initialUser);
@@ -47,29 +55,80 @@ export function Login({ services, username: initialUser = '', onLoggedIn }: { se
     <Box flexDirection="column" width={columns} height={Math.max(10, rows - 1)} alignItems="center" justifyContent="center">
       <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.c('blue')} paddingX={2} paddingY={1} width={boxWidth}>
         <Text wrap="truncate">
-          <Text bold color={theme.c('cyan')}>Calypso</Text> {options.version}  <Text dimColor>{options.hostname}</Text>
-          {options.hostKind === 'sim' ? <Text bold backgroundColor={theme.c('yellow')} color={theme.c('black')} inverse={!theme.color}>{' SIMULATED '}</Text> : null}
+          <Text bold color={theme.c('cyan')}>
+            Calypso
+          </Text>{' '}
+          {options.version} <Text dimColor>{options.hostname}</Text>
+          {options.hostKind === 'sim' ? (
+            <Text bold backgroundColor={theme.c('yellow')} color={theme.c('black')} inverse={!theme.color}>
+              {' SIMULATED '}
+            </Text>
+          ) : null}
         </Text>
-        <Text dimColor wrap="truncate">Backup appliance console</Text>
+        <Text dimColor wrap="truncate">
+          Backup appliance console
+        </Text>
         <Text> </Text>
         {options.generatedAdminPassword ? (
           <Box flexDirection="column" marginBottom={1}>
-            <Text color={theme.c('yellow')} wrap="wrap">First start: the account admin was created with the password</Text>
+            <Text color={theme.c('yellow')} wrap="wrap">
+              First start: the account admin was created with the password
+            </Text>
             <Text bold>{options.generatedAdminPassword}</Text>
-            <Text color={theme.c('yellow')} wrap="wrap">It is shown only this once. Change it under Users & Access (P).</Text>
+            <Text color={theme.c('yellow')} wrap="wrap">
+              It is shown only this once. Change it under Users & Access (P).
+            </Text>
           </Box>
         ) : null}
-        {notice ? <Text color={theme.c('yellow')} wrap="wrap">{notice}</Text> : null}
+        {notice ? (
+          <Text color={theme.c('yellow')} wrap="wrap">
+            {notice}
+          </Text>
+        ) : null}
         <Box>
-          <Text bold={field === 0}>{field === 0 ? theme.pointer : ' '} Username  </Text>
-          <TextField value={username} focus={field === 0} onChange={(v) => { if (!sending) { setUsername(v); setError(null); } }} onSubmit={(v) => { setUsername(v); setField(1); }} />
+          <Text bold={field === 0}>{field === 0 ? theme.pointer : ' '} Username </Text>
+          <TextField
+            value={username}
+            focus={field === 0}
+            onChange={(v) => {
+              if (!sending) {
+                setUsername(v);
+                setError(null);
+              }
+            }}
+            onSubmit={(v) => {
+              setUsername(v);
+              setField(1);
+            }}
+          />
         </Box>
         <Box>
-          <Text bold={field === 1}>{field === 1 ? theme.pointer : ' '} Password  </Text>
-          <TextField value={password} mask="*" focus={field === 1} onChange={(v) => { if (!sending) { setPassword(v); setError(null); } }} onSubmit={(v) => void submit(username, v)} />
+          <Text bold={field === 1}>{field === 1 ? theme.pointer : ' '} Password </Text>
+          <TextField
+            value={password}
+            mask="*"
+            focus={field === 1}
+            onChange={(v) => {
+              if (!sending) {
+                setPassword(v);
+                setError(null);
+              }
+            }}
+            onSubmit={(v) => void submit(username, v)}
+          />
         </Box>
         <Text> </Text>
-        {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : sending ? <Text color={theme.c('yellow')} wrap="wrap">{failures >= 3 ? 'Logging in... (after failed attempts each try is delayed a few seconds)' : 'Logging in...'}</Text> : <Text dimColor>Enter log in  Tab next field  Ctrl-C quit</Text>}
+        {error ? (
+          <Text color={theme.c('red')} wrap="wrap">
+            {error}
+          </Text>
+        ) : sending ? (
+          <Text color={theme.c('yellow')} wrap="wrap">
+            {failures >= 3 ? 'Logging in... (after failed attempts each try is delayed a few seconds)' : 'Logging in...'}
+          </Text>
+        ) : (
+          <Text dimColor>Enter log in Tab next field Ctrl-C quit</Text>
+        )}
       </Box>
     </Box>
   );

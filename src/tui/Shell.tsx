@@ -28,8 +28,17 @@ import { useTerminalSize } from './hooks/use-terminal-size.js';
  * A form or confirmation as the shell keeps it: of any operation (the palette's form names it only
  * at run time), its answer unknown. Screens open them typed (FormSpec<N>, ConfirmSpec<N>).
  */
-type AnyFormSpec = Omit<FormSpec, 'operation' | 'success' | 'onDone'> & { operation: string; success?: (result: unknown) => string; onDone?: (result: unknown) => void };
-type AnyConfirmSpec = Omit<ConfirmSpec, 'operation' | 'input' | 'success' | 'onDone'> & { operation: string; input: Record<string, unknown>; success?: (result: unknown) => string; onDone?: (result: unknown) => void };
+type AnyFormSpec = Omit<FormSpec, 'operation' | 'success' | 'onDone'> & {
+  operation: string;
+  success?: (result: unknown) => string;
+  onDone?: (result: unknown) => void;
+};
+type AnyConfirmSpec = Omit<ConfirmSpec, 'operation' | 'input' | 'success' | 'onDone'> & {
+  operation: string;
+  input: Record<string, unknown>;
+  success?: (result: unknown) => string;
+  onDone?: (result: unknown) => void;
+};
 
 type Overlay =
   | { kind: 'help' }
@@ -58,7 +67,12 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const [screenId, setScreenId] = useState(services.nav.screen);
   const [focus, setFocus] = useState<'menu' | 'main'>('main');
-  const [menuIndex, setMenuIndex] = useState(() => Math.max(0, SCREENS.findIndex((s) => s.id === services.nav.screen)));
+  const [menuIndex, setMenuIndex] = useState(() =>
+    Math.max(
+      0,
+      SCREENS.findIndex((s) => s.id === services.nav.screen),
+    ),
+  );
   const [overlay, setOverlay] = useState<Overlay | null>(null);
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
     const flash = services.flash;
@@ -84,14 +98,17 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // The daemon restarted (its events since the last one seen are gone): every screen reads again.
   useEffect(() => app.onReset(() => changes.emit('changed')), [app, changes]);
 
-  const navigate = useCallback((id: string) => {
-    if (!SCREENS.some((s) => s.id === id)) return;
-    services.nav.screen = id;
-    screenBindings.current = [];
-    setScreenId(id);
-    setMenuIndex(SCREENS.findIndex((s) => s.id === id));
-    setFocus('main');
-  }, [services]);
+  const navigate = useCallback(
+    (id: string) => {
+      if (!SCREENS.some((s) => s.id === id)) return;
+      services.nav.screen = id;
+      screenBindings.current = [];
+      setScreenId(id);
+      setMenuIndex(SCREENS.findIndex((s) => s.id === id));
+      setFocus('main');
+    },
+    [services],
+  );
 
   const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => setMessage({ text, kind, at: Date.now() }), []);
 
@@ -115,74 +132,91 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // Job progress from the event bus: the status line shows running jobs; a finished one is announced.
   useEffect(
     () =>
-      app.subscribe((e) => {
-        const job = e.job as Job | undefined;
-        if (!job || typeof job.id !== 'number') return;
-        // A progress event that arrives after the job's end must not bring its status line back.
-        if (job.state !== 'running') finishedJobs.current.add(job.id);
-        const running = job.state === 'running' && !finishedJobs.current.has(job.id);
-        setJobs((old) => {
-          if (running === old.has(job.id) && !running) return old;
-          const next = new Map(old);
-          if (running) next.set(job.id, job);
-          else next.delete(job.id);
-          return next;
-        });
-        // What a job changed (a resilver, a rollback) shows on the screen when it ends.
-        if (!running) changes.emit('changed');
-        if (job.state === 'succeeded') toast(`Job #${job.id} done: ${job.description}`);
-        else if (job.state === 'failed') toast(`Job #${job.id} failed: ${job.error ?? job.description}`, 'error');
-      }, ['job']),
+      app.subscribe(
+        (e) => {
+          const job = e.job as Job | undefined;
+          if (!job || typeof job.id !== 'number') return;
+          // A progress event that arrives after the job's end must not bring its status line back.
+          if (job.state !== 'running') finishedJobs.current.add(job.id);
+          const running = job.state === 'running' && !finishedJobs.current.has(job.id);
+          setJobs((old) => {
+            if (running === old.has(job.id) && !running) return old;
+            const next = new Map(old);
+            if (running) next.set(job.id, job);
+            else next.delete(job.id);
+            return next;
+          });
+          // What a job changed (a resilver, a rollback) shows on the screen when it ends.
+          if (!running) changes.emit('changed');
+          if (job.state === 'succeeded') toast(`Job #${job.id} done: ${job.description}`);
+          else if (job.state === 'failed') toast(`Job #${job.id} failed: ${job.error ?? job.description}`, 'error');
+        },
+        ['job'],
+      ),
     [app, toast, changes],
   );
 
   /** Every call of the console, typed or not: busy, the session's end noticed, changes announced. */
-  const callAny = useCallback(async (operation: string, input: unknown): Promise<unknown> => {
-    // Logging out from anywhere in the console (key, palette, a form) ends the console's session
-    // at once: the login screen replaces the screens before the service has even answered.
-    if (operation === 'auth.logout') {
-      await session.logout('Logged out.');
-      return { ok: true } satisfies Output<'auth.logout'>;
-    }
-    const era = session.era;
-    return busy.track((async () => {
-      try {
-        return await app.callAny(operation, input);
-      } catch (err) {
-        // Revoked, disabled, or expired beyond renewal: back to the login screen, saying why.
-        if (err instanceof Unauthenticated) session.ended(err, era);
-        throw err;
-      } finally {
-        // A change may have ended this very session (own password changed, own sessions revoked,
-        // own account disabled): find out now, not at the next read up to half a minute later.
-        if (app.contract(operation)?.mutating) {
-          await session.recheck();
-          changes.emit('changed');
-        }
+  const callAny = useCallback(
+    async (operation: string, input: unknown): Promise<unknown> => {
+      // Logging out from anywhere in the console (key, palette, a form) ends the console's session
+      // at once: the login screen replaces the screens before the service has even answered.
+      if (operation === 'auth.logout') {
+        await session.logout('Logged out.');
+        return { ok: true } satisfies Output<'auth.logout'>;
       }
-    })());
-  }, [app, busy, session, changes]);
+      const era = session.era;
+      return busy.track(
+        (async () => {
+          try {
+            return await app.callAny(operation, input);
+          } catch (err) {
+            // Revoked, disabled, or expired beyond renewal: back to the login screen, saying why.
+            if (err instanceof Unauthenticated) session.ended(err, era);
+            throw err;
+          } finally {
+            // A change may have ended this very session (own password changed, own sessions revoked,
+            // own account disabled): find out now, not at the next read up to half a minute later.
+            if (app.contract(operation)?.mutating) {
+              await session.recheck();
+              changes.emit('changed');
+            }
+          }
+        })(),
+      );
+    },
+    [app, busy, session, changes],
+  );
 
   // The typed door: the answer is the contract's of `operation`, the one callAny ran.
-  const call = useCallback(<N extends OperationName,>(operation: N, input: Input<N>) => callAny(operation, input) as Promise<Output<N>>, [callAny]);
+  const call = useCallback(<N extends OperationName>(operation: N, input: Input<N>) => callAny(operation, input) as Promise<Output<N>>, [callAny]);
 
   /** The commands the appliance ran, from the daemon (empty when this user may not see them). */
-  const commands = useCallback(async (input: { afterSeq?: number; limit?: number }): Promise<CommandRecord[]> => {
-    if (denialReason(app, actor, 'system.commands.list')) return [];
-    return (await app.call('system.commands.list', input).catch(() => ({ items: [] }))).items;
-  }, [app, actor]);
+  const commands = useCallback(
+    async (input: { afterSeq?: number; limit?: number }): Promise<CommandRecord[]> => {
+      if (denialReason(app, actor, 'system.commands.list')) return [];
+      return (await app.call('system.commands.list', input).catch(() => ({ items: [] }))).items;
+    },
+    [app, actor],
+  );
 
   // The commands of an action are those the appliance ran while it ran (another console's may
   // slip in between; each shows its own time).
-  const recordedAny = useCallback(async (operation: string, input: unknown): Promise<unknown> => {
-    const before = (await commands({ limit: 1 }))[0]?.seq ?? 0;
-    try {
-      return await callAny(operation, input);
-    } finally {
-      lastAction.current = { operation, at: new Date().toISOString(), records: await commands({ afterSeq: before, limit: 200 }) };
-    }
-  }, [callAny, commands]);
-  const recordedCall = useCallback(<N extends OperationName,>(operation: N, input: Input<N>) => recordedAny(operation, input) as Promise<Output<N>>, [recordedAny]);
+  const recordedAny = useCallback(
+    async (operation: string, input: unknown): Promise<unknown> => {
+      const before = (await commands({ limit: 1 }))[0]?.seq ?? 0;
+      try {
+        return await callAny(operation, input);
+      } finally {
+        lastAction.current = { operation, at: new Date().toISOString(), records: await commands({ afterSeq: before, limit: 200 }) };
+      }
+    },
+    [callAny, commands],
+  );
+  const recordedCall = useCallback(
+    <N extends OperationName>(operation: N, input: Input<N>) => recordedAny(operation, input) as Promise<Output<N>>,
+    [recordedAny],
+  );
 
   // Open alerts for the header, when alerting is in this build.
   useEffect(() => {
@@ -211,20 +245,23 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const denial = useCallback((operation: string) => denialReason(app, actor, operation), [app, actor]);
 
-  const act = useCallback(async <N extends OperationName,>(operation: N, input: Input<N>, opts: { success?: (r: Output<N>) => string } = {}): Promise<Output<N> | undefined> => {
-    try {
-      const result = await recordedCall(operation, input);
-      toast(opts.success ? opts.success(result) : `${app.contract(operation)?.summary ?? operation}: done`);
-      return result;
-    } catch (err) {
-      toast(errorMessage(err), 'error');
-      return undefined;
-    }
-  }, [app, recordedCall, toast]);
+  const act = useCallback(
+    async <N extends OperationName>(operation: N, input: Input<N>, opts: { success?: (r: Output<N>) => string } = {}): Promise<Output<N> | undefined> => {
+      try {
+        const result = await recordedCall(operation, input);
+        toast(opts.success ? opts.success(result) : `${app.contract(operation)?.summary ?? operation}: done`);
+        return result;
+      } catch (err) {
+        toast(errorMessage(err), 'error');
+        return undefined;
+      }
+    },
+    [app, recordedCall, toast],
+  );
 
   // A screen's spec names its operation, whose answer its callbacks receive: the shell runs that operation.
-  const openForm = useCallback(<N extends OperationName,>(spec: FormSpec<N>) => setOverlay({ kind: 'form', spec: spec as unknown as AnyFormSpec }), []);
-  const confirm = useCallback(<N extends OperationName,>(spec: ConfirmSpec<N>) => setOverlay({ kind: 'confirm', spec: spec as unknown as AnyConfirmSpec }), []);
+  const openForm = useCallback(<N extends OperationName>(spec: FormSpec<N>) => setOverlay({ kind: 'form', spec: spec as unknown as AnyFormSpec }), []);
+  const confirm = useCallback(<N extends OperationName>(spec: ConfirmSpec<N>) => setOverlay({ kind: 'confirm', spec: spec as unknown as AnyConfirmSpec }), []);
   const prompt = useCallback((spec: PromptSpec) => setOverlay({ kind: 'prompt', spec }), []);
   const showText = useCallback((title: string, lines: string[]) => setOverlay({ kind: 'text', title, lines }), []);
   const openPanel = useCallback((render: (close: () => void) => React.ReactNode) => setOverlay({ kind: 'panel', render }), []);
@@ -247,10 +284,15 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const showCommands = useCallback(() => {
     const last = lastAction.current;
-    const fmt = (r: CommandRecord) => `${dateTime(r.at)}  ${[r.command, ...r.args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}${r.code ? `  (exit ${r.code})` : ''}${r.error ? `  ${r.error}` : ''}`;
+    const fmt = (r: CommandRecord) =>
+      `${dateTime(r.at)}  ${[r.command, ...r.args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}${r.code ? `  (exit ${r.code})` : ''}${r.error ? `  ${r.error}` : ''}`;
     if (!last) {
       void commands({ limit: 40 }).then((recent) =>
-        showText('Commands: no action yet; the most recent commands the host ran', recent.length ? recent.map(fmt) : ['The host has run no commands yet (or your role may not see them).']));
+        showText(
+          'Commands: no action yet; the most recent commands the host ran',
+          recent.length ? recent.map(fmt) : ['The host has run no commands yet (or your role may not see them).'],
+        ),
+      );
       return;
     }
     showText(
@@ -262,7 +304,13 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const globalBindings: KeyBinding[] = [
     { key: '?', description: 'Help', group: 'Global', priority: 100, action: () => setOverlay({ kind: 'help' }) },
     { key: ':', description: 'Go to', group: 'Global', priority: 50, action: () => setOverlay({ kind: 'palette' }) },
-    { key: 'tab', description: 'Switch pane (menu / working area)', hint: false, group: 'Global', action: () => setFocus((f) => (f === 'menu' ? 'main' : 'menu')) },
+    {
+      key: 'tab',
+      description: 'Switch pane (menu / working area)',
+      hint: false,
+      group: 'Global',
+      action: () => setFocus((f) => (f === 'menu' ? 'main' : 'menu')),
+    },
     { key: 'escape', aliases: ['h', 'left'], description: 'Back to the menu', hint: false, group: 'Global', action: () => setFocus('menu') },
     { key: '!', description: 'Show the commands of the last action', hint: false, group: 'Global', action: showCommands },
     { key: 'ctrl+l', description: 'Lock the screen', hint: false, group: 'Global', action: onLock },
@@ -270,8 +318,32 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     { key: 'q', aliases: ['ctrl+c'], description: 'Quit', group: 'Global', priority: 100, action: quit },
   ];
   const menuBindings: KeyBinding[] = [
-    { key: 'j', aliases: ['down'], description: 'Next subsystem', hint: false, group: 'Menu', action: () => { const i = Math.min(SCREENS.length - 1, menuIndex + 1); setMenuIndex(i); navigate(SCREENS[i].id); setFocus('menu'); } },
-    { key: 'k', aliases: ['up'], description: 'Previous subsystem', hint: false, group: 'Menu', action: () => { const i = Math.max(0, menuIndex - 1); setMenuIndex(i); navigate(SCREENS[i].id); setFocus('menu'); } },
+    {
+      key: 'j',
+      aliases: ['down'],
+      description: 'Next subsystem',
+      hint: false,
+      group: 'Menu',
+      action: () => {
+        const i = Math.min(SCREENS.length - 1, menuIndex + 1);
+        setMenuIndex(i);
+        navigate(SCREENS[i].id);
+        setFocus('menu');
+      },
+    },
+    {
+      key: 'k',
+      aliases: ['up'],
+      description: 'Previous subsystem',
+      hint: false,
+      group: 'Menu',
+      action: () => {
+        const i = Math.max(0, menuIndex - 1);
+        setMenuIndex(i);
+        navigate(SCREENS[i].id);
+        setFocus('menu');
+      },
+    },
     { key: 'enter', aliases: ['l', 'right'], description: 'Open', group: 'Menu', action: () => navigate(SCREENS[menuIndex].id) },
   ];
   const screenKeys = gate(app, actor, screenBindings.current);
@@ -286,7 +358,8 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     lastInput.current = Date.now();
     if (overlay) return;
     // ":storage" arriving in one read (pasted, or typed faster than a frame): the palette, prefilled.
-    if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta) return setOverlay({ kind: 'palette', initial: input.slice(1).replace(/[\r\n]+$/, '') });
+    if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta)
+      return setOverlay({ kind: 'palette', initial: input.slice(1).replace(/[\r\n]+$/, '') });
     const name = keyName(input, key);
     // A moving key the screen does not use (the dashboard has no rows) moves the menu: the first
     // j or arrow after login acts, and the menu takes the keyboard (the divider's marker shows it).
@@ -303,9 +376,25 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const closeOverlay = useCallback(() => setOverlay(null), []);
 
   const shell: ShellApi = {
-    services, app, theme, actor, active: focus === 'main' && !overlay,
-    width: workWidth, height: bodyHeight,
-    call, run: recordedCall, act, denial, setBindings, toast, openForm, confirm, prompt, showText, openPanel, navigate,
+    services,
+    app,
+    theme,
+    actor,
+    active: focus === 'main' && !overlay,
+    width: workWidth,
+    height: bodyHeight,
+    call,
+    run: recordedCall,
+    act,
+    denial,
+    setBindings,
+    toast,
+    openForm,
+    confirm,
+    prompt,
+    showText,
+    openPanel,
+    navigate,
     onChange: (listener) => {
       changes.on('changed', listener);
       return () => void changes.off('changed', listener);
@@ -314,14 +403,30 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
 
   const paletteEntries = useMemo((): PaletteEntry[] => {
     // In words: a screen's label, a key's description, an operation's summary; ids and keys shown dim beside.
-    const entries: PaletteEntry[] = SCREENS.map((s) => ({ label: s.label, kind: 'screen', keywords: [...(s.aliases ?? []), s.manages].join(' '), run: () => navigate(s.id) }));
-    for (const b of screenKeys) if (b.key.length === 1 && !b.group) entries.push({ label: b.description, detail: `key ${b.key}`, kind: 'action', disabledReason: b.disabledReason, run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action() });
+    const entries: PaletteEntry[] = SCREENS.map((s) => ({
+      label: s.label,
+      kind: 'screen',
+      keywords: [...(s.aliases ?? []), s.manages].join(' '),
+      run: () => navigate(s.id),
+    }));
+    for (const b of screenKeys)
+      if (b.key.length === 1 && !b.group)
+        entries.push({
+          label: b.description,
+          detail: `key ${b.key}`,
+          kind: 'action',
+          disabledReason: b.disabledReason,
+          run: () => (latestScreenKeys().find((x) => x.key === b.key) ?? b).action(),
+        });
     entries.push({ label: 'Log out', detail: 'key ^O', kind: 'action', keywords: 'logout sign out exit', run: logout });
     entries.push({ label: 'Lock the screen', detail: 'key ^L', kind: 'action', keywords: 'lock', run: onLock });
     for (const op of app.contracts()) {
-      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.hostKind)) continue;
+      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.hostKind))
+        continue;
       entries.push({
-        label: op.summary, detail: op.name, kind: op.mutating ? 'operation' : 'read',
+        label: op.summary,
+        detail: op.name,
+        kind: op.mutating ? 'operation' : 'read',
         disabledReason: denialReason(app, actor, op.name),
         run: () => runOperation(op.name),
       });
@@ -338,7 +443,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     setOverlay({
       kind: 'form',
       spec: {
-        title: `${op.summary} (${op.name})`, operation: op.name, submitLabel: op.mutating ? 'Run' : 'Show',
+        title: `${op.summary} (${op.name})`,
+        operation: op.name,
+        submitLabel: op.mutating ? 'Run' : 'Show',
         onDone: (result: unknown) => {
           if (!op.mutating) showText(`${op.summary}`, JSON.stringify(result, null, 2).split('\n'));
         },
@@ -352,7 +459,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       case 'help':
         return (
           <HelpOverlay
-            width={workWidth} height={bodyHeight} theme={theme} onClose={closeOverlay}
+            width={workWidth}
+            height={bodyHeight}
+            theme={theme}
+            onClose={closeOverlay}
             sections={[
               { title: mode === 'screen' ? def.label : 'This screen', bindings: screenKeys.filter((b) => !b.group) },
               { title: 'Lists', bindings: screenKeys.filter((b) => b.group === 'Lists') },
@@ -369,8 +479,16 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         if (!op) return <Text color={theme.c('red')}>{spec.operation} is not in this build.</Text>;
         return (
           <Form
-            title={spec.title} op={op} initial={spec.initial} fixed={spec.fixed} only={spec.fields} hide={spec.hide}
-            submitLabel={spec.submitLabel} width={workWidth} height={bodyHeight} theme={theme}
+            title={spec.title}
+            op={op}
+            initial={spec.initial}
+            fixed={spec.fixed}
+            only={spec.fields}
+            hide={spec.hide}
+            submitLabel={spec.submitLabel}
+            width={workWidth}
+            height={bodyHeight}
+            theme={theme}
             submit={async (input) => {
               if (op.dangerous) return { needsConfirm: input };
               return recordedAny(spec.operation, input);
@@ -378,7 +496,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
             onDone={(result) => {
               const pending = (result as { needsConfirm?: Record<string, unknown> } | undefined)?.needsConfirm;
               if (op.dangerous && pending) {
-                setOverlay({ kind: 'confirm', spec: { operation: op.name, input: pending, verb: 'go ahead with', success: spec.success, onDone: spec.onDone } });
+                setOverlay({
+                  kind: 'confirm',
+                  spec: { operation: op.name, input: pending, verb: 'go ahead with', success: spec.success, onDone: spec.onDone },
+                });
                 return;
               }
               setOverlay(null);
@@ -400,8 +521,13 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         }
         return (
           <ConfirmDialog
-            title={`${op?.summary ?? spec.operation}: ${target}`} target={target} verb={spec.verb} details={spec.details}
-            width={workWidth} height={bodyHeight} theme={theme}
+            title={`${op?.summary ?? spec.operation}: ${target}`}
+            target={target}
+            verb={spec.verb}
+            details={spec.details}
+            width={workWidth}
+            height={bodyHeight}
+            theme={theme}
             run={(typed) => recordedAny(spec.operation, { ...spec.input, confirm: typed })}
             onDone={(result) => {
               setOverlay(null);
@@ -415,7 +541,17 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       case 'prompt':
         return null;
       case 'question':
-        return <Question text={overlay.text} theme={theme} onYes={() => { setOverlay(null); overlay.yes(); }} onNo={closeOverlay} />;
+        return (
+          <Question
+            text={overlay.text}
+            theme={theme}
+            onYes={() => {
+              setOverlay(null);
+              overlay.yes();
+            }}
+            onNo={closeOverlay}
+          />
+        );
       case 'panel':
         return overlay.render(closeOverlay);
       case 'text':
@@ -436,29 +572,72 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   return (
     <ShellProvider value={shell}>
       <Box flexDirection="column" width={columns} height={height}>
-        <Header width={columns} theme={theme} hostname={options.hostname ?? os.hostname()} simulated={app.hostKind === 'sim'} user={actor.username} roles={actor.roles} alerts={alerts} now={now} />
+        <Header
+          width={columns}
+          theme={theme}
+          hostname={options.hostname ?? os.hostname()}
+          simulated={app.hostKind === 'sim'}
+          user={actor.username}
+          roles={actor.roles}
+          alerts={alerts}
+          now={now}
+        />
         <Box flexDirection="row" height={bodyHeight}>
-          <Menu items={menuItems} current={screenId} highlighted={menuIndex} focused={focus === 'menu' && !overlay} width={menuWidth} height={bodyHeight} theme={theme} />
+          <Menu
+            items={menuItems}
+            current={screenId}
+            highlighted={menuIndex}
+            focused={focus === 'menu' && !overlay}
+            width={menuWidth}
+            height={bodyHeight}
+            theme={theme}
+          />
           {/* Which pane has the keyboard, in a way that needs no colour: the divider's top cell points at it. */}
           <Box width={1} height={bodyHeight} flexDirection="column">
-            <Text bold color={theme.c('cyan')}>{paneMarker}</Text>
-            <Text dimColor={!mainFocused} bold={mainFocused} color={mainFocused ? theme.c('cyan') : undefined}>{(`${divider}\n`).repeat(Math.max(0, bodyHeight - 1)).trimEnd()}</Text>
+            <Text bold color={theme.c('cyan')}>
+              {paneMarker}
+            </Text>
+            <Text dimColor={!mainFocused} bold={mainFocused} color={mainFocused ? theme.c('cyan') : undefined}>
+              {`${divider}\n`.repeat(Math.max(0, bodyHeight - 1)).trimEnd()}
+            </Text>
           </Box>
           <Box flexDirection="column" width={workWidth} height={bodyHeight} overflow="hidden">
             {covering ? renderOverlay() : null}
             <Box display={covering ? 'none' : 'flex'} flexDirection="column" width={workWidth} height={bodyHeight}>
-              {mode === 'screen' && Screen ? <Screen key={def.id} /> : mode === 'operations' ? <OperationsScreen key={def.id} def={def} operations={operationsOf(app, def)} run={runOperation} /> : <UnbuiltScreen key={def.id} def={def} />}
+              {mode === 'screen' && Screen ? (
+                <Screen key={def.id} />
+              ) : mode === 'operations' ? (
+                <OperationsScreen key={def.id} def={def} operations={operationsOf(app, def)} run={runOperation} />
+              ) : (
+                <UnbuiltScreen key={def.id} def={def} />
+              )}
             </Box>
           </Box>
         </Box>
         {promptSpec ? (
           <PromptLine
-            label={promptSpec.label} initial={promptSpec.initial} onChange={promptSpec.onChange}
-            onSubmit={(v) => { setOverlay(null); promptSpec.onSubmit(v); }}
-            onCancel={() => { setOverlay(null); promptSpec.onCancel?.(); }}
+            label={promptSpec.label}
+            initial={promptSpec.initial}
+            onChange={promptSpec.onChange}
+            onSubmit={(v) => {
+              setOverlay(null);
+              promptSpec.onSubmit(v);
+            }}
+            onCancel={() => {
+              setOverlay(null);
+              promptSpec.onCancel?.();
+            }}
           />
         ) : (
-          <StatusLine width={columns} theme={theme} message={message} busy={busyCount > 0} jobs={[...jobs.values()]} api={apiText} apiOk={link === 'connected'} />
+          <StatusLine
+            width={columns}
+            theme={theme}
+            message={message}
+            busy={busyCount > 0}
+            jobs={[...jobs.values()]}
+            api={apiText}
+            apiOk={link === 'connected'}
+          />
         )}
         <KeyHints bindings={hintBindings} width={columns} theme={theme} />
       </Box>

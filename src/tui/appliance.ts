@@ -12,7 +12,6 @@ import type { SystemInfo } from '../contracts/system.js';
 /** An event as the console's screens use it: the stream's type with its data spread in (`job`, `alert`, `sample`...). */
 export type ConsoleEvent = { type: StreamEventType } & Record<string, unknown>;
 
-
 export class Appliance {
   /** sim or local, once system.info answered (after login); contracts of the other kind are hidden. */
   hostKind: 'sim' | 'local' | null = null;

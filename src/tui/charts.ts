@@ -103,13 +103,47 @@ function panels(services: ConsoleServices): Panel[] {
   const memTotal = () => m.get('calypso_memory_total_bytes')?.last;
   return [
     // The total only: per-CPU series (labelled) would crowd a small chart.
-    { title: 'CPU %', series: () => m.all('calypso_cpu_usage_percent').filter((s) => !Object.keys(s.labels).length).slice(0, 1), format: (v) => percent(v, 1), max: () => 100, missing: noMonitoring },
+    {
+      title: 'CPU %',
+      series: () =>
+        m
+          .all('calypso_cpu_usage_percent')
+          .filter((s) => !Object.keys(s.labels).length)
+          .slice(0, 1),
+      format: (v) => percent(v, 1),
+      max: () => 100,
+      missing: noMonitoring,
+    },
     { title: 'Memory GiB', scale: 2 ** 30, series: () => m.all('calypso_memory_used_bytes'), format: bytes, max: memTotal, missing: noMonitoring },
     // Every interface the dashboard lists, idle ones too (a flat line at zero is an answer).
-    { title: 'Network MiB/s', scale: 2 ** 20, series: () => networkSeries(m.all('calypso_network_receive_bytes_per_second'), m.all('calypso_network_transmit_bytes_per_second')), format: rate, missing: 'no network samples yet, or monitoring is not in this build' },
-    { title: 'Pool capacity %', series: () => m.all('calypso_pool_capacity_percent'), format: (v) => percent(v), max: () => 100, missing: 'no pools, or storage is not in this build' },
-    { title: 'Pool I/O MiB/s', scale: 2 ** 20, series: () => [...m.all('calypso_pool_read_bytes_per_second'), ...m.all('calypso_pool_write_bytes_per_second')], format: rate, missing: noMonitoring },
-    { title: 'ARC hit ratio %', series: () => m.all('calypso_arc_hit_ratio_percent'), format: (v) => percent(v, 1), max: () => 100, missing: 'no ARC statistics yet' },
+    {
+      title: 'Network MiB/s',
+      scale: 2 ** 20,
+      series: () => networkSeries(m.all('calypso_network_receive_bytes_per_second'), m.all('calypso_network_transmit_bytes_per_second')),
+      format: rate,
+      missing: 'no network samples yet, or monitoring is not in this build',
+    },
+    {
+      title: 'Pool capacity %',
+      series: () => m.all('calypso_pool_capacity_percent'),
+      format: (v) => percent(v),
+      max: () => 100,
+      missing: 'no pools, or storage is not in this build',
+    },
+    {
+      title: 'Pool I/O MiB/s',
+      scale: 2 ** 20,
+      series: () => [...m.all('calypso_pool_read_bytes_per_second'), ...m.all('calypso_pool_write_bytes_per_second')],
+      format: rate,
+      missing: noMonitoring,
+    },
+    {
+      title: 'ARC hit ratio %',
+      series: () => m.all('calypso_arc_hit_ratio_percent'),
+      format: (v) => percent(v, 1),
+      max: () => 100,
+      missing: 'no ARC statistics yet',
+    },
   ];
 }
 
@@ -129,7 +163,11 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
   input.ref?.();
   const term = process.env.TERM ?? 'xterm';
   const screen = blessed.screen({
-    input, output, smartCSR: true, warnings: false, title: 'Calypso live charts',
+    input,
+    output,
+    smartCSR: true,
+    warnings: false,
+    title: 'Calypso live charts',
     // blessed cannot parse some tmux/screen terminfo entries; xterm's is a safe superset there.
     terminal: /^(screen|tmux)/.test(term) ? 'xterm-256color' : term,
     forceUnicode: theme.glyphs !== 'ascii',
@@ -149,8 +187,13 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
       const style = theme.color ? { fg: 'white', border: { fg: 'cyan' } } : {};
       if (braille) {
         const line = grid.set(row, col, 4, 6, contrib.line, {
-          label: ` ${p.title} `, showLegend: false, style: theme.color ? { line: 'cyan', text: 'white', baseline: 'white' } : { line: 'white', text: 'white', baseline: 'white' },
-          border: { type: 'line' }, wholeNumbersOnly: false, xLabelPadding: 3, xPadding: 5,
+          label: ` ${p.title} `,
+          showLegend: false,
+          style: theme.color ? { line: 'cyan', text: 'white', baseline: 'white' } : { line: 'white', text: 'white', baseline: 'white' },
+          border: { type: 'line' },
+          wholeNumbersOnly: false,
+          xLabelPadding: 3,
+          xPadding: 5,
         });
         const text = grid.set(row, col, 4, 6, blessed.box, { label: ` ${p.title} `, border: { type: 'line' }, style, tags: false });
         return {
@@ -159,7 +202,14 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
             if (!series.length || series.every((s) => s.points.length < 2)) {
               line.hide();
               text.show();
-              text.setContent(`\n${wrapText(series.length ? `${label(series[0])}: ${p.format(series[0].last)} (collecting...)` : p.missing, Math.max(10, (text.width as number) - 6)).map((l) => `  ${l}`).join('\n')}`);
+              text.setContent(
+                `\n${wrapText(
+                  series.length ? `${label(series[0])}: ${p.format(series[0].last)} (collecting...)` : p.missing,
+                  Math.max(10, (text.width as number) - 6),
+                )
+                  .map((l) => `  ${l}`)
+                  .join('\n')}`,
+              );
               return;
             }
             text.hide();
@@ -173,8 +223,22 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
             line.options.maxY = axis.maxY;
             line.options.numYLabels = axis.numYLabels;
             line.options.wholeNumbersOnly = false;
-            line.setLabel(chartTitle(p.title, series.map((s) => `${label(s)} ${p.format(s.last)}`), line.width as number, series.map((s) => safeText(Object.values(s.labels).join(' ')) || 'total')));
-            line.setData(series.map((s, n) => ({ title: label(s).slice(0, 12), x: x.slice(length - s.points.length), y: ys[n], style: { line: theme.color ? COLORS[n % COLORS.length] : 'white' } })));
+            line.setLabel(
+              chartTitle(
+                p.title,
+                series.map((s) => `${label(s)} ${p.format(s.last)}`),
+                line.width as number,
+                series.map((s) => safeText(Object.values(s.labels).join(' ')) || 'total'),
+              ),
+            );
+            line.setData(
+              series.map((s, n) => ({
+                title: label(s).slice(0, 12),
+                x: x.slice(length - s.points.length),
+                y: ys[n],
+                style: { line: theme.color ? COLORS[n % COLORS.length] : 'white' },
+              })),
+            );
           },
         };
       }
@@ -183,7 +247,11 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
         draw: () => {
           const series = p.series();
           if (!series.length) {
-            box.setContent(`\n${wrapText(p.missing, Math.max(10, (box.width as number) - 6)).map((l) => `  ${l}`).join('\n')}`);
+            box.setContent(
+              `\n${wrapText(p.missing, Math.max(10, (box.width as number) - 6))
+                .map((l) => `  ${l}`)
+                .join('\n')}`,
+            );
             return;
           }
           const width = Math.max(4, (box.width as number) - 4);
@@ -191,11 +259,30 @@ export async function runCharts(services: ConsoleServices, input: NodeJS.ReadStr
           const s = series[0];
           const rows = columnChart(theme, s.points, width, height, p.max?.());
           // The values line is fitted like a title: a line longer than the box would wrap over the chart.
-          box.setContent([chartTitle('', series.map((x) => `${label(x)} ${p.format(x.last)}`), width + 4).replace(/^ : /, ' ').trimEnd(), ...rows.map((r) => ` ${r}`)].join('\n'));
+          box.setContent(
+            [
+              chartTitle(
+                '',
+                series.map((x) => `${label(x)} ${p.format(x.last)}`),
+                width + 4,
+              )
+                .replace(/^ : /, ' ')
+                .trimEnd(),
+              ...rows.map((r) => ` ${r}`),
+            ].join('\n'),
+          );
         },
       };
     });
-    const help = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', content: ' q / Esc / Enter: back to the console   (refreshed every 2 s)', style: theme.color ? { fg: 'black', bg: 'cyan' } : { inverse: true } });
+    const help = blessed.box({
+      parent: screen,
+      bottom: 0,
+      left: 0,
+      height: 1,
+      width: '100%',
+      content: ' q / Esc / Enter: back to the console   (refreshed every 2 s)',
+      style: theme.color ? { fg: 'black', bg: 'cyan' } : { inverse: true },
+    });
     void help;
   };
 

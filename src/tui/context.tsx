@@ -82,7 +82,6 @@ export interface PromptSpec {
   onCancel?: () => void;
 }
 
-
 export interface ShellApi {
   services: ConsoleServices;
   app: Appliance;

@@ -148,9 +148,32 @@ export function count(value: number | string | null | undefined, none = 'none'):
 
 /** ZFS properties whose value is a size in bytes (as `zfs get -p` prints it). */
 const ZFS_SIZES = new Set([
-  'used', 'available', 'referenced', 'quota', 'refquota', 'reservation', 'refreservation', 'volsize', 'volblocksize', 'recordsize',
-  'usedbysnapshots', 'usedbydataset', 'usedbychildren', 'usedbyrefreservation', 'logicalused', 'logicalreferenced', 'written',
-  'special_small_blocks', 'size', 'allocated', 'free', 'freeing', 'leaked', 'expandsize', 'checkpoint', 'dnodesize',
+  'used',
+  'available',
+  'referenced',
+  'quota',
+  'refquota',
+  'reservation',
+  'refreservation',
+  'volsize',
+  'volblocksize',
+  'recordsize',
+  'usedbysnapshots',
+  'usedbydataset',
+  'usedbychildren',
+  'usedbyrefreservation',
+  'logicalused',
+  'logicalreferenced',
+  'written',
+  'special_small_blocks',
+  'size',
+  'allocated',
+  'free',
+  'freeing',
+  'leaked',
+  'expandsize',
+  'checkpoint',
+  'dnodesize',
 ]);
 /** Sizes where 0 means there is none (no quota, no reservation). */
 const ZFS_ZERO_IS_NONE = new Set(['quota', 'refquota', 'reservation', 'refreservation', 'special_small_blocks']);

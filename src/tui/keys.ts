@@ -50,8 +50,20 @@ export function keyName(input: string, key: Key): string {
 }
 
 const DISPLAY: Record<string, string> = {
-  up: '↑', down: '↓', left: '←', right: '→', enter: 'Enter', escape: 'Esc', tab: 'Tab', 'shift+tab': 'S-Tab',
-  pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End', space: 'Space', backspace: 'Bksp',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  enter: 'Enter',
+  escape: 'Esc',
+  tab: 'Tab',
+  'shift+tab': 'S-Tab',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  space: 'Space',
+  backspace: 'Bksp',
 };
 
 export function displayKey(key: string, ascii = false): string {
@@ -125,7 +137,11 @@ export function splitKeys(chunk: string): string[] {
  * printable text is appended, and any other control character is dropped. Several keys in one
  * input (text from a paste) are applied in order; what follows an Enter is not typed.
  */
-export function editLine(value: string, input: string, key: Pick<Key, 'backspace' | 'delete' | 'return' | 'ctrl' | 'meta'>): { value: string; submit: boolean } {
+export function editLine(
+  value: string,
+  input: string,
+  key: Pick<Key, 'backspace' | 'delete' | 'return' | 'ctrl' | 'meta'>,
+): { value: string; submit: boolean } {
   if (key.return) return { value, submit: true };
   if (key.backspace || key.delete) return { value: dropLast(value), submit: false };
   if (key.ctrl && input === 'u') return { value: '', submit: false };

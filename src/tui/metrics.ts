@@ -53,15 +53,21 @@ export class MetricsStore extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
 
-  constructor(private readonly app: Appliance, private readonly intervalMs = 2000) {
+  constructor(
+    private readonly app: Appliance,
+    private readonly intervalMs = 2000,
+  ) {
     super();
-    this.unsubscribe = app.subscribe((e: ConsoleEvent) => {
-      const sample = asSample((e as { sample?: unknown }).sample);
-      if (!sample) return;
-      this.lastEventAt = Date.now();
-      this.source = 'events';
-      this.add(sample);
-    }, ['metric']);
+    this.unsubscribe = app.subscribe(
+      (e: ConsoleEvent) => {
+        const sample = asSample((e as { sample?: unknown }).sample);
+        if (!sample) return;
+        this.lastEventAt = Date.now();
+        this.source = 'events';
+        this.add(sample);
+      },
+      ['metric'],
+    );
   }
 
   start(): void {

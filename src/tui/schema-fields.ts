@@ -39,12 +39,54 @@ interface JsonSchema {
 
 /** Words the administrator reads in capitals (or as a unit), whatever the field's casing. */
 const WORDS: Record<string, string> = {
-  ok: 'OK', id: 'ID', ids: 'IDs', ip: 'IP', ips: 'IPs', iqn: 'IQN', lun: 'LUN', luns: 'LUNs', smb: 'SMB', nfs: 'NFS', url: 'URL', urls: 'URLs',
-  tls: 'TLS', ssl: 'SSL', cidr: 'CIDR', ntp: 'NTP', snmp: 'SNMP', dns: 'DNS', mtu: 'MTU', ttl: 'TTL', smtp: 'SMTP', api: 'API', zfs: 'ZFS',
-  arc: 'ARC', cpu: 'CPU', acl: 'ACL', acls: 'ACLs', uid: 'UID', gid: 'GID', chap: 'CHAP', vtl: 'VTL', s3: 'S3', smart: 'SMART', vdev: 'vdev', zvol: 'zvol',
+  ok: 'OK',
+  id: 'ID',
+  ids: 'IDs',
+  ip: 'IP',
+  ips: 'IPs',
+  iqn: 'IQN',
+  lun: 'LUN',
+  luns: 'LUNs',
+  smb: 'SMB',
+  nfs: 'NFS',
+  url: 'URL',
+  urls: 'URLs',
+  tls: 'TLS',
+  ssl: 'SSL',
+  cidr: 'CIDR',
+  ntp: 'NTP',
+  snmp: 'SNMP',
+  dns: 'DNS',
+  mtu: 'MTU',
+  ttl: 'TTL',
+  smtp: 'SMTP',
+  api: 'API',
+  zfs: 'ZFS',
+  arc: 'ARC',
+  cpu: 'CPU',
+  acl: 'ACL',
+  acls: 'ACLs',
+  uid: 'UID',
+  gid: 'GID',
+  chap: 'CHAP',
+  vtl: 'VTL',
+  s3: 'S3',
+  smart: 'SMART',
+  vdev: 'vdev',
+  zvol: 'zvol',
 };
 /** Unit suffixes of field names, said after the words. */
-const UNITS: Record<string, string> = { ms: '(ms)', bytes: '(bytes)', seconds: '(seconds)', secs: '(seconds)', minutes: '(minutes)', hours: '(hours)', days: '(days)', percent: '(%)', pct: '(%)' };
+const UNITS: Record<string, string> = {
+  ms: '(ms)',
+  bytes: '(bytes)',
+  seconds: '(seconds)',
+  secs: '(seconds)',
+  minutes: '(minutes)',
+  hours: '(hours)',
+  days: '(days)',
+  percent: '(%)',
+  pct: '(%)',
+};
 /** A description short enough to be the label itself (e.g. "SMTP login", "Implicit TLS"). */
 const SHORT_DESCRIPTION = 22;
 
@@ -112,7 +154,7 @@ function kindOf(path: string, s: JsonSchema): { kind: FieldKind; options?: strin
     case 'number':
       return { kind: 'number' };
     case 'array':
-      return s.items && ['string', 'number', 'integer'].includes(String(s.items.type)) || s.items?.enum ? { kind: 'list' } : null;
+      return (s.items && ['string', 'number', 'integer'].includes(String(s.items.type))) || s.items?.enum ? { kind: 'list' } : null;
     case 'string':
       return { kind: SECRET.test(path) ? 'password' : 'text' };
     default:
@@ -140,7 +182,14 @@ export function fieldsOf(op: AnyContract): Field[] {
       const kind = kindOf(path, prop);
       if (!kind) continue;
       const own = fieldLabel(name, prop);
-      out.push({ path, label: fullLabels && parentLabel ? `${parentLabel}: ${lowerFirst(own)}` : own, description: prop.description ?? '', required, defaultValue: prop.default, ...kind });
+      out.push({
+        path,
+        label: fullLabels && parentLabel ? `${parentLabel}: ${lowerFirst(own)}` : own,
+        description: prop.description ?? '',
+        required,
+        defaultValue: prop.default,
+        ...kind,
+      });
     }
   };
   walk(json, '', true);
@@ -158,7 +207,17 @@ export function addRepeatFields(fields: Field[], op: Pick<AnyContract, 'mutating
   if (!op.mutating) return fields;
   return fields.flatMap((f) =>
     f.kind === 'password' && !CURRENT_SECRET.test(f.path.split('.').pop() ?? '')
-      ? [f, { path: `${f.path}#repeat`, label: `Repeat ${lowerFirst(f.label)}`, description: `The same as ${f.label.toLowerCase()}, to catch a typing mistake`, kind: 'password' as const, required: f.required, repeats: f.path }]
+      ? [
+          f,
+          {
+            path: `${f.path}#repeat`,
+            label: `Repeat ${lowerFirst(f.label)}`,
+            description: `The same as ${f.label.toLowerCase()}, to catch a typing mistake`,
+            kind: 'password' as const,
+            required: f.required,
+            repeats: f.path,
+          },
+        ]
       : [f],
   );
 }

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 export class TerminalGuard {
   private entered = false;
 
-  constructor(private readonly input: NodeJS.ReadStream, private readonly output: NodeJS.WriteStream) {}
+  constructor(
+    private readonly input: NodeJS.ReadStream,
+    private readonly output: NodeJS.WriteStream,
+  ) {}
 
   enter(): void {
     if (this.entered) return;
@@ -139,7 +142,11 @@ function silenceInput(input: NodeJS.ReadStream): void {
  * skips closed descriptors. A terminal that is still there (a stray SIGHUP) is left to Node.
  */
 export function releaseDeadTerminal(): void {
-  const streams: { isTTY?: boolean; _handle?: { getWindowSize?: (size: number[]) => number } | null }[] = [process.stdin, process.stdout, process.stderr] as never;
+  const streams: { isTTY?: boolean; _handle?: { getWindowSize?: (size: number[]) => number } | null }[] = [
+    process.stdin,
+    process.stdout,
+    process.stderr,
+  ] as never;
   streams.forEach((s, fd) => {
     if (!s.isTTY) return;
     let gone = true;

@@ -40,7 +40,12 @@ export function makeTheme(env: NodeJS.ProcessEnv = process.env): Theme {
     color,
     glyphs,
     border: ascii ? 'classic' : 'single',
-    spark: glyphs === 'unicode' ? [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] : glyphs === 'block' ? [' ', '_', '.', '-', '=', '▄', '▄', '█', '█'] : [' ', '_', '.', '-', '=', '+', '*', '#', '#'],
+    spark:
+      glyphs === 'unicode'
+        ? [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
+        : glyphs === 'block'
+          ? [' ', '_', '.', '-', '=', '▄', '▄', '█', '█']
+          : [' ', '_', '.', '-', '=', '+', '*', '#', '#'],
     barFull: ascii ? '#' : '█',
     barEmpty: ascii ? '.' : '░',
     tree: ascii ? { branch: '|-', last: '`-', pipe: '| ' } : { branch: '├─', last: '└─', pipe: '│ ' },

@@ -26,7 +26,8 @@ export function parseExactSize(input: string | number | bigint): ExactSize {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) return { problem: 'a size is a number of bytes, 0 or more' };
     if (!Number.isInteger(input)) return { problem: 'a size is a whole number of bytes' };
-    if (!Number.isSafeInteger(input)) return { problem: 'sizes above 2^53 bytes lose precision as JSON numbers: send them as a string, e.g. "8E" or "9223372036854775807"' };
+    if (!Number.isSafeInteger(input))
+      return { problem: 'sizes above 2^53 bytes lose precision as JSON numbers: send them as a string, e.g. "8E" or "9223372036854775807"' };
     return { bytes: BigInt(input) };
   }
   const text = input.trim().toUpperCase();

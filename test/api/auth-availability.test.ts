@@ -57,7 +57,10 @@ async function auditRows(operation: string, target: string): Promise<{ result: s
  */
 async function userWithCheapHash(username: string, roles: string[]): Promise<string> {
   const token = await t.userWithRoles(username, roles);
-  await t.app.db('users').where({ username }).update({ password_hash: bcrypt.hashSync(`${username}-password-123`, 4) });
+  await t.app
+    .db('users')
+    .where({ username })
+    .update({ password_hash: bcrypt.hashSync(`${username}-password-123`, 4) });
   return token;
 }
 /** Waits until the condition holds (the test's own timeout is the only bound), polling without spinning the CPU. */
@@ -119,7 +122,11 @@ describe('password hashing off the event loop', () => {
       expect(pool.load).toEqual({ running: 1, queued: 2 });
       const order: string[] = [];
       // A refusal of these shows in Promise.all(accepted) below; here only the order of the answers counts.
-      for (const [i, p] of accepted.entries()) p.then(() => order.push(`normal${i}`), () => undefined);
+      for (const [i, p] of accepted.entries())
+        p.then(
+          () => order.push(`normal${i}`),
+          () => undefined,
+        );
       const urgent = pool.run<boolean>({ op: 'compare', password: 'queue-test-password', hash }, true).then((ok) => {
         order.push('console');
         return ok;
@@ -140,13 +147,19 @@ describe('password changes are throttled like logins', () => {
     const hashBefore = (await t.app.db('users').where({ username: 'pia' }).first()).password_hash;
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await t.http.post('/api/v1/auth/me/password').set(bearer(token)).send({ currentPassword: `guess-number-${i}`, newPassword: 'attacker-chosen-pass' });
+      const res = await t.http
+        .post('/api/v1/auth/me/password')
+        .set(bearer(token))
+        .send({ currentPassword: `guess-number-${i}`, newPassword: 'attacker-chosen-pass' });
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
     // While throttled even the right password is refused, before it is checked.
-    const right = await t.http.post('/api/v1/auth/me/password').set(bearer(token)).send({ currentPassword: 'pia-password-123', newPassword: 'attacker-chosen-pass' });
+    const right = await t.http
+      .post('/api/v1/auth/me/password')
+      .set(bearer(token))
+      .send({ currentPassword: 'pia-password-123', newPassword: 'attacker-chosen-pass' });
     expect(right.status).toBe(429);
     expect(right.headers['content-type']).toMatch(/application\/problem\+json/);
     expect((await t.app.db('users').where({ username: 'pia' }).first()).password_hash).toBe(hashBefore);
@@ -156,14 +169,22 @@ describe('password changes are throttled like logins', () => {
     expect(JSON.stringify(audit)).not.toMatch(/guess-number|pia-password|attacker-chosen/);
     // Fifteen minutes later the owner may change it.
     clock.at += 15 * 60 * 1000 + 1000;
-    const later = await t.http.post('/api/v1/auth/me/password').set(bearer(token)).send({ currentPassword: 'pia-password-123', newPassword: 'pia-new-password-456' });
+    const later = await t.http
+      .post('/api/v1/auth/me/password')
+      .set(bearer(token))
+      .send({ currentPassword: 'pia-password-123', newPassword: 'pia-new-password-456' });
     expect(later.status).toBe(200);
   });
 
   test('parallel guesses cannot slip past the limit', async () => {
     const token = await userWithCheapHash('paula', ['ReadOnly']);
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t.http.post('/api/v1/auth/me/password').set(bearer(token)).send({ currentPassword: `parallel-guess-${i}`, newPassword: 'attacker-chosen-pass' })),
+      Array.from({ length: 12 }, (_, i) =>
+        t.http
+          .post('/api/v1/auth/me/password')
+          .set(bearer(token))
+          .send({ currentPassword: `parallel-guess-${i}`, newPassword: 'attacker-chosen-pass' }),
+      ),
     );
     expect(results.filter((r) => r.status === 400)).toHaveLength(5);
     expect(results.filter((r) => r.status === 429)).toHaveLength(7);

@@ -13,7 +13,6 @@ afterAll(async () => {
   await t.close();
 });
 
-
 describe('login and tokens', () => {
   test('login returns a token pair and /auth/me answers with permissions', async () => {
     const res = await t.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
@@ -40,7 +39,11 @@ describe('login and tokens', () => {
     const other = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access' }, 'another-key-entirely', { algorithm: 'HS256' });
     const expired = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, 'test-secret-0123456789abcdef');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: good.sub, sid: good.sid, typ: 'access' })).toString('base64url')}.`;
-    for (const [token, detail] of [[other, 'invalid access token'], [expired, 'access token expired'], [none, 'invalid access token']]) {
+    for (const [token, detail] of [
+      [other, 'invalid access token'],
+      [expired, 'access token expired'],
+      [none, 'invalid access token'],
+    ]) {
       const res = await t.http.get('/api/v1/auth/me').set(bearer(token));
       expect(res.status).toBe(401);
       expect(res.body.detail).toBe(detail);
@@ -85,7 +88,10 @@ describe('login and tokens', () => {
 
   test('a refresh token idle for 12 hours is dead', async () => {
     const res = await t.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
-    await t.app.db('refresh_tokens').whereNull('used_at').update({ expires_at: new Date(Date.now() - 1000).toISOString() });
+    await t.app
+      .db('refresh_tokens')
+      .whereNull('used_at')
+      .update({ expires_at: new Date(Date.now() - 1000).toISOString() });
     const refreshed = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: res.body.refreshToken });
     expect(refreshed.status).toBe(401);
     expect(refreshed.body.detail).toBe('refresh token expired');
@@ -109,7 +115,10 @@ describe('login and tokens', () => {
 
     await t.http.patch('/api/v1/users/dora').set(bearer(t.adminToken)).send({ enabled: true });
     const token2 = await t.login('dora', 'dora-password-123');
-    const change = await t.http.post('/api/v1/auth/me/password').set(bearer(token2)).send({ currentPassword: 'dora-password-123', newPassword: 'a-brand-new-password' });
+    const change = await t.http
+      .post('/api/v1/auth/me/password')
+      .set(bearer(token2))
+      .send({ currentPassword: 'dora-password-123', newPassword: 'a-brand-new-password' });
     expect(change.status).toBe(200);
     expect((await t.http.get('/api/v1/auth/me').set(bearer(token2))).status).toBe(401);
     expect(await t.login('dora', 'a-brand-new-password')).toEqual(expect.any(String));
@@ -119,7 +128,10 @@ describe('login and tokens', () => {
     await t.userWithRoles('mallory', ['ReadOnly']);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.10').send({ username: 'mallory', password: `wrong-guess-${i}` });
+      const res = await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', '192.0.2.10')
+        .send({ username: 'mallory', password: `wrong-guess-${i}` });
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
@@ -128,7 +140,10 @@ describe('login and tokens', () => {
     const right = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.10').send({ username: 'mallory', password: 'mallory-password-123' });
     expect(right.status).toBe(429);
     // ...but not from another one: the throttle is by user and address (issue 19, lockout abuse).
-    const elsewhere = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.11').send({ username: 'mallory', password: 'mallory-password-123' });
+    const elsewhere = await t.http
+      .post('/api/v1/auth/login')
+      .set('X-Forwarded-For', '192.0.2.11')
+      .send({ username: 'mallory', password: 'mallory-password-123' });
     expect(elsewhere.status).toBe(200);
     const audit = await t.http.get('/api/v1/audit').query({ operation: 'auth.login', actor: 'anonymous', search: 'mallory' }).set(bearer(t.adminToken));
     expect(audit.body.items.filter((e: { result: string }) => e.result === 'denied')).toHaveLength(7);
@@ -138,7 +153,12 @@ describe('login and tokens', () => {
   test('throttling holds under parallel attempts', async () => {
     await t.userWithRoles('trudy', ['ReadOnly']);
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.100').send({ username: 'trudy', password: `parallel-${i}` })),
+      Array.from({ length: 12 }, (_, i) =>
+        t.http
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', '192.0.2.100')
+          .send({ username: 'trudy', password: `parallel-${i}` }),
+      ),
     );
     const passedCheck = results.filter((r) => r.status === 401).length;
     expect(passedCheck).toBe(5);
@@ -148,7 +168,10 @@ describe('login and tokens', () => {
   test('five failures from one address throttle it, whatever the usernames', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', '198.51.100.7').send({ username: `nobody${i}`, password: 'whatever-it-is' });
+      const res = await t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', '198.51.100.7')
+        .send({ username: `nobody${i}`, password: 'whatever-it-is' });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);

@@ -13,7 +13,14 @@ import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 const ADMIN_ONLY_READS = new Set(['audit.read']);
 /** Changes an Operator may make: day-to-day operation, no IAM, no destroying pools or datasets, no system settings. */
 const OPERATOR_CHANGES = new Set([
-  'jobs.cancel', 'storage.scrub', 'storage.devices', 'snapshots.write', 'shares.write', 'iscsi.write', 'alerts.ack', 'schedules.manage',
+  'jobs.cancel',
+  'storage.scrub',
+  'storage.devices',
+  'snapshots.write',
+  'shares.write',
+  'iscsi.write',
+  'alerts.ack',
+  'schedules.manage',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';
@@ -88,16 +95,30 @@ describe('authorization matrix', () => {
   test('an operation without a declared permission cannot be registered', () => {
     const registry = new Registry();
     expect(() =>
-      registry.add(defineOperation({
-        name: 'x.y', summary: 'x', permission: '', mutating: false,
-        input: z.object({}), output: z.object({}), handler: async () => ({}),
-      })),
+      registry.add(
+        defineOperation({
+          name: 'x.y',
+          summary: 'x',
+          permission: '',
+          mutating: false,
+          input: z.object({}),
+          output: z.object({}),
+          handler: async () => ({}),
+        }),
+      ),
     ).toThrow(/declares no permission/);
     expect(() =>
-      registry.add(defineOperation({
-        name: 'x.z', summary: 'x', permission: 'not.in.catalogue', mutating: false,
-        input: z.object({}), output: z.object({}), handler: async () => ({}),
-      })),
+      registry.add(
+        defineOperation({
+          name: 'x.z',
+          summary: 'x',
+          permission: 'not.in.catalogue',
+          mutating: false,
+          input: z.object({}),
+          output: z.object({}),
+          handler: async () => ({}),
+        }),
+      ),
     ).toThrow(/unknown permission/);
   });
 

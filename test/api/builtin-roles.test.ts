@@ -26,10 +26,18 @@ afterAll(async () => {
 describe('ReadOnly', () => {
   test('holds every read-level permission and none above; the only reads it lacks are the audit log', () => {
     const granted = new Set(t.app.registry.permissionsAtLevels(['read']));
-    const reads = t.app.registry.permissions().filter((p) => p.name.endsWith('.read')).map((p) => p.name);
+    const reads = t.app.registry
+      .permissions()
+      .filter((p) => p.name.endsWith('.read'))
+      .map((p) => p.name);
     // A new read kept from ReadOnly must be said in the README and here.
     expect(reads.filter((p) => !granted.has(p))).toEqual(['audit.read']);
-    expect(t.app.registry.permissions().filter((p) => granted.has(p.name)).every((p) => p.level === 'read')).toBe(true);
+    expect(
+      t.app.registry
+        .permissions()
+        .filter((p) => granted.has(p.name))
+        .every((p) => p.level === 'read'),
+    ).toBe(true);
   });
 
   test('the API grants it what the catalogue says: reads answer, the audit log is 403', async () => {
@@ -78,7 +86,13 @@ describe('ReadOnly', () => {
 
 describe('links', () => {
   test('every relative link in README.md and docs/*.md names a file inside the repository', () => {
-    const files = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      ...fs
+        .readdirSync(path.join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const broken: string[] = [];
     for (const file of files) {
       const text = fs.readFileSync(path.join(ROOT, file), 'utf8');

@@ -73,7 +73,10 @@ describe('through the API', () => {
   test('without a trusted proxy, rotating X-Forwarded-For does not change the address the audit and the login throttle see', async () => {
     const direct = request(createApi(t.app, { log: silentLog, version: 'test' }).callback());
     for (let i = 0; i < 3; i++) {
-      const res = await direct.post('/api/v1/auth/login').set('X-Forwarded-For', `203.0.113.${i}`).send({ username: `rotating${i}`, password: 'wrong-password-x' });
+      const res = await direct
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .send({ username: `rotating${i}`, password: 'wrong-password-x' });
       expect(res.status).toBe(401);
     }
     const rows = await t.app.db('audit_log').where('target', 'like', 'rotating%').select('address');
@@ -82,9 +85,15 @@ describe('through the API', () => {
   });
 
   test('behind a trusted proxy, the audit row has the client the proxy saw; junk in the header is never stored', async () => {
-    const ok = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', 'spoofed-by-client, 192.0.2.44').send({ username: 'proxied', password: 'wrong-password-y' });
+    const ok = await t.http
+      .post('/api/v1/auth/login')
+      .set('X-Forwarded-For', 'spoofed-by-client, 192.0.2.44')
+      .send({ username: 'proxied', password: 'wrong-password-y' });
     expect(ok.status).toBe(401);
-    const junk = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', `${'z'.repeat(500)}`).send({ username: 'proxied2', password: 'wrong-password-z' });
+    const junk = await t.http
+      .post('/api/v1/auth/login')
+      .set('X-Forwarded-For', `${'z'.repeat(500)}`)
+      .send({ username: 'proxied2', password: 'wrong-password-z' });
     expect(junk.status).toBe(401);
     expect((await t.app.db('audit_log').where({ target: 'proxied' }).first()).address).toBe('192.0.2.44');
     expect(['127.0.0.1', '::1']).toContain((await t.app.db('audit_log').where({ target: 'proxied2' }).first()).address);

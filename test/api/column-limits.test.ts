@@ -90,23 +90,46 @@ describe('column limits at the contract', () => {
   test('every stored string field is at most as long as its column (widths read from the live schema)', async () => {
     // Operation input field -> the varchar column it is stored in (JSON and text columns need no entry).
     const STORED: [op: string, path: string, table: string, column: string][] = [
-      ['auth.me.update', 'displayName', 'users', 'display_name'], ['auth.me.update', 'email', 'users', 'email'],
-      ['iam.users.create', 'username', 'users', 'username'], ['iam.users.create', 'displayName', 'users', 'display_name'], ['iam.users.create', 'email', 'users', 'email'],
-      ['iam.users.update', 'displayName', 'users', 'display_name'], ['iam.users.update', 'email', 'users', 'email'],
-      ['iam.groups.create', 'name', 'groups', 'name'], ['iam.groups.create', 'description', 'groups', 'description'], ['iam.groups.update', 'description', 'groups', 'description'],
-      ['iam.roles.create', 'name', 'roles', 'name'], ['iam.roles.create', 'description', 'roles', 'description'], ['iam.roles.update', 'description', 'roles', 'description'],
-      ['iam.roles.create', 'permissions[]', 'role_permissions', 'permission'], ['iam.roles.update', 'permissions[]', 'role_permissions', 'permission'],
-      ['alerts.rules.create', 'name', 'alert_rules', 'name'], ['alerts.rules.create', 'metric', 'alert_rules', 'metric'], ['alerts.rules.update', 'name', 'alert_rules', 'name'],
-      ['alerts.maintenance.create', 'name', 'maintenance_windows', 'name'], ['alerts.maintenance.create', 'description', 'maintenance_windows', 'description'],
-      ['alerts.maintenance.update', 'name', 'maintenance_windows', 'name'], ['alerts.maintenance.update', 'description', 'maintenance_windows', 'description'],
-      ['alerts.channels.create', 'name', 'notification_channels', 'name'], ['alerts.channels.update', 'name', 'notification_channels', 'name'],
-      ['shares.smb.create', 'name', 'smb_shares', 'name'], ['shares.smb.create', 'path', 'smb_shares', 'path'], ['shares.smb.create', 'comment', 'smb_shares', 'comment'],
-      ['shares.smb.create', 'shadowFormat', 'smb_shares', 'shadow_format'], ['shares.smb.update', 'comment', 'smb_shares', 'comment'],
-      ['shares.nfs.create', 'path', 'nfs_exports', 'path'], ['shares.nfs.create', 'comment', 'nfs_exports', 'comment'], ['shares.nfs.update', 'comment', 'nfs_exports', 'comment'],
-      ['iscsi.targets.create', 'name', 'iscsi_targets', 'name'], ['iscsi.targets.create', 'alias', 'iscsi_targets', 'alias'],
-      ['iscsi.targets.create', 'chap.user', 'iscsi_targets', 'chap_user'], ['iscsi.targets.create', 'chap.secret', 'iscsi_targets', 'chap_secret'],
-      ['iscsi.targets.create', 'mutualChap.user', 'iscsi_targets', 'mutual_user'], ['iscsi.targets.create', 'mutualChap.secret', 'iscsi_targets', 'mutual_secret'],
-      ['iscsi.targets.update', 'alias', 'iscsi_targets', 'alias'], ['iscsi.targets.update', 'chap.secret', 'iscsi_targets', 'chap_secret'],
+      ['auth.me.update', 'displayName', 'users', 'display_name'],
+      ['auth.me.update', 'email', 'users', 'email'],
+      ['iam.users.create', 'username', 'users', 'username'],
+      ['iam.users.create', 'displayName', 'users', 'display_name'],
+      ['iam.users.create', 'email', 'users', 'email'],
+      ['iam.users.update', 'displayName', 'users', 'display_name'],
+      ['iam.users.update', 'email', 'users', 'email'],
+      ['iam.groups.create', 'name', 'groups', 'name'],
+      ['iam.groups.create', 'description', 'groups', 'description'],
+      ['iam.groups.update', 'description', 'groups', 'description'],
+      ['iam.roles.create', 'name', 'roles', 'name'],
+      ['iam.roles.create', 'description', 'roles', 'description'],
+      ['iam.roles.update', 'description', 'roles', 'description'],
+      ['iam.roles.create', 'permissions[]', 'role_permissions', 'permission'],
+      ['iam.roles.update', 'permissions[]', 'role_permissions', 'permission'],
+      ['alerts.rules.create', 'name', 'alert_rules', 'name'],
+      ['alerts.rules.create', 'metric', 'alert_rules', 'metric'],
+      ['alerts.rules.update', 'name', 'alert_rules', 'name'],
+      ['alerts.maintenance.create', 'name', 'maintenance_windows', 'name'],
+      ['alerts.maintenance.create', 'description', 'maintenance_windows', 'description'],
+      ['alerts.maintenance.update', 'name', 'maintenance_windows', 'name'],
+      ['alerts.maintenance.update', 'description', 'maintenance_windows', 'description'],
+      ['alerts.channels.create', 'name', 'notification_channels', 'name'],
+      ['alerts.channels.update', 'name', 'notification_channels', 'name'],
+      ['shares.smb.create', 'name', 'smb_shares', 'name'],
+      ['shares.smb.create', 'path', 'smb_shares', 'path'],
+      ['shares.smb.create', 'comment', 'smb_shares', 'comment'],
+      ['shares.smb.create', 'shadowFormat', 'smb_shares', 'shadow_format'],
+      ['shares.smb.update', 'comment', 'smb_shares', 'comment'],
+      ['shares.nfs.create', 'path', 'nfs_exports', 'path'],
+      ['shares.nfs.create', 'comment', 'nfs_exports', 'comment'],
+      ['shares.nfs.update', 'comment', 'nfs_exports', 'comment'],
+      ['iscsi.targets.create', 'name', 'iscsi_targets', 'name'],
+      ['iscsi.targets.create', 'alias', 'iscsi_targets', 'alias'],
+      ['iscsi.targets.create', 'chap.user', 'iscsi_targets', 'chap_user'],
+      ['iscsi.targets.create', 'chap.secret', 'iscsi_targets', 'chap_secret'],
+      ['iscsi.targets.create', 'mutualChap.user', 'iscsi_targets', 'mutual_user'],
+      ['iscsi.targets.create', 'mutualChap.secret', 'iscsi_targets', 'mutual_secret'],
+      ['iscsi.targets.update', 'alias', 'iscsi_targets', 'alias'],
+      ['iscsi.targets.update', 'chap.secret', 'iscsi_targets', 'chap_secret'],
     ];
     const db = t.app.db;
     const width = async (table: string, column: string): Promise<number> => {
@@ -120,7 +143,10 @@ describe('column limits at the contract', () => {
     const problems: string[] = [];
     for (const [opName, path, table, column] of STORED) {
       const op = t.app.registry.get(opName);
-      if (!op) { problems.push(`${opName}: no such operation`); continue; }
+      if (!op) {
+        problems.push(`${opName}: no such operation`);
+        continue;
+      }
       const json = z.toJSONSchema(callerInputSchema(op), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
       const limits = maxLengths(json, path);
       const w = await width(table, column);

@@ -21,15 +21,42 @@ let t: TestApp;
 let climber: string;
 beforeAll(async () => {
   t = await startTestApp();
-  const role = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'UserAdmins', permissions: ['iam.read', 'iam.write'] });
+  const role = await t.http
+    .post('/api/v1/roles')
+    .set(bearer(t.adminToken))
+    .send({ name: 'UserAdmins', permissions: ['iam.read', 'iam.write'] });
   expect(role.status).toBe(201);
   climber = await t.userWithRoles('climber', ['UserAdmins']);
-  for (const [name, permissions] of [['Auditor', ['audit.read']], ['Watcher', ['iam.read']]] as const) {
+  for (const [name, permissions] of [
+    ['Auditor', ['audit.read']],
+    ['Watcher', ['iam.read']],
+  ] as const) {
     expect((await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name, permissions })).status).toBe(201);
   }
-  expect((await t.http.post('/api/v1/groups').set(bearer(t.adminToken)).send({ name: 'admins', roles: ['Admin'] })).status).toBe(201);
-  expect((await t.http.post('/api/v1/groups').set(bearer(t.adminToken)).send({ name: 'auditors', roles: ['Auditor'] })).status).toBe(201);
-  expect((await t.http.post('/api/v1/users').set(bearer(t.adminToken)).send({ username: 'aud', password: 'aud-long-password', roles: ['Auditor'] })).status).toBe(201);
+  expect(
+    (
+      await t.http
+        .post('/api/v1/groups')
+        .set(bearer(t.adminToken))
+        .send({ name: 'admins', roles: ['Admin'] })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await t.http
+        .post('/api/v1/groups')
+        .set(bearer(t.adminToken))
+        .send({ name: 'auditors', roles: ['Auditor'] })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await t.http
+        .post('/api/v1/users')
+        .set(bearer(t.adminToken))
+        .send({ username: 'aud', password: 'aud-long-password', roles: ['Auditor'] })
+    ).status,
+  ).toBe(201);
 });
 afterAll(async () => {
   await t.close();
@@ -64,40 +91,152 @@ const NEEDS_ADMIN = /needs the Admin role/;
 
 describe('nobody grants what they do not hold', () => {
   test('the attack of issue 19: an iam.write user gives itself the Admin role -> 403, roles unchanged', async () => {
-    await refused(() => t.http.patch('/api/v1/users/climber').set(bearer(climber)).send({ roles: ['UserAdmins', 'Admin'] }), 403, NEEDS_ADMIN);
-    await refused(() => t.http.patch('/api/v1/users/climber').set(bearer(climber)).send({ roles: ['UserAdmins', 'Auditor'] }), 403, MISSING_AUDIT);
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/users/climber')
+          .set(bearer(climber))
+          .send({ roles: ['UserAdmins', 'Admin'] }),
+      403,
+      NEEDS_ADMIN,
+    );
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/users/climber')
+          .set(bearer(climber))
+          .send({ roles: ['UserAdmins', 'Auditor'] }),
+      403,
+      MISSING_AUDIT,
+    );
     // Operator carries operate-level permissions climber lacks; the answer names them.
-    await refused(() => t.http.patch('/api/v1/users/climber').set(bearer(climber)).send({ roles: ['UserAdmins', 'Operator'] }), 403, /jobs\.cancel|snapshots\.write|alerts\.ack/);
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/users/climber')
+          .set(bearer(climber))
+          .send({ roles: ['UserAdmins', 'Operator'] }),
+      403,
+      /jobs\.cancel|snapshots\.write|alerts\.ack/,
+    );
     const me = await t.http.get('/api/v1/auth/me').set(bearer(climber));
     expect(me.body.roles).toEqual(['UserAdmins']);
     expect(me.body.permissions).toEqual(['iam.read', 'iam.write']);
   });
 
   test('through groups: joining a group that grants Admin, adding yourself to it, giving a group Admin -> 403', async () => {
-    await refused(() => t.http.patch('/api/v1/users/climber').set(bearer(climber)).send({ groups: ['admins'] }), 403, NEEDS_ADMIN);
-    await refused(() => t.http.patch('/api/v1/groups/admins').set(bearer(climber)).send({ members: ['climber'] }), 403, NEEDS_ADMIN);
-    await refused(() => t.http.patch('/api/v1/groups/auditors').set(bearer(climber)).send({ members: ['climber'] }), 403, MISSING_AUDIT);
-    await refused(() => t.http.post('/api/v1/groups').set(bearer(climber)).send({ name: 'sneaky', members: ['climber'], roles: ['Admin'] }), 403, NEEDS_ADMIN);
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/users/climber')
+          .set(bearer(climber))
+          .send({ groups: ['admins'] }),
+      403,
+      NEEDS_ADMIN,
+    );
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/groups/admins')
+          .set(bearer(climber))
+          .send({ members: ['climber'] }),
+      403,
+      NEEDS_ADMIN,
+    );
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/groups/auditors')
+          .set(bearer(climber))
+          .send({ members: ['climber'] }),
+      403,
+      MISSING_AUDIT,
+    );
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/groups')
+          .set(bearer(climber))
+          .send({ name: 'sneaky', members: ['climber'], roles: ['Admin'] }),
+      403,
+      NEEDS_ADMIN,
+    );
     // An empty group is still refused the Admin role: it would only wait for a member.
-    await refused(() => t.http.post('/api/v1/groups').set(bearer(climber)).send({ name: 'sleeper', roles: ['Admin'] }), 403, NEEDS_ADMIN);
-    await refused(() => t.http.post('/api/v1/groups').set(bearer(climber)).send({ name: 'sleeper', roles: ['Auditor'] }), 403, MISSING_AUDIT);
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/groups')
+          .set(bearer(climber))
+          .send({ name: 'sleeper', roles: ['Admin'] }),
+      403,
+      NEEDS_ADMIN,
+    );
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/groups')
+          .set(bearer(climber))
+          .send({ name: 'sleeper', roles: ['Auditor'] }),
+      403,
+      MISSING_AUDIT,
+    );
     // A group that grants more than you hold is not yours to edit or delete.
     await refused(() => t.http.patch('/api/v1/groups/admins').set(bearer(climber)).send({ description: 'mine now' }), 403, NEEDS_ADMIN);
     await refused(() => t.http.delete('/api/v1/groups/auditors').set(bearer(climber)).send({ confirm: 'auditors' }), 403, MISSING_AUDIT);
   });
 
   test('through roles: creating a role with, or adding to the role you hold, a permission you lack -> 403', async () => {
-    await refused(() => t.http.post('/api/v1/roles').set(bearer(climber)).send({ name: 'Shadow', permissions: ['iam.write', 'audit.read'] }), 403, MISSING_AUDIT);
-    await refused(() => t.http.patch('/api/v1/roles/UserAdmins').set(bearer(climber)).send({ permissions: ['iam.read', 'iam.write', 'audit.read'] }), 403, MISSING_AUDIT);
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/roles')
+          .set(bearer(climber))
+          .send({ name: 'Shadow', permissions: ['iam.write', 'audit.read'] }),
+      403,
+      MISSING_AUDIT,
+    );
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/roles/UserAdmins')
+          .set(bearer(climber))
+          .send({ permissions: ['iam.read', 'iam.write', 'audit.read'] }),
+      403,
+      MISSING_AUDIT,
+    );
     // Editing or deleting a role that carries what you lack (its holders depend on it) is refused too.
     await refused(() => t.http.patch('/api/v1/roles/Auditor').set(bearer(climber)).send({ description: 'renamed purpose' }), 403, MISSING_AUDIT);
     await refused(() => t.http.delete('/api/v1/roles/Auditor').set(bearer(climber)).send({ confirm: 'Auditor' }), 403, MISSING_AUDIT);
   });
 
   test('creating a user with roles or groups the creator lacks -> 403, no user', async () => {
-    await refused(() => t.http.post('/api/v1/users').set(bearer(climber)).send({ username: 'puppet', password: 'puppet-long-password', roles: ['Admin'] }), 403, NEEDS_ADMIN);
-    await refused(() => t.http.post('/api/v1/users').set(bearer(climber)).send({ username: 'puppet', password: 'puppet-long-password', groups: ['auditors'] }), 403, MISSING_AUDIT);
-    await refused(() => t.http.post('/api/v1/users').set(bearer(climber)).send({ username: 'puppet', password: 'puppet-long-password', roles: ['ReadOnly'] }), 403, /do not grant: .*\.read/);
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/users')
+          .set(bearer(climber))
+          .send({ username: 'puppet', password: 'puppet-long-password', roles: ['Admin'] }),
+      403,
+      NEEDS_ADMIN,
+    );
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/users')
+          .set(bearer(climber))
+          .send({ username: 'puppet', password: 'puppet-long-password', groups: ['auditors'] }),
+      403,
+      MISSING_AUDIT,
+    );
+    await refused(
+      () =>
+        t.http
+          .post('/api/v1/users')
+          .set(bearer(climber))
+          .send({ username: 'puppet', password: 'puppet-long-password', roles: ['ReadOnly'] }),
+      403,
+      /do not grant: .*\.read/,
+    );
   });
 
   test('account takeover: resetting the password of, disabling, editing or deleting someone who holds more -> 403', async () => {
@@ -118,19 +257,58 @@ describe('nobody grants what they do not hold', () => {
     const all = (await t.http.get('/api/v1/permissions').set(bearer(t.adminToken))).body.items.map((p: { name: string }) => p.name);
     expect((await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'Everything', permissions: all })).status).toBe(201);
     const almighty = await t.userWithRoles('almighty', ['Everything']);
-    await refused(() => t.http.patch('/api/v1/users/almighty').set(bearer(almighty)).send({ roles: ['Everything', 'Admin'] }), 403, NEEDS_ADMIN);
+    await refused(
+      () =>
+        t.http
+          .patch('/api/v1/users/almighty')
+          .set(bearer(almighty))
+          .send({ roles: ['Everything', 'Admin'] }),
+      403,
+      NEEDS_ADMIN,
+    );
     await refused(() => t.http.patch('/api/v1/users/admin').set(bearer(almighty)).send({ enabled: false }), 403, NEEDS_ADMIN);
     // What it does hold, it may grant.
-    expect((await t.http.patch('/api/v1/users/aud').set(bearer(almighty)).send({ roles: ['Auditor', 'Operator'] })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/users/aud')
+          .set(bearer(almighty))
+          .send({ roles: ['Auditor', 'Operator'] })
+      ).status,
+    ).toBe(200);
   });
 
   test('within what you hold, IAM work goes on: create, grant, disable and reset at your own level', async () => {
-    const created = await t.http.post('/api/v1/users').set(bearer(climber)).send({ username: 'helper', password: 'helper-long-password', roles: ['Watcher'] });
+    const created = await t.http
+      .post('/api/v1/users')
+      .set(bearer(climber))
+      .send({ username: 'helper', password: 'helper-long-password', roles: ['Watcher'] });
     expect(created.status).toBe(201);
-    expect((await t.http.patch('/api/v1/users/helper').set(bearer(climber)).send({ roles: ['UserAdmins'], enabled: false })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/users/helper')
+          .set(bearer(climber))
+          .send({ roles: ['UserAdmins'], enabled: false })
+      ).status,
+    ).toBe(200);
     expect((await t.http.post('/api/v1/users/helper/password').set(bearer(climber)).send({ password: 'helper-new-password' })).status).toBe(200);
-    expect((await t.http.post('/api/v1/roles').set(bearer(climber)).send({ name: 'Lookers', permissions: ['iam.read'] })).status).toBe(201);
-    expect((await t.http.post('/api/v1/groups').set(bearer(climber)).send({ name: 'lookers', members: ['helper'], roles: ['Lookers'] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/roles')
+          .set(bearer(climber))
+          .send({ name: 'Lookers', permissions: ['iam.read'] })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/groups')
+          .set(bearer(climber))
+          .send({ name: 'lookers', members: ['helper'], roles: ['Lookers'] })
+      ).status,
+    ).toBe(201);
     expect((await t.http.delete('/api/v1/users/helper').set(bearer(climber)).send({ confirm: 'helper' })).status).toBe(200);
   });
 
@@ -147,7 +325,10 @@ describe('names are unique without regard to case and surrounding space', () => 
     for (const name of ['Admin ', 'admin', ' ADMIN', 'auditor', 'Auditor ']) {
       await refused(() => t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name, permissions: [] }), 409, /already exists/);
     }
-    const ok = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: '  Auditor2 ', permissions: ['audit.read'] });
+    const ok = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: '  Auditor2 ', permissions: ['audit.read'] });
     expect(ok.status).toBe(201);
     expect(ok.body.name).toBe('Auditor2');
     expect(await t.app.db('roles').where({ name: 'Auditor2' }).first()).toBeTruthy();
@@ -155,14 +336,20 @@ describe('names are unique without regard to case and surrounding space', () => 
 
   test('groups and users: surrounding space is trimmed, so " admins" and "climber " clash', async () => {
     await refused(() => t.http.post('/api/v1/groups').set(bearer(t.adminToken)).send({ name: ' admins ' }), 409, /already exists/);
-    await refused(() => t.http.post('/api/v1/users').set(bearer(t.adminToken)).send({ username: 'climber ', password: 'another-long-password' }), 409, /already exists/);
+    await refused(
+      () => t.http.post('/api/v1/users').set(bearer(t.adminToken)).send({ username: 'climber ', password: 'another-long-password' }),
+      409,
+      /already exists/,
+    );
   });
 
   test('the database refuses a case-variant name too (unique index on lower(name))', async () => {
     const now = new Date().toISOString();
     expect(await refusal(t.app.db('roles').insert({ name: 'ADMIN', description: '', builtin: false, created_at: now }))).toMatch(/unique|duplicate/i);
     expect(await refusal(t.app.db('groups').insert({ name: 'ADMINS', description: '', created_at: now }))).toMatch(/unique|duplicate/i);
-    expect(await refusal(t.app.db('users').insert({ username: 'CLIMBER', password_hash: 'x', created_at: now, updated_at: now, password_changed_at: now }))).toMatch(/unique|duplicate/i);
+    expect(
+      await refusal(t.app.db('users').insert({ username: 'CLIMBER', password_hash: 'x', created_at: now, updated_at: now, password_changed_at: now })),
+    ).toMatch(/unique|duplicate/i);
     expect(await t.app.db('roles').whereRaw('lower(name) = ?', ['admin']).count({ n: '*' })).toEqual([{ n: 1 }]);
   });
 
@@ -180,7 +367,10 @@ describe('names are unique without regard to case and surrounding space', () => 
         { name: 'ops', builtin: false, created_at: now },
         { name: 'Backup ', builtin: false, created_at: now },
       ]);
-      await db('groups').insert([{ name: 'staff', created_at: now }, { name: 'Staff', created_at: now }]);
+      await db('groups').insert([
+        { name: 'staff', created_at: now },
+        { name: 'Staff', created_at: now },
+      ]);
       const adminLike = await db('roles').whereIn('name', ['Admin ', 'admin']).select('id').orderBy('id');
       const staff2 = await db('groups').where({ name: 'Staff' }).first();
       await db.migrate.up({ migrationSource, name: '004_iam_security' });
@@ -216,7 +406,10 @@ describe('a refused change changes nothing (no sessions ended)', () => {
       expect(await iamState()).toEqual(before);
     }
     expect((await t.http.get('/api/v1/auth/me').set(bearer(t.adminToken))).status).toBe(200);
-    const live = await t.app.db('sessions').where({ user_id: (await t.app.db('users').where({ username: 'admin' }).first()).id }).whereNull('revoked_at');
+    const live = await t.app
+      .db('sessions')
+      .where({ user_id: (await t.app.db('users').where({ username: 'admin' }).first()).id })
+      .whereNull('revoked_at');
     expect(live.length).toBeGreaterThan(0);
   });
 
@@ -248,14 +441,24 @@ describe('the last-Admin rule under concurrency', () => {
     return { kind: 'user', id: row.id, username, roles: ['Admin'], permissions: allPermissions() };
   };
   const sys = { actor: SYSTEM_ACTOR, face: 'cli' as const };
-  const outcome = (p: Promise<unknown>) => p.then(() => 200, (err) => statusOf(err));
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => 200,
+      (err) => statusOf(err),
+    );
   const enabledAdmins = async () => {
-    const users = (await t.app.call('iam.users.list', { limit: 1000 }, sys)) as { items: { username: string; enabled: boolean; roles: string[]; groups: string[] }[] };
-    return users.items.filter((u) => u.enabled && (u.roles.includes('Admin') || u.groups.includes('admins'))).map((u) => u.username).sort();
+    const users = (await t.app.call('iam.users.list', { limit: 1000 }, sys)) as {
+      items: { username: string; enabled: boolean; roles: string[]; groups: string[] }[];
+    };
+    return users.items
+      .filter((u) => u.enabled && (u.roles.includes('Admin') || u.groups.includes('admins')))
+      .map((u) => u.username)
+      .sort();
   };
 
   beforeAll(async () => {
-    for (const u of ['duel-a', 'duel-b']) await t.app.call('iam.users.create', { username: u, password: `${u}-long-password`, roles: ['Admin'], enabled: false }, sys);
+    for (const u of ['duel-a', 'duel-b'])
+      await t.app.call('iam.users.create', { username: u, password: `${u}-long-password`, roles: ['Admin'], enabled: false }, sys);
     // From here the two duellists are the only Admins that can be enabled.
     await t.app.call('iam.users.update', { username: 'duel-a', enabled: true }, sys);
     await t.app.call('iam.users.update', { username: 'admin', enabled: false }, sys);
@@ -286,7 +489,8 @@ describe('the last-Admin rule under concurrency', () => {
     ];
     for (let round = 0; round < 6; round++) {
       for (const u of ['duel-a', 'duel-b']) {
-        if (!(await t.app.db('users').where({ username: u }).first())) await t.app.call('iam.users.create', { username: u, password: `${u}-long-password`, roles: ['Admin'] }, sys);
+        if (!(await t.app.db('users').where({ username: u }).first()))
+          await t.app.call('iam.users.create', { username: u, password: `${u}-long-password`, roles: ['Admin'] }, sys);
         await t.app.call('iam.users.update', { username: u, enabled: true, roles: ['Admin'], groups: [] }, sys);
       }
       // In odd rounds duel-b is Admin only through the admins group.

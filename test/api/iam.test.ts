@@ -11,7 +11,10 @@ afterAll(async () => {
 
 describe('users, groups, roles', () => {
   test('Admin creates a ReadOnly user who can list users but not create them', async () => {
-    const created = await t.http.post('/api/v1/users').set(bearer(t.adminToken)).send({ username: 'rita', password: 'rita-long-password', roles: ['ReadOnly'] });
+    const created = await t.http
+      .post('/api/v1/users')
+      .set(bearer(t.adminToken))
+      .send({ username: 'rita', password: 'rita-long-password', roles: ['ReadOnly'] });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ username: 'rita', roles: ['ReadOnly'], enabled: true });
     const token = await t.login('rita', 'rita-long-password');
@@ -46,14 +49,23 @@ describe('users, groups, roles', () => {
   test('roles come through groups too, and custom roles are built from the catalogue', async () => {
     const perms = await t.http.get('/api/v1/permissions').set(bearer(t.adminToken));
     expect(perms.body.items.map((p: { name: string }) => p.name)).toContain('jobs.read');
-    const role = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'Auditor', permissions: ['audit.read'] });
+    const role = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: 'Auditor', permissions: ['audit.read'] });
     expect(role.status).toBe(201);
-    const bad = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'Bogus', permissions: ['nope.nothing'] });
+    const bad = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: 'Bogus', permissions: ['nope.nothing'] });
     expect(bad.status).toBe(400);
     await t.http.post('/api/v1/users').set(bearer(t.adminToken)).send({ username: 'gina', password: 'gina-long-password' });
     const token = await t.login('gina', 'gina-long-password');
     expect((await t.http.get('/api/v1/audit').set(bearer(token))).status).toBe(403);
-    const group = await t.http.post('/api/v1/groups').set(bearer(t.adminToken)).send({ name: 'auditors', members: ['gina'], roles: ['Auditor'] });
+    const group = await t.http
+      .post('/api/v1/groups')
+      .set(bearer(t.adminToken))
+      .send({ name: 'auditors', members: ['gina'], roles: ['Auditor'] });
     expect(group.status).toBe(201);
     expect((await t.http.get('/api/v1/audit').set(bearer(token))).status).toBe(200);
     const builtin = await t.http.patch('/api/v1/roles/Admin').set(bearer(t.adminToken)).send({ permissions: [] });
@@ -67,7 +79,10 @@ describe('users, groups, roles', () => {
     expect(unconfirmed.body.detail).toContain('"confirm": "temp"');
     const confirmed = await t.http.delete('/api/v1/users/temp').set(bearer(t.adminToken)).send({ confirm: 'temp' });
     expect(confirmed.status).toBe(200);
-    const lastAdmin = await t.http.patch('/api/v1/users/admin').set(bearer(t.adminToken)).send({ roles: ['ReadOnly'] });
+    const lastAdmin = await t.http
+      .patch('/api/v1/users/admin')
+      .set(bearer(t.adminToken))
+      .send({ roles: ['ReadOnly'] });
     expect(lastAdmin.status).toBe(409);
     expect((await t.app.db('users').where({ username: 'admin' }).first()).enabled).toBeTruthy();
   });

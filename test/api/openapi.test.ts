@@ -74,14 +74,16 @@ test('examples: every request body has one the operation accepts, every read a r
         const params = Object.fromEntries(doc.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => [p.name, undefined]));
         const parsed = callerInputSchema(op).safeParse({ ...body.example, ...params });
         const wrong = parsed.success ? [] : parsed.error.issues.filter((i) => !(i.path.length === 1 && String(i.path[0]) in params));
-        if (wrong.length) problems.push(`${op.name}: example ${JSON.stringify(body.example)} refused: ${wrong.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        if (wrong.length)
+          problems.push(`${op.name}: example ${JSON.stringify(body.example)} refused: ${wrong.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
       }
     }
     if (op.http!.method === 'GET') {
       reads++;
       const example = doc.responses['200'].content['application/json'].example;
       const parsed = op.output.safeParse(example);
-      if (example === undefined || !parsed.success) problems.push(`${op.name}: response example ${JSON.stringify(example)?.slice(0, 120)} does not fit its output`);
+      if (example === undefined || !parsed.success)
+        problems.push(`${op.name}: response example ${JSON.stringify(example)?.slice(0, 120)} does not fit its output`);
     }
   }
   expect(problems).toEqual([]);

@@ -15,7 +15,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
-
 interface Field {
   op: string;
   /** `.items[].usedBytes`; `{*}` marks the values of a name -> value map. */
@@ -26,7 +25,17 @@ interface Field {
   formats: string[];
 }
 
-type Schema = { type?: string | string[]; format?: string; properties?: Record<string, Schema>; items?: Schema | Schema[]; prefixItems?: Schema[]; additionalProperties?: Schema | boolean; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
+type Schema = {
+  type?: string | string[];
+  format?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema | Schema[];
+  prefixItems?: Schema[];
+  additionalProperties?: Schema | boolean;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
 
 /** The alternatives a schema stands for (anyOf / oneOf / allOf flattened). */
 function variants(s: Schema): Schema[] {
@@ -73,13 +82,18 @@ function checkNaming(f: Field): string[] {
   const dateTime = f.formats.includes('date-time');
 
   if (endsBytes && (nonNull(f).length !== 1 || !isNumber(f))) problems.push(`${where}: a *Bytes field is a number of bytes, not ${f.types.join('|')}`);
-  if (!endsBytes && !share && !endsDuration && isNumber(f) && SIZE.test(f.name)) problems.push(`${where}: a size is named *Bytes (or *Percent / *Ratio for a share)`);
+  if (!endsBytes && !share && !endsDuration && isNumber(f) && SIZE.test(f.name))
+    problems.push(`${where}: a size is named *Bytes (or *Percent / *Ratio for a share)`);
 
-  if (endsAt && !(isString(f) && nonNull(f).length === 1 && dateTime)) problems.push(`${where}: a *At field is a date-time string (format: date-time), not ${f.types.join('|')}${f.formats.length ? ` ${f.formats.join('|')}` : ''}`);
+  if (endsAt && !(isString(f) && nonNull(f).length === 1 && dateTime))
+    problems.push(
+      `${where}: a *At field is a date-time string (format: date-time), not ${f.types.join('|')}${f.formats.length ? ` ${f.formats.join('|')}` : ''}`,
+    );
   if (dateTime && !endsAt) problems.push(`${where}: a date-time is named *At`);
   if (!endsAt && !dateTime && !actor(f) && isString(f) && TIME.test(f.name)) problems.push(`${where}: a time is a date-time string named *At`);
 
-  if (isNumber(f) && !endsDuration && !endsBytes && !share && !actor(f) && (DURATION.test(f.name) || TIME.test(f.name))) problems.push(`${where}: a duration is named *Seconds or *Ms`);
+  if (isNumber(f) && !endsDuration && !endsBytes && !share && !actor(f) && (DURATION.test(f.name) || TIME.test(f.name)))
+    problems.push(`${where}: a duration is named *Seconds or *Ms`);
   return problems;
 }
 
@@ -111,10 +125,19 @@ test('every size, time and duration in every response follows the naming rule', 
   // The walk reaches the fields that matter (a broken walk would pass vacuously).
   const names = new Set(fields.map((f) => `${f.op}${f.path}`));
   for (const expected of [
-    'storage.datasets.list.items[].usedBytes', 'storage.datasets.get.quotaBytes', 'storage.pools.get.scan.repairedBytes',
-    'storage.pools.get.scan.startedAt', 'snapshots.list.items[].createdAt', 'jobs.get.log[].at', 'audit.list.items[].at',
-    'auth.login.expiresInSeconds', 'alerts.list.items[].snoozeEndsAt', 'metrics.history.fromAt', 'storage.disks.list.items[].powerOnSeconds',
-  ]) expect({ expected, found: names.has(expected) }).toEqual({ expected, found: true });
+    'storage.datasets.list.items[].usedBytes',
+    'storage.datasets.get.quotaBytes',
+    'storage.pools.get.scan.repairedBytes',
+    'storage.pools.get.scan.startedAt',
+    'snapshots.list.items[].createdAt',
+    'jobs.get.log[].at',
+    'audit.list.items[].at',
+    'auth.login.expiresInSeconds',
+    'alerts.list.items[].snoozeEndsAt',
+    'metrics.history.fromAt',
+    'storage.disks.list.items[].powerOnSeconds',
+  ])
+    expect({ expected, found: names.has(expected) }).toEqual({ expected, found: true });
   expect(fields.length).toBeGreaterThan(500);
   expect(fields.flatMap(checkNaming)).toEqual([]);
 });
@@ -130,23 +153,54 @@ test('the checker itself catches each kind of break (so a pass means something)'
   const bad = {
     type: 'object',
     properties: {
-      used: { type: 'number' }, quota: { type: ['number', 'null'] }, capacity: { type: 'integer' }, sizeBytes: { type: 'string' },
-      createdAt: { type: 'string' }, since: { type: 'string' }, lastLogin: { type: 'string', format: 'date-time' }, expiresIn: { type: 'number' },
-      at: { type: 'number' }, when: { type: 'string', format: 'date-time' },
+      used: { type: 'number' },
+      quota: { type: ['number', 'null'] },
+      capacity: { type: 'integer' },
+      sizeBytes: { type: 'string' },
+      createdAt: { type: 'string' },
+      since: { type: 'string' },
+      lastLogin: { type: 'string', format: 'date-time' },
+      expiresIn: { type: 'number' },
+      at: { type: 'number' },
+      when: { type: 'string', format: 'date-time' },
       nested: { type: 'array', items: { type: 'object', properties: { referenced: { anyOf: [{ type: 'number' }, { type: 'null' }] } } } },
       properties: { type: 'object', additionalProperties: { type: 'object', properties: { value: { type: 'string' } } } },
     },
   };
-  const problems = [...new Set(walkSchema(bad, 'x').flatMap(checkNaming).map((p) => p.split(':')[0]))];
+  const problems = [
+    ...new Set(
+      walkSchema(bad, 'x')
+        .flatMap(checkNaming)
+        .map((p) => p.split(':')[0]),
+    ),
+  ];
   expect(problems.sort()).toEqual([
-    'x.at', 'x.capacity', 'x.createdAt', 'x.expiresIn', 'x.lastLogin', 'x.nested[].referenced', 'x.quota', 'x.since', 'x.sizeBytes', 'x.used', 'x.when',
+    'x.at',
+    'x.capacity',
+    'x.createdAt',
+    'x.expiresIn',
+    'x.lastLogin',
+    'x.nested[].referenced',
+    'x.quota',
+    'x.since',
+    'x.sizeBytes',
+    'x.used',
+    'x.when',
   ]);
   const good = {
     type: 'object',
     properties: {
-      usedBytes: { type: 'number' }, capacityPercent: { type: 'number' }, dedupRatio: { type: 'number' }, createdAt: { type: 'string', format: 'date-time' },
-      finishedAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] }, timeoutMs: { type: 'number' }, intervalSeconds: { type: 'number' },
-      available: { type: 'boolean' }, holds: { type: 'number' }, name: { type: 'string' }, createdBy: { type: 'string' },
+      usedBytes: { type: 'number' },
+      capacityPercent: { type: 'number' },
+      dedupRatio: { type: 'number' },
+      createdAt: { type: 'string', format: 'date-time' },
+      finishedAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
+      timeoutMs: { type: 'number' },
+      intervalSeconds: { type: 'number' },
+      available: { type: 'boolean' },
+      holds: { type: 'number' },
+      name: { type: 'string' },
+      createdBy: { type: 'string' },
     },
   };
   expect(walkSchema(good, 'y').flatMap(checkNaming)).toEqual([]);

@@ -26,7 +26,9 @@ async function tableCounts(db: Knex): Promise<Record<string, number>> {
   const client = String(db.client.config.client);
   const names: string[] = client.includes('sqlite')
     ? (await db('sqlite_master').where({ type: 'table' }).whereNot('name', 'like', 'sqlite_%').select('name')).map((r: { name: string }) => r.name)
-    : (await db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).select('table_name as name')).map((r: { name: string }) => r.name);
+    : (await db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).select('table_name as name')).map(
+        (r: { name: string }) => r.name,
+      );
   const counts: Record<string, number> = {};
   for (const name of names.sort()) {
     if (/^audit|^sessions$|^knex_/.test(name)) continue;
@@ -51,9 +53,7 @@ describe('unknown fields', () => {
     const failures: string[] = [];
     for (const op of routes) {
       const path = `/api/v1${op.http!.path.replace(/:([A-Za-z_]+)/g, 'x')}`;
-      const res = op.http!.method === 'GET'
-        ? await send('GET', `${path}?zzNotAField=1`)
-        : await send(op.http!.method, path, { zzNotAField: 1 });
+      const res = op.http!.method === 'GET' ? await send('GET', `${path}?zzNotAField=1`) : await send(op.http!.method, path, { zzNotAField: 1 });
       const named = (res.body.errors ?? []).find((e: { path: string }) => e.path === 'zzNotAField');
       if (res.status !== 400 || !named || !/unknown field/.test(named.message) || !String(res.body.detail).includes('zzNotAField')) {
         failures.push(`${op.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);

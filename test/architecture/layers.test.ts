@@ -89,9 +89,18 @@ export function specifiers(file: string, text: string): Specifier[] {
       found.push({ spec: node.moduleSpecifier.text, typeOnly: importIsTypeOnly(node) });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push({ spec: node.moduleSpecifier.text, typeOnly: exportIsTypeOnly(node) });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push({ spec: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       found.push({ spec: node.arguments[0].text, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push({ spec: node.argument.literal.text, typeOnly: true });
@@ -106,7 +115,13 @@ export function specifiers(file: string, text: string): Specifier[] {
 function target(file: string, spec: string): { module?: string; pkg?: string } {
   if (spec.startsWith('.')) {
     const abs = path.resolve(path.dirname(file), spec);
-    return { module: path.relative(ROOT, abs).split(path.sep).join('/').replace(/\.(js|jsx|ts|tsx|mjs)$/, '')};
+    return {
+      module: path
+        .relative(ROOT, abs)
+        .split(path.sep)
+        .join('/')
+        .replace(/\.(js|jsx|ts|tsx|mjs)$/, ''),
+    };
   }
   const parts = spec.split('/');
   return { pkg: spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]! };
@@ -124,7 +139,8 @@ function crossings(file: string, text: string): string[] {
   for (const { spec } of specifiers(file, text)) {
     const t = target(file, spec);
     if (t.module && rule.modules.some((m) => under(t.module!, m))) out.push(`${from} -> ${t.module}`);
-    if (t.pkg && (rule.packages.includes(t.pkg) || (rule.onlyPackages && !t.pkg.startsWith('node:') && !rule.onlyPackages.includes(t.pkg)))) out.push(`${from} -> ${t.pkg}`);
+    if (t.pkg && (rule.packages.includes(t.pkg) || (rule.onlyPackages && !t.pkg.startsWith('node:') && !rule.onlyPackages.includes(t.pkg))))
+      out.push(`${from} -> ${t.pkg}`);
   }
   return out;
 }
@@ -148,31 +164,72 @@ describe('layer rule', () => {
       "import './side-effect.js';",
     ].join('\n');
     expect(specifiers('x.ts', text)).toEqual([
-      { spec: './a.js', typeOnly: false }, { spec: '../b.js', typeOnly: true }, { spec: './c.js', typeOnly: false }, { spec: 'knex', typeOnly: false },
-      { spec: 'pg', typeOnly: false }, { spec: '../../system/host.js', typeOnly: false }, { spec: './f.js', typeOnly: true }, { spec: './side-effect.js', typeOnly: false },
+      { spec: './a.js', typeOnly: false },
+      { spec: '../b.js', typeOnly: true },
+      { spec: './c.js', typeOnly: false },
+      { spec: 'knex', typeOnly: false },
+      { spec: 'pg', typeOnly: false },
+      { spec: '../../system/host.js', typeOnly: false },
+      { spec: './f.js', typeOnly: true },
+      { spec: './side-effect.js', typeOnly: false },
     ]);
-    expect(specifiers('y.ts', "import { type A, type B } from './ab.js';\nimport { type C, d } from './cd.js';\nexport type { E } from './e.js';\nexport { type G, h } from './gh.js';"))
-      .toEqual([{ spec: './ab.js', typeOnly: true }, { spec: './cd.js', typeOnly: false }, { spec: './e.js', typeOnly: true }, { spec: './gh.js', typeOnly: false }]);
+    expect(
+      specifiers(
+        'y.ts',
+        "import { type A, type B } from './ab.js';\nimport { type C, d } from './cd.js';\nexport type { E } from './e.js';\nexport { type G, h } from './gh.js';",
+      ),
+    ).toEqual([
+      { spec: './ab.js', typeOnly: true },
+      { spec: './cd.js', typeOnly: false },
+      { spec: './e.js', typeOnly: true },
+      { spec: './gh.js', typeOnly: false },
+    ]);
   });
 
   test('each rule catches its crossing, and lets the allowed imports through', () => {
     const at = (rel: string) => path.join(ROOT, rel);
-    expect(crossings(at('src/tui/screens/x.tsx'), [
-      "import knex from 'knex';", "import type { Knex } from 'knex';", "import { openDb } from '../../services/db.js';",
-      "import { listen } from '../../api/server.js';", "import { ZfsAdapter } from '../../system/zfs/index.js';",
-      "const m = await import('../../services/index.js');", "import type { Calypso } from '../../services/index.js';",
-      "import { Text } from '../components/Text.js';", "import React from 'react';",
-    ].join('\n'))).toEqual([
-      'src/tui/screens/x -> knex', 'src/tui/screens/x -> knex', 'src/tui/screens/x -> src/services/db',
-      'src/tui/screens/x -> src/api/server', 'src/tui/screens/x -> src/system/zfs/index', 'src/tui/screens/x -> src/services/index',
+    expect(
+      crossings(
+        at('src/tui/screens/x.tsx'),
+        [
+          "import knex from 'knex';",
+          "import type { Knex } from 'knex';",
+          "import { openDb } from '../../services/db.js';",
+          "import { listen } from '../../api/server.js';",
+          "import { ZfsAdapter } from '../../system/zfs/index.js';",
+          "const m = await import('../../services/index.js');",
+          "import type { Calypso } from '../../services/index.js';",
+          "import { Text } from '../components/Text.js';",
+          "import React from 'react';",
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'src/tui/screens/x -> knex',
+      'src/tui/screens/x -> knex',
+      'src/tui/screens/x -> src/services/db',
+      'src/tui/screens/x -> src/api/server',
+      'src/tui/screens/x -> src/system/zfs/index',
+      'src/tui/screens/x -> src/services/index',
       'src/tui/screens/x -> src/services/index',
     ]);
-    expect(crossings(at('src/api/x.ts'), "import { LocalHost } from '../system/local-host.js';\nimport pg from 'pg';\nimport { z } from 'zod';\nimport type { Calypso } from '../services/index.js';"))
-      .toEqual(['src/api/x -> src/system/local-host', 'src/api/x -> pg']);
-    expect(crossings(at('src/system/zfs/x.ts'), "import type { Actor } from '../../services/core/context.js';\nexport * from '../../tui/format.js';\nimport { API_PREFIX } from '../../api/server.js';\nimport { run } from '../host.js';"))
-      .toEqual(['src/system/zfs/x -> src/services/core/context', 'src/system/zfs/x -> src/tui/format', 'src/system/zfs/x -> src/api/server']);
-    expect(crossings(at('src/services/x/y.ts'), "import { Text } from '../../tui/components/Text.js';\nimport { bearerToken } from '../../api/server.js';\nimport knex from 'knex';\nimport type { Host } from '../../system/host.js';"))
-      .toEqual(['src/services/x/y -> src/tui/components/Text', 'src/services/x/y -> src/api/server']);
+    expect(
+      crossings(
+        at('src/api/x.ts'),
+        "import { LocalHost } from '../system/local-host.js';\nimport pg from 'pg';\nimport { z } from 'zod';\nimport type { Calypso } from '../services/index.js';",
+      ),
+    ).toEqual(['src/api/x -> src/system/local-host', 'src/api/x -> pg']);
+    expect(
+      crossings(
+        at('src/system/zfs/x.ts'),
+        "import type { Actor } from '../../services/core/context.js';\nexport * from '../../tui/format.js';\nimport { API_PREFIX } from '../../api/server.js';\nimport { run } from '../host.js';",
+      ),
+    ).toEqual(['src/system/zfs/x -> src/services/core/context', 'src/system/zfs/x -> src/tui/format', 'src/system/zfs/x -> src/api/server']);
+    expect(
+      crossings(
+        at('src/services/x/y.ts'),
+        "import { Text } from '../../tui/components/Text.js';\nimport { bearerToken } from '../../api/server.js';\nimport knex from 'knex';\nimport type { Host } from '../../system/host.js';",
+      ),
+    ).toEqual(['src/services/x/y -> src/tui/components/Text', 'src/services/x/y -> src/api/server']);
     // Outside the four layers (main.ts, the composition root) anything goes.
     expect(crossings(at('src/main.ts'), "import { createApi } from './api/server.js';\nimport { openDb } from './services/db.js';")).toEqual([]);
   });

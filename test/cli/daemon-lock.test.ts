@@ -32,7 +32,9 @@ interface Serve {
 }
 
 function startServe(extra: string[] = []): Serve {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--host', 'sim', '--data', dataDir, '--port', '0', ...extra], { env: cliEnv() });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--host', 'sim', '--data', dataDir, '--port', '0', ...extra], {
+    env: cliEnv(),
+  });
   started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -60,19 +62,24 @@ const calypso = (args: string[]) => runCalypso([...args, '--data', dataDir], { e
 function overSocket(method: string, urlPath: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; type: string; body: unknown }> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const req = http.request({
-      socketPath: sock, method, path: urlPath,
-      headers: {
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        connection: 'close',
+    const req = http.request(
+      {
+        socketPath: sock,
+        method,
+        path: urlPath,
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          connection: 'close',
+        },
       },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: text ? JSON.parse(text) : null }));
-    });
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: text ? JSON.parse(text) : null }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -116,7 +123,9 @@ describe('calypso serve, the daemon', () => {
     // Audited like TCP: the login over the socket is in the audit log, face api.
     const audit = await overSocket('GET', '/api/v1/audit?operation=auth.login&limit=10', { token: accessToken });
     expect(audit.status).toBe(200);
-    expect((audit.body as { items: { operation: string; face: string }[] }).items).toEqual(expect.arrayContaining([expect.objectContaining({ operation: 'auth.login', face: 'api' })]));
+    expect((audit.body as { items: { operation: string; face: string }[] }).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ operation: 'auth.login', face: 'api' })]),
+    );
   });
 
   test('a second serve on the same directory refuses at once, naming the directory and the pid; the first is untouched', async () => {

@@ -41,7 +41,7 @@ describe('resolution (pure)', () => {
   const checkout = '/home/ops/calypso';
   const none = () => false;
 
-  test('the default is the checkout\'s data folder whatever the current folder', () => {
+  test("the default is the checkout's data folder whatever the current folder", () => {
     const a = resolveDataDir(undefined, undefined, { cwd: '/home/ops/calypso', installDir: checkout, exists: none });
     const b = resolveDataDir(undefined, undefined, { cwd: '/tmp', installDir: checkout, exists: none });
     expect(a).toEqual({ dir: '/home/ops/calypso/data', source: 'checkout' });
@@ -49,8 +49,14 @@ describe('resolution (pure)', () => {
   });
 
   test('/var/lib/calypso when it exists, or when Calypso is installed as a package', () => {
-    expect(resolveDataDir(undefined, undefined, { cwd: '/tmp', installDir: checkout, exists: (p) => p === SYSTEM_DATA_DIR })).toEqual({ dir: SYSTEM_DATA_DIR, source: 'system' });
-    expect(resolveDataDir(undefined, undefined, { cwd: '/tmp', installDir: '/usr/lib/node_modules/calypso', exists: none })).toEqual({ dir: SYSTEM_DATA_DIR, source: 'system' });
+    expect(resolveDataDir(undefined, undefined, { cwd: '/tmp', installDir: checkout, exists: (p) => p === SYSTEM_DATA_DIR })).toEqual({
+      dir: SYSTEM_DATA_DIR,
+      source: 'system',
+    });
+    expect(resolveDataDir(undefined, undefined, { cwd: '/tmp', installDir: '/usr/lib/node_modules/calypso', exists: none })).toEqual({
+      dir: SYSTEM_DATA_DIR,
+      source: 'system',
+    });
   });
 
   test('--data wins over CALYPSO_DATA, which wins over the default; relative paths are read from the current folder', () => {
@@ -63,19 +69,17 @@ describe('resolution (pure)', () => {
 });
 
 describe('from another folder', () => {
-  test.each([
-    [['user', 'list']],
-    [['user', 'add', 'bob', '--password-stdin']],
-    [['sim', 'reset']],
-    [['migrate']],
-  ])('%j with a data directory that does not exist refuses, names it and creates nothing', async (args) => {
-    const cwd = elsewhere(`refuse-${args.join('-')}`);
-    const res = await calypso(cwd, [...args, '--data', 'data'], {}, 'bob-long-password-1\n');
-    expect(res.status).toBe(1);
-    expect(res.stderr).toContain(`no data directory at ${path.join(cwd, 'data')} (from --data)`);
-    expect(res.stderr).toContain('creates none');
-    expect(fs.readdirSync(cwd)).toEqual([]);
-  });
+  test.each([[['user', 'list']], [['user', 'add', 'bob', '--password-stdin']], [['sim', 'reset']], [['migrate']]])(
+    '%j with a data directory that does not exist refuses, names it and creates nothing',
+    async (args) => {
+      const cwd = elsewhere(`refuse-${args.join('-')}`);
+      const res = await calypso(cwd, [...args, '--data', 'data'], {}, 'bob-long-password-1\n');
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain(`no data directory at ${path.join(cwd, 'data')} (from --data)`);
+      expect(res.stderr).toContain('creates none');
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    },
+  );
 
   test('CALYPSO_DATA naming a missing directory: refused the same way', async () => {
     const cwd = elsewhere('env');
@@ -95,7 +99,7 @@ describe('from another folder', () => {
     expect(fs.readdirSync(data)).toEqual([]);
   });
 
-  test('without --data or CALYPSO_DATA the command uses the checkout\'s data folder, not the current folder', async () => {
+  test("without --data or CALYPSO_DATA the command uses the checkout's data folder, not the current folder", async () => {
     const cwd = elsewhere('default');
     const expected = fs.existsSync(SYSTEM_DATA_DIR) ? SYSTEM_DATA_DIR : path.join(ROOT, 'data');
     if (fs.existsSync(expected)) {

@@ -31,7 +31,9 @@ beforeAll(async () => {
   // The CLI opens its own connection; this one only created the database.
   await testDb.db.destroy();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-cli-'));
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--host', 'sim', '--data', dataDir, '--port', '0', '--log-level', 'info'], { env: cliEnv() });
+  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--host', 'sim', '--data', dataDir, '--port', '0', '--log-level', 'info'], {
+    env: cliEnv(),
+  });
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
   const deadline = Date.now() + 45_000;
@@ -53,7 +55,11 @@ describe('calypso serve', () => {
     expect(output).toMatch(/SIMULATED appliance/);
     expect(output).toMatch(/Created the admin account with the password from CALYPSO_ADMIN_PASSWORD/);
     expect(output).not.toContain(ADMIN_PASSWORD);
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
     expect(login.status).toBe(200);
     const { accessToken } = (await login.json()) as { accessToken: string };
     const me = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -90,7 +96,11 @@ describe('calypso serve', () => {
   }, 120_000);
 
   test('the CLI is audited with face=cli', async () => {
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const audit = await fetch(`${base}/api/v1/audit?face=cli`, { headers: { authorization: `Bearer ${accessToken}` } });
     const body = (await audit.json()) as { items: { operation: string; target: string }[] };

@@ -11,7 +11,19 @@ import { scheduleContracts, type Schedule } from '../../src/contracts/schedules.
 import { HttpClient } from '../../src/client/http.js';
 import { inProcessClient } from '../../src/services/in-process-client.js';
 import { ADMIN_PASSWORD } from '../helpers/app.js';
-import { datasetCreateContract, datasetDestroyContract, datasetGetContract, jobCancelContract, meContract, recordBus, scrubContract, startSocketDaemon, until, userCreateContract, type SocketDaemon } from './daemon.js';
+import {
+  datasetCreateContract,
+  datasetDestroyContract,
+  datasetGetContract,
+  jobCancelContract,
+  meContract,
+  recordBus,
+  scrubContract,
+  startSocketDaemon,
+  until,
+  userCreateContract,
+  type SocketDaemon,
+} from './daemon.js';
 
 const S = scheduleContracts;
 let t: SocketDaemon;
@@ -78,7 +90,12 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
 
   test('typed calls: create, list with a query, get, update and delete by path', async () => {
     const c = await admin();
-    const created: Schedule = await c.call(S['schedules.create'], { kind: 'pool.scrub', target: 'tank', cron: '0 2 * * 0', description: `made by the ${kind} client` });
+    const created: Schedule = await c.call(S['schedules.create'], {
+      kind: 'pool.scrub',
+      target: 'tank',
+      cron: '0 2 * * 0',
+      description: `made by the ${kind} client`,
+    });
     expect(created).toMatchObject({ kind: 'pool.scrub', target: 'tank', enabled: true, graceSeconds: 3600, createdBy: 'admin' });
     expect(created.cronText).toMatch(/Sunday/i);
     // @ts-expect-error the output is typed from the contract: no such field
@@ -122,7 +139,7 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     expect(err.message).toMatch(/surprise/);
   });
 
-  test('401: Unauthenticated without a login, with the daemon\'s detail', async () => {
+  test("401: Unauthenticated without a login, with the daemon's detail", async () => {
     const c = client();
     const err = await failure(c.call(S['schedules.list'], {}));
     expect(err).toBeInstanceOf(Unauthenticated);
@@ -180,7 +197,11 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     await c.call(jobCancelContract, { id: jobId });
     const jobOf = (e: StreamEvent) => e.data.job as { id: number; state: string };
     await until(() => jobs.some((e) => jobOf(e).id === jobId && jobOf(e).state === 'cancelled'));
-    await until(() => audits.some((e) => (e.data.entry as { operation: string; result: string }).operation === 'jobs.cancel' && (e.data.entry as { result: string }).result === 'ok'));
+    await until(() =>
+      audits.some(
+        (e) => (e.data.entry as { operation: string; result: string }).operation === 'jobs.cancel' && (e.data.entry as { result: string }).result === 'ok',
+      ),
+    );
     bus.stop();
 
     // Exactly the bus's events, with the bus's ids, in its order.
@@ -206,7 +227,10 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     const me = await c.call(meContract, {});
     expect(me.username).toBe('admin');
     expect(c.loggedIn).toBe(true);
-    const used = await t.testDb.db('refresh_tokens').where({ token_hash: sha256(pair.refreshToken) }).first();
+    const used = await t.testDb
+      .db('refresh_tokens')
+      .where({ token_hash: sha256(pair.refreshToken) })
+      .first();
     expect(used.used_at).not.toBeNull();
   });
 
@@ -214,10 +238,20 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     // Renew 899.9 s before a 900 s expiry: at once.
     const c = client({ refreshBeforeSeconds: 899.9 });
     const pair = await c.login('admin', ADMIN_PASSWORD);
-    await until(async () => !!(await t.testDb.db('refresh_tokens').where({ token_hash: sha256(pair.refreshToken) }).whereNotNull('used_at').first()));
+    await until(
+      async () =>
+        !!(await t.testDb
+          .db('refresh_tokens')
+          .where({ token_hash: sha256(pair.refreshToken) })
+          .whereNotNull('used_at')
+          .first()),
+    );
     expect((await c.call(meContract, {})).username).toBe('admin');
 
-    const session = await t.testDb.db('refresh_tokens').where({ token_hash: sha256(pair.refreshToken) }).first();
+    const session = await t.testDb
+      .db('refresh_tokens')
+      .where({ token_hash: sha256(pair.refreshToken) })
+      .first();
     await c.logout();
     expect(c.loggedIn).toBe(false);
     const row = await t.testDb.db('sessions').where({ id: session.session_id }).first();
@@ -235,7 +269,10 @@ describe.each(['http', 'in-process'] as const)('%s client', (kind) => {
     await c.ready();
     t.app.events.publish({ type: 'storage', change: 'before' });
     await until(() => got.length === 1);
-    const { session_id: sessionId } = await t.testDb.db('refresh_tokens').where({ token_hash: sha256(pair.refreshToken) }).first();
+    const { session_id: sessionId } = await t.testDb
+      .db('refresh_tokens')
+      .where({ token_hash: sha256(pair.refreshToken) })
+      .first();
     await t.app.auth.logout(sessionId);
     await until(() => !c.loggedIn);
     t.app.events.publish({ type: 'storage', change: 'after' });

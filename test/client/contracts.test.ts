@@ -19,17 +19,36 @@ afterAll(async () => {
 
 test('the registry implements exactly the listed contracts, field for field, and their permissions', () => {
   const ops = d.app.registry.all();
-  expect(ops.map((o) => o.name).sort()).toEqual(ALL_CONTRACTS.filter((c) => !c.onlyOnHost || c.onlyOnHost === 'sim').map((c) => c.name).sort());
+  expect(ops.map((o) => o.name).sort()).toEqual(
+    ALL_CONTRACTS.filter((c) => !c.onlyOnHost || c.onlyOnHost === 'sim')
+      .map((c) => c.name)
+      .sort(),
+  );
   for (const op of ops) {
     const c = ALL_CONTRACTS.find((x) => x.name === op.name)!;
-    expect({ name: op.name, input: op.input, output: op.output, permission: op.permission, mutating: op.mutating, dangerous: op.dangerous, http: op.http })
-      .toEqual({ name: c.name, input: c.input, output: c.output, permission: c.permission, mutating: c.mutating, dangerous: c.dangerous, http: c.http });
+    expect({
+      name: op.name,
+      input: op.input,
+      output: op.output,
+      permission: op.permission,
+      mutating: op.mutating,
+      dangerous: op.dangerous,
+      http: op.http,
+    }).toEqual({ name: c.name, input: c.input, output: c.output, permission: c.permission, mutating: c.mutating, dangerous: c.dangerous, http: c.http });
   }
-  expect(d.app.registry.permissions().map((p) => p.name).sort()).toEqual(ALL_PERMISSIONS.map((p) => p.name).sort());
+  expect(
+    d.app.registry
+      .permissions()
+      .map((p) => p.name)
+      .sort(),
+  ).toEqual(ALL_PERMISSIONS.map((p) => p.name).sort());
 });
 
 test("over the socket, the console's calls are audited with face console; other clients' with face api", async () => {
-  for (const [agent, face, name] of [['calypso-console/test', 'console', 'tank/from-console'], ['curl/8', 'api', 'tank/from-curl']] as const) {
+  for (const [agent, face, name] of [
+    ['calypso-console/test', 'console', 'tank/from-console'],
+    ['curl/8', 'api', 'tank/from-curl'],
+  ] as const) {
     const client = new HttpClient({ socketPath: d.socketPath, userAgent: agent });
     await client.login('admin', ADMIN_PASSWORD);
     await client.call(datasetCreateContract, { name });

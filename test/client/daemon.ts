@@ -30,7 +30,8 @@ export async function startSocketDaemon(): Promise<SocketDaemon> {
   const server = await listen(t.koa, { port: 0, host: '127.0.0.1', tcp: false, socketPath });
   const close = t.close;
   return Object.assign(t, {
-    socketPath, server,
+    socketPath,
+    server,
     close: async () => {
       await server.close();
       await close();

@@ -42,7 +42,11 @@ class Daemon {
   cut: ((req: http.IncomingMessage) => boolean) | null = null;
   readonly streams: { url: string; lastEventId?: string }[] = [];
 
-  constructor(public app: Calypso, private koa: Koa, readonly socketPath: string) {}
+  constructor(
+    public app: Calypso,
+    private koa: Koa,
+    readonly socketPath: string,
+  ) {}
 
   async start(): Promise<void> {
     const koaHandler = this.koa.callback();
@@ -130,7 +134,11 @@ afterAll(async () => {
 });
 
 function client(opts: { connectTimeoutMs?: number; socketPath?: string; baseUrl?: string } = {}): HttpClient {
-  const c = new HttpClient(opts.baseUrl ? { baseUrl: opts.baseUrl, connectTimeoutMs: opts.connectTimeoutMs } : { socketPath: opts.socketPath ?? d.socketPath, connectTimeoutMs: opts.connectTimeoutMs });
+  const c = new HttpClient(
+    opts.baseUrl
+      ? { baseUrl: opts.baseUrl, connectTimeoutMs: opts.connectTimeoutMs }
+      : { socketPath: opts.socketPath ?? d.socketPath, connectTimeoutMs: opts.connectTimeoutMs },
+  );
   clients.push(c);
   return c;
 }
@@ -153,7 +161,13 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 const ids = (events: { id: string }[]) => events.map((e) => e.id);
-const sessionOf = async (refreshToken: string): Promise<string> => (await d.app.db('refresh_tokens').where({ token_hash: sha256(refreshToken) }).first()).session_id;
+const sessionOf = async (refreshToken: string): Promise<string> =>
+  (
+    await d.app
+      .db('refresh_tokens')
+      .where({ token_hash: sha256(refreshToken) })
+      .first()
+  ).session_id;
 const schedule = (note: string) => ({ kind: 'pool.scrub' as const, target: 'tank', cron: '0 3 * * 1', description: note });
 
 describe('connecting', () => {
@@ -242,7 +256,9 @@ describe('the event stream', () => {
     expect(d.streams.slice(before)).toEqual([{ url: '/api/v1/events?types=job', lastEventId: undefined }]);
     const stop = c.subscribe(['audit', 'job'], { onEvent: () => undefined });
     await c.ready();
-    expect(d.streams.slice(before + 1)).toEqual([{ url: `/api/v1/events?types=${encodeURIComponent('audit,job')}`, lastEventId: expect.stringMatching(/^[0-9a-z]+-\d+$/) }]);
+    expect(d.streams.slice(before + 1)).toEqual([
+      { url: `/api/v1/events?types=${encodeURIComponent('audit,job')}`, lastEventId: expect.stringMatching(/^[0-9a-z]+-\d+$/) },
+    ]);
     stop();
     await c.ready();
     expect(d.streams.at(-1)!.url).toBe('/api/v1/events?types=job');
@@ -315,11 +331,16 @@ describe('the event stream', () => {
     // The next heartbeat finds the token expired and ends the stream; the client renews and reconnects.
     await until(() => d.streams.length > opened && c.state === 'connected');
     await c.ready();
-    const used = await d.app.db('refresh_tokens').where({ token_hash: sha256(refreshToken) }).first();
+    const used = await d.app
+      .db('refresh_tokens')
+      .where({ token_hash: sha256(refreshToken) })
+      .first();
     expect(used.used_at).not.toBeNull();
     const started = await c.call(scrubContract, { name: 'tank', action: 'start' });
     await c.call(jobCancelContract, { id: started.job!.id });
-    await until(() => got.some((e) => (e.data.job as { id: number; state: string }).id === started.job!.id && (e.data.job as { state: string }).state === 'cancelled'));
+    await until(() =>
+      got.some((e) => (e.data.job as { id: number; state: string }).id === started.job!.id && (e.data.job as { state: string }).state === 'cancelled'),
+    );
   });
 
   test('after a daemon restart the subscriber gets onReset, then live events from the new daemon', async () => {
@@ -337,7 +358,9 @@ describe('the event stream', () => {
     // The session survived the restart: the next action works, and its events are live.
     const started = await c.call(scrubContract, { name: 'tank', action: 'start' });
     await c.call(jobCancelContract, { id: started.job!.id });
-    await until(() => got.some((e) => (e.data.job as { id: number; state: string }).id === started.job!.id && (e.data.job as { state: string }).state === 'cancelled'));
+    await until(() =>
+      got.some((e) => (e.data.job as { id: number; state: string }).id === started.job!.id && (e.data.job as { state: string }).state === 'cancelled'),
+    );
     expect(got.every((e) => e.id.startsWith(`${d.app.events.epoch}-`))).toBe(true);
     expect(d.app.events.epoch).not.toBe(oldEpoch);
   });

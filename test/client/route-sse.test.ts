@@ -12,13 +12,25 @@ import { SseParser, type SseMessage } from '../../src/client/sse.js';
 
 const S = scheduleContracts;
 const listAlerts = defineContract({
-  name: 'alerts.list', summary: 'x', permission: 'alerts.read', mutating: false,
-  input: z.object({ severity: z.union([z.string(), z.array(z.string())]).optional(), active: z.enum(['true', 'false']).optional(), labels: z.unknown().optional() }),
-  output: z.unknown(), http: { method: 'GET', path: '/alerts' },
+  name: 'alerts.list',
+  summary: 'x',
+  permission: 'alerts.read',
+  mutating: false,
+  input: z.object({
+    severity: z.union([z.string(), z.array(z.string())]).optional(),
+    active: z.enum(['true', 'false']).optional(),
+    labels: z.unknown().optional(),
+  }),
+  output: z.unknown(),
+  http: { method: 'GET', path: '/alerts' },
 });
 const destroy = defineContract({
-  name: 'storage.datasets.destroy', summary: 'x', permission: 'storage.destroy', mutating: true,
-  input: z.object({ name: z.string(), recursive: z.boolean().optional() }), output: z.unknown(),
+  name: 'storage.datasets.destroy',
+  summary: 'x',
+  permission: 'storage.destroy',
+  mutating: true,
+  input: z.object({ name: z.string(), recursive: z.boolean().optional() }),
+  output: z.unknown(),
   http: { method: 'DELETE', path: '/storage/datasets/:name' },
 });
 
@@ -34,17 +46,31 @@ function refusal(fn: () => unknown): ValidationError {
 
 describe('routeOf', () => {
   test('GET: the query string as curl would write it; path parameters filled and taken out', () => {
-    expect(routeOf(S['schedules.list'], { limit: 5, offset: 10, kind: 'pool.scrub' })).toEqual({ method: 'GET', path: '/api/v1/schedules?limit=5&offset=10&kind=pool.scrub', body: undefined });
+    expect(routeOf(S['schedules.list'], { limit: 5, offset: 10, kind: 'pool.scrub' })).toEqual({
+      method: 'GET',
+      path: '/api/v1/schedules?limit=5&offset=10&kind=pool.scrub',
+      body: undefined,
+    });
     expect(routeOf(S['schedules.runs'], { id: 7, result: 'failed' }).path).toBe('/api/v1/schedules/7/runs?result=failed');
     expect(routeOf(S['schedules.list'], {}).path).toBe('/api/v1/schedules');
-    expect(routeOf(listAlerts, { severity: ['warning', 'critical'], active: 'true' }).path).toBe('/api/v1/alerts?severity=warning&severity=critical&active=true');
+    expect(routeOf(listAlerts, { severity: ['warning', 'critical'], active: 'true' }).path).toBe(
+      '/api/v1/alerts?severity=warning&severity=critical&active=true',
+    );
     expect(routeOf(listAlerts, { severity: 'a b&c=d' }).path).toBe('/api/v1/alerts?severity=a+b%26c%3Dd');
   });
 
   test('other methods: a JSON body without the path parameters', () => {
-    expect(routeOf(S['schedules.update'], { id: 3, cron: '0 1 * * *' })).toEqual({ method: 'PATCH', path: '/api/v1/schedules/3', body: '{"cron":"0 1 * * *"}' });
+    expect(routeOf(S['schedules.update'], { id: 3, cron: '0 1 * * *' })).toEqual({
+      method: 'PATCH',
+      path: '/api/v1/schedules/3',
+      body: '{"cron":"0 1 * * *"}',
+    });
     expect(routeOf(S['schedules.run'], { id: 3 })).toEqual({ method: 'POST', path: '/api/v1/schedules/3/run', body: '{}' });
-    expect(routeOf(destroy, { name: 'tank/a b/../c', recursive: true })).toEqual({ method: 'DELETE', path: '/api/v1/storage/datasets/tank%2Fa%20b%2F..%2Fc', body: '{"recursive":true}' });
+    expect(routeOf(destroy, { name: 'tank/a b/../c', recursive: true })).toEqual({
+      method: 'DELETE',
+      path: '/api/v1/storage/datasets/tank%2Fa%20b%2F..%2Fc',
+      body: '{"recursive":true}',
+    });
     expect(routeOf(destroy, { name: '..' }).path).toBe('/api/v1/storage/datasets/%2E%2E');
     expect(routeOf(S['schedules.list'], {}, '/calypso/api/v1').path).toBe('/calypso/api/v1/schedules');
   });
@@ -54,7 +80,9 @@ describe('routeOf', () => {
     expect(refusal(() => routeOf(destroy, { name: '' })).errors).toEqual([{ path: 'name', message: 'required (part of the path)' }]);
     expect(refusal(() => routeOf(destroy, { name: { x: 1 } } as never)).errors).toEqual([{ path: 'name', message: 'a string or number (part of the path)' }]);
     expect(refusal(() => routeOf(listAlerts, { labels: { a: 1 } })).errors).toEqual([{ path: 'labels', message: 'object cannot be sent in a query string' }]);
-    expect(refusal(() => routeOf(listAlerts, { severity: [null] } as never)).errors).toEqual([{ path: 'severity.0', message: 'null cannot be sent in a query string' }]);
+    expect(refusal(() => routeOf(listAlerts, { severity: [null] } as never)).errors).toEqual([
+      { path: 'severity.0', message: 'null cannot be sent in a query string' },
+    ]);
     expect(refusal(() => routeOf(S['schedules.list'], 'x' as never)).message).toMatch(/object/);
     const internal = defineContract({ name: 'x.internal', summary: 'x', permission: 'x', mutating: false, input: z.object({}), output: z.unknown() });
     expect(refusal(() => routeOf(internal, {})).message).toMatch(/no HTTP route/);
@@ -62,7 +90,8 @@ describe('routeOf', () => {
 });
 
 describe('SseParser', () => {
-  const STREAM = 'retry: 5000\n: connected as admin\n\nid: e1-4\nevent: ready\ndata: {"types":["job"]}\n\n: heartbeat\n\nid: e1-5\nevent: job\ndata: {"job":{"id":1,"note":"é"}}\n\nevent: end\ndata: {"reason":"session ended"}\n\n';
+  const STREAM =
+    'retry: 5000\n: connected as admin\n\nid: e1-4\nevent: ready\ndata: {"types":["job"]}\n\n: heartbeat\n\nid: e1-5\nevent: job\ndata: {"job":{"id":1,"note":"é"}}\n\nevent: end\ndata: {"reason":"session ended"}\n\n';
   const EXPECTED: SseMessage[] = [
     { id: 'e1-4', event: 'ready', data: '{"types":["job"]}' },
     { id: 'e1-5', event: 'job', data: '{"job":{"id":1,"note":"é"}}' },

@@ -47,7 +47,19 @@ function startPane(name: string, width: number, height: number, program: string)
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-e2e-'));
   dirs.push(data);
   dataOf.set(name, data);
-  tmux('new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), '-e', `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`, 'bash --norc --noprofile');
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    String(width),
+    '-y',
+    String(height),
+    '-e',
+    `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`,
+    'bash --norc --noprofile',
+  );
   tmux('set-option', '-t', name, 'status', 'off');
   keys(name, "PS1='e2e-prompt$ '", 'Enter');
   keys(name, `clear; cd ${ROOT} && env -u DATABASE_URL CALYPSO_ADMIN_PASSWORD=${PASSWORD} node ${program} console --host sim --data ${data} --port 0`, 'Enter');
@@ -94,7 +106,22 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
   // No daemon answered on the fresh data directory: the console started one and says so.
   const daemon = Number(/Started the Calypso daemon \(pid (\d+)\)/.exec(first)?.[1]);
   expect(serveProcesses(dataOf.get(s)!)).toEqual([daemon]);
-  for (const label of ['Dashboard', 'Storage', 'Snapshots & Replication', 'Shares', 'iSCSI', 'Tape & VTL', 'Backup', 'Object Storage', 'Monitoring & Alerts', 'System', 'Users & Access', 'Audit', 'Jobs', 'About']) {
+  for (const label of [
+    'Dashboard',
+    'Storage',
+    'Snapshots & Replication',
+    'Shares',
+    'iSCSI',
+    'Tape & VTL',
+    'Backup',
+    'Object Storage',
+    'Monitoring & Alerts',
+    'System',
+    'Users & Access',
+    'Audit',
+    'Jobs',
+    'About',
+  ]) {
     expect(first).toContain(label);
   }
   const api = /API (http:\/\/127\.0\.0\.1:\d+)/.exec(first)?.[1];
@@ -117,7 +144,15 @@ test('120x40: log in, Storage lists tank, create a dataset the API sees, help, q
   keys(s, 'Enter');
   await waitFor(s, 'Created tank/e2e-made');
 
-  const token = (await (await fetch(`${api}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })).json()).accessToken;
+  const token = (
+    await (
+      await fetch(`${api}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+      })
+    ).json()
+  ).accessToken;
   const listed = await (await fetch(`${api}/api/v1/storage/datasets`, { headers: { authorization: `Bearer ${token}` } })).json();
   expect(listed.items.map((d: { name: string }) => d.name)).toContain('tank/e2e-made');
 

@@ -49,7 +49,12 @@ const literal = (s: string, text: string) => tmux('send-keys', '-t', s, '-l', te
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls a condition (screen, database, files) until it holds; fails naming it and what was last seen. */
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, seen: () => string = () => ''): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  seen: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -60,10 +65,15 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
 }
 
 function waitFor(s: string, what: string | RegExp, timeoutMs = 30_000): Promise<string> {
-  return until(`${String(what)} in console ${s}`, () => {
-    const screen = capture(s);
-    return (typeof what === 'string' ? screen.includes(what) : what.test(screen)) && screen;
-  }, timeoutMs, () => capture(s));
+  return until(
+    `${String(what)} in console ${s}`,
+    () => {
+      const screen = capture(s);
+      return (typeof what === 'string' ? screen.includes(what) : what.test(screen)) && screen;
+    },
+    timeoutMs,
+    () => capture(s),
+  );
 }
 
 function serveEnv(): NodeJS.ProcessEnv {
@@ -76,7 +86,11 @@ function serveEnv(): NodeJS.ProcessEnv {
 
 /** `calypso serve` on the data directory, TCP off; resolves once it says it listens on the socket. */
 async function startServe(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--host', 'sim', '--data', data, '--listen', 'none'], { cwd: ROOT, env: serveEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--host', 'sim', '--data', data, '--listen', 'none'], {
+    cwd: ROOT,
+    env: serveEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   serves.push(child);
   let output = '';
   const keep = (d: Buffer) => {
@@ -85,10 +99,15 @@ async function startServe(): Promise<ChildProcess> {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  await until('calypso serve to listen on its socket', () => {
-    if (child.exitCode !== null) throw new Error(`calypso serve exited (${child.exitCode}):\n${output}`);
-    return /API listening on the Unix socket/.test(output);
-  }, 60_000, () => output);
+  await until(
+    'calypso serve to listen on its socket',
+    () => {
+      if (child.exitCode !== null) throw new Error(`calypso serve exited (${child.exitCode}):\n${output}`);
+      return /API listening on the Unix socket/.test(output);
+    },
+    60_000,
+    () => output,
+  );
   return child;
 }
 
@@ -186,16 +205,24 @@ const alertsText = (n: number) => new RegExp(`(?<![0-9])${n} alerts?\\b`);
 
 /** Both consoles' headers show the database's count of unresolved alerts (read again while they catch up). */
 async function bothShowAlertCount(): Promise<void> {
-  await until('both consoles to show the alert count', async () => {
-    const n = await unresolvedCount();
-    return alertsText(n).test(capture('A')) && alertsText(n).test(capture('B'));
-  }, 30_000, () => `${capture('A')}\n${capture('B')}`);
+  await until(
+    'both consoles to show the alert count',
+    async () => {
+      const n = await unresolvedCount();
+      return alertsText(n).test(capture('A')) && alertsText(n).test(capture('B'));
+    },
+    30_000,
+    () => `${capture('A')}\n${capture('B')}`,
+  );
 }
 
 test('fault a disk: one open alert per rule and labels, one webhook delivery each; heal it: one resolve each; both consoles show the count', async () => {
   const channel = await client.call(monitoringContracts['alerts.channels.create'], {
-    name: 'e2e receiver', webhook: { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`, timeoutMs: 5000 },
-    severities: ['info', 'warning', 'critical'], enabled: true, notifyResolved: true,
+    name: 'e2e receiver',
+    webhook: { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`, timeoutMs: 5000 },
+    severities: ['info', 'warning', 'critical'],
+    enabled: true,
+    notifyResolved: true,
   });
   await bothShowAlertCount();
   const rules = new Map((await testDb.db('alert_rules').select('id', 'name')).map((r: { id: number; name: string }) => [Number(r.id), r.name]));
@@ -205,25 +232,47 @@ test('fault a disk: one open alert per rule and labels, one webhook delivery eac
   const since = async (): Promise<AlertRow[]> => testDb.db('alerts').where('opened_at', '>=', faultAt).orderBy('id');
   const ruleOf = (a: AlertRow) => rules.get(Number(a.rule_id));
   const watched = (rows: AlertRow[]) => rows.filter((a) => ['Pool health', 'Pool device errors'].includes(ruleOf(a) ?? ''));
-  const opened = await until('the pool health and device error alerts', async () => {
-    const rows = watched(await since());
-    return new Set(rows.map(ruleOf)).size === 2 && rows;
-  }, 60_000, () => JSON.stringify(received));
+  const opened = await until(
+    'the pool health and device error alerts',
+    async () => {
+      const rows = watched(await since());
+      return new Set(rows.map(ruleOf)).size === 2 && rows;
+    },
+    60_000,
+    () => JSON.stringify(received),
+  );
   // Exactly one unresolved alert per rule and labels, whatever else is open.
   const dupes = await testDb.db('alerts').whereNull('resolved_at').groupBy('dedupe_key').havingRaw('count(*) > 1').select('dedupe_key');
   expect(dupes).toEqual([]);
   expect(opened.filter((a) => ruleOf(a) === 'Pool health').map((a) => JSON.parse(a.labels))).toEqual([{ pool: 'tank' }]);
   expect(opened.filter((a) => ruleOf(a) === 'Pool device errors').map((a) => JSON.parse(a.labels))).toEqual([{ pool: 'tank', device: expect.any(String) }]);
-  await until('a firing delivery for each', () => opened.every((a) => received.some((r) => r.event === 'firing' && r.alert.id === Number(a.id))), 30_000, () => JSON.stringify(received));
+  await until(
+    'a firing delivery for each',
+    () => opened.every((a) => received.some((r) => r.event === 'firing' && r.alert.id === Number(a.id))),
+    30_000,
+    () => JSON.stringify(received),
+  );
   await bothShowAlertCount();
 
   await client.call(simContracts['sim.healDisk'], { disk: 'sdc' });
   // The disk resilvers (10 s in the simulator), then the pool is ONLINE and its alerts resolve.
-  await until('the alerts to resolve', async () => {
-    const rows = await testDb.db('alerts').whereIn('id', opened.map((a) => a.id));
-    return rows.every((r: AlertRow) => r.resolved_at !== null && r.state === 'resolved');
-  }, 60_000);
-  await until('a resolved delivery for each', () => opened.every((a) => received.some((r) => r.event === 'resolved' && r.alert.id === Number(a.id))), 30_000, () => JSON.stringify(received));
+  await until(
+    'the alerts to resolve',
+    async () => {
+      const rows = await testDb.db('alerts').whereIn(
+        'id',
+        opened.map((a) => a.id),
+      );
+      return rows.every((r: AlertRow) => r.resolved_at !== null && r.state === 'resolved');
+    },
+    60_000,
+  );
+  await until(
+    'a resolved delivery for each',
+    () => opened.every((a) => received.some((r) => r.event === 'resolved' && r.alert.id === Number(a.id))),
+    30_000,
+    () => JSON.stringify(received),
+  );
   await bothShowAlertCount();
 
   // Once each, in the receiver and in the delivery log: one engine, one notifier.
@@ -233,7 +282,10 @@ test('fault a disk: one open alert per rule and labels, one webhook delivery eac
     const id = Number(a.id);
     expect(received.filter((r) => r.alert.id === id).map((r) => r.event)).toEqual(['firing', 'resolved']);
     const logged = await testDb.db('notification_deliveries').where({ alert_id: id, channel_id: channel.id }).orderBy('id').select('event', 'status');
-    expect(logged).toEqual([{ event: 'firing', status: 'sent' }, { event: 'resolved', status: 'sent' }]);
+    expect(logged).toEqual([
+      { event: 'firing', status: 'sent' },
+      { event: 'resolved', status: 'sent' },
+    ]);
   }
   // Nothing else the fault opened was notified twice either.
   for (const a of await since()) {
@@ -254,7 +306,10 @@ const jobRow = async (id: number): Promise<JobRow> => (await testDb.db('jobs').w
 
 test('a scrub started from console A is seen in console B and cancelled from B', async () => {
   // The pool is ONLINE again as soon as the healed disk is, but zpool refuses a scrub while it resilvers.
-  await until('the resilver of the healed disk to end', async () => (await client.call(storageContracts['storage.pools.get'], { name: 'tank' })).scan?.state !== 'scanning');
+  await until(
+    'the resilver of the healed disk to end',
+    async () => (await client.call(storageContracts['storage.pools.get'], { name: 'tank' })).scan?.state !== 'scanning',
+  );
   await goTo('A', 'storage', /tank\s+ONLINE/);
   await waitFor('A', 's Scrub');
   await goTo('B', 'jobs', / in all/);
@@ -329,10 +384,14 @@ test('kill -9 of console A and tmux kill-session of console B during a scrub: no
   expect(!gone(daemon!)).toBe(true);
   expect(serveProcesses(data)).toEqual([daemon]);
   expect(['running', 'succeeded']).toContain((await jobRow(job.id)).state);
-  const done = await until('the scrub to complete in the daemon', async () => {
-    const row = await jobRow(job.id);
-    return row.state !== 'running' && row;
-  }, 60_000);
+  const done = await until(
+    'the scrub to complete in the daemon',
+    async () => {
+      const row = await jobRow(job.id);
+      return row.state !== 'running' && row;
+    },
+    60_000,
+  );
   expect(done.state).toBe('succeeded');
   expect(done.progress).toBe(100);
   expect(done.finished_at).not.toBeNull();

@@ -71,7 +71,23 @@ function start(session: string, how: 'eio' | 'sighup'): Run {
     'if kill -0 $child 2>/dev/null; then wait $child; s=$?; fi',
     `echo $s > ${files.status}`,
   ].join('\n');
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`, 'bash', '--norc', '--noprofile', '-c', script);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '80',
+    '-y',
+    '24',
+    '-e',
+    `TERM=${process.env.E2E_TERM ?? 'xterm-256color'}`,
+    'bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    script,
+  );
   return { session, files };
 }
 

@@ -49,7 +49,10 @@ afterAll(async () => {
 test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ctrl-O logs out at once', async () => {
   tmux('new-session', '-d', '-s', 'b', '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', 'bash --norc --noprofile');
   tmux('set-option', '-t', 'b', 'status', 'off');
-  keys(`clear; cd ${ROOT} && env -u DATABASE_URL CALYPSO_ADMIN_PASSWORD=${PASSWORD} node --import tsx src/main.ts console --host sim --data ${data} --port 0`, 'Enter');
+  keys(
+    `clear; cd ${ROOT} && env -u DATABASE_URL CALYPSO_ADMIN_PASSWORD=${PASSWORD} node --import tsx src/main.ts console --host sim --data ${data} --port 0`,
+    'Enter',
+  );
   await waitFor('Username', 60_000);
 
   // 25 characters, then 20 Backspaces in one write (tmux sends DEL for BSpace), then the rest of a burst.

@@ -94,7 +94,10 @@ describe('anonymous floods', () => {
     const address = '198.51.100.90';
     clock += 61_000;
     for (let i = 0; i < 25; i++) {
-      const res = await http.post('/api/v1/auth/login').set('X-Forwarded-For', address).send({ username: `victim${i % 2}`, password: `guess-${i}-secret` });
+      const res = await http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', address)
+        .send({ username: `victim${i % 2}`, password: `guess-${i}-secret` });
       expect([401, 429]).toContain(res.status);
     }
     const logged = await rows({ address, operation: 'auth.login' });
@@ -112,7 +115,10 @@ describe('anonymous floods', () => {
     const before = await count({});
     for (let a = 0; a < 10; a++) {
       for (let k = 0; k < 2; k++) {
-        await limiter.record({ actor: null, face: 'api', address: `203.0.113.${a}` }, { operation: 'auth.refresh', input: { refreshToken: 'x' }, result: 'denied', error: 'invalid token' });
+        await limiter.record(
+          { actor: null, face: 'api', address: `203.0.113.${a}` },
+          { operation: 'auth.refresh', input: { refreshToken: 'x' }, result: 'denied', error: 'invalid token' },
+        );
       }
       expect(limiter.tracked).toBeLessThanOrEqual(4);
     }
@@ -134,18 +140,24 @@ describe('the attempted row', () => {
   beforeAll(() => {
     const registry = new Registry();
     registry.addPermissions(definePermissions([{ name: 'test.write', level: 'operate', description: 'test' }]));
-    const op = (name: string, permission: string, fail?: Error) => defineOperation({
-      name, summary: name, permission, mutating: true,
-      input: z.object({ name: z.string().max(20).describe('n'), password: z.string().optional().describe('p'), note: z.string().optional().describe('x') }),
-      output: z.object({ ok: z.boolean() }),
-      target: (i) => i.name,
-      handler: async (ctx) => {
-        // What a crash at this moment would leave.
-        seen.push((await ctx.db('audit_log').where({ operation: name }).select('result', 'input')).map((r) => ({ result: r.result, input: JSON.parse(r.input) })));
-        if (fail) throw fail;
-        return { ok: true };
-      },
-    });
+    const op = (name: string, permission: string, fail?: Error) =>
+      defineOperation({
+        name,
+        summary: name,
+        permission,
+        mutating: true,
+        input: z.object({ name: z.string().max(20).describe('n'), password: z.string().optional().describe('p'), note: z.string().optional().describe('x') }),
+        output: z.object({ ok: z.boolean() }),
+        target: (i) => i.name,
+        handler: async (ctx) => {
+          // What a crash at this moment would leave.
+          seen.push(
+            (await ctx.db('audit_log').where({ operation: name }).select('result', 'input')).map((r) => ({ result: r.result, input: JSON.parse(r.input) })),
+          );
+          if (fail) throw fail;
+          return { ok: true };
+        },
+      });
     registry.add(op('test.change', 'test.write'));
     registry.add(op('test.refused', 'test.write', new Conflict('already there')));
     registry.add(op('test.public', PUBLIC));
@@ -156,7 +168,11 @@ describe('the attempted row', () => {
   });
 
   test('a change has its row, redacted and bounded, before the handler runs; one row per call, completed to ok', async () => {
-    await invoke('test.change', { name: 'one', password: 'hunter2-secret', note: `${'n'.repeat(20_000)}"password":"hidden-secret"` }, { actor: SYSTEM_ACTOR, face: 'system' });
+    await invoke(
+      'test.change',
+      { name: 'one', password: 'hunter2-secret', note: `${'n'.repeat(20_000)}"password":"hidden-secret"` },
+      { actor: SYSTEM_ACTOR, face: 'system' },
+    );
     expect(seen.at(-1)).toHaveLength(1);
     expect(seen.at(-1)![0]!.result).toBe('attempted');
     const [row] = await rows({ operation: 'test.change' });
@@ -187,9 +203,18 @@ describe('the attempted row', () => {
   });
 
   test('values wider than their columns are cut, never a failed audit write', async () => {
-    await writeAudit(testDb.db, new EventBus(), { actor: null, face: 'console', address: `${'f'.repeat(300)}\0`, requestId: 'r'.repeat(200) }, {
-      operation: `test.${'o'.repeat(200)}`, target: `t\0${'t'.repeat(1000)}`, input: {}, result: 'error', error: 'e'.repeat(10_000),
-    });
+    await writeAudit(
+      testDb.db,
+      new EventBus(),
+      { actor: null, face: 'console', address: `${'f'.repeat(300)}\0`, requestId: 'r'.repeat(200) },
+      {
+        operation: `test.${'o'.repeat(200)}`,
+        target: `t\0${'t'.repeat(1000)}`,
+        input: {},
+        result: 'error',
+        error: 'e'.repeat(10_000),
+      },
+    );
     const [row] = await testDb.db('audit_log').where('operation', 'like', 'test.ooo%').select();
     expect(row.address.length).toBeLessThanOrEqual(100);
     expect(row.request_id.length).toBeLessThanOrEqual(64);
@@ -202,7 +227,11 @@ describe('the attempted row', () => {
 describe('through the API', () => {
   test('a snapshot created behind a proxy with a long, hostile X-Forwarded-For answers 201 with its row and a real address', async () => {
     const forwarded = `${'x'.repeat(5000)}, <script>, 10.0.0.${'9'.repeat(200)}`;
-    const res = await http.post('/api/v1/snapshots').set('Authorization', `Bearer ${adminToken}`).set('X-Forwarded-For', forwarded).send({ dataset: 'tank', name: 'via-proxy' });
+    const res = await http
+      .post('/api/v1/snapshots')
+      .set('Authorization', `Bearer ${adminToken}`)
+      .set('X-Forwarded-For', forwarded)
+      .send({ dataset: 'tank', name: 'via-proxy' });
     expect(res.status).toBe(201);
     const [row] = await rows({ operation: 'snapshots.create', target: 'tank@via-proxy' });
     expect(row.result).toBe('ok');

@@ -59,7 +59,10 @@ describe('page size', () => {
     for (const op of ops) {
       if (op.http!.path.includes(':')) continue; // lists under an object are checked through the schema below
       const path = `/api/v1${op.http!.path}`;
-      const over = await t.http.get(path).query({ limit: MAX_PAGE_SIZE + 1 }).set(as());
+      const over = await t.http
+        .get(path)
+        .query({ limit: MAX_PAGE_SIZE + 1 })
+        .set(as());
       expect([op.name, over.status]).toEqual([op.name, 400]);
       expect(over.type).toBe('application/problem+json');
       expect(over.body.errors).toEqual([expect.objectContaining({ path: 'limit', message: expect.stringMatching(/at most 1000/) })]);
@@ -68,12 +71,17 @@ describe('page size', () => {
       const max = await t.http.get(path).query({ limit: MAX_PAGE_SIZE }).set(as());
       expect([op.name, max.status]).toEqual([op.name, 200]);
     }
-    for (const op of ops) expect([op.name, op.input.safeParse({ ...placeholders(op.input.shape), limit: MAX_PAGE_SIZE + 1 }).success]).toEqual([op.name, false]);
+    for (const op of ops)
+      expect([op.name, op.input.safeParse({ ...placeholders(op.input.shape), limit: MAX_PAGE_SIZE + 1 }).success]).toEqual([op.name, false]);
   });
 
   test('OpenAPI documents the maximum on every limit parameter', async () => {
-    const doc = (await t.http.get('/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string; parameters: { name: string; schema: { maximum?: number }; description?: string }[] }>> };
-    const limits = Object.values(doc.paths).flatMap((p) => Object.values(p)).flatMap((o) => o.parameters.filter((x) => x.name === 'limit').map((x) => ({ op: o.operationId, ...x })));
+    const doc = (await t.http.get('/api/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { operationId: string; parameters: { name: string; schema: { maximum?: number }; description?: string }[] }>>;
+    };
+    const limits = Object.values(doc.paths)
+      .flatMap((p) => Object.values(p))
+      .flatMap((o) => o.parameters.filter((x) => x.name === 'limit').map((x) => ({ op: o.operationId, ...x })));
     expect(limits.length).toBe(listOps().length);
     for (const l of limits) {
       expect([l.op, l.schema.maximum]).toEqual([l.op, MAX_PAGE_SIZE]);
@@ -94,10 +102,17 @@ describe('page size', () => {
     const all = await allPages(call, { limit: 10_000, search: 'x' });
     expect(all.items).toEqual(rows);
     expect(all.total).toBe(2345);
-    expect(asked).toEqual([{ limit: 1000, offset: 0 }, { limit: 1000, offset: 1000 }, { limit: 1000, offset: 2000 }]);
+    expect(asked).toEqual([
+      { limit: 1000, offset: 0 },
+      { limit: 1000, offset: 1000 },
+      { limit: 1000, offset: 2000 },
+    ]);
     asked.length = 0;
     expect((await allPages(call, { limit: 1500, offset: 100 })).items).toEqual(rows.slice(100, 1600));
-    expect(asked).toEqual([{ limit: 1000, offset: 100 }, { limit: 500, offset: 1100 }]);
+    expect(asked).toEqual([
+      { limit: 1000, offset: 100 },
+      { limit: 500, offset: 1100 },
+    ]);
     // Small pages and inputs without a limit are one plain call.
     asked.length = 0;
     expect((await allPages(call, { limit: 50 })).items).toHaveLength(50);
@@ -114,7 +129,11 @@ describe('page size', () => {
 
 /** Values that satisfy a list's other required fields (none today), so only `limit` decides. */
 function placeholders(shape: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(shape).filter((k) => k !== 'limit').map((k) => [k, undefined]));
+  return Object.fromEntries(
+    Object.keys(shape)
+      .filter((k) => k !== 'limit')
+      .map((k) => [k, undefined]),
+  );
 }
 
 describe('admission control', () => {
@@ -166,7 +185,12 @@ describe('admission control', () => {
         return { status: res.status, retryAfter: res.headers.get('retry-after'), type: res.headers.get('content-type'), body: await res.json() };
       };
       const refused = await get('/api/v1/storage/pools');
-      expect(refused).toMatchObject({ status: 503, retryAfter: '1', type: expect.stringMatching(/problem\+json/), body: { detail: expect.stringMatching(/answers being sent/) } });
+      expect(refused).toMatchObject({
+        status: 503,
+        retryAfter: '1',
+        type: expect.stringMatching(/problem\+json/),
+        body: { detail: expect.stringMatching(/answers being sent/) },
+      });
       expect((await get('/healthz')).status).toBe(200);
       // The client reads its answer: the budget is free again.
       await until(() => slowRes !== null, 'the response started');
@@ -187,7 +211,16 @@ describe('admission control', () => {
 
   test('defaults: the standalone middleware lets probes through untouched and counts the rest', async () => {
     const mw = admission({ log: silentLog, admission: { maxActive: 0, maxQueued: 0 } });
-    const ctx = (path: string) => ({ path, set: () => undefined, req: { destroyed: false }, res: { once: () => undefined }, state: {}, body: undefined as unknown, status: 404, type: '' });
+    const ctx = (path: string) => ({
+      path,
+      set: () => undefined,
+      req: { destroyed: false },
+      res: { once: () => undefined },
+      state: {},
+      body: undefined as unknown,
+      status: 404,
+      type: '',
+    });
     let ran = 0;
     await mw(ctx('/healthz') as never, async () => void ran++);
     await mw(ctx('/readyz') as never, async () => void ran++);

@@ -46,19 +46,71 @@ const dashed = fc
   .tuple(fc.constantFrom('-', '--', '-o', '-R', '-rf', '--help', '-f '), fc.stringMatching(/^[A-Za-z0-9=,.:/ -]{0,12}$/))
   .map(([a, b]) => a + b)
   .filter((s) => !FLAGS.has(s));
-const shellMeta = fc.constantFrom(';reboot', '|cat /etc/shadow', '&& id', '$(id)', '`id`', '>x', '<x', '*', '?', '~root', '!!', '#', "'", '"', '\\', '{a,b}', '%', '$HOME', '\t', ' ');
+const shellMeta = fc.constantFrom(
+  ';reboot',
+  '|cat /etc/shadow',
+  '&& id',
+  '$(id)',
+  '`id`',
+  '>x',
+  '<x',
+  '*',
+  '?',
+  '~root',
+  '!!',
+  '#',
+  "'",
+  '"',
+  '\\',
+  '{a,b}',
+  '%',
+  '$HOME',
+  '\t',
+  ' ',
+);
 const control = fc.constantFrom('\0', '\n', '\r', '\r\n', '\u202e', '\ufeff', '\u0085', '\u2028', '\x1b[31m', '\x7f');
 const unicode = fc.string({ unit: 'grapheme', maxLength: 12 });
 const huge = fc.constantFrom(256, 4096, 70_000).chain((n) => fc.constantFrom('x', 'é', '-', '/', '💾').map((c) => c.repeat(n)));
-const pathy = fc.constantFrom('../../etc/passwd', '/etc/shadow', 'tank/../../etc', '//', '.', '..', 'tank//x', '@', '%', 'tank@a%b', 'tank/a@b@c', '__proto__', 'constructor', 'prototype', 'toString');
+const pathy = fc.constantFrom(
+  '../../etc/passwd',
+  '/etc/shadow',
+  'tank/../../etc',
+  '//',
+  '.',
+  '..',
+  'tank//x',
+  '@',
+  '%',
+  'tank@a%b',
+  'tank/a@b@c',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+);
 
 const core = fc.oneof({ arbitrary: dashed, weight: 3 }, { arbitrary: shellMeta, weight: 2 }, { arbitrary: control, weight: 2 }, unicode, huge, pathy);
 const prefix = fc.constantFrom('', '', 'tank/', 'tank@', 'tank/data@', 'tank/x/', 'sd', '/dev/', 'fuzz-');
-const hostileString = fc
-  .tuple(prefix, core, fc.option(core, { nil: undefined }))
-  .map(([p, a, b]) => p + a + (b ?? ''));
+const hostileString = fc.tuple(prefix, core, fc.option(core, { nil: undefined })).map(([p, a, b]) => p + a + (b ?? ''));
 
-const plausible = fc.constantFrom('tank', 'tank/data', 'tank/data@snap1', 'tank/fuzz', 'sdb', 'sdc', 'sdk', 'fuzzer', 'Operator', 'lz4', 'start', '1', 'true', 'false', '0', 'mirror');
+const plausible = fc.constantFrom(
+  'tank',
+  'tank/data',
+  'tank/data@snap1',
+  'tank/fuzz',
+  'sdb',
+  'sdc',
+  'sdk',
+  'fuzzer',
+  'Operator',
+  'lz4',
+  'start',
+  '1',
+  'true',
+  'false',
+  '0',
+  'mirror',
+);
 
 const wrongType = fc.oneof(
   fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
@@ -123,7 +175,10 @@ async function auditRows(): Promise<number> {
 async function ensureSession(): Promise<void> {
   const me = await t.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`);
   if (me.status === 200) return;
-  const res = await t.http.post('/api/v1/auth/login').set('X-Forwarded-For', `198.18.${++sequence % 250}.1`).send({ username: 'admin', password: ADMIN_PASSWORD });
+  const res = await t.http
+    .post('/api/v1/auth/login')
+    .set('X-Forwarded-For', `198.18.${++sequence % 250}.1`)
+    .send({ username: 'admin', password: ADMIN_PASSWORD });
   expect(res.status).toBe(200);
   token = res.body.accessToken;
 }
@@ -148,13 +203,20 @@ async function send(op: AnyOperation, input: Record<string, unknown>): Promise<S
   const { method, path: template } = op.http!;
   const url = `/api/v1${template.replace(/:(\w+)/g, (_, p: string) => encodeURIComponent(typeof input[p] === 'string' ? (input[p] as string) : JSON.stringify(input[p] ?? '')))}`;
   const auth = { Authorization: `Bearer ${token}` };
-  const res = method === 'GET'
-    ? await t.http.get(url + queryOf(input)).set(auth)
-    : await t.http[method.toLowerCase() as 'post' | 'patch' | 'put' | 'delete'](url).set(auth).set('Content-Type', 'application/json').send(JSON.stringify(input));
+  const res =
+    method === 'GET'
+      ? await t.http.get(url + queryOf(input)).set(auth)
+      : await t.http[method.toLowerCase() as 'post' | 'patch' | 'put' | 'delete'](url)
+          .set(auth)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(input));
   const detail = String(res.body?.detail ?? res.text ?? '').slice(0, 200);
   // Refused before the operation: no route matched (empty or oversized path parameter), or the body
   // parser refused the body (a '__proto__' key, too large), or the path matched another method only (405): nothing ran, so nothing is audited.
-  const reached = !(res.status === 404 && /^no route /.test(detail)) && ![405, 413, 415, 431].includes(res.status) && !(res.status === 400 && detail === 'malformed request body');
+  const reached =
+    !(res.status === 404 && /^no route /.test(detail)) &&
+    ![405, 413, 415, 431].includes(res.status) &&
+    !(res.status === 400 && detail === 'malformed request body');
   return { status: res.status, reached, detail };
 }
 
@@ -164,7 +226,10 @@ async function inProcess(op: AnyOperation, input: Record<string, unknown>): Prom
     await t.app.call(op.name, input, { actor: await t.app.auth.authenticate(token), face: 'console' });
     return 'succeeded';
   } catch (err) {
-    return String((err as Error).stack ?? err).split('\n').slice(0, 6).join(' | ');
+    return String((err as Error).stack ?? err)
+      .split('\n')
+      .slice(0, 6)
+      .join(' | ');
   }
 }
 
@@ -180,7 +245,8 @@ function badArguments(calls: { command: string; args: string[] }[], input: Recor
   for (const c of calls) {
     for (const a of c.args) {
       if (/[\0\r\n]/.test(a)) problems.push(`${c.command} got an argument with NUL/CR/LF: ${JSON.stringify(a.slice(0, 80))}`);
-      if (a.startsWith('-') && (!FLAGS.has(a) || dashValues.has(a))) problems.push(`${c.command} got ${JSON.stringify(a.slice(0, 80))} as an option: ${JSON.stringify(c.args).slice(0, 300)}`);
+      if (a.startsWith('-') && (!FLAGS.has(a) || dashValues.has(a)))
+        problems.push(`${c.command} got ${JSON.stringify(a.slice(0, 80))} as an option: ${JSON.stringify(c.args).slice(0, 300)}`);
     }
   }
   return problems;
@@ -190,34 +256,39 @@ test('hostile values to every operation: never a 5xx, never an unvalidated argum
   const failures: string[] = [];
   const ops = t.app.registry.all().filter((op) => !op.onlyOnHost || op.onlyOnHost === t.app.host.kind);
   for (const op of ops) {
-    await fc.assert(
-      fc.asyncProperty(inputFor(op), async (input) => {
-        await ensureSession();
-        const before = await auditRows();
-        const firstCall = host.calls.length;
-        let status: number;
-        let reached = true;
-        let detail = '';
-        if (op.http) {
-          ({ status, reached, detail } = await send(op, input));
-        } else {
-          // Reached from the console only: the same call path, without HTTP.
-          const actor = await t.app.auth.authenticate(token);
-          status = await t.app.call(op.name, input, { actor, face: 'console' }).then(() => 200, (err: unknown) => statusOf(err));
-        }
-        const problems = badArguments(host.calls.slice(firstCall), input);
-        const audited = (await auditRows()) - before;
-        const expectedAudit = op.mutating && reached ? 1 : 0;
-        if (status >= 500) problems.push(`answered ${status}: ${detail}; the same call in process: ${await inProcess(op, input)}`);
-        if (audited !== expectedAudit) problems.push(`wrote ${audited} audit rows, expected ${expectedAudit} (status ${status}: ${detail})`);
-        if (problems.length) {
-          failures.push(`${op.name} with ${JSON.stringify(input).slice(0, 400)}:\n  ${problems.join('\n  ')}`);
-          return false;
-        }
-        return true;
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    ).catch(() => undefined);
+    await fc
+      .assert(
+        fc.asyncProperty(inputFor(op), async (input) => {
+          await ensureSession();
+          const before = await auditRows();
+          const firstCall = host.calls.length;
+          let status: number;
+          let reached = true;
+          let detail = '';
+          if (op.http) {
+            ({ status, reached, detail } = await send(op, input));
+          } else {
+            // Reached from the console only: the same call path, without HTTP.
+            const actor = await t.app.auth.authenticate(token);
+            status = await t.app.call(op.name, input, { actor, face: 'console' }).then(
+              () => 200,
+              (err: unknown) => statusOf(err),
+            );
+          }
+          const problems = badArguments(host.calls.slice(firstCall), input);
+          const audited = (await auditRows()) - before;
+          const expectedAudit = op.mutating && reached ? 1 : 0;
+          if (status >= 500) problems.push(`answered ${status}: ${detail}; the same call in process: ${await inProcess(op, input)}`);
+          if (audited !== expectedAudit) problems.push(`wrote ${audited} audit rows, expected ${expectedAudit} (status ${status}: ${detail})`);
+          if (problems.length) {
+            failures.push(`${op.name} with ${JSON.stringify(input).slice(0, 400)}:\n  ${problems.join('\n  ')}`);
+            return false;
+          }
+          return true;
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      )
+      .catch(() => undefined);
   }
   expect(failures).toEqual([]);
   // No generated __proto__ key reached a prototype.
@@ -231,8 +302,13 @@ test('bodies that are not JSON objects, malformed or oversized are refused with 
   const firstCall = host.calls.length;
   const auth = { Authorization: `Bearer ${token}` };
   const bodies: [string, string][] = [
-    ['[]', 'application/json'], ['"tank"', 'application/json'], ['123', 'application/json'], ['null', 'application/json'],
-    ['{"name":', 'application/json'], ['{"name":"tank/x"}', 'text/plain'], ['name=tank/x', 'application/x-www-form-urlencoded'],
+    ['[]', 'application/json'],
+    ['"tank"', 'application/json'],
+    ['123', 'application/json'],
+    ['null', 'application/json'],
+    ['{"name":', 'application/json'],
+    ['{"name":"tank/x"}', 'text/plain'],
+    ['name=tank/x', 'application/x-www-form-urlencoded'],
     [`{"name":"${'x'.repeat(1_100_000)}"}`, 'application/json'],
     ['{"name":"tank/\\u0000x"}', 'application/json'],
   ];

@@ -56,7 +56,10 @@ async function snapshot() {
 /** Commands that change something (reads like lsblk, zfs list, realpath and stat are fine). */
 const CHANGING = /^(scstadmin|tgtadm|truncate|exportfs|smbcontrol|systemctl|wipefs|dd)$/;
 function changingSince(mark: number): string[] {
-  return host.calls.slice(mark).filter((c) => CHANGING.test(c.command)).map((c) => `${c.command} ${c.args.join(' ')}`);
+  return host.calls
+    .slice(mark)
+    .filter((c) => CHANGING.test(c.command))
+    .map((c) => `${c.command} ${c.args.join(' ')}`);
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -84,7 +87,10 @@ async function refused(status: number, attack: () => Promise<{ status: number; b
 
 describe('whole disks as iSCSI LUNs', () => {
   const post = (token: string, name: string, path: string) =>
-    t.http.post('/api/v1/iscsi/targets').set(as(token)).send({ name, luns: [{ lun: 0, backing: { type: 'disk', path } }] });
+    t.http
+      .post('/api/v1/iscsi/targets')
+      .set(as(token))
+      .send({ name, luns: [{ lun: 0, backing: { type: 'disk', path } }] });
 
   test('an Operator cannot put a LUN on a pool member, /dev/mem or any disk: 403 before any command', async () => {
     for (const path of ['/dev/sda', '/dev/mem', '/dev/sdk', '/dev/disk/by-id/wwn-0x5000c500c3f21a0']) {
@@ -116,7 +122,13 @@ describe('whole disks as iSCSI LUNs', () => {
     } finally {
       host.signatures.clear();
     }
-    const listed = (await t.http.get('/api/v1/iscsi/disks').set(as(operator))).body.items as { name: string; wwn: string; path: string; exportable: boolean; reason: string | null }[];
+    const listed = (await t.http.get('/api/v1/iscsi/disks').set(as(operator))).body.items as {
+      name: string;
+      wwn: string;
+      path: string;
+      exportable: boolean;
+      reason: string | null;
+    }[];
     expect(listed.find((d) => d.name === 'sda')).toMatchObject({ exportable: false, reason: 'member of pool tank' });
     const sdk = listed.find((d) => d.name === 'sdk')!;
     expect(sdk).toMatchObject({ exportable: false, reason: 'not marked for export', path: `/dev/disk/by-id/wwn-${sdk.wwn}` });
@@ -143,24 +155,51 @@ describe('whole disks as iSCSI LUNs', () => {
     expect(await host.files.read(SCST)).not.toContain('/dev/sdk');
 
     // The Operator changes the target and sends its LUNs back as they are: allowed.
-    const same = await t.http.patch(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator))
+    const same = await t.http
+      .patch(`/api/v1/iscsi/targets/${enc(iqn)}`)
+      .set(as(operator))
       .send({ alias: 'raw disk', luns: [{ lun: 0, backing: { type: 'disk', path: sdk.path } }] });
     expect(same.status).toBe(200);
     // Another disk, or the same disk under another LUN number, is adding a disk: refused.
-    await refused(403, () => t.http.patch(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator))
-      .send({ luns: [{ lun: 0, backing: { type: 'disk', path: sdk.path } }, { lun: 1, backing: { type: 'disk', path: '/dev/sda' } }] }));
-    await refused(403, () => t.http.patch(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator))
-      .send({ luns: [{ lun: 3, backing: { type: 'disk', path: sdk.path } }] }));
+    await refused(403, () =>
+      t.http
+        .patch(`/api/v1/iscsi/targets/${enc(iqn)}`)
+        .set(as(operator))
+        .send({
+          luns: [
+            { lun: 0, backing: { type: 'disk', path: sdk.path } },
+            { lun: 1, backing: { type: 'disk', path: '/dev/sda' } },
+          ],
+        }),
+    );
+    await refused(403, () =>
+      t.http
+        .patch(`/api/v1/iscsi/targets/${enc(iqn)}`)
+        .set(as(operator))
+        .send({ luns: [{ lun: 3, backing: { type: 'disk', path: sdk.path } }] }),
+    );
 
-    await refused(409, () => t.http.delete(`/api/v1/iscsi/disks/export-marks/${enc(sdk.wwn)}`).set(as(t.adminToken)), /exported by iqn\.2005-10\.org\.calypso:raw\/0/);
-    expect((await t.http.delete(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator)).send({ confirm: iqn })).status).toBe(200);
+    await refused(
+      409,
+      () => t.http.delete(`/api/v1/iscsi/disks/export-marks/${enc(sdk.wwn)}`).set(as(t.adminToken)),
+      /exported by iqn\.2005-10\.org\.calypso:raw\/0/,
+    );
+    expect(
+      (
+        await t.http
+          .delete(`/api/v1/iscsi/targets/${enc(iqn)}`)
+          .set(as(operator))
+          .send({ confirm: iqn })
+      ).status,
+    ).toBe(200);
     await refused(403, () => t.http.delete(`/api/v1/iscsi/disks/export-marks/${enc(sdk.wwn)}`).set(as(operator)));
     expect((await t.http.delete(`/api/v1/iscsi/disks/export-marks/${enc(sdk.wwn)}`).set(as(t.adminToken))).status).toBe(200);
     await refused(409, () => post(t.adminToken, iqn, sdk.path), /not marked for export/);
   });
 
   test('adopting a hand-written scst.conf that exports a pool member is refused whole', async () => {
-    const conf = '# by hand\nHANDLER vdisk_blockio {\n\tDEVICE d0 {\n\t\tfilename /dev/sda\n\t\tread_only 0\n\t}\n}\n\nTARGET_DRIVER iscsi {\n\tenabled 1\n\n\tTARGET iqn.2005-10.org.calypso:evil {\n\t\tenabled 1\n\t\tLUN 0 d0\n\t}\n}\n';
+    const conf =
+      '# by hand\nHANDLER vdisk_blockio {\n\tDEVICE d0 {\n\t\tfilename /dev/sda\n\t\tread_only 0\n\t}\n}\n\nTARGET_DRIVER iscsi {\n\tenabled 1\n\n\tTARGET iqn.2005-10.org.calypso:evil {\n\t\tenabled 1\n\t\tLUN 0 d0\n\t}\n}\n';
     await host.files.writeAtomic(SCST, conf);
     await refused(403, () => t.http.post('/api/v1/iscsi/drift').set(as(operator)).send({ action: 'adopt' }));
     await refused(409, () => t.http.post('/api/v1/iscsi/drift').set(as(t.adminToken)).send({ action: 'adopt' }), /member of pool tank/);
@@ -179,31 +218,64 @@ describe('file LUNs only grow, inside a dataset', () => {
   });
 
   test('creating a LUN on an existing file (a Bacula volume) with a smaller size is refused; the file keeps its size', async () => {
-    await refused(409, () => t.http.post('/api/v1/iscsi/targets').set(as(operator)).send({ name: iqn, luns: [lun(volume, 1024 * 1024)] }), /holds 10737418240 bytes; a LUN never shortens its file/);
+    await refused(
+      409,
+      () =>
+        t.http
+          .post('/api/v1/iscsi/targets')
+          .set(as(operator))
+          .send({ name: iqn, luns: [lun(volume, 1024 * 1024)] }),
+      /holds 10737418240 bytes; a LUN never shortens its file/,
+    );
     expect(await fileSize(volume)).toBe(10 * GiB);
   });
 
   test('without a size the existing file is used as it is; PATCH to 1 MiB is refused, growing works and never shrinks', async () => {
     const mark = host.calls.length;
-    const created = await t.http.post('/api/v1/iscsi/targets').set(as(operator)).send({ name: iqn, luns: [lun(volume)] });
+    const created = await t.http
+      .post('/api/v1/iscsi/targets')
+      .set(as(operator))
+      .send({ name: iqn, luns: [lun(volume)] });
     expect(created.status).toBe(201);
     expect(changingSince(mark).filter((c) => c.startsWith('truncate'))).toEqual([]);
     expect(await fileSize(volume)).toBe(10 * GiB);
 
-    await refused(409, () => t.http.patch(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator)).send({ luns: [lun(volume, 1024 * 1024)] }), /never shortens/);
+    await refused(
+      409,
+      () =>
+        t.http
+          .patch(`/api/v1/iscsi/targets/${enc(iqn)}`)
+          .set(as(operator))
+          .send({ luns: [lun(volume, 1024 * 1024)] }),
+      /never shortens/,
+    );
     expect(await fileSize(volume)).toBe(10 * GiB);
 
     const grow = host.calls.length;
-    const grown = await t.http.patch(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator)).send({ luns: [lun(volume, 20 * GiB)] });
+    const grown = await t.http
+      .patch(`/api/v1/iscsi/targets/${enc(iqn)}`)
+      .set(as(operator))
+      .send({ luns: [lun(volume, 20 * GiB)] });
     expect(grown.status).toBe(200);
     expect(changingSince(grow)).toContain(`truncate -s >${20 * GiB} ${volume}`);
     expect(await fileSize(volume)).toBe(20 * GiB);
-    expect((await t.http.delete(`/api/v1/iscsi/targets/${enc(iqn)}`).set(as(operator)).send({ confirm: iqn })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .delete(`/api/v1/iscsi/targets/${enc(iqn)}`)
+          .set(as(operator))
+          .send({ confirm: iqn })
+      ).status,
+    ).toBe(200);
     expect(await fileSize(volume)).toBe(20 * GiB);
   });
 
   test('a new file needs a size; directories, system directories and symbolic links out of the pool are refused', async () => {
-    const post = (l: object) => t.http.post('/api/v1/iscsi/targets').set(as(operator)).send({ name: iqn, luns: [l] });
+    const post = (l: object) =>
+      t.http
+        .post('/api/v1/iscsi/targets')
+        .set(as(operator))
+        .send({ name: iqn, luns: [l] });
     await refused(400, () => post(lun('/tank/vms/new.img')), /give sizeBytes to create it/);
     await refused(400, () => post(lun('/tank/backups/bacula', GiB)), /not a regular file/);
     await refused(400, () => post(lun('/etc/shadow', GiB)), /system directory \/etc/);
@@ -217,10 +289,30 @@ describe('file LUNs only grow, inside a dataset', () => {
 describe('shares that leave the pool', () => {
   test('an SMB share or NFS export through a symbolic link, or of a system directory, is refused', async () => {
     await addSimLink('/tank/shares/finance/root', '/root');
-    await refused(400, () => t.http.post('/api/v1/shares/smb').set(as(operator)).send({ name: 'root', path: '/tank/shares/finance/root' }), /symbolic link to \/root/);
-    await refused(400, () => t.http.post('/api/v1/shares/nfs').set(as(operator)).send({ path: '/tank/shares/finance/root', clients: [{ host: '192.168.1.20', access: 'rw' }] }), /symbolic link/);
+    await refused(
+      400,
+      () => t.http.post('/api/v1/shares/smb').set(as(operator)).send({ name: 'root', path: '/tank/shares/finance/root' }),
+      /symbolic link to \/root/,
+    );
+    await refused(
+      400,
+      () =>
+        t.http
+          .post('/api/v1/shares/nfs')
+          .set(as(operator))
+          .send({ path: '/tank/shares/finance/root', clients: [{ host: '192.168.1.20', access: 'rw' }] }),
+      /symbolic link/,
+    );
     await refused(400, () => t.http.post('/api/v1/shares/smb').set(as(operator)).send({ name: 'etc', path: '/etc' }), /system directory/);
-    await refused(400, () => t.http.post('/api/v1/shares/nfs').set(as(operator)).send({ path: '/var/lib', clients: [{ host: '192.168.1.20', access: 'rw' }] }), /system directory/);
+    await refused(
+      400,
+      () =>
+        t.http
+          .post('/api/v1/shares/nfs')
+          .set(as(operator))
+          .send({ path: '/var/lib', clients: [{ host: '192.168.1.20', access: 'rw' }] }),
+      /system directory/,
+    );
   });
 });
 
@@ -246,25 +338,74 @@ describe('NFS root for many hosts', () => {
   });
 
   test('root for one host or a /24 stays an Operator call; widening it later is refused too', async () => {
-    const created = await t.http.post('/api/v1/shares/nfs').set(as(operator)).send({ path, clients: [rootFor('192.168.1.20'), rootFor('10.1.2.0/24'), { host: '*', access: 'ro' }] });
+    const created = await t.http
+      .post('/api/v1/shares/nfs')
+      .set(as(operator))
+      .send({ path, clients: [rootFor('192.168.1.20'), rootFor('10.1.2.0/24'), { host: '*', access: 'ro' }] });
     expect(created.status).toBe(201);
-    await refused(403, () => t.http.patch(`/api/v1/shares/nfs/${enc(path)}`).set(as(operator)).send({ clients: [rootFor('*')] }));
-    expect((await t.http.delete(`/api/v1/shares/nfs/${enc(path)}`).set(as(operator)).send({ confirm: path })).status).toBe(200);
+    await refused(403, () =>
+      t.http
+        .patch(`/api/v1/shares/nfs/${enc(path)}`)
+        .set(as(operator))
+        .send({ clients: [rootFor('*')] }),
+    );
+    expect(
+      (
+        await t.http
+          .delete(`/api/v1/shares/nfs/${enc(path)}`)
+          .set(as(operator))
+          .send({ confirm: path })
+      ).status,
+    ).toBe(200);
   });
 
   test('an Admin may, with the path typed as confirmation; an Operator may still edit its comment but not re-enable it', async () => {
     const body = { path, clients: [rootFor('*')] };
     await refused(400, () => t.http.post('/api/v1/shares/nfs').set(as(t.adminToken)).send(body), /confirm by sending "confirm": "\/tank\/shares\/finance"/);
-    await refused(400, () => t.http.post('/api/v1/shares/nfs').set(as(t.adminToken)).send({ ...body, confirm: '/tank/shares' }));
-    const created = await t.http.post('/api/v1/shares/nfs').set(as(t.adminToken)).send({ ...body, confirm: path });
+    await refused(400, () =>
+      t.http
+        .post('/api/v1/shares/nfs')
+        .set(as(t.adminToken))
+        .send({ ...body, confirm: '/tank/shares' }),
+    );
+    const created = await t.http
+      .post('/api/v1/shares/nfs')
+      .set(as(t.adminToken))
+      .send({ ...body, confirm: path });
     expect(created.status).toBe(201);
     expect(await host.files.read(EXPORTS)).toContain(`${path} *(rw,no_root_squash,`);
     const audit = await t.app.db('audit_log').where({ operation: 'shares.nfs.create', result: 'ok' }).orderBy('id', 'desc').first();
     expect(audit.actor_name).toBe('admin');
 
-    expect((await t.http.patch(`/api/v1/shares/nfs/${enc(path)}`).set(as(operator)).send({ comment: 'lab' })).status).toBe(200);
-    expect((await t.http.patch(`/api/v1/shares/nfs/${enc(path)}`).set(as(t.adminToken)).send({ enabled: false })).status).toBe(200);
-    await refused(403, () => t.http.patch(`/api/v1/shares/nfs/${enc(path)}`).set(as(operator)).send({ enabled: true }));
-    expect((await t.http.patch(`/api/v1/shares/nfs/${enc(path)}`).set(as(t.adminToken)).send({ enabled: true, confirm: path })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .patch(`/api/v1/shares/nfs/${enc(path)}`)
+          .set(as(operator))
+          .send({ comment: 'lab' })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await t.http
+          .patch(`/api/v1/shares/nfs/${enc(path)}`)
+          .set(as(t.adminToken))
+          .send({ enabled: false })
+      ).status,
+    ).toBe(200);
+    await refused(403, () =>
+      t.http
+        .patch(`/api/v1/shares/nfs/${enc(path)}`)
+        .set(as(operator))
+        .send({ enabled: true }),
+    );
+    expect(
+      (
+        await t.http
+          .patch(`/api/v1/shares/nfs/${enc(path)}`)
+          .set(as(t.adminToken))
+          .send({ enabled: true, confirm: path })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -112,7 +112,17 @@ describe('a data directory made with umask 000 and loose modes', () => {
     expect(mode(dataDir)).toBe(0o700);
     const entries = walk(dataDir);
     const names = entries.map((e) => path.relative(dataDir, e.path));
-    for (const expected of ['calypso.db', 'calypso.db-wal', 'calypso.db-shm', 'jwt-secret', 'calypso.log', 'calypso.pid', 'sim', path.join('sim', 'sim-state.json')]) expect(names).toContain(expected);
+    for (const expected of [
+      'calypso.db',
+      'calypso.db-wal',
+      'calypso.db-shm',
+      'jwt-secret',
+      'calypso.log',
+      'calypso.pid',
+      'sim',
+      path.join('sim', 'sim-state.json'),
+    ])
+      expect(names).toContain(expected);
     const wrong = entries
       .filter((e) => !e.link && !e.path.endsWith('README.txt') && path.relative(dataDir, e.path) !== 'calypso.sock')
       .filter((e) => e.mode !== (e.dir ? 0o700 : 0o600))
@@ -122,7 +132,7 @@ describe('a data directory made with umask 000 and loose modes', () => {
     expect(mode(path.join(dataDir, 'calypso.sock'))).toBe(0o660);
   });
 
-  test('the corrections were said (by migrate, the first to run) or logged, and what is not Calypso\'s was left alone', () => {
+  test("the corrections were said (by migrate, the first to run) or logged, and what is not Calypso's was left alone", () => {
     const log = firstOut + fs.readFileSync(path.join(dataDir, 'calypso.log'), 'utf8');
     for (const p of ['jwt-secret', 'calypso.log', path.join('sim', 'sim-root', 'etc', 'exports')]) {
       expect(log).toContain(JSON.stringify(path.join(dataDir, p)).slice(1, -1));
@@ -177,7 +187,9 @@ describe('in process, with umask 000', () => {
     fs.chmodSync(path.join(data, 'calypso.db'), 0o664);
     fs.chmodSync(path.join(data, 'sim'), 0o755);
     fs.chmodSync(data, 0o777);
-    const first = securePrivateDir(data).map((c) => `${path.relative(data, c.path) || '.'} ${c.was.toString(8)}`).sort();
+    const first = securePrivateDir(data)
+      .map((c) => `${path.relative(data, c.path) || '.'} ${c.was.toString(8)}`)
+      .sort();
     expect(first).toEqual(['. 777', 'calypso.db 664', 'sim 755']);
     expect(securePrivateDir(data)).toEqual([]);
   });

@@ -39,16 +39,37 @@ describe('audit under load', () => {
           requests.push({ kind: 'ok', run: () => t.http.post('/api/v1/snapshots').set(bearer(operator)).send({ dataset: 'tank/load', name: n }) });
           break;
         case 1: // the same name twice at once: one wins, the other conflicts (409) or is refused by the tool
-          requests.push({ kind: 'dup', run: () => t.http.post('/api/v1/snapshots').set(bearer(t.adminToken)).send({ dataset: 'tank/load', name: `dup-${Math.floor(i / 10)}` }) });
+          requests.push({
+            kind: 'dup',
+            run: () =>
+              t.http
+                .post('/api/v1/snapshots')
+                .set(bearer(t.adminToken))
+                .send({ dataset: 'tank/load', name: `dup-${Math.floor(i / 10)}` }),
+          });
           break;
         case 2: // invalid input
-          requests.push({ kind: 'invalid', run: () => t.http.post('/api/v1/snapshots').set(bearer(operator)).send({ dataset: 'tank/load', name: `-${n};id` }) });
+          requests.push({
+            kind: 'invalid',
+            run: () =>
+              t.http
+                .post('/api/v1/snapshots')
+                .set(bearer(operator))
+                .send({ dataset: 'tank/load', name: `-${n};id` }),
+          });
           break;
         case 3: // forbidden: a reader may not take snapshots
           requests.push({ kind: 'denied', run: () => t.http.post('/api/v1/snapshots').set(bearer(reader)).send({ dataset: 'tank/load', name: n }) });
           break;
         default: // dangerous without confirmation
-          requests.push({ kind: 'unconfirmed', run: () => t.http.delete(`/api/v1/snapshots/${encodeURIComponent('tank/load@nothing')}`).set(bearer(t.adminToken)).send({}) });
+          requests.push({
+            kind: 'unconfirmed',
+            run: () =>
+              t.http
+                .delete(`/api/v1/snapshots/${encodeURIComponent('tank/load@nothing')}`)
+                .set(bearer(t.adminToken))
+                .send({}),
+          });
       }
     }
     const results = await Promise.all(requests.map((r) => r.run()));
@@ -72,7 +93,10 @@ describe('audit under load', () => {
   test('concurrent logins, good and bad, are each audited once, and no password reaches the log', async () => {
     const before = await auditCount();
     const attempts = Array.from({ length: 12 }, (_, i) =>
-      t.http.post('/api/v1/auth/login').set('X-Forwarded-For', `203.0.113.${i}`).send({ username: i % 3 === 0 ? 'loadreader' : `ghost${i}`, password: i % 3 === 0 ? 'loadreader-password-123' : `wrong-secret-${i}` }),
+      t.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .send({ username: i % 3 === 0 ? 'loadreader' : `ghost${i}`, password: i % 3 === 0 ? 'loadreader-password-123' : `wrong-secret-${i}` }),
     );
     const results = await Promise.all(attempts);
     expect(results.filter((r) => r.status >= 500)).toEqual([]);

@@ -52,9 +52,18 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   };
   const adminToken = await login('admin', ADMIN_PASSWORD);
   return {
-    app, koa, testDb, host, http, login, adminToken,
+    app,
+    koa,
+    testDb,
+    host,
+    http,
+    login,
+    adminToken,
     userWithRoles: async (username, roles) => {
-      const res = await http.post('/api/v1/users').set(bearer(adminToken)).send({ username, password: `${username}-password-123`, roles });
+      const res = await http
+        .post('/api/v1/users')
+        .set(bearer(adminToken))
+        .send({ username, password: `${username}-password-123`, roles });
       if (res.status !== 201) throw new Error(`create ${username}: ${res.status} ${JSON.stringify(res.body)}`);
       return login(username, `${username}-password-123`);
     },

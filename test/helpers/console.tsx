@@ -13,7 +13,14 @@ import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
 export { ADMIN_PASSWORD };
 
 const KEYS: Record<string, string> = {
-  enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', backspace: '\x7f',
+  enter: '\r',
+  escape: '\x1b',
+  tab: '\t',
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  backspace: '\x7f',
 };
 
 export interface ConsoleTest extends TestApp {
@@ -35,8 +42,17 @@ export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLock
   let quit = false;
   // The console as it runs against the daemon, with the client in-process: same contracts, same errors, same events.
   const appliance = new Appliance(inProcessClient(t.app, 'console'));
-  const base = createConsoleServices(appliance, { version: 'test', connection: 'in-process (test)', hostKind: 'sim', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' }, opts.env ?? {});
-  const services: ConsoleServices = { ...base, quit: () => { quit = true; } };
+  const base = createConsoleServices(
+    appliance,
+    { version: 'test', connection: 'in-process (test)', hostKind: 'sim', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' },
+    opts.env ?? {},
+  );
+  const services: ConsoleServices = {
+    ...base,
+    quit: () => {
+      quit = true;
+    },
+  };
   const r = render(<App services={services} />);
   const frame = () => r.lastFrame() ?? '';
   // Ink re-renders on its own schedule: give it a turn of the event loop after input.

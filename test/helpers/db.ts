@@ -29,7 +29,9 @@ export async function createTestDb(): Promise<TestDb> {
     url.pathname = `/${name}`;
     const db = openDb({ url: url.toString(), dataDir });
     return {
-      db, url: url.toString(), dataDir,
+      db,
+      url: url.toString(),
+      dataDir,
       drop: async () => {
         await db.destroy().catch(() => undefined);
         await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -40,7 +42,8 @@ export async function createTestDb(): Promise<TestDb> {
   }
   const db = openDb({ dataDir });
   return {
-    db, dataDir,
+    db,
+    dataDir,
     drop: async () => {
       await db.destroy().catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -59,8 +59,19 @@ describe('one open alert per rule and labels', () => {
   test('two engines evaluating the same threshold rule at once open one alert per label set', async () => {
     const now = clock.now();
     await testDb.db('alert_rules').insert({
-      name: 'Hot', kind: 'threshold', source: 'rule', metric: 'test_temp', selector: '{}', operator: '>', threshold: 50,
-      for_seconds: 0, severity: 'warning', message: '{{zone}} is {{value}}', enabled: true, created_at: now, updated_at: now,
+      name: 'Hot',
+      kind: 'threshold',
+      source: 'rule',
+      metric: 'test_temp',
+      selector: '{}',
+      operator: '>',
+      threshold: 50,
+      for_seconds: 0,
+      severity: 'warning',
+      message: '{{zone}} is {{value}}',
+      enabled: true,
+      created_at: now,
+      updated_at: now,
     });
     await Promise.all([a.monitoring.alerts.rulesChanged(), b.monitoring.alerts.rulesChanged()]);
     const values = ['a', 'b', 'c'].map((zone) => ({ name: 'test_temp', labels: { zone }, value: 70 }));
@@ -90,11 +101,31 @@ describe('migration 013', () => {
     const db = testDb.db;
     await m013.down(db);
     const base = {
-      rule_id: null, source: 'rule', severity: 'warning', title: 'Dup', message: 'dup', labels: '{}', value: null, silenced: false,
-      acknowledged_at: null, acknowledged_by: null, snoozed_until: null, dismissed_at: null, dismissed_by: null,
+      rule_id: null,
+      source: 'rule',
+      severity: 'warning',
+      title: 'Dup',
+      message: 'dup',
+      labels: '{}',
+      value: null,
+      silenced: false,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      snoozed_until: null,
+      dismissed_at: null,
+      dismissed_by: null,
     };
     const key = 'rule:999|dup=1';
-    const ins = async (row: Record<string, unknown>) => Number(((await db('alerts').insert({ ...base, dedupe_key: key, updated_at: T0, resolved_at: null, ...row }).returning('id'))[0] as { id: number }).id);
+    const ins = async (row: Record<string, unknown>) =>
+      Number(
+        (
+          (
+            await db('alerts')
+              .insert({ ...base, dedupe_key: key, updated_at: T0, resolved_at: null, ...row })
+              .returning('id')
+          )[0] as { id: number }
+        ).id,
+      );
     const newer = await ins({ state: 'open', opened_at: T0 + 2000 });
     const oldest = await ins({ state: 'acknowledged', opened_at: T0 });
     const dismissed = await ins({ state: 'dismissed', opened_at: T0 + 1000 });

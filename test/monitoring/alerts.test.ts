@@ -23,10 +23,20 @@ async function tickAt(offsetMs: number) {
 
 beforeAll(async () => {
   t = await startTestApp({ monitoring: { now: clock.now, probes: [gauge.probe], notifier: { attempts: 1, backoffMs: 1 } } });
-  const res = await t.http.post('/api/v1/alerts/rules').set(admin()).send({
-    name: 'Gauge high', metric: 'test_gauge', selector: { zone: '!ignored' }, operator: '>', threshold: 10, criticalThreshold: 50,
-    forSeconds: 10, severity: 'warning', message: 'gauge {{zone}} is {{value}} (over {{threshold}})',
-  });
+  const res = await t.http
+    .post('/api/v1/alerts/rules')
+    .set(admin())
+    .send({
+      name: 'Gauge high',
+      metric: 'test_gauge',
+      selector: { zone: '!ignored' },
+      operator: '>',
+      threshold: 10,
+      criticalThreshold: 50,
+      forSeconds: 10,
+      severity: 'warning',
+      message: 'gauge {{zone}} is {{value}} (over {{threshold}})',
+    });
   expect(res.status).toBe(201);
   ruleId = res.body.id;
 });
@@ -41,7 +51,12 @@ describe('threshold rules', () => {
   });
 
   test('a condition must hold for forSeconds; then one alert per label set, which resolves when it clears', async () => {
-    gauge.set([['test_gauge', 20, { zone: 'a' }], ['test_gauge', 30, { zone: 'b' }], ['test_gauge', 99, { zone: 'ignored' }], ['test_gauge', 5, { zone: 'c' }]]);
+    gauge.set([
+      ['test_gauge', 20, { zone: 'a' }],
+      ['test_gauge', 30, { zone: 'b' }],
+      ['test_gauge', 99, { zone: 'ignored' }],
+      ['test_gauge', 5, { zone: 'c' }],
+    ]);
     await tickAt(1_000);
     await tickAt(6_000);
     expect((await alertsOf({ ruleId })).items.filter((a) => !a.resolvedAt)).toHaveLength(0);
@@ -50,10 +65,20 @@ describe('threshold rules', () => {
     await tickAt(21_000);
     const open = (await alertsOf({ ruleId, active: 'true' })).items;
     expect(open.map((a) => a.labels.zone).sort()).toEqual(['a', 'b']);
-    expect(open.find((a) => a.labels.zone === 'a')).toMatchObject({ severity: 'warning', state: 'open', source: 'rule', title: 'Gauge high: a', message: 'gauge a is 20 (over 10)', ruleId });
+    expect(open.find((a) => a.labels.zone === 'a')).toMatchObject({
+      severity: 'warning',
+      state: 'open',
+      source: 'rule',
+      title: 'Gauge high: a',
+      message: 'gauge a is 20 (over 10)',
+      ruleId,
+    });
 
     // The condition clears for a, goes on for b: a resolves, b stays the same alert.
-    gauge.set([['test_gauge', 3, { zone: 'a' }], ['test_gauge', 30, { zone: 'b' }]]);
+    gauge.set([
+      ['test_gauge', 3, { zone: 'a' }],
+      ['test_gauge', 30, { zone: 'b' }],
+    ]);
     await tickAt(26_000);
     const after = (await alertsOf({ ruleId })).items;
     const a = after.filter((x) => x.labels.zone === 'a');
@@ -135,7 +160,14 @@ describe('acknowledge, snooze, dismiss', () => {
     const until = new Date(T0 + 240_000).toISOString();
     const res = await t.http.post(`/api/v1/alerts/${alertId}/snooze`).set(admin()).send({ until });
     expect(res.body).toMatchObject({ state: 'snoozed', snoozeEndsAt: until });
-    expect((await t.http.post(`/api/v1/alerts/${alertId}/snooze`).set(admin()).send({ until: new Date(T0).toISOString() })).status).toBe(400);
+    expect(
+      (
+        await t.http
+          .post(`/api/v1/alerts/${alertId}/snooze`)
+          .set(admin())
+          .send({ until: new Date(T0).toISOString() })
+      ).status,
+    ).toBe(400);
     await tickAt(230_000);
     expect((await t.http.get(`/api/v1/alerts/${alertId}`).set(admin())).body.state).toBe('snoozed');
     await tickAt(240_000);
@@ -168,17 +200,33 @@ describe('maintenance windows', () => {
   test('alerts inside a window are recorded but silenced (no notification); after it they notify', async () => {
     const { webhookSink } = await import('./helpers.js');
     const sink = await webhookSink();
-    const ch = await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name: 'mw-hook', webhook: { url: sink.url }, severities: ['critical'], notifyResolved: false });
+    const ch = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({ name: 'mw-hook', webhook: { url: sink.url }, severities: ['critical'], notifyResolved: false });
     expect(ch.status).toBe(201);
-    const win = await t.http.post('/api/v1/alerts/maintenance').set(admin()).send({
-      name: 'Disk swap', startsAt: new Date(T0 + 300_000).toISOString(), endsAt: new Date(T0 + 400_000).toISOString(), selector: { pool: 'tank' }, sources: ['pool'],
-    });
+    const win = await t.http
+      .post('/api/v1/alerts/maintenance')
+      .set(admin())
+      .send({
+        name: 'Disk swap',
+        startsAt: new Date(T0 + 300_000).toISOString(),
+        endsAt: new Date(T0 + 400_000).toISOString(),
+        selector: { pool: 'tank' },
+        sources: ['pool'],
+      });
     expect(win.status).toBe(201);
     expect(win.body).toMatchObject({ createdBy: 'admin', active: false });
-    gauge.set([['calypso_pool_health', 1, { pool: 'tank' }], ['calypso_pool_health', 2, { pool: 'backup' }]]);
+    gauge.set([
+      ['calypso_pool_health', 1, { pool: 'tank' }],
+      ['calypso_pool_health', 2, { pool: 'backup' }],
+    ]);
     await tickAt(310_000);
     const pools = (await alertsOf({ source: 'pool', active: 'true' })).items;
-    expect(pools.map((a) => [a.labels.pool, a.severity, a.silenced]).sort()).toEqual([['backup', 'critical', false], ['tank', 'critical', true]]);
+    expect(pools.map((a) => [a.labels.pool, a.severity, a.silenced]).sort()).toEqual([
+      ['backup', 'critical', false],
+      ['tank', 'critical', true],
+    ]);
     expect((await t.http.get('/api/v1/alerts/summary').set(admin())).body).toMatchObject({ critical: 1 });
     await sink.waitFor(1);
     expect(sink.hits.map((h) => h.body.alert.labels.pool)).toEqual(['backup']);
@@ -233,7 +281,18 @@ describe('jobs and history', () => {
     const rules = (await t.http.get('/api/v1/alerts/rules').set(admin())).body.items;
     const health = rules.find((r: any) => r.name === 'Pool health');
     expect(health).toMatchObject({ builtin: true, metric: 'calypso_pool_health', severity: 'critical', enabled: true });
-    expect(rules.map((r: any) => r.name)).toEqual(expect.arrayContaining(['Pool capacity', 'Disk SMART failure', 'Disk temperature', 'Memory pressure', 'Service down', 'Job failed', 'Scrub found errors', 'Pool device errors']));
+    expect(rules.map((r: any) => r.name)).toEqual(
+      expect.arrayContaining([
+        'Pool capacity',
+        'Disk SMART failure',
+        'Disk temperature',
+        'Memory pressure',
+        'Service down',
+        'Job failed',
+        'Scrub found errors',
+        'Pool device errors',
+      ]),
+    );
     expect((await t.http.delete(`/api/v1/alerts/rules/${health.id}`).set(admin())).status).toBe(409);
     expect((await t.http.patch(`/api/v1/alerts/rules/${health.id}`).set(admin()).send({ metric: 'test_gauge' })).status).toBe(400);
     const cap = rules.find((r: any) => r.name === 'Pool capacity');
@@ -255,7 +314,9 @@ describe('jobs and history', () => {
     const [mine] = (await alertsOf({ ruleId, active: 'true' })).items;
     expect((await t.http.delete(`/api/v1/alerts/rules/${ruleId}`).set(admin())).status).toBe(200);
     expect((await t.http.get(`/api/v1/alerts/${mine.id}`).set(admin())).body.state).toBe('resolved');
-    expect((await t.http.post('/api/v1/alerts/rules').set(admin()).send({ name: 'bad', metric: 'no spaces allowed', operator: '>', threshold: 1 })).status).toBe(400);
+    expect(
+      (await t.http.post('/api/v1/alerts/rules').set(admin()).send({ name: 'bad', metric: 'no spaces allowed', operator: '>', threshold: 1 })).status,
+    ).toBe(400);
     const audit = await t.http.get('/api/v1/audit').query({ operation: 'alerts.rules.delete' }).set(admin());
     expect(audit.body.items[0]).toMatchObject({ actor: 'admin', result: 'ok', target: `rule ${ruleId}` });
   });

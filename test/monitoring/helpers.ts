@@ -25,7 +25,9 @@ export function scriptedProbe(name: string, provides: string[]) {
   const state = { values: [] as MetricValue[], fail: null as string | null, hang: false };
   let hung: (() => void)[] = [];
   const probe: Probe = {
-    name, provides, timeoutMs: 200,
+    name,
+    provides,
+    timeoutMs: 200,
     collect: async () => {
       if (state.hang) return new Promise<MetricValue[]>((resolve) => hung.push(() => resolve([])));
       if (state.fail) throw new Error(state.fail);
@@ -33,7 +35,8 @@ export function scriptedProbe(name: string, provides: string[]) {
     },
   };
   return {
-    probe, state,
+    probe,
+    state,
     /** Lets hung collections finish. */
     release() {
       state.hang = false;
@@ -234,7 +237,9 @@ export async function smtpSink(opts: { user?: string; pass?: string } = {}) {
         if (verb === 'EHLO') sock.write('250-sink.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n');
         else if (verb === 'HELO') reply('250 sink.test');
         else if (verb === 'AUTH') {
-          const decoded = Buffer.from(line.split(' ')[2] ?? '', 'base64').toString('utf8').split('\0');
+          const decoded = Buffer.from(line.split(' ')[2] ?? '', 'base64')
+            .toString('utf8')
+            .split('\0');
           if (opts.user && (decoded[1] !== opts.user || decoded[2] !== opts.pass)) reply('535 5.7.8 bad credentials');
           else {
             cur.auth = decoded[1] ?? null;

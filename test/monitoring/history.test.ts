@@ -30,7 +30,13 @@ describe('MetricStore', () => {
     await tdb.drop();
   });
 
-  const rows = (resolution: number) => tdb.db('metric_rollups').join('metric_series', 'metric_series.id', 'metric_rollups.series_id').where({ resolution }).orderBy(['metric_series.labels', 't']).select('labels', 't', 'avg', 'min', 'max', 'count');
+  const rows = (resolution: number) =>
+    tdb
+      .db('metric_rollups')
+      .join('metric_series', 'metric_series.id', 'metric_rollups.series_id')
+      .where({ resolution })
+      .orderBy(['metric_series.labels', 't'])
+      .select('labels', 't', 'avg', 'min', 'max', 'count');
 
   test('finished minutes are written as 1-minute buckets with average, min, max and count', async () => {
     const one = await rows(60);
@@ -61,7 +67,11 @@ describe('MetricStore', () => {
 
     const perMinute = await store.history({ metric: 'x', selector: { disk: 'sda' }, from: T0, to: now, stepSeconds: 300, now });
     expect(perMinute.resolutionSeconds).toBe(60);
-    expect(perMinute.series[0].points.slice(0, 3)).toEqual([[T0, 2], [T0 + 5 * MIN, 7], [T0 + 10 * MIN, 12]]);
+    expect(perMinute.series[0].points.slice(0, 3)).toEqual([
+      [T0, 2],
+      [T0 + 5 * MIN, 7],
+      [T0 + 10 * MIN, 12],
+    ]);
 
     const both = await store.history({ metric: 'x', selector: {}, from: T0, to: now, stepSeconds: 600, now });
     expect(both.series.map((s) => s.labels)).toEqual([{ disk: 'sda' }, { disk: 'sdb' }]);
@@ -69,7 +79,10 @@ describe('MetricStore', () => {
     const later = T0 + 3 * DAY;
     const old = await store.history({ metric: 'x', selector: { disk: 'sda' }, from: T0, to: T0 + 40 * MIN, stepSeconds: 900, now: later });
     expect(old.resolutionSeconds).toBe(900);
-    expect(old.series[0].points).toEqual([[T0, 7], [T0 + 15 * MIN, 22]]);
+    expect(old.series[0].points).toEqual([
+      [T0, 7],
+      [T0 + 15 * MIN, 22],
+    ]);
 
     await expect(store.history({ metric: 'x', selector: {}, from: T0, to: T0 + 30 * DAY, stepSeconds: 60, now })).rejects.toThrow(/more than 11000 points/);
     await expect(store.history({ metric: 'x', selector: {}, from: now, to: T0, now })).rejects.toThrow(/after from/);
@@ -107,7 +120,10 @@ describe('GET /metrics/history', () => {
   beforeAll(async () => {
     t = await startTestApp({ monitoring: { now: clock.now, probes: [probe.probe] } });
     for (let i = 0; i < 36; i++) {
-      probe.set([['test_gauge', i, { zone: 'a' }], ['test_gauge', -i, { zone: 'b' }]]);
+      probe.set([
+        ['test_gauge', i, { zone: 'a' }],
+        ['test_gauge', -i, { zone: 'b' }],
+      ]);
       clock.set(T0 + i * 5000);
       await t.app.monitoring.tick();
     }
@@ -117,12 +133,24 @@ describe('GET /metrics/history', () => {
   });
 
   test('returns the series of one metric, filtered by labels', async () => {
-    const res = await t.http.get('/api/v1/metrics/history').query({ metric: 'test_gauge', match: 'zone=a', from: new Date(T0).toISOString(), to: String(T0 + 180_000), step: 60 })
+    const res = await t.http
+      .get('/api/v1/metrics/history')
+      .query({ metric: 'test_gauge', match: 'zone=a', from: new Date(T0).toISOString(), to: String(T0 + 180_000), step: 60 })
       .set('Authorization', `Bearer ${t.adminToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ metric: 'test_gauge', stepSeconds: 60, resolutionSeconds: 60 });
-    expect(res.body.series).toEqual([{ labels: { zone: 'a' }, points: [[T0, 5.5], [T0 + 60_000, 17.5]] }]);
-    const raw = await t.http.get('/api/v1/metrics/history').query({ metric: 'test_gauge', from: String(T0), to: String(T0 + 180_000), step: 30 })
+    expect(res.body.series).toEqual([
+      {
+        labels: { zone: 'a' },
+        points: [
+          [T0, 5.5],
+          [T0 + 60_000, 17.5],
+        ],
+      },
+    ]);
+    const raw = await t.http
+      .get('/api/v1/metrics/history')
+      .query({ metric: 'test_gauge', from: String(T0), to: String(T0 + 180_000), step: 30 })
       .set('Authorization', `Bearer ${t.adminToken}`);
     expect(raw.body.resolutionSeconds).toBe(0);
     expect(raw.body.series.map((s: any) => s.points.length)).toEqual([6, 6]);
@@ -132,7 +160,12 @@ describe('GET /metrics/history', () => {
     const cur = await t.http.get('/api/v1/metrics').query({ metric: 'test_', match: 'zone=b' }).set('Authorization', `Bearer ${t.adminToken}`);
     expect(cur.body.values).toEqual([{ name: 'test_gauge', labels: { zone: 'b' }, value: -35 }]);
     expect(cur.body.at).toBe(new Date(T0 + 35 * 5000).toISOString());
-    for (const query of [{ metric: 'bad name' }, { metric: 'test_gauge', from: 'yesterday' }, { metric: 'test_gauge', match: 'zone' }, { metric: 'test_gauge', from: String(T0), to: String(T0 + 90 * DAY), step: 60 }]) {
+    for (const query of [
+      { metric: 'bad name' },
+      { metric: 'test_gauge', from: 'yesterday' },
+      { metric: 'test_gauge', match: 'zone' },
+      { metric: 'test_gauge', from: String(T0), to: String(T0 + 90 * DAY), step: 60 },
+    ]) {
       const res = await t.http.get('/api/v1/metrics/history').query(query).set('Authorization', `Bearer ${t.adminToken}`);
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
     }

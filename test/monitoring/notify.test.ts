@@ -26,8 +26,14 @@ async function clear() {
 
 beforeAll(async () => {
   t = await startTestApp({ monitoring: { now: clock.now, probes: [probe.probe], notifier: { attempts: 3, backoffMs: 20 } } });
-  for (const [name, severity, threshold] of [['Gauge warning', 'warning', 10], ['Gauge critical', 'critical', 100]] as const) {
-    const res = await t.http.post('/api/v1/alerts/rules').set(admin()).send({ name, metric: 'test_gauge', operator: '>', threshold, severity, selector: { zone: name === 'Gauge warning' ? 'w' : 'c' } });
+  for (const [name, severity, threshold] of [
+    ['Gauge warning', 'warning', 10],
+    ['Gauge critical', 'critical', 100],
+  ] as const) {
+    const res = await t.http
+      .post('/api/v1/alerts/rules')
+      .set(admin())
+      .send({ name, metric: 'test_gauge', operator: '>', threshold, severity, selector: { zone: name === 'Gauge warning' ? 'w' : 'c' } });
     expect(res.status).toBe(201);
   }
 });
@@ -38,7 +44,10 @@ afterAll(async () => {
 describe('webhook', () => {
   test('retries a failing receiver with backoff, sends the Authorization secret, and never shows the secret', async () => {
     const sink = await webhookSink([503, 500]);
-    const ch = await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name: 'ops-hook', webhook: { url: sink.url, timeoutMs: 2000 }, severities: ['critical'], secret: 'Bearer hook-secret-value' });
+    const ch = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({ name: 'ops-hook', webhook: { url: sink.url, timeoutMs: 2000 }, severities: ['critical'], secret: 'Bearer hook-secret-value' });
     expect(ch.status).toBe(201);
     expect(ch.body).toMatchObject({ type: 'webhook', hasSecret: true, severities: ['critical'], webhook: { url: sink.url, timeoutMs: 2000 } });
     expect(JSON.stringify(ch.body)).not.toContain('hook-secret-value');
@@ -74,11 +83,19 @@ describe('webhook', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
     const ids: number[] = [];
-    for (const [name, url, timeoutMs] of [['gone', gone.url, 2000], ['flaky', flaky.url, 2000], ['silent', silentUrl, 500]] as const) {
+    for (const [name, url, timeoutMs] of [
+      ['gone', gone.url, 2000],
+      ['flaky', flaky.url, 2000],
+      ['silent', silentUrl, 500],
+    ] as const) {
       ids.push((await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name, webhook: { url, timeoutMs } })).body.id);
     }
     const results = await Promise.all(ids.map(async (id) => (await t.http.post(`/api/v1/alerts/channels/${id}/test`).set(admin())).body));
-    expect(results.map((r) => [r.status, r.attempts])).toEqual([['failed', 1], ['failed', 3], ['failed', 3]]);
+    expect(results.map((r) => [r.status, r.attempts])).toEqual([
+      ['failed', 1],
+      ['failed', 3],
+      ['failed', 3],
+    ]);
     expect(results[0].error).toBe('the webhook answered 410');
     expect(results[2].error).toBe('no answer within 500 ms');
     expect(gone.hits[0].body).toMatchObject({ event: 'test', alert: { title: 'Test notification from Calypso' } });
@@ -93,11 +110,23 @@ describe('webhook', () => {
 describe('email', () => {
   test('sends through SMTP with authentication, routed by severity, password never shown', async () => {
     const sink = await smtpSink({ user: 'calypso', pass: 'smtp-pass-123' });
-    const ch = await t.http.post('/api/v1/alerts/channels').set(admin()).send({
-      name: 'ops-mail', severities: ['warning'], notifyResolved: false,
-      email: { host: '127.0.0.1', port: sink.port, from: 'calypso@appliance.test', to: ['ops@example.com', 'oncall@example.com'], username: 'calypso', timeoutMs: 3000 },
-      secret: 'smtp-pass-123',
-    });
+    const ch = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({
+        name: 'ops-mail',
+        severities: ['warning'],
+        notifyResolved: false,
+        email: {
+          host: '127.0.0.1',
+          port: sink.port,
+          from: 'calypso@appliance.test',
+          to: ['ops@example.com', 'oncall@example.com'],
+          username: 'calypso',
+          timeoutMs: 3000,
+        },
+        secret: 'smtp-pass-123',
+      });
     expect(ch.status).toBe(201);
     expect(ch.body.email).toMatchObject({ host: '127.0.0.1', username: 'calypso' });
     expect(JSON.stringify(ch.body)).not.toContain('smtp-pass-123');
@@ -121,11 +150,17 @@ describe('email', () => {
   });
 
   test('a channel takes exactly one kind of settings', async () => {
-    const both = await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name: 'x', webhook: { url: 'http://127.0.0.1:1/' }, email: { host: 'h', from: 'a@b.c', to: ['a@b.c'] } });
+    const both = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({ name: 'x', webhook: { url: 'http://127.0.0.1:1/' }, email: { host: 'h', from: 'a@b.c', to: ['a@b.c'] } });
     expect(both.status).toBe(400);
     const none = await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name: 'y' });
     expect(none.status).toBe(400);
-    const ftp = await t.http.post('/api/v1/alerts/channels').set(admin()).send({ name: 'z', webhook: { url: 'ftp://127.0.0.1/' } });
+    const ftp = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({ name: 'z', webhook: { url: 'ftp://127.0.0.1/' } });
     expect(ftp.status).toBe(400);
   });
 });

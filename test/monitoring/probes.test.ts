@@ -18,7 +18,9 @@ describe('parsers', () => {
 
   test('systemctl is-active', () => {
     expect(parseIsActive(['smbd', 'nfs-server', 'ghost'], 'active\nfailed\n')).toEqual([
-      { unit: 'smbd', state: 'active' }, { unit: 'nfs-server', state: 'failed' }, { unit: 'ghost', state: 'unknown' },
+      { unit: 'smbd', state: 'active' },
+      { unit: 'nfs-server', state: 'failed' },
+      { unit: 'ghost', state: 'unknown' },
     ]);
   });
 });

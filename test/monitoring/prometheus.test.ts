@@ -30,7 +30,10 @@ describe('/metrics', () => {
   test('a user needs metrics.read: ReadOnly may, a role without it may not', async () => {
     const reader = await t.userWithRoles('reader', ['ReadOnly']);
     expect((await t.http.get('/metrics').set(bearer(reader))).status).toBe(200);
-    const role = await t.http.post('/api/v1/roles').set(bearer(t.adminToken)).send({ name: 'JobWatcher', permissions: ['jobs.read'] });
+    const role = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: 'JobWatcher', permissions: ['jobs.read'] });
     expect(role.status).toBe(201);
     const watcher = await t.userWithRoles('watcher', ['JobWatcher']);
     const denied = await t.http.get('/metrics').set(bearer(watcher));
@@ -66,13 +69,36 @@ describe('/metrics', () => {
     expect(res.status).toBe(200);
     const families = parsePrometheusText(res.text);
     const one = (name: string, labels: Record<string, string> = {}) =>
-      families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length);
+      families
+        .get(name)
+        ?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length);
 
-    for (const name of ['calypso_cpu_usage_percent', 'calypso_load1', 'calypso_memory_used_bytes', 'calypso_memory_total_bytes', 'calypso_memory_available_bytes', 'calypso_swap_used_bytes',
-      'calypso_pool_capacity_percent', 'calypso_pool_health', 'calypso_pool_fragmentation_percent', 'calypso_pool_read_bytes_per_second', 'calypso_pool_write_bytes_per_second',
-      'calypso_arc_size_bytes', 'calypso_arc_target_bytes', 'calypso_arc_hit_ratio_percent', 'calypso_filesystem_used_percent', 'calypso_alerts_active',
-      'calypso_process_cpu_user_seconds_total', 'calypso_process_resident_memory_bytes', 'calypso_probe_success']) {
-      expect({ name, type: families.get(name)?.type, help: Boolean(families.get(name)?.help) }).toEqual({ name, type: expect.stringMatching(/gauge|counter/), help: true });
+    for (const name of [
+      'calypso_cpu_usage_percent',
+      'calypso_load1',
+      'calypso_memory_used_bytes',
+      'calypso_memory_total_bytes',
+      'calypso_memory_available_bytes',
+      'calypso_swap_used_bytes',
+      'calypso_pool_capacity_percent',
+      'calypso_pool_health',
+      'calypso_pool_fragmentation_percent',
+      'calypso_pool_read_bytes_per_second',
+      'calypso_pool_write_bytes_per_second',
+      'calypso_arc_size_bytes',
+      'calypso_arc_target_bytes',
+      'calypso_arc_hit_ratio_percent',
+      'calypso_filesystem_used_percent',
+      'calypso_alerts_active',
+      'calypso_process_cpu_user_seconds_total',
+      'calypso_process_resident_memory_bytes',
+      'calypso_probe_success',
+    ]) {
+      expect({ name, type: families.get(name)?.type, help: Boolean(families.get(name)?.help) }).toEqual({
+        name,
+        type: expect.stringMatching(/gauge|counter/),
+        help: true,
+      });
     }
     const total = one('calypso_cpu_usage_percent')!;
     expect(total.value).toBeGreaterThanOrEqual(0);
@@ -85,7 +111,11 @@ describe('/metrics', () => {
     expect(one('calypso_alerts_active', { severity: 'critical' })!.value).toBe(0);
     expect(families.get('calypso_probe_success')!.samples.every((s) => s.value === 1)).toBe(true);
 
-    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter((n) => n && n !== 'lo');
+    const interfaces = readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter((n) => n && n !== 'lo');
     if (interfaces.length) {
       const rx = families.get('calypso_network_receive_bytes_per_second')!.samples.map((s) => s.labels.interface);
       expect(rx.sort()).toEqual([...interfaces].sort());

@@ -63,9 +63,15 @@ test('a faulted disk raises a critical pool alert within one interval, in the AP
 test('a user rule "cpu usage > 0 for 10 s" fires and its webhook notification arrives', async () => {
   const sink = await webhookSink();
   try {
-    const ch = await api.post('/api/v1/alerts/channels').set(admin()).send({ name: 'cpu-hook', webhook: { url: sink.url }, severities: ['warning'] });
+    const ch = await api
+      .post('/api/v1/alerts/channels')
+      .set(admin())
+      .send({ name: 'cpu-hook', webhook: { url: sink.url }, severities: ['warning'] });
     expect(ch.status).toBe(201);
-    const rule = await api.post('/api/v1/alerts/rules').set(admin()).send({ name: 'CPU busy', metric: 'calypso_cpu_usage_percent', operator: '>', threshold: 0, forSeconds: 10, severity: 'warning' });
+    const rule = await api
+      .post('/api/v1/alerts/rules')
+      .set(admin())
+      .send({ name: 'CPU busy', metric: 'calypso_cpu_usage_percent', operator: '>', threshold: 0, forSeconds: 10, severity: 'warning' });
     expect(rule.status).toBe(201);
     // Keep a core busy between collections so the usage measured is above zero.
     const busy = async () => {

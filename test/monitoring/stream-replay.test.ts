@@ -26,7 +26,10 @@ async function streamsClosed(): Promise<void> {
 beforeAll(async () => {
   t = await startTestApp({ monitoring: { probes: [] }, mounts: (app) => [eventsMount(app, { heartbeatMs: 60_000 })] });
   server = await listen(t.koa, { port: 0, host: '127.0.0.1' });
-  const role = await t.http.post('/api/v1/roles').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'MetricsOnly', permissions: ['metrics.read'] });
+  const role = await t.http
+    .post('/api/v1/roles')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: 'MetricsOnly', permissions: ['metrics.read'] });
   expect(role.status).toBe(201);
   metricsOnlyToken = await t.userWithRoles('grafana', ['MetricsOnly']);
   await t.app.jobs.idle();
@@ -105,7 +108,11 @@ describe('event stream replay (Last-Event-ID)', () => {
     t.app.events.publish(storage('secret-2'));
     t.app.events.publish(metric(4));
     await second.waitFor((e) => e.event === 'metric' && e.data.sample.n === 4);
-    expect(after(second).map((e) => [e.event, e.data.sample?.n])).toEqual([['metric', 2], ['metric', 3], ['metric', 4]]);
+    expect(after(second).map((e) => [e.event, e.data.sample?.n])).toEqual([
+      ['metric', 2],
+      ['metric', 3],
+      ['metric', 4],
+    ]);
     second.close();
   });
 
@@ -147,7 +154,16 @@ describe('event stream replay (Last-Event-ID)', () => {
   test('a malformed Last-Event-ID is refused with 400 and opens no stream', async () => {
     await streamsClosed();
     const lastBefore = t.app.events.lastId();
-    for (const bad of ['-1', '42', 'abc', `${t.app.events.epoch}--5`, `${t.app.events.epoch}-1 x`, `${'a'.repeat(60)}-1`, `${t.app.events.epoch}-${'9'.repeat(40)}`, 'ABC-1']) {
+    for (const bad of [
+      '-1',
+      '42',
+      'abc',
+      `${t.app.events.epoch}--5`,
+      `${t.app.events.epoch}-1 x`,
+      `${'a'.repeat(60)}-1`,
+      `${t.app.events.epoch}-${'9'.repeat(40)}`,
+      'ABC-1',
+    ]) {
       const sse = await open({ ...admin(), 'Last-Event-ID': bad });
       expect(sse.status).toBe(400);
       await sse.waitForEnd();
@@ -167,7 +183,9 @@ describe('the bus replay buffer', () => {
     for (let i = 1; i <= 3; i++) bus.publish(metric(i));
     const replay = bus.since(start);
     expect(replay.ok && replay.events.map((e) => [e.seq, e.id, (e.event as { sample: { n: number } }).sample.n])).toEqual([
-      [1, `${bus.epoch}-1`, 1], [2, `${bus.epoch}-2`, 2], [3, `${bus.epoch}-3`, 3],
+      [1, `${bus.epoch}-1`, 1],
+      [2, `${bus.epoch}-2`, 2],
+      [3, `${bus.epoch}-3`, 3],
     ]);
     const mid = bus.since(`${bus.epoch}-2`);
     expect(mid.ok && mid.events.map((e) => e.seq)).toEqual([3]);

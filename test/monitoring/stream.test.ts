@@ -14,7 +14,10 @@ const listeners = () => (t.app.events as unknown as { emitter: { listenerCount(e
 beforeAll(async () => {
   t = await startTestApp({ monitoring: { now: clock.now, probes: [probe.probe] }, mounts: (app) => [eventsMount(app, { heartbeatMs: 100 })] });
   server = await listen(t.koa, { port: 0, host: '127.0.0.1' });
-  await t.http.post('/api/v1/alerts/rules').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'Gauge', metric: 'test_gauge', operator: '>', threshold: 1, severity: 'critical' });
+  await t.http
+    .post('/api/v1/alerts/rules')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: 'Gauge', metric: 'test_gauge', operator: '>', threshold: 1, severity: 'critical' });
 });
 afterAll(async () => {
   await server.close();
@@ -61,7 +64,12 @@ describe('event stream', () => {
     await sse.waitFor((e) => e.event === 'job' && e.data.job.id === job.id && e.data.job.state === 'succeeded');
     await sse.waitFor(() => sse.comments.some((c) => c.startsWith('heartbeat')));
     // Bus ids: one epoch, sequence numbers that only go up.
-    const seqs = sse.events.map((e) => /^([0-9a-z]+)-(\d+)$/.exec(e.id ?? '')!).map((m) => { expect(m[1]).toBe(t.app.events.epoch); return Number(m[2]); });
+    const seqs = sse.events
+      .map((e) => /^([0-9a-z]+)-(\d+)$/.exec(e.id ?? '')!)
+      .map((m) => {
+        expect(m[1]).toBe(t.app.events.epoch);
+        return Number(m[2]);
+      });
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
     sse.close();
@@ -73,7 +81,10 @@ describe('event stream', () => {
   });
 
   test('sends each caller only the event types its permissions cover; ?access_token= works', async () => {
-    const role = await t.http.post('/api/v1/roles').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'MetricsOnly', permissions: ['metrics.read'] });
+    const role = await t.http
+      .post('/api/v1/roles')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send({ name: 'MetricsOnly', permissions: ['metrics.read'] });
     expect(role.status).toBe(201);
     const token = await t.userWithRoles('grafana', ['MetricsOnly']);
     const limited = await SseReader.open(`${server.url}/api/v1/events?access_token=${encodeURIComponent(token)}`);

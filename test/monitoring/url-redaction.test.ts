@@ -14,8 +14,9 @@ describe('redactUrl', () => {
     expect(redactUrl('http://user:secret@host/hook')).toBe('http://user:***@host/hook');
     expect(redactUrl('https://ghp_abc123@example.com/x')).toBe('https://***@example.com/x');
     expect(redactUrl('postgres://calypso:pg-pass@db:5432/calypso')).toBe('postgres://calypso:***@db:5432/calypso');
-    expect(redactUrl('https://h/p?a=1&token=t0k&api_key=k3y&X-Amz-Signature=s1g&sig=z&password=p&name=bob#frag'))
-      .toBe('https://h/p?a=1&token=***&api_key=***&X-Amz-Signature=***&sig=***&password=***&name=bob#frag');
+    expect(redactUrl('https://h/p?a=1&token=t0k&api_key=k3y&X-Amz-Signature=s1g&sig=z&password=p&name=bob#frag')).toBe(
+      'https://h/p?a=1&token=***&api_key=***&X-Amz-Signature=***&sig=***&password=***&name=bob#frag',
+    );
     expect(redactUrl('http://a:b@c@d/e')).toBe('http://a:***@d/e');
     expect(redactUrl('http://host:8080/plain?x=1')).toBe('http://host:8080/plain?x=1');
     expect(redactUrl('not a url')).toBe('not a url');
@@ -23,7 +24,11 @@ describe('redactUrl', () => {
   });
 
   test('redact() hides URL credentials in any string value; redactUrlsDeep (the log) in errors too', () => {
-    expect(redact({ webhook: { url: 'http://u:pw@h/x' }, notes: ['ftp://me:mine@f/'], secret: 's' })).toEqual({ webhook: { url: 'http://u:***@h/x' }, notes: ['ftp://me:***@f/'], secret: '[redacted]' });
+    expect(redact({ webhook: { url: 'http://u:pw@h/x' }, notes: ['ftp://me:mine@f/'], secret: 's' })).toEqual({
+      webhook: { url: 'http://u:***@h/x' },
+      notes: ['ftp://me:***@f/'],
+      secret: '[redacted]',
+    });
     const err = new Error('http://u:pw@h');
     const out = redactUrlsDeep({ msg: 'x', url: 'http://u:pw@h/', err });
     expect(out.url).toBe('http://u:***@h/');
@@ -100,7 +105,10 @@ describe('webhook channels with credentials in the URL', () => {
     expect(await storedUrl()).toBe(url);
     // What an edit form prefilled from the answer sends back.
     const shown = renamed.body.webhook.url as string;
-    const resent = await t.http.patch(`/api/v1/alerts/channels/${id}`).set(admin()).send({ webhook: { url: shown, timeoutMs: 3000 } });
+    const resent = await t.http
+      .patch(`/api/v1/alerts/channels/${id}`)
+      .set(admin())
+      .send({ webhook: { url: shown, timeoutMs: 3000 } });
     expect(resent.status).toBe(200);
     expect(await storedUrl()).toBe(url);
     expect(await sendTest()).toMatchObject({ status: 'sent' });
@@ -113,7 +121,10 @@ describe('webhook channels with credentials in the URL', () => {
 
   test('a new URL with new credentials replaces the old one', async () => {
     const fresh = sink.url.replace('http://', 'http://other:new-pass-2@');
-    const res = await t.http.patch(`/api/v1/alerts/channels/${id}`).set(admin()).send({ webhook: { url: fresh } });
+    const res = await t.http
+      .patch(`/api/v1/alerts/channels/${id}`)
+      .set(admin())
+      .send({ webhook: { url: fresh } });
     expect(res.status).toBe(200);
     expect(res.body.webhook.url).toBe(sink.url.replace('http://', 'http://other:***@'));
     expect(await storedUrl()).toBe(fresh);

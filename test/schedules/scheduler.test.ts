@@ -24,8 +24,20 @@ let simFrozenAt: number | null = null;
 let testDb: TestDb;
 let app: Calypso;
 
-interface Schedule { id: number; nextRunAt: string | null; lastRun: { result: string; jobId: number | null } | null; running: boolean }
-interface Run { id: number; trigger: string; dueAt: string | null; result: string; message: string | null; jobId: number | null }
+interface Schedule {
+  id: number;
+  nextRunAt: string | null;
+  lastRun: { result: string; jobId: number | null } | null;
+  running: boolean;
+}
+interface Run {
+  id: number;
+  trigger: string;
+  dueAt: string | null;
+  result: string;
+  message: string | null;
+  jobId: number | null;
+}
 
 const call = <T>(name: string, input: unknown) => app.call<T>(name, input, META);
 const runs = async (id: number) => (await call<{ items: Run[] }>('schedules.runs', { id })).items;
@@ -38,7 +50,10 @@ beforeAll(async () => {
   testDb = await createTestDb();
   const host = new SimulatedHost({ now: () => simFrozenAt ?? clock });
   app = await createCalypso({
-    db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef',
+    db: testDb.db,
+    host,
+    log: silentLog,
+    jwtSecret: 'test-secret-0123456789abcdef',
     monitoring: { now: () => clock, probes: [] },
     schedules: { now: () => clock, sleep: (ms) => sleepImpl(ms), timezone: 'UTC' },
   });

@@ -23,13 +23,25 @@ afterAll(async () => {
 });
 
 const count = async () => Number((await t.testDb.db('schedules').count({ n: '*' }))[0]!.n);
-const post = (token: string, path: string, body: unknown) => t.http.post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body as object);
+const post = (token: string, path: string, body: unknown) =>
+  t.http
+    .post(`/api/v1${path}`)
+    .set('Authorization', `Bearer ${token}`)
+    .send(body as object);
 
 describe('schedules API', () => {
   test('Operator creates a weekly scrub schedule; it is listed with its next run and audited', async () => {
     const res = await post(operator, '/schedules', { kind: 'pool.scrub', target: 'tank', cron: '0 3 * * 0', options: { minDaysSinceLast: 5 } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ kind: 'pool.scrub', target: 'tank', cron: '0 3 * * 0', enabled: true, createdBy: 'operator', options: { skipWhenScanning: true, minDaysSinceLast: 5 }, graceSeconds: 3600 });
+    expect(res.body).toMatchObject({
+      kind: 'pool.scrub',
+      target: 'tank',
+      cron: '0 3 * * 0',
+      enabled: true,
+      createdBy: 'operator',
+      options: { skipWhenScanning: true, minDaysSinceLast: 5 },
+      graceSeconds: 3600,
+    });
     expect(res.body.cronText).toMatch(/^weekly on Sunday at 03:00$/);
     expect(Date.parse(res.body.nextRunAt)).toBeGreaterThan(Date.now());
     const list = await t.http.get('/api/v1/schedules').set('Authorization', `Bearer ${reader}`);
@@ -79,7 +91,10 @@ describe('schedules API', () => {
     expect(res.status).toBe(400);
     const now = (await t.http.get(`/api/v1/schedules/${created.id}`).set('Authorization', `Bearer ${operator}`)).body;
     expect(now.cron).toBe('0 4 * * *');
-    const ok = await t.http.patch(`/api/v1/schedules/${created.id}`).set('Authorization', `Bearer ${operator}`).send({ cron: '30 5 * * 1', options: { testType: 'long' } });
+    const ok = await t.http
+      .patch(`/api/v1/schedules/${created.id}`)
+      .set('Authorization', `Bearer ${operator}`)
+      .send({ cron: '30 5 * * 1', options: { testType: 'long' } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ cron: '30 5 * * 1', cronText: 'weekly on Monday at 05:30', options: { testType: 'long' } });
   });

@@ -38,14 +38,17 @@ suite('real exportfs accepts the generated exports', () => {
 
   test('exportfs -ra takes the file; exportfs -v shows every client rule', async () => {
     const p = path.join(dir, 'projects');
-    const created = await t.http.post('/api/v1/shares/nfs').set(as()).send({
-      path: p,
-      clients: [
-        { host: '127.0.0.1', access: 'rw', squash: 'no_root_squash' },
-        { host: '10.9.0.0/24', access: 'ro', squash: 'all_squash', anonuid: 1000, anongid: 1000 },
-        { host: '*.lab.example.com', access: 'ro', sec: ['sys'] },
-      ],
-    });
+    const created = await t.http
+      .post('/api/v1/shares/nfs')
+      .set(as())
+      .send({
+        path: p,
+        clients: [
+          { host: '127.0.0.1', access: 'rw', squash: 'no_root_squash' },
+          { host: '10.9.0.0/24', access: 'ro', squash: 'all_squash', anonuid: 1000, anongid: 1000 },
+          { host: '*.lab.example.com', access: 'ro', sec: ['sys'] },
+        ],
+      });
     expect([created.status, created.body.detail]).toEqual([201, undefined]);
     const active = (await t.http.get('/api/v1/shares/nfs-active').set(as())).body.items.filter((e: { path: string }) => e.path === p);
     expect(active).toEqual([
@@ -53,7 +56,14 @@ suite('real exportfs accepts the generated exports', () => {
       expect.objectContaining({ client: '10.9.0.0/24', options: expect.arrayContaining(['ro', 'all_squash', 'anonuid=1000', 'anongid=1000']) }),
       expect.objectContaining({ client: '*.lab.example.com', options: expect.arrayContaining(['ro', 'root_squash']) }),
     ]);
-    expect((await t.http.delete(`/api/v1/shares/nfs/${encodeURIComponent(p)}`).set(as()).send({ confirm: p })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .delete(`/api/v1/shares/nfs/${encodeURIComponent(p)}`)
+          .set(as())
+          .send({ confirm: p })
+      ).status,
+    ).toBe(200);
     expect(sh('exportfs', ['-v'])).not.toContain(p);
   });
 });

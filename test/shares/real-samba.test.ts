@@ -34,11 +34,19 @@ suite('real smbd serves a share made through the API', () => {
     await host.sim.run('zfs', ['create', '-o', `mountpoint=${path.join(dir, 'data')}`, 'tank/smbtest']);
     t = await startTestApp({ host });
     await setShareDeployment(t.app.db, {
-      smbConfPath: conf, serviceManager: 'none',
+      smbConfPath: conf,
+      serviceManager: 'none',
       smbExtraGlobals: {
-        'smb ports': String(PORT), interfaces: '127.0.0.1', 'bind interfaces only': 'yes', 'disable netbios': 'yes',
-        'private dir': path.join(dir, 'private'), 'state directory': path.join(dir, 'state'), 'cache directory': path.join(dir, 'cache'),
-        'lock directory': path.join(dir, 'lock'), 'pid directory': path.join(dir, 'pid'), 'ncalrpc dir': path.join(dir, 'ncalrpc'),
+        'smb ports': String(PORT),
+        interfaces: '127.0.0.1',
+        'bind interfaces only': 'yes',
+        'disable netbios': 'yes',
+        'private dir': path.join(dir, 'private'),
+        'state directory': path.join(dir, 'state'),
+        'cache directory': path.join(dir, 'cache'),
+        'lock directory': path.join(dir, 'lock'),
+        'pid directory': path.join(dir, 'pid'),
+        'ncalrpc dir': path.join(dir, 'ncalrpc'),
         'log file': path.join(dir, 'log.%m'),
       },
     });
@@ -75,16 +83,27 @@ suite('real smbd serves a share made through the API', () => {
 
   test('create, list with smbclient, put a file as a Calypso user with an SMB password', async () => {
     expect((await t.http.post('/api/v1/shares/smb-service/enable').set(as()).send({})).body).toMatchObject({ enabled: true, running: true });
-    const created = await t.http.post('/api/v1/shares/smb').set(as()).send({
-      name: 'projects', path: path.join(dir, 'data/projects'), comment: 'Team projects', shadowCopy: true, recycleBin: true, timeMachine: true,
-    });
+    const created = await t.http
+      .post('/api/v1/shares/smb')
+      .set(as())
+      .send({
+        name: 'projects',
+        path: path.join(dir, 'data/projects'),
+        comment: 'Team projects',
+        shadowCopy: true,
+        recycleBin: true,
+        timeMachine: true,
+      });
     expect(created.status).toBe(201);
     expect(sh('testparm', ['-s', conf], undefined)).toContain('[projects]');
 
     const listing = sh('smbclient', ['-p', String(PORT), '-L', '127.0.0.1', '-N', '-s', conf]);
     expect(listing).toMatch(/projects\s+Disk\s+Team projects/);
 
-    await t.http.post('/api/v1/users').set(as()).send({ username: unixUser, password: 'calypso-login-123', roles: ['ReadOnly'] });
+    await t.http
+      .post('/api/v1/users')
+      .set(as())
+      .send({ username: unixUser, password: 'calypso-login-123', roles: ['ReadOnly'] });
     expect((await t.http.post('/api/v1/shares/smb-users').set(as()).send({ username: unixUser, password: 'smb-Pass-2024' })).status).toBe(200);
     const local = path.join(dir, 'hello.txt');
     fs.writeFileSync(local, 'hello over SMB\n');

@@ -61,9 +61,13 @@ suite('real tgtd exports a target made through the API', () => {
     expect(settings.body).toEqual({ backend: 'tgt', tgtControlPort: CONTROL });
     const iqn = 'iqn.2005-10.org.calypso:real-peer';
     const file = path.join(dir, 'lun1.img');
-    const created = await t.http.post('/api/v1/iscsi/targets').set(as()).send({
-      name: iqn, luns: [{ lun: 1, backing: { type: 'file', path: file, sizeBytes: 64 * 1024 * 1024 } }],
-    });
+    const created = await t.http
+      .post('/api/v1/iscsi/targets')
+      .set(as())
+      .send({
+        name: iqn,
+        luns: [{ lun: 1, backing: { type: 'file', path: file, sizeBytes: 64 * 1024 * 1024 } }],
+      });
     expect([created.status, created.body.detail]).toEqual([201, undefined]);
     expect(fs.statSync(file).size).toBe(64 * 1024 * 1024);
 
@@ -72,12 +76,22 @@ suite('real tgtd exports a target made through the API', () => {
     expect(sh('iscsi-readcapacity16', [`${url}/${iqn}/1`])).toMatch(/Total size:67108864/);
     expect((await t.http.get('/api/v1/iscsi/drift').set(as())).body).toMatchObject({ inSync: true });
 
-    const secured = await t.http.patch(`/api/v1/iscsi/targets/${encodeURIComponent(iqn)}`).set(as()).send({ chap: { user: 'initiator1', secret: 'Real-Peer-0042' } });
+    const secured = await t.http
+      .patch(`/api/v1/iscsi/targets/${encodeURIComponent(iqn)}`)
+      .set(as())
+      .send({ chap: { user: 'initiator1', secret: 'Real-Peer-0042' } });
     expect(secured.status).toBe(200);
     expect(() => sh('iscsi-readcapacity16', [`${url}/${iqn}/1`])).toThrow();
     expect(sh('iscsi-readcapacity16', [`iscsi://initiator1%Real-Peer-0042@127.0.0.1:${PORTAL}/${iqn}/1`])).toMatch(/Total size:67108864/);
 
-    expect((await t.http.delete(`/api/v1/iscsi/targets/${encodeURIComponent(iqn)}`).set(as()).send({ confirm: iqn })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .delete(`/api/v1/iscsi/targets/${encodeURIComponent(iqn)}`)
+          .set(as())
+          .send({ confirm: iqn })
+      ).status,
+    ).toBe(200);
     expect(adm('--lld', 'iscsi', '--mode', 'target', '--op', 'show')).not.toContain(iqn);
     // With no target left, discovery itself fails; with others left, this one is not listed.
     let listing: string;

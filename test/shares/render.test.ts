@@ -12,15 +12,42 @@ import { GOLDEN_TARGETS } from './scst-model.js';
 const fixture = (...p: string[]) => fs.readFileSync(new URL(`../fixtures/${p.join('/')}`, import.meta.url), 'utf8');
 
 const share = (over: Partial<SmbShareConf> = {}): SmbShareConf => ({
-  name: 'finance', path: '/tank/shares/finance', comment: 'Finance team', enabled: true, readOnly: false, browseable: true, guestOk: false,
-  validUsers: ['alice'], validGroups: ['finance'], hostsAllow: ['10.0.0.0/24'], hostsDeny: [], shadowCopy: { format: 'auto-%Y%m%d-%H%M' },
-  recycleBin: true, timeMachine: false, ...over,
+  name: 'finance',
+  path: '/tank/shares/finance',
+  comment: 'Finance team',
+  enabled: true,
+  readOnly: false,
+  browseable: true,
+  guestOk: false,
+  validUsers: ['alice'],
+  validGroups: ['finance'],
+  hostsAllow: ['10.0.0.0/24'],
+  hostsDeny: [],
+  shadowCopy: { format: 'auto-%Y%m%d-%H%M' },
+  recycleBin: true,
+  timeMachine: false,
+  ...over,
 });
 const globals = { workgroup: 'CALYPSO', serverString: 'Calypso', minProtocol: 'SMB2_10' as const, encryption: 'desired' as const, extra: {} };
 
 describe('smb.conf', () => {
   test('renders every share option and reads back the same model', () => {
-    const shares = [share(), share({ name: 'tm', path: '/tank/tm', comment: '', timeMachine: true, shadowCopy: null, recycleBin: false, validUsers: [], validGroups: [], hostsAllow: [], hostsDeny: ['10.0.0.9'], enabled: false })];
+    const shares = [
+      share(),
+      share({
+        name: 'tm',
+        path: '/tank/tm',
+        comment: '',
+        timeMachine: true,
+        shadowCopy: null,
+        recycleBin: false,
+        validUsers: [],
+        validGroups: [],
+        hostsAllow: [],
+        hostsDeny: ['10.0.0.9'],
+        enabled: false,
+      }),
+    ];
     const text = renderSmbConf(globals, shares);
     expect(text).toContain('\tvfs objects = shadow_copy2 recycle\n');
     expect(text).toContain('\tshadow:snapdir = .zfs/snapshot\n');
@@ -48,7 +75,15 @@ describe('smb.conf', () => {
 
   test('smbstatus --json: sessions with their shares, and open files (Samba 4.17)', () => {
     const s = parseSmbStatusJson(fixture('samba', 'smbstatus-4.17-session.json'));
-    expect(s.sessions).toEqual([expect.objectContaining({ username: 'smbtu1', remoteMachine: '127.0.0.1', dialect: 'SMB3_11', signing: 'partial', shares: [expect.objectContaining({ share: 'data' })] })]);
+    expect(s.sessions).toEqual([
+      expect.objectContaining({
+        username: 'smbtu1',
+        remoteMachine: '127.0.0.1',
+        dialect: 'SMB3_11',
+        signing: 'partial',
+        shares: [expect.objectContaining({ share: 'data' })],
+      }),
+    ]);
     const f = parseSmbStatusJson(fixture('samba', 'smbstatus-4.17-open-file.json'));
     expect(f.openFiles).toEqual([expect.objectContaining({ path: '/tmp/sx/share/f.txt', filename: 'f.txt', uid: 1001, access: 'RW' })]);
   });
@@ -56,15 +91,29 @@ describe('smb.conf', () => {
 
 describe('NFS exports', () => {
   test('renders per-client rules and reads them back', () => {
-    const exports = [{
-      path: '/tank/shares/nfs', enabled: true, comment: '',
-      clients: [
-        { host: '10.0.0.0/24', access: 'rw' as const, squash: 'root_squash' as const, sec: ['sys' as const], anonuid: null, anongid: null },
-        { host: '*.lab.example.com', access: 'ro' as const, squash: 'all_squash' as const, sec: ['krb5p' as const, 'krb5i' as const], anonuid: 1000, anongid: 100 },
-      ],
-    }, { path: '/tank/off', enabled: false, comment: '', clients: [] }];
+    const exports = [
+      {
+        path: '/tank/shares/nfs',
+        enabled: true,
+        comment: '',
+        clients: [
+          { host: '10.0.0.0/24', access: 'rw' as const, squash: 'root_squash' as const, sec: ['sys' as const], anonuid: null, anongid: null },
+          {
+            host: '*.lab.example.com',
+            access: 'ro' as const,
+            squash: 'all_squash' as const,
+            sec: ['krb5p' as const, 'krb5i' as const],
+            anonuid: 1000,
+            anongid: 100,
+          },
+        ],
+      },
+      { path: '/tank/off', enabled: false, comment: '', clients: [] },
+    ];
     const text = renderExports(exports);
-    expect(text.split('\n')[1]).toBe('/tank/shares/nfs 10.0.0.0/24(rw,root_squash,sec=sys,no_subtree_check) *.lab.example.com(ro,all_squash,sec=krb5p:krb5i,no_subtree_check,anonuid=1000,anongid=100)');
+    expect(text.split('\n')[1]).toBe(
+      '/tank/shares/nfs 10.0.0.0/24(rw,root_squash,sec=sys,no_subtree_check) *.lab.example.com(ro,all_squash,sec=krb5p:krb5i,no_subtree_check,anonuid=1000,anongid=100)',
+    );
     expect(adoptExports(text)).toEqual({ exports: [exports[0]], ignored: [] });
   });
 
@@ -73,7 +122,9 @@ describe('NFS exports', () => {
     expect(entries.map((e) => e.client)).toEqual(['127.0.0.1', '10.0.0.0/24', '*.example.com']);
     expect(entries[1]!.options).toEqual(expect.arrayContaining(['ro', 'all_squash', 'anonuid=1000']));
     // A long path is printed on its own line, the client on the next.
-    expect(parseExportEntries('/tank/a/very/long/path/name\n\t\t10.1.2.3(sync,rw)\n')).toEqual([{ path: '/tank/a/very/long/path/name', client: '10.1.2.3', options: ['sync', 'rw'] }]);
+    expect(parseExportEntries('/tank/a/very/long/path/name\n\t\t10.1.2.3(sync,rw)\n')).toEqual([
+      { path: '/tank/a/very/long/path/name', client: '10.1.2.3', options: ['sync', 'rw'] },
+    ]);
   });
 });
 
@@ -92,8 +143,24 @@ describe('iSCSI', () => {
   });
 
   test('IQNs per RFC 3720 (and eui./naa.)', () => {
-    for (const ok of ['iqn.2005-10.org.calypso:vm-store', 'iqn.1998-01.com.vmware:esx01-3c2b', 'iqn.2024-01.org.calypso', 'eui.02004567A425678D', 'naa.52004567BA64678D']) expect(iscsiNameProblem(ok)).toBeNull();
-    for (const bad of ['iqn.2005-13.org.x:a', 'iqn.05-10.org.x', 'IQN.2005-10.org.x:a', 'iqn.2005-10.Org.x:a', 'iqn.2005-10.org.x:a b', 'iqn.2005-10.org.x:a\n', 'eui.123', `iqn.2005-10.org.x:${'a'.repeat(220)}`]) {
+    for (const ok of [
+      'iqn.2005-10.org.calypso:vm-store',
+      'iqn.1998-01.com.vmware:esx01-3c2b',
+      'iqn.2024-01.org.calypso',
+      'eui.02004567A425678D',
+      'naa.52004567BA64678D',
+    ])
+      expect(iscsiNameProblem(ok)).toBeNull();
+    for (const bad of [
+      'iqn.2005-13.org.x:a',
+      'iqn.05-10.org.x',
+      'IQN.2005-10.org.x:a',
+      'iqn.2005-10.Org.x:a',
+      'iqn.2005-10.org.x:a b',
+      'iqn.2005-10.org.x:a\n',
+      'eui.123',
+      `iqn.2005-10.org.x:${'a'.repeat(220)}`,
+    ]) {
       expect(iscsiNameProblem(bad)).not.toBeNull();
     }
   });

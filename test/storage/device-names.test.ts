@@ -18,7 +18,14 @@ let clock = Date.parse('2026-11-29T12:00:00Z');
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 const enc = encodeURIComponent;
 
-interface Disk { name: string; path: string; wwn: string | null; stablePath: string | null; inUse: boolean; pool: string | null }
+interface Disk {
+  name: string;
+  path: string;
+  wwn: string | null;
+  stablePath: string | null;
+  inUse: boolean;
+  pool: string | null;
+}
 
 beforeAll(async () => {
   host = new RecordingSimulatedHost({ now: () => clock });
@@ -34,7 +41,15 @@ async function disks(): Promise<Disk[]> {
   expect(res.status).toBe(200);
   return res.body.items as Disk[];
 }
-const changing = (mark: number) => host.calls.slice(mark).filter((c) => c.command === 'wipefs' || (c.command === 'zpool' && !['status', 'list', 'get', 'import'].includes(c.args[0] ?? '') || (c.command === 'zpool' && c.args[0] === 'import' && c.args.length > 1 && !c.args.includes('-s'))));
+const changing = (mark: number) =>
+  host.calls
+    .slice(mark)
+    .filter(
+      (c) =>
+        c.command === 'wipefs' ||
+        (c.command === 'zpool' && !['status', 'list', 'get', 'import'].includes(c.args[0] ?? '')) ||
+        (c.command === 'zpool' && c.args[0] === 'import' && c.args.length > 1 && !c.args.includes('-s')),
+    );
 const poolNames = async () => ((await t.http.get('/api/v1/storage/pools').set(as(t.adminToken))).body.items as { name: string }[]).map((p) => p.name);
 
 describe('stable device names', () => {
@@ -43,7 +58,10 @@ describe('stable device names', () => {
     const [a, b, c] = free;
     expect(a.stablePath).toBe(`/dev/disk/by-id/wwn-${a.wwn}`);
     const mark = host.calls.length;
-    const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'fast', layout: { type: 'mirror', disks: [a.name, `/dev/${b.name}`] }, spares: [c.stablePath] });
+    const res = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'fast', layout: { type: 'mirror', disks: [a.name, `/dev/${b.name}`] }, spares: [c.stablePath] });
     expect(res.status).toBe(201);
     const create = host.calls.slice(mark).find((x) => x.command === 'zpool' && x.args[0] === 'create')!;
     expect(create.args).toEqual(expect.arrayContaining([a.stablePath, b.stablePath, 'spare', c.stablePath]));
@@ -66,14 +84,20 @@ describe('stable device names', () => {
   test('NVMe disks get their nvme-eui name; the same disk twice under two names is refused', async () => {
     const nvme = (await disks()).find((d) => d.name.startsWith('nvme') && !d.inUse);
     expect(nvme?.stablePath).toBe(`/dev/disk/by-id/nvme-${nvme?.wwn}`);
-    const made = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'scratch', layout: { type: 'stripe', disks: [nvme!.name] } });
+    const made = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'scratch', layout: { type: 'stripe', disks: [nvme!.name] } });
     expect(made.status).toBe(201);
     expect(made.body.pool.vdevs.map((v: { name: string }) => v.name)).toEqual([`${nvme!.stablePath}-part1`]);
     expect(made.body.pool.deviceDisks).toEqual({ [`${nvme!.stablePath}-part1`]: nvme!.name });
     expect((await t.http.delete('/api/v1/storage/pools/scratch').set(as(t.adminToken)).send({ confirm: 'scratch' })).status).toBe(200);
     const free = (await disks()).filter((d) => !d.inUse && d.name.startsWith('sd'));
     const mark = host.calls.length;
-    const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'twice', layout: { type: 'mirror', disks: [free[0].name, free[0].stablePath] } });
+    const res = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'twice', layout: { type: 'mirror', disks: [free[0].name, free[0].stablePath] } });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/listed twice/);
     expect(changing(mark)).toEqual([]);
@@ -90,8 +114,12 @@ describe('a disk iSCSI has never goes into a pool', () => {
     const free = (await disks()).filter((d) => !d.inUse && d.name.startsWith('sd'));
     marked = free[free.length - 1];
     lunDisk = free[free.length - 2];
-    for (const d of [marked, lunDisk]) expect((await t.http.post('/api/v1/iscsi/disks/export-marks').set(as(t.adminToken)).send({ disk: d.name })).status).toBe(200);
-    const target = await t.http.post('/api/v1/iscsi/targets').set(as(t.adminToken)).send({ name: iqn, luns: [{ lun: 0, backing: { type: 'disk', path: lunDisk.stablePath } }] });
+    for (const d of [marked, lunDisk])
+      expect((await t.http.post('/api/v1/iscsi/disks/export-marks').set(as(t.adminToken)).send({ disk: d.name })).status).toBe(200);
+    const target = await t.http
+      .post('/api/v1/iscsi/targets')
+      .set(as(t.adminToken))
+      .send({ name: iqn, luns: [{ lun: 0, backing: { type: 'disk', path: lunDisk.stablePath } }] });
     expect(target.status).toBe(201);
   });
 
@@ -108,7 +136,10 @@ describe('a disk iSCSI has never goes into a pool', () => {
   test('pools.create: data disks, spares, log and cache', async () => {
     const other = (await disks()).find((d) => !d.inUse && d.name.startsWith('sd') && d.name !== marked.name && d.name !== lunDisk.name)!;
     await refusedCreate({ name: 'grab', layout: { type: 'mirror', disks: [other.name, marked.name] } }, /marked it for export over iSCSI/);
-    await refusedCreate({ name: 'grab', layout: { type: 'stripe', disks: [other.name] }, spares: [lunDisk.name] }, new RegExp(`backs iSCSI LUN ${iqn.replace(/\./g, '\\.')}/0`));
+    await refusedCreate(
+      { name: 'grab', layout: { type: 'stripe', disks: [other.name] }, spares: [lunDisk.name] },
+      new RegExp(`backs iSCSI LUN ${iqn.replace(/\./g, '\\.')}/0`),
+    );
     await refusedCreate({ name: 'grab', layout: { type: 'stripe', disks: [other.name] }, log: [marked.stablePath] }, /marked it for export/);
     await refusedCreate({ name: 'grab', layout: { type: 'stripe', disks: [other.name] }, cache: [`/dev/${lunDisk.name}`] }, /backs iSCSI LUN/);
   });
@@ -117,7 +148,11 @@ describe('a disk iSCSI has never goes into a pool', () => {
     const pool = (await t.http.get('/api/v1/storage/pools/fast').set(as(t.adminToken))).body;
     const device = pool.vdevs[0].children[0].name as string;
     const before = JSON.stringify(pool.vdevs);
-    for (const [op, newDevice] of [['replace', marked.name], ['attach', lunDisk.stablePath], ['replace', `/dev/${lunDisk.name}`]] as const) {
+    for (const [op, newDevice] of [
+      ['replace', marked.name],
+      ['attach', lunDisk.stablePath],
+      ['replace', `/dev/${lunDisk.name}`],
+    ] as const) {
       const mark = host.calls.length;
       const res = await t.http.post(`/api/v1/storage/pools/fast/${op}`).set(as(operator)).send({ device, newDevice });
       expect(res.status).toBe(409);
@@ -129,7 +164,10 @@ describe('a disk iSCSI has never goes into a pool', () => {
 
   test('the same disk once unmarked (and no LUN) is accepted again', async () => {
     expect((await t.http.delete(`/api/v1/iscsi/disks/export-marks/${enc(marked.name)}`).set(as(t.adminToken))).status).toBe(200);
-    const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'freed', layout: { type: 'stripe', disks: [marked.name] } });
+    const res = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'freed', layout: { type: 'stripe', disks: [marked.name] } });
     expect(res.status).toBe(201);
     expect((await t.http.delete('/api/v1/storage/pools/freed').set(as(t.adminToken)).send({ confirm: 'freed' })).status).toBe(200);
   });
@@ -149,7 +187,9 @@ describe('a disk iSCSI has never goes into a pool', () => {
 describe('wipe', () => {
   let victim: Disk;
   beforeAll(async () => {
-    const claimed = JSON.parse((await t.app.db('settings').where({ key: 'iscsi.export-disks' }).first())?.value ?? '{"disks":[]}').disks.map((m: { wwn: string }) => m.wwn);
+    const claimed = JSON.parse((await t.app.db('settings').where({ key: 'iscsi.export-disks' }).first())?.value ?? '{"disks":[]}').disks.map(
+      (m: { wwn: string }) => m.wwn,
+    );
     victim = (await disks()).find((d) => !d.inUse && d.name.startsWith('sd') && !claimed.includes(d.wwn))!;
     await host.labelDisk(victim.name, { pttype: 'gpt', fstype: 'ext4', label: 'old-backups' });
   });
@@ -176,12 +216,14 @@ describe('wipe', () => {
   });
 
   test('an Admin wipes an unused disk: wipefs -a, signatures gone, audited; then iSCSI may mark it', async () => {
-    const before = (await t.http.post('/api/v1/iscsi/disks/export-marks').set(as(t.adminToken)).send({ disk: victim.name }));
+    const before = await t.http.post('/api/v1/iscsi/disks/export-marks').set(as(t.adminToken)).send({ disk: victim.name });
     expect(before.status).toBe(409);
     const mark = host.calls.length;
     const res = await t.http.post(`/api/v1/storage/disks/${victim.name}/wipe`).set(as(t.adminToken)).send({ confirm: victim.name });
     expect(res.status).toBe(200);
-    expect(res.body.erased).toEqual(expect.arrayContaining([`/dev/${victim.name}: ext4 at 0x00000438`, `/dev/${victim.name}: gpt at 0x00000200`, `/dev/${victim.name}: PMBR at 0x000001fe`]));
+    expect(res.body.erased).toEqual(
+      expect.arrayContaining([`/dev/${victim.name}: ext4 at 0x00000438`, `/dev/${victim.name}: gpt at 0x00000200`, `/dev/${victim.name}: PMBR at 0x000001fe`]),
+    );
     expect(changing(mark).map((c) => `${c.command} ${c.args.join(' ')}`)).toEqual([`wipefs -a /dev/${victim.name}`]);
     const after = await lsblk(victim.name);
     expect([after.pttype, after.fstype, after.label]).toEqual([null, null, null]);
@@ -219,7 +261,12 @@ describe('SMART self-tests', () => {
 
     const started = await t.http.post(`/api/v1/storage/disks/${d.name}/smart-test`).set(as(operator)).send({ type: 'short' });
     expect(started.status).toBe(200);
-    expect(host.calls.slice(mark).filter((c) => c.command === 'smartctl' && c.args.includes('-t')).map((c) => c.args)).toEqual([['-t', 'short', '/dev/sdb']]);
+    expect(
+      host.calls
+        .slice(mark)
+        .filter((c) => c.command === 'smartctl' && c.args.includes('-t'))
+        .map((c) => c.args),
+    ).toEqual([['-t', 'short', '/dev/sdb']]);
     expect(started.body.selfTestRunning).toMatchObject({ remainingPercent: 90 });
     expect(started.body.selfTests).toEqual([]);
     const again = await t.http.post(`/api/v1/storage/disks/${d.name}/smart-test`).set(as(operator)).send({ type: 'long' });

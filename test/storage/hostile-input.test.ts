@@ -13,7 +13,19 @@ afterAll(async () => {
   await t.close();
 });
 
-const HOSTILE = ['tank/a;rm -rf /', '-f', 'tank/../etc', 'tank/$(id)', `tank/${'x'.repeat(300)}`, '', 'tank/a\nb', 'tank/`id`', 'tank/a|b', 'tank//b', '../../etc/passwd'];
+const HOSTILE = [
+  'tank/a;rm -rf /',
+  '-f',
+  'tank/../etc',
+  'tank/$(id)',
+  `tank/${'x'.repeat(300)}`,
+  '',
+  'tank/a\nb',
+  'tank/`id`',
+  'tank/a|b',
+  'tank//b',
+  '../../etc/passwd',
+];
 
 test.each(HOSTILE)('dataset name %j is refused before any command runs', async (name) => {
   host.calls.length = 0;
@@ -26,7 +38,10 @@ test.each(HOSTILE)('dataset name %j is refused before any command runs', async (
 
 test.each(['-f', 'tank/x@a%b', 'tank@a;b', 'tank/a@b@c', 'tank/a@'])('snapshot name %j is refused before any command runs', async (name) => {
   host.calls.length = 0;
-  const res = await t.http.post(`/api/v1/snapshots/${encodeURIComponent(name)}/rollback`).set('Authorization', `Bearer ${t.adminToken}`).send({ confirm: name });
+  const res = await t.http
+    .post(`/api/v1/snapshots/${encodeURIComponent(name)}/rollback`)
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ confirm: name });
   expect(res.status).toBe(400);
   expect(host.calls).toEqual([]);
 });
@@ -46,7 +61,10 @@ test('hostile disks, pool names and properties are refused before any command ru
     const res = await t.http.post('/api/v1/storage/pools').set('Authorization', `Bearer ${t.adminToken}`).send(body);
     expect({ body, status: res.status }).toEqual({ body, status: 400 });
   }
-  const props = await t.http.post('/api/v1/storage/datasets').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'tank/ok', properties: { compression: 'zstd;id', mountpoint: '/etc' } });
+  const props = await t.http
+    .post('/api/v1/storage/datasets')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: 'tank/ok', properties: { compression: 'zstd;id', mountpoint: '/etc' } });
   expect(props.status).toBe(400);
   expect(host.calls).toEqual([]);
 });

@@ -56,11 +56,17 @@ afterAll(async () => {
 });
 
 /** zfs/zpool commands run since `seq`, as "zfs set quota=... tank/x". */
-const commandsSince = (seq: number) => host.history().filter((r) => r.seq > seq && (r.command === 'zfs' || r.command === 'zpool')).map((r) => `${r.command} ${r.args.join(' ')}`);
+const commandsSince = (seq: number) =>
+  host
+    .history()
+    .filter((r) => r.seq > seq && (r.command === 'zfs' || r.command === 'zpool'))
+    .map((r) => `${r.command} ${r.args.join(' ')}`);
 const lastSeq = () => host.history(1)[0]?.seq ?? 0;
 const changing = (cmds: string[]) => cmds.filter((c) => !/^(zfs|zpool) (list|get|status|version|holds|iostat)\b/.test(c));
-const props = async (name: string) => (await new ZfsAdapter(host).getProperties(name, ['quota', 'refquota', 'reservation', 'volsize'])) as Record<string, { value: string }>;
-const lastAudit = async () => (await app.db('audit_log').orderBy('id', 'desc').first()) as { operation: string; result: string; error: string | null; input: unknown };
+const props = async (name: string) =>
+  (await new ZfsAdapter(host).getProperties(name, ['quota', 'refquota', 'reservation', 'volsize'])) as Record<string, { value: string }>;
+const lastAudit = async () =>
+  (await app.db('audit_log').orderBy('id', 'desc').first()) as { operation: string; result: string; error: string | null; input: unknown };
 
 describe('sizes are exact and within ZFS limits, refused at the contract', () => {
   test.each([
@@ -76,7 +82,10 @@ describe('sizes are exact and within ZFS limits, refused at the contract', () =>
     const before = await props('tank/sizes');
     const seq = lastSeq();
     const errorsBefore = errorLines().length;
-    const res = await http.patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`).set(as()).send({ properties: { quota } });
+    const res = await http
+      .patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`)
+      .set(as())
+      .send({ properties: { quota } });
     expect(res.status).toBe(400);
     expect(res.type).toBe('application/problem+json');
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'properties.quota', message: expect.stringMatching(message) })]);
@@ -88,8 +97,15 @@ describe('sizes are exact and within ZFS limits, refused at the contract', () =>
 
   test('JSON numbers: fractions of a byte and values past 2^53 (inexact) are refused', async () => {
     const seq = lastSeq();
-    for (const [quota, message] of [[1.5, /whole number of bytes/], [2 ** 60 * 3, /send them as a string/], [-1, /0 or more/]] as const) {
-      const res = await http.patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`).set(as()).send({ properties: { quota } });
+    for (const [quota, message] of [
+      [1.5, /whole number of bytes/],
+      [2 ** 60 * 3, /send them as a string/],
+      [-1, /0 or more/],
+    ] as const) {
+      const res = await http
+        .patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`)
+        .set(as())
+        .send({ properties: { quota } });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].message).toMatch(message);
     }
@@ -98,20 +114,33 @@ describe('sizes are exact and within ZFS limits, refused at the contract', () =>
 
   test('the largest quota ZFS holds, 2^64 - 1, reaches zfs as exact digits and reads back exactly', async () => {
     const seq = lastSeq();
-    const res = await http.patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`).set(as()).send({ properties: { quota: '18446744073709551615', refquota: '1.5T' } });
+    const res = await http
+      .patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`)
+      .set(as())
+      .send({ properties: { quota: '18446744073709551615', refquota: '1.5T' } });
     expect(res.status).toBe(200);
     expect(changing(commandsSince(seq))).toEqual([`zfs set quota=18446744073709551615 refquota=${1.5 * 2 ** 40} tank/sizes`]);
     expect(res.body.properties.quota.value).toBe('18446744073709551615');
     expect(res.body.properties.refquota.value).toBe(String(1.5 * 2 ** 40));
     // The audit row records the exact byte counts the command used.
     expect(JSON.stringify((await lastAudit()).input)).toContain('18446744073709551615');
-    const none = await http.patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`).set(as()).send({ properties: { quota: 0, refquota: 'none' } });
+    const none = await http
+      .patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`)
+      .set(as())
+      .send({ properties: { quota: 0, refquota: 'none' } });
     expect(none.status).toBe(200);
     expect(none.body.properties.quota.value).toBe('0');
   });
 
   test('zvol sizes: 1E stays exactly 2^60 bytes; 8E and more, fractions and tiny sizes are refused before zfs runs', async () => {
-    for (const [size, message] of [['8E', /at most 8E - 1 byte/], ['1000E', /at most/], ['99999999999999999999P', /at most/], ['0.5', /whole number/], ['4K', /at least 1M/], [1.5, /whole number/]] as const) {
+    for (const [size, message] of [
+      ['8E', /at most 8E - 1 byte/],
+      ['1000E', /at most/],
+      ['99999999999999999999P', /at most/],
+      ['0.5', /whole number/],
+      ['4K', /at least 1M/],
+      [1.5, /whole number/],
+    ] as const) {
       const seq = lastSeq();
       const res = await http.post('/api/v1/storage/zvols').set(as()).send({ name: 'tank/sizes/vol', size, sparse: true });
       expect(res.status).toBe(400);
@@ -124,7 +153,10 @@ describe('sizes are exact and within ZFS limits, refused at the contract', () =>
     expect(changing(commandsSince(seq))).toEqual(['zfs create -s -V 1152921504606846976 tank/sizes/vol']);
     expect(res.body.properties.volsize.value).toBe('1152921504606846976');
     // Growing by one byte rounds up to a whole block, exactly (2^60 + 16384).
-    const grown = await http.post(`/api/v1/storage/zvols/${enc('tank/sizes/vol')}/resize`).set(as()).send({ size: '1152921504606846977' });
+    const grown = await http
+      .post(`/api/v1/storage/zvols/${enc('tank/sizes/vol')}/resize`)
+      .set(as())
+      .send({ size: '1152921504606846977' });
     expect(grown.status).toBe(200);
     expect(grown.body.properties.volsize.value).toBe('1152921504606863360');
     const block = await http.post('/api/v1/storage/zvols').set(as()).send({ name: 'tank/sizes/vol2', size: '1M', volblocksize: '3K', sparse: true });
@@ -149,7 +181,10 @@ describe("a tool's refusal is a 409 with its sentence, not a 502", () => {
   test('a reservation larger than the pool: "size is greater than available space" -> 409, reservation unchanged', async () => {
     const before = await props('tank/sizes');
     const errorsBefore = errorLines().length;
-    const res = await http.patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`).set(as()).send({ properties: { reservation: '1E' } });
+    const res = await http
+      .patch(`/api/v1/storage/datasets/${enc('tank/sizes')}`)
+      .set(as())
+      .send({ properties: { reservation: '1E' } });
     expect(res.status).toBe(409);
     expect(res.body.detail).toBe("cannot set property for 'tank/sizes': size is greater than available space");
     expect(await props('tank/sizes')).toEqual(before);

@@ -27,37 +27,66 @@ describe('storage on the simulated appliance', () => {
   });
 
   test('a mirror of two free disks is created and shows ONLINE with its vdev tree', async () => {
-    const free = (await t.http.get('/api/v1/storage/disks').query({ free: 'true' }).set(as(reader))).body.items as { name: string; type: string; sizeBytes: number; stablePath: string }[];
+    const free = (await t.http.get('/api/v1/storage/disks').query({ free: 'true' }).set(as(reader))).body.items as {
+      name: string;
+      type: string;
+      sizeBytes: number;
+      stablePath: string;
+    }[];
     const ssds = free.filter((d) => d.type === 'ssd');
     const pairDisks = ssds.filter((d) => d.sizeBytes === ssds[0].sizeBytes).slice(0, 2);
     const pair = pairDisks.map((d) => d.name);
     expect(pair).toHaveLength(2);
-    const res = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'fast', layout: { type: 'mirror', disks: pair } });
+    const res = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'fast', layout: { type: 'mirror', disks: pair } });
     expect(res.status).toBe(201);
     expect(res.body.job.state).toBe('succeeded');
     expect(res.body.pool).toMatchObject({ name: 'fast', health: 'ONLINE' });
     // New pools use stable names; zpool status -P names whole disks by their first partition's path.
-    expect(res.body.pool.vdevs).toEqual([expect.objectContaining({ name: 'mirror-0', state: 'ONLINE', children: pairDisks.map((d) => expect.objectContaining({ name: `${d.stablePath}-part1`, state: 'ONLINE' })) })]);
+    expect(res.body.pool.vdevs).toEqual([
+      expect.objectContaining({
+        name: 'mirror-0',
+        state: 'ONLINE',
+        children: pairDisks.map((d) => expect.objectContaining({ name: `${d.stablePath}-part1`, state: 'ONLINE' })),
+      }),
+    ]);
     const detail = await t.http.get('/api/v1/storage/pools/fast').set(as(reader));
     expect(detail.body.vdevs[0].children).toHaveLength(2);
-    const again = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'fast2', layout: { type: 'mirror', disks: pair } });
+    const again = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'fast2', layout: { type: 'mirror', disks: pair } });
     expect(again.status).toBe(409);
     expect(again.body.detail).toMatch(/in use by pool fast/);
   });
 
   test('layouts are checked before anything runs', async () => {
     const free = (await t.http.get('/api/v1/storage/disks').query({ free: 'true' }).set(as(reader))).body.items.map((d: { name: string }) => d.name);
-    const one = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'bad', layout: { type: 'raidz2', disks: free.slice(0, 3) } });
+    const one = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'bad', layout: { type: 'raidz2', disks: free.slice(0, 3) } });
     expect(one.status).toBe(400);
     expect(one.body.detail).toMatch(/raidz2 needs at least 4 disks/);
-    const dup = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'bad', layout: { type: 'mirror', disks: [free[0], free[0]] } });
+    const dup = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'bad', layout: { type: 'mirror', disks: [free[0], free[0]] } });
     expect(dup.status).toBe(400);
-    const ghost = await t.http.post('/api/v1/storage/pools').set(as(t.adminToken)).send({ name: 'bad', layout: { type: 'mirror', disks: ['sdzz', 'sdzy'] } });
+    const ghost = await t.http
+      .post('/api/v1/storage/pools')
+      .set(as(t.adminToken))
+      .send({ name: 'bad', layout: { type: 'mirror', disks: ['sdzz', 'sdzy'] } });
     expect(ghost.status).toBe(400);
   });
 
   test('a dataset with compression=zstd and a 10G quota is created and read back', async () => {
-    const res = await t.http.post('/api/v1/storage/datasets').set(as(t.adminToken)).send({ name: 'tank/projects', properties: { compression: 'zstd', quota: '10G', comments: 'team projects' } });
+    const res = await t.http
+      .post('/api/v1/storage/datasets')
+      .set(as(t.adminToken))
+      .send({ name: 'tank/projects', properties: { compression: 'zstd', quota: '10G', comments: 'team projects' } });
     expect(res.status).toBe(201);
     expect(res.body.quotaBytes).toBe(10 * 1024 ** 3);
     expect(res.body.properties.compression.value).toBe('zstd');
@@ -65,11 +94,17 @@ describe('storage on the simulated appliance', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ name: 'tank/projects', quotaBytes: 10 * 1024 ** 3 })]);
     const got = await t.http.get(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(reader));
     expect(got.body.properties['org.calypso:comments'].value).toBe('team projects');
-    const patched = await t.http.patch(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ properties: { atime: 'off', recordsize: '1M' } });
+    const patched = await t.http
+      .patch(`/api/v1/storage/datasets/${enc('tank/projects')}`)
+      .set(as(t.adminToken))
+      .send({ properties: { atime: 'off', recordsize: '1M' } });
     expect(patched.status).toBe(200);
     expect(patched.body.properties.atime.value).toBe('off');
     expect(patched.body.properties.recordsize.value).toBe(String(1024 * 1024));
-    const badProp = await t.http.patch(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ properties: { recordsize: '3K' } });
+    const badProp = await t.http
+      .patch(`/api/v1/storage/datasets/${enc('tank/projects')}`)
+      .set(as(t.adminToken))
+      .send({ properties: { recordsize: '3K' } });
     expect(badProp.status).toBe(400);
   });
 
@@ -77,10 +112,16 @@ describe('storage on the simulated appliance', () => {
     const res = await t.http.post('/api/v1/storage/zvols').set(as(t.adminToken)).send({ name: 'tank/vms/db1', size: '20G', sparse: true });
     expect(res.status).toBe(201);
     expect(res.body.type).toBe('volume');
-    const grown = await t.http.post(`/api/v1/storage/zvols/${enc('tank/vms/db1')}/resize`).set(as(t.adminToken)).send({ size: '30G' });
+    const grown = await t.http
+      .post(`/api/v1/storage/zvols/${enc('tank/vms/db1')}/resize`)
+      .set(as(t.adminToken))
+      .send({ size: '30G' });
     expect(grown.status).toBe(200);
     expect(grown.body.properties.volsize.value).toBe(String(30 * 1024 ** 3));
-    const shrink = await t.http.post(`/api/v1/storage/zvols/${enc('tank/vms/db1')}/resize`).set(as(t.adminToken)).send({ size: '1G' });
+    const shrink = await t.http
+      .post(`/api/v1/storage/zvols/${enc('tank/vms/db1')}/resize`)
+      .set(as(t.adminToken))
+      .send({ size: '1G' });
     expect(shrink.status).toBe(409);
   });
 
@@ -98,7 +139,10 @@ describe('storage on the simulated appliance', () => {
     const blocked = await t.http.post(`/api/v1/snapshots/${name}/rollback`).set(as(t.adminToken)).send({ confirm: 'tank/projects@before-upgrade' });
     expect(blocked.status).toBe(409);
     expect(blocked.body.detail).toMatch(/newer snapshot/);
-    const rolled = await t.http.post(`/api/v1/snapshots/${name}/rollback`).set(as(t.adminToken)).send({ confirm: 'tank/projects@before-upgrade', destroyNewer: true });
+    const rolled = await t.http
+      .post(`/api/v1/snapshots/${name}/rollback`)
+      .set(as(t.adminToken))
+      .send({ confirm: 'tank/projects@before-upgrade', destroyNewer: true });
     expect(rolled.status).toBe(200);
     expect(rolled.body.destroyed).toEqual(['tank/projects@later']);
     const clone = await t.http.post(`/api/v1/snapshots/${name}/clone`).set(as(t.adminToken)).send({ target: 'tank/projects-test' });
@@ -108,13 +152,25 @@ describe('storage on the simulated appliance', () => {
 
   test('holds block destroy; ranges destroy several', async () => {
     for (const n of ['a1', 'a2', 'a3']) await t.http.post('/api/v1/snapshots').set(as(operator)).send({ dataset: 'tank/vms', name: n });
-    const held = await t.http.post(`/api/v1/snapshots/${enc('tank/vms@a2')}/hold`).set(as(operator)).send({ tag: 'keep' });
+    const held = await t.http
+      .post(`/api/v1/snapshots/${enc('tank/vms@a2')}/hold`)
+      .set(as(operator))
+      .send({ tag: 'keep' });
     expect(held.status).toBe(200);
     expect(held.body.holds).toBe(1);
-    const refused = await t.http.delete(`/api/v1/snapshots/${enc('tank/vms@a1')}`).set(as(t.adminToken)).send({ through: 'a3', confirm: 'tank/vms@a1%a3' });
+    const refused = await t.http
+      .delete(`/api/v1/snapshots/${enc('tank/vms@a1')}`)
+      .set(as(t.adminToken))
+      .send({ through: 'a3', confirm: 'tank/vms@a1%a3' });
     expect(refused.status).toBe(409);
-    await t.http.post(`/api/v1/snapshots/${enc('tank/vms@a2')}/release`).set(as(operator)).send({ tag: 'keep' });
-    const range = await t.http.delete(`/api/v1/snapshots/${enc('tank/vms@a1')}`).set(as(t.adminToken)).send({ through: 'a3', confirm: 'tank/vms@a1%a3' });
+    await t.http
+      .post(`/api/v1/snapshots/${enc('tank/vms@a2')}/release`)
+      .set(as(operator))
+      .send({ tag: 'keep' });
+    const range = await t.http
+      .delete(`/api/v1/snapshots/${enc('tank/vms@a1')}`)
+      .set(as(t.adminToken))
+      .send({ through: 'a3', confirm: 'tank/vms@a1%a3' });
     expect(range.status).toBe(200);
     expect(range.body.destroyed).toEqual(['tank/vms@a1', 'tank/vms@a2', 'tank/vms@a3']);
   });
@@ -123,12 +179,21 @@ describe('storage on the simulated appliance', () => {
     const deps = await t.http.get(`/api/v1/storage/datasets/${enc('tank/projects')}/dependents`).set(as(reader));
     expect(deps.body.snapshots).toEqual(['tank/projects@before-upgrade']);
     expect(deps.body.clones).toEqual(['tank/projects-test']);
-    const plain = await t.http.delete(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ confirm: 'tank/projects' });
+    const plain = await t.http
+      .delete(`/api/v1/storage/datasets/${enc('tank/projects')}`)
+      .set(as(t.adminToken))
+      .send({ confirm: 'tank/projects' });
     expect(plain.status).toBe(409);
-    const recursive = await t.http.delete(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ confirm: 'tank/projects', recursive: true });
+    const recursive = await t.http
+      .delete(`/api/v1/storage/datasets/${enc('tank/projects')}`)
+      .set(as(t.adminToken))
+      .send({ confirm: 'tank/projects', recursive: true });
     expect(recursive.status).toBe(409);
     expect(recursive.body.detail).toMatch(/clones/);
-    const all = await t.http.delete(`/api/v1/storage/datasets/${enc('tank/projects')}`).set(as(t.adminToken)).send({ confirm: 'tank/projects', recursive: true, dependents: true });
+    const all = await t.http
+      .delete(`/api/v1/storage/datasets/${enc('tank/projects')}`)
+      .set(as(t.adminToken))
+      .send({ confirm: 'tank/projects', recursive: true, dependents: true });
     expect(all.status).toBe(200);
     expect(all.body.destroyed).toEqual(expect.arrayContaining(['tank/projects', 'tank/projects@before-upgrade', 'tank/projects-test']));
   });

@@ -11,7 +11,11 @@ let answers: { lsblk: string; smartctl: string };
 let t: TestApp;
 beforeAll(async () => {
   answers = { lsblk, smartctl: '{}' };
-  const host = new RecordingHost((command) => ({ code: 0, stderr: '', stdout: command === 'lsblk' ? answers.lsblk : command === 'smartctl' ? answers.smartctl : '' }));
+  const host = new RecordingHost((command) => ({
+    code: 0,
+    stderr: '',
+    stdout: command === 'lsblk' ? answers.lsblk : command === 'smartctl' ? answers.smartctl : '',
+  }));
   t = await startTestApp({ host });
 });
 afterAll(async () => {

@@ -15,7 +15,13 @@ describe('disk parsers', () => {
   });
 
   test('smartctl -j: ATA, NVMe and an unknown device', () => {
-    expect(parseSmartctl(fixture('smartctl-7.3-ata.json'))).toMatchObject({ protocol: 'ATA', model: 'WDC WD40EFRX-68N32N0', health: 'PASSED', capacityBytes: 4000787030016, rotationRate: 5400 });
+    expect(parseSmartctl(fixture('smartctl-7.3-ata.json'))).toMatchObject({
+      protocol: 'ATA',
+      model: 'WDC WD40EFRX-68N32N0',
+      health: 'PASSED',
+      capacityBytes: 4000787030016,
+      rotationRate: 5400,
+    });
     const nvme = parseSmartctl(fixture('smartctl-7.3-nvme.json'));
     expect(nvme).toMatchObject({ protocol: 'NVMe', health: 'PASSED', temperatureC: 41, powerOnHours: 3011 });
     const unknown = parseSmartctl(fixture('smartctl-7.3-unknown-device.json'));

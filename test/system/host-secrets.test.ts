@@ -12,6 +12,10 @@ test('a secret passed as an argument stays out of the command history and the er
   expect(JSON.stringify((failed as HostCommandError).args) + (failed as Error).message).not.toContain('hunter2');
 
   const sim = new SimulatedHost();
-  await sim.run('tgtadm', ['--lld', 'iscsi', '--mode', 'account', '--op', 'new', '--user', 'u1', '--password', 'hunter2-secret-value'], { secrets: ['hunter2-secret-value'] }).catch(() => undefined);
+  await sim
+    .run('tgtadm', ['--lld', 'iscsi', '--mode', 'account', '--op', 'new', '--user', 'u1', '--password', 'hunter2-secret-value'], {
+      secrets: ['hunter2-secret-value'],
+    })
+    .catch(() => undefined);
   expect(JSON.stringify(sim.history())).not.toContain('hunter2');
 });

@@ -97,4 +97,3 @@ describe('LocalHost', () => {
     expect(await readFile(path, 'utf8')).toBe('v2\n');
   });
 });
-

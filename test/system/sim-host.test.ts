@@ -111,7 +111,9 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     await zfs.scrub('tank');
     now += 5000;
     const text = (await host.run('zpool', ['status', 'tank'])).stdout;
-    expect(text).toMatch(/^ {2}scan: scrub in progress since \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n\t\S+ \/ \S+ scanned at \S+\/s, \S+ \/ \S+ issued at \S+\/s\n\t0B repaired, 25\.00% done, \d\d:\d\d:\d\d to go$/m);
+    expect(text).toMatch(
+      /^ {2}scan: scrub in progress since \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n\t\S+ \/ \S+ scanned at \S+\/s, \S+ \/ \S+ issued at \S+\/s\n\t0B repaired, 25\.00% done, \d\d:\d\d:\d\d to go$/m,
+    );
     expect((await failure(zfs.scrub('tank'))).stderr).toBe("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel scrub\n");
     await zfs.scrub('tank', 'pause');
     now += 60_000;
@@ -133,18 +135,25 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     await zfs.createDataset({ name: 'tank/shares/hr', properties: { compression: 'zstd', quota: '100G', 'calypso:owner': 'hr' } });
     const props = await zfs.getProperties('tank/shares/hr', ['compression', 'quota', 'mountpoint', 'calypso:owner', 'atime']);
     expect(props).toEqual({
-      compression: { value: 'zstd', source: 'local' }, quota: { value: String(100 * 1024 ** 3), source: 'local' },
-      mountpoint: { value: '/tank/shares/hr', source: 'default' }, 'calypso:owner': { value: 'hr', source: 'local' },
+      compression: { value: 'zstd', source: 'local' },
+      quota: { value: String(100 * 1024 ** 3), source: 'local' },
+      mountpoint: { value: '/tank/shares/hr', source: 'default' },
+      'calypso:owner': { value: 'hr', source: 'local' },
       atime: { value: 'off', source: 'inherited from tank' },
     });
     await zfs.createZvol({ name: 'tank/vms/vm2', size: '20G', sparse: true });
-    expect((await zfs.getProperties('tank/vms/vm2', ['volsize', 'refreservation']))).toMatchObject({ volsize: { value: String(20 * 1024 ** 3) }, refreservation: { value: '0' } });
+    expect(await zfs.getProperties('tank/vms/vm2', ['volsize', 'refreservation'])).toMatchObject({
+      volsize: { value: String(20 * 1024 ** 3) },
+      refreservation: { value: '0' },
+    });
     await zfs.setProperties('tank/shares/hr', { recordsize: '1M' });
     expect((await zfs.getProperties('tank/shares/hr', ['recordsize']))['recordsize']!.value).toBe('1048576');
     expect((await failure(host.run('zfs', ['list', 'nope']))).stderr).toBe("cannot open 'nope': dataset does not exist\n");
     expect((await failure(zfs.createDataset({ name: 'tank/shares/hr' }))).stderr).toBe("cannot create 'tank/shares/hr': dataset already exists\n");
     expect((await failure(zfs.createDataset({ name: 'tank/x/y' }))).stderr).toBe("cannot create 'tank/x/y': parent does not exist\n");
-    expect((await failure(zfs.setProperties('tank/shares/hr', { compression: 'snappy' }))).stderr).toMatch(/^cannot set property for 'tank\/shares\/hr': 'compression' must be one of 'on \| off/);
+    expect((await failure(zfs.setProperties('tank/shares/hr', { compression: 'snappy' }))).stderr).toMatch(
+      /^cannot set property for 'tank\/shares\/hr': 'compression' must be one of 'on \| off/,
+    );
     expect((await failure(zfs.setProperties('tank/shares/hr', { used: '1' }))).stderr).toBe("cannot set property for 'tank/shares/hr': 'used' is readonly\n");
     expect((await failure(host.run('zfs', ['frobnicate']))).code).toBe(2);
   });
@@ -156,16 +165,23 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     await zfs.snapshot('tank/work@b');
     await zfs.snapshot('tank/work@c');
     const rollbackErr = await failure(zfs.rollback('tank/work@a'));
-    expect(rollbackErr.stderr).toBe("cannot rollback to 'tank/work@a': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\ntank/work@b\ntank/work@c\n");
+    expect(rollbackErr.stderr).toBe(
+      "cannot rollback to 'tank/work@a': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\ntank/work@b\ntank/work@c\n",
+    );
     await zfs.clone('tank/work@b', 'tank/work-clone', { compression: 'off' });
     expect((await zfs.getProperties('tank/work-clone', ['origin']))['origin']!.value).toBe('tank/work@b');
     const withClone = await failure(zfs.rollback('tank/work@a', { destroyNewer: true }));
     expect(withClone.stderr).toMatch(/clones of previous snapshots exist/);
     const destroyErr = await failure(zfs.destroy('tank/work'));
-    expect(destroyErr.stderr).toBe("cannot destroy 'tank/work': filesystem has children\nuse '-r' to destroy the following datasets:\ntank/work@a\ntank/work@b\ntank/work@c\n");
+    expect(destroyErr.stderr).toBe(
+      "cannot destroy 'tank/work': filesystem has children\nuse '-r' to destroy the following datasets:\ntank/work@a\ntank/work@b\ntank/work@c\n",
+    );
     const cloneErr = await failure(zfs.destroy('tank/work', { recursive: true }));
     expect(cloneErr.stderr).toBe("cannot destroy 'tank/work': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\ntank/work-clone\n");
-    expect(await zfs.listDependents('tank/work', { recursive: true, dependents: true })).toEqual({ datasets: ['tank/work-clone', 'tank/work@a', 'tank/work@b', 'tank/work@c', 'tank/work'], reclaim: null });
+    expect(await zfs.listDependents('tank/work', { recursive: true, dependents: true })).toEqual({
+      datasets: ['tank/work-clone', 'tank/work@a', 'tank/work@b', 'tank/work@c', 'tank/work'],
+      reclaim: null,
+    });
     await zfs.promote('tank/work-clone');
     expect((await zfs.listSnapshots({ dataset: 'tank/work-clone' })).map((s) => s.name)).toEqual(['tank/work-clone@a', 'tank/work-clone@b']);
     expect((await zfs.getProperties('tank/work', ['origin']))['origin']!.value).toBe('tank/work-clone@b');
@@ -185,7 +201,12 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     await zfs.snapshot('tank/shares@s2', { recursive: true });
     await zfs.snapshot('tank/shares@s3', { recursive: true });
     expect((await zfs.listSnapshots({ dataset: 'tank/shares', recursive: true })).filter((s) => s.name.includes('@s')).map((s) => s.name)).toEqual([
-      'tank/shares@s1', 'tank/shares@s2', 'tank/shares@s3', 'tank/shares/finance@s1', 'tank/shares/finance@s2', 'tank/shares/finance@s3',
+      'tank/shares@s1',
+      'tank/shares@s2',
+      'tank/shares@s3',
+      'tank/shares/finance@s1',
+      'tank/shares/finance@s2',
+      'tank/shares/finance@s3',
     ]);
     const dry = await zfs.listDependents('tank/shares@s1%s2', { recursive: false });
     expect(dry.datasets).toEqual(['tank/shares@s1', 'tank/shares@s2']);
@@ -202,9 +223,12 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     const before = host.history(1)[0]?.seq ?? 0;
     const snaps = await zfs.listSnapshots();
     expect(snaps.length).toBe(100_007);
-    expect(host.history().filter((r) => r.seq > before).map((r) => [r.command, ...r.args])).toEqual([
-      ['zfs', 'list', '-H', '-p', '-t', 'snapshot', '-o', 'name,used,referenced,creation,userrefs'],
-    ]);
+    expect(
+      host
+        .history()
+        .filter((r) => r.seq > before)
+        .map((r) => [r.command, ...r.args]),
+    ).toEqual([['zfs', 'list', '-H', '-p', '-t', 'snapshot', '-o', 'name,used,referenced,creation,userrefs']]);
     const one = await zfs.listSnapshots({ dataset: 'tank/seed/ds00042' });
     expect(one).toHaveLength(10);
     expect(one.map((s) => s.name)).toEqual([...one.map((s) => s.name)].sort());
@@ -218,7 +242,11 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
     await zfs.listPools();
     await failure(host.run('zfs', ['list', 'nope']));
     const last = host.history(2);
-    expect(last[0]).toMatchObject({ command: 'zpool', args: ['list', '-H', '-p', '-o', 'name,size,allocated,free,fragmentation,capacity,dedupratio,health,altroot'], code: 0 });
+    expect(last[0]).toMatchObject({
+      command: 'zpool',
+      args: ['list', '-H', '-p', '-o', 'name,size,allocated,free,fragmentation,capacity,dedupratio,health,altroot'],
+      code: 0,
+    });
     expect(last[1]).toMatchObject({ command: 'zfs', args: ['list', 'nope'], code: 1 });
     expect(last[1]!.error).toContain('dataset does not exist');
     expect(last[1]!.seq).toBe(last[0]!.seq + 1);
@@ -230,8 +258,12 @@ describe('SimulatedHost as OpenZFS 2.2', () => {
   test('zpool status text round-trips through the parser for every pool layout', async () => {
     const { host, zfs } = setup();
     await zfs.createPool({
-      name: 'big', vdevs: [{ type: 'raidz1', disks: ['sdg', 'sdh', 'sdi'] }], log: [{ type: 'mirror', disks: ['sdk', 'sdl'] }],
-      cache: ['nvme0n1'], spares: ['sdj'], special: [{ type: 'mirror', disks: ['sdm', 'sdn'] }],
+      name: 'big',
+      vdevs: [{ type: 'raidz1', disks: ['sdg', 'sdh', 'sdi'] }],
+      log: [{ type: 'mirror', disks: ['sdk', 'sdl'] }],
+      cache: ['nvme0n1'],
+      spares: ['sdj'],
+      special: [{ type: 'mirror', disks: ['sdm', 'sdn'] }],
     });
     const text = (await host.run('zpool', ['status', 'big'])).stdout;
     expect(text).toContain('\tlogs\t\n');

@@ -25,7 +25,10 @@ if (!ZFS_FUSE && !required) {
     let startedPid: number | null = null;
 
     async function daemonRunning(): Promise<boolean> {
-      return host.run('zpool', ['list', '-H', '-o', 'name']).then(() => true, () => false);
+      return host.run('zpool', ['list', '-H', '-o', 'name']).then(
+        () => true,
+        () => false,
+      );
     }
 
     beforeAll(async () => {

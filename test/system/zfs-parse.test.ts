@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import {
-  groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion, parseZpoolIostat, parseZpoolList,
+  groupProperties,
+  parseArcstats,
+  parseDestroyDryRun,
+  parseZfsGet,
+  parseZfsHolds,
+  parseZfsList,
+  parseZfsVersion,
+  parseZpoolIostat,
+  parseZpoolList,
 } from '../../src/system/zfs/parse.js';
 import { validateZfsName } from '../../src/vocabulary/zfs-names.js';
 import { niceBytes, niceNumber, secondsToDhms } from '../../src/system/zfs/format.js';
@@ -10,8 +18,19 @@ const fixture = (name: string): string => readFileSync(new URL(`../fixtures/zfs/
 
 describe('tabular zfs/zpool output', () => {
   test('zfs list -H -p', () => {
-    const rows = parseZfsList('tank\tfilesystem\t4288247267328\t11106511020032\t98304\t0\t/tank\ntank/vms/vm1\tvolume\t57775108096\t11106511020032\t19684032921\t-\t-\n', ['name', 'type', 'used', 'avail', 'refer', 'quota', 'mountpoint']);
-    expect(rows[0]).toMatchObject({ name: 'tank', type: 'filesystem', used: 4288247267328, available: 11106511020032, referenced: 98304, quota: null, mountpoint: '/tank' });
+    const rows = parseZfsList(
+      'tank\tfilesystem\t4288247267328\t11106511020032\t98304\t0\t/tank\ntank/vms/vm1\tvolume\t57775108096\t11106511020032\t19684032921\t-\t-\n',
+      ['name', 'type', 'used', 'avail', 'refer', 'quota', 'mountpoint'],
+    );
+    expect(rows[0]).toMatchObject({
+      name: 'tank',
+      type: 'filesystem',
+      used: 4288247267328,
+      available: 11106511020032,
+      referenced: 98304,
+      quota: null,
+      mountpoint: '/tank',
+    });
     expect(rows[1]).toMatchObject({ type: 'volume', mountpoint: null, quota: null });
   });
 
@@ -26,7 +45,19 @@ describe('tabular zfs/zpool output', () => {
   });
 
   test('zpool list -H -p', () => {
-    const [p] = parseZpoolList('tank\t24004659265536\t6384476542731\t17620182722805\t-\t-\t4\t27\t1.00\tONLINE\t-\n', ['name', 'size', 'allocated', 'free', 'checkpoint', 'expandsize', 'fragmentation', 'capacity', 'dedupratio', 'health', 'altroot']);
+    const [p] = parseZpoolList('tank\t24004659265536\t6384476542731\t17620182722805\t-\t-\t4\t27\t1.00\tONLINE\t-\n', [
+      'name',
+      'size',
+      'allocated',
+      'free',
+      'checkpoint',
+      'expandsize',
+      'fragmentation',
+      'capacity',
+      'dedupratio',
+      'health',
+      'altroot',
+    ]);
     expect(p).toMatchObject({ name: 'tank', size: 24004659265536, fragmentation: 4, capacity: 27, dedupratio: 1, altroot: null });
   });
 
@@ -38,7 +69,9 @@ describe('tabular zfs/zpool output', () => {
   });
 
   test('zpool iostat -H -p -v', () => {
-    const rows = parseZpoolIostat('tank\t6384476542731\t17620182722805\t12\t80\t512000\t4096000\nraidz2-0\t6384476542731\t17620182722805\t12\t80\t512000\t4096000\nsda\t0\t0\t2\t13\t85333\t682666\n');
+    const rows = parseZpoolIostat(
+      'tank\t6384476542731\t17620182722805\t12\t80\t512000\t4096000\nraidz2-0\t6384476542731\t17620182722805\t12\t80\t512000\t4096000\nsda\t0\t0\t2\t13\t85333\t682666\n',
+    );
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatchObject({ name: 'tank', allocated: 6384476542731, readOps: 12, writeBytes: 4096000 });
   });
@@ -70,13 +103,27 @@ describe('tabular zfs/zpool output', () => {
     const text = `${lines.join('\n')}\n`;
     const rows = parseZfsList(text, ['name', 'used', 'referenced', 'creation', 'userrefs']);
     expect(rows).toHaveLength(100_000);
-    expect(rows[99_999]).toMatchObject({ name: 'tank/seed/ds999@auto-99999', type: 'snapshot', used: 4096 * (99_999 % 13), referenced: 1048576, raw: { creation: '1715000000', userrefs: '0' } });
+    expect(rows[99_999]).toMatchObject({
+      name: 'tank/seed/ds999@auto-99999',
+      type: 'snapshot',
+      used: 4096 * (99_999 % 13),
+      referenced: 1048576,
+      raw: { creation: '1715000000', userrefs: '0' },
+    });
     expect(rows.every((r, i) => r.name === `tank/seed/ds${i % 1000}@auto-${i}` && r.type === 'snapshot')).toBe(true);
   });
 });
 
 describe('format helpers match zfs_nicenum', () => {
-  test.each([[0, '0B'], [512, '512B'], [1024, '1K'], [1536, '1.50K'], [10239, '10.0K'], [1024 ** 3 * 5.81, '5.81G'], [100 * 1024 ** 2, '100M']])('%d', (n, s) => expect(niceBytes(n)).toBe(s));
+  test.each([
+    [0, '0B'],
+    [512, '512B'],
+    [1024, '1K'],
+    [1536, '1.50K'],
+    [10239, '10.0K'],
+    [1024 ** 3 * 5.81, '5.81G'],
+    [100 * 1024 ** 2, '100M'],
+  ])('%d', (n, s) => expect(niceBytes(n)).toBe(s));
   test('counters and durations', () => {
     expect(niceNumber(1270)).toBe('1.24K');
     expect(secondsToDhms(3753)).toBe('01:02:33');
@@ -86,7 +133,11 @@ describe('format helpers match zfs_nicenum', () => {
 
 describe('validateZfsName', () => {
   test.each([
-    ['tank', 'pool'], ['tank', 'dataset'], ['tank/a b/c-d_e.f:g', 'dataset'], ['tank/a@snap-1', 'snapshot'], ['tank/a@x', 'any'],
+    ['tank', 'pool'],
+    ['tank', 'dataset'],
+    ['tank/a b/c-d_e.f:g', 'dataset'],
+    ['tank/a@snap-1', 'snapshot'],
+    ['tank/a@x', 'any'],
   ] as const)('%s is a valid %s', (name, kind) => expect(validateZfsName(name, kind)).toBeNull());
   test.each([
     ['', 'pool', 'empty component in name'],

@@ -11,8 +11,14 @@ const one = (name: string) => {
 
 describe('parseSize', () => {
   test.each([
-    ['123456', 123456], ['0B', 0], ['512B', 512], ['1.24K', Math.round(1.24 * 1024)], ['10G', 10 * 1024 ** 3],
-    ['1.5T', 1.5 * 1024 ** 4], ['95.5M', Math.round(95.5 * 1024 ** 2)], ['2.02M', Math.round(2.02 * 1024 ** 2)],
+    ['123456', 123456],
+    ['0B', 0],
+    ['512B', 512],
+    ['1.24K', Math.round(1.24 * 1024)],
+    ['10G', 10 * 1024 ** 3],
+    ['1.5T', 1.5 * 1024 ** 4],
+    ['95.5M', Math.round(95.5 * 1024 ** 2)],
+    ['2.02M', Math.round(2.02 * 1024 ** 2)],
   ])('%s', (text, bytes) => expect(parseSize(text)).toBe(bytes));
   test.each(['-', 'none', '', 'abc'])('%s is null', (text) => expect(parseSize(text)).toBeNull());
 });
@@ -21,7 +27,14 @@ describe('parseZpoolStatus', () => {
   test('healthy raidz2 (2.2)', () => {
     const p = one('openzfs-2.2-raidz2-healthy.txt');
     expect(p).toMatchObject({ name: 'tank', state: 'ONLINE', errors: 'No known data errors' });
-    expect(p.scan).toMatchObject({ function: 'scrub', state: 'finished', repaired: 0, errors: 0, durationSeconds: 3 * 3600 + 14 * 60 + 9, endedAt: 'Sun Mar 10 03:38:10 2024' });
+    expect(p.scan).toMatchObject({
+      function: 'scrub',
+      state: 'finished',
+      repaired: 0,
+      errors: 0,
+      durationSeconds: 3 * 3600 + 14 * 60 + 9,
+      endedAt: 'Sun Mar 10 03:38:10 2024',
+    });
     expect(p.root).toMatchObject({ name: 'tank', state: 'ONLINE' });
     expect(p.vdevs).toHaveLength(1);
     expect(p.vdevs[0]!.name).toBe('raidz2-0');
@@ -31,9 +44,17 @@ describe('parseZpoolStatus', () => {
   test('scrub in progress (2.2) with long by-id names', () => {
     const p = one('openzfs-2.2-scrub-in-progress.txt');
     expect(p.scan).toMatchObject({
-      function: 'scrub', state: 'scanning', startedAt: 'Tue May  7 01:00:01 2024', percentDone: 17.9, repaired: 0,
-      scanned: parseSize('2.31T'), total: parseSize('5.81T'), issued: parseSize('1.04T'), scanRate: parseSize('1.12G'),
-      issueRate: parseSize('517M'), secondsToGo: 2 * 3600 + 41 * 60 + 12,
+      function: 'scrub',
+      state: 'scanning',
+      startedAt: 'Tue May  7 01:00:01 2024',
+      percentDone: 17.9,
+      repaired: 0,
+      scanned: parseSize('2.31T'),
+      total: parseSize('5.81T'),
+      issued: parseSize('1.04T'),
+      scanRate: parseSize('1.12G'),
+      issueRate: parseSize('517M'),
+      secondsToGo: 2 * 3600 + 41 * 60 + 12,
     });
     expect(p.vdevs.map((v) => v.name)).toEqual(['mirror-0', 'mirror-1']);
     expect(p.vdevs[1]!.children[1]!.name).toBe('ata-WDC_WD40EFRX-68N32N0_WD-WCC7K3');
@@ -90,7 +111,14 @@ describe('parseZpoolStatus', () => {
 
   test('0.8 scan lines', () => {
     const p = one('openzfs-0.8-scrub-in-progress.txt');
-    expect(p.scan).toMatchObject({ state: 'scanning', scanned: parseSize('123G'), issued: parseSize('98.2G'), total: parseSize('501G'), percentDone: 19.6, secondsToGo: 20 * 60 + 52 });
+    expect(p.scan).toMatchObject({
+      state: 'scanning',
+      scanned: parseSize('123G'),
+      issued: parseSize('98.2G'),
+      total: parseSize('501G'),
+      percentDone: 19.6,
+      secondsToGo: 20 * 60 + 52,
+    });
     const done = one('openzfs-0.8-scrub-finished-days.txt');
     expect(done.scan).toMatchObject({ state: 'finished', repaired: 12 * 1024, durationSeconds: 86400 + 2 * 3600 + 3 * 60 + 4 });
     expect(done.vdevs[0]!.children[0]!.checksum).toBe(2);
@@ -98,7 +126,13 @@ describe('parseZpoolStatus', () => {
 
   test('0.7 scan lines', () => {
     const p = one('zol-0.7-scrub-in-progress.txt');
-    expect(p.scan).toMatchObject({ state: 'scanning', scanned: parseSize('14.3G'), total: parseSize('2.45T'), secondsToGo: 5 * 3600 + 45 * 60, percentDone: 0.57 });
+    expect(p.scan).toMatchObject({
+      state: 'scanning',
+      scanned: parseSize('14.3G'),
+      total: parseSize('2.45T'),
+      secondsToGo: 5 * 3600 + 45 * 60,
+      percentDone: 0.57,
+    });
   });
 
   test('two pools, space indentation, abbreviated counters, canceled and none requested', () => {
@@ -113,7 +147,11 @@ describe('parseZpoolStatus', () => {
 
   test('missing device by GUID, permanent errors', () => {
     const p = one('openzfs-2.2-missing-device-guid.txt');
-    expect(p.vdevs[0]!.children[0]).toMatchObject({ name: '10483201188416532222', state: 'UNAVAIL', note: 'was /dev/disk/by-id/ata-ST8000VN004-2M2101_WSD5A0B3-part1' });
+    expect(p.vdevs[0]!.children[0]).toMatchObject({
+      name: '10483201188416532222',
+      state: 'UNAVAIL',
+      note: 'was /dev/disk/by-id/ata-ST8000VN004-2M2101_WSD5A0B3-part1',
+    });
     expect(p.errors).toBe('Permanent errors have been detected in the following files:\n/tank/shares/finance/ledger.db');
   });
 

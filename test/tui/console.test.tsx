@@ -30,7 +30,22 @@ test('a wrong password is refused on the login screen, the right one opens the c
   await c.press('enter');
   const f = await c.waitFor('admin (Admin)');
   expect(f).toContain('SIMULATED');
-  for (const label of ['Dashboard', 'Storage', 'Snapshots', 'Shares', 'iSCSI', 'Tape & VTL', 'Backup', 'Object Storage', 'Monitoring', 'System', 'Users & Access', 'Audit', 'Jobs', 'About']) {
+  for (const label of [
+    'Dashboard',
+    'Storage',
+    'Snapshots',
+    'Shares',
+    'iSCSI',
+    'Tape & VTL',
+    'Backup',
+    'Object Storage',
+    'Monitoring',
+    'System',
+    'Users & Access',
+    'Audit',
+    'Jobs',
+    'About',
+  ]) {
     expect(f).toContain(label);
   }
 });
@@ -54,7 +69,7 @@ test(':storage jumps to Storage, which lists tank with its health and vdev tree'
   await c.waitFor('raidz2-0');
 });
 
-test('a dataset form shows the service\'s validation error inline, then creates the dataset', async () => {
+test("a dataset form shows the service's validation error inline, then creates the dataset", async () => {
   await c.press('2');
   await c.waitFor('Create dataset');
   await c.press('c');
@@ -74,7 +89,7 @@ test('a dataset form shows the service\'s validation error inline, then creates 
   await c.press('escape');
 });
 
-test('an action runs with the screen\'s current state: create under the dataset just selected', async () => {
+test("an action runs with the screen's current state: create under the dataset just selected", async () => {
   // The key table keeps the same keys and texts when the selection moves; the action must still be the new one.
   await c.waitFor(/\s{2}backups\s+\d/);
   await c.press('j');
@@ -127,7 +142,13 @@ test('Users & Access creates a user through the generated form', async () => {
 
 test('q quits at once while a job runs: the job runs in the daemon and goes on', async () => {
   let release!: () => void;
-  const job = await c.app.jobs.start({ type: 'test', description: 'a long test job', owner: 'admin' }, () => new Promise<void>((r) => { release = r; }));
+  const job = await c.app.jobs.start(
+    { type: 'test', description: 'a long test job', owner: 'admin' },
+    () =>
+      new Promise<void>((r) => {
+        release = r;
+      }),
+  );
   await c.waitFor('a long test job');
   await c.press('q');
   expect(c.quitRequested()).toBe(true);

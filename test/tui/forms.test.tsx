@@ -49,7 +49,8 @@ test('no form of any operation shows a raw API field name as a label', () => {
   for (const op of t.app.registry.all()) {
     for (const f of fieldsOf(op)) {
       // camelCase or snake_case as typed in the API, e.g. guestOk, timeoutMs, read_only.
-      if (/[a-z][A-Z]/.test(f.label) || /_/.test(f.label) || f.label === f.path && /^[a-z]/.test(f.label) && f.label.length > 2) raw.push(`${op.name}:${f.path} -> ${f.label}`);
+      if (/[a-z][A-Z]/.test(f.label) || /_/.test(f.label) || (f.label === f.path && /^[a-z]/.test(f.label) && f.label.length > 2))
+        raw.push(`${op.name}:${f.path} -> ${f.label}`);
     }
   }
   expect(raw).toEqual([]);
@@ -80,11 +81,26 @@ test('the password change asks for the new password twice; a mismatch is refused
   const fields = addRepeatFields(fieldsOf(op), op);
   expect(fields.map((f) => f.path)).toEqual(['currentPassword', 'newPassword', 'newPassword#repeat']);
   // The second entry is never part of the input.
-  expect(buildInput(fields, { currentPassword: 'a', newPassword: 'b-long-password', 'newPassword#repeat': 'b-long-password' })).toEqual({ currentPassword: 'a', newPassword: 'b-long-password' });
+  expect(buildInput(fields, { currentPassword: 'a', newPassword: 'b-long-password', 'newPassword#repeat': 'b-long-password' })).toEqual({
+    currentPassword: 'a',
+    newPassword: 'b-long-password',
+  });
 
   const submit = jest.fn(async (input: Record<string, unknown>) => input);
   const done = jest.fn();
-  const r = render(<Form title="Change my password" op={op} submitLabel="Change" width={70} height={20} theme={theme} submit={submit} onDone={done} onCancel={() => undefined} />);
+  const r = render(
+    <Form
+      title="Change my password"
+      op={op}
+      submitLabel="Change"
+      width={70}
+      height={20}
+      theme={theme}
+      submit={submit}
+      onDone={done}
+      onCancel={() => undefined}
+    />,
+  );
   let frame = await waitFrame(r, 'Change my password');
   expect(frame).toContain('Repeat new password');
   expect(frame).not.toContain('newPassword ');

@@ -16,7 +16,11 @@ test('idle: the screen locks, the session ends, and logging in again goes back t
   await c.type(':storage');
   await c.press('enter');
   await c.waitFor(/tank\s+ONLINE/);
-  const sessionsBefore = await c.app.db('sessions').whereNull('revoked_at').count({ n: '*' }).then(([r]) => Number(r!.n));
+  const sessionsBefore = await c.app
+    .db('sessions')
+    .whereNull('revoked_at')
+    .count({ n: '*' })
+    .then(([r]) => Number(r!.n));
   // Keys keep it open: a key every 0.5 s for 2.5 s.
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 500));
@@ -27,7 +31,11 @@ test('idle: the screen locks, the session ends, and logging in again goes back t
   expect(locked).toContain('Username');
   expect(locked).not.toContain('tank');
   // The console's session was logged out, not just hidden.
-  const sessionsAfter = await c.app.db('sessions').whereNull('revoked_at').count({ n: '*' }).then(([r]) => Number(r!.n));
+  const sessionsAfter = await c.app
+    .db('sessions')
+    .whereNull('revoked_at')
+    .count({ n: '*' })
+    .then(([r]) => Number(r!.n));
   expect(sessionsAfter).toBe(sessionsBefore - 1);
   // The user name is kept: only the password is asked.
   await c.waitFor(/▶ Password|> Password/);

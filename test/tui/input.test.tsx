@@ -17,7 +17,13 @@ afterEach(async () => {
   c = undefined;
 });
 
-const auditRows = async (t: ConsoleTest) => (await t.testDb.db('audit_log').where({ operation: 'auth.login' }).orderBy('id')) as { target: string | null; result: string; input: string | null; actor_name: string }[];
+const auditRows = async (t: ConsoleTest) =>
+  (await t.testDb.db('audit_log').where({ operation: 'auth.login' }).orderBy('id')) as {
+    target: string | null;
+    result: string;
+    input: string | null;
+    actor_name: string;
+  }[];
 /** The divider between the menu and the working area, first body row (menu is 20 wide at 100 columns). */
 const divider = (frame: string) => frame.split('\n')[1]?.[20];
 const noKey = { backspace: false, delete: false, return: false, ctrl: false, meta: false };
@@ -50,7 +56,11 @@ test('a password manager burst (user, Tab, password, Enter in one read) logs in;
 test('20 Backspaces in one read remove 20 characters; control characters never reach the field nor move the border', async () => {
   c = await startConsoleTest();
   await c.waitFor('Username');
-  const border = (f: string) => f.split('\n').filter((l) => l.includes('│')).map((l) => l.lastIndexOf('│'));
+  const border = (f: string) =>
+    f
+      .split('\n')
+      .filter((l) => l.includes('│'))
+      .map((l) => l.lastIndexOf('│'));
   const before = border(c.frame());
   await c.type('abcdefghijklmnopqrstuvwxy'); // 25
   await c.waitFor('abcdefghijklmnopqrstuvwxy');
@@ -90,7 +100,11 @@ test('the first key after login moves the menu; the focused pane is marked witho
 test('`/` starts a new filter instead of appending; Esc clears it', async () => {
   c = await startConsoleTest();
   await c.loginAs('admin', ADMIN_PASSWORD);
-  await c.app.call('iam.users.create', { username: 'alice', password: 'alice-password-123' }, { actor: await c.app.auth.authenticate(c.adminToken), face: 'api' });
+  await c.app.call(
+    'iam.users.create',
+    { username: 'alice', password: 'alice-password-123' },
+    { actor: await c.app.auth.authenticate(c.adminToken), face: 'api' },
+  );
   await c.type(':users\r');
   await c.waitFor('USERNAME');
   await c.waitFor('alice');
@@ -148,13 +162,19 @@ test('a change made from the palette shows on the screen without r; the palette 
   // No r, no storage event for a dataset, no timer: the console re-reads after its own change.
   await c.waitFor((f) => f.includes('tank/from-palette') && !f.includes('Name*'));
 
-  const entries: PaletteEntry[] = c.app.registry.all().map((op) => ({ label: op.summary, detail: op.name, kind: op.mutating ? 'operation' : 'read', run: () => undefined }));
-  const best = (q: string) => entries.map((e) => ({ e, s: paletteScore(e, q) })).filter((x) => x.s !== null).sort((a, b) => a.s! - b.s!)[0]?.e.detail;
+  const entries: PaletteEntry[] = c.app.registry
+    .all()
+    .map((op) => ({ label: op.summary, detail: op.name, kind: op.mutating ? 'operation' : 'read', run: () => undefined }));
+  const best = (q: string) =>
+    entries
+      .map((e) => ({ e, s: paletteScore(e, q) }))
+      .filter((x) => x.s !== null)
+      .sort((a, b) => a.s! - b.s!)[0]?.e.detail;
   expect(best('replace')).toMatch(/replace$/);
   expect(best('replace')).toMatch(/^storage\./);
 });
 
-test('a late progress event never brings back a finished job\'s status line', async () => {
+test("a late progress event never brings back a finished job's status line", async () => {
   c = await startConsoleTest();
   await c.loginAs('admin', ADMIN_PASSWORD);
   const job = { id: 4242, type: 'test', description: 'Creating pool backup', state: 'running', progress: 10, owner: 'admin' };

@@ -30,10 +30,25 @@ test('a rollback confirmation shows every later snapshot, wrapped; a long list s
   const names = Array.from({ length: 40 }, (_, i) => `daily-2024-05-${String(i + 1).padStart(2, '0')}-0300`);
   const detail = `The ${names.length} later snapshots are destroyed too: ${names.join(', ')}`;
   const run = jest.fn(async () => ({}));
-  const r = render(<ConfirmDialog target="tank/data@daily-2024-04-30" verb="roll back to" title="Roll back: tank/data@daily-2024-04-30" details={[detail]} width={58} height={20} theme={theme} run={run} onDone={() => undefined} onCancel={() => undefined} />);
+  const r = render(
+    <ConfirmDialog
+      target="tank/data@daily-2024-04-30"
+      verb="roll back to"
+      title="Roll back: tank/data@daily-2024-04-30"
+      details={[detail]}
+      width={58}
+      height={20}
+      theme={theme}
+      run={run}
+      onDone={() => undefined}
+      onCancel={() => undefined}
+    />,
+  );
   const frame = await waitFrame(r, (f) => f.includes('more line'));
   const seen = new Set<string>();
-  const collect = (f: string) => { for (const n of names) if (f.includes(n)) seen.add(n); };
+  const collect = (f: string) => {
+    for (const n of names) if (f.includes(n)) seen.add(n);
+  };
   collect(frame);
   // Nothing cut: no name is split with "~" and no line is wider than the dialog.
   expect(frame).not.toMatch(/daily-[0-9-]*~/);
@@ -54,13 +69,19 @@ test('a short confirmation shows its details whole, with no scroll line', () => 
   expect(lines.join(' ')).toContain('daily-2024-05-01-0300, daily-2024-05-02-0300');
   for (const l of lines) expect(l.length).toBeLessThanOrEqual(40);
   expect(confirmDetailWindow(lines, 10, 0, true).more).toBeNull();
-  const long = confirmDetailWindow(Array.from({ length: 30 }, (_, i) => `line ${i}`), 10, 0, true);
+  const long = confirmDetailWindow(
+    Array.from({ length: 30 }, (_, i) => `line ${i}`),
+    10,
+    0,
+    true,
+  );
   expect(long.shown).toHaveLength(9);
   expect(long.more).toContain('and 21 more lines');
 });
 
 test('a long status message wraps over the full width, every word kept', () => {
-  const text = 'Pool tank could not be created: device /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K0123456 is part of exported pool backup; import or label it first, then try again';
+  const text =
+    'Pool tank could not be created: device /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K0123456 is part of exported pool backup; import or label it first, then try again';
   expect(statusRows(80, { text })).toBeGreaterThan(1);
   expect(statusRows(80, { text: 'Deleted share media' })).toBe(1);
   const lines = statusMessageLines(80, text);
@@ -72,9 +93,17 @@ test('a long status message wraps over the full width, every word kept', () => {
   r.unmount();
 });
 
-test('at 80 columns the key bar keeps ? Help and q Quit, dropping a screen\'s less important hints first', () => {
-  const screen: KeyBinding[] = ['Create dataset', 'Destroy dataset', 'Set properties', 'Take snapshot', 'Scrub pool', 'Replace disk', 'Export pool', 'Filter']
-    .map((d, i) => ({ key: 'cdpsSrex/'[i], description: d, action: () => undefined }));
+test("at 80 columns the key bar keeps ? Help and q Quit, dropping a screen's less important hints first", () => {
+  const screen: KeyBinding[] = [
+    'Create dataset',
+    'Destroy dataset',
+    'Set properties',
+    'Take snapshot',
+    'Scrub pool',
+    'Replace disk',
+    'Export pool',
+    'Filter',
+  ].map((d, i) => ({ key: 'cdpsSrex/'[i], description: d, action: () => undefined }));
   const global: KeyBinding[] = [
     { key: '?', description: 'Help', priority: 100, action: () => undefined },
     { key: ':', description: 'Go to', priority: 50, action: () => undefined },
@@ -93,7 +122,10 @@ test('at 80 columns the key bar keeps ? Help and q Quit, dropping a screen\'s le
   expect(fitHints([...screen, ...global], 40, false).map((b) => b.key)).toEqual(expect.arrayContaining(['?', 'q']));
 });
 
-interface Row { name: string; quota: string }
+interface Row {
+  name: string;
+  quota: string;
+}
 const rows: Row[] = Array.from({ length: 309 }, (_, i) => ({ name: `tank/home/user${String(i).padStart(3, '0')}`, quota: '10 GiB' }));
 const columns: Column<Row>[] = [
   { key: 'name', title: 'NAME', width: 0, render: (r) => r.name },
@@ -141,20 +173,39 @@ test('chart axes at 80x24: one label per row, round steps, and a 95.9 % ARC hit 
 
 test('chart titles fit their panel (they wrapped into the plot), naming every series when values do not fit', () => {
   const width = 40;
-  const io = chartTitle('Pool I/O MiB/s', ['tank in 5.52 MiB/s', 'tank out 12.9 MiB/s', 'backup in 0 B/s', 'backup out 0 B/s'], width, ['tank', 'tank', 'backup', 'backup']);
+  const io = chartTitle('Pool I/O MiB/s', ['tank in 5.52 MiB/s', 'tank out 12.9 MiB/s', 'backup in 0 B/s', 'backup out 0 B/s'], width, [
+    'tank',
+    'tank',
+    'backup',
+    'backup',
+  ]);
   expect(io.length).toBeLessThanOrEqual(width - 4);
   expect(io).toContain('tank');
   expect(io).toContain('backup');
   expect(chartTitle('Pool capacity %', ['tank 27%', 'backup 8%'], 44, ['tank', 'backup'])).toBe(' Pool capacity %: tank 27%, backup 8% ');
   expect(chartTitle('Pool capacity %', ['tank 27%', 'backup 8%'], width, ['tank', 'backup'])).toBe(' Pool capacity %: tank, backup ');
-  const many = chartTitle('Network MiB/s', Array.from({ length: 12 }, (_, i) => `if${i} in 0 B/s`), width);
+  const many = chartTitle(
+    'Network MiB/s',
+    Array.from({ length: 12 }, (_, i) => `if${i} in 0 B/s`),
+    width,
+  );
   expect(many.length).toBeLessThanOrEqual(width - 4);
   expect(many).toMatch(/\+\d+ more/);
 });
 
 test('the network chart draws every interface the dashboard lists, idle ones included', () => {
-  const s = (name: string, iface: string, points: number[]): Series => ({ id: `${name}{interface=${iface}}`, name, labels: { interface: iface }, points, last: points[points.length - 1] });
-  const rx = [s('calypso_network_receive_bytes_per_second', 'eth0', [0, 0]), s('calypso_network_receive_bytes_per_second', 'ifb0', [0, 0]), s('calypso_network_receive_bytes_per_second', 'ifb1', [5, 9])];
+  const s = (name: string, iface: string, points: number[]): Series => ({
+    id: `${name}{interface=${iface}}`,
+    name,
+    labels: { interface: iface },
+    points,
+    last: points[points.length - 1],
+  });
+  const rx = [
+    s('calypso_network_receive_bytes_per_second', 'eth0', [0, 0]),
+    s('calypso_network_receive_bytes_per_second', 'ifb0', [0, 0]),
+    s('calypso_network_receive_bytes_per_second', 'ifb1', [5, 9]),
+  ];
   const tx = [s('calypso_network_transmit_bytes_per_second', 'eth0', [0, 0]), s('calypso_network_transmit_bytes_per_second', 'ifb1', [1, 2])];
   const drawn = networkSeries(rx, tx);
   expect([...new Set(drawn.map((x) => x.labels.interface))]).toEqual(['eth0', 'ifb0', 'ifb1']);

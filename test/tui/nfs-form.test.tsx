@@ -30,20 +30,39 @@ describe('the contract', () => {
     ['host,rw', /client "host,rw"/],
   ])('host %j is refused with a 400 naming the client; nothing stored or written', async (host, reason) => {
     const before = await c.host.files.readIfExists(EXPORTS);
-    const res = await c.http.post('/api/v1/shares/nfs').set(as(c.adminToken)).send({ path: '/tank/shares', clients: [{ host: '10.0.0.1', access: 'rw' }, { host, access: 'rw' }] });
+    const res = await c.http
+      .post('/api/v1/shares/nfs')
+      .set(as(c.adminToken))
+      .send({
+        path: '/tank/shares',
+        clients: [
+          { host: '10.0.0.1', access: 'rw' },
+          { host, access: 'rw' },
+        ],
+      });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(res.body.detail).toMatch(reason);
-    expect(res.body.errors).toEqual([expect.objectContaining({ path: "clients.1.host" })]);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'clients.1.host' })]);
     expect(await c.app.db('nfs_exports')).toEqual([]);
     expect(await c.host.files.readIfExists(EXPORTS)).toBe(before);
   });
 
   test.each(['backup1.example.com', '10.0.0.7', '10.0.0.0/24', 'fd00::/64', '@backup-hosts', '*.example.com', '*'])('host %j is accepted', async (host) => {
-    const res = await c.http.post('/api/v1/shares/nfs').set(as(c.adminToken)).send({ path: '/tank/shares', clients: [{ host, access: 'ro' }] });
+    const res = await c.http
+      .post('/api/v1/shares/nfs')
+      .set(as(c.adminToken))
+      .send({ path: '/tank/shares', clients: [{ host, access: 'ro' }] });
     expect(res.status).toBe(201);
     expect(await c.host.files.read(EXPORTS)).toContain(`/tank/shares ${host}(ro,`);
-    expect((await c.http.delete(`/api/v1/shares/nfs/${encodeURIComponent('/tank/shares')}`).set(as(c.adminToken)).send({ confirm: '/tank/shares' })).status).toBe(200);
+    expect(
+      (
+        await c.http
+          .delete(`/api/v1/shares/nfs/${encodeURIComponent('/tank/shares')}`)
+          .set(as(c.adminToken))
+          .send({ confirm: '/tank/shares' })
+      ).status,
+    ).toBe(200);
   });
 });
 

@@ -53,8 +53,14 @@ describe('safeText', () => {
   });
 
   test('a table cell is cleaned before it is measured: columns stay aligned', () => {
-    interface Row { id: string; name: string }
-    const rows: Row[] = [{ id: '1', name: HOSTILE }, { id: '2', name: 'plain' }];
+    interface Row {
+      id: string;
+      name: string;
+    }
+    const rows: Row[] = [
+      { id: '1', name: HOSTILE },
+      { id: '2', name: 'plain' },
+    ];
     const columns: Column<Row>[] = [
       { key: 'name', title: 'NAME', width: 20, render: (r) => r.name },
       { key: 'id', title: 'ID', width: 3, render: (r) => r.id },
@@ -106,13 +112,32 @@ describe('the console with hostile stored text', () => {
     await db('users').where({ username: 'admin' }).update({ display_name: HOSTILE });
     await db('groups').insert({ name: 'ops', description: HOSTILE, created_at: new Date().toISOString() });
     await db('audit_log').insert({
-      at: new Date().toISOString(), actor_id: null, actor_name: `x${OSC_TITLE}`, face: 'api', address: '127.0.0.1', request_id: null,
-      operation: 'hostile.op', target: `\x1b[2Jtgt`, input: '{}', result: 'error', error: HOSTILE,
+      at: new Date().toISOString(),
+      actor_id: null,
+      actor_name: `x${OSC_TITLE}`,
+      face: 'api',
+      address: '127.0.0.1',
+      request_id: null,
+      operation: 'hostile.op',
+      target: `\x1b[2Jtgt`,
+      input: '{}',
+      result: 'error',
+      error: HOSTILE,
     });
     const now = Date.now();
     await db('alerts').insert({
-      dedupe_key: 'hostile', rule_id: null, source: 'monitoring', severity: 'critical', state: 'open', title: `Alert ${OSC_TITLE}Evil`, message: HOSTILE,
-      labels: JSON.stringify({ pool: `\x1b]0;lbl\x07` }), value: null, silenced: false, opened_at: now, updated_at: now,
+      dedupe_key: 'hostile',
+      rule_id: null,
+      source: 'monitoring',
+      severity: 'critical',
+      state: 'open',
+      title: `Alert ${OSC_TITLE}Evil`,
+      message: HOSTILE,
+      labels: JSON.stringify({ pool: `\x1b]0;lbl\x07` }),
+      value: null,
+      silenced: false,
+      opened_at: now,
+      updated_at: now,
     });
     await c.loginAs('admin', ADMIN_PASSWORD);
   });
@@ -190,16 +215,29 @@ describe('the API refuses control characters where a field is a name', () => {
     expect(group.status).toBe(400);
     expect(JSON.stringify(group.body.errors)).toContain('description');
     expect(await db('groups').where({ name: 'ops' }).first()).toBeUndefined();
-    const role = await t.http.post('/api/v1/roles').set(bearer()).send({ name: 'Auditor', description: OSC_TITLE, permissions: ['audit.read'] });
+    const role = await t.http
+      .post('/api/v1/roles')
+      .set(bearer())
+      .send({ name: 'Auditor', description: OSC_TITLE, permissions: ['audit.read'] });
     expect(role.status).toBe(400);
     expect(JSON.stringify(role.body.errors)).toContain('description');
     expect(await db('roles').where({ name: 'Auditor' }).first()).toBeUndefined();
     const rules = Number((await db('alert_rules').count({ n: '*' }))[0].n);
-    const rule = await t.http.post('/api/v1/alerts/rules').set(bearer()).send({ name: `Disk ${OSC_TITLE}`, metric: 'calypso_pool_capacity_percent', operator: '>', threshold: 90 });
+    const rule = await t.http
+      .post('/api/v1/alerts/rules')
+      .set(bearer())
+      .send({ name: `Disk ${OSC_TITLE}`, metric: 'calypso_pool_capacity_percent', operator: '>', threshold: 90 });
     expect(rule.status).toBe(400);
     expect(Number((await db('alert_rules').count({ n: '*' }))[0].n)).toBe(rules);
-    const channel = await t.http.post('/api/v1/alerts/channels').set(bearer()).send({ name: `hook\x1b[2J`, webhook: { url: 'http://127.0.0.1:9/hook' } });
+    const channel = await t.http
+      .post('/api/v1/alerts/channels')
+      .set(bearer())
+      .send({ name: `hook\x1b[2J`, webhook: { url: 'http://127.0.0.1:9/hook' } });
     expect(channel.status).toBe(400);
-    expect(await db('notification_channels').count({ n: '*' }).then((r) => Number(r[0].n))).toBe(0);
+    expect(
+      await db('notification_channels')
+        .count({ n: '*' })
+        .then((r) => Number(r[0].n)),
+    ).toBe(0);
   });
 });

@@ -78,7 +78,9 @@ test('R runs now, Enter shows the history, d disables', async () => {
   await c.press('d');
   await c.waitFor(/Disabled schedule \d+/);
   await c.waitFor(/disabled/);
-  await c.app.call('storage.pools.scrub', { name: 'tank', action: 'stop' }, { actor: { kind: 'system', username: 'system' }, face: 'cli' }).catch(() => undefined);
+  await c.app
+    .call('storage.pools.scrub', { name: 'tank', action: 'stop' }, { actor: { kind: 'system', username: 'system' }, face: 'cli' })
+    .catch(() => undefined);
 });
 
 test('ReadOnly sees the list but no key that changes a schedule', async () => {

@@ -35,14 +35,22 @@ test('login learns who the user is and what the appliance is', async () => {
 test('past the access token lifetime, the next call renews it and carries on', async () => {
   const { appliance, session } = consoleSession();
   await session.login('admin', ADMIN_PASSWORD);
-  const before = await t.app.db('refresh_tokens').count({ n: '*' }).then(([r]) => Number(r!.n));
+  const before = await t.app
+    .db('refresh_tokens')
+    .count({ n: '*' })
+    .then(([r]) => Number(r!.n));
   const realNow = Date.now;
   const later = realNow() + 16 * 60_000;
   Date.now = () => later;
   try {
     expect(await session.recheck()).toBe(true);
     // Renewed through the refresh token: one more in its family.
-    expect(await t.app.db('refresh_tokens').count({ n: '*' }).then(([r]) => Number(r!.n))).toBe(before + 1);
+    expect(
+      await t.app
+        .db('refresh_tokens')
+        .count({ n: '*' })
+        .then(([r]) => Number(r!.n)),
+    ).toBe(before + 1);
     expect(session.actor?.username).toBe('admin');
   } finally {
     Date.now = realNow;

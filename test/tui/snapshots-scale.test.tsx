@@ -23,7 +23,13 @@ test('12,000 snapshots: 10,000 loaded, and the filter searches all of them', asy
   const first = await c.waitFor(/10000 loaded; \/ searches all/, 30_000);
   expect(first).toMatch(/all datasets, 1200\d/);
   // One the list did not load: past the first 10,000 in the service's order.
-  const beyond = (await c.app.call<{ items: { name: string }[] }>('snapshots.list', { limit: 1, offset: 10_500 }, { actor: await c.app.auth.authenticate(c.adminToken), face: 'api' })).items;
+  const beyond = (
+    await c.app.call<{ items: { name: string }[] }>(
+      'snapshots.list',
+      { limit: 1, offset: 10_500 },
+      { actor: await c.app.auth.authenticate(c.adminToken), face: 'api' },
+    )
+  ).items;
   const target = beyond[0]?.name ?? '';
   expect(target).toMatch(/^tank\/seed\/ds\d+@auto-/);
   await c.press('/');

@@ -12,10 +12,11 @@ let c: ConsoleTest;
 let sim: SimulatedHost;
 const leafState = async (disk: string) => {
   const model = await sim.snapshotModel();
-  const walk = (vs: unknown[]): string[] => vs.flatMap((v) => {
-    const x = v as { kind: string; disk?: string; state?: string; children?: unknown[] };
-    return x.kind === 'disk' ? (x.disk === disk ? [x.state!] : []) : walk(x.children ?? []);
-  });
+  const walk = (vs: unknown[]): string[] =>
+    vs.flatMap((v) => {
+      const x = v as { kind: string; disk?: string; state?: string; children?: unknown[] };
+      return x.kind === 'disk' ? (x.disk === disk ? [x.state!] : []) : walk(x.children ?? []);
+    });
   return walk(model.pools.find((p) => p.name === 'tank')!.vdevs);
 };
 

@@ -7,7 +7,10 @@ import { Table, useTable, type Column } from '../../src/tui/components/Table.js'
 import { makeTheme } from '../../src/tui/theme.js';
 import { buildInput, type Field } from '../../src/tui/schema-fields.js';
 
-interface Row { id: number; name: string }
+interface Row {
+  id: number;
+  name: string;
+}
 const makeRows = (n: number): Row[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `dataset-${String(i + 1).padStart(5, '0')}` }));
 
 /** The table's columns, counting every cell they render: the work of drawing, independent of the clock. */
@@ -33,7 +36,9 @@ function Harness({ rows, columns }: { rows: Row[]; columns: Column<Row>[] }): Re
   return (
     <>
       <Table table={table} columns={columns} width={60} height={12} theme={makeTheme({ NO_COLOR: '1' })} focused />
-      <Text>selected {table.selected?.name ?? 'none'} of {table.view.length}</Text>
+      <Text>
+        selected {table.selected?.name ?? 'none'} of {table.view.length}
+      </Text>
     </>
   );
 }
@@ -96,6 +101,10 @@ test('form values become the operation input: empty is omitted, lists split, nes
     { path: 'limit', label: 'limit', description: '', kind: 'number', required: false },
   ];
   expect(buildInput(fields, { name: 'tank/a', 'properties.quota': '10G', roles: 'Admin, ReadOnly', enabled: 'false', limit: '' }, { fixed: 1 })).toEqual({
-    name: 'tank/a', properties: { quota: '10G' }, roles: ['Admin', 'ReadOnly'], enabled: false, fixed: 1,
+    name: 'tank/a',
+    properties: { quota: '10G' },
+    roles: ['Admin', 'ReadOnly'],
+    enabled: false,
+    fixed: 1,
   });
 });

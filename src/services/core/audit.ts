@@ -150,7 +150,11 @@ export class AnonymousAudit {
   private readonly now: () => number;
   private readonly windows = new Map<string, Window>();
 
-  constructor(private readonly db: Knex, private readonly events: EventBus, opts: AnonymousAuditOptions = {}) {
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventBus,
+    opts: AnonymousAuditOptions = {},
+  ) {
     this.perWindow = opts.perWindow ?? 20;
     this.windowMs = opts.windowMs ?? 60_000;
     this.maxAddresses = opts.maxAddresses ?? 10_000;
@@ -188,7 +192,9 @@ export class AnonymousAudit {
     }
     if (w.written < this.perWindow) {
       w.written++;
-      pending.push(writeAudit(this.db, this.events, meta, { operation: entry.operation, target: entry.target, input: null, result: entry.result, error: entry.error }));
+      pending.push(
+        writeAudit(this.db, this.events, meta, { operation: entry.operation, target: entry.target, input: null, result: entry.result, error: entry.error }),
+      );
     } else {
       w.suppressed++;
       // Operation names come from the registry (an unknown one is refused before the audit).
@@ -213,15 +219,20 @@ export class AnonymousAudit {
     if (w.suppressed === 0) return;
     const from = key === OVERFLOW ? 'other addresses (too many to track one by one)' : (w.address ?? `the ${w.face}`);
     const span = this.windowMs === 60_000 ? 'the last minute' : `${Math.round(this.windowMs / 1000)} s`;
-    await writeAudit(this.db, this.events, { actor: null, face: w.face, address: w.address }, {
-      operation: 'audit.anonymous.suppressed',
-      input: {
-        suppressed: w.suppressed,
-        from: new Date(w.start).toISOString(),
-        operations: Object.fromEntries([...w.operations].sort((a, b) => b[1] - a[1]).slice(0, 20)),
+    await writeAudit(
+      this.db,
+      this.events,
+      { actor: null, face: w.face, address: w.address },
+      {
+        operation: 'audit.anonymous.suppressed',
+        input: {
+          suppressed: w.suppressed,
+          from: new Date(w.start).toISOString(),
+          operations: Object.fromEntries([...w.operations].sort((a, b) => b[1] - a[1]).slice(0, 20)),
+        },
+        result: 'denied',
+        error: `${w.suppressed} more denied anonymous calls from ${from} in ${span}`,
       },
-      result: 'denied',
-      error: `${w.suppressed} more denied anonymous calls from ${from} in ${span}`,
-    });
+    );
   }
 }

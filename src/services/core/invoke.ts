@@ -58,7 +58,8 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
         throw new ValidationError(meta.inputProblems.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), meta.inputProblems);
       }
       const nul = nulPath(input);
-      if (nul !== null) throw new ValidationError(`${nul || 'input'}: NUL characters are not accepted`, [{ path: nul, message: 'NUL characters are not accepted' }]);
+      if (nul !== null)
+        throw new ValidationError(`${nul || 'input'}: NUL characters are not accepted`, [{ path: nul, message: 'NUL characters are not accepted' }]);
       const schema = callerInputSchema(op);
       const parsed = schema.safeParse(input);
       if (!parsed.success) {

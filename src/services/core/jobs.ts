@@ -61,7 +61,11 @@ function toJob(row: Record<string, unknown>): Job {
 export class JobManager {
   private readonly running = new Map<number, Running>();
 
-  constructor(private readonly db: Knex, private readonly events: EventBus, private readonly log: Logger) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
 
   /** Jobs that were running when the process died are marked interrupted. */
   async recover(): Promise<number> {

@@ -6,9 +6,7 @@ import type { z } from 'zod';
 import { AUTHENTICATED, PUBLIC, type AnyObjectSchema, type Contract, type PermissionDef, type PermissionLevel } from '../../contracts/core.js';
 import type { Ctx } from './context.js';
 
-export {
-  AUTHENTICATED, BUILTIN_ROLES, PUBLIC, callerInputSchema, defineContract, definePermissions, strictSchema,
-} from '../../contracts/core.js';
+export { AUTHENTICATED, BUILTIN_ROLES, PUBLIC, callerInputSchema, defineContract, definePermissions, strictSchema } from '../../contracts/core.js';
 export type { AnyContract, AnyObjectSchema, Contract, HttpMethod, PermissionDef, PermissionLevel } from '../../contracts/core.js';
 
 export interface OperationDef<I extends AnyObjectSchema = AnyObjectSchema, O extends z.ZodType = z.ZodType> extends Contract<I, O> {
@@ -76,4 +74,3 @@ export class Registry {
       .map((p) => p.name);
   }
 }
-

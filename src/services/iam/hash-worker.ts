@@ -99,7 +99,7 @@ export class HashPool {
       }
       if (this.queue.length >= this.maxQueue) {
         // About half a second per task ahead, spread over the threads.
-        const retryAfter = Math.max(1, Math.ceil(((this.queue.length / this.size) + 1) * 0.5));
+        const retryAfter = Math.max(1, Math.ceil((this.queue.length / this.size + 1) * 0.5));
         return reject(new TooManyRequests(`the server is busy checking passwords; try again in ${retryAfter} s`, retryAfter));
       }
       this.queue.push(pending);

@@ -18,8 +18,6 @@ function userActorId(ctx: Ctx): number {
 
 const ADMIN_ROLE = 'Admin';
 
-
-
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 const enabledAdmins = (m: Map<number, UserAccess>) => [...m.values()].filter((u) => u.enabled && u.roles.has(ADMIN_ROLE)).length;
 
@@ -108,7 +106,11 @@ async function setMemberships(tx: IamTx, userId: number, roles?: string[], group
   if (roles) {
     const ids = await roleIds(trx, roles);
     const had = new Set((await trx('user_roles').where({ user_id: userId }).select('role_id')).map((r: { role_id: number }) => Number(r.role_id)));
-    await requireMayGrant(tx, ids.filter((id) => !had.has(Number(id))), (role) => `granting role ${role}`);
+    await requireMayGrant(
+      tx,
+      ids.filter((id) => !had.has(Number(id))),
+      (role) => `granting role ${role}`,
+    );
     await trx('user_roles').where({ user_id: userId }).delete();
     if (ids.length) await trx('user_roles').insert(ids.map((role_id) => ({ user_id: userId, role_id })));
   }
@@ -118,7 +120,11 @@ async function setMemberships(tx: IamTx, userId: number, roles?: string[], group
     const joining = ids.filter((id) => !had.has(Number(id)));
     if (joining.length) {
       const carried: { role_id: number }[] = await trx('group_roles').whereIn('group_id', joining).select('role_id');
-      await requireMayGrant(tx, carried.map((r) => Number(r.role_id)), (role) => `joining a group that grants role ${role}`);
+      await requireMayGrant(
+        tx,
+        carried.map((r) => Number(r.role_id)),
+        (role) => `joining a group that grants role ${role}`,
+      );
     }
     await trx('group_members').where({ user_id: userId }).delete();
     if (ids.length) await trx('group_members').insert(ids.map((group_id) => ({ user_id: userId, group_id })));
@@ -132,8 +138,14 @@ async function endSessions(trx: Knex, userId: number, reason: string): Promise<v
 
 async function loadGroups(db: Knex): Promise<Group[]> {
   const groups: { id: number; name: string; description: string }[] = await db('groups').orderBy('name');
-  const members: { group_id: number; username: string }[] = await db('group_members').join('users', 'users.id', 'group_members.user_id').select('group_id', 'username').orderBy('username');
-  const roles: { group_id: number; name: string }[] = await db('group_roles').join('roles', 'roles.id', 'group_roles.role_id').select('group_id', 'name').orderBy('name');
+  const members: { group_id: number; username: string }[] = await db('group_members')
+    .join('users', 'users.id', 'group_members.user_id')
+    .select('group_id', 'username')
+    .orderBy('username');
+  const roles: { group_id: number; name: string }[] = await db('group_roles')
+    .join('roles', 'roles.id', 'group_roles.role_id')
+    .select('group_id', 'name')
+    .orderBy('name');
   return groups.map((g) => ({
     name: g.name,
     description: g.description,
@@ -164,96 +176,124 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
     target: (i) => auth.auditName(i.username),
   });
   registry.add(implement(c['auth.refresh'], (_ctx, i) => auth.refresh(i.refreshToken)));
-  registry.add(implement(c['auth.logout'], async (ctx) => {
-    if (ctx.actor?.kind === 'user' && ctx.actor.sessionId) await auth.logout(ctx.actor.sessionId);
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['auth.me'], async (ctx) => {
-    const id = userActorId(ctx);
-    const row = await ctx.db('users').where({ id }).first();
-    const user = await loadUser(ctx.db, row.username);
-    const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
-    return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
-  }));
-  registry.add(implement(c['auth.me.update'], async (ctx, i) => {
-    const id = userActorId(ctx);
-    const patch: Record<string, unknown> = { updated_at: nowIso() };
-    if (i.displayName !== undefined) patch.display_name = i.displayName;
-    if (i.email !== undefined) patch.email = i.email;
-    if (i.preferences !== undefined) patch.preferences = JSON.stringify(i.preferences);
-    await ctx.db('users').where({ id }).update(patch);
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['auth.me.password'], async (ctx, i) => {
-    const id = userActorId(ctx);
-    const row = await ctx.db('users').where({ id }).first();
-    await auth.checkCurrentPassword(id, i.currentPassword, row.password_hash, ctx.face);
-    const now = nowIso();
-    await ctx.db('users').where({ id }).update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
-    await auth.revokeUser(id, 'password changed');
-    return { ok: true as const };
-  }));
-
-  registry.add(implement(c['iam.users.list'], async (ctx, i) => page(await loadUsers(ctx.db, { search: i.search }), i)));
-  registry.add(implement(c['iam.users.get'], (ctx, i) => loadUser(ctx.db, i.username)));
-  registry.add(implement(c['iam.users.create'], async (ctx, i) => {
-    const hash = await hashPassword(i.password);
-    await iamChange(ctx, async (tx) => {
-      const { trx } = tx;
-      if (await trx('users').whereRaw('lower(username) = ?', [i.username.toLowerCase()]).first()) throw new Conflict(`user ${i.username} already exists`);
-      const now = nowIso();
-      const [row] = await trx('users')
-        .insert({ username: i.username, display_name: i.displayName, email: i.email, password_hash: hash, enabled: i.enabled, created_at: now, updated_at: now, password_changed_at: now })
-        .returning('id');
-      await setMemberships(tx, Number(row.id ?? row), i.roles, i.groups);
-    });
-    return loadUser(ctx.db, i.username);
-  }));
-  registry.add(implement(c['iam.users.update'], async (ctx, i) => {
-    const userId = await iamChange(ctx, async (tx) => {
-      const { trx } = tx;
-      const row = await requireUserRow(trx, i.username);
-      tx.touch(row.id);
+  registry.add(
+    implement(c['auth.logout'], async (ctx) => {
+      if (ctx.actor?.kind === 'user' && ctx.actor.sessionId) await auth.logout(ctx.actor.sessionId);
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['auth.me'], async (ctx) => {
+      const id = userActorId(ctx);
+      const row = await ctx.db('users').where({ id }).first();
+      const user = await loadUser(ctx.db, row.username);
+      const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
+      return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
+    }),
+  );
+  registry.add(
+    implement(c['auth.me.update'], async (ctx, i) => {
+      const id = userActorId(ctx);
       const patch: Record<string, unknown> = { updated_at: nowIso() };
       if (i.displayName !== undefined) patch.display_name = i.displayName;
       if (i.email !== undefined) patch.email = i.email;
-      if (i.enabled !== undefined) patch.enabled = i.enabled;
-      await trx('users').where({ id: row.id }).update(patch);
-      await setMemberships(tx, row.id, i.roles, i.groups);
-      if (i.enabled === false) await endSessions(trx, row.id, 'user disabled');
-      return row.id;
-    });
-    auth.forgetUser(userId);
-    return loadUser(ctx.db, i.username);
-  }));
-  registry.add(implement(c['iam.users.password'], async (ctx, i) => {
-    // Resetting the password of someone who holds more than you is taking their account: iamChange refuses it.
-    await requireUserRow(ctx.db, i.username);
-    const hash = await hashPassword(i.password);
-    const userId = await iamChange(ctx, async (tx) => {
-      const row = await requireUserRow(tx.trx, i.username);
-      tx.touch(row.id);
+      if (i.preferences !== undefined) patch.preferences = JSON.stringify(i.preferences);
+      await ctx.db('users').where({ id }).update(patch);
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['auth.me.password'], async (ctx, i) => {
+      const id = userActorId(ctx);
+      const row = await ctx.db('users').where({ id }).first();
+      await auth.checkCurrentPassword(id, i.currentPassword, row.password_hash, ctx.face);
       const now = nowIso();
-      await tx.trx('users').where({ id: row.id }).update({ password_hash: hash, password_changed_at: now, updated_at: now });
-      await endSessions(tx.trx, row.id, 'password reset');
-      return row.id;
-    });
-    auth.forgetUser(userId);
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['iam.users.delete'], async (ctx, i) => {
-    // Sessions go with the row (ON DELETE CASCADE), inside the transaction: a refused delete ends none.
-    const userId = await iamChange(ctx, async (tx) => {
-      const row = await requireUserRow(tx.trx, i.username);
-      if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
-      tx.touch(row.id);
-      await endSessions(tx.trx, row.id, 'user deleted');
-      await tx.trx('users').where({ id: row.id }).delete();
-      return row.id;
-    });
-    auth.forgetUser(userId);
-    return { ok: true as const };
-  }));
+      await ctx
+        .db('users')
+        .where({ id })
+        .update({ password_hash: await hashPassword(i.newPassword), password_changed_at: now, updated_at: now });
+      await auth.revokeUser(id, 'password changed');
+      return { ok: true as const };
+    }),
+  );
+
+  registry.add(implement(c['iam.users.list'], async (ctx, i) => page(await loadUsers(ctx.db, { search: i.search }), i)));
+  registry.add(implement(c['iam.users.get'], (ctx, i) => loadUser(ctx.db, i.username)));
+  registry.add(
+    implement(c['iam.users.create'], async (ctx, i) => {
+      const hash = await hashPassword(i.password);
+      await iamChange(ctx, async (tx) => {
+        const { trx } = tx;
+        if (await trx('users').whereRaw('lower(username) = ?', [i.username.toLowerCase()]).first()) throw new Conflict(`user ${i.username} already exists`);
+        const now = nowIso();
+        const [row] = await trx('users')
+          .insert({
+            username: i.username,
+            display_name: i.displayName,
+            email: i.email,
+            password_hash: hash,
+            enabled: i.enabled,
+            created_at: now,
+            updated_at: now,
+            password_changed_at: now,
+          })
+          .returning('id');
+        await setMemberships(tx, Number(row.id ?? row), i.roles, i.groups);
+      });
+      return loadUser(ctx.db, i.username);
+    }),
+  );
+  registry.add(
+    implement(c['iam.users.update'], async (ctx, i) => {
+      const userId = await iamChange(ctx, async (tx) => {
+        const { trx } = tx;
+        const row = await requireUserRow(trx, i.username);
+        tx.touch(row.id);
+        const patch: Record<string, unknown> = { updated_at: nowIso() };
+        if (i.displayName !== undefined) patch.display_name = i.displayName;
+        if (i.email !== undefined) patch.email = i.email;
+        if (i.enabled !== undefined) patch.enabled = i.enabled;
+        await trx('users').where({ id: row.id }).update(patch);
+        await setMemberships(tx, row.id, i.roles, i.groups);
+        if (i.enabled === false) await endSessions(trx, row.id, 'user disabled');
+        return row.id;
+      });
+      auth.forgetUser(userId);
+      return loadUser(ctx.db, i.username);
+    }),
+  );
+  registry.add(
+    implement(c['iam.users.password'], async (ctx, i) => {
+      // Resetting the password of someone who holds more than you is taking their account: iamChange refuses it.
+      await requireUserRow(ctx.db, i.username);
+      const hash = await hashPassword(i.password);
+      const userId = await iamChange(ctx, async (tx) => {
+        const row = await requireUserRow(tx.trx, i.username);
+        tx.touch(row.id);
+        const now = nowIso();
+        await tx.trx('users').where({ id: row.id }).update({ password_hash: hash, password_changed_at: now, updated_at: now });
+        await endSessions(tx.trx, row.id, 'password reset');
+        return row.id;
+      });
+      auth.forgetUser(userId);
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['iam.users.delete'], async (ctx, i) => {
+      // Sessions go with the row (ON DELETE CASCADE), inside the transaction: a refused delete ends none.
+      const userId = await iamChange(ctx, async (tx) => {
+        const row = await requireUserRow(tx.trx, i.username);
+        if (ctx.actor?.kind === 'user' && ctx.actor.id === row.id) throw new Conflict('you cannot delete yourself');
+        tx.touch(row.id);
+        await endSessions(tx.trx, row.id, 'user deleted');
+        await tx.trx('users').where({ id: row.id }).delete();
+        return row.id;
+      });
+      auth.forgetUser(userId);
+      return { ok: true as const };
+    }),
+  );
 
   registry.add(implement(c['iam.groups.list'], async (ctx, i) => page(await loadGroups(ctx.db), i)));
   const saveGroup = async (ctx: Ctx, name: string, i: { description?: string; members?: string[]; roles?: string[] }, create: boolean) => {
@@ -262,13 +302,19 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
       let group = await trx('groups').where({ name }).first();
       if (create) {
         if (group || (await trx('groups').whereRaw('lower(name) = ?', [name.toLowerCase()]).first())) throw new Conflict(`group ${name} already exists`);
-        const [row] = await trx('groups').insert({ name, description: i.description ?? '', created_at: nowIso() }).returning('id');
+        const [row] = await trx('groups')
+          .insert({ name, description: i.description ?? '', created_at: nowIso() })
+          .returning('id');
         group = { id: Number(row.id ?? row) };
       } else {
         if (!group) throw new NotFound(`group ${name} does not exist`);
         // A group that grants more than you hold is not yours to change, even its description.
         const current: { role_id: number }[] = await trx('group_roles').where({ group_id: group.id }).select('role_id');
-        await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `changing group ${name}, which grants role ${role},`);
+        await requireMayGrant(
+          tx,
+          current.map((r) => Number(r.role_id)),
+          (role) => `changing group ${name}, which grants role ${role},`,
+        );
         if (i.description !== undefined) await trx('groups').where({ id: group.id }).update({ description: i.description });
       }
       if (i.members) {
@@ -290,27 +336,42 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   };
   registry.add(implement(c['iam.groups.create'], (ctx, i) => saveGroup(ctx, i.name, i, true)));
   registry.add(implement(c['iam.groups.update'], (ctx, i) => saveGroup(ctx, i.name, i, false)));
-  registry.add(implement(c['iam.groups.delete'], async (ctx, i) => {
-    await iamChange(ctx, async (tx) => {
-      const group = await tx.trx('groups').where({ name: i.name }).first();
-      if (!group) throw new NotFound(`group ${i.name} does not exist`);
-      const current: { role_id: number }[] = await tx.trx('group_roles').where({ group_id: group.id }).select('role_id');
-      await requireMayGrant(tx, current.map((r) => Number(r.role_id)), (role) => `deleting group ${i.name}, which grants role ${role},`);
-      await tx.trx('groups').where({ id: group.id }).delete();
-    });
-    auth.forgetAll();
-    return { ok: true as const };
-  }));
+  registry.add(
+    implement(c['iam.groups.delete'], async (ctx, i) => {
+      await iamChange(ctx, async (tx) => {
+        const group = await tx.trx('groups').where({ name: i.name }).first();
+        if (!group) throw new NotFound(`group ${i.name} does not exist`);
+        const current: { role_id: number }[] = await tx.trx('group_roles').where({ group_id: group.id }).select('role_id');
+        await requireMayGrant(
+          tx,
+          current.map((r) => Number(r.role_id)),
+          (role) => `deleting group ${i.name}, which grants role ${role},`,
+        );
+        await tx.trx('groups').where({ id: group.id }).delete();
+      });
+      auth.forgetAll();
+      return { ok: true as const };
+    }),
+  );
 
-  registry.add(implement(c['iam.permissions.list'], async () => {
-    const items = registry.permissions().map((p) => ({ ...p, operations: registry.all().filter((o) => o.permission === p.name).map((o) => o.name) }));
-    return { items, total: items.length };
-  }));
+  registry.add(
+    implement(c['iam.permissions.list'], async () => {
+      const items = registry.permissions().map((p) => ({
+        ...p,
+        operations: registry
+          .all()
+          .filter((o) => o.permission === p.name)
+          .map((o) => o.name),
+      }));
+      return { items, total: items.length };
+    }),
+  );
   registry.add(implement(c['iam.roles.list'], async (ctx, i) => page(await loadRoles(ctx.db), i)));
   const checkPermissions = (perms: string[]) => {
     const known = permissionNames();
     const unknown = perms.filter((p) => !known.has(p));
-    if (unknown.length) throw new ValidationError(`unknown permission: ${unknown.join(', ')}`, [{ path: 'permissions', message: `unknown: ${unknown.join(', ')}` }]);
+    if (unknown.length)
+      throw new ValidationError(`unknown permission: ${unknown.join(', ')}`, [{ path: 'permissions', message: `unknown: ${unknown.join(', ')}` }]);
   };
   const saveRole = async (ctx: Ctx, i: { name: string; description?: string; permissions?: string[] }, create: boolean) => {
     if (i.permissions) checkPermissions(i.permissions);
@@ -320,7 +381,9 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
       if (create) {
         const clash = role ?? (await trx('roles').whereRaw('lower(name) = ?', [i.name.toLowerCase()]).first());
         if (clash) throw new Conflict(`role ${clash.name} already exists (role names are compared without regard to case)`);
-        const [row] = await trx('roles').insert({ name: i.name, description: i.description ?? '', builtin: false, created_at: nowIso() }).returning('id');
+        const [row] = await trx('roles')
+          .insert({ name: i.name, description: i.description ?? '', builtin: false, created_at: nowIso() })
+          .returning('id');
         role = { id: Number(row.id ?? row) };
       } else {
         if (!role) throw new NotFound(`role ${i.name} does not exist`);
@@ -341,42 +404,53 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   };
   registry.add(implement(c['iam.roles.create'], (ctx, i) => saveRole(ctx, i, true)));
   registry.add(implement(c['iam.roles.update'], (ctx, i) => saveRole(ctx, i, false)));
-  registry.add(implement(c['iam.roles.delete'], async (ctx, i) => {
-    await iamChange(ctx, async (tx) => {
-      const role = await tx.trx('roles').where({ name: i.name }).first();
-      if (!role) throw new NotFound(`role ${i.name} does not exist`);
-      if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
-      await requireMayGrant(tx, [Number(role.id)], (name) => `deleting role ${name}`);
-      await tx.trx('roles').where({ id: role.id }).delete();
-    });
-    auth.forgetAll();
-    return { ok: true as const };
-  }));
+  registry.add(
+    implement(c['iam.roles.delete'], async (ctx, i) => {
+      await iamChange(ctx, async (tx) => {
+        const role = await tx.trx('roles').where({ name: i.name }).first();
+        if (!role) throw new NotFound(`role ${i.name} does not exist`);
+        if (role.builtin) throw new Conflict(`${i.name} is built in and cannot be deleted`);
+        await requireMayGrant(tx, [Number(role.id)], (name) => `deleting role ${name}`);
+        await tx.trx('roles').where({ id: role.id }).delete();
+      });
+      auth.forgetAll();
+      return { ok: true as const };
+    }),
+  );
 
-  registry.add(implement(c['audit.list'], async (ctx, i) => {
-    const q = ctx.db('audit_log');
-    if (i.actor) q.where('actor_name', i.actor);
-    if (i.operation) {
-      if (i.operation.endsWith('.')) q.where('operation', 'like', `${i.operation}%`);
-      else q.where('operation', i.operation);
-    }
-    if (i.result) q.where('result', i.result);
-    if (i.face) q.where('face', i.face);
-    if (i.from) q.where('at', '>=', i.from);
-    if (i.to) q.where('at', '<=', i.to);
-    if (i.search) q.where('target', 'like', `%${i.search}%`);
-    const [{ n }] = await q.clone().count({ n: '*' });
-    const rows = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
-    return {
-      total: Number(n),
-      items: rows.map((r: Record<string, unknown>) => ({
-        id: Number(r.id), at: String(r.at), actor: String(r.actor_name), face: String(r.face),
-        address: (r.address as string) ?? null, requestId: (r.request_id as string) ?? null,
-        operation: String(r.operation), target: (r.target as string) ?? null,
-        input: JSON.parse(String(r.input)), result: String(r.result), error: (r.error as string) ?? null,
-      })),
-    };
-  }));
+  registry.add(
+    implement(c['audit.list'], async (ctx, i) => {
+      const q = ctx.db('audit_log');
+      if (i.actor) q.where('actor_name', i.actor);
+      if (i.operation) {
+        if (i.operation.endsWith('.')) q.where('operation', 'like', `${i.operation}%`);
+        else q.where('operation', i.operation);
+      }
+      if (i.result) q.where('result', i.result);
+      if (i.face) q.where('face', i.face);
+      if (i.from) q.where('at', '>=', i.from);
+      if (i.to) q.where('at', '<=', i.to);
+      if (i.search) q.where('target', 'like', `%${i.search}%`);
+      const [{ n }] = await q.clone().count({ n: '*' });
+      const rows = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
+      return {
+        total: Number(n),
+        items: rows.map((r: Record<string, unknown>) => ({
+          id: Number(r.id),
+          at: String(r.at),
+          actor: String(r.actor_name),
+          face: String(r.face),
+          address: (r.address as string) ?? null,
+          requestId: (r.request_id as string) ?? null,
+          operation: String(r.operation),
+          target: (r.target as string) ?? null,
+          input: JSON.parse(String(r.input)),
+          result: String(r.result),
+          error: (r.error as string) ?? null,
+        })),
+      };
+    }),
+  );
 }
 
 /** Keeps the built-in roles' rows equal to what the catalogue says they hold. */

@@ -43,7 +43,10 @@ export class AuthEngine {
    */
   private readonly key: crypto.KeyObject;
 
-  constructor(private readonly db: Knex, secret: string) {
+  constructor(
+    private readonly db: Knex,
+    secret: string,
+  ) {
     this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
@@ -97,7 +100,11 @@ export class AuthEngine {
    */
   auditName(username: unknown): string {
     if (typeof username === 'string' && USER_NAME.test(username.trim())) return username.trim();
-    const tag = crypto.createHmac('sha256', this.key).update(typeof username === 'string' ? username : JSON.stringify(username ?? null)).digest('hex').slice(0, 8);
+    const tag = crypto
+      .createHmac('sha256', this.key)
+      .update(typeof username === 'string' ? username : JSON.stringify(username ?? null))
+      .digest('hex')
+      .slice(0, 8);
     return `invalid user name #${tag}`;
   }
 
@@ -194,7 +201,14 @@ export class AuthEngine {
     const user = await this.db('users').where({ id: session.user_id }).first();
     if (!user || !user.enabled) throw new Unauthenticated('user disabled');
     const access = await effectiveAccess(this.db, user.id);
-    const actor: UserActor = { kind: 'user', id: user.id, username: user.username, roles: access.roles, permissions: access.permissions, sessionId: claims.sid };
+    const actor: UserActor = {
+      kind: 'user',
+      id: user.id,
+      username: user.username,
+      roles: access.roles,
+      permissions: access.permissions,
+      sessionId: claims.sid,
+    };
     this.actors.set(claims.sid, { actor, userId: user.id, until: Date.now() + ACTOR_CACHE_MS });
     return actor;
   }

@@ -65,10 +65,18 @@ export async function loadUser(db: Knex, username: string): Promise<User> {
 /** Role names held directly or through groups, and the union of their permissions. */
 export async function effectiveAccess(db: Knex, userId: number): Promise<{ roles: string[]; permissions: Set<string> }> {
   const direct = db('user_roles').where('user_id', userId).select('role_id');
-  const viaGroups = db('group_roles').join('group_members', 'group_members.group_id', 'group_roles.group_id').where('group_members.user_id', userId).select('group_roles.role_id');
+  const viaGroups = db('group_roles')
+    .join('group_members', 'group_members.group_id', 'group_roles.group_id')
+    .where('group_members.user_id', userId)
+    .select('group_roles.role_id');
   const roles: { id: number; name: string }[] = await db('roles').whereIn('id', direct).orWhereIn('id', viaGroups).select('id', 'name').orderBy('name');
   const perms: { permission: string }[] = roles.length
-    ? await db('role_permissions').whereIn('role_id', roles.map((r) => r.id)).distinct('permission')
+    ? await db('role_permissions')
+        .whereIn(
+          'role_id',
+          roles.map((r) => r.id),
+        )
+        .distinct('permission')
     : [];
   return { roles: roles.map((r) => r.name), permissions: new Set(perms.map((p) => p.permission)) };
 }
@@ -114,7 +122,8 @@ export async function accessSnapshot(db: Knex): Promise<Map<number, UserAccess>>
   const permsOf = new Map<number, string[]>();
   for (const p of rolePerms) permsOf.set(Number(p.role_id), [...(permsOf.get(Number(p.role_id)) ?? []), p.permission]);
   const out = new Map<number, UserAccess>();
-  for (const u of users) out.set(Number(u.id), { id: Number(u.id), username: u.username, enabled: Boolean(u.enabled), roles: new Set(), permissions: new Set() });
+  for (const u of users)
+    out.set(Number(u.id), { id: Number(u.id), username: u.username, enabled: Boolean(u.enabled), roles: new Set(), permissions: new Set() });
   for (const link of [...direct, ...viaGroups]) {
     const user = out.get(Number(link.user_id));
     const name = roleName.get(Number(link.role_id));
@@ -131,6 +140,10 @@ export async function rolePermissions(db: Knex, ids: number[]): Promise<Map<stri
   if (ids.length === 0) return out;
   const roles: { id: number; name: string }[] = await db('roles').whereIn('id', ids).select('id', 'name');
   const perms: { role_id: number; permission: string }[] = await db('role_permissions').whereIn('role_id', ids).select('role_id', 'permission');
-  for (const r of roles) out.set(r.name, perms.filter((p) => Number(p.role_id) === Number(r.id)).map((p) => p.permission));
+  for (const r of roles)
+    out.set(
+      r.name,
+      perms.filter((p) => Number(p.role_id) === Number(r.id)).map((p) => p.permission),
+    );
   return out;
 }

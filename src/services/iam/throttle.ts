@@ -29,7 +29,10 @@ export function throttleAddress(address: string): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = [...h, ...Array<string>(tail === undefined ? 0 : Math.max(0, 8 - width(h) - width(t))).fill('0'), ...t];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 export interface ThrottleClock {
   now(): number;

@@ -66,26 +66,50 @@ export async function diskCandidates(ctx: Ctx): Promise<DiskCandidate[]> {
   const [devices, pools] = await Promise.all([adapter.blockDevices(), new ZfsAdapter(ctx.host).poolStatus()]);
   const disks = devices.filter((d) => d.type === 'disk' && d.sizeBytes > 0 && !/^(zram|loop|ram|zd)/.test(d.name));
   const infos = disks.map<DiskInfo>((d) => ({
-    name: d.name, path: d.path, model: d.model, serial: d.serial, wwn: d.wwn, sizeBytes: d.sizeBytes, rotational: d.rotational,
-    type: 'hdd', temperatureC: null, smartHealth: 'UNKNOWN', powerOnHours: null, partitions: d.children.map((c) => c.name),
+    name: d.name,
+    path: d.path,
+    model: d.model,
+    serial: d.serial,
+    wwn: d.wwn,
+    sizeBytes: d.sizeBytes,
+    rotational: d.rotational,
+    type: 'hdd',
+    temperatureC: null,
+    smartHealth: 'UNKNOWN',
+    powerOnHours: null,
+    partitions: d.children.map((c) => c.name),
   }));
   const usage = diskUsage(infos, pools);
   return disks.map((d) => {
     const stablePath = byIdPath({ wwn: d.wwn, tran: d.tran, name: d.name });
     const usable = stablePath !== null && STABLE_PATH.test(stablePath);
-    return { device: d, wwn: usable ? d.wwn : null, stablePath: usable ? stablePath : null, pool: usage.get(d.name)?.pool ?? null, signatures: signaturesOf(d) };
+    return {
+      device: d,
+      wwn: usable ? d.wwn : null,
+      stablePath: usable ? stablePath : null,
+      pool: usage.get(d.name)?.pool ?? null,
+      signatures: signaturesOf(d),
+    };
   });
 }
 
 /** The disk a user's path names: /dev/sdX, sdX, /dev/disk/by-id/wwn-..., or the stable path Calypso stores. */
 export function findDisk(candidates: DiskCandidate[], given: string): DiskCandidate | undefined {
   const short = given.replace(/^\/dev\//, '');
-  return candidates.find((c) => c.device.name === short || c.device.path === given || (c.stablePath !== null && c.stablePath === given)
-    || (c.wwn !== null && (given === `/dev/disk/by-id/wwn-${c.wwn}` || given === `/dev/disk/by-id/nvme-${c.wwn}`)));
+  return candidates.find(
+    (c) =>
+      c.device.name === short ||
+      c.device.path === given ||
+      (c.stablePath !== null && c.stablePath === given) ||
+      (c.wwn !== null && (given === `/dev/disk/by-id/wwn-${c.wwn}` || given === `/dev/disk/by-id/nvme-${c.wwn}`)),
+  );
 }
 
 const notADisk = (given: string, field: string) =>
-  new ValidationError(`${given} is not a whole disk of this appliance: a disk LUN takes a disk (e.g. /dev/disk/by-id/wwn-0x5000c500a1b2c3d4) that no pool uses and an Admin marked for export`, [{ path: field, message: 'not a whole disk' }]);
+  new ValidationError(
+    `${given} is not a whole disk of this appliance: a disk LUN takes a disk (e.g. /dev/disk/by-id/wwn-0x5000c500a1b2c3d4) that no pool uses and an Admin marked for export`,
+    [{ path: field, message: 'not a whole disk' }],
+  );
 
 /**
  * A disk backing checked as the module comment says; returns the stable path the LUN is stored
@@ -94,7 +118,10 @@ const notADisk = (given: string, field: string) =>
 export async function checkDiskBacking(ctx: Ctx, candidates: DiskCandidate[], marks: ExportMark[], given: string, field: string): Promise<string> {
   const c = findDisk(candidates, given);
   if (!c) throw notADisk(given, field);
-  if (!c.wwn || !c.stablePath) throw new ValidationError(`${given} has no WWN, so it has no stable name (/dev/sdX names move between boots): it cannot be exported`, [{ path: field, message: 'no WWN' }]);
+  if (!c.wwn || !c.stablePath)
+    throw new ValidationError(`${given} has no WWN, so it has no stable name (/dev/sdX names move between boots): it cannot be exported`, [
+      { path: field, message: 'no WWN' },
+    ]);
   if (c.pool) throw new Conflict(`${given} (${c.device.name}) is a member of pool ${c.pool}: exporting it would hand the pool's blocks to an initiator`);
   if (!marks.some((m) => m.wwn === c.wwn)) {
     throw new Conflict(`${given} (${c.device.name}, WWN ${c.wwn}) is not marked for export: an Admin marks it first (iscsi.disks.mark-export)`);
@@ -125,12 +152,31 @@ export async function describeDisks(ctx: Ctx): Promise<ExportDisk[]> {
   const [candidates, marks, users] = await Promise.all([diskCandidates(ctx), readMarks(ctx.db), diskLunUsers(ctx.db)]);
   return candidates.map((c) => {
     const mark = c.wwn ? marks.find((m) => m.wwn === c.wwn) : undefined;
-    const usedBy = c.stablePath ? users.get(c.stablePath) ?? [] : [];
-    const reason = !c.wwn ? 'no WWN: no stable name' : c.pool ? `member of pool ${c.pool}` : !mark && c.signatures.length ? `holds ${c.signatures.join(', ')}` : !mark ? 'not marked for export' : null;
+    const usedBy = c.stablePath ? (users.get(c.stablePath) ?? []) : [];
+    const reason = !c.wwn
+      ? 'no WWN: no stable name'
+      : c.pool
+        ? `member of pool ${c.pool}`
+        : !mark && c.signatures.length
+          ? `holds ${c.signatures.join(', ')}`
+          : !mark
+            ? 'not marked for export'
+            : null;
     return {
-      name: c.device.name, path: c.stablePath, wwn: c.wwn, model: c.device.model, serial: c.device.serial, sizeBytes: c.device.sizeBytes,
-      pool: c.pool, signatures: c.signatures, marked: Boolean(mark), markedBy: mark?.markedBy ?? null, markedAt: mark?.markedAt ?? null,
-      usedBy, exportable: reason === null, reason,
+      name: c.device.name,
+      path: c.stablePath,
+      wwn: c.wwn,
+      model: c.device.model,
+      serial: c.device.serial,
+      sizeBytes: c.device.sizeBytes,
+      pool: c.pool,
+      signatures: c.signatures,
+      marked: Boolean(mark),
+      markedBy: mark?.markedBy ?? null,
+      markedAt: mark?.markedAt ?? null,
+      usedBy,
+      exportable: reason === null,
+      reason,
     };
   });
 }
@@ -140,14 +186,24 @@ export async function markDisk(ctx: Ctx, trx: Knex, given: string): Promise<stri
   const candidates = await diskCandidates(ctx);
   const c = findDisk(candidates, given);
   if (!c) throw notADisk(given, 'disk');
-  if (!c.wwn || !c.stablePath) throw new ValidationError(`${given} has no WWN, so it has no stable name: it cannot be marked for export`, [{ path: 'disk', message: 'no WWN' }]);
+  if (!c.wwn || !c.stablePath)
+    throw new ValidationError(`${given} has no WWN, so it has no stable name: it cannot be marked for export`, [{ path: 'disk', message: 'no WWN' }]);
   if (c.pool) throw new Conflict(`${given} (${c.device.name}) is a member of pool ${c.pool}`);
   if (c.signatures.length) {
-    throw new Conflict(`${given} (${c.device.name}) is not blank: it holds ${c.signatures.join(', ')}. Calypso exports only disks with no partition table, filesystem or pool label; wipe it deliberately first if its data is not needed`);
+    throw new Conflict(
+      `${given} (${c.device.name}) is not blank: it holds ${c.signatures.join(', ')}. Calypso exports only disks with no partition table, filesystem or pool label; wipe it deliberately first if its data is not needed`,
+    );
   }
   const marks = await readMarks(trx);
   if (!marks.some((m) => m.wwn === c.wwn)) {
-    marks.push({ wwn: c.wwn, serial: c.device.serial, model: c.device.model, sizeBytes: c.device.sizeBytes, markedAt: nowIso(), markedBy: ctx.actor?.username ?? 'system' });
+    marks.push({
+      wwn: c.wwn,
+      serial: c.device.serial,
+      model: c.device.model,
+      sizeBytes: c.device.sizeBytes,
+      markedAt: nowIso(),
+      markedBy: ctx.actor?.username ?? 'system',
+    });
     await writeMarks(trx, marks);
   }
   return c.wwn;
@@ -163,6 +219,9 @@ export async function unmarkDisk(ctx: Ctx, trx: Knex, given: string): Promise<st
   const users = await diskLunUsers(trx);
   const using = [...users.entries()].filter(([p]) => p.endsWith(`-${mark.wwn}`)).flatMap(([, u]) => u);
   if (using.length) throw new Conflict(`${given} is exported by ${using.join(', ')}: remove those LUNs first`);
-  await writeMarks(trx, marks.filter((m) => m !== mark));
+  await writeMarks(
+    trx,
+    marks.filter((m) => m !== mark),
+  );
   return mark.wwn;
 }

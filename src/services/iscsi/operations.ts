@@ -9,13 +9,31 @@ import { ScstConfParseError, parseScstConf, type ParsedScstConf } from '../../sy
 import { BackingFileAdapter, isRegularFile } from '../../system/scst/backing.js';
 import { TgtAdapter } from '../../system/tgt/index.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
-import { iscsiContracts as c, iscsiPermissions, targetInput, type IscsiLun, type IscsiSettings, type IscsiTarget, type LunInput } from '../../contracts/iscsi.js';
+import {
+  iscsiContracts as c,
+  iscsiPermissions,
+  targetInput,
+  type IscsiLun,
+  type IscsiSettings,
+  type IscsiTarget,
+  type LunInput,
+} from '../../contracts/iscsi.js';
 import { page } from '../../contracts/list.js';
 import { nowIso } from '../../contracts/time.js';
 import type { Attachment, Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { checkDiskBacking, describeDisks, diskCandidates, markDisk, readMarks, requireDiskPermission, unmarkDisk, type DiskCandidate, type ExportMark } from './disks.js';
+import {
+  checkDiskBacking,
+  describeDisks,
+  diskCandidates,
+  markDisk,
+  readMarks,
+  requireDiskPermission,
+  unmarkDisk,
+  type DiskCandidate,
+  type ExportMark,
+} from './disks.js';
 import { implement, type Registry } from '../core/registry.js';
 import { applyUnit, datasetHolding, fileDrift, registerDrift, writeThenActivate } from '../shares/apply.js';
 import { DEFAULT_ISCSI_SETTINGS, ISCSI_SETTINGS_KEY, readSetting, shareDeployment, writeSetting } from '../shares/settings.js';
@@ -25,10 +43,16 @@ type Row = Record<string, unknown>;
 
 function toTarget(r: Row): IscsiTarget {
   return {
-    name: String(r.name), alias: String(r.alias), enabled: Boolean(r.enabled), portals: JSON.parse(String(r.portals)),
+    name: String(r.name),
+    alias: String(r.alias),
+    enabled: Boolean(r.enabled),
+    portals: JSON.parse(String(r.portals)),
     chap: r.chap_user ? { user: String(r.chap_user), secretSet: true } : null,
     mutualChap: r.mutual_user ? { user: String(r.mutual_user), secretSet: true } : null,
-    groups: JSON.parse(String(r.groups)), luns: JSON.parse(String(r.luns)), createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    groups: JSON.parse(String(r.groups)),
+    luns: JSON.parse(String(r.luns)),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -50,10 +74,22 @@ function chapColumns(chap: Chap | undefined, mutualChap: Chap | undefined): Row 
 function toConf(r: Row): IscsiTargetConf {
   const t = toTarget(r);
   return {
-    name: t.name, alias: t.alias, enabled: t.enabled, relTgtId: Number(r.id), portals: t.portals,
+    name: t.name,
+    alias: t.alias,
+    enabled: t.enabled,
+    relTgtId: Number(r.id),
+    portals: t.portals,
     ...storedChap(r),
     groups: t.groups,
-    luns: t.luns.map((l) => ({ lun: l.lun, device: `t${String(r.id)}_lun${l.lun}`, backingType: l.type, backingPath: l.path, readOnly: l.readOnly, group: l.group, enabled: l.enabled })),
+    luns: t.luns.map((l) => ({
+      lun: l.lun,
+      device: `t${String(r.id)}_lun${l.lun}`,
+      backingType: l.type,
+      backingPath: l.path,
+      readOnly: l.readOnly,
+      group: l.group,
+      enabled: l.enabled,
+    })),
   };
 }
 
@@ -70,12 +106,17 @@ async function checkFileBacking(ctx: Ctx, path: string, sizeBytes: number | unde
   const { dataset } = await datasetHolding(ctx, path, field);
   const current = await new BackingFileAdapter(ctx.host).stat(path);
   if (current === null) {
-    if (sizeBytes === undefined) throw new ValidationError(`${path} does not exist: give sizeBytes to create it`, [{ path: field.replace(/\.path$/, '.sizeBytes'), message: 'required to create the file' }]);
+    if (sizeBytes === undefined)
+      throw new ValidationError(`${path} does not exist: give sizeBytes to create it`, [
+        { path: field.replace(/\.path$/, '.sizeBytes'), message: 'required to create the file' },
+      ]);
     return { dataset, grow: sizeBytes };
   }
   if (!isRegularFile(current)) throw new ValidationError(`${path} is a ${current.kind}, not a regular file`, [{ path: field, message: 'not a regular file' }]);
   if (sizeBytes !== undefined && sizeBytes < current.sizeBytes) {
-    throw new Conflict(`${path} holds ${current.sizeBytes} bytes; a LUN never shortens its file (${sizeBytes} would cut off its data). Give at least ${current.sizeBytes}, or leave sizeBytes out`);
+    throw new Conflict(
+      `${path} holds ${current.sizeBytes} bytes; a LUN never shortens its file (${sizeBytes} would cut off its data). Give at least ${current.sizeBytes}, or leave sizeBytes out`,
+    );
   }
   return { dataset, grow: sizeBytes !== undefined && sizeBytes > current.sizeBytes ? sizeBytes : null };
 }
@@ -86,11 +127,20 @@ async function checkFileBacking(ctx: Ctx, path: string, sizeBytes: number | unde
  * (SQLite has one connection). `current`: the target's LUNs now, so a
  * disk LUN it already has is not "added" (adding one needs iscsi.disks, checked before any command).
  */
-async function resolveLuns(ctx: Ctx, input: LunInput[], groups: { name: string }[], current: IscsiLun[] = [], db: Knex = ctx.db): Promise<{ stored: IscsiLun[]; grow: { path: string; size: number }[] }> {
-  requireDiskPermission(ctx, input.some((l) => {
-    const b = l.backing;
-    return b.type === 'disk' && !current.some((c) => c.lun === l.lun && c.type === 'disk' && c.path === b.path);
-  }));
+async function resolveLuns(
+  ctx: Ctx,
+  input: LunInput[],
+  groups: { name: string }[],
+  current: IscsiLun[] = [],
+  db: Knex = ctx.db,
+): Promise<{ stored: IscsiLun[]; grow: { path: string; size: number }[] }> {
+  requireDiskPermission(
+    ctx,
+    input.some((l) => {
+      const b = l.backing;
+      return b.type === 'disk' && !current.some((c) => c.lun === l.lun && c.type === 'disk' && c.path === b.path);
+    }),
+  );
   const seen = new Set<number>();
   const stored: IscsiLun[] = [];
   const grow: { path: string; size: number }[] = [];
@@ -99,11 +149,15 @@ async function resolveLuns(ctx: Ctx, input: LunInput[], groups: { name: string }
   for (const [i, l] of input.entries()) {
     if (seen.has(l.lun)) throw new ValidationError(`LUN ${l.lun} is listed twice`, [{ path: `luns.${i}.lun`, message: 'duplicate LUN number' }]);
     seen.add(l.lun);
-    if (l.group !== null && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to ${l.group}, which is not an initiator group of this target`, [{ path: `luns.${i}.group`, message: 'unknown initiator group' }]);
+    if (l.group !== null && !groups.some((g) => g.name === l.group))
+      throw new ValidationError(`LUN ${l.lun} is mapped to ${l.group}, which is not an initiator group of this target`, [
+        { path: `luns.${i}.group`, message: 'unknown initiator group' },
+      ]);
     const base = { lun: l.lun, group: l.group, readOnly: l.readOnly, enabled: l.enabled };
     if (l.backing.type === 'zvol') {
       volumes ??= new Set((await new ZfsAdapter(ctx.host).listDatasets({ types: ['volume'] })).map((d) => d.name));
-      if (!volumes.has(l.backing.zvol)) throw new ValidationError(`${l.backing.zvol} is not a zvol`, [{ path: `luns.${i}.backing.zvol`, message: 'no such zvol' }]);
+      if (!volumes.has(l.backing.zvol))
+        throw new ValidationError(`${l.backing.zvol} is not a zvol`, [{ path: `luns.${i}.backing.zvol`, message: 'no such zvol' }]);
       stored.push({ ...base, type: 'zvol', path: `/dev/zvol/${l.backing.zvol}`, dataset: l.backing.zvol });
     } else if (l.backing.type === 'file') {
       const { dataset, grow: size } = await checkFileBacking(ctx, l.backing.path, l.backing.sizeBytes, `luns.${i}.backing.path`);
@@ -112,7 +166,8 @@ async function resolveLuns(ctx: Ctx, input: LunInput[], groups: { name: string }
     } else {
       disks ??= { candidates: await diskCandidates(ctx), marks: await readMarks(db) };
       const path = await checkDiskBacking(ctx, disks.candidates, disks.marks, l.backing.path, `luns.${i}.backing.path`);
-      if (stored.some((x) => x.type === 'disk' && x.path === path)) throw new ValidationError(`${l.backing.path} is listed twice`, [{ path: `luns.${i}.backing.path`, message: 'one LUN per disk' }]);
+      if (stored.some((x) => x.type === 'disk' && x.path === path))
+        throw new ValidationError(`${l.backing.path} is listed twice`, [{ path: `luns.${i}.backing.path`, message: 'one LUN per disk' }]);
       stored.push({ ...base, type: 'disk', path, dataset: null });
     }
   }
@@ -121,11 +176,15 @@ async function resolveLuns(ctx: Ctx, input: LunInput[], groups: { name: string }
 
 function checkChap(chap: { user: string; secret: string } | null | undefined, mutual: { user: string; secret: string } | null | undefined): void {
   if (mutual && !chap) throw new ValidationError('mutual CHAP needs CHAP as well', [{ path: 'mutualChap', message: 'set chap first' }]);
-  if (chap && mutual && chap.secret === mutual.secret) throw new ValidationError('the mutual CHAP secret must differ from the CHAP secret', [{ path: 'mutualChap.secret', message: 'must differ from chap.secret' }]);
+  if (chap && mutual && chap.secret === mutual.secret)
+    throw new ValidationError('the mutual CHAP secret must differ from the CHAP secret', [
+      { path: 'mutualChap.secret', message: 'must differ from chap.secret' },
+    ]);
 }
 
 function checkGroupsUnique(groups: { name: string }[]): void {
-  if (new Set(groups.map((g) => g.name)).size !== groups.length) throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
+  if (new Set(groups.map((g) => g.name)).size !== groups.length)
+    throw new ValidationError('initiator group names must be unique', [{ path: 'groups', message: 'duplicate group name' }]);
 }
 
 /**
@@ -155,15 +214,26 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
     const lunsIn = t.luns.map((ref) => {
       const dev = live.devices.get(ref.device);
       if (!dev?.filename) throw cannot(t.name, `LUN ${ref.lun} uses device ${ref.device}, which no HANDLER section gives a filename`);
-      if (dev.handler !== 'vdisk_blockio' && dev.handler !== 'vdisk_fileio') throw cannot(t.name, `LUN ${ref.lun} uses the ${dev.handler} handler; Calypso manages vdisk_blockio and vdisk_fileio`);
-      const backing = dev.handler === 'vdisk_fileio' ? { type: 'file', path: dev.filename } : dev.filename.startsWith('/dev/zvol/') ? { type: 'zvol', zvol: dev.filename.slice('/dev/zvol/'.length) } : { type: 'disk', path: dev.filename };
+      if (dev.handler !== 'vdisk_blockio' && dev.handler !== 'vdisk_fileio')
+        throw cannot(t.name, `LUN ${ref.lun} uses the ${dev.handler} handler; Calypso manages vdisk_blockio and vdisk_fileio`);
+      const backing =
+        dev.handler === 'vdisk_fileio'
+          ? { type: 'file', path: dev.filename }
+          : dev.filename.startsWith('/dev/zvol/')
+            ? { type: 'zvol', zvol: dev.filename.slice('/dev/zvol/'.length) }
+            : { type: 'disk', path: dev.filename };
       return { lun: ref.lun, backing, group: ref.group, readOnly: dev.readOnly, enabled: true };
     });
     const parsed = targetInput.safeParse({
-      name: t.name, alias: t.alias, enabled: t.enabled,
+      name: t.name,
+      alias: t.alias,
+      enabled: t.enabled,
       // scst.conf names portal addresses only; the port is SCST's global one.
       portals: t.allowedPortals.map((ip) => ({ ip, port: oldTarget?.portals.find((p) => p.ip === ip)?.port ?? 3260 })),
-      chap: t.incomingUser, mutualChap: t.outgoingUser, groups: t.groups, luns: lunsIn,
+      chap: t.incomingUser,
+      mutualChap: t.outgoingUser,
+      groups: t.groups,
+      luns: lunsIn,
     });
     if (!parsed.success) throw cannot(t.name, parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '));
     const i = parsed.data;
@@ -172,9 +242,13 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
     const { stored } = await resolveLuns(ctx, i.luns, i.groups, oldTarget?.luns ?? [], trx);
     const keptDisabled = (oldTarget?.luns ?? []).filter((l) => !l.enabled && !stored.some((s) => s.lun === l.lun));
     const row = {
-      alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
+      alias: i.alias,
+      enabled: i.enabled,
+      portals: JSON.stringify(i.portals),
       ...chapColumns(i.chap, i.mutualChap),
-      groups: JSON.stringify(i.groups), luns: JSON.stringify([...stored, ...keptDisabled].sort((a, b) => a.lun - b.lun)), updated_at: now,
+      groups: JSON.stringify(i.groups),
+      luns: JSON.stringify([...stored, ...keptDisabled].sort((a, b) => a.lun - b.lun)),
+      updated_at: now,
     };
     if (old) await trx('iscsi_targets').where({ id: old.id }).update(row);
     else await trx('iscsi_targets').insert({ ...row, name: i.name, created_at: now });
@@ -202,12 +276,19 @@ async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], change
   }
   const { scstConfPath } = await shareDeployment(trx);
   const scst = new ScstAdapter(ctx.host);
-  await writeThenActivate(ctx, scstConfPath, renderScstConf(after), 0o600, async () => {
-    await scst.check(scstConfPath);
-    await scst.apply(scstConfPath);
-  }, async () => {
-    if (await ctx.host.files.exists(scstConfPath)) await scst.apply(scstConfPath);
-  });
+  await writeThenActivate(
+    ctx,
+    scstConfPath,
+    renderScstConf(after),
+    0o600,
+    async () => {
+      await scst.check(scstConfPath);
+      await scst.apply(scstConfPath);
+    },
+    async () => {
+      if (await ctx.host.files.exists(scstConfPath)) await scst.apply(scstConfPath);
+    },
+  );
 }
 
 async function loadConfs(db: Knex): Promise<IscsiTargetConf[]> {
@@ -221,7 +302,12 @@ export function iscsiAttachments(): (ctx: Ctx, dataset: string) => Promise<Attac
       for (const l of toTarget(r).luns) {
         if (l.dataset && (l.dataset === dataset || l.dataset.startsWith(`${dataset}/`))) {
           const target = `${String(r.name)}/${l.lun}`;
-          out.push({ kind: 'iscsi', name: target, dataset: l.dataset, remove: { operation: 'iscsi.luns.delete', input: { name: String(r.name), lun: l.lun, confirm: target } } });
+          out.push({
+            kind: 'iscsi',
+            name: target,
+            dataset: l.dataset,
+            remove: { operation: 'iscsi.luns.delete', input: { name: String(r.name), lun: l.lun, confirm: target } },
+          });
         }
       }
     }
@@ -235,96 +321,136 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
   const find = (db: Knex, name: string) => db('iscsi_targets').where({ name }).first();
 
   registry.add(implement(c['iscsi.targets.list'], async (ctx, i) => page((await ctx.db('iscsi_targets').orderBy('name')).map(toTarget), i)));
-  registry.add(implement(c['iscsi.targets.get'], async (ctx, i) => {
-    const row = await find(ctx.db, i.name);
-    if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-    return toTarget(row);
-  }));
-  registry.add(implement(c['iscsi.targets.create'], async (ctx, i) => {
-    checkChap(i.chap, i.mutualChap);
-    checkGroupsUnique(i.groups);
-    const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
-    return applyUnit(ctx, LOCK, async (trx) => {
-      if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
-      const before = await loadConfs(trx);
-      const now = nowIso();
-      await trx('iscsi_targets').insert({
-        name: i.name, alias: i.alias, enabled: i.enabled, portals: JSON.stringify(i.portals),
-        ...chapColumns(i.chap, i.mutualChap),
-        groups: JSON.stringify(i.groups), luns: JSON.stringify(stored), created_at: now, updated_at: now,
-      });
-      await applyIscsi(ctx, trx, before, [i.name], grow);
-      return toTarget(await find(trx, i.name));
-    });
-  }));
-  registry.add(implement(c['iscsi.targets.update'], async (ctx, i) => {
-    const current = await find(ctx.db, i.name);
-    if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
-    const groups = i.groups ?? toTarget(current).groups;
-    checkGroupsUnique(groups);
-    const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups, toTarget(current).luns) : null;
-    if (!resolved) for (const l of toTarget(current).luns) if (l.group && !groups.some((g) => g.name === l.group)) throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
-    return applyUnit(ctx, LOCK, async (trx) => {
-      const row = await find(trx, i.name);
+  registry.add(
+    implement(c['iscsi.targets.get'], async (ctx, i) => {
+      const row = await find(ctx.db, i.name);
       if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-      const stored = storedChap(row);
-      const chap = i.chap !== undefined ? i.chap : stored.chap;
-      const mutual = i.mutualChap !== undefined ? i.mutualChap : stored.mutualChap;
-      checkChap(chap, mutual);
-      const before = await loadConfs(trx);
-      const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
-      if (i.alias !== undefined) patch.alias = i.alias;
-      if (i.enabled !== undefined) patch.enabled = i.enabled;
-      if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
-      Object.assign(patch, chapColumns(chap, mutual));
-      if (resolved) patch.luns = JSON.stringify(resolved.stored);
-      await trx('iscsi_targets').where({ id: row.id }).update(patch);
-      await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
-      return toTarget(await find(trx, i.name));
-    });
-  }));
-  registry.add(implement(c['iscsi.targets.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const row = await find(trx, i.name);
-    if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
-    const before = await loadConfs(trx);
-    await trx('iscsi_targets').where({ id: row.id }).delete();
-    await applyIscsi(ctx, trx, before, [i.name]);
-    return { ok: true as const };
-  })));
-  registry.add(implement(c['iscsi.luns.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const row = await find(trx, i.name);
-    const current = row ? toTarget(row).luns : [];
-    if (!row || !current.some((l) => l.lun === i.lun)) throw new NotFound(`no LUN ${i.lun} on ${i.name}`);
-    const before = await loadConfs(trx);
-    await trx('iscsi_targets').where({ id: row.id }).update({ luns: JSON.stringify(current.filter((l) => l.lun !== i.lun)), updated_at: nowIso() });
-    await applyIscsi(ctx, trx, before, [i.name]);
-    return { ok: true as const };
-  })));
+      return toTarget(row);
+    }),
+  );
+  registry.add(
+    implement(c['iscsi.targets.create'], async (ctx, i) => {
+      checkChap(i.chap, i.mutualChap);
+      checkGroupsUnique(i.groups);
+      const { stored, grow } = await resolveLuns(ctx, i.luns, i.groups);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        if (await find(trx, i.name)) throw new Conflict(`iSCSI target ${i.name} already exists`);
+        const before = await loadConfs(trx);
+        const now = nowIso();
+        await trx('iscsi_targets').insert({
+          name: i.name,
+          alias: i.alias,
+          enabled: i.enabled,
+          portals: JSON.stringify(i.portals),
+          ...chapColumns(i.chap, i.mutualChap),
+          groups: JSON.stringify(i.groups),
+          luns: JSON.stringify(stored),
+          created_at: now,
+          updated_at: now,
+        });
+        await applyIscsi(ctx, trx, before, [i.name], grow);
+        return toTarget(await find(trx, i.name));
+      });
+    }),
+  );
+  registry.add(
+    implement(c['iscsi.targets.update'], async (ctx, i) => {
+      const current = await find(ctx.db, i.name);
+      if (!current) throw new NotFound(`no iSCSI target ${i.name}`);
+      const groups = i.groups ?? toTarget(current).groups;
+      checkGroupsUnique(groups);
+      const resolved = i.luns ? await resolveLuns(ctx, i.luns, groups, toTarget(current).luns) : null;
+      if (!resolved)
+        for (const l of toTarget(current).luns)
+          if (l.group && !groups.some((g) => g.name === l.group))
+            throw new ValidationError(`LUN ${l.lun} is mapped to group ${l.group}: remap it before removing the group`);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.name);
+        if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+        const stored = storedChap(row);
+        const chap = i.chap !== undefined ? i.chap : stored.chap;
+        const mutual = i.mutualChap !== undefined ? i.mutualChap : stored.mutualChap;
+        checkChap(chap, mutual);
+        const before = await loadConfs(trx);
+        const patch: Row = { updated_at: nowIso(), groups: JSON.stringify(groups) };
+        if (i.alias !== undefined) patch.alias = i.alias;
+        if (i.enabled !== undefined) patch.enabled = i.enabled;
+        if (i.portals !== undefined) patch.portals = JSON.stringify(i.portals);
+        Object.assign(patch, chapColumns(chap, mutual));
+        if (resolved) patch.luns = JSON.stringify(resolved.stored);
+        await trx('iscsi_targets').where({ id: row.id }).update(patch);
+        await applyIscsi(ctx, trx, before, [i.name], resolved?.grow);
+        return toTarget(await find(trx, i.name));
+      });
+    }),
+  );
+  registry.add(
+    implement(c['iscsi.targets.delete'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.name);
+        if (!row) throw new NotFound(`no iSCSI target ${i.name}`);
+        const before = await loadConfs(trx);
+        await trx('iscsi_targets').where({ id: row.id }).delete();
+        await applyIscsi(ctx, trx, before, [i.name]);
+        return { ok: true as const };
+      }),
+    ),
+  );
+  registry.add(
+    implement(c['iscsi.luns.delete'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.name);
+        const current = row ? toTarget(row).luns : [];
+        if (!row || !current.some((l) => l.lun === i.lun)) throw new NotFound(`no LUN ${i.lun} on ${i.name}`);
+        const before = await loadConfs(trx);
+        await trx('iscsi_targets')
+          .where({ id: row.id })
+          .update({ luns: JSON.stringify(current.filter((l) => l.lun !== i.lun)), updated_at: nowIso() });
+        await applyIscsi(ctx, trx, before, [i.name]);
+        return { ok: true as const };
+      }),
+    ),
+  );
 
   registry.add(implement(c['iscsi.disks.list'], async (ctx, i) => page(await describeDisks(ctx), i)));
-  registry.add(implement(c['iscsi.disks.mark-export'], async (ctx, i) => {
-    const wwn = await applyUnit(ctx, LOCK, (trx) => markDisk(ctx, trx, i.disk));
-    return (await describeDisks(ctx)).find((d) => d.wwn === wwn)!;
-  }));
-  registry.add(implement(c['iscsi.disks.unmark-export'], async (ctx, i) => {
-    await applyUnit(ctx, LOCK, (trx) => unmarkDisk(ctx, trx, i.disk));
-    return { ok: true as const };
-  }));
+  registry.add(
+    implement(c['iscsi.disks.mark-export'], async (ctx, i) => {
+      const wwn = await applyUnit(ctx, LOCK, (trx) => markDisk(ctx, trx, i.disk));
+      return (await describeDisks(ctx)).find((d) => d.wwn === wwn)!;
+    }),
+  );
+  registry.add(
+    implement(c['iscsi.disks.unmark-export'], async (ctx, i) => {
+      await applyUnit(ctx, LOCK, (trx) => unmarkDisk(ctx, trx, i.disk));
+      return { ok: true as const };
+    }),
+  );
 
   registry.add(implement(c['iscsi.settings.get'], (ctx) => settingsOf(ctx.db)));
-  registry.add(implement(c['iscsi.settings.update'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const next = { ...(await settingsOf(trx)), ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) } as IscsiSettings;
-    await writeSetting(trx, ISCSI_SETTINGS_KEY, next);
-    const all = await loadConfs(trx);
-    await applyIscsi(ctx, trx, [], all.map((t) => t.name));
-    return next;
-  })));
-  registry.add(implement(c['iscsi.sessions.list'], async (ctx) => {
-    const s = await settingsOf(ctx.db);
-    if (s.backend !== 'tgt') return { available: false, items: [] };
-    const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
-    return { available: true, items: live.flatMap((t) => t.sessions.map((x) => ({ target: t.name, initiator: x.initiator, addresses: x.addresses }))) };
-  }));
+  registry.add(
+    implement(c['iscsi.settings.update'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const next = { ...(await settingsOf(trx)), ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) } as IscsiSettings;
+        await writeSetting(trx, ISCSI_SETTINGS_KEY, next);
+        const all = await loadConfs(trx);
+        await applyIscsi(
+          ctx,
+          trx,
+          [],
+          all.map((t) => t.name),
+        );
+        return next;
+      }),
+    ),
+  );
+  registry.add(
+    implement(c['iscsi.sessions.list'], async (ctx) => {
+      const s = await settingsOf(ctx.db);
+      if (s.backend !== 'tgt') return { available: false, items: [] };
+      const live = await new TgtAdapter(ctx.host, { controlPort: s.tgtControlPort }).show();
+      return { available: true, items: live.flatMap((t) => t.sessions.map((x) => ({ target: t.name, initiator: x.initiator, addresses: x.addresses }))) };
+    }),
+  );
 
   const drift = async (ctx: Ctx, db: Knex) => {
     const s = await settingsOf(db);
@@ -339,8 +465,14 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
           changes.push(`- target ${t.name}`);
           continue;
         }
-        const liveLuns = l.luns.filter((x) => x.type !== 'controller').map((x) => `${x.lun} ${x.backingPath}`).sort();
-        const wantLuns = t.luns.filter((x) => x.enabled).map((x) => `${x.lun} ${x.backingPath}`).sort();
+        const liveLuns = l.luns
+          .filter((x) => x.type !== 'controller')
+          .map((x) => `${x.lun} ${x.backingPath}`)
+          .sort();
+        const wantLuns = t.luns
+          .filter((x) => x.enabled)
+          .map((x) => `${x.lun} ${x.backingPath}`)
+          .sort();
         for (const x of wantLuns) if (!liveLuns.includes(x)) changes.push(`- ${t.name} LUN ${x}`);
         for (const x of liveLuns) if (!wantLuns.includes(x)) changes.push(`+ ${t.name} LUN ${x}`);
       }
@@ -357,7 +489,8 @@ export function registerIscsi(registry: Registry, attachments: Attachments): voi
       const before = await loadConfs(trx);
       let ignored: string[] = [];
       if (action === 'adopt') {
-        if ((await settingsOf(trx)).backend !== 'scst') throw new ValidationError('adopting reads scst.conf, so it needs the scst backend; with tgt, overwrite brings tgtd to what Calypso says');
+        if ((await settingsOf(trx)).backend !== 'scst')
+          throw new ValidationError('adopting reads scst.conf, so it needs the scst backend; with tgt, overwrite brings tgtd to what Calypso says');
         ignored = await adoptLiveScst(ctx, trx);
       }
       const after = await loadConfs(trx);

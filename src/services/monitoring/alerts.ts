@@ -57,11 +57,24 @@ const iso = (ms: number | null | undefined): string | null => (ms === null || ms
 
 export function toAlert(r: Row): Alert {
   return {
-    id: Number(r.id), severity: r.severity as Severity, state: r.state as AlertState, source: r.source as AlertSource,
-    title: r.title, message: r.message, labels: JSON.parse(r.labels), ruleId: r.rule_id === null ? null : Number(r.rule_id),
-    value: r.value === null ? null : Number(r.value), silenced: Boolean(r.silenced),
-    openedAt: iso(r.opened_at)!, updatedAt: iso(r.updated_at)!, acknowledgedAt: iso(r.acknowledged_at), acknowledgedBy: r.acknowledged_by,
-    snoozeEndsAt: iso(r.snoozed_until), dismissedAt: iso(r.dismissed_at), dismissedBy: r.dismissed_by, resolvedAt: iso(r.resolved_at),
+    id: Number(r.id),
+    severity: r.severity as Severity,
+    state: r.state as AlertState,
+    source: r.source as AlertSource,
+    title: r.title,
+    message: r.message,
+    labels: JSON.parse(r.labels),
+    ruleId: r.rule_id === null ? null : Number(r.rule_id),
+    value: r.value === null ? null : Number(r.value),
+    silenced: Boolean(r.silenced),
+    openedAt: iso(r.opened_at)!,
+    updatedAt: iso(r.updated_at)!,
+    acknowledgedAt: iso(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    snoozeEndsAt: iso(r.snoozed_until),
+    dismissedAt: iso(r.dismissed_at),
+    dismissedBy: r.dismissed_by,
+    resolvedAt: iso(r.resolved_at),
   };
 }
 
@@ -100,17 +113,33 @@ export interface WindowRow {
 
 export function toRule(r: RuleRow): Rule {
   return {
-    id: Number(r.id), builtinKey: r.builtin_key ?? null, name: r.name, kind: r.kind as RuleKind, source: r.source as AlertSource,
-    metric: r.metric ?? null, selector: JSON.parse(r.selector), operator: r.operator as Operator, threshold: Number(r.threshold),
+    id: Number(r.id),
+    builtinKey: r.builtin_key ?? null,
+    name: r.name,
+    kind: r.kind as RuleKind,
+    source: r.source as AlertSource,
+    metric: r.metric ?? null,
+    selector: JSON.parse(r.selector),
+    operator: r.operator as Operator,
+    threshold: Number(r.threshold),
     criticalThreshold: r.critical_threshold === null || r.critical_threshold === undefined ? null : Number(r.critical_threshold),
-    forSeconds: Number(r.for_seconds), severity: r.severity as Severity, message: r.message, enabled: Boolean(r.enabled),
+    forSeconds: Number(r.for_seconds),
+    severity: r.severity as Severity,
+    message: r.message,
+    enabled: Boolean(r.enabled),
   };
 }
 
 export function toWindow(r: WindowRow): MaintenanceWindow {
   return {
-    id: Number(r.id), name: r.name, description: r.description, startsAt: Number(r.starts_at), endsAt: Number(r.ends_at),
-    selector: JSON.parse(r.selector), sources: JSON.parse(r.sources), createdBy: r.created_by,
+    id: Number(r.id),
+    name: r.name,
+    description: r.description,
+    startsAt: Number(r.starts_at),
+    endsAt: Number(r.ends_at),
+    selector: JSON.parse(r.selector),
+    sources: JSON.parse(r.sources),
+    createdBy: r.created_by,
   };
 }
 
@@ -162,15 +191,32 @@ export class AlertEngine {
   /** Seeds the built-in rules (keeping an administrator's tuning) and loads the state. Idempotent. */
   init(): Promise<void> {
     this.ready ??= this.lock.run(async () => {
-      const existing = new Set((await this.db('alert_rules').whereNotNull('builtin_key').select('builtin_key')).map((r: { builtin_key: string }) => r.builtin_key));
+      const existing = new Set(
+        (await this.db('alert_rules').whereNotNull('builtin_key').select('builtin_key')).map((r: { builtin_key: string }) => r.builtin_key),
+      );
       const now = this.now();
       for (const b of BUILTIN_RULES) {
         if (existing.has(b.key)) continue;
-        await this.db('alert_rules').insert({
-          builtin_key: b.key, name: b.name, kind: b.kind, source: b.source, metric: b.metric, selector: JSON.stringify(b.selector),
-          operator: b.operator, threshold: b.threshold, critical_threshold: b.criticalThreshold, for_seconds: b.forSeconds,
-          severity: b.severity, message: b.message, enabled: true, created_at: now, updated_at: now,
-        }).onConflict('builtin_key').ignore();
+        await this.db('alert_rules')
+          .insert({
+            builtin_key: b.key,
+            name: b.name,
+            kind: b.kind,
+            source: b.source,
+            metric: b.metric,
+            selector: JSON.stringify(b.selector),
+            operator: b.operator,
+            threshold: b.threshold,
+            critical_threshold: b.criticalThreshold,
+            for_seconds: b.forSeconds,
+            severity: b.severity,
+            message: b.message,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict('builtin_key')
+          .ignore();
       }
       await this.loadRules();
       await this.loadWindows();
@@ -285,9 +331,24 @@ export class AlertEngine {
     const title = Object.keys(labels).length ? `${rule.name}: ${Object.values(labels).join(' ')}` : rule.name;
     const silenced = this.silencedBy(rule.source, labels, now) !== null;
     const row: Omit<Row, 'id'> = {
-      dedupe_key: key, rule_id: rule.id, source: rule.source, severity, state: 'open', title: title.slice(0, 300), message,
-      labels: JSON.stringify(labels), value, silenced, opened_at: now, updated_at: now, acknowledged_at: null, acknowledged_by: null,
-      snoozed_until: null, dismissed_at: null, dismissed_by: null, resolved_at: null,
+      dedupe_key: key,
+      rule_id: rule.id,
+      source: rule.source,
+      severity,
+      state: 'open',
+      title: title.slice(0, 300),
+      message,
+      labels: JSON.stringify(labels),
+      value,
+      silenced,
+      opened_at: now,
+      updated_at: now,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      snoozed_until: null,
+      dismissed_at: null,
+      dismissed_by: null,
+      resolved_at: null,
     };
     let inserted: unknown;
     try {
@@ -318,7 +379,11 @@ export class AlertEngine {
   }
 
   private silencedBy(source: string, labels: Labels, now: number): MaintenanceWindow | null {
-    return this.windows.find((w) => w.startsAt <= now && now < w.endsAt && (w.sources.length === 0 || w.sources.includes(source as AlertSource)) && matches(w.selector, labels)) ?? null;
+    return (
+      this.windows.find(
+        (w) => w.startsAt <= now && now < w.endsAt && (w.sources.length === 0 || w.sources.includes(source as AlertSource)) && matches(w.selector, labels),
+      ) ?? null
+    );
   }
 
   /** Snoozes that ran out reopen; windows that began or ended silence or unsilence. */
@@ -366,7 +431,12 @@ export class AlertEngine {
 
   /** Closed by a user: it stays closed while its condition lasts, and does not notify. */
   dismiss(id: number, by: string): Promise<Alert> {
-    return this.change(id, ['open', 'acknowledged', 'snoozed'], () => ({ state: 'dismissed', dismissed_at: this.now(), dismissed_by: by, snoozed_until: null }));
+    return this.change(id, ['open', 'acknowledged', 'snoozed'], () => ({
+      state: 'dismissed',
+      dismissed_at: this.now(),
+      dismissed_by: by,
+      snoozed_until: null,
+    }));
   }
 
   snooze(id: number, until: number, by: string): Promise<Alert> {

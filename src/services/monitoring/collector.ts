@@ -28,7 +28,10 @@ export class Collector {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly lastRun = new Map<string, { at: number; values: MetricValue[] }>();
 
-  constructor(private readonly probes: Probe[], private readonly now: () => number) {}
+  constructor(
+    private readonly probes: Probe[],
+    private readonly now: () => number,
+  ) {}
 
   async collect(): Promise<Collection> {
     const at = this.now();
@@ -73,7 +76,8 @@ export class Collector {
       this.lastRun.set(probe.name, { at, values });
       return { probe, status: { name: probe.name, ok: true, durationMs: performance.now() - started, error: null, cached: false }, values };
     } catch (err) {
-      const error = err instanceof ProbeTimeout ? err.message : publicMessage(err) === 'internal error' ? String((err as Error)?.message ?? err) : publicMessage(err);
+      const error =
+        err instanceof ProbeTimeout ? err.message : publicMessage(err) === 'internal error' ? String((err as Error)?.message ?? err) : publicMessage(err);
       return { probe, status: { name: probe.name, ok: false, durationMs: performance.now() - started, error, cached: false }, values: [] };
     } finally {
       clearTimeout(timer);

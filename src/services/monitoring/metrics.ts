@@ -67,7 +67,11 @@ export const METRICS: Record<string, MetricInfo> = {
 
 /** Stable identity of a label set: keys sorted. */
 export function labelsKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 export function seriesKey(name: string, labels: Labels): string {

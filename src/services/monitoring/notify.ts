@@ -89,7 +89,11 @@ interface DeliveryRow {
 export function toChannel(r: ChannelRow): Channel {
   const config = JSON.parse(r.config);
   return {
-    id: Number(r.id), name: r.name, enabled: Boolean(r.enabled), severities: JSON.parse(r.severities), notifyResolved: Boolean(r.notify_resolved),
+    id: Number(r.id),
+    name: r.name,
+    enabled: Boolean(r.enabled),
+    severities: JSON.parse(r.severities),
+    notifyResolved: Boolean(r.notify_resolved),
     config: r.type === 'webhook' ? { type: 'webhook', webhook: config } : { type: 'email', email: config },
     hasSecret: r.secret !== null && r.secret !== undefined && r.secret !== '',
   };
@@ -97,8 +101,14 @@ export function toChannel(r: ChannelRow): Channel {
 
 function toDelivery(r: DeliveryRow): Delivery {
   return {
-    id: Number(r.id), channelId: Number(r.channel_id), alertId: r.alert_id === null ? null : Number(r.alert_id), event: r.event,
-    at: new Date(Number(r.at)).toISOString(), status: r.status as Delivery['status'], attempts: Number(r.attempts), error: r.error ?? null,
+    id: Number(r.id),
+    channelId: Number(r.channel_id),
+    alertId: r.alert_id === null ? null : Number(r.alert_id),
+    event: r.event,
+    at: new Date(Number(r.at)).toISOString(),
+    status: r.status as Delivery['status'],
+    attempts: Number(r.attempts),
+    error: r.error ?? null,
   };
 }
 
@@ -150,7 +160,7 @@ export class Notifier {
   private async deliver(ch: Channel, secret: string | null, event: NotifyEvent | 'test', alert: Alert): Promise<Delivery> {
     let attempts = 0;
     let error: string | null = null;
-    for (; attempts < this.opts.attempts; ) {
+    for (; attempts < this.opts.attempts;) {
       attempts++;
       try {
         if (ch.config.type === 'webhook') await this.postWebhook(ch.config.webhook, secret, { event, alert, sentAt: new Date(this.now()).toISOString() });
@@ -177,17 +187,26 @@ export class Notifier {
     // Authorization secret wins), and the URL is sent without them.
     const target = new URL(cfg.url);
     if (target.username || target.password) {
-      if (!secret) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+      if (!secret)
+        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
       target.username = '';
       target.password = '';
     }
     let res: Response;
     try {
-      res = await fetch(target.href, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(cfg.timeoutMs), redirect: 'manual' });
+      res = await fetch(target.href, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(cfg.timeoutMs),
+        redirect: 'manual',
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       // eslint-disable-next-line preserve-caught-error -- fetch's error may name the URL, whose path or query can hold a secret: only the host and the code are kept
-      throw new Error((err as Error).name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `cannot reach ${new URL(cfg.url).host}${cause ? ` (${cause})` : ''}`);
+      throw new Error(
+        (err as Error).name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `cannot reach ${new URL(cfg.url).host}${cause ? ` (${cause})` : ''}`,
+      );
     }
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return;
@@ -199,18 +218,29 @@ export class Notifier {
 
   private async sendEmail(cfg: EmailConfig, password: string | null, event: NotifyEvent | 'test', alert: Alert): Promise<void> {
     const transport = nodemailer.createTransport({
-      host: cfg.host, port: cfg.port, secure: cfg.secure, requireTLS: cfg.requireTls,
+      host: cfg.host,
+      port: cfg.port,
+      secure: cfg.secure,
+      requireTLS: cfg.requireTls,
       auth: cfg.username ? { user: cfg.username, pass: password ?? '' } : undefined,
-      connectionTimeout: cfg.timeoutMs, greetingTimeout: cfg.timeoutMs, socketTimeout: cfg.timeoutMs,
+      connectionTimeout: cfg.timeoutMs,
+      greetingTimeout: cfg.timeoutMs,
+      socketTimeout: cfg.timeoutMs,
     });
     try {
       const prefix = event === 'resolved' ? 'RESOLVED' : event === 'test' ? 'TEST' : alert.severity.toUpperCase();
       await transport.sendMail({
-        from: cfg.from, to: cfg.to, subject: `[Calypso ${prefix}] ${alert.title}`,
+        from: cfg.from,
+        to: cfg.to,
+        subject: `[Calypso ${prefix}] ${alert.title}`,
         text: [
-          alert.message, '',
-          `Severity: ${alert.severity}`, `State: ${alert.state}`, `Source: ${alert.source}`,
-          `Opened: ${alert.openedAt}`, ...(alert.resolvedAt ? [`Resolved: ${alert.resolvedAt}`] : []),
+          alert.message,
+          '',
+          `Severity: ${alert.severity}`,
+          `State: ${alert.state}`,
+          `Source: ${alert.source}`,
+          `Opened: ${alert.openedAt}`,
+          ...(alert.resolvedAt ? [`Resolved: ${alert.resolvedAt}`] : []),
           ...Object.entries(alert.labels).map(([k, v]) => `${k}: ${v}`),
         ].join('\n'),
       });

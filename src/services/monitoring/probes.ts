@@ -47,14 +47,18 @@ export function machineProbes(machine: MachineProbe): Probe[] {
   const rates = new RateTracker();
   return [
     {
-      name: 'cpu', provides: ['calypso_cpu_usage_percent'], timeoutMs: 3000,
+      name: 'cpu',
+      provides: ['calypso_cpu_usage_percent'],
+      timeoutMs: 3000,
       collect: async () => {
         const cpu = await machine.cpu();
         return [v('calypso_cpu_usage_percent', cpu.totalPercent), ...cpu.perCorePercent.map((p, i) => v('calypso_cpu_usage_percent', p, { cpu: String(i) }))];
       },
     },
     {
-      name: 'load', provides: ['calypso_load1', 'calypso_load5', 'calypso_load15'], timeoutMs: 3000,
+      name: 'load',
+      provides: ['calypso_load1', 'calypso_load5', 'calypso_load15'],
+      timeoutMs: 3000,
       collect: async () => {
         const [a, b, c] = await machine.load();
         return [v('calypso_load1', a), v('calypso_load5', b), v('calypso_load15', c)];
@@ -62,20 +66,32 @@ export function machineProbes(machine: MachineProbe): Probe[] {
     },
     {
       name: 'memory',
-      provides: ['calypso_memory_total_bytes', 'calypso_memory_used_bytes', 'calypso_memory_available_bytes', 'calypso_memory_available_percent', 'calypso_swap_total_bytes', 'calypso_swap_used_bytes'],
+      provides: [
+        'calypso_memory_total_bytes',
+        'calypso_memory_used_bytes',
+        'calypso_memory_available_bytes',
+        'calypso_memory_available_percent',
+        'calypso_swap_total_bytes',
+        'calypso_swap_used_bytes',
+      ],
       timeoutMs: 3000,
       collect: async () => {
         const m = await machine.memory();
         return [
-          v('calypso_memory_total_bytes', m.totalBytes), v('calypso_memory_used_bytes', m.usedBytes), v('calypso_memory_available_bytes', m.availableBytes),
+          v('calypso_memory_total_bytes', m.totalBytes),
+          v('calypso_memory_used_bytes', m.usedBytes),
+          v('calypso_memory_available_bytes', m.availableBytes),
           v('calypso_memory_available_percent', m.totalBytes > 0 ? (m.availableBytes / m.totalBytes) * 100 : 100),
-          v('calypso_swap_total_bytes', m.swapTotalBytes), v('calypso_swap_used_bytes', m.swapUsedBytes),
+          v('calypso_swap_total_bytes', m.swapTotalBytes),
+          v('calypso_swap_used_bytes', m.swapUsedBytes),
         ];
       },
     },
     {
       name: 'network',
-      provides: ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets', 'receive_errors', 'transmit_errors'].map((m) => `calypso_network_${m}_per_second`),
+      provides: ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets', 'receive_errors', 'transmit_errors'].map(
+        (m) => `calypso_network_${m}_per_second`,
+      ),
       timeoutMs: 3000,
       collect: async (now) => {
         const out: MetricValue[] = [];
@@ -83,8 +99,12 @@ export function machineProbes(machine: MachineProbe): Probe[] {
           if (n.iface === 'lo') continue;
           const labels = { interface: n.iface };
           const pairs: [string, number][] = [
-            ['receive_bytes', n.rxBytes], ['transmit_bytes', n.txBytes], ['receive_packets', n.rxPackets],
-            ['transmit_packets', n.txPackets], ['receive_errors', n.rxErrors], ['transmit_errors', n.txErrors],
+            ['receive_bytes', n.rxBytes],
+            ['transmit_bytes', n.txBytes],
+            ['receive_packets', n.rxPackets],
+            ['transmit_packets', n.txPackets],
+            ['receive_errors', n.rxErrors],
+            ['transmit_errors', n.txErrors],
           ];
           for (const [m, counter] of pairs) {
             const r = rates.rate(`net:${n.iface}:${m}`, counter, now);
@@ -95,7 +115,9 @@ export function machineProbes(machine: MachineProbe): Probe[] {
       },
     },
     {
-      name: 'disk-io', provides: ['calypso_disk_read_bytes_per_second', 'calypso_disk_write_bytes_per_second'], timeoutMs: 3000,
+      name: 'disk-io',
+      provides: ['calypso_disk_read_bytes_per_second', 'calypso_disk_write_bytes_per_second'],
+      timeoutMs: 3000,
       collect: async (now) => {
         const io = await machine.diskIo();
         if (!io) return [];
@@ -105,7 +127,9 @@ export function machineProbes(machine: MachineProbe): Probe[] {
       },
     },
     {
-      name: 'filesystems', provides: ['calypso_filesystem_used_percent', 'calypso_filesystem_size_bytes'], timeoutMs: 5000,
+      name: 'filesystems',
+      provides: ['calypso_filesystem_used_percent', 'calypso_filesystem_size_bytes'],
+      timeoutMs: 5000,
       collect: async () =>
         (await machine.filesystems()).flatMap((f) => [
           v('calypso_filesystem_used_percent', f.usedPercent, { mount: f.mount }),
@@ -132,30 +156,41 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
   const probes: Probe[] = [
     {
       name: 'pools',
-      provides: ['calypso_pool_capacity_percent', 'calypso_pool_size_bytes', 'calypso_pool_allocated_bytes', 'calypso_pool_health', 'calypso_pool_fragmentation_percent', 'calypso_pool_device_errors', 'calypso_pool_scrub_errors'],
+      provides: [
+        'calypso_pool_capacity_percent',
+        'calypso_pool_size_bytes',
+        'calypso_pool_allocated_bytes',
+        'calypso_pool_health',
+        'calypso_pool_fragmentation_percent',
+        'calypso_pool_device_errors',
+        'calypso_pool_scrub_errors',
+      ],
       timeoutMs: 10_000,
-      collect: () => unlessAbsent(async () => {
-        const [list, status] = await Promise.all([zfs.listPools(), zfs.poolStatus()]);
-        const out: MetricValue[] = [];
-        for (const p of list) {
-          const labels = { pool: p.name };
-          out.push(v('calypso_pool_health', poolHealthCode(p.health), labels));
-          if (p.capacity !== null) out.push(v('calypso_pool_capacity_percent', p.capacity, labels));
-          if (p.size !== null) out.push(v('calypso_pool_size_bytes', p.size, labels));
-          if (p.allocated !== null) out.push(v('calypso_pool_allocated_bytes', p.allocated, labels));
-          if (p.fragmentation !== null) out.push(v('calypso_pool_fragmentation_percent', p.fragmentation, labels));
-        }
-        for (const s of status) {
-          for (const { vdev } of leafVdevs(s)) {
-            out.push(v('calypso_pool_device_errors', vdev.read + vdev.write + vdev.checksum, { pool: s.name, device: vdev.name }));
+      collect: () =>
+        unlessAbsent(async () => {
+          const [list, status] = await Promise.all([zfs.listPools(), zfs.poolStatus()]);
+          const out: MetricValue[] = [];
+          for (const p of list) {
+            const labels = { pool: p.name };
+            out.push(v('calypso_pool_health', poolHealthCode(p.health), labels));
+            if (p.capacity !== null) out.push(v('calypso_pool_capacity_percent', p.capacity, labels));
+            if (p.size !== null) out.push(v('calypso_pool_size_bytes', p.size, labels));
+            if (p.allocated !== null) out.push(v('calypso_pool_allocated_bytes', p.allocated, labels));
+            if (p.fragmentation !== null) out.push(v('calypso_pool_fragmentation_percent', p.fragmentation, labels));
           }
-          if (s.scan?.function === 'scrub' && s.scan.state === 'finished') out.push(v('calypso_pool_scrub_errors', s.scan.errors ?? 0, { pool: s.name }));
-        }
-        return out;
-      }),
+          for (const s of status) {
+            for (const { vdev } of leafVdevs(s)) {
+              out.push(v('calypso_pool_device_errors', vdev.read + vdev.write + vdev.checksum, { pool: s.name, device: vdev.name }));
+            }
+            if (s.scan?.function === 'scrub' && s.scan.state === 'finished') out.push(v('calypso_pool_scrub_errors', s.scan.errors ?? 0, { pool: s.name }));
+          }
+          return out;
+        }),
     },
     {
-      name: 'arc', provides: ['calypso_arc_size_bytes', 'calypso_arc_target_bytes', 'calypso_arc_max_bytes', 'calypso_arc_hit_ratio_percent'], timeoutMs: 3000,
+      name: 'arc',
+      provides: ['calypso_arc_size_bytes', 'calypso_arc_target_bytes', 'calypso_arc_max_bytes', 'calypso_arc_hit_ratio_percent'],
+      timeoutMs: 3000,
       collect: async (now) => {
         const arc = await zfs.arcStats();
         if (!arc) return [];
@@ -164,21 +199,30 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
         const recent = hits !== null && misses !== null && hits + misses > 0 ? (hits / (hits + misses)) * 100 : null;
         const ratio = recent ?? (arc.hitRatio === null ? null : arc.hitRatio * 100);
         return [
-          v('calypso_arc_size_bytes', arc.size), v('calypso_arc_target_bytes', arc.target), v('calypso_arc_max_bytes', arc.max),
+          v('calypso_arc_size_bytes', arc.size),
+          v('calypso_arc_target_bytes', arc.target),
+          v('calypso_arc_max_bytes', arc.max),
           ...(ratio === null ? [] : [v('calypso_arc_hit_ratio_percent', ratio)]),
         ];
       },
     },
     {
-      name: 'smart', provides: ['calypso_disk_smart_failed', 'calypso_disk_temperature_celsius'], timeoutMs: 60_000, everyMs: opts.smartEveryMs,
-      collect: () => unlessAbsent(async () =>
-        (await disks.list({ smart: true })).flatMap((d) => [
-          ...(d.smartHealth === 'UNKNOWN' ? [] : [v('calypso_disk_smart_failed', d.smartHealth === 'FAILED' ? 1 : 0, { disk: d.name })]),
-          ...(d.temperatureC === null ? [] : [v('calypso_disk_temperature_celsius', d.temperatureC, { disk: d.name })]),
-        ])),
+      name: 'smart',
+      provides: ['calypso_disk_smart_failed', 'calypso_disk_temperature_celsius'],
+      timeoutMs: 60_000,
+      everyMs: opts.smartEveryMs,
+      collect: () =>
+        unlessAbsent(async () =>
+          (await disks.list({ smart: true })).flatMap((d) => [
+            ...(d.smartHealth === 'UNKNOWN' ? [] : [v('calypso_disk_smart_failed', d.smartHealth === 'FAILED' ? 1 : 0, { disk: d.name })]),
+            ...(d.temperatureC === null ? [] : [v('calypso_disk_temperature_celsius', d.temperatureC, { disk: d.name })]),
+          ]),
+        ),
     },
     {
-      name: 'services', provides: ['calypso_service_up'], timeoutMs: 10_000,
+      name: 'services',
+      provides: ['calypso_service_up'],
+      timeoutMs: 10_000,
       collect: async () => {
         const states = await unitStates(host, opts.watchedServices());
         return (states ?? []).map((s) => v('calypso_service_up', s.state === 'active' || s.state === 'reloading' ? 1 : 0, { service: s.unit }));
@@ -188,17 +232,23 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
   if (opts.poolIoSeconds > 0) {
     probes.push({
       name: 'pool-io',
-      provides: ['calypso_pool_read_bytes_per_second', 'calypso_pool_write_bytes_per_second', 'calypso_pool_read_ops_per_second', 'calypso_pool_write_ops_per_second'],
+      provides: [
+        'calypso_pool_read_bytes_per_second',
+        'calypso_pool_write_bytes_per_second',
+        'calypso_pool_read_ops_per_second',
+        'calypso_pool_write_ops_per_second',
+      ],
       timeoutMs: opts.poolIoSeconds * 1000 + 5000,
-      collect: () => unlessAbsent(async () => {
-        if ((await zfs.dialect()) === 'zfs-fuse') return [];
-        return (await poolIoRates(host, opts.poolIoSeconds)).flatMap((e) => [
-          v('calypso_pool_read_bytes_per_second', e.readBytes, { pool: e.name }),
-          v('calypso_pool_write_bytes_per_second', e.writeBytes, { pool: e.name }),
-          v('calypso_pool_read_ops_per_second', e.readOps, { pool: e.name }),
-          v('calypso_pool_write_ops_per_second', e.writeOps, { pool: e.name }),
-        ]);
-      }),
+      collect: () =>
+        unlessAbsent(async () => {
+          if ((await zfs.dialect()) === 'zfs-fuse') return [];
+          return (await poolIoRates(host, opts.poolIoSeconds)).flatMap((e) => [
+            v('calypso_pool_read_bytes_per_second', e.readBytes, { pool: e.name }),
+            v('calypso_pool_write_bytes_per_second', e.writeBytes, { pool: e.name }),
+            v('calypso_pool_read_ops_per_second', e.readOps, { pool: e.name }),
+            v('calypso_pool_write_ops_per_second', e.writeOps, { pool: e.name }),
+          ]);
+        }),
     });
   }
   return probes;

@@ -10,7 +10,12 @@ export class PrometheusExport {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'calypso_' });
-    this.alerts = new Gauge({ name: 'calypso_alerts_active', help: 'Open or acknowledged alerts that are not silenced, per severity', labelNames: ['severity'], registers: [this.registry] });
+    this.alerts = new Gauge({
+      name: 'calypso_alerts_active',
+      help: 'Open or acknowledged alerts that are not silenced, per severity',
+      labelNames: ['severity'],
+      registers: [this.registry],
+    });
   }
 
   get contentType(): string {

@@ -26,65 +26,161 @@ export type BuiltinRule = Omit<Rule, 'id' | 'builtinKey' | 'enabled'> & { key: s
 /** The alert sources of SRS-09 that come with the appliance. */
 export const BUILTIN_RULES: BuiltinRule[] = [
   {
-    key: 'pool-health', name: 'Pool health', kind: 'threshold', source: 'pool', metric: 'calypso_pool_health', selector: {},
-    operator: '>=', threshold: 1, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    key: 'pool-health',
+    name: 'Pool health',
+    kind: 'threshold',
+    source: 'pool',
+    metric: 'calypso_pool_health',
+    selector: {},
+    operator: '>=',
+    threshold: 1,
+    criticalThreshold: null,
+    forSeconds: 0,
+    severity: 'critical',
     message: 'Pool {{pool}} is {{value|health}}: replace or bring back the failed devices (zpool status {{pool}})',
   },
   {
-    key: 'pool-capacity', name: 'Pool capacity', kind: 'threshold', source: 'pool', metric: 'calypso_pool_capacity_percent', selector: {},
-    operator: '>=', threshold: 80, criticalThreshold: 90, forSeconds: 0, severity: 'warning',
+    key: 'pool-capacity',
+    name: 'Pool capacity',
+    kind: 'threshold',
+    source: 'pool',
+    metric: 'calypso_pool_capacity_percent',
+    selector: {},
+    operator: '>=',
+    threshold: 80,
+    criticalThreshold: 90,
+    forSeconds: 0,
+    severity: 'warning',
     message: 'Pool {{pool}} is {{value}}% full (warning at 80%, critical at 90%)',
   },
   {
-    key: 'pool-device-errors', name: 'Pool device errors', kind: 'threshold', source: 'pool', metric: 'calypso_pool_device_errors', selector: {},
-    operator: '>', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'warning',
+    key: 'pool-device-errors',
+    name: 'Pool device errors',
+    kind: 'threshold',
+    source: 'pool',
+    metric: 'calypso_pool_device_errors',
+    selector: {},
+    operator: '>',
+    threshold: 0,
+    criticalThreshold: null,
+    forSeconds: 0,
+    severity: 'warning',
     message: 'Device {{device}} of pool {{pool}} has {{value}} read, write or checksum errors',
   },
   {
-    key: 'pool-scrub-errors', name: 'Scrub found errors', kind: 'threshold', source: 'pool', metric: 'calypso_pool_scrub_errors', selector: {},
-    operator: '>', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    key: 'pool-scrub-errors',
+    name: 'Scrub found errors',
+    kind: 'threshold',
+    source: 'pool',
+    metric: 'calypso_pool_scrub_errors',
+    selector: {},
+    operator: '>',
+    threshold: 0,
+    criticalThreshold: null,
+    forSeconds: 0,
+    severity: 'critical',
     message: 'The last scrub of pool {{pool}} found {{value}} errors',
   },
   {
-    key: 'disk-smart', name: 'Disk SMART failure', kind: 'threshold', source: 'disk', metric: 'calypso_disk_smart_failed', selector: {},
-    operator: '>=', threshold: 1, criticalThreshold: null, forSeconds: 0, severity: 'critical',
+    key: 'disk-smart',
+    name: 'Disk SMART failure',
+    kind: 'threshold',
+    source: 'disk',
+    metric: 'calypso_disk_smart_failed',
+    selector: {},
+    operator: '>=',
+    threshold: 1,
+    criticalThreshold: null,
+    forSeconds: 0,
+    severity: 'critical',
     message: 'SMART reports disk {{disk}} as failing: replace it',
   },
   {
-    key: 'disk-temperature', name: 'Disk temperature', kind: 'threshold', source: 'disk', metric: 'calypso_disk_temperature_celsius', selector: {},
-    operator: '>=', threshold: 50, criticalThreshold: 60, forSeconds: 300, severity: 'warning',
+    key: 'disk-temperature',
+    name: 'Disk temperature',
+    kind: 'threshold',
+    source: 'disk',
+    metric: 'calypso_disk_temperature_celsius',
+    selector: {},
+    operator: '>=',
+    threshold: 50,
+    criticalThreshold: 60,
+    forSeconds: 300,
+    severity: 'warning',
     message: 'Disk {{disk}} is at {{value}} °C',
   },
   {
-    key: 'memory-pressure', name: 'Memory pressure', kind: 'threshold', source: 'system', metric: 'calypso_memory_available_percent', selector: {},
-    operator: '<', threshold: 10, criticalThreshold: 5, forSeconds: 60, severity: 'warning',
+    key: 'memory-pressure',
+    name: 'Memory pressure',
+    kind: 'threshold',
+    source: 'system',
+    metric: 'calypso_memory_available_percent',
+    selector: {},
+    operator: '<',
+    threshold: 10,
+    criticalThreshold: 5,
+    forSeconds: 60,
+    severity: 'warning',
     message: 'Only {{value}}% of memory is available',
   },
   {
-    key: 'service-down', name: 'Service down', kind: 'threshold', source: 'service', metric: 'calypso_service_up', selector: {},
-    operator: '<', threshold: 1, criticalThreshold: null, forSeconds: 30, severity: 'critical',
+    key: 'service-down',
+    name: 'Service down',
+    kind: 'threshold',
+    source: 'service',
+    metric: 'calypso_service_up',
+    selector: {},
+    operator: '<',
+    threshold: 1,
+    criticalThreshold: null,
+    forSeconds: 30,
+    severity: 'critical',
     message: 'Service {{service}} is not running',
   },
   {
-    key: 'probe-failing', name: 'Monitoring probe failing', kind: 'threshold', source: 'monitoring', metric: 'calypso_probe_success', selector: {},
-    operator: '<', threshold: 1, criticalThreshold: null, forSeconds: 60, severity: 'warning',
+    key: 'probe-failing',
+    name: 'Monitoring probe failing',
+    kind: 'threshold',
+    source: 'monitoring',
+    metric: 'calypso_probe_success',
+    selector: {},
+    operator: '<',
+    threshold: 1,
+    criticalThreshold: null,
+    forSeconds: 60,
+    severity: 'warning',
     message: 'The {{probe}} probe has failed for a minute: its metrics and alerts are stale',
   },
   {
-    key: 'job-failed', name: 'Job failed', kind: 'job-failed', source: 'job', metric: null, selector: {},
-    operator: '==', threshold: 0, criticalThreshold: null, forSeconds: 0, severity: 'warning',
+    key: 'job-failed',
+    name: 'Job failed',
+    kind: 'job-failed',
+    source: 'job',
+    metric: null,
+    selector: {},
+    operator: '==',
+    threshold: 0,
+    criticalThreshold: null,
+    forSeconds: 0,
+    severity: 'warning',
     message: 'Job {{job}} ({{type}}{{target| on }}) failed: {{error}}',
   },
 ];
 
 export function compare(op: Operator, value: number, threshold: number): boolean {
   switch (op) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '==': return value === threshold;
-    case '!=': return value !== threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
   }
 }
 

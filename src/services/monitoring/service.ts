@@ -54,7 +54,11 @@ interface Deps {
 
 /** Which permission a subscriber needs to receive an event of each type. */
 const EVENT_PERMISSION: Record<CalypsoEvent['type'], string> = {
-  job: 'jobs.read', alert: 'alerts.read', metric: 'metrics.read', audit: 'audit.read', storage: 'storage.read',
+  job: 'jobs.read',
+  alert: 'alerts.read',
+  metric: 'metrics.read',
+  audit: 'audit.read',
+  storage: 'storage.read',
 };
 
 export function mayReceive(actor: Actor | null, event: CalypsoEvent): boolean {
@@ -83,7 +87,10 @@ export class Monitoring {
   /** SMART is read less often than the rest; its period is a setting. */
   private readonly smartProbe: Probe | null;
 
-  constructor(private readonly deps: Deps, opts: MonitoringOptions = {}) {
+  constructor(
+    private readonly deps: Deps,
+    opts: MonitoringOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.store = new MetricStore(deps.db);
     this.notifier = new Notifier(deps.db, deps.log, this.now, { attempts: 3, backoffMs: 1000, ...opts.notifier });
@@ -91,20 +98,24 @@ export class Monitoring {
     const probes = opts.probes ?? [
       ...machineProbes(opts.machine ?? new LocalMachineProbe()),
       ...hostProbes(deps.host, {
-        smartEveryMs: DEFAULT_SETTINGS.smartIntervalSeconds * 1000, poolIoSeconds: opts.poolIoSeconds ?? 1,
+        smartEveryMs: DEFAULT_SETTINGS.smartIntervalSeconds * 1000,
+        poolIoSeconds: opts.poolIoSeconds ?? 1,
         watchedServices: () => this.settingsValue.watchedServices,
       }),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;
-    this.unsubscribe = deps.events.subscribe((e) => {
-      if (e.type !== 'job') return;
-      const job = e.job as Job;
-      if (job.state !== 'failed' && job.state !== 'succeeded') return;
-      void this.init()
-        .then(() => this.alerts.onJob(job))
-        .catch((err) => deps.log.error({ err }, 'job alert failed'));
-    }, ['job']);
+    this.unsubscribe = deps.events.subscribe(
+      (e) => {
+        if (e.type !== 'job') return;
+        const job = e.job as Job;
+        if (job.state !== 'failed' && job.state !== 'succeeded') return;
+        void this.init()
+          .then(() => this.alerts.onJob(job))
+          .catch((err) => deps.log.error({ err }, 'job alert failed'));
+      },
+      ['job'],
+    );
   }
 
   /** Loads settings, the scrape token and the alert state; seeds the built-in rules. Idempotent. */
@@ -131,7 +142,11 @@ export class Monitoring {
   async updateSettings(patch: Partial<MonitoringSettings>): Promise<MonitoringSettings> {
     await this.init();
     this.settingsValue = { ...this.settingsValue, ...patch };
-    await this.deps.db('settings').insert({ key: SETTINGS_KEY, value: JSON.stringify(this.settingsValue), updated_at: nowIso() }).onConflict('key').merge();
+    await this.deps
+      .db('settings')
+      .insert({ key: SETTINGS_KEY, value: JSON.stringify(this.settingsValue), updated_at: nowIso() })
+      .onConflict('key')
+      .merge();
     this.applySettings();
     if (this.running) this.schedule(0);
     return this.settings();
@@ -182,7 +197,10 @@ export class Monitoring {
       if (c.at - this.lastRetention >= RETENTION_EVERY_MS) {
         this.lastRetention = c.at;
         await this.store.enforceRetention(c.at);
-        await this.deps.db('notification_deliveries').where('at', '<', c.at - 90 * 24 * 3600 * 1000).delete();
+        await this.deps
+          .db('notification_deliveries')
+          .where('at', '<', c.at - 90 * 24 * 3600 * 1000)
+          .delete();
       }
     } catch (err) {
       this.deps.log.error({ err }, 'writing metric history failed');
@@ -206,7 +224,11 @@ export class Monitoring {
     await this.init();
     const token = `cps_${crypto.randomBytes(32).toString('base64url')}`;
     const record = { hash: hashToken(token), createdAt: nowIso() };
-    await this.deps.db('settings').insert({ key: SCRAPE_TOKEN_KEY, value: JSON.stringify(record), updated_at: record.createdAt }).onConflict('key').merge();
+    await this.deps
+      .db('settings')
+      .insert({ key: SCRAPE_TOKEN_KEY, value: JSON.stringify(record), updated_at: record.createdAt })
+      .onConflict('key')
+      .merge();
     this.scrapeToken = record;
     return { token, createdAt: record.createdAt };
   }

@@ -127,7 +127,10 @@ export class MetricStore {
         rows.push({ resolution: b.resolution, series_id: await this.seriesId(b), t: b.t, avg: b.sum / b.count, min: b.min, max: b.max, count: b.count });
       }
       for (let i = 0; i < rows.length; i += 200) {
-        await this.db('metric_rollups').insert(rows.slice(i, i + 200)).onConflict(['resolution', 'series_id', 't']).merge();
+        await this.db('metric_rollups')
+          .insert(rows.slice(i, i + 200))
+          .onConflict(['resolution', 'series_id', 't'])
+          .merge();
       }
       return rows.length;
     } catch (err) {
@@ -146,7 +149,10 @@ export class MetricStore {
   private async seriesId(b: Bucket): Promise<number> {
     const cached = this.seriesIds.get(b.seriesKey);
     if (cached !== undefined) return cached;
-    await this.db('metric_series').insert({ name: b.name, labels: labelsKey(b.labels), series_key: b.seriesKey }).onConflict('series_key').ignore();
+    await this.db('metric_series')
+      .insert({ name: b.name, labels: labelsKey(b.labels), series_key: b.seriesKey })
+      .onConflict('series_key')
+      .ignore();
     const row = await this.db('metric_series').where({ series_key: b.seriesKey }).first('id');
     const id = Number(row.id);
     this.seriesIds.set(b.seriesKey, id);
@@ -157,13 +163,21 @@ export class MetricStore {
   async enforceRetention(now: number): Promise<number> {
     let deleted = 0;
     for (const r of RESOLUTIONS) {
-      deleted += await this.db('metric_rollups').where('resolution', r.seconds).andWhere('t', '<', now - r.retentionMs).delete();
+      deleted += await this.db('metric_rollups')
+        .where('resolution', r.seconds)
+        .andWhere('t', '<', now - r.retentionMs)
+        .delete();
     }
-    const orphans = await this.db('metric_series').whereNotExists(this.db('metric_rollups').select(this.db.raw('1')).whereRaw('metric_rollups.series_id = metric_series.id')).select('id', 'series_key');
+    const orphans = await this.db('metric_series')
+      .whereNotExists(this.db('metric_rollups').select(this.db.raw('1')).whereRaw('metric_rollups.series_id = metric_series.id'))
+      .select('id', 'series_key');
     if (orphans.length) {
       for (const o of orphans) this.seriesIds.delete(o.series_key);
       const ids = orphans.map((o: { id: number }) => o.id);
-      for (let i = 0; i < ids.length; i += 500) await this.db('metric_series').whereIn('id', ids.slice(i, i + 500)).delete();
+      for (let i = 0; i < ids.length; i += 500)
+        await this.db('metric_series')
+          .whereIn('id', ids.slice(i, i + 500))
+          .delete();
     }
     return deleted;
   }
@@ -187,7 +201,9 @@ export class MetricStore {
     const span = q.to - q.from;
     const step = Math.max(1, q.stepSeconds ?? Math.max(1, Math.ceil(span / 1000 / 500)));
     if (span / (step * 1000) > MAX_POINTS) {
-      throw new ValidationError(`that would be more than ${MAX_POINTS} points per series: raise step`, [{ path: 'step', message: `at least ${Math.ceil(span / 1000 / MAX_POINTS)} s for this range` }]);
+      throw new ValidationError(`that would be more than ${MAX_POINTS} points per series: raise step`, [
+        { path: 'step', message: `at least ${Math.ceil(span / 1000 / MAX_POINTS)} s for this range` },
+      ]);
     }
     const resolution = q.from >= q.now - MEMORY_WINDOW_MS && step < 60 ? 0 : q.from >= q.now - RESOLUTIONS[0].retentionMs && step < 900 ? 60 : 900;
     const stepMs = step * 1000;

@@ -9,7 +9,6 @@ import { NotFound } from '../core/errors.js';
 
 import type { ScheduleKind } from '../../contracts/schedules.js';
 
-
 /** What a run gets: operations as the system actor, its job, and the scheduler's clock. */
 export interface RunContext {
   call<T = unknown>(name: string, input: unknown): Promise<T>;
@@ -34,11 +33,21 @@ export interface KindDef<O extends z.ZodObject = z.ZodObject> {
   run(r: RunContext, target: string, options: z.infer<O>): Promise<RunOutcome>;
 }
 
-interface Scan { function: 'scrub' | 'resilver'; state: string; endedAt?: string }
+interface Scan {
+  function: 'scrub' | 'resilver';
+  state: string;
+  endedAt?: string;
+}
 
 const scrubOptions = z.object({
   skipWhenScanning: z.boolean().default(true).describe('pool.scrub: skip the run while a scrub or resilver is running or a scrub is paused'),
-  minDaysSinceLast: z.number().int().min(0).max(365).default(0).describe('pool.scrub: skip when the last scrub ended less than this many days ago (0: never skip for that)'),
+  minDaysSinceLast: z
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .default(0)
+    .describe('pool.scrub: skip when the last scrub ended less than this many days ago (0: never skip for that)'),
 });
 
 const smartOptions = z.object({

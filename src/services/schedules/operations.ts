@@ -14,8 +14,15 @@ import type { RunRow, Scheduler, ScheduleRow } from './scheduler.js';
 
 function toRun(r: RunRow): ScheduleRun {
   return {
-    id: Number(r.id), scheduleId: Number(r.schedule_id), trigger: r.trigger as 'schedule' | 'manual', dueAt: r.due_at, startedAt: r.started_at,
-    finishedAt: r.finished_at, result: r.result, message: r.message, jobId: r.job_id === null ? null : Number(r.job_id),
+    id: Number(r.id),
+    scheduleId: Number(r.schedule_id),
+    trigger: r.trigger as 'schedule' | 'manual',
+    dueAt: r.due_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    result: r.result,
+    message: r.message,
+    jobId: r.job_id === null ? null : Number(r.job_id),
   };
 }
 
@@ -23,12 +30,23 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
   registry.addPermissions(schedulePermissions);
 
   const toSchedule = (r: ScheduleRow): Schedule => ({
-    id: Number(r.id), kind: r.kind as ScheduleKind, target: r.target, cron: r.cron, cronText: describeCron(r.cron),
-    options: JSON.parse(r.options), graceSeconds: Number(r.grace_seconds), enabled: Boolean(r.enabled), description: r.description,
-    createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, nextRunAt: r.next_run_at,
-    lastRun: r.last_run_at && r.last_result
-      ? { at: r.last_run_at, result: r.last_result as RunResult, message: r.last_message, jobId: r.last_job_id === null ? null : Number(r.last_job_id) }
-      : null,
+    id: Number(r.id),
+    kind: r.kind as ScheduleKind,
+    target: r.target,
+    cron: r.cron,
+    cronText: describeCron(r.cron),
+    options: JSON.parse(r.options),
+    graceSeconds: Number(r.grace_seconds),
+    enabled: Boolean(r.enabled),
+    description: r.description,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    nextRunAt: r.next_run_at,
+    lastRun:
+      r.last_run_at && r.last_result
+        ? { at: r.last_run_at, result: r.last_result as RunResult, message: r.last_message, jobId: r.last_job_id === null ? null : Number(r.last_job_id) }
+        : null,
     running: scheduler.isRunning(Number(r.id)),
   });
   const load = async (ctx: Ctx, id: number): Promise<ScheduleRow> => {
@@ -49,7 +67,10 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
   const checkOptions = (kind: ScheduleKind, given: Record<string, unknown>) => {
     const parsed = KINDS[kind].options.strict().safeParse(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)));
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ path: ['options', ...i.path.map(String), ...((i as { keys?: string[] }).keys ?? [])].join('.'), message: i.message }));
+      const errors = parsed.error.issues.map((i) => ({
+        path: ['options', ...i.path.map(String), ...((i as { keys?: string[] }).keys ?? [])].join('.'),
+        message: i.message,
+      }));
       throw new ValidationError(`options: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
     }
     return parsed.data;
@@ -58,29 +79,45 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
   const checkTarget = (ctx: Ctx, kind: ScheduleKind, target: string) =>
     KINDS[kind].checkTarget((name, input) => ctx.call(name, input, { actor: SYSTEM_ACTOR, face: 'system' }), target);
 
-  registry.add(implement(c['schedules.list'], async (ctx, i) => {
+  registry.add(
+    implement(c['schedules.list'], async (ctx, i) => {
       const q = ctx.db('schedules');
       if (i.kind) q.where('kind', i.kind);
       const [{ n }] = await q.clone().count({ n: '*' });
       const rows: ScheduleRow[] = await q.orderBy('id').limit(i.limit).offset(i.offset);
       return { items: rows.map(toSchedule), total: Number(n) };
-    },));
+    }),
+  );
   registry.add(implement(c['schedules.get'], async (ctx, i) => toSchedule(await load(ctx, i.id))));
-  registry.add(implement(c['schedules.create'], async (ctx, i) => {
+  registry.add(
+    implement(c['schedules.create'], async (ctx, i) => {
       mayManage(ctx, i.kind);
       const cron = checkCron(i.cron);
       const options = checkOptions(i.kind, i.options);
       const target = await checkTarget(ctx, i.kind, i.target);
       const now = nowIso();
-      const [inserted] = await ctx.db('schedules').insert({
-        kind: i.kind, target, cron, options: JSON.stringify(options), grace_seconds: i.graceSeconds, enabled: i.enabled,
-        description: i.description, created_at: now, updated_at: now, created_by: ctx.actor?.username ?? 'system',
-        next_run_at: i.enabled ? scheduler.nextAfter(cron) : null,
-      }).returning('id');
+      const [inserted] = await ctx
+        .db('schedules')
+        .insert({
+          kind: i.kind,
+          target,
+          cron,
+          options: JSON.stringify(options),
+          grace_seconds: i.graceSeconds,
+          enabled: i.enabled,
+          description: i.description,
+          created_at: now,
+          updated_at: now,
+          created_by: ctx.actor?.username ?? 'system',
+          next_run_at: i.enabled ? scheduler.nextAfter(cron) : null,
+        })
+        .returning('id');
       scheduler.changed();
       return toSchedule(await load(ctx, Number(typeof inserted === 'object' ? inserted.id : inserted)));
-    },));
-  registry.add(implement(c['schedules.update'], async (ctx, i) => {
+    }),
+  );
+  registry.add(
+    implement(c['schedules.update'], async (ctx, i) => {
       const row = await load(ctx, i.id);
       mayManage(ctx, row.kind as ScheduleKind);
       const patch: Record<string, unknown> = { updated_at: nowIso() };
@@ -94,8 +131,10 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
       await ctx.db('schedules').where({ id: i.id }).update(patch);
       scheduler.changed();
       return toSchedule(await load(ctx, i.id));
-    },));
-  registry.add(implement(c['schedules.delete'], async (ctx, i) => {
+    }),
+  );
+  registry.add(
+    implement(c['schedules.delete'], async (ctx, i) => {
       const row = await load(ctx, i.id);
       mayManage(ctx, row.kind as ScheduleKind);
       await ctx.db.transaction(async (trx) => {
@@ -104,30 +143,40 @@ export function registerSchedules(registry: Registry, scheduler: Scheduler): voi
       });
       scheduler.changed();
       return { deleted: true };
-    },));
+    }),
+  );
   for (const enabled of [true, false]) {
     const verb = enabled ? ('enable' as const) : ('disable' as const);
-    registry.add(implement(c[`schedules.${verb}`], async (ctx, i) => {
+    registry.add(
+      implement(c[`schedules.${verb}`], async (ctx, i) => {
         const row = await load(ctx, i.id);
         mayManage(ctx, row.kind as ScheduleKind);
         if (Boolean(row.enabled) !== enabled) {
-          await ctx.db('schedules').where({ id: i.id }).update({ enabled, updated_at: nowIso(), next_run_at: enabled ? scheduler.nextAfter(row.cron) : null });
+          await ctx
+            .db('schedules')
+            .where({ id: i.id })
+            .update({ enabled, updated_at: nowIso(), next_run_at: enabled ? scheduler.nextAfter(row.cron) : null });
           scheduler.changed();
         }
         return toSchedule(await load(ctx, i.id));
-      },));
+      }),
+    );
   }
-  registry.add(implement(c['schedules.run'], async (ctx, i) => {
+  registry.add(
+    implement(c['schedules.run'], async (ctx, i) => {
       const row = await load(ctx, i.id);
       mayManage(ctx, row.kind as ScheduleKind);
       return toRun(await scheduler.runNow(i.id));
-    },));
-  registry.add(implement(c['schedules.runs'], async (ctx, i) => {
+    }),
+  );
+  registry.add(
+    implement(c['schedules.runs'], async (ctx, i) => {
       await load(ctx, i.id);
       const q = ctx.db('schedule_runs').where({ schedule_id: i.id });
       if (i.result) q.where('result', i.result);
       const [{ n }] = await q.clone().count({ n: '*' });
       const rows: RunRow[] = await q.orderBy('id', 'desc').limit(i.limit).offset(i.offset);
       return { items: rows.map(toRun), total: Number(n) };
-    },));
+    }),
+  );
 }

@@ -37,16 +37,35 @@ export interface SchedulerOptions {
 export type RunTrigger = 'schedule' | 'manual';
 import type { RunResult } from '../../contracts/schedules.js';
 
-
 export interface ScheduleRow {
-  id: number; kind: string; target: string; cron: string; options: string; grace_seconds: number;
-  enabled: boolean | number; description: string; created_at: string; updated_at: string; created_by: string;
-  next_run_at: string | null; last_run_at: string | null; last_result: string | null; last_message: string | null; last_job_id: number | null;
+  id: number;
+  kind: string;
+  target: string;
+  cron: string;
+  options: string;
+  grace_seconds: number;
+  enabled: boolean | number;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  last_result: string | null;
+  last_message: string | null;
+  last_job_id: number | null;
 }
 
 export interface RunRow {
-  id: number; schedule_id: number; trigger: string; due_at: string | null; started_at: string; finished_at: string | null;
-  result: RunResult; message: string | null; job_id: number | null;
+  id: number;
+  schedule_id: number;
+  trigger: string;
+  due_at: string | null;
+  started_at: string;
+  finished_at: string | null;
+  result: RunResult;
+  message: string | null;
+  job_id: number | null;
 }
 
 type Invoke = <T = unknown>(name: string, input: unknown, meta: CallMeta) => Promise<T>;
@@ -69,7 +88,10 @@ export class Scheduler {
   /** Aborted by stop(): a run waiting on a long test ends at once instead of holding the shutdown. */
   private halt = new AbortController();
 
-  constructor(private readonly deps: { db: Knex; jobs: JobManager; log: Logger }, opts: SchedulerOptions = {}) {
+  constructor(
+    private readonly deps: { db: Knex; jobs: JobManager; log: Logger },
+    opts: SchedulerOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.timezone = opts.timezone;
@@ -151,13 +173,21 @@ export class Scheduler {
 
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
-    void this.deps.db('schedules').where({ enabled: true }).whereNotNull('next_run_at').min({ next: 'next_run_at' }).first()
+    void this.deps
+      .db('schedules')
+      .where({ enabled: true })
+      .whereNotNull('next_run_at')
+      .min({ next: 'next_run_at' })
+      .first()
       .then((r: { next?: string | null } | undefined) => {
         if (!this.started) return;
         const wait = r?.next ? Math.max(0, Date.parse(r.next) - this.now()) : this.maxWaitMs;
-        this.timer = setTimeout(() => {
-          void this.tick().finally(() => this.started && this.arm());
-        }, Math.min(wait, this.maxWaitMs));
+        this.timer = setTimeout(
+          () => {
+            void this.tick().finally(() => this.started && this.arm());
+          },
+          Math.min(wait, this.maxWaitMs),
+        );
         this.timer.unref();
       })
       .catch((err: unknown) => this.deps.log.error({ err }, 'scheduler could not read schedules'));
@@ -168,7 +198,10 @@ export class Scheduler {
     const rows: ScheduleRow[] = await this.deps.db('schedules').where({ enabled: true }).orderBy('id');
     for (const row of rows) {
       if (!row.next_run_at) {
-        await this.deps.db('schedules').where({ id: row.id }).update({ next_run_at: this.nextAfter(row.cron, nowMs) });
+        await this.deps
+          .db('schedules')
+          .where({ id: row.id })
+          .update({ next_run_at: this.nextAfter(row.cron, nowMs) });
         continue;
       }
       const dueMs = Date.parse(row.next_run_at);
@@ -178,28 +211,53 @@ export class Scheduler {
       const lateMs = nowMs - dueMs;
       if (lateMs > row.grace_seconds * 1000) {
         await this.record(row.id, {
-          trigger: 'schedule', due_at: row.next_run_at, result: 'missed',
+          trigger: 'schedule',
+          due_at: row.next_run_at,
+          result: 'missed',
           message: `missed: due at ${row.next_run_at}, ${Math.round(lateMs / 1000)} s late (grace ${row.grace_seconds} s), Calypso was not running`,
         });
         continue;
       }
-      await this.execute(row, 'schedule', row.next_run_at).catch((err: unknown) => this.deps.log.error({ err, schedule: row.id }, 'scheduled run failed to start'));
+      await this.execute(row, 'schedule', row.next_run_at).catch((err: unknown) =>
+        this.deps.log.error({ err, schedule: row.id }, 'scheduled run failed to start'),
+      );
     }
   }
 
   /** Records a run that did not start (skipped before a job, or missed) and the schedule's last result. */
-  private async record(scheduleId: number, r: { trigger: RunTrigger; due_at: string | null; result: RunResult; message: string; job_id?: number | null }): Promise<RunRow> {
+  private async record(
+    scheduleId: number,
+    r: { trigger: RunTrigger; due_at: string | null; result: RunResult; message: string; job_id?: number | null },
+  ): Promise<RunRow> {
     const at = iso(this.now());
-    const row = { schedule_id: scheduleId, trigger: r.trigger, due_at: r.due_at, started_at: at, finished_at: at, result: r.result, message: clip(r.message), job_id: r.job_id ?? null };
+    const row = {
+      schedule_id: scheduleId,
+      trigger: r.trigger,
+      due_at: r.due_at,
+      started_at: at,
+      finished_at: at,
+      result: r.result,
+      message: clip(r.message),
+      job_id: r.job_id ?? null,
+    };
     const [inserted] = await this.deps.db('schedule_runs').insert(row).returning('id');
-    await this.deps.db('schedules').where({ id: scheduleId }).update({ last_run_at: at, last_result: r.result, last_message: row.message, last_job_id: row.job_id });
+    await this.deps
+      .db('schedules')
+      .where({ id: scheduleId })
+      .update({ last_run_at: at, last_result: r.result, last_message: row.message, last_job_id: row.job_id });
     return { id: Number(typeof inserted === 'object' ? inserted.id : inserted), ...row } as RunRow;
   }
 
   private async execute(row: ScheduleRow, trigger: RunTrigger, dueAt: string | null): Promise<RunRow> {
     const busy = this.running.get(row.id);
     if (busy) {
-      return this.record(row.id, { trigger, due_at: dueAt, result: 'skipped', message: `skipped: the previous run (job ${busy.jobId ?? 'starting'}) is still running`, job_id: busy.jobId });
+      return this.record(row.id, {
+        trigger,
+        due_at: dueAt,
+        result: 'skipped',
+        message: `skipped: the previous run (job ${busy.jobId ?? 'starting'}) is still running`,
+        job_id: busy.jobId,
+      });
     }
     // Claimed before the first await: two ticks or a tick and "run now" cannot both start it.
     let finish!: () => void;
@@ -212,20 +270,30 @@ export class Scheduler {
       if (!kind) throw new Error(`unknown schedule kind ${row.kind}`);
       const options = kind.options.parse(JSON.parse(row.options));
       const startedAt = iso(this.now());
-      const [inserted] = await this.deps.db('schedule_runs')
+      const [inserted] = await this.deps
+        .db('schedule_runs')
         .insert({ schedule_id: row.id, trigger, due_at: dueAt, started_at: startedAt, finished_at: null, result: 'running', message: null, job_id: null })
         .returning('id');
       const runId = Number(typeof inserted === 'object' ? inserted.id : inserted);
       const call = <T>(name: string, input: unknown) => invoke<T>(name, input, SYSTEM_META);
       const job = await this.deps.jobs.start(
-        { type: `schedule.${row.kind}`, description: `${kind.summary} ${row.target} (schedule ${row.id}, ${trigger})`, owner: 'system', target: row.target, cancellable: true },
+        {
+          type: `schedule.${row.kind}`,
+          description: `${kind.summary} ${row.target} (schedule ${row.id}, ${trigger})`,
+          owner: 'system',
+          target: row.target,
+          cancellable: true,
+        },
         async (handle) => {
           let result: RunResult = 'failed';
           let message = '';
           try {
             slot.jobId = handle.id;
             await this.deps.db('schedule_runs').where({ id: runId }).update({ job_id: handle.id });
-            await this.deps.db('schedules').where({ id: row.id }).update({ last_run_at: startedAt, last_result: 'running', last_message: null, last_job_id: handle.id });
+            await this.deps
+              .db('schedules')
+              .where({ id: row.id })
+              .update({ last_run_at: startedAt, last_result: 'running', last_message: null, last_job_id: handle.id });
             const outcome = await kind.run({ call, job: handle, now: this.now, sleep: (ms) => this.wait(ms, handle.signal) }, row.target, options);
             if ('skipped' in outcome) {
               result = 'skipped';
@@ -241,8 +309,14 @@ export class Scheduler {
             throw err;
           } finally {
             const at = iso(this.now());
-            await this.deps.db('schedule_runs').where({ id: runId }).update({ finished_at: at, result, message: clip(message) });
-            await this.deps.db('schedules').where({ id: row.id }).update({ last_run_at: startedAt, last_result: result, last_message: clip(message), last_job_id: handle.id });
+            await this.deps
+              .db('schedule_runs')
+              .where({ id: runId })
+              .update({ finished_at: at, result, message: clip(message) });
+            await this.deps
+              .db('schedules')
+              .where({ id: row.id })
+              .update({ last_run_at: startedAt, last_result: result, last_message: clip(message), last_job_id: handle.id });
             this.running.delete(row.id);
             finish();
           }

@@ -17,7 +17,10 @@ const queues = new Map<string, Promise<unknown>>();
 export function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = queues.get(key) ?? Promise.resolve();
   const next = prev.then(fn, fn);
-  queues.set(key, next.catch(() => undefined));
+  queues.set(
+    key,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -26,7 +29,14 @@ export function applyUnit<T>(ctx: Ctx, key: string, change: (trx: Knex.Transacti
 }
 
 /** Write `content` to `file`, then run `activate`; if activating fails, the previous file is put back. */
-export async function writeThenActivate(ctx: Ctx, file: string, content: string, mode: number, activate: () => Promise<void>, reactivate?: () => Promise<void>): Promise<void> {
+export async function writeThenActivate(
+  ctx: Ctx,
+  file: string,
+  content: string,
+  mode: number,
+  activate: () => Promise<void>,
+  reactivate?: () => Promise<void>,
+): Promise<void> {
   await ctx.host.files.writeAtomic(file, content, { mode });
   try {
     await activate();
@@ -60,7 +70,10 @@ function systemDirOf(p: string): string | null {
  */
 export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promise<MountedDataset> {
   const system = systemDirOf(p);
-  if (system) throw new ValidationError(`${p} is not inside a mounted dataset of a pool: it is in the system directory ${system}`, [{ path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not a system directory' }]);
+  if (system)
+    throw new ValidationError(`${p} is not inside a mounted dataset of a pool: it is in the system directory ${system}`, [
+      { path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not a system directory' },
+    ]);
   const all = await new ZfsAdapter(ctx.host).listDatasets({ types: ['filesystem'] });
   let best: MountedDataset | null = null;
   for (const d of all) {
@@ -70,9 +83,13 @@ export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promi
     if (inside && (!best || mp.length > best.mountpoint.length)) best = { dataset: d.name, mountpoint: mp };
   }
   if (!best) throw new ValidationError(`${p} is not inside a mounted dataset`, [{ path: field, message: 'must lie inside a mounted ZFS dataset' }]);
-  if (best.mountpoint === '/') throw new ValidationError(`${p} is on ${best.dataset}, the root filesystem`, [{ path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not the root filesystem' }]);
+  if (best.mountpoint === '/')
+    throw new ValidationError(`${p} is on ${best.dataset}, the root filesystem`, [
+      { path: field, message: 'must lie inside a mounted ZFS dataset of a pool, not the root filesystem' },
+    ]);
   const resolved = await new BackingFileAdapter(ctx.host).resolve(p);
-  if (resolved !== p) throw new ValidationError(`${p} leads through a symbolic link to ${resolved}`, [{ path: field, message: 'must be the real path: no symbolic links' }]);
+  if (resolved !== p)
+    throw new ValidationError(`${p} leads through a symbolic link to ${resolved}`, [{ path: field, message: 'must be the real path: no symbolic links' }]);
   return best;
 }
 
@@ -84,7 +101,8 @@ export function lineDiff(expected: string, live: string): string[] {
   const m = b.length;
   if (n * m > 4_000_000) return ['(files too large to compare line by line)'];
   const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
   const out: string[] = [];
   let i = 0;
   let j = 0;
@@ -120,8 +138,10 @@ export interface DriftSpec {
 /** The drift pair every applied configuration has (its contracts: driftContracts): compare with the live one, and adopt or overwrite it. */
 export function registerDrift(registry: Registry, compare: DriftPair[0], resolve: DriftPair[1], spec: DriftSpec): void {
   registry.add(implement(compare, (ctx) => spec.drift(ctx, ctx.db)));
-  registry.add(implement(resolve, async (ctx, i) => {
-    const ignored = await applyUnit(ctx, spec.lock, (trx) => spec.repair(ctx, trx, i.action));
-    return { ...(await spec.drift(ctx, ctx.db)), ignored };
-  }));
+  registry.add(
+    implement(resolve, async (ctx, i) => {
+      const ignored = await applyUnit(ctx, spec.lock, (trx) => spec.repair(ctx, trx, i.action));
+      return { ...(await spec.drift(ctx, ctx.db)), ignored };
+    }),
+  );
 }

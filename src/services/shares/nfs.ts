@@ -30,10 +30,12 @@ const LOCK = 'nfs';
  * confirmation: `confirm` equal to the export's path. Anything else stays an Operator's call.
  */
 export function wideRootRules(clients: { host: string; squash: string; anonuid: number | null; anongid: number | null }[]): string[] {
-  return clients.filter((c) => {
-    const givesRoot = c.squash === 'no_root_squash' || c.anonuid === 0 || c.anongid === 0;
-    return givesRoot && reachesMany(c.host);
-  }).map((c) => c.host);
+  return clients
+    .filter((c) => {
+      const givesRoot = c.squash === 'no_root_squash' || c.anonuid === 0 || c.anongid === 0;
+      return givesRoot && reachesMany(c.host);
+    })
+    .map((c) => c.host);
 }
 
 function reachesMany(host: string): boolean {
@@ -50,16 +52,23 @@ function checkRootExposure(ctx: Ctx, path: string, enabled: boolean, clients: Pa
   const wide = enabled ? wideRootRules(clients) : [];
   if (wide.length === 0) return;
   const what = `${path} would give root (no_root_squash, anonuid=0 or anongid=0) to ${wide.join(', ')}`;
-  if (!actorHas(ctx.actor, 'shares.admin')) throw new Forbidden(`${what}: that needs the shares.admin permission (Admin). Squash root, or name single hosts or a /24 network`);
-  if (confirm !== path) throw new ValidationError(`${what}: confirm by sending "confirm": ${JSON.stringify(path)}`, [{ path: 'confirm', message: `type ${path} to confirm` }]);
+  if (!actorHas(ctx.actor, 'shares.admin'))
+    throw new Forbidden(`${what}: that needs the shares.admin permission (Admin). Squash root, or name single hosts or a /24 network`);
+  if (confirm !== path)
+    throw new ValidationError(`${what}: confirm by sending "confirm": ${JSON.stringify(path)}`, [{ path: 'confirm', message: `type ${path} to confirm` }]);
 }
 
 type Row = Record<string, unknown>;
 
 function toExport(r: Row): NfsExport {
   return {
-    path: String(r.path), dataset: String(r.dataset), comment: String(r.comment), enabled: Boolean(r.enabled),
-    clients: JSON.parse(String(r.clients)) as NfsExport['clients'], createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    path: String(r.path),
+    dataset: String(r.dataset),
+    comment: String(r.comment),
+    enabled: Boolean(r.enabled),
+    clients: JSON.parse(String(r.clients)) as NfsExport['clients'],
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -71,14 +80,23 @@ async function renderFrom(db: Knex): Promise<{ content: string; path: string }> 
 async function applyNfs(ctx: Ctx, trx: Knex): Promise<void> {
   const { content, path } = await renderFrom(trx);
   const nfs = new NfsAdapter(ctx.host);
-  await writeThenActivate(ctx, path, content, 0o644, () => nfs.reload(), () => nfs.reload());
+  await writeThenActivate(
+    ctx,
+    path,
+    content,
+    0o644,
+    () => nfs.reload(),
+    () => nfs.reload(),
+  );
 }
 
 export function nfsAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachment[]> {
   return async (ctx, dataset) => {
     const rows = await ctx.db('nfs_exports').where('dataset', dataset).orWhere('dataset', 'like', `${dataset}/%`);
     return rows.map((r: Row) => ({
-      kind: 'nfs', name: String(r.path), dataset: String(r.dataset),
+      kind: 'nfs',
+      name: String(r.path),
+      dataset: String(r.dataset),
       remove: { operation: 'shares.nfs.delete', input: { path: String(r.path), confirm: String(r.path) } },
     }));
   };
@@ -89,45 +107,65 @@ export function registerNfs(registry: Registry, attachments: Attachments): void 
   const find = (db: Knex, p: string) => db('nfs_exports').where({ path: p }).first();
 
   registry.add(implement(c['shares.nfs.list'], async (ctx, i) => page((await ctx.db('nfs_exports').orderBy('path')).map(toExport), i)));
-  registry.add(implement(c['shares.nfs.get'], async (ctx, i) => {
-    const row = await find(ctx.db, i.path);
-    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-    return toExport(row);
-  }));
-  registry.add(implement(c['shares.nfs.create'], async (ctx, i) => {
-    checkRootExposure(ctx, i.path, i.enabled, i.clients, i.confirm);
-    const { dataset } = await datasetHolding(ctx, i.path);
-    return applyUnit(ctx, LOCK, async (trx) => {
-      if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
-      const now = nowIso();
-      await trx('nfs_exports').insert({ path: i.path, dataset, comment: i.comment, enabled: i.enabled, clients: JSON.stringify(i.clients), created_at: now, updated_at: now });
-      await applyNfs(ctx, trx);
-      return toExport(await find(trx, i.path));
-    });
-  }));
-  registry.add(implement(c['shares.nfs.update'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const row = await find(trx, i.path);
-    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-    // Only what this call changes is checked: a comment edit leaves an Admin's confirmed export alone.
-    const current = toExport(row);
-    if (i.clients !== undefined || (i.enabled === true && !current.enabled)) {
-      checkRootExposure(ctx, i.path, i.enabled ?? current.enabled, i.clients ?? current.clients, i.confirm);
-    }
-    const patch: Row = { updated_at: nowIso() };
-    if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
-    if (i.comment !== undefined) patch.comment = i.comment;
-    if (i.enabled !== undefined) patch.enabled = i.enabled;
-    await trx('nfs_exports').where({ id: row.id }).update(patch);
-    await applyNfs(ctx, trx);
-    return toExport(await find(trx, i.path));
-  })));
-  registry.add(implement(c['shares.nfs.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const row = await find(trx, i.path);
-    if (!row) throw new NotFound(`no NFS export of ${i.path}`);
-    await trx('nfs_exports').where({ id: row.id }).delete();
-    await applyNfs(ctx, trx);
-    return { ok: true as const };
-  })));
+  registry.add(
+    implement(c['shares.nfs.get'], async (ctx, i) => {
+      const row = await find(ctx.db, i.path);
+      if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+      return toExport(row);
+    }),
+  );
+  registry.add(
+    implement(c['shares.nfs.create'], async (ctx, i) => {
+      checkRootExposure(ctx, i.path, i.enabled, i.clients, i.confirm);
+      const { dataset } = await datasetHolding(ctx, i.path);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        if (await find(trx, i.path)) throw new Conflict(`${i.path} is already exported`);
+        const now = nowIso();
+        await trx('nfs_exports').insert({
+          path: i.path,
+          dataset,
+          comment: i.comment,
+          enabled: i.enabled,
+          clients: JSON.stringify(i.clients),
+          created_at: now,
+          updated_at: now,
+        });
+        await applyNfs(ctx, trx);
+        return toExport(await find(trx, i.path));
+      });
+    }),
+  );
+  registry.add(
+    implement(c['shares.nfs.update'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.path);
+        if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+        // Only what this call changes is checked: a comment edit leaves an Admin's confirmed export alone.
+        const current = toExport(row);
+        if (i.clients !== undefined || (i.enabled === true && !current.enabled)) {
+          checkRootExposure(ctx, i.path, i.enabled ?? current.enabled, i.clients ?? current.clients, i.confirm);
+        }
+        const patch: Row = { updated_at: nowIso() };
+        if (i.clients !== undefined) patch.clients = JSON.stringify(i.clients);
+        if (i.comment !== undefined) patch.comment = i.comment;
+        if (i.enabled !== undefined) patch.enabled = i.enabled;
+        await trx('nfs_exports').where({ id: row.id }).update(patch);
+        await applyNfs(ctx, trx);
+        return toExport(await find(trx, i.path));
+      }),
+    ),
+  );
+  registry.add(
+    implement(c['shares.nfs.delete'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const row = await find(trx, i.path);
+        if (!row) throw new NotFound(`no NFS export of ${i.path}`);
+        await trx('nfs_exports').where({ id: row.id }).delete();
+        await applyNfs(ctx, trx);
+        return { ok: true as const };
+      }),
+    ),
+  );
   registry.add(implement(c['shares.nfs.active'], async (ctx) => ({ items: await new NfsAdapter(ctx.host).active() })));
 
   const drift = async (ctx: Ctx, db: Knex) => {
@@ -156,7 +194,10 @@ async function adoptLive(ctx: Ctx, trx: Knex): Promise<string[]> {
   const keep = new Set<string>();
   for (const e of adopted.exports) {
     const parsed = input.safeParse(e);
-    if (!parsed.success) throw new ValidationError(`${e.path} in the live exports cannot be adopted: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new ValidationError(
+        `${e.path} in the live exports cannot be adopted: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     const { dataset } = await datasetHolding(ctx, e.path);
     keep.add(e.path);
     const old = await trx('nfs_exports').where({ path: e.path }).first();

@@ -34,7 +34,11 @@ export interface SmbSettings {
 }
 
 export const DEFAULT_SMB_SETTINGS: SmbSettings = {
-  enabled: true, workgroup: 'WORKGROUP', serverString: 'Calypso backup appliance', minProtocol: 'SMB2_10', encryption: 'if_required',
+  enabled: true,
+  workgroup: 'WORKGROUP',
+  serverString: 'Calypso backup appliance',
+  minProtocol: 'SMB2_10',
+  encryption: 'if_required',
 };
 
 /** The iSCSI backend and tgtd's control port (null: the default instance); the type is the contract's. */
@@ -46,7 +50,10 @@ export async function readSetting<T extends object>(db: Knex, key: string, defau
 }
 
 export async function writeSetting<T extends object>(db: Knex, key: string, value: T): Promise<void> {
-  await db('settings').insert({ key, value: JSON.stringify(value), updated_at: nowIso() }).onConflict('key').merge();
+  await db('settings')
+    .insert({ key, value: JSON.stringify(value), updated_at: nowIso() })
+    .onConflict('key')
+    .merge();
 }
 
 export const DEPLOYMENT_KEY = 'shares.deployment';

@@ -19,19 +19,44 @@ const list = (v: unknown): string[] => JSON.parse(String(v ?? '[]')) as string[]
 
 function toShare(r: Row): SmbShare {
   return {
-    name: String(r.name), path: String(r.path), dataset: String(r.dataset), comment: String(r.comment), enabled: Boolean(r.enabled),
-    readOnly: Boolean(r.read_only), browseable: Boolean(r.browseable), guestOk: Boolean(r.guest_ok),
-    validUsers: list(r.valid_users), validGroups: list(r.valid_groups), hostsAllow: list(r.hosts_allow), hostsDeny: list(r.hosts_deny),
-    shadowCopy: r.shadow_format !== null && r.shadow_format !== undefined, shadowFormat: String(r.shadow_format ?? DEFAULT_SHADOW_FORMAT),
-    recycleBin: Boolean(r.recycle_bin), timeMachine: Boolean(r.time_machine), createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    name: String(r.name),
+    path: String(r.path),
+    dataset: String(r.dataset),
+    comment: String(r.comment),
+    enabled: Boolean(r.enabled),
+    readOnly: Boolean(r.read_only),
+    browseable: Boolean(r.browseable),
+    guestOk: Boolean(r.guest_ok),
+    validUsers: list(r.valid_users),
+    validGroups: list(r.valid_groups),
+    hostsAllow: list(r.hosts_allow),
+    hostsDeny: list(r.hosts_deny),
+    shadowCopy: r.shadow_format !== null && r.shadow_format !== undefined,
+    shadowFormat: String(r.shadow_format ?? DEFAULT_SHADOW_FORMAT),
+    recycleBin: Boolean(r.recycle_bin),
+    timeMachine: Boolean(r.time_machine),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
 function toRow(s: Omit<SmbShare, 'createdAt' | 'updatedAt'>): Row {
   return {
-    name: s.name, path: s.path, dataset: s.dataset, comment: s.comment, enabled: s.enabled, read_only: s.readOnly, browseable: s.browseable, guest_ok: s.guestOk,
-    valid_users: JSON.stringify(s.validUsers), valid_groups: JSON.stringify(s.validGroups), hosts_allow: JSON.stringify(s.hostsAllow), hosts_deny: JSON.stringify(s.hostsDeny),
-    shadow_format: s.shadowCopy ? s.shadowFormat : null, recycle_bin: s.recycleBin, time_machine: s.timeMachine,
+    name: s.name,
+    path: s.path,
+    dataset: s.dataset,
+    comment: s.comment,
+    enabled: s.enabled,
+    read_only: s.readOnly,
+    browseable: s.browseable,
+    guest_ok: s.guestOk,
+    valid_users: JSON.stringify(s.validUsers),
+    valid_groups: JSON.stringify(s.validGroups),
+    hosts_allow: JSON.stringify(s.hostsAllow),
+    hosts_deny: JSON.stringify(s.hostsDeny),
+    shadow_format: s.shadowCopy ? s.shadowFormat : null,
+    recycle_bin: s.recycleBin,
+    time_machine: s.timeMachine,
   };
 }
 
@@ -71,15 +96,19 @@ async function applySmb(ctx: Ctx, trx: Knex, activate?: (s: SambaAdapter) => Pro
   const { content, path, settings } = await renderFrom(trx);
   const tool = await samba(ctx, trx);
   await tool.validate(content);
-  const run = activate ?? (async (s: SambaAdapter) => {
-    if (settings.enabled) await s.reload();
-  });
+  const run =
+    activate ??
+    (async (s: SambaAdapter) => {
+      if (settings.enabled) await s.reload();
+    });
   await writeThenActivate(ctx, path, content, 0o644, () => run(tool));
 }
 
 function checkGuest(s: { guestOk: boolean; validUsers: string[]; validGroups: string[] }): void {
   if (s.guestOk && (s.validUsers.length || s.validGroups.length)) {
-    throw new ValidationError('a guest share cannot also restrict valid users or groups', [{ path: 'guestOk', message: 'turn guest access off, or clear validUsers and validGroups' }]);
+    throw new ValidationError('a guest share cannot also restrict valid users or groups', [
+      { path: 'guestOk', message: 'turn guest access off, or clear validUsers and validGroups' },
+    ]);
   }
 }
 
@@ -87,7 +116,9 @@ export function smbAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachm
   return async (ctx, dataset) => {
     const rows = await ctx.db('smb_shares').where('dataset', dataset).orWhere('dataset', 'like', `${dataset}/%`);
     return rows.map((r: Row) => ({
-      kind: 'smb', name: String(r.name), dataset: String(r.dataset),
+      kind: 'smb',
+      name: String(r.name),
+      dataset: String(r.dataset),
       remove: { operation: 'shares.smb.delete', input: { name: String(r.name), confirm: String(r.name) } },
     }));
   };
@@ -96,47 +127,68 @@ export function smbAttachments(): (ctx: Ctx, dataset: string) => Promise<Attachm
 export function registerSmb(registry: Registry, attachments: Attachments): void {
   attachments.register(smbAttachments());
 
-  registry.add(implement(c['shares.smb.list'], async (ctx, i) => {
-    const needle = i.search?.toLowerCase();
-    return page((await loadShares(ctx.db)).filter((s) => !needle || s.name.toLowerCase().includes(needle) || s.path.toLowerCase().includes(needle)), i);
-  }));
-  registry.add(implement(c['shares.smb.get'], async (ctx, i) => {
-    const row = await findShare(ctx.db, i.name);
-    if (!row) throw new NotFound(`no SMB share ${i.name}`);
-    return toShare(row);
-  }));
-  registry.add(implement(c['shares.smb.create'], async (ctx, i) => {
-    checkGuest(i);
-    const { dataset } = await datasetHolding(ctx, i.path);
-    return applyUnit(ctx, LOCK, async (trx) => {
-      if (await findShare(trx, i.name)) throw new Conflict(`an SMB share named ${i.name} already exists (names are case-insensitive)`);
-      const now = nowIso();
-      await trx('smb_shares').insert({ ...toRow({ ...i, dataset }), created_at: now, updated_at: now });
-      await applySmb(ctx, trx);
-      return toShare((await findShare(trx, i.name))!);
-    });
-  }));
-  registry.add(implement(c['shares.smb.update'], async (ctx, i) => {
-    const held = i.path !== undefined ? await datasetHolding(ctx, i.path) : null;
-    return applyUnit(ctx, LOCK, async (trx) => {
-      const row = await findShare(trx, i.name);
+  registry.add(
+    implement(c['shares.smb.list'], async (ctx, i) => {
+      const needle = i.search?.toLowerCase();
+      return page(
+        (await loadShares(ctx.db)).filter((s) => !needle || s.name.toLowerCase().includes(needle) || s.path.toLowerCase().includes(needle)),
+        i,
+      );
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.get'], async (ctx, i) => {
+      const row = await findShare(ctx.db, i.name);
       if (!row) throw new NotFound(`no SMB share ${i.name}`);
-      const current = toShare(row);
-      const { name: _name, ...patch } = i;
-      const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)), ...(held ? { dataset: held.dataset } : {}) } as SmbShare;
-      checkGuest(next);
-      await trx('smb_shares').where({ id: row.id }).update({ ...toRow(next), updated_at: nowIso() });
-      await applySmb(ctx, trx);
-      return toShare((await findShare(trx, current.name))!);
-    });
-  }));
-  registry.add(implement(c['shares.smb.delete'], async (ctx, i) => applyUnit(ctx, LOCK, async (trx) => {
-    const row = await findShare(trx, i.name);
-    if (!row) throw new NotFound(`no SMB share ${i.name}`);
-    await trx('smb_shares').where({ id: row.id }).delete();
-    await applySmb(ctx, trx);
-    return { ok: true as const };
-  })));
+      return toShare(row);
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.create'], async (ctx, i) => {
+      checkGuest(i);
+      const { dataset } = await datasetHolding(ctx, i.path);
+      return applyUnit(ctx, LOCK, async (trx) => {
+        if (await findShare(trx, i.name)) throw new Conflict(`an SMB share named ${i.name} already exists (names are case-insensitive)`);
+        const now = nowIso();
+        await trx('smb_shares').insert({ ...toRow({ ...i, dataset }), created_at: now, updated_at: now });
+        await applySmb(ctx, trx);
+        return toShare((await findShare(trx, i.name))!);
+      });
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.update'], async (ctx, i) => {
+      const held = i.path !== undefined ? await datasetHolding(ctx, i.path) : null;
+      return applyUnit(ctx, LOCK, async (trx) => {
+        const row = await findShare(trx, i.name);
+        if (!row) throw new NotFound(`no SMB share ${i.name}`);
+        const current = toShare(row);
+        const { name: _name, ...patch } = i;
+        const next = {
+          ...current,
+          ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+          ...(held ? { dataset: held.dataset } : {}),
+        } as SmbShare;
+        checkGuest(next);
+        await trx('smb_shares')
+          .where({ id: row.id })
+          .update({ ...toRow(next), updated_at: nowIso() });
+        await applySmb(ctx, trx);
+        return toShare((await findShare(trx, current.name))!);
+      });
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.delete'], async (ctx, i) =>
+      applyUnit(ctx, LOCK, async (trx) => {
+        const row = await findShare(trx, i.name);
+        if (!row) throw new NotFound(`no SMB share ${i.name}`);
+        await trx('smb_shares').where({ id: row.id }).delete();
+        await applySmb(ctx, trx);
+        return { ok: true as const };
+      }),
+    ),
+  );
 
   const serviceState = async (ctx: Ctx): Promise<SmbService> => {
     const [settings, dep] = await Promise.all([smbSettings(ctx.db), shareDeployment(ctx.db)]);
@@ -144,46 +196,56 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
     return { ...settings, running, configPath: dep.smbConfPath };
   };
   registry.add(implement(c['shares.smb.service.get'], (ctx) => serviceState(ctx)));
-  registry.add(implement(c['shares.smb.service.update'], async (ctx, i) => {
-    await applyUnit(ctx, LOCK, async (trx) => {
-      const current = await smbSettings(trx);
-      await writeSetting(trx, SMB_SETTINGS_KEY, { ...current, ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) });
-      await applySmb(ctx, trx);
-    });
-    return serviceState(ctx);
-  }));
-  registry.add(implement(c['shares.smb.service.enable'], async (ctx) => {
-    await applyUnit(ctx, LOCK, async (trx) => {
-      await writeSetting(trx, SMB_SETTINGS_KEY, { ...(await smbSettings(trx)), enabled: true });
-      await applySmb(ctx, trx, async (s) => {
-        await s.start();
-        await s.reload();
+  registry.add(
+    implement(c['shares.smb.service.update'], async (ctx, i) => {
+      await applyUnit(ctx, LOCK, async (trx) => {
+        const current = await smbSettings(trx);
+        await writeSetting(trx, SMB_SETTINGS_KEY, { ...current, ...Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) });
+        await applySmb(ctx, trx);
       });
-    });
-    return serviceState(ctx);
-  }));
-  registry.add(implement(c['shares.smb.service.disable'], async (ctx) => {
-    await applyUnit(ctx, LOCK, async (trx) => {
-      await writeSetting(trx, SMB_SETTINGS_KEY, { ...(await smbSettings(trx)), enabled: false });
-      await (await samba(ctx, trx)).stop();
-    });
-    return serviceState(ctx);
-  }));
-  registry.add(implement(c['shares.smb.service.reload'], async (ctx) => {
-    await applyUnit(ctx, LOCK, async (trx) => {
-      if (!(await smbSettings(trx)).enabled) throw new Conflict('the SMB service is disabled: enable it first');
-      await applySmb(ctx, trx);
-    });
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['shares.smb.sessions'], async (ctx) => {
-    if (!(await smbSettings(ctx.db)).enabled) return { sessions: [], openFiles: [] };
-    const st = await (await samba(ctx, ctx.db)).status();
-    return {
-      sessions: st.sessions.map((s) => ({ ...s, shares: s.shares.map((x) => ({ ...x, connectedAt: toIsoTime(x.connectedAt) })) })),
-      openFiles: st.openFiles.map((f) => ({ ...f, openedAt: toIsoTime(f.openedAt) })),
-    };
-  }));
+      return serviceState(ctx);
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.service.enable'], async (ctx) => {
+      await applyUnit(ctx, LOCK, async (trx) => {
+        await writeSetting(trx, SMB_SETTINGS_KEY, { ...(await smbSettings(trx)), enabled: true });
+        await applySmb(ctx, trx, async (s) => {
+          await s.start();
+          await s.reload();
+        });
+      });
+      return serviceState(ctx);
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.service.disable'], async (ctx) => {
+      await applyUnit(ctx, LOCK, async (trx) => {
+        await writeSetting(trx, SMB_SETTINGS_KEY, { ...(await smbSettings(trx)), enabled: false });
+        await (await samba(ctx, trx)).stop();
+      });
+      return serviceState(ctx);
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.service.reload'], async (ctx) => {
+      await applyUnit(ctx, LOCK, async (trx) => {
+        if (!(await smbSettings(trx)).enabled) throw new Conflict('the SMB service is disabled: enable it first');
+        await applySmb(ctx, trx);
+      });
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.sessions'], async (ctx) => {
+      if (!(await smbSettings(ctx.db)).enabled) return { sessions: [], openFiles: [] };
+      const st = await (await samba(ctx, ctx.db)).status();
+      return {
+        sessions: st.sessions.map((s) => ({ ...s, shares: s.shares.map((x) => ({ ...x, connectedAt: toIsoTime(x.connectedAt) })) })),
+        openFiles: st.openFiles.map((f) => ({ ...f, openedAt: toIsoTime(f.openedAt) })),
+      };
+    }),
+  );
 
   const drift = async (ctx: Ctx, db: Knex) => {
     const { content, path } = await renderFrom(db);
@@ -199,29 +261,46 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
     },
   });
 
-  registry.add(implement(c['shares.smb.users.list'], async (ctx, i) => {
-    const rows = await ctx.db('smb_users').join('users', 'users.id', 'smb_users.user_id').select('users.username', 'smb_users.created_at').orderBy('users.username');
-    return page(rows.map((r: Row) => ({ username: String(r.username), enabledAt: String(r.created_at) })), i);
-  }));
-  registry.add(implement(c['shares.smb.users.set'], async (ctx, i) => applyUnit(ctx, `${LOCK}-users`, async (trx) => {
-    const user = await trx('users').where({ username: i.username }).first();
-    if (!user) throw new NotFound(`no Calypso user ${i.username}`);
-    if (!user.enabled) throw new Conflict(`${i.username} is disabled`);
-    const now = nowIso();
-    const existing = await trx('smb_users').where({ user_id: user.id }).first();
-    if (existing) await trx('smb_users').where({ user_id: user.id }).update({ updated_at: now });
-    else await trx('smb_users').insert({ user_id: user.id, created_at: now, updated_at: now });
-    await (await samba(ctx, trx)).setPassword(i.username, i.password);
-    return { username: i.username, enabledAt: existing ? String(existing.created_at) : now };
-  })));
-  registry.add(implement(c['shares.smb.users.remove'], async (ctx, i) => applyUnit(ctx, `${LOCK}-users`, async (trx) => {
-    const user = await trx('users').where({ username: i.username }).first();
-    const row = user ? await trx('smb_users').where({ user_id: user.id }).first() : undefined;
-    if (!row) throw new NotFound(`${i.username} has no SMB password`);
-    await trx('smb_users').where({ user_id: user.id }).delete();
-    await (await samba(ctx, trx)).removeUser(i.username);
-    return { ok: true as const };
-  })));
+  registry.add(
+    implement(c['shares.smb.users.list'], async (ctx, i) => {
+      const rows = await ctx
+        .db('smb_users')
+        .join('users', 'users.id', 'smb_users.user_id')
+        .select('users.username', 'smb_users.created_at')
+        .orderBy('users.username');
+      return page(
+        rows.map((r: Row) => ({ username: String(r.username), enabledAt: String(r.created_at) })),
+        i,
+      );
+    }),
+  );
+  registry.add(
+    implement(c['shares.smb.users.set'], async (ctx, i) =>
+      applyUnit(ctx, `${LOCK}-users`, async (trx) => {
+        const user = await trx('users').where({ username: i.username }).first();
+        if (!user) throw new NotFound(`no Calypso user ${i.username}`);
+        if (!user.enabled) throw new Conflict(`${i.username} is disabled`);
+        const now = nowIso();
+        const existing = await trx('smb_users').where({ user_id: user.id }).first();
+        if (existing) await trx('smb_users').where({ user_id: user.id }).update({ updated_at: now });
+        else await trx('smb_users').insert({ user_id: user.id, created_at: now, updated_at: now });
+        await (await samba(ctx, trx)).setPassword(i.username, i.password);
+        return { username: i.username, enabledAt: existing ? String(existing.created_at) : now };
+      }),
+    ),
+  );
+  registry.add(
+    implement(c['shares.smb.users.remove'], async (ctx, i) =>
+      applyUnit(ctx, `${LOCK}-users`, async (trx) => {
+        const user = await trx('users').where({ username: i.username }).first();
+        const row = user ? await trx('smb_users').where({ user_id: user.id }).first() : undefined;
+        if (!row) throw new NotFound(`${i.username} has no SMB password`);
+        await trx('smb_users').where({ user_id: user.id }).delete();
+        await (await samba(ctx, trx)).removeUser(i.username);
+        return { ok: true as const };
+      }),
+    ),
+  );
 }
 
 /** Replaces shares and global settings with what the live smb.conf says; returns what was dropped. */
@@ -232,12 +311,18 @@ async function adoptLive(ctx: Ctx, trx: Knex): Promise<string[]> {
   const current = await smbSettings(trx);
   const adopted = adoptSmbConf(live, current, Object.keys(dep.smbExtraGlobals));
   const globals = z.object(smbSettingsFields).safeParse(adopted.globals);
-  if (!globals.success) throw new ValidationError(`the live [global] section cannot be adopted: ${globals.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+  if (!globals.success)
+    throw new ValidationError(
+      `the live [global] section cannot be adopted: ${globals.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+    );
   const shareInput = z.object({ name: smbShareName, path: smbPath, ...smbShareFields });
   const rows: Row[] = [];
   for (const s of adopted.shares) {
     const parsed = shareInput.safeParse({ ...s, shadowCopy: s.shadowCopy !== null, shadowFormat: s.shadowCopy?.format ?? DEFAULT_SHADOW_FORMAT });
-    if (!parsed.success) throw new ValidationError(`share [${s.name}] in the live smb.conf cannot be adopted: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new ValidationError(
+        `share [${s.name}] in the live smb.conf cannot be adopted: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     checkGuest(parsed.data);
     const { dataset } = await datasetHolding(ctx, parsed.data.path, `${s.name}.path`);
     rows.push(toRow({ ...parsed.data, dataset }));
@@ -249,7 +334,10 @@ async function adoptLive(ctx: Ctx, trx: Knex): Promise<string[]> {
     const key = String(r.name).toLowerCase();
     keep.add(key);
     const old = existing.get(key);
-    if (old) await trx('smb_shares').where({ id: old.id }).update({ ...r, updated_at: now });
+    if (old)
+      await trx('smb_shares')
+        .where({ id: old.id })
+        .update({ ...r, updated_at: now });
     else await trx('smb_shares').insert({ ...r, created_at: now, updated_at: now });
   }
   for (const [key, r] of existing) if (!keep.has(key)) await trx('smb_shares').where({ id: r.id }).delete();

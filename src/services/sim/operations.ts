@@ -22,23 +22,31 @@ async function simCall<T>(fn: () => Promise<T>): Promise<T> {
 
 export function registerSim(registry: Registry): void {
   registry.addPermissions(simPermissions);
-  registry.add(implement(c['sim.faultDisk'], async (ctx, i) => {
-    await simCall(() => sim(ctx).faultDisk(i.disk.replace(/^\/dev\//, ''), i.mode));
-    ctx.events.publish({ type: 'storage', change: 'disk.faulted', object: i.disk });
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['sim.healDisk'], async (ctx, i) => {
-    await simCall(() => sim(ctx).healDisk(i.disk.replace(/^\/dev\//, '')));
-    ctx.events.publish({ type: 'storage', change: 'disk.healed', object: i.disk });
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['sim.fill'], async (ctx, i) => {
-    await simCall(() => sim(ctx).fill(i.pool, i.percent));
-    return { ok: true as const };
-  }));
-  registry.add(implement(c['sim.reset'], async (ctx) => {
-    await sim(ctx).reset();
-    return { ok: true as const };
-  }));
+  registry.add(
+    implement(c['sim.faultDisk'], async (ctx, i) => {
+      await simCall(() => sim(ctx).faultDisk(i.disk.replace(/^\/dev\//, ''), i.mode));
+      ctx.events.publish({ type: 'storage', change: 'disk.faulted', object: i.disk });
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['sim.healDisk'], async (ctx, i) => {
+      await simCall(() => sim(ctx).healDisk(i.disk.replace(/^\/dev\//, '')));
+      ctx.events.publish({ type: 'storage', change: 'disk.healed', object: i.disk });
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['sim.fill'], async (ctx, i) => {
+      await simCall(() => sim(ctx).fill(i.pool, i.percent));
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['sim.reset'], async (ctx) => {
+      await sim(ctx).reset();
+      return { ok: true as const };
+    }),
+  );
   registry.add(implement(c['sim.seed'], async (ctx, i) => simCall(() => sim(ctx).seed(i))));
 }

@@ -17,7 +17,11 @@ function toSnapshot(r: DatasetListEntry): Snapshot {
   const [ds, snap] = r.name.split('@');
   const creation = Number(r.raw.creation);
   return {
-    name: r.name, dataset: ds, snapshot: snap, usedBytes: r.used, referencedBytes: r.referenced,
+    name: r.name,
+    dataset: ds,
+    snapshot: snap,
+    usedBytes: r.used,
+    referencedBytes: r.referenced,
     createdAt: Number.isFinite(creation) && creation > 0 ? new Date(creation * 1000).toISOString() : null,
     holds: Number(r.raw.userrefs) || 0,
   };
@@ -36,67 +40,86 @@ async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {
 export function registerSnapshots(registry: Registry): void {
   registry.addPermissions(snapshotPermissions);
 
-  registry.add(implement(c['snapshots.list'], async (ctx, i) => {
-    if (i.dataset) await datasetDetail(ctx, i.dataset);
-    let snaps = await listSnapshots(ctx, i.dataset, i.recursive === 'true');
-    if (i.search) snaps = snaps.filter((s) => s.name.includes(i.search!));
-    return page(snaps, i);
-  }));
-  registry.add(implement(c['snapshots.create'], async (ctx, i) => {
-    await datasetDetail(ctx, i.dataset);
-    const full = `${i.dataset}@${i.name}`;
-    if ((await listSnapshots(ctx, i.dataset)).some((s) => s.name === full)) throw new Conflict(`snapshot ${full} already exists`);
-    await zfs(ctx).snapshot(full, { recursive: i.recursive });
-    return requireSnapshot(ctx, full);
-  }));
-  registry.add(implement(c['snapshots.destroy'], async (ctx, i) => {
-    const first = await requireSnapshot(ctx, i.name);
-    const all = await listSnapshots(ctx, first.dataset);
-    let victims = [first];
-    if (i.through) {
-      const from = all.findIndex((s) => s.name === i.name);
-      const to = all.findIndex((s) => s.snapshot === i.through);
-      if (to < 0) throw new NotFound(`snapshot ${first.dataset}@${i.through} does not exist`);
-      if (to < from) throw new Conflict(`${i.through} is older than ${first.snapshot}: give the range oldest first`);
-      victims = all.slice(from, to + 1);
-    }
-    const held = victims.filter((s) => s.holds > 0);
-    if (held.length) throw new Conflict(`held snapshots cannot be destroyed: ${held.map((s) => s.name).join(', ')}; release their holds first`);
-    await zfs(ctx).destroySnapshot(i.through ? `${i.name}%${i.through}` : i.name, { recursive: i.recursive });
-    return { destroyed: victims.map((s) => s.name) };
-  }));
-  registry.add(implement(c['snapshots.rollback'], async (ctx, i) => {
-    const snap = await requireSnapshot(ctx, i.name);
-    const all = await listSnapshots(ctx, snap.dataset);
-    const newer = all.slice(all.findIndex((s) => s.name === i.name) + 1);
-    if (newer.length && !i.destroyNewer) {
-      throw new Conflict(`${newer.length} newer snapshot(s) exist (${newer.slice(0, 5).map((s) => s.snapshot).join(', ')}${newer.length > 5 ? ', ...' : ''}); rolling back destroys them: set destroyNewer`);
-    }
-    const held = newer.filter((s) => s.holds > 0);
-    if (held.length) throw new Conflict(`newer snapshots are held: ${held.map((s) => s.name).join(', ')}`);
-    await zfs(ctx).rollback(i.name, { destroyNewer: i.destroyNewer });
-    return { rolledBackTo: i.name, destroyed: newer.map((s) => s.name) };
-  }));
-  registry.add(implement(c['snapshots.clone'], async (ctx, i) => {
-    await requireSnapshot(ctx, i.name);
-    if (i.target.split('/')[0] !== i.name.split('/')[0]) throw new Conflict('a clone must be in the same pool as its snapshot');
-    await zfs(ctx).clone(i.name, i.target, toZfsProperties(i.properties));
-    const ds = await datasetDetail(ctx, i.target);
-    return { name: ds.name, origin: ds.origin ?? i.name, mountpoint: ds.mountpoint };
-  }));
-  registry.add(implement(c['snapshots.holds'], async (ctx, i) => {
-    await requireSnapshot(ctx, i.name);
-    const items = (await zfs(ctx).holds(i.name)).map((h) => ({ tag: h.tag, placedAt: toIsoTime(h.timestamp) }));
-    return { items, total: items.length };
-  }));
-  for (const verb of ['hold', 'release'] as const) {
-    registry.add(implement(c[`snapshots.${verb}`], async (ctx, i) => {
+  registry.add(
+    implement(c['snapshots.list'], async (ctx, i) => {
+      if (i.dataset) await datasetDetail(ctx, i.dataset);
+      let snaps = await listSnapshots(ctx, i.dataset, i.recursive === 'true');
+      if (i.search) snaps = snaps.filter((s) => s.name.includes(i.search!));
+      return page(snaps, i);
+    }),
+  );
+  registry.add(
+    implement(c['snapshots.create'], async (ctx, i) => {
+      await datasetDetail(ctx, i.dataset);
+      const full = `${i.dataset}@${i.name}`;
+      if ((await listSnapshots(ctx, i.dataset)).some((s) => s.name === full)) throw new Conflict(`snapshot ${full} already exists`);
+      await zfs(ctx).snapshot(full, { recursive: i.recursive });
+      return requireSnapshot(ctx, full);
+    }),
+  );
+  registry.add(
+    implement(c['snapshots.destroy'], async (ctx, i) => {
+      const first = await requireSnapshot(ctx, i.name);
+      const all = await listSnapshots(ctx, first.dataset);
+      let victims = [first];
+      if (i.through) {
+        const from = all.findIndex((s) => s.name === i.name);
+        const to = all.findIndex((s) => s.snapshot === i.through);
+        if (to < 0) throw new NotFound(`snapshot ${first.dataset}@${i.through} does not exist`);
+        if (to < from) throw new Conflict(`${i.through} is older than ${first.snapshot}: give the range oldest first`);
+        victims = all.slice(from, to + 1);
+      }
+      const held = victims.filter((s) => s.holds > 0);
+      if (held.length) throw new Conflict(`held snapshots cannot be destroyed: ${held.map((s) => s.name).join(', ')}; release their holds first`);
+      await zfs(ctx).destroySnapshot(i.through ? `${i.name}%${i.through}` : i.name, { recursive: i.recursive });
+      return { destroyed: victims.map((s) => s.name) };
+    }),
+  );
+  registry.add(
+    implement(c['snapshots.rollback'], async (ctx, i) => {
+      const snap = await requireSnapshot(ctx, i.name);
+      const all = await listSnapshots(ctx, snap.dataset);
+      const newer = all.slice(all.findIndex((s) => s.name === i.name) + 1);
+      if (newer.length && !i.destroyNewer) {
+        throw new Conflict(
+          `${newer.length} newer snapshot(s) exist (${newer
+            .slice(0, 5)
+            .map((s) => s.snapshot)
+            .join(', ')}${newer.length > 5 ? ', ...' : ''}); rolling back destroys them: set destroyNewer`,
+        );
+      }
+      const held = newer.filter((s) => s.holds > 0);
+      if (held.length) throw new Conflict(`newer snapshots are held: ${held.map((s) => s.name).join(', ')}`);
+      await zfs(ctx).rollback(i.name, { destroyNewer: i.destroyNewer });
+      return { rolledBackTo: i.name, destroyed: newer.map((s) => s.name) };
+    }),
+  );
+  registry.add(
+    implement(c['snapshots.clone'], async (ctx, i) => {
       await requireSnapshot(ctx, i.name);
-      const tags = (await zfs(ctx).holds(i.name)).map((h) => h.tag);
-      if (verb === 'hold' && tags.includes(i.tag)) throw new Conflict(`${i.name} already has a hold ${i.tag}`);
-      if (verb === 'release' && !tags.includes(i.tag)) throw new NotFound(`${i.name} has no hold ${i.tag}`);
-      await zfs(ctx)[verb](i.tag, i.name, { recursive: i.recursive });
-      return requireSnapshot(ctx, i.name);
-    }));
+      if (i.target.split('/')[0] !== i.name.split('/')[0]) throw new Conflict('a clone must be in the same pool as its snapshot');
+      await zfs(ctx).clone(i.name, i.target, toZfsProperties(i.properties));
+      const ds = await datasetDetail(ctx, i.target);
+      return { name: ds.name, origin: ds.origin ?? i.name, mountpoint: ds.mountpoint };
+    }),
+  );
+  registry.add(
+    implement(c['snapshots.holds'], async (ctx, i) => {
+      await requireSnapshot(ctx, i.name);
+      const items = (await zfs(ctx).holds(i.name)).map((h) => ({ tag: h.tag, placedAt: toIsoTime(h.timestamp) }));
+      return { items, total: items.length };
+    }),
+  );
+  for (const verb of ['hold', 'release'] as const) {
+    registry.add(
+      implement(c[`snapshots.${verb}`], async (ctx, i) => {
+        await requireSnapshot(ctx, i.name);
+        const tags = (await zfs(ctx).holds(i.name)).map((h) => h.tag);
+        if (verb === 'hold' && tags.includes(i.tag)) throw new Conflict(`${i.name} already has a hold ${i.tag}`);
+        if (verb === 'release' && !tags.includes(i.tag)) throw new NotFound(`${i.name} has no hold ${i.tag}`);
+        await zfs(ctx)[verb](i.tag, i.name, { recursive: i.recursive });
+        return requireSnapshot(ctx, i.name);
+      }),
+    );
   }
 }

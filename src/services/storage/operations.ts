@@ -8,8 +8,17 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import { mapOncePerListing, page } from '../../contracts/list.js';
 import { implement, type Contract, type AnyObjectSchema, type Registry } from '../core/registry.js';
 import {
-  COMMENTS_PROPERTY, MIN_DISKS, storageContracts as c, storagePermissions, toZfsProperties,
-  type CreatePoolInput, type Dataset, type LayoutType, type PoolDetail, type Scan, poolDetailSchema,
+  COMMENTS_PROPERTY,
+  MIN_DISKS,
+  storageContracts as c,
+  storagePermissions,
+  toZfsProperties,
+  type CreatePoolInput,
+  type Dataset,
+  type LayoutType,
+  type PoolDetail,
+  type Scan,
+  poolDetailSchema,
 } from '../../contracts/storage.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { toIsoTime } from '../../contracts/time.js';
@@ -69,9 +78,16 @@ function problems(pool: ZpoolStatus, disks: DiskInfo[]) {
 function toDataset(e: DatasetListEntry): Dataset {
   const base = e.name.split('@')[0];
   return {
-    name: e.name, type: e.type, pool: base.split('/')[0], depth: base.split('/').length - 1,
-    usedBytes: e.used, availableBytes: e.available, referencedBytes: e.referenced, quotaBytes: e.quota || null,
-    mountpoint: e.mountpoint, origin: e.raw.origin && e.raw.origin !== '-' ? e.raw.origin : null,
+    name: e.name,
+    type: e.type,
+    pool: base.split('/')[0],
+    depth: base.split('/').length - 1,
+    usedBytes: e.used,
+    availableBytes: e.available,
+    referencedBytes: e.referenced,
+    quotaBytes: e.quota || null,
+    mountpoint: e.mountpoint,
+    origin: e.raw.origin && e.raw.origin !== '-' ? e.raw.origin : null,
   };
 }
 
@@ -79,8 +95,14 @@ const toDatasets = mapOncePerListing(toDataset);
 
 async function listPoolSummaries(ctx: Ctx) {
   return (await zfs(ctx).listPools()).map((p) => ({
-    name: p.name, health: p.health, sizeBytes: p.size, allocatedBytes: p.allocated, freeBytes: p.free,
-    capacityPercent: p.capacity, fragmentationPercent: p.fragmentation, dedupRatio: p.dedupratio,
+    name: p.name,
+    health: p.health,
+    sizeBytes: p.size,
+    allocatedBytes: p.allocated,
+    freeBytes: p.free,
+    capacityPercent: p.capacity,
+    fragmentationPercent: p.fragmentation,
+    dedupRatio: p.dedupratio,
   }));
 }
 
@@ -89,7 +111,9 @@ function scanOf(s: NonNullable<ZpoolStatus['scan']>): Scan {
   const startedAt = toIsoTime(s.startedAt);
   const endedAt = toIsoTime(s.endedAt);
   return {
-    function: s.function, state: s.state, text: s.text,
+    function: s.function,
+    state: s.state,
+    text: s.text,
     ...(s.percentDone !== undefined ? { percentDone: s.percentDone } : {}),
     ...(s.errors !== undefined ? { errors: s.errors } : {}),
     ...(s.repaired !== undefined ? { repairedBytes: s.repaired } : {}),
@@ -110,10 +134,16 @@ export async function poolDetailOf(ctx: Ctx, name: string): Promise<PoolDetail> 
   const problemDevices = found.length && status ? problems(status, disks) : found;
   return {
     ...summary,
-    status: status?.status ?? null, action: status?.action ?? null,
+    status: status?.status ?? null,
+    action: status?.action ?? null,
     scan: status?.scan ? scanOf(status.scan) : null,
-    vdevs: status?.vdevs ?? [], logs: status?.logs ?? [], cache: status?.cache ?? [], spares: status?.spares ?? [],
-    special: status?.special ?? [], dedup: status?.dedup ?? [], errors: status?.errors ?? '',
+    vdevs: status?.vdevs ?? [],
+    logs: status?.logs ?? [],
+    cache: status?.cache ?? [],
+    spares: status?.spares ?? [],
+    special: status?.special ?? [],
+    dedup: status?.dedup ?? [],
+    errors: status?.errors ?? '',
     deviceDisks: status && disks.length ? deviceDisks(status, disks) : {},
     problemDevices,
   };
@@ -125,9 +155,23 @@ export async function diskInventory(ctx: Ctx) {
   return disks.map((d) => {
     const u = usage.get(d.name);
     return {
-      name: d.name, path: d.path, wwn: d.wwn, stablePath: byIdPath(d), model: d.model, serial: d.serial, sizeBytes: d.sizeBytes, type: d.type, rotational: d.rotational,
-      temperatureC: d.temperatureC, smartHealth: d.smartHealth, powerOnSeconds: d.powerOnHours === null ? null : d.powerOnHours * 3600,
-      inUse: Boolean(u), pool: u?.pool ?? null, vdev: u?.vdev ?? null, role: u?.section ?? null, state: u?.state ?? null,
+      name: d.name,
+      path: d.path,
+      wwn: d.wwn,
+      stablePath: byIdPath(d),
+      model: d.model,
+      serial: d.serial,
+      sizeBytes: d.sizeBytes,
+      type: d.type,
+      rotational: d.rotational,
+      temperatureC: d.temperatureC,
+      smartHealth: d.smartHealth,
+      powerOnSeconds: d.powerOnHours === null ? null : d.powerOnHours * 3600,
+      inUse: Boolean(u),
+      pool: u?.pool ?? null,
+      vdev: u?.vdev ?? null,
+      role: u?.section ?? null,
+      state: u?.state ?? null,
     };
   });
 }
@@ -137,7 +181,9 @@ type InventoryDisk = Awaited<ReturnType<typeof diskInventory>>[number];
 /** The inventory disk a user's name means: sdb, /dev/sdb, or its stable path. */
 function findInventoryDisk(disks: InventoryDisk[], given: string): InventoryDisk | undefined {
   const short = given.replace(/^\/dev\//, '');
-  return disks.find((x) => x.name === short || x.path === given || (x.stablePath !== null && (x.stablePath === given || x.stablePath === `/dev/disk/by-id/${short}`)));
+  return disks.find(
+    (x) => x.name === short || x.path === given || (x.stablePath !== null && (x.stablePath === given || x.stablePath === `/dev/disk/by-id/${short}`)),
+  );
 }
 
 /** The name a new vdev member goes on the command line with: its stable path where it has one. */
@@ -154,7 +200,8 @@ async function iscsiClaims(ctx: Ctx, disks: InventoryDisk[]): Promise<Map<string
   for (const d of disks) {
     const luns = [...users.entries()].filter(([p]) => p === d.stablePath || p === d.path || (d.wwn !== null && p.endsWith(`-${d.wwn}`))).flatMap(([, u]) => u);
     if (luns.length) out.set(d.name, `it backs iSCSI LUN ${luns.join(', ')}`);
-    else if (d.wwn !== null && marks.some((m) => m.wwn === d.wwn)) out.set(d.name, 'an Admin marked it for export over iSCSI (iscsi.disks.unmark-export takes the mark back)');
+    else if (d.wwn !== null && marks.some((m) => m.wwn === d.wwn))
+      out.set(d.name, 'an Admin marked it for export over iSCSI (iscsi.disks.unmark-export takes the mark back)');
   }
   return out;
 }
@@ -170,16 +217,27 @@ async function refuseIscsiDisks(ctx: Ctx, disks: InventoryDisk[], chosen: { give
 }
 
 /** Turns the request into vdev specs and refuses what ZFS would refuse, before any command runs. */
-async function planPool(ctx: Ctx, input: CreatePoolInput, disks: InventoryDisk[]): Promise<{ vdevs: VdevSpec[]; log?: VdevSpec[]; cache?: string[]; spares?: string[]; special?: VdevSpec[]; warnings: string[] }> {
+async function planPool(
+  ctx: Ctx,
+  input: CreatePoolInput,
+  disks: InventoryDisk[],
+): Promise<{ vdevs: VdevSpec[]; log?: VdevSpec[]; cache?: string[]; spares?: string[]; special?: VdevSpec[]; warnings: string[] }> {
   const { layout } = input;
-  const sections: [string, string[]][] = [['layout.disks', layout.disks], ['log', input.log ?? []], ['cache', input.cache ?? []], ['spares', input.spares ?? []], ['special', input.special ?? []]];
+  const sections: [string, string[]][] = [
+    ['layout.disks', layout.disks],
+    ['log', input.log ?? []],
+    ['cache', input.cache ?? []],
+    ['spares', input.spares ?? []],
+    ['special', input.special ?? []],
+  ];
   const chosen: { given: string; disk: InventoryDisk }[] = [];
   for (const [path, list] of sections) {
     for (const d of list) {
       const disk = findInventoryDisk(disks, d);
       if (!disk) throw new ValidationError(`no disk ${d}`, [{ path, message: `no disk ${d}` }]);
       const twice = chosen.find((c) => c.disk.name === disk.name);
-      if (twice) throw new ValidationError(`disk ${d} is listed twice${twice.given !== d ? ` (as ${twice.given})` : ''}`, [{ path, message: `${d} listed twice` }]);
+      if (twice)
+        throw new ValidationError(`disk ${d} is listed twice${twice.given !== d ? ` (as ${twice.given})` : ''}`, [{ path, message: `${d} listed twice` }]);
       if (disk.inUse) throw new Conflict(`disk ${d} is in use by pool ${disk.pool}`);
       chosen.push({ given: d, disk });
     }
@@ -190,9 +248,12 @@ async function planPool(ctx: Ctx, input: CreatePoolInput, disks: InventoryDisk[]
   const extras = { log: mirrored(stable(input.log)), cache: stable(input.cache), spares: stable(input.spares), special: mirrored(stable(input.special)) };
   const dataDisks = stable(layout.disks)!;
   const width = layout.width ?? layout.disks.length;
-  if (layout.type === 'stripe') return { vdevs: [{ type: 'stripe', disks: dataDisks }], ...extras, warnings: ['a stripe has no redundancy: losing any disk loses the pool'] };
+  if (layout.type === 'stripe')
+    return { vdevs: [{ type: 'stripe', disks: dataDisks }], ...extras, warnings: ['a stripe has no redundancy: losing any disk loses the pool'] };
   if (layout.disks.length % width !== 0) {
-    throw new ValidationError(`${layout.disks.length} disks cannot be split into vdevs of ${width}`, [{ path: 'layout.width', message: 'must divide the number of disks' }]);
+    throw new ValidationError(`${layout.disks.length} disks cannot be split into vdevs of ${width}`, [
+      { path: 'layout.width', message: 'must divide the number of disks' },
+    ]);
   }
   const groups: string[][] = [];
   for (let i = 0; i < dataDisks.length; i += width) groups.push(dataDisks.slice(i, i + width));
@@ -203,11 +264,15 @@ async function planPool(ctx: Ctx, input: CreatePoolInput, disks: InventoryDisk[]
     const spares = g.spares ?? 0;
     const data = g.data ?? Math.min(8, width - parity - spares);
     if (data < 1 || parity + data + spares > width) {
-      throw new ValidationError(`dRAID${parity} with ${data} data and ${spares} spares needs more than ${width} disks`, [{ path: 'layout.draid', message: 'parity + data + spares must fit in the disks' }]);
+      throw new ValidationError(`dRAID${parity} with ${data} data and ${spares} spares needs more than ${width} disks`, [
+        { path: 'layout.draid', message: 'parity + data + spares must fit in the disks' },
+      ]);
     }
     vdevType = `draid${parity}:${data}d:${width}c:${spares}s`;
   } else if (width < MIN_DISKS[layout.type as LayoutType]) {
-    throw new ValidationError(`${layout.type} needs at least ${MIN_DISKS[layout.type as LayoutType]} disks per vdev, got ${width}`, [{ path: 'layout.disks', message: `at least ${MIN_DISKS[layout.type as LayoutType]} disks` }]);
+    throw new ValidationError(`${layout.type} needs at least ${MIN_DISKS[layout.type as LayoutType]} disks per vdev, got ${width}`, [
+      { path: 'layout.disks', message: `at least ${MIN_DISKS[layout.type as LayoutType]} disks` },
+    ]);
   }
   const warnings: string[] = [];
   const sizes = new Set(layout.disks.map((d) => findInventoryDisk(disks, d)!.sizeBytes));
@@ -223,10 +288,12 @@ const mirrored = (disks: string[] | undefined): VdevSpec[] | undefined =>
 export function registerStorage(registry: Registry, attachments: Attachments): void {
   registry.addPermissions(storagePermissions);
 
-  registry.add(implement(c['storage.disks.list'], async (ctx, i) => {
-    const disks = await diskInventory(ctx);
-    return page(i.free ? disks.filter((d) => d.inUse === (i.free === 'false')) : disks, i);
-  }));
+  registry.add(
+    implement(c['storage.disks.list'], async (ctx, i) => {
+      const disks = await diskInventory(ctx);
+      return page(i.free ? disks.filter((d) => d.inUse === (i.free === 'false')) : disks, i);
+    }),
+  );
 
   const findDisk = async (ctx: Ctx, given: string) => {
     const disks = await diskInventory(ctx);
@@ -239,117 +306,169 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     const entries = (log?.entries ?? []).map(({ lifetimeHours, ...e }) => ({ ...e, lifetimeSeconds: lifetimeHours === null ? null : lifetimeHours * 3600 }));
     return { selfTestRunning: log?.running ?? null, selfTests: entries };
   };
-  registry.add(implement(c['storage.disks.get'], async (ctx, i) => {
-    const { disk } = await findDisk(ctx, i.name);
-    return { ...disk, ...(await selfTests(ctx, disk.path)) };
-  }));
-  registry.add(implement(c['storage.disks.smart-test'], async (ctx, i) => {
-    const { disk } = await findDisk(ctx, i.name);
-    try {
-      await new DiskAdapter(ctx.host).startSelfTest(disk.path, i.type);
-    } catch (err) {
-      if (err instanceof SelfTestRefused) throw new Conflict(`${disk.name}: ${err.message}`);
-      throw err;
-    }
-    return { ...disk, ...(await selfTests(ctx, disk.path)) };
-  }));
-  registry.add(implement(c['storage.disks.wipe'], async (ctx, i) => {
-    const { disk, disks } = await findDisk(ctx, i.name);
-    if (disk.inUse) throw new Conflict(`disk ${disk.name} is in use by pool ${disk.pool}: wiping it would destroy the pool's data`);
-    const claim = (await iscsiClaims(ctx, disks)).get(disk.name);
-    if (claim) throw new Conflict(`disk ${disk.name} cannot be wiped: ${claim}`);
-    const device = (await new DiskAdapter(ctx.host).blockDevices()).find((b) => b.name === disk.name);
-    if (!device) throw new NotFound(`no disk ${i.name}`);
-    const mounted = [device, ...device.children].filter((b) => b.mountpoint !== null || b.fstype === 'swap');
-    if (mounted.length) throw new Conflict(`disk ${disk.name} is in use by the system: ${mounted.map((b) => `${b.name} ${b.mountpoint ? `mounted at ${b.mountpoint}` : 'is swap'}`).join(', ')}`);
-    // A disk of an exported pool (or one from another appliance) could still be imported.
-    const importable = (await zfs(ctx).listImportable().catch(() => [])).find((p) => {
-      const walk = (vs: Vdev[]): boolean => vs.some((v) => (v.children.length ? walk(v.children) : deviceOnDisk(v.name, { ...disk, partitions: device.children.map((c) => c.name), temperatureC: null, powerOnHours: null, smartHealth: 'UNKNOWN' })));
-      return walk(p.vdevs);
-    });
-    if (importable) throw new Conflict(`disk ${disk.name} belongs to pool ${importable.name}, which can be imported: import and destroy that pool first if its data is not needed`);
-    const erased = await new DiskAdapter(ctx.host).wipe([...device.children.map((c) => c.path), device.path]);
-    ctx.events.publish({ type: 'storage', change: 'disk.wiped', object: disk.name });
-    return { disk: disk.name, erased };
-  }));
+  registry.add(
+    implement(c['storage.disks.get'], async (ctx, i) => {
+      const { disk } = await findDisk(ctx, i.name);
+      return { ...disk, ...(await selfTests(ctx, disk.path)) };
+    }),
+  );
+  registry.add(
+    implement(c['storage.disks.smart-test'], async (ctx, i) => {
+      const { disk } = await findDisk(ctx, i.name);
+      try {
+        await new DiskAdapter(ctx.host).startSelfTest(disk.path, i.type);
+      } catch (err) {
+        if (err instanceof SelfTestRefused) throw new Conflict(`${disk.name}: ${err.message}`);
+        throw err;
+      }
+      return { ...disk, ...(await selfTests(ctx, disk.path)) };
+    }),
+  );
+  registry.add(
+    implement(c['storage.disks.wipe'], async (ctx, i) => {
+      const { disk, disks } = await findDisk(ctx, i.name);
+      if (disk.inUse) throw new Conflict(`disk ${disk.name} is in use by pool ${disk.pool}: wiping it would destroy the pool's data`);
+      const claim = (await iscsiClaims(ctx, disks)).get(disk.name);
+      if (claim) throw new Conflict(`disk ${disk.name} cannot be wiped: ${claim}`);
+      const device = (await new DiskAdapter(ctx.host).blockDevices()).find((b) => b.name === disk.name);
+      if (!device) throw new NotFound(`no disk ${i.name}`);
+      const mounted = [device, ...device.children].filter((b) => b.mountpoint !== null || b.fstype === 'swap');
+      if (mounted.length)
+        throw new Conflict(
+          `disk ${disk.name} is in use by the system: ${mounted.map((b) => `${b.name} ${b.mountpoint ? `mounted at ${b.mountpoint}` : 'is swap'}`).join(', ')}`,
+        );
+      // A disk of an exported pool (or one from another appliance) could still be imported.
+      const importable = (
+        await zfs(ctx)
+          .listImportable()
+          .catch(() => [])
+      ).find((p) => {
+        const walk = (vs: Vdev[]): boolean =>
+          vs.some((v) =>
+            v.children.length
+              ? walk(v.children)
+              : deviceOnDisk(v.name, {
+                  ...disk,
+                  partitions: device.children.map((c) => c.name),
+                  temperatureC: null,
+                  powerOnHours: null,
+                  smartHealth: 'UNKNOWN',
+                }),
+          );
+        return walk(p.vdevs);
+      });
+      if (importable)
+        throw new Conflict(
+          `disk ${disk.name} belongs to pool ${importable.name}, which can be imported: import and destroy that pool first if its data is not needed`,
+        );
+      const erased = await new DiskAdapter(ctx.host).wipe([...device.children.map((c) => c.path), device.path]);
+      ctx.events.publish({ type: 'storage', change: 'disk.wiped', object: disk.name });
+      return { disk: disk.name, erased };
+    }),
+  );
 
   registry.add(implement(c['storage.pools.list'], async (ctx, i) => page(await listPoolSummaries(ctx), i)));
   registry.add(implement(c['storage.pools.get'], (ctx, i) => poolDetailOf(ctx, i.name)));
-  registry.add(implement(c['storage.pools.create'], async (ctx, i) => {
-    if ((await listPoolSummaries(ctx)).some((p) => p.name === i.name)) throw new Conflict(`pool ${i.name} already exists`);
-    const { vdevs, log, cache, spares, special, warnings } = await planPool(ctx, i, await diskInventory(ctx));
-    const job = await ctx.jobs.start(
-      { type: 'storage.pools.create', description: `Create pool ${i.name} (${i.layout.type}, ${i.layout.disks.length} disks)`, owner: ctx.actor?.username ?? 'system', target: i.name },
-      async (handle) => {
-        await handle.progress(10, 'zpool create');
-        await zfs(ctx).createPool({
-          name: i.name, vdevs, log, cache, spares, special,
-          force: i.force, filesystemProperties: { compression: i.compression },
-        });
-        await handle.log(`created ${i.name}`);
-        ctx.events.publish({ type: 'storage', change: 'pool.created', object: i.name });
-        return { pool: i.name };
-      },
-    );
-    const done = await ctx.jobs.wait(job.id, 10_000);
-    if (done.state === 'failed') throw new Conflict(`creating ${i.name} failed: ${done.error}`);
-    return { job: done, pool: done.state === 'succeeded' ? await poolDetailOf(ctx, i.name) : null, warnings };
-  }));
-  registry.add(implement(c['storage.pools.destroy'], async (ctx, i) => {
-    await poolDetailOf(ctx, i.name);
-    const users = await attachments.of(ctx, i.name);
-    if (users.length) throw new Conflict(`pool ${i.name} is in use by ${users.map((u) => `${u.kind} ${u.name}`).join(', ')}: remove those first`);
-    await zfs(ctx).destroyPool(i.name, { force: i.force });
-    ctx.events.publish({ type: 'storage', change: 'pool.destroyed', object: i.name });
-    return { destroyed: i.name };
-  }));
-  registry.add(implement(c['storage.pools.export'], async (ctx, i) => {
-    await poolDetailOf(ctx, i.name);
-    await zfs(ctx).exportPool(i.name, { force: i.force });
-    return { exported: i.name };
-  }));
-  registry.add(implement(c['storage.pools.importable'], async (ctx) => {
-    const items = (await zfs(ctx).listImportable()).map((p) => ({ name: p.name, id: p.id ?? null, state: p.state, vdevs: p.vdevs }));
-    return { items, total: items.length };
-  }));
-  registry.add(implement(c['storage.pools.import'], async (ctx, i) => {
-    // Refused here rather than by zpool, so a wrong name is a 404/409 and not a failed tool (502).
-    if (!(await zfs(ctx).listImportable()).some((p) => p.name === i.name)) throw new NotFound(`no pool ${i.name} is available for import`);
-    const as = i.newName ?? i.name;
-    if ((await listPoolSummaries(ctx)).some((p) => p.name === as)) throw new Conflict(`a pool named ${as} is already imported`);
-    await zfs(ctx).importPool(i.name, { newName: i.newName });
-    return poolDetailOf(ctx, i.newName ?? i.name);
-  }));
-  registry.add(implement(c['storage.pools.scrub'], async (ctx, i) => {
-    await poolDetailOf(ctx, i.name);
-    await zfs(ctx).scrub(i.name, i.action);
-    let job = null;
-    if (i.action === 'start') {
-      job = await ctx.jobs.start(
-        { type: 'storage.scrub', description: `Scrub ${i.name}`, owner: ctx.actor?.username ?? 'system', target: i.name, cancellable: true },
-        async (handle) => followScrub(ctx, i.name, handle),
+  registry.add(
+    implement(c['storage.pools.create'], async (ctx, i) => {
+      if ((await listPoolSummaries(ctx)).some((p) => p.name === i.name)) throw new Conflict(`pool ${i.name} already exists`);
+      const { vdevs, log, cache, spares, special, warnings } = await planPool(ctx, i, await diskInventory(ctx));
+      const job = await ctx.jobs.start(
+        {
+          type: 'storage.pools.create',
+          description: `Create pool ${i.name} (${i.layout.type}, ${i.layout.disks.length} disks)`,
+          owner: ctx.actor?.username ?? 'system',
+          target: i.name,
+        },
+        async (handle) => {
+          await handle.progress(10, 'zpool create');
+          await zfs(ctx).createPool({
+            name: i.name,
+            vdevs,
+            log,
+            cache,
+            spares,
+            special,
+            force: i.force,
+            filesystemProperties: { compression: i.compression },
+          });
+          await handle.log(`created ${i.name}`);
+          ctx.events.publish({ type: 'storage', change: 'pool.created', object: i.name });
+          return { pool: i.name };
+        },
       );
-    }
-    return { job, scan: (await poolDetailOf(ctx, i.name)).scan };
-  }));
+      const done = await ctx.jobs.wait(job.id, 10_000);
+      if (done.state === 'failed') throw new Conflict(`creating ${i.name} failed: ${done.error}`);
+      return { job: done, pool: done.state === 'succeeded' ? await poolDetailOf(ctx, i.name) : null, warnings };
+    }),
+  );
+  registry.add(
+    implement(c['storage.pools.destroy'], async (ctx, i) => {
+      await poolDetailOf(ctx, i.name);
+      const users = await attachments.of(ctx, i.name);
+      if (users.length) throw new Conflict(`pool ${i.name} is in use by ${users.map((u) => `${u.kind} ${u.name}`).join(', ')}: remove those first`);
+      await zfs(ctx).destroyPool(i.name, { force: i.force });
+      ctx.events.publish({ type: 'storage', change: 'pool.destroyed', object: i.name });
+      return { destroyed: i.name };
+    }),
+  );
+  registry.add(
+    implement(c['storage.pools.export'], async (ctx, i) => {
+      await poolDetailOf(ctx, i.name);
+      await zfs(ctx).exportPool(i.name, { force: i.force });
+      return { exported: i.name };
+    }),
+  );
+  registry.add(
+    implement(c['storage.pools.importable'], async (ctx) => {
+      const items = (await zfs(ctx).listImportable()).map((p) => ({ name: p.name, id: p.id ?? null, state: p.state, vdevs: p.vdevs }));
+      return { items, total: items.length };
+    }),
+  );
+  registry.add(
+    implement(c['storage.pools.import'], async (ctx, i) => {
+      // Refused here rather than by zpool, so a wrong name is a 404/409 and not a failed tool (502).
+      if (!(await zfs(ctx).listImportable()).some((p) => p.name === i.name)) throw new NotFound(`no pool ${i.name} is available for import`);
+      const as = i.newName ?? i.name;
+      if ((await listPoolSummaries(ctx)).some((p) => p.name === as)) throw new Conflict(`a pool named ${as} is already imported`);
+      await zfs(ctx).importPool(i.name, { newName: i.newName });
+      return poolDetailOf(ctx, i.newName ?? i.name);
+    }),
+  );
+  registry.add(
+    implement(c['storage.pools.scrub'], async (ctx, i) => {
+      await poolDetailOf(ctx, i.name);
+      await zfs(ctx).scrub(i.name, i.action);
+      let job = null;
+      if (i.action === 'start') {
+        job = await ctx.jobs.start(
+          { type: 'storage.scrub', description: `Scrub ${i.name}`, owner: ctx.actor?.username ?? 'system', target: i.name, cancellable: true },
+          async (handle) => followScrub(ctx, i.name, handle),
+        );
+      }
+      return { job, scan: (await poolDetailOf(ctx, i.name)).scan };
+    }),
+  );
 
   type DeviceInput = { pool: string; device: string; newDevice?: string; temporary?: boolean };
   const device = <I extends AnyObjectSchema>(contract: Contract<I, typeof poolDetailSchema>, run: (a: ZfsAdapter, i: DeviceInput) => Promise<void>) =>
-    registry.add(implement(contract, async (ctx, input) => {
-      const i = { ...(input as DeviceInput) };
-      await poolDetailOf(ctx, i.pool);
-      if (i.newDevice !== undefined) {
-        // The new disk: refused when iSCSI has it; named by its stable path where it has one.
-        const disks = await diskInventory(ctx);
-        const disk = findInventoryDisk(disks, i.newDevice);
-        if (disk) {
-          await refuseIscsiDisks(ctx, disks, [{ given: i.newDevice, disk }]);
-          if (!disk.inUse) i.newDevice = commandLineName(disk);
+    registry.add(
+      implement(contract, async (ctx, input) => {
+        const i = { ...(input as DeviceInput) };
+        await poolDetailOf(ctx, i.pool);
+        if (i.newDevice !== undefined) {
+          // The new disk: refused when iSCSI has it; named by its stable path where it has one.
+          const disks = await diskInventory(ctx);
+          const disk = findInventoryDisk(disks, i.newDevice);
+          if (disk) {
+            await refuseIscsiDisks(ctx, disks, [{ given: i.newDevice, disk }]);
+            if (!disk.inUse) i.newDevice = commandLineName(disk);
+          }
         }
-      }
-      await run(zfs(ctx), i);
-      return poolDetailOf(ctx, i.pool);
-    }));
+        await run(zfs(ctx), i);
+        return poolDetailOf(ctx, i.pool);
+      }),
+    );
   device(c['storage.devices.online'], (a, i) => a.online(i.pool, i.device));
   device(c['storage.devices.offline'], (a, i) => a.offline(i.pool, i.device, { temporary: i.temporary }));
   device(c['storage.devices.clear'], (a, i) => a.clear(i.pool, i.device));
@@ -357,89 +476,135 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
   device(c['storage.devices.attach'], (a, i) => a.attach(i.pool, i.device, i.newDevice!));
   device(c['storage.devices.detach'], (a, i) => a.detach(i.pool, i.device));
 
-  registry.add(implement(c['storage.datasets.list'], async (ctx, i) => {
-    const types = i.type === 'all' ? (['filesystem', 'volume'] as const) : ([i.type] as const);
-    if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
-    let rows = toDatasets(await zfs(ctx).listDatasets({ root: i.root, types: [...types] }));
-    if (i.search) rows = rows.filter((r) => r.name.includes(i.search!));
-    return page(rows, i);
-  }));
+  registry.add(
+    implement(c['storage.datasets.list'], async (ctx, i) => {
+      const types = i.type === 'all' ? (['filesystem', 'volume'] as const) : ([i.type] as const);
+      if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
+      let rows = toDatasets(await zfs(ctx).listDatasets({ root: i.root, types: [...types] }));
+      if (i.search) rows = rows.filter((r) => r.name.includes(i.search!));
+      return page(rows, i);
+    }),
+  );
   registry.add(implement(c['storage.datasets.get'], async (ctx, i) => datasetDetail(ctx, i.name)));
-  registry.add(implement(c['storage.datasets.create'], async (ctx, i) => {
-    await requireParent(ctx, i.name, i.createParents);
-    if (await exists(ctx, i.name)) throw new Conflict(`${i.name} already exists`);
-    await zfs(ctx).createDataset({ name: i.name, properties: toZfsProperties(i.properties), createParents: i.createParents });
-    ctx.events.publish({ type: 'storage', change: 'dataset.created', object: i.name });
-    return datasetDetail(ctx, i.name);
-  }));
-  registry.add(implement(c['storage.datasets.update'], async (ctx, i) => {
-    const before = await datasetDetail(ctx, i.name);
-    if (before.type === 'volume' && i.properties.recordsize !== undefined) throw new ValidationError('a zvol has no recordsize (its volblocksize is fixed at creation)', [{ path: 'properties.recordsize', message: 'not for zvols' }]);
-    await zfs(ctx).setProperties(i.name, toZfsProperties(i.properties));
-    for (const p of i.inherit) await zfs(ctx).inheritProperty(i.name, p === 'comments' ? COMMENTS_PROPERTY : p);
-    return datasetDetail(ctx, i.name);
-  }));
+  registry.add(
+    implement(c['storage.datasets.create'], async (ctx, i) => {
+      await requireParent(ctx, i.name, i.createParents);
+      if (await exists(ctx, i.name)) throw new Conflict(`${i.name} already exists`);
+      await zfs(ctx).createDataset({ name: i.name, properties: toZfsProperties(i.properties), createParents: i.createParents });
+      ctx.events.publish({ type: 'storage', change: 'dataset.created', object: i.name });
+      return datasetDetail(ctx, i.name);
+    }),
+  );
+  registry.add(
+    implement(c['storage.datasets.update'], async (ctx, i) => {
+      const before = await datasetDetail(ctx, i.name);
+      if (before.type === 'volume' && i.properties.recordsize !== undefined)
+        throw new ValidationError('a zvol has no recordsize (its volblocksize is fixed at creation)', [
+          { path: 'properties.recordsize', message: 'not for zvols' },
+        ]);
+      await zfs(ctx).setProperties(i.name, toZfsProperties(i.properties));
+      for (const p of i.inherit) await zfs(ctx).inheritProperty(i.name, p === 'comments' ? COMMENTS_PROPERTY : p);
+      return datasetDetail(ctx, i.name);
+    }),
+  );
   registry.add(implement(c['storage.datasets.dependents'], async (ctx, i) => dependentsOf(ctx, i.name, attachments)));
-  registry.add(implement(c['storage.datasets.destroy'], async (ctx, i) => {
-    const deps = await dependentsOf(ctx, i.name, attachments);
-    if ((deps.children.length || deps.snapshots.length) && !i.recursive) {
-      throw new Conflict(`${i.name} has ${deps.children.length} children and ${deps.snapshots.length} snapshots: destroy them too with recursive: true`);
-    }
-    if (deps.clones.length && !i.dependents) throw new Conflict(`snapshots of ${i.name} have clones (${deps.clones.join(', ')}): destroy them too with dependents: true`);
-    const uses = await attachments.of(ctx, i.name);
-    if (uses.length && !i.removeAttachments) throw new Conflict(`${i.name} is in use by ${uses.map((u) => `${u.kind} ${u.name}`).join(', ')}: remove them first, or set removeAttachments`);
-    for (const u of uses) if (u.remove) await ctx.call(u.remove.operation, u.remove.input, ctx);
-    await zfs(ctx).destroy(i.name, { recursive: i.recursive, dependents: i.dependents });
-    ctx.events.publish({ type: 'storage', change: 'dataset.destroyed', object: i.name });
-    return { destroyed: [i.name, ...deps.children, ...deps.snapshots, ...(i.dependents ? deps.clones : [])] };
-  }));
-  registry.add(implement(c['storage.datasets.promote'], async (ctx, i) => {
-    const ds = await datasetDetail(ctx, i.name);
-    if (!ds.origin) throw new Conflict(`${i.name} is not a clone`);
-    await zfs(ctx).promote(i.name);
-    return datasetDetail(ctx, i.name);
-  }));
+  registry.add(
+    implement(c['storage.datasets.destroy'], async (ctx, i) => {
+      const deps = await dependentsOf(ctx, i.name, attachments);
+      if ((deps.children.length || deps.snapshots.length) && !i.recursive) {
+        throw new Conflict(`${i.name} has ${deps.children.length} children and ${deps.snapshots.length} snapshots: destroy them too with recursive: true`);
+      }
+      if (deps.clones.length && !i.dependents)
+        throw new Conflict(`snapshots of ${i.name} have clones (${deps.clones.join(', ')}): destroy them too with dependents: true`);
+      const uses = await attachments.of(ctx, i.name);
+      if (uses.length && !i.removeAttachments)
+        throw new Conflict(`${i.name} is in use by ${uses.map((u) => `${u.kind} ${u.name}`).join(', ')}: remove them first, or set removeAttachments`);
+      for (const u of uses) if (u.remove) await ctx.call(u.remove.operation, u.remove.input, ctx);
+      await zfs(ctx).destroy(i.name, { recursive: i.recursive, dependents: i.dependents });
+      ctx.events.publish({ type: 'storage', change: 'dataset.destroyed', object: i.name });
+      return { destroyed: [i.name, ...deps.children, ...deps.snapshots, ...(i.dependents ? deps.clones : [])] };
+    }),
+  );
+  registry.add(
+    implement(c['storage.datasets.promote'], async (ctx, i) => {
+      const ds = await datasetDetail(ctx, i.name);
+      if (!ds.origin) throw new Conflict(`${i.name} is not a clone`);
+      await zfs(ctx).promote(i.name);
+      return datasetDetail(ctx, i.name);
+    }),
+  );
 
-  registry.add(implement(c['storage.zvols.create'], async (ctx, i) => {
-    await requireParent(ctx, i.name, false);
-    if (await exists(ctx, i.name)) throw new Conflict(`${i.name} already exists`);
-    const size = i.volblocksize ? wholeBlocks(BigInt(i.size), BigInt(i.volblocksize), 'size') : BigInt(i.size);
-    await zfs(ctx).createZvol({ name: i.name, size, blocksize: i.volblocksize, sparse: i.sparse, properties: toZfsProperties(i.properties) });
-    return datasetDetail(ctx, i.name);
-  }));
-  registry.add(implement(c['storage.zvols.resize'], async (ctx, i) => {
-    const ds = await datasetDetail(ctx, i.name);
-    if (ds.type !== 'volume') throw new ValidationError(`${i.name} is not a zvol`, [{ path: 'name', message: 'not a zvol' }]);
-    const exact = (text: string | undefined, fallback: bigint) => {
-      const parsed = text === undefined ? null : parseExactSize(text);
-      return parsed && 'bytes' in parsed ? parsed.bytes : fallback;
-    };
-    const current = exact(ds.properties.volsize?.value, 0n);
-    const block = exact(ds.properties.volblocksize?.value, 16384n) || 16384n;
-    const size = wholeBlocks(BigInt(i.size), block, 'size');
-    if (size < current) throw new Conflict(`shrinking ${i.name} from ${current} to ${size} bytes would cut off data; Calypso only grows zvols`);
-    if (size === current) return ds;
-    await zfs(ctx).setProperties(i.name, { volsize: size.toString() });
-    return datasetDetail(ctx, i.name);
-  }));
+  registry.add(
+    implement(c['storage.zvols.create'], async (ctx, i) => {
+      await requireParent(ctx, i.name, false);
+      if (await exists(ctx, i.name)) throw new Conflict(`${i.name} already exists`);
+      const size = i.volblocksize ? wholeBlocks(BigInt(i.size), BigInt(i.volblocksize), 'size') : BigInt(i.size);
+      await zfs(ctx).createZvol({ name: i.name, size, blocksize: i.volblocksize, sparse: i.sparse, properties: toZfsProperties(i.properties) });
+      return datasetDetail(ctx, i.name);
+    }),
+  );
+  registry.add(
+    implement(c['storage.zvols.resize'], async (ctx, i) => {
+      const ds = await datasetDetail(ctx, i.name);
+      if (ds.type !== 'volume') throw new ValidationError(`${i.name} is not a zvol`, [{ path: 'name', message: 'not a zvol' }]);
+      const exact = (text: string | undefined, fallback: bigint) => {
+        const parsed = text === undefined ? null : parseExactSize(text);
+        return parsed && 'bytes' in parsed ? parsed.bytes : fallback;
+      };
+      const current = exact(ds.properties.volsize?.value, 0n);
+      const block = exact(ds.properties.volblocksize?.value, 16384n) || 16384n;
+      const size = wholeBlocks(BigInt(i.size), block, 'size');
+      if (size < current) throw new Conflict(`shrinking ${i.name} from ${current} to ${size} bytes would cut off data; Calypso only grows zvols`);
+      if (size === current) return ds;
+      await zfs(ctx).setProperties(i.name, { volsize: size.toString() });
+      return datasetDetail(ctx, i.name);
+    }),
+  );
 
-  registry.add(implement(c['storage.arc.get'], async (ctx) => {
-    const a = await zfs(ctx).arcStats();
-    if (!a) return { available: false, sizeBytes: 0, targetBytes: 0, maxBytes: 0, hits: 0, misses: 0, hitRatioPercent: null, mruBytes: 0, mfuBytes: 0, l2SizeBytes: 0, l2Hits: 0, l2Misses: 0, l2HitRatioPercent: null };
-    const l2 = a.l2Hits + a.l2Misses;
-    return {
-      available: true, sizeBytes: a.size, targetBytes: a.target, maxBytes: a.max, hits: a.hits, misses: a.misses,
-      hitRatioPercent: a.hitRatio === null ? null : Math.round(a.hitRatio * 10000) / 100,
-      mruBytes: a.mruSize, mfuBytes: a.mfuSize, l2SizeBytes: a.l2Size, l2Hits: a.l2Hits, l2Misses: a.l2Misses,
-      l2HitRatioPercent: l2 ? Math.round((a.l2Hits / l2) * 10000) / 100 : null,
-    };
-  }));
+  registry.add(
+    implement(c['storage.arc.get'], async (ctx) => {
+      const a = await zfs(ctx).arcStats();
+      if (!a)
+        return {
+          available: false,
+          sizeBytes: 0,
+          targetBytes: 0,
+          maxBytes: 0,
+          hits: 0,
+          misses: 0,
+          hitRatioPercent: null,
+          mruBytes: 0,
+          mfuBytes: 0,
+          l2SizeBytes: 0,
+          l2Hits: 0,
+          l2Misses: 0,
+          l2HitRatioPercent: null,
+        };
+      const l2 = a.l2Hits + a.l2Misses;
+      return {
+        available: true,
+        sizeBytes: a.size,
+        targetBytes: a.target,
+        maxBytes: a.max,
+        hits: a.hits,
+        misses: a.misses,
+        hitRatioPercent: a.hitRatio === null ? null : Math.round(a.hitRatio * 10000) / 100,
+        mruBytes: a.mruSize,
+        mfuBytes: a.mfuSize,
+        l2SizeBytes: a.l2Size,
+        l2Hits: a.l2Hits,
+        l2Misses: a.l2Misses,
+        l2HitRatioPercent: l2 ? Math.round((a.l2Hits / l2) * 10000) / 100 : null,
+      };
+    }),
+  );
 }
 
 /** `size` rounded up to a whole number of `block`s, exactly; refused when that passes the largest zvol. */
 function wholeBlocks(size: bigint, block: bigint, path: string): bigint {
   const rounded = ((size + block - 1n) / block) * block;
-  if (rounded > ZVOL_SIZE_MAX) throw new ValidationError(`${size} bytes rounded up to whole ${block}-byte blocks is more than a zvol may hold`, [{ path, message: 'too large' }]);
+  if (rounded > ZVOL_SIZE_MAX)
+    throw new ValidationError(`${size} bytes rounded up to whole ${block}-byte blocks is more than a zvol may hold`, [{ path, message: 'too large' }]);
   return rounded;
 }
 
@@ -459,7 +624,9 @@ async function requireParent(ctx: Ctx, name: string, createParents: boolean): Pr
 }
 
 export async function datasetDetail(ctx: Ctx, name: string) {
-  const rows = await zfs(ctx).listDatasets({ root: name, depth: 0, types: ['filesystem', 'volume'] }).catch(() => []);
+  const rows = await zfs(ctx)
+    .listDatasets({ root: name, depth: 0, types: ['filesystem', 'volume'] })
+    .catch(() => []);
   const row = rows.find((r) => r.name === name);
   if (!row) throw new NotFound(`dataset ${name} does not exist`);
   return { ...toDataset(row), properties: await zfs(ctx).getProperties(name) };
@@ -479,10 +646,16 @@ async function dependentsOf(ctx: Ctx, name: string, attachments: Attachments) {
 }
 
 /** Follows a running scrub until it ends, as job progress. Cancelling the job stops the scrub. */
-async function followScrub(ctx: Ctx, pool: string, handle: { signal: AbortSignal; progress(p: number, t?: string): Promise<void>; log(l: string): Promise<void> }) {
+async function followScrub(
+  ctx: Ctx,
+  pool: string,
+  handle: { signal: AbortSignal; progress(p: number, t?: string): Promise<void>; log(l: string): Promise<void> },
+) {
   for (;;) {
     if (handle.signal.aborted) {
-      await zfs(ctx).scrub(pool, 'stop').catch(() => undefined);
+      await zfs(ctx)
+        .scrub(pool, 'stop')
+        .catch(() => undefined);
       await handle.log('scrub stopped by the user');
       return { stopped: true };
     }

@@ -101,17 +101,29 @@ export class DiskAdapter {
   async list(opts: { smart?: boolean } = {}): Promise<DiskInfo[]> {
     const devices = (await this.blockDevices()).filter((d) => d.type === 'disk' && d.sizeBytes > 0 && !/^(zram|loop|ram)/.test(d.name));
     const disks = devices.map<DiskInfo>((d) => ({
-      name: d.name, path: d.path, model: d.model, serial: d.serial, wwn: d.wwn, sizeBytes: d.sizeBytes, rotational: d.rotational,
-      type: diskType(d), temperatureC: null, smartHealth: 'UNKNOWN', powerOnHours: null, partitions: d.children.map((c) => c.name),
+      name: d.name,
+      path: d.path,
+      model: d.model,
+      serial: d.serial,
+      wwn: d.wwn,
+      sizeBytes: d.sizeBytes,
+      rotational: d.rotational,
+      type: diskType(d),
+      temperatureC: null,
+      smartHealth: 'UNKNOWN',
+      powerOnHours: null,
+      partitions: d.children.map((c) => c.name),
     }));
     if (opts.smart ?? true) {
-      await Promise.all(disks.map(async (disk) => {
-        const smart = await this.smart(disk.path);
-        if (!smart) return;
-        disk.smartHealth = smart.health;
-        disk.temperatureC = smart.temperatureC;
-        disk.powerOnHours = smart.powerOnHours;
-      }));
+      await Promise.all(
+        disks.map(async (disk) => {
+          const smart = await this.smart(disk.path);
+          if (!smart) return;
+          disk.smartHealth = smart.health;
+          disk.temperatureC = smart.temperatureC;
+          disk.powerOnHours = smart.powerOnHours;
+        }),
+      );
     }
     return disks;
   }
@@ -120,13 +132,22 @@ export class DiskAdapter {
   async startSelfTest(devicePath: string, type: 'short' | 'long'): Promise<string> {
     // Bit 2 (4): the drive refused the command, e.g. a test is already running; its words are on stdout.
     const { code, stdout } = await this.host.run('smartctl', ['-t', type, userArg(devicePath)], { okCodes: [0, 4] });
-    if (code === 4) throw new SelfTestRefused(stdout.split('\n').filter((l) => /abort|Can't|failed/i.test(l)).join(' ').trim() || `smartctl could not start a ${type} self-test on ${devicePath}`);
+    if (code === 4)
+      throw new SelfTestRefused(
+        stdout
+          .split('\n')
+          .filter((l) => /abort|Can't|failed/i.test(l))
+          .join(' ')
+          .trim() || `smartctl could not start a ${type} self-test on ${devicePath}`,
+      );
     return stdout;
   }
 
   /** The self-test log and the test running now (`smartctl -j -c -l selftest`). */
   async selfTestLog(devicePath: string): Promise<ReturnType<typeof parseSelfTestLog> | null> {
-    const { stdout } = await this.host.run('smartctl', ['-j', '-c', '-l', 'selftest', userArg(devicePath)], { okCodes: Array.from({ length: 256 }, (_, i) => i) });
+    const { stdout } = await this.host.run('smartctl', ['-j', '-c', '-l', 'selftest', userArg(devicePath)], {
+      okCodes: Array.from({ length: 256 }, (_, i) => i),
+    });
     return stdout.trim().startsWith('{') ? parseSelfTestLog(stdout) : null;
   }
 

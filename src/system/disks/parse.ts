@@ -147,7 +147,9 @@ export function parseSelfTestLog(json: string): SelfTestLog {
     const done = at(nvme, 'current_self_test_completion_percent');
     const table = at(nvme, 'table');
     return {
-      running: busy ? { type: str(at(op, 'string')), remainingPercent: typeof done === 'number' ? 100 - done : null, text: String(at(op, 'string') ?? 'in progress') } : null,
+      running: busy
+        ? { type: str(at(op, 'string')), remainingPercent: typeof done === 'number' ? 100 - done : null, text: String(at(op, 'string') ?? 'in progress') }
+        : null,
       entries: (Array.isArray(table) ? (table as unknown[]) : []).map((e) => {
         const result = at(e, 'self_test_result');
         const value = at(result, 'value');
@@ -166,7 +168,14 @@ export function parseSelfTestLog(json: string): SelfTestLog {
   const table = at(doc, 'ata_smart_self_test_log', 'standard', 'table');
   return {
     // Status 0xF0-0xFF: a self-test is running (the low nibble is the remaining tenths).
-    running: value !== null && value >= 0xf0 ? { type: null, remainingPercent: numberOrNull(at(current, 'remaining_percent')) ?? (value & 0x0f) * 10, text: String(at(current, 'string') ?? 'in progress') } : null,
+    running:
+      value !== null && value >= 0xf0
+        ? {
+            type: null,
+            remainingPercent: numberOrNull(at(current, 'remaining_percent')) ?? (value & 0x0f) * 10,
+            text: String(at(current, 'string') ?? 'in progress'),
+          }
+        : null,
     entries: (Array.isArray(table) ? (table as unknown[]) : []).map((e) => {
       const passed = at(e, 'status', 'passed');
       return {

@@ -73,8 +73,12 @@ export class LocalMachineProbe implements MachineProbe {
   async memory(): Promise<MemoryReading> {
     const m = await si.mem();
     return {
-      totalBytes: m.total, usedBytes: m.total - m.available, availableBytes: m.available, freeBytes: m.free,
-      swapTotalBytes: m.swaptotal, swapUsedBytes: m.swapused,
+      totalBytes: m.total,
+      usedBytes: m.total - m.available,
+      availableBytes: m.available,
+      freeBytes: m.free,
+      swapTotalBytes: m.swaptotal,
+      swapUsedBytes: m.swapused,
     };
   }
 
@@ -85,8 +89,15 @@ export class LocalMachineProbe implements MachineProbe {
     } catch {
       const stats = await si.networkStats('*');
       return stats.map((s) => ({
-        iface: s.iface, rxBytes: s.rx_bytes, txBytes: s.tx_bytes, rxErrors: s.rx_errors, txErrors: s.tx_errors,
-        rxDropped: s.rx_dropped, txDropped: s.tx_dropped, rxPackets: 0, txPackets: 0,
+        iface: s.iface,
+        rxBytes: s.rx_bytes,
+        txBytes: s.tx_bytes,
+        rxErrors: s.rx_errors,
+        txErrors: s.tx_errors,
+        rxDropped: s.rx_dropped,
+        txDropped: s.tx_dropped,
+        rxPackets: 0,
+        txPackets: 0,
       }));
     }
   }

@@ -25,8 +25,14 @@ export function parseProcNetDev(text: string): InterfaceCounters[] {
     if (f.length < 16 || f.some((n) => !Number.isFinite(n))) continue;
     out.push({
       iface: m[1]!,
-      rxBytes: f[0]!, rxPackets: f[1]!, rxErrors: f[2]!, rxDropped: f[3]!,
-      txBytes: f[8]!, txPackets: f[9]!, txErrors: f[10]!, txDropped: f[11]!,
+      rxBytes: f[0]!,
+      rxPackets: f[1]!,
+      rxErrors: f[2]!,
+      rxDropped: f[3]!,
+      txBytes: f[8]!,
+      txPackets: f[9]!,
+      txErrors: f[10]!,
+      txDropped: f[11]!,
     });
   }
   return out;
@@ -36,7 +42,10 @@ export type UnitState = 'active' | 'inactive' | 'failed' | 'activating' | 'deact
 
 /** `systemctl is-active UNIT...`: one state per line, in the order the units were given. */
 export function parseIsActive(units: string[], text: string): { unit: string; state: UnitState }[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const known: UnitState[] = ['active', 'inactive', 'failed', 'activating', 'deactivating', 'reloading'];
   return units.map((unit, i) => {
     const s = lines[i] as UnitState | undefined;

@@ -142,12 +142,45 @@ const words = (v: string): string[] => v.split(/[\s,]+/).filter(Boolean);
 
 /** Parameters the renderer writes; anything else in a hand-edited file is reported, not adopted. */
 const KNOWN_SHARE_PARAMS = new Set([
-  'path', 'comment', 'available', 'read only', 'writeable', 'writable', 'browseable', 'browsable', 'guest ok', 'public',
-  'valid users', 'hosts allow', 'allow hosts', 'hosts deny', 'deny hosts', 'vfs objects',
-  'shadow:snapdir', 'shadow:sort', 'shadow:localtime', 'shadow:format',
-  'recycle:repository', 'recycle:keeptree', 'recycle:versions', 'recycle:touch', 'fruit:time machine', 'fruit:metadata',
+  'path',
+  'comment',
+  'available',
+  'read only',
+  'writeable',
+  'writable',
+  'browseable',
+  'browsable',
+  'guest ok',
+  'public',
+  'valid users',
+  'hosts allow',
+  'allow hosts',
+  'hosts deny',
+  'deny hosts',
+  'vfs objects',
+  'shadow:snapdir',
+  'shadow:sort',
+  'shadow:localtime',
+  'shadow:format',
+  'recycle:repository',
+  'recycle:keeptree',
+  'recycle:versions',
+  'recycle:touch',
+  'fruit:time machine',
+  'fruit:metadata',
 ]);
-const KNOWN_GLOBAL_PARAMS = new Set(['workgroup', 'server string', 'server min protocol', 'min protocol', 'server smb encrypt', 'smb encrypt', 'passdb backend', 'map to guest', 'fruit:aapl', 'fruit:model']);
+const KNOWN_GLOBAL_PARAMS = new Set([
+  'workgroup',
+  'server string',
+  'server min protocol',
+  'min protocol',
+  'server smb encrypt',
+  'smb encrypt',
+  'passdb backend',
+  'map to guest',
+  'fruit:aapl',
+  'fruit:model',
+]);
 
 export interface AdoptedSmbConf {
   globals: Omit<SmbGlobals, 'extra'> & { extra: Record<string, string> };
@@ -178,7 +211,13 @@ export function adoptSmbConf(text: string, defaults: Omit<SmbGlobals, 'extra'>, 
     for (const [k] of sec.params) if (!KNOWN_SHARE_PARAMS.has(k)) ignored.push(`${sec.name}: ${k}`);
     const valid = words(p.get('valid users') ?? '');
     const vfs = words(p.get('vfs objects') ?? '');
-    const readOnly = p.has('read only') ? bool(p.get('read only')!) : p.has('writeable') ? !bool(p.get('writeable')!) : p.has('writable') ? !bool(p.get('writable')!) : true;
+    const readOnly = p.has('read only')
+      ? bool(p.get('read only')!)
+      : p.has('writeable')
+        ? !bool(p.get('writeable')!)
+        : p.has('writable')
+          ? !bool(p.get('writable')!)
+          : true;
     shares.push({
       name: sec.name,
       path: p.get('path') ?? '',

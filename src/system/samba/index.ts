@@ -19,7 +19,10 @@ const TESTPARM_REFUSALS = /Unknown parameter encountered|Ignoring unknown parame
 
 /** Samba's tools on a Host: testparm, smbcontrol, smbstatus, smbpasswd. */
 export class SambaAdapter {
-  constructor(private readonly host: Host, private readonly opts: SambaOptions) {}
+  constructor(
+    private readonly host: Host,
+    private readonly opts: SambaOptions,
+  ) {}
 
   get configPath(): string {
     return this.opts.configPath;
@@ -36,7 +39,14 @@ export class SambaAdapter {
     await this.host.files.writeAtomic(file, content, { mode: 0o600 });
     const r = await this.host.run('testparm', ['-s', file], { okCodes: [0, 1] });
     const complaint = r.stderr.split('\n').find((l) => TESTPARM_REFUSALS.test(l));
-    if (r.code !== 0 || complaint) throw new HostCommandError('testparm', ['-s', file], r.code, complaint ?? r.stderr, `testparm refused the configuration: ${(complaint ?? r.stderr).trim()}`);
+    if (r.code !== 0 || complaint)
+      throw new HostCommandError(
+        'testparm',
+        ['-s', file],
+        r.code,
+        complaint ?? r.stderr,
+        `testparm refused the configuration: ${(complaint ?? r.stderr).trim()}`,
+      );
   }
 
   /** Tell a running smbd to reread its configuration. */

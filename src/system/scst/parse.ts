@@ -87,7 +87,17 @@ export function parseScstConf(text: string): ParsedScstConf {
         stack.push({ kind: 'device', name, handler: top.name });
       } else if (keyword === 'TARGET_DRIVER' && top.kind === 'root' && name === 'iscsi') stack.push({ kind: 'driver', name });
       else if (keyword === 'TARGET' && top.kind === 'driver') {
-        const target: ScstTarget = { name, alias: '', enabled: false, relTgtId: null, allowedPortals: [], incomingUser: null, outgoingUser: null, groups: [], luns: [] };
+        const target: ScstTarget = {
+          name,
+          alias: '',
+          enabled: false,
+          relTgtId: null,
+          allowedPortals: [],
+          incomingUser: null,
+          outgoingUser: null,
+          groups: [],
+          luns: [],
+        };
         targets.push(target);
         stack.push({ kind: 'target', target });
       } else if (keyword === 'GROUP' && top.kind === 'target') {

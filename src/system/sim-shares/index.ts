@@ -11,8 +11,19 @@ import { parseSmbConf } from '../samba/conf.js';
 
 export const SHARE_SIM_STATE = '/var/lib/calypso-sim/shares.json';
 
-interface SimTgtLun { lun: number; path: string; readOnly: boolean }
-interface SimTgtTarget { tid: number; name: string; luns: SimTgtLun[]; acl: string[]; accounts: string[]; outgoing: string[] }
+interface SimTgtLun {
+  lun: number;
+  path: string;
+  readOnly: boolean;
+}
+interface SimTgtTarget {
+  tid: number;
+  name: string;
+  luns: SimTgtLun[];
+  acl: string[];
+  accounts: string[];
+  outgoing: string[];
+}
 
 export interface ShareSimState {
   smbdRunning: boolean;
@@ -34,7 +45,21 @@ export interface ShareSimContext {
   deviceSize?: (path: string) => number | null;
 }
 
-const TOOLS = new Set(['testparm', 'smbcontrol', 'smbstatus', 'smbpasswd', 'exportfs', 'scstadmin', 'tgtadm', 'getent', 'useradd', 'systemctl', 'truncate', 'realpath', 'stat']);
+const TOOLS = new Set([
+  'testparm',
+  'smbcontrol',
+  'smbstatus',
+  'smbpasswd',
+  'exportfs',
+  'scstadmin',
+  'tgtadm',
+  'getent',
+  'useradd',
+  'systemctl',
+  'truncate',
+  'realpath',
+  'stat',
+]);
 const SHARE_UNITS = new Set(['smbd', 'smbd.service']);
 
 function ok(stdout = '', stderr = ''): RunResult {
@@ -46,7 +71,17 @@ function fail(stderr: string, code = 1): RunResult {
 
 async function loadState(files: HostFiles): Promise<ShareSimState> {
   const text = await files.readIfExists(SHARE_SIM_STATE);
-  const base: ShareSimState = { smbdRunning: true, smbUsers: [], unixUsers: ['root', 'nobody'], activeExports: [], scstLoaded: null, tgtTargets: [], tgtAccounts: [], fileSizes: {}, links: {} };
+  const base: ShareSimState = {
+    smbdRunning: true,
+    smbUsers: [],
+    unixUsers: ['root', 'nobody'],
+    activeExports: [],
+    scstLoaded: null,
+    tgtTargets: [],
+    tgtAccounts: [],
+    fileSizes: {},
+    links: {},
+  };
   return text ? { ...base, ...(JSON.parse(text) as Partial<ShareSimState>) } : base;
 }
 
@@ -67,13 +102,19 @@ export async function simulateShareTool(tool: string, args: string[], ctx: Share
 
 async function answer(tool: string, args: string[], ctx: ShareSimContext, state: ShareSimState): Promise<RunResult> {
   switch (tool) {
-    case 'testparm': return testparm(args, ctx);
-    case 'smbcontrol': return smbcontrol(args, state);
-    case 'smbstatus': return smbstatus(args, ctx, state);
-    case 'smbpasswd': return smbpasswd(args, ctx, state);
+    case 'testparm':
+      return testparm(args, ctx);
+    case 'smbcontrol':
+      return smbcontrol(args, state);
+    case 'smbstatus':
+      return smbstatus(args, ctx, state);
+    case 'smbpasswd':
+      return smbpasswd(args, ctx, state);
     case 'getent': {
       const name = args[1];
-      return name && state.unixUsers.includes(name) ? ok(`${name}:x:${1000 + state.unixUsers.indexOf(name)}:100::/nonexistent:/usr/sbin/nologin\n`) : { code: 2, stdout: '', stderr: '' };
+      return name && state.unixUsers.includes(name)
+        ? ok(`${name}:x:${1000 + state.unixUsers.indexOf(name)}:100::/nonexistent:/usr/sbin/nologin\n`)
+        : { code: 2, stdout: '', stderr: '' };
     }
     case 'useradd': {
       const name = args[args.length - 1]!;
@@ -81,10 +122,14 @@ async function answer(tool: string, args: string[], ctx: ShareSimContext, state:
       state.unixUsers.push(name);
       return ok();
     }
-    case 'systemctl': return systemctl(args, state);
-    case 'exportfs': return exportfs(args, ctx, state);
-    case 'scstadmin': return scstadmin(args, ctx, state);
-    case 'tgtadm': return tgtadm(args, ctx, state);
+    case 'systemctl':
+      return systemctl(args, state);
+    case 'exportfs':
+      return exportfs(args, ctx, state);
+    case 'scstadmin':
+      return scstadmin(args, ctx, state);
+    case 'tgtadm':
+      return tgtadm(args, ctx, state);
     case 'truncate': {
       // GNU truncate -s [>|<]SIZE: '>' grows only ("at least"), '<' shrinks only ("at most").
       const i = args.indexOf('-s');
@@ -101,7 +146,8 @@ async function answer(tool: string, args: string[], ctx: ShareSimContext, state:
       if (!path) return fail("realpath: missing operand\nTry 'realpath --help' for more information.");
       return ok(`${resolveLinks(state, path)}\n`);
     }
-    case 'stat': return simStat(args, ctx, state);
+    case 'stat':
+      return simStat(args, ctx, state);
   }
   return fail(`${tool}: command not found`, 127);
 }
@@ -110,7 +156,9 @@ async function answer(tool: string, args: string[], ctx: ShareSimContext, state:
 function resolveLinks(state: ShareSimState, path: string): string {
   let p = path;
   for (let hops = 0; hops < 40; hops++) {
-    const link = Object.keys(state.links ?? {}).filter((l) => p === l || p.startsWith(`${l}/`)).sort((a, b) => b.length - a.length)[0];
+    const link = Object.keys(state.links ?? {})
+      .filter((l) => p === l || p.startsWith(`${l}/`))
+      .sort((a, b) => b.length - a.length)[0];
     if (!link) return p;
     p = state.links[link]! + p.slice(link.length);
   }
@@ -120,7 +168,7 @@ function resolveLinks(state: ShareSimState, path: string): string {
 /** stat -L -c FORMAT FILE with the %F (file type) and %s (size) directives. */
 async function simStat(args: string[], ctx: ShareSimContext, state: ShareSimState): Promise<RunResult> {
   const c = args.indexOf('-c');
-  const format = c >= 0 ? args[c + 1] ?? '' : '%F:%s';
+  const format = c >= 0 ? (args[c + 1] ?? '') : '%F:%s';
   const given = args.filter((a, i) => !a.startsWith('-') && i !== c + 1)[0];
   if (!given) return fail("stat: missing operand\nTry 'stat --help' for more information.");
   const path = resolveLinks(state, given);
@@ -144,10 +192,39 @@ async function simStat(args: string[], ctx: ShareSimContext, state: ShareSimStat
 
 /** Parameters the simulated testparm knows; parametric ones (module:option) are always accepted. */
 const SMB_PARAMS = new Set([
-  'workgroup', 'server string', 'server min protocol', 'server smb encrypt', 'passdb backend', 'map to guest', 'path', 'comment',
-  'available', 'read only', 'browseable', 'guest ok', 'valid users', 'hosts allow', 'hosts deny', 'vfs objects', 'smb ports',
-  'interfaces', 'bind interfaces only', 'disable netbios', 'private dir', 'state directory', 'cache directory', 'lock directory',
-  'pid directory', 'ncalrpc dir', 'log file', 'log level', 'netbios name', 'security', 'writeable', 'browsable', 'public',
+  'workgroup',
+  'server string',
+  'server min protocol',
+  'server smb encrypt',
+  'passdb backend',
+  'map to guest',
+  'path',
+  'comment',
+  'available',
+  'read only',
+  'browseable',
+  'guest ok',
+  'valid users',
+  'hosts allow',
+  'hosts deny',
+  'vfs objects',
+  'smb ports',
+  'interfaces',
+  'bind interfaces only',
+  'disable netbios',
+  'private dir',
+  'state directory',
+  'cache directory',
+  'lock directory',
+  'pid directory',
+  'ncalrpc dir',
+  'log file',
+  'log level',
+  'netbios name',
+  'security',
+  'writeable',
+  'browsable',
+  'public',
 ]);
 
 async function readConfigArg(path: string | undefined, ctx: ShareSimContext): Promise<string | null> {
@@ -177,7 +254,9 @@ async function testparm(args: string[], ctx: ShareSimContext): Promise<RunResult
     if (!key.includes(':') && !SMB_PARAMS.has(key)) stderr += `Unknown parameter encountered: "${key}"\nIgnoring unknown parameter "${key}"\n`;
   }
   stderr += 'Loaded services file OK.\nWeak crypto is allowed by GnuTLS (e.g. NTLM as a compatibility fallback)\n\nServer role: ROLE_STANDALONE\n\n';
-  const body = parseSmbConf(text).map((s) => `[${s.name}]\n${s.params.map(([k, v]) => `\t${k} = ${v}\n`).join('')}`).join('\n');
+  const body = parseSmbConf(text)
+    .map((s) => `[${s.name}]\n${s.params.map(([k, v]) => `\t${k} = ${v}\n`).join('')}`)
+    .join('\n');
   return ok(`# Global parameters\n${body}`, stderr);
 }
 
@@ -192,16 +271,68 @@ function smbcontrol(args: string[], state: ShareSimState): RunResult {
 
 async function smbstatus(args: string[], ctx: ShareSimContext, state: ShareSimState): Promise<RunResult> {
   const conf = args[0] === '-s' ? args[1]! : '/etc/samba/smb.conf';
-  const out: Record<string, unknown> = { timestamp: new Date().toISOString(), version: '4.17.12-Debian', smb_conf: conf, sessions: {}, tcons: {}, open_files: {} };
+  const out: Record<string, unknown> = {
+    timestamp: new Date().toISOString(),
+    version: '4.17.12-Debian',
+    smb_conf: conf,
+    sessions: {},
+    tcons: {},
+    open_files: {},
+  };
   const text = state.smbdRunning ? await ctx.files.readIfExists(conf) : null;
   const share = text ? parseSmbConf(text).find((s) => s.name !== 'global') : undefined;
   if (share) {
     // One demo client, so the console's sessions view has something to show.
     const server = { pid: '4211', task_id: '0', vnn: '4294967295', unique_id: '1804289383' };
     const path = share.params.find(([k]) => k === 'path')?.[1] ?? '/';
-    out.sessions = { '3104925118': { session_id: '3104925118', server_id: server, uid: 1001, gid: 100, username: 'alice', groupname: 'users', remote_machine: '192.168.1.23', hostname: 'ipv4:192.168.1.23:50112', session_dialect: 'SMB3_11', encryption: { cipher: '-', degree: 'none' }, signing: { cipher: 'AES-128-GMAC', degree: 'partial' } } };
-    out.tcons = { '2911': { service: share.name, server_id: server, tcon_id: '2911', session_id: '3104925118', machine: '192.168.1.23', connected_at: new Date(Date.now() - 3600_000).toISOString(), encryption: { cipher: '-', degree: 'none' }, signing: { cipher: '-', degree: 'none' } } };
-    out.open_files = { [`${path}/Q3 report.xlsx`]: { service_path: path, filename: 'Q3 report.xlsx', fileid: { devid: 2049, inode: 131, extid: 0 }, num_pending_deletes: 0, opens: { '4211/7': { server_id: server, uid: 1001, share_file_id: '7', sharemode: { hex: '0x00000003', READ: true, WRITE: true, DELETE: false, text: 'RW' }, access_mask: { hex: '0x00000003', text: 'RW' }, caching: {}, oplock: {}, lease: {}, opened_at: new Date(Date.now() - 600_000).toISOString() } } } };
+    out.sessions = {
+      '3104925118': {
+        session_id: '3104925118',
+        server_id: server,
+        uid: 1001,
+        gid: 100,
+        username: 'alice',
+        groupname: 'users',
+        remote_machine: '192.168.1.23',
+        hostname: 'ipv4:192.168.1.23:50112',
+        session_dialect: 'SMB3_11',
+        encryption: { cipher: '-', degree: 'none' },
+        signing: { cipher: 'AES-128-GMAC', degree: 'partial' },
+      },
+    };
+    out.tcons = {
+      '2911': {
+        service: share.name,
+        server_id: server,
+        tcon_id: '2911',
+        session_id: '3104925118',
+        machine: '192.168.1.23',
+        connected_at: new Date(Date.now() - 3600_000).toISOString(),
+        encryption: { cipher: '-', degree: 'none' },
+        signing: { cipher: '-', degree: 'none' },
+      },
+    };
+    out.open_files = {
+      [`${path}/Q3 report.xlsx`]: {
+        service_path: path,
+        filename: 'Q3 report.xlsx',
+        fileid: { devid: 2049, inode: 131, extid: 0 },
+        num_pending_deletes: 0,
+        opens: {
+          '4211/7': {
+            server_id: server,
+            uid: 1001,
+            share_file_id: '7',
+            sharemode: { hex: '0x00000003', READ: true, WRITE: true, DELETE: false, text: 'RW' },
+            access_mask: { hex: '0x00000003', text: 'RW' },
+            caching: {},
+            oplock: {},
+            lease: {},
+            opened_at: new Date(Date.now() - 600_000).toISOString(),
+          },
+        },
+      },
+    };
   }
   return ok(JSON.stringify(out));
 }
@@ -235,8 +366,16 @@ function systemctl(args: string[], state: ShareSimState): RunResult {
 async function exportfs(args: string[], ctx: ShareSimContext, state: ShareSimState): Promise<RunResult> {
   if (args.includes('-v') || args.includes('-s')) {
     const lines = state.activeExports.map((e) => {
-      const opts = ['sync', 'wdelay', 'hide', ...e.options.filter((o) => o === 'no_subtree_check' || o.startsWith('anon')), ...e.options.filter((o) => o.startsWith('sec=')), e.options.includes('rw') ? 'rw' : 'ro',
-        e.options.includes('no_root_squash') ? 'no_root_squash' : 'root_squash', e.options.includes('all_squash') ? 'all_squash' : 'no_all_squash'];
+      const opts = [
+        'sync',
+        'wdelay',
+        'hide',
+        ...e.options.filter((o) => o === 'no_subtree_check' || o.startsWith('anon')),
+        ...e.options.filter((o) => o.startsWith('sec=')),
+        e.options.includes('rw') ? 'rw' : 'ro',
+        e.options.includes('no_root_squash') ? 'no_root_squash' : 'root_squash',
+        e.options.includes('all_squash') ? 'all_squash' : 'no_all_squash',
+      ];
       const sep = e.path.length > 15 ? '\n\t\t' : `${' '.repeat(Math.max(1, 16 - e.path.length))}\t`;
       return `${e.path}${args.includes('-s') ? '  ' : sep}${e.client}(${opts.join(',')})\n`;
     });
@@ -246,7 +385,8 @@ async function exportfs(args: string[], ctx: ShareSimContext, state: ShareSimSta
   const texts = [await ctx.files.readIfExists('/etc/exports')];
   for (const f of await ctx.files.list('/etc/exports.d')) if (f.endsWith('.exports')) texts.push(await ctx.files.readIfExists(`/etc/exports.d/${f}`));
   const entries: ExportEntry[] = [];
-  const known = /^(ro|rw|root_squash|all_squash|no_root_squash|no_all_squash|no_subtree_check|subtree_check|sync|async|secure|insecure|sec=[a-z0-9:]+|anonuid=\d+|anongid=\d+|fsid=\S+|crossmnt|nohide|hide|wdelay|no_wdelay)$/;
+  const known =
+    /^(ro|rw|root_squash|all_squash|no_root_squash|no_all_squash|no_subtree_check|subtree_check|sync|async|secure|insecure|sec=[a-z0-9:]+|anonuid=\d+|anongid=\d+|fsid=\S+|crossmnt|nohide|hide|wdelay|no_wdelay)$/;
   for (const text of texts) {
     if (!text) continue;
     for (const e of parseExportEntries(text)) {
@@ -275,7 +415,8 @@ async function scstadmin(args: string[], ctx: ShareSimContext, state: ShareSimSt
     if (depth < 0) return fail(`FATAL: Parse error in configuration file ${path}, line ${n + 1}: unbalanced '}'`, 2);
   }
   if (depth !== 0) return fail(`FATAL: Parse error in configuration file ${path}: missing '}'`, 2);
-  if (args[at] === '-check_config') return ok('\nCollecting current configuration: done.\n\nChecking configuration file... done.\n\t(No warnings found.)\n\nAll done.\n');
+  if (args[at] === '-check_config')
+    return ok('\nCollecting current configuration: done.\n\nChecking configuration file... done.\n\t(No warnings found.)\n\nAll done.\n');
   state.scstLoaded = text;
   return ok('\nCollecting current configuration: done.\n\n-> Applying configuration.\n\nAll done.\n');
 }

@@ -11,7 +11,10 @@ export function fail(stderr: string, code = 1): RunResult {
 
 /** Thrown inside a command handler to end it with the tool's error text and exit code. */
 export class ToolExit extends Error {
-  constructor(readonly stderr: string, readonly code = 1) {
+  constructor(
+    readonly stderr: string,
+    readonly code = 1,
+  ) {
     super(stderr);
   }
 }

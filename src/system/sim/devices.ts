@@ -36,15 +36,70 @@ type Row = Record<string, unknown>;
 function row(fields: Partial<Row> & { name: string; size: number; type: string }, full: boolean): Row {
   const path = `/dev/${fields.name}`;
   return {
-    alignment: 0, 'disc-aln': 0, dax: false, 'disc-gran': fields['rota'] ? 0 : 512, 'disc-max': fields['rota'] ? 0 : 2147450880, 'disc-zero': false,
-    fsavail: null, fsroots: [null], fssize: null, fstype: null, fsused: null, 'fsuse%': null, fsver: null,
-    group: 'disk', hctl: null, hotplug: false, kname: fields.name, label: null, 'log-sec': 512, 'maj:min': '8:0', 'min-io': 4096,
-    mode: 'brw-rw----', model: null, name: full ? path : fields.name, 'opt-io': 0, owner: 'root', partflags: null, partlabel: null,
-    parttype: null, parttypename: null, partuuid: null, path, 'phy-sec': 4096, pkname: null, pttype: null, ptuuid: null, ra: 128,
-    rand: true, rev: null, rm: false, ro: false, rota: false, 'rq-size': 256, sched: 'mq-deadline', serial: null, size: fields.size,
-    start: null, state: null, subsystems: 'block:scsi:pci', mountpoint: null, mountpoints: [null], tran: null, type: fields.type,
-    uuid: null, vendor: null, wsame: 0, wwn: null, zoned: 'none', 'zone-sz': 0, 'zone-wgran': 0, 'zone-app': 0, 'zone-nr': 0,
-    'zone-omax': 0, 'zone-amax': 0,
+    alignment: 0,
+    'disc-aln': 0,
+    dax: false,
+    'disc-gran': fields['rota'] ? 0 : 512,
+    'disc-max': fields['rota'] ? 0 : 2147450880,
+    'disc-zero': false,
+    fsavail: null,
+    fsroots: [null],
+    fssize: null,
+    fstype: null,
+    fsused: null,
+    'fsuse%': null,
+    fsver: null,
+    group: 'disk',
+    hctl: null,
+    hotplug: false,
+    kname: fields.name,
+    label: null,
+    'log-sec': 512,
+    'maj:min': '8:0',
+    'min-io': 4096,
+    mode: 'brw-rw----',
+    model: null,
+    name: full ? path : fields.name,
+    'opt-io': 0,
+    owner: 'root',
+    partflags: null,
+    partlabel: null,
+    parttype: null,
+    parttypename: null,
+    partuuid: null,
+    path,
+    'phy-sec': 4096,
+    pkname: null,
+    pttype: null,
+    ptuuid: null,
+    ra: 128,
+    rand: true,
+    rev: null,
+    rm: false,
+    ro: false,
+    rota: false,
+    'rq-size': 256,
+    sched: 'mq-deadline',
+    serial: null,
+    size: fields.size,
+    start: null,
+    state: null,
+    subsystems: 'block:scsi:pci',
+    mountpoint: null,
+    mountpoints: [null],
+    tran: null,
+    type: fields.type,
+    uuid: null,
+    vendor: null,
+    wsame: 0,
+    wwn: null,
+    zoned: 'none',
+    'zone-sz': 0,
+    'zone-wgran': 0,
+    'zone-app': 0,
+    'zone-nr': 0,
+    'zone-omax': 0,
+    'zone-amax': 0,
     ...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'name')),
   };
 }
@@ -54,28 +109,76 @@ function diskRows(model: SimModel, d: SimDisk, index: number, withChildren: bool
   const major = isNvme ? 259 : 8;
   const minorBase = isNvme ? 0 : index * 16;
   const pool = owningPool(model, d.name);
-  const base = row({
-    name: d.name, size: d.sizeBytes, type: 'disk', 'maj:min': `${major}:${minorBase}`, hctl: d.hctl, model: d.model,
-    rev: d.rev, rota: d.rotational, serial: d.serial, state: isNvme ? 'live' : 'running', subsystems: isNvme ? 'block:nvme:pci' : 'block:scsi:pci',
-    tran: d.tran, vendor: isNvme ? null : `${d.vendor.padEnd(8)}`, wwn: d.wwn, sched: isNvme ? 'none' : 'mq-deadline',
-    pttype: pool ? 'gpt' : d.signatures?.pttype ?? null, ptuuid: pool || d.signatures?.pttype ? uuid(`${d.serial}-pt`) : null, 'phy-sec': d.rotational ? 4096 : 512,
-    ...(!pool && d.signatures?.fstype ? { fstype: d.signatures.fstype, label: d.signatures.label ?? null, uuid: uuid(`${d.serial}-fs`) } : {}),
-  }, full);
+  const base = row(
+    {
+      name: d.name,
+      size: d.sizeBytes,
+      type: 'disk',
+      'maj:min': `${major}:${minorBase}`,
+      hctl: d.hctl,
+      model: d.model,
+      rev: d.rev,
+      rota: d.rotational,
+      serial: d.serial,
+      state: isNvme ? 'live' : 'running',
+      subsystems: isNvme ? 'block:nvme:pci' : 'block:scsi:pci',
+      tran: d.tran,
+      vendor: isNvme ? null : `${d.vendor.padEnd(8)}`,
+      wwn: d.wwn,
+      sched: isNvme ? 'none' : 'mq-deadline',
+      pttype: pool ? 'gpt' : (d.signatures?.pttype ?? null),
+      ptuuid: pool || d.signatures?.pttype ? uuid(`${d.serial}-pt`) : null,
+      'phy-sec': d.rotational ? 4096 : 512,
+      ...(!pool && d.signatures?.fstype ? { fstype: d.signatures.fstype, label: d.signatures.label ?? null, uuid: uuid(`${d.serial}-fs`) } : {}),
+    },
+    full,
+  );
   if (!pool || !withChildren) return base;
   const part = (n: number): string => (isNvme ? `${d.name}p${n}` : `${d.name}${n}`);
   const dataSize = d.sizeBytes - RESERVED_BYTES - 2048 * SECTOR - 2048 * SECTOR;
-  const common = { pkname: d.name, rota: d.rotational, 'phy-sec': base['phy-sec'], pttype: 'gpt', ptuuid: base['ptuuid'], tran: d.tran, subsystems: base['subsystems'] };
+  const common = {
+    pkname: d.name,
+    rota: d.rotational,
+    'phy-sec': base['phy-sec'],
+    pttype: 'gpt',
+    ptuuid: base['ptuuid'],
+    tran: d.tran,
+    subsystems: base['subsystems'],
+  };
   base['children'] = [
-    row({
-      ...common, name: part(1), size: dataSize, type: 'part', 'maj:min': `${major}:${minorBase + 1}`, fstype: 'zfs_member', fsver: '5000',
-      label: pool.name, uuid: pool.guid, partlabel: `zfs-${hexId(d.serial, 16)}`, parttype: ZFS_PARTTYPE, parttypename: 'Solaris /usr & Apple ZFS',
-      partuuid: uuid(`${d.serial}-1`), start: 2048,
-    }, full),
-    row({
-      ...common, name: part(9), size: RESERVED_BYTES, type: 'part', 'maj:min': `${major}:${minorBase + 9}`,
-      parttype: RESERVED_PARTTYPE, parttypename: 'Solaris reserved 1', partuuid: uuid(`${d.serial}-9`),
-      start: Math.floor((d.sizeBytes - RESERVED_BYTES) / SECTOR) - 2048,
-    }, full),
+    row(
+      {
+        ...common,
+        name: part(1),
+        size: dataSize,
+        type: 'part',
+        'maj:min': `${major}:${minorBase + 1}`,
+        fstype: 'zfs_member',
+        fsver: '5000',
+        label: pool.name,
+        uuid: pool.guid,
+        partlabel: `zfs-${hexId(d.serial, 16)}`,
+        parttype: ZFS_PARTTYPE,
+        parttypename: 'Solaris /usr & Apple ZFS',
+        partuuid: uuid(`${d.serial}-1`),
+        start: 2048,
+      },
+      full,
+    ),
+    row(
+      {
+        ...common,
+        name: part(9),
+        size: RESERVED_BYTES,
+        type: 'part',
+        'maj:min': `${major}:${minorBase + 9}`,
+        parttype: RESERVED_PARTTYPE,
+        parttypename: 'Solaris reserved 1',
+        partuuid: uuid(`${d.serial}-9`),
+        start: Math.floor((d.sizeBytes - RESERVED_BYTES) / SECTOR) - 2048,
+      },
+      full,
+    ),
   ];
   return base;
 }
@@ -83,18 +186,23 @@ function diskRows(model: SimModel, d: SimDisk, index: number, withChildren: bool
 const LSBLK_USAGE = "lsblk: invalid option\nTry 'lsblk --help' for more information.";
 
 export function lsblkCommand(model: SimModel, args: string[]): RunResult {
-  const expanded = args.flatMap((a) => (a === '--json' ? ['-J'] : a === '--bytes' ? ['-b'] : a === '--output-all' ? ['-O'] : a === '--nodeps' ? ['-d'] : a === '--paths' ? ['-p'] : [a]));
+  const expanded = args.flatMap((a) =>
+    a === '--json' ? ['-J'] : a === '--bytes' ? ['-b'] : a === '--output-all' ? ['-O'] : a === '--nodeps' ? ['-d'] : a === '--paths' ? ['-p'] : [a],
+  );
   let o;
   try {
     o = getopt(expanded, 'JbOdpanl', 'o', LSBLK_USAGE);
   } catch {
     throw new ToolExit(LSBLK_USAGE, 1);
   }
-  const selected = o.operands.length === 0 ? model.disks : o.operands.map((arg) => {
-    const d = model.disks.find((x) => `/dev/${x.name}` === arg || x.name === arg);
-    if (!d) throw new ToolExit(`lsblk: ${arg}: not a block device`, 32);
-    return d;
-  });
+  const selected =
+    o.operands.length === 0
+      ? model.disks
+      : o.operands.map((arg) => {
+          const d = model.disks.find((x) => `/dev/${x.name}` === arg || x.name === arg);
+          if (!d) throw new ToolExit(`lsblk: ${arg}: not a block device`, 32);
+          return d;
+        });
   const rows = selected.map((d) => diskRows(model, d, model.disks.indexOf(d), !o.flags.has('d'), o.flags.has('p')));
   const columns = o.values.get('o')?.join(',').toLowerCase().split(',');
   const project = (r: Row): Row => {
@@ -115,8 +223,22 @@ export function lsblkCommand(model: SimModel, args: string[]): RunResult {
 
 function smartAttributes(d: SimDisk): unknown[] {
   const attr = (id: number, name: string, value: number, worst: number, thresh: number, raw: number, prefailure: boolean): unknown => ({
-    id, name, value, worst, thresh, when_failed: value <= thresh ? 'now' : '',
-    flags: { value: prefailure ? 51 : 50, string: prefailure ? 'POSR-K ' : '-O--CK ', prefailure, updated_online: true, performance: false, error_rate: prefailure, event_count: !prefailure, auto_keep: true },
+    id,
+    name,
+    value,
+    worst,
+    thresh,
+    when_failed: value <= thresh ? 'now' : '',
+    flags: {
+      value: prefailure ? 51 : 50,
+      string: prefailure ? 'POSR-K ' : '-O--CK ',
+      prefailure,
+      updated_online: true,
+      performance: false,
+      error_rate: prefailure,
+      event_count: !prefailure,
+      auto_keep: true,
+    },
     raw: { value: raw, string: String(raw) },
   });
   const reallocHealth = d.failed ? 120 : 200;
@@ -132,7 +254,8 @@ function smartAttributes(d: SimDisk): unknown[] {
   ];
 }
 
-const SMARTCTL_BANNER = 'smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)\nCopyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n';
+const SMARTCTL_BANNER =
+  'smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)\nCopyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n';
 
 /** Minutes a self-test takes: 2 for short; for long, the whole surface at about 150 MB/s (SSDs much faster). */
 function selfTestMinutes(d: SimDisk, type: 'short' | 'long'): number {
@@ -140,17 +263,26 @@ function selfTestMinutes(d: SimDisk, type: 'short' | 'long'): number {
   return d.rotational ? Math.ceil(d.sizeBytes / 150e6 / 60) : Math.ceil(d.sizeBytes / 1.5e9 / 60);
 }
 
-const remainingPercent = (t: SimSelfTest, nowMs: number): number => Math.max(1, Math.min(9, Math.ceil(((t.startMs + t.durationMs - nowMs) / t.durationMs) * 10))) * 10;
+const remainingPercent = (t: SimSelfTest, nowMs: number): number =>
+  Math.max(1, Math.min(9, Math.ceil(((t.startMs + t.durationMs - nowMs) / t.durationMs) * 10))) * 10;
 const running = (t: SimSelfTest, nowMs: number): boolean => !t.failed && nowMs < t.startMs + t.durationMs;
 
 /** smartctl -t short|long: starts a self-test and prints what smartctl 7.3 prints. */
 function startSelfTest(d: SimDisk, type: string | undefined, nowMs: number): RunResult {
   if (type !== 'short' && type !== 'long') {
-    return { code: 1, stdout: `${SMARTCTL_BANNER}\n=======> INVALID ARGUMENT TO -t: ${type ?? ''}\n=======> VALID ARGUMENTS ARE: offline, short, long, conveyance, force, vendor,N, select,M-N, pending,N, afterselect,[on|off]\n\nUse smartctl -h to get a usage summary\n\n`, stderr: '' };
+    return {
+      code: 1,
+      stdout: `${SMARTCTL_BANNER}\n=======> INVALID ARGUMENT TO -t: ${type ?? ''}\n=======> VALID ARGUMENTS ARE: offline, short, long, conveyance, force, vendor,N, select,M-N, pending,N, afterselect,[on|off]\n\nUse smartctl -h to get a usage summary\n\n`,
+      stderr: '',
+    };
   }
   const current = (d.selfTests ?? []).find((t) => running(t, nowMs));
   if (current) {
-    return { code: 4, stdout: `${SMARTCTL_BANNER}\n=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nCan't start self-test without aborting current test (${remainingPercent(current, nowMs)}% remaining),\nadd '-t force' option to override, or run 'smartctl -X' to abort test.\n`, stderr: '' };
+    return {
+      code: 4,
+      stdout: `${SMARTCTL_BANNER}\n=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nCan't start self-test without aborting current test (${remainingPercent(current, nowMs)}% remaining),\nadd '-t force' option to override, or run 'smartctl -X' to abort test.\n`,
+      stderr: '',
+    };
   }
   const minutes = selfTestMinutes(d, type);
   const test: SimSelfTest = { type, startMs: nowMs, durationMs: minutes * 60_000, hours: d.powerOnHours, failed: d.failed };
@@ -159,7 +291,9 @@ function startSelfTest(d: SimDisk, type: string | undefined, nowMs: number): Run
     return { code: 0, stdout: `${SMARTCTL_BANNER}\n=== START OF SELF-TEST SECTION ===\nSelf-test has begun\nUse smartctl -X to abort test\n`, stderr: '' };
   }
   const name = type === 'short' ? 'Short' : 'Extended';
-  const until = new Date(nowMs + minutes * 60_000).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, wd, day, mon, year, time) => `${wd} ${mon} ${String(day).padStart(2, ' ')} ${time} ${year} UTC`);
+  const until = new Date(nowMs + minutes * 60_000)
+    .toUTCString()
+    .replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, wd, day, mon, year, time) => `${wd} ${mon} ${String(day).padStart(2, ' ')} ${time} ${year} UTC`);
   return {
     code: 0,
     stdout: `${SMARTCTL_BANNER}\n=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nSending command: "Execute SMART ${name} self-test routine immediately in off-line mode".\nDrive command "Execute SMART ${name} self-test routine immediately in off-line mode" successful.\nTesting has begun.\nPlease wait ${minutes} minutes for test to complete.\nTest will complete after ${until}\nUse smartctl -X to abort test.\n`,
@@ -176,7 +310,9 @@ function selfTestLog(d: SimDisk, nowMs: number): Record<string, unknown> {
   if (d.tran === 'nvme') {
     return {
       nvme_self_test_log: {
-        current_self_test_operation: current ? { value: current.type === 'short' ? 1 : 2, string: `${current.type === 'short' ? 'Short' : 'Extended'} self-test in progress` } : { value: 0, string: 'No self-test in progress' },
+        current_self_test_operation: current
+          ? { value: current.type === 'short' ? 1 : 2, string: `${current.type === 'short' ? 'Short' : 'Extended'} self-test in progress` }
+          : { value: 0, string: 'No self-test in progress' },
         ...(current ? { current_self_test_completion_percent: 100 - remainingPercent(current, nowMs) } : {}),
         table: done.map((t) => ({
           self_test_code: { value: t.type === 'short' ? 1 : 2, string: t.type === 'short' ? 'Short' : 'Extended' },
@@ -187,8 +323,14 @@ function selfTestLog(d: SimDisk, nowMs: number): Record<string, unknown> {
     };
   }
   const status = current
-    ? { value: 240 + remainingPercent(current, nowMs) / 10, string: `in progress, ${remainingPercent(current, nowMs)}% remaining`, remaining_percent: remainingPercent(current, nowMs) }
-    : done[0]?.failed ? { value: 121, string: 'completed: read failure', remaining_percent: 90, passed: false } : { value: 0, string: 'completed without error', passed: true };
+    ? {
+        value: 240 + remainingPercent(current, nowMs) / 10,
+        string: `in progress, ${remainingPercent(current, nowMs)}% remaining`,
+        remaining_percent: remainingPercent(current, nowMs),
+      }
+    : done[0]?.failed
+      ? { value: 121, string: 'completed: read failure', remaining_percent: 90, passed: false }
+      : { value: 0, string: 'completed without error', passed: true };
   return {
     ata_smart_data: { self_test: { status, polling_minutes: { short: 2, extended: selfTestMinutes(d, 'long') } } },
     ata_smart_self_test_log: {
@@ -196,7 +338,9 @@ function selfTestLog(d: SimDisk, nowMs: number): Record<string, unknown> {
         revision: 1,
         table: done.map((t) => ({
           type: { value: t.type === 'short' ? 1 : 2, string: t.type === 'short' ? 'Short offline' : 'Extended offline' },
-          status: t.failed ? { value: 121, string: 'Completed: read failure', remaining_percent: 90, passed: false } : { value: 0, string: 'Completed without error', passed: true },
+          status: t.failed
+            ? { value: 121, string: 'Completed: read failure', remaining_percent: 90, passed: false }
+            : { value: 0, string: 'Completed without error', passed: true },
           lifetime_hours: hoursAt(t),
           ...(t.failed ? { lba: 1953525 } : {}),
         })),
@@ -220,7 +364,14 @@ export function smartctlCommand(model: SimModel, args: string[], nowMs: number):
   const selfTestOnly = args.includes('-l') && args[args.indexOf('-l') + 1] === 'selftest' && !args.includes('-a');
   const header = {
     json_format_version: [1, 0],
-    smartctl: { version: [7, 3], svn_revision: '5338', platform_info: 'x86_64-linux-6.1.0-18-amd64', build_info: '(local build)', argv: ['smartctl', ...args], exit_status: 0 } as Record<string, unknown>,
+    smartctl: {
+      version: [7, 3],
+      svn_revision: '5338',
+      platform_info: 'x86_64-linux-6.1.0-18-amd64',
+      build_info: '(local build)',
+      argv: ['smartctl', ...args],
+      exit_status: 0,
+    } as Record<string, unknown>,
   };
   const now = new Date(nowMs);
   const localTime = { time_t: Math.floor(nowMs / 1000), asctime: now.toUTCString() };
@@ -234,13 +385,21 @@ export function smartctlCommand(model: SimModel, args: string[], nowMs: number):
   header.smartctl['exit_status'] = exit;
   const isNvme = d.tran === 'nvme';
   if (selfTestOnly) {
-    const dev = isNvme ? { name: `/dev/${d.name}`, info_name: `/dev/${d.name}`, type: 'nvme', protocol: 'NVMe' } : { name: `/dev/${d.name}`, info_name: `/dev/${d.name} [SAT]`, type: 'sat', protocol: 'ATA' };
-    return { code: exit & ~16, stdout: `${JSON.stringify({ ...header, local_time: localTime, device: dev, ...selfTestLog(d, nowMs) }, null, 2)}\n`, stderr: '' };
+    const dev = isNvme
+      ? { name: `/dev/${d.name}`, info_name: `/dev/${d.name}`, type: 'nvme', protocol: 'NVMe' }
+      : { name: `/dev/${d.name}`, info_name: `/dev/${d.name} [SAT]`, type: 'sat', protocol: 'ATA' };
+    return {
+      code: exit & ~16,
+      stdout: `${JSON.stringify({ ...header, local_time: localTime, device: dev, ...selfTestLog(d, nowMs) }, null, 2)}\n`,
+      stderr: '',
+    };
   }
   const body: Record<string, unknown> = {
     ...header,
     local_time: localTime,
-    device: isNvme ? { name: `/dev/${d.name}`, info_name: `/dev/${d.name}`, type: 'nvme', protocol: 'NVMe' } : { name: `/dev/${d.name}`, info_name: `/dev/${d.name} [SAT]`, type: 'sat', protocol: 'ATA' },
+    device: isNvme
+      ? { name: `/dev/${d.name}`, info_name: `/dev/${d.name}`, type: 'nvme', protocol: 'NVMe' }
+      : { name: `/dev/${d.name}`, info_name: `/dev/${d.name} [SAT]`, type: 'sat', protocol: 'ATA' },
     model_name: d.model,
     serial_number: d.serial,
     firmware_version: d.rev,
@@ -253,9 +412,21 @@ export function smartctlCommand(model: SimModel, args: string[], nowMs: number):
       smart_support: { available: true, enabled: true },
       smart_status: { passed: !d.failed, nvme: { value: d.failed ? 4 : 0 } },
       nvme_smart_health_information_log: {
-        critical_warning: d.failed ? 4 : 0, temperature: d.temperatureC, available_spare: 100, available_spare_threshold: 10, percentage_used: 2,
-        data_units_read: 21988121, data_units_written: 40211934, host_reads: 311228121, host_writes: 622019331, controller_busy_time: 1021,
-        power_cycles: d.powerCycles, power_on_hours: d.powerOnHours, unsafe_shutdowns: 11, media_errors: d.failed ? 57 : 0, num_err_log_entries: 0,
+        critical_warning: d.failed ? 4 : 0,
+        temperature: d.temperatureC,
+        available_spare: 100,
+        available_spare_threshold: 10,
+        percentage_used: 2,
+        data_units_read: 21988121,
+        data_units_written: 40211934,
+        host_reads: 311228121,
+        host_writes: 622019331,
+        controller_busy_time: 1021,
+        power_cycles: d.powerCycles,
+        power_on_hours: d.powerOnHours,
+        unsafe_shutdowns: 11,
+        media_errors: d.failed ? 57 : 0,
+        num_err_log_entries: 0,
       },
       temperature: { current: d.temperatureC },
       power_cycle_count: d.powerCycles,
@@ -292,30 +463,83 @@ export function arcstatsText(model: SimModel, nowMs: number): string {
   const size = Math.floor(23.4 * GiB + (Math.sin(nowMs / 60000) + 1) * 0.3 * GiB);
   const hasL2 = model.pools.some((p) => !p.exported && p.cache.length > 0);
   const stats: [string, number][] = [
-    ['hits', hits], ['iohits', Math.floor(hits / 90)], ['misses', misses],
-    ['demand_data_hits', Math.floor(hits * 0.41)], ['demand_data_iohits', 0], ['demand_data_misses', Math.floor(misses * 0.52)],
-    ['demand_metadata_hits', Math.floor(hits * 0.55)], ['demand_metadata_iohits', 0], ['demand_metadata_misses', Math.floor(misses * 0.08)],
-    ['prefetch_data_hits', Math.floor(hits * 0.02)], ['prefetch_data_iohits', 0], ['prefetch_data_misses', Math.floor(misses * 0.38)],
-    ['prefetch_metadata_hits', Math.floor(hits * 0.02)], ['prefetch_metadata_iohits', 0], ['prefetch_metadata_misses', Math.floor(misses * 0.02)],
-    ['mru_hits', Math.floor(hits * 0.3)], ['mru_ghost_hits', Math.floor(misses * 0.05)], ['mfu_hits', Math.floor(hits * 0.68)], ['mfu_ghost_hits', Math.floor(misses * 0.02)],
-    ['uncached_hits', 0], ['deleted', Math.floor(uptime * 55)], ['mutex_miss', 1942], ['access_skip', 3],
-    ['evict_skip', 1210], ['evict_not_enough', 12], ['evict_l2_cached', 0], ['evict_l2_eligible', Math.floor(uptime * 9e5)],
-    ['hash_elements', 1811234], ['hash_elements_max', 2011012], ['hash_collisions', 9120331], ['hash_chains', 120334], ['hash_chain_max', 7],
-    ['meta', 378454753], ['pd', 2147483648], ['pm', 2147483648],
-    ['c', Math.floor(24 * GiB)], ['c_min', 2 * GiB], ['c_max', 32 * GiB], ['size', size],
-    ['compressed_size', Math.floor(size * 0.71)], ['uncompressed_size', Math.floor(size * 1.12)], ['overhead_size', Math.floor(size * 0.04)],
-    ['hdr_size', 301234432], ['data_size', Math.floor(size * 0.78)], ['metadata_size', Math.floor(size * 0.17)],
-    ['dbuf_size', 112033536], ['dnode_size', 280330752], ['bonus_size', 90112000],
-    ['anon_size', 1163264], ['mru_size', Math.floor(size * 0.38)], ['mru_ghost_size', Math.floor(size * 0.21)],
-    ['mfu_size', Math.floor(size * 0.57)], ['mfu_ghost_size', Math.floor(size * 0.11)], ['uncached_size', 0],
-    ['l2_hits', hasL2 ? model.arc.l2Hits + Math.floor(uptime * 7) : 0], ['l2_misses', hasL2 ? model.arc.l2Misses + Math.floor(uptime * 2) : 0],
-    ['l2_size', hasL2 ? Math.floor(180 * GiB) : 0], ['l2_asize', hasL2 ? Math.floor(131 * GiB) : 0], ['l2_hdr_size', hasL2 ? 91234304 : 0],
-    ['memory_throttle_count', 0], ['memory_direct_count', 0], ['memory_indirect_count', 0],
-    ['memory_all_bytes', 64 * GiB], ['memory_free_bytes', Math.floor(9.1 * GiB)], ['memory_available_bytes', Math.floor(6.9 * GiB)],
-    ['arc_no_grow', 0], ['arc_tempreserve', 0], ['arc_loaned_bytes', 0], ['arc_prune', 0],
-    ['arc_meta_used', Math.floor(size * 0.19)], ['arc_dnode_limit', Math.floor(3.2 * GiB)],
-    ['async_upgrade_sync', 4321], ['predictive_prefetch', 0], ['demand_hit_predictive_prefetch', 31234],
-    ['arc_need_free', 0], ['arc_sys_free', 2 * GiB], ['arc_raw_size', 0],
+    ['hits', hits],
+    ['iohits', Math.floor(hits / 90)],
+    ['misses', misses],
+    ['demand_data_hits', Math.floor(hits * 0.41)],
+    ['demand_data_iohits', 0],
+    ['demand_data_misses', Math.floor(misses * 0.52)],
+    ['demand_metadata_hits', Math.floor(hits * 0.55)],
+    ['demand_metadata_iohits', 0],
+    ['demand_metadata_misses', Math.floor(misses * 0.08)],
+    ['prefetch_data_hits', Math.floor(hits * 0.02)],
+    ['prefetch_data_iohits', 0],
+    ['prefetch_data_misses', Math.floor(misses * 0.38)],
+    ['prefetch_metadata_hits', Math.floor(hits * 0.02)],
+    ['prefetch_metadata_iohits', 0],
+    ['prefetch_metadata_misses', Math.floor(misses * 0.02)],
+    ['mru_hits', Math.floor(hits * 0.3)],
+    ['mru_ghost_hits', Math.floor(misses * 0.05)],
+    ['mfu_hits', Math.floor(hits * 0.68)],
+    ['mfu_ghost_hits', Math.floor(misses * 0.02)],
+    ['uncached_hits', 0],
+    ['deleted', Math.floor(uptime * 55)],
+    ['mutex_miss', 1942],
+    ['access_skip', 3],
+    ['evict_skip', 1210],
+    ['evict_not_enough', 12],
+    ['evict_l2_cached', 0],
+    ['evict_l2_eligible', Math.floor(uptime * 9e5)],
+    ['hash_elements', 1811234],
+    ['hash_elements_max', 2011012],
+    ['hash_collisions', 9120331],
+    ['hash_chains', 120334],
+    ['hash_chain_max', 7],
+    ['meta', 378454753],
+    ['pd', 2147483648],
+    ['pm', 2147483648],
+    ['c', Math.floor(24 * GiB)],
+    ['c_min', 2 * GiB],
+    ['c_max', 32 * GiB],
+    ['size', size],
+    ['compressed_size', Math.floor(size * 0.71)],
+    ['uncompressed_size', Math.floor(size * 1.12)],
+    ['overhead_size', Math.floor(size * 0.04)],
+    ['hdr_size', 301234432],
+    ['data_size', Math.floor(size * 0.78)],
+    ['metadata_size', Math.floor(size * 0.17)],
+    ['dbuf_size', 112033536],
+    ['dnode_size', 280330752],
+    ['bonus_size', 90112000],
+    ['anon_size', 1163264],
+    ['mru_size', Math.floor(size * 0.38)],
+    ['mru_ghost_size', Math.floor(size * 0.21)],
+    ['mfu_size', Math.floor(size * 0.57)],
+    ['mfu_ghost_size', Math.floor(size * 0.11)],
+    ['uncached_size', 0],
+    ['l2_hits', hasL2 ? model.arc.l2Hits + Math.floor(uptime * 7) : 0],
+    ['l2_misses', hasL2 ? model.arc.l2Misses + Math.floor(uptime * 2) : 0],
+    ['l2_size', hasL2 ? Math.floor(180 * GiB) : 0],
+    ['l2_asize', hasL2 ? Math.floor(131 * GiB) : 0],
+    ['l2_hdr_size', hasL2 ? 91234304 : 0],
+    ['memory_throttle_count', 0],
+    ['memory_direct_count', 0],
+    ['memory_indirect_count', 0],
+    ['memory_all_bytes', 64 * GiB],
+    ['memory_free_bytes', Math.floor(9.1 * GiB)],
+    ['memory_available_bytes', Math.floor(6.9 * GiB)],
+    ['arc_no_grow', 0],
+    ['arc_tempreserve', 0],
+    ['arc_loaned_bytes', 0],
+    ['arc_prune', 0],
+    ['arc_meta_used', Math.floor(size * 0.19)],
+    ['arc_dnode_limit', Math.floor(3.2 * GiB)],
+    ['async_upgrade_sync', 4321],
+    ['predictive_prefetch', 0],
+    ['demand_hit_predictive_prefetch', 31234],
+    ['arc_need_free', 0],
+    ['arc_sys_free', 2 * GiB],
+    ['arc_raw_size', 0],
   ];
   const crtime = Math.floor((model.arc.bootMs % 1e9) * 1e3);
   const snaptime = Math.floor(uptime * 1e9) + crtime;
@@ -344,7 +568,8 @@ export function wipefsCommand(model: SimModel, args: string[]): RunResult {
     if (pool && !pool.exported) throw new ToolExit(`wipefs: error: ${arg}: probing initialization failed: Device or resource busy`, 1);
     if (partOf && !whole) {
       if (pool) {
-        for (const offset of ['0x00003f000', '0x00007f000', '0x0000bf000', '0x0000ff000']) out += `${arg}: 8 bytes were erased at offset ${offset} (zfs_member): 0c b1 ba 00 00 00 00 00\n`;
+        for (const offset of ['0x00003f000', '0x00007f000', '0x0000bf000', '0x0000ff000'])
+          out += `${arg}: 8 bytes were erased at offset ${offset} (zfs_member): 0c b1 ba 00 00 00 00 00\n`;
       }
       continue;
     }
@@ -366,7 +591,13 @@ export function wipefsCommand(model: SimModel, args: string[]): RunResult {
     }
     const sig = d.signatures;
     if (sig?.fstype) {
-      const magic: Record<string, string> = { ext4: '0x00000438 (ext4): 53 ef', xfs: '0x00000000 (xfs): 58 46 53 42', zfs_member: '0x00003f000 (zfs_member): 0c b1 ba 00 00 00 00 00', ntfs: '0x00000003 (ntfs): 4e 54 46 53 20 20 20 20', swap: '0x00000ff6 (swap): 53 57 41 50 53 50 41 43 45 32' };
+      const magic: Record<string, string> = {
+        ext4: '0x00000438 (ext4): 53 ef',
+        xfs: '0x00000000 (xfs): 58 46 53 42',
+        zfs_member: '0x00003f000 (zfs_member): 0c b1 ba 00 00 00 00 00',
+        ntfs: '0x00000003 (ntfs): 4e 54 46 53 20 20 20 20',
+        swap: '0x00000ff6 (swap): 53 57 41 50 53 50 41 43 45 32',
+      };
       const m = magic[sig.fstype] ?? `0x00000000 (${sig.fstype}): 00`;
       out += `${arg}: ${m.split(': ')[1]!.split(' ').length} bytes were erased at offset ${m}\n`;
     }

@@ -51,7 +51,10 @@ export class MemoryFiles implements HostFiles {
 
 /** Adds files the simulated kernel generates (kstats) in front of a HostFiles. */
 export class GeneratedFiles implements HostFiles {
-  constructor(private readonly inner: HostFiles, private readonly generate: (path: string) => Promise<string | null>) {}
+  constructor(
+    private readonly inner: HostFiles,
+    private readonly generate: (path: string) => Promise<string | null>,
+  ) {}
 
   async read(path: string): Promise<string> {
     return (await this.generate(path)) ?? this.inner.read(path);

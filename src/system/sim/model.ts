@@ -144,8 +144,15 @@ export function newGuid(seed = Date.now()): string {
 }
 
 function disk(
-  name: string, sizeBytes: number, kind: 'hdd' | 'ssd' | 'nvme', model: string, serial: string, wwn: string,
-  index: number, temperatureC: number, powerOnHours: number,
+  name: string,
+  sizeBytes: number,
+  kind: 'hdd' | 'ssd' | 'nvme',
+  model: string,
+  serial: string,
+  wwn: string,
+  index: number,
+  temperatureC: number,
+  powerOnHours: number,
 ): SimDisk {
   const isNvme = kind === 'nvme';
   return {
@@ -177,16 +184,64 @@ export function defaultDisks(): SimDisk[] {
   const list: SimDisk[] = [];
   const letters = 'abcdefghijklmn';
   for (let i = 0; i < 6; i++) {
-    list.push(disk(`sd${letters[i]}`, hdd4, 'hdd', 'WDC WD40EFRX-68N32N0', `WD-WCC7K${(4012345 + i * 7919).toString()}`, `0x50014ee2b${(0x5a3c10 + i * 0x111).toString(16)}`, i, 33 + (i % 3), 28112 + i * 37));
+    list.push(
+      disk(
+        `sd${letters[i]}`,
+        hdd4,
+        'hdd',
+        'WDC WD40EFRX-68N32N0',
+        `WD-WCC7K${(4012345 + i * 7919).toString()}`,
+        `0x50014ee2b${(0x5a3c10 + i * 0x111).toString(16)}`,
+        i,
+        33 + (i % 3),
+        28112 + i * 37,
+      ),
+    );
   }
   for (let i = 6; i < 10; i++) {
-    list.push(disk(`sd${letters[i]}`, hdd8, 'hdd', 'ST8000VN004-2M2101', `WSD${(0x5a0000 + i * 13).toString(36).toUpperCase()}`, `0x5000c500c${(0x3f21a0 + i * 0x222).toString(16)}`, i, 35 + (i % 2), 9120 + i * 11));
+    list.push(
+      disk(
+        `sd${letters[i]}`,
+        hdd8,
+        'hdd',
+        'ST8000VN004-2M2101',
+        `WSD${(0x5a0000 + i * 13).toString(36).toUpperCase()}`,
+        `0x5000c500c${(0x3f21a0 + i * 0x222).toString(16)}`,
+        i,
+        35 + (i % 2),
+        9120 + i * 11,
+      ),
+    );
   }
   for (let i = 10; i < 12; i++) {
-    list.push(disk(`sd${letters[i]}`, ssd960, 'ssd', 'SAMSUNG MZ7LH960HAJR-00005', `S45NNE0M${(602113 + i).toString()}`, `0x5002538e4${(0x0a1b20 + i).toString(16)}`, i, 29, 14003 + i));
+    list.push(
+      disk(
+        `sd${letters[i]}`,
+        ssd960,
+        'ssd',
+        'SAMSUNG MZ7LH960HAJR-00005',
+        `S45NNE0M${(602113 + i).toString()}`,
+        `0x5002538e4${(0x0a1b20 + i).toString(16)}`,
+        i,
+        29,
+        14003 + i,
+      ),
+    );
   }
   for (let i = 12; i < 14; i++) {
-    list.push(disk(`sd${letters[i]}`, ssd1920, 'ssd', 'INTEL SSDSC2KB019T8', `PHYF9${(20400123 + i).toString()}1P9DGN`, `0x55cd2e41${(0x51c0d0 + i).toString(16)}`, i, 31, 7420 + i));
+    list.push(
+      disk(
+        `sd${letters[i]}`,
+        ssd1920,
+        'ssd',
+        'INTEL SSDSC2KB019T8',
+        `PHYF9${(20400123 + i).toString()}1P9DGN`,
+        `0x55cd2e41${(0x51c0d0 + i).toString(16)}`,
+        i,
+        31,
+        7420 + i,
+      ),
+    );
   }
   list.push(disk('nvme0n1', 1000204886016, 'nvme', 'Samsung SSD 980 PRO 1TB', 'S5GXNF0R312345K', 'eui.002538b311b0c1a2', 14, 41, 3011));
   return list;
@@ -208,10 +263,22 @@ export function defaultModel(nowMs = Date.now()): SimModel {
   const created = now - 200 * DAY;
   let txg = 100;
   const ds = (name: string, referenced: number, props: Record<string, string> = {}, ageDays = 190): SimDataset => ({
-    name, type: 'filesystem', guid: newGuid(nowMs), createtxg: (txg += 17), creation: now - ageDays * DAY, props, referenced, unique: referenced,
+    name,
+    type: 'filesystem',
+    guid: newGuid(nowMs),
+    createtxg: (txg += 17),
+    creation: now - ageDays * DAY,
+    props,
+    referenced,
+    unique: referenced,
   });
   const snap = (name: string, referenced: number, used: number, ageSeconds: number): SimSnapshot => ({
-    name, guid: newGuid(nowMs), createtxg: (txg += 31), creation: now - ageSeconds, referenced, used,
+    name,
+    guid: newGuid(nowMs),
+    createtxg: (txg += 31),
+    creation: now - ageSeconds,
+    referenced,
+    used,
   });
   const pool: SimPool = {
     name: 'tank',
@@ -226,8 +293,15 @@ export function defaultModel(nowMs = Date.now()): SimModel {
     cache: [],
     spares: [],
     scan: {
-      func: 'scrub', state: 'finished', startMs: (now - 6 * DAY) * 1000, endMs: (now - 6 * DAY + 3 * 3600 + 14 * 60 + 9) * 1000,
-      pausedTotalMs: 0, durationMs: (3 * 3600 + 14 * 60 + 9) * 1000, totalBytes: 0, repairedBytes: 0, errors: 0,
+      func: 'scrub',
+      state: 'finished',
+      startMs: (now - 6 * DAY) * 1000,
+      endMs: (now - 6 * DAY + 3 * 3600 + 14 * 60 + 9) * 1000,
+      pausedTotalMs: 0,
+      durationMs: (3 * 3600 + 14 * 60 + 9) * 1000,
+      totalBytes: 0,
+      repairedBytes: 0,
+      errors: 0,
     },
     fragmentation: 4,
     io: { readOps: 1843211, writeOps: 9920311, readBytes: 91 * 1024 * GiB, writeBytes: 212 * 1024 * GiB },

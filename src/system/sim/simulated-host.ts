@@ -35,8 +35,16 @@ export interface SeedOptions {
 }
 
 const READ_ONLY = new Set([
-  'zpool status', 'zpool list', 'zpool get', 'zpool iostat', 'zpool version',
-  'zfs list', 'zfs get', 'zfs holds', 'zfs version', 'zfs mount',
+  'zpool status',
+  'zpool list',
+  'zpool get',
+  'zpool iostat',
+  'zpool version',
+  'zfs list',
+  'zfs get',
+  'zfs holds',
+  'zfs version',
+  'zfs mount',
 ]);
 
 const STATE_FILE = 'sim-state.json';
@@ -104,7 +112,12 @@ export class SimulatedHost implements Host {
     }
     // Changes of ours not yet on disk (or being written) win over the file.
     if (this.state && (this.flushing || this.durableGen < this.changedGen)) return this.state;
-    const mtime = file ? await stat(file).then((s) => s.mtimeMs, () => 0) : 0;
+    const mtime = file
+      ? await stat(file).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        )
+      : 0;
     if (this.state && (!file || mtime === this.stateMtimeMs)) return this.state;
     let model = this.state ? undefined : this.opts.model;
     if (!model && file && mtime) {
@@ -130,7 +143,10 @@ export class SimulatedHost implements Host {
   /** Resolves once the state file holds generation `gen` or a later one. */
   private async durable(gen: number): Promise<void> {
     while (this.durableGen < gen) {
-      if (!this.flushing) this.flushing = this.save().finally(() => { this.flushing = null; });
+      if (!this.flushing)
+        this.flushing = this.save().finally(() => {
+          this.flushing = null;
+        });
       await this.flushing;
     }
   }
@@ -174,7 +190,11 @@ export class SimulatedHost implements Host {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
       }
-      const changed = settled || (result.code === 0 && !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) && (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
+      const changed =
+        settled ||
+        (result.code === 0 &&
+          !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) &&
+          (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
       return { result, started, gen: changed ? this.changed() : 0 };
     });
     // Like the real tools, a change is reported only once it is on stable storage.
@@ -193,12 +213,18 @@ export class SimulatedHost implements Host {
 
   private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {
     switch (tool) {
-      case 'zpool': return zpoolCommand(ctx, args);
-      case 'zfs': return zfsCommand(ctx, args);
-      case 'lsblk': return lsblkCommand(ctx.state.model, args);
-      case 'smartctl': return smartctlCommand(ctx.state.model, args, ctx.now);
-      case 'wipefs': return wipefsCommand(ctx.state.model, args);
-      default: return fail(`${tool}: command not found`, 127);
+      case 'zpool':
+        return zpoolCommand(ctx, args);
+      case 'zfs':
+        return zfsCommand(ctx, args);
+      case 'lsblk':
+        return lsblkCommand(ctx.state.model, args);
+      case 'smartctl':
+        return smartctlCommand(ctx.state.model, args, ctx.now);
+      case 'wipefs':
+        return wipefsCommand(ctx.state.model, args);
+      default:
+        return fail(`${tool}: command not found`, 127);
     }
   }
 
@@ -321,7 +347,16 @@ export class SimulatedHost implements Host {
       for (let i = 2; i <= chain.length; i++) {
         const name = chain.slice(0, i).join('/');
         if (!state.dsByName.has(name)) {
-          state.addDataset({ name, type: 'filesystem', guid: newGuid(ctx.now), createtxg: state.nextTxg(), creation: nowSec, props: {}, referenced: 98304, unique: 98304 });
+          state.addDataset({
+            name,
+            type: 'filesystem',
+            guid: newGuid(ctx.now),
+            createtxg: state.nextTxg(),
+            creation: nowSec,
+            props: {},
+            referenced: 98304,
+            unique: 98304,
+          });
         }
       }
       const added: SimDataset[] = [];
@@ -330,7 +365,16 @@ export class SimulatedHost implements Host {
       for (let i = 0; i < count; i++) {
         const name = `${parent}/ds${String(i).padStart(width, '0')}`;
         if (state.dsByName.has(name)) continue;
-        const d: SimDataset = { name, type: 'filesystem', guid: newGuid(ctx.now), createtxg: state.nextTxg(), creation: nowSec - 86400, props: {}, referenced: 1048576 + (i % 97) * 65536, unique: 1048576 + (i % 97) * 65536 };
+        const d: SimDataset = {
+          name,
+          type: 'filesystem',
+          guid: newGuid(ctx.now),
+          createtxg: state.nextTxg(),
+          creation: nowSec - 86400,
+          props: {},
+          referenced: 1048576 + (i % 97) * 65536,
+          unique: 1048576 + (i % 97) * 65536,
+        };
         state.model.datasets.push(d);
         state.dsByName.set(name, d);
         added.push(d);
@@ -346,7 +390,14 @@ export class SimulatedHost implements Host {
         const ageMin = (perHost - seq) * 15;
         const t = new Date((nowSec - ageMin * 60) * 1000);
         const stamp = `${t.getUTCFullYear()}${String(t.getUTCMonth() + 1).padStart(2, '0')}${String(t.getUTCDate()).padStart(2, '0')}-${String(t.getUTCHours()).padStart(2, '0')}${String(t.getUTCMinutes()).padStart(2, '0')}`;
-        snaps.push({ name: `${host.name}@auto-${stamp}-${String(seq).padStart(5, '0')}`, guid: newGuid(ctx.now), createtxg: baseTxg + seq, creation: nowSec - ageMin * 60, referenced: host.referenced, used: 4096 * ((i % 13) + 1) });
+        snaps.push({
+          name: `${host.name}@auto-${stamp}-${String(seq).padStart(5, '0')}`,
+          guid: newGuid(ctx.now),
+          createtxg: baseTxg + seq,
+          creation: nowSec - ageMin * 60,
+          referenced: host.referenced,
+          used: 4096 * ((i % 13) + 1),
+        });
       }
       state.model.txg = baseTxg + perHost + 1;
       state.addSnapshotsBulk(snaps);

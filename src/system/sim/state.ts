@@ -78,7 +78,10 @@ export class SimState {
   readonly snapsOf = new Map<string, SimSnapshot[]>();
   private spaceCache = new Map<string, Map<string, Space>>();
 
-  constructor(readonly model: SimModel, private readonly diskSize: (name: string) => number) {
+  constructor(
+    readonly model: SimModel,
+    private readonly diskSize: (name: string) => number,
+  ) {
     for (const d of model.datasets) this.dsByName.set(d.name, d);
     for (const s of model.snapshots) this.indexSnapshot(s);
     for (const list of this.snapsOf.values()) list.sort((a, b) => a.createtxg - b.createtxg);
@@ -162,7 +165,11 @@ export class SimState {
       this.snapByName.delete(name);
       const base = name.slice(0, name.indexOf('@'));
       const list = this.snapsOf.get(base);
-      if (list) this.snapsOf.set(base, list.filter((x) => x !== s));
+      if (list)
+        this.snapsOf.set(
+          base,
+          list.filter((x) => x !== s),
+        );
     }
     this.model.snapshots = this.model.snapshots.filter((s) => !names.has(s.name));
     this.touch();
@@ -205,7 +212,7 @@ export class SimState {
         const n = top.children.length;
         const p = top.parity ?? 1;
         size += min * n;
-        usable += (min * (n - p) * RAIDZ_EFFICIENCY);
+        usable += min * (n - p) * RAIDZ_EFFICIENCY;
         parityWeighted += min * (n - p);
       } else {
         const cfg = top.draid ?? { data: top.children.length - (top.parity ?? 1), children: top.children.length, spares: 0 };
@@ -213,8 +220,8 @@ export class SimState {
         const width = cfg.data + p;
         const raw = min * (cfg.children - cfg.spares);
         size += raw;
-        usable += (raw * cfg.data / width) * RAIDZ_EFFICIENCY;
-        parityWeighted += raw * cfg.data / width;
+        usable += ((raw * cfg.data) / width) * RAIDZ_EFFICIENCY;
+        parityWeighted += (raw * cfg.data) / width;
       }
     }
     const slop = Math.min(Math.max(usable / 32, MIN_SLOP), MAX_SLOP);

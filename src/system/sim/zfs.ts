@@ -22,19 +22,50 @@ interface PropDef {
 }
 
 const ONOFF = { values: 'on | off', check: (v: string) => v === 'on' || v === 'off' };
-const COMPRESSION_VALUES = 'on | off | lzjb | gzip | gzip-[1-9] | zle | lz4 | zstd | zstd-[1-19] | zstd-fast | zstd-fast-[1-10,20,30,40,50,60,70,80,90,100,500,1000]';
+const COMPRESSION_VALUES =
+  'on | off | lzjb | gzip | gzip-[1-9] | zle | lz4 | zstd | zstd-[1-19] | zstd-fast | zstd-fast-[1-10,20,30,40,50,60,70,80,90,100,500,1000]';
 
 const SETTABLE: Record<string, PropDef> = {
   quota: { inherit: false, def: '0', size: true, fs: true, vol: false },
   reservation: { inherit: false, def: '0', size: true, fs: true, vol: true },
   refquota: { inherit: false, def: '0', size: true, fs: true, vol: false },
   refreservation: { inherit: false, def: '0', size: true, fs: true, vol: true },
-  recordsize: { inherit: true, def: '131072', size: true, fs: true, vol: false, values: 'power of 2 from 512B to 16M', check: (v) => powerOfTwo(v, 512, 16 * 1024 * 1024) },
-  mountpoint: { inherit: true, def: '', fs: true, vol: false, values: "an absolute path, 'none', or 'legacy'", check: (v) => v.startsWith('/') || v === 'none' || v === 'legacy' },
+  recordsize: {
+    inherit: true,
+    def: '131072',
+    size: true,
+    fs: true,
+    vol: false,
+    values: 'power of 2 from 512B to 16M',
+    check: (v) => powerOfTwo(v, 512, 16 * 1024 * 1024),
+  },
+  mountpoint: {
+    inherit: true,
+    def: '',
+    fs: true,
+    vol: false,
+    values: "an absolute path, 'none', or 'legacy'",
+    check: (v) => v.startsWith('/') || v === 'none' || v === 'legacy',
+  },
   sharenfs: { inherit: true, def: 'off', fs: true, vol: false },
   sharesmb: { inherit: true, def: 'off', fs: true, vol: false },
-  checksum: { inherit: true, def: 'on', fs: true, vol: true, values: 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3', check: (v) => ['on', 'off', 'fletcher2', 'fletcher4', 'sha256', 'sha512', 'skein', 'edonr', 'blake3'].includes(v) },
-  compression: { inherit: true, def: 'off', fs: true, vol: true, values: COMPRESSION_VALUES, check: (v) => /^(on|off|lzjb|gzip|gzip-[1-9]|zle|lz4|zstd|zstd-([1-9]|1[0-9])|zstd-fast|zstd-fast-([1-9]|10|20|30|40|50|60|70|80|90|100|500|1000))$/.test(v) },
+  checksum: {
+    inherit: true,
+    def: 'on',
+    fs: true,
+    vol: true,
+    values: 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3',
+    check: (v) => ['on', 'off', 'fletcher2', 'fletcher4', 'sha256', 'sha512', 'skein', 'edonr', 'blake3'].includes(v),
+  },
+  compression: {
+    inherit: true,
+    def: 'off',
+    fs: true,
+    vol: true,
+    values: COMPRESSION_VALUES,
+    check: (v) =>
+      /^(on|off|lzjb|gzip|gzip-[1-9]|zle|lz4|zstd|zstd-([1-9]|1[0-9])|zstd-fast|zstd-fast-([1-9]|10|20|30|40|50|60|70|80|90|100|500|1000))$/.test(v),
+  },
   atime: { inherit: true, def: 'on', fs: true, vol: false, ...ONOFF },
   relatime: { inherit: true, def: 'on', fs: true, vol: false, ...ONOFF },
   devices: { inherit: true, def: 'on', fs: true, vol: false, ...ONOFF },
@@ -45,19 +76,61 @@ const SETTABLE: Record<string, PropDef> = {
   canmount: { inherit: false, def: 'on', fs: true, vol: false, values: 'on | off | noauto', check: (v) => ['on', 'off', 'noauto'].includes(v) },
   xattr: { inherit: true, def: 'sa', fs: true, vol: false, values: 'on | off | dir | sa', check: (v) => ['on', 'off', 'dir', 'sa'].includes(v) },
   copies: { inherit: true, def: '1', fs: true, vol: true, values: '1 | 2 | 3', check: (v) => ['1', '2', '3'].includes(v) },
-  dedup: { inherit: true, def: 'off', fs: true, vol: true, values: 'on | off | verify | sha256[,verify] | sha512[,verify] | skein[,verify] | edonr,verify | blake3[,verify]', check: (v) => /^(on|off|verify|(sha256|sha512|skein|blake3)(,verify)?|edonr,verify)$/.test(v) },
-  sync: { inherit: true, def: 'standard', fs: true, vol: true, values: 'standard | always | disabled', check: (v) => ['standard', 'always', 'disabled'].includes(v) },
+  dedup: {
+    inherit: true,
+    def: 'off',
+    fs: true,
+    vol: true,
+    values: 'on | off | verify | sha256[,verify] | sha512[,verify] | skein[,verify] | edonr,verify | blake3[,verify]',
+    check: (v) => /^(on|off|verify|(sha256|sha512|skein|blake3)(,verify)?|edonr,verify)$/.test(v),
+  },
+  sync: {
+    inherit: true,
+    def: 'standard',
+    fs: true,
+    vol: true,
+    values: 'standard | always | disabled',
+    check: (v) => ['standard', 'always', 'disabled'].includes(v),
+  },
   primarycache: { inherit: true, def: 'all', fs: true, vol: true, values: 'all | none | metadata', check: (v) => ['all', 'none', 'metadata'].includes(v) },
   secondarycache: { inherit: true, def: 'all', fs: true, vol: true, values: 'all | none | metadata', check: (v) => ['all', 'none', 'metadata'].includes(v) },
   logbias: { inherit: true, def: 'latency', fs: true, vol: true, values: 'latency | throughput', check: (v) => v === 'latency' || v === 'throughput' },
-  acltype: { inherit: true, def: 'off', fs: true, vol: false, values: 'off | nfsv4 | posix', check: (v) => ['off', 'nfsv4', 'posix', 'noacl', 'posixacl'].includes(v) },
+  acltype: {
+    inherit: true,
+    def: 'off',
+    fs: true,
+    vol: false,
+    values: 'off | nfsv4 | posix',
+    check: (v) => ['off', 'nfsv4', 'posix', 'noacl', 'posixacl'].includes(v),
+  },
   aclinherit: { inherit: true, def: 'restricted', fs: true, vol: false },
   aclmode: { inherit: true, def: 'discard', fs: true, vol: false },
   volsize: { inherit: false, def: '0', size: true, fs: false, vol: true },
-  volmode: { inherit: true, def: 'default', fs: true, vol: true, values: 'default | full | geom | dev | none', check: (v) => ['default', 'full', 'geom', 'dev', 'none'].includes(v) },
+  volmode: {
+    inherit: true,
+    def: 'default',
+    fs: true,
+    vol: true,
+    values: 'default | full | geom | dev | none',
+    check: (v) => ['default', 'full', 'geom', 'dev', 'none'].includes(v),
+  },
   snapdev: { inherit: true, def: 'hidden', fs: true, vol: true, values: 'hidden | visible', check: (v) => v === 'hidden' || v === 'visible' },
-  redundant_metadata: { inherit: true, def: 'all', fs: true, vol: true, values: 'all | most | some | none', check: (v) => ['all', 'most', 'some', 'none'].includes(v) },
-  dnodesize: { inherit: true, def: 'legacy', fs: true, vol: false, values: 'legacy | auto | 1k | 2k | 4k | 8k | 16k', check: (v) => ['legacy', 'auto', '1k', '2k', '4k', '8k', '16k'].includes(v) },
+  redundant_metadata: {
+    inherit: true,
+    def: 'all',
+    fs: true,
+    vol: true,
+    values: 'all | most | some | none',
+    check: (v) => ['all', 'most', 'some', 'none'].includes(v),
+  },
+  dnodesize: {
+    inherit: true,
+    def: 'legacy',
+    fs: true,
+    vol: false,
+    values: 'legacy | auto | 1k | 2k | 4k | 8k | 16k',
+    check: (v) => ['legacy', 'auto', '1k', '2k', '4k', '8k', '16k'].includes(v),
+  },
   special_small_blocks: { inherit: true, def: '0', size: true, fs: true, vol: false },
   filesystem_limit: { inherit: false, def: 'none', fs: true, vol: false },
   snapshot_limit: { inherit: false, def: 'none', fs: true, vol: true },
@@ -65,34 +138,172 @@ const SETTABLE: Record<string, PropDef> = {
 
 const CREATE_ONLY: Record<string, PropDef> = {
   volblocksize: { inherit: false, def: '16384', size: true, fs: false, vol: true, check: (v) => powerOfTwo(v, 512, 128 * 1024) },
-  casesensitivity: { inherit: false, def: 'sensitive', fs: true, vol: false, values: 'sensitive | insensitive | mixed', check: (v) => ['sensitive', 'insensitive', 'mixed'].includes(v) },
+  casesensitivity: {
+    inherit: false,
+    def: 'sensitive',
+    fs: true,
+    vol: false,
+    values: 'sensitive | insensitive | mixed',
+    check: (v) => ['sensitive', 'insensitive', 'mixed'].includes(v),
+  },
   normalization: { inherit: false, def: 'none', fs: true, vol: false },
   utf8only: { inherit: false, def: 'off', fs: true, vol: false, ...ONOFF },
   encryption: { inherit: false, def: 'off', fs: true, vol: true },
 };
 
 const FS_ORDER = [
-  'type', 'creation', 'used', 'available', 'referenced', 'compressratio', 'mounted', 'quota', 'reservation', 'recordsize', 'mountpoint',
-  'sharenfs', 'checksum', 'compression', 'atime', 'devices', 'exec', 'setuid', 'readonly', 'zoned', 'snapdir', 'aclmode', 'aclinherit',
-  'createtxg', 'canmount', 'xattr', 'copies', 'version', 'utf8only', 'normalization', 'casesensitivity', 'vscan', 'nbmand', 'sharesmb',
-  'refquota', 'refreservation', 'guid', 'primarycache', 'secondarycache', 'usedbysnapshots', 'usedbydataset', 'usedbychildren',
-  'usedbyrefreservation', 'logbias', 'objsetid', 'dedup', 'mlslabel', 'sync', 'dnodesize', 'refcompressratio', 'written', 'logicalused',
-  'logicalreferenced', 'volmode', 'filesystem_limit', 'snapshot_limit', 'filesystem_count', 'snapshot_count', 'snapdev', 'acltype',
-  'context', 'fscontext', 'defcontext', 'rootcontext', 'relatime', 'redundant_metadata', 'overlay', 'encryption', 'keylocation',
-  'keyformat', 'pbkdf2iters', 'special_small_blocks',
+  'type',
+  'creation',
+  'used',
+  'available',
+  'referenced',
+  'compressratio',
+  'mounted',
+  'quota',
+  'reservation',
+  'recordsize',
+  'mountpoint',
+  'sharenfs',
+  'checksum',
+  'compression',
+  'atime',
+  'devices',
+  'exec',
+  'setuid',
+  'readonly',
+  'zoned',
+  'snapdir',
+  'aclmode',
+  'aclinherit',
+  'createtxg',
+  'canmount',
+  'xattr',
+  'copies',
+  'version',
+  'utf8only',
+  'normalization',
+  'casesensitivity',
+  'vscan',
+  'nbmand',
+  'sharesmb',
+  'refquota',
+  'refreservation',
+  'guid',
+  'primarycache',
+  'secondarycache',
+  'usedbysnapshots',
+  'usedbydataset',
+  'usedbychildren',
+  'usedbyrefreservation',
+  'logbias',
+  'objsetid',
+  'dedup',
+  'mlslabel',
+  'sync',
+  'dnodesize',
+  'refcompressratio',
+  'written',
+  'logicalused',
+  'logicalreferenced',
+  'volmode',
+  'filesystem_limit',
+  'snapshot_limit',
+  'filesystem_count',
+  'snapshot_count',
+  'snapdev',
+  'acltype',
+  'context',
+  'fscontext',
+  'defcontext',
+  'rootcontext',
+  'relatime',
+  'redundant_metadata',
+  'overlay',
+  'encryption',
+  'keylocation',
+  'keyformat',
+  'pbkdf2iters',
+  'special_small_blocks',
 ];
 const VOL_ORDER = [
-  'type', 'creation', 'used', 'available', 'referenced', 'compressratio', 'reservation', 'volsize', 'volblocksize', 'checksum',
-  'compression', 'readonly', 'createtxg', 'copies', 'refreservation', 'guid', 'primarycache', 'secondarycache', 'usedbysnapshots',
-  'usedbydataset', 'usedbychildren', 'usedbyrefreservation', 'logbias', 'objsetid', 'dedup', 'mlslabel', 'sync', 'refcompressratio',
-  'written', 'logicalused', 'logicalreferenced', 'volmode', 'snapshot_limit', 'snapshot_count', 'snapdev', 'context', 'fscontext',
-  'defcontext', 'rootcontext', 'redundant_metadata', 'encryption', 'keylocation', 'keyformat', 'pbkdf2iters',
+  'type',
+  'creation',
+  'used',
+  'available',
+  'referenced',
+  'compressratio',
+  'reservation',
+  'volsize',
+  'volblocksize',
+  'checksum',
+  'compression',
+  'readonly',
+  'createtxg',
+  'copies',
+  'refreservation',
+  'guid',
+  'primarycache',
+  'secondarycache',
+  'usedbysnapshots',
+  'usedbydataset',
+  'usedbychildren',
+  'usedbyrefreservation',
+  'logbias',
+  'objsetid',
+  'dedup',
+  'mlslabel',
+  'sync',
+  'refcompressratio',
+  'written',
+  'logicalused',
+  'logicalreferenced',
+  'volmode',
+  'snapshot_limit',
+  'snapshot_count',
+  'snapdev',
+  'context',
+  'fscontext',
+  'defcontext',
+  'rootcontext',
+  'redundant_metadata',
+  'encryption',
+  'keylocation',
+  'keyformat',
+  'pbkdf2iters',
 ];
 const SNAP_ORDER = [
-  'type', 'creation', 'used', 'referenced', 'compressratio', 'devices', 'exec', 'setuid', 'createtxg', 'xattr', 'version', 'utf8only',
-  'normalization', 'casesensitivity', 'nbmand', 'guid', 'primarycache', 'secondarycache', 'defer_destroy', 'userrefs', 'objsetid',
-  'mlslabel', 'refcompressratio', 'written', 'clones', 'logicalreferenced', 'acltype', 'context', 'fscontext', 'defcontext',
-  'rootcontext', 'encryption',
+  'type',
+  'creation',
+  'used',
+  'referenced',
+  'compressratio',
+  'devices',
+  'exec',
+  'setuid',
+  'createtxg',
+  'xattr',
+  'version',
+  'utf8only',
+  'normalization',
+  'casesensitivity',
+  'nbmand',
+  'guid',
+  'primarycache',
+  'secondarycache',
+  'defer_destroy',
+  'userrefs',
+  'objsetid',
+  'mlslabel',
+  'refcompressratio',
+  'written',
+  'clones',
+  'logicalreferenced',
+  'acltype',
+  'context',
+  'fscontext',
+  'defcontext',
+  'rootcontext',
+  'encryption',
 ];
 const KNOWN = new Set([...FS_ORDER, ...VOL_ORDER, ...SNAP_ORDER, 'name', 'origin', 'userrefs', 'clones', 'defer_destroy']);
 
@@ -119,7 +330,10 @@ function nameHash(name: string): number {
 
 class Props {
   private spaces = new Map<string, Map<string, Space>>();
-  constructor(private readonly ctx: SimContext, private readonly literal: boolean) {}
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly literal: boolean,
+  ) {}
 
   private space(ds: SimDataset): Space {
     const pool = this.ctx.state.poolOf(ds.name)!;
@@ -179,39 +393,75 @@ class Props {
       return v > 0 ? this.exact(n!) : this.literal ? '0' : 'none';
     };
     switch (p) {
-      case 'name': return ro(ds.name);
-      case 'type': return ro(ds.type);
-      case 'creation': return ro(this.literal ? String(ds.creation) : zfsShortDate(new Date(ds.creation * 1000)));
-      case 'used': return ro(this.num(sp.used));
-      case 'available': return ro(this.num(sp.available));
-      case 'referenced': return ro(this.num(ds.referenced));
-      case 'compressratio': case 'refcompressratio': return ro(this.ratio(this.compressRatio(ds.name)));
-      case 'mounted': return ro('yes');
-      case 'origin': return ro(ds.origin ?? '-');
-      case 'usedbysnapshots': return ro(this.num(sp.usedbysnapshots));
-      case 'usedbydataset': return ro(this.num(sp.usedbydataset));
-      case 'usedbychildren': return ro(this.num(sp.usedbychildren));
-      case 'usedbyrefreservation': return ro(this.num(sp.usedbyrefreservation));
-      case 'logicalused': return ro(this.num(sp.used * this.compressRatio(ds.name)));
-      case 'logicalreferenced': return ro(this.num(ds.referenced * this.compressRatio(ds.name)));
+      case 'name':
+        return ro(ds.name);
+      case 'type':
+        return ro(ds.type);
+      case 'creation':
+        return ro(this.literal ? String(ds.creation) : zfsShortDate(new Date(ds.creation * 1000)));
+      case 'used':
+        return ro(this.num(sp.used));
+      case 'available':
+        return ro(this.num(sp.available));
+      case 'referenced':
+        return ro(this.num(ds.referenced));
+      case 'compressratio':
+      case 'refcompressratio':
+        return ro(this.ratio(this.compressRatio(ds.name)));
+      case 'mounted':
+        return ro('yes');
+      case 'origin':
+        return ro(ds.origin ?? '-');
+      case 'usedbysnapshots':
+        return ro(this.num(sp.usedbysnapshots));
+      case 'usedbydataset':
+        return ro(this.num(sp.usedbydataset));
+      case 'usedbychildren':
+        return ro(this.num(sp.usedbychildren));
+      case 'usedbyrefreservation':
+        return ro(this.num(sp.usedbyrefreservation));
+      case 'logicalused':
+        return ro(this.num(sp.used * this.compressRatio(ds.name)));
+      case 'logicalreferenced':
+        return ro(this.num(ds.referenced * this.compressRatio(ds.name)));
       case 'written': {
         const snaps = this.ctx.state.snapsOf.get(ds.name);
         const last = snaps?.[snaps.length - 1];
         return ro(this.num(last ? Math.max(0, ds.referenced - last.referenced) : ds.referenced));
       }
-      case 'createtxg': return ro(String(ds.createtxg));
-      case 'guid': return ro(ds.guid);
-      case 'objsetid': return ro(String(ds.createtxg * 3 + 54));
-      case 'version': return ro('5');
-      case 'zoned': case 'vscan': case 'nbmand': case 'overlay': return { value: p === 'overlay' ? 'on' : 'off', source: 'default' };
-      case 'mlslabel': return ro('none');
-      case 'context': case 'fscontext': case 'defcontext': case 'rootcontext': return { value: 'none', source: 'default' };
-      case 'keylocation': return { value: 'none', source: 'default' };
-      case 'keyformat': return { value: 'none', source: 'default' };
-      case 'pbkdf2iters': return { value: '0', source: 'default' };
-      case 'filesystem_count': case 'snapshot_count': return { value: this.literal ? '18446744073709551615' : 'none', source: 'default' };
-      case 'volsize': return { value: this.exact(ds.props['volsize'] ?? '0'), source: 'local' };
-      case 'volblocksize': return { value: this.num(Number(ds.props['volblocksize'] ?? 16384)), source: 'default' };
+      case 'createtxg':
+        return ro(String(ds.createtxg));
+      case 'guid':
+        return ro(ds.guid);
+      case 'objsetid':
+        return ro(String(ds.createtxg * 3 + 54));
+      case 'version':
+        return ro('5');
+      case 'zoned':
+      case 'vscan':
+      case 'nbmand':
+      case 'overlay':
+        return { value: p === 'overlay' ? 'on' : 'off', source: 'default' };
+      case 'mlslabel':
+        return ro('none');
+      case 'context':
+      case 'fscontext':
+      case 'defcontext':
+      case 'rootcontext':
+        return { value: 'none', source: 'default' };
+      case 'keylocation':
+        return { value: 'none', source: 'default' };
+      case 'keyformat':
+        return { value: 'none', source: 'default' };
+      case 'pbkdf2iters':
+        return { value: '0', source: 'default' };
+      case 'filesystem_count':
+      case 'snapshot_count':
+        return { value: this.literal ? '18446744073709551615' : 'none', source: 'default' };
+      case 'volsize':
+        return { value: this.exact(ds.props['volsize'] ?? '0'), source: 'local' };
+      case 'volblocksize':
+        return { value: this.num(Number(ds.props['volblocksize'] ?? 16384)), source: 'default' };
       case 'mountpoint': {
         const v = this.inherited(ds.name, 'mountpoint');
         if (v.from === null) return { value: `/${ds.name}`, source: 'default' };
@@ -219,11 +469,15 @@ class Props {
         const rel = ds.name.slice(v.from.length);
         return { value: `${v.value === '/' ? '' : v.value}${rel}`, source: v.source };
       }
-      case 'quota': case 'refquota': case 'reservation': case 'refreservation': {
+      case 'quota':
+      case 'refquota':
+      case 'reservation':
+      case 'refreservation': {
         const local = ds.props[p];
         return { value: sizeOrNone(local), source: local !== undefined ? 'local' : 'default' };
       }
-      case 'filesystem_limit': case 'snapshot_limit': {
+      case 'filesystem_limit':
+      case 'snapshot_limit': {
         const local = ds.props[p];
         return { value: local ?? (this.literal ? '18446744073709551615' : 'none'), source: local !== undefined ? 'local' : 'default' };
       }
@@ -246,24 +500,61 @@ class Props {
       return v !== undefined ? { value: v, source: 'local' } : { value: '-', source: '-' };
     }
     switch (p) {
-      case 'name': return ro(s.name);
-      case 'type': return ro('snapshot');
-      case 'creation': return ro(this.literal ? String(s.creation) : zfsShortDate(new Date(s.creation * 1000)));
-      case 'used': return ro(this.num(s.used));
-      case 'referenced': return ro(this.num(s.referenced));
-      case 'logicalreferenced': return ro(this.num(s.referenced * this.compressRatio(s.name)));
-      case 'compressratio': case 'refcompressratio': return ro(this.ratio(this.compressRatio(s.name)));
-      case 'createtxg': return ro(String(s.createtxg));
-      case 'guid': return ro(s.guid);
-      case 'objsetid': return ro(String(s.createtxg * 3 + 55));
-      case 'defer_destroy': return ro('off');
-      case 'userrefs': return ro(String(Object.keys(s.holds ?? {}).length));
-      case 'written': return ro(this.num(s.used));
-      case 'clones': return ro(this.ctx.state.clonesOf(s.name).map((d) => d.name).join(','));
-      case 'version': return ro('5');
-      case 'available': case 'mountpoint': case 'quota': case 'reservation': case 'refquota': case 'refreservation':
-      case 'volsize': case 'origin': case 'usedbysnapshots': case 'usedbydataset': case 'usedbychildren': case 'usedbyrefreservation':
-      case 'mounted': case 'recordsize': case 'compression': case 'canmount': case 'sharenfs': case 'sharesmb': case 'readonly':
+      case 'name':
+        return ro(s.name);
+      case 'type':
+        return ro('snapshot');
+      case 'creation':
+        return ro(this.literal ? String(s.creation) : zfsShortDate(new Date(s.creation * 1000)));
+      case 'used':
+        return ro(this.num(s.used));
+      case 'referenced':
+        return ro(this.num(s.referenced));
+      case 'logicalreferenced':
+        return ro(this.num(s.referenced * this.compressRatio(s.name)));
+      case 'compressratio':
+      case 'refcompressratio':
+        return ro(this.ratio(this.compressRatio(s.name)));
+      case 'createtxg':
+        return ro(String(s.createtxg));
+      case 'guid':
+        return ro(s.guid);
+      case 'objsetid':
+        return ro(String(s.createtxg * 3 + 55));
+      case 'defer_destroy':
+        return ro('off');
+      case 'userrefs':
+        return ro(String(Object.keys(s.holds ?? {}).length));
+      case 'written':
+        return ro(this.num(s.used));
+      case 'clones':
+        return ro(
+          this.ctx.state
+            .clonesOf(s.name)
+            .map((d) => d.name)
+            .join(','),
+        );
+      case 'version':
+        return ro('5');
+      case 'available':
+      case 'mountpoint':
+      case 'quota':
+      case 'reservation':
+      case 'refquota':
+      case 'refreservation':
+      case 'volsize':
+      case 'origin':
+      case 'usedbysnapshots':
+      case 'usedbydataset':
+      case 'usedbychildren':
+      case 'usedbyrefreservation':
+      case 'mounted':
+      case 'recordsize':
+      case 'compression':
+      case 'canmount':
+      case 'sharenfs':
+      case 'sharesmb':
+      case 'readonly':
         return ro('-');
     }
     if (SNAP_ORDER.includes(p)) {
@@ -318,9 +609,7 @@ interface Entry {
 }
 
 function entryOf(t: Target): Entry {
-  return t.kind === 'ds'
-    ? { t, base: t.ds.name, snap: false, txg: t.ds.createtxg }
-    : { t, base: baseOf(t.snap.name), snap: true, txg: t.snap.createtxg };
+  return t.kind === 'ds' ? { t, base: t.ds.name, snap: false, txg: t.ds.createtxg } : { t, base: baseOf(t.snap.name), snap: true, txg: t.snap.createtxg };
 }
 
 /** zfs_sort's default order: dataset names by strcmp, a dataset before its snapshots, snapshots by createtxg. */
@@ -339,7 +628,11 @@ function parseTypes(value: string | undefined, fallback: string[]): Set<string> 
     else if (t === 'vol' || t === 'volume') out.add('volume');
     else if (t === 'snap' || t === 'snapshot') out.add('snapshot');
     else if (t === 'bookmark') out.add('bookmark');
-    else throw new ToolExit(`invalid type '${t}'\nusage:\n\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...`, 2);
+    else
+      throw new ToolExit(
+        `invalid type '${t}'\nusage:\n\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...`,
+        2,
+      );
   }
   return out;
 }
@@ -386,7 +679,8 @@ function collect(ctx: SimContext, operands: string[], recursive: boolean, depth:
   return out;
 }
 
-const LIST_USAGE = 'usage:\n\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...';
+const LIST_USAGE =
+  'usage:\n\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...';
 
 function sortEntries(entries: Entry[], props: Props, keys: { prop: string; desc: boolean }[]): void {
   if (keys.length === 0) {
@@ -434,7 +728,10 @@ function zfsList(ctx: SimContext, args: string[]): RunResult {
   const entries = collect(ctx, o.operands, o.flags.has('r'), depth, types, errors);
   const literal = o.flags.has('p');
   const props = new Props(ctx, literal);
-  const sortKeys = [...(o.values.get('s') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: false })), ...(o.values.get('S') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: true }))];
+  const sortKeys = [
+    ...(o.values.get('s') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: false })),
+    ...(o.values.get('S') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: true })),
+  ];
   sortEntries(entries, props, sortKeys);
   const rows: string[][] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
@@ -450,16 +747,35 @@ function zfsList(ctx: SimContext, args: string[]): RunResult {
   } else if (rows.length === 0) {
     return { code, stdout: '', stderr: stderr || 'no datasets available\n' };
   } else {
-    const header = columns.map((c) => ({ available: 'AVAIL', referenced: 'REFER', compressratio: 'RATIO' } as Record<string, string>)[c] ?? c.toUpperCase());
+    const header = columns.map((c) => (({ available: 'AVAIL', referenced: 'REFER', compressratio: 'RATIO' }) as Record<string, string>)[c] ?? c.toUpperCase());
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const numeric = columns.map((c) => ['used', 'available', 'referenced', 'quota', 'refquota', 'reservation', 'refreservation', 'volsize', 'written', 'usedbysnapshots', 'usedbydataset', 'usedbychildren', 'usedbyrefreservation', 'compressratio'].includes(c));
-    const fmt = (cells: string[]): string => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+    const numeric = columns.map((c) =>
+      [
+        'used',
+        'available',
+        'referenced',
+        'quota',
+        'refquota',
+        'reservation',
+        'refreservation',
+        'volsize',
+        'written',
+        'usedbysnapshots',
+        'usedbydataset',
+        'usedbychildren',
+        'usedbyrefreservation',
+        'compressratio',
+      ].includes(c),
+    );
+    const fmt = (cells: string[]): string =>
+      cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
     stdout = [fmt(header), ...rows.map(fmt)].join('\n') + '\n';
   }
   return { code, stdout, stderr };
 }
 
-const GET_USAGE = 'usage:\n\tget [-rHp] [-d max] [-o "all" | field[,...]]\n\t    [-t type[,...]] [-s source[,...]]\n\t    <"all" | property[,...]> [filesystem|volume|snapshot|bookmark] ...';
+const GET_USAGE =
+  'usage:\n\tget [-rHp] [-d max] [-o "all" | field[,...]]\n\t    [-t type[,...]] [-s source[,...]]\n\t    <"all" | property[,...]> [filesystem|volume|snapshot|bookmark] ...';
 
 function zfsGet(ctx: SimContext, args: string[]): RunResult {
   const o = getopt(args, 'rHp', 'odts', GET_USAGE);
@@ -470,9 +786,17 @@ function zfsGet(ctx: SimContext, args: string[]): RunResult {
   const depthValue = o.values.get('d')?.[0];
   const types = parseTypes(o.values.get('t')?.join(','), ['filesystem', 'volume', 'snapshot']);
   const errors: string[] = [];
-  const entries = names.length === 0
-    ? collect(ctx, [], true, null, types, errors)
-    : collect(ctx, names, o.flags.has('r'), depthValue !== undefined ? Number(depthValue) : null, o.flags.has('r') || depthValue !== undefined ? types : new Set(['filesystem', 'volume', 'snapshot']), errors);
+  const entries =
+    names.length === 0
+      ? collect(ctx, [], true, null, types, errors)
+      : collect(
+          ctx,
+          names,
+          o.flags.has('r'),
+          depthValue !== undefined ? Number(depthValue) : null,
+          o.flags.has('r') || depthValue !== undefined ? types : new Set(['filesystem', 'volume', 'snapshot']),
+          errors,
+        );
   entries.sort(defaultCompare);
   const props = new Props(ctx, o.flags.has('p'));
   const requested = propArg === 'all' ? null : propArg.split(',').map(canonicalProperty);
@@ -537,7 +861,8 @@ function parseAssignments(values: string[] | undefined, usage: string): [string,
   });
 }
 
-const CREATE_USAGE = 'usage:\n\tcreate [-Pnpuv] [-o property=value] ... <filesystem>\n\tcreate [-Pnpsv] [-b blocksize] [-o property=value] ... -V <size> <volume>';
+const CREATE_USAGE =
+  'usage:\n\tcreate [-Pnpuv] [-o property=value] ... <filesystem>\n\tcreate [-Pnpsv] [-b blocksize] [-o property=value] ... -V <size> <volume>';
 
 function checkParent(ctx: SimContext, name: string, makeParents: boolean, verb: string): SimPool {
   const poolName = name.split('/')[0]!;
@@ -558,8 +883,14 @@ function checkParent(ctx: SimContext, name: string, makeParents: boolean, verb: 
 
 function addFilesystem(ctx: SimContext, name: string, props: Record<string, string>): SimDataset {
   const d: SimDataset = {
-    name, type: 'filesystem', guid: newGuid(ctx.now), createtxg: ctx.state.nextTxg(), creation: Math.floor(ctx.now / 1000),
-    props, referenced: 98304, unique: 98304,
+    name,
+    type: 'filesystem',
+    guid: newGuid(ctx.now),
+    createtxg: ctx.state.nextTxg(),
+    creation: Math.floor(ctx.now / 1000),
+    props,
+    referenced: 98304,
+    unique: 98304,
   };
   ctx.state.addDataset(d);
   return d;
@@ -599,14 +930,20 @@ function zfsCreate(ctx: SimContext, args: string[]): RunResult {
   if (volsize % blocksize !== 0n) throw new ToolExit(`cannot create '${name}': volume size must be a multiple of volume block size`);
   props['volsize'] = volsize.toString();
   if (!o.flags.has('s') && props['refreservation'] === undefined) {
-    props['refreservation'] = (((volsize * 1032n) / 1000n + 8191n) / 8192n * 8192n).toString();
+    props['refreservation'] = ((((volsize * 1032n) / 1000n + 8191n) / 8192n) * 8192n).toString();
     const parentSpace = ctx.state.space(pool).get(parentName(name)!);
     if (parentSpace && Number(props['refreservation']) > parentSpace.available) throw new ToolExit(`cannot create '${name}': out of space`);
   }
   if (o.flags.has('n')) return ok();
   ctx.state.addDataset({
-    name, type: 'volume', guid: newGuid(ctx.now), createtxg: ctx.state.nextTxg(), creation: Math.floor(ctx.now / 1000),
-    props, referenced: 57344, unique: 57344,
+    name,
+    type: 'volume',
+    guid: newGuid(ctx.now),
+    createtxg: ctx.state.nextTxg(),
+    creation: Math.floor(ctx.now / 1000),
+    props,
+    referenced: 57344,
+    unique: 57344,
   });
   return ok();
 }
@@ -620,7 +957,8 @@ function zfsSet(ctx: SimContext, args: string[]): RunResult {
     assignments.push([a.slice(0, eq), a.slice(eq + 1)]);
   }
   const names = args.slice(i);
-  if (assignments.length === 0) throw new ToolExit('missing property=value argument(s)\nusage:\n\tset <property=value> ... <filesystem|volume|snapshot> ...', 2);
+  if (assignments.length === 0)
+    throw new ToolExit('missing property=value argument(s)\nusage:\n\tset <property=value> ... <filesystem|volume|snapshot> ...', 2);
   if (names.length === 0) throw new ToolExit('missing dataset name(s)\nusage:\n\tset <property=value> ... <filesystem|volume|snapshot> ...', 2);
   for (const name of names) {
     const t = resolveTarget(ctx, name);
@@ -632,10 +970,14 @@ function zfsSet(ctx: SimContext, args: string[]): RunResult {
     }
     const space = ctx.state.space(ctx.state.poolOf(name)!).get(name)!;
     for (const [p, v] of changes) {
-      if (p === 'quota' && Number(v) > 0 && Number(v) < space.used) throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
-      if (p === 'refquota' && Number(v) > 0 && Number(v) < t.ds.referenced) throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
-      if ((p === 'reservation' || p === 'refreservation') && Number(v) > space.available + space.used) throw new ToolExit(`cannot set property for '${name}': size is greater than available space`);
-      if (p === 'volsize' && BigInt(v) % BigInt(t.ds.props['volblocksize'] ?? 16384) !== 0n) throw new ToolExit(`cannot set property for '${name}': volsize must be a multiple of volume block size`);
+      if (p === 'quota' && Number(v) > 0 && Number(v) < space.used)
+        throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
+      if (p === 'refquota' && Number(v) > 0 && Number(v) < t.ds.referenced)
+        throw new ToolExit(`cannot set property for '${name}': size is less than current used or reserved space`);
+      if ((p === 'reservation' || p === 'refreservation') && Number(v) > space.available + space.used)
+        throw new ToolExit(`cannot set property for '${name}': size is greater than available space`);
+      if (p === 'volsize' && BigInt(v) % BigInt(t.ds.props['volblocksize'] ?? 16384) !== 0n)
+        throw new ToolExit(`cannot set property for '${name}': volsize must be a multiple of volume block size`);
     }
     for (const [p, v] of changes) t.ds.props[p] = v;
   }
@@ -710,7 +1052,7 @@ function destroyOrder(ctx: SimContext, roots: SimDataset[]): string[] {
     names.add(r.name);
     for (const d of ctx.state.descendants(r.name)) names.add(d.name);
   }
-  const sorted = [...names].sort((a, b) => (b.split('/').length - a.split('/').length) || (a < b ? 1 : -1));
+  const sorted = [...names].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
   const out: string[] = [];
   for (const n of sorted) {
     for (const s of ctx.state.snapsOf.get(n) ?? []) out.push(s.name);
@@ -720,7 +1062,12 @@ function destroyOrder(ctx: SimContext, roots: SimDataset[]): string[] {
 }
 
 function zfsDestroy(ctx: SimContext, args: string[]): RunResult {
-  const o = getopt(args, 'dfnprRv', '', 'usage:\n\tdestroy [-fnpRrv] <filesystem|volume>\n\tdestroy [-dnpRrv] <filesystem|volume>@<snap>[%<snap>][,...]\n\tdestroy <filesystem|volume>#<bookmark>');
+  const o = getopt(
+    args,
+    'dfnprRv',
+    '',
+    'usage:\n\tdestroy [-fnpRrv] <filesystem|volume>\n\tdestroy [-dnpRrv] <filesystem|volume>@<snap>[%<snap>][,...]\n\tdestroy <filesystem|volume>#<bookmark>',
+  );
   const name = o.operands[0];
   if (name === undefined) throw new ToolExit('missing dataset argument\nusage:\n\tdestroy [-fnpRrv] <filesystem|volume>', 2);
   const recursive = o.flags.has('r') || o.flags.has('R');
@@ -744,9 +1091,17 @@ function zfsDestroy(ctx: SimContext, args: string[]): RunResult {
     const clones = dependentClones(ctx, snaps, new Set());
     if (clones.length > 0 && !o.flags.has('R')) {
       const first = snaps.find((s) => ctx.state.clonesOf(s.name).length > 0)!;
-      throw new ToolExit(`cannot destroy '${first.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${destroyOrder(ctx, clones.filter((c) => c.origin && snaps.some((s) => s.name === c.origin))).join('\n')}`);
+      throw new ToolExit(
+        `cannot destroy '${first.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${destroyOrder(
+          ctx,
+          clones.filter((c) => c.origin && snaps.some((s) => s.name === c.origin)),
+        ).join('\n')}`,
+      );
     }
-    const cloneOrder = destroyOrder(ctx, clones.filter((c) => !clones.some((p) => c.name.startsWith(`${p.name}/`))));
+    const cloneOrder = destroyOrder(
+      ctx,
+      clones.filter((c) => !clones.some((p) => c.name.startsWith(`${p.name}/`))),
+    );
     cloneOrder.forEach(say);
     snaps.forEach((s) => say(s.name));
     const reclaim = snaps.reduce((sum, s) => sum + s.used, 0);
@@ -761,19 +1116,31 @@ function zfsDestroy(ctx: SimContext, args: string[]): RunResult {
   const ds = ctx.state.dataset(name);
   if (!ds) throw notExist(name);
   if (!name.includes('/') && !recursive) {
-    throw new ToolExit(`cannot destroy '${name}': operation does not apply to pools\nuse 'zfs destroy -r ${name}' to destroy all datasets in the pool\nuse 'zpool destroy ${name}' to destroy the pool itself`);
+    throw new ToolExit(
+      `cannot destroy '${name}': operation does not apply to pools\nuse 'zfs destroy -r ${name}' to destroy all datasets in the pool\nuse 'zpool destroy ${name}' to destroy the pool itself`,
+    );
   }
   const own = destroyOrder(ctx, [ds]);
   if (!recursive && own.length > 1) {
-    throw new ToolExit(`cannot destroy '${name}': ${ds.type} has children\nuse '-r' to destroy the following datasets:\n${own.filter((n) => n !== name).join('\n')}`);
+    throw new ToolExit(
+      `cannot destroy '${name}': ${ds.type} has children\nuse '-r' to destroy the following datasets:\n${own.filter((n) => n !== name).join('\n')}`,
+    );
   }
   const treeSnaps = own.filter((n) => n.includes('@')).map((n) => ctx.state.snapByName.get(n)!);
   const ownSet = new Set(own);
   const clones = dependentClones(ctx, treeSnaps, ownSet);
   if (clones.length > 0 && !o.flags.has('R')) {
-    throw new ToolExit(`cannot destroy '${name}': ${ds.type} has dependent clones\nuse '-R' to destroy the following datasets:\n${destroyOrder(ctx, clones).join('\n')}`);
+    throw new ToolExit(
+      `cannot destroy '${name}': ${ds.type} has dependent clones\nuse '-R' to destroy the following datasets:\n${destroyOrder(ctx, clones).join('\n')}`,
+    );
   }
-  const order = [...destroyOrder(ctx, clones.filter((c) => !clones.some((p) => c.name.startsWith(`${p.name}/`)))), ...own];
+  const order = [
+    ...destroyOrder(
+      ctx,
+      clones.filter((c) => !clones.some((p) => c.name.startsWith(`${p.name}/`))),
+    ),
+    ...own,
+  ];
   order.forEach(say);
   if (dryRun) return ok(out);
   const held = order.map((n) => ctx.state.snapByName.get(n)).find((s) => s && Object.keys(s.holds ?? {}).length > 0);
@@ -807,7 +1174,12 @@ function zfsSnapshot(ctx: SimContext, args: string[]): RunResult {
       const full = `${d.name}@${snapName}`;
       if (ctx.state.snapByName.has(full)) throw new ToolExit(`cannot create snapshot '${full}': dataset already exists`);
       created.push({
-        name: full, guid: newGuid(ctx.now), createtxg: txg, creation: Math.floor(ctx.now / 1000), referenced: d.referenced, used: 0,
+        name: full,
+        guid: newGuid(ctx.now),
+        createtxg: txg,
+        creation: Math.floor(ctx.now / 1000),
+        referenced: d.referenced,
+        used: 0,
         ...(Object.keys(userProps).length > 0 ? { userProps } : {}),
       });
     }
@@ -826,11 +1198,18 @@ function zfsRollback(ctx: SimContext, args: string[]): RunResult {
   const ds = ctx.state.dataset(fs)!;
   const newer = (ctx.state.snapsOf.get(fs) ?? []).filter((s) => s.createtxg > snap.createtxg);
   if (newer.length > 0 && !o.flags.has('r') && !o.flags.has('R')) {
-    throw new ToolExit(`cannot rollback to '${name}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${newer.slice(0, 32).map((s) => s.name).join('\n')}${newer.length > 32 ? '\nOutput limited to 32 snapshots/bookmarks' : ''}`);
+    throw new ToolExit(
+      `cannot rollback to '${name}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${newer
+        .slice(0, 32)
+        .map((s) => s.name)
+        .join('\n')}${newer.length > 32 ? '\nOutput limited to 32 snapshots/bookmarks' : ''}`,
+    );
   }
   const clones = dependentClones(ctx, newer, new Set());
   if (clones.length > 0 && !o.flags.has('R')) {
-    throw new ToolExit(`cannot rollback to '${name}': clones of previous snapshots exist\nuse '-R' to force deletion of the following clones and dependents:\n${destroyOrder(ctx, clones).join('\n')}`);
+    throw new ToolExit(
+      `cannot rollback to '${name}': clones of previous snapshots exist\nuse '-R' to force deletion of the following clones and dependents:\n${destroyOrder(ctx, clones).join('\n')}`,
+    );
   }
   const held = newer.find((s) => Object.keys(s.holds ?? {}).length > 0);
   if (held) throw new ToolExit(`cannot destroy snapshot ${held.name}: dataset is busy`);
@@ -866,8 +1245,15 @@ function zfsClone(ctx: SimContext, args: string[]): RunResult {
     if (origin.props['volblocksize']) props['volblocksize'] = origin.props['volblocksize'];
   }
   ctx.state.addDataset({
-    name: target, type: origin.type, guid: newGuid(ctx.now), createtxg: ctx.state.nextTxg(), creation: Math.floor(ctx.now / 1000),
-    props, referenced: snap.referenced, unique: 8192, origin: snap.name,
+    name: target,
+    type: origin.type,
+    guid: newGuid(ctx.now),
+    createtxg: ctx.state.nextTxg(),
+    creation: Math.floor(ctx.now / 1000),
+    props,
+    referenced: snap.referenced,
+    unique: 8192,
+    origin: snap.name,
   });
   return ok();
 }
@@ -884,7 +1270,8 @@ function zfsPromote(ctx: SimContext, args: string[]): RunResult {
   const moving = (ctx.state.snapsOf.get(originFs.name) ?? []).filter((s) => s.createtxg <= originSnap.createtxg);
   for (const s of moving) {
     const short = s.name.slice(s.name.indexOf('@') + 1);
-    if (ctx.state.snapByName.has(`${name}@${short}`)) throw new ToolExit(`cannot promote '${name}': snapshot name '${short}' from origin conflicts with '${name}@${short}' from target`);
+    if (ctx.state.snapByName.has(`${name}@${short}`))
+      throw new ToolExit(`cannot promote '${name}': snapshot name '${short}' from origin conflicts with '${name}@${short}' from target`);
   }
   const renames = new Map<string, string>();
   ctx.state.removeSnapshots(new Set(moving.map((s) => s.name)));
@@ -984,7 +1371,8 @@ function zfsHolds(ctx: SimContext, args: string[]): RunResult {
 }
 
 function zfsRename(ctx: SimContext, args: string[]): RunResult {
-  const usage = 'usage:\n\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n\trename -p [-f] <filesystem|volume> <filesystem|volume>\n\trename -r <snapshot> <snapshot>';
+  const usage =
+    'usage:\n\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n\trename -p [-f] <filesystem|volume> <filesystem|volume>\n\trename -r <snapshot> <snapshot>';
   const o = getopt(args, 'fpru', '', usage);
   const [from, to] = o.operands;
   if (from === undefined || to === undefined) throw new ToolExit(`missing ${from === undefined ? 'source' : 'target'} dataset argument\n${usage}`, 2);
@@ -1054,24 +1442,45 @@ function zfsMount(ctx: SimContext, args: string[], unmount: boolean): RunResult 
 export function zfsCommand(ctx: SimContext, args: string[]): RunResult {
   const [verb, ...rest] = args;
   switch (verb) {
-    case 'version': return ok('zfs-2.2.2-1\nzfs-kmod-2.2.2-1\n');
-    case 'list': return zfsList(ctx, rest);
-    case 'get': return zfsGet(ctx, rest);
-    case 'set': return zfsSet(ctx, rest);
-    case 'inherit': return zfsInherit(ctx, rest);
-    case 'create': return zfsCreate(ctx, rest);
-    case 'destroy': return zfsDestroy(ctx, rest);
-    case 'snapshot': case 'snap': return zfsSnapshot(ctx, rest);
-    case 'rollback': return zfsRollback(ctx, rest);
-    case 'clone': return zfsClone(ctx, rest);
-    case 'promote': return zfsPromote(ctx, rest);
-    case 'hold': return zfsHold(ctx, rest, false);
-    case 'release': return zfsHold(ctx, rest, true);
-    case 'holds': return zfsHolds(ctx, rest);
-    case 'rename': return zfsRename(ctx, rest);
-    case 'mount': return zfsMount(ctx, rest, false);
-    case 'unmount': case 'umount': return zfsMount(ctx, rest, true);
-    case undefined: throw new ToolExit('missing command\nusage: zfs command args ...', 2);
-    default: throw new ToolExit(`unrecognized command '${verb}'\nusage: zfs command args ...`, 2);
+    case 'version':
+      return ok('zfs-2.2.2-1\nzfs-kmod-2.2.2-1\n');
+    case 'list':
+      return zfsList(ctx, rest);
+    case 'get':
+      return zfsGet(ctx, rest);
+    case 'set':
+      return zfsSet(ctx, rest);
+    case 'inherit':
+      return zfsInherit(ctx, rest);
+    case 'create':
+      return zfsCreate(ctx, rest);
+    case 'destroy':
+      return zfsDestroy(ctx, rest);
+    case 'snapshot':
+    case 'snap':
+      return zfsSnapshot(ctx, rest);
+    case 'rollback':
+      return zfsRollback(ctx, rest);
+    case 'clone':
+      return zfsClone(ctx, rest);
+    case 'promote':
+      return zfsPromote(ctx, rest);
+    case 'hold':
+      return zfsHold(ctx, rest, false);
+    case 'release':
+      return zfsHold(ctx, rest, true);
+    case 'holds':
+      return zfsHolds(ctx, rest);
+    case 'rename':
+      return zfsRename(ctx, rest);
+    case 'mount':
+      return zfsMount(ctx, rest, false);
+    case 'unmount':
+    case 'umount':
+      return zfsMount(ctx, rest, true);
+    case undefined:
+      throw new ToolExit('missing command\nusage: zfs command args ...', 2);
+    default:
+      throw new ToolExit(`unrecognized command '${verb}'\nusage: zfs command args ...`, 2);
   }
 }

@@ -12,21 +12,72 @@ export interface SimContext {
 }
 
 const LIST_COLUMNS = ['name', 'size', 'allocated', 'free', 'checkpoint', 'expandsize', 'fragmentation', 'capacity', 'dedupratio', 'health', 'altroot'];
-const POOL_PROP_ALIASES: Record<string, string> = { alloc: 'allocated', cap: 'capacity', frag: 'fragmentation', dedup: 'dedupratio', expandsz: 'expandsize', ckpoint: 'checkpoint', rdonly: 'readonly' };
+const POOL_PROP_ALIASES: Record<string, string> = {
+  alloc: 'allocated',
+  cap: 'capacity',
+  frag: 'fragmentation',
+  dedup: 'dedupratio',
+  expandsz: 'expandsize',
+  ckpoint: 'checkpoint',
+  rdonly: 'readonly',
+};
 const POOL_GET_ORDER = [
-  'size', 'capacity', 'altroot', 'health', 'guid', 'version', 'bootfs', 'delegation', 'autoreplace', 'cachefile', 'failmode',
-  'listsnapshots', 'autoexpand', 'dedupratio', 'free', 'allocated', 'readonly', 'ashift', 'comment', 'expandsize', 'freeing',
-  'fragmentation', 'leaked', 'multihost', 'checkpoint', 'load_guid', 'autotrim', 'compatibility', 'bcloneused', 'bclonesaved', 'bcloneratio',
+  'size',
+  'capacity',
+  'altroot',
+  'health',
+  'guid',
+  'version',
+  'bootfs',
+  'delegation',
+  'autoreplace',
+  'cachefile',
+  'failmode',
+  'listsnapshots',
+  'autoexpand',
+  'dedupratio',
+  'free',
+  'allocated',
+  'readonly',
+  'ashift',
+  'comment',
+  'expandsize',
+  'freeing',
+  'fragmentation',
+  'leaked',
+  'multihost',
+  'checkpoint',
+  'load_guid',
+  'autotrim',
+  'compatibility',
+  'bcloneused',
+  'bclonesaved',
+  'bcloneratio',
 ];
-const SETTABLE_POOL_PROPS = new Set(['autoreplace', 'autoexpand', 'autotrim', 'comment', 'failmode', 'listsnapshots', 'delegation', 'cachefile', 'bootfs', 'multihost', 'compatibility', 'ashift']);
+const SETTABLE_POOL_PROPS = new Set([
+  'autoreplace',
+  'autoexpand',
+  'autotrim',
+  'comment',
+  'failmode',
+  'listsnapshots',
+  'delegation',
+  'cachefile',
+  'bootfs',
+  'multihost',
+  'compatibility',
+  'ashift',
+]);
 
 function findDisk(state: SimState, arg: string): { disk: SimDisk; path: string } | null {
   for (const disk of state.model.disks) {
     if (arg === disk.name || arg === `/dev/${disk.name}`) return { disk, path: `/dev/${disk.name}` };
     if (arg === `/dev/disk/by-id/${byIdName(disk)}` || arg === byIdName(disk)) return { disk, path: `/dev/disk/by-id/${byIdName(disk)}` };
-    if (disk.tran !== 'nvme' && (arg === `/dev/disk/by-id/wwn-${disk.wwn}` || arg === `wwn-${disk.wwn}`)) return { disk, path: `/dev/disk/by-id/wwn-${disk.wwn}` };
+    if (disk.tran !== 'nvme' && (arg === `/dev/disk/by-id/wwn-${disk.wwn}` || arg === `wwn-${disk.wwn}`))
+      return { disk, path: `/dev/disk/by-id/wwn-${disk.wwn}` };
     // udev names an NVMe namespace by its EUI-64 or NGUID: nvme-eui.002538b311b0c1a2.
-    if (disk.tran === 'nvme' && (arg === `/dev/disk/by-id/nvme-${disk.wwn}` || arg === `nvme-${disk.wwn}`)) return { disk, path: `/dev/disk/by-id/nvme-${disk.wwn}` };
+    if (disk.tran === 'nvme' && (arg === `/dev/disk/by-id/nvme-${disk.wwn}` || arg === `nvme-${disk.wwn}`))
+      return { disk, path: `/dev/disk/by-id/nvme-${disk.wwn}` };
   }
   return null;
 }
@@ -73,8 +124,7 @@ function findLeaf(ctx: SimContext, pool: SimPool, arg: string): { leaf: SimLeaf;
     }
     return null;
   };
-  return visit([...pool.vdevs, ...pool.logs, ...pool.special, ...pool.dedup], null)
-    ?? visit(pool.cache, null) ?? visit(pool.spares, null);
+  return visit([...pool.vdevs, ...pool.logs, ...pool.special, ...pool.dedup], null) ?? visit(pool.cache, null) ?? visit(pool.spares, null);
 }
 
 interface StatusOptions {
@@ -99,11 +149,13 @@ function statusReason(pool: SimPool): { status: string; action: string; see?: st
     if (state === 'UNAVAIL') {
       return {
         status: 'One or more devices are faulted in response to persistent errors.  There are insufficient replicas for the pool to\n\tcontinue functioning.',
-        action: "Destroy and re-create the pool from a backup source.  Manually marking the device\n\trepaired using 'zpool clear' may allow some data to be recovered.",
+        action:
+          "Destroy and re-create the pool from a backup source.  Manually marking the device\n\trepaired using 'zpool clear' may allow some data to be recovered.",
       };
     }
     return {
-      status: 'One or more devices are faulted in response to persistent errors.\n\tSufficient replicas exist for the pool to continue functioning in a\n\tdegraded state.',
+      status:
+        'One or more devices are faulted in response to persistent errors.\n\tSufficient replicas exist for the pool to continue functioning in a\n\tdegraded state.',
       action: "Replace the faulted device, or use 'zpool clear' to mark the device\n\trepaired.",
     };
   }
@@ -123,7 +175,8 @@ function statusReason(pool: SimPool): { status: string; action: string; see?: st
   }
   if (all.some((l) => l.state === 'OFFLINE')) {
     return {
-      status: 'One or more devices has been taken offline by the administrator.\n\tSufficient replicas exist for the pool to continue functioning in a\n\tdegraded state.',
+      status:
+        'One or more devices has been taken offline by the administrator.\n\tSufficient replicas exist for the pool to continue functioning in a\n\tdegraded state.',
       action: "Online the device using 'zpool online' or replace the device with\n\t'zpool replace'.",
     };
   }
@@ -215,7 +268,11 @@ function formatPoolStatus(ctx: SimContext, pool: SimPool, opts: StatusOptions): 
   const rows: Row[] = [{ depth: 0, name: pool.name, state, counters: [0, 0, 0], note: state === 'UNAVAIL' ? 'insufficient replicas' : '' }];
   let topId = 0;
   pool.vdevs.forEach((v) => vdevRows(ctx, pool, v, 2, topId++, opts, rows));
-  const classes: [string, SimVdev[]][] = [['dedup', pool.dedup], ['special', pool.special], ['logs', pool.logs]];
+  const classes: [string, SimVdev[]][] = [
+    ['dedup', pool.dedup],
+    ['special', pool.special],
+    ['logs', pool.logs],
+  ];
   const headerRows = new Map<number, string>();
   for (const [label, list] of classes) {
     if (list.length === 0) continue;
@@ -262,19 +319,20 @@ export function settleScans(ctx: SimContext): boolean {
 }
 
 function finishResilver(pool: SimPool): void {
-  const fix = (list: SimVdev[]): SimVdev[] => list.map((v) => {
-    if (isLeaf(v)) {
-      delete v.resilvering;
+  const fix = (list: SimVdev[]): SimVdev[] =>
+    list.map((v) => {
+      if (isLeaf(v)) {
+        delete v.resilvering;
+        return v;
+      }
+      v.children = fix(v.children);
+      if (v.kind === 'replacing') {
+        // The old device leaves once the new one holds a full copy.
+        const last = v.children[v.children.length - 1]!;
+        return last;
+      }
       return v;
-    }
-    v.children = fix(v.children);
-    if (v.kind === 'replacing') {
-      // The old device leaves once the new one holds a full copy.
-      const last = v.children[v.children.length - 1]!;
-      return last;
-    }
-    return v;
-  });
+    });
   pool.vdevs = fix(pool.vdevs);
   pool.logs = fix(pool.logs);
   pool.special = fix(pool.special);
@@ -284,8 +342,14 @@ export function startResilver(ctx: SimContext, pool: SimPool): void {
   const total = ctx.state.poolAllocated(pool);
   const width = Math.max(1, [...leaves(pool.vdevs)].length);
   pool.scan = {
-    func: 'resilver', state: 'scanning', startMs: ctx.now, pausedTotalMs: 0, durationMs: 10_000,
-    totalBytes: total, repairedBytes: Math.floor(total / width), errors: 0,
+    func: 'resilver',
+    state: 'scanning',
+    startMs: ctx.now,
+    pausedTotalMs: 0,
+    durationMs: 10_000,
+    totalBytes: total,
+    repairedBytes: Math.floor(total / width),
+    errors: 0,
   };
 }
 
@@ -308,27 +372,57 @@ function poolProp(ctx: SimContext, pool: SimPool, prop: string, literal: boolean
   const num = (n: number): string => (literal ? String(n) : niceNumber(n));
   const local = pool.props[prop];
   switch (prop) {
-    case 'name': return { value: pool.name, source: '-' };
-    case 'size': return { value: num(size), source: '-' };
-    case 'allocated': return { value: num(alloc), source: '-' };
-    case 'free': return { value: num(size - alloc), source: '-' };
-    case 'capacity': return { value: literal ? String(Math.round((alloc / size) * 100)) : `${Math.round((alloc / size) * 100)}%`, source: '-' };
-    case 'fragmentation': return { value: literal ? String(pool.fragmentation) : `${pool.fragmentation}%`, source: '-' };
-    case 'dedupratio': return { value: literal ? '1.00' : '1.00x', source: '-' };
-    case 'health': return { value: poolState(pool), source: '-' };
-    case 'guid': case 'load_guid': return { value: pool.guid, source: '-' };
-    case 'altroot': return { value: pool.props['altroot'] ?? '-', source: pool.props['altroot'] ? 'local' : 'default' };
-    case 'checkpoint': case 'expandsize': return { value: '-', source: '-' };
-    case 'freeing': case 'leaked': case 'bcloneused': case 'bclonesaved': return { value: '0', source: '-' };
-    case 'bcloneratio': return { value: literal ? '1.00' : '1.00x', source: '-' };
-    case 'version': return { value: '-', source: 'default' };
-    case 'readonly': return { value: 'off', source: '-' };
-    case 'ashift': return { value: local ?? '0', source: local ? 'local' : 'default' };
-    case 'compatibility': return { value: local ?? 'off', source: local ? 'local' : 'default' };
+    case 'name':
+      return { value: pool.name, source: '-' };
+    case 'size':
+      return { value: num(size), source: '-' };
+    case 'allocated':
+      return { value: num(alloc), source: '-' };
+    case 'free':
+      return { value: num(size - alloc), source: '-' };
+    case 'capacity':
+      return { value: literal ? String(Math.round((alloc / size) * 100)) : `${Math.round((alloc / size) * 100)}%`, source: '-' };
+    case 'fragmentation':
+      return { value: literal ? String(pool.fragmentation) : `${pool.fragmentation}%`, source: '-' };
+    case 'dedupratio':
+      return { value: literal ? '1.00' : '1.00x', source: '-' };
+    case 'health':
+      return { value: poolState(pool), source: '-' };
+    case 'guid':
+    case 'load_guid':
+      return { value: pool.guid, source: '-' };
+    case 'altroot':
+      return { value: pool.props['altroot'] ?? '-', source: pool.props['altroot'] ? 'local' : 'default' };
+    case 'checkpoint':
+    case 'expandsize':
+      return { value: '-', source: '-' };
+    case 'freeing':
+    case 'leaked':
+    case 'bcloneused':
+    case 'bclonesaved':
+      return { value: '0', source: '-' };
+    case 'bcloneratio':
+      return { value: literal ? '1.00' : '1.00x', source: '-' };
+    case 'version':
+      return { value: '-', source: 'default' };
+    case 'readonly':
+      return { value: 'off', source: '-' };
+    case 'ashift':
+      return { value: local ?? '0', source: local ? 'local' : 'default' };
+    case 'compatibility':
+      return { value: local ?? 'off', source: local ? 'local' : 'default' };
   }
   const defaults: Record<string, string> = {
-    bootfs: '-', delegation: 'on', autoreplace: 'off', cachefile: '-', failmode: 'wait', listsnapshots: 'off',
-    autoexpand: 'off', comment: '-', multihost: 'off', autotrim: 'off',
+    bootfs: '-',
+    delegation: 'on',
+    autoreplace: 'off',
+    cachefile: '-',
+    failmode: 'wait',
+    listsnapshots: 'off',
+    autoexpand: 'off',
+    comment: '-',
+    multihost: 'off',
+    autotrim: 'off',
   };
   if (!(prop in defaults)) return null;
   return local !== undefined && local !== defaults[prop] ? { value: local, source: 'local' } : { value: defaults[prop]!, source: 'default' };
@@ -338,23 +432,41 @@ function zpoolList(ctx: SimContext, args: string[]): RunResult {
   const o = getopt(args, 'gHLpPv', 'oT', 'usage:\n\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]');
   const columns = (o.values.get('o')?.join(',').split(',') ?? LIST_COLUMNS).map((c) => POOL_PROP_ALIASES[c] ?? c);
   for (const c of columns) {
-    if (!['name', ...POOL_GET_ORDER].includes(c)) throw new ToolExit(`bad property list: invalid property '${c}'\nusage:\n\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]`, 2);
+    if (!['name', ...POOL_GET_ORDER].includes(c))
+      throw new ToolExit(
+        `bad property list: invalid property '${c}'\nusage:\n\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]`,
+        2,
+      );
   }
   const pools = o.operands.length > 0 ? o.operands.map((n) => requirePool(ctx, n)) : ctx.state.model.pools.filter((p) => !p.exported);
   if (pools.length === 0) return ok('', 'no pools available\n');
   const literal = o.flags.has('p');
   const rows = pools.map((p) => columns.map((c) => poolProp(ctx, p, c, literal)?.value ?? '-'));
   if (o.flags.has('H')) return ok(rows.map((r) => `${r.join('\t')}\n`).join(''));
-  const header = columns.map((c) => c.toUpperCase().replace('ALLOCATED', 'ALLOC').replace('CAPACITY', 'CAP').replace('FRAGMENTATION', 'FRAG').replace('DEDUPRATIO', 'DEDUP').replace('CHECKPOINT', 'CKPOINT').replace('EXPANDSIZE', 'EXPANDSZ'));
+  const header = columns.map((c) =>
+    c
+      .toUpperCase()
+      .replace('ALLOCATED', 'ALLOC')
+      .replace('CAPACITY', 'CAP')
+      .replace('FRAGMENTATION', 'FRAG')
+      .replace('DEDUPRATIO', 'DEDUP')
+      .replace('CHECKPOINT', 'CKPOINT')
+      .replace('EXPANDSIZE', 'EXPANDSZ'),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 || columns[i] === 'health' || columns[i] === 'altroot' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').replace(/\s+$/, '');
+  const fmt = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 || columns[i] === 'health' || columns[i] === 'altroot' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .replace(/\s+$/, '');
   return ok([fmt(header), ...rows.map(fmt)].join('\n') + '\n');
 }
 
 function zpoolGet(ctx: SimContext, args: string[]): RunResult {
   const o = getopt(args, 'Hp', 'o', 'usage:\n\tget [-Hp] [-o "all" | field[,...]] <"all" | property[,...]> <pool> ...');
   const [propArg, ...poolNames] = o.operands;
-  if (propArg === undefined) throw new ToolExit('missing property argument\nusage:\n\tget [-Hp] [-o "all" | field[,...]] <"all" | property[,...]> <pool> ...', 2);
+  if (propArg === undefined)
+    throw new ToolExit('missing property argument\nusage:\n\tget [-Hp] [-o "all" | field[,...]] <"all" | property[,...]> <pool> ...', 2);
   const fields = o.values.get('o')?.join(',').split(',') ?? ['name', 'property', 'value', 'source'];
   const pools = poolNames.length > 0 ? poolNames.map((n) => requirePool(ctx, n)) : ctx.state.model.pools.filter((p) => !p.exported);
   const props = propArg === 'all' ? POOL_GET_ORDER : propArg.split(',').map((p) => POOL_PROP_ALIASES[p] ?? p);
@@ -403,7 +515,9 @@ function parseVdevSpec(ctx: SimContext, tokens: string[], force: boolean, forPoo
     const found = findDisk(ctx.state, arg);
     if (!found) throw new ToolExit(`cannot open '${arg}': no such device in /dev\nmust be a full path or shorthand device name`);
     if (seen.has(found.disk.name)) {
-      throw new ToolExit(`cannot create '${forPool ?? ''}': one or more vdevs refer to the same device, or one of\nthe devices is part of an active md or lvm device`);
+      throw new ToolExit(
+        `cannot create '${forPool ?? ''}': one or more vdevs refer to the same device, or one of\nthe devices is part of an active md or lvm device`,
+      );
     }
     seen.add(found.disk.name);
     const owner = diskOwner(ctx.state, found.disk.name);
@@ -415,17 +529,39 @@ function parseVdevSpec(ctx: SimContext, tokens: string[], force: boolean, forPoo
   };
   while (i < tokens.length) {
     const t = tokens[i]!;
-    if (t === 'log' || t === 'logs') { section = 'logs'; i++; continue; }
-    if (t === 'cache') { section = 'cache'; i++; continue; }
-    if (t === 'spare') { section = 'spares'; i++; continue; }
-    if (t === 'special') { section = 'special'; i++; continue; }
-    if (t === 'dedup') { section = 'dedup'; i++; continue; }
+    if (t === 'log' || t === 'logs') {
+      section = 'logs';
+      i++;
+      continue;
+    }
+    if (t === 'cache') {
+      section = 'cache';
+      i++;
+      continue;
+    }
+    if (t === 'spare') {
+      section = 'spares';
+      i++;
+      continue;
+    }
+    if (t === 'special') {
+      section = 'special';
+      i++;
+      continue;
+    }
+    if (t === 'dedup') {
+      section = 'dedup';
+      i++;
+      continue;
+    }
     const group = GROUP_RE.exec(t);
     if (group) {
-      if (section === 'cache' || section === 'spares') throw new ToolExit(`invalid vdev specification: ${section === 'cache' ? 'cache' : 'spare'} devices must be disks or files`);
+      if (section === 'cache' || section === 'spares')
+        throw new ToolExit(`invalid vdev specification: ${section === 'cache' ? 'cache' : 'spare'} devices must be disks or files`);
       i++;
       const members: SimLeaf[] = [];
-      while (i < tokens.length && !GROUP_RE.test(tokens[i]!) && !['log', 'logs', 'cache', 'spare', 'special', 'dedup'].includes(tokens[i]!)) members.push(device(tokens[i++]!));
+      while (i < tokens.length && !GROUP_RE.test(tokens[i]!) && !['log', 'logs', 'cache', 'spare', 'special', 'dedup'].includes(tokens[i]!))
+        members.push(device(tokens[i++]!));
       let g: SimGroup;
       if (t === 'mirror') {
         if (members.length < 2) throw new ToolExit(`invalid vdev specification: mirror requires at least 2 devices`);
@@ -454,12 +590,16 @@ function parseVdevSpec(ctx: SimContext, tokens: string[], force: boolean, forPoo
   }
   if (errors.length > 0) {
     const overridable = errors.every((e) => e.includes('exported pool'));
-    throw new ToolExit(`invalid vdev specification\n${force || !overridable ? 'the following errors must be manually repaired:' : "use '-f' to override the following errors:"}\n${errors.join('\n')}`);
+    throw new ToolExit(
+      `invalid vdev specification\n${force || !overridable ? 'the following errors must be manually repaired:' : "use '-f' to override the following errors:"}\n${errors.join('\n')}`,
+    );
   }
   const kinds = new Set(spec.vdevs.map((v) => (isLeaf(v) ? 'disk' : groupTypeName(v).replace(/:.*/, ''))));
   if (kinds.size > 1 && !force) {
     const [a, b] = [...kinds];
-    throw new ToolExit(`invalid vdev specification\nuse '-f' to override the following errors:\nmismatched replication level: both ${a} and ${b} vdevs are present`);
+    throw new ToolExit(
+      `invalid vdev specification\nuse '-f' to override the following errors:\nmismatched replication level: both ${a} and ${b} vdevs are present`,
+    );
   }
   return spec;
 }
@@ -481,7 +621,8 @@ function parseAssignments(values: string[] | undefined, usage: string): Record<s
   return out;
 }
 
-const CREATE_USAGE = 'usage:\n\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...';
+const CREATE_USAGE =
+  'usage:\n\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...';
 
 function zpoolCreate(ctx: SimContext, args: string[]): RunResult {
   const o = getopt(args, 'fnd', 'oOmRt', CREATE_USAGE);
@@ -553,7 +694,12 @@ function importListing(ctx: SimContext, pool: SimPool): string {
 }
 
 function zpoolImport(ctx: SimContext, args: string[]): RunResult {
-  const o = getopt(args, 'aDfFmnNlsX', 'dcoR', 'usage:\n\timport [-d dir] [-D]\n\timport [-o mntopts] [-o property=value] ... \n\t    [-d dir | -c cachefile] [-D] [-l] [-f] [-m] [-N] [-R root] [-F [-n]] -a');
+  const o = getopt(
+    args,
+    'aDfFmnNlsX',
+    'dcoR',
+    'usage:\n\timport [-d dir] [-D]\n\timport [-o mntopts] [-o property=value] ... \n\t    [-d dir | -c cachefile] [-D] [-l] [-f] [-m] [-N] [-R root] [-F [-n]] -a',
+  );
   const exported = ctx.state.model.pools.filter((p) => p.exported);
   if (o.operands.length === 0 && !o.flags.has('a')) {
     if (exported.length === 0) return ok('', 'no pools available to import\n');
@@ -565,7 +711,8 @@ function zpoolImport(ctx: SimContext, args: string[]): RunResult {
   for (const pool of targets) {
     if (!pool) continue;
     const newName = o.flags.has('a') ? undefined : o.operands[1];
-    if (ctx.state.pool(newName ?? pool.name)) throw new ToolExit(`cannot import '${pool.name}': a pool with that name is already created/imported,\nand no additional pools with that name were found`);
+    if (ctx.state.pool(newName ?? pool.name))
+      throw new ToolExit(`cannot import '${pool.name}': a pool with that name is already created/imported,\nand no additional pools with that name were found`);
     if (newName) {
       const invalid = validateZfsName(newName, 'pool');
       if (invalid) throw new ToolExit(`cannot import '${pool.name}' as '${newName}': ${invalid}`);
@@ -656,7 +803,10 @@ function deviceCommand(ctx: SimContext, verb: string, args: string[]): RunResult
       const disk = ctx.state.model.disks.find((d) => d.name === leaf.disk);
       if (disk?.failed) {
         leaf.state = 'UNAVAIL';
-        return ok('', `warning: device '${devName}' onlined, but remains in faulted state\nuse 'zpool replace' to replace devices that are no longer present\n`);
+        return ok(
+          '',
+          `warning: device '${devName}' onlined, but remains in faulted state\nuse 'zpool replace' to replace devices that are no longer present\n`,
+        );
       }
       leaf.state = 'ONLINE';
       return ok();
@@ -666,13 +816,15 @@ function deviceCommand(ctx: SimContext, verb: string, args: string[]): RunResult
       return ok();
     case 'detach': {
       const { leaf, parent } = found!;
-      if (!parent || !['mirror', 'replacing', 'spare'].includes(parent.kind)) throw new ToolExit(`cannot detach ${devName}: only applicable to mirror and replacing vdevs`);
+      if (!parent || !['mirror', 'replacing', 'spare'].includes(parent.kind))
+        throw new ToolExit(`cannot detach ${devName}: only applicable to mirror and replacing vdevs`);
       parent.children = parent.children.filter((c) => c !== leaf);
       if (parent.children.length === 1) replaceNode(pool, parent, parent.children[0]!);
       return ok();
     }
     case 'attach': {
-      if (newDev === undefined) throw new ToolExit('missing <new_device> specification\nusage:\n\tattach [-fsw] [-o property=value] <pool> <device> <new-device>', 2);
+      if (newDev === undefined)
+        throw new ToolExit('missing <new_device> specification\nusage:\n\tattach [-fsw] [-o property=value] <pool> <device> <new-device>', 2);
       const { leaf, parent } = found!;
       const spec = parseVdevSpec(ctx, [newDev], o.flags.has('f'), pool.name);
       const added = spec.vdevs[0] as SimLeaf;
@@ -690,7 +842,8 @@ function deviceCommand(ctx: SimContext, verb: string, args: string[]): RunResult
       let replacement: SimLeaf;
       if (newDev === undefined) {
         const disk = ctx.state.model.disks.find((d) => d.name === leaf.disk);
-        if (disk?.failed) throw new ToolExit(`cannot replace ${devName} with ${devName}: ${partitionPath(leaf.path)} is busy, or device removal is in progress`);
+        if (disk?.failed)
+          throw new ToolExit(`cannot replace ${devName} with ${devName}: ${partitionPath(leaf.path)} is busy, or device removal is in progress`);
         replacement = newLeaf(leaf.disk, leaf.path);
       } else {
         const spec = parseVdevSpec(ctx, [newDev], o.flags.has('f'), pool.name);
@@ -718,11 +871,12 @@ function clearLeaf(ctx: SimContext, l: SimLeaf): void {
 
 /** Replaces a node wherever it sits in the pool's trees. */
 export function replaceNode(pool: SimPool, from: SimVdev, to: SimVdev): void {
-  const swap = (list: SimVdev[]): SimVdev[] => list.map((v) => {
-    if (v === from) return to;
-    if (!isLeaf(v) && v !== to) v.children = swap(v.children);
-    return v;
-  });
+  const swap = (list: SimVdev[]): SimVdev[] =>
+    list.map((v) => {
+      if (v === from) return to;
+      if (!isLeaf(v) && v !== to) v.children = swap(v.children);
+      return v;
+    });
   pool.vdevs = swap(pool.vdevs);
   pool.logs = swap(pool.logs);
   pool.special = swap(pool.special);
@@ -730,7 +884,12 @@ export function replaceNode(pool: SimPool, from: SimVdev, to: SimVdev): void {
 }
 
 function zpoolIostat(ctx: SimContext, args: string[]): RunResult {
-  const o = getopt(args, 'gHLpPvyl', 'T', 'usage:\n\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]\n\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]');
+  const o = getopt(
+    args,
+    'gHLpPvyl',
+    'T',
+    'usage:\n\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]\n\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]',
+  );
   const names = o.operands.filter((n) => !/^\d+$/.test(n));
   const pools = names.length > 0 ? names.map((n) => requirePool(ctx, n)) : ctx.state.model.pools.filter((p) => !p.exported);
   if (pools.length === 0) return ok('', 'no pools available\n');
@@ -743,13 +902,22 @@ function zpoolIostat(ctx: SimContext, args: string[]): RunResult {
     const uptime = Math.max(1, (ctx.now - pool.createdMs) / 1000);
     const io = pool.io;
     const row = (name: string, a: string, f: string, share: number): string =>
-      [name, a, f, num((io.readOps / uptime) * share), num((io.writeOps / uptime) * share), num((io.readBytes / uptime) * share), num((io.writeBytes / uptime) * share)].join('\t');
+      [
+        name,
+        a,
+        f,
+        num((io.readOps / uptime) * share),
+        num((io.writeOps / uptime) * share),
+        num((io.readBytes / uptime) * share),
+        num((io.writeBytes / uptime) * share),
+      ].join('\t');
     lines.push(row(pool.name, num(alloc), num(size - alloc), 1));
     if (o.flags.has('v')) {
       const na = literal ? '0' : '-';
       pool.vdevs.forEach((v, i) => {
         const leafList = [...leaves([v])];
-        if (isLeaf(v)) lines.push(row(leafName(v, o.flags.has('P')), num(alloc / pool.vdevs.length), num((size - alloc) / pool.vdevs.length), 1 / pool.vdevs.length));
+        if (isLeaf(v))
+          lines.push(row(leafName(v, o.flags.has('P')), num(alloc / pool.vdevs.length), num((size - alloc) / pool.vdevs.length), 1 / pool.vdevs.length));
         else lines.push(row(`${groupTypeName(v)}-${i}`, num(alloc / pool.vdevs.length), num((size - alloc) / pool.vdevs.length), 1 / pool.vdevs.length));
         if (!isLeaf(v)) for (const l of leafList) lines.push(row(leafName(l, o.flags.has('P')), na, na, 1 / pool.vdevs.length / leafList.length));
       });
@@ -769,20 +937,38 @@ function zpoolIostat(ctx: SimContext, args: string[]): RunResult {
 export function zpoolCommand(ctx: SimContext, args: string[]): RunResult {
   const [verb, ...rest] = args;
   switch (verb) {
-    case 'status': return zpoolStatus(ctx, rest);
-    case 'list': return zpoolList(ctx, rest);
-    case 'get': return zpoolGet(ctx, rest);
-    case 'set': return zpoolSet(ctx, rest);
-    case 'create': return zpoolCreate(ctx, rest);
-    case 'destroy': return zpoolDestroy(ctx, rest);
-    case 'export': return zpoolExport(ctx, rest);
-    case 'import': return zpoolImport(ctx, rest);
-    case 'scrub': return zpoolScrub(ctx, rest);
-    case 'iostat': return zpoolIostat(ctx, rest);
-    case 'replace': case 'attach': case 'detach': case 'online': case 'offline': case 'clear':
+    case 'status':
+      return zpoolStatus(ctx, rest);
+    case 'list':
+      return zpoolList(ctx, rest);
+    case 'get':
+      return zpoolGet(ctx, rest);
+    case 'set':
+      return zpoolSet(ctx, rest);
+    case 'create':
+      return zpoolCreate(ctx, rest);
+    case 'destroy':
+      return zpoolDestroy(ctx, rest);
+    case 'export':
+      return zpoolExport(ctx, rest);
+    case 'import':
+      return zpoolImport(ctx, rest);
+    case 'scrub':
+      return zpoolScrub(ctx, rest);
+    case 'iostat':
+      return zpoolIostat(ctx, rest);
+    case 'replace':
+    case 'attach':
+    case 'detach':
+    case 'online':
+    case 'offline':
+    case 'clear':
       return deviceCommand(ctx, verb, rest);
-    case 'version': return ok('zfs-2.2.2-1\nzfs-kmod-2.2.2-1\n');
-    case undefined: throw new ToolExit('missing command\nusage: zpool command args ...', 2);
-    default: throw new ToolExit(`unrecognized command '${verb}'\nusage: zpool command args ...`, 2);
+    case 'version':
+      return ok('zfs-2.2.2-1\nzfs-kmod-2.2.2-1\n');
+    case undefined:
+      throw new ToolExit('missing command\nusage: zpool command args ...', 2);
+    default:
+      throw new ToolExit(`unrecognized command '${verb}'\nusage: zpool command args ...`, 2);
   }
 }

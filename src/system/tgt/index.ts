@@ -111,7 +111,10 @@ export interface TgtOptions {
 }
 
 export class TgtAdapter {
-  constructor(private readonly host: Host, private readonly opts: TgtOptions) {}
+  constructor(
+    private readonly host: Host,
+    private readonly opts: TgtOptions,
+  ) {}
 
   /** `secrets`: tgtadm takes CHAP passwords only as arguments; keep them out of history and errors. */
   private adm(args: string[], secrets?: string[]) {
@@ -156,11 +159,36 @@ export class TgtAdapter {
         if (l.readOnly) await this.adm(['--mode', 'logicalunit', '--op', 'update', '--tid', tid, '--lun', String(l.lun), '--params', 'readonly=1']);
       }
       for (const a of aclOf(t)) {
-        await this.adm(['--mode', 'target', '--op', 'bind', '--tid', tid, ...(a === 'ALL' ? ['--initiator-address', 'ALL'] : ['--initiator-name', userArg(a)])]);
+        await this.adm([
+          '--mode',
+          'target',
+          '--op',
+          'bind',
+          '--tid',
+          tid,
+          ...(a === 'ALL' ? ['--initiator-address', 'ALL'] : ['--initiator-name', userArg(a)]),
+        ]);
       }
-      for (const [account, outgoing] of [[t.chap, false], [t.mutualChap, true]] as const) {
+      for (const [account, outgoing] of [
+        [t.chap, false],
+        [t.mutualChap, true],
+      ] as const) {
         if (!account) continue;
-        await this.host.run('tgtadm', [...(this.opts.controlPort === null ? [] : ['-C', String(this.opts.controlPort)]), '--lld', 'iscsi', '--mode', 'account', '--op', 'delete', '--user', userArg(account.user)], { okCodes: [0, 22] });
+        await this.host.run(
+          'tgtadm',
+          [
+            ...(this.opts.controlPort === null ? [] : ['-C', String(this.opts.controlPort)]),
+            '--lld',
+            'iscsi',
+            '--mode',
+            'account',
+            '--op',
+            'delete',
+            '--user',
+            userArg(account.user),
+          ],
+          { okCodes: [0, 22] },
+        );
         await this.adm(['--mode', 'account', '--op', 'new', '--user', userArg(account.user), '--password', userArg(account.secret)], [account.secret]);
         await this.adm(['--mode', 'account', '--op', 'bind', '--tid', tid, '--user', userArg(account.user), ...(outgoing ? ['--outgoing'] : [])]);
       }

@@ -4,8 +4,16 @@ import { refusalOf } from '../tool-refusal.js';
 import { ZFS_REFUSALS } from './refusals.js';
 import { sizeArgument } from '../../vocabulary/zfs-size.js';
 import {
-  groupProperties, parseArcstats, parseDestroyDryRun, parseZfsGet, parseZfsHolds, parseZfsList, parseZfsVersion,
-  parseZpoolIostat, parseZpoolList, parseZpoolStatus,
+  groupProperties,
+  parseArcstats,
+  parseDestroyDryRun,
+  parseZfsGet,
+  parseZfsHolds,
+  parseZfsList,
+  parseZfsVersion,
+  parseZpoolIostat,
+  parseZpoolList,
+  parseZpoolStatus,
 } from './parse.js';
 import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolListEntry, ZfsVersion, ZpoolStatus } from './parse.js';
 
@@ -321,7 +329,10 @@ export class ZfsAdapter {
    * What `destroy` with these options would remove (dry run). zfs-fuse has no -n: there the
    * answer is computed from a recursive listing and cannot include clones elsewhere.
    */
-  async listDependents(name: string, opts: { recursive?: boolean; dependents?: boolean } = { recursive: true }): Promise<{ datasets: string[]; reclaim: number | null }> {
+  async listDependents(
+    name: string,
+    opts: { recursive?: boolean; dependents?: boolean } = { recursive: true },
+  ): Promise<{ datasets: string[]; reclaim: number | null }> {
     if ((await this.dialect()) === 'zfs-fuse') {
       if (name.includes('@')) return { datasets: [name], reclaim: null };
       const rows = await this.listDatasets({ root: name, types: ['filesystem', 'volume', 'snapshot'] });

@@ -171,7 +171,10 @@ function parseConfig(lines: string[], pool: ZpoolStatus): void {
 }
 
 function joinContinuation(lines: string[]): string {
-  return lines.map((l) => l.trim()).filter((l) => l !== '').join(' ');
+  return lines
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
 }
 
 /** Parses the scan section (first line without its "scan:" key, then its continuation lines). */
@@ -280,7 +283,10 @@ function applyProgressLine(scan: ScanStatus, line: string): void {
  * listing of `zpool import`; several pools in one text.
  */
 export function parseZpoolStatus(text: string): ZpoolStatus[] {
-  const lines = text.replace(ANSI_RE, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(ANSI_RE, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const blocks: string[][] = [];
   for (const line of lines) {
     if (/^\s*pool: /.test(line)) blocks.push([line]);
@@ -291,7 +297,16 @@ export function parseZpoolStatus(text: string): ZpoolStatus[] {
 
 function parsePoolBlock(block: string[]): ZpoolStatus {
   const pool: ZpoolStatus = {
-    name: '', state: '', scan: null, vdevs: [], logs: [], cache: [], spares: [], special: [], dedup: [], errors: '',
+    name: '',
+    state: '',
+    scan: null,
+    vdevs: [],
+    logs: [],
+    cache: [],
+    spares: [],
+    special: [],
+    dedup: [],
+    errors: '',
   };
   const sections: { key: string; lines: string[] }[] = [];
   let inConfig = false;
@@ -308,24 +323,50 @@ function parsePoolBlock(block: string[]): ZpoolStatus {
   const scans: ScanStatus[] = [];
   for (const { key, lines } of sections) {
     switch (key) {
-      case 'pool': pool.name = lines[0]!.trim(); break;
-      case 'id': pool.id = lines[0]!.trim(); break;
-      case 'state': pool.state = lines[0]!.trim().split(/\s+/)[0] ?? ''; break;
-      case 'status': pool.status = joinContinuation(lines); break;
-      case 'action': pool.action = joinContinuation(lines); break;
-      case 'see': pool.see = joinContinuation(lines); break;
-      case 'remove': pool.remove = joinContinuation(lines); break;
-      case 'checkpoint': pool.checkpoint = joinContinuation(lines); break;
-      case 'expand': pool.expand = joinContinuation(lines); break;
+      case 'pool':
+        pool.name = lines[0]!.trim();
+        break;
+      case 'id':
+        pool.id = lines[0]!.trim();
+        break;
+      case 'state':
+        pool.state = lines[0]!.trim().split(/\s+/)[0] ?? '';
+        break;
+      case 'status':
+        pool.status = joinContinuation(lines);
+        break;
+      case 'action':
+        pool.action = joinContinuation(lines);
+        break;
+      case 'see':
+        pool.see = joinContinuation(lines);
+        break;
+      case 'remove':
+        pool.remove = joinContinuation(lines);
+        break;
+      case 'checkpoint':
+        pool.checkpoint = joinContinuation(lines);
+        break;
+      case 'expand':
+        pool.expand = joinContinuation(lines);
+        break;
       case 'scan':
       case 'scrub': {
         const scan = parseScan(lines);
         if (scan) scans.push(scan);
         break;
       }
-      case 'config': parseConfig(lines.slice(1), pool); break;
+      case 'config':
+        parseConfig(lines.slice(1), pool);
+        break;
       case 'errors':
-        pool.errors = [lines[0]!.trim(), ...lines.slice(1).map((l) => l.trim()).filter((l) => l !== '')].join('\n');
+        pool.errors = [
+          lines[0]!.trim(),
+          ...lines
+            .slice(1)
+            .map((l) => l.trim())
+            .filter((l) => l !== ''),
+        ].join('\n');
         break;
     }
   }
@@ -352,7 +393,14 @@ export function isGroupingVdev(vdev: Vdev): boolean {
 /** Leaf devices (disks, files, partitions) of a pool, with the section they are in. */
 export function leafVdevs(pool: ZpoolStatus): { vdev: Vdev; section: 'data' | 'logs' | 'cache' | 'spares' | 'special' | 'dedup'; topLevel: string }[] {
   const out: { vdev: Vdev; section: 'data' | 'logs' | 'cache' | 'spares' | 'special' | 'dedup'; topLevel: string }[] = [];
-  const sections = [['data', pool.vdevs], ['logs', pool.logs], ['cache', pool.cache], ['spares', pool.spares], ['special', pool.special], ['dedup', pool.dedup]] as const;
+  const sections = [
+    ['data', pool.vdevs],
+    ['logs', pool.logs],
+    ['cache', pool.cache],
+    ['spares', pool.spares],
+    ['special', pool.special],
+    ['dedup', pool.dedup],
+  ] as const;
   for (const [section, tops] of sections) {
     for (const top of tops) {
       for (const v of walkVdevs([top])) {
@@ -469,9 +517,26 @@ export interface DatasetListEntry {
 }
 
 const SIZE_PROPS = new Set([
-  'used', 'available', 'referenced', 'quota', 'refquota', 'reservation', 'refreservation', 'volsize',
-  'usedbysnapshots', 'usedbydataset', 'usedbychildren', 'usedbyrefreservation', 'logicalused',
-  'logicalreferenced', 'written', 'recordsize', 'volblocksize', 'size', 'allocated', 'free',
+  'used',
+  'available',
+  'referenced',
+  'quota',
+  'refquota',
+  'reservation',
+  'refreservation',
+  'volsize',
+  'usedbysnapshots',
+  'usedbydataset',
+  'usedbychildren',
+  'usedbyrefreservation',
+  'logicalused',
+  'logicalreferenced',
+  'written',
+  'recordsize',
+  'volblocksize',
+  'size',
+  'allocated',
+  'free',
 ]);
 
 /** Whether a property holds a byte count. */
@@ -537,7 +602,10 @@ export interface PropertyValue {
 /** `zfs get -H [-p] -o name,property,value,source` and `zpool get -H [-p] -o name,property,value,source`. */
 export function parseZfsGet(text: string): PropertyValue[] {
   return parseTabular(text, ['name', 'property', 'value', 'source']).map((r) => ({
-    name: r['name']!, property: r['property']!, value: r['value']!, source: r['source']!,
+    name: r['name']!,
+    property: r['property']!,
+    value: r['value']!,
+    source: r['source']!,
   }));
 }
 
@@ -660,7 +728,9 @@ export interface Hold {
 /** `zfs holds -H [-p] [-r] SNAPSHOT...` */
 export function parseZfsHolds(text: string): Hold[] {
   return parseTabular(text, ['snapshot', 'tag', 'timestamp']).map((r) => ({
-    snapshot: r['snapshot']!, tag: r['tag']!, timestamp: r['timestamp']!,
+    snapshot: r['snapshot']!,
+    tag: r['tag']!,
+    timestamp: r['timestamp']!,
   }));
 }
 

@@ -59,7 +59,23 @@ export interface MenuItem {
   built: boolean;
 }
 
-export function Menu({ items, current, highlighted, focused, width, height, theme }: { items: MenuItem[]; current: string; highlighted: number; focused: boolean; width: number; height: number; theme: Theme }): React.ReactElement {
+export function Menu({
+  items,
+  current,
+  highlighted,
+  focused,
+  width,
+  height,
+  theme,
+}: {
+  items: MenuItem[];
+  current: string;
+  highlighted: number;
+  focused: boolean;
+  width: number;
+  height: number;
+  theme: Theme;
+}): React.ReactElement {
   const start = Math.max(0, Math.min(highlighted - height + 1, items.length - height));
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -68,7 +84,14 @@ export function Menu({ items, current, highlighted, focused, width, height, them
         const isHighlighted = at === highlighted;
         const isCurrent = item.id === current;
         return (
-          <Text key={item.id} wrap="truncate" inverse={isHighlighted && focused} bold={isCurrent} dimColor={!item.built && !(isHighlighted && focused)} color={isCurrent && !focused ? theme.c('cyan') : undefined}>
+          <Text
+            key={item.id}
+            wrap="truncate"
+            inverse={isHighlighted && focused}
+            bold={isCurrent}
+            dimColor={!item.built && !(isHighlighted && focused)}
+            color={isCurrent && !focused ? theme.c('cyan') : undefined}
+          >
             {isCurrent ? theme.pointer : ' '}
             {pad(item.label, width - 2)}
             {item.built ? ' ' : theme.glyphs === 'ascii' ? '-' : '·'}
@@ -170,7 +193,11 @@ export function StatusLine({ width, theme, message, busy, jobs, api, apiOk }: St
     );
   }
   if (message) {
-    left = <Text color={theme.c(message.kind === 'error' ? 'red' : 'green')} bold={message.kind === 'error'}>{pad(message.text, leftWidth)}</Text>;
+    left = (
+      <Text color={theme.c(message.kind === 'error' ? 'red' : 'green')} bold={message.kind === 'error'}>
+        {pad(message.text, leftWidth)}
+      </Text>
+    );
   } else if (jobs.length) {
     const j = jobs[0];
     const barWidth = Math.min(20, Math.max(5, Math.floor(leftWidth / 4)));

@@ -35,7 +35,8 @@ export function confirmDetailWindow(lines: string[], room: number, top: number, 
   const at = Math.max(0, Math.min(top, maxTop));
   const below = lines.length - at - rows;
   const keys = ascii ? 'Up/Down' : '↑/↓';
-  const more = below > 0 ? `... and ${below} more line${below === 1 ? '' : 's'} (${keys} to scroll)` : `(${keys} to scroll, ${at} line${at === 1 ? '' : 's'} above)`;
+  const more =
+    below > 0 ? `... and ${below} more line${below === 1 ? '' : 's'} (${keys} to scroll)` : `(${keys} to scroll, ${at} line${at === 1 ? '' : 's'} above)`;
   return { shown: lines.slice(at, at + rows), top: at, more };
 }
 
@@ -98,9 +99,25 @@ export function ConfirmDialog({ target, verb, title, details = [], width, height
       </Text>
       <Box>
         <Text>{'> '}</Text>
-        <TextField value={typed} focus onChange={(v) => { if (!sending) { setTyped(v); setError(null); } }} onSubmit={(v) => void submit(v)} />
+        <TextField
+          value={typed}
+          focus
+          onChange={(v) => {
+            if (!sending) {
+              setTyped(v);
+              setError(null);
+            }
+          }}
+          onSubmit={(v) => void submit(v)}
+        />
       </Box>
-      {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : sending ? <Text color={theme.c('yellow')}>working...</Text> : null}
+      {error ? (
+        <Text color={theme.c('red')} wrap="wrap">
+          {error}
+        </Text>
+      ) : sending ? (
+        <Text color={theme.c('yellow')}>working...</Text>
+      ) : null}
     </Box>
   );
 }
@@ -113,12 +130,24 @@ export function Question({ text, theme, onYes, onNo }: { text: string; theme: Th
   return (
     <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.c('yellow')} paddingX={1}>
       <Text wrap="wrap">{text}</Text>
-      <Text bold>y yes  n no</Text>
+      <Text bold>y yes n no</Text>
     </Box>
   );
 }
 
-export function PromptLine({ label, initial = '', onChange, onSubmit, onCancel }: { label: string; initial?: string; onChange?: (v: string) => void; onSubmit: (v: string) => void; onCancel: () => void }): React.ReactElement {
+export function PromptLine({
+  label,
+  initial = '',
+  onChange,
+  onSubmit,
+  onCancel,
+}: {
+  label: string;
+  initial?: string;
+  onChange?: (v: string) => void;
+  onSubmit: (v: string) => void;
+  onCancel: () => void;
+}): React.ReactElement {
   const [value, setValue] = useState(initial);
   useInput((_input, key) => {
     if (key.escape) onCancel();
@@ -126,12 +155,34 @@ export function PromptLine({ label, initial = '', onChange, onSubmit, onCancel }
   return (
     <Box>
       <Text bold>{label}</Text>
-      <TextField value={value} focus onChange={(v) => { setValue(v); onChange?.(v); }} onSubmit={onSubmit} />
+      <TextField
+        value={value}
+        focus
+        onChange={(v) => {
+          setValue(v);
+          onChange?.(v);
+        }}
+        onSubmit={onSubmit}
+      />
     </Box>
   );
 }
 
-export function TextView({ title, lines, width, height, theme, onClose }: { title: string; lines: string[]; width: number; height: number; theme: Theme; onClose: () => void }): React.ReactElement {
+export function TextView({
+  title,
+  lines,
+  width,
+  height,
+  theme,
+  onClose,
+}: {
+  title: string;
+  lines: string[];
+  width: number;
+  height: number;
+  theme: Theme;
+  onClose: () => void;
+}): React.ReactElement {
   const [top, setTop] = useState(0);
   const room = Math.max(1, height - 2);
   const maxTop = Math.max(0, lines.length - room);
@@ -146,7 +197,7 @@ export function TextView({ title, lines, width, height, theme, onClose }: { titl
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.c('cyan')} wrap="truncate">
         {title}
-        <Text dimColor>{lines.length > room ? `  ${top + 1}-${Math.min(lines.length, top + room)}/${lines.length}` : ''}  Esc close</Text>
+        <Text dimColor>{lines.length > room ? `  ${top + 1}-${Math.min(lines.length, top + room)}/${lines.length}` : ''} Esc close</Text>
       </Text>
       {lines.slice(top, top + room).map((l, i) => (
         <Text key={top + i} wrap="truncate">

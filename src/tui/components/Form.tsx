@@ -40,16 +40,28 @@ export interface FormProps {
 const MIN_LABEL_WIDTH = 12;
 const MAX_LABEL_WIDTH = 28;
 
-export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], submitLabel = 'Save', width, height, theme, submit, onDone, onCancel }: FormProps): React.ReactElement {
+export function Form({
+  title,
+  op,
+  initial = {},
+  fixed = {},
+  only,
+  hide = [],
+  submitLabel = 'Save',
+  width,
+  height,
+  theme,
+  submit,
+  onDone,
+  onCancel,
+}: FormProps): React.ReactElement {
   const fields: Field[] = useMemo(() => {
     const all = fieldsOf(op).filter((f) => !hide.includes(f.path) && !(f.path in fixed));
     const picked = only ? only.map((p) => all.find((f) => f.path === p)).filter((f): f is Field => Boolean(f)) : all;
     return addRepeatFields(picked, op);
   }, [op, only, hide, fixed]);
   const LABEL_WIDTH = Math.max(MIN_LABEL_WIDTH, Math.min(MAX_LABEL_WIDTH, Math.floor(width / 2.5), Math.max(0, ...fields.map((f) => f.label.length + 2))));
-  const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(fields.map((f) => [f.path, toFieldText(initial[f.path])])),
-  );
+  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(fields.map((f) => [f.path, toFieldText(initial[f.path])])));
   const [focus, setFocus] = useState(0);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -71,8 +83,17 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
       setErrors(local);
       const missing = fields.filter((f) => local[f.path] === 'required').map((f) => f.label);
       const mismatch = fields.filter((f) => f.repeats !== undefined && local[f.path]).map((f) => f.label);
-      setMessage([missing.length ? `Required: ${missing.join(', ')}` : '', mismatch.length ? `${mismatch.join(', ')}: the two entries differ` : ''].filter(Boolean).join('. '));
-      setFocus(Math.max(0, fields.findIndex((f) => local[f.path])));
+      setMessage(
+        [missing.length ? `Required: ${missing.join(', ')}` : '', mismatch.length ? `${mismatch.join(', ')}: the two entries differ` : '']
+          .filter(Boolean)
+          .join('. '),
+      );
+      setFocus(
+        Math.max(
+          0,
+          fields.findIndex((f) => local[f.path]),
+        ),
+      );
       return;
     }
     setSending(true);
@@ -85,7 +106,10 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
       if (err instanceof ValidationError) {
         const byField: Record<string, string> = {};
         for (const e of err.errors) {
-          const target = fields.find((f) => f.path === e.path) ?? fields.find((f) => e.path.startsWith(`${f.path}.`)) ?? fields.find((f) => f.path.startsWith(`${e.path}.`) || f.path === e.path);
+          const target =
+            fields.find((f) => f.path === e.path) ??
+            fields.find((f) => e.path.startsWith(`${f.path}.`)) ??
+            fields.find((f) => f.path.startsWith(`${e.path}.`) || f.path === e.path);
           if (target && !byField[target.path]) byField[target.path] = e.message;
         }
         setErrors(byField);
@@ -128,7 +152,7 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate">
         {title}
-        {sending ? <Text color={theme.c('yellow')}>  working...</Text> : null}
+        {sending ? <Text color={theme.c('yellow')}> working...</Text> : null}
       </Text>
       {message ? (
         <Text color={theme.c('red')} wrap="truncate">
@@ -136,14 +160,21 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
         </Text>
       ) : (
         <Text dimColor wrap="truncate">
-          {fields.length ? `${displayKey('up', theme.glyphs === 'ascii')}${displayKey('down', theme.glyphs === 'ascii')} move  Enter ${submitLabel.toLowerCase()}  Esc cancel${fields.some((f) => f.required) ? '  * required' : ''}` : `Enter ${submitLabel.toLowerCase()}, Esc cancel`}
+          {fields.length
+            ? `${displayKey('up', theme.glyphs === 'ascii')}${displayKey('down', theme.glyphs === 'ascii')} move  Enter ${submitLabel.toLowerCase()}  Esc cancel${fields.some((f) => f.required) ? '  * required' : ''}`
+            : `Enter ${submitLabel.toLowerCase()}, Esc cancel`}
         </Text>
       )}
       {fields.slice(start, end).map((f, i) => {
         const at = start + i;
         const focused = at === focus;
         const v = values[f.path] ?? '';
-        const shownDefault = f.defaultValue !== undefined && f.defaultValue !== '' && typeof f.defaultValue !== 'object' ? `default ${String(f.defaultValue)}` : f.required ? 'required' : 'optional';
+        const shownDefault =
+          f.defaultValue !== undefined && f.defaultValue !== '' && typeof f.defaultValue !== 'object'
+            ? `default ${String(f.defaultValue)}`
+            : f.required
+              ? 'required'
+              : 'optional';
         return (
           <Box key={f.path} flexDirection="column">
             <Box>
@@ -156,7 +187,16 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
                 </Text>
               ) : (
                 <Box width={valueWidth}>
-                  <TextField value={v} focus={focused} mask={f.kind === 'password' ? '*' : undefined} placeholder={shownDefault} onChange={(nv) => { if (!sending) setValue(f.path, nv); }} onSubmit={() => void send()} />
+                  <TextField
+                    value={v}
+                    focus={focused}
+                    mask={f.kind === 'password' ? '*' : undefined}
+                    placeholder={shownDefault}
+                    onChange={(nv) => {
+                      if (!sending) setValue(f.path, nv);
+                    }}
+                    onSubmit={() => void send()}
+                  />
                 </Box>
               )}
             </Box>
@@ -174,7 +214,8 @@ export function Form({ title, op, initial = {}, fixed = {}, only, hide = [], sub
       <Box flexGrow={1} />
       {field ? (
         <Text dimColor wrap="truncate">
-          {field.label}{field.required ? ' (required)' : ''}: {field.description}
+          {field.label}
+          {field.required ? ' (required)' : ''}: {field.description}
           {field.kind === 'list' ? ' (comma-separated)' : ''}
           {field.kind === 'enum' || field.kind === 'boolean' ? (theme.glyphs === 'ascii' ? ' (Left/Right to choose)' : ' (←/→ to choose)') : ''}
           {field.repeats === undefined ? `  [${field.path}]` : ''}

@@ -42,7 +42,7 @@ export function HelpOverlay({ sections, width, height, theme, onClose }: HelpPro
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.c('cyan')} wrap="truncate">
         Keys
-        <Text dimColor>{lines.length > room ? `  ${top + 1}-${Math.min(lines.length, top + room)}/${lines.length} (j/k scroll)` : ''}  Esc close</Text>
+        <Text dimColor>{lines.length > room ? `  ${top + 1}-${Math.min(lines.length, top + room)}/${lines.length} (j/k scroll)` : ''} Esc close</Text>
       </Text>
       {lines.slice(top, top + room).map((l, i) =>
         l.kind === 'reason' ? (
@@ -77,7 +77,11 @@ export interface PaletteEntry {
   run: () => void;
 }
 
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /**
  * How well an entry matches the typed words (lower is better), or null when a word is found
@@ -111,7 +115,21 @@ function rank(entries: PaletteEntry[], query: string): { e: PaletteEntry; score:
     .sort((a, b) => a.score - b.score || a.i - b.i);
 }
 
-export function Palette({ entries, width, height, theme, onClose, initial = '' }: { entries: PaletteEntry[]; width: number; height: number; theme: Theme; onClose: () => void; initial?: string }): React.ReactElement {
+export function Palette({
+  entries,
+  width,
+  height,
+  theme,
+  onClose,
+  initial = '',
+}: {
+  entries: PaletteEntry[];
+  width: number;
+  height: number;
+  theme: Theme;
+  onClose: () => void;
+  initial?: string;
+}): React.ReactElement {
   const [query, setQuery] = useState(initial);
   const [index, setIndex] = useState(0);
   const scored = rank(entries, query);
@@ -132,14 +150,29 @@ export function Palette({ entries, width, height, theme, onClose, initial = '' }
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box>
-        <Text bold color={theme.c('cyan')}>:</Text>
-        <TextField value={query} focus onChange={(v) => { setQuery(v); setIndex(0); }} onSubmit={(typed) => (typed === query ? choose(scored, sel) : choose(rank(entries, typed), 0))} />
+        <Text bold color={theme.c('cyan')}>
+          :
+        </Text>
+        <TextField
+          value={query}
+          focus
+          onChange={(v) => {
+            setQuery(v);
+            setIndex(0);
+          }}
+          onSubmit={(typed) => (typed === query ? choose(scored, sel) : choose(rank(entries, typed), 0))}
+        />
       </Box>
       <Text dimColor wrap="truncate">
         Go to a screen or run an action by name. Enter runs the highlighted one, Esc cancels.
       </Text>
       {scored.slice(start, start + room).map(({ e }, i) => (
-        <Text key={`${e.kind}:${e.label}:${e.detail ?? ''}`} wrap="truncate" inverse={start + i === sel} dimColor={Boolean(e.disabledReason) && start + i !== sel}>
+        <Text
+          key={`${e.kind}:${e.label}:${e.detail ?? ''}`}
+          wrap="truncate"
+          inverse={start + i === sel}
+          dimColor={Boolean(e.disabledReason) && start + i !== sel}
+        >
           {' '}
           {pad(e.kind, 10)} {e.label}
           {e.detail ? <Text dimColor>{`  ${e.detail}`}</Text> : null}

@@ -13,8 +13,7 @@ export function Tabs({ tabs, current, theme }: { tabs: { id: string; label: stri
         <Text key={t.id}>
           <Text inverse={t.id === current} bold={t.id === current} color={t.id === current ? theme.c('cyan') : undefined}>
             {` ${i + 1} ${t.label} `}
-          </Text>
-          {' '}
+          </Text>{' '}
         </Text>
       ))}
     </Text>
@@ -62,7 +61,10 @@ export function Notice({ children, theme, kind = 'info' }: { children: React.Rea
 
 /** Keys of a tabbed screen: 1..n jump to a tab, ] and [ step through them. */
 export function tabBindings<T extends string>(tabs: readonly { id: T; label: string }[], current: T, select: (id: T) => void): KeyBinding[] {
-  const i = Math.max(0, tabs.findIndex((t) => t.id === current));
+  const i = Math.max(
+    0,
+    tabs.findIndex((t) => t.id === current),
+  );
   return [
     ...tabs.map((t, n) => ({ key: String(n + 1), description: `${t.label} tab`, hint: false, action: () => select(t.id) })),
     { key: ']', description: 'Next tab', hint: false, action: () => select(tabs[(i + 1) % tabs.length].id) },

@@ -38,7 +38,10 @@ export interface TableState<T> {
   moveTo(index: number): void;
   cycleSort(): void;
   /** Keys for moving, filtering and sorting, to merge into a screen's bindings. */
-  bindings(opts: { prompt: (spec: { label: string; initial: string; onChange: (v: string) => void; onSubmit: (v: string) => void; onCancel: () => void }) => void; pageSize: number }): KeyBinding[];
+  bindings(opts: {
+    prompt: (spec: { label: string; initial: string; onChange: (v: string) => void; onSubmit: (v: string) => void; onCancel: () => void }) => void;
+    pageSize: number;
+  }): KeyBinding[];
 }
 
 export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) => string): TableState<T> {
@@ -57,7 +60,16 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
     let out = rows;
     if (filter) {
       const needle = filter.toLowerCase();
-      if (haystackRef.current?.rows !== rows) haystackRef.current = { rows, text: rows.map((r) => columns.map((c) => c.render(r)).join('\u0000').toLowerCase()) };
+      if (haystackRef.current?.rows !== rows)
+        haystackRef.current = {
+          rows,
+          text: rows.map((r) =>
+            columns
+              .map((c) => c.render(r))
+              .join('\u0000')
+              .toLowerCase(),
+          ),
+        };
       const text = haystackRef.current.text;
       out = out.filter((_, i) => text[i]!.includes(needle));
     }
@@ -90,7 +102,12 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
   };
   const sortable = columns.map((c) => c.key);
   const state: TableState<T> = {
-    rows, view, index, selected, filter, sort,
+    rows,
+    view,
+    index,
+    selected,
+    filter,
+    sort,
     setFilter: (text) => {
       setFilter(text);
       setFallbackIndex(0);
@@ -114,7 +131,9 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
       { key: 'G', aliases: ['end'], description: 'Last row', hint: false, group: 'Lists', action: () => moveTo(view.length - 1) },
       {
         // `/` starts a new filter (never appends to the last one); Esc clears it.
-        key: '/', description: 'Filter', group: 'Lists',
+        key: '/',
+        description: 'Filter',
+        group: 'Lists',
         action: () => {
           state.setFilter('');
           prompt({ label: '/', initial: '', onChange: (v) => state.setFilter(v), onSubmit: (v) => state.setFilter(v), onCancel: () => state.setFilter('') });

@@ -32,7 +32,11 @@ export function useQuery<N extends OperationName>(operation: N, input: Input<N>,
   const shell = useShell();
   const shellRef = useRef(shell);
   shellRef.current = shell;
-  const [state, setState] = useState<{ data: Output<N> | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: opts.enabled !== false });
+  const [state, setState] = useState<{ data: Output<N> | undefined; error: string | null; loading: boolean }>({
+    data: undefined,
+    error: null,
+    loading: opts.enabled !== false,
+  });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(input ?? {});
   const denied = shell.denial(operation);
@@ -68,10 +72,13 @@ export function useQuery<N extends OperationName>(operation: N, input: Input<N>,
   useEffect(() => {
     if (!refreshOn) return;
     let timer: NodeJS.Timeout | undefined;
-    const unsubscribe = shellRef.current.app.subscribe(() => {
-      clearTimeout(timer);
-      timer = setTimeout(() => setTick((t) => t + 1), 250);
-    }, refreshOn.split(',') as ConsoleEvent['type'][]);
+    const unsubscribe = shellRef.current.app.subscribe(
+      () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => setTick((t) => t + 1), 250);
+      },
+      refreshOn.split(',') as ConsoleEvent['type'][],
+    );
     return () => {
       unsubscribe();
       clearTimeout(timer);

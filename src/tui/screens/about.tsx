@@ -23,8 +23,14 @@ export function AboutScreen(): React.ReactElement {
       <KeyValues
         rows={[
           ['Version', info && info.version !== options.version ? `console ${options.version}, daemon ${info.version}` : options.version],
-          ['Host', `${info?.hostname ?? options.hostname ?? os.hostname()}: ${app.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'this machine (real tools)'}`],
-          ['Daemon', info ? `pid ${info.pid}, running since ${dateTime(info.startedAt)}; this console reaches it at ${options.connection}` : options.connection],
+          [
+            'Host',
+            `${info?.hostname ?? options.hostname ?? os.hostname()}: ${app.hostKind === 'sim' ? 'SIMULATED appliance (no real disks are touched)' : 'this machine (real tools)'}`,
+          ],
+          [
+            'Daemon',
+            info ? `pid ${info.pid}, running since ${dateTime(info.startedAt)}; this console reaches it at ${options.connection}` : options.connection,
+          ],
           ['Database', info?.database ?? '-'],
           ['API', info?.apiUrl ? `${info.apiUrl}/api/v1 (OpenAPI: ${info.apiUrl}/api/v1/openapi.json)` : 'not on TCP (the Unix socket only)'],
           ['Log file', info?.logFile ?? '-'],

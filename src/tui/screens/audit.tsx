@@ -22,34 +22,69 @@ export function AuditScreen(): React.ReactElement {
     { key: 'operation', title: 'OPERATION', width: 0, render: (e) => e.operation },
     { key: 'target', title: 'TARGET', width: 14, render: (e) => e.target ?? '', minTableWidth: 72 },
     // attempted: the change started and no outcome was recorded (still running, or the process stopped).
-    { key: 'result', title: 'RESULT', width: 9, render: (e) => e.result, color: (e) => (e.result === 'ok' ? 'green' : e.result === 'error' ? 'red' : e.result === 'attempted' ? 'magenta' : 'yellow') },
+    {
+      key: 'result',
+      title: 'RESULT',
+      width: 9,
+      render: (e) => e.result,
+      color: (e) => (e.result === 'ok' ? 'green' : e.result === 'error' ? 'red' : e.result === 'attempted' ? 'magenta' : 'yellow'),
+    },
   ];
   const table = useTable(q.data?.items ?? [], columns, (e) => String(e.id));
   const e = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     ...(e
-      ? [{
-          key: 'enter', description: 'Details',
-          action: () => shell.showText(`Audit entry ${e.id}`, [
-            `time       ${dateTimeSeconds(e.at)} (${e.at})`, `who        ${e.actor} via ${e.face}${e.address ? ` from ${e.address}` : ''}`,
-            `operation  ${e.operation}`, `target     ${e.target ?? '-'}`, `result     ${e.result === 'attempted' ? 'attempted (no outcome recorded: still running, or the process stopped before it answered)' : e.result}${e.error ? `: ${e.error}` : ''}`, '', 'input (secrets redacted):',
-            ...JSON.stringify(e.input, null, 2).split('\n'),
-          ]),
-        }]
+      ? [
+          {
+            key: 'enter',
+            description: 'Details',
+            action: () =>
+              shell.showText(`Audit entry ${e.id}`, [
+                `time       ${dateTimeSeconds(e.at)} (${e.at})`,
+                `who        ${e.actor} via ${e.face}${e.address ? ` from ${e.address}` : ''}`,
+                `operation  ${e.operation}`,
+                `target     ${e.target ?? '-'}`,
+                `result     ${e.result === 'attempted' ? 'attempted (no outcome recorded: still running, or the process stopped before it answered)' : e.result}${e.error ? `: ${e.error}` : ''}`,
+                '',
+                'input (secrets redacted):',
+                ...JSON.stringify(e.input, null, 2).split('\n'),
+              ]),
+          },
+        ]
       : []),
     { key: 'r', description: 'Refresh', action: q.reload },
   ]);
   const total = q.data?.total ?? 0;
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Title text="Audit log" theme={theme} right={q.data ? `${total} entries${total > LIMIT ? `, newest ${LIMIT} shown` : ''}${table.filter ? `, ${table.view.length} match "${table.filter}"` : ''}` : ''} />
+      <Title
+        text="Audit log"
+        theme={theme}
+        right={
+          q.data
+            ? `${total} entries${total > LIMIT ? `, newest ${LIMIT} shown` : ''}${table.filter ? `, ${table.view.length} match "${table.filter}"` : ''}`
+            : ''
+        }
+      />
       {q.error && !q.data ? (
-        <Notice theme={theme} kind="error">{q.error}</Notice>
+        <Notice theme={theme} kind="error">
+          {q.error}
+        </Notice>
       ) : (
-        <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No entries.'} />
+        <Table
+          table={table}
+          columns={columns}
+          width={width - 2}
+          height={height - 3}
+          theme={theme}
+          focused={active}
+          emptyText={q.loading ? 'Loading...' : 'No entries.'}
+        />
       )}
-      <Text dimColor wrap="truncate">{e?.error ? `error: ${e.error}` : e ? `${e.operation} ${e.target ?? ''}` : ' '}</Text>
+      <Text dimColor wrap="truncate">
+        {e?.error ? `error: ${e.error}` : e ? `${e.operation} ${e.target ?? ''}` : ' '}
+      </Text>
     </Box>
   );
 }

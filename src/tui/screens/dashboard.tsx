@@ -39,7 +39,9 @@ export function DashboardScreen(): React.ReactElement {
   useMetricsVersion();
   useBindings([
     {
-      key: 'enter', aliases: ['L'], description: 'Live charts (full screen)',
+      key: 'enter',
+      aliases: ['L'],
+      description: 'Live charts (full screen)',
       action: () => (services.openCharts ? services.openCharts() : shell.toast('The live charts need a real terminal', 'error')),
     },
   ]);
@@ -61,7 +63,12 @@ export function DashboardScreen(): React.ReactElement {
   const arcHit = metrics.get('calypso_arc_hit_ratio_percent');
   const arcSize = metrics.get('calypso_arc_size_bytes');
   const lines: (React.ReactElement | number)[] = [];
-  const section = (t: string) => lines.push(<Text key={`s-${t}`} bold underline>{t}</Text>);
+  const section = (t: string) =>
+    lines.push(
+      <Text key={`s-${t}`} bold underline>
+        {t}
+      </Text>,
+    );
   const hostMetrics = cpu || memUsed || rx.length;
   if (hostMetrics) {
     section('Host');
@@ -94,22 +101,33 @@ export function DashboardScreen(): React.ReactElement {
     const r = pending[l];
     return (
       <Text key={r.label} wrap="truncate">
-        {pad(r.label, labelWidth)} <Text bold color={theme.c(r.opts.color ?? '')}>{pad(r.value, valueWidth, 'right')}</Text>{' '}
+        {pad(r.label, labelWidth)}{' '}
+        <Text bold color={theme.c(r.opts.color ?? '')}>
+          {pad(r.value, valueWidth, 'right')}
+        </Text>{' '}
         <Text color={theme.c('cyan')}>{r.s && sparkWidth >= 4 ? sparkline(theme, r.s.points, sparkWidth, r.opts.max) : ''}</Text>
       </Text>
     );
   });
   const source =
-    metrics.source === 'events' ? 'Live samples from the monitoring service.'
-    : metrics.source === 'metrics.current' ? 'Sampled from the monitoring service (metrics.current) every 2 s.'
-    : metrics.source === 'storage' ? 'Monitoring is not in this build: CPU, memory and network wait for it. Pool capacity and ARC are read from the storage service every 2 s.'
-    : shell.app.contract('storage.pools.list') || shell.app.contract('metrics.current') ? 'Waiting for the first sample...'
-    : 'Monitoring and storage are not in this build yet: there is nothing to chart. The dashboard draws CPU, memory, network, pool capacity and I/O, and ARC as soon as their services land.';
+    metrics.source === 'events'
+      ? 'Live samples from the monitoring service.'
+      : metrics.source === 'metrics.current'
+        ? 'Sampled from the monitoring service (metrics.current) every 2 s.'
+        : metrics.source === 'storage'
+          ? 'Monitoring is not in this build: CPU, memory and network wait for it. Pool capacity and ARC are read from the storage service every 2 s.'
+          : shell.app.contract('storage.pools.list') || shell.app.contract('metrics.current')
+            ? 'Waiting for the first sample...'
+            : 'Monitoring and storage are not in this build yet: there is nothing to chart. The dashboard draws CPU, memory, network, pool capacity and I/O, and ARC as soon as their services land.';
   return (
     <Box flexDirection="column" paddingX={1}>
       <Title text="Dashboard" theme={theme} right="Enter: live charts" />
       <Notice theme={theme}>{source}</Notice>
-      {metrics.lastError ? <Notice theme={theme} kind="error">{metrics.lastError}</Notice> : null}
+      {metrics.lastError ? (
+        <Notice theme={theme} kind="error">
+          {metrics.lastError}
+        </Notice>
+      ) : null}
       <Text> </Text>
       {drawn.slice(0, Math.max(0, height - 4))}
     </Box>

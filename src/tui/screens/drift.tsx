@@ -26,9 +26,16 @@ export function driftLineColor(line: string): string | undefined {
  * The confirmation form of a drift repair (the `<subsystem>.drift.resolve` operations); the status
  * line then says what was adopted or overwritten, and what adopting dropped.
  */
-export function openDriftRepair(shell: ShellApi, spec: { operation: DriftRepair; action: 'adopt' | 'overwrite'; file: string; title: string; onDone: () => void }): void {
+export function openDriftRepair(
+  shell: ShellApi,
+  spec: { operation: DriftRepair; action: 'adopt' | 'overwrite'; file: string; title: string; onDone: () => void },
+): void {
   shell.openForm({
-    title: spec.title, operation: spec.operation, fixed: { action: spec.action }, fields: [], submitLabel: spec.action === 'adopt' ? 'Adopt' : 'Overwrite',
+    title: spec.title,
+    operation: spec.operation,
+    fixed: { action: spec.action },
+    fields: [],
+    submitLabel: spec.action === 'adopt' ? 'Adopt' : 'Overwrite',
     success: (r) => {
       const ignored = r.ignored;
       return `${spec.file}: ${spec.action === 'adopt' ? 'adopted' : 'overwritten'}${ignored.length ? `; not managed by Calypso and dropped: ${ignored.join(', ')}` : ''}`;
@@ -37,7 +44,19 @@ export function openDriftRepair(shell: ShellApi, spec: { operation: DriftRepair;
   });
 }
 
-export function DriftPanel({ title, drift, error, rows, theme }: { title: string; drift: Drift | undefined; error: string | null; rows: number; theme: Theme }): React.ReactElement {
+export function DriftPanel({
+  title,
+  drift,
+  error,
+  rows,
+  theme,
+}: {
+  title: string;
+  drift: Drift | undefined;
+  error: string | null;
+  rows: number;
+  theme: Theme;
+}): React.ReactElement {
   const changes = drift?.changes ?? [];
   const room = Math.max(0, rows - 2);
   return (
@@ -47,14 +66,22 @@ export function DriftPanel({ title, drift, error, rows, theme }: { title: string
         {drift ? <Text color={theme.c(drift.inSync ? 'green' : 'yellow')}>{`  ${driftVerdict(drift)}`}</Text> : null}
         {drift?.file ? <Text dimColor>{`  ${drift.file}`}</Text> : null}
       </Text>
-      {error && !drift ? <Text color={theme.c('red')} wrap="truncate">{error}</Text> : null}
+      {error && !drift ? (
+        <Text color={theme.c('red')} wrap="truncate">
+          {error}
+        </Text>
+      ) : null}
       {changes.slice(0, room).map((l, i) => (
         <Text key={i} wrap="truncate" color={theme.c(driftLineColor(l) ?? '')}>
           {l || ' '}
         </Text>
       ))}
       {changes.length > room ? <Text dimColor>{`... ${changes.length - room} more lines (Enter shows all)`}</Text> : null}
-      {drift && !drift.inSync && changes.length ? <Text dimColor wrap="truncate">- what Calypso would write, + what is live</Text> : null}
+      {drift && !drift.inSync && changes.length ? (
+        <Text dimColor wrap="truncate">
+          - what Calypso would write, + what is live
+        </Text>
+      ) : null}
     </Box>
   );
 }

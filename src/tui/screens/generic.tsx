@@ -22,7 +22,8 @@ export function UnbuiltScreen({ def }: { def: ScreenDef }): React.ReactElement {
       <Text wrap="wrap">{def.manages}</Text>
       <Text> </Text>
       <Notice theme={theme}>
-        Not in this build: no {def.prefixes.map((p) => `${p}*`).join(' or ')} operations are registered, so there is nothing here to show or change yet. This screen lights up when the {def.label} service is installed.
+        Not in this build: no {def.prefixes.map((p) => `${p}*`).join(' or ')} operations are registered, so there is nothing here to show or change yet. This
+        screen lights up when the {def.label} service is installed.
       </Notice>
     </Box>
   );

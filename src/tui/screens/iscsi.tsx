@@ -39,11 +39,14 @@ export function formatPortals(portals: IscsiTarget['portals']): string {
 
 /** `10.0.0.1:3260 [fd00::1]:3261 10.0.0.2` into portals (the port defaults to 3260). */
 export function parsePortals(text: string): PortalInput[] {
-  return text.split(/[\s,]+/).filter(Boolean).map((word) => {
-    const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(word) ?? (word.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(word) : null);
-    if (!m) return { ip: word };
-    return m[2] ? { ip: m[1], port: Number(m[2]) } : { ip: m[1] };
-  });
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((word) => {
+      const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(word) ?? (word.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(word) : null);
+      if (!m) return { ip: word };
+      return m[2] ? { ip: m[1], port: Number(m[2]) } : { ip: m[1] };
+    });
 }
 
 export function formatGroups(groups: InitiatorGroup[]): string {
@@ -52,15 +55,20 @@ export function formatGroups(groups: InitiatorGroup[]): string {
 
 /** `esx=iqn.a,iqn.b; backup=iqn.c` into initiator groups. */
 export function parseGroups(text: string): InitiatorGroup[] {
-  return text.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
-    const [name, list = ''] = part.split('=');
-    return { name: name.trim(), initiators: list.split(/[\s,]+/).filter(Boolean) };
-  });
+  return text
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [name, list = ''] = part.split('=');
+      return { name: name.trim(), initiators: list.split(/[\s,]+/).filter(Boolean) };
+    });
 }
 
 /** A LUN as the update operation takes it back. */
 function lunInput(l: IscsiLun): LunInput {
-  const backing: LunInput['backing'] = l.type === 'zvol' ? { type: 'zvol', zvol: l.dataset ?? l.path.replace(/^\/dev\/zvol\//, '') } : { type: l.type, path: l.path };
+  const backing: LunInput['backing'] =
+    l.type === 'zvol' ? { type: 'zvol', zvol: l.dataset ?? l.path.replace(/^\/dev\/zvol\//, '') } : { type: l.type, path: l.path };
   return { lun: l.lun, backing, group: l.group, readOnly: l.readOnly, enabled: l.enabled };
 }
 
@@ -69,7 +77,11 @@ export function parseLun(text: string): LunInput | null {
   const words = text.trim().split(/\s+/).filter(Boolean);
   if (words.length < 2 || !/^\d+$/.test(words[0])) return null;
   const [num, where, ...rest] = words;
-  const backing: LunInput['backing'] = where.startsWith('/dev/') ? { type: 'disk', path: where } : where.startsWith('/') ? { type: 'file', path: where } : { type: 'zvol', zvol: where };
+  const backing: LunInput['backing'] = where.startsWith('/dev/')
+    ? { type: 'disk', path: where }
+    : where.startsWith('/')
+      ? { type: 'file', path: where }
+      : { type: 'zvol', zvol: where };
   const readOnly = rest.includes('ro');
   const group = rest.find((w) => w !== 'ro') ?? null;
   return { lun: Number(num), backing, group, readOnly, enabled: true };
@@ -82,7 +94,15 @@ export function IscsiScreen(): React.ReactElement {
   return (
     <Box flexDirection="column" paddingX={1}>
       <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
-      {tab === 'targets' ? <TargetsTab extra={extra} /> : tab === 'disks' ? <DisksTab extra={extra} /> : tab === 'settings' ? <SettingsTab extra={extra} /> : <DriftTab extra={extra} />}
+      {tab === 'targets' ? (
+        <TargetsTab extra={extra} />
+      ) : tab === 'disks' ? (
+        <DisksTab extra={extra} />
+      ) : tab === 'settings' ? (
+        <SettingsTab extra={extra} />
+      ) : (
+        <DriftTab extra={extra} />
+      )}
     </Box>
   );
 }
@@ -97,7 +117,7 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'name', title: 'DISK', width: 8, render: (d) => d.name },
     { key: 'size', title: 'SIZE', width: 8, align: 'right', render: (d) => bytes(d.sizeBytes), sortValue: (d) => d.sizeBytes },
     { key: 'state', title: 'STATE', width: 15, render: (d) => state(d), color: (d) => (d.usedBy.length ? 'cyan' : d.exportable ? 'green' : undefined) },
-    { key: 'why', title: 'WHY NOT / USED BY', width: 0, render: (d) => (d.usedBy.length ? d.usedBy.join(', ') : d.reason ?? 'a disk LUN may use it') },
+    { key: 'why', title: 'WHY NOT / USED BY', width: 0, render: (d) => (d.usedBy.length ? d.usedBy.join(', ') : (d.reason ?? 'a disk LUN may use it')) },
     { key: 'id', title: 'STABLE NAME', width: 28, render: (d) => d.path?.replace(/^\/dev\/disk\/by-id\//, '') ?? '-', minTableWidth: 100 },
   ];
   const table = useTable(q.data?.items ?? [], columns, (d) => d.name);
@@ -108,29 +128,60 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
       ? [
           d.marked
             ? {
-                key: 'u', description: 'Unmark', operation: 'iscsi.disks.unmark-export',
+                key: 'u',
+                description: 'Unmark',
+                operation: 'iscsi.disks.unmark-export',
                 disabledReason: d.usedBy.length ? `exported by ${d.usedBy.join(', ')}: remove those LUNs first` : undefined,
-                action: () => void shell.act('iscsi.disks.unmark-export', { disk: d.wwn ?? d.name }, { success: () => `${d.name} is no longer marked for export` }).then(q.reload),
+                action: () =>
+                  void shell
+                    .act('iscsi.disks.unmark-export', { disk: d.wwn ?? d.name }, { success: () => `${d.name} is no longer marked for export` })
+                    .then(q.reload),
               }
             : {
-                key: 'm', description: 'Mark for export', operation: 'iscsi.disks.mark-export',
+                key: 'm',
+                description: 'Mark for export',
+                operation: 'iscsi.disks.mark-export',
                 disabledReason: d.reason && d.reason !== 'not marked for export' ? d.reason : undefined,
-                action: () => typedConfirm(shell, {
-                  title: `Mark ${d.name} for export over iSCSI`, target: d.name, verb: 'mark',
-                  details: [`${d.name} (${d.model ?? 'unknown model'}, ${bytes(d.sizeBytes)}) may then be handed whole to an initiator as a LUN: every block of it.`],
-                  run: () => shell.run('iscsi.disks.mark-export', { disk: d.name }), success: `${d.name} is marked for export`, onDone: q.reload,
-                }),
+                action: () =>
+                  typedConfirm(shell, {
+                    title: `Mark ${d.name} for export over iSCSI`,
+                    target: d.name,
+                    verb: 'mark',
+                    details: [
+                      `${d.name} (${d.model ?? 'unknown model'}, ${bytes(d.sizeBytes)}) may then be handed whole to an initiator as a LUN: every block of it.`,
+                    ],
+                    run: () => shell.run('iscsi.disks.mark-export', { disk: d.name }),
+                    success: `${d.name} is marked for export`,
+                    onDone: q.reload,
+                  }),
               },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  if (q.error && !q.data)
+    return (
+      <Notice theme={theme} kind="error">
+        {q.error}
+      </Notice>
+    );
   return (
     <Box flexDirection="column">
-      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No whole disks found.'} />
-      <Text dimColor wrap="truncate">{d ? `${d.path ?? 'no stable name'}${d.marked ? `  marked by ${d.markedBy ?? '?'} ${d.markedAt ? dateTime(d.markedAt) : ''}` : ''}${d.signatures.length ? `  holds ${d.signatures.join(', ')}` : ''}` : ' '}</Text>
+      <Table
+        table={table}
+        columns={columns}
+        width={width - 2}
+        height={height - 3}
+        theme={theme}
+        focused={active}
+        emptyText={q.loading ? 'Loading...' : 'No whole disks found.'}
+      />
+      <Text dimColor wrap="truncate">
+        {d
+          ? `${d.path ?? 'no stable name'}${d.marked ? `  marked by ${d.markedBy ?? '?'} ${d.markedAt ? dateTime(d.markedAt) : ''}` : ''}${d.signatures.length ? `  holds ${d.signatures.join(', ')}` : ''}`
+          : ' '}
+      </Text>
     </Box>
   );
 }
@@ -157,32 +208,133 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: listHeight - 1 }),
     {
-      key: 'c', description: 'Create target', operation: 'iscsi.targets.create',
-      action: () => shell.openForm({ title: 'Create an iSCSI target', operation: 'iscsi.targets.create', fields: ['name', 'alias', 'enabled', 'chap.user', 'chap.secret'], initial: { name: 'iqn.2005-10.org.calypso:' }, submitLabel: 'Create', success: (r) => `Created target ${r.name}`, onDone: q.reload }),
+      key: 'c',
+      description: 'Create target',
+      operation: 'iscsi.targets.create',
+      action: () =>
+        shell.openForm({
+          title: 'Create an iSCSI target',
+          operation: 'iscsi.targets.create',
+          fields: ['name', 'alias', 'enabled', 'chap.user', 'chap.secret'],
+          initial: { name: 'iqn.2005-10.org.calypso:' },
+          submitLabel: 'Create',
+          success: (r) => `Created target ${r.name}`,
+          onDone: q.reload,
+        }),
     },
     ...(t
       ? [
-          { key: 'e', description: 'Edit', operation: 'iscsi.targets.update', action: () => shell.openForm({ title: `Edit ${t.name}`, operation: 'iscsi.targets.update', fixed: { name: t.name }, fields: ['alias', 'enabled'], initial: { alias: t.alias, enabled: String(t.enabled) }, success: () => `Saved ${t.name}`, onDone: q.reload }) },
+          {
+            key: 'e',
+            description: 'Edit',
+            operation: 'iscsi.targets.update',
+            action: () =>
+              shell.openForm({
+                title: `Edit ${t.name}`,
+                operation: 'iscsi.targets.update',
+                fixed: { name: t.name },
+                fields: ['alias', 'enabled'],
+                initial: { alias: t.alias, enabled: String(t.enabled) },
+                success: () => `Saved ${t.name}`,
+                onDone: q.reload,
+              }),
+          },
           { key: 'L', description: 'Add LUN', operation: 'iscsi.targets.update', action: () => addLun(shell, t, q.reload) },
-          { key: 'X', description: 'Remove LUN', operation: 'iscsi.luns.delete', disabledReason: t.luns.length ? undefined : 'the target has no LUNs', action: () => removeLun(shell, t, q.reload) },
-          { key: 'p', description: 'Portals', operation: 'iscsi.targets.update', action: () => shell.prompt({ label: 'Portals, e.g. 10.0.0.1:3260 [fd00::1] (empty: every address): ', initial: formatPortals(t.portals), onSubmit: (v) => update(shell, t.name, { portals: parsePortals(v) }, `Saved the portals of ${t.name}`, q.reload) }) },
-          { key: 'i', description: 'Initiator groups', operation: 'iscsi.targets.update', action: () => shell.prompt({ label: 'Groups, e.g. esx=iqn.1998-01.com.vmware:h1,iqn...; other=iqn...: ', initial: formatGroups(t.groups), onSubmit: (v) => update(shell, t.name, { groups: parseGroups(v) }, `Saved the initiator groups of ${t.name}`, q.reload) }) },
-          { key: 'C', description: 'Set CHAP', operation: 'iscsi.targets.update', action: () => shell.openForm({ title: `CHAP of ${t.name} (secrets are never shown again)`, operation: 'iscsi.targets.update', fixed: { name: t.name }, fields: ['chap.user', 'chap.secret', 'mutualChap.user', 'mutualChap.secret'], initial: { 'chap.user': t.chap?.user ?? '', 'mutualChap.user': t.mutualChap?.user ?? '' }, success: () => `Saved CHAP of ${t.name}`, onDone: q.reload }) },
-          { key: 'U', description: 'Clear CHAP', operation: 'iscsi.targets.update', disabledReason: t.chap ? undefined : 'CHAP is not set', action: () => update(shell, t.name, { chap: null, mutualChap: null }, `CHAP of ${t.name} cleared: initiators connect without authentication`, q.reload) },
-          { key: 'D', description: 'Delete', operation: 'iscsi.targets.delete', action: () => shell.confirm({ operation: 'iscsi.targets.delete', input: { name: t.name }, verb: 'delete', details: [`Initiators lose its ${t.luns.length} LUN(s); the zvols and files stay.`], success: () => `Deleted target ${t.name}`, onDone: q.reload }) },
+          {
+            key: 'X',
+            description: 'Remove LUN',
+            operation: 'iscsi.luns.delete',
+            disabledReason: t.luns.length ? undefined : 'the target has no LUNs',
+            action: () => removeLun(shell, t, q.reload),
+          },
+          {
+            key: 'p',
+            description: 'Portals',
+            operation: 'iscsi.targets.update',
+            action: () =>
+              shell.prompt({
+                label: 'Portals, e.g. 10.0.0.1:3260 [fd00::1] (empty: every address): ',
+                initial: formatPortals(t.portals),
+                onSubmit: (v) => update(shell, t.name, { portals: parsePortals(v) }, `Saved the portals of ${t.name}`, q.reload),
+              }),
+          },
+          {
+            key: 'i',
+            description: 'Initiator groups',
+            operation: 'iscsi.targets.update',
+            action: () =>
+              shell.prompt({
+                label: 'Groups, e.g. esx=iqn.1998-01.com.vmware:h1,iqn...; other=iqn...: ',
+                initial: formatGroups(t.groups),
+                onSubmit: (v) => update(shell, t.name, { groups: parseGroups(v) }, `Saved the initiator groups of ${t.name}`, q.reload),
+              }),
+          },
+          {
+            key: 'C',
+            description: 'Set CHAP',
+            operation: 'iscsi.targets.update',
+            action: () =>
+              shell.openForm({
+                title: `CHAP of ${t.name} (secrets are never shown again)`,
+                operation: 'iscsi.targets.update',
+                fixed: { name: t.name },
+                fields: ['chap.user', 'chap.secret', 'mutualChap.user', 'mutualChap.secret'],
+                initial: { 'chap.user': t.chap?.user ?? '', 'mutualChap.user': t.mutualChap?.user ?? '' },
+                success: () => `Saved CHAP of ${t.name}`,
+                onDone: q.reload,
+              }),
+          },
+          {
+            key: 'U',
+            description: 'Clear CHAP',
+            operation: 'iscsi.targets.update',
+            disabledReason: t.chap ? undefined : 'CHAP is not set',
+            action: () =>
+              update(shell, t.name, { chap: null, mutualChap: null }, `CHAP of ${t.name} cleared: initiators connect without authentication`, q.reload),
+          },
+          {
+            key: 'D',
+            description: 'Delete',
+            operation: 'iscsi.targets.delete',
+            action: () =>
+              shell.confirm({
+                operation: 'iscsi.targets.delete',
+                input: { name: t.name },
+                verb: 'delete',
+                details: [`Initiators lose its ${t.luns.length} LUN(s); the zvols and files stay.`],
+                success: () => `Deleted target ${t.name}`,
+                onDone: q.reload,
+              }),
+          },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  if (q.error && !q.data)
+    return (
+      <Notice theme={theme} kind="error">
+        {q.error}
+      </Notice>
+    );
   const room = Math.max(0, height - listHeight - 8);
   return (
     <Box flexDirection="column">
-      <Table table={table} columns={columns} width={width - 2} height={listHeight} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No iSCSI targets. c creates one.'} />
+      <Table
+        table={table}
+        columns={columns}
+        width={width - 2}
+        height={listHeight}
+        theme={theme}
+        focused={active}
+        emptyText={q.loading ? 'Loading...' : 'No iSCSI targets. c creates one.'}
+      />
       {t ? (
         <Box flexDirection="column">
-          <Text bold wrap="truncate">{t.name}{t.alias ? <Text dimColor>{`  (${t.alias})`}</Text> : null}</Text>
+          <Text bold wrap="truncate">
+            {t.name}
+            {t.alias ? <Text dimColor>{`  (${t.alias})`}</Text> : null}
+          </Text>
           <KeyValues
             keyWidth={10}
             rows={[
@@ -195,7 +347,8 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
           {t.luns.length === 0 ? <Text dimColor> none: L adds one</Text> : null}
           {t.luns.slice(0, room).map((l) => (
             <Text key={l.lun} wrap="truncate" dimColor={!l.enabled}>
-              {String(l.lun).padStart(3)}  {l.type.padEnd(4)}  {truncate(l.path, Math.max(8, width - 44)).padEnd(Math.max(8, width - 43))}{(l.group ?? 'all').padEnd(10)} {[l.readOnly ? 'ro' : 'rw', l.enabled ? '' : 'off'].filter(Boolean).join(',')}
+              {String(l.lun).padStart(3)} {l.type.padEnd(4)} {truncate(l.path, Math.max(8, width - 44)).padEnd(Math.max(8, width - 43))}
+              {(l.group ?? 'all').padEnd(10)} {[l.readOnly ? 'ro' : 'rw', l.enabled ? '' : 'off'].filter(Boolean).join(',')}
             </Text>
           ))}
           {t.luns.length > room ? <Text dimColor>{`... ${t.luns.length - room} more LUNs`}</Text> : null}
@@ -208,7 +361,8 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 function addLun(shell: ShellApi, t: IscsiTarget, reload: () => void): void {
   const next = Math.max(t.luns.length ? -1 : 0, ...t.luns.map((l) => l.lun)) + 1;
   shell.prompt({
-    label: 'LUN: number, then a zvol, /file or /dev/disk, then a group and ro if wanted: ', initial: `${next} `,
+    label: 'LUN: number, then a zvol, /file or /dev/disk, then a group and ro if wanted: ',
+    initial: `${next} `,
     onSubmit: (v) => {
       const lun = parseLun(v);
       if (!lun) return shell.toast('Give a LUN number and its backing, e.g. "1 tank/vms/vm1"', 'error');
@@ -219,11 +373,19 @@ function addLun(shell: ShellApi, t: IscsiTarget, reload: () => void): void {
 
 function removeLun(shell: ShellApi, t: IscsiTarget, reload: () => void): void {
   shell.prompt({
-    label: `Remove LUN number (${t.luns.map((l) => l.lun).join(', ')}): `, initial: t.luns.length === 1 ? String(t.luns[0].lun) : '',
+    label: `Remove LUN number (${t.luns.map((l) => l.lun).join(', ')}): `,
+    initial: t.luns.length === 1 ? String(t.luns[0].lun) : '',
     onSubmit: (v) => {
       const lun = t.luns.find((l) => String(l.lun) === v.trim());
       if (!lun) return shell.toast(`${t.name} has no LUN ${v.trim()}`, 'error');
-      shell.confirm({ operation: 'iscsi.luns.delete', input: { name: t.name, lun: lun.lun }, verb: 'remove', details: [`Initiators lose ${lun.path}; the ${lun.type} itself stays.`], success: () => `Removed LUN ${lun.lun} from ${t.name}`, onDone: reload });
+      shell.confirm({
+        operation: 'iscsi.luns.delete',
+        input: { name: t.name, lun: lun.lun },
+        verb: 'remove',
+        details: [`Initiators lose ${lun.path}; the ${lun.type} itself stays.`],
+        success: () => `Removed LUN ${lun.lun} from ${t.name}`,
+        onDone: reload,
+      });
     },
   });
 }
@@ -246,19 +408,53 @@ function SettingsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   };
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: 5 }),
-    ...(s ? [{ key: 'e', description: 'Change backend', operation: 'iscsi.settings.update', action: () => shell.openForm({ title: 'iSCSI backend (every target is applied to it)', operation: 'iscsi.settings.update', initial: { backend: s.backend, tgtControlPort: s.tgtControlPort ?? '' }, success: (r) => `iSCSI now runs on ${r.backend}`, onDone: reload }) }] : []),
+    ...(s
+      ? [
+          {
+            key: 'e',
+            description: 'Change backend',
+            operation: 'iscsi.settings.update',
+            action: () =>
+              shell.openForm({
+                title: 'iSCSI backend (every target is applied to it)',
+                operation: 'iscsi.settings.update',
+                initial: { backend: s.backend, tgtControlPort: s.tgtControlPort ?? '' },
+                success: (r) => `iSCSI now runs on ${r.backend}`,
+                onDone: reload,
+              }),
+          },
+        ]
+      : []),
     { key: 'r', description: 'Refresh', hint: false, action: reload },
     ...extra,
   ]);
-  if (settings.error && !s) return <Notice theme={theme} kind="error">{settings.error}</Notice>;
+  if (settings.error && !s)
+    return (
+      <Notice theme={theme} kind="error">
+        {settings.error}
+      </Notice>
+    );
   return (
     <Box flexDirection="column">
-      <KeyValues rows={[['backend', s ? (s.backend === 'scst' ? 'scst (kernel SCST, /etc/scst.conf)' : 'tgt (user-space tgtd)') : '...'], ['tgt control port', s ? (s.tgtControlPort === null ? 'default' : String(s.tgtControlPort)) : '']]} />
+      <KeyValues
+        rows={[
+          ['backend', s ? (s.backend === 'scst' ? 'scst (kernel SCST, /etc/scst.conf)' : 'tgt (user-space tgtd)') : '...'],
+          ['tgt control port', s ? (s.tgtControlPort === null ? 'default' : String(s.tgtControlPort)) : ''],
+        ]}
+      />
       <Text bold>Sessions</Text>
       {sessions.data && !sessions.data.available ? (
         <Notice theme={theme}>The {s?.backend ?? 'current'} backend does not report sessions yet.</Notice>
       ) : (
-        <Table table={table} columns={columns} width={width - 2} height={Math.max(2, height - 6)} theme={theme} focused={active} emptyText={sessions.loading ? 'Loading...' : sessions.error ?? 'No initiator is logged in.'} />
+        <Table
+          table={table}
+          columns={columns}
+          width={width - 2}
+          height={Math.max(2, height - 6)}
+          theme={theme}
+          focused={active}
+          emptyText={sessions.loading ? 'Loading...' : (sessions.error ?? 'No initiator is logged in.')}
+        />
       )}
     </Box>
   );
@@ -270,15 +466,44 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const q = useQuery('iscsi.drift', {}, { refreshOn: ['audit'] });
   const d = q.data;
   useBindings([
-    { key: 'enter', description: 'Whole difference', action: () => shell.showText(`iSCSI drift${d?.file ? ` of ${d.file}` : ''}`, d?.changes.length ? d.changes : ['No differences.']) },
     {
-      key: 'a', description: 'Adopt live scst.conf', operation: 'iscsi.drift.resolve',
-      disabledReason: d?.inSync ? 'the live configuration is in sync' : d && !d.file ? 'the tgt backend has no file to adopt: overwrite instead' : d?.missing ? `${d.file} does not exist: there is nothing to adopt` : undefined,
-      action: () => openDriftRepair(shell, { operation: 'iscsi.drift.resolve', action: 'adopt', file: d?.file ?? 'scst.conf', title: `Adopt the live ${d?.file ?? 'scst.conf'}: Calypso's targets become what it says`, onDone: q.reload }),
+      key: 'enter',
+      description: 'Whole difference',
+      action: () => shell.showText(`iSCSI drift${d?.file ? ` of ${d.file}` : ''}`, d?.changes.length ? d.changes : ['No differences.']),
     },
     {
-      key: 'o', description: 'Overwrite live configuration', operation: 'iscsi.drift.resolve', disabledReason: d?.inSync ? 'the live configuration is in sync' : undefined,
-      action: () => openDriftRepair(shell, { operation: 'iscsi.drift.resolve', action: 'overwrite', file: d?.file ?? 'the iSCSI configuration', title: 'Apply what Calypso says to the live iSCSI configuration', onDone: q.reload }),
+      key: 'a',
+      description: 'Adopt live scst.conf',
+      operation: 'iscsi.drift.resolve',
+      disabledReason: d?.inSync
+        ? 'the live configuration is in sync'
+        : d && !d.file
+          ? 'the tgt backend has no file to adopt: overwrite instead'
+          : d?.missing
+            ? `${d.file} does not exist: there is nothing to adopt`
+            : undefined,
+      action: () =>
+        openDriftRepair(shell, {
+          operation: 'iscsi.drift.resolve',
+          action: 'adopt',
+          file: d?.file ?? 'scst.conf',
+          title: `Adopt the live ${d?.file ?? 'scst.conf'}: Calypso's targets become what it says`,
+          onDone: q.reload,
+        }),
+    },
+    {
+      key: 'o',
+      description: 'Overwrite live configuration',
+      operation: 'iscsi.drift.resolve',
+      disabledReason: d?.inSync ? 'the live configuration is in sync' : undefined,
+      action: () =>
+        openDriftRepair(shell, {
+          operation: 'iscsi.drift.resolve',
+          action: 'overwrite',
+          file: d?.file ?? 'the iSCSI configuration',
+          title: 'Apply what Calypso says to the live iSCSI configuration',
+          onDone: q.reload,
+        }),
     },
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,

@@ -28,8 +28,13 @@ const SEC = ['sys', 'krb5', 'krb5i', 'krb5p', 'krb5p:krb5i:krb5'] as const;
 
 /** One client's options in words, e.g. "read-write, root stays root, sec=krb5p". */
 export function clientOptionsText(c: NfsClient): string {
-  return [c.access === 'rw' ? 'read-write' : 'read-only', SQUASH_TEXT[c.squash] ?? c.squash, ...(c.sec.join(':') !== 'sys' ? [`sec=${c.sec.join(':')}`] : []),
-    ...(c.anonuid !== null ? [`anonuid=${c.anonuid}`] : []), ...(c.anongid !== null ? [`anongid=${c.anongid}`] : [])].join(', ');
+  return [
+    c.access === 'rw' ? 'read-write' : 'read-only',
+    SQUASH_TEXT[c.squash] ?? c.squash,
+    ...(c.sec.join(':') !== 'sys' ? [`sec=${c.sec.join(':')}`] : []),
+    ...(c.anonuid !== null ? [`anonuid=${c.anonuid}`] : []),
+    ...(c.anongid !== null ? [`anongid=${c.anongid}`] : []),
+  ].join(', ');
 }
 
 const blankClient = (): NfsClient => ({ host: '', access: 'ro', squash: 'root_squash', sec: ['sys'], anonuid: null, anongid: null });
@@ -156,7 +161,14 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
 
   const startEdit = (index: number) => {
     const c = index < clients.length ? clients[index] : blankClient();
-    setEdit({ index, draft: { ...c, sec: [...c.sec] }, field: 0, uid: c.anonuid === null ? '' : String(c.anonuid), gid: c.anongid === null ? '' : String(c.anongid), error: null });
+    setEdit({
+      index,
+      draft: { ...c, sec: [...c.sec] },
+      field: 0,
+      uid: c.anonuid === null ? '' : String(c.anonuid),
+      gid: c.anongid === null ? '' : String(c.anongid),
+      error: null,
+    });
   };
 
   useInput((input, key) => {
@@ -176,7 +188,8 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
       if (input === ' ' || key.leftArrow || key.rightArrow) {
         if (e.field === 1) return setEdit({ ...e, error: null, draft: { ...e.draft, access: e.draft.access === 'ro' ? 'rw' : 'ro' } });
         if (e.field === 2) return setEdit({ ...e, error: null, draft: { ...e.draft, squash: cycle(SQUASH, e.draft.squash as (typeof SQUASH)[number]) } });
-        if (e.field === 3) return setEdit({ ...e, error: null, draft: { ...e.draft, sec: cycle(SEC, e.draft.sec.join(':') as (typeof SEC)[number]).split(':') } });
+        if (e.field === 3)
+          return setEdit({ ...e, error: null, draft: { ...e.draft, sec: cycle(SEC, e.draft.sec.join(':') as (typeof SEC)[number]).split(':') } });
       }
       return;
     }
@@ -201,7 +214,9 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
     if (key.return && (f === saveIndex || f === 2)) return void submit();
   });
 
-  const label = (i: number, text: string, required = false) => <FieldLabel theme={theme} focused={focus === i} text={`${text}${required ? ' *' : ''}`} width={10} />;
+  const label = (i: number, text: string, required = false) => (
+    <FieldLabel theme={theme} focused={focus === i} text={`${text}${required ? ' *' : ''}`} width={10} />
+  );
   const hostWidth = Math.max(16, Math.min(28, Math.floor((width - 8) / 3)));
   const room = Math.max(2, height - 12);
   const start = Math.max(0, Math.min(focus - 3 - room + 1, clients.length - room));
@@ -209,8 +224,12 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
   if (confirming) {
     return (
       <ConfirmDialog
-        title={`${existing ? 'Change' : 'Create'} the NFS export of ${path}`} target={path} verb="give root to many hosts through"
-        details={confirming.details} width={width} theme={theme}
+        title={`${existing ? 'Change' : 'Create'} the NFS export of ${path}`}
+        target={path}
+        verb="give root to many hosts through"
+        details={confirming.details}
+        width={width}
+        theme={theme}
         run={(typed) => shell.run(operation, { ...confirming.input, confirm: typed })}
         onDone={() => {
           setConfirming(null);
@@ -225,62 +244,149 @@ export function NfsForm({ shell, existing, onClose, onSaved }: Props): React.Rea
     const e = editing;
     const fieldLabel = (n: number) => <FieldLabel theme={theme} focused={e.field === n} text={`${CLIENT_FIELDS[n]}${n === 0 ? ' *' : ''}`} width={10} />;
     const choice = (n: number, text: string, note = '') => (
-      <Text wrap="truncate">{fieldLabel(n)}<Text inverse={e.field === n}>{`< ${text} >`}</Text><Text dimColor>{note ? `  ${note}` : ''}</Text></Text>
+      <Text wrap="truncate">
+        {fieldLabel(n)}
+        <Text inverse={e.field === n}>{`< ${text} >`}</Text>
+        <Text dimColor>{note ? `  ${note}` : ''}</Text>
+      </Text>
     );
     return (
       <Box flexDirection="column" width={width} paddingX={1}>
-        <Text bold color={theme.c('cyan')} wrap="truncate">{e.index < clients.length ? `Client ${clients[e.index].host} of ${path || 'the export'}` : `A new client of ${path || 'the export'}`}</Text>
-        <Text dimColor wrap="truncate">↑↓ move  Space/←→ change  Enter keep this client  Esc back to the list</Text>
+        <Text bold color={theme.c('cyan')} wrap="truncate">
+          {e.index < clients.length ? `Client ${clients[e.index].host} of ${path || 'the export'}` : `A new client of ${path || 'the export'}`}
+        </Text>
+        <Text dimColor wrap="truncate">
+          ↑↓ move Space/←→ change Enter keep this client Esc back to the list
+        </Text>
         <Box>
           {fieldLabel(0)}
-          <TextField value={e.draft.host} focus={e.field === 0} stillFocused={() => editRef.current?.field === 0} onChange={(v) => { const cur = editRef.current; if (cur) setEdit({ ...cur, error: null, draft: { ...cur.draft, host: v } }); }} onSubmit={() => takeEnter(saveClient)} placeholder="10.0.0.0/24, backup1.example.com, @netgroup, *.example.com" />
+          <TextField
+            value={e.draft.host}
+            focus={e.field === 0}
+            stillFocused={() => editRef.current?.field === 0}
+            onChange={(v) => {
+              const cur = editRef.current;
+              if (cur) setEdit({ ...cur, error: null, draft: { ...cur.draft, host: v } });
+            }}
+            onSubmit={() => takeEnter(saveClient)}
+            placeholder="10.0.0.0/24, backup1.example.com, @netgroup, *.example.com"
+          />
         </Box>
         {choice(1, e.draft.access === 'rw' ? 'read-write' : 'read-only')}
         {choice(2, e.draft.squash, SQUASH_TEXT[e.draft.squash])}
         {choice(3, e.draft.sec.join(':'), 'security flavours')}
         <Box>
           {fieldLabel(4)}
-          <TextField value={e.uid} focus={e.field === 4} stillFocused={() => editRef.current?.field === 4} onChange={(v) => { const cur = editRef.current; if (cur) setEdit({ ...cur, error: null, uid: v.replace(/\D/g, '') }); }} onSubmit={() => takeEnter(saveClient)} placeholder="blank: nobody" />
+          <TextField
+            value={e.uid}
+            focus={e.field === 4}
+            stillFocused={() => editRef.current?.field === 4}
+            onChange={(v) => {
+              const cur = editRef.current;
+              if (cur) setEdit({ ...cur, error: null, uid: v.replace(/\D/g, '') });
+            }}
+            onSubmit={() => takeEnter(saveClient)}
+            placeholder="blank: nobody"
+          />
         </Box>
         <Box>
           {fieldLabel(5)}
-          <TextField value={e.gid} focus={e.field === 5} stillFocused={() => editRef.current?.field === 5} onChange={(v) => { const cur = editRef.current; if (cur) setEdit({ ...cur, error: null, gid: v.replace(/\D/g, '') }); }} onSubmit={() => takeEnter(saveClient)} placeholder="blank: nogroup" />
+          <TextField
+            value={e.gid}
+            focus={e.field === 5}
+            stillFocused={() => editRef.current?.field === 5}
+            onChange={(v) => {
+              const cur = editRef.current;
+              if (cur) setEdit({ ...cur, error: null, gid: v.replace(/\D/g, '') });
+            }}
+            onSubmit={() => takeEnter(saveClient)}
+            placeholder="blank: nogroup"
+          />
         </Box>
-        {e.error ? <Text color={theme.c('red')} wrap="wrap">{e.error}</Text> : null}
+        {e.error ? (
+          <Text color={theme.c('red')} wrap="wrap">
+            {e.error}
+          </Text>
+        ) : null}
       </Box>
     );
   }
 
   return (
     <Box flexDirection="column" width={width} paddingX={1}>
-      <Text bold color={theme.c('cyan')} wrap="truncate">{existing ? `Edit the export of ${existing.path}` : 'Export a directory over NFS'}</Text>
-      {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : <Text dimColor wrap="truncate">↑↓ move  a add client  Enter edit  x remove  Esc cancel  (* required)</Text>}
+      <Text bold color={theme.c('cyan')} wrap="truncate">
+        {existing ? `Edit the export of ${existing.path}` : 'Export a directory over NFS'}
+      </Text>
+      {error ? (
+        <Text color={theme.c('red')} wrap="wrap">
+          {error}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate">
+          ↑↓ move a add client Enter edit x remove Esc cancel (* required)
+        </Text>
+      )}
       <Box>
         {label(0, 'Path', true)}
-        {existing ? <Text>{path}</Text> : <TextField value={path} focus={focus === 0} stillFocused={() => focusRef.current === 0} onChange={(v) => { if (!sending) { setPath(v); setError(null); } }} onSubmit={() => takeEnter(() => fieldEnter(0))} placeholder="/tank/shares/backups" />}
+        {existing ? (
+          <Text>{path}</Text>
+        ) : (
+          <TextField
+            value={path}
+            focus={focus === 0}
+            stillFocused={() => focusRef.current === 0}
+            onChange={(v) => {
+              if (!sending) {
+                setPath(v);
+                setError(null);
+              }
+            }}
+            onSubmit={() => takeEnter(() => fieldEnter(0))}
+            placeholder="/tank/shares/backups"
+          />
+        )}
       </Box>
       <Box>
         {label(1, 'Comment')}
-        <TextField value={comment} focus={focus === 1} stillFocused={() => focusRef.current === 1} onChange={(v) => { if (!sending) setComment(v); }} onSubmit={() => takeEnter(() => fieldEnter(1))} placeholder="what it is for" />
+        <TextField
+          value={comment}
+          focus={focus === 1}
+          stillFocused={() => focusRef.current === 1}
+          onChange={(v) => {
+            if (!sending) setComment(v);
+          }}
+          onSubmit={() => takeEnter(() => fieldEnter(1))}
+          placeholder="what it is for"
+        />
       </Box>
-      <Text wrap="truncate">{label(2, 'Exported')}<Text inverse={focus === 2}>{`< ${enabled ? 'yes' : 'no'} >`}</Text></Text>
+      <Text wrap="truncate">
+        {label(2, 'Exported')}
+        <Text inverse={focus === 2}>{`< ${enabled ? 'yes' : 'no'} >`}</Text>
+      </Text>
       <Text bold wrap="truncate">{`  Clients * (${clients.length})`}</Text>
-      <Text wrap="truncate">{'    '}<Text dimColor>{`${pad('HOST', hostWidth)} OPTIONS`}</Text></Text>
+      <Text wrap="truncate">
+        {'    '}
+        <Text dimColor>{`${pad('HOST', hostWidth)} OPTIONS`}</Text>
+      </Text>
       {clients.slice(start, start + room).map((c, n) => {
         const i = start + n;
         const at = 3 + i;
         return (
           <Box key={`${i}-${c.host}`} flexDirection="column">
             <Text wrap="truncate" inverse={focus === at}>
-              {focus === at ? theme.pointer : ' '}   {pad(c.host, hostWidth)} {clientOptionsText(c)}
+              {focus === at ? theme.pointer : ' '} {pad(c.host, hostWidth)} {clientOptionsText(c)}
             </Text>
             {rowErrors[i] ? <Text color={theme.c('red')} wrap="truncate">{`    ${rowErrors[i]}`}</Text> : null}
           </Box>
         );
       })}
       {clients.length > room ? <Text dimColor>{`    ${clients.length - room} more (↑↓ scroll)`}</Text> : null}
-      <Text inverse={focus === addIndex} wrap="truncate">{focus === addIndex ? theme.pointer : ' '}   + add a client</Text>
-      <Text inverse={focus === saveIndex} bold wrap="truncate">{focus === saveIndex ? theme.pointer : ' '}   [ {existing ? 'Save' : 'Export'} ]</Text>
+      <Text inverse={focus === addIndex} wrap="truncate">
+        {focus === addIndex ? theme.pointer : ' '} + add a client
+      </Text>
+      <Text inverse={focus === saveIndex} bold wrap="truncate">
+        {focus === saveIndex ? theme.pointer : ' '} [ {existing ? 'Save' : 'Export'} ]
+      </Text>
       {sending ? <Text color={theme.c('yellow')}>Saving...</Text> : null}
     </Box>
   );

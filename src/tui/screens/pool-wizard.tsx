@@ -23,7 +23,15 @@ const LAYOUT_TEXT: Record<LayoutType, string> = {
   draid: 'distributed parity and spares; fast rebuilds on large pools',
 };
 
-export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onClose: () => void; onCreated: (name: string, warnings: string[]) => void }): React.ReactElement {
+export function PoolWizard({
+  shell,
+  onClose,
+  onCreated,
+}: {
+  shell: ShellApi;
+  onClose: () => void;
+  onCreated: (name: string, warnings: string[]) => void;
+}): React.ReactElement {
   const { theme, width, height } = shell;
   const [disks, setDisks] = useState<Disk[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -58,7 +66,8 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
     if (sending) return;
     const name = typedName;
     if (!name) return setError('give the pool a name');
-    if (data.length < MIN_DISKS[layout]) return setError(`${layout} needs at least ${MIN_DISKS[layout]} data disks; ${data.length} chosen (Space on a disk cycles its role)`);
+    if (data.length < MIN_DISKS[layout])
+      return setError(`${layout} needs at least ${MIN_DISKS[layout]} data disks; ${data.length} chosen (Space on a disk cycles its role)`);
     setSending(true);
     setError(null);
     const input: Input<'storage.pools.create'> = { name, layout: { type: layout, disks: data, ...(width2 ? { width: Number(width2) } : {}) } };
@@ -101,11 +110,33 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
   const label = (i: number, text: string) => <FieldLabel theme={theme} focused={focus === i} text={text} width={12} />;
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1}>
-      <Text bold color={theme.c('cyan')}>Create a pool</Text>
-      {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : <Text dimColor wrap="truncate">↑↓ move  Space/←→ change  a all disks as data  Enter create  Esc cancel</Text>}
+      <Text bold color={theme.c('cyan')}>
+        Create a pool
+      </Text>
+      {error ? (
+        <Text color={theme.c('red')} wrap="wrap">
+          {error}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate">
+          ↑↓ move Space/←→ change a all disks as data Enter create Esc cancel
+        </Text>
+      )}
       <Box>
         {label(0, 'Name')}
-        <TextField value={name} focus={focus === 0} stillFocused={() => focusRef.current === 0} onChange={(v) => { if (!sending) { setName(v); setError(null); } }} onSubmit={(v) => void submit(v)} placeholder="e.g. tank" />
+        <TextField
+          value={name}
+          focus={focus === 0}
+          stillFocused={() => focusRef.current === 0}
+          onChange={(v) => {
+            if (!sending) {
+              setName(v);
+              setError(null);
+            }
+          }}
+          onSubmit={(v) => void submit(v)}
+          placeholder="e.g. tank"
+        />
       </Box>
       <Text wrap="truncate">
         {label(1, 'Layout')}
@@ -114,19 +145,36 @@ export function PoolWizard({ shell, onClose, onCreated }: { shell: ShellApi; onC
       </Text>
       <Box>
         {label(2, 'Vdev width')}
-        <TextField value={width2} focus={focus === 2} stillFocused={() => focusRef.current === 2} onChange={(v) => { if (!sending) setWidth2(v.replace(/\D/g, '')); }} onSubmit={() => void submit()} placeholder="blank: one vdev; 2 with 4 disks: two mirrors" />
+        <TextField
+          value={width2}
+          focus={focus === 2}
+          stillFocused={() => focusRef.current === 2}
+          onChange={(v) => {
+            if (!sending) setWidth2(v.replace(/\D/g, ''));
+          }}
+          onSubmit={() => void submit()}
+          placeholder="blank: one vdev; 2 with 4 disks: two mirrors"
+        />
       </Box>
       <Text bold wrap="truncate">
         {`  Free disks: ${data.length} data, ${pick('spare').length} spare, ${pick('log').length} log, ${pick('cache').length} cache`}
         <Text dimColor>{data.length ? `  raw ${bytes(free.filter((d) => data.includes(d.name)).reduce((s, d) => s + d.sizeBytes, 0))}` : ''}</Text>
       </Text>
-      {loadError ? <Text color={theme.c('red')}>{loadError}</Text> : disks === null ? <Text dimColor>  Loading disks...</Text> : free.length === 0 ? <Text color={theme.c('yellow')}>  No free disks: every disk is in a pool.</Text> : null}
+      {loadError ? (
+        <Text color={theme.c('red')}>{loadError}</Text>
+      ) : disks === null ? (
+        <Text dimColor> Loading disks...</Text>
+      ) : free.length === 0 ? (
+        <Text color={theme.c('yellow')}> No free disks: every disk is in a pool.</Text>
+      ) : null}
       {free.slice(start, start + room).map((d, n) => {
         const i = start + n + 3;
         const role = roles[d.name] ?? '';
         return (
           <Text key={d.name} wrap="truncate" inverse={focus === i}>
-            {focus === i ? theme.pointer : ' '} {pad(role ? `[${role}]` : '[    ]', 8)} {pad(d.name, 9)} {pad(d.type, 5)} {pad(bytes(d.sizeBytes), 8, 'right')}  {pad(d.smartHealth, 7)} {d.stablePath ? d.stablePath.replace(/^\/dev\/disk\/by-id\//, '') : `${d.path} (no stable name)`}  <Text dimColor>{d.model ?? ''}</Text>
+            {focus === i ? theme.pointer : ' '} {pad(role ? `[${role}]` : '[    ]', 8)} {pad(d.name, 9)} {pad(d.type, 5)} {pad(bytes(d.sizeBytes), 8, 'right')}{' '}
+            {pad(d.smartHealth, 7)} {d.stablePath ? d.stablePath.replace(/^\/dev\/disk\/by-id\//, '') : `${d.path} (no stable name)`}{' '}
+            <Text dimColor>{d.model ?? ''}</Text>
           </Text>
         );
       })}

@@ -22,7 +22,8 @@ const KINDS = ['pool.scrub', 'disk.smart-test'] as const;
 const EVERY = ['hourly', 'daily', 'weekly', 'custom'] as const;
 type Every = (typeof EVERY)[number];
 
-const resultColor = (r: string | undefined) => healthColor(r === 'succeeded' ? 'succeeded' : r === 'failed' || r === 'missed' ? 'failed' : r === 'running' ? 'running' : 'unknown');
+const resultColor = (r: string | undefined) =>
+  healthColor(r === 'succeeded' ? 'succeeded' : r === 'failed' || r === 'missed' ? 'failed' : r === 'running' ? 'running' : 'unknown');
 
 export function SchedulesScreen(): React.ReactElement {
   const shell = useShell();
@@ -33,14 +34,38 @@ export function SchedulesScreen(): React.ReactElement {
     { key: 'kind', title: 'KIND', width: 5, render: (s) => (s.kind === 'pool.scrub' ? 'scrub' : 'SMART') },
     { key: 'target', title: 'TARGET', width: 8, render: (s) => s.target },
     { key: 'when', title: 'SCHEDULE', width: 0, render: (s) => (width >= 120 ? `${s.cronText} (${s.cron})` : shortWhen(s.cron)) },
-    { key: 'next', title: 'NEXT RUN', width: 11, render: (s) => (s.enabled ? dateTime(s.nextRunAt).slice(5) : 'disabled'), sortValue: (s) => s.nextRunAt ?? '~', color: (s) => (s.enabled ? undefined : 'gray') },
-    { key: 'last', title: 'LAST', width: 9, render: (s) => (s.running ? 'running' : s.lastRun?.result ?? 'never'), color: (s) => resultColor(s.running ? 'running' : s.lastRun?.result) },
+    {
+      key: 'next',
+      title: 'NEXT RUN',
+      width: 11,
+      render: (s) => (s.enabled ? dateTime(s.nextRunAt).slice(5) : 'disabled'),
+      sortValue: (s) => s.nextRunAt ?? '~',
+      color: (s) => (s.enabled ? undefined : 'gray'),
+    },
+    {
+      key: 'last',
+      title: 'LAST',
+      width: 9,
+      render: (s) => (s.running ? 'running' : (s.lastRun?.result ?? 'never')),
+      color: (s) => resultColor(s.running ? 'running' : s.lastRun?.result),
+    },
   ];
   const table = useTable(q.data?.items ?? [], columns, (s) => String(s.id));
   const s = table.selected;
   const reload = q.reload;
   const openEditor = (existing?: Schedule) =>
-    shell.openPanel((close) => <ScheduleForm shell={shell} existing={existing} onClose={close} onSaved={(text) => { close(); shell.toast(text); reload(); }} />);
+    shell.openPanel((close) => (
+      <ScheduleForm
+        shell={shell}
+        existing={existing}
+        onClose={close}
+        onSaved={(text) => {
+          close();
+          shell.toast(text);
+          reload();
+        }}
+      />
+    ));
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     { key: 'c', description: 'Create schedule', operation: 'schedules.create', action: () => openEditor() },
@@ -48,25 +73,52 @@ export function SchedulesScreen(): React.ReactElement {
       ? [
           { key: 'e', description: 'Edit', operation: 'schedules.update', action: () => openEditor(s) },
           s.enabled
-            ? { key: 'd', description: 'Disable', operation: 'schedules.disable', action: () => void shell.act('schedules.disable', { id: s.id }, { success: () => `Disabled schedule ${s.id}` }).then(reload) }
-            : { key: 'n', description: 'Enable', operation: 'schedules.enable', action: () => void shell.act('schedules.enable', { id: s.id }, { success: () => `Enabled schedule ${s.id}` }).then(reload) },
-          { key: 'R', description: 'Run now', operation: 'schedules.run', disabledReason: s.running ? 'a run of it is going' : undefined, action: () => void shell.act('schedules.run', { id: s.id }, { success: (r) => `Schedule ${s.id} started (job #${r.jobId ?? '-'})` }).then(reload) },
+            ? {
+                key: 'd',
+                description: 'Disable',
+                operation: 'schedules.disable',
+                action: () => void shell.act('schedules.disable', { id: s.id }, { success: () => `Disabled schedule ${s.id}` }).then(reload),
+              }
+            : {
+                key: 'n',
+                description: 'Enable',
+                operation: 'schedules.enable',
+                action: () => void shell.act('schedules.enable', { id: s.id }, { success: () => `Enabled schedule ${s.id}` }).then(reload),
+              },
           {
-            key: 'enter', description: 'History', operation: 'schedules.runs',
+            key: 'R',
+            description: 'Run now',
+            operation: 'schedules.run',
+            disabledReason: s.running ? 'a run of it is going' : undefined,
+            action: () => void shell.act('schedules.run', { id: s.id }, { success: (r) => `Schedule ${s.id} started (job #${r.jobId ?? '-'})` }).then(reload),
+          },
+          {
+            key: 'enter',
+            description: 'History',
+            operation: 'schedules.runs',
             action: () => {
               void shell.call('schedules.runs', { id: s.id, limit: 200 }).then(
-                (h) => shell.showText(`Schedule ${s.id}: ${s.kind} ${s.target}, ${s.cronText}`, [
-                  `${pad('STARTED', 19)} ${pad('TRIGGER', 8)} ${pad('RESULT', 9)} ${pad('JOB', 5)} MESSAGE`,
-                  ...(h.items.length
-                    ? h.items.map((r) => `${pad(dateTimeSeconds(r.startedAt), 19)} ${pad(r.trigger, 8)} ${pad(r.result, 9)} ${pad(r.jobId ? `#${r.jobId}` : '-', 5)} ${r.message ?? ''}`)
-                    : ['(no runs yet)']),
-                  ...(h.total > h.items.length ? [`... ${h.total} runs in all`] : []),
-                ]),
+                (h) =>
+                  shell.showText(`Schedule ${s.id}: ${s.kind} ${s.target}, ${s.cronText}`, [
+                    `${pad('STARTED', 19)} ${pad('TRIGGER', 8)} ${pad('RESULT', 9)} ${pad('JOB', 5)} MESSAGE`,
+                    ...(h.items.length
+                      ? h.items.map(
+                          (r) =>
+                            `${pad(dateTimeSeconds(r.startedAt), 19)} ${pad(r.trigger, 8)} ${pad(r.result, 9)} ${pad(r.jobId ? `#${r.jobId}` : '-', 5)} ${r.message ?? ''}`,
+                        )
+                      : ['(no runs yet)']),
+                    ...(h.total > h.items.length ? [`... ${h.total} runs in all`] : []),
+                  ]),
                 (err) => shell.toast(errorMessage(err), 'error'),
               );
             },
           },
-          { key: 'D', description: 'Delete', operation: 'schedules.delete', action: () => void shell.act('schedules.delete', { id: s.id }, { success: () => `Deleted schedule ${s.id}` }).then(reload) },
+          {
+            key: 'D',
+            description: 'Delete',
+            operation: 'schedules.delete',
+            action: () => void shell.act('schedules.delete', { id: s.id }, { success: () => `Deleted schedule ${s.id}` }).then(reload),
+          },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: reload },
@@ -75,12 +127,24 @@ export function SchedulesScreen(): React.ReactElement {
     <Box flexDirection="column" paddingX={1}>
       <Title text="Schedules" theme={theme} right={q.data ? `${q.data.total} ${q.data.total === 1 ? 'schedule' : 'schedules'}` : ''} />
       {q.error && !q.data ? (
-        <Notice theme={theme} kind="error">{q.error}</Notice>
+        <Notice theme={theme} kind="error">
+          {q.error}
+        </Notice>
       ) : (
-        <Table table={table} columns={columns} width={width - 2} height={height - 4} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No schedules yet: c creates a periodic scrub or SMART self-test.'} />
+        <Table
+          table={table}
+          columns={columns}
+          width={width - 2}
+          height={height - 4}
+          theme={theme}
+          focused={active}
+          emptyText={q.loading ? 'Loading...' : 'No schedules yet: c creates a periodic scrub or SMART self-test.'}
+        />
       )}
       <Text wrap="truncate">{s ? `${s.cronText} (cron ${s.cron})${s.enabled ? `, next ${dateTime(s.nextRunAt)}` : ', disabled'}` : ' '}</Text>
-      <Text dimColor wrap="truncate">{s ? (s.lastRun ? `last ${s.lastRun.result} ${dateTime(s.lastRun.at)}${s.lastRun.message ? `: ${s.lastRun.message}` : ''}` : 'never ran') : ' '}</Text>
+      <Text dimColor wrap="truncate">
+        {s ? (s.lastRun ? `last ${s.lastRun.result} ${dateTime(s.lastRun.at)}${s.lastRun.message ? `: ${s.lastRun.message}` : ''}` : 'never ran') : ' '}
+      </Text>
     </Box>
   );
 }
@@ -101,11 +165,22 @@ function pickOf(cron: string): { every: Every; day: number; time: string; custom
   const num = (x: string | undefined) => x !== undefined && /^\d{1,2}$/.test(x);
   if (num(min) && hour === '*' && dom === '*' && mon === '*' && dow === '*') return { every: 'hourly', day: 0, time: `00:${two(min)}`, custom: cron };
   if (num(min) && num(hour) && dom === '*' && mon === '*' && dow === '*') return { every: 'daily', day: 0, time: `${two(hour)}:${two(min)}`, custom: cron };
-  if (num(min) && num(hour) && dom === '*' && mon === '*' && /^[0-6]$/.test(dow ?? '')) return { every: 'weekly', day: Number(dow), time: `${two(hour)}:${two(min)}`, custom: cron };
+  if (num(min) && num(hour) && dom === '*' && mon === '*' && /^[0-6]$/.test(dow ?? ''))
+    return { every: 'weekly', day: Number(dow), time: `${two(hour)}:${two(min)}`, custom: cron };
   return { every: 'custom', day: 0, time: '03:00', custom: cron };
 }
 
-export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: ShellApi; existing?: Schedule; onClose: () => void; onSaved: (text: string) => void }): React.ReactElement {
+export function ScheduleForm({
+  shell,
+  existing,
+  onClose,
+  onSaved,
+}: {
+  shell: ShellApi;
+  existing?: Schedule;
+  onClose: () => void;
+  onSaved: (text: string) => void;
+}): React.ReactElement {
   const { theme, width, height } = shell;
   const start = pickOf(existing?.cron ?? '0 3 * * 0');
   const [kind, setKind] = useState<(typeof KINDS)[number]>(existing?.kind ?? 'pool.scrub');
@@ -132,20 +207,26 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
   };
   // Fields: 0 kind, 1 target (create only), 2 every, 3 day (weekly), 4 time, 5 cron (custom), 6 option.
   const shown = (i: number) => (i <= 1 ? !existing : i === 3 ? every === 'weekly' : i === 4 ? every !== 'custom' : i === 5 ? every === 'custom' : true);
-  const move = (dir: 1 | -1) => setFocus((f) => {
-    let n = f;
-    for (let k = 0; k < 7; k++) {
-      n = (n + dir + 7) % 7;
-      if (shown(n)) return n;
-    }
-    return f;
-  });
+  const move = (dir: 1 | -1) =>
+    setFocus((f) => {
+      let n = f;
+      for (let k = 0; k < 7; k++) {
+        n = (n + dir + 7) % 7;
+        if (shown(n)) return n;
+      }
+      return f;
+    });
 
   const cronNow = (): string | null => {
     if (every === 'custom') return custom.trim();
     const m = /^(\d{1,2}):(\d{2})$/.exec(time.trim());
     if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return null;
-    const pick: CronPick = every === 'hourly' ? { every, minute: Number(m[2]) } : every === 'daily' ? { every, hour: Number(m[1]), minute: Number(m[2]) } : { every: 'weekly', day, hour: Number(m[1]), minute: Number(m[2]) };
+    const pick: CronPick =
+      every === 'hourly'
+        ? { every, minute: Number(m[2]) }
+        : every === 'daily'
+          ? { every, hour: Number(m[1]), minute: Number(m[2]) }
+          : { every: 'weekly', day, hour: Number(m[1]), minute: Number(m[2]) };
     return cronOf(pick);
   };
 
@@ -187,39 +268,113 @@ export function ScheduleForm({ shell, existing, onClose, onSaved }: { shell: She
   const cron = cronNow();
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1}>
-      <Text bold color={theme.c('cyan')}>{existing ? `Edit schedule ${existing.id}: ${existing.kind} ${existing.target}` : 'Create a schedule'}</Text>
-      {error ? <Text color={theme.c('red')} wrap="wrap">{error}</Text> : <Text dimColor wrap="truncate">↑↓ move  Space/←→ change  Enter save  Esc cancel</Text>}
+      <Text bold color={theme.c('cyan')}>
+        {existing ? `Edit schedule ${existing.id}: ${existing.kind} ${existing.target}` : 'Create a schedule'}
+      </Text>
+      {error ? (
+        <Text color={theme.c('red')} wrap="wrap">
+          {error}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate">
+          ↑↓ move Space/←→ change Enter save Esc cancel
+        </Text>
+      )}
       {!existing ? (
         <>
-          <Text wrap="truncate">{label(0, 'Kind')}<Text inverse={focus === 0}>{`< ${kind} >`}</Text><Text dimColor>{kind === 'pool.scrub' ? '  scrub a pool' : '  SMART self-test of a disk'}</Text></Text>
+          <Text wrap="truncate">
+            {label(0, 'Kind')}
+            <Text inverse={focus === 0}>{`< ${kind} >`}</Text>
+            <Text dimColor>{kind === 'pool.scrub' ? '  scrub a pool' : '  SMART self-test of a disk'}</Text>
+          </Text>
           <Box>
             {label(1, kind === 'pool.scrub' ? 'Pool' : 'Disk')}
-            <TextField value={target} focus={focus === 1} stillFocused={() => focusRef.current === 1} onChange={(v) => { if (!sending) { setTarget(v); setError(null); } }} onSubmit={() => void submit()} placeholder={kind === 'pool.scrub' ? 'e.g. tank' : 'e.g. sdb'} />
+            <TextField
+              value={target}
+              focus={focus === 1}
+              stillFocused={() => focusRef.current === 1}
+              onChange={(v) => {
+                if (!sending) {
+                  setTarget(v);
+                  setError(null);
+                }
+              }}
+              onSubmit={() => void submit()}
+              placeholder={kind === 'pool.scrub' ? 'e.g. tank' : 'e.g. sdb'}
+            />
           </Box>
         </>
       ) : null}
-      <Text wrap="truncate">{label(2, 'Every')}<Text inverse={focus === 2}>{`< ${every} >`}</Text></Text>
-      {every === 'weekly' ? <Text wrap="truncate">{label(3, 'Day')}<Text inverse={focus === 3}>{`< ${WEEKDAYS[day]} >`}</Text></Text> : null}
+      <Text wrap="truncate">
+        {label(2, 'Every')}
+        <Text inverse={focus === 2}>{`< ${every} >`}</Text>
+      </Text>
+      {every === 'weekly' ? (
+        <Text wrap="truncate">
+          {label(3, 'Day')}
+          <Text inverse={focus === 3}>{`< ${WEEKDAYS[day]} >`}</Text>
+        </Text>
+      ) : null}
       {every !== 'custom' ? (
         <Box>
           {label(4, every === 'hourly' ? 'At (:MM)' : 'At (HH:MM)')}
-          <TextField value={time} focus={focus === 4} stillFocused={() => focusRef.current === 4} onChange={(v) => { if (!sending) { setTime(v.replace(/[^\d:]/g, '').slice(-5)); /* typing over the prefilled 03:00 keeps the newest HH:MM */ setError(null); } }} onSubmit={() => void submit()} placeholder="03:00" />
+          <TextField
+            value={time}
+            focus={focus === 4}
+            stillFocused={() => focusRef.current === 4}
+            onChange={(v) => {
+              if (!sending) {
+                setTime(v.replace(/[^\d:]/g, '').slice(-5));
+                /* typing over the prefilled 03:00 keeps the newest HH:MM */ setError(null);
+              }
+            }}
+            onSubmit={() => void submit()}
+            placeholder="03:00"
+          />
         </Box>
       ) : (
         <Box>
           {label(5, 'Cron')}
-          <TextField value={custom} focus={focus === 5} stillFocused={() => focusRef.current === 5} onChange={(v) => { if (!sending) { setCustom(v.slice(0, 100)); setError(null); } }} onSubmit={() => void submit()} placeholder="minute hour day month weekday" />
+          <TextField
+            value={custom}
+            focus={focus === 5}
+            stillFocused={() => focusRef.current === 5}
+            onChange={(v) => {
+              if (!sending) {
+                setCustom(v.slice(0, 100));
+                setError(null);
+              }
+            }}
+            onSubmit={() => void submit()}
+            placeholder="minute hour day month weekday"
+          />
         </Box>
       )}
       {kind === 'pool.scrub' ? (
         <Box>
           {label(6, 'Min days')}
-          <TextField value={minDays} focus={focus === 6} stillFocused={() => focusRef.current === 6} onChange={(v) => { if (!sending) setMinDays(v.replace(/\D/g, '').slice(0, 3)); }} onSubmit={() => void submit()} placeholder="0: scrub every time; 7: skip if a scrub ended in the last 7 days" />
+          <TextField
+            value={minDays}
+            focus={focus === 6}
+            stillFocused={() => focusRef.current === 6}
+            onChange={(v) => {
+              if (!sending) setMinDays(v.replace(/\D/g, '').slice(0, 3));
+            }}
+            onSubmit={() => void submit()}
+            placeholder="0: scrub every time; 7: skip if a scrub ended in the last 7 days"
+          />
         </Box>
       ) : (
-        <Text wrap="truncate">{label(6, 'Test')}<Text inverse={focus === 6}>{`< ${testType} >`}</Text><Text dimColor>{testType === 'short' ? '  minutes' : '  the whole surface: hours'}</Text></Text>
+        <Text wrap="truncate">
+          {label(6, 'Test')}
+          <Text inverse={focus === 6}>{`< ${testType} >`}</Text>
+          <Text dimColor>{testType === 'short' ? '  minutes' : '  the whole surface: hours'}</Text>
+        </Text>
       )}
-      <Text wrap="truncate">{'  '}{pad('Runs', 12)} {cron ? `${describeCron(cron)}  (cron ${cron})` : <Text color={theme.c('yellow')}>the time is HH:MM</Text>}</Text>
+      <Text wrap="truncate">
+        {'  '}
+        {pad('Runs', 12)} {cron ? `${describeCron(cron)}  (cron ${cron})` : <Text color={theme.c('yellow')}>the time is HH:MM</Text>}
+      </Text>
       {sending ? <Text color={theme.c('yellow')}>Saving...</Text> : null}
     </Box>
   );

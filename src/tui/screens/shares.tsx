@@ -30,7 +30,13 @@ export function formatClients(clients: Partial<NfsClient>[]): string {
   return clients
     .map((c) => {
       const sec = (c.sec ?? ['sys']).join(':');
-      const opts = [c.access ?? 'ro', ...(c.squash && c.squash !== 'root_squash' ? [c.squash] : []), ...(sec !== 'sys' ? [`sec=${sec}`] : []), ...(c.anonuid != null ? [`anonuid=${c.anonuid}`] : []), ...(c.anongid != null ? [`anongid=${c.anongid}`] : [])];
+      const opts = [
+        c.access ?? 'ro',
+        ...(c.squash && c.squash !== 'root_squash' ? [c.squash] : []),
+        ...(sec !== 'sys' ? [`sec=${sec}`] : []),
+        ...(c.anonuid != null ? [`anonuid=${c.anonuid}`] : []),
+        ...(c.anongid != null ? [`anongid=${c.anongid}`] : []),
+      ];
       return `${c.host ?? '?'}(${opts.join(',')})`;
     })
     .join(' ');
@@ -41,7 +47,10 @@ export function parseClients(text: string): { clients: Record<string, unknown>[]
   const unknown: string[] = [];
   const clients = [...text.matchAll(/([^\s(]+)(?:\(([^)]*)\))?/g)].map(([, host, opts = '']) => {
     const client: Record<string, unknown> = { host, access: 'ro' };
-    for (const opt of opts.split(',').map((o) => o.trim()).filter(Boolean)) {
+    for (const opt of opts
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)) {
       const [k, v] = opt.split('=');
       if (k === 'ro' || k === 'rw') client.access = k;
       else if (SQUASH.includes(k)) client.squash = k;
@@ -63,7 +72,17 @@ export function SharesScreen(): React.ReactElement {
   return (
     <Box flexDirection="column" paddingX={1}>
       <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
-      {tab === 'smb' ? <SmbTab extra={extra} /> : tab === 'nfs' ? <NfsTab extra={extra} /> : tab === 'service' ? <ServiceTab extra={extra} /> : tab === 'users' ? <UsersTab extra={extra} /> : <DriftTab extra={extra} />}
+      {tab === 'smb' ? (
+        <SmbTab extra={extra} />
+      ) : tab === 'nfs' ? (
+        <NfsTab extra={extra} />
+      ) : tab === 'service' ? (
+        <ServiceTab extra={extra} />
+      ) : tab === 'users' ? (
+        <UsersTab extra={extra} />
+      ) : (
+        <DriftTab extra={extra} />
+      )}
     </Box>
   );
 }
@@ -83,33 +102,95 @@ function SmbTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (s) => s.name);
   const s = table.selected;
-  const editable = ['comment', 'path', 'enabled', 'readOnly', 'browseable', 'guestOk', 'validUsers', 'validGroups', 'hostsAllow', 'hostsDeny', 'shadowCopy', 'shadowFormat', 'recycleBin', 'timeMachine'] as const;
+  const editable = [
+    'comment',
+    'path',
+    'enabled',
+    'readOnly',
+    'browseable',
+    'guestOk',
+    'validUsers',
+    'validGroups',
+    'hostsAllow',
+    'hostsDeny',
+    'shadowCopy',
+    'shadowFormat',
+    'recycleBin',
+    'timeMachine',
+  ] as const;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'c', description: 'Create share', operation: 'shares.smb.create', action: () => shell.openForm({ title: 'Create an SMB share', operation: 'shares.smb.create', submitLabel: 'Create', success: (r) => `Created SMB share ${r.name}`, onDone: q.reload }) },
+    {
+      key: 'c',
+      description: 'Create share',
+      operation: 'shares.smb.create',
+      action: () =>
+        shell.openForm({
+          title: 'Create an SMB share',
+          operation: 'shares.smb.create',
+          submitLabel: 'Create',
+          success: (r) => `Created SMB share ${r.name}`,
+          onDone: q.reload,
+        }),
+    },
     ...(s
       ? [
           { key: 'enter', description: 'Details', action: () => shell.showText(`SMB share ${s.name}`, smbDetails(s)) },
           {
-            key: 'e', description: 'Edit', operation: 'shares.smb.update',
-            action: () => shell.openForm({
-              title: `Edit SMB share ${s.name}`, operation: 'shares.smb.update', fixed: { name: s.name }, fields: [...editable],
-              initial: Object.fromEntries(editable.map((k) => [k, typeof s[k] === 'boolean' ? String(s[k]) : s[k]])),
-              success: () => `Saved SMB share ${s.name}`, onDone: q.reload,
-            }),
+            key: 'e',
+            description: 'Edit',
+            operation: 'shares.smb.update',
+            action: () =>
+              shell.openForm({
+                title: `Edit SMB share ${s.name}`,
+                operation: 'shares.smb.update',
+                fixed: { name: s.name },
+                fields: [...editable],
+                initial: Object.fromEntries(editable.map((k) => [k, typeof s[k] === 'boolean' ? String(s[k]) : s[k]])),
+                success: () => `Saved SMB share ${s.name}`,
+                onDone: q.reload,
+              }),
           },
-          { key: 'D', description: 'Delete', operation: 'shares.smb.delete', action: () => shell.confirm({ operation: 'shares.smb.delete', input: { name: s.name }, verb: 'delete', details: [`Clients lose \\\\server\\${s.name}; the files in ${s.path} stay.`], success: () => `Deleted SMB share ${s.name}`, onDone: q.reload }) },
+          {
+            key: 'D',
+            description: 'Delete',
+            operation: 'shares.smb.delete',
+            action: () =>
+              shell.confirm({
+                operation: 'shares.smb.delete',
+                input: { name: s.name },
+                verb: 'delete',
+                details: [`Clients lose \\\\server\\${s.name}; the files in ${s.path} stay.`],
+                success: () => `Deleted SMB share ${s.name}`,
+                onDone: q.reload,
+              }),
+          },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  if (q.error && !q.data)
+    return (
+      <Notice theme={theme} kind="error">
+        {q.error}
+      </Notice>
+    );
   return (
     <Box flexDirection="column">
-      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No SMB shares. c creates one.'} />
+      <Table
+        table={table}
+        columns={columns}
+        width={width - 2}
+        height={height - 3}
+        theme={theme}
+        focused={active}
+        emptyText={q.loading ? 'Loading...' : 'No SMB shares. c creates one.'}
+      />
       <Text dimColor wrap="truncate">
-        {s ? `${s.dataset}; users ${s.validUsers.join(',') || 'any'}; hosts ${s.hostsAllow.join(',') || 'any'}${s.shadowCopy ? '; previous versions' : ''}${s.recycleBin ? '; recycle bin' : ''}${s.timeMachine ? '; Time Machine' : ''}` : ' '}
+        {s
+          ? `${s.dataset}; users ${s.validUsers.join(',') || 'any'}; hosts ${s.hostsAllow.join(',') || 'any'}${s.shadowCopy ? '; previous versions' : ''}${s.recycleBin ? '; recycle bin' : ''}${s.timeMachine ? '; Time Machine' : ''}`
+          : ' '}
       </Text>
     </Box>
   );
@@ -117,10 +198,20 @@ function SmbTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
 
 function smbDetails(s: SmbShare): string[] {
   const rows: [string, string][] = [
-    ['path', s.path], ['dataset', s.dataset], ['comment', s.comment || '-'], ['enabled', String(s.enabled)], ['read only', String(s.readOnly)],
-    ['browseable', String(s.browseable)], ['guest access', String(s.guestOk)], ['valid users', s.validUsers.join(', ') || 'anyone who authenticates'],
-    ['valid groups', s.validGroups.join(', ') || '-'], ['hosts allow', s.hostsAllow.join(', ') || 'any'], ['hosts deny', s.hostsDeny.join(', ') || '-'],
-    ['previous versions', s.shadowCopy ? s.shadowFormat : 'off'], ['recycle bin', String(s.recycleBin)], ['Time Machine', String(s.timeMachine)],
+    ['path', s.path],
+    ['dataset', s.dataset],
+    ['comment', s.comment || '-'],
+    ['enabled', String(s.enabled)],
+    ['read only', String(s.readOnly)],
+    ['browseable', String(s.browseable)],
+    ['guest access', String(s.guestOk)],
+    ['valid users', s.validUsers.join(', ') || 'anyone who authenticates'],
+    ['valid groups', s.validGroups.join(', ') || '-'],
+    ['hosts allow', s.hostsAllow.join(', ') || 'any'],
+    ['hosts deny', s.hostsDeny.join(', ') || '-'],
+    ['previous versions', s.shadowCopy ? s.shadowFormat : 'off'],
+    ['recycle bin', String(s.recycleBin)],
+    ['Time Machine', String(s.timeMachine)],
   ];
   return rows.map(([k, v]) => `${k.padEnd(18)} ${v}`);
 }
@@ -141,7 +232,9 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const openNfsForm = (existing?: NfsExport) =>
     shell.openPanel((close) => (
       <NfsForm
-        shell={shell} existing={existing} onClose={close}
+        shell={shell}
+        existing={existing}
+        onClose={close}
         onSaved={(path) => {
           close();
           shell.toast(existing ? `Saved the export of ${path}` : `Exported ${path}`);
@@ -152,26 +245,58 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     {
-      key: 'c', description: 'Create export', operation: 'shares.nfs.create',
+      key: 'c',
+      description: 'Create export',
+      operation: 'shares.nfs.create',
       action: () => openNfsForm(),
     },
     ...(x
       ? [
           {
-            key: 'e', description: 'Edit', operation: 'shares.nfs.update',
+            key: 'e',
+            description: 'Edit',
+            operation: 'shares.nfs.update',
             action: () => openNfsForm(x),
           },
-          { key: 'D', description: 'Delete', operation: 'shares.nfs.delete', action: () => shell.confirm({ operation: 'shares.nfs.delete', input: { path: x.path }, verb: 'stop exporting', details: [`NFS clients (${formatClients(x.clients)}) lose the mount; the files stay.`], success: () => `Stopped exporting ${x.path}`, onDone: q.reload }) },
+          {
+            key: 'D',
+            description: 'Delete',
+            operation: 'shares.nfs.delete',
+            action: () =>
+              shell.confirm({
+                operation: 'shares.nfs.delete',
+                input: { path: x.path },
+                verb: 'stop exporting',
+                details: [`NFS clients (${formatClients(x.clients)}) lose the mount; the files stay.`],
+                success: () => `Stopped exporting ${x.path}`,
+                onDone: q.reload,
+              }),
+          },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  if (q.error && !q.data)
+    return (
+      <Notice theme={theme} kind="error">
+        {q.error}
+      </Notice>
+    );
   return (
     <Box flexDirection="column">
-      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No NFS exports. c creates one.'} />
-      <Text dimColor wrap="truncate">{x ? `${x.dataset}: ${formatClients(x.clients)}` : ' '}</Text>
+      <Table
+        table={table}
+        columns={columns}
+        width={width - 2}
+        height={height - 3}
+        theme={theme}
+        focused={active}
+        emptyText={q.loading ? 'Loading...' : 'No NFS exports. c creates one.'}
+      />
+      <Text dimColor wrap="truncate">
+        {x ? `${x.dataset}: ${formatClients(x.clients)}` : ' '}
+      </Text>
     </Box>
   );
 }
@@ -194,22 +319,56 @@ function ServiceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     svc.reload();
     sessions.reload();
   };
-  const run = (operation: 'shares.smb.service.enable' | 'shares.smb.service.disable' | 'shares.smb.service.reload', success: string) => void shell.act(operation, {}, { success: () => success }).then(reload);
+  const run = (operation: 'shares.smb.service.enable' | 'shares.smb.service.disable' | 'shares.smb.service.reload', success: string) =>
+    void shell.act(operation, {}, { success: () => success }).then(reload);
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: 5 }),
     ...(d
       ? [
-          { key: 'e', description: 'Edit globals', operation: 'shares.smb.service.update', action: () => shell.openForm({ title: 'SMB global settings', operation: 'shares.smb.service.update', initial: { workgroup: d.workgroup, serverString: d.serverString, minProtocol: d.minProtocol, encryption: d.encryption }, success: () => 'Saved the SMB settings', onDone: reload }) },
+          {
+            key: 'e',
+            description: 'Edit globals',
+            operation: 'shares.smb.service.update',
+            action: () =>
+              shell.openForm({
+                title: 'SMB global settings',
+                operation: 'shares.smb.service.update',
+                initial: { workgroup: d.workgroup, serverString: d.serverString, minProtocol: d.minProtocol, encryption: d.encryption },
+                success: () => 'Saved the SMB settings',
+                onDone: reload,
+              }),
+          },
           d.enabled
-            ? { key: 's', description: 'Stop service', operation: 'shares.smb.service.disable', action: () => run('shares.smb.service.disable', 'SMB service stopped') }
-            : { key: 's', description: 'Start service', operation: 'shares.smb.service.enable', action: () => run('shares.smb.service.enable', 'SMB service started') },
-          { key: 'R', description: 'Reload', operation: 'shares.smb.service.reload', disabledReason: d.enabled ? undefined : 'the SMB service is stopped', action: () => run('shares.smb.service.reload', 'smb.conf rewritten and reloaded') },
+            ? {
+                key: 's',
+                description: 'Stop service',
+                operation: 'shares.smb.service.disable',
+                action: () => run('shares.smb.service.disable', 'SMB service stopped'),
+              }
+            : {
+                key: 's',
+                description: 'Start service',
+                operation: 'shares.smb.service.enable',
+                action: () => run('shares.smb.service.enable', 'SMB service started'),
+              },
+          {
+            key: 'R',
+            description: 'Reload',
+            operation: 'shares.smb.service.reload',
+            disabledReason: d.enabled ? undefined : 'the SMB service is stopped',
+            action: () => run('shares.smb.service.reload', 'smb.conf rewritten and reloaded'),
+          },
         ]
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: reload },
     ...extra,
   ]);
-  if (svc.error && !d) return <Notice theme={theme} kind="error">{svc.error}</Notice>;
+  if (svc.error && !d)
+    return (
+      <Notice theme={theme} kind="error">
+        {svc.error}
+      </Notice>
+    );
   const state = !d ? '...' : !d.enabled ? 'disabled' : d.running === null ? 'enabled, state unknown' : d.running ? 'running' : 'enabled, not running';
   return (
     <Box flexDirection="column">
@@ -223,11 +382,24 @@ function ServiceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
           ['config file', d?.configPath ?? ''],
         ]}
       />
-      <Text bold wrap="truncate">{`Sessions (smbstatus)${sessions.data ? `: ${sessions.data.sessions.length}, ${sessions.data.openFiles.length} open files` : ''}`}</Text>
+      <Text
+        bold
+        wrap="truncate"
+      >{`Sessions (smbstatus)${sessions.data ? `: ${sessions.data.sessions.length}, ${sessions.data.openFiles.length} open files` : ''}`}</Text>
       {sessions.error && !sessions.data ? (
-        <Notice theme={theme} kind="error">{sessions.error}</Notice>
+        <Notice theme={theme} kind="error">
+          {sessions.error}
+        </Notice>
       ) : (
-        <Table table={table} columns={columns} width={width - 2} height={Math.max(2, height - 10)} theme={theme} focused={active} emptyText={sessions.loading ? 'Loading...' : d && !d.enabled ? 'The service is stopped.' : 'No clients connected.'} />
+        <Table
+          table={table}
+          columns={columns}
+          width={width - 2}
+          height={Math.max(2, height - 10)}
+          theme={theme}
+          focused={active}
+          emptyText={sessions.loading ? 'Loading...' : d && !d.enabled ? 'The service is stopped.' : 'No clients connected.'}
+        />
       )}
     </Box>
   );
@@ -245,16 +417,61 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const u = table.selected;
   useBindings([
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
-    { key: 'p', description: 'Set SMB password', operation: 'shares.smb.users.set', action: () => shell.openForm({ title: 'Set the SMB password of a Calypso user', operation: 'shares.smb.users.set', initial: { username: u?.username ?? '' }, submitLabel: 'Set', success: (r) => `${r.username} may use SMB`, onDone: q.reload }) },
-    ...(u ? [{ key: 'D', description: 'Remove', operation: 'shares.smb.users.remove', action: () => shell.confirm({ operation: 'shares.smb.users.remove', input: { username: u.username }, verb: 'remove the SMB password of', details: [`${u.username} can no longer connect over SMB; their Calypso login stays.`], success: () => `Removed ${u.username} from SMB`, onDone: q.reload }) }] : []),
+    {
+      key: 'p',
+      description: 'Set SMB password',
+      operation: 'shares.smb.users.set',
+      action: () =>
+        shell.openForm({
+          title: 'Set the SMB password of a Calypso user',
+          operation: 'shares.smb.users.set',
+          initial: { username: u?.username ?? '' },
+          submitLabel: 'Set',
+          success: (r) => `${r.username} may use SMB`,
+          onDone: q.reload,
+        }),
+    },
+    ...(u
+      ? [
+          {
+            key: 'D',
+            description: 'Remove',
+            operation: 'shares.smb.users.remove',
+            action: () =>
+              shell.confirm({
+                operation: 'shares.smb.users.remove',
+                input: { username: u.username },
+                verb: 'remove the SMB password of',
+                details: [`${u.username} can no longer connect over SMB; their Calypso login stays.`],
+                success: () => `Removed ${u.username} from SMB`,
+                onDone: q.reload,
+              }),
+          },
+        ]
+      : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data) return <Notice theme={theme} kind="error">{q.error}</Notice>;
+  if (q.error && !q.data)
+    return (
+      <Notice theme={theme} kind="error">
+        {q.error}
+      </Notice>
+    );
   return (
     <Box flexDirection="column">
-      <Table table={table} columns={columns} width={width - 2} height={height - 3} theme={theme} focused={active} emptyText={q.loading ? 'Loading...' : 'No user has an SMB password. p sets one.'} />
-      <Text dimColor wrap="truncate">SMB passwords are kept by Samba only; Calypso never stores or shows them.</Text>
+      <Table
+        table={table}
+        columns={columns}
+        width={width - 2}
+        height={height - 3}
+        theme={theme}
+        focused={active}
+        emptyText={q.loading ? 'Loading...' : 'No user has an SMB password. p sets one.'}
+      />
+      <Text dimColor wrap="truncate">
+        SMB passwords are kept by Samba only; Calypso never stores or shows them.
+      </Text>
     </Box>
   );
 }
@@ -270,8 +487,13 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const operation = `shares.${which}.drift.resolve` as const;
   const resolve = (action: 'adopt' | 'overwrite') =>
     openDriftRepair(shell, {
-      operation, action, file,
-      title: action === 'adopt' ? `Adopt the live ${file}: Calypso's ${which === 'smb' ? 'shares and settings' : 'exports'} become what it says` : `Overwrite the live ${file} with what Calypso would write`,
+      operation,
+      action,
+      file,
+      title:
+        action === 'adopt'
+          ? `Adopt the live ${file}: Calypso's ${which === 'smb' ? 'shares and settings' : 'exports'} become what it says`
+          : `Overwrite the live ${file} with what Calypso would write`,
       onDone: () => {
         smb.reload();
         nfs.reload();
@@ -279,11 +501,34 @@ function DriftTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     });
   const inSync = current.data?.inSync ?? true;
   useBindings([
-    { key: 'j', description: `Select ${which === 'smb' ? 'NFS' : 'SMB'}`, aliases: ['k', 'down', 'up'], action: () => setWhich((w) => (w === 'smb' ? 'nfs' : 'smb')) },
-    { key: 'enter', description: 'Whole difference', action: () => shell.showText(`Drift of ${current.data?.file ?? file}`, current.data?.changes.length ? current.data.changes : ['No differences.']) },
+    {
+      key: 'j',
+      description: `Select ${which === 'smb' ? 'NFS' : 'SMB'}`,
+      aliases: ['k', 'down', 'up'],
+      action: () => setWhich((w) => (w === 'smb' ? 'nfs' : 'smb')),
+    },
+    {
+      key: 'enter',
+      description: 'Whole difference',
+      action: () => shell.showText(`Drift of ${current.data?.file ?? file}`, current.data?.changes.length ? current.data.changes : ['No differences.']),
+    },
     { key: 'a', description: 'Adopt live file', operation, disabledReason: inSync ? `${file} is in sync` : undefined, action: () => resolve('adopt') },
-    { key: 'o', description: 'Overwrite live file', operation, disabledReason: inSync && !current.data?.missing ? `${file} is in sync` : undefined, action: () => resolve('overwrite') },
-    { key: 'r', description: 'Refresh', hint: false, action: () => { smb.reload(); nfs.reload(); } },
+    {
+      key: 'o',
+      description: 'Overwrite live file',
+      operation,
+      disabledReason: inSync && !current.data?.missing ? `${file} is in sync` : undefined,
+      action: () => resolve('overwrite'),
+    },
+    {
+      key: 'r',
+      description: 'Refresh',
+      hint: false,
+      action: () => {
+        smb.reload();
+        nfs.reload();
+      },
+    },
     ...extra,
   ]);
   const half = Math.max(3, Math.floor((height - 2) / 2));
