@@ -521,7 +521,11 @@ export async function consoleKeypress(opts: {
       await sleep(30);
       await must('snapshots', (f) => f.includes(':snapshots'));
       await sleep(30);
-      const openSnapshotsMs = await must('\r', (f) => position(f) !== null);
+      // Opening the screen reads the listing over the daemon's socket: a figure of its own, with room
+      // for a slow one (a key press, below, must draw within 10 s or it counts as lost).
+      const openSnapshotsMs = await press('\r', (f) => position(f) !== null, 120_000);
+      if (openSnapshotsMs === null)
+        throw new Error(`console bench (${mode}): the Snapshots screen did not open within 120 s; the screen shows:\n${stdout.frame}`);
       const loaded = await waitFrame((f) => position(f) !== null);
       rowsInList = position(loaded)!.of;
       const total = Number(/all datasets, (\d+)/.exec(loaded)?.[1] ?? NaN);
