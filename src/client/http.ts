@@ -23,17 +23,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AnyContract, InputOf, OutputOf } from '../contracts/core.js';
 import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
-import {
-  ApplianceError,
-  Conflict,
-  Forbidden,
-  NotFound,
-  TooManyRequests,
-  Unauthenticated,
-  ValidationError,
-  type FieldError,
-  type ServiceError,
-} from '../contracts/errors.js';
+import { ApplianceError, Unauthenticated, ValidationError, errorForStatus, type FieldError, type ServiceError } from '../contracts/errors.js';
 import { API_PREFIX, routeOf } from './route.js';
 import { SseParser, type SseMessage } from './sse.js';
 import { TokenKeeper } from '../contracts/token-keeper.js';
@@ -730,26 +720,11 @@ function errorOf(answer: Answer): ServiceError {
   }
   const status = answer.status;
   const detail = typeof problem.detail === 'string' && problem.detail ? problem.detail : `the daemon answered HTTP ${status}`;
-  switch (status) {
-    case 400:
-      return new ValidationError(detail, fieldErrors(problem.errors));
-    case 401:
-      return new Unauthenticated(detail);
-    case 403:
-      return new Forbidden(detail);
-    case 404:
-      return new NotFound(detail);
-    case 409:
-      return new Conflict(detail);
-    case 429: {
-      const retryAfter = Number(answer.headers['retry-after']);
-      return new TooManyRequests(detail, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1);
-    }
-    default:
-      // 413, 415...: what was sent cannot be taken; 5xx (and anything unexpected): the appliance failed.
-      if (status >= 400 && status < 500) return new ValidationError(detail, fieldErrors(problem.errors));
-      return new ApplianceError(detail, status >= 500 && status < 600 ? status : 502);
-  }
+  const retryAfter = Number(answer.headers['retry-after']);
+  return errorForStatus(status, detail, {
+    errors: fieldErrors(problem.errors),
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1,
+  });
 }
 
 function fieldErrors(errors: unknown): FieldError[] {

@@ -51,3 +51,28 @@ export class ApplianceError extends ServiceError {
 export function errorMessage(err: unknown): string {
   return err instanceof ServiceError ? err.message : 'internal error';
 }
+
+/**
+ * The error class of an HTTP status, as every client maps the API's problem+json answers (and the
+ * in-process client the service's own errors): 4xx the caller's, 5xx (and anything else) the appliance's.
+ */
+export function errorForStatus(status: number, message: string, extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {}): ServiceError {
+  switch (status) {
+    case 400:
+      return new ValidationError(message, extra.errors);
+    case 401:
+      return new Unauthenticated(message);
+    case 403:
+      return new Forbidden(message);
+    case 404:
+      return new NotFound(message);
+    case 409:
+      return new Conflict(message);
+    case 429:
+      return new TooManyRequests(message, extra.retryAfterSeconds ?? 1);
+    default:
+      // 413, 415...: what was sent cannot be taken; 5xx (and anything unexpected): the appliance failed.
+      if (status >= 400 && status < 500) return new ValidationError(message, extra.errors);
+      return new ApplianceError(message, status >= 500 && status < 600 ? status : 502);
+  }
+}

@@ -9,7 +9,7 @@
  */
 import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
 import { PUBLIC, type AnyContract, type InputOf, type OutputOf } from '../contracts/core.js';
-import { ApplianceError, Conflict, Forbidden, NotFound, ServiceError, TooManyRequests, Unauthenticated, ValidationError } from '../contracts/errors.js';
+import { ApplianceError, ServiceError, Unauthenticated, ValidationError, errorForStatus } from '../contracts/errors.js';
 import type { Face, UserActor } from './core/context.js';
 import { publicMessage, statusOf } from './core/errors.js';
 import type { EventType } from './core/events.js';
@@ -211,24 +211,7 @@ function wire(value: unknown): unknown {
 /** The error a client of the API would get for `err` (src/api/problem.ts maps it by statusOf and publicMessage). */
 function asContractError(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
-  const status = statusOf(err);
-  const message = publicMessage(err);
-  switch (status) {
-    case 400:
-      return new ValidationError(message);
-    case 401:
-      return new Unauthenticated(message);
-    case 403:
-      return new Forbidden(message);
-    case 404:
-      return new NotFound(message);
-    case 409:
-      return new Conflict(message);
-    case 429:
-      return new TooManyRequests(message, 1);
-    default:
-      return new ApplianceError(message, status >= 500 && status < 600 ? status : 502);
-  }
+  return errorForStatus(statusOf(err), publicMessage(err));
 }
 
 /** A subscriber's exception must not reach the publisher (a job, the alert engine); it is thrown on a later tick, never lost. */
