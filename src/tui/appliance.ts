@@ -13,8 +13,7 @@ import type { SystemInfo } from '../contracts/system.js';
 export type ConsoleEvent = { type: StreamEventType } & Record<string, unknown>;
 
 export class Appliance {
-  /** sim or local, once system.info answered (after login); contracts of the other kind are hidden. */
-  hostKind: 'sim' | 'local' | null = null;
+  /** What the daemon said of itself (system.info), once logged in. */
   info: SystemInfo | null = null;
   private readonly listeners = new Set<{ fn: (e: ConsoleEvent) => void; types?: StreamEventType[] }>();
   private stopStream: (() => void) | null = null;
@@ -22,6 +21,11 @@ export class Appliance {
   private readonly resetListeners = new Set<() => void>();
 
   constructor(readonly client: CalypsoClient) {}
+
+  /** sim or local, once system.info answered (after login); contracts of the other kind are hidden. */
+  get hostKind(): 'sim' | 'local' | null {
+    return this.info?.hostKind ?? null;
+  }
 
   /** The contract of an operation, or undefined when this appliance has none of that name. */
   contract(name: string): AnyContract | undefined {
@@ -59,7 +63,6 @@ export class Appliance {
   /** Learns what the daemon is (host kind, version) once logged in. */
   async describe(): Promise<SystemInfo> {
     this.info = await this.call('system.info', {});
-    this.hostKind = this.info.hostKind;
     return this.info;
   }
 
