@@ -11,7 +11,51 @@ import { isoTime } from './time.js';
 export const appliancePermissions = definePermissions([
   { name: 'appliance.read', description: 'See the appliance settings and its licenses', level: 'read' },
   { name: 'appliance.licenses', description: 'Import and remove feature licenses', level: 'admin' },
+  { name: 'appliance.services', description: 'Start, stop, restart, enable and disable the appliance services', level: 'admin' },
 ]);
+
+/**
+ * The appliance's services: systemd units Calypso knows, never free text. `configuredBy` names the
+ * subsystem whose apply step reloads it after a change (its settings are changed there, not here).
+ */
+export const APPLIANCE_SERVICES = [
+  { unit: 'smbd', name: 'SMB file sharing (Samba)', configuredBy: 'shares' },
+  { unit: 'nfs-server', name: 'NFS file sharing', configuredBy: 'shares' },
+  { unit: 'scst', name: 'iSCSI target (SCST)', configuredBy: 'iscsi' },
+  { unit: 'bacula-dir', name: 'Backup director (Bacula)', configuredBy: 'backup' },
+  { unit: 'bacula-sd', name: 'Backup storage daemon (Bacula)', configuredBy: 'backup' },
+  { unit: 'bacula-fd', name: 'Backup file daemon (Bacula)', configuredBy: 'backup' },
+  { unit: 'ceph-radosgw@rgw.calypso', name: 'S3 object storage (Ceph RGW)', configuredBy: 'objects' },
+  { unit: 'chrony', name: 'Time synchronisation (chrony)', configuredBy: 'time' },
+  { unit: 'snmpd', name: 'SNMP agent (Net-SNMP)', configuredBy: 'snmp' },
+  { unit: 'ssh', name: 'SSH server (OpenSSH)', configuredBy: null },
+  { unit: 'calypso', name: 'Calypso (this daemon)', configuredBy: null },
+] as const;
+export type ApplianceService = (typeof APPLIANCE_SERVICES)[number];
+
+export const serviceUnit = z
+  .enum(APPLIANCE_SERVICES.map((s) => s.unit) as [ApplianceService['unit'], ...ApplianceService['unit'][]])
+  .describe('The service (its systemd unit)');
+
+export const serviceSchema = z.object({
+  unit: serviceUnit,
+  name: z.string().describe('The service in words'),
+  configuredBy: z.string().nullable().describe('The subsystem whose apply step reloads it after a change (null: none)'),
+  activeState: z.string().describe('systemd ActiveState: active, inactive, failed, activating, deactivating, reloading (unknown: no systemd to ask)'),
+  subState: z.string().describe('systemd SubState: running, exited, dead, failed...'),
+  enabled: z.boolean().nullable().describe('Starts at boot (null: not installed or unknown)'),
+  installed: z.boolean().describe('The unit exists on this appliance'),
+  sinceAt: isoTime().nullable().describe('When it entered its current state, when known'),
+  mainPid: z.number().nullable().describe('Its main process, when running'),
+  result: z.string().describe('How it last ended: success, exit-code, signal, timeout...'),
+  text: z.string().describe('The state in a sentence'),
+});
+
+export const journalLineSchema = z.object({
+  at: isoTime().describe('When it was logged'),
+  priority: z.number().describe('syslog priority: 0 emergency ... 3 error, 4 warning, 6 info, 7 debug'),
+  message: z.string().describe('The line'),
+});
 
 export const FEATURE_STATES = ['licensed', 'trial', 'grace', 'expired', 'unlicensed'] as const;
 
@@ -40,6 +84,19 @@ export const licenseSchema = z.object({
   importedBy: z.string().describe('Who imported it'),
 });
 
+const serviceAction = (action: 'start' | 'stop' | 'restart' | 'enable' | 'disable', summary: string, dangerous: boolean) =>
+  defineContract({
+    name: `appliance.services.${action}` as const,
+    summary,
+    permission: 'appliance.services',
+    mutating: true,
+    dangerous,
+    input: z.object({ unit: serviceUnit }),
+    output: serviceSchema,
+    target: (i: { unit: string }) => i.unit,
+    http: { method: 'POST', path: `/appliance/services/:unit/${action}` },
+  });
+
 const licenseId = z
   .string()
   .min(1)
@@ -49,6 +106,36 @@ const licenseId = z
   .describe('License id');
 
 export const applianceContracts = contractSet([
+  defineContract({
+    name: 'appliance.services.list',
+    summary: 'The appliance services: state, since when, enabled at boot',
+    permission: 'appliance.read',
+    mutating: false,
+    input: z.object({}),
+    output: z.object({
+      items: z.array(serviceSchema).describe('Every service Calypso knows'),
+      total: z.number().int().describe('How many'),
+      manager: z.enum(['systemd', 'none']).describe('none: this machine has no systemd to ask (a container or a development machine)'),
+    }),
+    http: { method: 'GET', path: '/appliance/services' },
+  }),
+  defineContract({
+    name: 'appliance.services.get',
+    summary: 'One service with its recent log lines',
+    permission: 'appliance.read',
+    mutating: false,
+    input: z.object({
+      unit: serviceUnit,
+      lines: z.coerce.number().int().min(1).max(1000).default(50).describe('How many recent log lines (at most 1000)'),
+    }),
+    output: serviceSchema.extend({ log: z.array(journalLineSchema).describe('Its newest journal lines, oldest first') }),
+    http: { method: 'GET', path: '/appliance/services/:unit' },
+  }),
+  serviceAction('start', 'Start a service', false),
+  serviceAction('restart', 'Restart a service (its clients are cut off while it restarts)', false),
+  serviceAction('enable', 'Start a service at boot', false),
+  serviceAction('stop', 'Stop a service (its clients are cut off until it is started)', true),
+  serviceAction('disable', 'Do not start a service at boot', true),
   defineContract({
     name: 'appliance.licenses.list',
     summary: 'Feature licenses: what each feature may do and until when, and the imported license files',

@@ -1,7 +1,8 @@
-/** The appliance subsystem's operations (issue 15): feature licenses so far. */
+/** The appliance subsystem's operations (issue 15): feature licenses and services so far. */
 import { applianceContracts as c, appliancePermissions } from '../../contracts/appliance.js';
 import { implement, type Registry } from '../core/registry.js';
 import type { LicenseBook } from './licenses.js';
+import { registerServices } from './services.js';
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook): void {
   registry.addPermissions(appliancePermissions);
@@ -19,4 +20,5 @@ export function registerAppliance(registry: Registry, licenses: LicenseBook): vo
       return { ok: true as const };
     }),
   );
+  registerServices(registry);
 }
