@@ -12,6 +12,7 @@ export const appliancePermissions = definePermissions([
   { name: 'appliance.read', description: 'See the appliance settings and its licenses', level: 'read' },
   { name: 'appliance.licenses', description: 'Import and remove feature licenses', level: 'admin' },
   { name: 'appliance.services', description: 'Start, stop, restart, enable and disable the appliance services', level: 'admin' },
+  { name: 'appliance.power', description: 'Reboot and shut down the appliance', level: 'admin' },
 ]);
 
 /**
@@ -97,6 +98,26 @@ const serviceAction = (action: 'start' | 'stop' | 'restart' | 'enable' | 'disabl
     http: { method: 'POST', path: `/appliance/services/:unit/${action}` },
   });
 
+const powerAction = (action: 'reboot' | 'shutdown', summary: string) =>
+  defineContract({
+    name: `appliance.power.${action}` as const,
+    summary,
+    permission: 'appliance.power',
+    mutating: true,
+    dangerous: true,
+    input: z.object({
+      force: z.boolean().default(false).describe('Go ahead while jobs are running (they are marked interrupted)'),
+    }),
+    output: z.object({
+      action: z.enum(['reboot', 'shutdown']).describe('What was done'),
+      startsAt: isoTime().describe('When it starts (a few seconds after this answer, so the answer arrives)'),
+      interruptedJobs: z.array(z.number()).describe('Jobs that were running and are marked interrupted'),
+      text: z.string().describe('What happens now, in a sentence'),
+    }),
+    target: () => action,
+    http: { method: 'POST', path: `/appliance/power/${action}` },
+  });
+
 const licenseId = z
   .string()
   .min(1)
@@ -136,6 +157,8 @@ export const applianceContracts = contractSet([
   serviceAction('enable', 'Start a service at boot', false),
   serviceAction('stop', 'Stop a service (its clients are cut off until it is started)', true),
   serviceAction('disable', 'Do not start a service at boot', true),
+  powerAction('reboot', 'Reboot the appliance (refused while jobs run unless forced; type "reboot" to confirm)'),
+  powerAction('shutdown', 'Shut the appliance down (refused while jobs run unless forced; type "shutdown" to confirm)'),
   defineContract({
     name: 'appliance.licenses.list',
     summary: 'Feature licenses: what each feature may do and until when, and the imported license files',

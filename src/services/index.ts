@@ -25,7 +25,7 @@ import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
-import { registerAppliance } from './appliance/operations.js';
+import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
@@ -44,6 +44,7 @@ export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
 export type { Alert } from './monitoring/alerts.js';
 export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
 export type { LicenseOptions } from './appliance/licenses.js';
+export type { ApplianceOptions } from './appliance/operations.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -67,6 +68,8 @@ export interface CalypsoOptions {
   about?: Partial<AboutInfo>;
   /** Accepted license keys and the clock of license expiry (tests). */
   licenses?: LicenseOptions;
+  /** Timing of the appliance subsystem (tests). */
+  appliance?: ApplianceOptions;
 }
 
 export interface Calypso {
@@ -90,7 +93,15 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo, licenses: LicenseBook): Registry {
+export function buildRegistry(
+  auth: AuthEngine,
+  monitoring: Monitoring,
+  scheduler: Scheduler,
+  host: Host,
+  about: AboutInfo,
+  licenses: LicenseBook,
+  appliance: ApplianceOptions = {},
+): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
@@ -103,7 +114,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerIscsi(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
-  registerAppliance(registry, licenses);
+  registerAppliance(registry, licenses, appliance);
   return registry;
 }
 
@@ -117,7 +128,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses);
+  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses, opts.appliance);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');

@@ -51,7 +51,7 @@ describe('on the simulated appliance', () => {
     (await t.http.get('/api/v1/appliance/services').set(bearer(operator))).body.items.find((s: { unit: string }) => s.unit === unit);
 
   beforeAll(async () => {
-    t = await startTestApp({ host: new SimulatedHost({ now: clock.now }), monitoring: { now: clock.now } });
+    t = await startTestApp({ host: new SimulatedHost({ now: clock.now }), monitoring: { now: clock.now }, appliance: { powerDelayMs: 0 } });
     operator = await t.userWithRoles('op', ['Operator']);
   });
   afterAll(async () => {
@@ -140,6 +140,36 @@ describe('on the simulated appliance', () => {
     await t.app.monitoring.tick();
     await t.app.monitoring.idle();
     expect((await t.http.get('/api/v1/alerts').query({ source: 'service', active: 'true' }).set(bearer(operator))).body.total).toBe(0);
+  });
+
+  test('reboot: Admin only, typed confirmation, refused while a job runs unless forced; forced, the job is interrupted and the services come back', async () => {
+    expect((await t.http.post('/api/v1/appliance/power/reboot').set(bearer(operator)).send({ confirm: 'reboot' })).status).toBe(403);
+    expect((await t.http.post('/api/v1/appliance/power/reboot').set(bearer(t.adminToken)).send({})).status).toBe(400);
+    // A scrub on the simulated appliance runs until its clock moves on: a job that is running.
+    const scrub = await t.http.post('/api/v1/storage/pools/tank/scrub').set(bearer(t.adminToken)).send({ action: 'start' });
+    expect(scrub.status).toBe(200);
+    const jobId = scrub.body.job.id as number;
+    const refused = await t.http.post('/api/v1/appliance/power/reboot').set(bearer(t.adminToken)).send({ confirm: 'reboot' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(new RegExp(`job ${jobId} \\(Scrub tank\\).*force: true`));
+    expect(t.app.host.history().some((r) => r.command === 'systemctl' && r.args[0] === 'reboot')).toBe(false);
+
+    const forced = await t.http.post('/api/v1/appliance/power/reboot').set(bearer(t.adminToken)).send({ confirm: 'reboot', force: true });
+    expect(forced.status).toBe(200);
+    expect(forced.body).toMatchObject({ action: 'reboot', interruptedJobs: [jobId], text: /simulated appliance reboots/ });
+    expect((await t.http.get(`/api/v1/jobs/${jobId}`).set(bearer(operator))).body).toMatchObject({ state: 'interrupted', error: /rebooted by admin/ });
+    // The command runs after the answer (no delay in this test): wait for it in the host's history.
+    for (let i = 0; i < 100 && !t.app.host.history().some((r) => r.command === 'systemctl' && r.args[0] === 'reboot'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const chrony = (await t.http.get('/api/v1/appliance/services/chrony?lines=4').set(bearer(operator))).body;
+    expect(chrony.activeState).toBe('active');
+    expect(chrony.log.map((l: { message: string }) => l.message)).toEqual([
+      expect.stringMatching(/^Stopping chrony.service/),
+      'chrony.service: Deactivated successfully.',
+      expect.stringMatching(/^Stopped chrony.service/),
+      expect.stringMatching(/^Started chrony.service/),
+    ]);
+    await t.app.jobs.idle();
   });
 });
 

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createCalypso, ensureAdmin, type Calypso, type LicenseOptions, type MonitoringOptions } from '../../src/services/index.js';
+import { createCalypso, ensureAdmin, type ApplianceOptions, type Calypso, type LicenseOptions, type MonitoringOptions } from '../../src/services/index.js';
 import { createApi, type RouteMount } from '../../src/api/server.js';
 import { eventsMount } from '../../src/api/events.js';
 import { metricsMount } from '../../src/api/metrics.js';
@@ -36,6 +36,8 @@ export interface TestAppOptions {
   mounts?: (app: Calypso) => RouteMount[];
   /** Accepted license keys and the license clock. */
   licenses?: LicenseOptions;
+  /** Timing of the appliance subsystem (power delay). */
+  appliance?: ApplianceOptions;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -48,6 +50,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     jwtSecret: 'test-secret-0123456789abcdef',
     monitoring: opts.monitoring,
     licenses: opts.licenses,
+    appliance: opts.appliance,
   });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];

@@ -1,10 +1,16 @@
-/** The appliance subsystem's operations (issue 15): feature licenses and services so far. */
+/** The appliance subsystem's operations (issue 15): feature licenses, services and power so far. */
 import { applianceContracts as c, appliancePermissions } from '../../contracts/appliance.js';
 import { implement, type Registry } from '../core/registry.js';
 import type { LicenseBook } from './licenses.js';
 import { registerServices } from './services.js';
+import { registerPower } from './power.js';
 
-export function registerAppliance(registry: Registry, licenses: LicenseBook): void {
+export interface ApplianceOptions {
+  /** Milliseconds between a reboot's answer and the command (tests: 0). */
+  powerDelayMs?: number;
+}
+
+export function registerAppliance(registry: Registry, licenses: LicenseBook, opts: ApplianceOptions = {}): void {
   registry.addPermissions(appliancePermissions);
   registry.add(
     implement(c['appliance.licenses.list'], async () => ({
@@ -21,4 +27,5 @@ export function registerAppliance(registry: Registry, licenses: LicenseBook): vo
     }),
   );
   registerServices(registry);
+  registerPower(registry, { delayMs: opts.powerDelayMs });
 }

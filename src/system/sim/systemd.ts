@@ -243,6 +243,17 @@ async function systemctl(args: string[], state: ServicesState, ctx: { files: Hos
       }
       return ok();
     }
+    case 'reboot':
+    case 'poweroff': {
+      // The simulated machine: every unit stops; after a reboot the enabled ones start again.
+      log(state, ctx.now, 'systemd-logind.service', 6, verb === 'reboot' ? 'System is rebooting.' : 'System is powering down.');
+      for (const unit of Object.keys(state.units)) stop(state, unit, ctx.now);
+      if (verb === 'reboot') {
+        log(state, ctx.now, 'kernel', 5, 'Linux version 6.8.0-49-generic (buildd@lcy02-amd64-103) #49-Ubuntu SMP PREEMPT_DYNAMIC');
+        for (const [unit, u] of Object.entries(state.units)) if (u.enabled) start(state, unit, ctx.now);
+      }
+      return ok();
+    }
     default:
       return fail(`Unknown command verb '${verb ?? ''}'.`);
   }
