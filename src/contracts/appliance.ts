@@ -7,12 +7,14 @@ import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
 import { FEATURES } from '../vocabulary/license.js';
 import { isoTime } from './time.js';
+import { plainText } from './text.js';
 
 export const appliancePermissions = definePermissions([
   { name: 'appliance.read', description: 'See the appliance settings and its licenses', level: 'read' },
   { name: 'appliance.licenses', description: 'Import and remove feature licenses', level: 'admin' },
   { name: 'appliance.services', description: 'Start, stop, restart, enable and disable the appliance services', level: 'admin' },
   { name: 'appliance.power', description: 'Reboot and shut down the appliance', level: 'admin' },
+  { name: 'appliance.logs', description: "Read the system journal and Calypso's own log", level: 'operate' },
 ]);
 
 /**
@@ -118,6 +120,23 @@ const powerAction = (action: 'reboot' | 'shutdown', summary: string) =>
     http: { method: 'POST', path: `/appliance/power/${action}` },
   });
 
+const logText = plainText().max(200).describe('Only lines containing this text (case-insensitive, taken literally)');
+
+export const calypsoLogLineSchema = z.object({
+  offset: z.number().describe('Byte offset of the line in the log: pass it as before to read older lines'),
+  at: isoTime().nullable().describe('When it was logged'),
+  level: z.string().describe('trace, debug, info, warn, error or fatal'),
+  message: z.string().describe('The message'),
+  detail: z.string().describe('The other fields of the line, as JSON (errors, ids)'),
+});
+
+export const journalEntrySchema = z.object({
+  at: isoTime().describe('When it was logged'),
+  priority: z.number().describe('syslog priority: 0 emergency, 3 error, 4 warning, 5 notice, 6 info, 7 debug'),
+  unit: z.string().nullable().describe('The systemd unit that logged it'),
+  message: z.string().describe('The line'),
+});
+
 const licenseId = z
   .string()
   .min(1)
@@ -157,6 +176,49 @@ export const applianceContracts = contractSet([
   serviceAction('enable', 'Start a service at boot', false),
   serviceAction('stop', 'Stop a service (its clients are cut off until it is started)', true),
   serviceAction('disable', 'Do not start a service at boot', true),
+  defineContract({
+    name: 'appliance.logs.calypso',
+    summary: "Calypso's own log, newest first, a page at a time (read backwards: never the whole file)",
+    permission: 'appliance.logs',
+    mutating: false,
+    input: z.object({
+      before: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe('Only lines before this byte offset (the nextBefore of the previous page)'),
+      limit: z.coerce.number().int().min(1).max(500).default(100).describe('At most this many lines (at most 500)'),
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('trace').describe('Only lines at this level or above'),
+      text: logText.optional(),
+    }),
+    output: z.object({
+      items: z.array(calypsoLogLineSchema).describe('Lines, newest first'),
+      nextBefore: z.number().nullable().describe('Ask again with before=this for older lines (null: the start of the log)'),
+      file: z.string().nullable().describe('The log file (null: this daemon logs nowhere readable)'),
+    }),
+    http: { method: 'GET', path: '/appliance/logs/calypso' },
+  }),
+  defineContract({
+    name: 'appliance.logs.journal',
+    summary: 'The system journal, newest first, filtered by service, priority, time and text',
+    permission: 'appliance.logs',
+    mutating: false,
+    input: z.object({
+      unit: serviceUnit.optional().describe('Only this service'),
+      priority: z.coerce.number().int().min(0).max(7).default(7).describe('Only entries at this priority or more urgent (3: errors and worse)'),
+      sinceAt: isoTime().optional().describe('Only entries from this time'),
+      untilAt: isoTime().optional().describe('Only entries before this time (the oldest entry of the previous page, to page back)'),
+      text: logText.optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(200).describe('At most this many entries (at most 1000)'),
+    }),
+    output: z.object({
+      items: z.array(journalEntrySchema).describe('Entries, newest first'),
+      manager: z.enum(['systemd', 'none']).describe('none: this machine has no journal to read'),
+    }),
+    http: { method: 'GET', path: '/appliance/logs/journal' },
+  }),
   powerAction('reboot', 'Reboot the appliance (refused while jobs run unless forced; type "reboot" to confirm)'),
   powerAction('shutdown', 'Shut the appliance down (refused while jobs run unless forced; type "shutdown" to confirm)'),
   defineContract({

@@ -128,7 +128,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses, opts.appliance);
+  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses, { logFile: () => about.logFile, ...opts.appliance });
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');

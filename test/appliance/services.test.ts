@@ -5,6 +5,8 @@
  * service-down alert; on this machine (no systemd) the list says there is nothing to ask.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LocalHost } from '../../src/system/local-host.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
@@ -43,6 +45,24 @@ describe('parsers', () => {
   });
 });
 
+const logFile = (() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-log-'));
+  const file = path.join(dir, 'calypso.log');
+  const base = Date.parse('2026-11-30T07:00:00Z');
+  const lines = Array.from({ length: 3000 }, (_, i) =>
+    JSON.stringify({
+      level: i % 500 === 0 ? 50 : 30,
+      time: base + i * 1000,
+      pid: 1,
+      hostname: 'h',
+      msg: i % 500 === 0 ? `probe failed ${i}` : `collected ${i}`,
+      i,
+    }),
+  );
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+})();
+
 describe('on the simulated appliance', () => {
   const clock = manualClock(Date.parse('2026-11-30T08:00:00Z'));
   let t: TestApp;
@@ -51,7 +71,11 @@ describe('on the simulated appliance', () => {
     (await t.http.get('/api/v1/appliance/services').set(bearer(operator))).body.items.find((s: { unit: string }) => s.unit === unit);
 
   beforeAll(async () => {
-    t = await startTestApp({ host: new SimulatedHost({ now: clock.now }), monitoring: { now: clock.now }, appliance: { powerDelayMs: 0 } });
+    t = await startTestApp({
+      host: new SimulatedHost({ now: clock.now }),
+      monitoring: { now: clock.now },
+      appliance: { powerDelayMs: 0, logFile: () => logFile },
+    });
     operator = await t.userWithRoles('op', ['Operator']);
   });
   afterAll(async () => {
@@ -140,6 +164,64 @@ describe('on the simulated appliance', () => {
     await t.app.monitoring.tick();
     await t.app.monitoring.idle();
     expect((await t.http.get('/api/v1/alerts').query({ source: 'service', active: 'true' }).set(bearer(operator))).body.total).toBe(0);
+  });
+
+  test('the journal: newest first, by service, priority, time and literal text; Operators may read it, ReadOnly may not', async () => {
+    const reader = await t.userWithRoles('reader', ['ReadOnly']);
+    expect((await t.http.get('/api/v1/appliance/logs/journal').set(bearer(reader))).status).toBe(403);
+    const all = (await t.http.get('/api/v1/appliance/logs/journal?limit=20').set(bearer(operator))).body;
+    expect(all.manager).toBe('systemd');
+    expect(all.items.length).toBe(20);
+    const times = all.items.map((e: { at: string }) => Date.parse(e.at));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const ssh = (await t.http.get('/api/v1/appliance/logs/journal?unit=ssh').set(bearer(operator))).body.items;
+    expect(ssh.map((e: { message: string }) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Invalid user oracle/), expect.stringMatching(/^Accepted publickey for admin/)]),
+    );
+    const notices = (await t.http.get('/api/v1/appliance/logs/journal?priority=5').set(bearer(operator))).body.items;
+    expect(notices.every((e: { priority: number }) => e.priority <= 5)).toBe(true);
+    expect(notices.some((e: { unit: string | null }) => e.unit === null)).toBe(true); // the kernel's lines have no unit
+    const text = async (q: string) => (await t.http.get('/api/v1/appliance/logs/journal').query({ text: q }).set(bearer(operator))).body.items;
+    expect((await text('ORACLE')).map((e: { message: string }) => e.message)).toEqual([expect.stringMatching(/Invalid user oracle/)]);
+    expect(await text('.*')).toEqual([]); // taken literally, not as a pattern
+    expect((await text('-rf /')).length).toBe(0);
+    expect((await t.http.get('/api/v1/appliance/logs/journal').query({ text: 'a\nb' }).set(bearer(operator))).status).toBe(400);
+    // Paging back by time: the next page is older than the oldest of the first.
+    const oldest = all.items[all.items.length - 1].at as string;
+    const older = (
+      await t.http
+        .get('/api/v1/appliance/logs/journal')
+        .query({ untilAt: new Date(Date.parse(oldest) - 1).toISOString(), limit: 10 })
+        .set(bearer(operator))
+    ).body.items;
+    expect(older.every((e: { at: string }) => Date.parse(e.at) < Date.parse(oldest))).toBe(true);
+    const journalCalls = t.app.host.history().filter((r) => r.command === 'journalctl');
+    expect(
+      journalCalls.every((r) =>
+        r.args.every((a) => !a.startsWith('-') || ['--no-pager', '-o', '-r', '-n', '-p', '-u', '-g', '--since', '--until'].includes(a)),
+      ),
+    ).toBe(true);
+  });
+
+  test("Calypso's own log backwards in pages, by level and text", async () => {
+    const first = (await t.http.get('/api/v1/appliance/logs/calypso?limit=100').set(bearer(operator))).body;
+    expect(first.file).toBe(logFile);
+    expect(first.items[0]).toMatchObject({ level: 'info', message: 'collected 2999', at: '2026-11-30T07:49:59.000Z', detail: '{"i":2999}' });
+    expect(first.items).toHaveLength(100);
+    const second = (await t.http.get('/api/v1/appliance/logs/calypso').query({ limit: 100, before: first.nextBefore }).set(bearer(operator))).body;
+    expect(second.items[0].message).toBe('collected 2899');
+    const errors = (await t.http.get('/api/v1/appliance/logs/calypso?level=error&limit=500').set(bearer(operator))).body;
+    expect(errors.items.map((l: { message: string }) => l.message)).toEqual([
+      'probe failed 2500',
+      'probe failed 2000',
+      'probe failed 1500',
+      'probe failed 1000',
+      'probe failed 500',
+      'probe failed 0',
+    ]);
+    expect(errors.nextBefore).toBeNull();
+    const text = (await t.http.get('/api/v1/appliance/logs/calypso').query({ text: 'FAILED 15' }).set(bearer(operator))).body;
+    expect(text.items.map((l: { message: string }) => l.message)).toEqual(['probe failed 1500']);
   });
 
   test('reboot: Admin only, typed confirmation, refused while a job runs unless forced; forced, the job is interrupted and the services come back', async () => {

@@ -65,10 +65,31 @@ function fresh(now: number): ServicesState {
   let pid = 700;
   const journal: SimJournalLine[] = [];
   const boot = now - 3 * 3600_000;
+  journal.push(
+    { atMs: boot - 2000, priority: 5, unit: 'kernel', message: 'Linux version 6.8.0-49-generic (buildd@lcy02-amd64-103) #49-Ubuntu SMP PREEMPT_DYNAMIC' },
+    { atMs: boot - 1900, priority: 6, unit: 'kernel', message: 'Command line: BOOT_IMAGE=/vmlinuz-6.8.0-49-generic root=/dev/mapper/vg0-root ro' },
+    { atMs: boot - 1200, priority: 4, unit: 'kernel', message: 'ACPI Warning: SystemIO range 0x0000000000000B00-0x0000000000000B08 conflicts with OpRegion' },
+    { atMs: boot - 800, priority: 6, unit: 'systemd-journald.service', message: 'Journal started' },
+  );
   for (const [unit, description] of Object.entries(UNITS)) {
     units[unit] = { active: 'active', enabled: true, sinceMs: boot, inactiveSinceMs: null, pid: pid++, result: 'success', broken: false };
     journal.push({ atMs: boot, priority: 6, unit, message: `Started ${unit} - ${description}.` });
   }
+  // Three hours of an appliance's life: cron every quarter hour, an SSH login, a chrony source change.
+  for (let t = boot + 15 * 60_000; t < now; t += 15 * 60_000) {
+    journal.push({ atMs: t, priority: 6, unit: 'cron.service', message: `(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)` });
+  }
+  journal.push(
+    {
+      atMs: boot + 40 * 60_000,
+      priority: 6,
+      unit: 'ssh.service',
+      message: 'Accepted publickey for admin from 192.0.2.10 port 52144 ssh2: ED25519 SHA256:3q2+7w0bCTkSg5PBtXjSx0Ff1UrZHBdgOyvm6eFzXvk',
+    },
+    { atMs: boot + 41 * 60_000, priority: 5, unit: 'ssh.service', message: 'Invalid user oracle from 203.0.113.77 port 40022' },
+    { atMs: boot + 70 * 60_000, priority: 6, unit: 'chrony.service', message: 'Selected source 192.0.2.123 (pool.ntp.org)' },
+  );
+  journal.sort((a, b) => a.atMs - b.atMs);
   return { units, journal, nextPid: pid };
 }
 
@@ -259,18 +280,56 @@ async function systemctl(args: string[], state: ServicesState, ctx: { files: Hos
   }
 }
 
+/** journalctl's time argument ("2026-11-30 07:02:13.000000 UTC", "2026-11-30 07:02:13"), as epoch ms. */
+function journalArgTime(text: string): number | null {
+  const m = /^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?(?: UTC)?$/.exec(text);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 function journalctl(args: string[], state: ServicesState): RunResult {
   const at = (flag: string) => {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  if (at('-o') !== undefined && at('-o') !== 'json') return fail(`Unsupported output mode in the simulated appliance: ${at('-o')}`);
+  const output = at('-o');
+  if (output !== undefined && output !== 'json' && output !== 'short') return fail(`Unsupported output mode in the simulated appliance: ${output}`);
   const unitArg = at('-u');
   const n = Number(at('-n') ?? 100);
   if (!Number.isInteger(n) || n < 0) return fail(`Failed to parse lines '${at('-n')}'.`);
+  const priority = Number(at('-p') ?? 7);
+  if (!Number.isInteger(priority) || priority < 0 || priority > 7) return fail(`Failed to parse priority value: ${at('-p')}`);
+  const since = at('--since');
+  const until = at('--until');
+  const sinceMs = since === undefined ? null : journalArgTime(since);
+  const untilMs = until === undefined ? null : journalArgTime(until);
+  if (since !== undefined && sinceMs === null) return fail(`Failed to parse timestamp: ${since}`);
+  if (until !== undefined && untilMs === null) return fail(`Failed to parse timestamp: ${until}`);
+  const grep = at('-g');
+  let pattern: RegExp | null = null;
+  if (grep !== undefined) {
+    try {
+      // journalctl's smart case: a pattern without capitals matches case-insensitively.
+      pattern = new RegExp(grep, grep === grep.toLowerCase() ? 'i' : '');
+    } catch {
+      return fail(`Bad pattern "${grep}"`);
+    }
+  }
   const unit = unitArg === undefined ? null : unitName(unitArg);
-  const lines = state.journal.filter((l) => unit === null || l.unit === unit).slice(-n);
-  if (at('-o') !== 'json') return ok(lines.map((l) => `${stamp(l.atMs)} appliance ${l.unit}: ${l.message}\n`).join('') || '-- No entries --\n');
+  const picked = state.journal.filter(
+    (l) =>
+      (unit === null || l.unit === unit) &&
+      l.priority <= priority &&
+      (sinceMs === null || l.atMs >= sinceMs) &&
+      (untilMs === null || l.atMs <= untilMs) &&
+      (pattern === null || pattern.test(l.message)),
+  );
+  // -n counts from the newest; -r prints newest first.
+  let lines = picked.slice(-n);
+  if (args.includes('-r')) lines = lines.reverse();
+  if (pattern && !lines.length) return { code: 1, stdout: '', stderr: '' };
+  if (output !== 'json') return ok(lines.map((l) => `${stamp(l.atMs)} appliance ${l.unit}: ${l.message}\n`).join('') || '-- No entries --\n');
   return ok(
     lines
       .map((l, i) =>
@@ -278,7 +337,7 @@ function journalctl(args: string[], state: ServicesState): RunResult {
           __CURSOR: `s=sim;i=${i}`,
           __REALTIME_TIMESTAMP: String(l.atMs * 1000),
           PRIORITY: String(l.priority),
-          _SYSTEMD_UNIT: l.unit,
+          ...(l.unit === 'kernel' ? { _TRANSPORT: 'kernel' } : { _SYSTEMD_UNIT: l.unit }),
           SYSLOG_IDENTIFIER: l.unit.replace(/\.service$/, ''),
           MESSAGE: l.message,
         }),

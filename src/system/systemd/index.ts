@@ -86,6 +86,22 @@ export class SystemdAdapter {
     return parseJournalJson(r.stdout);
   }
 
+  /**
+   * The journal, newest first: `journalctl -o json -r`, filtered by unit, priority, time and text.
+   * The text is matched literally (every other character escaped for journalctl's PCRE2 grep) and
+   * in lower case, which journalctl matches case-insensitively.
+   */
+  async query(q: { unit?: string; priority: number; sinceMs?: number; untilMs?: number; text?: string; limit: number }): Promise<JournalEntry[]> {
+    const args = ['--no-pager', '-o', 'json', '-r', '-n', String(Math.max(1, Math.min(1000, Math.floor(q.limit)))), '-p', String(q.priority)];
+    if (q.unit) args.push('-u', userArg(q.unit));
+    if (q.sinceMs !== undefined) args.push('--since', journalTime(q.sinceMs));
+    if (q.untilMs !== undefined) args.push('--until', journalTime(q.untilMs));
+    if (q.text) args.push('-g', userArg(literalPattern(q.text.toLowerCase())));
+    const r = await this.host.run('journalctl', args, { timeoutMs: 30_000, okCodes: [0, 1] });
+    // journalctl exits 1 when --grep matched nothing.
+    return r.code === 1 && !r.stdout.trim() ? [] : parseJournalJson(r.stdout);
+  }
+
   /** True when this host has no systemd to ask (a container, a development machine). */
   static absent(err: unknown): boolean {
     return (
@@ -95,4 +111,14 @@ export class SystemdAdapter {
         /System has not been booted with systemd|Failed to connect to bus|not found|ENOENT/i.test(`${err.stderr} ${err.message}`))
     );
   }
+}
+
+/** journalctl's time argument, in UTC with microseconds ("2026-11-30 07:02:13.000000 UTC"). */
+export function journalTime(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}000 UTC`;
+}
+
+/** Text as a PCRE2 pattern that matches it literally: ASCII punctuation escaped (a backslash before it is always literal). */
+export function literalPattern(text: string): string {
+  return text.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
