@@ -14,7 +14,7 @@ export const appliancePermissions = definePermissions([
   { name: 'appliance.licenses', description: 'Import and remove feature licenses', level: 'admin' },
   { name: 'appliance.services', description: 'Start, stop, restart, enable and disable the appliance services', level: 'admin' },
   { name: 'appliance.power', description: 'Reboot and shut down the appliance', level: 'admin' },
-  { name: 'appliance.logs', description: "Read the system journal and Calypso's own log", level: 'operate' },
+  { name: 'appliance.logs', description: "Read the system journal and Calypso's own log", level: 'read' },
 ]);
 
 /**

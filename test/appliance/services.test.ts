@@ -166,9 +166,15 @@ describe('on the simulated appliance', () => {
     expect((await t.http.get('/api/v1/alerts').query({ source: 'service', active: 'true' }).set(bearer(operator))).body.total).toBe(0);
   });
 
-  test('the journal: newest first, by service, priority, time and literal text; Operators may read it, ReadOnly may not', async () => {
-    const reader = await t.userWithRoles('reader', ['ReadOnly']);
-    expect((await t.http.get('/api/v1/appliance/logs/journal').set(bearer(reader))).status).toBe(403);
+  test('the journal: newest first, by service, priority, time and literal text; a role without appliance.logs may not read it', async () => {
+    const role = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: 'ServiceWatcher', permissions: ['appliance.read'] });
+    expect(role.status).toBe(201);
+    const watcher = await t.userWithRoles('watcher', ['ServiceWatcher']);
+    expect((await t.http.get('/api/v1/appliance/services').set(bearer(watcher))).status).toBe(200);
+    expect((await t.http.get('/api/v1/appliance/logs/journal').set(bearer(watcher))).status).toBe(403);
     const all = (await t.http.get('/api/v1/appliance/logs/journal?limit=20').set(bearer(operator))).body;
     expect(all.manager).toBe('systemd');
     expect(all.items.length).toBe(20);

@@ -1,7 +1,7 @@
 /**
  * Logs (issue 15): the system journal through journalctl, and Calypso's own log (pino's JSON
  * lines in the data directory) read backwards a page at a time, so a large log never sits in
- * memory. Reading them is appliance.logs (Operator and Admin): logs name users and addresses.
+ * memory. Reading them is appliance.logs (every built-in role; a custom role may leave it out: logs name users and addresses).
  */
 import { applianceContracts as c } from '../../contracts/appliance.js';
 import { readLinesBackward } from '../../system/logfile.js';
