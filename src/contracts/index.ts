@@ -13,6 +13,7 @@ import { simContracts, simPermissions } from './sim.js';
 import { snapshotContracts, snapshotPermissions } from './snapshots.js';
 import { storageContracts, storagePermissions } from './storage.js';
 import { systemContracts, systemPermissions } from './system.js';
+import { tapeContracts, tapePermissions } from './tape.js';
 
 const SETS: Record<string, AnyContract>[] = [
   iamContracts,
@@ -25,6 +26,7 @@ const SETS: Record<string, AnyContract>[] = [
   iscsiContracts,
   scheduleContracts,
   systemContracts,
+  tapeContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -40,6 +42,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...iscsiPermissions,
   ...schedulePermissions,
   ...systemPermissions,
+  ...tapePermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -58,7 +61,8 @@ export type Contracts = typeof iamContracts &
   typeof sharesContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
-  typeof systemContracts;
+  typeof systemContracts &
+  typeof tapeContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

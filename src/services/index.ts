@@ -24,6 +24,7 @@ import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
+import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerSchedules } from './schedules/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
@@ -96,6 +97,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerSim(registry);
   registerShares(registry, attachments);
   registerIscsi(registry, attachments);
+  registerTape(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   return registry;

@@ -15,6 +15,7 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { simulateTapeTool } from './tape.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -175,7 +176,10 @@ export class SimulatedHost implements Host {
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const wallStart = Date.now();
-    const { result, started, gen } = await this.exclusive(async () => {
+    // Tape libraries keep their own state and lock: a cartridge move takes simulated time without holding up zfs.
+    const tapeStarted = this.clock();
+    const tape = await simulateTapeTool(basename(command), args, { files: this.files, now: this.clock });
+    const { result, started, gen } = tape ? { result: tape, started: tapeStarted, gen: 0 } : await this.exclusive(async () => {
       const started = this.clock();
       const state = await this.loaded();
       const ctx: SimContext = { state, now: started };
