@@ -10,6 +10,7 @@ import { contractSet, defineContract, definePermissions } from './core.js';
 import { driftContracts } from './drift.js';
 import { jobSchema } from './jobs.js';
 import { listOf, listShape, noInput } from './list.js';
+import { datasetName } from './storage.js';
 import { isoTime } from './time.js';
 import { BARCODE, LTO_GENERATIONS, POOL_NAME, VAULT_NAME, VTL_NAME } from '../vocabulary/tape.js';
 
@@ -160,7 +161,7 @@ const vtlShape = {
     .default(null)
     .describe('Cartridge capacity (null: the native capacity of the generation)'),
   compression: z.boolean().default(true).describe('Drives compress'),
-  backingDataset: z.string().min(1).max(255).describe('Dataset whose mountpoint holds the cartridges (e.g. tank/vtl)'),
+  backingDataset: datasetName.describe('Dataset whose mountpoint holds the cartridges (e.g. tank/vtl)'),
 };
 
 export const vtlSchema = z.object({
