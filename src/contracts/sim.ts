@@ -18,7 +18,7 @@ export type SimSeedResult = z.infer<typeof simSeedResultSchema>;
 const simTapeLibrary = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a simulated library: msl, mhvtl-10... or its serial')
-  .describe('Simulated library (msl, mhvtl-<id>, or its serial)');
+  .describe('Simulated library (msl, mhvtl-<id>, or its serial), e.g. msl');
 
 const common = { permission: 'sim.control', mutating: true, onlyOnHost: 'sim' as const };
 
@@ -96,7 +96,7 @@ export const simContracts = contractSet([
       barcode: z
         .string()
         .regex(/^[A-Z0-9]{1,16}$/, '1 to 16 upper-case letters and digits')
-        .describe('Barcode'),
+        .describe('Barcode, e.g. N00001L9'),
     }),
     output: ok,
     target: (i) => i.library,

@@ -28,12 +28,22 @@ export const libraryKey = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "the library's serial number: letters, digits, '_', '.', ':' or '-'")
-  .describe("The library: its changer's serial number (tape.libraries.list)");
-export const barcode = z.string().min(1).max(16).regex(BARCODE, '1 to 16 upper-case letters and digits').describe('Barcode (volume tag)');
+  .describe("The library: its changer's serial number (tape.libraries.list), e.g. DEC1234567");
+export const barcode = z.string().min(1).max(16).regex(BARCODE, '1 to 16 upper-case letters and digits').describe('Barcode (volume tag), e.g. E01001L8');
 const slotNumber = (what: string) => z.coerce.number().int().min(1).max(10000).describe(what);
 const driveNumber = z.coerce.number().int().min(0).max(255).describe('Drive element (mtx counts drives from 0)');
-export const poolName = z.string().min(1).max(32).regex(POOL_NAME, "a pool name: letters, digits, '_', '.', '-' (up to 32)").describe('Media pool');
-const vaultName = z.string().min(1).max(64).regex(VAULT_NAME, "a vault location: letters, digits, space, '_', '.', '-' (up to 64)").describe('Vault location');
+export const poolName = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(POOL_NAME, "a pool name: letters, digits, '_', '.', '-' (up to 32)")
+  .describe('Media pool, e.g. weekly');
+const vaultName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(VAULT_NAME, "a vault location: letters, digits, space, '_', '.', '-' (up to 64)")
+  .describe('Vault location, e.g. Offsite-A');
 
 export const MEDIA_STATES = ['writable', 'full', 'damaged', 'retired', 'cleaning'] as const;
 export const LOCATION_KINDS = ['slot', 'drive', 'mailslot', 'vault', 'unknown'] as const;
@@ -148,7 +158,7 @@ const vtlShape = {
   barcodePrefix: z
     .string()
     .regex(/^[A-Z0-9]{1,4}$/, '1 to 4 upper-case letters or digits')
-    .describe('Barcode prefix: cartridges are PREFIX + number + media suffix (e.g. V00001L8)'),
+    .describe('Barcode prefix, e.g. V: cartridges are PREFIX + number + media suffix (V00001L8)'),
   barcodeStart: z.number().int().min(0).max(99999).default(1).describe('First cartridge number'),
   cartridges: z.number().int().min(0).max(1000).describe('Data cartridges to create (in the first slots)'),
   cleaningCartridges: z.number().int().min(0).max(4).default(1).describe('Cleaning cartridges (in the last slots)'),
@@ -190,7 +200,7 @@ const vtlNameKey = z
   .min(1)
   .max(32)
   .regex(VTL_NAME, "a name: letters, digits, '_', '.', '-' (up to 32), starting with a letter or digit")
-  .describe('Virtual library name');
+  .describe('Virtual library name, e.g. vtl1');
 
 const jobOut = z.object({ job: jobSchema.describe('The job doing it: follow it with jobs.get or the event stream') });
 const opCommon = { permission: 'tape.operate', mutating: true } as const;
@@ -387,10 +397,10 @@ export const tapeContracts = contractSet([
     mutating: true,
     input: z.object({
       name: poolName,
-      description: poolInput.description.unwrap().optional(),
-      retentionSeconds: poolInput.retentionSeconds.unwrap().optional(),
-      allocation: poolInput.allocation.unwrap().optional(),
-      lowWritable: poolInput.lowWritable.unwrap().optional(),
+      description: poolInput.description.unwrap().optional().describe('What it is for'),
+      retentionSeconds: poolInput.retentionSeconds.unwrap().optional().describe('How long data written to its cartridges is kept (seconds)'),
+      allocation: poolInput.allocation.unwrap().optional().describe('Which writable cartridge is used next'),
+      lowWritable: poolInput.lowWritable.unwrap().optional().describe('Alert when fewer writable cartridges than this are left'),
     }),
     output: mediaPoolSchema,
     target: (i) => i.name,
@@ -447,7 +457,7 @@ export const tapeContracts = contractSet([
       slots: vtlShape.slots.optional(),
       mailSlots: vtlShape.mailSlots.optional(),
       cartridges: vtlShape.cartridges.optional(),
-      compression: vtlShape.compression.unwrap().optional(),
+      compression: vtlShape.compression.unwrap().optional().describe('Drives compress'),
     }),
     output: vtlSchema,
     target: (i) => i.name,
