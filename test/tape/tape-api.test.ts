@@ -164,7 +164,7 @@ describe('cleaning and TapeAlert', () => {
     const res = await post(`/tape/libraries/${MSL}/load`, { slot: 9, drive: 1 });
     const job = await finish(res.body.job.id);
     expect(job.state).toBe('failed');
-    expect(job.error).toMatch(/MOVE MEDIUM from Element Address 1008 to 1008 Failed/);
+    expect(job.error).toMatch(/MOVE MEDIUM from Element Address 1008 to 501 Failed/);
     await post('/sim/tape-fault', { library: 'msl', kind: 'clear' });
   });
 });

@@ -102,13 +102,23 @@ export function renderAll(vtls: Vtl[]): Rendered {
   return { deviceConf: renderDeviceConf(confs), contents: new Map(confs.map((c) => [c.id, renderLibraryContents(c)])) };
 }
 
+/** The form field a cross-file problem is about, so a form shows it inline. */
+function fieldOf(message: string): string {
+  if (/barcode/.test(message)) return 'barcodePrefix';
+  if (/mail slots/.test(message)) return 'mailSlots';
+  if (/slots?/.test(message)) return 'slots';
+  if (/drives?/.test(message)) return 'driveCount';
+  if (/home directory/.test(message)) return 'backingDataset';
+  return 'name';
+}
+
 /** Cross-file validation of what would be written; a problem is a 400 naming the file and what is wrong. */
 export function checkRendered(vtls: Vtl[], rendered: Rendered): void {
   const expected = new Map(vtls.map((v) => [v.libraryId, { slots: v.slots, mailSlots: v.mailSlots }]));
   const problems = validateVtlFiles(rendered.deviceConf, rendered.contents, expected);
   if (problems.length > 0)
     throw new ValidationError(`the virtual library configuration is inconsistent: ${problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`, [
-      ...problems.map((p) => ({ path: p.file, message: p.message })),
+      ...problems.map((p) => ({ path: fieldOf(p.message), message: `${p.file}: ${p.message}` })),
     ]);
 }
 

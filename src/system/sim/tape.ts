@@ -417,14 +417,14 @@ function mtx(state: TapeSimState, args: string[], now: number): Answer {
   const busy = (from: number, to: number): Answer => ({
     result: fail(`${requestSense('Not Ready', 0x04, 0x01)}\nmtx: MOVE MEDIUM from Element Address ${from} to ${to} Failed`),
   });
-  const move = (from: number, to: number, apply: () => void): Answer => {
-    if (now < lib.busyUntil) return busy(slotAddress(lib, from), slotAddress(lib, to));
-    for (const s of [from, to])
-      if (lib.stuckSlots.includes(s)) {
+  /** A MOVE MEDIUM between elements (slot numbers, or a drive as { drive }); refused while the robot moves or when a slot is stuck. */
+  const move = (from: number | { drive: number }, to: number | { drive: number }, apply: () => void): Answer => {
+    const address = (e: number | { drive: number }) => (typeof e === 'number' ? slotAddress(lib, e) : driveAddress(e.drive));
+    if (now < lib.busyUntil) return busy(address(from), address(to));
+    for (const e of [from, to])
+      if (typeof e === 'number' && lib.stuckSlots.includes(e)) {
         return {
-          result: fail(
-            `${requestSense('Hardware Error', 0x15, 0x01)}\nmtx: MOVE MEDIUM from Element Address ${slotAddress(lib, from)} to ${slotAddress(lib, to)} Failed`,
-          ),
+          result: fail(`${requestSense('Hardware Error', 0x15, 0x01)}\nmtx: MOVE MEDIUM from Element Address ${address(from)} to ${address(to)} Failed`),
         };
       }
     apply();
@@ -459,7 +459,7 @@ function mtx(state: TapeSimState, args: string[], now: number): Answer {
         return {
           result: fail(`mtx: Source Element Address ${slotAddress(lib, slot)} is Empty`, 1, `Loading media from Storage Element ${slot} into drive ${d}...`),
         };
-      const answer = move(slot, slot, () => {
+      const answer = move(slot, { drive: d }, () => {
         drive.loaded = { barcode: s.barcode, source: slot, threaded: true };
         s.full = false;
         s.barcode = null;
@@ -496,7 +496,7 @@ function mtx(state: TapeSimState, args: string[], now: number): Answer {
       const s = lib.slots[slot - 1]!;
       if (s.full) return { result: fail(`mtx: Storage Element ${slot} is Already Full`) };
       const loaded = drive.loaded;
-      const answer = move(slot, slot, () => {
+      const answer = move({ drive: d }, slot, () => {
         s.full = true;
         s.barcode = loaded.barcode;
         drive.loaded = null;
