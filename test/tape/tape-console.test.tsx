@@ -45,13 +45,13 @@ test('l loads the selected slot into a drive and shows the job; u unloads it', a
   await c.waitFor('into drive:');
   await c.press('enter');
   await c.waitFor(/job #\d+ succeeded/);
-  const loaded = await c.waitFor(/drive 0 \/dev\/nst2\s+V00001L8 from 1\s+BOT ONLINE/);
+  // The library is online again (not busy) and drive 0 holds the cartridge.
+  const loaded = await c.waitFor((f) => /4 mail\s+online/.test(f) && /drive 0 \/dev\/nst2\s+V00001L8 from 1\s+BOT ONLINE/.test(f));
   fits(loaded);
   await c.press('u');
   await c.waitFor('Unload drive:');
   await c.press('enter');
-  await c.waitFor(/drive 0 \/dev\/nst2\s+empty/);
-  await c.waitFor(/1\s+storage\s+V00001L8/);
+  await c.waitFor((f) => /4 mail\s+online/.test(f) && /drive 0 \/dev\/nst2\s+empty/.test(f) && /1\s+storage\s+V00001L8/.test(f));
   await c.press('escape');
   await c.waitFor(/HP MSL G3 Series/);
 });

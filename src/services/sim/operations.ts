@@ -1,7 +1,7 @@
 /** Control of the simulated appliance, for demos and tests: exists only when the host is simulated. */
 import { simContracts as c, simPermissions } from '../../contracts/sim.js';
 import { SimulatedHost } from '../../system/sim/simulated-host.js';
-import { applyTapeFault, insertIntoMailSlot, type TapeFault } from '../../system/sim/tape.js';
+import { applyTapeFault, insertIntoMailSlot, resetTapeLibraries, type TapeFault } from '../../system/sim/tape.js';
 import type { Ctx } from '../core/context.js';
 import { NotFound } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
@@ -46,6 +46,7 @@ export function registerSim(registry: Registry): void {
   registry.add(
     implement(c['sim.reset'], async (ctx) => {
       await sim(ctx).reset();
+      await resetTapeLibraries(sim(ctx).files);
       return { ok: true as const };
     }),
   );

@@ -302,7 +302,7 @@ export async function simulateTapeTool(tool: string, args: string[], ctx: TapeSi
     const state = await loadState(ctx.files);
     const before = JSON.stringify(state);
     const out = await answerTool(tool, args, ctx, state);
-    if (JSON.stringify(state) !== before || !(await ctx.files.exists(TAPE_SIM_STATE))) await saveState(ctx.files, state);
+    if (JSON.stringify(state) !== before || !(await ctx.files.readIfExists(TAPE_SIM_STATE))) await saveState(ctx.files, state);
     return out;
   });
   if (answer.until !== undefined) {
@@ -797,6 +797,11 @@ export async function applyTapeFault(files: HostFiles, fault: TapeFault): Promis
     }
     await saveState(files, state);
   });
+}
+
+/** Back to the default libraries (calypso sim reset): the next tape command builds them again from mhvtl's files. */
+export async function resetTapeLibraries(files: HostFiles): Promise<void> {
+  await locked(files, () => files.writeAtomic(TAPE_SIM_STATE, ''));
 }
 
 /** Cartridges put into a mail slot from outside (an operator at the library), for demos and tests. */
