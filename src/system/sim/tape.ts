@@ -189,11 +189,11 @@ async function saveState(files: HostFiles, state: TapeSimState): Promise<void> {
   // sysfs and udev's /dev/tape/by-id, as the kernel and udev would show these devices.
   for (const lib of state.libraries) {
     await sysfs(files, lib.sg, 8, lib.vendor, lib.product, lib.revision);
-    await files.writeAtomic(`/dev/tape/by-id/scsi-${lib.serial}`, `../../${lib.sg.slice(5)}\n`);
+    await writeIfChanged(files, `/dev/tape/by-id/scsi-${lib.serial}`, `../../${lib.sg.slice(5)}\n`);
     for (const d of lib.drives) {
       await sysfs(files, d.sg, 1, d.vendor, d.product, d.revision);
-      await files.writeAtomic(`/dev/tape/by-id/scsi-${d.serial}`, `../../st${d.st}\n`);
-      await files.writeAtomic(`/dev/tape/by-id/scsi-${d.serial}-nst`, `../../nst${d.st}\n`);
+      await writeIfChanged(files, `/dev/tape/by-id/scsi-${d.serial}`, `../../st${d.st}\n`);
+      await writeIfChanged(files, `/dev/tape/by-id/scsi-${d.serial}-nst`, `../../nst${d.st}\n`);
     }
   }
 }
@@ -201,8 +201,12 @@ async function saveState(files: HostFiles, state: TapeSimState): Promise<void> {
 async function sysfs(files: HostFiles, sg: string, type: number, vendor: string, model: string, rev: string): Promise<void> {
   const dir = `/sys/class/scsi_generic/${sg.slice(5)}/device`;
   const want: Record<string, string> = { type: `${type}\n`, vendor: `${vendor.padEnd(8)}\n`, model: `${model.padEnd(16)}\n`, rev: `${rev.padEnd(4)}\n` };
-  for (const [name, value] of Object.entries(want))
-    if ((await files.readIfExists(`${dir}/${name}`)) !== value) await files.writeAtomic(`${dir}/${name}`, value);
+  for (const [name, value] of Object.entries(want)) await writeIfChanged(files, `${dir}/${name}`, value);
+}
+
+/** The kernel's and udev's files change only when the devices do: no write (and fsync) per command. */
+async function writeIfChanged(files: HostFiles, path: string, content: string): Promise<void> {
+  if ((await files.readIfExists(path)) !== content) await files.writeAtomic(path, content);
 }
 
 /** Builds mhvtl's libraries from its configuration files, as vtllibrary and vtltape do at start. Returns an error line, or null. */
