@@ -131,6 +131,11 @@ export async function homeFor(ctx: Ctx, dataset: string, name: string): Promise<
     throw new ValidationError(`${dataset} is not mounted (mountpoint ${d.mountpoint ?? 'none'})`, [
       { path: 'backingDataset', message: 'must be a mounted dataset' },
     ]);
+  // device.conf takes the directory unquoted, one line: nothing but plain path characters.
+  if (!/^\/[A-Za-z0-9._@+\-/]*$/.test(d.mountpoint))
+    throw new ValidationError(`${dataset} is mounted at ${JSON.stringify(d.mountpoint)}, which mhvtl's device.conf cannot hold`, [
+      { path: 'backingDataset', message: 'its mountpoint may hold only letters, digits and . _ @ + - /' },
+    ]);
   return `${d.mountpoint}/mhvtl-${name}`;
 }
 

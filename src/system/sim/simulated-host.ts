@@ -15,7 +15,7 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
-import { simulateTapeTool } from './tape.js';
+import { simulateTapeCommand } from './tape.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -175,11 +175,10 @@ export class SimulatedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const tape = await simulateTapeCommand(basename(command), args, this.files, this.clock);
+    if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
-    // Tape libraries keep their own state and lock: a cartridge move takes simulated time without holding up zfs.
-    const tapeStarted = this.clock();
-    const tape = await simulateTapeTool(basename(command), args, { files: this.files, now: this.clock });
-    const { result, started, gen } = tape ? { result: tape, started: tapeStarted, gen: 0 } : await this.exclusive(async () => {
+    const { result, started, gen } = await this.exclusive(async () => {
       const started = this.clock();
       const state = await this.loaded();
       const ctx: SimContext = { state, now: started };
@@ -213,6 +212,21 @@ export class SimulatedHost implements Host {
     }
     this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
     return result;
+  }
+
+  /**
+   * Tape libraries keep their own state and lock (src/system/sim/tape.ts), so a cartridge move
+   * takes simulated time without holding up zfs: their answers are recorded here.
+   */
+  private answered(command: string, args: string[], opts: RunOptions, tape: { result: RunResult; started: number; wallMs: number }): RunResult {
+    const entry = { at: new Date(tape.started).toISOString(), command, args: maskSecrets(args, opts.secrets), code: tape.result.code, durationMs: tape.wallMs };
+    if (!(opts.okCodes ?? [0]).includes(tape.result.code)) {
+      const error = new HostCommandError(command, entry.args, tape.result.code, tape.result.stderr);
+      this.log.add({ ...entry, error: error.message });
+      throw error;
+    }
+    this.log.add(entry);
+    return tape.result;
   }
 
   private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {

@@ -276,6 +276,19 @@ async function startMhvtl(files: HostFiles, state: TapeSimState): Promise<string
   return null;
 }
 
+/** simulateTapeTool for the simulated host: the answer, when it started (simulated clock) and how long it took (wall clock); null when the tool is not a tape tool. */
+export async function simulateTapeCommand(
+  tool: string,
+  args: string[],
+  files: HostFiles,
+  now: () => number,
+): Promise<{ result: RunResult; started: number; wallMs: number } | null> {
+  const started = now();
+  const wall = Date.now();
+  const result = await simulateTapeTool(tool, args, { files, now });
+  return result ? { result, started, wallMs: Date.now() - wall } : null;
+}
+
 const locks = new WeakMap<HostFiles, Promise<unknown>>();
 
 /** One command at a time changes the tape state (a library's robot and its element status). */
