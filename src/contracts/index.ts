@@ -3,6 +3,7 @@
  * without loading a handler. The daemon's registry implements exactly these (a test checks).
  */
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
+import { applianceContracts, appliancePermissions } from './appliance.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -26,6 +27,7 @@ const SETS: Record<string, AnyContract>[] = [
   iscsiContracts,
   scheduleContracts,
   systemContracts,
+  applianceContracts,
   tapeContracts,
 ];
 
@@ -42,6 +44,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...iscsiPermissions,
   ...schedulePermissions,
   ...systemPermissions,
+  ...appliancePermissions,
   ...tapePermissions,
 ];
 
@@ -62,6 +65,7 @@ export type Contracts = typeof iamContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
   typeof systemContracts &
+  typeof applianceContracts &
   typeof tapeContracts;
 
 /** The name of an operation of the appliance. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
 import { datasetName, diskName, poolName } from './storage.js';
+import { serviceUnit } from './appliance.js';
 
 export const simPermissions = definePermissions([
   { name: 'sim.control', description: 'Fault and heal simulated disks, fill pools, reset and seed the simulated appliance', level: 'admin' },
@@ -52,6 +53,24 @@ export const simContracts = contractSet([
     output: ok,
     target: (i) => i.pool,
     http: { method: 'POST', path: '/sim/fill' },
+  }),
+  defineContract({
+    ...common,
+    name: 'sim.failService',
+    summary: 'Make a simulated service fail (it stays down until repaired and started)',
+    input: z.object({ unit: serviceUnit }),
+    output: ok,
+    target: (i) => i.unit,
+    http: { method: 'POST', path: '/sim/fail-service' },
+  }),
+  defineContract({
+    ...common,
+    name: 'sim.repairService',
+    summary: 'Repair a simulated service (start it again to bring it back)',
+    input: z.object({ unit: serviceUnit }),
+    output: ok,
+    target: (i) => i.unit,
+    http: { method: 'POST', path: '/sim/repair-service' },
   }),
   defineContract({
     ...common,

@@ -26,6 +26,8 @@ import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
 import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
+import { registerAppliance } from './appliance/operations.js';
+import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
@@ -42,6 +44,7 @@ export { mayReceive } from './monitoring/service.js';
 export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
 export type { Alert } from './monitoring/alerts.js';
 export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
+export type { LicenseOptions } from './appliance/licenses.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -63,6 +66,8 @@ export interface CalypsoOptions {
   schedules?: SchedulerOptions;
   /** What system.info says of this daemon (version, database...); main.ts fills in the API address after listening. */
   about?: Partial<AboutInfo>;
+  /** Accepted license keys and the clock of license expiry (tests). */
+  licenses?: LicenseOptions;
 }
 
 export interface Calypso {
@@ -86,7 +91,7 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo): Registry {
+export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo, licenses: LicenseBook): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
@@ -100,6 +105,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerTape(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
+  registerAppliance(registry, licenses);
   return registry;
 }
 
@@ -112,12 +118,13 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about);
+  const licenses = new LicenseBook(opts.db, opts.licenses);
+  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
-  const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit });
+  const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit, gate: (operation) => licenses.check(operation) });
   const call = invoker as Calypso['call'];
   scheduler.attach(call);
   return {

@@ -16,7 +16,7 @@ async function simCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof Error && /^no simulated/.test(err.message)) throw new NotFound(err.message);
+    if (err instanceof Error && /^(no simulated|the simulated appliance has no)/.test(err.message)) throw new NotFound(err.message);
     throw err;
   }
 }
@@ -40,6 +40,18 @@ export function registerSim(registry: Registry): void {
   registry.add(
     implement(c['sim.fill'], async (ctx, i) => {
       await simCall(() => sim(ctx).fill(i.pool, i.percent));
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['sim.failService'], async (ctx, i) => {
+      await simCall(() => sim(ctx).failService(i.unit));
+      return { ok: true as const };
+    }),
+  );
+  registry.add(
+    implement(c['sim.repairService'], async (ctx, i) => {
+      await simCall(() => sim(ctx).repairService(i.unit));
       return { ok: true as const };
     }),
   );

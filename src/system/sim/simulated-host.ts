@@ -15,6 +15,7 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
 import { simulateTapeCommand } from './tape.js';
 
 export interface SimulatedHostOptions {
@@ -188,7 +189,10 @@ export class SimulatedHost implements Host {
       try {
         const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result = (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ?? this.dispatch(ctx, tool, args);
+        result =
+          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
+          this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
@@ -344,6 +348,16 @@ export class SimulatedHost implements Host {
       biggest.unique += change;
       biggest.referenced += change;
     });
+  }
+
+  /** A unit fails now and will not start until repaired (`calypso sim`: the service-down alert fires). */
+  async failService(unit: string): Promise<void> {
+    await this.exclusive(() => failSimulatedService(this.files, this.clock(), unit));
+  }
+
+  /** Undoes failService: the unit starts again when asked. */
+  async repairService(unit: string): Promise<void> {
+    await this.exclusive(() => repairSimulatedService(this.files, this.clock(), unit));
   }
 
   /** Back to the default appliance. */
