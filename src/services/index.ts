@@ -119,6 +119,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
+  // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
+  await licenses.trialEndsAt();
   const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();

@@ -47,7 +47,7 @@ test('a healthy appliance has no tape alert; the metrics are in /metrics', async
   expect(await alerts()).toEqual([]);
   const text = (await t.http.get('/metrics').set(bearer(t.adminToken))).text;
   expect(text).toMatch(/calypso_tape_library_up\{library="DEC1234567"\} 1/);
-  expect(text).toMatch(/calypso_tape_slots_total\{library="DEC1234567"\} 24/);
+  expect(text).toMatch(/calypso_tape_slots\{library="DEC1234567"\} 24/);
   // Labels in either order: the exporter's choice.
   expect(text).toMatch(/calypso_tape_drive_hardware_error\{(library="XYZZY_A",drive="1"|drive="1",library="XYZZY_A")\} 0/);
 });

@@ -91,7 +91,7 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },
   calypso_tape_library_up: { help: '1 when the tape library answers mtx status', labels: ['library'] },
   calypso_tape_slots_full: { help: 'Slots (mail slots included) holding a cartridge', labels: ['library'] },
-  calypso_tape_slots_total: { help: 'Slots of the library, mail slots included', labels: ['library'] },
+  calypso_tape_slots: { help: 'Slots of the library, mail slots included', labels: ['library'] },
   calypso_tape_drive_loaded: { help: '1 when the drive holds a cartridge', labels: ['library', 'drive'] },
   calypso_tape_drive_cleaning_required: { help: '1 when the drive asks for cleaning (TapeAlert 20 or 21)', labels: ['library', 'drive'] },
   calypso_tape_drive_hardware_error: { help: '1 when the drive reports a hardware fault (TapeAlert 30, 31, 32 or 39)', labels: ['library', 'drive'] },

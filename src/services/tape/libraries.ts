@@ -3,7 +3,7 @@
  * drives and slots, and the media inventory kept in step with what mtx status reports.
  */
 import type { Knex } from 'knex';
-import { TapeAdapter, type DiscoveredLibrary, type MtxStatus } from '../../system/tape/index.js';
+import { TapeAdapter, type DiscoveredDrive, type DiscoveredLibrary, type MtxStatus } from '../../system/tape/index.js';
 import type { z } from 'zod';
 import type { mediaSchema, tapeDriveSchema, tapeLibraryDetailSchema, tapeLibrarySchema, tapeSlotSchema } from '../../contracts/tape.js';
 import { nowIso } from '../../contracts/time.js';
@@ -41,12 +41,15 @@ export async function findLibrary(ctx: Ctx, serial: string): Promise<DiscoveredL
   return lib;
 }
 
+/** A discovered drive, with its element confirmed by a load when one did. */
+export type MappedDrive = Omit<DiscoveredDrive, 'mapping'> & { mapping: DiscoveredDrive['mapping'] | 'confirmed' };
+
 /** Drive elements with their confirmed serials applied (a load proved which drive sits at which element). */
-export async function mappedDrives(db: Knex, lib: DiscoveredLibrary): Promise<DiscoveredLibrary['drives']> {
+export async function mappedDrives(db: Knex, lib: DiscoveredLibrary): Promise<MappedDrive[]> {
   const confirmed = await db('tape_drive_map').where({ library: lib.serial });
   return lib.drives.map((d) => {
     const c = confirmed.find((r: Row) => r.serial === d.serial);
-    return c ? { ...d, element: Number(c.element), mapping: 'confirmed' as never } : d;
+    return c ? { ...d, element: Number(c.element), mapping: 'confirmed' as const } : d;
   });
 }
 
@@ -93,7 +96,7 @@ export async function libraryDetail(ctx: Ctx, serial: string): Promise<TapeLibra
     const d = drives.find((x) => x.element === e.index);
     const base: TapeDrive = {
       element: e.index,
-      mapping: d ? (d.mapping as TapeDrive['mapping']) : 'none',
+      mapping: d ? d.mapping : 'none',
       device: d?.nst ?? null,
       genericDevice: d?.sg ?? '',
       stablePath: d?.stablePath ?? null,

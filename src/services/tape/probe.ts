@@ -18,7 +18,7 @@ export const MEDIA_FLAGS = [0x04, 0x05, 0x06, 0x07, 0x0d, 0x0e, 0x0f, 0x12];
 export const TAPE_METRICS = [
   'calypso_tape_library_up',
   'calypso_tape_slots_full',
-  'calypso_tape_slots_total',
+  'calypso_tape_slots',
   'calypso_tape_drive_loaded',
   'calypso_tape_drive_cleaning_required',
   'calypso_tape_drive_hardware_error',
@@ -50,7 +50,7 @@ export function tapeProbe(host: Host, db: Knex): Probe {
         v('calypso_tape_library_up', st ? 1 : 0, { library });
         if (!st) continue;
         v('calypso_tape_slots_full', st.slots.filter((s) => s.full).length, { library });
-        v('calypso_tape_slots_total', st.slots.length, { library });
+        v('calypso_tape_slots', st.slots.length, { library });
         for (const d of lib.drives) {
           if (d.element === null) continue;
           const drive = String(d.element);

@@ -7,7 +7,7 @@
 import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import type { Output } from '../../contracts/index.js';
+import type { Input, Output } from '../../contracts/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -23,6 +23,8 @@ type Drive = LibraryDetail['driveList'][number];
 type Media = Output<'tape.media.list'>['items'][number];
 type Pool = Output<'tape.pools.list'>['items'][number];
 type Vtl = Output<'vtl.libraries.list'>['items'][number];
+type ChangerOperation = 'tape.load' | 'tape.unload' | 'tape.transfer' | 'tape.import' | 'tape.export' | 'tape.inventory' | 'tape.clean' | 'tape.vault.move';
+type JobStarted = Output<'tape.load'>;
 
 const TABS = [
   { id: 'libraries', label: 'Libraries' },
@@ -148,17 +150,11 @@ function LibraryView({ serial, onBack }: { serial: string; onBack: () => void })
   ];
   const table = useTable(lib?.slotList ?? [], columns, (s) => String(s.index));
   const s = table.selected;
-  const started = (r: { job: { id: number } } | undefined) => {
-    if (r) setJob(r.job.id);
-  };
-  const start = <N extends 'tape.load' | 'tape.unload' | 'tape.transfer' | 'tape.import' | 'tape.export' | 'tape.inventory' | 'tape.clean' | 'tape.vault.move'>(
-    op: N,
-    input: Record<string, unknown>,
-    what: string,
-  ) =>
-    void shell
-      .act(op, { library: serial, ...input } as never, { success: (r) => `${what}: job #${(r as { job: { id: number } }).job.id}` })
-      .then((r) => started(r as never));
+  /** Starts a changer job on this library and follows it on the job line. */
+  const start = <N extends ChangerOperation>(op: N, input: Omit<Input<N>, 'library'>, what: string) =>
+    void shell.act(op, { ...input, library: serial } as Input<N>, { success: (r) => `${what}: job #${(r as JobStarted).job.id}` }).then((r) => {
+      if (r) setJob((r as JobStarted).job.id);
+    });
   const askDrive = (label: string, then: (drive: number) => void) =>
     shell.prompt({
       label,
