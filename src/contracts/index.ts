@@ -14,6 +14,7 @@ import { simContracts, simPermissions } from './sim.js';
 import { snapshotContracts, snapshotPermissions } from './snapshots.js';
 import { storageContracts, storagePermissions } from './storage.js';
 import { systemContracts, systemPermissions } from './system.js';
+import { tapeContracts, tapePermissions } from './tape.js';
 
 const SETS: Record<string, AnyContract>[] = [
   iamContracts,
@@ -27,6 +28,7 @@ const SETS: Record<string, AnyContract>[] = [
   scheduleContracts,
   systemContracts,
   applianceContracts,
+  tapeContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -43,6 +45,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...schedulePermissions,
   ...systemPermissions,
   ...appliancePermissions,
+  ...tapePermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -62,7 +65,8 @@ export type Contracts = typeof iamContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
   typeof systemContracts &
-  typeof applianceContracts;
+  typeof applianceContracts &
+  typeof tapeContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

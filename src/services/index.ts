@@ -24,6 +24,7 @@ import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
+import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
@@ -112,6 +113,7 @@ export function buildRegistry(
   registerSim(registry);
   registerShares(registry, attachments);
   registerIscsi(registry, attachments);
+  registerTape(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
@@ -128,6 +130,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
+  // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
+  await licenses.trialEndsAt();
   const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses, { logFile: () => about.logFile, ...opts.appliance });
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();

@@ -89,6 +89,15 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_probe_success: { help: '1 when the probe answered in time at the last collection', labels: ['probe'] },
   calypso_probe_duration_seconds: { help: 'How long the probe took at the last collection', labels: ['probe'] },
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },
+  calypso_tape_library_up: { help: '1 when the tape library answers mtx status', labels: ['library'] },
+  calypso_tape_slots_full: { help: 'Slots (mail slots included) holding a cartridge', labels: ['library'] },
+  calypso_tape_slots: { help: 'Slots of the library, mail slots included', labels: ['library'] },
+  calypso_tape_drive_loaded: { help: '1 when the drive holds a cartridge', labels: ['library', 'drive'] },
+  calypso_tape_drive_cleaning_required: { help: '1 when the drive asks for cleaning (TapeAlert 20 or 21)', labels: ['library', 'drive'] },
+  calypso_tape_drive_hardware_error: { help: '1 when the drive reports a hardware fault (TapeAlert 30, 31, 32 or 39)', labels: ['library', 'drive'] },
+  calypso_tape_drive_media_error: { help: '1 when the drive reports a damaged or worn cartridge (TapeAlert 4-7, 13-15, 18)', labels: ['library', 'drive'] },
+  calypso_tape_pool_writable: { help: 'Writable cartridges in the media pool', labels: ['pool'] },
+  calypso_tape_pool_writable_shortfall: { help: "Writable cartridges missing to reach the pool's low-water mark", labels: ['pool'] },
 };
 
 /** Stable identity of a label set: keys sorted. */

@@ -16,6 +16,7 @@ import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
 import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
+import { simulateTapeCommand } from './tape.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -175,6 +176,8 @@ export class SimulatedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const tape = await simulateTapeCommand(basename(command), args, this.files, this.clock);
+    if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
     const { result, started, gen } = await this.exclusive(async () => {
       const started = this.clock();
@@ -213,6 +216,21 @@ export class SimulatedHost implements Host {
     }
     this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
     return result;
+  }
+
+  /**
+   * Tape libraries keep their own state and lock (src/system/sim/tape.ts), so a cartridge move
+   * takes simulated time without holding up zfs: their answers are recorded here.
+   */
+  private answered(command: string, args: string[], opts: RunOptions, tape: { result: RunResult; started: number; wallMs: number }): RunResult {
+    const entry = { at: new Date(tape.started).toISOString(), command, args: maskSecrets(args, opts.secrets), code: tape.result.code, durationMs: tape.wallMs };
+    if (!(opts.okCodes ?? [0]).includes(tape.result.code)) {
+      const error = new HostCommandError(command, entry.args, tape.result.code, tape.result.stderr);
+      this.log.add({ ...entry, error: error.message });
+      throw error;
+    }
+    this.log.add(entry);
+    return tape.result;
   }
 
   private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {

@@ -14,6 +14,7 @@ import { MonitoringScreen } from './monitoring.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
+import { TapeScreen } from './tape.js';
 import { UsersScreen } from './users.js';
 
 export interface ScreenDef {
@@ -88,6 +89,8 @@ export const SCREENS: ScreenDef[] = [
     short: 'Tape & VTL',
     manages: 'Tape libraries and drives, slots, barcodes and inventory, and virtual tape libraries on disk.',
     prefixes: ['tape.', 'vtl.'],
+    needs: 'tape.libraries.list',
+    component: TapeScreen,
     aliases: ['library', 'vtl'],
   },
   {
