@@ -7,6 +7,7 @@ import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
 import { monitoringContracts, monitoringPermissions } from './monitoring.js';
+import { objectContracts, objectsPermissions } from './objects.js';
 import { scheduleContracts, schedulePermissions } from './schedules.js';
 import { sharesContracts, sharesPermissions } from './shares.js';
 import { simContracts, simPermissions } from './sim.js';
@@ -25,6 +26,7 @@ const SETS: Record<string, AnyContract>[] = [
   iscsiContracts,
   scheduleContracts,
   systemContracts,
+  objectContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -40,6 +42,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...iscsiPermissions,
   ...schedulePermissions,
   ...systemPermissions,
+  ...objectsPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -58,7 +61,8 @@ export type Contracts = typeof iamContracts &
   typeof sharesContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
-  typeof systemContracts;
+  typeof systemContracts &
+  typeof objectContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;
