@@ -141,6 +141,12 @@ export function userOf(u: RgwUser): ObjectUser {
   };
 }
 
+/** A user's objects and bytes: the sums over the buckets it owns. */
+export function withUsage(u: ObjectUser, buckets: Omit<BucketSummary, 'versioning'>[]): ObjectUser {
+  const owned = buckets.filter((b) => b.owner === u.uid);
+  return { ...u, objects: owned.reduce((a, b) => a + b.objects, 0), sizeBytes: owned.reduce((a, b) => a + b.sizeBytes, 0) };
+}
+
 /** The policy names of an IAM ListUserPolicies answer. */
 export function policyNamesOf(xml: string): string[] {
   const list = /<PolicyNames>([\s\S]*?)<\/PolicyNames>/.exec(xml)?.[1] ?? '';
@@ -415,14 +421,28 @@ export class RgwProvider implements ObjectStoreProvider {
     await this.send(what, () => this.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: name, LifecycleConfiguration: { Rules } })));
   }
 
+  /**
+   * Users with their usage summed over the buckets they own: RGW's own user stats are updated
+   * lazily (they read 0 right after a write), the bucket stats at once.
+   */
   async listUsers(): Promise<ObjectUser[]> {
-    const list = await this.json<{ keys: string[] }>('GET', '/admin/user', { list: '' }, 'list users');
-    const users = await Promise.all(list.keys.map((uid) => this.getUser(uid).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err)))));
-    return users.filter((u): u is ObjectUser => u !== null).sort((a, b) => a.uid.localeCompare(b.uid));
+    const [list, buckets] = await Promise.all([this.json<{ keys: string[] }>('GET', '/admin/user', { list: '' }, 'list users'), this.bucketStats()]);
+    const users = await Promise.all(
+      list.keys.map((uid) => this.rawUser(uid).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err)))),
+    );
+    return users
+      .filter((u): u is RgwUser => u !== null)
+      .map((u) => withUsage(userOf(u), buckets))
+      .sort((a, b) => a.uid.localeCompare(b.uid));
+  }
+
+  private rawUser(uid: string): Promise<RgwUser> {
+    return this.json<RgwUser>('GET', '/admin/user', { uid }, `user ${uid}`);
   }
 
   async getUser(uid: string): Promise<ObjectUser> {
-    return userOf(await this.json<RgwUser>('GET', '/admin/user', { uid, stats: 'true' }, `user ${uid}`));
+    const [u, buckets] = await Promise.all([this.rawUser(uid), this.bucketStats()]);
+    return withUsage(userOf(u), buckets);
   }
 
   async createUser(nu: NewUser): Promise<void> {
@@ -456,7 +476,13 @@ export class RgwProvider implements ObjectStoreProvider {
 
   async listUserPolicies(uid: string): Promise<UserPolicy[]> {
     const what = `policies of user ${uid}`;
-    const names = policyNamesOf(await this.iam({ Action: 'ListUserPolicies', UserName: uid }, what));
+    const answer = await this.iam({ Action: 'ListUserPolicies', UserName: uid }, what).catch(async (err: unknown) => {
+      // RGW answers NoSuchEntity for a user that has never had a policy: an empty list once the user is known to exist.
+      if (!(err instanceof ObjectStoreError) || err.code !== 'NoSuchEntity') throw err;
+      await this.rawUser(uid);
+      return '';
+    });
+    const names = policyNamesOf(answer);
     return Promise.all(names.map(async (name) => ({ name, document: policyDocumentOf(await this.iam({ Action: 'GetUserPolicy', UserName: uid, PolicyName: name }, what)) })));
   }
 
