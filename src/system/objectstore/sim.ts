@@ -10,6 +10,7 @@ import type { HostFiles } from '../host.js';
 import {
   ObjectStoreError,
   providerError,
+  unsupported,
   type BucketDetail,
   type BucketSummary,
   type LifecycleRule,
@@ -17,6 +18,7 @@ import {
   type NewBucket,
   type NewUser,
   type ObjectLock,
+  type ObjectStoreFeature,
   type ObjectStoreProvider,
   type ObjectUser,
   type Quota,
@@ -59,6 +61,8 @@ interface SimUser {
 
 interface SimStore {
   running: boolean;
+  /** Features this simulated provider lacks (to show how a provider such as Garage, without versioning or bucket policies, answers). */
+  unsupported?: ObjectStoreFeature[];
   users: SimUser[];
   buckets: SimBucket[];
 }
@@ -125,14 +129,25 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The simulator models every feature of the provider interface. */
-  supports(): boolean {
-    return true;
+  private lacking = new Set<ObjectStoreFeature>();
+
+  supports(feature: ObjectStoreFeature): boolean {
+    return !this.lacking.has(feature);
+  }
+
+  /** Which features the simulated provider lacks from now on (persisted). */
+  async setUnsupported(features: ObjectStoreFeature[]): Promise<void> {
+    const s = await this.load();
+    s.unsupported = features;
+    this.lacking = new Set(features);
+    await this.files.writeAtomic(OBJECTSTORE_SIM_STATE, JSON.stringify(s), { mode: 0o600 });
   }
 
   private async load(): Promise<SimStore> {
     const text = await this.files.readIfExists(OBJECTSTORE_SIM_STATE);
-    return text ? (JSON.parse(text) as SimStore) : seed(new Date(this.now()).toISOString());
+    const s = text ? (JSON.parse(text) as SimStore) : seed(new Date(this.now()).toISOString());
+    this.lacking = new Set(s.unsupported ?? []);
+    return s;
   }
 
   /** Read, change and save the model, one call at a time. */
@@ -154,6 +169,11 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
     const s = await this.load();
     s.running = running;
     await this.files.writeAtomic(OBJECTSTORE_SIM_STATE, JSON.stringify(s), { mode: 0o600 });
+  }
+
+  /** The provider's own refusal of a feature it lacks (the service checks first; this is the provider's word). */
+  private need(feature: ObjectStoreFeature, what: string): void {
+    if (this.lacking.has(feature)) throw unsupported(this.name, what);
   }
 
   private bucket(s: SimStore, name: string): SimBucket {
@@ -216,6 +236,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   createBucket(nb: NewBucket): Promise<void> {
     return this.use(true, (s) => {
+      if (nb.objectLock) this.need('objectLock', 'Object lock');
       const owner = this.user(s, nb.owner);
       if (s.buckets.some((b) => b.name === nb.name)) throw providerError('BucketAlreadyExists', '', `bucket ${nb.name}`);
       if (s.buckets.filter((b) => b.owner === owner.uid).length >= owner.maxBuckets) throw providerError('TooManyBuckets', '', `user ${owner.uid}`);
@@ -246,6 +267,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   setVersioning(name: string, state: 'enabled' | 'suspended'): Promise<void> {
     return this.use(true, (s) => {
+      this.need('versioning', 'Versioning');
       const b = this.bucket(s, name);
       if (state === 'suspended' && b.objectLock) throw providerError('InvalidBucketState', 'versioning cannot be suspended on a bucket with object lock', `bucket ${name}`);
       b.versioning = state;
@@ -254,18 +276,21 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   setBucketQuota(name: string, quota: Quota): Promise<void> {
     return this.use(true, (s) => {
+      this.need('bucketQuota', 'A bucket quota');
       this.bucket(s, name).quota = { ...quota };
     });
   }
 
   setBucketPolicy(name: string, policy: string | null): Promise<void> {
     return this.use(true, (s) => {
+      this.need('bucketPolicy', 'A bucket policy');
       this.bucket(s, name).policy = policy;
     });
   }
 
   setLifecycle(name: string, rules: LifecycleRule[]): Promise<void> {
     return this.use(true, (s) => {
+      this.need('lifecycle', 'Lifecycle rules');
       this.bucket(s, name).lifecycle = rules.map((r) => ({ ...r }));
     });
   }
@@ -288,6 +313,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   setUserSuspended(uid: string, suspended: boolean): Promise<void> {
     return this.use(true, (s) => {
+      this.need('suspendUser', 'Suspending a user');
       this.user(s, uid).suspended = suspended;
     });
   }
@@ -305,6 +331,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   setUserQuota(uid: string, quota: Quota): Promise<void> {
     return this.use(true, (s) => {
+      this.need('userQuota', 'A user quota');
       this.user(s, uid).quota = { ...quota };
     });
   }
@@ -315,6 +342,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
 
   putUserPolicy(uid: string, name: string, document: string): Promise<void> {
     return this.use(true, (s) => {
+      this.need('userPolicy', 'A user policy');
       this.user(s, uid).policies[name] = document;
     });
   }
