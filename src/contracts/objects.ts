@@ -51,7 +51,7 @@ export const bucketName = z
     const problem = bucketNameProblem(n);
     if (problem) c.addIssue({ code: 'custom', message: problem });
   })
-  .describe('Bucket name (S3 rules: 3-63 lower-case letters, digits, dots, hyphens; not an IP address)');
+  .describe('Bucket name (S3 rules: 3-63 lower-case letters, digits, dots, hyphens; not an IP address), e.g. backup-2026');
 export const objectUserId = z
   .string()
   .max(64)
@@ -95,7 +95,8 @@ export const lifecycleRuleInput = z
     noncurrentExpireDays: days('Remove noncurrent versions this many days after they became noncurrent (null: never)'),
     abortMultipartDays: days('Abort multipart uploads not completed after this many days (null: never)'),
   })
-  .refine((r) => r.expireDays !== null || r.noncurrentExpireDays !== null || r.abortMultipartDays !== null, 'a rule does something: give at least one of its day counts');
+  .refine((r) => r.expireDays !== null || r.noncurrentExpireDays !== null || r.abortMultipartDays !== null, 'a rule does something: give at least one of its day counts')
+  .meta({ examples: [{ id: 'expire-old', prefix: '', enabled: true, expireDays: 365, noncurrentExpireDays: 30, abortMultipartDays: 7 }] });
 const lifecycleRuleSchema = z.object({
   id: z.string().describe('Rule id'),
   prefix: z.string().describe('Key prefix it applies to'),
@@ -237,9 +238,9 @@ export const objectContracts = contractSet([
         .string()
         .max(255)
         .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'http(s)://host[:port], no path, no credentials')
-        .describe('http(s)://host:port of RGW'),
+        .describe('http(s)://host:port of RGW, e.g. http://127.0.0.1:7480'),
       region: z.string().max(64).regex(/^[a-z0-9-]{1,64}$/, 'lower-case letters, digits and -').default('us-east-1').describe('Region SigV4 signs with'),
-      accessKeyId: accessKeyId.describe("The admin user's access key id"),
+      accessKeyId: accessKeyId.describe("The admin user's access key id, e.g. ADMINACCESSKEY000001"),
       secretKey: z
         .string()
         .min(8)
@@ -418,7 +419,9 @@ export const objectContracts = contractSet([
     ...operate,
     name: 'objects.users.policies.put',
     summary: 'Attach or replace a user policy (one that allows more needs objects.admin)',
-    input: z.object({ ...userKey, policy: policyName, document: policyText(false).describe('Policy document (JSON; no Principal)') }),
+    input: z.object({ ...userKey, policy: policyName, document: policyText(false)
+      .describe('Policy document (JSON; no Principal)')
+      .meta({ examples: ['{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}'] }) }),
     output: userDetailSchema,
     target: (i) => `${i.uid}/${i.policy}`,
     http: { method: 'PUT', path: '/objects/users/:uid/policies/:policy' },
