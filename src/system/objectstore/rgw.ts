@@ -107,10 +107,10 @@ interface RgwBucket {
   bucket_quota: RgwQuota;
 }
 
-/** An RGW quota as Calypso's: a disabled quota, or a negative limit, is no limit. */
+/** An RGW quota as Calypso's: a disabled quota, or a negative limit, is no limit (0 is a limit: Calypso always sends -1 for none). */
 export function quotaOf(q: RgwQuota | undefined): Quota {
   if (!q || !q.enabled) return { maxSizeBytes: null, maxObjects: null };
-  return { maxSizeBytes: q.max_size > 0 ? q.max_size : null, maxObjects: q.max_objects >= 0 ? q.max_objects : null };
+  return { maxSizeBytes: q.max_size >= 0 ? q.max_size : null, maxObjects: q.max_objects >= 0 ? q.max_objects : null };
 }
 
 /** A bucket of `GET /admin/bucket?stats` as a summary: usage summed over its categories (rgw.main, rgw.multimeta...). */
