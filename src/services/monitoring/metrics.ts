@@ -1,4 +1,5 @@
 /** Metric values, the catalogue of names Calypso collects, and label selectors. */
+import { OBJECTSTORE_METRICS } from '../objects/metrics.js';
 
 export type Labels = Record<string, string>;
 
@@ -63,6 +64,7 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_probe_success: { help: '1 when the probe answered in time at the last collection', labels: ['probe'] },
   calypso_probe_duration_seconds: { help: 'How long the probe took at the last collection', labels: ['probe'] },
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },
+  ...OBJECTSTORE_METRICS,
 };
 
 /** Stable identity of a label set: keys sorted. */

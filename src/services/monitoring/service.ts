@@ -17,6 +17,7 @@ import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
 import { hostProbes, machineProbes, type Probe } from './probes.js';
 import { PrometheusExport } from './prometheus.js';
+import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
 
 export interface MonitoringSettings {
@@ -102,6 +103,7 @@ export class Monitoring {
         poolIoSeconds: opts.poolIoSeconds ?? 1,
         watchedServices: () => this.settingsValue.watchedServices,
       }),
+      objectStoreProbe(deps),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

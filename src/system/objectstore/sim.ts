@@ -101,7 +101,7 @@ function seed(now: string): SimStore {
     users: [user('backup', 'Backup jobs', ['SIMBACKUPKEY00000001']), user('archive', 'Long-term archive', ['SIMARCHIVEKEY0000001'])],
     buckets: [
       bucket('bacula-volumes', 'backup', 1240, 412 * GiB, { versioning: 'enabled', quota: { maxSizeBytes: 500 * GiB, maxObjects: null } }),
-      bucket('veeam-repo', 'backup', 8800, 96 * GiB, {
+      bucket('veeam-repo', 'backup', 8800, 78 * GiB, {
         versioning: 'enabled',
         objectLock: { mode: 'GOVERNANCE', days: 30, years: null },
         quota: { maxSizeBytes: 100 * GiB, maxObjects: null },
