@@ -58,7 +58,7 @@ export const objectUserId = z
   .regex(OBJECT_USER_ID, "a letter or digit, then letters, digits, '_', '.', '@' or '-' (up to 64)")
   .describe('Object-store user id');
 const accessKeyId = z.string().max(128).regex(ACCESS_KEY_ID, '16 to 128 letters and digits').describe('Access key id');
-const policyName = z.string().max(128).regex(POLICY_NAME, "1 to 128 letters, digits and + = , . @ _ -").describe('Policy name');
+const policyName = z.string().max(128).regex(POLICY_NAME, '1 to 128 letters, digits and + = , . @ _ -').describe('Policy name');
 
 // Values
 
@@ -88,14 +88,17 @@ const objectLockSchema = z.object({
 const days = (what: string) => z.number().int().min(1).max(36500).nullable().default(null).describe(what);
 export const lifecycleRuleInput = z
   .object({
-    id: z.string().max(255).regex(LIFECYCLE_ID, "letters, digits, space and . _ - (up to 255)").describe('Rule id'),
+    id: z.string().max(255).regex(LIFECYCLE_ID, 'letters, digits, space and . _ - (up to 255)').describe('Rule id'),
     prefix: z.string().max(1024).regex(KEY_PREFIX, 'printable characters only').default('').describe('Objects whose key starts with this ("" for all)'),
     enabled: z.boolean().default(true).describe('Applied'),
     expireDays: days('Expire current versions this many days after they were written (null: never)'),
     noncurrentExpireDays: days('Remove noncurrent versions this many days after they became noncurrent (null: never)'),
     abortMultipartDays: days('Abort multipart uploads not completed after this many days (null: never)'),
   })
-  .refine((r) => r.expireDays !== null || r.noncurrentExpireDays !== null || r.abortMultipartDays !== null, 'a rule does something: give at least one of its day counts')
+  .refine(
+    (r) => r.expireDays !== null || r.noncurrentExpireDays !== null || r.abortMultipartDays !== null,
+    'a rule does something: give at least one of its day counts',
+  )
   .meta({ examples: [{ id: 'expire-old', prefix: '', enabled: true, expireDays: 365, noncurrentExpireDays: 30, abortMultipartDays: 7 }] });
 const lifecycleRuleSchema = z.object({
   id: z.string().describe('Rule id'),
@@ -152,7 +155,7 @@ const userSchema = z.object({
   keys: z.array(z.string()).describe('Access key ids (secrets are never shown)'),
   objects: z.number().describe('Objects in its buckets'),
   sizeBytes: z.number().describe('Bytes in its buckets'),
-  calypsoAdmin: z.boolean().describe("Holds the admin key Calypso manages the provider with (not suspended, deleted or its key revoked here)"),
+  calypsoAdmin: z.boolean().describe('Holds the admin key Calypso manages the provider with (not suspended, deleted or its key revoked here)'),
 });
 export type ObjectUser = z.infer<typeof userSchema>;
 
@@ -239,7 +242,12 @@ export const objectContracts = contractSet([
         .max(255)
         .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'http(s)://host[:port], no path, no credentials')
         .describe('http(s)://host:port of RGW, e.g. http://127.0.0.1:7480'),
-      region: z.string().max(64).regex(/^[a-z0-9-]{1,64}$/, 'lower-case letters, digits and -').default('us-east-1').describe('Region SigV4 signs with'),
+      region: z
+        .string()
+        .max(64)
+        .regex(/^[a-z0-9-]{1,64}$/, 'lower-case letters, digits and -')
+        .default('us-east-1')
+        .describe('Region SigV4 signs with'),
       accessKeyId: accessKeyId.describe("The admin user's access key id, e.g. ADMINACCESSKEY000001"),
       secretKey: z
         .string()
@@ -329,7 +337,9 @@ export const objectContracts = contractSet([
       ...bucketKey,
       preset: z
         .enum(POLICY_PRESETS)
-        .describe('private: no policy (owner only); public-read: anyone may read objects; read-only-user: one user may list and read; custom: the policy given'),
+        .describe(
+          'private: no policy (owner only); public-read: anyone may read objects; read-only-user: one user may list and read; custom: the policy given',
+        ),
       user: objectUserId.optional().describe('For read-only-user: the user given read access'),
       policy: policyText(true).optional().describe('For custom: the policy document (JSON, at most 20 KB)'),
     }),
@@ -419,9 +429,13 @@ export const objectContracts = contractSet([
     ...operate,
     name: 'objects.users.policies.put',
     summary: 'Attach or replace a user policy (one that allows more needs objects.admin)',
-    input: z.object({ ...userKey, policy: policyName, document: policyText(false)
-      .describe('Policy document (JSON; no Principal)')
-      .meta({ examples: ['{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}'] }) }),
+    input: z.object({
+      ...userKey,
+      policy: policyName,
+      document: policyText(false)
+        .describe('Policy document (JSON; no Principal)')
+        .meta({ examples: ['{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}'] }),
+    }),
     output: userDetailSchema,
     target: (i) => `${i.uid}/${i.policy}`,
     http: { method: 'PUT', path: '/objects/users/:uid/policies/:policy' },

@@ -25,9 +25,9 @@ export const POLICY_NAME = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
 /** Lifecycle rule ids. */
 export const LIFECYCLE_ID = /^[A-Za-z0-9 ._-]{1,255}$/;
 /** Object key prefixes a lifecycle rule may filter on: printable, no control characters. */
-export const KEY_PREFIX = /^[^\0-\x1f\x7f]{0,1024}$/;
+export const KEY_PREFIX = /^\P{Cc}{0,1024}$/u;
 /** Display names: printable text. */
-export const DISPLAY_NAME = /^[^\0-\x1f\x7f]{1,128}$/;
+export const DISPLAY_NAME = /^\P{Cc}{1,128}$/u;
 
 /** The largest policy document accepted (IAM's limit for an inline user policy is 2,048; S3's bucket policy 20 KB). */
 export const MAX_POLICY_BYTES = 20 * 1024;
@@ -54,7 +54,7 @@ export interface PolicyDocument {
 
 const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const ACTION = /^(\*|(s3|iam|sts|sns):[A-Za-z*?]+)$/;
-const RESOURCE = /^(\*|arn:aws:(s3|iam|sns)::[^\0-\x1f\x7f]{0,1024})$/;
+const RESOURCE = /^(\*|arn:aws:(s3|iam|sns)::\P{Cc}{0,1024})$/u;
 const PRINCIPAL_KEYS = new Set(['AWS', 'CanonicalUser', 'Federated', 'Service']);
 
 function depth(v: unknown, d = 0): number {
@@ -64,7 +64,8 @@ function depth(v: unknown, d = 0): number {
   return d;
 }
 
-const isStringList = (v: unknown): v is string | string[] => typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
+const isStringList = (v: unknown): v is string | string[] =>
+  typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
 
 function principalProblem(p: unknown, where: string): string | null {
   if (p === '*') return null;
@@ -105,13 +106,16 @@ export function parsePolicy(text: string, needsPrincipal: boolean): { policy: Po
     const st = s as Record<string, unknown>;
     for (const k of Object.keys(st)) if (!STATEMENT_KEYS.has(k)) return { problem: `${where}: unknown field "${k.slice(0, 40)}"` };
     if (st.Effect !== 'Allow' && st.Effect !== 'Deny') return { problem: `${where}: Effect is "Allow" or "Deny"` };
-    if (st.Sid !== undefined && (typeof st.Sid !== 'string' || !/^[A-Za-z0-9 _.-]{0,128}$/.test(st.Sid))) return { problem: `${where}: Sid is letters and digits` };
+    if (st.Sid !== undefined && (typeof st.Sid !== 'string' || !/^[A-Za-z0-9 _.-]{0,128}$/.test(st.Sid)))
+      return { problem: `${where}: Sid is letters and digits` };
     const action = st.Action ?? st.NotAction;
     if ((st.Action === undefined) === (st.NotAction === undefined)) return { problem: `${where}: give Action or NotAction (one of them)` };
-    if (!isStringList(action) || [action].flat().some((a) => !ACTION.test(a))) return { problem: `${where}: an action is "*" or "s3:Name" (wildcards allowed), as a string or a list` };
+    if (!isStringList(action) || [action].flat().some((a) => !ACTION.test(a)))
+      return { problem: `${where}: an action is "*" or "s3:Name" (wildcards allowed), as a string or a list` };
     const resource = st.Resource ?? st.NotResource;
     if (resource === undefined) return { problem: `${where}: Resource is required` };
-    if (!isStringList(resource) || [resource].flat().some((r) => !RESOURCE.test(r))) return { problem: `${where}: a resource is "*" or an ARN such as "arn:aws:s3:::bucket/*"` };
+    if (!isStringList(resource) || [resource].flat().some((r) => !RESOURCE.test(r)))
+      return { problem: `${where}: a resource is "*" or an ARN such as "arn:aws:s3:::bucket/*"` };
     const principal = st.Principal ?? st.NotPrincipal;
     if (needsPrincipal && principal === undefined) return { problem: `${where}: a bucket policy statement names a Principal` };
     if (!needsPrincipal && principal !== undefined) return { problem: `${where}: a user policy has no Principal (it applies to its user)` };
@@ -125,7 +129,8 @@ export function parsePolicy(text: string, needsPrincipal: boolean): { policy: Po
       for (const block of Object.values(c)) {
         if (!block || typeof block !== 'object' || Array.isArray(block)) return { problem: `${where}: each Condition operator holds an object of keys` };
         for (const v of Object.values(block)) {
-          const ok = ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x)));
+          const ok =
+            ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x)));
           if (!ok) return { problem: `${where}: a Condition value is a string, number, boolean or a list of them` };
         }
       }

@@ -81,11 +81,17 @@ describe('bucket names', () => {
   });
 
   test.each(HOSTILE_BUCKETS.filter((n) => n && !n.includes('/')))('%j refused in a path', async (name) => {
-    await refusedBeforeProvider(() => t.http.put(`/api/v1/objects/buckets/${encodeURIComponent(name)}/quota`).set(bearer(t.adminToken)).send({ maxSizeBytes: null, maxObjects: 1 }));
+    await refusedBeforeProvider(() =>
+      t.http
+        .put(`/api/v1/objects/buckets/${encodeURIComponent(name)}/quota`)
+        .set(bearer(t.adminToken))
+        .send({ maxSizeBytes: null, maxObjects: 1 }),
+    );
   });
 
   test('a name of a wrong type', async () => {
-    for (const name of [42, null, ['a'], { a: 1 }]) await refusedBeforeProvider(() => t.http.post('/api/v1/objects/buckets').set(bearer(t.adminToken)).send({ name, owner: 'backup' }));
+    for (const name of [42, null, ['a'], { a: 1 }])
+      await refusedBeforeProvider(() => t.http.post('/api/v1/objects/buckets').set(bearer(t.adminToken)).send({ name, owner: 'backup' }));
   });
 });
 
@@ -95,13 +101,27 @@ describe('user ids', () => {
   });
 
   test('hostile display names, emails and bucket counts', async () => {
-    for (const extra of [{ displayName: '' }, { displayName: 'a\u0007b' }, { displayName: 'x'.repeat(129) }, { email: 'not an email' }, { maxBuckets: -1 }, { maxBuckets: 1.5 }, { role: 'admin' }])
-      await refusedBeforeProvider(() => t.http.post('/api/v1/objects/users').set(bearer(t.adminToken)).send({ uid: 'newuser', displayName: 'New', ...extra }));
+    for (const extra of [
+      { displayName: '' },
+      { displayName: 'a\u0007b' },
+      { displayName: 'x'.repeat(129) },
+      { email: 'not an email' },
+      { maxBuckets: -1 },
+      { maxBuckets: 1.5 },
+      { role: 'admin' },
+    ])
+      await refusedBeforeProvider(() =>
+        t.http
+          .post('/api/v1/objects/users')
+          .set(bearer(t.adminToken))
+          .send({ uid: 'newuser', displayName: 'New', ...extra }),
+      );
   });
 });
 
 describe('policy documents', () => {
-  const deep = (n: number) => `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}]}`;
+  const deep = (n: number) =>
+    `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}]}`;
   const statement = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bacula-volumes/*' };
   const doc = (s: object) => JSON.stringify({ Version: '2012-10-17', Statement: [s] });
   const HOSTILE_POLICIES: [string, string][] = [
@@ -136,8 +156,15 @@ describe('policy documents', () => {
 
   test('a policy of a wrong type, and a user policy with a Principal', async () => {
     for (const policy of [{ Statement: [] }, 12, null, ['x']])
-      await refusedBeforeProvider(() => t.http.put('/api/v1/objects/buckets/bacula-volumes/policy').set(bearer(t.adminToken)).send({ preset: 'custom', policy }));
-    await refusedBeforeProvider(() => t.http.put('/api/v1/objects/users/backup/policies/p1').set(bearer(t.adminToken)).send({ document: doc(statement) }));
+      await refusedBeforeProvider(() =>
+        t.http.put('/api/v1/objects/buckets/bacula-volumes/policy').set(bearer(t.adminToken)).send({ preset: 'custom', policy }),
+      );
+    await refusedBeforeProvider(() =>
+      t.http
+        .put('/api/v1/objects/users/backup/policies/p1')
+        .set(bearer(t.adminToken))
+        .send({ document: doc(statement) }),
+    );
     await refusedBeforeProvider(() => t.http.put('/api/v1/objects/users/backup/policies/bad%20name!').set(bearer(t.adminToken)).send({ document: '{}' }));
   });
 });
@@ -157,7 +184,12 @@ describe('lifecycle rules', () => {
     ['a rule that does nothing', { id: 'r1' }],
     ['an unknown field', { ...rule, transition: { days: 1, storageClass: 'GLACIER' } }],
   ])('%s', async (_what, r) => {
-    await refusedBeforeProvider(() => t.http.put('/api/v1/objects/buckets/bacula-volumes/lifecycle').set(bearer(t.adminToken)).send({ rules: [r] }));
+    await refusedBeforeProvider(() =>
+      t.http
+        .put('/api/v1/objects/buckets/bacula-volumes/lifecycle')
+        .set(bearer(t.adminToken))
+        .send({ rules: [r] }),
+    );
   });
 
   test('too many rules, and rules that are not a list', async () => {
@@ -179,5 +211,10 @@ test('provider settings: hostile endpoints and keys', async () => {
     { provider: 'minio' },
     { caCertificate: 'not a pem' },
   ])
-    await refusedBeforeProvider(() => t.http.put('/api/v1/objects/settings').set(bearer(t.adminToken)).send({ ...good, ...bad }));
+    await refusedBeforeProvider(() =>
+      t.http
+        .put('/api/v1/objects/settings')
+        .set(bearer(t.adminToken))
+        .send({ ...good, ...bad }),
+    );
 });

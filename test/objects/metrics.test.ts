@@ -55,7 +55,9 @@ test('buckets and users in /metrics, valid Prometheus text', async () => {
 
 test('the quota alert: warning past 85%, critical past 95%, resolved below', async () => {
   const alerts = async () =>
-    (await t.http.get('/api/v1/alerts').query({ active: 'true' }).set(admin())).body.items.filter((a: { labels: Record<string, string> }) => a.labels.name === 'bacula-volumes');
+    (await t.http.get('/api/v1/alerts').query({ active: 'true' }).set(admin())).body.items.filter(
+      (a: { labels: Record<string, string> }) => a.labels.name === 'bacula-volumes',
+    );
   expect(await alerts()).toEqual([]);
   // 1240 objects: a quota of 1400 is 88.6%, of 1300 is 95.4%.
   await t.http.put('/api/v1/objects/buckets/bacula-volumes/quota').set(admin()).send({ maxSizeBytes: null, maxObjects: 1400 });

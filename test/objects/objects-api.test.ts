@@ -33,7 +33,12 @@ describe('buckets', () => {
     const list = await t.http.get('/api/v1/objects/buckets').set(bearer(reader));
     expect(list.status).toBe(200);
     expect(list.body.items.map((b: { name: string }) => b.name)).toEqual(['archive-2026', 'bacula-volumes', 'veeam-repo']);
-    expect(list.body.items[1]).toMatchObject({ owner: 'backup', versioning: 'enabled', quota: { maxSizeBytes: 500 * 1024 ** 3, maxObjects: null }, quotaUsedPercent: 82.4 });
+    expect(list.body.items[1]).toMatchObject({
+      owner: 'backup',
+      versioning: 'enabled',
+      quota: { maxSizeBytes: 500 * 1024 ** 3, maxObjects: null },
+      quotaUsedPercent: 82.4,
+    });
 
     const made = await t.http
       .post('/api/v1/objects/buckets')
@@ -63,7 +68,10 @@ describe('buckets', () => {
     expect(v.body.versioning).toBe('suspended');
     const refused = await t.http.put('/api/v1/objects/buckets/locked-gov/versioning').set(bearer(operator)).send({ state: 'suspended' });
     expect([refused.status, refused.body.detail]).toEqual([409, expect.stringContaining('InvalidBucketState')]);
-    const q = await t.http.put('/api/v1/objects/buckets/op-bucket/quota').set(bearer(operator)).send({ maxSizeBytes: 1024 ** 3, maxObjects: null });
+    const q = await t.http
+      .put('/api/v1/objects/buckets/op-bucket/quota')
+      .set(bearer(operator))
+      .send({ maxSizeBytes: 1024 ** 3, maxObjects: null });
     expect(q.body.quota).toEqual({ maxSizeBytes: 1024 ** 3, maxObjects: null });
     const rules = [{ id: 'tidy', expireDays: 90, noncurrentExpireDays: 30, abortMultipartDays: 3 }];
     const lc = await t.http.put('/api/v1/objects/buckets/op-bucket/lifecycle').set(bearer(operator)).send({ rules });
@@ -119,7 +127,10 @@ describe('buckets', () => {
 
 describe('users and keys', () => {
   test('create, suspend (Operator), enable (Admin), quota, policies, delete with confirmation', async () => {
-    const made = await t.http.post('/api/v1/objects/users').set(bearer(operator)).send({ uid: 'dave', displayName: 'Dave', email: 'dave@example.org', maxBuckets: 3 });
+    const made = await t.http
+      .post('/api/v1/objects/users')
+      .set(bearer(operator))
+      .send({ uid: 'dave', displayName: 'Dave', email: 'dave@example.org', maxBuckets: 3 });
     expect([made.status, made.body]).toEqual([
       201,
       {
@@ -140,7 +151,10 @@ describe('users and keys', () => {
     expect((await t.http.post('/api/v1/objects/users/dave/suspend').set(bearer(operator))).body.suspended).toBe(true);
     expect((await t.http.post('/api/v1/objects/users/dave/enable').set(bearer(operator))).status).toBe(403);
     expect((await t.http.post('/api/v1/objects/users/dave/enable').set(admin())).body.suspended).toBe(false);
-    const q = await t.http.put('/api/v1/objects/users/dave/quota').set(bearer(operator)).send({ maxSizeBytes: 10 * 1024 ** 3, maxObjects: 1000 });
+    const q = await t.http
+      .put('/api/v1/objects/users/dave/quota')
+      .set(bearer(operator))
+      .send({ maxSizeBytes: 10 * 1024 ** 3, maxObjects: 1000 });
     expect(q.body.quota).toEqual({ maxSizeBytes: 10 * 1024 ** 3, maxObjects: 1000 });
 
     const denyAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*' }] });
@@ -177,7 +191,10 @@ describe('users and keys', () => {
     expect(seen[0]!.body.items).toEqual([{ accessKeyId: 'SIMARCHIVEKEY0000001' }, { accessKeyId }]);
     // Rotation: the old key revoked (by an Operator, with typed confirmation); both steps audited.
     expect((await t.http.delete('/api/v1/objects/users/archive/keys/SIMARCHIVEKEY0000001').set(bearer(operator))).status).toBe(400);
-    const revoked = await t.http.delete('/api/v1/objects/users/archive/keys/SIMARCHIVEKEY0000001').set(bearer(operator)).send({ confirm: 'SIMARCHIVEKEY0000001' });
+    const revoked = await t.http
+      .delete('/api/v1/objects/users/archive/keys/SIMARCHIVEKEY0000001')
+      .set(bearer(operator))
+      .send({ confirm: 'SIMARCHIVEKEY0000001' });
     expect(revoked.status).toBe(200);
     const audit = await t.http.get('/api/v1/audit').set(admin()).query({ limit: 50 });
     const ops = audit.body.items.map((a: { operation: string; result: string }) => `${a.operation}:${a.result}`);
@@ -203,13 +220,22 @@ describe('usage, status, settings', () => {
 
   test('status says the provider, and that start/stop is not built', async () => {
     const s = await t.http.get('/api/v1/objects/status').set(bearer(reader));
-    expect(s.body).toMatchObject({ configured: true, provider: 'simulated', up: true, serviceControl: false, features: expect.arrayContaining(['versioning', 'userPolicy']) });
+    expect(s.body).toMatchObject({
+      configured: true,
+      provider: 'simulated',
+      up: true,
+      serviceControl: false,
+      features: expect.arrayContaining(['versioning', 'userPolicy']),
+    });
   });
 
   test('settings: Admin only, the secret write-only and never in the audit log', async () => {
     const body = { provider: 'rgw', endpoint: 'https://s3.example.org:7480', accessKeyId: 'ADMINACCESSKEY000001', secretKey: 'very-secret-admin-key-123' };
     expect((await t.http.put('/api/v1/objects/settings').set(bearer(operator)).send(body)).status).toBe(403);
-    const first = await t.http.put('/api/v1/objects/settings').set(admin()).send({ ...body, secretKey: undefined });
+    const first = await t.http
+      .put('/api/v1/objects/settings')
+      .set(admin())
+      .send({ ...body, secretKey: undefined });
     expect([first.status, first.body.detail]).toEqual([400, expect.stringContaining('secretKey')]);
     const saved = await t.http.put('/api/v1/objects/settings').set(admin()).send(body);
     expect(saved.body).toEqual({

@@ -60,7 +60,10 @@ suite('Calypso manages a real Ceph RGW', () => {
 
     // A user and a key (the secret in the creating answer only).
     for (const uid of ['alice', 'bob']) {
-      const u = await t.http.post('/api/v1/objects/users').set(admin()).send({ uid, displayName: `User ${uid}` });
+      const u = await t.http
+        .post('/api/v1/objects/users')
+        .set(admin())
+        .send({ uid, displayName: `User ${uid}` });
       expect([u.status, u.body.detail, u.body.uid, u.body.keys]).toEqual([201, undefined, uid, []]);
     }
     const aliceKey = (await t.http.post('/api/v1/objects/users/alice/keys').set(admin())).body as { accessKeyId: string; secretKey: string };
@@ -100,7 +103,11 @@ suite('Calypso manages a real Ceph RGW', () => {
     const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] });
     const denied = await t.http.put('/api/v1/objects/users/bob/policies/deny-peer').set(bearer(operator)).send({ document: deny });
     expect([denied.status, denied.body.policies.map((p: { name: string }) => p.name)]).toEqual([200, ['deny-peer']]);
-    await waitFor('the deny policy to take effect', async () => (await refusal(bob.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.txt' })))) === 'AccessDenied', 30_000);
+    await waitFor(
+      'the deny policy to take effect',
+      async () => (await refusal(bob.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.txt' })))) === 'AccessDenied',
+      30_000,
+    );
     // Removing a Deny widens again: an Admin's.
     expect((await t.http.delete('/api/v1/objects/users/bob/policies/deny-peer').set(bearer(operator))).status).toBe(403);
 
@@ -109,7 +116,11 @@ suite('Calypso manages a real Ceph RGW', () => {
     expect(revokeNoConfirm.status).toBe(400);
     const revoked = await t.http.delete(`/api/v1/objects/users/bob/keys/${bobKey.accessKeyId}`).set(bearer(operator)).send({ confirm: bobKey.accessKeyId });
     expect(revoked.status).toBe(200);
-    await waitFor('the revoked key to be refused', async () => (await refusal(bob.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.txt' })))) === 'InvalidAccessKeyId', 30_000);
+    await waitFor(
+      'the revoked key to be refused',
+      async () => (await refusal(bob.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.txt' })))) === 'InvalidAccessKeyId',
+      30_000,
+    );
 
     // Usage matches what was written: two versions, 5 + 7 bytes, at 100% of a 2-object quota.
     const usage = await t.http.get('/api/v1/objects/usage').set(admin());

@@ -8,7 +8,14 @@
  * objects.admin; so do public buckets, COMPLIANCE locks, new keys, re-enabling users and deleting.
  * The user holding Calypso's own admin key is never suspended, deleted or stripped of that key here.
  */
-import { objectContracts as c, objectsPermissions, type ObjectBucket, type ObjectBucketDetail, type ObjectUser, type ObjectUserDetail } from '../../contracts/objects.js';
+import {
+  objectContracts as c,
+  objectsPermissions,
+  type ObjectBucket,
+  type ObjectBucketDetail,
+  type ObjectUser,
+  type ObjectUserDetail,
+} from '../../contracts/objects.js';
 import { page } from '../../contracts/list.js';
 import type { BucketDetail, BucketSummary, ObjectStoreProvider, ObjectUser as ProviderUser, Quota } from '../../system/objectstore/index.js';
 import { onlyNarrows, parsePolicy, type PolicyDocument } from '../../vocabulary/objects.js';
@@ -49,14 +56,19 @@ async function using<T>(ctx: Ctx, fn: (s: ObjectStoreProvider) => Promise<T>): P
 }
 
 async function userDetail(ctx: Ctx, s: ObjectStoreProvider, uid: string): Promise<ObjectUserDetail> {
-  const [u, policies, adminKey] = await Promise.all([s.getUser(uid), s.supports('userPolicy') ? s.listUserPolicies(uid) : Promise.resolve([]), adminAccessKey(ctx.db)]);
+  const [u, policies, adminKey] = await Promise.all([
+    s.getUser(uid),
+    s.supports('userPolicy') ? s.listUserPolicies(uid) : Promise.resolve([]),
+    adminAccessKey(ctx.db),
+  ]);
   return { ...userOut(u, adminKey), policies };
 }
 
 /** Refuses changes to the user whose key Calypso manages the provider with. */
 async function notCalypsoAdmin(ctx: Ctx, s: ObjectStoreProvider, uid: string, what: string): Promise<void> {
   const adminKey = await adminAccessKey(ctx.db);
-  if (adminKey && (await s.getUser(uid)).keys.includes(adminKey)) throw new Conflict(`${what}: user ${uid} holds the admin key Calypso manages the object store with`);
+  if (adminKey && (await s.getUser(uid)).keys.includes(adminKey))
+    throw new Conflict(`${what}: user ${uid} holds the admin key Calypso manages the object store with`);
 }
 
 function requireAdmin(ctx: Ctx, why: string): void {
@@ -73,8 +85,12 @@ const policyOf = (text: string | null, needsPrincipal: boolean): PolicyDocument 
 /** The policy text of a bucket policy preset (null: no policy). */
 function presetPolicy(bucket: string, preset: string, user: string | undefined, custom: string | undefined): string | null {
   const extra = (field: string, wanted: boolean, value: unknown) => {
-    if (wanted && value === undefined) throw new ValidationError(`${field}: required with preset ${preset}`, [{ path: field, message: `required with preset ${preset}` }]);
-    if (!wanted && value !== undefined) throw new ValidationError(`${field}: only with preset ${field === 'user' ? 'read-only-user' : 'custom'}`, [{ path: field, message: 'not with this preset' }]);
+    if (wanted && value === undefined)
+      throw new ValidationError(`${field}: required with preset ${preset}`, [{ path: field, message: `required with preset ${preset}` }]);
+    if (!wanted && value !== undefined)
+      throw new ValidationError(`${field}: only with preset ${field === 'user' ? 'read-only-user' : 'custom'}`, [
+        { path: field, message: 'not with this preset' },
+      ]);
   };
   extra('user', preset === 'read-only-user', user);
   extra('policy', preset === 'custom', custom);
@@ -90,7 +106,15 @@ function presetPolicy(bucket: string, preset: string, user: string | undefined, 
     case 'read-only-user':
       return JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'ReadOnlyUser', Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${user}`] }, Action: ['s3:ListBucket', 's3:GetObject'], Resource: [arn, `${arn}/*`] }],
+        Statement: [
+          {
+            Sid: 'ReadOnlyUser',
+            Effect: 'Allow',
+            Principal: { AWS: [`arn:aws:iam:::user/${user}`] },
+            Action: ['s3:ListBucket', 's3:GetObject'],
+            Resource: [arn, `${arn}/*`],
+          },
+        ],
       });
     default:
       return custom!;
@@ -164,7 +188,9 @@ export function registerObjects(registry: Registry): void {
           if (input.quota) await p.setBucketQuota(input.name, sameQuota(input.quota));
         } catch (err) {
           // One unit: the bucket goes again when its settings cannot be applied.
-          await p.deleteBucket(input.name, false).catch((undo: unknown) => ctx.log.error({ err: serviceError(undo), bucket: input.name }, 'could not remove a half-made bucket'));
+          await p
+            .deleteBucket(input.name, false)
+            .catch((undo: unknown) => ctx.log.error({ err: serviceError(undo), bucket: input.name }, 'could not remove a half-made bucket'));
           throw err;
         }
         return bucketDetailOut(await p.getBucket(input.name));
@@ -208,7 +234,8 @@ export function registerObjects(registry: Registry): void {
       needFeature(s, 'bucketPolicy', 'A bucket policy');
       return withStore(s, async (p) => {
         const current = await p.getBucket(input.name);
-        if (!onlyNarrows(policyOf(current.policy, true), policyOf(next, true))) requireAdmin(ctx, 'this policy may widen access to the bucket (it allows more, or removes a Deny)');
+        if (!onlyNarrows(policyOf(current.policy, true), policyOf(next, true)))
+          requireAdmin(ctx, 'this policy may widen access to the bucket (it allows more, or removes a Deny)');
         if (input.preset === 'read-only-user') await p.getUser(input.user!);
         await p.setBucketPolicy(input.name, next);
         return bucketDetailOut(await p.getBucket(input.name));
@@ -220,7 +247,8 @@ export function registerObjects(registry: Registry): void {
     implement(c['objects.buckets.lifecycle'], async (ctx, input) => {
       const ids = new Set<string>();
       for (const [i, r] of input.rules.entries()) {
-        if (ids.has(r.id)) throw new ValidationError(`rules.${i}.id: two rules are called "${r.id}"`, [{ path: `rules.${i}.id`, message: 'duplicate rule id' }]);
+        if (ids.has(r.id))
+          throw new ValidationError(`rules.${i}.id: two rules are called "${r.id}"`, [{ path: `rules.${i}.id`, message: 'duplicate rule id' }]);
         ids.add(r.id);
       }
       const s = await store(ctx);
@@ -317,7 +345,8 @@ export function registerObjects(registry: Registry): void {
       needFeature(s, 'userPolicy', 'A user policy');
       return withStore(s, async (p) => {
         const current = (await p.listUserPolicies(input.uid)).find((x) => x.name === input.policy);
-        if (current && !onlyNarrows(policyOf(current.document, false), null)) requireAdmin(ctx, 'removing a policy that denies something widens what the user may do');
+        if (current && !onlyNarrows(policyOf(current.document, false), null))
+          requireAdmin(ctx, 'removing a policy that denies something widens what the user may do');
         await p.deleteUserPolicy(input.uid, input.policy);
         return userDetail(ctx, p, input.uid);
       });
@@ -337,7 +366,8 @@ export function registerObjects(registry: Registry): void {
 
   registry.add(
     implement(c['objects.keys.revoke'], async (ctx, input) => {
-      if (input.accessKeyId === (await adminAccessKey(ctx.db))) throw new Conflict(`key ${input.accessKeyId} is the admin key Calypso manages the object store with: change the settings first`);
+      if (input.accessKeyId === (await adminAccessKey(ctx.db)))
+        throw new Conflict(`key ${input.accessKeyId} is the admin key Calypso manages the object store with: change the settings first`);
       await using(ctx, (s) => s.revokeKey(input.uid, input.accessKeyId));
       return { ok: true as const };
     }),

@@ -6,7 +6,14 @@
  * unreachable and failed 502).
  */
 import type { Knex } from 'knex';
-import { ObjectStoreError, objectStoreFor, type ObjectStoreFeature, type ObjectStoreProvider, type ProviderSettings, type Quota } from '../../system/objectstore/index.js';
+import {
+  ObjectStoreError,
+  objectStoreFor,
+  type ObjectStoreFeature,
+  type ObjectStoreProvider,
+  type ProviderSettings,
+  type Quota,
+} from '../../system/objectstore/index.js';
 import type { Host } from '../../system/host.js';
 import { nowIso } from '../../contracts/time.js';
 import type { ObjectSettings } from '../../contracts/objects.js';
@@ -72,7 +79,8 @@ export interface SettingsChange {
 export async function saveSettings(db: Knex, change: SettingsChange): Promise<void> {
   const current = await row(db);
   const secret = change.secretKey ?? current?.secret_key;
-  if (!secret) throw new ValidationError('secretKey: the admin secret key is required the first time', [{ path: 'secretKey', message: 'required the first time' }]);
+  if (!secret)
+    throw new ValidationError('secretKey: the admin secret key is required the first time', [{ path: 'secretKey', message: 'required the first time' }]);
   const values = {
     provider: 'rgw',
     endpoint: change.endpoint.replace(/\/$/, ''),

@@ -199,7 +199,8 @@ export class RgwProvider implements ObjectStoreProvider {
       forcePathStyle: true,
       credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretKey },
       maxAttempts: 1,
-      requestHandler: this.url.protocol === 'https:' ? { httpsAgent: this.agent, requestTimeout: TIMEOUT_MS } : { httpAgent: this.agent, requestTimeout: TIMEOUT_MS },
+      requestHandler:
+        this.url.protocol === 'https:' ? { httpsAgent: this.agent, requestTimeout: TIMEOUT_MS } : { httpAgent: this.agent, requestTimeout: TIMEOUT_MS },
     });
   }
 
@@ -218,7 +219,13 @@ export class RgwProvider implements ObjectStoreProvider {
   }
 
   /** One signed request to RGW's own APIs; the body of a 2xx answer, or the provider's error. */
-  private async request(method: string, path: string, query: Record<string, string>, what: string, opts: { service?: string; form?: string } = {}): Promise<string> {
+  private async request(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    what: string,
+    opts: { service?: string; form?: string } = {},
+  ): Promise<string> {
     const signer = new SignatureV4({
       credentials: { accessKeyId: this.settings.accessKeyId, secretAccessKey: this.settings.secretKey },
       region: this.settings.region,
@@ -243,7 +250,15 @@ export class RgwProvider implements ObjectStoreProvider {
     const lib = this.url.protocol === 'https:' ? https : http;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = lib.request(
-        { method, host: this.url.hostname, port: this.url.port || undefined, path: `${path}${qs ? `?${qs}` : ''}`, headers: signed.headers, agent: this.agent, timeout: TIMEOUT_MS },
+        {
+          method,
+          host: this.url.hostname,
+          port: this.url.port || undefined,
+          path: `${path}${qs ? `?${qs}` : ''}`,
+          headers: signed.headers,
+          agent: this.agent,
+          timeout: TIMEOUT_MS,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -328,7 +343,11 @@ export class RgwProvider implements ObjectStoreProvider {
     const out: BucketSummary[] = [];
     for (let i = 0; i < stats.length; i += 8) {
       const batch = stats.slice(i, i + 8);
-      const states = await Promise.all(batch.map((b) => this.versioning(b.name).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err)))));
+      const states = await Promise.all(
+        batch.map((b) =>
+          this.versioning(b.name).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err))),
+        ),
+      );
       batch.forEach((b, j) => {
         if (states[j] !== null) out.push({ ...b, versioning: states[j]! });
       });
@@ -366,7 +385,9 @@ export class RgwProvider implements ObjectStoreProvider {
         const { mode, days, years } = nb.objectLock;
         const DefaultRetention = { Mode: mode, ...(days ? { Days: days } : { Years: years ?? 1 }) };
         await this.send(what, () =>
-          this.s3.send(new PutObjectLockConfigurationCommand({ Bucket: nb.name, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention } } })),
+          this.s3.send(
+            new PutObjectLockConfigurationCommand({ Bucket: nb.name, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention } } }),
+          ),
         );
       }
       await this.request('PUT', '/admin/bucket', { bucket: nb.name, uid: nb.owner }, what);
@@ -428,7 +449,9 @@ export class RgwProvider implements ObjectStoreProvider {
   async listUsers(): Promise<ObjectUser[]> {
     const [list, buckets] = await Promise.all([this.json<{ keys: string[] }>('GET', '/admin/user', { list: '' }, 'list users'), this.bucketStats()]);
     const users = await Promise.all(
-      list.keys.map((uid) => this.rawUser(uid).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err)))),
+      list.keys.map((uid) =>
+        this.rawUser(uid).catch((err: unknown) => (err instanceof ObjectStoreError && err.kind === 'missing' ? null : Promise.reject(err))),
+      ),
     );
     return users
       .filter((u): u is RgwUser => u !== null)
@@ -483,7 +506,9 @@ export class RgwProvider implements ObjectStoreProvider {
       return '';
     });
     const names = policyNamesOf(answer);
-    return Promise.all(names.map(async (name) => ({ name, document: policyDocumentOf(await this.iam({ Action: 'GetUserPolicy', UserName: uid, PolicyName: name }, what)) })));
+    return Promise.all(
+      names.map(async (name) => ({ name, document: policyDocumentOf(await this.iam({ Action: 'GetUserPolicy', UserName: uid, PolicyName: name }, what)) })),
+    );
   }
 
   async putUserPolicy(uid: string, name: string, document: string): Promise<void> {

@@ -269,7 +269,8 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
     return this.use(true, (s) => {
       this.need('versioning', 'Versioning');
       const b = this.bucket(s, name);
-      if (state === 'suspended' && b.objectLock) throw providerError('InvalidBucketState', 'versioning cannot be suspended on a bucket with object lock', `bucket ${name}`);
+      if (state === 'suspended' && b.objectLock)
+        throw providerError('InvalidBucketState', 'versioning cannot be suspended on a bucket with object lock', `bucket ${name}`);
       b.versioning = state;
     });
   }
@@ -323,7 +324,8 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
       const u = this.user(s, uid);
       const owned = s.buckets.filter((b) => b.owner === uid);
       // RGW refuses to remove a user who still owns buckets unless the data is purged.
-      if (owned.length > 0 && !purgeData) throw providerError('BucketNotEmpty', `user ${uid} owns ${owned.length} bucket(s): purge its data to delete it`, `user ${uid}`);
+      if (owned.length > 0 && !purgeData)
+        throw providerError('BucketNotEmpty', `user ${uid} owns ${owned.length} bucket(s): purge its data to delete it`, `user ${uid}`);
       s.buckets = s.buckets.filter((b) => b.owner !== uid);
       s.users = s.users.filter((x) => x !== u);
     });
