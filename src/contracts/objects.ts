@@ -63,7 +63,13 @@ const policyName = z.string().max(128).regex(POLICY_NAME, '1 to 128 letters, dig
 // Values
 
 export const quotaInput = z.object({
-  maxSizeBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable().describe('Largest total size in bytes (null: no limit)'),
+  maxSizeBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .nullable()
+    .describe('Largest total size in bytes (null: no limit; RGW keeps bucket quotas in whole KiB, rounded up)'),
   maxObjects: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().describe('Most objects (null: no limit)'),
 });
 const quotaSchema = z.object({

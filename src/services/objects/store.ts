@@ -141,8 +141,10 @@ export function needFeature(store: ObjectStoreProvider, feature: ObjectStoreFeat
 
 /** The larger of objects and bytes as a percent of the quota, one decimal; null without a quota. */
 export function quotaUsedPercent(quota: Quota, objects: number, sizeBytes: number): number | null {
+  // A limit of 0 is full: nothing more fits.
+  const share = (used: number, limit: number) => (limit === 0 ? 100 : (used / limit) * 100);
   const shares: number[] = [];
-  if (quota.maxObjects !== null) shares.push(quota.maxObjects === 0 ? (objects > 0 ? 100 : 0) : (objects / quota.maxObjects) * 100);
-  if (quota.maxSizeBytes !== null) shares.push((sizeBytes / quota.maxSizeBytes) * 100);
+  if (quota.maxObjects !== null) shares.push(share(objects, quota.maxObjects));
+  if (quota.maxSizeBytes !== null) shares.push(share(sizeBytes, quota.maxSizeBytes));
   return shares.length ? Math.round(Math.max(...shares) * 10) / 10 : null;
 }

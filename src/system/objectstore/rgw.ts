@@ -107,7 +107,7 @@ interface RgwBucket {
   bucket_quota: RgwQuota;
 }
 
-/** An RGW quota as Calypso's: a disabled quota, or a negative limit, is no limit (0 is a limit: Calypso always sends -1 for none). */
+/** An RGW quota as Calypso's: a disabled quota, or a negative limit, is no limit (0 is a limit: nothing fits). */
 export function quotaOf(q: RgwQuota | undefined): Quota {
   if (!q || !q.enabled) return { maxSizeBytes: null, maxObjects: null };
   return { maxSizeBytes: q.max_size >= 0 ? q.max_size : null, maxObjects: q.max_objects >= 0 ? q.max_objects : null };
@@ -414,7 +414,15 @@ export class RgwProvider implements ObjectStoreProvider {
     await this.request(
       'PUT',
       '/admin/bucket',
-      { quota: '', uid: b.owner, bucket: name, 'max-objects': num(quota.maxObjects), 'max-size': num(quota.maxSizeBytes), enabled: String(enabled) },
+      // The bucket quota takes its size in KiB (`max-size` is ignored there and the size would become 0: nothing fits).
+      {
+        quota: '',
+        uid: b.owner,
+        bucket: name,
+        'max-objects': num(quota.maxObjects),
+        'max-size-kb': num(quota.maxSizeBytes === null ? null : Math.ceil(quota.maxSizeBytes / 1024)),
+        enabled: String(enabled),
+      },
       `bucket ${name}`,
     );
   }
