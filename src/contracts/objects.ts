@@ -58,7 +58,7 @@ export const objectUserId = z
   .regex(OBJECT_USER_ID, "a letter or digit, then letters, digits, '_', '.', '@' or '-' (up to 64)")
   .describe('Object-store user id');
 const accessKeyId = z.string().max(128).regex(ACCESS_KEY_ID, '16 to 128 letters and digits').describe('Access key id');
-const policyName = z.string().max(128).regex(POLICY_NAME, '1 to 128 letters, digits and + = , . @ _ -').describe('Policy name');
+const policyName = z.string().max(128).regex(POLICY_NAME, 'a letter or digit, then letters, digits and + = , . @ _ - (up to 128)').describe('Policy name');
 
 // Values
 
@@ -94,7 +94,7 @@ const objectLockSchema = z.object({
 const days = (what: string) => z.number().int().min(1).max(36500).nullable().default(null).describe(what);
 export const lifecycleRuleInput = z
   .object({
-    id: z.string().max(255).regex(LIFECYCLE_ID, 'letters, digits, space and . _ - (up to 255)').describe('Rule id'),
+    id: z.string().max(255).regex(LIFECYCLE_ID, 'a letter or digit, then letters, digits, space and . _ - (up to 255)').describe('Rule id'),
     prefix: z.string().max(1024).regex(KEY_PREFIX, 'printable characters only').default('').describe('Objects whose key starts with this ("" for all)'),
     enabled: z.boolean().default(true).describe('Applied'),
     expireDays: days('Expire current versions this many days after they were written (null: never)'),

@@ -20,10 +20,10 @@ export function bucketNameProblem(name: string): string | null {
 export const OBJECT_USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 /** Access key ids as RGW and Garage issue them. */
 export const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
-/** Names of IAM user policies (the IAM limit: 128 of these characters). */
-export const POLICY_NAME = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
-/** Lifecycle rule ids. */
-export const LIFECYCLE_ID = /^[A-Za-z0-9 ._-]{1,255}$/;
+/** Names of IAM user policies (IAM's characters, up to 128), starting with a letter or digit. */
+export const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9+=,.@_-]{0,127}$/;
+/** Lifecycle rule ids, starting with a letter or digit. */
+export const LIFECYCLE_ID = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,254}$/;
 /** Object key prefixes a lifecycle rule may filter on: printable, no control characters. */
 export const KEY_PREFIX = /^\P{Cc}{0,1024}$/u;
 /** Display names: printable text. */

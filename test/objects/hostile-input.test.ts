@@ -165,7 +165,8 @@ describe('policy documents', () => {
         .set(bearer(t.adminToken))
         .send({ document: doc(statement) }),
     );
-    await refusedBeforeProvider(() => t.http.put('/api/v1/objects/users/backup/policies/bad%20name!').set(bearer(t.adminToken)).send({ document: '{}' }));
+    for (const name of ['bad%20name!', '-deny', '.x'])
+      await refusedBeforeProvider(() => t.http.put(`/api/v1/objects/users/backup/policies/${name}`).set(bearer(t.adminToken)).send({ document: '{}' }));
   });
 });
 
@@ -179,6 +180,7 @@ describe('lifecycle rules', () => {
     ['fractional days', { ...rule, noncurrentExpireDays: 1.5 }],
     ['an id with a newline', { ...rule, id: 'a\nb' }],
     ['an empty id', { ...rule, id: '' }],
+    ['an id starting with -', { ...rule, id: '-r' }],
     ['a prefix with a control character', { ...rule, prefix: 'logs/\u0001' }],
     ['a prefix too long', { ...rule, prefix: 'p'.repeat(1025) }],
     ['a rule that does nothing', { id: 'r1' }],

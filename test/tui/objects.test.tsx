@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../helpers/console.js';
 import { formatLifecycle, parseLifecycle, policySummary } from '../../src/tui/screens/objects.js';
+import { simulatedObjectStore } from '../../src/system/objectstore/index.js';
 
 let c: ConsoleTest;
 const fits = (frame: string) => frame.split('\n').length <= 24 && frame.split('\n').every((l) => l.length <= 80);
@@ -79,6 +80,36 @@ test('usage and the service tab; start/stop is said to be not built', async () =
   expect(fits(f)).toBe(true);
 });
 
+test('a feature the provider lacks: the key says "not supported by this provider"', async () => {
+  await simulatedObjectStore(c.host).setUnsupported(['versioning']);
+  try {
+    // The provider's features are read with its status: refresh it on the Service tab.
+    await c.press('4');
+    await c.waitFor('start/stop');
+    await c.press('r');
+    await c.waitFor(/features\s+objectLock/);
+    await c.press('1');
+    await c.waitFor(/BUCKET\s+OWNER/);
+    await c.press('v');
+    await c.waitFor('versioning: not supported by this provider');
+  } finally {
+    await simulatedObjectStore(c.host).setUnsupported([]);
+  }
+});
+
+test('D deletes a bucket with its objects after the typed name', async () => {
+  await c.press('1');
+  await c.waitFor(/BUCKET\s+OWNER/);
+  await c.press('G');
+  await c.waitFor(/▶veeam-r/);
+  await c.press('D');
+  await c.waitFor('Type veeam-repo to delete it with all its objects');
+  await c.type('veeam-repo');
+  await c.press('enter');
+  await c.waitFor('Deleted bucket veeam-repo');
+  await c.waitFor((f) => !f.includes('veeam-r'));
+});
+
 test('the lifecycle editor and policy lines read and write what the API takes', () => {
   expect(parseLifecycle('tidy:90/30/7; logs:7/-/-:logs/')).toEqual({
     rules: [
@@ -91,4 +122,27 @@ test('the lifecycle editor and policy lines read and write what the API takes', 
   const rules = [{ id: 'a', prefix: 'x/', expireDays: 1, noncurrentExpireDays: null, abortMultipartDays: 2 }];
   expect(parseLifecycle(formatLifecycle(rules))).toEqual({ rules: [{ ...rules[0], enabled: true }] });
   expect(policySummary('{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}')).toEqual(['Deny (user): s3:* on *']);
+});
+
+test('an Operator: no new keys, no deleting; suspending is theirs', async () => {
+  const op = await startConsoleTest({ size: { columns: 80, rows: 24 } });
+  try {
+    await op.userWithRoles('op', ['Operator']);
+    await op.loginAs('op', 'op-password-123');
+    await op.press(':');
+    await op.waitFor('Go to a screen');
+    await op.type('s3');
+    await op.press('enter');
+    await op.waitFor('bacula-volumes');
+    await op.press('2');
+    await op.waitFor(/USER\s+KEYS/);
+    await op.press('n');
+    await op.waitFor(/New access key: .*objects\.admin/);
+    await op.press('D');
+    await op.waitFor(/Delete user: .*objects\.admin/);
+    await op.press('s');
+    await op.waitFor('archive is suspended: its keys are refused');
+  } finally {
+    await op.close();
+  }
 });
