@@ -56,7 +56,13 @@ suite('Calypso manages a real Ceph RGW', () => {
       .send({ provider: 'rgw', endpoint: RGW_ENDPOINT, accessKeyId: RGW_ADMIN.accessKeyId, secretKey: RGW_ADMIN.secretKey, tlsVerify: true });
     expect([settings.status, settings.body.secretKeySet, JSON.stringify(settings.body).includes(RGW_ADMIN.secretKey)]).toEqual([200, true, false]);
     const status = await t.http.get('/api/v1/objects/status').set(admin());
-    expect(status.body).toMatchObject({ configured: true, provider: 'rgw', endpoint: RGW_ENDPOINT, up: true });
+    expect(status.body).toMatchObject({ configured: true, provider: 'rgw', endpoint: RGW_ENDPOINT, up: true, detail: null });
+    // Calypso's own admin user is not suspended, and its key not revoked, from Calypso.
+    const users = await t.http.get('/api/v1/objects/users').set(admin());
+    expect(users.body.items.find((u: { uid: string }) => u.uid === 'admin')).toMatchObject({ calypsoAdmin: true, keys: [RGW_ADMIN.accessKeyId] });
+    expect((await t.http.post('/api/v1/objects/users/admin/suspend').set(bearer(operator))).status).toBe(409);
+    const revokeAdmin = await t.http.delete(`/api/v1/objects/users/admin/keys/${RGW_ADMIN.accessKeyId}`).set(admin()).send({ confirm: RGW_ADMIN.accessKeyId });
+    expect(revokeAdmin.status).toBe(409);
 
     // A user and a key (the secret in the creating answer only).
     for (const uid of ['alice', 'bob']) {
@@ -142,5 +148,27 @@ suite('Calypso manages a real Ceph RGW', () => {
     expect([notEmpty.status, notEmpty.body.detail]).toEqual([409, expect.stringContaining('BucketNotEmpty')]);
     expect((await del({ confirm: bucket, purgeObjects: true })).status).toBe(200);
     expect((await t.http.get(`/api/v1/objects/buckets/${bucket}`).set(admin())).status).toBe(404);
+
+    // A user's bucket limit holds (Calypso counts: RGW does not for linked buckets); a user is deleted with its buckets only when purging.
+    await t.http.post('/api/v1/objects/users').set(admin()).send({ uid: 'carol', displayName: 'Carol', maxBuckets: 1 });
+    expect((await t.http.post('/api/v1/objects/buckets').set(admin()).send({ name: 'carol-one', owner: 'carol' })).status).toBe(201);
+    const second = await t.http.post('/api/v1/objects/buckets').set(admin()).send({ name: 'carol-two', owner: 'carol' });
+    expect([second.status, second.body.detail]).toEqual([409, expect.stringContaining('(TooManyBuckets)')]);
+    const owns = await t.http.delete('/api/v1/objects/users/carol').set(admin()).send({ confirm: 'carol' });
+    expect([owns.status, owns.body.detail]).toEqual([409, 'user carol: still owns buckets: delete them, or purge its data (BucketAlreadyExists)']);
+    expect((await t.http.delete('/api/v1/objects/users/carol').set(admin()).send({ confirm: 'carol', purgeData: true })).status).toBe(200);
+    expect((await t.http.get('/api/v1/objects/buckets/carol-one').set(admin())).status).toBe(404);
+
+    // Wrong admin keys: RGW answers but refuses; said with its code, never with the secret.
+    const wrong = 'wrongSecretKey0000000000000000000000000000';
+    await t.http
+      .put('/api/v1/objects/settings')
+      .set(admin())
+      .send({ provider: 'rgw', endpoint: RGW_ENDPOINT, accessKeyId: RGW_ADMIN.accessKeyId, secretKey: wrong });
+    const refused = await t.http.get('/api/v1/objects/buckets').set(admin());
+    expect([refused.status, refused.body.detail]).toEqual([502, expect.stringContaining('(SignatureDoesNotMatch)')]);
+    const half = await t.http.get('/api/v1/objects/status').set(admin());
+    expect(half.body).toMatchObject({ up: true, detail: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(JSON.stringify([refused.body, half.body])).not.toContain(wrong);
   }, 180_000);
 });

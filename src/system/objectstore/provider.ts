@@ -194,11 +194,19 @@ const SENTENCES: Record<string, string> = {
   BucketNotEmpty: 'the bucket is not empty',
   BucketAlreadyExists: 'a bucket of that name exists',
   UserAlreadyExists: 'a user of that id exists',
+  EmailExists: 'another user has that email',
+  TooManyBuckets: 'the user owns as many buckets as it may (max buckets)',
+  UserSuspended: 'the user is suspended',
   QuotaExceeded: 'the quota is exceeded',
   AccessDenied: "access denied: the provider's admin credentials lack the right",
   SignatureDoesNotMatch: "the provider refused the admin credentials' signature (wrong secret key?)",
   InvalidAccessKeyId: 'no such access key',
 };
+
+/** RGW's answer (EEXIST, as BucketAlreadyExists) to deleting a user who still owns buckets without purging them. */
+export function ownsBuckets(uid: string): ObjectStoreError {
+  return new ObjectStoreError('conflict', 'BucketAlreadyExists', `user ${uid}: still owns buckets: delete them, or purge its data (BucketAlreadyExists)`);
+}
 
 /** The feature refused with the sentence every face shows. */
 export function unsupported(provider: string, feature: string): ObjectStoreError {

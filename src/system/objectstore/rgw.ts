@@ -33,6 +33,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
   ObjectStoreError,
+  ownsBuckets,
   providerError,
   type BucketDetail,
   type BucketSummary,
@@ -323,8 +324,18 @@ export class RgwProvider implements ObjectStoreProvider {
         sizeBytes: all.reduce((a, b) => a + b.sizeBytes, 0),
       };
     } catch (err) {
-      if (!(err instanceof ObjectStoreError) || err.kind !== 'unreachable') throw err;
-      return { provider: this.name, endpoint: this.endpoint, up: false, version: null, detail: err.message, buckets: 0, objects: 0, sizeBytes: 0 };
+      if (!(err instanceof ObjectStoreError) || (err.kind !== 'unreachable' && err.kind !== 'failed')) throw err;
+      // 'failed': it answers, but refuses Calypso (wrong admin keys, missing caps): up, with the reason.
+      return {
+        provider: this.name,
+        endpoint: this.endpoint,
+        up: err.kind === 'failed',
+        version: null,
+        detail: err.message,
+        buckets: 0,
+        objects: 0,
+        sizeBytes: 0,
+      };
     }
   }
 
@@ -378,7 +389,9 @@ export class RgwProvider implements ObjectStoreProvider {
 
   async createBucket(nb: NewBucket): Promise<void> {
     const what = `bucket ${nb.name}`;
-    await this.getUser(nb.owner);
+    const [owner, buckets] = await Promise.all([this.rawUser(nb.owner), this.bucketStats()]);
+    // The admin user creates the bucket and links it to its owner, which RGW does not count against the owner's limit: Calypso does.
+    if (buckets.filter((b) => b.owner === owner.user_id).length >= owner.max_buckets) throw providerError('TooManyBuckets', '', `user ${nb.owner}`);
     await this.send(what, () => this.s3.send(new CreateBucketCommand({ Bucket: nb.name, ObjectLockEnabledForBucket: nb.objectLock ? true : undefined })));
     try {
       if (nb.objectLock) {
@@ -491,7 +504,9 @@ export class RgwProvider implements ObjectStoreProvider {
   }
 
   async deleteUser(uid: string, purgeData: boolean): Promise<void> {
-    await this.request('DELETE', '/admin/user', { uid, 'purge-data': String(purgeData) }, `user ${uid}`);
+    await this.request('DELETE', '/admin/user', { uid, 'purge-data': String(purgeData) }, `user ${uid}`).catch((err: unknown) => {
+      throw err instanceof ObjectStoreError && err.code === 'BucketAlreadyExists' ? ownsBuckets(uid) : err;
+    });
   }
 
   async setUserQuota(uid: string, quota: Quota): Promise<void> {

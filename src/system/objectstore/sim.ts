@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { HostFiles } from '../host.js';
 import {
   ObjectStoreError,
+  ownsBuckets,
   providerError,
   unsupported,
   type BucketDetail,
@@ -307,7 +308,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
   createUser(nu: NewUser): Promise<void> {
     return this.use(true, (s) => {
       if (s.users.some((u) => u.uid === nu.uid)) throw providerError('UserAlreadyExists', '', `user ${nu.uid}`);
-      if (nu.email && s.users.some((u) => u.email === nu.email)) throw providerError('EmailExists', 'another user has that email', `user ${nu.uid}`);
+      if (nu.email && s.users.some((u) => u.email === nu.email)) throw providerError('EmailExists', '', `user ${nu.uid}`);
       s.users.push({ ...nu, suspended: false, quota: { ...NO_QUOTA }, keys: [], secretHashes: {}, policies: {} });
     });
   }
@@ -324,8 +325,7 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
       const u = this.user(s, uid);
       const owned = s.buckets.filter((b) => b.owner === uid);
       // RGW refuses to remove a user who still owns buckets unless the data is purged.
-      if (owned.length > 0 && !purgeData)
-        throw providerError('BucketNotEmpty', `user ${uid} owns ${owned.length} bucket(s): purge its data to delete it`, `user ${uid}`);
+      if (owned.length > 0 && !purgeData) throw ownsBuckets(uid);
       s.buckets = s.buckets.filter((b) => b.owner !== uid);
       s.users = s.users.filter((x) => x !== u);
     });
@@ -388,7 +388,8 @@ export class SimulatedObjectStore implements ObjectStoreProvider {
       const u = s.users.find((x) => x.keys.includes(accessKeyId));
       if (!u) throw providerError('InvalidAccessKeyId', '', `key ${accessKeyId}`);
       const b = this.bucket(s, bucket);
-      if (u.suspended || b.owner !== u.uid) throw providerError('AccessDenied', 'access denied', `bucket ${bucket}`);
+      if (u.suspended) throw providerError('UserSuspended', '', `PUT ${bucket}/${key}`);
+      if (b.owner !== u.uid) throw providerError('AccessDenied', 'access denied', `PUT ${bucket}/${key}`);
       const replaces = b.versioning === 'enabled' ? 0 : (b.keys[key]?.length ?? 0) > 0 ? 1 : 0;
       const within = (q: Quota, used: { objects: number; sizeBytes: number }) =>
         (q.maxObjects === null || used.objects + 1 - replaces <= q.maxObjects) && (q.maxSizeBytes === null || used.sizeBytes + sizeBytes <= q.maxSizeBytes);
