@@ -9,6 +9,7 @@
  * The user holding Calypso's own admin key is never suspended, deleted or stripped of that key here.
  */
 import {
+  OBJECT_FEATURES,
   objectContracts as c,
   objectsPermissions,
   type ObjectBucket,
@@ -17,13 +18,19 @@ import {
   type ObjectUserDetail,
 } from '../../contracts/objects.js';
 import { page } from '../../contracts/list.js';
-import type { BucketDetail, BucketSummary, ObjectStoreProvider, ObjectUser as ProviderUser, Quota } from '../../system/objectstore/index.js';
+import {
+  objectStoreFor,
+  type BucketDetail,
+  type BucketSummary,
+  type ObjectStoreProvider,
+  type ObjectUser as ProviderUser,
+  type Quota,
+} from '../../system/objectstore/index.js';
 import { onlyNarrows, parsePolicy, type PolicyDocument } from '../../vocabulary/objects.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
 import { adminAccessKey, needFeature, providerSettings, publicSettings, quotaUsedPercent, saveSettings, serviceError, storeFor, withStore } from './store.js';
-import { objectStoreFor } from '../../system/objectstore/index.js';
 
 const ADMIN = 'objects.admin';
 
@@ -130,7 +137,6 @@ export function registerObjects(registry: Registry): void {
     implement(c['objects.status'], async (ctx) => {
       const settings = await providerSettings(ctx.db);
       const s = objectStoreFor(ctx.host, settings);
-      const features = ['versioning', 'objectLock', 'bucketPolicy', 'lifecycle', 'userPolicy', 'userQuota', 'bucketQuota', 'suspendUser'] as const;
       if (!s) {
         return {
           configured: false,
@@ -147,7 +153,7 @@ export function registerObjects(registry: Registry): void {
         };
       }
       const st = await withStore(s, (p) => p.status());
-      return { configured: true, ...st, features: features.filter((f) => s.supports(f)), serviceControl: false };
+      return { configured: true, ...st, features: OBJECT_FEATURES.filter((f) => s.supports(f)), serviceControl: false };
     }),
   );
 
