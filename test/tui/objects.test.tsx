@@ -46,6 +46,23 @@ test('Enter opens a bucket; l sets lifecycle rules; Esc goes back', async () => 
   await c.waitFor(/BUCKET\s+OWNER/);
 });
 
+test('the policy editor: a preset chosen with arrows', async () => {
+  await c.press('j');
+  await c.waitFor(/▶bacula-volumes/);
+  await c.press('enter');
+  await c.waitFor('Bucket bacula-volumes');
+  await c.press('p');
+  await c.waitFor('Policy of bacula-volumes: a preset');
+  // private -> public-read
+  await c.press('right');
+  await c.waitFor('public-read');
+  await c.press('enter');
+  await c.waitFor('Policy of bacula-volumes: set');
+  await c.waitFor('Allow *: s3:GetObject on arn:aws:s3:::bacula-volumes/*');
+  await c.press('escape');
+  await c.waitFor(/BUCKET\s+OWNER/);
+});
+
 test('a new key: the secret in its dialog once, never on the screen again', async () => {
   await c.press('2');
   await c.waitFor(/USER\s+KEYS/);
@@ -124,7 +141,7 @@ test('the lifecycle editor and policy lines read and write what the API takes', 
   expect(policySummary('{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}')).toEqual(['Deny (user): s3:* on *']);
 });
 
-test('an Operator: no new keys, no deleting; suspending is theirs', async () => {
+test('an Operator: no public buckets, no new keys, no deleting; suspending is theirs', async () => {
   const op = await startConsoleTest({ size: { columns: 80, rows: 24 } });
   try {
     await op.userWithRoles('op', ['Operator']);
@@ -134,6 +151,18 @@ test('an Operator: no new keys, no deleting; suspending is theirs', async () => 
     await op.type('s3');
     await op.press('enter');
     await op.waitFor('bacula-volumes');
+    // Making a bucket public is refused, with the reason.
+    await op.press('enter');
+    await op.waitFor('Bucket archive-2026');
+    await op.press('p');
+    await op.waitFor('Policy of archive-2026: a preset');
+    await op.press('right');
+    await op.waitFor('public-read');
+    await op.press('enter');
+    await op.waitFor('needs objects.admin: this policy may widen access');
+    await op.press('escape');
+    await op.press('escape');
+    await op.waitFor(/BUCKET\s+OWNER/);
     await op.press('2');
     await op.waitFor(/USER\s+KEYS/);
     await op.press('n');

@@ -79,7 +79,7 @@ async function notCalypsoAdmin(ctx: Ctx, s: ObjectStoreProvider, uid: string, wh
 }
 
 function requireAdmin(ctx: Ctx, why: string): void {
-  if (!actorHas(ctx.actor, ADMIN)) throw new Forbidden(`${why}: needs ${ADMIN}`);
+  if (!actorHas(ctx.actor, ADMIN)) throw new Forbidden(`needs ${ADMIN}: ${why}`);
 }
 
 const policyOf = (text: string | null, needsPrincipal: boolean): PolicyDocument | null => {
@@ -241,7 +241,7 @@ export function registerObjects(registry: Registry): void {
       return withStore(s, async (p) => {
         const current = await p.getBucket(input.name);
         if (!onlyNarrows(policyOf(current.policy, true), policyOf(next, true)))
-          requireAdmin(ctx, 'this policy may widen access to the bucket (it allows more, or removes a Deny)');
+          requireAdmin(ctx, 'this policy may widen access (it allows more or drops a Deny)');
         if (input.preset === 'read-only-user') await p.getUser(input.user!);
         await p.setBucketPolicy(input.name, next);
         return bucketDetailOut(await p.getBucket(input.name));
@@ -338,7 +338,7 @@ export function registerObjects(registry: Registry): void {
       return withStore(s, async (p) => {
         const current = (await p.listUserPolicies(input.uid)).find((x) => x.name === input.policy);
         if (!onlyNarrows(policyOf(current?.document ?? null, false), policyOf(input.document, false)))
-          requireAdmin(ctx, 'this policy may widen what the user may do (it allows more, or removes a Deny)');
+          requireAdmin(ctx, "this policy may widen the user's access (it allows more or drops a Deny)");
         await p.putUserPolicy(input.uid, input.policy, input.document);
         return userDetail(ctx, p, input.uid);
       });
@@ -351,8 +351,7 @@ export function registerObjects(registry: Registry): void {
       needFeature(s, 'userPolicy', 'A user policy');
       return withStore(s, async (p) => {
         const current = (await p.listUserPolicies(input.uid)).find((x) => x.name === input.policy);
-        if (current && !onlyNarrows(policyOf(current.document, false), null))
-          requireAdmin(ctx, 'removing a policy that denies something widens what the user may do');
+        if (current && !onlyNarrows(policyOf(current.document, false), null)) requireAdmin(ctx, "removing a Deny widens the user's access");
         await p.deleteUserPolicy(input.uid, input.policy);
         return userDetail(ctx, p, input.uid);
       });
