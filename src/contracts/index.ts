@@ -8,6 +8,7 @@ import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
 import { monitoringContracts, monitoringPermissions } from './monitoring.js';
+import { objectContracts, objectsPermissions } from './objects.js';
 import { scheduleContracts, schedulePermissions } from './schedules.js';
 import { sharesContracts, sharesPermissions } from './shares.js';
 import { simContracts, simPermissions } from './sim.js';
@@ -29,6 +30,7 @@ const SETS: Record<string, AnyContract>[] = [
   systemContracts,
   applianceContracts,
   tapeContracts,
+  objectContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -46,6 +48,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...systemPermissions,
   ...appliancePermissions,
   ...tapePermissions,
+  ...objectsPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -66,7 +69,8 @@ export type Contracts = typeof iamContracts &
   typeof scheduleContracts &
   typeof systemContracts &
   typeof applianceContracts &
-  typeof tapeContracts;
+  typeof tapeContracts &
+  typeof objectContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

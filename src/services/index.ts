@@ -29,6 +29,7 @@ import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
+import { registerObjects } from './objects/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
 export * from './core/errors.js';
@@ -117,6 +118,7 @@ export function buildRegistry(
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
+  registerObjects(registry);
   return registry;
 }
 

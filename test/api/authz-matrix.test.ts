@@ -22,6 +22,7 @@ const OPERATOR_CHANGES = new Set([
   'alerts.ack',
   'schedules.manage',
   'tape.operate',
+  'objects.operate',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';

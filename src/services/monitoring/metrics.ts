@@ -1,4 +1,5 @@
 /** Metric values, the catalogue of names Calypso collects, and label selectors. */
+import { OBJECTSTORE_METRICS } from '../objects/metrics.js';
 
 export type Labels = Record<string, string>;
 
@@ -98,6 +99,7 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_tape_drive_media_error: { help: '1 when the drive reports a damaged or worn cartridge (TapeAlert 4-7, 13-15, 18)', labels: ['library', 'drive'] },
   calypso_tape_pool_writable: { help: 'Writable cartridges in the media pool', labels: ['pool'] },
   calypso_tape_pool_writable_shortfall: { help: "Writable cartridges missing to reach the pool's low-water mark", labels: ['pool'] },
+  ...OBJECTSTORE_METRICS,
 };
 
 /** Stable identity of a label set: keys sorted. */

@@ -18,6 +18,7 @@ import { Notifier, type NotifierOptions } from './notify.js';
 import { hostProbes, machineProbes, type Probe } from './probes.js';
 import { tapeProbe } from '../tape/probe.js';
 import { PrometheusExport } from './prometheus.js';
+import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
 
 export interface MonitoringSettings {
@@ -104,6 +105,7 @@ export class Monitoring {
         watchedServices: () => this.settingsValue.watchedServices,
       }),
       tapeProbe(deps.host, deps.db),
+      objectStoreProbe(deps),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

@@ -11,6 +11,7 @@ import { IscsiScreen } from './iscsi.js';
 import { JobsScreen } from './jobs.js';
 import { SchedulesScreen } from './schedules.js';
 import { MonitoringScreen } from './monitoring.js';
+import { ObjectsScreen } from './objects.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
@@ -107,6 +108,8 @@ export const SCREENS: ScreenDef[] = [
     short: 'Object Storage',
     manages: 'S3-compatible object storage: buckets, access keys and quotas.',
     prefixes: ['s3.', 'objects.', 'objectstore.'],
+    needs: 'objects.status',
+    component: ObjectsScreen,
     aliases: ['s3', 'buckets'],
   },
   {
