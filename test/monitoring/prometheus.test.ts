@@ -179,7 +179,7 @@ describe('/metrics', () => {
   });
 });
 
-test('docs/monitoring.md lists every metric of the catalogue with its type', () => {
+test('docs/monitoring.md lists every metric of the catalogue with its type (npx tsx scripts/docs-metrics.ts writes the table)', () => {
   const doc = readFileSync(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
   const missing = Object.entries(METRICS)
     .filter(([name, info]) => !doc.includes(`| \`${name}\` | ${info.rateOf ? 'console and rules only' : (info.type ?? 'gauge')} |`))
