@@ -3,6 +3,7 @@
  * without loading a handler. The daemon's registry implements exactly these (a test checks).
  */
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
+import { backupContracts, backupPermissions } from './backup.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -25,6 +26,7 @@ const SETS: Record<string, AnyContract>[] = [
   iscsiContracts,
   scheduleContracts,
   systemContracts,
+  backupContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -40,6 +42,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...iscsiPermissions,
   ...schedulePermissions,
   ...systemPermissions,
+  ...backupPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -58,7 +61,8 @@ export type Contracts = typeof iamContracts &
   typeof sharesContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
-  typeof systemContracts;
+  typeof systemContracts &
+  typeof backupContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

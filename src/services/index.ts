@@ -26,6 +26,7 @@ import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerSchedules } from './schedules/operations.js';
+import { registerBackup } from './backup/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
 export * from './core/errors.js';
@@ -98,6 +99,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerIscsi(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
+  registerBackup(registry, attachments);
   return registry;
 }
 

@@ -448,3 +448,26 @@ export function parseJobIdList(text: string): number[] {
   const line = answerLines(text).find((l) => /^\d+(,\d+)*$/.test(l.trim()));
   return line ? line.trim().split(',').map(Number) : [];
 }
+
+/** A job of `llist jobs` / `llist jobid=N` with what the history shows beyond parseJobs' shape. */
+export interface BaculaJobDetail extends BaculaJob {
+  endTime: string | null;
+  errors: number;
+  client: string | null;
+  pool: string | null;
+}
+
+/** `llist jobs` / `llist jobid=N` records with end time, errors, client and pool. */
+export function parseJobDetails(text: string): BaculaJobDetail[] {
+  const lines = answerLines(text).filter((l) => !isEcho(l));
+  const seen = new Set<number>();
+  const out: BaculaJobDetail[] = [];
+  for (const { record } of parseRecords(lines)) {
+    const job = jobFrom(record);
+    if (!job || seen.has(job.jobId)) continue;
+    seen.add(job.jobId);
+    const text = (k: string) => (record[k] && record[k] !== 'NULL' ? record[k]! : null);
+    out.push({ ...job, endTime: baculaTime(record['endtime']), errors: int(record['joberrors']), client: text('clientname'), pool: text('poolname') });
+  }
+  return out;
+}
