@@ -102,12 +102,16 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
     const history = await bacula.jobs({ job: name }).catch(() => []);
     const expected = previousBytes(history, name, level, jobId);
     let cancelled = false;
+    let unanswered = 0;
     handle.signal.addEventListener('abort', () => {
       cancelled = true;
       void bacula.cancel(jobId).catch(() => undefined);
     });
     for (;;) {
       const run = await bacula.job(jobId).catch(() => null);
+      unanswered = run ? 0 : unanswered + 1;
+      // The director gone for a minute or more: Calypso stops following (the job may still end well).
+      if (unanswered * POLL_MS > 60_000 || (cancelled && unanswered > 3)) throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
       if (run && TERMINAL.has(run.status)) {
         const r = toRun(run);
         await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.bytes} bytes`);

@@ -105,6 +105,8 @@ export function toRun(j: BaculaJob & Partial<Pick<BaculaJobDetail, 'endTime' | '
  */
 export function waitingReason(status: string, statusText: string, ctx: { pool: string | null; client: string | null; storage: string | null }): { reason: string; action: string } | null {
   const pool = ctx.pool ?? 'its pool';
+  // "is waiting execution": created, about to start; nothing to fix.
+  if (status === 'C' || /waiting execution/.test(statusText)) return null;
   if (status === 'm' || /appendable Volume|new Volume|create a volume/i.test(statusText))
     return {
       reason: `waiting for an appendable volume in pool ${pool}`,
