@@ -91,10 +91,8 @@ export const backupFileSetSchema = z.object({
 
 const scheduleRunSchema = z.object({
   level: z.enum(BACKUP_LEVELS).describe('Backup level of this run'),
-  at: z
-    .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM (24 hours)')
-    .describe('Time of day, HH:MM'),
+  hour: z.number().int().min(0).max(23).describe('Hour of the day it starts (0-23)'),
+  minute: z.number().int().min(0).max(59).default(0).describe('Minute it starts (0-59)'),
   days: z.array(z.enum(WEEKDAYS)).max(7).default([]).describe('Days of the week (none: every day)'),
 });
 export const backupScheduleSchema = z.object({
@@ -155,11 +153,11 @@ export const backupRunSchema = z.object({
   statusText: z.string().describe('Status in words'),
   outcome: z.enum(['ok', 'warning', 'failed', 'cancelled', 'running', 'waiting']).describe('What the status means'),
   files: z.number().describe('Files'),
-  bytes: z.number().describe('Bytes'),
+  jobBytes: z.number().describe('Bytes written by the job'),
   startedAt: isoTime().nullable().describe('Started'),
   endedAt: isoTime().nullable().describe('Ended'),
   durationSeconds: z.number().nullable().describe('Duration'),
-  bytesPerSecond: z.number().nullable().describe('Average rate'),
+  rateBytes: z.number().nullable().describe('Average rate, bytes per second'),
   errors: z.number().describe('Errors'),
   client: z.string().nullable().describe('Client'),
   pool: z.string().nullable().describe('Pool'),
@@ -174,8 +172,8 @@ export const runningJobSchema = backupRunSchema.extend({
   progress: z
     .object({
       files: z.number().describe('Files so far'),
-      bytes: z.number().describe('Bytes so far'),
-      bytesPerSecond: z.number().describe('Average rate'),
+      doneBytes: z.number().describe('Bytes so far'),
+      rateBytes: z.number().describe('Average rate, bytes per second'),
       expectedBytes: z.number().nullable().describe('Bytes of the previous successful run of the same job and level'),
       percent: z.number().nullable().describe('Done, from the previous run (null: no previous run)'),
       remainingSeconds: z.number().nullable().describe('Estimated time left'),
@@ -201,7 +199,7 @@ export const volumeSchema = z.object({
   mediaId: z.number().describe('MediaId'),
   name: z.string().describe('Volume name'),
   status: z.string().describe('Volume status (Append, Full, Used, Read-Only...)'),
-  bytes: z.number().describe('Bytes written'),
+  usedBytes: z.number().describe('Bytes written on it'),
   pool: z.string().nullable().describe('Pool'),
   mediaType: z.string().describe('Media type'),
   lastWrittenAt: isoTime().nullable().describe('Last written'),
@@ -309,9 +307,9 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     input: z.object({
-      name: nameOf('FileSet').describe('FileSet name'),
-      include: z.array(pathOf('include').describe('A folder or file')).min(1).max(100).describe('Folders and files to back up'),
-      exclude: z.array(pathOf('exclude').describe('A folder or file')).max(100).default([]).describe('Folders and files to leave out'),
+      name: nameOf('FileSet').describe('FileSet name, e.g. home-dirs'),
+      include: z.array(pathOf('include').describe('A folder or file, e.g. /srv/data')).min(1).max(100).describe('Folders and files to back up'),
+      exclude: z.array(pathOf('exclude').describe('A folder or file, e.g. /srv/data/cache')).max(100).default([]).describe('Folders and files to leave out'),
       compression: z.enum(['none', 'gzip', 'lzo']).default('none').describe('Software compression'),
       signature: z.enum(['none', 'MD5', 'SHA1']).default('MD5').describe('Checksum recorded per file'),
     }),
@@ -345,7 +343,7 @@ export const backupContracts = contractSet([
     summary: 'Define a backup schedule (levels, days, time of day)',
     permission: 'backup.admin',
     mutating: true,
-    input: z.object({ name: nameOf('schedule').describe('Schedule name'), runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs') }),
+    input: z.object({ name: nameOf('schedule').describe('Schedule name, e.g. nightly'), runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs') }),
     output: backupScheduleSchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/schedules' },
@@ -377,7 +375,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     input: z.object({
-      name: nameOf('pool').describe('Pool name'),
+      name: nameOf('pool').describe('Pool name, e.g. Daily'),
       volumeRetentionDays: z.number().int().min(1).max(36500).default(365).describe('Days before a volume may be recycled (365)'),
       maxVolumeBytes: z
         .number()
@@ -422,7 +420,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     input: z.object({
-      name: nameOf('repository').describe('Repository (Storage and Device) name'),
+      name: nameOf('repository').describe('Repository (Storage and Device) name, e.g. repo1'),
       dataset: z.string().min(1).max(255).describe('A mounted ZFS filesystem dedicated to backups, e.g. tank/backups/bacula'),
       mediaType: nameOf('media type').default('File').describe('Media type of its volumes (File)'),
       maxConcurrentJobs: z.number().int().min(1).max(100).default(5).describe('Jobs writing at once (5)'),
@@ -458,8 +456,8 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     input: z.object({
-      name: nameOf('job').describe('Job name'),
-      client: nameOf('client').describe('Client to back up'),
+      name: nameOf('job').describe('Job name, e.g. web1-nightly'),
+      client: nameOf('client').describe('Client to back up, e.g. web1-fd'),
       fileset: nameOf('FileSet').describe('FileSet'),
       schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only)'),
       pool: nameOf('pool').describe('Pool to write to'),
@@ -622,9 +620,10 @@ export const backupContracts = contractSet([
   defineContract({
     name: 'backup.restore.browse',
     summary: 'Browse the files of a backup (its Full and the jobs after it)',
-    description: 'Reading file names of a client is an Operator right: ReadOnly users see job totals, not the files.',
+    description:
+      "Reading a client's file names is an Operator right, audited (who looked at which backup's files): ReadOnly users see job totals, not the files. It also builds BVFS's cache in the catalog.",
     permission: 'backup.operate',
-    mutating: false,
+    mutating: true,
     input: z.object({
       jobId: jobIdField,
       path: z
@@ -635,7 +634,7 @@ export const backupContracts = contractSet([
         .describe('Folder to list ("" for the roots, then e.g. /home/)'),
     }),
     output: z.object({ jobIds: z.array(z.number()).describe('The jobs merged in the view'), path: z.string().describe('Folder listed'), entries: z.array(browseEntrySchema).describe('Folders, then files') }),
-    http: { method: 'GET', path: '/backup/restore/:jobId/browse' },
+    http: { method: 'POST', path: '/backup/restore/:jobId/browse' },
   }),
   defineContract({
     name: 'backup.restore.run',

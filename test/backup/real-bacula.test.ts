@@ -109,7 +109,7 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const history = await t.http.get('/api/v1/backup/history?job=PeerJob').set(as());
     expect(history.status).toBe(200);
     const totalFull = Object.values(files).reduce((n, b) => n + b.length, 0) + 'first version\n'.length;
-    expect(history.body.items.map((r: Record<string, unknown>) => [r.jobId, r.levelText, r.statusText, r.outcome, r.files, r.bytes])).toEqual([
+    expect(history.body.items.map((r: Record<string, unknown>) => [r.jobId, r.levelText, r.statusText, r.outcome, r.files, r.jobBytes])).toEqual([
       [incr.body.jobId, 'Incremental', 'completed', 'ok', 1, 'first version\nsecond version\n'.length],
       // The folder itself counts as a file in Bacula's totals.
       [full.body.jobId, 'Full', 'completed', 'ok', 5, totalFull],
@@ -122,8 +122,8 @@ suite('real Bacula director, storage and file daemons driven through the API', (
 
   test('BVFS browses the Full; one file restored to another folder has the same bytes', async () => {
     const readOnly = await t.userWithRoles('bkro', ['ReadOnly']);
-    expect((await t.http.get(`/api/v1/backup/restore/${fullJobId}/browse`).set(bearer(readOnly))).status).toBe(403);
-    const browse = await t.http.get(`/api/v1/backup/restore/${fullJobId}/browse?path=${encodeURIComponent(`${peers.data}/`)}`).set(bearer(operator));
+    expect((await t.http.post(`/api/v1/backup/restore/${fullJobId}/browse`).set(bearer(readOnly)).send({})).status).toBe(403);
+    const browse = await t.http.post(`/api/v1/backup/restore/${fullJobId}/browse`).set(bearer(operator)).send({ path: `${peers.data}/` });
     expect(browse.body).toMatchObject({ jobIds: [fullJobId] });
     const names = browse.body.entries.map((e: { name: string }) => e.name).sort();
     expect(names).toEqual(['file1.bin', 'file2.bin', 'file3.bin', 'notes.txt']);

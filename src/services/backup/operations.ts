@@ -45,7 +45,7 @@ function toClient(spec: ClientSpec, status: ClientStatus | null = null): BackupC
 }
 
 function toVolume(v: BaculaVolume) {
-  return { mediaId: v.mediaId, name: v.name, status: v.status, bytes: v.bytes, pool: v.pool, mediaType: v.mediaType, lastWrittenAt: isoFromBacula(v.lastWritten) };
+  return { mediaId: v.mediaId, name: v.name, status: v.status, usedBytes: v.bytes, pool: v.pool, mediaType: v.mediaType, lastWrittenAt: isoFromBacula(v.lastWritten) };
 }
 
 async function clientStatuses(bacula: BaculaAdapter, names: string[]): Promise<Map<string, ClientStatus>> {
@@ -114,7 +114,7 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
       if (unanswered * POLL_MS > 60_000 || (cancelled && unanswered > 3)) throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
       if (run && TERMINAL.has(run.status)) {
         const r = toRun(run);
-        await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.bytes} bytes`);
+        await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.jobBytes} bytes`);
         if (r.outcome === 'failed' || (r.outcome === 'cancelled' && !cancelled)) throw new Conflict(`Bacula job ${jobId} ${r.statusText}`);
         return r;
       }
@@ -128,7 +128,7 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
         const text = waiting
           ? `${waiting.reason}: ${waiting.action}`
           : p
-            ? `${p.files} files, ${p.bytes} bytes${p.remainingSeconds !== null ? `, about ${p.remainingSeconds} s left` : ''}`
+            ? `${p.files} files, ${p.doneBytes} bytes${p.remainingSeconds !== null ? `, about ${p.remainingSeconds} s left` : ''}`
             : 'running';
         await handle.progress(p?.percent ?? 0, text);
       }

@@ -87,11 +87,11 @@ export function toRun(j: BaculaJob & Partial<Pick<BaculaJobDetail, 'endTime' | '
     statusText: STATUS_TEXT[j.status] ?? `status ${j.status}`,
     outcome: outcomeOf(j.status),
     files: j.files,
-    bytes: j.bytes,
+    jobBytes: j.bytes,
     startedAt,
     endedAt,
     durationSeconds,
-    bytesPerSecond: durationSeconds ? Math.round(j.bytes / Math.max(1, durationSeconds)) : null,
+    rateBytes: durationSeconds ? Math.round(j.bytes / Math.max(1, durationSeconds)) : null,
     errors: j.errors ?? 0,
     client: j.client ?? null,
     pool: j.pool ?? null,
@@ -134,8 +134,8 @@ export function waitingReason(status: string, statusText: string, ctx: { pool: s
 
 export interface Progress {
   files: number;
-  bytes: number;
-  bytesPerSecond: number;
+  doneBytes: number;
+  rateBytes: number;
   expectedBytes: number | null;
   percent: number | null;
   remainingSeconds: number | null;
@@ -151,7 +151,7 @@ export function progressOf(live: ClientStatus['running'][number] | undefined, pr
   const expected = previousBytes && previousBytes > 0 ? previousBytes : null;
   const percent = expected ? Math.min(99, Math.round((live.bytes / expected) * 100)) : null;
   const remainingSeconds = expected && live.bytesPerSecond > 0 ? Math.max(0, Math.round((expected - live.bytes) / live.bytesPerSecond)) : null;
-  return { files: live.files, bytes: live.bytes, bytesPerSecond: live.bytesPerSecond, expectedBytes: expected, percent, remainingSeconds, currentFile: live.currentFile };
+  return { files: live.files, doneBytes: live.bytes, rateBytes: live.bytesPerSecond, expectedBytes: expected, percent, remainingSeconds, currentFile: live.currentFile };
 }
 
 export type { RunningDetail };

@@ -88,8 +88,8 @@ export interface FileSetConf {
 /** One line of a schedule, as the user fills it: a level, a time of day, and days (none: every day). */
 export interface ScheduleRun {
   level: BackupLevel;
-  /** HH:MM, 24 hours. */
-  at: string;
+  hour: number;
+  minute: number;
   days: Weekday[];
 }
 
@@ -147,19 +147,19 @@ export interface DirectorConf {
   jobs: JobConf[];
 }
 
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-
 /** The Run= lines of a schedule: one per day named (Bacula's own syntax: `Level=Full sun at 23:05`), or `daily`. */
 export function runLines(s: ScheduleConf): string[] {
   const lines: string[] = [];
   s.runs.forEach((r, i) => {
     const field = `schedules.${s.name}.runs.${i}`;
     if (!BACKUP_LEVELS.includes(r.level)) throw new BaculaConfigValueError(`${field}.level`, `one of ${BACKUP_LEVELS.join(', ')}`);
-    if (!HHMM.test(r.at)) throw new BaculaConfigValueError(`${field}.at`, 'a time HH:MM');
+    if (!Number.isInteger(r.hour) || r.hour < 0 || r.hour > 23) throw new BaculaConfigValueError(`${field}.hour`, 'an hour 0-23');
+    if (!Number.isInteger(r.minute) || r.minute < 0 || r.minute > 59) throw new BaculaConfigValueError(`${field}.minute`, 'a minute 0-59');
+    const at = `${String(r.hour).padStart(2, '0')}:${String(r.minute).padStart(2, '0')}`;
     const bad = r.days.find((d) => !WEEKDAYS.includes(d));
     if (bad) throw new BaculaConfigValueError(`${field}.days`, `a weekday (${WEEKDAYS.join(', ')})`);
     const days = r.days.length ? [...new Set(r.days)].sort((a, b) => WEEKDAYS.indexOf(a) - WEEKDAYS.indexOf(b)) : ['daily'];
-    for (const d of days) lines.push(`  Run = Level=${r.level} ${d} at ${r.at}`);
+    for (const d of days) lines.push(`  Run = Level=${r.level} ${d} at ${at}`);
   });
   return lines;
 }
