@@ -15,6 +15,7 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { simulateBacula } from './bacula.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -185,7 +186,10 @@ export class SimulatedHost implements Host {
       try {
         const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result = (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ?? this.dispatch(ctx, tool, args);
+        result =
+          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
+          this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
