@@ -7,6 +7,7 @@
  * Bareos 2x: `bconsole -c FILE` works the same; its answers differ where parse.ts says so.
  */
 import { HostCommandError, type Host } from '../host.js';
+import { ToolRefusal, type RefusalKind } from '../tool-refusal.js';
 import { trailingPrompt } from './parse.js';
 
 export const BCONSOLE = 'bconsole';
@@ -24,15 +25,19 @@ export class BaculaCommandError extends HostCommandError {
   }
 }
 
-/** The director said no for a reason the user can act on (no such job, volume status, a duplicate label). */
-export class BaculaRefusal extends BaculaCommandError {
+/**
+ * The director said no for a reason the user can act on (no such job or pool, a volume status, a
+ * duplicate label, a job that is not running): a ToolRefusal, so the faces answer 404/409/400
+ * with the director's own sentence.
+ */
+export class BaculaRefusal extends ToolRefusal {
   constructor(
-    consoleCommand: string,
-    output: string,
-    readonly sentence: string,
-    readonly kind: 'conflict' | 'missing' | 'invalid',
+    readonly consoleCommand: string,
+    readonly output: string,
+    sentence: string,
+    kind: RefusalKind,
   ) {
-    super(consoleCommand, output, sentence);
+    super(new HostCommandError(BCONSOLE, [consoleCommand], 0, output), sentence, kind);
     this.name = 'BaculaRefusal';
   }
 }
@@ -56,7 +61,7 @@ export function consoleValue(value: string): string {
 }
 
 /** Sentences of the director that refuse a command (9.6.7 wording, see the fixtures), with the kind of refusal. */
-const REFUSALS: { pattern: RegExp; kind: BaculaRefusal['kind'] }[] = [
+const REFUSALS: { pattern: RegExp; kind: RefusalKind }[] = [
   { pattern: /^Invalid .+/, kind: 'invalid' },
   { pattern: /^Cannot (prune|purge) .+/, kind: 'conflict' },
   { pattern: /cannot be purged\.$/, kind: 'conflict' },
