@@ -51,13 +51,14 @@ const jobIdField = z.coerce.number().int().positive().max(2_147_483_647).describ
 
 export const backupClientSchema = z.object({
   name: z.string().describe('Client (file daemon) name'),
+  managed: z.boolean().describe("Defined in Calypso (false: in the director's own configuration, shown read-only)"),
   address: z.string().describe('Host name or address'),
   port: z.number().describe('File daemon port'),
   catalog: z.string().describe('Catalog its jobs are recorded in'),
   fileRetentionDays: z.number().describe('Days file records are kept'),
   jobRetentionDays: z.number().describe('Days job records are kept'),
   enabled: z.boolean().describe('Jobs may run on it'),
-  passwordSet: z.literal(true).describe('A password is set (never shown)'),
+  passwordSet: z.boolean().describe('Calypso holds its password (never shown)'),
   reachable: z.boolean().nullable().describe('Answered `status client` (null: not asked)'),
   version: z.string().nullable().describe('File daemon version when reachable'),
   error: z.string().nullable().describe('Why it could not be reached'),
@@ -127,6 +128,7 @@ export const backupRepositorySchema = z.object({
 
 export const backupJobSchema = z.object({
   name: z.string().describe('Job name'),
+  managed: z.boolean().describe("Defined in Calypso (false: in the director's own configuration, shown read-only)"),
   client: z.string().describe('Client backed up'),
   fileset: z.string().describe('FileSet'),
   schedule: z.string().nullable().describe('Schedule (null: run by hand)'),

@@ -67,7 +67,10 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const conf = fs.readFileSync(path.join(peers.dir, 'calypso.conf'), 'utf8');
     expect(conf).toContain('Name = PeerJob');
     const listed = await t.http.get('/api/v1/backup/clients').set(as());
-    expect(listed.body.items).toEqual([expect.objectContaining({ name: 'peer-fd', reachable: true, version: '9.6.7', passwordSet: true })]);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ name: 'local-fd', managed: false, reachable: true, passwordSet: false }),
+      expect.objectContaining({ name: 'peer-fd', managed: true, reachable: true, version: '9.6.7', passwordSet: true }),
+    ]);
     const tested = await t.http.post('/api/v1/backup/clients/peer-fd/test').set(bearer(operator)).send({});
     expect(tested.status).toBe(200);
     expect(tested.body.reachable).toBe(true);

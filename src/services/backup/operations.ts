@@ -26,10 +26,12 @@ import {
 } from './resources.js';
 import { isoFromBacula, levelCode, progressOf, toRun, waitingReason } from './runs.js';
 
-const POLL_MS = Number(process.env.CALYPSO_BACKUP_POLL_MS || 1000);
+/** How often a followed job is polled (CALYPSO_BACKUP_POLL_MS, default 1 s). */
+const pollMs = () => Number(process.env.CALYPSO_BACKUP_POLL_MS || 1000);
 
-function toClient(spec: ClientSpec, status: ClientStatus | null = null): BackupClient {
+function toClient(spec: ClientSpec, status: ClientStatus | null = null, managed = true): BackupClient {
   return {
+    managed,
     name: spec.name,
     address: spec.address,
     port: spec.port,
@@ -37,7 +39,7 @@ function toClient(spec: ClientSpec, status: ClientStatus | null = null): BackupC
     fileRetentionDays: spec.fileRetentionDays,
     jobRetentionDays: spec.jobRetentionDays,
     enabled: spec.enabled,
-    passwordSet: true,
+    passwordSet: managed,
     reachable: status ? status.reachable : null,
     version: status?.version ?? null,
     error: status?.error ?? null,
@@ -111,7 +113,7 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
       const run = await bacula.job(jobId).catch(() => null);
       unanswered = run ? 0 : unanswered + 1;
       // The director gone for a minute or more: Calypso stops following (the job may still end well).
-      if (unanswered * POLL_MS > 60_000 || (cancelled && unanswered > 3)) throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
+      if (unanswered * pollMs() > 60_000 || (cancelled && unanswered > 3)) throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
       if (run && TERMINAL.has(run.status)) {
         const r = toRun(run);
         await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.jobBytes} bytes`);
@@ -132,7 +134,7 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
             : 'running';
         await handle.progress(p?.percent ?? 0, text);
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise((r) => setTimeout(r, pollMs()));
     }
   });
 }
@@ -158,11 +160,12 @@ async function checkJobRefs(ctx: Ctx, j: JobSpec): Promise<void> {
   await requireStorage(ctx, bacula, j.storage);
 }
 
-async function toJobView(j: JobSpec, history: BaculaJobDetail[]) {
+async function toJobView(j: JobSpec, history: BaculaJobDetail[], managed = true) {
   const last = history.filter((h) => h.name === j.name).sort((a, b) => b.jobId - a.jobId)[0];
   const run = last ? toRun(last) : null;
   return {
     ...j,
+    managed,
     lastRun: run ? { jobId: run.jobId, status: run.statusText, ok: run.outcome === 'ok', at: run.startedAt } : null,
   };
 }
@@ -200,10 +203,17 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
   // Clients
   registry.add(
     implement(c['backup.clients.list'], async (ctx, i) => {
+      const bacula = adapterFor(ctx);
       const specs = await listResources(ctx.db, 'client');
-      const shown = page(specs, i);
-      const statuses = i.probe ? await clientStatuses(adapterFor(ctx), shown.items.map((s) => s.name)) : new Map<string, ClientStatus>();
-      return { items: shown.items.map((s) => toClient(s, statuses.get(s.name) ?? null)), total: shown.total };
+      // Clients of the director's own configuration are shown too, read-only.
+      const own = (await bacula.names('clients').catch(() => [] as string[])).filter((n) => !specs.some((s) => s.name === n));
+      const all = [
+        ...specs.map((s) => ({ spec: s, managed: true })),
+        ...own.map((name) => ({ spec: { name, address: '', port: 9102, catalog: bacula.paths.catalog, fileRetentionDays: 0, jobRetentionDays: 0, enabled: true }, managed: false })),
+      ].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+      const shown = page(all, i);
+      const statuses = i.probe ? await clientStatuses(bacula, shown.items.map((s) => s.spec.name)) : new Map<string, ClientStatus>();
+      return { items: shown.items.map((s) => toClient(s.spec, statuses.get(s.spec.name) ?? null, s.managed)), total: shown.total };
     }),
   );
   registry.add(
@@ -342,9 +352,21 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
   // Jobs
   registry.add(
     implement(c['backup.jobs.list'], async (ctx, i) => {
-      const shown = page(await listResources(ctx.db, 'job'), i);
-      const history = shown.items.length ? await adapterFor(ctx).jobs().catch(() => [] as BaculaJobDetail[]) : [];
-      return { items: await Promise.all(shown.items.map((j) => toJobView(j, history))), total: shown.total };
+      const bacula = adapterFor(ctx);
+      const specs = await listResources(ctx.db, 'job');
+      const history = await bacula.jobs().catch(() => [] as BaculaJobDetail[]);
+      // Backup jobs of the director's own configuration are shown too, read-only, with what their last run says.
+      const own = (await bacula.names('jobs').catch(() => [] as string[]))
+        .filter((n) => !specs.some((s) => s.name === n))
+        .map((name): JobSpec | null => {
+          const last = history.filter((h) => h.name === name).sort((a, b) => b.jobId - a.jobId)[0];
+          if (!last || last.type !== 'B') return null;
+          return { name, client: last.client ?? '', fileset: '', schedule: null, pool: last.pool ?? '', storage: '', level: 'Incremental', priority: 10, maxRunSeconds: null, enabled: true };
+        })
+        .filter((j): j is JobSpec => j !== null);
+      const all = [...specs.map((j) => ({ j, managed: true })), ...own.map((j) => ({ j, managed: false }))].sort((a, b) => a.j.name.localeCompare(b.j.name));
+      const shown = page(all, i);
+      return { items: await Promise.all(shown.items.map((x) => toJobView(x.j, history, x.managed))), total: shown.total };
     }),
   );
   registry.add(
@@ -372,8 +394,9 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
   );
   registry.add(
     implement(c['backup.jobs.run'], async (ctx, i) => {
-      const spec = await requireResource(ctx.db, 'job', i.name);
-      const level = i.level ?? spec.level;
+      const spec = await getResource(ctx.db, 'job', i.name);
+      if (!spec && !(await adapterFor(ctx).names('jobs')).includes(i.name)) throw new NotFound(`no backup job ${i.name}`);
+      const level = i.level ?? spec?.level ?? 'Incremental';
       const jobId = await adapterFor(ctx).run(i.name, level);
       const job = await follow(ctx, jobId, i.name, levelCode(level), 'backup');
       return { jobId, calypsoJobId: job.id };
