@@ -88,6 +88,9 @@ describe('running, waiting, restoring', () => {
     await setBaculaClientDown(host.files, clock, 'db1-fd', true);
     const client = await t.http.post('/api/v1/backup/jobs/db1-nightly/run').set(bearer(operator)).send({});
     clock += 5_000;
+    const early = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+    expect(early.body.running.find((r: { jobId: number }) => r.jobId === client.body.jobId)?.waiting).toMatchObject({ reason: 'connecting to client db1-fd' });
+    clock += 30_000;
     const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
     const reason = (id: number) => s.body.running.find((r: { jobId: number }) => r.jobId === id)?.waiting;
     expect(reason(volume.body.jobId)).toEqual({ reason: 'waiting for an appendable volume in pool Offsite', action: expect.stringMatching(/^Label a volume in pool Offsite/) });

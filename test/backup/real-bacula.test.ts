@@ -155,7 +155,7 @@ suite('real Bacula director, storage and file daemons driven through the API', (
       async () => {
         const s = await t.http.get('/api/v1/backup/status').set(as());
         waiting = s.body.running?.find((r: { jobId: number }) => r.jobId === started.body.jobId)?.waiting ?? null;
-        return waiting !== null;
+        return /volume/.test(waiting?.reason ?? '');
       },
       30_000,
     );
@@ -176,7 +176,7 @@ suite('real Bacula director, storage and file daemons driven through the API', (
       'the second run to wait',
       async () => {
         const s = await t.http.get('/api/v1/backup/status').set(as());
-        return !!s.body.running?.find((r: { jobId: number; waiting: unknown }) => r.jobId === second.body.jobId && r.waiting);
+        return !!s.body.running?.find((r: { jobId: number; waiting: { reason: string } | null }) => r.jobId === second.body.jobId && /volume/.test(r.waiting?.reason ?? ''));
       },
       30_000,
     );

@@ -80,7 +80,9 @@ async function directorStatus(ctx: Ctx) {
     const detail = status.details.find((d) => d.jobId === j.jobId);
     const catalog = history.find((h) => h.jobId === j.jobId);
     const pool = catalog?.pool ?? jobs.find((d) => d.name === j.name)?.pool ?? null;
-    const waiting = waitingReason(j.status, detail?.statusText ?? '', { pool, client: detail?.client ?? null, storage: detail?.storage ?? null });
+    const started = isoFromBacula(j.startTime);
+    const waitingSeconds = started ? Math.max(0, (ctx.host.now?.() ?? Date.now()) - Date.parse(started)) / 1000 : null;
+    const waiting = waitingReason(j.status, detail?.statusText ?? '', { pool, client: detail?.client ?? null, storage: detail?.storage ?? null, waitingSeconds });
     return {
       ...toRun({ ...j, client: detail?.client ?? null, pool }),
       waiting,
@@ -124,7 +126,9 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
       const detail = status?.details.find((d) => d.jobId === jobId);
       const current = status?.running.find((j) => j.jobId === jobId);
       if (current && detail) {
-        const waiting = waitingReason(current.status, detail.statusText, { pool: run?.pool ?? null, client: detail.client, storage: detail.storage });
+        const started = isoFromBacula(current.startTime);
+        const waitingSeconds = started ? Math.max(0, (ctx.host.now?.() ?? Date.now()) - Date.parse(started)) / 1000 : null;
+        const waiting = waitingReason(current.status, detail.statusText, { pool: run?.pool ?? null, client: detail.client, storage: detail.storage, waitingSeconds });
         const live = detail.client ? (await bacula.clientStatus(detail.client).catch(() => null))?.running.find((r) => r.jobId === jobId) : undefined;
         const p = progressOf(live, expected);
         const text = waiting

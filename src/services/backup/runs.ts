@@ -98,12 +98,19 @@ export function toRun(j: BaculaJob & Partial<Pick<BaculaJobDetail, 'endTime' | '
   };
 }
 
+/** How long a job may wait on its client before it is reported unreachable. */
+export const CONNECT_GRACE_SECONDS = 20;
+
 /**
  * What a waiting job waits for, in plain words, and what fixes it; from the director's
  * `status_desc` (9.6.7: "is waiting for an appendable Volume", "is waiting on Client X", "is
  * waiting on max Client jobs"...) and the status code.
  */
-export function waitingReason(status: string, statusText: string, ctx: { pool: string | null; client: string | null; storage: string | null }): { reason: string; action: string } | null {
+export function waitingReason(
+  status: string,
+  statusText: string,
+  ctx: { pool: string | null; client: string | null; storage: string | null; waitingSeconds?: number | null },
+): { reason: string; action: string } | null {
   const pool = ctx.pool ?? 'its pool';
   // "is waiting execution": created, about to start; nothing to fix.
   if (status === 'C' || /waiting execution/.test(statusText)) return null;
@@ -114,6 +121,9 @@ export function waitingReason(status: string, statusText: string, ctx: { pool: s
     };
   if (status === 'M' || /mount/i.test(statusText))
     return { reason: 'waiting for a volume to be mounted', action: `Mount the volume on storage ${ctx.storage ?? ''} or label a new one.`.replace('  ', ' ') };
+  // Every job waits on its client for a moment while they connect: unreachable only once it lasts.
+  if ((status === 'F' || /waiting on Client/i.test(statusText)) && (ctx.waitingSeconds ?? Infinity) < CONNECT_GRACE_SECONDS)
+    return { reason: `connecting to client ${ctx.client ?? ''}`.trim(), action: 'Nothing yet; if this lasts, check that the file daemon runs on the client.' };
   if (status === 'F' || /waiting on Client/i.test(statusText))
     return {
       reason: `client ${ctx.client ?? ''} unreachable`.replace('  ', ' '),

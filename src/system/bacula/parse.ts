@@ -323,7 +323,8 @@ export function parseClientStatus(text: string, client: string): ClientStatus {
   const lines = answerLines(text);
   const failed = lines.find((l) => /^Failed to connect to Client /.test(l) || /^Client \S+ not found/.test(l));
   if (failed) return { reachable: false, version: null, running: [], error: failed.trim() };
-  const versionLine = lines.find((l) => l.startsWith(`${client} Version: `));
+  // The file daemon names itself (its own Name, which need not be the director's name for it).
+  const versionLine = lines.find((l) => /^\S+ Version: \S+/.test(l));
   if (!versionLine) return { reachable: false, version: null, running: [], error: lines.find((l) => l.trim())?.trim() ?? 'no answer' };
   const version = /Version: (\S+)/.exec(versionLine)?.[1] ?? null;
   const running: ClientStatus['running'] = [];

@@ -543,9 +543,9 @@ function settle(st: BaculaSimState, now: number): void {
     }
     if (st.downClients.includes(j.client)) {
       j.status = 'F';
-      if (now - j.startMs > 30_000) {
+      if (now - j.startMs > 120_000) {
         j.log.push({ atMs: j.startMs + 10_000, text: `${DIRECTOR} JobId ${j.jobId}: Warning: bsockcore.c:201 Could not connect to Client: ${j.client}. ERR=Connection refused` });
-        finish(st, j, 'f', j.startMs + 30_000);
+        finish(st, j, 'f', j.startMs + 120_000);
       }
       continue;
     }
