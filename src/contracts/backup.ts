@@ -33,6 +33,7 @@ const ok = z.object({ ok: z.literal(true).describe('Done') });
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const nameOf = (what: string) => z.string().regex(NAME, `${what}: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
 /** An absolute path Bacula and bconsole can carry: no quotes, backslashes or control characters, no `..`. */
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
 const PATH = /^\/[^"\\\u0000-\u001f\u007f]{0,1022}$/;
 const pathOf = (what: string) =>
   z
@@ -72,7 +73,7 @@ const clientFields = {
     .string()
     .min(12)
     .max(128)
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
     .describe("The file daemon's Director password (12-128 characters); write-only"),
   fileRetentionDays: z.number().int().min(1).max(36500).default(60).describe('Days file records are kept (60)'),
@@ -139,7 +140,12 @@ export const backupJobSchema = z.object({
   maxRunSeconds: z.number().nullable().describe('Cancelled after this long (null: no limit)'),
   enabled: z.boolean().describe('Its schedule runs it'),
   lastRun: z
-    .object({ jobId: z.number().describe('JobId'), status: z.string().describe('Status in words'), ok: z.boolean().describe('Ended well'), at: isoTime().nullable().describe('Started') })
+    .object({
+      jobId: z.number().describe('JobId'),
+      status: z.string().describe('Status in words'),
+      ok: z.boolean().describe('Ended well'),
+      at: isoTime().nullable().describe('Started'),
+    })
     .nullable()
     .describe('The last run in the catalog'),
 });
@@ -345,7 +351,10 @@ export const backupContracts = contractSet([
     summary: 'Define a backup schedule (levels, days, time of day)',
     permission: 'backup.admin',
     mutating: true,
-    input: z.object({ name: nameOf('schedule').describe('Schedule name, e.g. nightly'), runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs') }),
+    input: z.object({
+      name: nameOf('schedule').describe('Schedule name, e.g. nightly'),
+      runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs'),
+    }),
     output: backupScheduleSchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/schedules' },
@@ -466,7 +475,14 @@ export const backupContracts = contractSet([
       storage: nameOf('storage').describe('Storage (repository) to write to'),
       level: z.enum(BACKUP_LEVELS).default('Incremental').describe('Default level'),
       priority: z.number().int().min(1).max(100).default(10).describe('Priority (10; lower runs first)'),
-      maxRunSeconds: z.number().int().min(60).max(30 * 86400).nullable().default(null).describe('Cancel after this long (null: no limit)'),
+      maxRunSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 86400)
+        .nullable()
+        .default(null)
+        .describe('Cancel after this long (null: no limit)'),
       enabled: z.boolean().default(true).describe('Its schedule runs it'),
     }),
     output: backupJobSchema,
@@ -487,7 +503,14 @@ export const backupContracts = contractSet([
       storage: nameOf('storage').optional().describe('Storage'),
       level: z.enum(BACKUP_LEVELS).optional().describe('Default level'),
       priority: z.number().int().min(1).max(100).optional().describe('Priority'),
-      maxRunSeconds: z.number().int().min(60).max(30 * 86400).nullable().optional().describe('Cancel after this long'),
+      maxRunSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 86400)
+        .nullable()
+        .optional()
+        .describe('Cancel after this long'),
       enabled: z.boolean().optional().describe('Its schedule runs it'),
     }),
     output: backupJobSchema,
@@ -631,11 +654,16 @@ export const backupContracts = contractSet([
       path: z
         .string()
         .max(1024)
+        // eslint-disable-next-line no-control-regex -- control characters are what is refused
         .regex(/^(\/[^"\\\u0000-\u001f\u007f]*)?$/, 'empty (the roots) or an absolute folder path')
         .default('')
         .describe('Folder to list ("" for the roots, then e.g. /home/)'),
     }),
-    output: z.object({ jobIds: z.array(z.number()).describe('The jobs merged in the view'), path: z.string().describe('Folder listed'), entries: z.array(browseEntrySchema).describe('Folders, then files') }),
+    output: z.object({
+      jobIds: z.array(z.number()).describe('The jobs merged in the view'),
+      path: z.string().describe('Folder listed'),
+      entries: z.array(browseEntrySchema).describe('Folders, then files'),
+    }),
     http: { method: 'POST', path: '/backup/restore/:jobId/browse' },
   }),
   defineContract({

@@ -82,8 +82,16 @@ describe('running, waiting, restoring', () => {
 
   test('waiting reasons in plain words with the action that fixes them', async () => {
     await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Offsite' }).expect(201);
-    await t.http.post('/api/v1/backup/filesets').set(admin()).send({ name: 'Docs', include: ['/home'] }).expect(201);
-    await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'docs-offsite', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'File1' }).expect(201);
+    await t.http
+      .post('/api/v1/backup/filesets')
+      .set(admin())
+      .send({ name: 'Docs', include: ['/home'] })
+      .expect(201);
+    await t.http
+      .post('/api/v1/backup/jobs')
+      .set(admin())
+      .send({ name: 'docs-offsite', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'File1' })
+      .expect(201);
     const volume = await t.http.post('/api/v1/backup/jobs/docs-offsite/run').set(bearer(operator)).send({});
     await setBaculaClientDown(host.files, clock, 'db1-fd', true);
     const client = await t.http.post('/api/v1/backup/jobs/db1-nightly/run').set(bearer(operator)).send({});
@@ -93,7 +101,10 @@ describe('running, waiting, restoring', () => {
     clock += 30_000;
     const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
     const reason = (id: number) => s.body.running.find((r: { jobId: number }) => r.jobId === id)?.waiting;
-    expect(reason(volume.body.jobId)).toEqual({ reason: 'waiting for an appendable volume in pool Offsite', action: expect.stringMatching(/^Label a volume in pool Offsite/) });
+    expect(reason(volume.body.jobId)).toEqual({
+      reason: 'waiting for an appendable volume in pool Offsite',
+      action: expect.stringMatching(/^Label a volume in pool Offsite/),
+    });
     expect(reason(client.body.jobId)).toEqual({ reason: 'client db1-fd unreachable', action: expect.stringMatching(/file daemon/) });
     await t.http.post('/api/v1/backup/volumes').set(bearer(operator)).send({ pool: 'Offsite', storage: 'File1' }).expect(200);
     await t.http.post(`/api/v1/backup/runs/${client.body.jobId}/cancel`).set(bearer(operator)).send({}).expect(200);
@@ -112,13 +123,25 @@ describe('running, waiting, restoring', () => {
     const docs = await t.http.post(`/api/v1/backup/restore/${jobId}/browse`).set(bearer(operator)).send({ path: '/var/www/docs/' });
     const file = docs.body.entries.find((e: { isDir: boolean }) => !e.isDir);
     expect(file.sizeBytes).toBeGreaterThan(0);
-    const elsewhere = await t.http.post(`/api/v1/backup/restore/${jobId}`).set(bearer(operator)).send({ files: [file.id], where: '/tank/restore-here' });
+    const elsewhere = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id], where: '/tank/restore-here' });
     expect(elsewhere.status).toBe(403);
-    const other = await t.http.post(`/api/v1/backup/restore/${jobId}`).set(bearer(operator)).send({ files: [file.id], client: 'db1-fd' });
+    const other = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id], client: 'db1-fd' });
     expect(other.status).toBe(403);
-    const own = await t.http.post(`/api/v1/backup/restore/${jobId}`).set(bearer(operator)).send({ files: [file.id] });
+    const own = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id] });
     expect(own.status).toBe(200);
-    const byAdmin = await t.http.post(`/api/v1/backup/restore/${jobId}`).set(admin()).send({ files: [file.id], where: '/tank/restore-here', client: 'db1-fd' });
+    const byAdmin = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(admin())
+      .send({ files: [file.id], where: '/tank/restore-here', client: 'db1-fd' });
     expect(byAdmin.status).toBe(200);
     clock += 60_000;
     expect((await t.app.jobs.wait(byAdmin.body.calypsoJobId, 10_000)).state).toBe('succeeded');
@@ -139,7 +162,10 @@ describe('running, waiting, restoring', () => {
   });
 
   test('configuration: a refused file rolls back; a dataset used as a repository cannot be destroyed', async () => {
-    const bad = await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'broken', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'Nowhere' });
+    const bad = await t.http
+      .post('/api/v1/backup/jobs')
+      .set(admin())
+      .send({ name: 'broken', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'Nowhere' });
     expect(bad.status).toBe(400);
     const before = await host.files.read('/etc/bacula/calypso.conf');
     const clash = await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Default' });
@@ -151,7 +177,10 @@ describe('running, waiting, restoring', () => {
     expect(repo.status).toBe(201);
     expect(repo.body).toMatchObject({ path: '/tank/backups/bacula', usedBytes: expect.any(Number), availableBytes: expect.any(Number) });
     expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Archive Device = "\/tank\/backups\/bacula"/);
-    const destroy = await t.http.delete('/api/v1/storage/datasets/tank%2Fbackups%2Fbacula').set(admin()).send({ confirm: 'tank/backups/bacula', recursive: true });
+    const destroy = await t.http
+      .delete('/api/v1/storage/datasets/tank%2Fbackups%2Fbacula')
+      .set(admin())
+      .send({ confirm: 'tank/backups/bacula', recursive: true });
     expect(destroy.status).toBe(409);
     expect(JSON.stringify(destroy.body)).toMatch(/repo1/);
   });

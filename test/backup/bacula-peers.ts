@@ -147,7 +147,10 @@ Messages {
 }
 `,
   );
-  write(path.join(dir, 'bconsole.conf'), `Director {\n  Name = peer-dir\n  DIRport = ${DIR_PORT}\n  address = 127.0.0.1\n  Password = "dir-password-0123456789"\n}\n`);
+  write(
+    path.join(dir, 'bconsole.conf'),
+    `Director {\n  Name = peer-dir\n  DIRport = ${DIR_PORT}\n  address = 127.0.0.1\n  Password = "dir-password-0123456789"\n}\n`,
+  );
   write(path.join(dir, 'calypso.conf'), '');
   write(path.join(dir, 'calypso-sd.conf'), '');
   const make = fs

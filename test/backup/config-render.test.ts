@@ -27,12 +27,37 @@ function structure(text: string): string {
 }
 
 const base: DirectorConf = {
-  clients: [{ name: 'web1-fd', address: 'web1.example.net', port: 9102, password: 'p', catalog: 'MyCatalog', fileRetentionDays: 60, jobRetentionDays: 180, enabled: true }],
+  clients: [
+    {
+      name: 'web1-fd',
+      address: 'web1.example.net',
+      port: 9102,
+      password: 'p',
+      catalog: 'MyCatalog',
+      fileRetentionDays: 60,
+      jobRetentionDays: 180,
+      enabled: true,
+    },
+  ],
   filesets: [{ name: 'Docs', include: ['/srv/docs'], exclude: ['/srv/docs/tmp'], compression: 'gzip', signature: 'MD5' }],
   schedules: [{ name: 'nightly', runs: [{ level: 'Full', hour: 23, minute: 5, days: ['sun'] }] }],
   pools: [{ name: 'Daily', volumeRetentionDays: 30, maxVolumeBytes: 1024, labelFormat: 'Daily-', recycle: true, autoPrune: true }],
   storages: [],
-  jobs: [{ name: 'web1', client: 'web1-fd', fileset: 'Docs', schedule: 'nightly', pool: 'Daily', storage: 'File1', level: 'Incremental', priority: 10, maxRunSeconds: null, enabled: true, messages: 'Standard' }],
+  jobs: [
+    {
+      name: 'web1',
+      client: 'web1-fd',
+      fileset: 'Docs',
+      schedule: 'nightly',
+      pool: 'Daily',
+      storage: 'File1',
+      level: 'Incremental',
+      priority: 10,
+      maxRunSeconds: null,
+      enabled: true,
+      messages: 'Standard',
+    },
+  ],
 };
 
 describe('renderer', () => {
@@ -102,7 +127,9 @@ describe('bconsole driver', () => {
     for (const v of ['a\nquit', 'a"b', 'a\\b', '', 'x\r']) expect(() => consoleValue(v)).toThrow(/refusing/);
     expect(consoleValue('/srv/my docs/')).toBe('"/srv/my docs/"');
     const host = new RecordingHost();
-    await expect(new Bconsole(host, { configPath: '/etc/bacula/bconsole.conf' }).batch(['status dir\nrun job=x yes'])).rejects.toThrow(/not one bconsole command line/);
+    await expect(new Bconsole(host, { configPath: '/etc/bacula/bconsole.conf' }).batch(['status dir\nrun job=x yes'])).rejects.toThrow(
+      /not one bconsole command line/,
+    );
     expect(host.calls.filter((c) => c.command === 'bconsole')).toEqual([]);
   });
 });

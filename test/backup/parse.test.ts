@@ -107,14 +107,14 @@ describe('parseDirectorStatus', () => {
 
 describe('other answers', () => {
   test('status client: reachable with live counters, or not', () => {
-    expect(parseClientStatus(fixture('status-client-running.txt'), 'calypso-fd')).toEqual({
+    expect(parseClientStatus(fixture('status-client-running.txt'))).toEqual({
       reachable: true,
       version: '9.6.7',
       running: [{ jobId: 4, files: 1, bytes: 4000000, bytesPerSecond: 1000000, currentFile: '/tmp/bfix/fifo1' }],
       error: null,
     });
-    expect(parseClientStatus(fixture('status-client.txt'), 'calypso-fd')).toMatchObject({ reachable: true, running: [] });
-    expect(parseClientStatus(fixture('status-client-unreachable.txt'), 'offline-fd')).toEqual({
+    expect(parseClientStatus(fixture('status-client.txt'))).toMatchObject({ reachable: true, running: [] });
+    expect(parseClientStatus(fixture('status-client-unreachable.txt'))).toEqual({
       reachable: false,
       version: null,
       running: [],

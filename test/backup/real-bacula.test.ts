@@ -59,9 +59,19 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const client = await t.http.post('/api/v1/backup/clients').set(as()).send({ name: 'peer-fd', address: '127.0.0.1', port: FD_PORT, password: FD_PASSWORD });
     expect(client.status).toBe(201);
     expect(JSON.stringify(client.body)).not.toContain(FD_PASSWORD);
-    expect((await t.http.post('/api/v1/backup/filesets').set(as()).send({ name: 'PeerSet', include: [peers.data] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/filesets')
+          .set(as())
+          .send({ name: 'PeerSet', include: [peers.data] })
+      ).status,
+    ).toBe(201);
     expect((await t.http.post('/api/v1/backup/pools').set(as()).send({ name: 'PeerPool', labelFormat: 'Peer-' })).status).toBe(201);
-    const job = await t.http.post('/api/v1/backup/jobs').set(as()).send({ name: 'PeerJob', client: 'peer-fd', fileset: 'PeerSet', pool: 'PeerPool', storage: 'File1', level: 'Full' });
+    const job = await t.http
+      .post('/api/v1/backup/jobs')
+      .set(as())
+      .send({ name: 'PeerJob', client: 'peer-fd', fileset: 'PeerSet', pool: 'PeerPool', storage: 'File1', level: 'Full' });
     expect(job.status).toBe(201);
     expect(peers.bconsole('.jobs')).toContain('PeerJob');
     const conf = fs.readFileSync(path.join(peers.dir, 'calypso.conf'), 'utf8');
@@ -126,7 +136,10 @@ suite('real Bacula director, storage and file daemons driven through the API', (
   test('BVFS browses the Full; one file restored to another folder has the same bytes', async () => {
     const readOnly = await t.userWithRoles('bkro', ['ReadOnly']);
     expect((await t.http.post(`/api/v1/backup/restore/${fullJobId}/browse`).set(bearer(readOnly)).send({})).status).toBe(403);
-    const browse = await t.http.post(`/api/v1/backup/restore/${fullJobId}/browse`).set(bearer(operator)).send({ path: `${peers.data}/` });
+    const browse = await t.http
+      .post(`/api/v1/backup/restore/${fullJobId}/browse`)
+      .set(bearer(operator))
+      .send({ path: `${peers.data}/` });
     expect(browse.body).toMatchObject({ jobIds: [fullJobId] });
     const names = browse.body.entries.map((e: { name: string }) => e.name).sort();
     expect(names).toEqual(['file1.bin', 'file2.bin', 'file3.bin', 'notes.txt']);
@@ -134,9 +147,15 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     expect(file2.sizeBytes).toBe(files['file2.bin']!.length);
     const elsewhere = path.join(peers.dir, 'elsewhere');
     // An Operator may not choose the folder: that is an Admin's restore.
-    const refused = await t.http.post(`/api/v1/backup/restore/${fullJobId}`).set(bearer(operator)).send({ files: [file2.id], where: elsewhere });
+    const refused = await t.http
+      .post(`/api/v1/backup/restore/${fullJobId}`)
+      .set(bearer(operator))
+      .send({ files: [file2.id], where: elsewhere });
     expect(refused.status).toBe(403);
-    const restore = await t.http.post(`/api/v1/backup/restore/${fullJobId}`).set(as()).send({ files: [file2.id], where: elsewhere, replace: 'always' });
+    const restore = await t.http
+      .post(`/api/v1/backup/restore/${fullJobId}`)
+      .set(as())
+      .send({ files: [file2.id], where: elsewhere, replace: 'always' });
     expect(restore.status).toBe(200);
     expect((await waitJob(restore.body.calypsoJobId)).state).toBe('succeeded');
     const restored = fs.readFileSync(path.join(elsewhere, peers.data, 'file2.bin'));
@@ -146,7 +165,14 @@ suite('real Bacula director, storage and file daemons driven through the API', (
 
   test('a job waiting for a volume is reported with its reason; labelling one lets it run; another is cancelled', async () => {
     expect((await t.http.post('/api/v1/backup/pools').set(as()).send({ name: 'EmptyPool', labelFormat: null })).status).toBe(201);
-    expect((await t.http.post('/api/v1/backup/jobs').set(as()).send({ name: 'WaitJob', client: 'peer-fd', fileset: 'PeerSet', pool: 'EmptyPool', storage: 'File1', level: 'Full' })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/jobs')
+          .set(as())
+          .send({ name: 'WaitJob', client: 'peer-fd', fileset: 'PeerSet', pool: 'EmptyPool', storage: 'File1', level: 'Full' })
+      ).status,
+    ).toBe(201);
     const started = await t.http.post('/api/v1/backup/jobs/WaitJob/run').set(bearer(operator)).send({});
     expect(started.status).toBe(200);
     let waiting: { reason: string; action: string } | null = null;
@@ -159,7 +185,10 @@ suite('real Bacula director, storage and file daemons driven through the API', (
       },
       30_000,
     );
-    expect(waiting).toEqual({ reason: 'waiting for an appendable volume in pool EmptyPool', action: expect.stringMatching(/^Label a volume in pool EmptyPool/) });
+    expect(waiting).toEqual({
+      reason: 'waiting for an appendable volume in pool EmptyPool',
+      action: expect.stringMatching(/^Label a volume in pool EmptyPool/),
+    });
     const progress = await t.http.get(`/api/v1/jobs/${started.body.calypsoJobId}`).set(as());
     expect(progress.body.progressText ?? '').toMatch(/waiting for an appendable volume|running/);
 
@@ -176,7 +205,9 @@ suite('real Bacula director, storage and file daemons driven through the API', (
       'the second run to wait',
       async () => {
         const s = await t.http.get('/api/v1/backup/status').set(as());
-        return !!s.body.running?.find((r: { jobId: number; waiting: { reason: string } | null }) => r.jobId === second.body.jobId && /volume/.test(r.waiting?.reason ?? ''));
+        return !!s.body.running?.find(
+          (r: { jobId: number; waiting: { reason: string } | null }) => r.jobId === second.body.jobId && /volume/.test(r.waiting?.reason ?? ''),
+        );
       },
       30_000,
     );

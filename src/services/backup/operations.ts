@@ -47,15 +47,22 @@ function toClient(spec: ClientSpec, status: ClientStatus | null = null, managed 
 }
 
 function toVolume(v: BaculaVolume) {
-  return { mediaId: v.mediaId, name: v.name, status: v.status, usedBytes: v.bytes, pool: v.pool, mediaType: v.mediaType, lastWrittenAt: isoFromBacula(v.lastWritten) };
+  return {
+    mediaId: v.mediaId,
+    name: v.name,
+    status: v.status,
+    usedBytes: v.bytes,
+    pool: v.pool,
+    mediaType: v.mediaType,
+    lastWrittenAt: isoFromBacula(v.lastWritten),
+  };
 }
 
 async function clientStatuses(bacula: BaculaAdapter, names: string[]): Promise<Map<string, ClientStatus>> {
   const out = new Map<string, ClientStatus>();
   if (!names.length) return out;
-  const answers = await bacula.console.batch(names.map((n) => `status client=${n}`));
-  const { parseClientStatus } = await import('../../system/bacula/parse.js');
-  names.forEach((n, i) => out.set(n, parseClientStatus(answers[i]!, n)));
+  const statuses = await bacula.clientStatuses(names);
+  names.forEach((n, i) => out.set(n, statuses[i]!));
   return out;
 }
 
@@ -82,7 +89,12 @@ async function directorStatus(ctx: Ctx) {
     const pool = catalog?.pool ?? jobs.find((d) => d.name === j.name)?.pool ?? null;
     const started = isoFromBacula(j.startTime);
     const waitingSeconds = started ? Math.max(0, (ctx.host.now?.() ?? Date.now()) - Date.parse(started)) / 1000 : null;
-    const waiting = waitingReason(j.status, detail?.statusText ?? '', { pool, client: detail?.client ?? null, storage: detail?.storage ?? null, waitingSeconds });
+    const waiting = waitingReason(j.status, detail?.statusText ?? '', {
+      pool,
+      client: detail?.client ?? null,
+      storage: detail?.storage ?? null,
+      waitingSeconds,
+    });
     return {
       ...toRun({ ...j, client: detail?.client ?? null, pool }),
       waiting,
@@ -102,50 +114,60 @@ const TERMINAL = new Set(['T', 'W', 'E', 'e', 'f', 'A', 'D', 'I']);
 async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind: 'backup' | 'restore') {
   const bacula = adapterFor(ctx);
   const owner = ctx.actor?.username ?? 'system';
-  return ctx.jobs.start({ type: `backup.${kind}`, description: `${kind === 'backup' ? 'Backup' : 'Restore'} ${name} (JobId ${jobId})`, owner, target: name, cancellable: true }, async (handle) => {
-    const history = await bacula.jobs({ job: name }).catch(() => []);
-    const expected = previousBytes(history, name, level, jobId);
-    let cancelled = false;
-    let unanswered = 0;
-    handle.signal.addEventListener('abort', () => {
-      cancelled = true;
-      void bacula.cancel(jobId).catch(() => undefined);
-    });
-    for (;;) {
-      const run = await bacula.job(jobId).catch(() => null);
-      unanswered = run ? 0 : unanswered + 1;
-      // The director gone for a minute or more: Calypso stops following (the job may still end well).
-      if (unanswered * pollMs() > 60_000 || (cancelled && unanswered > 3)) throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
-      if (run && TERMINAL.has(run.status)) {
-        const r = toRun(run);
-        await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.jobBytes} bytes`);
-        if (r.outcome === 'failed' || (r.outcome === 'cancelled' && !cancelled)) throw new Conflict(`Bacula job ${jobId} ${r.statusText}`);
-        return r;
+  return ctx.jobs.start(
+    { type: `backup.${kind}`, description: `${kind === 'backup' ? 'Backup' : 'Restore'} ${name} (JobId ${jobId})`, owner, target: name, cancellable: true },
+    async (handle) => {
+      const history = await bacula.jobs({ job: name }).catch(() => []);
+      const expected = previousBytes(history, name, level, jobId);
+      let cancelled = false;
+      let unanswered = 0;
+      handle.signal.addEventListener('abort', () => {
+        cancelled = true;
+        void bacula.cancel(jobId).catch(() => undefined);
+      });
+      for (;;) {
+        const run = await bacula.job(jobId).catch(() => null);
+        unanswered = run ? 0 : unanswered + 1;
+        // The director gone for a minute or more: Calypso stops following (the job may still end well).
+        if (unanswered * pollMs() > 60_000 || (cancelled && unanswered > 3))
+          throw new Conflict(`lost track of Bacula job ${jobId}: the director does not answer`);
+        if (run && TERMINAL.has(run.status)) {
+          const r = toRun(run);
+          await handle.log(`JobId ${jobId} ${r.statusText}: ${r.files} files, ${r.jobBytes} bytes`);
+          if (r.outcome === 'failed' || (r.outcome === 'cancelled' && !cancelled)) throw new Conflict(`Bacula job ${jobId} ${r.statusText}`);
+          return r;
+        }
+        const status = await bacula.directorStatus().catch(() => null);
+        const detail = status?.details.find((d) => d.jobId === jobId);
+        const current = status?.running.find((j) => j.jobId === jobId);
+        if (current && detail) {
+          const started = isoFromBacula(current.startTime);
+          const waitingSeconds = started ? Math.max(0, (ctx.host.now?.() ?? Date.now()) - Date.parse(started)) / 1000 : null;
+          const waiting = waitingReason(current.status, detail.statusText, {
+            pool: run?.pool ?? null,
+            client: detail.client,
+            storage: detail.storage,
+            waitingSeconds,
+          });
+          const live = detail.client ? (await bacula.clientStatus(detail.client).catch(() => null))?.running.find((r) => r.jobId === jobId) : undefined;
+          const p = progressOf(live, expected);
+          const text = waiting
+            ? `${waiting.reason}: ${waiting.action}`
+            : p
+              ? `${p.files} files, ${p.doneBytes} bytes${p.remainingSeconds !== null ? `, about ${p.remainingSeconds} s left` : ''}`
+              : 'running';
+          await handle.progress(p?.percent ?? 0, text);
+        }
+        await new Promise((r) => setTimeout(r, pollMs()));
       }
-      const status = await bacula.directorStatus().catch(() => null);
-      const detail = status?.details.find((d) => d.jobId === jobId);
-      const current = status?.running.find((j) => j.jobId === jobId);
-      if (current && detail) {
-        const started = isoFromBacula(current.startTime);
-        const waitingSeconds = started ? Math.max(0, (ctx.host.now?.() ?? Date.now()) - Date.parse(started)) / 1000 : null;
-        const waiting = waitingReason(current.status, detail.statusText, { pool: run?.pool ?? null, client: detail.client, storage: detail.storage, waitingSeconds });
-        const live = detail.client ? (await bacula.clientStatus(detail.client).catch(() => null))?.running.find((r) => r.jobId === jobId) : undefined;
-        const p = progressOf(live, expected);
-        const text = waiting
-          ? `${waiting.reason}: ${waiting.action}`
-          : p
-            ? `${p.files} files, ${p.doneBytes} bytes${p.remainingSeconds !== null ? `, about ${p.remainingSeconds} s left` : ''}`
-            : 'running';
-        await handle.progress(p?.percent ?? 0, text);
-      }
-      await new Promise((r) => setTimeout(r, pollMs()));
-    }
-  });
+    },
+  );
 }
 
 async function requireKnown(ctx: Ctx, bacula: BaculaAdapter, kind: 'client' | 'fileset' | 'schedule' | 'pool', name: string, field: string): Promise<void> {
   if (await getResource(ctx.db, kind, name)) return;
-  const live = kind === 'schedule' ? [] : await bacula.names(kind === 'client' ? 'clients' : kind === 'fileset' ? 'filesets' : 'pools').catch(() => [] as string[]);
+  const live =
+    kind === 'schedule' ? [] : await bacula.names(kind === 'client' ? 'clients' : kind === 'fileset' ? 'filesets' : 'pools').catch(() => [] as string[]);
   if (!live.includes(name)) throw new ValidationError(`no ${kind} named ${name}`, [{ path: field, message: `no ${kind} named ${name}` }]);
 }
 
@@ -176,7 +198,10 @@ async function toJobView(j: JobSpec, history: BaculaJobDetail[], managed = true)
 
 async function refusedIfUsed(ctx: Ctx, field: 'client' | 'fileset' | 'schedule' | 'pool' | 'storage', name: string): Promise<void> {
   const users = await jobsUsing(ctx.db, field, name);
-  if (users.length) throw new Conflict(`${name} is used by the job${users.length > 1 ? 's' : ''} ${users.join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`);
+  if (users.length)
+    throw new Conflict(
+      `${name} is used by the job${users.length > 1 ? 's' : ''} ${users.join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`,
+    );
 }
 
 /** A dataset a repository stores volumes on cannot be destroyed (the storage service asks). */
@@ -213,10 +238,18 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const own = (await bacula.names('clients').catch(() => [] as string[])).filter((n) => !specs.some((s) => s.name === n));
       const all = [
         ...specs.map((s) => ({ spec: s, managed: true })),
-        ...own.map((name) => ({ spec: { name, address: '', port: 9102, catalog: bacula.paths.catalog, fileRetentionDays: 0, jobRetentionDays: 0, enabled: true }, managed: false })),
+        ...own.map((name) => ({
+          spec: { name, address: '', port: 9102, catalog: bacula.paths.catalog, fileRetentionDays: 0, jobRetentionDays: 0, enabled: true },
+          managed: false,
+        })),
       ].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
       const shown = page(all, i);
-      const statuses = i.probe ? await clientStatuses(bacula, shown.items.map((s) => s.spec.name)) : new Map<string, ClientStatus>();
+      const statuses = i.probe
+        ? await clientStatuses(
+            bacula,
+            shown.items.map((s) => s.spec.name),
+          )
+        : new Map<string, ClientStatus>();
       return { items: shown.items.map((s) => toClient(s.spec, statuses.get(s.spec.name) ?? null, s.managed)), total: shown.total };
     }),
   );
@@ -365,7 +398,18 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
         .map((name): JobSpec | null => {
           const last = history.filter((h) => h.name === name).sort((a, b) => b.jobId - a.jobId)[0];
           if (!last || last.type !== 'B') return null;
-          return { name, client: last.client ?? '', fileset: '', schedule: null, pool: last.pool ?? '', storage: '', level: 'Incremental', priority: 10, maxRunSeconds: null, enabled: true };
+          return {
+            name,
+            client: last.client ?? '',
+            fileset: '',
+            schedule: null,
+            pool: last.pool ?? '',
+            storage: '',
+            level: 'Incremental',
+            priority: 10,
+            maxRunSeconds: null,
+            enabled: true,
+          };
         })
         .filter((j): j is JobSpec => j !== null);
       const all = [...specs.map((j) => ({ j, managed: true })), ...own.map((j) => ({ j, managed: false }))].sort((a, b) => a.j.name.localeCompare(b.j.name));
@@ -506,7 +550,15 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const at = (t: number) => (t > 0 ? new Date(t * 1000).toISOString() : null);
       const entries = [
         ...dirs.map((d) => ({ name: d.name, path: `${path}${d.name}`, isDir: true, id: d.pathId, jobId: d.jobId, sizeBytes: 0, modifiedAt: at(d.mtime) })),
-        ...files.map((f) => ({ name: f.name, path: `${path}${f.name}`, isDir: false, id: f.fileId, jobId: f.jobId, sizeBytes: f.sizeBytes, modifiedAt: at(f.mtime) })),
+        ...files.map((f) => ({
+          name: f.name,
+          path: `${path}${f.name}`,
+          isDir: false,
+          id: f.fileId,
+          jobId: f.jobId,
+          sizeBytes: f.sizeBytes,
+          modifiedAt: at(f.mtime),
+        })),
       ];
       return { jobIds, path, entries };
     }),
@@ -522,7 +574,8 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
         throw new Forbidden(
           'restoring to another client or to a folder of your choosing needs backup.admin: it copies files where other people may read them. Restore to the original location or the restore folder instead',
         );
-      if (!i.files.length && !i.dirs.length) throw new ValidationError('select at least one file or folder to restore', [{ path: 'files', message: 'nothing selected' }]);
+      if (!i.files.length && !i.dirs.length)
+        throw new ValidationError('select at least one file or folder to restore', [{ path: 'files', message: 'nothing selected' }]);
       const jobIds = await bacula.restoreChain(i.jobId);
       const where = i.where === 'original' ? '/' : i.where === 'restore-folder' ? null : i.where;
       const jobId = await bacula.restore({ jobIds, fileIds: i.files, dirIds: i.dirs, client: run.client, restoreClient: client, where, replace: i.replace });

@@ -49,7 +49,16 @@ export const LEVEL_TEXT: Record<string, string> = {
   '': '',
 };
 
-export const TYPE_TEXT: Record<string, string> = { B: 'Backup', R: 'Restore', V: 'Verify', A: 'Admin', C: 'Copy', M: 'Migration', D: 'Admin (console)', g: 'Migration (job)' };
+export const TYPE_TEXT: Record<string, string> = {
+  B: 'Backup',
+  R: 'Restore',
+  V: 'Verify',
+  A: 'Admin',
+  C: 'Copy',
+  M: 'Migration',
+  D: 'Admin (console)',
+  g: 'Migration (job)',
+};
 
 const LEVEL_CODE: Record<string, string> = { Full: 'F', Incremental: 'I', Differential: 'D' };
 export const levelCode = (level: string) => LEVEL_CODE[level] ?? level;
@@ -136,7 +145,8 @@ export function waitingReason(
       reason: 'waiting on max concurrent jobs',
       action: "Wait for the running jobs to end, or raise the limit (the repository's or client's maximum concurrent jobs).",
     };
-  if (status === 'p' || /higher priority/i.test(statusText)) return { reason: 'waiting for higher-priority jobs to finish', action: 'Wait, or lower the job’s priority number.' };
+  if (status === 'p' || /higher priority/i.test(statusText))
+    return { reason: 'waiting for higher-priority jobs to finish', action: 'Wait, or lower the job’s priority number.' };
   if (status === 't' || /start time/i.test(statusText)) return { reason: 'waiting for its start time', action: 'Nothing: it starts at its scheduled time.' };
   if (/waiting/i.test(statusText)) return { reason: statusText.replace(/^is /, ''), action: "Look at the job's log for what it needs." };
   return null;
@@ -161,7 +171,15 @@ export function progressOf(live: ClientStatus['running'][number] | undefined, pr
   const expected = previousBytes && previousBytes > 0 ? previousBytes : null;
   const percent = expected ? Math.min(99, Math.round((live.bytes / expected) * 100)) : null;
   const remainingSeconds = expected && live.bytesPerSecond > 0 ? Math.max(0, Math.round((expected - live.bytes) / live.bytesPerSecond)) : null;
-  return { files: live.files, doneBytes: live.bytes, rateBytes: live.bytesPerSecond, expectedBytes: expected, percent, remainingSeconds, currentFile: live.currentFile };
+  return {
+    files: live.files,
+    doneBytes: live.bytes,
+    rateBytes: live.bytesPerSecond,
+    expectedBytes: expected,
+    percent,
+    remainingSeconds,
+    currentFile: live.currentFile,
+  };
 }
 
 export type { RunningDetail };

@@ -55,8 +55,9 @@ export interface BconsoleOptions {
  * values with spaces are quoted.
  */
 export function consoleValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (value.length === 0 || /["\\\u0000-\u001f\u007f]/.test(value)) throw new BaculaCommandError('(refused)', '', `refusing to pass ${JSON.stringify(value)} to bconsole`);
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (value.length === 0 || /["\\\u0000-\u001f\u007f]/.test(value))
+    throw new BaculaCommandError('(refused)', '', `refusing to pass ${JSON.stringify(value)} to bconsole`);
   return /[\s=]/.test(value) ? `"${value}"` : value;
 }
 
@@ -101,7 +102,7 @@ export class Bconsole {
    */
   async batch(commands: string[]): Promise<string[]> {
     for (const c of commands) {
-      // eslint-disable-next-line no-control-regex
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (!c.trim() || /[\u0000-\u001f\u007f]/.test(c)) throw new BaculaCommandError(c, '', `not one bconsole command line: ${JSON.stringify(c)}`);
     }
     let out: { stdout: string; stderr: string; code: number };

@@ -37,7 +37,7 @@ export function name(field: string, value: string): string {
 
 /** A double-quoted Bacula string. */
 export function quoted(field: string, value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new BaculaConfigValueError(field, 'control characters (newlines, tabs) are not allowed');
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -80,7 +80,8 @@ export interface RestoreRequest {
 }
 
 const ids = (list: number[]) => {
-  if (!list.length || list.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new BaculaCommandError('(refused)', '', `not a list of ids: ${list.join(',')}`);
+  if (!list.length || list.some((n) => !Number.isSafeInteger(n) || n <= 0))
+    throw new BaculaCommandError('(refused)', '', `not a list of ids: ${list.join(',')}`);
   return list.join(',');
 };
 
@@ -127,8 +128,14 @@ export class BaculaAdapter {
     return parseNameList(await this.console.one(`.${kind}`));
   }
 
+  /** Several clients' status in one bconsole session. */
+  async clientStatuses(clients: string[]): Promise<ClientStatus[]> {
+    if (!clients.length) return [];
+    return (await this.console.batch(clients.map((c) => `status client=${consoleValue(c)}`))).map((text) => parseClientStatus(text));
+  }
+
   async clientStatus(client: string): Promise<ClientStatus> {
-    return parseClientStatus(await this.console.one(`status client=${consoleValue(client)}`), client);
+    return parseClientStatus(await this.console.one(`status client=${consoleValue(client)}`));
   }
 
   /** Starts a job now; returns its JobId. */

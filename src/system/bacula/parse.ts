@@ -81,7 +81,11 @@ function isEcho(line: string): boolean {
 }
 
 function int(value: string | undefined): number {
-  const n = Number(String(value ?? '').replace(/,/g, '').trim());
+  const n = Number(
+    String(value ?? '')
+      .replace(/,/g, '')
+      .trim(),
+  );
   return Number.isFinite(n) ? n : 0;
 }
 
@@ -318,8 +322,8 @@ export interface ClientStatus {
   error: string | null;
 }
 
-/** `status client=NAME` (plain or after `.api 2`; 9.6 prints the same text for both). */
-export function parseClientStatus(text: string, client: string): ClientStatus {
+/** `status client=NAME` (plain or after `.api 2`; 9.6 prints the same text for both). The file daemon names itself in it. */
+export function parseClientStatus(text: string): ClientStatus {
   const lines = answerLines(text);
   const failed = lines.find((l) => /^Failed to connect to Client /.test(l) || /^Client \S+ not found/.test(l));
   if (failed) return { reachable: false, version: null, running: [], error: failed.trim() };

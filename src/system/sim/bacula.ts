@@ -431,7 +431,16 @@ function seedCatalogue(now: number): BaculaSimState {
       storage: 'File1',
       lastWrittenMs: now - (8 - i) * 3 * DAY,
     });
-  st.volumes.push({ mediaId: st.nextMediaId++, name: 'Scratch-0001', pool: 'Scratch', status: 'Append', bytes: 215, mediaType: 'File', storage: 'File1', lastWrittenMs: null });
+  st.volumes.push({
+    mediaId: st.nextMediaId++,
+    name: 'Scratch-0001',
+    pool: 'Scratch',
+    status: 'Append',
+    bytes: 215,
+    mediaType: 'File',
+    storage: 'File1',
+    lastWrittenMs: null,
+  });
   const midnight = Math.floor(now / DAY) * DAY;
   for (let d = 21; d >= 1; d--) {
     const day = midnight - d * DAY;
@@ -468,7 +477,10 @@ function seedCatalogue(now: number): BaculaSimState {
         volume: okRun ? `Vol-${String(Math.min(8, Math.ceil((22 - d) / 3))).padStart(4, '0')}` : null,
         log: [],
       };
-      job.log = reportLog(job, okRun ? undefined : status === 'f' ? `Could not connect to Client: ${def.client}. ERR=Connection refused` : 'Error writing to the volume');
+      job.log = reportLog(
+        job,
+        okRun ? undefined : status === 'f' ? `Could not connect to Client: ${def.client}. ERR=Connection refused` : 'Error writing to the volume',
+      );
       st.jobs.push(job);
     });
   }
@@ -544,7 +556,10 @@ function settle(st: BaculaSimState, now: number): void {
     if (st.downClients.includes(j.client)) {
       j.status = 'F';
       if (now - j.startMs > 120_000) {
-        j.log.push({ atMs: j.startMs + 10_000, text: `${DIRECTOR} JobId ${j.jobId}: Warning: bsockcore.c:201 Could not connect to Client: ${j.client}. ERR=Connection refused` });
+        j.log.push({
+          atMs: j.startMs + 10_000,
+          text: `${DIRECTOR} JobId ${j.jobId}: Warning: bsockcore.c:201 Could not connect to Client: ${j.client}. ERR=Connection refused`,
+        });
         finish(st, j, 'f', j.startMs + 120_000);
       }
       continue;
@@ -653,7 +668,7 @@ function llistVolume(v: SimVolume): string {
   return `${rows.map(([k, v2]) => `${k.padStart(17)}: ${v2}`).join('\n')}\n`;
 }
 
-function apiStatusDir(st: BaculaSimState, now: number): string {
+function apiStatusDir(st: BaculaSimState): string {
   const running = st.jobs.filter((j) => j.endMs === null);
   const terminated = st.jobs.filter((j) => j.endMs !== null).slice(-10);
   const desc: Record<string, string> = {
@@ -724,7 +739,13 @@ function statusClient(st: BaculaSimState, client: string, now: number): string {
   if (!st.loaded.some((r) => r.kind.toLowerCase() === 'client' && r.name === client)) return `Client resource "${client}" not found.\n`;
   const address = st.loaded.find((r) => r.kind.toLowerCase() === 'client' && r.name === client)?.fields['address']?.[0] ?? '127.0.0.1';
   if (st.downClients.includes(client)) return `Connecting to Client ${client} at ${address}:9102\nFailed to connect to Client ${client}.\n====\n`;
-  const lines = [`Connecting to Client ${client} at ${address}:9102`, '', `${client} Version: ${VERSION}  x86_64-pc-linux-gnu debian bookworm/sid`, '', 'Running Jobs:'];
+  const lines = [
+    `Connecting to Client ${client} at ${address}:9102`,
+    '',
+    `${client} Version: ${VERSION}  x86_64-pc-linux-gnu debian bookworm/sid`,
+    '',
+    'Running Jobs:',
+  ];
   for (const j of st.jobs.filter((x) => x.client === client && x.status === 'R' && x.type === 'B')) {
     const live = liveOf(j, now);
     lines.push(
@@ -812,7 +833,7 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
       case '.api':
         break;
       case 'status':
-        if (a.has('dir') || a.has('director')) out.push(apiStatusDir(st, ctx.now));
+        if (a.has('dir') || a.has('director')) out.push(apiStatusDir(st));
         else if (a.has('client')) out.push(statusClient(st, a.get('client')!, ctx.now));
         else out.push('Status available for: dir client');
         break;
@@ -996,7 +1017,8 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
         if (cmd === '.bvfs_lsdirs') {
           const children = path === '' ? ['/'] : view.tree.dirs.filter((d) => d !== path && d.startsWith(path) && !d.slice(path.length, -1).includes('/'));
           out.push(`${view.pathIds.get(path) ?? 0}\t0\t0\t0\tA A A A A A A A A A A A A A\t.`);
-          for (const d of children) out.push(`${view.pathIds.get(d)}\t0\t0\t${jobIds[0]}\t${lstat(4096, view.mtime)}\t${path === '' ? '/' : d.slice(path.length)}`);
+          for (const d of children)
+            out.push(`${view.pathIds.get(d)}\t0\t0\t${jobIds[0]}\t${lstat(4096, view.mtime)}\t${path === '' ? '/' : d.slice(path.length)}`);
         } else {
           for (const f of view.files.filter((x) => x.path.startsWith(path) && !x.path.slice(path.length).includes('/')))
             out.push(`${view.pathIds.get(path)}\t${f.fileId}\t${f.fileId}\t${f.jobId}\t${lstat(f.size, view.mtime)}\t${f.path.slice(path.length)}`);
@@ -1049,7 +1071,12 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
         };
         st.jobs.push(job);
         restored.push(job);
-        out.push('Using Catalog "MyCatalog"', `${paths.length} file${paths.length === 1 ? '' : 's'} selected to be restored.`, '', `Job queued. JobId=${job.jobId}`);
+        out.push(
+          'Using Catalog "MyCatalog"',
+          `${paths.length} file${paths.length === 1 ? '' : 's'} selected to be restored.`,
+          '',
+          `Job queued. JobId=${job.jobId}`,
+        );
         break;
       }
       case 'reload': {
