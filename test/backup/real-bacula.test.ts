@@ -189,8 +189,11 @@ suite('real Bacula director, storage and file daemons driven through the API', (
       reason: 'waiting for an appendable volume in pool EmptyPool',
       action: expect.stringMatching(/^Label a volume in pool EmptyPool/),
     });
-    const progress = await t.http.get(`/api/v1/jobs/${started.body.calypsoJobId}`).set(as());
-    expect(progress.body.progressText ?? '').toMatch(/waiting for an appendable volume|running/);
+    // The Calypso job that follows the run says the same on the event stream.
+    await waitFor('the followed job to say what it waits for', async () => {
+      const progress = await t.http.get(`/api/v1/jobs/${started.body.calypsoJobId}`).set(as());
+      return /waiting for an appendable volume in pool EmptyPool/.test(progress.body.progressText ?? '');
+    });
 
     const label = await t.http.post('/api/v1/backup/volumes').set(bearer(operator)).send({ pool: 'EmptyPool', storage: 'File1', name: 'Empty-0001' });
     expect(label.status).toBe(200);

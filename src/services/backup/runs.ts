@@ -138,6 +138,8 @@ export function waitingReason(
       reason: `client ${ctx.client ?? ''} unreachable`.replace('  ', ' '),
       action: 'Check that the file daemon runs on the client and that its address, port and password match (Backup > Clients > test).',
     };
+  if ((status === 'S' || /waiting on Storage/i.test(statusText)) && (ctx.waitingSeconds ?? Infinity) < CONNECT_GRACE_SECONDS)
+    return { reason: 'connecting to the storage daemon', action: 'Nothing yet; if this lasts, check that the storage daemon runs.' };
   if (status === 'S' || /waiting on Storage/i.test(statusText))
     return { reason: 'storage daemon unreachable', action: 'Check that the storage daemon runs and that the repository dataset is mounted.' };
   if (['d', 'j', 'c', 's'].includes(status) || /max .*jobs/i.test(statusText))
