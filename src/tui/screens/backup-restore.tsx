@@ -104,22 +104,24 @@ export function RestoreBrowser({ run, onClose }: { run: RunRow; onClose: () => v
     { key: 'up', aliases: ['k'], description: 'Up', hint: false, action: () => setIndex((i) => Math.max(0, i - 1)) },
     { key: 'pagedown', description: 'Page down', hint: false, action: () => setIndex((i) => Math.min(entries.length - 1, i + listHeight)) },
     { key: 'pageup', description: 'Page up', hint: false, action: () => setIndex((i) => Math.max(0, i - listHeight)) },
-    { key: 'enter', aliases: ['right', 'l'], description: 'Open folder', action: () => open(current) },
-    { key: 'backspace', aliases: ['left', 'h'], description: 'Up a folder', action: up },
+    { key: 'enter', aliases: ['right', 'l'], description: 'Open', action: () => open(current) },
+    { key: 'backspace', aliases: ['left', 'h'], description: 'Up', action: up },
     { key: 'space', description: 'Select', action: () => toggle(current) },
     {
       key: '/',
       description: 'Filter',
+      priority: 1,
       action: () => shell.prompt({ label: 'Filter: ', initial: filter, onChange: setFilter, onSubmit: setFilter, onCancel: () => setFilter('') }),
     },
     {
       key: 'R',
-      description: 'Restore selected',
+      description: 'Restore',
+      priority: 2,
       operation: 'backup.restore.run',
       disabledReason: selected.size ? undefined : 'select files or folders with Space first',
       action: restore,
     },
-    { key: 'escape', description: 'Close browser', action: onClose },
+    { key: 'escape', description: 'Close the browser', hint: false, action: onClose },
   ]);
 
   const start = Math.max(0, Math.min(index - Math.floor(listHeight / 2), entries.length - listHeight));

@@ -78,14 +78,14 @@ function JobsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const q = useQuery('backup.jobs.list', { limit: 1000 }, { refreshOn: ['audit', 'job'] });
   const columns: Column<JobRow>[] = [
     { key: 'name', title: 'JOB', width: 0, render: (j) => j.name },
-    { key: 'client', title: 'CLIENT', width: 14, render: (j) => j.client },
+    { key: 'client', title: 'CLIENT', width: 12, render: (j) => j.client, minTableWidth: 56 },
     { key: 'level', title: 'LEVEL', width: 11, render: (j) => j.level, minTableWidth: 70 },
     { key: 'on', title: 'ON', width: 3, render: (j) => (j.enabled ? 'on' : 'off') },
     {
       key: 'last',
       title: 'LAST RUN',
-      width: 24,
-      render: (j) => (j.lastRun ? `${j.lastRun.status} ${j.lastRun.at ? dateTime(j.lastRun.at).slice(5) : ''}` : 'never'),
+      width: 21,
+      render: (j) => (j.lastRun ? `${truncate(j.lastRun.status, 9)} ${j.lastRun.at ? dateTime(j.lastRun.at).slice(5) : ''}` : 'never'),
       color: (j) => (j.lastRun ? (j.lastRun.ok ? 'green' : 'red') : undefined),
     },
   ];
@@ -226,10 +226,10 @@ function HistoryTab({ extra, onBrowse }: { extra: KeyBinding[]; onBrowse: (run: 
   const { theme, width, height, active } = shell;
   const q = useQuery('backup.history.list', { limit: 1000 }, { refreshOn: ['audit', 'job'] });
   const columns: Column<RunRow>[] = [
-    { key: 'id', title: 'JOBID', width: 6, align: 'right', render: (r) => String(r.jobId), sortValue: (r) => r.jobId },
+    { key: 'id', title: 'JOBID', width: 5, align: 'right', render: (r) => String(r.jobId), sortValue: (r) => r.jobId },
     { key: 'name', title: 'JOB', width: 0, render: (r) => r.name },
     { key: 'level', title: 'LVL', width: 4, render: (r) => r.levelText.slice(0, 4) },
-    { key: 'status', title: 'STATUS', width: 13, render: (r) => truncate(r.statusText, 13), color: (r) => OUTCOME_COLOR[r.outcome] },
+    { key: 'status', title: 'STATUS', width: 11, render: (r) => truncate(r.statusText, 11), color: (r) => OUTCOME_COLOR[r.outcome] },
     { key: 'files', title: 'FILES', width: 7, align: 'right', render: (r) => String(r.files), sortValue: (r) => r.files, minTableWidth: 76 },
     { key: 'bytes', title: 'BYTES', width: 8, align: 'right', render: (r) => bytes(r.jobBytes), sortValue: (r) => r.jobBytes },
     {
