@@ -667,6 +667,20 @@ export const backupContracts = contractSet([
     http: { method: 'POST', path: '/backup/restore/:jobId/browse' },
   }),
   defineContract({
+    name: 'backup.restore.point',
+    summary: 'The backup to restore a client as it was at a point in time',
+    description:
+      'The last backup of the client that ended well at or before `at`, and the jobs a restore from it reads (its Full, Differential and Incrementals).',
+    permission: 'backup.read',
+    mutating: false,
+    input: z.object({
+      client: nameOf('client').describe('Client, e.g. web1-fd'),
+      at: z.iso.datetime({ offset: true }).max(40).describe('The point in time (ISO-8601)'),
+    }),
+    output: z.object({ run: backupRunSchema, jobIds: z.array(z.number()).describe('The jobs a restore from it reads') }),
+    http: { method: 'GET', path: '/backup/restore/point' },
+  }),
+  defineContract({
     name: 'backup.restore.run',
     summary: 'Restore selected files and folders of a backup',
     description:

@@ -114,6 +114,18 @@ describe('running, waiting, restoring', () => {
     await setBaculaClientDown(host.files, clock, 'db1-fd', false);
   });
 
+  test('a point in time for a client gives the backup to restore and its chain', async () => {
+    const at = new Date(clock - 5 * 86_400_000).toISOString();
+    const point = await t.http.get(`/api/v1/backup/restore/point?client=web1-fd&at=${encodeURIComponent(at)}`).set(bearer(reader));
+    expect(point.status).toBe(200);
+    expect(Date.parse(point.body.run.endedAt)).toBeLessThanOrEqual(Date.parse(at));
+    expect(point.body.run).toMatchObject({ name: 'web1-nightly', outcome: 'ok' });
+    expect(point.body.jobIds[point.body.jobIds.length - 1]).toBe(point.body.run.jobId);
+    expect(point.body.jobIds.length).toBeGreaterThanOrEqual(1);
+    const none = await t.http.get(`/api/v1/backup/restore/point?client=web1-fd&at=2020-01-01T00:00:00Z`).set(bearer(reader));
+    expect(none.status).toBe(404);
+  });
+
   test('restore: browse as Operator, restore in place; another client or folder is an Admin’s', async () => {
     const h = await t.http.get('/api/v1/backup/history?job=web1-nightly&limit=1').set(bearer(reader));
     const jobId = h.body.items[0].jobId;

@@ -77,7 +77,16 @@ async function directorStatus(ctx: Ctx) {
   const status = await bacula.directorStatus();
   const history = status.running.length ? await bacula.jobs() : [];
   const jobs = await listResources(ctx.db, 'job');
-  const clients = [...new Set(status.details.map((d) => d.client).filter((x): x is string => !!x))];
+  // Live counters only from clients of jobs that transfer: asking an unreachable client costs a connect timeout.
+  const transferring = new Set(status.running.filter((j) => j.status === 'R').map((j) => j.jobId));
+  const clients = [
+    ...new Set(
+      status.details
+        .filter((d) => transferring.has(d.jobId))
+        .map((d) => d.client)
+        .filter((x): x is string => !!x),
+    ),
+  ];
   const live = new Map<number, ClientStatus['running'][number]>();
   for (const client of clients) {
     const s = await bacula.clientStatus(client).catch(() => null);
@@ -149,7 +158,10 @@ async function follow(ctx: Ctx, jobId: number, name: string, level: string, kind
             storage: detail.storage,
             waitingSeconds,
           });
-          const live = detail.client ? (await bacula.clientStatus(detail.client).catch(() => null))?.running.find((r) => r.jobId === jobId) : undefined;
+          const live =
+            detail.client && current.status === 'R'
+              ? (await bacula.clientStatus(detail.client).catch(() => null))?.running.find((r) => r.jobId === jobId)
+              : undefined;
           const p = progressOf(live, expected);
           const text = waiting
             ? `${waiting.reason}: ${waiting.action}`
@@ -244,12 +256,9 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
         })),
       ].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
       const shown = page(all, i);
-      const statuses = i.probe
-        ? await clientStatuses(
-            bacula,
-            shown.items.map((s) => s.spec.name),
-          )
-        : new Map<string, ClientStatus>();
+      // One session for every client; if the director cannot ask them all in time, the list still answers, states unknown.
+      const names = shown.items.map((s) => s.spec.name);
+      const statuses = i.probe ? await clientStatuses(bacula, names).catch(() => new Map<string, ClientStatus>()) : new Map<string, ClientStatus>();
       return { items: shown.items.map((s) => toClient(s.spec, statuses.get(s.spec.name) ?? null, s.managed)), total: shown.total };
     }),
   );
@@ -561,6 +570,19 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
         })),
       ];
       return { jobIds, path, entries };
+    }),
+  );
+  registry.add(
+    implement(c['backup.restore.point'], async (ctx, i) => {
+      const bacula = adapterFor(ctx);
+      const limit = Date.parse(i.at);
+      const run = (await bacula.jobs({ client: i.client }))
+        .filter((j) => j.type === 'B' && j.status === 'T')
+        .map((j) => toRun(j))
+        .filter((r) => r.endedAt !== null && Date.parse(r.endedAt) <= limit)
+        .sort((a, b) => b.jobId - a.jobId)[0];
+      if (!run) throw new NotFound(`no backup of ${i.client} ended well at or before ${i.at}`);
+      return { run, jobIds: await bacula.restoreChain(run.jobId) };
     }),
   );
   registry.add(
