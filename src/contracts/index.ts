@@ -4,6 +4,7 @@
  */
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { applianceContracts, appliancePermissions } from './appliance.js';
+import { backupContracts, backupPermissions } from './backup.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -31,6 +32,7 @@ const SETS: Record<string, AnyContract>[] = [
   applianceContracts,
   tapeContracts,
   objectContracts,
+  backupContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -49,6 +51,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...appliancePermissions,
   ...tapePermissions,
   ...objectsPermissions,
+  ...backupPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -70,7 +73,8 @@ export type Contracts = typeof iamContracts &
   typeof systemContracts &
   typeof applianceContracts &
   typeof tapeContracts &
-  typeof objectContracts;
+  typeof objectContracts &
+  typeof backupContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -30,6 +30,7 @@ import { registerAppliance, type ApplianceOptions } from './appliance/operations
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
+import { registerBackup } from './backup/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 
 export * from './core/errors.js';
@@ -119,6 +120,7 @@ export function buildRegistry(
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
   registerObjects(registry);
+  registerBackup(registry, attachments);
   return registry;
 }
 

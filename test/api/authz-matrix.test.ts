@@ -23,6 +23,7 @@ const OPERATOR_CHANGES = new Set([
   'schedules.manage',
   'tape.operate',
   'objects.operate',
+  'backup.operate',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';

@@ -1,6 +1,7 @@
 /** Alert rules: the built-in set, comparison, and message templates. */
 import type { AlertSource, Operator, RuleKind, Severity } from '../../contracts/monitoring.js';
 import { POOL_HEALTH_NAMES, type Labels } from './metrics.js';
+import { BACKUP_RULES } from '../backup/rules.js';
 
 export interface Rule {
   id: number;
@@ -235,6 +236,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     severity: 'warning',
     message: 'Job {{job}} ({{type}}{{target| on }}) failed: {{error}}',
   },
+  ...BACKUP_RULES,
 ];
 
 export function compare(op: Operator, value: number, threshold: number): boolean {

@@ -17,6 +17,7 @@ import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
 import { hostProbes, machineProbes, type Probe } from './probes.js';
 import { tapeProbe } from '../tape/probe.js';
+import { backupProbe } from '../backup/metrics.js';
 import { PrometheusExport } from './prometheus.js';
 import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
@@ -106,6 +107,7 @@ export class Monitoring {
       }),
       tapeProbe(deps.host, deps.db),
       objectStoreProbe(deps),
+      backupProbe(deps.host),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

@@ -17,6 +17,7 @@ import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
 import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
 import { simulateTapeCommand } from './tape.js';
+import { simulateBacula } from './bacula.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -192,6 +193,7 @@ export class SimulatedHost implements Host {
         result =
           (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
           (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
+          (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
           this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;

@@ -6,6 +6,7 @@ import type React from 'react';
 import type { Appliance } from '../appliance.js';
 import { AboutScreen } from './about.js';
 import { AuditScreen } from './audit.js';
+import { BackupScreen } from './backup.js';
 import { DashboardScreen } from './dashboard.js';
 import { IscsiScreen } from './iscsi.js';
 import { JobsScreen } from './jobs.js';
@@ -100,6 +101,8 @@ export const SCREENS: ScreenDef[] = [
     short: 'Backup',
     manages: 'Bacula/Bareos: clients, jobs, schedules, pools and volumes, job runs and restores.',
     prefixes: ['backup.', 'bacula.'],
+    needs: 'backup.jobs.list',
+    component: BackupScreen,
     aliases: ['bacula', 'bareos', 'restore'],
   },
   {

@@ -1,0 +1,199 @@
+/**
+ * The backup service on the simulated appliance: the seeded catalogue, a run followed over
+ * simulated time with progress and an estimate, waiting reasons, restores into the simulated
+ * file tree, and what an Operator and a ReadOnly user may not do.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
+import { setBaculaClientDown } from '../../src/system/sim/bacula.js';
+import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { waitFor } from '../shares/helpers.js';
+
+let clock = Date.parse('2026-11-30T12:00:00Z');
+const host = new SimulatedHost({ now: () => clock });
+let t: TestApp;
+let operator: string;
+let reader: string;
+const admin = () => bearer(t.adminToken);
+
+beforeAll(async () => {
+  process.env.CALYPSO_BACKUP_POLL_MS = '20';
+  t = await startTestApp({ host });
+  operator = await t.userWithRoles('bkop', ['Operator']);
+  reader = await t.userWithRoles('bkro', ['ReadOnly']);
+});
+afterAll(async () => {
+  await t.close();
+  delete process.env.CALYPSO_BACKUP_POLL_MS;
+});
+
+describe('the seeded catalogue', () => {
+  test('three weeks of nightly incrementals and weekly fulls, with failures, in words', async () => {
+    const h = await t.http.get('/api/v1/backup/history?limit=1000').set(bearer(reader));
+    expect(h.status).toBe(200);
+    expect(h.body.total).toBe(63);
+    const outcomes = new Set(h.body.items.map((r: { outcome: string }) => r.outcome));
+    expect([...outcomes].sort()).toEqual(['cancelled', 'failed', 'ok']);
+    const fulls = h.body.items.filter((r: { levelText: string }) => r.levelText === 'Full');
+    expect(fulls.length).toBe(9);
+    expect(h.body.items[0].jobId).toBeGreaterThan(h.body.items[1].jobId);
+    const failed = h.body.items.find((r: { status: string }) => r.status === 'f');
+    expect(failed).toMatchObject({ statusText: 'fatal error', jobBytes: 0, client: 'laptop7-fd' });
+    const log = await t.http.get(`/api/v1/backup/history/${failed.jobId}`).set(bearer(reader));
+    expect(log.body.log.some((l: { text: string }) => /Could not connect to Client: laptop7-fd/.test(l.text))).toBe(true);
+  });
+  test('jobs, clients, pools and volumes of the director are listed read-only', async () => {
+    const jobs = await t.http.get('/api/v1/backup/jobs').set(bearer(reader));
+    expect(jobs.body.items.map((j: { name: string; managed: boolean }) => [j.name, j.managed])).toEqual([
+      ['db1-nightly', false],
+      ['laptop7-home', false],
+      ['web1-nightly', false],
+    ]);
+    const clients = await t.http.get('/api/v1/backup/clients').set(bearer(reader));
+    const laptop = clients.body.items.find((c: { name: string }) => c.name === 'laptop7-fd');
+    expect(laptop).toMatchObject({ reachable: false, error: 'Failed to connect to Client laptop7-fd.' });
+    expect(clients.body.items.find((c: { name: string }) => c.name === 'web1-fd')).toMatchObject({ reachable: true, version: '9.6.7' });
+    const pools = await t.http.get('/api/v1/backup/pools').set(bearer(reader));
+    expect(pools.body.items.find((p: { name: string }) => p.name === 'Default')).toMatchObject({ volumes: 8, appendable: 1, managed: false });
+  });
+});
+
+describe('running, waiting, restoring', () => {
+  test('a run is followed over simulated time with progress and an estimate from the previous run', async () => {
+    const run = await t.http.post('/api/v1/backup/jobs/web1-nightly/run').set(bearer(operator)).send({ level: 'Incremental' });
+    expect(run.status).toBe(200);
+    clock += 5_000;
+    let running: Record<string, unknown> | undefined;
+    await waitFor('the run to transfer', async () => {
+      const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+      running = s.body.running.find((r: { jobId: number }) => r.jobId === run.body.jobId);
+      return !!(running as { progress?: unknown } | undefined)?.progress;
+    });
+    const progress = running!.progress as { doneBytes: number; expectedBytes: number; percent: number; remainingSeconds: number };
+    expect(progress.doneBytes).toBeGreaterThan(0);
+    expect(progress.expectedBytes).toBeGreaterThan(0);
+    expect(progress.remainingSeconds).toBeGreaterThanOrEqual(0);
+    clock += 3_600_000;
+    const job = await t.app.jobs.wait(run.body.calypsoJobId, 10_000);
+    expect(job.state).toBe('succeeded');
+    const h = await t.http.get('/api/v1/backup/history?job=web1-nightly&limit=1').set(bearer(reader));
+    expect(h.body.items[0]).toMatchObject({ jobId: run.body.jobId, status: 'T', levelText: 'Incremental', outcome: 'ok' });
+  });
+
+  test('waiting reasons in plain words with the action that fixes them', async () => {
+    await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Offsite' }).expect(201);
+    await t.http
+      .post('/api/v1/backup/filesets')
+      .set(admin())
+      .send({ name: 'Docs', include: ['/home'] })
+      .expect(201);
+    await t.http
+      .post('/api/v1/backup/jobs')
+      .set(admin())
+      .send({ name: 'docs-offsite', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'File1' })
+      .expect(201);
+    const volume = await t.http.post('/api/v1/backup/jobs/docs-offsite/run').set(bearer(operator)).send({});
+    await setBaculaClientDown(host.files, clock, 'db1-fd', true);
+    const client = await t.http.post('/api/v1/backup/jobs/db1-nightly/run').set(bearer(operator)).send({});
+    clock += 5_000;
+    const early = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+    expect(early.body.running.find((r: { jobId: number }) => r.jobId === client.body.jobId)?.waiting).toMatchObject({ reason: 'connecting to client db1-fd' });
+    clock += 30_000;
+    const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+    const reason = (id: number) => s.body.running.find((r: { jobId: number }) => r.jobId === id)?.waiting;
+    expect(reason(volume.body.jobId)).toEqual({
+      reason: 'waiting for an appendable volume in pool Offsite',
+      action: expect.stringMatching(/^Label a volume in pool Offsite/),
+    });
+    expect(reason(client.body.jobId)).toEqual({ reason: 'client db1-fd unreachable', action: expect.stringMatching(/file daemon/) });
+    await t.http.post('/api/v1/backup/volumes').set(bearer(operator)).send({ pool: 'Offsite', storage: 'File1' }).expect(200);
+    await t.http.post(`/api/v1/backup/runs/${client.body.jobId}/cancel`).set(bearer(operator)).send({}).expect(200);
+    clock += 3_600_000;
+    expect((await t.app.jobs.wait(volume.body.calypsoJobId, 10_000)).state).toBe('succeeded');
+    expect((await t.app.jobs.wait(client.body.calypsoJobId, 10_000)).state).toBe('failed');
+    await setBaculaClientDown(host.files, clock, 'db1-fd', false);
+  });
+
+  test('a point in time for a client gives the backup to restore and its chain', async () => {
+    const at = new Date(clock - 5 * 86_400_000).toISOString();
+    const point = await t.http.get(`/api/v1/backup/restore/point?client=web1-fd&at=${encodeURIComponent(at)}`).set(bearer(reader));
+    expect(point.status).toBe(200);
+    expect(Date.parse(point.body.run.endedAt)).toBeLessThanOrEqual(Date.parse(at));
+    expect(point.body.run).toMatchObject({ name: 'web1-nightly', outcome: 'ok' });
+    expect(point.body.jobIds[point.body.jobIds.length - 1]).toBe(point.body.run.jobId);
+    expect(point.body.jobIds.length).toBeGreaterThanOrEqual(1);
+    const none = await t.http.get(`/api/v1/backup/restore/point?client=web1-fd&at=2020-01-01T00:00:00Z`).set(bearer(reader));
+    expect(none.status).toBe(404);
+  });
+
+  test('restore: browse as Operator, restore in place; another client or folder is an Admin’s', async () => {
+    const h = await t.http.get('/api/v1/backup/history?job=web1-nightly&limit=1').set(bearer(reader));
+    const jobId = h.body.items[0].jobId;
+    expect((await t.http.post(`/api/v1/backup/restore/${jobId}/browse`).set(bearer(reader)).send({})).status).toBe(403);
+    const roots = await t.http.post(`/api/v1/backup/restore/${jobId}/browse`).set(bearer(operator)).send({});
+    expect(roots.body.entries.map((e: { name: string }) => e.name)).toEqual(['/']);
+    const docs = await t.http.post(`/api/v1/backup/restore/${jobId}/browse`).set(bearer(operator)).send({ path: '/var/www/docs/' });
+    const file = docs.body.entries.find((e: { isDir: boolean }) => !e.isDir);
+    expect(file.sizeBytes).toBeGreaterThan(0);
+    const elsewhere = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id], where: '/tank/restore-here' });
+    expect(elsewhere.status).toBe(403);
+    const other = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id], client: 'db1-fd' });
+    expect(other.status).toBe(403);
+    const own = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(bearer(operator))
+      .send({ files: [file.id] });
+    expect(own.status).toBe(200);
+    const byAdmin = await t.http
+      .post(`/api/v1/backup/restore/${jobId}`)
+      .set(admin())
+      .send({ files: [file.id], where: '/tank/restore-here', client: 'db1-fd' });
+    expect(byAdmin.status).toBe(200);
+    clock += 60_000;
+    expect((await t.app.jobs.wait(byAdmin.body.calypsoJobId, 10_000)).state).toBe('succeeded');
+    expect(await host.files.read(`/tank/restore-here${file.path}`)).toMatch(/simulated content of/);
+  });
+
+  test('volumes: purge needs an Admin and the typed name; an unknown job is a 404, not a prompt', async () => {
+    await t.http.post('/api/v1/backup/volumes/Vol-0001/purge').set(bearer(operator)).send({ confirm: 'Vol-0001' }).expect(403);
+    await t.http.post('/api/v1/backup/volumes/Vol-0001/purge').set(admin()).send({}).expect(400);
+    const purged = await t.http.post('/api/v1/backup/volumes/Vol-0001/purge').set(admin()).send({ confirm: 'Vol-0001' });
+    expect(purged.body).toMatchObject({ name: 'Vol-0001', status: 'Purged' });
+    expect((await t.http.post('/api/v1/backup/jobs/no-such-job/run').set(bearer(operator)).send({})).status).toBe(404);
+    const ro = await t.http.patch('/api/v1/backup/volumes/Vol-0002').set(admin()).send({ status: 'Read-Only' });
+    expect(ro.body.status).toBe('Read-Only');
+    const refused = await t.http.post('/api/v1/backup/volumes/Vol-0002/prune').set(admin()).send({ confirm: 'Vol-0002' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/Cannot prune Volume "Vol-0002"/);
+  });
+
+  test('configuration: a refused file rolls back; a dataset used as a repository cannot be destroyed', async () => {
+    const bad = await t.http
+      .post('/api/v1/backup/jobs')
+      .set(admin())
+      .send({ name: 'broken', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'Nowhere' });
+    expect(bad.status).toBe(400);
+    const before = await host.files.read('/etc/bacula/calypso.conf');
+    const clash = await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Default' });
+    expect(clash.status).toBe(502);
+    expect(clash.body.detail).toMatch(/bacula-dir refused the configuration: Attempt to define second "Pool" resource named "Default"/);
+    expect(await host.files.read('/etc/bacula/calypso.conf')).toBe(before);
+    expect((await t.app.db('backup_resources').where({ kind: 'pool', name: 'Default' })).length).toBe(0);
+    const repo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
+    expect(repo.status).toBe(201);
+    expect(repo.body).toMatchObject({ path: '/tank/backups/bacula', usedBytes: expect.any(Number), availableBytes: expect.any(Number) });
+    expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Archive Device = "\/tank\/backups\/bacula"/);
+    const destroy = await t.http
+      .delete('/api/v1/storage/datasets/tank%2Fbackups%2Fbacula')
+      .set(admin())
+      .send({ confirm: 'tank/backups/bacula', recursive: true });
+    expect(destroy.status).toBe(409);
+    expect(JSON.stringify(destroy.body)).toMatch(/repo1/);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * A real Bacula 9.6 on loopback for the tests (REAL-PEERS.md): director, storage daemon and file
+ * daemon on ports of their own, a File device and an SQLite catalog in a temp directory. The
+ * director's configuration includes Calypso's file (`@DIR/calypso.conf`), the storage daemon's
+ * Calypso's devices file, as on an appliance.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const DIR_PORT = 19111;
+export const FD_PORT = 19112;
+export const SD_PORT = 19113;
+export const FD_PASSWORD = 'fd-password-0123456789';
+
+export interface BaculaPeers {
+  dir: string;
+  data: string;
+  stop(): Promise<void>;
+  bconsole(commands: string): string;
+}
+
+function write(file: string, text: string): void {
+  fs.writeFileSync(file, text, { mode: 0o600 });
+}
+
+export async function startBacula(): Promise<BaculaPeers> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bacula-'));
+  for (const d of ['work', 'run', 'vols', 'data', 'restore-default']) fs.mkdirSync(path.join(dir, d));
+  write(
+    path.join(dir, 'bacula-dir.conf'),
+    `Director {
+  Name = peer-dir
+  DIRport = ${DIR_PORT}
+  DirAddress = 127.0.0.1
+  QueryFile = "/etc/bacula/scripts/query.sql"
+  WorkingDirectory = "${dir}/work"
+  PidDirectory = "${dir}/run"
+  Maximum Concurrent Jobs = 20
+  Password = "dir-password-0123456789"
+  Messages = Daemon
+}
+Catalog {
+  Name = MyCatalog
+  dbname = "bacula"; dbuser = ""; dbpassword = ""
+}
+Messages {
+  Name = Standard
+  console = all, !skipped, !saved
+  append = "${dir}/work/log" = all, !skipped
+  catalog = all
+}
+Messages {
+  Name = Daemon
+  console = all, !skipped, !saved
+  append = "${dir}/work/log" = all, !skipped
+}
+Storage {
+  Name = File1
+  Address = 127.0.0.1
+  SDPort = ${SD_PORT}
+  Password = "sd-password-0123456789"
+  Device = FileStorage
+  Media Type = File
+  Maximum Concurrent Jobs = 10
+}
+Pool {
+  Name = Default
+  Pool Type = Backup
+}
+Client {
+  Name = local-fd
+  Address = 127.0.0.1
+  FDPort = ${FD_PORT}
+  Catalog = MyCatalog
+  Password = "${FD_PASSWORD}"
+}
+FileSet {
+  Name = RestoreSet
+  Include {
+    File = ${dir}/data
+  }
+}
+Job {
+  Name = RestoreFiles
+  Type = Restore
+  Client = local-fd
+  FileSet = RestoreSet
+  Storage = File1
+  Pool = Default
+  Messages = Standard
+  Where = ${dir}/restore-default
+}
+@${dir}/calypso.conf
+`,
+  );
+  write(
+    path.join(dir, 'bacula-sd.conf'),
+    `Storage {
+  Name = peer-sd
+  SDPort = ${SD_PORT}
+  SDAddress = 127.0.0.1
+  WorkingDirectory = "${dir}/work"
+  Pid Directory = "${dir}/run"
+  Maximum Concurrent Jobs = 20
+}
+Director {
+  Name = peer-dir
+  Password = "sd-password-0123456789"
+}
+Device {
+  Name = FileStorage
+  Media Type = File
+  Archive Device = ${dir}/vols
+  LabelMedia = yes
+  Random Access = yes
+  AutomaticMount = yes
+  RemovableMedia = no
+  AlwaysOpen = no
+  Maximum Concurrent Jobs = 10
+}
+Messages {
+  Name = Standard
+  director = peer-dir = all
+}
+@${dir}/calypso-sd.conf
+`,
+  );
+  write(
+    path.join(dir, 'bacula-fd.conf'),
+    `FileDaemon {
+  Name = peer-fd
+  FDport = ${FD_PORT}
+  FDAddress = 127.0.0.1
+  WorkingDirectory = "${dir}/work"
+  Pid Directory = "${dir}/run"
+  Maximum Concurrent Jobs = 20
+}
+Director {
+  Name = peer-dir
+  Password = "${FD_PASSWORD}"
+}
+Messages {
+  Name = Standard
+  director = peer-dir = all, !skipped, !restored
+}
+`,
+  );
+  write(
+    path.join(dir, 'bconsole.conf'),
+    `Director {\n  Name = peer-dir\n  DIRport = ${DIR_PORT}\n  address = 127.0.0.1\n  Password = "dir-password-0123456789"\n}\n`,
+  );
+  write(path.join(dir, 'calypso.conf'), '');
+  write(path.join(dir, 'calypso-sd.conf'), '');
+  const make = fs
+    .readFileSync('/usr/share/bacula-director/make_sqlite3_tables', 'utf8')
+    .replace(/^cd \/var\/lib\/bacula$/m, `cd ${dir}/work`)
+    .replace('XXX_DBNAME_XXX', 'bacula');
+  write(path.join(dir, 'make_tables.sh'), make);
+  execFileSync('sh', [path.join(dir, 'make_tables.sh')], { stdio: 'ignore' });
+
+  const procs: ChildProcess[] = [];
+  const start = (bin: string, conf: string) => {
+    const p = spawn(bin, ['-f', '-c', path.join(dir, conf)], { stdio: 'ignore', detached: true });
+    procs.push(p);
+  };
+  const stop = async () => {
+    for (const p of procs) {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+    }
+    const deadline = Date.now() + 15_000;
+    for (const p of procs) {
+      while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const bconsole = (commands: string) => execFileSync('bconsole', ['-n', '-c', path.join(dir, 'bconsole.conf')], { input: `${commands}\n`, encoding: 'utf8' });
+  try {
+    start('bacula-sd', 'bacula-sd.conf');
+    start('bacula-fd', 'bacula-fd.conf');
+    start('bacula-dir', 'bacula-dir.conf');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        if (/Version: 9\./.test(bconsole('version'))) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error('the Bacula director did not answer on loopback within 20 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { dir, data: path.join(dir, 'data'), stop, bconsole };
+}
