@@ -4,6 +4,8 @@
  */
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { applianceContracts, appliancePermissions } from './appliance.js';
+import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
+import { timeContracts, timePermissions } from './appliance-time.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -27,6 +29,8 @@ const SETS: Record<string, AnyContract>[] = [
   scheduleContracts,
   systemContracts,
   applianceContracts,
+  timeContracts,
+  snmpContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -43,6 +47,8 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...schedulePermissions,
   ...systemPermissions,
   ...appliancePermissions,
+  ...timePermissions,
+  ...snmpPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -62,7 +68,9 @@ export type Contracts = typeof iamContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
   typeof systemContracts &
-  typeof applianceContracts;
+  typeof applianceContracts &
+  typeof timeContracts &
+  typeof snmpContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -2,9 +2,13 @@
 import { applianceContracts as c, appliancePermissions } from '../../contracts/appliance.js';
 import { implement, type Registry } from '../core/registry.js';
 import type { LicenseBook } from './licenses.js';
+import { registerSnmp } from './snmp.js';
+import { registerTime } from './time.js';
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook): void {
   registry.addPermissions(appliancePermissions);
+  registerTime(registry);
+  registerSnmp(registry);
   registry.add(
     implement(c['appliance.licenses.list'], async () => ({
       features: await licenses.status(),

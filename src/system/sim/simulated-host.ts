@@ -15,6 +15,8 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { simulateChronyTool } from './chrony.js';
+import { simulateSnmpTool } from './snmp.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -185,7 +187,11 @@ export class SimulatedHost implements Host {
       try {
         const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result = (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ?? this.dispatch(ctx, tool, args);
+        result =
+          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          (await simulateChronyTool(tool, args, this.files, started)) ??
+          (await simulateSnmpTool(tool, args, this.files)) ??
+          this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
