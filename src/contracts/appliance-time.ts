@@ -127,7 +127,7 @@ export const timeContracts = contractSet([
     mutating: false,
     input: z.object({}),
     output: z.object({
-      timezone: z.string().describe('IANA time zone of the appliance'),
+      zone: z.string().describe('IANA time zone of the appliance'),
       hostTimeAt: isoTime().describe('The appliance clock now'),
       ntp: ntpSettings.describe('NTP sources and clients (desired state)'),
     }),
@@ -138,9 +138,9 @@ export const timeContracts = contractSet([
     summary: 'Set the time zone of the appliance',
     permission: 'appliance.time',
     mutating: true,
-    input: z.object({ timezone: timeZone.describe('IANA time zone name, e.g. Europe/Paris or UTC') }),
-    output: z.object({ timezone: z.string().describe('The time zone now set') }),
-    target: (i) => i.timezone,
+    input: z.object({ zone: timeZone.describe('IANA time zone name, e.g. Europe/Paris or UTC') }),
+    output: z.object({ zone: z.string().describe('The time zone now set') }),
+    target: (i) => i.zone,
     http: { method: 'PUT', path: '/appliance/time' },
   }),
   defineContract({

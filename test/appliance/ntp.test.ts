@@ -116,7 +116,7 @@ describe('NTP through the API on the simulated appliance', () => {
   test('a fresh appliance syncs from pool.ntp.org in UTC', async () => {
     const got = await t.http.get('/api/v1/appliance/time').set(bearer(reader));
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ timezone: 'Etc/UTC', ntp: { servers: [{ host: 'pool.ntp.org', kind: 'pool', iburst: true }], allowClients: [] } });
+    expect(got.body).toMatchObject({ zone: 'Etc/UTC', ntp: { servers: [{ host: 'pool.ntp.org', kind: 'pool', iburst: true }], allowClients: [] } });
     expect(Date.parse(got.body.hostTimeAt)).not.toBeNaN();
     const status = await t.http.get('/api/v1/appliance/ntp/status').set(bearer(reader));
     expect(status.status).toBe(200);
@@ -171,10 +171,10 @@ describe('NTP through the API on the simulated appliance', () => {
   });
 
   test('the time zone is set through timedatectl', async () => {
-    const res = await t.http.put('/api/v1/appliance/time').set(bearer(t.adminToken)).send({ timezone: 'Europe/Paris' });
-    expect([res.status, res.body]).toEqual([200, { timezone: 'Europe/Paris' }]);
+    const res = await t.http.put('/api/v1/appliance/time').set(bearer(t.adminToken)).send({ zone: 'Europe/Paris' });
+    expect([res.status, res.body]).toEqual([200, { zone: 'Europe/Paris' }]);
     expect(host.history().map((c) => `${c.command} ${c.args.join(' ')}`)).toContain('timedatectl set-timezone Europe/Paris');
-    expect((await t.http.get('/api/v1/appliance/time').set(bearer(reader))).body.timezone).toBe('Europe/Paris');
+    expect((await t.http.get('/api/v1/appliance/time').set(bearer(reader))).body.zone).toBe('Europe/Paris');
     expect(JSON.parse(await host.files.read(CHRONY_SIM_STATE)).timezone).toBe('Europe/Paris');
   });
 
@@ -185,7 +185,7 @@ describe('NTP through the API on the simulated appliance', () => {
       .set(bearer(operator))
       .send({ servers: [{ host: 'evil.example.net' }] });
     expect(ntp.status).toBe(403);
-    const zone = await t.http.put('/api/v1/appliance/time').set(bearer(operator)).send({ timezone: 'UTC' });
+    const zone = await t.http.put('/api/v1/appliance/time').set(bearer(operator)).send({ zone: 'UTC' });
     expect(zone.status).toBe(403);
     expect(await host.files.read(CONF)).not.toContain('evil');
   });
@@ -237,7 +237,7 @@ describe('hostile NTP input is a 400 and nothing runs or is written', () => {
 
   test.each(['Europe/Paris\nfoo', '-Europe/Paris', '../../etc/passwd', 'Mars/Olympus_Mons', 'Europe/Paris '])('time zone %j', async (timezone) => {
     const before = host.calls.length;
-    const res = await t.http.put('/api/v1/appliance/time').set(bearer(t.adminToken)).send({ timezone });
+    const res = await t.http.put('/api/v1/appliance/time').set(bearer(t.adminToken)).send({ zone: timezone });
     expect(res.status).toBe(400);
     expect(host.calls.length).toBe(before);
   });

@@ -65,6 +65,9 @@ function view(s: StoredSnmp): SnmpSettings {
 
 type UpdateInput = z.infer<(typeof c)['appliance.snmp.update']['input']>;
 
+/** An address alone is that one host: 192.0.2.5 -> 192.0.2.5/32. */
+const asNetwork = (v: string) => (v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`);
+
 function once<T>(items: T[], key: (t: T) => string, field: string): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
@@ -92,7 +95,7 @@ function merge(old: StoredSnmp, i: UpdateInput): StoredSnmp {
         throw new ValidationError(`community ${x.name} is new: give its secret`, [
           { path: `communities.${n}.secret`, message: 'required for a new community' },
         ]);
-      return { name: x.name, secret, sources: [...new Set(x.sources)] };
+      return { name: x.name, secret, sources: [...new Set(x.sources.map(asNetwork))] };
     });
   }
   if (i.users) {

@@ -111,7 +111,7 @@ export function registerTime(registry: Registry): void {
       const s = await timeSettings(ctx.db);
       const dep = await applianceDeployment(ctx.db);
       return {
-        timezone: await currentZone(ctx, dep, s.timezone),
+        zone: await currentZone(ctx, dep, s.timezone),
         hostTimeAt: new Date(ctx.host.now?.() ?? Date.now()).toISOString(),
         ntp: { servers: s.servers, allowClients: s.allowClients },
       };
@@ -122,9 +122,9 @@ export function registerTime(registry: Registry): void {
       applyUnit(ctx, 'timezone', async (trx) => {
         const s = await timeSettings(trx);
         const dep = await applianceDeployment(trx);
-        await writeSetting(trx, TIME_SETTINGS_KEY, { ...s, timezone: i.timezone });
-        if (dep.timezoneManager === 'timedatectl') await setTimezone(ctx.host, i.timezone);
-        return { timezone: i.timezone };
+        await writeSetting(trx, TIME_SETTINGS_KEY, { ...s, timezone: i.zone });
+        if (dep.timezoneManager === 'timedatectl') await setTimezone(ctx.host, i.zone);
+        return { zone: i.zone };
       }),
     ),
   );
