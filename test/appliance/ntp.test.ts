@@ -75,8 +75,8 @@ describe('chrony.conf rendering', () => {
     const text = renderChronyConf(
       {
         sources: [
-          { host: 'ntp1.example.com', kind: 'server', iburst: true, prefer: true, minpoll: 4, maxpoll: 8 },
-          { host: 'pool.ntp.org', kind: 'pool', iburst: false, prefer: false, minpoll: null, maxpoll: null },
+          { host: 'ntp1.example.com', kind: 'server', iburst: true, prefer: true, port: 1123, minpoll: 4, maxpoll: 8 },
+          { host: 'pool.ntp.org', kind: 'pool', iburst: false, prefer: false, port: null, minpoll: null, maxpoll: null },
         ],
         allow: ['192.168.1.0/24', 'fd00::/64'],
       },
@@ -84,7 +84,7 @@ describe('chrony.conf rendering', () => {
     );
     expect(text.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([
       'driftfile /var/lib/chrony/chrony.drift',
-      'server ntp1.example.com iburst prefer minpoll 4 maxpoll 8',
+      'server ntp1.example.com iburst prefer port 1123 minpoll 4 maxpoll 8',
       'pool pool.ntp.org',
       'allow 192.168.1.0/24',
       'allow fd00::/64',
@@ -93,7 +93,7 @@ describe('chrony.conf rendering', () => {
 
   test('a hostile value never becomes a word or a line of its own, even past the contract', () => {
     const bad = (host: string) => () =>
-      renderChronyConf({ sources: [{ host, kind: 'server', iburst: false, prefer: false, minpoll: null, maxpoll: null }], allow: [] });
+      renderChronyConf({ sources: [{ host, kind: 'server', iburst: false, prefer: false, port: null, minpoll: null, maxpoll: null }], allow: [] });
     for (const host of ['a.example\nallow 0/0', 'a b', '"x"', '-x', 'a;b']) expect(bad(host)).toThrow(/refusing to render/);
   });
 });

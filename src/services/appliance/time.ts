@@ -8,7 +8,7 @@ import { timeContracts as c, timePermissions, type NtpServer, type NtpStatus } f
 import { ChronyAdapter, renderChronyConf } from '../../system/chrony/index.js';
 import { readTimezone, restartUnit, setTimezone } from '../../system/chrony/timedatectl.js';
 import type { Ctx } from '../core/context.js';
-import { ValidationError } from '../core/errors.js';
+import { HostCommandError, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
 import { applyUnit, writeThenActivate } from '../shares/apply.js';
 import { readSetting, writeSetting } from '../shares/settings.js';
@@ -22,7 +22,7 @@ export interface TimeSettings {
 
 export const DEFAULT_TIME_SETTINGS: TimeSettings = {
   timezone: 'Etc/UTC',
-  servers: [{ host: 'pool.ntp.org', kind: 'pool', iburst: true, prefer: false, minpoll: null, maxpoll: null }],
+  servers: [{ host: 'pool.ntp.org', kind: 'pool', iburst: true, prefer: false, port: null, minpoll: null, maxpoll: null }],
   allowClients: [],
 };
 
@@ -140,4 +140,22 @@ export function registerTime(registry: Registry): void {
     }),
   );
   registry.add(implement(c['appliance.ntp.status'], (ctx) => ntpStatus(ctx)));
+}
+
+/** Why chronyc could not answer, when that means "nothing to report" rather than a failing probe: not installed, or chronyd not running (the service-down rule's business). */
+function chronyAbsent(err: unknown): boolean {
+  if (!(err instanceof HostCommandError)) return false;
+  return (err.code === null && /not found|ENOENT/.test(err.message)) || /Cannot talk to daemon/.test(err.stderr);
+}
+
+/** The readings of the NTP alert rules: synchronised or not, and the offset while synchronised. */
+export async function ntpReadings(deps: Pick<Ctx, 'host' | 'db'>): Promise<{ synchronised: boolean; offsetSeconds: number | null } | null> {
+  try {
+    const dep = await applianceDeployment(deps.db);
+    const t = await new ChronyAdapter(deps.host, dep.chronyc).tracking();
+    return { synchronised: t.synchronised, offsetSeconds: t.synchronised ? Math.abs(t.systemTimeOffset) : null };
+  } catch (err) {
+    if (chronyAbsent(err)) return null;
+    throw err;
+  }
 }

@@ -86,6 +86,8 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_disk_smart_failed: { help: '1 when SMART says the disk is failing', labels: ['disk'] },
   calypso_disk_temperature_celsius: { help: 'Disk temperature from SMART', labels: ['disk'] },
   calypso_service_up: { help: '1 when a watched service is active', labels: ['service'] },
+  calypso_ntp_synchronised: { help: '1 when chrony follows an NTP source, 0 when not synchronised', labels: [] },
+  calypso_ntp_offset_seconds: { help: 'How far the system clock is from NTP time (absolute, seconds) while synchronised', labels: [] },
   calypso_probe_success: { help: '1 when the probe answered in time at the last collection', labels: ['probe'] },
   calypso_probe_duration_seconds: { help: 'How long the probe took at the last collection', labels: ['probe'] },
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },

@@ -15,7 +15,10 @@ import { nowIso } from '../../contracts/time.js';
 import { AlertEngine } from './alerts.js';
 import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
-import { hostProbes, machineProbes, type Probe } from './probes.js';
+import { hostProbes, machineProbes, ntpProbe, type Probe } from './probes.js';
+import { ntpReadings } from '../appliance/time.js';
+import type { TrapSender } from './snmp-trap.js';
+import { LocalTrapSender } from '../../system/snmp/local-trap.js';
 import { PrometheusExport } from './prometheus.js';
 import { MetricStore } from './store.js';
 
@@ -43,6 +46,8 @@ export interface MonitoringOptions {
   /** Seconds `zpool iostat` measures pool throughput over; 0 turns the pool-io probe off. */
   poolIoSeconds?: number;
   notifier?: Partial<NotifierOptions>;
+  /** How SNMP traps are sent (snmptrap on the daemon's machine by default). */
+  trapSender?: TrapSender;
 }
 
 interface Deps {
@@ -93,7 +98,7 @@ export class Monitoring {
   ) {
     this.now = opts.now ?? Date.now;
     this.store = new MetricStore(deps.db);
-    this.notifier = new Notifier(deps.db, deps.log, this.now, { attempts: 3, backoffMs: 1000, ...opts.notifier });
+    this.notifier = new Notifier(deps.db, deps.log, this.now, { attempts: 3, backoffMs: 1000, ...opts.notifier }, opts.trapSender ?? new LocalTrapSender());
     this.alerts = new AlertEngine(deps.db, deps.events, deps.log, this.now, (event, alert) => this.notifier.dispatch(event, alert));
     const probes = opts.probes ?? [
       ...machineProbes(opts.machine ?? new LocalMachineProbe()),
@@ -102,6 +107,7 @@ export class Monitoring {
         poolIoSeconds: opts.poolIoSeconds ?? 1,
         watchedServices: () => this.settingsValue.watchedServices,
       }),
+      ntpProbe(() => ntpReadings(deps)),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

@@ -13,6 +13,8 @@ export interface NtpSource {
   kind: 'server' | 'pool';
   iburst: boolean;
   prefer: boolean;
+  /** UDP port (null: 123). */
+  port: number | null;
   /** log2 of the shortest and longest poll interval in seconds (null: chrony's default). */
   minpoll: number | null;
   maxpoll: number | null;
@@ -55,6 +57,7 @@ export function renderChronyConf(config: ChronyConfig, base: string[] = DEFAULT_
     const words: string[] = [s.kind, assertToken('the NTP source', s.host, NTP_HOST)];
     if (s.iburst) words.push('iburst');
     if (s.prefer) words.push('prefer');
+    if (s.port !== null) words.push('port', String(Math.trunc(s.port)));
     if (s.minpoll !== null) words.push('minpoll', String(Math.trunc(s.minpoll)));
     if (s.maxpoll !== null) words.push('maxpoll', String(Math.trunc(s.maxpoll)));
     lines.push(words.join(' '));
