@@ -49,6 +49,7 @@ export const ntpServerSchema = z.object({
   kind: z.enum(['server', 'pool']).default('server').describe('server: one machine; pool: a name that resolves to several'),
   iburst: z.boolean().default(true).describe('Send a burst of requests at start, for a faster first sync'),
   prefer: z.boolean().default(false).describe('Prefer this source over the others of the same quality'),
+  port: z.number().int().min(1).max(65535).nullable().default(null).describe('UDP port of the server (null: 123)'),
   minpoll: z
     .number()
     .int()
