@@ -343,6 +343,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
   registry.add(
     implement(c['alerts.channels.create'], async (ctx, i) => {
       const config = channelConfig(i);
+      if (config.type !== 'snmp' && i.privSecret !== undefined)
+        throw new ValidationError('privSecret is for SNMPv3 channels only', [{ path: 'privSecret', message: 'not for this channel' }]);
       if (await ctx.db('notification_channels').where({ name: i.name }).first()) throw new Conflict(`a channel named ${i.name} exists`);
       const now = monitoring.now();
       const [row] = await ctx
@@ -366,7 +368,7 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     implement(c['alerts.channels.update'], async (ctx, i) => {
       const row = await requireChannel(ctx, i.id);
       const patch: Record<string, unknown> = { updated_at: monitoring.now() };
-      if (i.webhook || i.email) {
+      if (i.webhook || i.email || i.snmp) {
         const config = channelConfig(i);
         if (config.type !== row.type) throw new ValidationError(`this is a ${row.type} channel`, [{ path: config.type, message: `give ${row.type} settings` }]);
         // The URL as answers show it (credentials hidden) means "keep the stored one": an edit
