@@ -60,6 +60,20 @@ const label = z
   .max(32)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, dots, dashes and underscores, starting with a letter or digit');
 
+const communityIn = z.object({
+  name: label.describe('Label of the community (shown; the secret is not)'),
+  secret: snmpWord(6, 64).optional().describe('The community string (write-only); required for a new label, left out: keep the stored one'),
+  sources: z.array(sourceNetwork).min(1).max(20).describe('Networks allowed to read with it (CIDR)'),
+});
+
+const userIn = z.object({
+  name: snmpWord(1, 32).describe('v3 user name'),
+  authProtocol: z.enum(SNMP_AUTH_PROTOCOLS).default('SHA-256').describe('Authentication protocol'),
+  privProtocol: z.literal('AES').default('AES').describe('Privacy protocol (AES-128)'),
+  authSecret: snmpWord(8, 64).optional().describe('Authentication passphrase (write-only; required for a new user)'),
+  privSecret: snmpWord(8, 64).optional().describe('Privacy passphrase (write-only; required for a new user)'),
+});
+
 export const snmpContracts = contractSet([
   defineContract({
     name: 'appliance.snmp.get',
@@ -86,32 +100,50 @@ export const snmpContracts = contractSet([
       port: z.number().int().min(1).max(65535).optional().describe('UDP port (161)'),
       location: snmpText.optional().describe('sysLocation: where the appliance is'),
       contact: snmpText.optional().describe('sysContact: who to call'),
-      communities: z
-        .array(
-          z.object({
-            name: label.describe('Label of the community (shown; the secret is not)'),
-            secret: snmpWord(6, 64).optional().describe('The community string (write-only); required for a new label, left out: keep the stored one'),
-            sources: z.array(sourceNetwork).min(1).max(20).describe('Networks allowed to read with it (CIDR)'),
-          }),
-        )
-        .max(20)
-        .optional()
-        .describe('v2c read-only communities (replaces the list)'),
-      users: z
-        .array(
-          z.object({
-            name: snmpWord(1, 32).describe('v3 user name'),
-            authProtocol: z.enum(SNMP_AUTH_PROTOCOLS).default('SHA-256').describe('Authentication protocol'),
-            privProtocol: z.literal('AES').default('AES').describe('Privacy protocol (AES-128)'),
-            authPassphrase: snmpWord(8, 64).optional().describe('Authentication passphrase (write-only; required for a new user)'),
-            privPassphrase: snmpWord(8, 64).optional().describe('Privacy passphrase (write-only; required for a new user)'),
-          }),
-        )
-        .max(20)
-        .optional()
-        .describe('v3 users, authPriv only (replaces the list)'),
+      communities: z.array(communityIn).max(20).optional().describe('v2c read-only communities (replaces the list)'),
+      users: z.array(userIn).max(20).optional().describe('v3 users, authPriv only (replaces the list)'),
     }),
     output: snmpSettingsSchema,
     http: { method: 'PUT', path: '/appliance/snmp' },
+  }),
+  defineContract({
+    name: 'appliance.snmp.communities.set',
+    summary: 'Add a v2c community or change its networks (or its secret); applied at once',
+    permission: 'appliance.snmp',
+    mutating: true,
+    input: communityIn,
+    output: snmpSettingsSchema,
+    target: (i) => i.name,
+    http: { method: 'PUT', path: '/appliance/snmp/communities/:name' },
+  }),
+  defineContract({
+    name: 'appliance.snmp.communities.remove',
+    summary: 'Remove a v2c community; applied at once',
+    permission: 'appliance.snmp',
+    mutating: true,
+    input: z.object({ name: label.describe('Label of the community') }),
+    output: snmpSettingsSchema,
+    target: (i) => i.name,
+    http: { method: 'DELETE', path: '/appliance/snmp/communities/:name' },
+  }),
+  defineContract({
+    name: 'appliance.snmp.users.set',
+    summary: 'Add an SNMPv3 user (authPriv) or change its protocol or passphrases; applied at once',
+    permission: 'appliance.snmp',
+    mutating: true,
+    input: userIn,
+    output: snmpSettingsSchema,
+    target: (i) => i.name,
+    http: { method: 'PUT', path: '/appliance/snmp/users/:name' },
+  }),
+  defineContract({
+    name: 'appliance.snmp.users.remove',
+    summary: 'Remove an SNMPv3 user; applied at once',
+    permission: 'appliance.snmp',
+    mutating: true,
+    input: z.object({ name: snmpWord(1, 32).describe('v3 user name') }),
+    output: snmpSettingsSchema,
+    target: (i) => i.name,
+    http: { method: 'DELETE', path: '/appliance/snmp/users/:name' },
   }),
 ]);

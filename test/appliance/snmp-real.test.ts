@@ -72,7 +72,7 @@ suite('real snmpd runs the agent configured through the API', () => {
         location: 'Rack 4, room 2 (Calypso test)',
         contact: 'ops@example.com',
         communities: [{ name: 'noc', secret: COMMUNITY, sources: ['127.0.0.1'] }],
-        users: [{ name: USER, authProtocol: 'SHA-256', authPassphrase: AUTH, privPassphrase: PRIV }],
+        users: [{ name: USER, authProtocol: 'SHA-256', authSecret: AUTH, privSecret: PRIV }],
       });
     expect([res.status, res.body.detail]).toEqual([200, undefined]);
     snmpd = spawn('snmpd', ['-f', '-Lo', '-C', '-c', conf, '-p', path.join(dir, 'snmpd.pid'), '-m', ''], {

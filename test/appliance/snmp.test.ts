@@ -78,7 +78,7 @@ describe('SNMP agent through the API on the simulated appliance', () => {
         location: 'Rack 4, room 2',
         contact: 'ops@example.com',
         communities: [{ name: 'noc', secret: COMMUNITY, sources: ['10.1.0.0/16', '10.1.0.0/16', '192.168.7.5'] }],
-        users: [{ name: 'monitor', authProtocol: 'SHA', authPassphrase: AUTH, privPassphrase: PRIV }],
+        users: [{ name: 'monitor', authProtocol: 'SHA', authSecret: AUTH, privSecret: PRIV }],
       });
     expect([res.status, res.body.detail]).toEqual([200, undefined]);
     expect(res.body).toEqual({
@@ -127,7 +127,7 @@ describe('SNMP agent through the API on the simulated appliance', () => {
     const user = await t.http
       .put('/api/v1/appliance/snmp')
       .set(bearer(t.adminToken))
-      .send({ users: [{ name: 'newbie', authPassphrase: AUTH }] });
+      .send({ users: [{ name: 'newbie', authSecret: AUTH }] });
     expect([user.status, user.body.detail]).toEqual([400, 'user newbie is new: give both passphrases']);
     const twice = await t.http
       .put('/api/v1/appliance/snmp')
@@ -161,16 +161,56 @@ describe('SNMP agent through the API on the simulated appliance', () => {
     expect(JSON.parse(await host.files.read(SNMP_SIM_STATE)).running).toBe(false);
   });
 
+  test('one community or user at a time: set and remove, the others and their secrets kept', async () => {
+    const added = await t.http
+      .put('/api/v1/appliance/snmp/communities/backup')
+      .set(bearer(t.adminToken))
+      .send({ secret: 'backup-Ro-1', sources: ['172.16.0.0/12'] });
+    expect([added.status, added.body.detail]).toEqual([200, undefined]);
+    expect(added.body.communities.map((x: { name: string }) => x.name)).toEqual(['noc', 'backup']);
+    let conf = await host.files.read(CONF);
+    expect(conf).toContain(`rocommunity ${COMMUNITY} 10.2.0.0/16\nrocommunity backup-Ro-1 172.16.0.0/12\n`);
+    const moved = await t.http
+      .put('/api/v1/appliance/snmp/communities/backup')
+      .set(bearer(t.adminToken))
+      .send({ sources: ['172.17.0.0/16'] });
+    expect(moved.status).toBe(200);
+    expect(await host.files.read(CONF)).toContain('rocommunity backup-Ro-1 172.17.0.0/16\n');
+    const user = await t.http
+      .put('/api/v1/appliance/snmp/users/nms')
+      .set(bearer(t.adminToken))
+      .send({ authSecret: 'nms-Auth-123', privSecret: 'nms-Priv-123' });
+    expect(user.body.users.map((u: { name: string }) => u.name)).toEqual(['monitor', 'nms']);
+    const gone = await t.http.delete('/api/v1/appliance/snmp/users/monitor').set(bearer(t.adminToken));
+    expect(gone.body.users.map((u: { name: string }) => u.name)).toEqual(['nms']);
+    conf = await host.files.read(CONF);
+    expect(conf).not.toContain('createUser monitor');
+    expect(conf).toContain('createUser nms SHA-256 nms-Auth-123 AES nms-Priv-123\n');
+    expect((await t.http.delete('/api/v1/appliance/snmp/communities/nope').set(bearer(t.adminToken))).status).toBe(404);
+    expect((await t.http.delete('/api/v1/appliance/snmp/communities/backup').set(bearer(t.adminToken))).body.communities).toHaveLength(1);
+    for (const r of [added, moved, user, gone]) expect(JSON.stringify(r.body)).not.toMatch(/backup-Ro-1|nms-Auth|nms-Priv/);
+  });
+
   test('an Operator can neither open a community, add a user nor move the agent', async () => {
     const before = await host.files.read(CONF);
     for (const body of [
       { communities: [{ name: 'open', secret: 'public1', sources: ['10.0.0.0/8'] }] },
-      { users: [{ name: 'spy', authPassphrase: AUTH, privPassphrase: PRIV }] },
+      { users: [{ name: 'spy', authSecret: AUTH, privSecret: PRIV }] },
       { enabled: true, listenAddress: '0.0.0.0' },
     ]) {
       const res = await t.http.put('/api/v1/appliance/snmp').set(bearer(operator)).send(body);
       expect(res.status).toBe(403);
     }
+    expect(
+      (
+        await t.http
+          .put('/api/v1/appliance/snmp/communities/open')
+          .set(bearer(operator))
+          .send({ secret: 'public1', sources: ['10.0.0.0/8'] })
+      ).status,
+    ).toBe(403);
+    expect((await t.http.put('/api/v1/appliance/snmp/users/spy').set(bearer(operator)).send({ authSecret: AUTH, privSecret: PRIV })).status).toBe(403);
+    expect((await t.http.delete('/api/v1/appliance/snmp/communities/noc').set(bearer(operator))).status).toBe(403);
     expect(await host.files.read(CONF)).toBe(before);
   });
 });
@@ -185,7 +225,7 @@ describe('hostile SNMP input is a 400 and nothing runs or is written', () => {
     await t.close();
   });
   const community = (over: Record<string, unknown>) => ({ communities: [{ name: 'noc', secret: 'public123', sources: ['10.0.0.0/8'], ...over }] });
-  const user = (over: Record<string, unknown>) => ({ users: [{ name: 'mon', authPassphrase: AUTH, privPassphrase: PRIV, ...over }] });
+  const user = (over: Record<string, unknown>) => ({ users: [{ name: 'mon', authSecret: AUTH, privSecret: PRIV, ...over }] });
   const hostile: [string, Record<string, unknown>][] = [
     ['location with a newline', { location: 'Rack 4\nrwcommunity evil 0.0.0.0/0' }],
     ['location with a quote', { location: 'Rack "4"' }],
@@ -204,8 +244,8 @@ describe('hostile SNMP input is a 400 and nothing runs or is written', () => {
     ['user with a space', user({ name: 'mon itor' })],
     ['user with a leading dash', user({ name: '-mon' })],
     ['user with a newline', user({ name: 'mon\nrwuser x' })],
-    ['passphrase with a space', user({ authPassphrase: 'auth pass 123' })],
-    ['passphrase too short', user({ privPassphrase: 'short' })],
+    ['passphrase with a space', user({ authSecret: 'auth pass 123' })],
+    ['passphrase too short', user({ privSecret: 'short' })],
     ['unsupported auth protocol', user({ authProtocol: 'MD5' })],
     ['unsupported priv protocol', user({ privProtocol: 'DES' })],
     ['listen address that is a name', { listenAddress: 'localhost' }],

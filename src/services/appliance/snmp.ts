@@ -11,7 +11,7 @@ import { snmpContracts as c, snmpPermissions, type SnmpSettings } from '../../co
 import { stopUnit } from '../../system/chrony/timedatectl.js';
 import { renderSnmpdConf, type SnmpAuthProtocol } from '../../system/snmp/index.js';
 import type { Ctx } from '../core/context.js';
-import { ValidationError } from '../core/errors.js';
+import { NotFound, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
 import { applyUnit, writeThenActivate } from '../shares/apply.js';
 import { readSetting, writeSetting } from '../shares/settings.js';
@@ -102,11 +102,11 @@ function merge(old: StoredSnmp, i: UpdateInput): StoredSnmp {
     once(i.users, (u) => u.name, 'users');
     next.users = i.users.map((u, n) => {
       const was = old.users.find((o) => o.name === u.name);
-      const authPassphrase = u.authPassphrase ?? was?.authPassphrase;
-      const privPassphrase = u.privPassphrase ?? was?.privPassphrase;
+      const authPassphrase = u.authSecret ?? was?.authPassphrase;
+      const privPassphrase = u.privSecret ?? was?.privPassphrase;
       if (!authPassphrase || !privPassphrase)
         throw new ValidationError(`user ${u.name} is new: give both passphrases`, [
-          { path: `users.${n}.${authPassphrase ? 'privPassphrase' : 'authPassphrase'}`, message: 'required for a new user' },
+          { path: `users.${n}.${authPassphrase ? 'privSecret' : 'authSecret'}`, message: 'required for a new user' },
         ]);
       return { name: u.name, authProtocol: u.authProtocol, privProtocol: u.privProtocol, authPassphrase, privPassphrase };
     });
@@ -143,17 +143,52 @@ async function applySnmpd(ctx: Ctx, trx: Knex, s: StoredSnmp): Promise<void> {
   );
 }
 
+/** One apply: the change as an update of the whole state, computed from the stored one inside the unit. */
+function change(ctx: Ctx, update: (old: StoredSnmp) => UpdateInput): Promise<SnmpSettings> {
+  return applyUnit(ctx, LOCK, async (trx) => {
+    const old = await stored(trx);
+    const next = merge(old, update(old));
+    await applySnmpd(ctx, trx, next);
+    await writeSetting(trx, SNMP_SETTINGS_KEY, next);
+    return view(next);
+  });
+}
+
+/** The stored lists as an update keeps them (secrets left out: kept by name). */
+const communitiesOf = (s: StoredSnmp) => s.communities.map((x) => ({ name: x.name, sources: x.sources }));
+const usersOf = (s: StoredSnmp) => s.users.map((u) => ({ name: u.name, authProtocol: u.authProtocol, privProtocol: u.privProtocol }));
+
 export function registerSnmp(registry: Registry): void {
   registry.addPermissions(snmpPermissions);
   registry.add(implement(c['appliance.snmp.get'], async (ctx) => view(await stored(ctx.db))));
+  registry.add(implement(c['appliance.snmp.update'], (ctx, i) => change(ctx, () => i)));
   registry.add(
-    implement(c['appliance.snmp.update'], (ctx, i) =>
-      applyUnit(ctx, LOCK, async (trx) => {
-        const old = await stored(trx);
-        const next = merge(old, i);
-        await applySnmpd(ctx, trx, next);
-        await writeSetting(trx, SNMP_SETTINGS_KEY, next);
-        return view(next);
+    implement(c['appliance.snmp.communities.set'], (ctx, i) =>
+      change(ctx, (old) => ({
+        communities: old.communities.some((x) => x.name === i.name) ? communitiesOf(old).map((x) => (x.name === i.name ? i : x)) : [...communitiesOf(old), i],
+      })),
+    ),
+  );
+  registry.add(
+    implement(c['appliance.snmp.communities.remove'], (ctx, i) =>
+      change(ctx, (old) => {
+        if (!old.communities.some((x) => x.name === i.name)) throw new NotFound(`community ${i.name} does not exist`);
+        return { communities: communitiesOf(old).filter((x) => x.name !== i.name) };
+      }),
+    ),
+  );
+  registry.add(
+    implement(c['appliance.snmp.users.set'], (ctx, i) =>
+      change(ctx, (old) => ({
+        users: old.users.some((u) => u.name === i.name) ? usersOf(old).map((u) => (u.name === i.name ? i : u)) : [...usersOf(old), i],
+      })),
+    ),
+  );
+  registry.add(
+    implement(c['appliance.snmp.users.remove'], (ctx, i) =>
+      change(ctx, (old) => {
+        if (!old.users.some((u) => u.name === i.name)) throw new NotFound(`user ${i.name} does not exist`);
+        return { users: usersOf(old).filter((u) => u.name !== i.name) };
       }),
     ),
   );
