@@ -14,6 +14,7 @@ import { MonitoringScreen } from './monitoring.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
+import { SystemScreen } from './system.js';
 import { UsersScreen } from './users.js';
 
 export interface ScreenDef {
@@ -122,7 +123,9 @@ export const SCREENS: ScreenDef[] = [
     short: 'System',
     manages: 'Network, services, NTP, SNMP, logs, terminal and licenses of the appliance.',
     prefixes: ['appliance.', 'system.'],
-    aliases: ['network', 'ntp', 'snmp', 'services'],
+    needs: 'appliance.licenses.list',
+    component: SystemScreen,
+    aliases: ['network', 'ntp', 'snmp', 'services', 'licenses', 'time'],
   },
   {
     id: 'users',
