@@ -19,6 +19,7 @@ import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { manualClock } from '../monitoring/helpers.js';
 import { peersAvailable, waitFor } from '../shares/helpers.js';
+import { readTrapLog } from './trap-log.js';
 
 const run = peersAvailable(['snmpd', 'snmpget', 'snmptrap', 'snmptrapd']);
 const suite = run ? describe : describe.skip;
@@ -202,22 +203,7 @@ suite('real snmptrapd receives a faulted disk alert as a trap', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The traps in the log: one entry per trap, its varbinds as OID -> value text. */
-  function traps(): Map<string, string>[] {
-    const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
-    return text
-      .split(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d .*\]:\n/m)
-      .slice(1)
-      .map(
-        (entry) =>
-          new Map(
-            entry
-              .trim()
-              .split('\t')
-              .map((vb) => vb.split(' = ', 2) as [string, string]),
-          ),
-      );
-  }
+  const traps = () => readTrapLog(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
   const iso = (oid: string) => oid.replace(/^1\./, 'iso.');
 
   test('firing, then resolved, over v2c and v3, with severity, source, title and message', async () => {

@@ -10,6 +10,9 @@ import type { RunOptions, RunResult } from '../../src/system/host.js';
 import { SnmpTrapSender, trapArgs, type Trap, type TrapAuth } from '../../src/system/snmp/index.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { RecordingHost } from '../helpers/recording-host.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readTrapLog } from './trap-log.js';
 
 const alert: Alert = {
   id: 7,
@@ -97,6 +100,23 @@ describe('snmptrap command line and config', () => {
     expect(await host.files.read('/private/traps/snmp.conf')).toBe('');
     expect(await host.files.read('/private/traps/snmp.conf.prev')).toBe('');
     expect(modes.every((m) => m === 0o600)).toBe(true);
+  });
+});
+
+describe("snmptrapd's log, as the real-peer test reads it (captured from snmptrapd 5.9.3)", () => {
+  const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/snmp', name), 'utf8');
+  test('one map of varbinds per trap, v2c and v3 alike', () => {
+    const traps = readTrapLog(fixture('snmptrapd-v2c-v3.log'));
+    expect(traps).toHaveLength(2);
+    expect(traps[0]!.get('iso.3.6.1.6.3.1.1.4.1.0')).toBe('OID: iso.3.6.1.4.1.99999.0.1');
+    expect(traps[0]!.get('iso.3.6.1.4.1.99999.1.2')).toBe('INTEGER: 3');
+    expect(traps[0]!.get('iso.3.6.1.4.1.99999.1.4')).toBe('STRING: "Disk \\"sdc\\" faulted"');
+    expect(traps[1]!.get('iso.3.6.1.4.1.99999.1.4')).toBe('STRING: "v3 trap"');
+  });
+  test('a value with a line break leaves its one line: why Calypso sends text on one line', () => {
+    const traps = readTrapLog(fixture('snmptrapd-v2c.log'));
+    expect(traps[0]!.get('iso.3.6.1.4.1.99999.1.4')).toBe('STRING: "-x AES"');
+    expect(traps[1]!.get('iso.3.6.1.4.1.99999.1.5')).toBe('STRING: "two');
   });
 });
 
