@@ -36,8 +36,8 @@ export interface SnmpdConfig {
 
 /** A community, user name or passphrase: printable ASCII without spaces, quotes, backslashes or '#'. */
 export const SNMP_TOKEN = /^[A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~-]+$/;
-/** sysLocation and sysContact: one line of printable text (snmpd takes the rest of the line). */
-export const SNMP_TEXT = /^[^\0-\x1f\x7f]*$/;
+/** sysLocation and sysContact: one line of printable ASCII (snmpd takes the rest of the line). */
+export const SNMP_TEXT = /^[ -~]*$/;
 const ADDRESS = /^[0-9A-Fa-f:.]+$/;
 const NETWORK = /^[0-9A-Fa-f:.]+\/\d{1,3}$/;
 
