@@ -26,7 +26,9 @@ const snmpText = z
   .regex(/^[ !#-[\]-~]*$/, 'printable text on one line, without quotes or backslashes')
   .refine((v) => !v.startsWith('-') && v.trim() === v, 'may not start with a dash nor start or end with a space');
 
-const sourceNetwork = cidrNetwork.refine((v) => !/^(0\.0\.0\.0|::)\/0$/.test(v), 'name the networks that may read (not every address)');
+const sourceNetwork = cidrNetwork
+  .refine((v) => !/^(0\.0\.0\.0|::)\/0$/.test(v), 'name the networks that may read (not every address)')
+  .meta({ examples: ['10.1.0.0/16'] });
 
 export const SNMP_AUTH_PROTOCOLS = ['SHA', 'SHA-256'] as const;
 

@@ -42,7 +42,8 @@ export const cidrNetwork = z
     if (prefix === undefined) return true;
     if (!/^\d{1,3}$/.test(prefix)) return false;
     return Number(prefix) <= (family === 4 ? 32 : 128);
-  }, 'an IPv4 or IPv6 network such as 192.168.1.0/24 or fd00::/64');
+  }, 'an IPv4 or IPv6 network such as 192.168.1.0/24 or fd00::/64')
+  .meta({ examples: ['192.168.1.0/24'] });
 
 export const ntpServerSchema = z.object({
   host: ntpHost.describe('NTP server or pool: host name or IP address'),
