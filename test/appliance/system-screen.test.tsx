@@ -84,6 +84,33 @@ test('SNMP: a community added through the form, its secret never on screen, then
   await c.waitFor('No community and no v3 user');
 });
 
+test('Monitoring, Channels: s adds an SNMP trap channel; its community never reaches the screen', async () => {
+  await c.press('escape');
+  await c.press(':');
+  await c.waitFor('Go to a screen');
+  await c.type('monitoring');
+  await c.press('enter');
+  await c.waitFor(/Channels/);
+  await c.press('5');
+  await c.waitFor('s Add SNMP trap');
+  await c.press('s');
+  await c.waitFor('Add an SNMP trap channel');
+  await c.type('nms');
+  for (let i = 0; i < 4; i++) await c.press('down');
+  await c.waitFor(/▶ SNMP: manager|▶ Manager|▶ .*[Mm]anager/);
+  await c.type('192.0.2.10');
+  for (let i = 0; i < 5; i++) await c.press('down');
+  await c.waitFor(/▶ Secret/);
+  await c.type('trap-Community');
+  await c.press('down');
+  await c.type('trap-Community');
+  expect(c.frame()).not.toContain('trap-Community');
+  await c.press('enter');
+  await c.waitFor('Added channel nms');
+  const f = await c.waitFor(/nms\s+snmp\s+enabled\s+SNMP v2c 192\.0\.2\.10:162/);
+  expect(f).not.toContain('trap-Community');
+});
+
 test('an Operator sees the settings; the change keys say why they are disabled', async () => {
   const res = await c.http
     .post('/api/v1/users')
