@@ -5,6 +5,8 @@
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { applianceContracts, appliancePermissions } from './appliance.js';
 import { backupContracts, backupPermissions } from './backup.js';
+import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
+import { timeContracts, timePermissions } from './appliance-time.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -33,6 +35,8 @@ const SETS: Record<string, AnyContract>[] = [
   tapeContracts,
   objectContracts,
   backupContracts,
+  timeContracts,
+  snmpContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -52,6 +56,8 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...tapePermissions,
   ...objectsPermissions,
   ...backupPermissions,
+  ...timePermissions,
+  ...snmpPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -74,7 +80,9 @@ export type Contracts = typeof iamContracts &
   typeof applianceContracts &
   typeof tapeContracts &
   typeof objectContracts &
-  typeof backupContracts;
+  typeof backupContracts &
+  typeof timeContracts &
+  typeof snmpContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -182,10 +182,42 @@ const emailIn = z.object({
 });
 export type EmailSettingsInput = z.infer<typeof emailIn>;
 
+/** An SNMP trap channel: where traps go and who they say sent them. The secrets travel in `secret` and `privSecret`. */
+const snmpTrapIn = z.object({
+  manager: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(
+      /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/,
+      'a host name or an IP address',
+    )
+    .describe('The SNMP manager that receives the traps (host name or IP address)'),
+  port: z.number().int().min(1).max(65535).default(162).describe('Its UDP port'),
+  version: z.enum(['2c', '3']).default('2c').describe('2c: community (in secret); 3: a user with authPriv (passphrases in secret and privSecret)'),
+  user: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9_.@][A-Za-z0-9_.@-]*$/, 'letters, digits, dots, @, dashes and underscores, not starting with a dash')
+    .nullable()
+    .default(null)
+    .describe('SNMPv3 user (version 3)'),
+  authProtocol: z.enum(['SHA', 'SHA-256']).default('SHA-256').describe('SNMPv3 authentication protocol'),
+  privProtocol: z.literal('AES').default('AES').describe('SNMPv3 privacy protocol (AES-128)'),
+  engineId: z
+    .string()
+    .regex(/^0x[0-9A-Fa-f]{10,64}$/, '0x and 10 to 64 hex digits')
+    .nullable()
+    .default(null)
+    .describe('SNMPv3 engine ID the traps are sent with (the manager keys the user to it); null: Calypso makes one'),
+});
+export type SnmpTrapSettingsInput = z.infer<typeof snmpTrapIn>;
+
 export const notificationChannelSchema = z.object({
   id: z.number().describe('Channel id'),
   name: z.string().describe('Name'),
-  type: z.enum(['webhook', 'email']).describe('Kind of channel'),
+  type: z.enum(['webhook', 'email', 'snmp']).describe('Kind of channel'),
   enabled: z.boolean().describe('Sends or not'),
   severities: z.array(severity).describe('Alert severities routed to it'),
   notifyResolved: z.boolean().describe('Also send when an alert resolves'),
@@ -203,7 +235,18 @@ export const notificationChannelSchema = z.object({
     })
     .nullable()
     .describe('Email settings'),
-  hasSecret: z.boolean().describe('A password or Authorization header is stored (never shown)'),
+  snmp: snmpTrapIn
+    .extend({
+      port: z.number().describe('UDP port'),
+      version: z.enum(['2c', '3']).describe('SNMP version'),
+      user: z.string().nullable().describe('SNMPv3 user'),
+      authProtocol: z.enum(['SHA', 'SHA-256']).describe('SNMPv3 authentication protocol'),
+      privProtocol: z.literal('AES').describe('SNMPv3 privacy protocol'),
+      engineId: z.string().nullable().describe('SNMPv3 engine ID of the sender'),
+    })
+    .nullable()
+    .describe('SNMP trap settings'),
+  hasSecret: z.boolean().describe('A password, Authorization header, community or passphrase is stored (never shown)'),
 });
 export type NotificationChannel = z.infer<typeof notificationChannelSchema>;
 
@@ -270,13 +313,22 @@ const channelFields = {
   notifyResolved: z.boolean().default(true).describe('Also send when an alert resolves'),
   webhook: webhookIn.optional().describe('Webhook settings (for a webhook channel)'),
   email: emailIn.optional().describe('SMTP settings (for an email channel)'),
+  snmp: snmpTrapIn.optional().describe('SNMP trap settings (for an SNMP trap channel)'),
   secret: z
     .string()
     .max(2000)
     .regex(/^[^\r\n\0]*$/, 'one line')
     .nullable()
     .optional()
-    .describe('Webhook: the Authorization header value (e.g. "Bearer ..."). Email: the SMTP password. Write-only; null removes it'),
+    .describe(
+      'Webhook: the Authorization header value (e.g. "Bearer ..."). Email: the SMTP password. SNMP: the v2c community or the v3 authentication passphrase. Write-only; null removes it',
+    ),
+  privSecret: z
+    .string()
+    .max(64)
+    .regex(/^[^\r\n\0]*$/, 'one line')
+    .optional()
+    .describe('SNMPv3 channel: the privacy passphrase. Write-only'),
 };
 
 export const monitoringContracts = contractSet([
@@ -515,7 +567,7 @@ export const monitoringContracts = contractSet([
   }),
   defineContract({
     name: 'alerts.channels.create',
-    summary: 'Add a notification channel (webhook or email)',
+    summary: 'Add a notification channel (webhook, email or SNMP trap)',
     permission: 'monitoring.write',
     mutating: true,
     input: z.object(channelFields),
@@ -536,7 +588,9 @@ export const monitoringContracts = contractSet([
       notifyResolved: z.boolean().optional().describe('Also send when an alert resolves'),
       webhook: webhookIn.optional().describe('Replace the webhook settings'),
       email: emailIn.optional().describe('Replace the SMTP settings'),
+      snmp: snmpTrapIn.optional().describe('Replace the SNMP trap settings'),
       secret: channelFields.secret,
+      privSecret: channelFields.privSecret,
     }),
     output: notificationChannelSchema,
     target: (i) => `channel ${i.id}`,

@@ -86,31 +86,31 @@ describe('on the simulated appliance', () => {
     const list = await t.http.get('/api/v1/appliance/services').set(bearer(operator));
     expect(list.status).toBe(200);
     expect(list.body.manager).toBe('systemd');
-    expect(list.body.items.map((s: { unit: string }) => s.unit)).toEqual(expect.arrayContaining(['smbd', 'chrony', 'snmpd', 'ssh', 'calypso', 'bacula-dir']));
-    expect(await svc('snmpd')).toMatchObject({ activeState: 'active', subState: 'running', enabled: true, installed: true, text: /^running since/ });
+    expect(list.body.items.map((s: { unit: string }) => s.unit)).toEqual(expect.arrayContaining(['smbd', 'chrony', 'ssh', 'ssh', 'calypso', 'bacula-dir']));
+    expect(await svc('ssh')).toMatchObject({ activeState: 'active', subState: 'running', enabled: true, installed: true, text: /^running since/ });
 
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/stop').set(bearer(operator)).send({ confirm: 'snmpd' })).status).toBe(403);
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/restart').set(bearer(operator)).send({})).status).toBe(403);
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/stop').set(bearer(t.adminToken)).send({})).status).toBe(400);
-    expect((await svc('snmpd')).activeState).toBe('active');
-    const stopped = await t.http.post('/api/v1/appliance/services/snmpd/stop').set(bearer(t.adminToken)).send({ confirm: 'snmpd' });
+    expect((await t.http.post('/api/v1/appliance/services/ssh/stop').set(bearer(operator)).send({ confirm: 'ssh' })).status).toBe(403);
+    expect((await t.http.post('/api/v1/appliance/services/ssh/restart').set(bearer(operator)).send({})).status).toBe(403);
+    expect((await t.http.post('/api/v1/appliance/services/ssh/stop').set(bearer(t.adminToken)).send({})).status).toBe(400);
+    expect((await svc('ssh')).activeState).toBe('active');
+    const stopped = await t.http.post('/api/v1/appliance/services/ssh/stop').set(bearer(t.adminToken)).send({ confirm: 'ssh' });
     expect(stopped.status).toBe(200);
     expect(stopped.body).toMatchObject({ activeState: 'inactive', subState: 'dead', text: /^stopped since .*; starts at boot/ });
-    const disabled = await t.http.post('/api/v1/appliance/services/snmpd/disable').set(bearer(t.adminToken)).send({ confirm: 'snmpd' });
+    const disabled = await t.http.post('/api/v1/appliance/services/ssh/disable').set(bearer(t.adminToken)).send({ confirm: 'ssh' });
     expect(disabled.body.enabled).toBe(false);
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/enable').set(bearer(t.adminToken)).send({})).body.enabled).toBe(true);
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/start').set(bearer(t.adminToken)).send({})).body.activeState).toBe('active');
-    const detail = await t.http.get('/api/v1/appliance/services/snmpd?lines=5').set(bearer(operator));
+    expect((await t.http.post('/api/v1/appliance/services/ssh/enable').set(bearer(t.adminToken)).send({})).body.enabled).toBe(true);
+    expect((await t.http.post('/api/v1/appliance/services/ssh/start').set(bearer(t.adminToken)).send({})).body.activeState).toBe('active');
+    const detail = await t.http.get('/api/v1/appliance/services/ssh?lines=5').set(bearer(operator));
     expect(detail.body.log.map((l: { message: string }) => l.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Stopped snmpd.service/), expect.stringMatching(/^Started snmpd.service/)]),
+      expect.arrayContaining([expect.stringMatching(/^Stopped ssh.service/), expect.stringMatching(/^Started ssh.service/)]),
     );
     expect(detail.body.log.length).toBeLessThanOrEqual(5);
     const audit = await t.app.db('audit_log').where({ operation: 'appliance.services.stop' }).select('result', 'target');
     expect(audit).toEqual(
       expect.arrayContaining([
-        { result: 'ok', target: 'snmpd' },
-        { result: 'denied', target: 'snmpd' },
-        { result: 'invalid', target: 'snmpd' },
+        { result: 'ok', target: 'ssh' },
+        { result: 'denied', target: 'ssh' },
+        { result: 'invalid', target: 'ssh' },
       ]),
     );
   });
@@ -142,13 +142,13 @@ describe('on the simulated appliance', () => {
     await t.http
       .patch('/api/v1/monitoring/settings')
       .set(bearer(t.adminToken))
-      .send({ watchedServices: ['snmpd'] });
-    expect((await t.http.post('/api/v1/sim/fail-service').set(bearer(operator)).send({ unit: 'snmpd' })).status).toBe(403);
-    expect((await t.http.post('/api/v1/sim/fail-service').set(bearer(t.adminToken)).send({ unit: 'snmpd' })).status).toBe(200);
-    expect(await svc('snmpd')).toMatchObject({ activeState: 'failed', result: 'exit-code', text: /^failed \(exit-code\).*see its log/ });
-    const refused = await t.http.post('/api/v1/appliance/services/snmpd/start').set(bearer(t.adminToken)).send({});
+      .send({ watchedServices: ['ssh'] });
+    expect((await t.http.post('/api/v1/sim/fail-service').set(bearer(operator)).send({ unit: 'ssh' })).status).toBe(403);
+    expect((await t.http.post('/api/v1/sim/fail-service').set(bearer(t.adminToken)).send({ unit: 'ssh' })).status).toBe(200);
+    expect(await svc('ssh')).toMatchObject({ activeState: 'failed', result: 'exit-code', text: /^failed \(exit-code\).*see its log/ });
+    const refused = await t.http.post('/api/v1/appliance/services/ssh/start').set(bearer(t.adminToken)).send({});
     expect(refused.status).toBe(502);
-    expect(refused.body.detail).toMatch(/Job for snmpd.service failed because the control process exited with error code/);
+    expect(refused.body.detail).toMatch(/Job for ssh.service failed because the control process exited with error code/);
 
     for (let i = 0; i < 8; i++) {
       clock.advance(5000);
@@ -158,8 +158,8 @@ describe('on the simulated appliance', () => {
     const alerts = (await t.http.get('/api/v1/alerts').query({ source: 'service', active: 'true' }).set(bearer(operator))).body.items;
     expect(alerts).toEqual([expect.objectContaining({ severity: 'critical', title: expect.stringMatching(/Service down/) })]);
 
-    await t.http.post('/api/v1/sim/repair-service').set(bearer(t.adminToken)).send({ unit: 'snmpd' });
-    expect((await t.http.post('/api/v1/appliance/services/snmpd/start').set(bearer(t.adminToken)).send({})).body.activeState).toBe('active');
+    await t.http.post('/api/v1/sim/repair-service').set(bearer(t.adminToken)).send({ unit: 'ssh' });
+    expect((await t.http.post('/api/v1/appliance/services/ssh/start').set(bearer(t.adminToken)).send({})).body.activeState).toBe('active');
     clock.advance(5000);
     await t.app.monitoring.tick();
     await t.app.monitoring.idle();

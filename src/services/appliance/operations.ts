@@ -5,6 +5,8 @@ import type { LicenseBook } from './licenses.js';
 import { registerServices } from './services.js';
 import { registerPower } from './power.js';
 import { registerLogs } from './logs.js';
+import { registerSnmp } from './snmp.js';
+import { registerTime } from './time.js';
 
 export interface ApplianceOptions {
   /** Milliseconds between a reboot's answer and the command (tests: 0). */
@@ -15,6 +17,8 @@ export interface ApplianceOptions {
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook, opts: ApplianceOptions = {}): void {
   registry.addPermissions(appliancePermissions);
+  registerTime(registry);
+  registerSnmp(registry);
   registry.add(
     implement(c['appliance.licenses.list'], async () => ({
       features: await licenses.status(),

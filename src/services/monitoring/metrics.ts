@@ -92,6 +92,8 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_backup_job_last_bytes: { help: 'Bytes the last run of a backup job wrote', labels: ['job'] },
   calypso_backup_job_last_duration_seconds: { help: 'How long the last run of a backup job took', labels: ['job'] },
   calypso_backup_job_last_success_age_seconds: { help: 'Seconds since the last successful run of a backup job ended', labels: ['job'] },
+  calypso_ntp_synchronised: { help: '1 when chrony follows an NTP source, 0 when not synchronised', labels: [] },
+  calypso_ntp_offset_seconds: { help: 'How far the system clock is from NTP time (absolute, seconds) while synchronised', labels: [] },
   calypso_probe_success: { help: '1 when the probe answered in time at the last collection', labels: ['probe'] },
   calypso_probe_duration_seconds: { help: 'How long the probe took at the last collection', labels: ['probe'] },
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },

@@ -1,8 +1,8 @@
 /**
- * Notification channels (webhook, email over SMTP) with routing per severity, timeouts and
- * retries with exponential backoff. Deliveries run in the background and are logged; secrets
- * (the SMTP password, the webhook's Authorization header) stay in the database column they
- * were written to.
+ * Notification channels (webhook, email over SMTP, SNMP trap) with routing per severity,
+ * timeouts and retries with exponential backoff. Deliveries run in the background and are
+ * logged; secrets (the SMTP password, the webhook's Authorization header, the SNMP community or
+ * v3 passphrases) stay in the database column they were written to.
  */
 import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { NotFound } from '../core/errors.js';
 import type { Alert, Severity } from '../../contracts/monitoring.js';
 import type { NotifyEvent } from './alerts.js';
+import { alertTrap, type TrapSender } from './snmp-trap.js';
 
 export interface WebhookConfig {
   url: string;
@@ -29,7 +30,33 @@ export interface EmailConfig {
   timeoutMs: number;
 }
 
-export type ChannelConfig = { type: 'webhook'; webhook: WebhookConfig } | { type: 'email'; email: EmailConfig };
+export interface SnmpTrapConfig {
+  manager: string;
+  port: number;
+  version: '2c' | '3';
+  user: string | null;
+  authProtocol: 'SHA' | 'SHA-256';
+  privProtocol: 'AES';
+  engineId: string | null;
+}
+
+export type ChannelConfig = { type: 'webhook'; webhook: WebhookConfig } | { type: 'email'; email: EmailConfig } | { type: 'snmp'; snmp: SnmpTrapConfig };
+
+/** An SNMP channel's secrets, kept as JSON in the secret column: the v2c community, or the v3 passphrases. */
+export interface SnmpSecrets {
+  community?: string;
+  auth?: string;
+  priv?: string;
+}
+
+export function readSnmpSecrets(secret: string | null): SnmpSecrets {
+  if (!secret) return {};
+  try {
+    return JSON.parse(secret) as SnmpSecrets;
+  } catch {
+    return {};
+  }
+}
 
 export interface Channel {
   id: number;
@@ -94,8 +121,8 @@ export function toChannel(r: ChannelRow): Channel {
     enabled: Boolean(r.enabled),
     severities: JSON.parse(r.severities),
     notifyResolved: Boolean(r.notify_resolved),
-    config: r.type === 'webhook' ? { type: 'webhook', webhook: config } : { type: 'email', email: config },
-    hasSecret: r.secret !== null && r.secret !== undefined && r.secret !== '',
+    config: r.type === 'webhook' ? { type: 'webhook', webhook: config } : r.type === 'snmp' ? { type: 'snmp', snmp: config } : { type: 'email', email: config },
+    hasSecret: r.type === 'snmp' ? Object.values(readSnmpSecrets(r.secret)).some(Boolean) : r.secret !== null && r.secret !== undefined && r.secret !== '',
   };
 }
 
@@ -129,6 +156,7 @@ export class Notifier {
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly opts: NotifierOptions,
+    private readonly traps: TrapSender,
   ) {}
 
   /** Routes one alert change to every enabled channel that takes its severity; returns at once. */
@@ -164,6 +192,7 @@ export class Notifier {
       attempts++;
       try {
         if (ch.config.type === 'webhook') await this.postWebhook(ch.config.webhook, secret, { event, alert, sentAt: new Date(this.now()).toISOString() });
+        else if (ch.config.type === 'snmp') await this.sendTrap(ch.config.snmp, secret, event, alert);
         else await this.sendEmail(ch.config.email, secret, event, alert);
         error = null;
         break;
@@ -214,6 +243,34 @@ export class Notifier {
     // Client errors other than timeouts and rate limits will not heal by retrying.
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new PermanentFailure(message);
     throw new Error(message);
+  }
+
+  private async sendTrap(cfg: SnmpTrapConfig, secret: string | null, event: NotifyEvent | 'test', alert: Alert): Promise<void> {
+    const secrets = readSnmpSecrets(secret);
+    const auth =
+      cfg.version === '2c'
+        ? secrets.community && { version: '2c' as const, community: secrets.community }
+        : cfg.user &&
+          cfg.engineId &&
+          secrets.auth &&
+          secrets.priv && {
+            version: '3' as const,
+            user: cfg.user,
+            authProtocol: cfg.authProtocol,
+            authPassphrase: secrets.auth,
+            privProtocol: cfg.privProtocol,
+            privPassphrase: secrets.priv,
+            engineId: cfg.engineId,
+          };
+    if (!auth)
+      throw new PermanentFailure(cfg.version === '2c' ? 'no community is stored for this channel' : 'the v3 user, engine ID or a passphrase is missing');
+    try {
+      await this.traps.send(alertTrap(cfg.manager, cfg.port, event, alert), auth);
+    } catch (err) {
+      // snmptrap's own words (an unknown host, a refused passphrase); never its command line, which the host masks anyway.
+      const e = err as { stderr?: string; message?: string };
+      throw new Error(`snmptrap failed: ${(e.stderr || e.message || String(err)).trim().split('\n')[0]}`, { cause: err });
+    }
   }
 
   private async sendEmail(cfg: EmailConfig, password: string | null, event: NotifyEvent | 'test', alert: Alert): Promise<void> {

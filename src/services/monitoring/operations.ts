@@ -10,6 +10,7 @@ import {
   type EmailSettingsInput,
   type MaintenanceWindowView,
   type NotificationChannel,
+  type SnmpTrapSettingsInput,
   type WebhookSettingsInput,
 } from '../../contracts/monitoring.js';
 import type { Ctx } from '../core/context.js';
@@ -19,6 +20,7 @@ import { implement, type Registry } from '../core/registry.js';
 import { toRule, toWindow } from './alerts.js';
 import { METRICS, matches, parseSelector, type Labels } from './metrics.js';
 import { toChannel, type ChannelConfig, type ChannelRow } from './notify.js';
+import { snmpChannelSecret, snmpTrapConfig } from './snmp-channel.js';
 import type { Rule } from './rules.js';
 import type { Monitoring } from './service.js';
 
@@ -77,6 +79,7 @@ function channelOut(row: ChannelRow): NotificationChannel {
     // A password or token in the URL is hidden from every reader (the stored URL keeps it).
     webhook: ch.config.type === 'webhook' ? { ...ch.config.webhook, url: redactUrl(ch.config.webhook.url) } : null,
     email: ch.config.type === 'email' ? ch.config.email : null,
+    snmp: ch.config.type === 'snmp' ? ch.config.snmp : null,
   };
 }
 
@@ -315,13 +318,17 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     }),
   );
 
-  const channelConfig = (i: { webhook?: WebhookSettingsInput; email?: EmailSettingsInput }): ChannelConfig => {
-    if (Boolean(i.webhook) === Boolean(i.email))
-      throw new ValidationError('give either webhook or email settings', [
-        { path: i.webhook ? 'email' : 'webhook', message: 'exactly one of webhook and email' },
+  const channelConfig = (i: { webhook?: WebhookSettingsInput; email?: EmailSettingsInput; snmp?: SnmpTrapSettingsInput }): ChannelConfig => {
+    const given = [i.webhook && 'webhook', i.email && 'email', i.snmp && 'snmp'].filter(Boolean);
+    if (given.length !== 1)
+      throw new ValidationError('give either webhook, email or snmp settings', [
+        { path: given[1] ?? 'webhook', message: 'exactly one of webhook, email and snmp' },
       ]);
+    if (i.snmp) return { type: 'snmp', snmp: snmpTrapConfig(i.snmp) };
     return i.webhook ? { type: 'webhook', webhook: i.webhook } : { type: 'email', email: i.email! };
   };
+  const configText = (config: ChannelConfig) =>
+    JSON.stringify(config.type === 'webhook' ? config.webhook : config.type === 'snmp' ? config.snmp : config.email);
   const requireChannel = async (ctx: Ctx, channelId: number) => {
     const row = await ctx.db('notification_channels').where({ id: channelId }).first();
     if (!row) throw new NotFound(`notification channel ${channelId} does not exist`);
@@ -336,6 +343,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
   registry.add(
     implement(c['alerts.channels.create'], async (ctx, i) => {
       const config = channelConfig(i);
+      if (config.type !== 'snmp' && i.privSecret !== undefined)
+        throw new ValidationError('privSecret is for SNMPv3 channels only', [{ path: 'privSecret', message: 'not for this channel' }]);
       if (await ctx.db('notification_channels').where({ name: i.name }).first()) throw new Conflict(`a channel named ${i.name} exists`);
       const now = monitoring.now();
       const [row] = await ctx
@@ -346,8 +355,8 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
           enabled: i.enabled,
           severities: JSON.stringify([...new Set(i.severities)]),
           notify_resolved: i.notifyResolved,
-          config: JSON.stringify(config.type === 'webhook' ? config.webhook : config.email),
-          secret: i.secret ?? null,
+          config: configText(config),
+          secret: config.type === 'snmp' ? snmpChannelSecret(config.snmp, null, i) : (i.secret ?? null),
           created_at: now,
           updated_at: now,
         })
@@ -359,19 +368,29 @@ export function registerMonitoring(registry: Registry, monitoring: Monitoring): 
     implement(c['alerts.channels.update'], async (ctx, i) => {
       const row = await requireChannel(ctx, i.id);
       const patch: Record<string, unknown> = { updated_at: monitoring.now() };
-      if (i.webhook || i.email) {
+      if (i.webhook || i.email || i.snmp) {
         const config = channelConfig(i);
         if (config.type !== row.type) throw new ValidationError(`this is a ${row.type} channel`, [{ path: config.type, message: `give ${row.type} settings` }]);
         // The URL as answers show it (credentials hidden) means "keep the stored one": an edit
         // that resends what it was shown must not replace the password with the asterisks.
         if (config.type === 'webhook') config.webhook = { ...config.webhook, url: keepHiddenUrl(config.webhook.url, row) };
-        patch.config = JSON.stringify(config.type === 'webhook' ? config.webhook : config.email);
+        // An SNMPv3 channel keeps its engine ID unless a new one is given: the manager keys the user to it.
+        if (config.type === 'snmp' && !i.snmp?.engineId)
+          config.snmp = { ...config.snmp, engineId: (JSON.parse(row.config) as { engineId?: string }).engineId ?? config.snmp.engineId };
+        patch.config = configText(config);
       }
       if (i.name !== undefined) patch.name = i.name;
       if (i.enabled !== undefined) patch.enabled = i.enabled;
       if (i.severities !== undefined) patch.severities = JSON.stringify([...new Set(i.severities)]);
       if (i.notifyResolved !== undefined) patch.notify_resolved = i.notifyResolved;
-      if (i.secret !== undefined) patch.secret = i.secret;
+      if (row.type === 'snmp') {
+        const config = patch.config
+          ? (JSON.parse(String(patch.config)) as ReturnType<typeof snmpTrapConfig>)
+          : (JSON.parse(row.config) as ReturnType<typeof snmpTrapConfig>);
+        patch.secret = snmpChannelSecret(config, row.secret ?? null, i);
+      } else if (i.privSecret !== undefined)
+        throw new ValidationError('privSecret is for SNMPv3 channels only', [{ path: 'privSecret', message: 'not for this channel' }]);
+      else if (i.secret !== undefined) patch.secret = i.secret;
       await ctx.db('notification_channels').where({ id: i.id }).update(patch);
       return channelOut(await requireChannel(ctx, i.id));
     }),

@@ -285,3 +285,17 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
   }
   return probes;
 }
+
+/** NTP through chronyc: synchronised (1/0), and the clock's offset while synchronised; nothing when chrony is absent or stopped. */
+export function ntpProbe(read: () => Promise<{ synchronised: boolean; offsetSeconds: number | null } | null>): Probe {
+  return {
+    name: 'ntp',
+    provides: ['calypso_ntp_synchronised', 'calypso_ntp_offset_seconds'],
+    timeoutMs: 10_000,
+    collect: async () => {
+      const r = await read();
+      if (!r) return [];
+      return [v('calypso_ntp_synchronised', r.synchronised ? 1 : 0), ...(r.offsetSeconds === null ? [] : [v('calypso_ntp_offset_seconds', r.offsetSeconds)])];
+    },
+  };
+}

@@ -15,9 +15,12 @@ import { nowIso } from '../../contracts/time.js';
 import { AlertEngine } from './alerts.js';
 import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
-import { hostProbes, machineProbes, type Probe } from './probes.js';
+import { hostProbes, machineProbes, ntpProbe, type Probe } from './probes.js';
 import { tapeProbe } from '../tape/probe.js';
 import { backupProbe } from '../backup/metrics.js';
+import { ntpReadings } from '../appliance/time.js';
+import type { TrapSender } from './snmp-trap.js';
+import { LocalTrapSender } from '../../system/snmp/local-trap.js';
 import { PrometheusExport } from './prometheus.js';
 import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
@@ -46,6 +49,8 @@ export interface MonitoringOptions {
   /** Seconds `zpool iostat` measures pool throughput over; 0 turns the pool-io probe off. */
   poolIoSeconds?: number;
   notifier?: Partial<NotifierOptions>;
+  /** How SNMP traps are sent (snmptrap on the daemon's machine by default). */
+  trapSender?: TrapSender;
 }
 
 interface Deps {
@@ -96,7 +101,7 @@ export class Monitoring {
   ) {
     this.now = opts.now ?? Date.now;
     this.store = new MetricStore(deps.db);
-    this.notifier = new Notifier(deps.db, deps.log, this.now, { attempts: 3, backoffMs: 1000, ...opts.notifier });
+    this.notifier = new Notifier(deps.db, deps.log, this.now, { attempts: 3, backoffMs: 1000, ...opts.notifier }, opts.trapSender ?? new LocalTrapSender());
     this.alerts = new AlertEngine(deps.db, deps.events, deps.log, this.now, (event, alert) => this.notifier.dispatch(event, alert));
     const probes = opts.probes ?? [
       ...machineProbes(opts.machine ?? new LocalMachineProbe()),
@@ -108,6 +113,7 @@ export class Monitoring {
       tapeProbe(deps.host, deps.db),
       objectStoreProbe(deps),
       backupProbe(deps.host),
+      ntpProbe(() => ntpReadings(deps)),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

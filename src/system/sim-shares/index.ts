@@ -6,6 +6,7 @@
  * file on that host, so a demo survives a restart.
  */
 import type { HostFiles, RunResult } from '../host.js';
+import { ownsUnitCommand } from '../sim/systemd.js';
 import { parseExportEntries, type ExportEntry } from '../nfs/index.js';
 import { parseSmbConf } from '../samba/conf.js';
 
@@ -92,10 +93,7 @@ async function loadState(files: HostFiles): Promise<ShareSimState> {
 export async function simulateShareTool(tool: string, args: string[], ctx: ShareSimContext): Promise<RunResult | null> {
   if (!TOOLS.has(tool)) return null;
   // systemctl: only its own verbs on its own units; `show`, and lists naming other units, are the simulated systemd's.
-  if (tool === 'systemctl') {
-    const units = args.slice(1).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '-p');
-    if (args[0] === 'show' || !units.length || !units.every((a) => SHARE_UNITS.has(a))) return null;
-  }
+  if (tool === 'systemctl' && !ownsUnitCommand(args, SHARE_UNITS)) return null;
   if (tool === 'getent' && args[0] !== 'passwd') return null;
   const state = await loadState(ctx.files);
   const before = JSON.stringify(state);

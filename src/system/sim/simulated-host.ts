@@ -18,6 +18,8 @@ import { simulateShareTool } from '../sim-shares/index.js';
 import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
 import { simulateTapeCommand } from './tape.js';
 import { simulateBacula } from './bacula.js';
+import { simulateChronyTool } from './chrony.js';
+import { simulateSnmpTool } from './snmp.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -192,6 +194,8 @@ export class SimulatedHost implements Host {
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
         result =
           (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          (await simulateChronyTool(tool, args, this.files, started)) ??
+          (await simulateSnmpTool(tool, args, this.files)) ??
           (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
           (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
           this.dispatch(ctx, tool, args);

@@ -8,6 +8,8 @@
  */
 import type { HostFiles, RunResult } from '../host.js';
 import { simulatedSmbdRunning } from '../sim-shares/index.js';
+import { simulatedChronyRunning } from './chrony.js';
+import { simulatedSnmpdRunning } from './snmp.js';
 
 export const SERVICES_SIM_STATE = '/var/lib/calypso-sim/services.json';
 
@@ -120,12 +122,33 @@ export async function simulateServiceTool(tool: string, args: string[], ctx: { f
   return result;
 }
 
-/** The unit's view, with smbd's running state taken from the sharing simulator. */
+/**
+ * Units whose daemon another simulator runs (the sharing simulator's smbd, the time and SNMP
+ * simulators' chronyd and snmpd): they answer systemctl's verbs for them, and their running
+ * state is what systemctl show and is-active report here.
+ */
+const RUN_ELSEWHERE: Record<string, (files: HostFiles) => Promise<boolean>> = {
+  'smbd.service': simulatedSmbdRunning,
+  'chrony.service': simulatedChronyRunning,
+  'snmpd.service': simulatedSnmpdRunning,
+};
+
+/**
+ * Whether a simulator that runs some units' daemons answers this systemctl command: a verb of its
+ * own (not show) naming only its units. Anything else is the simulated systemd's.
+ */
+export function ownsUnitCommand(args: string[], units: ReadonlySet<string>): boolean {
+  const named = args.slice(1).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '-p');
+  return args[0] !== 'show' && named.length > 0 && named.every((a) => units.has(a));
+}
+
+/** The unit's view, with the running state of a daemon another simulator runs taken from it. */
 async function view(unit: string, state: ServicesState, files: HostFiles): Promise<SimUnit | null> {
   const u = state.units[unit];
   if (!u) return null;
-  if (unit === 'smbd.service') {
-    const running = await simulatedSmbdRunning(files);
+  const elsewhere = RUN_ELSEWHERE[unit];
+  if (elsewhere) {
+    const running = await elsewhere(files);
     if (running && u.active !== 'active') return { ...u, active: 'active', result: 'success' };
     if (!running && u.active === 'active') return { ...u, active: 'inactive', inactiveSinceMs: u.inactiveSinceMs ?? u.sinceMs };
   }

@@ -17,6 +17,7 @@ import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
 import { TapeScreen } from './tape.js';
+import { SystemScreen } from './system.js';
 import { UsersScreen } from './users.js';
 
 export interface ScreenDef {
@@ -131,7 +132,9 @@ export const SCREENS: ScreenDef[] = [
     short: 'System',
     manages: 'Network, services, NTP, SNMP, logs, terminal and licenses of the appliance.',
     prefixes: ['appliance.', 'system.'],
-    aliases: ['network', 'ntp', 'snmp', 'services'],
+    needs: 'appliance.licenses.list',
+    component: SystemScreen,
+    aliases: ['network', 'ntp', 'snmp', 'services', 'licenses', 'time'],
   },
   {
     id: 'users',

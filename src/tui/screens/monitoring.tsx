@@ -38,6 +38,7 @@ export function channelDestination(c: NotificationChannel): string {
       return 'POST (invalid URL)';
     }
   }
+  if (c.snmp) return `SNMP ${c.snmp.version === '3' ? `v3 ${c.snmp.user ?? ''}@` : 'v2c '}${c.snmp.manager}:${c.snmp.port}`;
   return c.email ? `${c.email.to.join(', ')} via ${c.email.host}:${c.email.port}` : '-';
 }
 
@@ -481,16 +482,19 @@ const EMAIL_FIELDS = [
   'email.timeoutMs',
   'secret',
 ];
+const SNMP_FIELDS = [...CHANNEL_COMMON, 'snmp.manager', 'snmp.port', 'snmp.version', 'snmp.user', 'snmp.authProtocol', 'secret', 'privSecret'];
+const fieldsOf = (type: string) => (type === 'webhook' ? WEBHOOK_FIELDS : type === 'snmp' ? SNMP_FIELDS : EMAIL_FIELDS);
 
 function editChannel(shell: ShellApi, c: NotificationChannel, reload: () => void): void {
   const initial: Record<string, unknown> = { name: c.name, enabled: String(c.enabled), severities: c.severities, notifyResolved: String(c.notifyResolved) };
   if (c.webhook) Object.assign(initial, { 'webhook.url': c.webhook.url, 'webhook.timeoutMs': c.webhook.timeoutMs });
   if (c.email) for (const [k, v] of Object.entries(c.email)) initial[`email.${k}`] = typeof v === 'boolean' ? String(v) : v;
+  if (c.snmp) for (const [k, v] of Object.entries(c.snmp)) if (v !== null && k !== 'engineId' && k !== 'privProtocol') initial[`snmp.${k}`] = v;
   shell.openForm({
     title: `Edit channel ${c.name} (secret: ${c.hasSecret ? 'set; empty keeps it' : 'not set'})`,
     operation: 'alerts.channels.update',
     fixed: { id: c.id },
-    fields: c.type === 'webhook' ? WEBHOOK_FIELDS : EMAIL_FIELDS,
+    fields: fieldsOf(c.type),
     initial,
     success: () => `Saved channel ${c.name}`,
     onDone: reload,
@@ -512,11 +516,14 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   ];
   const table = useTable(q.data?.items ?? [], columns, (c) => String(c.id));
   const c = table.selected;
-  const create = (type: 'webhook' | 'email') =>
+  const create = (type: 'webhook' | 'email' | 'snmp') =>
     shell.openForm({
-      title: `Add ${type === 'webhook' ? 'a webhook' : 'an email'} channel (the secret is write-only)`,
+      title:
+        type === 'snmp'
+          ? 'Add an SNMP trap channel (secret: the v2c community or the v3 auth passphrase; write-only)'
+          : `Add ${type === 'webhook' ? 'a webhook' : 'an email'} channel (the secret is write-only)`,
       operation: 'alerts.channels.create',
-      fields: type === 'webhook' ? WEBHOOK_FIELDS : EMAIL_FIELDS,
+      fields: fieldsOf(type),
       submitLabel: 'Add',
       success: (x) => `Added channel ${x.name}`,
       onDone: q.reload,
@@ -525,6 +532,7 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     ...table.bindings({ prompt: shell.prompt, pageSize: height - 6 }),
     { key: 'w', description: 'Add webhook', operation: 'alerts.channels.create', action: () => create('webhook') },
     { key: 'm', description: 'Add email', operation: 'alerts.channels.create', action: () => create('email') },
+    { key: 's', description: 'Add SNMP trap', operation: 'alerts.channels.create', action: () => create('snmp') },
     ...(c
       ? [
           { key: 'e', description: 'Edit', operation: 'alerts.channels.update', action: () => editChannel(shell, c, q.reload) },
