@@ -17,6 +17,7 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime, dateTimeSeconds } from '../format.js';
 import { healthColor } from '../theme.js';
+import { LogsTab, ServicesTab } from './system-services.js';
 
 export interface SystemTab {
   id: string;
@@ -31,6 +32,8 @@ export const SYSTEM_TABS: SystemTab[] = [
   { id: 'licenses', label: 'Licenses', needs: 'appliance.licenses.list', component: LicensesTab },
   { id: 'time', label: 'Time & NTP', needs: 'appliance.time.get', component: TimeTab },
   { id: 'snmp', label: 'SNMP', needs: 'appliance.snmp.get', component: SnmpTab },
+  { id: 'services', label: 'Services', needs: 'appliance.services.list', component: ServicesTab },
+  { id: 'logs', label: 'Logs', needs: 'appliance.logs.journal', component: LogsTab },
 ];
 
 export function SystemScreen(): React.ReactElement {
