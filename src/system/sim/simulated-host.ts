@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
 import { invalidateZfsCache } from '../zfs/index.js';
-import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
+import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunOptions, RunResult } from '../host.js';
 import { LocalFiles, sweepStaleTemps } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
 import { arcstatsText, lsblkCommand, smartctlCommand, wipefsCommand } from './devices.js';
@@ -15,6 +15,8 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { simStreamFaults, simulateZfsStream } from './replication-stream.js';
+import { addSimPeer, simulatePipe, simulateSshTool } from './replication-pipe.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -23,6 +25,8 @@ export interface SimulatedHostOptions {
   now?: () => number;
   /** Start from this model instead of the default appliance (or the persisted state). */
   model?: SimModel;
+  /** A second simulated appliance reachable over simulated SSH as `backup.sim` (default: with a data directory). */
+  demoPeer?: boolean;
 }
 
 export interface SeedOptions {
@@ -68,6 +72,15 @@ export class SimulatedHost implements Host {
       if (path !== '/proc/spl/kstat/zfs/arcstats') return null;
       return arcstatsText((await this.exclusive(() => this.loaded())).model, this.clock());
     });
+    if (opts.dataDir && opts.demoPeer !== false) {
+      const peer = new SimulatedHost({ dataDir: join(opts.dataDir, 'peer-backup.sim'), now: opts.now, demoPeer: false });
+      addSimPeer(this, 'backup.sim', { host: peer, port: 22, authorized: 'any' });
+    }
+  }
+
+  /** `source | sink` (see replication-pipe.ts): simulated transfer time, progress, interruptions. */
+  pipe(source: PipeCommand, sink: PipeCommand, opts?: PipeOptions): Promise<PipeResult> {
+    return simulatePipe(this, (c, o) => this.run(c.command, c.args, { ...o, secrets: c.secrets }), source, sink, opts);
   }
 
   now(): number {
@@ -175,7 +188,8 @@ export class SimulatedHost implements Host {
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const wallStart = Date.now();
-    const { result, started, gen } = await this.exclusive(async () => {
+    const overSsh = await simulateSshTool(this, command, args, opts);
+    const { result, started, gen } = overSsh ? { result: overSsh, started: this.clock(), gen: 0 } : await this.exclusive(async () => {
       const started = this.clock();
       const state = await this.loaded();
       const ctx: SimContext = { state, now: started };
@@ -185,7 +199,10 @@ export class SimulatedHost implements Host {
       try {
         const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result = (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ?? this.dispatch(ctx, tool, args);
+        result =
+          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
+          this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
