@@ -5,6 +5,7 @@ import * as m003shares from './003_shares.js';
 import * as m004iamSecurity from './004_iam_security.js';
 import * as m012schedules from './012_schedules.js';
 import * as m013alertOpenUnique from './013_alert_open_unique.js';
+import * as m015replication from './015_replication.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
 const migrations: Record<string, Knex.Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Knex.Migration> = {
   '004_iam_security': m004iamSecurity,
   '012_schedules': m012schedules,
   '013_alert_open_unique': m013alertOpenUnique,
+  '015_replication': m015replication,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -27,6 +27,7 @@ import { registerIscsi } from './iscsi/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerSchedules } from './schedules/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
+import { registerReplication, type ReplicationOptions } from './replication/operations.js';
 
 export * from './core/errors.js';
 export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
@@ -62,6 +63,8 @@ export interface CalypsoOptions {
   schedules?: SchedulerOptions;
   /** What system.info says of this daemon (version, database...); main.ts fills in the API address after listening. */
   about?: Partial<AboutInfo>;
+  /** Where SSH keys live, retry waits, time zone of naming schemas (data protection). */
+  replication?: ReplicationOptions;
 }
 
 export interface Calypso {
@@ -85,7 +88,7 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo): Registry {
+export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo, replication?: ReplicationOptions): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);
@@ -98,6 +101,7 @@ export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, schedule
   registerIscsi(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
+  registerReplication(registry, replication);
   return registry;
 }
 
@@ -110,7 +114,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about);
+  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, opts.replication);
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');

@@ -232,7 +232,7 @@ export async function simulatePipe(
   for (let k = 1; k <= steps; k++) {
     if (opts.signal?.aborted) break;
     const bytes = Math.floor((carried * k) / steps);
-    const at = startedAtMs + Math.round((seconds * 1000 * k) / steps);
+    const at = startedAtMs + (seconds * 1000 * k) / steps;
     if (progressing) {
       let left = bytes + stream.meta.resumeOffset;
       for (const s of stream.meta.snapshots) {
@@ -246,7 +246,7 @@ export async function simulatePipe(
     opts.onBytes?.(bytes, at);
     await new Promise((r) => setImmediate(r));
   }
-  const endedAtMs = startedAtMs + Math.round(seconds * 1000);
+  const endedAtMs = startedAtMs + seconds * 1000;
   if (opts.signal?.aborted) {
     return done({ source: { code: null, stderr: sent.stderr }, sink: { code: null, stderr: '', stdout: '' }, bytes: carried, cancelled: true }, endedAtMs);
   }
