@@ -36,7 +36,10 @@ const taskCron = z
     const problem = cronProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: `the schedule ${problem}` });
   })
-  .describe('When it runs: five cron fields, minute hour day month weekday (the console offers hourly, daily at, weekly on, custom)');
+  .meta({
+    description: 'When it runs: five cron fields, minute hour day month weekday (the console offers hourly, daily at, weekly on, custom)',
+    examples: ['0 * * * *'],
+  });
 
 export const namingSchema = z
   .string()
@@ -251,7 +254,12 @@ type Optionalized<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K
 
 /** The fields of a create input as an update takes them: each optional, without its default. */
 function optionalized<S extends z.ZodRawShape>(shape: S): Optionalized<S> {
-  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType)).optional()])) as unknown as Optionalized<S>;
+  return Object.fromEntries(
+    Object.entries(shape).map(([k, v]) => {
+      const inner = v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType);
+      return [k, inner.optional().describe((v as z.ZodType).description ?? inner.description ?? k)];
+    }),
+  ) as unknown as Optionalized<S>;
 }
 
 export const replicationContracts = contractSet([
@@ -427,19 +435,26 @@ export const replicationContracts = contractSet([
     permission: 'replication.admin',
     mutating: true,
     dangerous: true,
-    input: z.object({ id: connectionId, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint SHA256:... as ssh shows it').describe('The fingerprint you compared') }),
+    input: z.object({
+      id: connectionId,
+      fingerprint: z
+        .string()
+        .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint SHA256:... as ssh shows it')
+        .meta({ description: 'The fingerprint you compared', examples: ['SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s'] }),
+    }),
     output: sshConnectionSchema,
     target: (i) => i.fingerprint,
     http: { method: 'POST', path: '/replication/connections/:id/trust' },
   }),
   defineContract({
     name: 'replication.connections.test',
-    summary: 'Connect and run `zfs list` on the peer',
+    summary: 'Connect and run `zfs list` on the peer (a changed host key is read and offered for confirmation)',
     permission: 'replication.operate',
-    mutating: false,
+    mutating: true,
     input: z.object({ id: connectionId }),
     output: z.object({ ok: z.boolean().describe('Connected and ran zfs'), message: z.string().describe('What happened, with the next step') }),
-    http: { method: 'GET', path: '/replication/connections/:id/test' },
+    target: (i) => `ssh connection ${i.id}`,
+    http: { method: 'POST', path: '/replication/connections/:id/test' },
   }),
   defineContract({
     name: 'replication.connections.delete',

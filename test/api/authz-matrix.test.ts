@@ -21,6 +21,7 @@ const OPERATOR_CHANGES = new Set([
   'iscsi.write',
   'alerts.ack',
   'schedules.manage',
+  'replication.operate',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';

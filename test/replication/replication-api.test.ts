@@ -225,7 +225,7 @@ describe('SSH connections and push over SSH', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.hostKeyFingerprint).toBe(conn.offeredFingerprint);
     (peer.authorized as Set<string>).add(parsePublicKey(conn.publicKey)!.base64);
-    expect((await api(operator).get(`/replication/connections/${conn.id}/test`)).body).toEqual({ ok: true, message: 'Connected to calypso@backup2 and ran zfs list' });
+    expect((await api(operator).post(`/replication/connections/${conn.id}/test`)).body).toEqual({ ok: true, message: 'Connected to calypso@backup2 and ran zfs list' });
   });
 
   test('a push over SSH lands on the peer; a changed host key is refused until confirmed', async () => {
