@@ -1,7 +1,7 @@
 import pino from 'pino';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createCalypso, ensureAdmin, type Calypso, type MonitoringOptions } from '../../src/services/index.js';
+import { createCalypso, ensureAdmin, type Calypso, type CalypsoOptions, type MonitoringOptions } from '../../src/services/index.js';
 import { createApi, type RouteMount } from '../../src/api/server.js';
 import { eventsMount } from '../../src/api/events.js';
 import { metricsMount } from '../../src/api/metrics.js';
@@ -34,12 +34,14 @@ export interface TestAppOptions {
   monitoring?: MonitoringOptions;
   /** Routes beyond the operations; the event stream and /metrics by default. */
   mounts?: (app: Calypso) => RouteMount[];
+  /** Where SSH keys go, retry waits (data protection). */
+  replication?: CalypsoOptions['replication'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDb();
   const host = opts.host ?? new RecordingHost();
-  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef', monitoring: opts.monitoring });
+  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef', monitoring: opts.monitoring, replication: opts.replication });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];
   const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: ['127.0.0.1', '::1'] }, mounts);
