@@ -22,10 +22,18 @@ import { isoTime } from './time.js';
 import { jobSchema } from './jobs.js';
 
 export const replicationPermissions = definePermissions([
-  { name: 'snapshots.tasks.admin', description: 'Create, change and delete periodic snapshot tasks (their lifetimes decide what retention destroys)', level: 'admin' },
+  {
+    name: 'snapshots.tasks.admin',
+    description: 'Create, change and delete periodic snapshot tasks (their lifetimes decide what retention destroys)',
+    level: 'admin',
+  },
   { name: 'replication.read', description: 'See replication tasks, their state, SSH connections (public parts) and timelines', level: 'read' },
   { name: 'replication.operate', description: 'Run a replication task now', level: 'operate' },
-  { name: 'replication.admin', description: 'Create, change and delete replication tasks and SSH connections, their keys and trusted host keys', level: 'admin' },
+  {
+    name: 'replication.admin',
+    description: 'Create, change and delete replication tasks and SSH connections, their keys and trusted host keys',
+    level: 'admin',
+  },
 ]);
 
 /** A cron expression a task can use: five fields, firing at least once. */
@@ -215,7 +223,8 @@ export const sshConnectionSchema = z.object({
 });
 export type SshConnection = z.infer<typeof sshConnectionSchema>;
 
-export const SSH_HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9A-Fa-f:]{2,39}$/;
+export const SSH_HOST_PATTERN =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9A-Fa-f:]{2,39}$/;
 export const SSH_USER_PATTERN = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 const sshHost = z
@@ -223,7 +232,10 @@ const sshHost = z
   .max(253)
   .regex(SSH_HOST_PATTERN, 'a host name (letters, digits, dots, hyphens; not starting with one) or an IP address')
   .describe('Peer host name or address');
-const sshUser = z.string().regex(SSH_USER_PATTERN, 'a user name: lower-case letters, digits, _ . - (not starting with - or a digit)').describe('User on the peer');
+const sshUser = z
+  .string()
+  .regex(SSH_USER_PATTERN, 'a user name: lower-case letters, digits, _ . - (not starting with - or a digit)')
+  .describe('User on the peer');
 const privateKey = z
   .string()
   .max(16_384)
@@ -468,4 +480,3 @@ export const replicationContracts = contractSet([
     http: { method: 'DELETE', path: '/replication/connections/:id' },
   }),
 ]);
-

@@ -88,7 +88,14 @@ export interface Calypso {
 }
 
 /** Every subsystem registers its permissions and operations here, one line each. */
-export function buildRegistry(auth: AuthEngine, monitoring: Monitoring, scheduler: Scheduler, host: Host, about: AboutInfo, replication?: ReplicationOptions): Registry {
+export function buildRegistry(
+  auth: AuthEngine,
+  monitoring: Monitoring,
+  scheduler: Scheduler,
+  host: Host,
+  about: AboutInfo,
+  replication?: ReplicationOptions,
+): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
   registerIam(registry, auth);

@@ -41,7 +41,14 @@ export interface TestAppOptions {
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDb();
   const host = opts.host ?? new RecordingHost();
-  const app = await createCalypso({ db: testDb.db, host, log: silentLog, jwtSecret: 'test-secret-0123456789abcdef', monitoring: opts.monitoring, replication: opts.replication });
+  const app = await createCalypso({
+    db: testDb.db,
+    host,
+    log: silentLog,
+    jwtSecret: 'test-secret-0123456789abcdef',
+    monitoring: opts.monitoring,
+    replication: opts.replication,
+  });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];
   const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: ['127.0.0.1', '::1'] }, mounts);

@@ -2,13 +2,7 @@
  * Naming schemas (format, parse, refusals) and the retention plan: pure functions.
  */
 import { describe, expect, test } from '@jest/globals';
-import {
-  describeLifetime,
-  formatSnapshotName,
-  namingSchemaProblem,
-  parseLifetime,
-  parseSnapshotName,
-} from '../../src/contracts/snapshot-naming.js';
+import { describeLifetime, formatSnapshotName, namingSchemaProblem, parseLifetime, parseSnapshotName } from '../../src/contracts/snapshot-naming.js';
 import { planRetention, taskCovers, type RetentionTask } from '../../src/services/replication/retention.js';
 
 const T = Date.UTC(2026, 10, 30, 7, 5, 9);
@@ -85,7 +79,14 @@ describe('naming schema', () => {
 
 describe('retention plan', () => {
   const HOUR = 3600_000;
-  const hourly: RetentionTask = { id: 1, dataset: 'tank/data', recursive: true, exclude: ['tank/data/scratch'], namingSchema: 'auto-%Y-%m-%d_%H-%M', lifetimeSeconds: 86400 };
+  const hourly: RetentionTask = {
+    id: 1,
+    dataset: 'tank/data',
+    recursive: true,
+    exclude: ['tank/data/scratch'],
+    namingSchema: 'auto-%Y-%m-%d_%H-%M',
+    lifetimeSeconds: 86400,
+  };
   const daily: RetentionTask = { id: 2, dataset: 'tank/data', recursive: false, exclude: [], namingSchema: 'auto-%Y-%m-%d_%H-%M', lifetimeSeconds: 30 * 86400 };
   const now = Date.UTC(2026, 10, 30, 12, 0);
   const snap = (dataset: string, ms: number, extra: { holds?: number; clones?: string[] } = {}) => ({
@@ -126,7 +127,12 @@ describe('retention plan', () => {
     const cloned = snap('tank/data', now - 39 * 24 * HOUR, { clones: ['tank/clone'] });
     const needed = snap('tank/data', now - 38 * 24 * HOUR);
     const plain = snap('tank/data', now - 37 * 24 * HOUR);
-    const plan = planRetention([held, cloned, needed, plain], [daily], now, new Map([[needed.name, 'replication task 4 still needs it (last common snapshot with backup/data)']]));
+    const plan = planRetention(
+      [held, cloned, needed, plain],
+      [daily],
+      now,
+      new Map([[needed.name, 'replication task 4 still needs it (last common snapshot with backup/data)']]),
+    );
     expect(plan.map((p) => [p.action, p.reason.replace(/^expired at \S+ /, '')])).toEqual([
       ['keep', 'but held (1 hold)'],
       ['keep', 'but tank/clone is a clone of it'],

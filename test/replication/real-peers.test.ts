@@ -127,7 +127,13 @@ if (!ZFS_FUSE && !required) {
       const task = await api().post('/snapshot-tasks', { dataset: `${src}/data`, cron: '0 * * * *', namingSchema: 'auto-%Y%m%d-%H%M%S', lifetime: '1 week' });
       expect(task.status).toBe(201);
       snapTaskId = task.body.id;
-      const repl = await api().post('/replication/tasks', { name: 'local', sources: [`${src}/data`], target: `${dst}/data`, snapshotTaskIds: [snapTaskId], allowFromScratch: true });
+      const repl = await api().post('/replication/tasks', {
+        name: 'local',
+        sources: [`${src}/data`],
+        target: `${dst}/data`,
+        snapshotTaskIds: [snapTaskId],
+        allowFromScratch: true,
+      });
       expect(repl.status).toBe(201);
 
       const first = await waitJob((await api().post(`/snapshot-tasks/${snapTaskId}/run`)).body.job.id);
@@ -157,75 +163,98 @@ if (!ZFS_FUSE && !required) {
     }, 120_000);
 
     const sshSuite = hasSsh ? test : required ? test : test.skip;
-    sshSuite('ssh: a push over OpenSSH with the key Calypso made; a changed host key is refused until confirmed', async () => {
-      if (!hasSsh) throw new Error('CALYPSO_REQUIRE_PEERS=1 but openssh-server/openssh-client are not installed');
-      const sshd = join(dir, 'sshd');
-      await mkdir(sshd, { recursive: true });
-      await mkdir('/run/sshd', { recursive: true });
-      const port = await freePort();
-      const authorized = join(sshd, 'authorized_keys');
-      let child: ChildProcess | null = null;
-      const startSshd = async (keyName: string) => {
-        const key = join(sshd, keyName);
-        if (!existsSync(key)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-        child = spawn(SSHD, ['-D', '-e', '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-h', key, '-o', `AuthorizedKeysFile=${authorized}`, '-o', `PidFile=${join(sshd, 'pid')}`, '-o', 'StrictModes=no'], {
-          stdio: 'ignore',
-        });
-        await until('sshd', () => run('ssh-keyscan', ['-T', '2', '-p', String(port), '127.0.0.1']).then((r) => r.stdout.includes('ssh-')));
-      };
-      const stopSshd = async () => {
-        const c = child as ChildProcess | null;
-        if (!c || c.exitCode !== null) return;
-        const done = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await done;
-      };
-      try {
-        await startSshd('host_a');
-        const conn = await api().post('/replication/connections', { name: 'loopback', host: '127.0.0.1', port, user: 'root' });
-        expect(conn.status).toBe(201);
-        expect(JSON.stringify(conn.body)).not.toMatch(/PRIVATE KEY/);
-        const hostA = (await run('ssh-keygen', ['-l', '-f', join(sshd, 'host_a.pub')])).stdout.split(' ')[1];
-        expect(conn.body.offeredFingerprint).toBe(hostA);
-        await writeFile(authorized, `${conn.body.publicKey}\n`);
-        const trusted = await api().post(`/replication/connections/${conn.body.id}/trust`, { fingerprint: hostA, confirm: hostA });
-        expect(trusted.body.hostKeyFingerprint).toBe(hostA);
-        expect((await api().post(`/replication/connections/${conn.body.id}/test`)).body).toMatchObject({ ok: true });
+    sshSuite(
+      'ssh: a push over OpenSSH with the key Calypso made; a changed host key is refused until confirmed',
+      async () => {
+        if (!hasSsh) throw new Error('CALYPSO_REQUIRE_PEERS=1 but openssh-server/openssh-client are not installed');
+        const sshd = join(dir, 'sshd');
+        await mkdir(sshd, { recursive: true });
+        await mkdir('/run/sshd', { recursive: true });
+        const port = await freePort();
+        const authorized = join(sshd, 'authorized_keys');
+        let child: ChildProcess | null = null;
+        const startSshd = async (keyName: string) => {
+          const key = join(sshd, keyName);
+          if (!existsSync(key)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+          child = spawn(
+            SSHD,
+            [
+              '-D',
+              '-e',
+              '-p',
+              String(port),
+              '-o',
+              'ListenAddress=127.0.0.1',
+              '-h',
+              key,
+              '-o',
+              `AuthorizedKeysFile=${authorized}`,
+              '-o',
+              `PidFile=${join(sshd, 'pid')}`,
+              '-o',
+              'StrictModes=no',
+            ],
+            {
+              stdio: 'ignore',
+            },
+          );
+          await until('sshd', () => run('ssh-keyscan', ['-T', '2', '-p', String(port), '127.0.0.1']).then((r) => r.stdout.includes('ssh-')));
+        };
+        const stopSshd = async () => {
+          const c = child as ChildProcess | null;
+          if (!c || c.exitCode !== null) return;
+          const done = new Promise((r) => c.once('exit', r));
+          c.kill('SIGTERM');
+          await done;
+        };
+        try {
+          await startSshd('host_a');
+          const conn = await api().post('/replication/connections', { name: 'loopback', host: '127.0.0.1', port, user: 'root' });
+          expect(conn.status).toBe(201);
+          expect(JSON.stringify(conn.body)).not.toMatch(/PRIVATE KEY/);
+          const hostA = (await run('ssh-keygen', ['-l', '-f', join(sshd, 'host_a.pub')])).stdout.split(' ')[1];
+          expect(conn.body.offeredFingerprint).toBe(hostA);
+          await writeFile(authorized, `${conn.body.publicKey}\n`);
+          const trusted = await api().post(`/replication/connections/${conn.body.id}/trust`, { fingerprint: hostA, confirm: hostA });
+          expect(trusted.body.hostKeyFingerprint).toBe(hostA);
+          expect((await api().post(`/replication/connections/${conn.body.id}/test`)).body).toMatchObject({ ok: true });
 
-        const repl = await api().post('/replication/tasks', {
-          name: 'over ssh',
-          transport: 'ssh',
-          connectionId: conn.body.id,
-          sources: [`${src}/data`],
-          target: `${dst}/viassh`,
-          snapshotTaskIds: [snapTaskId],
-          trigger: 'schedule',
-          cron: '0 4 * * *',
-          allowFromScratch: true,
-        });
-        expect(repl.status).toBe(201);
-        const job = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
-        expect([job.state, job.error]).toEqual(['succeeded', null]);
-        expect(job.log.join('\n')).toMatch(/to root@127\.0\.0\.1:\d+ \(zfs-fuse\)/);
-        expect(await snaps(`${dst}/viassh`)).toEqual(await snaps(`${src}/data`));
+          const repl = await api().post('/replication/tasks', {
+            name: 'over ssh',
+            transport: 'ssh',
+            connectionId: conn.body.id,
+            sources: [`${src}/data`],
+            target: `${dst}/viassh`,
+            snapshotTaskIds: [snapTaskId],
+            trigger: 'schedule',
+            cron: '0 4 * * *',
+            allowFromScratch: true,
+          });
+          expect(repl.status).toBe(201);
+          const job = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
+          expect([job.state, job.error]).toEqual(['succeeded', null]);
+          expect(job.log.join('\n')).toMatch(/to root@127\.0\.0\.1:\d+ \(zfs-fuse\)/);
+          expect(await snaps(`${dst}/viassh`)).toEqual(await snaps(`${src}/data`));
 
-        await stopSshd();
-        await startSshd('host_b');
-        const refused = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
-        expect(refused.state).toBe('failed');
-        expect((await api().get(`/replication/tasks/${repl.body.id}`)).body.state).toBe('SSH host key changed for 127.0.0.1: confirm the new fingerprint');
-        const scanned = (await api().post(`/replication/connections/${conn.body.id}/scan`)).body;
-        const hostB = (await run('ssh-keygen', ['-l', '-f', join(sshd, 'host_b.pub')])).stdout.split(' ')[1];
-        expect(scanned.offeredFingerprint).toBe(hostB);
-        await api().post(`/replication/connections/${conn.body.id}/trust`, { fingerprint: hostB, confirm: hostB });
-        await nextSecond();
-        await waitJob((await api().post(`/snapshot-tasks/${snapTaskId}/run`)).body.job.id);
-        const after = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
-        expect([after.state, after.error]).toEqual(['succeeded', null]);
-        expect(await snaps(`${dst}/viassh`)).toEqual(await snaps(`${src}/data`));
-      } finally {
-        await stopSshd();
-      }
-    }, 180_000);
+          await stopSshd();
+          await startSshd('host_b');
+          const refused = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
+          expect(refused.state).toBe('failed');
+          expect((await api().get(`/replication/tasks/${repl.body.id}`)).body.state).toBe('SSH host key changed for 127.0.0.1: confirm the new fingerprint');
+          const scanned = (await api().post(`/replication/connections/${conn.body.id}/scan`)).body;
+          const hostB = (await run('ssh-keygen', ['-l', '-f', join(sshd, 'host_b.pub')])).stdout.split(' ')[1];
+          expect(scanned.offeredFingerprint).toBe(hostB);
+          await api().post(`/replication/connections/${conn.body.id}/trust`, { fingerprint: hostB, confirm: hostB });
+          await nextSecond();
+          await waitJob((await api().post(`/snapshot-tasks/${snapTaskId}/run`)).body.job.id);
+          const after = await waitJob((await api().post(`/replication/tasks/${repl.body.id}/run`)).body.job.id);
+          expect([after.state, after.error]).toEqual(['succeeded', null]);
+          expect(await snaps(`${dst}/viassh`)).toEqual(await snaps(`${src}/data`));
+        } finally {
+          await stopSshd();
+        }
+      },
+      180_000,
+    );
   });
 }

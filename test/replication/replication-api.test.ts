@@ -54,7 +54,13 @@ const snaps = async (h: SimulatedHost, ds: string) =>
     .map((l) => l.split('\t') as [string, string]);
 const counts = async () => {
   const n = async (table: string) => Number((await t.testDb.db(table).count({ n: '*' }))[0]!.n);
-  return { snap: await n('snapshot_tasks'), repl: await n('replication_tasks'), conn: await n('ssh_connections'), sched: await n('schedules'), jobs: await n('jobs') };
+  return {
+    snap: await n('snapshot_tasks'),
+    repl: await n('replication_tasks'),
+    conn: await n('ssh_connections'),
+    sched: await n('schedules'),
+    jobs: await n('jobs'),
+  };
 };
 
 let snapTask: { id: number; scheduleId: number };
@@ -62,7 +68,13 @@ let replTask: { id: number };
 
 describe('periodic snapshot tasks', () => {
   test('Admin creates a task: it gets its schedule in the one scheduler; a run takes the named snapshot', async () => {
-    const res = await api().post('/snapshot-tasks', { dataset: 'tank/data', recursive: true, exclude: ['tank/data/child'], cron: '0 * * * *', lifetime: '1 day' });
+    const res = await api().post('/snapshot-tasks', {
+      dataset: 'tank/data',
+      recursive: true,
+      exclude: ['tank/data/child'],
+      cron: '0 * * * *',
+      lifetime: '1 day',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ dataset: 'tank/data', namingSchema: 'auto-%Y-%m-%d_%H-%M', keepFor: '1 day', cronText: 'hourly', enabled: true });
     expect(res.body.state).toMatch(/^Never ran: first run 2/);
@@ -164,7 +176,9 @@ describe('local replication', () => {
     expect(job.state).toBe('failed');
     const task = (await api().get(`/replication/tasks/${replTask.id}`)).body;
     expect(task.lastRun.state).toBe('waiting');
-    expect(task.state).toMatch(/^Waiting: the target has snapshots newer than the last common one \(made-on-target\); allow rollback of the target or remove them$/);
+    expect(task.state).toMatch(
+      /^Waiting: the target has snapshots newer than the last common one \(made-on-target\); allow rollback of the target or remove them$/,
+    );
     await api().patch(`/replication/tasks/${replTask.id}`, { allowTargetRollback: true });
     const fixed = await waitJob((await api().post(`/replication/tasks/${replTask.id}/run`)).body.job.id);
     expect(fixed.state).toBe('succeeded');
@@ -172,7 +186,14 @@ describe('local replication', () => {
   });
 
   test('no common snapshot and no "allow from scratch": the size of the full send and the step', async () => {
-    const res = await api().post('/replication/tasks', { name: 'strict', sources: ['tank/data'], target: 'tank/strict', namingSchema: 'auto-%Y-%m-%d_%H-%M', trigger: 'schedule', cron: '30 2 * * *' });
+    const res = await api().post('/replication/tasks', {
+      name: 'strict',
+      sources: ['tank/data'],
+      target: 'tank/strict',
+      namingSchema: 'auto-%Y-%m-%d_%H-%M',
+      trigger: 'schedule',
+      cron: '30 2 * * *',
+    });
     expect(res.status).toBe(201);
     const job = await waitJob((await api().post(`/replication/tasks/${res.body.id}/run`)).body.job.id);
     expect(job.state).toBe('failed');
@@ -181,7 +202,15 @@ describe('local replication', () => {
   });
 
   test('a read-only target pool is named as such', async () => {
-    const res = await api().post('/replication/tasks', { name: 'ro', sources: ['tank/other'], target: 'tank/ro-copy', namingSchema: 'x-%Y%m%d%H%M', trigger: 'schedule', cron: '0 3 * * *', allowFromScratch: true });
+    const res = await api().post('/replication/tasks', {
+      name: 'ro',
+      sources: ['tank/other'],
+      target: 'tank/ro-copy',
+      namingSchema: 'x-%Y%m%d%H%M',
+      trigger: 'schedule',
+      cron: '0 3 * * *',
+      allowFromScratch: true,
+    });
     await host.run('zfs', ['snapshot', 'tank/other@x-202611301300']);
     simStreamFaults(host).readOnlyPools.add('tank');
     const job = await waitJob((await api().post(`/replication/tasks/${res.body.id}/run`)).body.job.id);
@@ -219,13 +248,19 @@ describe('SSH connections and push over SSH', () => {
     expect(res.body.offeredFingerprint).toMatch(/^SHA256:/);
     expect(res.body.state).toMatch(/Host key not trusted yet: compare SHA256:/);
     conn = res.body;
-    const wrong = await api().post(`/replication/connections/${conn.id}/trust`, { fingerprint: `SHA256:${'A'.repeat(43)}`, confirm: `SHA256:${'A'.repeat(43)}` });
+    const wrong = await api().post(`/replication/connections/${conn.id}/trust`, {
+      fingerprint: `SHA256:${'A'.repeat(43)}`,
+      confirm: `SHA256:${'A'.repeat(43)}`,
+    });
     expect(wrong.status).toBe(409);
     const ok = await api().post(`/replication/connections/${conn.id}/trust`, { fingerprint: conn.offeredFingerprint, confirm: conn.offeredFingerprint });
     expect(ok.status).toBe(200);
     expect(ok.body.hostKeyFingerprint).toBe(conn.offeredFingerprint);
     (peer.authorized as Set<string>).add(parsePublicKey(conn.publicKey)!.base64);
-    expect((await api(operator).post(`/replication/connections/${conn.id}/test`)).body).toEqual({ ok: true, message: 'Connected to calypso@backup2 and ran zfs list' });
+    expect((await api(operator).post(`/replication/connections/${conn.id}/test`)).body).toEqual({
+      ok: true,
+      message: 'Connected to calypso@backup2 and ran zfs list',
+    });
   });
 
   test('a push over SSH lands on the peer; a changed host key is refused until confirmed', async () => {
@@ -243,7 +278,9 @@ describe('SSH connections and push over SSH', () => {
     expect([job.state, job.error]).toEqual(['succeeded', null]);
     const local = (await snaps(host, 'tank/data')).map((s) => s[1]);
     // Both were sent; the older one had outlived the task's lifetime, so the target's retention removed it.
-    expect(job.log.join('\n')).toMatch(/\(full\): [\d.]+ KiB sent\n.*\(-I\): [\d.]+ KiB sent\ntarget retention destroyed tank\/offsite@auto-2026-11-30_13-01: expired/);
+    expect(job.log.join('\n')).toMatch(
+      /\(full\): [\d.]+ KiB sent\n.*\(-I\): [\d.]+ KiB sent\ntarget retention destroyed tank\/offsite@auto-2026-11-30_13-01: expired/,
+    );
     expect((await snaps(peerHost, 'tank/offsite')).map((s) => s[1])).toEqual(local.slice(-1));
 
     await rotateSimPeerHostKey(peer);
@@ -266,7 +303,18 @@ describe('permissions', () => {
     expect((await api(operator).patch(`/snapshot-tasks/${snapTask.id}`, { lifetime: '1 hour' })).status).toBe(403);
     expect((await api(operator).del(`/snapshot-tasks/${snapTask.id}`)).status).toBe(403);
     expect((await api(operator).patch(`/replication/tasks/${replTask.id}`, { target: 'tank/elsewhere' })).status).toBe(403);
-    expect((await api(operator).post('/replication/tasks', { name: 'x', sources: ['tank/other'], target: 'tank/x', namingSchema: 'x-%s', trigger: 'schedule', cron: '0 1 * * *' })).status).toBe(403);
+    expect(
+      (
+        await api(operator).post('/replication/tasks', {
+          name: 'x',
+          sources: ['tank/other'],
+          target: 'tank/x',
+          namingSchema: 'x-%s',
+          trigger: 'schedule',
+          cron: '0 1 * * *',
+        })
+      ).status,
+    ).toBe(403);
     expect((await api(operator).post('/replication/connections', { name: 'x', host: 'evil.example', user: 'root' })).status).toBe(403);
     expect((await api(operator).post('/schedules', { kind: 'replication.task', target: String(replTask.id), cron: '* * * * *' })).status).toBe(403);
     expect((await api(reader).post(`/replication/tasks/${replTask.id}/run`)).status).toBe(403);
@@ -279,11 +327,21 @@ describe('permissions', () => {
 describe('bad input: 400 with a sentence, nothing stored, nothing scheduled', () => {
   const base = { name: 'bad', sources: ['tank/other'], target: 'tank/bad', namingSchema: 'x-%Y%m%d%H%M', trigger: 'schedule', cron: '0 1 * * *' };
   test.each([
-    ['a naming schema without a time field', '/snapshot-tasks', { dataset: 'tank/other', cron: '0 * * * *', namingSchema: 'daily' }, /naming schema has no time field/],
+    [
+      'a naming schema without a time field',
+      '/snapshot-tasks',
+      { dataset: 'tank/other', cron: '0 * * * *', namingSchema: 'daily' },
+      /naming schema has no time field/,
+    ],
     ['a schema missing the minute', '/snapshot-tasks', { dataset: 'tank/other', cron: '0 * * * *', namingSchema: 'auto-%Y-%m-%d_%H' }, /same minute.*%M/],
     ['a schedule that never fires', '/snapshot-tasks', { dataset: 'tank/other', cron: '0 0 30 2 *' }, /schedule never runs/],
     ['an unreadable lifetime', '/snapshot-tasks', { dataset: 'tank/other', cron: '0 * * * *', lifetime: 'forever' }, /lifetime is a number and a unit/],
-    ['an exclude outside the dataset', '/snapshot-tasks', { dataset: 'tank/other', recursive: true, cron: '0 * * * *', exclude: ['tank/data'] }, /not below tank\/other/],
+    [
+      'an exclude outside the dataset',
+      '/snapshot-tasks',
+      { dataset: 'tank/other', recursive: true, cron: '0 * * * *', exclude: ['tank/data'] },
+      /not below tank\/other/,
+    ],
     ['a target inside its source', '/replication/tasks', { ...base, target: 'tank/other/copy' }, /inside its own source/],
     ['a source inside its target', '/replication/tasks', { ...base, target: 'tank' }, /inside the target/],
     ['a task fighting over a target', '/replication/tasks', { ...base, target: 'tank/replica/sub' }, /already writes to tank\/replica: two tasks would fight/],

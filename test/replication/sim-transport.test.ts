@@ -32,7 +32,9 @@ beforeEach(async () => {
 
 describe('zfs send / receive on the simulator', () => {
   test('-nP estimate parses; full then incremental (-I) arrive with the same GUIDs', async () => {
-    const est = parseSendEstimate((await zfs(src, ...sendArgs({ snapshot: 'tank/data@c', from: '@a', intermediates: true }, 'openzfs', { dryRun: true }))).stdout);
+    const est = parseSendEstimate(
+      (await zfs(src, ...sendArgs({ snapshot: 'tank/data@c', from: '@a', intermediates: true }, 'openzfs', { dryRun: true }))).stdout,
+    );
     expect(est.streams.map((s) => [s.kind, s.from, s.to])).toEqual([
       ['incremental', 'a', 'tank/data@b'],
       ['incremental', 'b', 'tank/data@c'],
@@ -90,7 +92,9 @@ describe('zfs send / receive on the simulator', () => {
     await src.pipe(send('tank/data@b', '@a'), recv('tank/copy'));
     const token = (await zfs(dst, 'get', '-H', '-p', '-o', 'value', 'receive_resume_token', 'tank/copy')).stdout.trim();
     await zfs(src, 'destroy', 'tank/data@b');
-    await expect(zfs(src, ...sendArgs({ resumeToken: token }, 'openzfs'))).rejects.toThrow(/cannot resume send: 'tank\/data@b' used in the initial send no longer exists/);
+    await expect(zfs(src, ...sendArgs({ resumeToken: token }, 'openzfs'))).rejects.toThrow(
+      /cannot resume send: 'tank\/data@b' used in the initial send no longer exists/,
+    );
   });
 
   test('progress lines count per snapshot; the tracker adds them up', () => {
@@ -138,7 +142,10 @@ describe('simulated SSH between two simulated appliances', () => {
     (peer.authorized as Set<string>).add(parsePublicKey(key)!.base64);
     const [offered] = await scanHostKeys(src, { host: 'backup2', port: 2222 });
     await src.files.writeAtomic(known, `${knownHostsLine('backup2', 2222, offered!)}\n`);
-    const r = await src.pipe(send('tank/data@c'), { command: 'ssh', args: sshArgs(endpoint(), ['zfs', ...receiveArgs({ target: 'tank/replica', resumable: true }, 'openzfs')]) });
+    const r = await src.pipe(send('tank/data@c'), {
+      command: 'ssh',
+      args: sshArgs(endpoint(), ['zfs', ...receiveArgs({ target: 'tank/replica', resumable: true }, 'openzfs')]),
+    });
     expect([r.source.code, r.sink.code]).toEqual([0, 0]);
     expect(await snaps(dst, 'tank/replica')).toHaveLength(1);
     expect(await snaps(src, 'tank/replica')).toHaveLength(0);

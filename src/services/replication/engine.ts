@@ -22,7 +22,16 @@ import type { Host, PipeResult } from '../../system/host.js';
 import { HostCommandError } from '../../system/host.js';
 import { sshFailure, type SshEndpoint } from '../../system/ssh/index.js';
 import { ZfsEndpoint, type EndpointSnapshot } from '../../system/zfs/send-endpoint.js';
-import { abortReceiveArgs, capabilities, parseSendEstimate, parseSendProgress, receiveArgs, sendArgs, SendProgressTracker, type SendSpec } from '../../system/zfs/send.js';
+import {
+  abortReceiveArgs,
+  capabilities,
+  parseSendEstimate,
+  parseSendProgress,
+  receiveArgs,
+  sendArgs,
+  SendProgressTracker,
+  type SendSpec,
+} from '../../system/zfs/send.js';
 import { parseSnapshotName } from '../../contracts/snapshot-naming.js';
 import type { JobHandle } from '../core/jobs.js';
 import { ApplianceError } from '../core/errors.js';
@@ -102,7 +111,8 @@ export function explainTransfer(r: PipeResult, target: string, peer: string | nu
     return new ReplicationStop('waiting', `The target ${target} exists and shares no snapshot with the source: remove it or choose another target`);
   if (/incomplete stream|Broken pipe|signal received|Connection reset/i.test(`${sink}\n${source}`))
     return new ReplicationStop('failed', `The transfer to ${target} broke off (${(sink || source).trim().split('\n')[0]}); it resumes on the next try`, true);
-  if (/out of space|quota exceeded/i.test(sink)) return new ReplicationStop('failed', `The target pool is full: free space on ${target.split('/')[0]} or raise its quota`);
+  if (/out of space|quota exceeded/i.test(sink))
+    return new ReplicationStop('failed', `The target pool is full: free space on ${target.split('/')[0]} or raise its quota`);
   const line = (r.sink.code !== 0 ? sink : source).trim().split('\n')[0] ?? 'no message';
   return new ReplicationStop('failed', `zfs ${r.sink.code !== 0 ? 'receive' : 'send'} failed: ${line}`);
 }
@@ -128,7 +138,9 @@ async function endpoints(deps: EngineDeps, task: ReplicationTaskRow): Promise<Si
 export async function selectionSchemas(db: Knex, task: ReplicationTaskRow, dataset: string): Promise<string[]> {
   const ids = json<number[]>(task.snapshot_task_ids);
   const rows: SnapshotTaskRow[] = ids.length ? await db('snapshot_tasks').whereIn('id', ids) : [];
-  const schemas = rows.filter((t) => taskCovers({ dataset: t.dataset, recursive: Boolean(t.recursive), exclude: json(t.exclude) }, dataset)).map((t) => t.naming_schema);
+  const schemas = rows
+    .filter((t) => taskCovers({ dataset: t.dataset, recursive: Boolean(t.recursive), exclude: json(t.exclude) }, dataset))
+    .map((t) => t.naming_schema);
   if (task.naming_schema) schemas.push(task.naming_schema);
   return [...new Set(schemas)];
 }
@@ -163,7 +175,11 @@ export interface DatasetOutcome {
   note: string;
 }
 
-export async function runReplication(deps: EngineDeps, task: ReplicationTaskRow, job: JobHandle): Promise<{ message: string; bytes: number; datasets: DatasetOutcome[] }> {
+export async function runReplication(
+  deps: EngineDeps,
+  task: ReplicationTaskRow,
+  job: JobHandle,
+): Promise<{ message: string; bytes: number; datasets: DatasetOutcome[] }> {
   const side = await endpoints(deps, task);
   const [srcDialect, dstDialect] = await Promise.all([side.source.dialect(), side.target.dialect()]).catch((err: unknown) => {
     if (err instanceof HostCommandError && side.peer) {
@@ -200,7 +216,6 @@ async function replicateDataset(
   pos: { index: number; count: number },
 ): Promise<DatasetOutcome> {
   const srcDialect = await side.source.dialect();
-  const dstDialect = await side.target.dialect();
   const caps = capabilities(srcDialect);
   const schemas = await selectionSchemas(deps.db, task, source);
   let bytes = 0;
@@ -217,9 +232,12 @@ async function replicateDataset(
         if (r.ok) {
           bytes += r.bytes;
           await job.log(`${target}: resumed transfer finished (${bytesText(r.bytes)})`);
-        } else if (/used in the initial send no longer exists|no longer exists|resume token is corrupt|no longer the same snapshot/.test(r.result.source.stderr)) {
+        } else if (
+          /used in the initial send no longer exists|no longer exists|resume token is corrupt|no longer the same snapshot/.test(r.result.source.stderr)
+        ) {
           await side.target.zfs(abortReceiveArgs(target));
-          note = 'the interrupted transfer could not be resumed (its snapshot is gone): its state was discarded (zfs receive -A) and the transfer started again';
+          note =
+            'the interrupted transfer could not be resumed (its snapshot is gone): its state was discarded (zfs receive -A) and the transfer started again';
           await job.log(`${target}: ${note}`);
         } else {
           throw explainTransfer(r.result, target, side.peer);
@@ -257,7 +275,10 @@ async function replicateDataset(
       } else if (await side.target.exists(target)) {
         if (!task.allow_from_scratch) {
           const est = caps.estimate ? await estimate(side, sendArgs({ snapshot: newestWanted.name }, srcDialect, { dryRun: true })).catch(() => null) : null;
-          throw new ReplicationStop('waiting', `No common snapshot: a full send${est ? ` of ${bytesText(est)}` : ''} is needed and ${target} exists; enable 'allow from scratch'`);
+          throw new ReplicationStop(
+            'waiting',
+            `No common snapshot: a full send${est ? ` of ${bytesText(est)}` : ''} is needed and ${target} exists; enable 'allow from scratch'`,
+          );
         }
         force = true;
       }
@@ -276,7 +297,9 @@ async function replicateDataset(
       }
       if (!common) {
         if (!task.allow_from_scratch) {
-          const est = caps.estimate ? await estimate(side, sendArgs({ snapshot: newestWanted.name, ...opts }, srcDialect, { dryRun: true })).catch(() => null) : null;
+          const est = caps.estimate
+            ? await estimate(side, sendArgs({ snapshot: newestWanted.name, ...opts }, srcDialect, { dryRun: true })).catch(() => null)
+            : null;
           throw new ReplicationStop('waiting', `No common snapshot: a full send${est ? ` of ${bytesText(est)}` : ''} is needed; enable 'allow from scratch'`);
         }
         const first = wanted[0]!;
@@ -290,7 +313,9 @@ async function replicateDataset(
         for (const t of transfers) t.estimate = await estimate(side, sendArgs(t.spec, srcDialect, { dryRun: true })).catch(() => null);
       }
       const totalEstimate = transfers.every((t) => t.estimate !== null) ? transfers.reduce((s, t) => s + t.estimate!, 0) : null;
-      await job.log(`${source} -> ${target}: ${transfers.map((t) => t.label).join(', ')}${totalEstimate !== null ? `, about ${bytesText(totalEstimate)}` : ''}`);
+      await job.log(
+        `${source} -> ${target}: ${transfers.map((t) => t.label).join(', ')}${totalEstimate !== null ? `, about ${bytesText(totalEstimate)}` : ''}`,
+      );
 
       // 4. Send.
       for (let k = 0; k < transfers.length; k++) {
@@ -318,10 +343,17 @@ async function replicateDataset(
   }
 }
 
-function incrementals(base: EndpointSnapshot, todo: EndpointSnapshot[], intermediates: boolean, opts: { properties: boolean; raw: boolean; compressed: boolean }): Transfer[] {
+function incrementals(
+  base: EndpointSnapshot,
+  todo: EndpointSnapshot[],
+  intermediates: boolean,
+  opts: { properties: boolean; raw: boolean; compressed: boolean },
+): Transfer[] {
   if (intermediates) {
     const last = todo.at(-1)!;
-    return [{ label: `${base.short}..${last.short} (-I)`, spec: { snapshot: last.name, from: `@${base.short}`, intermediates: true, ...opts }, estimate: null }];
+    return [
+      { label: `${base.short}..${last.short} (-I)`, spec: { snapshot: last.name, from: `@${base.short}`, intermediates: true, ...opts }, estimate: null },
+    ];
   }
   const out: Transfer[] = [];
   let prev = base;
@@ -381,7 +413,10 @@ async function transfer(
   if (result.cancelled) throw new ReplicationStop('failed', 'Cancelled: the transfer stopped; the next run resumes it');
   if (result.source.code === 0 && result.sink.code === 0) {
     const elapsed = (result.endedAtMs - result.startedAtMs) / 1000;
-    await job.progress(((pos.index + 1) / pos.count) * 100, `${t.label}: ${progressText(result.bytes, t.estimate, elapsed > 0 ? result.bytes / elapsed : null)}`);
+    await job.progress(
+      ((pos.index + 1) / pos.count) * 100,
+      `${t.label}: ${progressText(result.bytes, t.estimate, elapsed > 0 ? result.bytes / elapsed : null)}`,
+    );
     return { ok: true, bytes: result.bytes };
   }
   return { ok: false, result };
@@ -435,7 +470,14 @@ async function applyTargetRetention(deps: EngineDeps, task: ReplicationTaskRow, 
       lifetimeSeconds: task.target_retention === 'custom' && task.target_lifetime_seconds ? Number(task.target_lifetime_seconds) : Number(t.lifetime_seconds),
     }));
   if (task.naming_schema && task.target_retention === 'custom' && task.target_lifetime_seconds)
-    tasks.push({ id: 0, dataset: target, recursive: false, exclude: [], namingSchema: task.naming_schema, lifetimeSeconds: Number(task.target_lifetime_seconds) });
+    tasks.push({
+      id: 0,
+      dataset: target,
+      recursive: false,
+      exclude: [],
+      namingSchema: task.naming_schema,
+      lifetimeSeconds: Number(task.target_lifetime_seconds),
+    });
   if (tasks.length === 0) return;
   const snaps = await side.target.snapshots(target);
   const newest = snaps.at(-1);

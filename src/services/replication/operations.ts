@@ -63,16 +63,26 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
     if (id === null) return null;
     return ctx.db('schedules').where({ id }).first() as Promise<{ next_run_at: string | null } | undefined>;
   };
-  const snapshotTaskOut = async (ctx: Ctx, row: SnapshotTaskRow): Promise<SnapshotTask> => toSnapshotTask(row, (await scheduleOf(ctx, row.schedule_id))?.next_run_at ?? null);
+  const snapshotTaskOut = async (ctx: Ctx, row: SnapshotTaskRow): Promise<SnapshotTask> =>
+    toSnapshotTask(row, (await scheduleOf(ctx, row.schedule_id))?.next_run_at ?? null);
   const replicationOut = async (ctx: Ctx, row: ReplicationTaskRow): Promise<ReplicationTask> => {
     const states: ReplicatedDatasetRow[] = await ctx.db('replication_datasets').where({ task_id: row.id });
     const created = states.map((s) => (s.snapshot_created_at ? Date.parse(s.snapshot_created_at) : null));
-    const lagSeconds = created.length && created.every((x) => x !== null) ? Math.max(0, Math.round((Date.now() - Math.min(...(created as number[]))) / 1000)) : null;
+    const lagSeconds =
+      created.length && created.every((x) => x !== null) ? Math.max(0, Math.round((Date.now() - Math.min(...(created as number[]))) / 1000)) : null;
     return toReplicationTask(row, { nextRunAt: (await scheduleOf(ctx, row.schedule_id))?.next_run_at ?? null, lagSeconds });
   };
 
   /** A task's schedule, made and changed through the scheduler's own operations (as the system). */
-  const syncSchedule = async (ctx: Ctx, kind: 'snapshot.task' | 'replication.task', table: string, id: number, cron: string | null, enabled: boolean, scheduleId: number | null) => {
+  const syncSchedule = async (
+    ctx: Ctx,
+    kind: 'snapshot.task' | 'replication.task',
+    table: string,
+    id: number,
+    cron: string | null,
+    enabled: boolean,
+    scheduleId: number | null,
+  ) => {
     if (cron === null) {
       if (scheduleId !== null) {
         await ctx.call('schedules.delete', { id: scheduleId }, SYSTEM);
@@ -81,7 +91,11 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       return;
     }
     if (scheduleId === null) {
-      const s = await ctx.call<{ id: number }>('schedules.create', { kind, target: String(id), cron, enabled, description: `${kind === 'snapshot.task' ? 'snapshot' : 'replication'} task ${id}` }, SYSTEM);
+      const s = await ctx.call<{ id: number }>(
+        'schedules.create',
+        { kind, target: String(id), cron, enabled, description: `${kind === 'snapshot.task' ? 'snapshot' : 'replication'} task ${id}` },
+        SYSTEM,
+      );
       await ctx.db(table).where({ id }).update({ schedule_id: s.id });
       return;
     }
@@ -116,7 +130,10 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
 
   // ---- periodic snapshot tasks -------------------------------------------------------------
 
-  const checkSnapshotTask = async (ctx: Ctx, t: { dataset: string; recursive: boolean; exclude: string[]; windowFrom: string | null; windowTo: string | null }) => {
+  const checkSnapshotTask = async (
+    ctx: Ctx,
+    t: { dataset: string; recursive: boolean; exclude: string[]; windowFrom: string | null; windowTo: string | null },
+  ) => {
     if (!(await new ZfsEndpoint(ctx.host, null).exists(t.dataset))) throw new NotFound(`dataset ${t.dataset} does not exist`);
     for (const x of t.exclude) if (!x.startsWith(`${t.dataset}/`)) throw bad('exclude', `${x} is not below ${t.dataset}: only its children can be left out`);
     if (t.exclude.length && !t.recursive) throw bad('exclude', 'only a recursive task has children to leave out: set recursive');
@@ -124,20 +141,29 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
   };
 
   const startSnapshotRun = async (ctx: Ctx, row: SnapshotTaskRow) =>
-    startJob(ctx, `snap:${row.id}`, { type: 'snapshots.task', description: `Snapshot task ${row.id}: ${row.dataset}`, target: `snapshot task ${row.id}` }, async (job) => {
-      await ctx.db('snapshot_tasks').where({ id: row.id }).update({ last_run_at: nowIso(), last_state: 'running', last_message: null, last_job_id: job.id });
-      try {
-        const out = await runSnapshotTask({ db: ctx.db, host: ctx.host, now: () => ctx.host.now?.() ?? Date.now(), timeZone }, row, job);
-        await ctx.db('snapshot_tasks').where({ id: row.id }).update({ last_state: out.state, last_message: clip(out.message) });
-        if (out.snapshot) await followers(ctx, row.id, job);
-        return { ...out };
-      } catch (err) {
-        await ctx.db('snapshot_tasks')
-          .where({ id: row.id })
-          .update({ last_state: 'failed', last_message: clip((err as Error).message) });
-        throw err;
-      }
-    });
+    startJob(
+      ctx,
+      `snap:${row.id}`,
+      { type: 'snapshots.task', description: `Snapshot task ${row.id}: ${row.dataset}`, target: `snapshot task ${row.id}` },
+      async (job) => {
+        await ctx.db('snapshot_tasks').where({ id: row.id }).update({ last_run_at: nowIso(), last_state: 'running', last_message: null, last_job_id: job.id });
+        try {
+          const out = await runSnapshotTask({ db: ctx.db, host: ctx.host, now: () => ctx.host.now?.() ?? Date.now(), timeZone }, row, job);
+          await ctx
+            .db('snapshot_tasks')
+            .where({ id: row.id })
+            .update({ last_state: out.state, last_message: clip(out.message) });
+          if (out.snapshot) await followers(ctx, row.id, job);
+          return { ...out };
+        } catch (err) {
+          await ctx
+            .db('snapshot_tasks')
+            .where({ id: row.id })
+            .update({ last_state: 'failed', last_message: clip((err as Error).message) });
+          throw err;
+        }
+      },
+    );
 
   /** Replication tasks that run after this snapshot task. */
   const followers = async (ctx: Ctx, snapshotTaskId: number, job: JobHandle) => {
@@ -224,7 +250,8 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
           description: i.description ?? row.description,
           updated_at: nowIso(),
         });
-      if (cron !== row.cron || enabled !== Boolean(row.enabled)) await syncSchedule(ctx, 'snapshot.task', 'snapshot_tasks', i.id, cron, enabled, row.schedule_id);
+      if (cron !== row.cron || enabled !== Boolean(row.enabled))
+        await syncSchedule(ctx, 'snapshot.task', 'snapshot_tasks', i.id, cron, enabled, row.schedule_id);
       return snapshotTaskOut(ctx, await loadSnapshotTask(ctx.db, i.id));
     }),
   );
@@ -244,37 +271,53 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
   // ---- replication tasks --------------------------------------------------------------------
 
   const startReplicationRun = async (ctx: Ctx, row: ReplicationTaskRow) =>
-    startJob(ctx, `repl:${row.id}`, { type: 'replication.run', description: `Replication task ${row.id}: ${row.name}`, target: `replication task ${row.id}` }, async (job) => {
-      const fresh = await loadReplicationTask(ctx.db, row.id);
-      await ctx.db('replication_tasks').where({ id: row.id }).update({ last_run_at: nowIso(), last_state: 'running', last_message: null, last_job_id: job.id });
-      try {
-        const out = await runReplication(
-          {
-            db: ctx.db,
-            host: ctx.host,
-            sshDir,
-            now: () => ctx.host.now?.() ?? Date.now(),
-            sleep: (ms, signal) =>
-              signal.aborted
-                ? Promise.reject(new ReplicationStop('failed', 'Cancelled'))
-                : Promise.race([
-                    sleepFor(ms),
-                    new Promise<never>((_r, reject) => signal.addEventListener('abort', () => reject(new ReplicationStop('failed', 'Cancelled')), { once: true })),
-                  ]),
-          },
-          fresh,
-          job,
-        );
-        await ctx.db('replication_tasks').where({ id: row.id }).update({ last_state: 'succeeded', last_message: clip(out.message), last_success_at: nowIso() });
-        return { message: out.message, bytes: out.bytes, datasets: out.datasets };
-      } catch (err) {
-        const state = err instanceof ReplicationStop ? err.state : 'failed';
-        const message = err instanceof ReplicationStop ? err.message : `Failed: ${(err as Error).message}`;
-        await job.log(message);
-        await ctx.db('replication_tasks').where({ id: row.id }).update({ last_state: state, last_message: clip(message) });
-        throw err instanceof ReplicationStop ? err : new ReplicationStop('failed', message);
-      }
-    });
+    startJob(
+      ctx,
+      `repl:${row.id}`,
+      { type: 'replication.run', description: `Replication task ${row.id}: ${row.name}`, target: `replication task ${row.id}` },
+      async (job) => {
+        const fresh = await loadReplicationTask(ctx.db, row.id);
+        await ctx
+          .db('replication_tasks')
+          .where({ id: row.id })
+          .update({ last_run_at: nowIso(), last_state: 'running', last_message: null, last_job_id: job.id });
+        try {
+          const out = await runReplication(
+            {
+              db: ctx.db,
+              host: ctx.host,
+              sshDir,
+              now: () => ctx.host.now?.() ?? Date.now(),
+              sleep: (ms, signal) =>
+                signal.aborted
+                  ? Promise.reject(new ReplicationStop('failed', 'Cancelled'))
+                  : Promise.race([
+                      sleepFor(ms),
+                      new Promise<never>((_r, reject) =>
+                        signal.addEventListener('abort', () => reject(new ReplicationStop('failed', 'Cancelled')), { once: true }),
+                      ),
+                    ]),
+            },
+            fresh,
+            job,
+          );
+          await ctx
+            .db('replication_tasks')
+            .where({ id: row.id })
+            .update({ last_state: 'succeeded', last_message: clip(out.message), last_success_at: nowIso() });
+          return { message: out.message, bytes: out.bytes, datasets: out.datasets };
+        } catch (err) {
+          const state = err instanceof ReplicationStop ? err.state : 'failed';
+          const message = err instanceof ReplicationStop ? err.message : `Failed: ${(err as Error).message}`;
+          await job.log(message);
+          await ctx
+            .db('replication_tasks')
+            .where({ id: row.id })
+            .update({ last_state: state, last_message: clip(message) });
+          throw err instanceof ReplicationStop ? err : new ReplicationStop('failed', message);
+        }
+      },
+    );
 
   type TaskInput = {
     direction: 'push' | 'pull';
@@ -298,7 +341,8 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       throw bad('snapshotTaskIds', 'say which snapshots to replicate: those of periodic snapshot tasks, or a naming schema');
     for (const id of t.snapshotTaskIds) await loadSnapshotTask(ctx.db, id);
     if (t.trigger === 'schedule' && t.cron === null) throw bad('cron', 'a task on its own schedule needs a cron expression');
-    if (t.trigger === 'after-snapshot-task' && t.snapshotTaskIds.length === 0) throw bad('trigger', 'to run after snapshot tasks, name them in snapshotTaskIds (or use a schedule)');
+    if (t.trigger === 'after-snapshot-task' && t.snapshotTaskIds.length === 0)
+      throw bad('trigger', 'to run after snapshot tasks, name them in snapshotTaskIds (or use a schedule)');
     if (t.trigger === 'after-snapshot-task' && t.cron !== null) throw bad('cron', 'a task that runs after its snapshot tasks has no schedule of its own');
     if (t.targetRetention === 'custom' && t.targetLifetime === null) throw bad('targetLifetime', 'custom target retention needs a lifetime');
     if (new Set(t.sources).size !== t.sources.length) throw bad('sources', 'a source is listed twice');
@@ -307,7 +351,8 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       if (sameSide && inside(t.target, s)) throw bad('target', `the target ${t.target} is inside its own source ${s}: it would replicate into itself`);
       if (sameSide && inside(s, t.target)) throw bad('target', `the source ${s} is inside the target ${t.target}: receiving would overwrite it`);
     }
-    for (const s of t.sources) for (const o of t.sources) if (s !== o && inside(s, o)) throw bad('sources', `${s} is inside ${o}: use recursive instead of listing both`);
+    for (const s of t.sources)
+      for (const o of t.sources) if (s !== o && inside(s, o)) throw bad('sources', `${s} is inside ${o}: use recursive instead of listing both`);
     if (t.direction === 'push') {
       const local = new ZfsEndpoint(ctx.host, null);
       for (const s of t.sources) if (!(await local.exists(s))) throw new NotFound(`dataset ${s} does not exist`);
@@ -457,7 +502,13 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
         try {
           const conn = t.connection_id === null ? null : await loadConnection(ctx.db, t.connection_id);
           const endpoint = conn
-            ? new ZfsEndpoint(ctx.host, { host: conn.host, port: Number(conn.port), user: conn.user, keyPath: conn.key_path, knownHostsPath: knownHostsPath(sshDir, Number(conn.id)) })
+            ? new ZfsEndpoint(ctx.host, {
+                host: conn.host,
+                port: Number(conn.port),
+                user: conn.user,
+                keyPath: conn.key_path,
+                knownHostsPath: knownHostsPath(sshDir, Number(conn.id)),
+              })
             : local;
           const guids = new Set((await endpoint.snapshots(target)).map((s) => s.guid));
           for (const s of snaps) if (guids.has(s.guid)) where.set(s.name, [...(where.get(s.name) ?? []), `${t.name}: ${conn ? `${conn.host}:` : ''}${target}`]);
@@ -508,7 +559,17 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       const now = nowIso();
       const [inserted] = await ctx
         .db('ssh_connections')
-        .insert({ name: i.name, host: i.host, port: i.port, user: i.user, key_path: '', key_origin: i.privateKey ? 'imported' : 'generated', public_key: '', created_at: now, updated_at: now })
+        .insert({
+          name: i.name,
+          host: i.host,
+          port: i.port,
+          user: i.user,
+          key_path: '',
+          key_origin: i.privateKey ? 'imported' : 'generated',
+          public_key: '',
+          created_at: now,
+          updated_at: now,
+        })
         .returning('id');
       const id = Number(typeof inserted === 'object' ? inserted.id : inserted);
       const keyPath = `${sshDir}/id_ed25519-${id}`;
@@ -551,9 +612,12 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       const r = await loadConnection(ctx.db, i.id);
       const offered = r.offered_host_key;
       if (!offered || offered === r.host_key) throw new Conflict(`no new host key is offered for ${r.host}: scan it first`);
-      if (fp(offered) !== i.fingerprint) throw new Conflict(`${r.host} offers ${fp(offered)}, not ${i.fingerprint}: nothing was trusted; scan again and compare`);
+      if (fp(offered) !== i.fingerprint)
+        throw new Conflict(`${r.host} offers ${fp(offered)}, not ${i.fingerprint}: nothing was trusted; scan again and compare`);
       const [type, b64] = offered.split(' ');
-      await ctx.host.files.writeAtomic(knownHostsPath(sshDir, i.id), `${knownHostsLine(r.host, Number(r.port), { type: type!, base64: b64! })}\n`, { mode: 0o600 });
+      await ctx.host.files.writeAtomic(knownHostsPath(sshDir, i.id), `${knownHostsLine(r.host, Number(r.port), { type: type!, base64: b64! })}\n`, {
+        mode: 0o600,
+      });
       await ctx.db('ssh_connections').where({ id: i.id }).update({ host_key: offered, offered_host_key: null, updated_at: nowIso() });
       return connectionOut(await loadConnection(ctx.db, i.id));
     }),
@@ -565,7 +629,15 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       try {
         await ctx.host.run(
           'ssh',
-          sshArgs({ host: r.host, port: Number(r.port), user: r.user, keyPath: r.key_path, knownHostsPath: knownHostsPath(sshDir, i.id) }, ['zfs', 'list', '-H', '-o', 'name', '-d', '0']),
+          sshArgs({ host: r.host, port: Number(r.port), user: r.user, keyPath: r.key_path, knownHostsPath: knownHostsPath(sshDir, i.id) }, [
+            'zfs',
+            'list',
+            '-H',
+            '-o',
+            'name',
+            '-d',
+            '0',
+          ]),
           { timeoutMs: 30_000 },
         );
         return { ok: true, message: `Connected to ${r.user}@${r.host} and ran zfs list` };

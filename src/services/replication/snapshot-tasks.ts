@@ -70,7 +70,11 @@ export async function retentionPlan(db: Knex, local: ZfsEndpoint, datasets: stri
   return out;
 }
 
-export async function runSnapshotTask(deps: { db: Knex; host: Host; now(): number; timeZone: string }, row: SnapshotTaskRow, job: JobHandle): Promise<SnapshotRunOutcome> {
+export async function runSnapshotTask(
+  deps: { db: Knex; host: Host; now(): number; timeZone: string },
+  row: SnapshotTaskRow,
+  job: JobHandle,
+): Promise<SnapshotRunOutcome> {
   const local = new ZfsEndpoint(deps.host, null);
   const now = deps.now();
   if (!inWindow(row, now, deps.timeZone)) {
@@ -94,7 +98,11 @@ export async function runSnapshotTask(deps: { db: Knex; host: Host; now(): numbe
     } else {
       const exclude = json<string[]>(row.exclude);
       if (row.recursive && exclude.length === 0) await local.snapshot([`${row.dataset}@${short}`], true);
-      else await local.snapshot(datasets.map((d) => `${d}@${short}`), false);
+      else
+        await local.snapshot(
+          datasets.map((d) => `${d}@${short}`),
+          false,
+        );
       snapshot = `${row.dataset}@${short}`;
       await job.log(`took ${snapshot}${datasets.length > 1 ? ` and ${datasets.length - 1} child snapshot(s)` : ''}`);
     }

@@ -140,7 +140,10 @@ export function toReplicationTask(r: ReplicationTaskRow, extra: { nextRunAt: str
   const last = lastRun(r);
   const enabled = Boolean(r.enabled);
   const snapshotTaskIds = json<number[]>(r.snapshot_task_ids);
-  const when = r.trigger === 'schedule' ? `next run ${extra.nextRunAt ?? 'when scheduled'}` : `runs after snapshot task${snapshotTaskIds.length === 1 ? '' : 's'} ${snapshotTaskIds.join(', ')}`;
+  const when =
+    r.trigger === 'schedule'
+      ? `next run ${extra.nextRunAt ?? 'when scheduled'}`
+      : `runs after snapshot task${snapshotTaskIds.length === 1 ? '' : 's'} ${snapshotTaskIds.join(', ')}`;
   const state = !enabled
     ? 'Disabled: enable it to replicate again'
     : !last

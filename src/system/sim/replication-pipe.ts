@@ -163,14 +163,22 @@ async function connect(local: Host, args: string[]): Promise<{ peer: SimPeer; re
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f[0] === knownHostsName(name!, port));
   if (pinned.length === 0) {
-    if (strict === 'yes') return fail(`No ED25519 host key is known for ${knownHostsName(name!, port)} and you have requested strict checking.\nHost key verification failed.`);
+    if (strict === 'yes')
+      return fail(`No ED25519 host key is known for ${knownHostsName(name!, port)} and you have requested strict checking.\nHost key verification failed.`);
   } else if (!pinned.some((f) => f[2] === hostKey.base64)) {
     return fail(CHANGED(knownHostsName(name!, port), fingerprint(hostKey), knownFile!));
   }
   const pub = key ? await local.files.readIfExists(`${key}.pub`) : null;
   const offered = pub ? parsePublicKey(pub.trim()) : null;
   if (!offered || (peer.authorized !== 'any' && !peer.authorized.has(offered.base64))) return fail(`${user}@${name}: Permission denied (publickey).`);
-  return { peer, remote: args.slice(i + 1).join(' ').split(' ').filter(Boolean) };
+  return {
+    peer,
+    remote: args
+      .slice(i + 1)
+      .join(' ')
+      .split(' ')
+      .filter(Boolean),
+  };
 }
 
 async function runOnPeer(peer: SimPeer, remote: string[], input: string | undefined): Promise<RunResult> {
@@ -216,7 +224,12 @@ export async function simulatePipe(
   for (const l of sent.stderr.split('\n')) if (l) opts.onStderr?.('source', l);
   if (sent.code !== 0) {
     const receiver = await run(sink, { okCodes: [...Array(256).keys()], input: '' });
-    return done({ source: { code: sent.code, stderr: sent.stderr }, sink: { code: receiver.code, stderr: receiver.stderr, stdout: receiver.stdout }, bytes: 0, cancelled: false });
+    return done({
+      source: { code: sent.code, stderr: sent.stderr },
+      sink: { code: receiver.code, stderr: receiver.stderr, stdout: receiver.stdout },
+      bytes: 0,
+      cancelled: false,
+    });
   }
   const stream = readStream(sent.stdout);
   const total = stream ? streamBytes(stream.meta) : Buffer.byteLength(sent.stdout);
@@ -258,7 +271,15 @@ export async function simulatePipe(
   if (breaks) {
     const lost = overSsh ? 'client_loop: send disconnect: Broken pipe\n' : '';
     const sourceErr = `${sent.stderr}warning: cannot send '${stream?.meta.source ?? 'stream'}': signal received\n`;
-    return done({ source: { code: 1, stderr: sourceErr }, sink: overSsh ? { code: 255, stderr: `${received.stderr}${lost}`, stdout: '' } : sinkResult, bytes: carried, cancelled: false }, endedAtMs);
+    return done(
+      {
+        source: { code: 1, stderr: sourceErr },
+        sink: overSsh ? { code: 255, stderr: `${received.stderr}${lost}`, stdout: '' } : sinkResult,
+        bytes: carried,
+        cancelled: false,
+      },
+      endedAtMs,
+    );
   }
   return done({ source: { code: 0, stderr: sent.stderr }, sink: sinkResult, bytes: carried, cancelled: false }, endedAtMs);
 }

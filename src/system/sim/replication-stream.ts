@@ -98,7 +98,8 @@ const baseOf = (n: string) => n.slice(0, n.indexOf('@'));
 const shortOf = (n: string) => n.slice(n.indexOf('@') + 1);
 const SEND_USAGE =
   'usage:\n\tsend [-DLPbcehnpsvw] [-i|-I snapshot] <snapshot>\n\tsend [-DnPpvLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpvLec] -t <receive_resume_token>';
-const RECV_USAGE = 'usage:\n\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n\treceive -A <filesystem|volume>';
+const RECV_USAGE =
+  'usage:\n\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n\treceive -A <filesystem|volume>';
 
 /** The size the stream of `s` would have: all its data for a full stream, what changed since `prev` otherwise. */
 function partBytes(s: SimSnapshot, prev: SimSnapshot | null): number {
@@ -135,7 +136,16 @@ function zfsSend(ctx: SimContext, args: string[]): RunResult {
       source: baseOf(snap.name),
       fromGuid: from?.guid ?? null,
       fromName: from?.name ?? null,
-      snapshots: [{ short: shortOf(snap.name), guid: snap.guid, creation: snap.creation, referenced: snap.referenced, bytes: partBytes(snap, from ?? null), ...(snap.userProps ? { userProps: snap.userProps } : {}) }],
+      snapshots: [
+        {
+          short: shortOf(snap.name),
+          guid: snap.guid,
+          creation: snap.creation,
+          referenced: snap.referenced,
+          bytes: partBytes(snap, from ?? null),
+          ...(snap.userProps ? { userProps: snap.userProps } : {}),
+        },
+      ],
       properties: null,
       raw: o.flags.has('w'),
       resumeOffset: t.offset,
@@ -163,7 +173,14 @@ function zfsSend(ctx: SimContext, args: string[]): RunResult {
     const parts: StreamSnapshot[] = [];
     let prev = from;
     for (const s of chain) {
-      parts.push({ short: shortOf(s.name), guid: s.guid, creation: s.creation, referenced: s.referenced, bytes: partBytes(s, prev), ...(s.userProps ? { userProps: s.userProps } : {}) });
+      parts.push({
+        short: shortOf(s.name),
+        guid: s.guid,
+        creation: s.creation,
+        referenced: s.referenced,
+        bytes: partBytes(s, prev),
+        ...(s.userProps ? { userProps: s.userProps } : {}),
+      });
       prev = s;
     }
     meta = {
@@ -276,7 +293,13 @@ function zfsReceive(ctx: SimContext, args: string[], input: string | undefined, 
   for (const s of meta.snapshots) {
     if (budget < s.bytes) {
       if (o.flags.has('s')) {
-        const partial: PartialReceive = { toname: `${meta.source}@${s.short}`, toguid: s.guid, fromguid: prevGuid, bytes: Math.max(0, Math.floor(budget)), createdTarget };
+        const partial: PartialReceive = {
+          toname: `${meta.source}@${s.short}`,
+          toguid: s.guid,
+          fromguid: prevGuid,
+          bytes: Math.max(0, Math.floor(budget)),
+          createdTarget,
+        };
         p[target] = partial;
         ctx.state.touch();
         throw refuse(
@@ -304,7 +327,12 @@ function zfsReceive(ctx: SimContext, args: string[], input: string | undefined, 
   }
   if (meta.properties) for (const [k, v] of Object.entries(meta.properties)) ds.props[k] = v;
   ctx.state.touch();
-  return ok('', o.flags.has('v') ? `receiving ${kind === 'new filesystem' ? 'full' : kind} stream of ${meta.source}@${meta.snapshots.at(-1)!.short} into ${target}@${meta.snapshots.at(-1)!.short}\n` : '');
+  return ok(
+    '',
+    o.flags.has('v')
+      ? `receiving ${kind === 'new filesystem' ? 'full' : kind} stream of ${meta.source}@${meta.snapshots.at(-1)!.short} into ${target}@${meta.snapshots.at(-1)!.short}\n`
+      : '',
+  );
 }
 
 /** `zfs get ... receive_resume_token DATASET`: the token of an interrupted receive, or '-'. */
@@ -321,7 +349,13 @@ function resumeTokenGet(ctx: SimContext, args: string[]): RunResult | null {
 }
 
 /** `zfs send`, `zfs receive`/`recv` and the resume token; null for every other command. */
-export function simulateZfsStream(ctx: SimContext, tool: string, args: string[], input: string | undefined, faults: SimStreamFaults = { readOnlyPools: new Set() }): RunResult | null {
+export function simulateZfsStream(
+  ctx: SimContext,
+  tool: string,
+  args: string[],
+  input: string | undefined,
+  faults: SimStreamFaults = { readOnlyPools: new Set() },
+): RunResult | null {
   if (tool !== 'zfs') return null;
   const [verb, ...rest] = args;
   if (verb === 'send') return zfsSend(ctx, rest);

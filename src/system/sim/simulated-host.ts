@@ -189,31 +189,34 @@ export class SimulatedHost implements Host {
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const wallStart = Date.now();
     const overSsh = await simulateSshTool(this, command, args, opts);
-    const { result, started, gen } = overSsh ? { result: overSsh, started: this.clock(), gen: 0 } : await this.exclusive(async () => {
-      const started = this.clock();
-      const state = await this.loaded();
-      const ctx: SimContext = { state, now: started };
-      const settled = settleScans(ctx);
-      const tool = basename(command);
-      let result: RunResult;
-      try {
-        const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
-        const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result =
-          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
-          simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
-          this.dispatch(ctx, tool, args);
-      } catch (err) {
-        if (!(err instanceof ToolExit)) throw err;
-        result = fail(err.stderr, err.code);
-      }
-      const changed =
-        settled ||
-        (result.code === 0 &&
-          !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) &&
-          (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
-      return { result, started, gen: changed ? this.changed() : 0 };
-    });
+    const { result, started, gen } = overSsh
+      ? { result: overSsh, started: this.clock(), gen: 0 }
+      : await this.exclusive(async () => {
+          const started = this.clock();
+          const state = await this.loaded();
+          const ctx: SimContext = { state, now: started };
+          const settled = settleScans(ctx);
+          const tool = basename(command);
+          let result: RunResult;
+          try {
+            const volsize = (path: string) =>
+              path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null;
+            const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
+            result =
+              (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+              simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
+              this.dispatch(ctx, tool, args);
+          } catch (err) {
+            if (!(err instanceof ToolExit)) throw err;
+            result = fail(err.stderr, err.code);
+          }
+          const changed =
+            settled ||
+            (result.code === 0 &&
+              !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) &&
+              (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
+          return { result, started, gen: changed ? this.changed() : 0 };
+        });
     // Like the real tools, a change is reported only once it is on stable storage.
     if (gen) await this.durable(gen);
     const okCodes = opts.okCodes ?? [0];

@@ -146,7 +146,11 @@ export function sshFailure(stderr: string, peer: string): { kind: 'host-key-chan
     return { kind: 'host-key-unknown', message: `SSH host key of ${peer} is not pinned: scan it and confirm its fingerprint` };
   if (/Permission denied \(/.test(stderr))
     return { kind: 'auth', message: `${peer} refused Calypso's key: add the connection's public key to the peer's authorized_keys` };
-  if (/Could not resolve hostname|Connection refused|Connection timed out|No route to host|Network is unreachable|Broken pipe|Connection reset|connection closed|Connection closed/i.test(stderr))
+  if (
+    /Could not resolve hostname|Connection refused|Connection timed out|No route to host|Network is unreachable|Broken pipe|Connection reset|connection closed|Connection closed/i.test(
+      stderr,
+    )
+  )
     return { kind: 'unreachable', message: `cannot reach ${peer}: ${stderr.trim().split('\n').pop()}` };
   return null;
 }
