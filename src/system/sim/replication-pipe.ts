@@ -131,6 +131,8 @@ ${fp}.
 Please contact your system administrator.
 Add correct host key in ${file} to get rid of this message.
 Offending ED25519 key in ${file}:1
+  remove with:
+  ssh-keygen -f "${file}" -R "${name}"
 Host key for ${name} has changed and you have requested strict checking.
 Host key verification failed.
 `;
