@@ -10,6 +10,7 @@ import { addSimPeer, interruptTransfers, rotateSimPeerHostKey, type SimPeer } fr
 import { simStreamFaults } from '../../src/system/sim/replication-stream.js';
 import { parsePublicKey } from '../../src/system/ssh/index.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { replicationProbe } from '../../src/services/replication/metrics.js';
 
 let t: TestApp;
 let host: SimulatedHost;
@@ -293,6 +294,20 @@ describe('SSH connections and push over SSH', () => {
     const after = await waitJob((await api().post(`/replication/tasks/${res.body.id}/run`)).body.job.id);
     expect(after.state).toBe('succeeded');
     await api().del(`/replication/tasks/${res.body.id}`);
+  });
+});
+
+describe('metrics', () => {
+  test('calypso_replication_* per task: last success, lag, bytes, and how far past its allowed lag', async () => {
+    await api().patch(`/replication/tasks/${replTask.id}`, { lagAlertSeconds: 3600 });
+    const values = await replicationProbe(t.testDb.db).collect(Date.now());
+    const of = (name: string) => values.find((v) => v.name === name && v.labels['task'] === String(replTask.id))?.value;
+    expect(of('calypso_replication_last_run_ok')).toBe(1);
+    expect(of('calypso_replication_last_success_timestamp_seconds')).toBeGreaterThan(Date.UTC(2026, 0, 1) / 1000);
+    expect(of('calypso_replication_sent_bytes')).toBeGreaterThan(0);
+    const lag = of('calypso_replication_lag_seconds')!;
+    expect(of('calypso_replication_overdue_seconds')).toBe(Math.max(0, lag - 3600));
+    for (const v of values) expect(v.name).toMatch(/^calypso_replication_[a-z_]+$/);
   });
 });
 

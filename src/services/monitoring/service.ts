@@ -16,6 +16,7 @@ import { AlertEngine } from './alerts.js';
 import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
 import { hostProbes, machineProbes, type Probe } from './probes.js';
+import { replicationProbe } from '../replication/metrics.js';
 import { PrometheusExport } from './prometheus.js';
 import { MetricStore } from './store.js';
 
@@ -102,6 +103,7 @@ export class Monitoring {
         poolIoSeconds: opts.poolIoSeconds ?? 1,
         watchedServices: () => this.settingsValue.watchedServices,
       }),
+      replicationProbe(deps.db),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

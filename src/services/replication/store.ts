@@ -60,6 +60,7 @@ export interface ReplicationTaskRow {
   last_message: string | null;
   last_job_id: number | null;
   last_success_at: string | null;
+  created_at: string;
 }
 
 export interface SshConnectionRow {
