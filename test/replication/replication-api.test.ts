@@ -92,6 +92,20 @@ describe('periodic snapshot tasks', () => {
     expect((await api(reader).get(`/snapshot-tasks/${snapTask.id}`)).body.state).toBe('Took tank/data@auto-2026-11-30_08-00');
   });
 
+  test("the one scheduler runs the task through its schedule (kind snapshot.task) and records the run's outcome", async () => {
+    clock += MIN;
+    const run = await api().post(`/schedules/${snapTask.scheduleId}/run`);
+    expect(run.status).toBe(200);
+    await t.app.scheduler.idle();
+    const runs = (await api().get(`/schedules/${snapTask.scheduleId}/runs`)).body.items;
+    expect(runs[0]).toMatchObject({ trigger: 'manual', result: 'succeeded' });
+    const outer = await waitJob(runs[0].jobId);
+    expect(outer.log.join('\n')).toMatch(/snapshot task \d+: job \d+ does the work/);
+    expect((await snaps(host, 'tank/data')).map((s) => s[0])).toContain('tank/data@auto-2026-11-30_08-01');
+    await host.run('zfs', ['destroy', 'tank/data@auto-2026-11-30_08-01']);
+    clock -= MIN;
+  });
+
   test('a schedule of a task cannot be made by hand', async () => {
     const res = await api().post('/schedules', { kind: 'snapshot.task', target: String(snapTask.id), cron: '5 * * * *' });
     expect(res.status).toBe(409);
@@ -371,9 +385,12 @@ describe('bad input: 400 with a sentence, nothing stored, nothing scheduled', ()
     ['an unknown field', '/replication/tasks', { ...base, command: 'rm -rf /' }, /command/],
   ])('%s', async (_what, path, body, why) => {
     const before = await counts();
+    const ran = host.history(500).length;
     const res = await api().post(path, body);
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(why);
     expect(await counts()).toEqual(before);
+    const commands = host.history(500).slice(ran).map((h) => h.command);
+    expect(commands.filter((c) => /ssh|zfs send|receive/.test(c))).toEqual([]);
   });
 });
