@@ -309,6 +309,27 @@ describe('SSH connections and push over SSH', () => {
     expect(after.state).toBe('succeeded');
     await api().del(`/replication/tasks/${res.body.id}`);
   });
+
+  test("a pull over SSH brings the peer's dataset here", async () => {
+    const res = await api().post('/replication/tasks', {
+      name: 'pull back',
+      direction: 'pull',
+      transport: 'ssh',
+      connectionId: conn.id,
+      sources: ['tank/offsite'],
+      target: 'tank/pulled',
+      namingSchema: 'auto-%Y-%m-%d_%H-%M',
+      trigger: 'schedule',
+      cron: '0 5 * * *',
+      allowFromScratch: true,
+    });
+    expect(res.status).toBe(201);
+    const job = await waitJob((await api().post(`/replication/tasks/${res.body.id}/run`)).body.job.id);
+    expect([job.state, job.error]).toEqual(['succeeded', null]);
+    expect(job.log[0]).toMatch(/from calypso@backup2:2222 \(openzfs\) to this appliance/);
+    expect((await snaps(host, 'tank/pulled')).map((s) => s[1])).toEqual((await snaps(peerHost, 'tank/offsite')).map((s) => s[1]));
+    await api().del(`/replication/tasks/${res.body.id}`);
+  });
 });
 
 describe('metrics', () => {
@@ -390,7 +411,10 @@ describe('bad input: 400 with a sentence, nothing stored, nothing scheduled', ()
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(why);
     expect(await counts()).toEqual(before);
-    const commands = host.history(500).slice(ran).map((h) => h.command);
+    const commands = host
+      .history(500)
+      .slice(ran)
+      .map((h) => h.command);
     expect(commands.filter((c) => /ssh|zfs send|receive/.test(c))).toEqual([]);
   });
 });
