@@ -4,6 +4,7 @@
  * plain words, the scheduler's kinds, permissions, and bad input refused with nothing stored.
  * Resume and resume-token discard run here, on the simulator: zfs-fuse has no resumable receive.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { addSimPeer, interruptTransfers, rotateSimPeerHostKey, type SimPeer } from '../../src/system/sim/replication-pipe.js';
@@ -329,6 +330,30 @@ describe('SSH connections and push over SSH', () => {
     expect(job.log[0]).toMatch(/from calypso@backup2:2222 \(openzfs\) to this appliance/);
     expect((await snaps(host, 'tank/pulled')).map((s) => s[1])).toEqual((await snaps(peerHost, 'tank/offsite')).map((s) => s[1]));
     await api().del(`/replication/tasks/${res.body.id}`);
+  });
+});
+
+describe('imported keys', () => {
+  test('an imported private key is kept 0600 on the appliance, never in an answer or the audit log; deleting the connection wipes it', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const res = await api().post('/replication/connections', { name: 'imported', host: 'backup2', port: 2222, user: 'calypso', privateKey: pem });
+    expect(res.status).toBe(201);
+    expect(res.body.keyOrigin).toBe('imported');
+    expect(res.body.publicKey).toMatch(/^ssh-ed25519 AAAA/);
+    const everything = JSON.stringify([
+      res.body,
+      (await api().get('/replication/connections')).body,
+      await t.testDb.db('audit_log'),
+      await t.testDb.db('ssh_connections'),
+    ]);
+    expect(everything).not.toContain(pem.split('\n')[1]!);
+    const row = await t.testDb.db('ssh_connections').where({ id: res.body.id }).first();
+    expect(await host.files.read(row.key_path)).toBe(pem);
+    const del = await api().del(`/replication/connections/${res.body.id}`, { confirm: `ssh connection ${res.body.id}` });
+    expect(del.status).toBe(200);
+    expect(await host.files.read(row.key_path)).toBe('');
+    expect((await host.files.readIfExists(`${row.key_path}.prev`)) ?? '').toBe('');
   });
 });
 

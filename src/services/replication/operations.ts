@@ -663,8 +663,10 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
       const user = await ctx.db('replication_tasks').where({ connection_id: i.id }).first();
       if (user) throw new Conflict(`replication task ${user.id} (${user.name}) uses this connection: change or delete it first`);
       await ctx.db('ssh_connections').where({ id: i.id }).delete();
+      // HostFiles cannot unlink: the key files are emptied, twice, so the copy writeAtomic keeps (.prev) is empty too.
       for (const p of [r.key_path, `${r.key_path}.pub`, knownHostsPath(sshDir, i.id)]) {
-        if (p) await ctx.host.files.writeAtomic(p, '', { mode: 0o600 }).catch(() => undefined);
+        if (!p) continue;
+        for (let k = 0; k < 2; k++) await ctx.host.files.writeAtomic(p, '', { mode: 0o600 }).catch(() => undefined);
       }
       return { deleted: true };
     }),
