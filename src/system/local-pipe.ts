@@ -80,8 +80,15 @@ export function runLocalPipe(history: CommandHistory, source: PipeCommand, sink:
     const kill = (c: ChildProcess) => {
       if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     };
+    /** The sender's output goes nowhere from now on, so it can end (a paused stream would keep it open). */
+    const drainSender = () => {
+      a.stdout?.unpipe();
+      a.stdout?.resume();
+    };
     const cancel = () => {
       cancelled = true;
+      drainSender();
+      b.stdin?.destroy();
       kill(a);
       kill(b);
     };
@@ -157,8 +164,14 @@ export function runLocalPipe(history: CommandHistory, source: PipeCommand, sink:
     });
     b.on('close', (code) => {
       if (out.b.code === null) out.b.code = code;
-      // A receiver that failed reads no more: stop the sender instead of letting it block.
-      if (code !== 0) kill(a);
+      // The receiver reads no more: a sender still writing is not left blocked. After a refusal it
+      // is stopped; after a success it is only drained (it may have written its last byte and not
+      // yet been reaped) and stopped if it has not ended a few seconds later.
+      if (a.exitCode === null && a.signalCode === null) {
+        drainSender();
+        if (code !== 0) kill(a);
+        else setTimeout(() => kill(a), 5000).unref();
+      }
       finish();
     });
   });
