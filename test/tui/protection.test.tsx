@@ -89,6 +89,10 @@ test('2 shows replication tasks, 3 the SSH connections', async () => {
   await c.press('2');
   const r = await c.waitFor('No replication tasks yet');
   expect(fits(r)).toBe(true);
+  await c.press('c');
+  await c.waitFor('Create a replication task');
+  await c.press('escape');
+  await c.waitFor('No replication tasks yet');
   await c.press('3');
   await c.waitFor('No SSH connections yet');
   await c.press('1');

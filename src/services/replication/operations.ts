@@ -10,7 +10,7 @@ import { Conflict, NotFound, ValidationError } from '../core/errors.js';
 import type { JobHandle } from '../core/jobs.js';
 import { implement, type Registry } from '../core/registry.js';
 import { replicationContracts as c, replicationPermissions, type ReplicationTask, type SnapshotTask } from '../../contracts/replication.js';
-import { parseLifetime } from '../../contracts/snapshot-naming.js';
+import { describeLifetime, parseLifetime } from '../../contracts/snapshot-naming.js';
 import { nowIso } from '../../contracts/time.js';
 import { ZfsEndpoint } from '../../system/zfs/send-endpoint.js';
 import { HostCommandError } from '../../system/host.js';
@@ -418,7 +418,7 @@ export function registerReplication(registry: Registry, opts: ReplicationOptions
     allowTargetRollback: Boolean(r.allow_target_rollback),
     targetReadOnly: Boolean(r.target_readonly),
     targetRetention: r.target_retention,
-    targetLifetime: r.target_lifetime_seconds === null ? null : `${Number(r.target_lifetime_seconds) / 3600} hours`,
+    targetLifetime: r.target_lifetime_seconds === null ? null : describeLifetime(Number(r.target_lifetime_seconds)),
     retries: Number(r.retries),
     retryDelaySeconds: Number(r.retry_delay_seconds),
     bandwidthLimitBytes: r.bandwidth_limit_bytes === null ? null : Number(r.bandwidth_limit_bytes),
