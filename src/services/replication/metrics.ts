@@ -16,12 +16,15 @@ export const REPLICATION_METRICS = [
   'calypso_replication_overdue_seconds',
 ];
 
-export function replicationProbe(db: Knex): Probe {
+/** `db` may be given late (a getter): the monitoring is built before the services hand it out. */
+export function replicationProbe(database: Knex | (() => Knex)): Probe {
+  const knex = () => (typeof database === 'function' && !('schema' in database) ? (database as () => Knex)() : (database as Knex));
   return {
     name: 'replication',
     provides: REPLICATION_METRICS,
     timeoutMs: 5000,
     async collect(now) {
+      const db = knex();
       const tasks: ReplicationTaskRow[] = await db('replication_tasks').where({ enabled: true });
       const states: ReplicatedDatasetRow[] = tasks.length
         ? await db('replication_datasets').whereIn(
