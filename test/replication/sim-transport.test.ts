@@ -3,6 +3,9 @@
  * two simulated appliances: the same argument arrays and parsers the engine uses, the same
  * refusals as the real tools.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { addSimPeer, interruptTransfers, rotateSimPeerHostKey, simPeerHostKey, type SimPeer } from '../../src/system/sim/replication-pipe.js';
@@ -103,6 +106,21 @@ describe('zfs send / receive on the simulator', () => {
     t.add(parseSendProgress('12:00:02\t4000\ttank/data@b')!);
     expect(t.add(parseSendProgress('12:00:03\t500\ttank/data@c')!)).toBe(4500);
     expect(parseSendProgress('TIME        SENT   SNAPSHOT')).toBeNull();
+  });
+});
+
+describe('the demo peer', () => {
+  test('a simulated appliance with a data directory reaches backup.sim over simulated SSH; its host key persists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'calypso-sim-peer-'));
+    try {
+      const a = new SimulatedHost({ dataDir: dir });
+      const [k1] = await scanHostKeys(a, { host: 'backup.sim', port: 22 });
+      expect(k1?.type).toBe('ssh-ed25519');
+      const [k2] = await scanHostKeys(new SimulatedHost({ dataDir: dir }), { host: 'backup.sim', port: 22 });
+      expect(k2?.base64).toBe(k1!.base64);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
