@@ -5,7 +5,10 @@ import * as m003shares from './003_shares.js';
 import * as m004iamSecurity from './004_iam_security.js';
 import * as m012schedules from './012_schedules.js';
 import * as m013alertOpenUnique from './013_alert_open_unique.js';
+import * as m014tape from './014_tape.js';
 import * as m015replication from './015_replication.js';
+import * as m017objects from './017_objects.js';
+import * as m018licenses from './018_licenses.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
 const migrations: Record<string, Knex.Migration> = {
@@ -15,7 +18,10 @@ const migrations: Record<string, Knex.Migration> = {
   '004_iam_security': m004iamSecurity,
   '012_schedules': m012schedules,
   '013_alert_open_unique': m013alertOpenUnique,
+  '014_tape': m014tape,
   '015_replication': m015replication,
+  '017_objects': m017objects,
+  '018_licenses': m018licenses,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

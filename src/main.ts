@@ -511,6 +511,8 @@ async function simCommand(cfg: Config): Promise<void> {
       fill: () => ['sim.fill', { pool: a, percent: Number(c) }],
       reset: () => ['sim.reset', {}],
       seed: () => ['sim.seed', { datasets: Number(cfg.flags.datasets ?? 0), snapshots: Number(cfg.flags.snapshots ?? 0) }],
+      'tape-fault': () => ['sim.tapeFault', { library: a, kind: c, drive: Number(cfg.flags.drive ?? 0), slot: Number(cfg.flags.slot ?? 1) }],
+      'tape-mail-slot': () => ['sim.tapeMailSlot', { library: a, barcode: c }],
     };
     const make = calls[sub ?? ''];
     if (!make) throw new ConfigError(`unknown sim command ${sub ?? ''}; one of: ${Object.keys(calls).join(', ')}`);

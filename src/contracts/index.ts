@@ -3,16 +3,19 @@
  * without loading a handler. The daemon's registry implements exactly these (a test checks).
  */
 import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
+import { applianceContracts, appliancePermissions } from './appliance.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
 import { monitoringContracts, monitoringPermissions } from './monitoring.js';
+import { objectContracts, objectsPermissions } from './objects.js';
 import { scheduleContracts, schedulePermissions } from './schedules.js';
 import { sharesContracts, sharesPermissions } from './shares.js';
 import { simContracts, simPermissions } from './sim.js';
 import { snapshotContracts, snapshotPermissions } from './snapshots.js';
 import { storageContracts, storagePermissions } from './storage.js';
 import { systemContracts, systemPermissions } from './system.js';
+import { tapeContracts, tapePermissions } from './tape.js';
 import { replicationContracts, replicationPermissions } from './replication.js';
 
 const SETS: Record<string, AnyContract>[] = [
@@ -26,6 +29,9 @@ const SETS: Record<string, AnyContract>[] = [
   iscsiContracts,
   scheduleContracts,
   systemContracts,
+  applianceContracts,
+  tapeContracts,
+  objectContracts,
   replicationContracts,
 ];
 
@@ -42,6 +48,9 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...iscsiPermissions,
   ...schedulePermissions,
   ...systemPermissions,
+  ...appliancePermissions,
+  ...tapePermissions,
+  ...objectsPermissions,
   ...replicationPermissions,
 ];
 
@@ -62,6 +71,9 @@ export type Contracts = typeof iamContracts &
   typeof iscsiContracts &
   typeof scheduleContracts &
   typeof systemContracts &
+  typeof applianceContracts &
+  typeof tapeContracts &
+  typeof objectContracts &
   typeof replicationContracts;
 
 /** The name of an operation of the appliance. */

@@ -16,8 +16,8 @@ export const OPERATORS: Operator[] = ['>', '>=', '<', '<=', '==', '!='];
 /** A threshold rule watches a metric; a job-failed rule watches the job bus. */
 export type RuleKind = 'threshold' | 'job-failed';
 /** Where an alert came from, for filtering: the built-in areas, or a user's rule. */
-export type AlertSource = 'pool' | 'disk' | 'system' | 'service' | 'job' | 'monitoring' | 'rule';
-export const ALERT_SOURCES: AlertSource[] = ['pool', 'disk', 'system', 'service', 'job', 'monitoring', 'rule'];
+export type AlertSource = 'pool' | 'disk' | 'system' | 'service' | 'job' | 'monitoring' | 'rule' | 'tape';
+export const ALERT_SOURCES: AlertSource[] = ['pool', 'disk', 'system', 'service', 'job', 'monitoring', 'rule', 'tape'];
 export type AlertState = 'open' | 'acknowledged' | 'snoozed' | 'resolved' | 'dismissed';
 export const ALERT_STATES: AlertState[] = ['open', 'acknowledged', 'snoozed', 'resolved', 'dismissed'];
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
 import { datasetName, diskName, poolName } from './storage.js';
+import { serviceUnit } from './appliance.js';
 
 export const simPermissions = definePermissions([
   { name: 'sim.control', description: 'Fault and heal simulated disks, fill pools, reset and seed the simulated appliance', level: 'admin' },
@@ -14,6 +15,11 @@ const ok = z.object({ ok: z.literal(true).describe('Done') });
 
 export const simSeedResultSchema = z.object({ datasets: z.number().describe('Datasets added'), snapshots: z.number().describe('Snapshots added') });
 export type SimSeedResult = z.infer<typeof simSeedResultSchema>;
+
+const simTapeLibrary = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a simulated library: msl, mhvtl-10... or its serial')
+  .describe('Simulated library (msl, mhvtl-<id>, or its serial), e.g. msl');
 
 const common = { permission: 'sim.control', mutating: true, onlyOnHost: 'sim' as const };
 
@@ -50,6 +56,24 @@ export const simContracts = contractSet([
   }),
   defineContract({
     ...common,
+    name: 'sim.failService',
+    summary: 'Make a simulated service fail (it stays down until repaired and started)',
+    input: z.object({ unit: serviceUnit }),
+    output: ok,
+    target: (i) => i.unit,
+    http: { method: 'POST', path: '/sim/fail-service' },
+  }),
+  defineContract({
+    ...common,
+    name: 'sim.repairService',
+    summary: 'Repair a simulated service (start it again to bring it back)',
+    input: z.object({ unit: serviceUnit }),
+    output: ok,
+    target: (i) => i.unit,
+    http: { method: 'POST', path: '/sim/repair-service' },
+  }),
+  defineContract({
+    ...common,
     name: 'sim.reset',
     summary: 'Reset the simulated appliance to its default model',
     input: z.object({}),
@@ -67,5 +91,34 @@ export const simContracts = contractSet([
     }),
     output: simSeedResultSchema,
     http: { method: 'POST', path: '/sim/seed' },
+  }),
+  defineContract({
+    ...common,
+    name: 'sim.tapeFault',
+    summary: 'Make a simulated tape library misbehave (drive hardware error, stuck slot, cleaning request) or clear its faults',
+    input: z.object({
+      library: simTapeLibrary,
+      kind: z.enum(['drive-error', 'stuck-slot', 'needs-cleaning', 'clear']).describe('The fault'),
+      drive: z.number().int().min(0).max(255).default(0).describe('Drive element (drive-error, needs-cleaning)'),
+      slot: z.number().int().min(1).max(10000).default(1).describe('Slot (stuck-slot)'),
+    }),
+    output: ok,
+    target: (i) => i.library,
+    http: { method: 'POST', path: '/sim/tape-fault' },
+  }),
+  defineContract({
+    ...common,
+    name: 'sim.tapeMailSlot',
+    summary: 'Put a cartridge into a mail slot of a simulated library (as an operator at the library would)',
+    input: z.object({
+      library: simTapeLibrary,
+      barcode: z
+        .string()
+        .regex(/^[A-Z0-9]{1,16}$/, '1 to 16 upper-case letters and digits')
+        .describe('Barcode, e.g. N00001L9'),
+    }),
+    output: ok,
+    target: (i) => i.library,
+    http: { method: 'POST', path: '/sim/tape-mail-slot' },
   }),
 ]);

@@ -24,8 +24,12 @@ import { registerSnapshots } from './snapshots/operations.js';
 import { registerSim } from './sim/operations.js';
 import { registerShares } from './shares/operations.js';
 import { registerIscsi } from './iscsi/operations.js';
+import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
+import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
+import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
+import { registerObjects } from './objects/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
 import { registerReplication, type ReplicationOptions } from './replication/operations.js';
 
@@ -42,6 +46,8 @@ export { mayReceive } from './monitoring/service.js';
 export type { Monitoring, MonitoringOptions } from './monitoring/service.js';
 export type { Alert } from './monitoring/alerts.js';
 export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
+export type { LicenseOptions } from './appliance/licenses.js';
+export type { ApplianceOptions } from './appliance/operations.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -63,6 +69,10 @@ export interface CalypsoOptions {
   schedules?: SchedulerOptions;
   /** What system.info says of this daemon (version, database...); main.ts fills in the API address after listening. */
   about?: Partial<AboutInfo>;
+  /** Accepted license keys and the clock of license expiry (tests). */
+  licenses?: LicenseOptions;
+  /** Timing of the appliance subsystem (tests). */
+  appliance?: ApplianceOptions;
   /** Where SSH keys live, retry waits, time zone of naming schemas (data protection). */
   replication?: ReplicationOptions;
 }
@@ -94,6 +104,8 @@ export function buildRegistry(
   scheduler: Scheduler,
   host: Host,
   about: AboutInfo,
+  licenses: LicenseBook,
+  appliance: ApplianceOptions = {},
   replication?: ReplicationOptions,
 ): Registry {
   const registry = new Registry();
@@ -106,8 +118,11 @@ export function buildRegistry(
   registerSim(registry);
   registerShares(registry, attachments);
   registerIscsi(registry, attachments);
+  registerTape(registry, attachments);
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
+  registerAppliance(registry, licenses, appliance);
+  registerObjects(registry);
   registerReplication(registry, replication);
   return registry;
 }
@@ -121,12 +136,24 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, opts.replication);
+  const licenses = new LicenseBook(opts.db, opts.licenses);
+  // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
+  await licenses.trialEndsAt();
+  const registry = buildRegistry(
+    auth,
+    monitoring,
+    scheduler,
+    opts.host,
+    about,
+    licenses,
+    { logFile: () => about.logFile, ...opts.appliance },
+    opts.replication,
+  );
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
-  const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit });
+  const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit, gate: (operation) => licenses.check(operation) });
   const call = invoker as Calypso['call'];
   scheduler.attach(call);
   return {

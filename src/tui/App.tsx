@@ -1,8 +1,9 @@
 /** The console's root: the login screen until someone is logged in, then the shell. */
 import type { EventEmitter } from 'node:events';
-import React, { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStdin } from 'ink';
 import type { ConsoleServices } from './context.js';
+import { KeyGateContext, type KeyGate } from './key-gate.js';
 import { splitKeys } from './keys.js';
 import { Login } from './Login.js';
 import { Shell } from './Shell.js';
@@ -74,9 +75,15 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
   // even when it came in a read of its own (tmux, a fast typist), else it would reach the field
   // that is losing focus (x, Down, Down, 5G put the 5 in the name field).
   const busy = useRef(false);
+  // Login is on the wire: keys wait (KeyGate) until the Shell listens, or the login fails.
+  const held = useRef(false);
   const [turn, setTurn] = useState(0);
 
   const pump = useRef(() => {
+    if (held.current) {
+      busy.current = false;
+      return;
+    }
     const next = queue.current.shift();
     if (next === undefined) {
       busy.current = false;
@@ -95,6 +102,12 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
       if (event !== 'input') return original.call(this, event, ...args);
       const keys = splitKeys(String(args[0] ?? ''));
       if (!keys.length) return true;
+      // Ctrl-C never waits behind a held queue: quitting works while a login hangs.
+      if (held.current && keys.includes('\x03')) {
+        queue.current = [];
+        deliver.current('\x03');
+        return true;
+      }
       queue.current.push(...keys);
       if (!busy.current) pump.current();
       return true;
@@ -112,5 +125,19 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
     pump.current();
   }, [turn]);
 
-  return <>{children}</>;
+  const gate = useMemo<KeyGate>(
+    () => ({
+      hold: () => {
+        held.current = true;
+      },
+      release: () => {
+        if (!held.current) return;
+        held.current = false;
+        if (!busy.current) pump.current();
+      },
+    }),
+    [],
+  );
+
+  return <KeyGateContext.Provider value={gate}>{children}</KeyGateContext.Provider>;
 }

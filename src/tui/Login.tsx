@@ -1,10 +1,11 @@
 /** The login screen (and the idle lock): IAM's auth.login through the console face. */
-import React, { useState } from 'react';
+import React, { useContext, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
 import { errorMessage } from '../contracts/errors.js';
 import { TextField } from './components/TextField.js';
 import type { ConsoleServices } from './context.js';
+import { KeyGateContext } from './key-gate.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 
 export function Login({
@@ -25,6 +26,7 @@ export function Login({
   const [sending, setSending] = useState(false);
   // Failed attempts on this screen: after a few, the service delays each check (never refuses one here).
   const [failures, setFailures] = useState(0);
+  const keyGate = useContext(KeyGateContext);
 
   const submit = async (user: string, pw: string) => {
     if (sending) return;
@@ -32,10 +34,13 @@ export function Login({
     if (!pw) return setField(1);
     setSending(true);
     setError(null);
+    // Keys typed ahead while the login is on the wire are for the Shell; it releases them when it listens.
+    keyGate.hold();
     try {
       await services.busy.track(session.login(user, pw));
       onLoggedIn();
     } catch (err) {
+      keyGate.release();
       setSending(false);
       setPassword('');
       setFailures((n) => n + 1);

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from './components/Text.js';
 import { errorMessage } from '../contracts/errors.js';
@@ -19,6 +19,7 @@ import { Form } from './components/Form.js';
 import { HelpOverlay, Palette, type PaletteEntry } from './components/Overlays.js';
 import { ShellProvider, type ConfirmSpec, type ConsoleServices, type FormSpec, type PromptSpec, type ShellApi } from './context.js';
 import { dateTime } from './format.js';
+import { KeyGateContext } from './key-gate.js';
 import { denialReason, gate, keyName, matches, type KeyBinding } from './keys.js';
 import { SCREENS, operationsOf, screenMode } from './screens/catalogue.js';
 import { OperationsScreen, UnbuiltScreen } from './screens/generic.js';
@@ -372,6 +373,11 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
       hit.action();
     }
   });
+
+  // Keys typed ahead during the login waited for this: the Shell's and its screen's input handlers
+  // subscribed in effects that ran before this one (children first, then this component's in order).
+  const keyGate = useContext(KeyGateContext);
+  useEffect(() => keyGate.release(), [keyGate]);
 
   const closeOverlay = useCallback(() => setOverlay(null), []);
 

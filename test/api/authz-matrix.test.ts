@@ -21,6 +21,8 @@ const OPERATOR_CHANGES = new Set([
   'iscsi.write',
   'alerts.ack',
   'schedules.manage',
+  'tape.operate',
+  'objects.operate',
   'replication.operate',
 ]);
 

@@ -46,7 +46,7 @@ afterAll(async () => {
   }
 }, 120_000);
 
-test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ctrl-O logs out at once', async () => {
+test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ctrl-O logs out at once, keys typed ahead of a login', async () => {
   tmux('new-session', '-d', '-s', 'b', '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', 'bash --norc --noprofile');
   tmux('set-option', '-t', 'b', 'status', 'off');
   keys(
@@ -78,6 +78,10 @@ test('80x24: a login burst, 20 Backspaces at once, the first key after login, Ct
   await waitFor((s) => s.includes('Username') && !s.includes('admin (Admin)'));
   await waitFor('Logged out.');
 
+  // Typed ahead while the login is on the wire: the palette and the screen after it reach the Shell, not the busy Login.
+  literal(`admin\t${PASSWORD}\r:jobs\r`);
+  await waitFor((s) => s.includes('admin (Admin)') && / in all|No jobs yet/.test(s));
+
   keys('C-c');
-  await waitFor((s) => !s.includes('Username'));
+  await waitFor((s) => !s.includes('Username') && !s.includes('admin (Admin)'));
 }, 120_000);

@@ -1,7 +1,15 @@
 import pino from 'pino';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createCalypso, ensureAdmin, type Calypso, type CalypsoOptions, type MonitoringOptions } from '../../src/services/index.js';
+import {
+  createCalypso,
+  ensureAdmin,
+  type ApplianceOptions,
+  type Calypso,
+  type CalypsoOptions,
+  type LicenseOptions,
+  type MonitoringOptions,
+} from '../../src/services/index.js';
 import { createApi, type RouteMount } from '../../src/api/server.js';
 import { eventsMount } from '../../src/api/events.js';
 import { metricsMount } from '../../src/api/metrics.js';
@@ -34,6 +42,10 @@ export interface TestAppOptions {
   monitoring?: MonitoringOptions;
   /** Routes beyond the operations; the event stream and /metrics by default. */
   mounts?: (app: Calypso) => RouteMount[];
+  /** Accepted license keys and the license clock. */
+  licenses?: LicenseOptions;
+  /** Timing of the appliance subsystem (power delay). */
+  appliance?: ApplianceOptions;
   /** Where SSH keys go, retry waits (data protection). */
   replication?: CalypsoOptions['replication'];
 }
@@ -47,6 +59,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     log: silentLog,
     jwtSecret: 'test-secret-0123456789abcdef',
     monitoring: opts.monitoring,
+    licenses: opts.licenses,
+    appliance: opts.appliance,
     replication: opts.replication,
   });
   await ensureAdmin(app, ADMIN_PASSWORD);

@@ -39,7 +39,9 @@ export interface ConsoleTest extends TestApp {
   unmount(): void;
 }
 
-export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number } = {}): Promise<ConsoleTest> {
+export async function startConsoleTest(
+  opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number; size?: { columns: number; rows: number } } = {},
+): Promise<ConsoleTest> {
   const t = await startTestApp({ host: new SimulatedHost() });
   let quit = false;
   // The console as it runs against the daemon, with the client in-process: same contracts, same errors, same events.
@@ -56,6 +58,11 @@ export async function startConsoleTest(opts: { env?: NodeJS.ProcessEnv; idleLock
     },
   };
   const r = render(<App services={services} />);
+  // A terminal of this size (ink-testing-library's is 100 columns and has no rows).
+  if (opts.size) {
+    Object.defineProperties(r.stdout, { columns: { value: opts.size.columns }, rows: { value: opts.size.rows } });
+    r.stdout.emit('resize');
+  }
   const frame = () => r.lastFrame() ?? '';
   // Ink re-renders on its own schedule: give it a turn of the event loop after input.
   const tick = () => new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,6 +1,9 @@
 /** /metrics on the simulated appliance: never open, valid Prometheus text, calypso_ series for CPU, memory, network, pools and ARC. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { METRICS } from '../../src/services/monitoring/metrics.js';
+import { renderFamilies } from '../../src/services/monitoring/prometheus.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
 import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
 import { parsePrometheusText } from './prom-text.js';
@@ -83,8 +86,10 @@ describe('/metrics', () => {
       'calypso_pool_capacity_percent',
       'calypso_pool_health',
       'calypso_pool_fragmentation_percent',
-      'calypso_pool_read_bytes_per_second',
-      'calypso_pool_write_bytes_per_second',
+      'calypso_pool_read_bytes_total',
+      'calypso_pool_written_bytes_total',
+      'calypso_network_receive_bytes_total',
+      'calypso_disk_read_bytes_total',
       'calypso_arc_size_bytes',
       'calypso_arc_target_bytes',
       'calypso_arc_hit_ratio_percent',
@@ -117,11 +122,53 @@ describe('/metrics', () => {
       .map((l) => l.split(':')[0]!.trim())
       .filter((n) => n && n !== 'lo');
     if (interfaces.length) {
-      const rx = families.get('calypso_network_receive_bytes_per_second')!.samples.map((s) => s.labels.interface);
+      const rx = families.get('calypso_network_receive_bytes_total')!.samples.map((s) => s.labels.interface);
       expect(rx.sort()).toEqual([...interfaces].sort());
-      expect(families.get('calypso_network_transmit_packets_per_second')!.samples.length).toBe(interfaces.length);
+      expect(families.get('calypso_network_transmit_packets_total')!.samples.length).toBe(interfaces.length);
     }
     expect(res.text).not.toMatch(/^calypso_\w+\{[^}]*interface="lo"/m);
+  });
+
+  test('totals are counters that never decrease across collections; the derived per-second rates stay out of /metrics', async () => {
+    const scrape = async () => parsePrometheusText((await t.http.get('/metrics').set(bearer(t.adminToken))).text);
+    const before = await scrape();
+    for (let i = 0; i < 2; i++) await t.app.monitoring.tick();
+    const after = await scrape();
+    const counters = [...after.values()].filter((f) => f.name.startsWith('calypso_') && f.name.endsWith('_total') && f.type === 'counter');
+    expect(counters.map((f) => f.name)).toEqual(expect.arrayContaining(['calypso_pool_read_bytes_total', 'calypso_pool_writes_completed_total']));
+    for (const family of counters) {
+      for (const sample of family.samples) {
+        const earlier = before.get(family.name)?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(sample.labels));
+        if (earlier)
+          expect({ series: family.name, labels: sample.labels, grew: sample.value >= earlier.value }).toEqual({
+            series: family.name,
+            labels: sample.labels,
+            grew: true,
+          });
+      }
+    }
+    expect([...after.keys()].filter((n) => n.endsWith('_per_second'))).toEqual([]);
+    // The console and the rules still get the rates.
+    const rates = (await t.http.get('/api/v1/metrics?metric=calypso_pool_read').set(bearer(t.adminToken))).body;
+    expect(JSON.stringify(rates)).toContain('calypso_pool_read_bytes_per_second');
+  });
+
+  test('label values and help text are escaped', () => {
+    const text = renderFamilies([{ name: 'calypso_service_up', labels: { service: 'a"b\\c\nd' }, value: 1 }]);
+    expect(text).toContain('calypso_service_up{service="a\\"b\\\\c\\nd"} 1');
+    expect(parsePrometheusText(text).get('calypso_service_up')!.samples[0]!.labels.service).toBe('a"b\\c\nd');
+  });
+
+  test('promtool check metrics accepts the scrape (Prometheus naming and type conventions)', async () => {
+    const promtool = spawnSync('promtool', ['--version']);
+    if (promtool.error) {
+      if (process.env.CALYPSO_REQUIRE_PEERS === '1') throw new Error('promtool is required (Debian package prometheus) when CALYPSO_REQUIRE_PEERS=1');
+      console.warn('skipped: promtool is not installed (apt-get install prometheus)');
+      return;
+    }
+    const text = (await t.http.get('/metrics').set(bearer(t.adminToken))).text;
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect({ status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
   });
 
   test('the strict parser rejects malformed text', () => {
@@ -130,4 +177,12 @@ describe('/metrics', () => {
     expect(() => parsePrometheusText('# TYPE calypso_x gauge\ncalypso_x 1\ncalypso_x 2\n')).toThrow(/duplicate/);
     expect(() => parsePrometheusText('# TYPE calypso_x gauge\ncalypso_x one\n')).toThrow(/bad value/);
   });
+});
+
+test('docs/monitoring.md lists every metric of the catalogue with its type (npx tsx scripts/docs-metrics.ts writes the table)', () => {
+  const doc = readFileSync(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
+  const missing = Object.entries(METRICS)
+    .filter(([name, info]) => !doc.includes(`| \`${name}\` | ${info.rateOf ? 'console and rules only' : (info.type ?? 'gauge')} |`))
+    .map(([name]) => name);
+  expect(missing).toEqual([]);
 });

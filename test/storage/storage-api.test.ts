@@ -225,6 +225,25 @@ describe('storage on the simulated appliance', () => {
     expect(after.scan.state).toBe('canceled');
   });
 
+  test('a paused scrub keeps its job running; starting it again resumes under the same job; stopping ends it', async () => {
+    const started = await t.http.post('/api/v1/storage/pools/fast/scrub').set(as(operator)).send({ action: 'start' });
+    expect(started.status).toBe(200);
+    const jobId = started.body.job.id as number;
+    const paused = await t.http.post('/api/v1/storage/pools/fast/scrub').set(as(operator)).send({ action: 'pause' });
+    expect(paused.body.scan.state).toBe('paused');
+    // The job follows the scrub once a second: wait until it has seen the pause, then check it did not end.
+    const job = () => t.http.get(`/api/v1/jobs/${jobId}`).set(as(reader));
+    for (let i = 0; i < 100 && !String((await job()).body.progressText).startsWith('paused'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await job()).body).toMatchObject({ state: 'running', progressText: expect.stringMatching(/^paused/) });
+    const resumed = await t.http.post('/api/v1/storage/pools/fast/scrub').set(as(operator)).send({ action: 'start' });
+    expect(resumed.body.job.id).toBe(jobId);
+    expect(resumed.body.scan.state).toBe('scanning');
+    await t.http.post('/api/v1/storage/pools/fast/scrub').set(as(operator)).send({ action: 'stop' });
+    for (let i = 0; i < 100 && (await job()).body.state === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await job()).body.state).toBe('failed');
+    expect((await job()).body.error).toMatch(/was stopped before it finished/);
+  });
+
   test('ARC statistics', async () => {
     const arc = await t.http.get('/api/v1/storage/arc').set(as(reader));
     expect(arc.body.available).toBe(true);

@@ -25,6 +25,8 @@ export type Invoker = ((name: string, input: unknown, meta: CallMeta) => Promise
 
 export interface InvokerOptions {
   anonymousAudit?: AnonymousAuditOptions;
+  /** Checked after authorization, before validation: refuses an operation this appliance may not run now (a feature's license). */
+  gate?: (operation: string) => Promise<void>;
 }
 
 /**
@@ -54,6 +56,7 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
     let open: OpenAudit | null = null;
     try {
       authorize(op, meta);
+      await opts.gate?.(op.name);
       if (meta.inputProblems?.length) {
         throw new ValidationError(meta.inputProblems.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), meta.inputProblems);
       }

@@ -60,6 +60,8 @@ function toJob(row: Record<string, unknown>): Job {
 
 export class JobManager {
   private readonly running = new Map<number, Running>();
+  /** Jobs ended by interrupt(): their own ending does not overwrite the 'interrupted' state. */
+  private readonly interrupted = new Set<number>();
 
   constructor(
     private readonly db: Knex,
@@ -115,6 +117,7 @@ export class JobManager {
       try {
         const result = await work(handle);
         const cancelled = controller.signal.aborted;
+        if (this.interrupted.has(id)) return;
         await this.db('jobs')
           .where({ id })
           .update({
@@ -125,6 +128,7 @@ export class JobManager {
           });
       } catch (err) {
         const cancelled = controller.signal.aborted;
+        if (this.interrupted.has(id)) return;
         if (!cancelled) this.log.warn({ err, jobId: id }, 'job failed');
         await this.db('jobs')
           .where({ id })
@@ -184,6 +188,22 @@ export class JobManager {
   /** Ids of the jobs this process is running (a shutdown marks those it cannot wait for). */
   runningIds(): number[] {
     return [...this.running.keys()];
+  }
+
+  /**
+   * Ends every running job as interrupted (a reboot of the appliance): each is aborted and marked
+   * at once, whatever it does with the abort; returns their ids.
+   */
+  async interruptAll(reason: string): Promise<number[]> {
+    const ids = this.runningIds();
+    if (!ids.length) return [];
+    for (const id of ids) {
+      this.interrupted.add(id);
+      this.running.get(id)?.controller.abort();
+    }
+    await this.db('jobs').whereIn('id', ids).update({ state: 'interrupted', finished_at: nowIso(), error: reason });
+    for (const id of ids) await this.publish(id).catch(() => undefined);
+    return ids;
   }
 
   /** Waits for every running job (tests, shutdown). */

@@ -1,4 +1,5 @@
 /** Metric values, the catalogue of names Calypso collects, and label selectors. */
+import { OBJECTSTORE_METRICS } from '../objects/metrics.js';
 
 export type Labels = Record<string, string>;
 
@@ -18,7 +19,21 @@ export interface Sample {
 export interface MetricInfo {
   help: string;
   labels: string[];
+  /** Prometheus type; a counter only grows (a reset means a restart), its name ends in _total. Default gauge. */
+  type?: 'gauge' | 'counter';
+  /**
+   * A per-second rate the collector derives from this counter for the console's charts, the
+   * history and the alert rules. Not exported to /metrics: Prometheus computes rates itself
+   * (rate(counter[5m])) from the counter.
+   */
+  rateOf?: string;
 }
+
+/**
+ * zpool iostat reports rates over an interval, not totals since import: the pool counters add up
+ * each collection's measured rate over the time since the previous collection, from Calypso's start.
+ */
+const POOL_IO_HELP = (what: string) => `${what} since Calypso started (summed from zpool iostat rates between collections)`;
 
 /** Every series the collector produces; the Prometheus export and the API's help come from here. */
 export const METRICS: Record<string, MetricInfo> = {
@@ -43,14 +58,22 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_memory_available_percent: { help: 'Available memory as a percent of the total', labels: [] },
   calypso_swap_total_bytes: { help: 'Swap space', labels: [] },
   calypso_swap_used_bytes: { help: 'Swap in use', labels: [] },
-  calypso_network_receive_bytes_per_second: { help: 'Bytes received per second', labels: ['interface'] },
-  calypso_network_transmit_bytes_per_second: { help: 'Bytes sent per second', labels: ['interface'] },
-  calypso_network_receive_packets_per_second: { help: 'Packets received per second', labels: ['interface'] },
-  calypso_network_transmit_packets_per_second: { help: 'Packets sent per second', labels: ['interface'] },
-  calypso_network_receive_errors_per_second: { help: 'Receive errors per second', labels: ['interface'] },
-  calypso_network_transmit_errors_per_second: { help: 'Transmit errors per second', labels: ['interface'] },
-  calypso_disk_read_bytes_per_second: { help: 'Bytes read from block devices per second', labels: [] },
-  calypso_disk_write_bytes_per_second: { help: 'Bytes written to block devices per second', labels: [] },
+  calypso_network_receive_bytes_total: { help: 'Bytes received by an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_transmit_bytes_total: { help: 'Bytes sent by an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_receive_packets_total: { help: 'Packets received by an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_transmit_packets_total: { help: 'Packets sent by an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_receive_errors_total: { help: 'Receive errors of an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_transmit_errors_total: { help: 'Transmit errors of an interface', labels: ['interface'], type: 'counter' },
+  calypso_network_receive_bytes_per_second: { help: 'Bytes received per second', labels: ['interface'], rateOf: 'calypso_network_receive_bytes_total' },
+  calypso_network_transmit_bytes_per_second: { help: 'Bytes sent per second', labels: ['interface'], rateOf: 'calypso_network_transmit_bytes_total' },
+  calypso_network_receive_packets_per_second: { help: 'Packets received per second', labels: ['interface'], rateOf: 'calypso_network_receive_packets_total' },
+  calypso_network_transmit_packets_per_second: { help: 'Packets sent per second', labels: ['interface'], rateOf: 'calypso_network_transmit_packets_total' },
+  calypso_network_receive_errors_per_second: { help: 'Receive errors per second', labels: ['interface'], rateOf: 'calypso_network_receive_errors_total' },
+  calypso_network_transmit_errors_per_second: { help: 'Transmit errors per second', labels: ['interface'], rateOf: 'calypso_network_transmit_errors_total' },
+  calypso_disk_read_bytes_total: { help: 'Bytes read from block devices', labels: [], type: 'counter' },
+  calypso_disk_written_bytes_total: { help: 'Bytes written to block devices', labels: [], type: 'counter' },
+  calypso_disk_read_bytes_per_second: { help: 'Bytes read from block devices per second', labels: [], rateOf: 'calypso_disk_read_bytes_total' },
+  calypso_disk_write_bytes_per_second: { help: 'Bytes written to block devices per second', labels: [], rateOf: 'calypso_disk_written_bytes_total' },
   calypso_filesystem_used_percent: { help: 'Used percent of a mounted file system (ZFS excluded: see pools)', labels: ['mount'] },
   calypso_filesystem_size_bytes: { help: 'Size of a mounted file system', labels: ['mount'] },
   calypso_pool_capacity_percent: { help: 'Allocated percent of a ZFS pool', labels: ['pool'] },
@@ -58,10 +81,14 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_pool_allocated_bytes: { help: 'Allocated bytes of a ZFS pool', labels: ['pool'] },
   calypso_pool_health: { help: 'Pool health: 0 ONLINE, 1 DEGRADED, 2 FAULTED, 3 SUSPENDED or UNAVAIL, 4 other', labels: ['pool'] },
   calypso_pool_fragmentation_percent: { help: 'Free-space fragmentation of a ZFS pool', labels: ['pool'] },
-  calypso_pool_read_bytes_per_second: { help: 'Bytes read from a pool per second', labels: ['pool'] },
-  calypso_pool_write_bytes_per_second: { help: 'Bytes written to a pool per second', labels: ['pool'] },
-  calypso_pool_read_ops_per_second: { help: 'Read operations on a pool per second', labels: ['pool'] },
-  calypso_pool_write_ops_per_second: { help: 'Write operations on a pool per second', labels: ['pool'] },
+  calypso_pool_read_bytes_total: { help: POOL_IO_HELP('Bytes read from a pool'), labels: ['pool'], type: 'counter' },
+  calypso_pool_written_bytes_total: { help: POOL_IO_HELP('Bytes written to a pool'), labels: ['pool'], type: 'counter' },
+  calypso_pool_reads_completed_total: { help: POOL_IO_HELP('Read operations on a pool'), labels: ['pool'], type: 'counter' },
+  calypso_pool_writes_completed_total: { help: POOL_IO_HELP('Write operations on a pool'), labels: ['pool'], type: 'counter' },
+  calypso_pool_read_bytes_per_second: { help: 'Bytes read from a pool per second', labels: ['pool'], rateOf: 'calypso_pool_read_bytes_total' },
+  calypso_pool_write_bytes_per_second: { help: 'Bytes written to a pool per second', labels: ['pool'], rateOf: 'calypso_pool_written_bytes_total' },
+  calypso_pool_read_ops_per_second: { help: 'Read operations on a pool per second', labels: ['pool'], rateOf: 'calypso_pool_reads_completed_total' },
+  calypso_pool_write_ops_per_second: { help: 'Write operations on a pool per second', labels: ['pool'], rateOf: 'calypso_pool_writes_completed_total' },
   calypso_pool_device_errors: { help: 'Read, write and checksum errors of a pool device since the last clear', labels: ['pool', 'device'] },
   calypso_pool_scrub_errors: { help: 'Errors the last scrub of a pool found', labels: ['pool'] },
   calypso_arc_size_bytes: { help: 'ZFS ARC size', labels: [] },
@@ -74,6 +101,16 @@ export const METRICS: Record<string, MetricInfo> = {
   calypso_probe_success: { help: '1 when the probe answered in time at the last collection', labels: ['probe'] },
   calypso_probe_duration_seconds: { help: 'How long the probe took at the last collection', labels: ['probe'] },
   calypso_collector_duration_seconds: { help: 'How long the last collection took', labels: [] },
+  calypso_tape_library_up: { help: '1 when the tape library answers mtx status', labels: ['library'] },
+  calypso_tape_slots_full: { help: 'Slots (mail slots included) holding a cartridge', labels: ['library'] },
+  calypso_tape_slots: { help: 'Slots of the library, mail slots included', labels: ['library'] },
+  calypso_tape_drive_loaded: { help: '1 when the drive holds a cartridge', labels: ['library', 'drive'] },
+  calypso_tape_drive_cleaning_required: { help: '1 when the drive asks for cleaning (TapeAlert 20 or 21)', labels: ['library', 'drive'] },
+  calypso_tape_drive_hardware_error: { help: '1 when the drive reports a hardware fault (TapeAlert 30, 31, 32 or 39)', labels: ['library', 'drive'] },
+  calypso_tape_drive_media_error: { help: '1 when the drive reports a damaged or worn cartridge (TapeAlert 4-7, 13-15, 18)', labels: ['library', 'drive'] },
+  calypso_tape_pool_writable: { help: 'Writable cartridges in the media pool', labels: ['pool'] },
+  calypso_tape_pool_writable_shortfall: { help: "Writable cartridges missing to reach the pool's low-water mark", labels: ['pool'] },
+  ...OBJECTSTORE_METRICS,
 };
 
 /** Stable identity of a label set: keys sorted. */

@@ -89,9 +89,10 @@ export function machineProbes(machine: MachineProbe): Probe[] {
     },
     {
       name: 'network',
-      provides: ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets', 'receive_errors', 'transmit_errors'].map(
-        (m) => `calypso_network_${m}_per_second`,
-      ),
+      provides: ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets', 'receive_errors', 'transmit_errors'].flatMap((m) => [
+        `calypso_network_${m}_total`,
+        `calypso_network_${m}_per_second`,
+      ]),
       timeoutMs: 3000,
       collect: async (now) => {
         const out: MetricValue[] = [];
@@ -107,6 +108,7 @@ export function machineProbes(machine: MachineProbe): Probe[] {
             ['transmit_errors', n.txErrors],
           ];
           for (const [m, counter] of pairs) {
+            out.push(v(`calypso_network_${m}_total`, counter, labels));
             const r = rates.rate(`net:${n.iface}:${m}`, counter, now);
             if (r !== null) out.push(v(`calypso_network_${m}_per_second`, r, labels));
           }
@@ -116,14 +118,24 @@ export function machineProbes(machine: MachineProbe): Probe[] {
     },
     {
       name: 'disk-io',
-      provides: ['calypso_disk_read_bytes_per_second', 'calypso_disk_write_bytes_per_second'],
+      provides: [
+        'calypso_disk_read_bytes_total',
+        'calypso_disk_written_bytes_total',
+        'calypso_disk_read_bytes_per_second',
+        'calypso_disk_write_bytes_per_second',
+      ],
       timeoutMs: 3000,
       collect: async (now) => {
         const io = await machine.diskIo();
         if (!io) return [];
         const r = rates.rate('disk:read', io.readBytes, now);
         const w = rates.rate('disk:write', io.writeBytes, now);
-        return [...(r === null ? [] : [v('calypso_disk_read_bytes_per_second', r)]), ...(w === null ? [] : [v('calypso_disk_write_bytes_per_second', w)])];
+        return [
+          v('calypso_disk_read_bytes_total', io.readBytes),
+          v('calypso_disk_written_bytes_total', io.writeBytes),
+          ...(r === null ? [] : [v('calypso_disk_read_bytes_per_second', r)]),
+          ...(w === null ? [] : [v('calypso_disk_write_bytes_per_second', w)]),
+        ];
       },
     },
     {
@@ -230,6 +242,16 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
     },
   ];
   if (opts.poolIoSeconds > 0) {
+    // zpool iostat gives rates over its interval; the counters add each rate up over the time since
+    // the previous collection (from Calypso's start: a restart is a counter reset, as Prometheus expects).
+    const totals = new Map<string, number>();
+    let lastAt: number | null = null;
+    const counted = (name: string, pool: string, rate: number, seconds: number) => {
+      const key = `${name}\0${pool}`;
+      const total = (totals.get(key) ?? 0) + Math.max(0, rate) * seconds;
+      totals.set(key, total);
+      return v(name, Math.round(total), { pool });
+    };
     probes.push({
       name: 'pool-io',
       provides: [
@@ -237,16 +259,26 @@ export function hostProbes(host: Host, opts: HostProbeOptions): Probe[] {
         'calypso_pool_write_bytes_per_second',
         'calypso_pool_read_ops_per_second',
         'calypso_pool_write_ops_per_second',
+        'calypso_pool_read_bytes_total',
+        'calypso_pool_written_bytes_total',
+        'calypso_pool_reads_completed_total',
+        'calypso_pool_writes_completed_total',
       ],
       timeoutMs: opts.poolIoSeconds * 1000 + 5000,
-      collect: () =>
+      collect: (now) =>
         unlessAbsent(async () => {
           if ((await zfs.dialect()) === 'zfs-fuse') return [];
+          const seconds = lastAt === null ? opts.poolIoSeconds : Math.max(0, (now - lastAt) / 1000);
+          lastAt = now;
           return (await poolIoRates(host, opts.poolIoSeconds)).flatMap((e) => [
             v('calypso_pool_read_bytes_per_second', e.readBytes, { pool: e.name }),
             v('calypso_pool_write_bytes_per_second', e.writeBytes, { pool: e.name }),
             v('calypso_pool_read_ops_per_second', e.readOps, { pool: e.name }),
             v('calypso_pool_write_ops_per_second', e.writeOps, { pool: e.name }),
+            counted('calypso_pool_read_bytes_total', e.name, e.readBytes, seconds),
+            counted('calypso_pool_written_bytes_total', e.name, e.writeBytes, seconds),
+            counted('calypso_pool_reads_completed_total', e.name, e.readOps, seconds),
+            counted('calypso_pool_writes_completed_total', e.name, e.writeOps, seconds),
           ]);
         }),
     });

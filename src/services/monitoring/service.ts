@@ -16,8 +16,10 @@ import { AlertEngine } from './alerts.js';
 import { Collector, type Collection } from './collector.js';
 import { Notifier, type NotifierOptions } from './notify.js';
 import { hostProbes, machineProbes, type Probe } from './probes.js';
+import { tapeProbe } from '../tape/probe.js';
 import { replicationProbe } from '../replication/metrics.js';
 import { PrometheusExport } from './prometheus.js';
+import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
 
 export interface MonitoringSettings {
@@ -103,6 +105,8 @@ export class Monitoring {
         poolIoSeconds: opts.poolIoSeconds ?? 1,
         watchedServices: () => this.settingsValue.watchedServices,
       }),
+      tapeProbe(deps.host, deps.db),
+      objectStoreProbe(deps),
       replicationProbe(deps.db),
     ];
     this.collector = new Collector(probes, this.now);

@@ -440,7 +440,13 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       await poolDetailOf(ctx, i.name);
       await zfs(ctx).scrub(i.name, i.action);
       let job = null;
-      if (i.action === 'start') {
+      // Resuming a paused scrub: the job that follows it is still running (paused is not finished).
+      const following =
+        i.action === 'start'
+          ? (await ctx.jobs.list({ state: 'running', type: 'storage.scrub', limit: 1000, offset: 0 })).items.find((j) => j.target === i.name)
+          : undefined;
+      if (following) job = following;
+      else if (i.action === 'start') {
         job = await ctx.jobs.start(
           { type: 'storage.scrub', description: `Scrub ${i.name}`, owner: ctx.actor?.username ?? 'system', target: i.name, cancellable: true },
           async (handle) => followScrub(ctx, i.name, handle),
@@ -662,9 +668,16 @@ async function followScrub(
     const [status] = await zfs(ctx).poolStatus(pool);
     const scan = status?.scan;
     if (!scan || scan.function !== 'scrub') return { state: 'unknown' };
+    // A paused scrub is not finished: the job waits (still cancellable) until it is resumed or stopped.
+    if (scan.state === 'paused') {
+      await handle.progress(scan.percentDone ?? 0, 'paused: start the scrub again to resume it');
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
     if (scan.state !== 'scanning') {
       await handle.log(scan.text);
-      if (scan.state === 'canceled') throw new Error('the scrub was canceled');
+      if (scan.state === 'canceled')
+        throw new Conflict(`the scrub of ${pool} was stopped before it finished (zpool scrub -s); start it again to scrub from the beginning`);
       return { state: scan.state, errors: scan.errors ?? 0, repairedBytes: scan.repaired ?? 0 };
     }
     await handle.progress(scan.percentDone ?? 0, scan.secondsToGo !== undefined ? `${Math.round(scan.secondsToGo)} s to go` : 'scanning');

@@ -91,7 +91,11 @@ async function loadState(files: HostFiles): Promise<ShareSimState> {
  */
 export async function simulateShareTool(tool: string, args: string[], ctx: ShareSimContext): Promise<RunResult | null> {
   if (!TOOLS.has(tool)) return null;
-  if (tool === 'systemctl' && !args.some((a) => SHARE_UNITS.has(a))) return null;
+  // systemctl: only its own verbs on its own units; `show`, and lists naming other units, are the simulated systemd's.
+  if (tool === 'systemctl') {
+    const units = args.slice(1).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '-p');
+    if (args[0] === 'show' || !units.length || !units.every((a) => SHARE_UNITS.has(a))) return null;
+  }
   if (tool === 'getent' && args[0] !== 'passwd') return null;
   const state = await loadState(ctx.files);
   const before = JSON.stringify(state);
@@ -519,4 +523,9 @@ function tgtadm(argv: string[], ctx: ShareSimContext, state: ShareSimState): Run
     }
   }
   return invalid;
+}
+
+/** Whether the simulated smbd runs (the simulated systemd shows smbd.service from this). */
+export async function simulatedSmbdRunning(files: HostFiles): Promise<boolean> {
+  return (await loadState(files)).smbdRunning;
 }

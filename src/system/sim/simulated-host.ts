@@ -15,6 +15,8 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
+import { simulateTapeCommand } from './tape.js';
 import { simStreamFaults, simulateZfsStream } from './replication-stream.js';
 import { addSimPeer, simulatePipe, simulateSshTool } from './replication-pipe.js';
 
@@ -187,6 +189,8 @@ export class SimulatedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const tape = await simulateTapeCommand(basename(command), args, this.files, this.clock);
+    if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
     const overSsh = await simulateSshTool(this, command, args, opts);
     const { result, started, gen } = overSsh
@@ -205,6 +209,7 @@ export class SimulatedHost implements Host {
             result =
               (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
               simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
+              (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
               this.dispatch(ctx, tool, args);
           } catch (err) {
             if (!(err instanceof ToolExit)) throw err;
@@ -229,6 +234,21 @@ export class SimulatedHost implements Host {
     }
     this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
     return result;
+  }
+
+  /**
+   * Tape libraries keep their own state and lock (src/system/sim/tape.ts), so a cartridge move
+   * takes simulated time without holding up zfs: their answers are recorded here.
+   */
+  private answered(command: string, args: string[], opts: RunOptions, tape: { result: RunResult; started: number; wallMs: number }): RunResult {
+    const entry = { at: new Date(tape.started).toISOString(), command, args: maskSecrets(args, opts.secrets), code: tape.result.code, durationMs: tape.wallMs };
+    if (!(opts.okCodes ?? [0]).includes(tape.result.code)) {
+      const error = new HostCommandError(command, entry.args, tape.result.code, tape.result.stderr);
+      this.log.add({ ...entry, error: error.message });
+      throw error;
+    }
+    this.log.add(entry);
+    return tape.result;
   }
 
   private dispatch(ctx: SimContext, tool: string, args: string[]): RunResult {
@@ -346,6 +366,16 @@ export class SimulatedHost implements Host {
       biggest.unique += change;
       biggest.referenced += change;
     });
+  }
+
+  /** A unit fails now and will not start until repaired (`calypso sim`: the service-down alert fires). */
+  async failService(unit: string): Promise<void> {
+    await this.exclusive(() => failSimulatedService(this.files, this.clock(), unit));
+  }
+
+  /** Undoes failService: the unit starts again when asked. */
+  async repairService(unit: string): Promise<void> {
+    await this.exclusive(() => repairSimulatedService(this.files, this.clock(), unit));
   }
 
   /** Back to the default appliance. */

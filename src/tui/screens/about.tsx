@@ -5,7 +5,7 @@ import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { useShell } from '../context.js';
 import { KeyValues, Title } from '../components/Panels.js';
-import { useBindings } from '../hooks/use-operation.js';
+import { useBindings, useQuery } from '../hooks/use-operation.js';
 import { SCREENS, screenMode } from './catalogue.js';
 import { dateTime } from '../format.js';
 
@@ -14,6 +14,8 @@ export function AboutScreen(): React.ReactElement {
   const { options } = services;
   const info = app.info;
   useBindings([]);
+  const licenses = useQuery('appliance.licenses.list', {});
+  const features = licenses.data?.features ?? [];
   const present = SCREENS.filter((s) => screenMode(app, s) !== 'unbuilt').map((s) => s.label);
   const absent = SCREENS.filter((s) => screenMode(app, s) === 'unbuilt').map((s) => s.label);
   return (
@@ -39,6 +41,8 @@ export function AboutScreen(): React.ReactElement {
           ['Operations', `${app.contracts().length} registered, ${app.permissions().length} permissions`],
           ['In this build', present.join(', ')],
           ['Not yet', absent.join(', ') || 'none'],
+          ['Licenses', licenses.error ?? (licenses.loading && !licenses.data ? 'Loading...' : `${licenses.data?.licenses.length ?? 0} imported`)],
+          ...features.map((f): [string, string] => [`  ${f.name}`, `${f.state}: ${f.text}`]),
         ]}
       />
     </Box>

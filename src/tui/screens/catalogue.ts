@@ -11,10 +11,12 @@ import { IscsiScreen } from './iscsi.js';
 import { JobsScreen } from './jobs.js';
 import { SchedulesScreen } from './schedules.js';
 import { MonitoringScreen } from './monitoring.js';
+import { ObjectsScreen } from './objects.js';
 import { ProtectionScreen } from './protection.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
+import { TapeScreen } from './tape.js';
 import { UsersScreen } from './users.js';
 
 export interface ScreenDef {
@@ -99,6 +101,8 @@ export const SCREENS: ScreenDef[] = [
     short: 'Tape & VTL',
     manages: 'Tape libraries and drives, slots, barcodes and inventory, and virtual tape libraries on disk.',
     prefixes: ['tape.', 'vtl.'],
+    needs: 'tape.libraries.list',
+    component: TapeScreen,
     aliases: ['library', 'vtl'],
   },
   {
@@ -115,6 +119,8 @@ export const SCREENS: ScreenDef[] = [
     short: 'Object Storage',
     manages: 'S3-compatible object storage: buckets, access keys and quotas.',
     prefixes: ['s3.', 'objects.', 'objectstore.'],
+    needs: 'objects.status',
+    component: ObjectsScreen,
     aliases: ['s3', 'buckets'],
   },
   {

@@ -1,0 +1,51 @@
+/** Reading a log backwards in pages: every line once, in order, across chunk edges, with a filter and a scan budget. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from '@jest/globals';
+import { readLinesBackward } from '../../src/system/logfile.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-logfile-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, lines: string[], trailingNewline = true): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join('\n') + (trailingNewline ? '\n' : ''));
+  return file;
+}
+
+async function all(file: string, limit: number, match?: (l: string) => boolean, maxScanBytes?: number): Promise<{ lines: string[]; pages: number }> {
+  const out: string[] = [];
+  let before: number | undefined;
+  let pages = 0;
+  for (;;) {
+    const page = await readLinesBackward(file, { before, limit, match, maxScanBytes });
+    pages++;
+    out.push(...page.lines.map((l) => l.text));
+    if (page.nextBefore === null) return { lines: out, pages };
+    expect(page.nextBefore).toBeLessThan(before ?? Infinity);
+    before = page.nextBefore;
+  }
+}
+
+test('pages of a file far larger than a chunk give every line exactly once, newest first', async () => {
+  // Lines of varied length, so line ends fall everywhere across the 64 KiB chunks.
+  const lines = Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"msg":"${'x'.repeat(i % 97)}"}`);
+  const file = write('big.log', lines);
+  const { lines: got, pages } = await all(file, 333);
+  expect(got).toEqual([...lines].reverse());
+  expect(pages).toBe(Math.ceil(lines.length / 333) + (lines.length % 333 === 0 ? 1 : 0));
+});
+
+test('a filter keeps only matching lines; a scan budget answers early with where to go on', async () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => (i % 1000 === 0 ? `ERROR ${i}` : `info ${i} ${'y'.repeat(50)}`));
+  const file = write('filter.log', lines, false);
+  const { lines: got, pages } = await all(file, 10, (l) => l.startsWith('ERROR'), 64 * 1024);
+  expect(got).toEqual(['ERROR 4000', 'ERROR 3000', 'ERROR 2000', 'ERROR 1000', 'ERROR 0']);
+  expect(pages).toBeGreaterThan(2);
+});
+
+test('an empty file and a file of one line without a newline', async () => {
+  expect(await readLinesBackward(write('empty.log', [], false), { limit: 5 })).toEqual({ lines: [], nextBefore: null });
+  expect(await readLinesBackward(write('one.log', ['only'], false), { limit: 5 })).toEqual({ lines: [{ offset: 0, text: 'only' }], nextBefore: null });
+});
