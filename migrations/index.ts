@@ -6,6 +6,7 @@ import * as m004iamSecurity from './004_iam_security.js';
 import * as m012schedules from './012_schedules.js';
 import * as m013alertOpenUnique from './013_alert_open_unique.js';
 import * as m014tape from './014_tape.js';
+import * as m015replication from './015_replication.js';
 import * as m016backup from './016_backup.js';
 import * as m017objects from './017_objects.js';
 import * as m018licenses from './018_licenses.js';
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '012_schedules': m012schedules,
   '013_alert_open_unique': m013alertOpenUnique,
   '014_tape': m014tape,
+  '015_replication': m015replication,
   '016_backup': m016backup,
   '017_objects': m017objects,
   '018_licenses': m018licenses,

@@ -19,6 +19,7 @@ import { snapshotContracts, snapshotPermissions } from './snapshots.js';
 import { storageContracts, storagePermissions } from './storage.js';
 import { systemContracts, systemPermissions } from './system.js';
 import { tapeContracts, tapePermissions } from './tape.js';
+import { replicationContracts, replicationPermissions } from './replication.js';
 
 const SETS: Record<string, AnyContract>[] = [
   iamContracts,
@@ -37,6 +38,7 @@ const SETS: Record<string, AnyContract>[] = [
   backupContracts,
   timeContracts,
   snmpContracts,
+  replicationContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -58,6 +60,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...backupPermissions,
   ...timePermissions,
   ...snmpPermissions,
+  ...replicationPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -82,7 +85,8 @@ export type Contracts = typeof iamContracts &
   typeof objectContracts &
   typeof backupContracts &
   typeof timeContracts &
-  typeof snmpContracts;
+  typeof snmpContracts &
+  typeof replicationContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -9,7 +9,7 @@ import { listOf, listShape, rowId } from './list.js';
 import { plainText } from './text.js';
 import { isoTime } from './time.js';
 
-export const SCHEDULE_KINDS = ['pool.scrub', 'disk.smart-test'] as const;
+export const SCHEDULE_KINDS = ['pool.scrub', 'disk.smart-test', 'snapshot.task', 'replication.task'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export const RUN_RESULTS = ['running', 'succeeded', 'failed', 'skipped', 'missed'] as const;
 export type RunResult = (typeof RUN_RESULTS)[number];

@@ -32,6 +32,7 @@ import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
 import { registerBackup } from './backup/operations.js';
 import { Scheduler, type SchedulerOptions } from './schedules/scheduler.js';
+import { registerReplication, type ReplicationOptions } from './replication/operations.js';
 
 export * from './core/errors.js';
 export type { Actor, UserActor, CallMeta, Face } from './core/context.js';
@@ -73,6 +74,8 @@ export interface CalypsoOptions {
   licenses?: LicenseOptions;
   /** Timing of the appliance subsystem (tests). */
   appliance?: ApplianceOptions;
+  /** Where SSH keys live, retry waits, time zone of naming schemas (data protection). */
+  replication?: ReplicationOptions;
 }
 
 export interface Calypso {
@@ -104,6 +107,7 @@ export function buildRegistry(
   about: AboutInfo,
   licenses: LicenseBook,
   appliance: ApplianceOptions = {},
+  replication?: ReplicationOptions,
 ): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
@@ -121,6 +125,7 @@ export function buildRegistry(
   registerAppliance(registry, licenses, appliance);
   registerObjects(registry);
   registerBackup(registry, attachments);
+  registerReplication(registry, replication);
   return registry;
 }
 
@@ -136,7 +141,16 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const licenses = new LicenseBook(opts.db, opts.licenses);
   // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
   await licenses.trialEndsAt();
-  const registry = buildRegistry(auth, monitoring, scheduler, opts.host, about, licenses, { logFile: () => about.logFile, ...opts.appliance });
+  const registry = buildRegistry(
+    auth,
+    monitoring,
+    scheduler,
+    opts.host,
+    about,
+    licenses,
+    { logFile: () => about.logFile, ...opts.appliance },
+    opts.replication,
+  );
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');

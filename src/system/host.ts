@@ -45,10 +45,59 @@ export interface HostFiles {
   restorePrevious(path: string): Promise<void>;
 }
 
+/** One side of a pipe: a command and its argument array. */
+export interface PipeCommand {
+  command: string;
+  args: string[];
+  /** Argument values kept out of history and errors. */
+  secrets?: string[];
+}
+
+export interface PipeOptions {
+  /** Aborting kills both commands (SIGTERM); the result then says cancelled. */
+  signal?: AbortSignal;
+  /** Kill both after this many milliseconds (default: no limit; a transfer takes what it takes). */
+  timeoutMs?: number;
+  /**
+   * Bytes per second the stream may take from the first command to the second. Calypso relays
+   * the stream itself and pauses it to stay under the limit, so it holds for any pair of tools.
+   */
+  limitBytesPerSecond?: number;
+  /** Each line either command writes on standard error, as it comes. */
+  onStderr?: (side: 'source' | 'sink', line: string) => void;
+  /** Bytes relayed so far and when (the host's clock, epoch ms); called a few times a second at most. */
+  onBytes?: (bytes: number, atMs: number) => void;
+  env?: Record<string, string>;
+}
+
+export interface PipeSideResult {
+  /** Exit code; null when killed or not started. */
+  code: number | null;
+  stderr: string;
+}
+
+export interface PipeResult {
+  source: PipeSideResult;
+  sink: PipeSideResult & { stdout: string };
+  /** Bytes that went from the first command to the second. */
+  bytes: number;
+  /** Ended by the signal (or the timeout). */
+  cancelled: boolean;
+  /** When it started and ended (the host's clock, epoch ms). */
+  startedAtMs: number;
+  endedAtMs: number;
+}
+
 export interface Host {
   /** 'local' for the real machine, 'sim' for the simulated appliance. */
   readonly kind: 'local' | 'sim';
   run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * `source | sink`: the first command's standard output into the second's standard input, never
+   * through a shell. Both exit codes and both standard errors come back; a failing side is not
+   * thrown (the caller reads both: a receive refusal explains a send's broken pipe).
+   */
+  pipe?(source: PipeCommand, sink: PipeCommand, opts?: PipeOptions): Promise<PipeResult>;
   readonly files: HostFiles;
   /** The host's clock in epoch ms, when it is not the wall clock (the simulator's can be moved by tests). */
   now?(): number;

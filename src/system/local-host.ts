@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { CommandHistory } from './command-history.js';
 import { HostCommandError, maskSecrets } from './host.js';
-import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from './host.js';
+import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunOptions, RunResult } from './host.js';
+import { runLocalPipe } from './local-pipe.js';
 import { LocalFiles } from './local-files.js';
 
 export interface LocalHostOptions {
@@ -35,6 +36,10 @@ export class LocalHost implements Host {
 
   history(limit?: number): CommandRecord[] {
     return this.log.list(limit);
+  }
+
+  pipe(source: PipeCommand, sink: PipeCommand, opts?: PipeOptions): Promise<PipeResult> {
+    return runLocalPipe(this.log, source, sink, opts);
   }
 
   run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {

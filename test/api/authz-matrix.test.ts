@@ -24,6 +24,7 @@ const OPERATOR_CHANGES = new Set([
   'tape.operate',
   'objects.operate',
   'backup.operate',
+  'replication.operate',
 ]);
 
 type Who = 'anonymous' | 'ReadOnly' | 'Operator' | 'Admin';

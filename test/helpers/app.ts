@@ -1,7 +1,15 @@
 import pino from 'pino';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createCalypso, ensureAdmin, type ApplianceOptions, type Calypso, type LicenseOptions, type MonitoringOptions } from '../../src/services/index.js';
+import {
+  createCalypso,
+  ensureAdmin,
+  type ApplianceOptions,
+  type Calypso,
+  type CalypsoOptions,
+  type LicenseOptions,
+  type MonitoringOptions,
+} from '../../src/services/index.js';
 import { createApi, type RouteMount } from '../../src/api/server.js';
 import { eventsMount } from '../../src/api/events.js';
 import { metricsMount } from '../../src/api/metrics.js';
@@ -38,6 +46,8 @@ export interface TestAppOptions {
   licenses?: LicenseOptions;
   /** Timing of the appliance subsystem (power delay). */
   appliance?: ApplianceOptions;
+  /** Where SSH keys go, retry waits (data protection). */
+  replication?: CalypsoOptions['replication'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -51,6 +61,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     monitoring: opts.monitoring,
     licenses: opts.licenses,
     appliance: opts.appliance,
+    replication: opts.replication,
   });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];

@@ -34,6 +34,8 @@ export interface ConsoleTest extends TestApp {
   /** Presses a named key (enter, escape, up...) or a single character. */
   press(key: string): Promise<void>;
   loginAs(username: string, password: string): Promise<void>;
+  /** The terminal takes this size (ink-testing-library's stdout is 100 columns, rows unset). */
+  resize(columns: number, rows: number): Promise<void>;
   unmount(): void;
 }
 
@@ -102,6 +104,12 @@ export async function startConsoleTest(
       await write(password);
       await write('\r');
       await waitFor((f) => f.includes('Calypso') && f.includes(`${username} (`));
+    },
+    resize: async (columns, rows) => {
+      Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
+      Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
+      r.stdout.emit('resize');
+      await write('');
     },
     unmount: () => {
       r.unmount();

@@ -37,6 +37,17 @@ const POOL_IO_HELP = (what: string) => `${what} since Calypso started (summed fr
 
 /** Every series the collector produces; the Prometheus export and the API's help come from here. */
 export const METRICS: Record<string, MetricInfo> = {
+  calypso_replication_last_success_timestamp_seconds: {
+    help: 'When a replication task last brought its targets up to date (Unix time)',
+    labels: ['task', 'name'],
+  },
+  calypso_replication_last_run_ok: { help: "1 when a replication task's last run succeeded, 0 when it failed or waits for someone", labels: ['task', 'name'] },
+  calypso_replication_lag_seconds: {
+    help: 'Age of the oldest of the newest replicas of a task (since its creation when nothing was replicated)',
+    labels: ['task', 'name'],
+  },
+  calypso_replication_sent_bytes: { help: 'Bytes a replication task has sent since it was created', labels: ['task', 'name'] },
+  calypso_replication_overdue_seconds: { help: "How far a replica is past its task's allowed lag (0: within it)", labels: ['task', 'name'] },
   calypso_cpu_usage_percent: { help: 'CPU busy percent since the last collection: total without the cpu label, per core with it', labels: ['cpu'] },
   calypso_load1: { help: 'Load average over 1 minute', labels: [] },
   calypso_load5: { help: 'Load average over 5 minutes', labels: [] },

@@ -21,6 +21,7 @@ import { backupProbe } from '../backup/metrics.js';
 import { ntpReadings } from '../appliance/time.js';
 import type { TrapSender } from './snmp-trap.js';
 import { LocalTrapSender } from '../../system/snmp/local-trap.js';
+import { replicationProbe } from '../replication/metrics.js';
 import { PrometheusExport } from './prometheus.js';
 import { objectStoreProbe } from '../objects/metrics.js';
 import { MetricStore } from './store.js';
@@ -114,6 +115,7 @@ export class Monitoring {
       objectStoreProbe(deps),
       backupProbe(deps.host),
       ntpProbe(() => ntpReadings(deps)),
+      replicationProbe(deps.db),
     ];
     this.collector = new Collector(probes, this.now);
     this.smartProbe = probes.find((p) => p.name === 'smart') ?? null;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { JobHandle } from '../core/jobs.js';
-import { NotFound } from '../core/errors.js';
+import { Conflict, NotFound } from '../core/errors.js';
 
 import type { ScheduleKind } from '../../contracts/schedules.js';
 
@@ -129,7 +129,51 @@ const diskSmart: KindDef<typeof smartOptions> = {
   },
 };
 
+/** Polls of a task's job (its run is its own job, with progress and log). */
+const TASK_POLL_MS = 2_000;
+
+/**
+ * Snapshot and replication tasks keep their definition in their own tables; the schedule fires
+ * the task's own run (a job of its own) and follows it to its end, so the schedule's history
+ * says how each run went. A schedule is made by its task (target: the task id), never by hand.
+ */
+function taskKind(kind: 'snapshot.task' | 'replication.task', noun: string, permission: string, ops: { get: string; run: string }): KindDef {
+  return {
+    kind,
+    summary: `Run ${noun}`,
+    permission,
+    targetNoun: noun,
+    options: z.object({}),
+    async checkTarget(call, target) {
+      if (!/^\d{1,9}$/.test(target)) throw new NotFound(`no ${noun} ${target}`);
+      const task = await call<{ scheduleId: number | null }>(ops.get, { id: Number(target) });
+      if (task.scheduleId !== null) throw new Conflict(`${noun} ${target} has its schedule (${task.scheduleId}): change the task's own schedule instead`);
+      return target;
+    },
+    async run(r, target) {
+      let started: { job: { id: number } };
+      try {
+        started = await r.call<{ job: { id: number } }>(ops.run, { id: Number(target) });
+      } catch (err) {
+        if (err instanceof Conflict) return { skipped: err.message };
+        throw err;
+      }
+      await r.job.log(`${noun} ${target}: job ${started.job.id} does the work`);
+      for (;;) {
+        const job = await r.call<{ state: string; error: string | null; result: unknown }>('jobs.get', { id: started.job.id });
+        if (job.state !== 'running') {
+          if (job.state !== 'succeeded') throw new Error(job.error ?? `${noun} ${target}: job ${started.job.id} ${job.state}`);
+          return { result: { jobId: started.job.id, ...((job.result as Record<string, unknown> | null) ?? {}) } };
+        }
+        await r.sleep(TASK_POLL_MS);
+      }
+    },
+  };
+}
+
 export const KINDS: Record<ScheduleKind, KindDef> = {
   'pool.scrub': poolScrub as unknown as KindDef,
   'disk.smart-test': diskSmart as unknown as KindDef,
+  'snapshot.task': taskKind('snapshot.task', 'snapshot task', 'snapshots.tasks.admin', { get: 'snapshots.tasks.get', run: 'snapshots.tasks.run' }),
+  'replication.task': taskKind('replication.task', 'replication task', 'replication.admin', { get: 'replication.tasks.get', run: 'replication.tasks.run' }),
 };

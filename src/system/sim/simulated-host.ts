@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
 import { invalidateZfsCache } from '../zfs/index.js';
-import type { CommandRecord, Host, HostFiles, RunOptions, RunResult } from '../host.js';
+import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunOptions, RunResult } from '../host.js';
 import { LocalFiles, sweepStaleTemps } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
 import { arcstatsText, lsblkCommand, smartctlCommand, wipefsCommand } from './devices.js';
@@ -20,6 +20,8 @@ import { simulateTapeCommand } from './tape.js';
 import { simulateBacula } from './bacula.js';
 import { simulateChronyTool } from './chrony.js';
 import { simulateSnmpTool } from './snmp.js';
+import { simStreamFaults, simulateZfsStream } from './replication-stream.js';
+import { addSimPeer, simulatePipe, simulateSshTool } from './replication-pipe.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -28,6 +30,8 @@ export interface SimulatedHostOptions {
   now?: () => number;
   /** Start from this model instead of the default appliance (or the persisted state). */
   model?: SimModel;
+  /** A second simulated appliance reachable over simulated SSH as `backup.sim` (default: with a data directory). */
+  demoPeer?: boolean;
 }
 
 export interface SeedOptions {
@@ -73,6 +77,15 @@ export class SimulatedHost implements Host {
       if (path !== '/proc/spl/kstat/zfs/arcstats') return null;
       return arcstatsText((await this.exclusive(() => this.loaded())).model, this.clock());
     });
+    if (opts.dataDir && opts.demoPeer !== false) {
+      const peer = new SimulatedHost({ dataDir: join(opts.dataDir, 'peer-backup.sim'), now: opts.now, demoPeer: false });
+      addSimPeer(this, 'backup.sim', { host: peer, port: 22, authorized: 'any' });
+    }
+  }
+
+  /** `source | sink` (see replication-pipe.ts): simulated transfer time, progress, interruptions. */
+  pipe(source: PipeCommand, sink: PipeCommand, opts?: PipeOptions): Promise<PipeResult> {
+    return simulatePipe(this, (c, o) => this.run(c.command, c.args, { ...o, secrets: c.secrets }), source, sink, opts);
   }
 
   now(): number {
@@ -182,34 +195,39 @@ export class SimulatedHost implements Host {
     const tape = await simulateTapeCommand(basename(command), args, this.files, this.clock);
     if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
-    const { result, started, gen } = await this.exclusive(async () => {
-      const started = this.clock();
-      const state = await this.loaded();
-      const ctx: SimContext = { state, now: started };
-      const settled = settleScans(ctx);
-      const tool = basename(command);
-      let result: RunResult;
-      try {
-        const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
-        const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result =
-          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
-          (await simulateChronyTool(tool, args, this.files, started)) ??
-          (await simulateSnmpTool(tool, args, this.files)) ??
-          (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
-          (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
-          this.dispatch(ctx, tool, args);
-      } catch (err) {
-        if (!(err instanceof ToolExit)) throw err;
-        result = fail(err.stderr, err.code);
-      }
-      const changed =
-        settled ||
-        (result.code === 0 &&
-          !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) &&
-          (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
-      return { result, started, gen: changed ? this.changed() : 0 };
-    });
+    const overSsh = await simulateSshTool(this, command, args, opts);
+    const { result, started, gen } = overSsh
+      ? { result: overSsh, started: this.clock(), gen: 0 }
+      : await this.exclusive(async () => {
+          const started = this.clock();
+          const state = await this.loaded();
+          const ctx: SimContext = { state, now: started };
+          const settled = settleScans(ctx);
+          const tool = basename(command);
+          let result: RunResult;
+          try {
+            const volsize = (path: string) =>
+              path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null;
+            const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
+            result =
+              (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+              simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
+              (await simulateChronyTool(tool, args, this.files, started)) ??
+              (await simulateSnmpTool(tool, args, this.files)) ??
+              (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
+              (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
+              this.dispatch(ctx, tool, args);
+          } catch (err) {
+            if (!(err instanceof ToolExit)) throw err;
+            result = fail(err.stderr, err.code);
+          }
+          const changed =
+            settled ||
+            (result.code === 0 &&
+              !READ_ONLY.has(`${tool} ${args[0] ?? ''}`) &&
+              (tool === 'zpool' || tool === 'zfs' || tool === 'wipefs' || (tool === 'smartctl' && args.includes('-t'))));
+          return { result, started, gen: changed ? this.changed() : 0 };
+        });
     // Like the real tools, a change is reported only once it is on stable storage.
     if (gen) await this.durable(gen);
     const okCodes = opts.okCodes ?? [0];

@@ -13,6 +13,7 @@ import { JobsScreen } from './jobs.js';
 import { SchedulesScreen } from './schedules.js';
 import { MonitoringScreen } from './monitoring.js';
 import { ObjectsScreen } from './objects.js';
+import { ProtectionScreen } from './protection.js';
 import { SharesScreen } from './shares.js';
 import { SnapshotsScreen } from './snapshots.js';
 import { StorageScreen } from './storage.js';
@@ -65,6 +66,16 @@ export const SCREENS: ScreenDef[] = [
     needs: 'snapshots.list',
     component: SnapshotsScreen,
     aliases: ['replication'],
+  },
+  {
+    id: 'protection',
+    label: 'Data Protection',
+    short: 'Data Protection',
+    manages: 'Periodic snapshot tasks with retention, replication to a local pool or over SSH, SSH connections and per-dataset timelines.',
+    prefixes: ['snapshots.tasks.', 'replication.'],
+    needs: 'replication.tasks.list',
+    component: ProtectionScreen,
+    aliases: ['replication', 'snapshot tasks', 'ssh', 'retention', 'protection'],
   },
   {
     id: 'shares',

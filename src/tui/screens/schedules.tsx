@@ -183,7 +183,7 @@ export function ScheduleForm({
 }): React.ReactElement {
   const { theme, width, height } = shell;
   const start = pickOf(existing?.cron ?? '0 3 * * 0');
-  const [kind, setKind] = useState<(typeof KINDS)[number]>(existing?.kind ?? 'pool.scrub');
+  const [kind, setKind] = useState<(typeof KINDS)[number]>(existing?.kind === 'disk.smart-test' ? 'disk.smart-test' : 'pool.scrub');
   const [target, setTarget] = useState(existing?.target ?? '');
   const [every, setEvery] = useState<Every>(existing ? start.every : 'weekly');
   const [day, setDay] = useState(start.day);
