@@ -10,18 +10,13 @@ import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import type { driftContracts, Drift, DriftAction } from '../../contracts/drift.js';
 import { implement, type Registry } from '../core/registry.js';
+import { KeyedMutex } from '../../lib/lock.js';
 
-const queues = new Map<string, Promise<unknown>>();
+const applies = new KeyedMutex();
 
 /** One apply at a time per configuration file, so two changes never interleave their writes. */
 export function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  queues.set(
-    key,
-    next.catch(() => undefined),
-  );
-  return next;
+  return applies.run(key, fn);
 }
 
 export function applyUnit<T>(ctx: Ctx, key: string, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {

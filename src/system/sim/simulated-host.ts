@@ -15,6 +15,7 @@ import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
+import { Mutex } from '../../lib/lock.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -59,7 +60,8 @@ export class SimulatedHost implements Host {
   private readonly log = new CommandHistory(500);
   private readonly clock: () => number;
   private state: SimState | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Commands run one at a time, as if each took the pool's configuration lock. */
+  private readonly commandLock = new Mutex();
 
   constructor(private readonly opts: SimulatedHostOptions = {}) {
     this.clock = opts.now ?? Date.now;
@@ -78,11 +80,8 @@ export class SimulatedHost implements Host {
     return this.log.list(limit);
   }
 
-  /** Commands run one at a time, as if each took the pool's configuration lock. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.commandLock.run(fn);
   }
 
   /** When the state file was last read or written by this process. */
