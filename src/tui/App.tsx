@@ -6,6 +6,7 @@ import type { ConsoleServices } from './context.js';
 import { splitKeys } from './keys.js';
 import { Login } from './Login.js';
 import { Shell } from './Shell.js';
+import type { Busy } from './session.js';
 
 export function App({ services }: { services: ConsoleServices }): React.ReactElement {
   const { session, metrics, options } = services;
@@ -35,7 +36,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
 
   if (!session.actor) {
     return (
-      <KeyOrder>
+      <KeyOrder busy={services.busy}>
         <Login
           services={{
             ...services,
@@ -48,7 +49,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
     );
   }
   return (
-    <KeyOrder>
+    <KeyOrder busy={services.busy}>
       <Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} />
     </KeyOrder>
   );
@@ -65,7 +66,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
  * handled: React runs the effects of one commit before those of the next, so by then every
  * handler that key moved focus to listens.
  */
-function KeyOrder({ children }: { children: React.ReactNode }): React.ReactElement {
+function KeyOrder({ children, busy: signal }: { children: React.ReactNode; busy: Busy }): React.ReactElement {
   // Ink's input handlers (useInput) listen on this emitter; the field is part of useStdin()'s value.
   const { internal_eventEmitter: emitter } = useStdin() as unknown as { internal_eventEmitter?: EventEmitter };
   const queue = useRef<string[]>([]);
@@ -80,6 +81,7 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
     const next = queue.current.shift();
     if (next === undefined) {
       busy.current = false;
+      signal.keysHandled();
       return;
     }
     busy.current = true;
@@ -96,6 +98,7 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
       const keys = splitKeys(String(args[0] ?? ''));
       if (!keys.length) return true;
       queue.current.push(...keys);
+      signal.keysArrived(keys.length);
       if (!busy.current) pump.current();
       return true;
     };
@@ -103,8 +106,9 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
       emitter.emit = original;
       queue.current = [];
       busy.current = false;
+      signal.keysHandled();
     };
-  }, [emitter]);
+  }, [emitter, signal]);
 
   useEffect(() => {
     if (!busy.current) return;
