@@ -6,4 +6,7 @@ export default {
   transform: { '^.+\\.tsx?$': ['ts-jest', { useESM: true }] },
   testTimeout: 30000,
   setupFiles: ['<rootDir>/test/helpers/test-env.js'],
+  // A process a test started must not outlive the run (test/helpers/leftover-processes.js).
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
 };
