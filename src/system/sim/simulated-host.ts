@@ -16,6 +16,7 @@ import type { SimContext } from './zpool.js';
 import { zfsCommand } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
 import { Mutex } from '../../lib/lock.js';
+import { grammarRefusal } from './grammar/index.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -184,7 +185,10 @@ export class SimulatedHost implements Host {
       try {
         const volsize = (path: string) => (path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null);
         const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
-        result = (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ?? this.dispatch(ctx, tool, args);
+        result =
+          grammarRefusal(tool, args) ??
+          (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
+          this.dispatch(ctx, tool, args);
       } catch (err) {
         if (!(err instanceof ToolExit)) throw err;
         result = fail(err.stderr, err.code);
