@@ -38,7 +38,7 @@ describe('login and tokens', () => {
   test('a token signed with another key, expired, or with alg none is refused', async () => {
     const good = jwt.decode(t.adminToken) as { sub: string; sid: string };
     const other = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access' }, 'another-key-entirely', { algorithm: 'HS256' });
-    const expired = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, 'test-secret-0123456789abcdef');
+    const expired = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp: Math.floor(at / 1000) - 10 }, 'test-secret-0123456789abcdef');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: good.sub, sid: good.sid, typ: 'access' })).toString('base64url')}.`;
     for (const [token, detail] of [
       [other, 'invalid access token'],
@@ -114,7 +114,7 @@ describe('login and tokens', () => {
     await t.app
       .db('refresh_tokens')
       .whereNull('used_at')
-      .update({ expires_at: new Date(Date.now() - 1000).toISOString() });
+      .update({ expires_at: new Date(at - 1000).toISOString() });
     const refreshed = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: res.body.refreshToken });
     expect(refreshed.status).toBe(401);
     expect(refreshed.body.detail).toBe('refresh token expired');

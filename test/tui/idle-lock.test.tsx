@@ -40,8 +40,9 @@ test('idle: the screen locks, the session ends, and logging in again goes back t
   const locked = await c.waitFor('Locked. Log in again to continue where you were.');
   expect(locked).toContain('Username');
   expect(locked).not.toContain('tank');
-  // The console's session was logged out, not just hidden.
-  await c.services.busy.idle();
+  // The console's session was logged out, not just hidden (the screen locks first, then the daemon is told).
+  const deadline = Date.now() + 10_000;
+  while ((await openSessions()) !== sessionsBefore - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   expect(await openSessions()).toBe(sessionsBefore - 1);
   // The user name is kept: only the password is asked.
   await c.waitFor(/▶ Password|> Password/);
