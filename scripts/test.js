@@ -44,7 +44,9 @@ await together([
   ['npx', ['prettier', '--check', '--log-level=warn', '.']],
   ['npx', ['eslint', '--max-warnings=0', '.']],
 ]);
-// --forceExit: a suite that leaves a timer or socket behind must not hang CI after its results are in.
-run('npx', ['jest', '--forceExit', ...extra], { CALYPSO_TEST_DB: 'sqlite' });
-run('npx', ['jest', '--forceExit', ...extra], { CALYPSO_TEST_DB: 'postgres' });
+// No --forceExit: a test file that leaves a timer, socket or child process running fails, naming it (the test environment,
+// test/helpers/environment.js), and a process a test started that outlives the run fails it too (jest's globalTeardown,
+// test/helpers/leftover-processes.js).
+run('npx', ['jest', ...extra], { CALYPSO_TEST_DB: 'sqlite' });
+run('npx', ['jest', ...extra], { CALYPSO_TEST_DB: 'postgres' });
 console.log('\nall suites passed on SQLite and PostgreSQL');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseTrustedEntry } from './api/client-address.js';
+import { bcryptCostSetting } from './services/iam/passwords.js';
 
 interface OptionSpec {
   name: string;
@@ -50,6 +51,12 @@ export const OPTIONS: OptionSpec[] = [
       "console: the daemon's Unix socket (default DATA/calypso.sock; the console starts a daemon when none answers there, but not on a socket given here)",
   },
   { name: 'idle-lock', env: 'CALYPSO_IDLE_LOCK', description: 'console: lock the screen after this many idle minutes (0: never)', default: '15' },
+  {
+    name: 'bcrypt-cost',
+    env: 'CALYPSO_BCRYPT_COST',
+    description: 'bcrypt cost of new password hashes; at least 12, lower only in test runs (NODE_ENV=test or CALYPSO_TEST=1)',
+    default: '12',
+  },
 ];
 
 export const COMMANDS: [string, string][] = [
@@ -82,6 +89,8 @@ export interface Config {
   trustProxy: string[];
   logLevel: string;
   idleLockMinutes: number;
+  /** bcrypt cost of new password hashes (12 or more outside tests). */
+  bcryptCost: number;
   /** Extra flags of a subcommand (e.g. --role for user add). */
   flags: Record<string, string | boolean | string[] | undefined>;
   help: boolean;
@@ -182,6 +191,12 @@ export function parseConfig(
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, not ${get('port')}`);
   const idle = Number(get('idle-lock'));
   if (!Number.isFinite(idle) || idle < 0) throw new ConfigError('--idle-lock must be a number of minutes (0: never)');
+  let bcryptCost: number;
+  try {
+    bcryptCost = bcryptCostSetting(get('bcrypt-cost'), env);
+  } catch (err) {
+    throw new ConfigError(`--bcrypt-cost: ${(err as Error).message}`);
+  }
   const tlsCert = get('tls-cert');
   const tlsKey = get('tls-key');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
@@ -202,6 +217,7 @@ export function parseConfig(
     trustProxy: parseTrustProxy(get('trust-proxy') ?? ''),
     logLevel: get('log-level')!,
     idleLockMinutes: idle,
+    bcryptCost,
     flags: v,
     help: Boolean(v.help),
     version: Boolean(v.version),

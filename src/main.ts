@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, dataDirOrigin, detectHostKind, helpText, installDir, parseConfig, type Config } from './config.js';
 import { prepareConsoleEnv } from './console-env.js';
 import { loadConsole } from './console-loader.js';
+import { setBcryptCost } from './services/iam/passwords.js';
 import { CLI_META, createCalypso, ensureAdmin, publicMessage, type Calypso } from './services/index.js';
 import { describeDb, migrate, openDb } from './services/db.js';
 import { redactUrlsDeep } from './services/core/redact.js';
@@ -547,6 +548,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`calypso: ${(err as Error).message}\n\n${helpText(VERSION)}\n`);
     process.exit(2);
   }
+  setBcryptCost(cfg.bcryptCost);
   if (cfg.help) return void process.stdout.write(`${helpText(VERSION)}\n`);
   if (cfg.version) return void process.stdout.write(`${VERSION}\n`);
   const commands: Record<string, (c: Config) => Promise<void>> = {

@@ -16,6 +16,7 @@ import { Attachments } from './core/attachments.js';
 import { migrate } from './db.js';
 import { registerIam, syncBuiltinRoles } from './iam/operations.js';
 import { AuthEngine } from './iam/sessions.js';
+import type { ThrottleClock } from './iam/throttle.js';
 import { registerJobs } from './jobs/operations.js';
 import { registerMonitoring } from './monitoring/operations.js';
 import { Monitoring, type MonitoringOptions } from './monitoring/service.js';
@@ -68,6 +69,8 @@ export interface CalypsoOptions {
   anonymousAudit?: AnonymousAuditOptions;
   /** Clock, poll wait and time zone of the scheduler (tests). */
   schedules?: SchedulerOptions;
+  /** Clock of tokens, sessions and the login throttle (tests; also replaceable later as app.auth.clock). */
+  authClock?: ThrottleClock;
   /** What system.info says of this daemon (version, database...); main.ts fills in the API address after listening. */
   about?: Partial<AboutInfo>;
   /** Accepted license keys and the clock of license expiry (tests). */
@@ -134,7 +137,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   await migrate(opts.db);
   const events = new EventBus();
   const jobs = new JobManager(opts.db, events, opts.log);
-  const auth = new AuthEngine(opts.db, opts.jwtSecret);
+  const auth = new AuthEngine(opts.db, opts.jwtSecret, opts.authClock);
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };

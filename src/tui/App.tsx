@@ -7,6 +7,7 @@ import { KeyGateContext, type KeyGate } from './key-gate.js';
 import { splitKeys } from './keys.js';
 import { Login } from './Login.js';
 import { Shell } from './Shell.js';
+import type { Busy } from './session.js';
 
 export function App({ services }: { services: ConsoleServices }): React.ReactElement {
   const { session, metrics, options } = services;
@@ -36,7 +37,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
 
   if (!session.actor) {
     return (
-      <KeyOrder>
+      <KeyOrder busy={services.busy}>
         <Login
           services={{
             ...services,
@@ -49,7 +50,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
     );
   }
   return (
-    <KeyOrder>
+    <KeyOrder busy={services.busy}>
       <Shell key={`${session.actor.id}`} services={services} actor={session.actor} onLock={lock} />
     </KeyOrder>
   );
@@ -66,7 +67,7 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
  * handled: React runs the effects of one commit before those of the next, so by then every
  * handler that key moved focus to listens.
  */
-function KeyOrder({ children }: { children: React.ReactNode }): React.ReactElement {
+function KeyOrder({ children, busy: signal }: { children: React.ReactNode; busy: Busy }): React.ReactElement {
   // Ink's input handlers (useInput) listen on this emitter; the field is part of useStdin()'s value.
   const { internal_eventEmitter: emitter } = useStdin() as unknown as { internal_eventEmitter?: EventEmitter };
   const queue = useRef<string[]>([]);
@@ -87,6 +88,7 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
     const next = queue.current.shift();
     if (next === undefined) {
       busy.current = false;
+      signal.keysHandled();
       return;
     }
     busy.current = true;
@@ -109,6 +111,7 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
         return true;
       }
       queue.current.push(...keys);
+      signal.keysArrived(keys.length);
       if (!busy.current) pump.current();
       return true;
     };
@@ -116,8 +119,9 @@ function KeyOrder({ children }: { children: React.ReactNode }): React.ReactEleme
       emitter.emit = original;
       queue.current = [];
       busy.current = false;
+      signal.keysHandled();
     };
-  }, [emitter]);
+  }, [emitter, signal]);
 
   useEffect(() => {
     if (!busy.current) return;

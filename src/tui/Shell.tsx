@@ -78,7 +78,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(() => {
     const flash = services.flash;
     services.flash = undefined;
-    return flash ? { ...flash, at: Date.now() } : null;
+    return flash ? { ...flash, at: services.clock.now() } : null;
   });
   // A long status message wraps over more rows; the working area gives them up.
   const bodyHeight = height - 2 - statusRows(columns, overlay?.kind === 'prompt' ? null : message);
@@ -88,11 +88,12 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   useEffect(() => app.client.onState(setLink), [app]);
   const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
   const [alerts, setAlerts] = useState<number | null>(null);
-  const [now, setNow] = useState(() => new Date());
+  const { clock } = services;
+  const [now, setNow] = useState(() => new Date(clock.now()));
   const [bindingSignature, setBindingSignature] = useState('');
   const screenBindings = useRef<KeyBinding[]>([]);
   const lastAction = useRef<LastAction | null>(null);
-  const lastInput = useRef(Date.now());
+  const lastInput = useRef(clock.now());
   const finishedJobs = useRef(new Set<number>());
   /** 'changed' after every change made from this console: the screens' queries read again. */
   const changes = useMemo(() => new EventEmitter(), []);
@@ -111,7 +112,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     [services],
   );
 
-  const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => setMessage({ text, kind, at: Date.now() }), []);
+  const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => setMessage({ text, kind, at: clock.now() }), [clock]);
 
   useEffect(() => {
     const onChange = (n: number) => setBusyCount(n);
@@ -122,13 +123,13 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   }, [busy]);
 
   useEffect(() => {
-    const timer = setInterval(() => {
-      setNow(new Date());
-      setMessage((m) => (m && Date.now() - m.at > TOAST_MS ? null : m));
-      if (options.idleLockMinutes > 0 && Date.now() - lastInput.current > options.idleLockMinutes * 60_000) onLock();
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [options.idleLockMinutes, onLock]);
+    return clock.every(1000, () => {
+      const at = clock.now();
+      setNow(new Date(at));
+      setMessage((m) => (m && at - m.at > TOAST_MS ? null : m));
+      if (options.idleLockMinutes > 0 && at - lastInput.current > options.idleLockMinutes * 60_000) onLock();
+    });
+  }, [clock, options.idleLockMinutes, onLock]);
 
   // Job progress from the event bus: the status line shows running jobs; a finished one is announced.
   useEffect(
@@ -356,7 +357,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const latestScreenKeys = () => gate(app, actor, screenBindings.current);
 
   useInput((input, key) => {
-    lastInput.current = Date.now();
+    lastInput.current = clock.now();
     if (overlay) return;
     // ":storage" arriving in one read (pasted, or typed faster than a frame): the palette, prefilled.
     if (input.length > 1 && input.startsWith(':') && !key.ctrl && !key.meta)

@@ -5,6 +5,7 @@ import type { Appliance } from './appliance.js';
 import type { ConsoleUser } from './session.js';
 import type { KeyBinding } from './keys.js';
 import type { MetricsStore } from './metrics.js';
+import type { ConsoleClock } from './clock.js';
 import type { Busy, Session } from './session.js';
 import type { Theme } from './theme.js';
 
@@ -42,6 +43,8 @@ export interface ConsoleServices {
   flash?: { text: string; kind: 'info' | 'error' };
   /** Leave the console. */
   quit: () => void;
+  /** Time and the shell's once-a-second check (idle lock, toasts); tests give a manual one. */
+  clock: ConsoleClock;
 }
 
 /** A form over the input of operation N; `success` and `onDone` receive N's answer. */

@@ -10,6 +10,7 @@ import { runCharts } from './charts.js';
 import type { ConsoleOptions, ConsoleServices } from './context.js';
 import { MetricsStore } from './metrics.js';
 import { Busy, Session } from './session.js';
+import { realConsoleClock } from './clock.js';
 import { TerminalGuard, watchHangup } from './terminal.js';
 import { makeTheme } from './theme.js';
 
@@ -40,6 +41,7 @@ export function createConsoleServices(app: Appliance, opts: ConsoleOptions, env:
     theme: makeTheme(env),
     nav: { screen: 'dashboard' },
     flash: opts.notice ? { text: opts.notice, kind: 'info' } : undefined,
+    clock: realConsoleClock,
   };
 }
 

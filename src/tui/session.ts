@@ -103,12 +103,24 @@ export class Session extends EventEmitter {
   }
 }
 
-/** Counts calls in flight, so tests (and the status line) can tell when the console is idle. */
+/**
+ * Counts calls in flight and keys not yet handled, so tests (and the status line) can tell when
+ * the console is idle: every key typed so far has reached its handler and the render it caused
+ * has committed, and every call those keys started has answered.
+ */
 export class Busy extends EventEmitter {
   private count = 0;
+  private keys = 0;
+  /** Keys received since the console started (tests: whether a write has reached the console yet). */
+  keysReceived = 0;
 
   get active(): number {
     return this.count;
+  }
+
+  /** Whether nothing is in flight: no call, no key waiting. */
+  get idleNow(): boolean {
+    return this.count === 0 && this.keys === 0;
   }
 
   async track<T>(work: Promise<T>): Promise<T> {
@@ -119,13 +131,29 @@ export class Busy extends EventEmitter {
     } finally {
       this.count--;
       this.emit('change', this.count);
-      if (this.count === 0) this.emit('idle');
+      this.settle();
     }
   }
 
-  /** Resolves once no call is in flight. */
+  /** Keys arrived (split from one terminal read) and wait for their turn (App's KeyOrder). */
+  keysArrived(n: number): void {
+    this.keys += n;
+    this.keysReceived += n;
+  }
+
+  /** Every key that arrived has been handled and its render committed. */
+  keysHandled(): void {
+    this.keys = 0;
+    this.settle();
+  }
+
+  /** Resolves once no call is in flight and no key waits. */
   idle(): Promise<void> {
-    if (this.count === 0) return Promise.resolve();
+    if (this.idleNow) return Promise.resolve();
     return new Promise((resolve) => this.once('idle', () => resolve()));
+  }
+
+  private settle(): void {
+    if (this.idleNow) this.emit('idle');
   }
 }

@@ -3,11 +3,12 @@ import jwt from 'jsonwebtoken';
 import { ADMIN_PASSWORD, startTestApp, type TestApp, bearer } from '../helpers/app.js';
 
 let t: TestApp;
+let at: number;
 beforeAll(async () => {
   t = await startTestApp();
-  // The throttle's per-user delays move a clock of their own instead of sleeping.
-  let at = Date.now();
-  t.app.auth.throttle.clock = { now: () => at, sleep: async (ms) => void (at += ms) };
+  // Tokens, sessions and the throttle's per-user delays follow a clock the tests move instead of sleeping.
+  at = Date.now();
+  t.app.auth.clock = { now: () => at, sleep: async (ms) => void (at += ms) };
 });
 afterAll(async () => {
   await t.close();
@@ -37,7 +38,7 @@ describe('login and tokens', () => {
   test('a token signed with another key, expired, or with alg none is refused', async () => {
     const good = jwt.decode(t.adminToken) as { sub: string; sid: string };
     const other = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access' }, 'another-key-entirely', { algorithm: 'HS256' });
-    const expired = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, 'test-secret-0123456789abcdef');
+    const expired = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp: Math.floor(at / 1000) - 10 }, 'test-secret-0123456789abcdef');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: good.sub, sid: good.sid, typ: 'access' })).toString('base64url')}.`;
     for (const [token, detail] of [
       [other, 'invalid access token'],
@@ -52,20 +53,42 @@ describe('login and tokens', () => {
 
   test('a token that was accepted is refused once it expires, and a tampered copy never passes', async () => {
     const good = jwt.decode(t.adminToken) as { sub: string; sid: string };
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = Math.floor(at / 1000) + 2;
     const soon = jwt.sign({ sub: good.sub, sid: good.sid, typ: 'access', exp }, 'test-secret-0123456789abcdef');
     expect((await t.http.get('/api/v1/auth/me').set(bearer(soon))).status).toBe(200);
     // Same header and claims, another signature: not the verified token.
     const [h, p] = soon.split('.');
     expect((await t.http.get('/api/v1/auth/me').set(bearer(`${h}.${p}.${'A'.repeat(43)}`))).status).toBe(401);
-    const realNow = Date.now;
-    Date.now = () => (exp + 1) * 1000;
+    const before = at;
+    at = (exp + 1) * 1000;
     try {
       const res = await t.http.get('/api/v1/auth/me').set(bearer(soon));
       expect(res.status).toBe(401);
       expect(res.body.detail).toBe('access token expired');
     } finally {
-      Date.now = realNow;
+      at = before;
+    }
+  });
+
+  test('tokens and sessions follow the auth clock: a refresh token ends 12 hours after it was issued, not before', async () => {
+    const start = at;
+    try {
+      const first = await t.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
+      expect(first.status).toBe(200);
+      const session = await t.app.db('sessions').orderBy('created_at', 'desc').first();
+      expect(session.created_at).toBe(new Date(start).toISOString());
+      at = start + 12 * 3600_000 - 1000;
+      const second = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: first.body.refreshToken });
+      expect(second.status).toBe(200);
+      // The new access token is stamped with the clock's time: valid now, expired 15 minutes later.
+      expect((jwt.decode(second.body.accessToken) as { iat: number }).iat).toBe(Math.floor(at / 1000));
+      expect((await t.http.get('/api/v1/auth/me').set(bearer(second.body.accessToken))).status).toBe(200);
+      at += 12 * 3600_000 + 1000;
+      const late = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: second.body.refreshToken });
+      expect(late.status).toBe(401);
+      expect(late.body.detail).toBe('refresh token expired');
+    } finally {
+      at = start;
     }
   });
 
@@ -91,7 +114,7 @@ describe('login and tokens', () => {
     await t.app
       .db('refresh_tokens')
       .whereNull('used_at')
-      .update({ expires_at: new Date(Date.now() - 1000).toISOString() });
+      .update({ expires_at: new Date(at - 1000).toISOString() });
     const refreshed = await t.http.post('/api/v1/auth/refresh').send({ refreshToken: res.body.refreshToken });
     expect(refreshed.status).toBe(401);
     expect(refreshed.body.detail).toBe('refresh token expired');

@@ -27,7 +27,7 @@ const SRC = path.join(ROOT, 'src');
  */
 const ALLOWED: string[] = [];
 
-type Layer = 'tui' | 'api' | 'system' | 'services' | 'contracts' | 'client' | 'vocabulary';
+type Layer = 'tui' | 'api' | 'system' | 'services' | 'contracts' | 'client' | 'vocabulary' | 'lib';
 const DB_PACKAGES = ['knex', 'pg', 'better-sqlite3'];
 
 /**
@@ -47,6 +47,8 @@ const FORBIDDEN: Record<Layer, { modules: string[]; packages: string[]; onlyPack
   services: { modules: ['src/tui', 'src/api', 'src/client'], packages: [] },
   // The tools' grammar (ZFS names and sizes, smb.conf, exports, iSCSI): a leaf of Node's own modules that every layer may import.
   vocabulary: { modules: ['src/services', 'src/api', 'src/system', 'src/tui', 'src/client', 'src/contracts'], packages: [], onlyPackages: [] },
+  // Small utilities of the language (the one in-process lock): a leaf of Node's own modules that every layer may import.
+  lib: { modules: ['src/services', 'src/api', 'src/system', 'src/tui', 'src/client', 'src/contracts', 'src/vocabulary'], packages: [], onlyPackages: [] },
 };
 
 function sourceFiles(dir: string): string[] {

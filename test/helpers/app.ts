@@ -93,6 +93,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     close: async () => {
       await app.monitoring.stop();
       await app.jobs.idle();
+      // Queries still in flight (a console screen reading again after the last event) end before the database goes;
+      // one that waited for a connection of a dropped database would keep its acquire timer running for a minute.
+      const pool = (testDb.db.client as { pool?: { numUsed(): number; numPendingAcquires(): number } }).pool;
+      const deadline = Date.now() + 5_000;
+      while (pool && pool.numUsed() + pool.numPendingAcquires() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await testDb.drop();
     },
   };

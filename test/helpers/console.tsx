@@ -7,6 +7,7 @@ import { App } from '../../src/tui/App.js';
 import { Appliance, createConsoleServices } from '../../src/tui/index.js';
 import { inProcessClient } from '../../src/services/in-process-client.js';
 import type { ConsoleServices } from '../../src/tui/context.js';
+import type { ConsoleClock } from '../../src/tui/clock.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
 
@@ -29,7 +30,7 @@ export interface ConsoleTest extends TestApp {
   frame(): string;
   /** Waits until the frame contains the text (or the predicate holds); fails with the last frame. */
   waitFor(what: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
-  /** Writes text (one chunk) and waits a frame. */
+  /** Writes text (one chunk) and waits until the console is idle again (keys handled, calls answered). */
   type(text: string): Promise<void>;
   /** Presses a named key (enter, escape, up...) or a single character. */
   press(key: string): Promise<void>;
@@ -40,7 +41,7 @@ export interface ConsoleTest extends TestApp {
 }
 
 export async function startConsoleTest(
-  opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number; size?: { columns: number; rows: number } } = {},
+  opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number; size?: { columns: number; rows: number }; clock?: ConsoleClock } = {},
 ): Promise<ConsoleTest> {
   const t = await startTestApp({ host: new SimulatedHost() });
   let quit = false;
@@ -53,6 +54,7 @@ export async function startConsoleTest(
   );
   const services: ConsoleServices = {
     ...base,
+    ...(opts.clock ? { clock: opts.clock } : {}),
     quit: () => {
       quit = true;
     },
@@ -80,13 +82,21 @@ export async function startConsoleTest(
       await tick();
     }
   };
-  // After input, wait for Ink to draw the next frame (or a short while when the key changes nothing).
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // After input, wait for the console's idle signal: the keys reached their handlers, the renders they caused committed and
+  // the calls they started answered; then a turn of the event loop, so an answer's render is drawn too.
   const write = async (data: string) => {
-    const before = r.frames.length;
+    const received = services.busy.keysReceived;
     r.stdin.write(data);
-    const deadline = Date.now() + 300;
-    while (r.frames.length === before && Date.now() < deadline) await tick();
-    await tick();
+    const deadline = Date.now() + 5_000;
+    while (services.busy.keysReceived === received) {
+      if (Date.now() > deadline) throw new Error(`the console never received ${JSON.stringify(data)}; the screen shows:\n${frame()}`);
+      await tick();
+    }
+    do {
+      await services.busy.idle();
+      await turn();
+    } while (!services.busy.idleNow);
   };
   const ct: ConsoleTest = {
     ...t,

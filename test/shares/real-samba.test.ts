@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { processesWithArg, stopProcessTree } from '../helpers/process-tree.js';
 import { setShareDeployment } from '../../src/services/shares/operations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PeerHost, peersAvailable, sh, waitFor } from './helpers.js';
@@ -68,9 +69,13 @@ suite('real smbd serves a share made through the API', () => {
   });
 
   afterAll(async () => {
-    if (smbd && smbd.exitCode === null) {
-      smbd.kill('SIGTERM');
-      await new Promise((r) => smbd!.once('exit', r));
+    // smbd and the helpers it started on demand: samba-dcerpcd (which detaches itself, so it is found by the
+    // configuration file it was given) and its rpcd_* workers. All of them must be gone, on SIGTERM.
+    if (smbd?.pid && smbd.exitCode === null) {
+      const exited = new Promise((r) => smbd!.once('exit', r));
+      const killed = await stopProcessTree(smbd.pid, { also: processesWithArg(`--configfile=${conf}`) });
+      await exited;
+      expect(killed).toEqual([]);
     }
     try {
       sh('userdel', [unixUser]);

@@ -140,6 +140,12 @@ describe('iSCSI', () => {
     expect(red).not.toMatch(/Initiat0rSecret|T4rgetSecret/);
     expect(red).toContain('IncomingUser "esxi [redacted]"');
     expect(lineDiff('a\nb\nc', 'a\nc\nd')).toEqual(['- b', '+ d']);
+    // A changed line: its removal, then its addition.
+    expect(lineDiff('[s]\n\tread only = no\n', '[s]\n\tread only = yes\n')).toEqual(['- \tread only = no', '+ \tread only = yes']);
+    expect(lineDiff('same\n', 'same\n')).toEqual([]);
+    // Past 500 changed lines the report says so instead of listing them all.
+    const many = (tag: string) => Array.from({ length: 600 }, (_, i) => `${tag} ${i}`).join('\n');
+    expect(lineDiff(many('a'), many('b'))).toEqual(['(more than 500 lines differ: too many to list)']);
   });
 
   test('IQNs per RFC 3720 (and eui./naa.)', () => {

@@ -7,11 +7,10 @@ import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import type { Face, UserActor } from '../core/context.js';
 import { TooManyRequests, Unauthenticated, ValidationError } from '../core/errors.js';
-import { nowIso } from '../../contracts/time.js';
 import { dummyHash, verifyPassword } from './passwords.js';
 import { USER_NAME, type TokenPair } from '../../contracts/iam.js';
 import { effectiveAccess, findUserRow, loadUser } from './store.js';
-import { LoginThrottle, throttleAddress } from './throttle.js';
+import { LoginThrottle, realClock, throttleAddress, type ThrottleClock } from './throttle.js';
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
 export const REFRESH_IDLE_MS = 12 * 60 * 60 * 1000;
@@ -28,7 +27,12 @@ interface AccessClaims {
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 export class AuthEngine {
-  readonly throttle = new LoginThrottle();
+  /**
+   * The clock of tokens, sessions, the actor cache and (unless a test gives it its own) the login
+   * throttle. Replaceable: tests move time instead of waiting for it.
+   */
+  clock: ThrottleClock;
+  readonly throttle: LoginThrottle;
   private readonly actors = new Map<string, { actor: UserActor; userId: number; until: number }>();
   /**
    * Access tokens whose signature has been checked, until they expire: the HMAC and JSON work is
@@ -46,8 +50,20 @@ export class AuthEngine {
   constructor(
     private readonly db: Knex,
     secret: string,
+    clock: ThrottleClock = realClock,
   ) {
     this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
+    this.clock = clock;
+    this.throttle = new LoginThrottle({ clock: { now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms) } });
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /** Now in JWT time (whole seconds). */
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now() / 1000);
   }
 
   /**
@@ -82,7 +98,7 @@ export class AuthEngine {
     }
     this.throttle.succeeded([...refusing, ...delaying], slot.token, [userKey, pairKey]);
     const sessionId = crypto.randomUUID();
-    const now = nowIso();
+    const now = this.nowIso();
     await this.db.transaction(async (trx) => {
       await trx('sessions').insert({ id: sessionId, user_id: row.id, face, address: address ?? null, created_at: now, last_used_at: now });
       await trx('users').where({ id: row.id }).update({ last_login_at: now });
@@ -117,15 +133,15 @@ export class AuthEngine {
       if (!session || session.revoked_at) return { error: 'session revoked' } as const;
       if (tok.used_at) {
         // A rotated token came back: someone holds a copy. Kill the whole family.
-        await trx('sessions').where({ id: session.id }).update({ revoked_at: nowIso(), revoked_reason: 'refresh token reuse' });
+        await trx('sessions').where({ id: session.id }).update({ revoked_at: this.nowIso(), revoked_reason: 'refresh token reuse' });
         return { error: 'refresh token reuse detected; the session was revoked', revokedSession: session.id as string } as const;
       }
-      if (tok.expires_at < nowIso()) return { error: 'refresh token expired' } as const;
+      if (tok.expires_at < this.nowIso()) return { error: 'refresh token expired' } as const;
       const user = await trx('users').where({ id: session.user_id }).first();
       if (!user || !user.enabled) return { error: 'user disabled' } as const;
-      const claimed = await trx('refresh_tokens').where({ id: tok.id }).whereNull('used_at').update({ used_at: nowIso() });
+      const claimed = await trx('refresh_tokens').where({ id: tok.id }).whereNull('used_at').update({ used_at: this.nowIso() });
       if (claimed !== 1) return { error: 'refresh token already used' } as const;
-      await trx('sessions').where({ id: session.id }).update({ last_used_at: nowIso() });
+      await trx('sessions').where({ id: session.id }).update({ last_used_at: this.nowIso() });
       return { userId: user.id as number, username: user.username as string, sessionId: session.id as string } as const;
     });
     if ('error' in result) {
@@ -161,13 +177,13 @@ export class AuthEngine {
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: 'logout' });
+    await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: this.nowIso(), revoked_reason: 'logout' });
     this.forgetSession(sessionId);
   }
 
   /** After a password change, disabling or deletion: every session of the user ends. */
   async revokeUser(userId: number, reason: string): Promise<void> {
-    await this.db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: nowIso(), revoked_reason: reason });
+    await this.db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: this.nowIso(), revoked_reason: reason });
     this.forgetUser(userId);
   }
 
@@ -183,10 +199,10 @@ export class AuthEngine {
   /** The actor behind an access token; throws Unauthenticated for anything not valid right now. */
   async authenticate(accessToken: string): Promise<UserActor> {
     let claims = this.verified.get(accessToken);
-    if (!claims || claims.exp * 1000 <= Date.now()) {
+    if (!claims || claims.exp * 1000 <= this.clock.now()) {
       this.verified.delete(accessToken);
       try {
-        claims = jwt.verify(accessToken, this.key, { algorithms: ['HS256'] }) as AccessClaims & { exp: number };
+        claims = jwt.verify(accessToken, this.key, { algorithms: ['HS256'], clockTimestamp: this.nowSeconds() }) as AccessClaims & { exp: number };
       } catch (err) {
         throw new Unauthenticated(err instanceof jwt.TokenExpiredError ? 'access token expired' : 'invalid access token');
       }
@@ -195,7 +211,7 @@ export class AuthEngine {
     }
     if (claims.typ !== 'access' || !claims.sid) throw new Unauthenticated('invalid access token');
     const cached = this.actors.get(claims.sid);
-    if (cached && cached.until > Date.now()) return cached.actor;
+    if (cached && cached.until > this.clock.now()) return cached.actor;
     const session = await this.db('sessions').where({ id: claims.sid }).first();
     if (!session || session.revoked_at) throw new Unauthenticated('session ended');
     const user = await this.db('users').where({ id: session.user_id }).first();
@@ -209,7 +225,7 @@ export class AuthEngine {
       permissions: access.permissions,
       sessionId: claims.sid,
     };
-    this.actors.set(claims.sid, { actor, userId: user.id, until: Date.now() + ACTOR_CACHE_MS });
+    this.actors.set(claims.sid, { actor, userId: user.id, until: this.clock.now() + ACTOR_CACHE_MS });
     return actor;
   }
 
@@ -222,10 +238,10 @@ export class AuthEngine {
     await this.db('refresh_tokens').insert({
       session_id: sessionId,
       token_hash: sha256(refreshToken),
-      created_at: nowIso(),
-      expires_at: new Date(Date.now() + REFRESH_IDLE_MS).toISOString(),
+      created_at: this.nowIso(),
+      expires_at: new Date(this.clock.now() + REFRESH_IDLE_MS).toISOString(),
     });
-    const claims: AccessClaims = { sub: String(userId), sid: sessionId, typ: 'access' };
+    const claims: AccessClaims & { iat: number } = { sub: String(userId), sid: sessionId, typ: 'access', iat: this.nowSeconds() };
     const accessToken = jwt.sign(claims, this.key, { algorithm: 'HS256', expiresIn: ACCESS_TTL_SECONDS });
     return { accessToken, refreshToken, expiresInSeconds: ACCESS_TTL_SECONDS, user: await loadUser(this.db, username) };
   }

@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../db.js';
 import { labelsKey, matches, type Labels } from './metrics.js';
 import type { Collection } from './collector.js';
 import { BUILTIN_RULES, compare, renderTemplate, severityFor, severityRank, type Rule } from './rules.js';
+import { Mutex } from '../../lib/lock.js';
 
 /** An alert as faces see it (its schema is the contract's). */
 export type { Alert } from '../../contracts/monitoring.js';
@@ -160,16 +161,6 @@ export interface AlertFilter {
 
 /** A unique index refused the row (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
 
-/** Serializes changes, so the in-memory view of active alerts always matches the database. */
-class Lock {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
 export class AlertEngine {
   private rules: Rule[] = [];
   private windows: MaintenanceWindow[] = [];
@@ -177,7 +168,8 @@ export class AlertEngine {
   private readonly active = new Map<string, Row>();
   /** When each firing series started firing, for the for-duration. */
   private readonly pending = new Map<string, number>();
-  private readonly lock = new Lock();
+  /** Serializes changes, so the in-memory view of active alerts always matches the database. */
+  private readonly lock = new Mutex();
   private ready: Promise<void> | null = null;
 
   constructor(

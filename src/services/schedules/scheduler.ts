@@ -36,6 +36,7 @@ export interface SchedulerOptions {
 
 export type RunTrigger = 'schedule' | 'manual';
 import type { RunResult } from '../../contracts/schedules.js';
+import { Mutex } from '../../lib/lock.js';
 
 export interface ScheduleRow {
   id: number;
@@ -84,7 +85,8 @@ export class Scheduler {
   private readonly running = new Map<number, { jobId: number | null; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private started = false;
-  private ticking: Promise<void> | null = null;
+  /** Ticks run one at a time. */
+  private readonly ticking = new Mutex();
   /** Aborted by stop(): a run waiting on a long test ends at once instead of holding the shutdown. */
   private halt = new AbortController();
 
@@ -122,13 +124,13 @@ export class Scheduler {
     this.halt.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.ticking;
+    await this.ticking.idle();
   }
 
   /** Fires every enabled schedule whose time has come (or records it missed). One at a time. */
   tick(): Promise<void> {
-    const run = (this.ticking ?? Promise.resolve()).then(() => this.fireDue());
-    this.ticking = run.catch((err: unknown) => this.deps.log.error({ err }, 'scheduler tick failed'));
+    const run = this.ticking.run(() => this.fireDue());
+    run.catch((err: unknown) => this.deps.log.error({ err }, 'scheduler tick failed'));
     return run;
   }
 

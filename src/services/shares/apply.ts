@@ -3,6 +3,7 @@
  * around render, validate, atomic write and reload. A failing step throws; the transaction rolls
  * back and the step that wrote a file has already put the previous one back.
  */
+import { diffArrays } from 'diff';
 import type { Knex } from 'knex';
 import { BackingFileAdapter } from '../../system/scst/backing.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
@@ -10,18 +11,13 @@ import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import type { driftContracts, Drift, DriftAction } from '../../contracts/drift.js';
 import { implement, type Registry } from '../core/registry.js';
+import { KeyedMutex } from '../../lib/lock.js';
 
-const queues = new Map<string, Promise<unknown>>();
+const applies = new KeyedMutex();
 
 /** One apply at a time per configuration file, so two changes never interleave their writes. */
 export function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  queues.set(
-    key,
-    next.catch(() => undefined),
-  );
-  return next;
+  return applies.run(key, fn);
 }
 
 export function applyUnit<T>(ctx: Ctx, key: string, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
@@ -93,25 +89,29 @@ export async function datasetHolding(ctx: Ctx, p: string, field = 'path'): Promi
   return best;
 }
 
-/** Line-by-line differences (LCS), for drift reports: "- expected" and "+ live" lines. */
+/**
+ * Past this many changed lines the drift report says so instead of listing them. Myers' diff costs
+ * about D² in the number of differences: measured here, 500 is about 270 ms at worst (a 2,000-line
+ * file rewritten), 2,000 would be 4.4 s.
+ */
+const MAX_DIFF_EDITS = 500;
+
+/**
+ * Line-by-line differences, for drift reports: "- expected" and "+ live" lines, a changed line as
+ * its removal then its addition. The `diff` package's Myers diff (issue 18: a library where one
+ * exists) replaced a hand-written LCS table. Measured on this machine (tsx, mean of 3): a
+ * 2,000-line file with 10 changed lines, 13 ms against the table's 870 ms; 20,000 lines with 10
+ * changed, 26 ms where the table refused (it compared at most 4 million line pairs); the one case
+ * the table did better, every line of a 2,000-line file changed (190 ms), is now cut at
+ * MAX_DIFF_EDITS with a sentence, which a drift report of that size is better served by anyway.
+ */
 export function lineDiff(expected: string, live: string): string[] {
-  const a = expected.split('\n');
-  const b = live.split('\n');
-  const n = a.length;
-  const m = b.length;
-  if (n * m > 4_000_000) return ['(files too large to compare line by line)'];
-  const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const parts = diffArrays(expected.split('\n'), live.split('\n'), { maxEditLength: MAX_DIFF_EDITS });
+  if (!parts) return [`(more than ${MAX_DIFF_EDITS} lines differ: too many to list)`];
   const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      i++;
-      j++;
-    } else if (j < m && (i >= n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) out.push(`+ ${b[j++]}`);
-    else out.push(`- ${a[i++]}`);
+  for (const part of parts) {
+    if (part.added) out.push(...part.value.map((l) => `+ ${l}`));
+    else if (part.removed) out.push(...part.value.map((l) => `- ${l}`));
   }
   return out;
 }

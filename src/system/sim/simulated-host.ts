@@ -22,6 +22,8 @@ import { simulateChronyTool } from './chrony.js';
 import { simulateSnmpTool } from './snmp.js';
 import { simStreamFaults, simulateZfsStream } from './replication-stream.js';
 import { addSimPeer, simulatePipe, simulateSshTool } from './replication-pipe.js';
+import { Mutex } from '../../lib/lock.js';
+import { grammarRefusal } from './grammar/index.js';
 
 export interface SimulatedHostOptions {
   /** Where the state file and the simulated file tree live; in memory only when undefined. */
@@ -68,7 +70,8 @@ export class SimulatedHost implements Host {
   private readonly log = new CommandHistory(500);
   private readonly clock: () => number;
   private state: SimState | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Commands run one at a time, as if each took the pool's configuration lock. */
+  private readonly commandLock = new Mutex();
 
   constructor(private readonly opts: SimulatedHostOptions = {}) {
     this.clock = opts.now ?? Date.now;
@@ -96,11 +99,8 @@ export class SimulatedHost implements Host {
     return this.log.list(limit);
   }
 
-  /** Commands run one at a time, as if each took the pool's configuration lock. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.commandLock.run(fn);
   }
 
   /** When the state file was last read or written by this process. */
@@ -210,6 +210,7 @@ export class SimulatedHost implements Host {
               path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null;
             const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
             result =
+              grammarRefusal(tool, args) ??
               (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
               simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
               (await simulateChronyTool(tool, args, this.files, started)) ??

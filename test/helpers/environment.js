@@ -1,0 +1,97 @@
+// The test environment of every suite: Node's, plus the open-handle check of issue 18. A test file that leaves a timer,
+// socket, server, watcher or child process running once its last afterAll has ended fails, naming each one with where it
+// was made, instead of the run being killed at the end (npm test runs jest without --forceExit).
+// How: an async hook notes every resource made while the file runs (as jest's --detectOpenHandles does) and forgets it
+// when it is destroyed; at teardown, what is left and still keeps Node's event loop alive (unref'd timers and handles do
+// not) is a leak. A resource still closing gets up to eight seconds (a keep-alive connection
+// closes after five: Node's server keepAliveTimeout). When a test of the file failed, what it left running (a wait cut short
+// by its timeout, say) is only printed: failing the file here would hide the test's own failure from jest's report.
+import { createHook } from 'node:async_hooks';
+import { TestEnvironment } from 'jest-environment-node';
+
+const GRACE_MS = 8000;
+// The resources that keep a process alive (Node's handle types and timers). Requests (file system, DNS, writes) end by
+// themselves, and libraries' own async resources (AsyncResource) are not handles.
+const HANDLES = new Set([
+  'Timeout',
+  'TCPWRAP',
+  'TCPSERVERWRAP',
+  'PIPEWRAP',
+  'PIPESERVERWRAP',
+  'PROCESSWRAP',
+  'UDPWRAP',
+  'FSEVENTWRAP',
+  'STATWATCHER',
+  'SIGNALWRAP',
+  'WORKER',
+  'MESSAGEPORT',
+]);
+
+function stillRunning(resource) {
+  if (resource && typeof resource.hasRef === 'function') return resource.hasRef();
+  // A handle without hasRef: alive until destroyed.
+  return true;
+}
+
+export default class CheckedEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.testPath = context.testPath;
+    this.made = new Map();
+    this.hook = createHook({
+      init: (asyncId, type, _trigger, resource) => {
+        if (!HANDLES.has(type)) return;
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = process.env.CALYPSO_HANDLE_STACKS === '1' ? 40 : 12;
+        const where = new Error(type).stack ?? '';
+        Error.stackTraceLimit = limit;
+        this.made.set(asyncId, { type, resource, where });
+      },
+      destroy: (asyncId) => {
+        this.made.delete(asyncId);
+      },
+    });
+  }
+
+  handleTestEvent(event) {
+    if (event.name === 'test_done' && event.test.errors.length > 0) this.testFailed = true;
+  }
+
+  async setup() {
+    await super.setup();
+    this.hook.enable();
+  }
+
+  /** What the file made that still runs, with the first frame of the test's own code (not jest's, not node's). */
+  leftovers() {
+    const out = [];
+    for (const { type, resource, where } of this.made.values()) {
+      if (!stillRunning(resource)) continue;
+      const frame = where
+        .split('\n')
+        .slice(1)
+        .find((l) => !l.includes('node_modules') && !l.includes('node:') && !l.includes('test/helpers/environment.js'));
+      // CALYPSO_HANDLE_STACKS=1: the whole stack where it was made, when one frame does not say enough.
+      if (process.env.CALYPSO_HANDLE_STACKS === '1') out.push(where);
+      else out.push(`${type} made ${frame ? frame.trim() : 'inside a library (no frame of this repository)'}`);
+    }
+    return out;
+  }
+
+  async teardown() {
+    const deadline = Date.now() + GRACE_MS;
+    let left = this.leftovers();
+    while (left.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20).unref());
+      left = this.leftovers();
+    }
+    this.hook.disable();
+    this.made.clear();
+    await super.teardown();
+    if (left.length && this.testFailed) {
+      process.stderr.write(`${this.testPath}: a test failed, and left running: ${[...new Set(left)].join('; ')}\n`);
+      return;
+    }
+    if (left.length) throw new Error(`${this.testPath} left running after its last test (close them in afterAll):\n  ${[...new Set(left)].join('\n  ')}`);
+  }
+}

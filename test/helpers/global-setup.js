@@ -1,0 +1,5 @@
+import { markRun } from './leftover-processes.js';
+
+export default function globalSetup() {
+  markRun();
+}
