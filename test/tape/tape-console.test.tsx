@@ -83,8 +83,36 @@ test('the VTL form shows the service\u2019s validation errors inline', async () 
   await c.waitFor(/▶ Backing dataset/);
   await c.type('tank/backups');
   await c.press('enter');
-  const form = await c.waitFor(/letters, digits, '_', '\.', '-' \(up to 32\)/);
+  // The whole sentence, wrapped at 80 columns: its last words are the ones that explain "bad name".
+  const form = await c.waitFor(/letters, digits, '_', '\.', '-' \(up to 32\)[\s\S]*starting with a letter or digit/);
   fits(form);
   await c.press('escape');
   await c.waitFor('No virtual libraries. c creates one.');
+});
+
+test('a refusal without a field (mhvtl files Calypso does not manage) is shown whole at 80 columns', async () => {
+  await c.press('c');
+  await c.waitFor('Create a virtual tape library (mhvtl)');
+  await c.type('vtl1');
+  for (let i = 0; i < 8; i++) await c.press('down');
+  await c.waitFor(/▶ Backing dataset/);
+  await c.type('tank/backups');
+  await c.press('enter');
+  const form = await c.waitFor(/defines libraries Calypso does not[\s\S]*replaces them with Calypso's/);
+  fits(form);
+  expect(form).not.toContain('~');
+  await c.press('escape');
+  await c.waitFor('No virtual libraries. c creates one.');
+});
+
+test('an empty vault location is refused in a sentence, not in zod\u2019s words', async () => {
+  await c.press('1');
+  await c.waitFor(/HP MSL G3 Series/);
+  await c.press('enter');
+  await c.waitFor(/HP MSL G3 Series\s+2 drives/);
+  await c.press('v');
+  await c.waitFor('Vault for E01001L8:');
+  await c.press('enter');
+  const f = await c.waitFor("vault: a vault location: letters, digits, space, '_'");
+  expect(f).not.toContain('Too small');
 });
