@@ -31,6 +31,8 @@ afterAll(async () => {
 test('the libraries list shows both libraries; Enter opens the mhvtl one with its drives and slots', async () => {
   const f = await c.waitFor(/mhvtl library 10\s+virtual\s+2\s+20\s+4/);
   fits(f);
+  // Every tab is named at 80 columns: the last one (drift) is where a VTL refusal sends the admin.
+  expect(f).toMatch(/1 Libraries\s+2 Media\s+3 Pools\s+4 VTLs\s+5 VTL drift/);
   await c.press('down');
   await c.press('enter');
   const lib = await c.waitFor(/drive 0 \/dev\/nst2\s+empty/);

@@ -30,7 +30,7 @@ const TABS = [
   { id: 'libraries', label: 'Libraries' },
   { id: 'media', label: 'Media' },
   { id: 'pools', label: 'Pools' },
-  { id: 'vtl', label: 'Virtual libraries' },
+  { id: 'vtl', label: 'VTLs' },
   { id: 'drift', label: 'VTL drift' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
