@@ -75,6 +75,23 @@ test('the media tab lists cartridges and filters them by location and state', as
   await c.waitFor('where slot (w)');
 });
 
+test('a pool filter the service refuses says why instead of listing every cartridge under it', async () => {
+  await c.press('2');
+  await c.waitFor(/pool all \(p\)/);
+  await c.press('p');
+  await c.waitFor('Only pool (empty: all):');
+  await c.type('bad pool!');
+  await c.press('enter');
+  const f = await c.waitFor("pool: a pool name: letters, digits, '_'");
+  expect(f).toContain('pool bad pool! (p)');
+  expect(f).not.toMatch(/CLNV01L1|V00001L8/);
+  await c.press('p');
+  await c.waitFor('Only pool (empty: all):');
+  for (let i = 0; i < 9; i++) await c.press('backspace');
+  await c.press('enter');
+  await c.waitFor(/pool all \(p\)[\s\S]*CLNV01L1/);
+});
+
 test('the VTL form shows the service\u2019s validation errors inline', async () => {
   await c.press('4');
   await c.waitFor('No virtual libraries. c creates one.');
