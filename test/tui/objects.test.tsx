@@ -186,3 +186,20 @@ test('an Operator: no public buckets, no new keys, no deleting; suspending is th
     await op.close();
   }
 });
+
+test('at 120x40 the users table shares its width between the user id and the display name', async () => {
+  const wide = await startConsoleTest({ size: { columns: 120, rows: 40 } });
+  try {
+    await wide.loginAs('admin', ADMIN_PASSWORD);
+    await wide.press(':');
+    await wide.waitFor('Go to a screen');
+    await wide.type('s3');
+    await wide.press('enter');
+    await wide.waitFor('bacula-volumes');
+    await wide.press('2');
+    await wide.waitFor(/USER\s+NAME\s+KEYS/);
+    await wide.waitFor(/archive\s+Long-term archive\s+\d+/);
+  } finally {
+    await wide.close();
+  }
+});
