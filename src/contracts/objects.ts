@@ -69,8 +69,9 @@ export const quotaInput = z.object({
     .min(1)
     .max(Number.MAX_SAFE_INTEGER)
     .nullable()
-    .describe('Largest total size in bytes (null: no limit; RGW keeps bucket quotas in whole KiB, rounded up)'),
-  maxObjects: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().describe('Most objects (null: no limit)'),
+    .default(null)
+    .describe('Largest total size in bytes (null or left out: no limit; RGW keeps bucket quotas in whole KiB, rounded up)'),
+  maxObjects: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null).describe('Most objects (null or left out: no limit)'),
 });
 const quotaSchema = z.object({
   maxSizeBytes: z.number().nullable().describe('Largest total size in bytes, or null for no limit'),

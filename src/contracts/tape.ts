@@ -25,22 +25,15 @@ const ok = z.object({ ok: z.literal(true).describe('Done') });
 /** A library is named by its changer's serial number: stable across reboots, unlike /dev/sgN. */
 export const libraryKey = z
   .string()
-  .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "the library's serial number: letters, digits, '_', '.', ':' or '-'")
   .describe("The library: its changer's serial number (tape.libraries.list), e.g. DEC1234567");
-export const barcode = z.string().min(1).max(16).regex(BARCODE, '1 to 16 upper-case letters and digits').describe('Barcode (volume tag), e.g. E01001L8');
+export const barcode = z.string().max(16).regex(BARCODE, '1 to 16 upper-case letters and digits').describe('Barcode (volume tag), e.g. E01001L8');
 const slotNumber = (what: string) => z.coerce.number().int().min(1).max(10000).describe(what);
 const driveNumber = z.coerce.number().int().min(0).max(255).describe('Drive element (mtx counts drives from 0)');
-export const poolName = z
-  .string()
-  .min(1)
-  .max(32)
-  .regex(POOL_NAME, "a pool name: letters, digits, '_', '.', '-' (up to 32)")
-  .describe('Media pool, e.g. weekly');
+export const poolName = z.string().max(32).regex(POOL_NAME, "a pool name: letters, digits, '_', '.', '-' (up to 32)").describe('Media pool, e.g. weekly');
 const vaultName = z
   .string()
-  .min(1)
   .max(64)
   .regex(VAULT_NAME, "a vault location: letters, digits, space, '_', '.', '-' (up to 64)")
   .describe('Vault location, e.g. Offsite-A');
@@ -197,7 +190,6 @@ export const vtlSchema = z.object({
 
 const vtlNameKey = z
   .string()
-  .min(1)
   .max(32)
   .regex(VTL_NAME, "a name: letters, digits, '_', '.', '-' (up to 32), starting with a letter or digit")
   .describe('Virtual library name, e.g. vtl1');

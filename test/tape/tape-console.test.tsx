@@ -31,6 +31,8 @@ afterAll(async () => {
 test('the libraries list shows both libraries; Enter opens the mhvtl one with its drives and slots', async () => {
   const f = await c.waitFor(/mhvtl library 10\s+virtual\s+2\s+20\s+4/);
   fits(f);
+  // Every tab is named at 80 columns: the last one (drift) is where a VTL refusal sends the admin.
+  expect(f).toMatch(/1 Libraries\s+2 Media\s+3 Pools\s+4 VTLs\s+5 VTL drift/);
   await c.press('down');
   await c.press('enter');
   const lib = await c.waitFor(/drive 0 \/dev\/nst2\s+empty/);
@@ -73,6 +75,23 @@ test('the media tab lists cartridges and filters them by location and state', as
   await c.waitFor('where slot (w)');
 });
 
+test('a pool filter the service refuses says why instead of listing every cartridge under it', async () => {
+  await c.press('2');
+  await c.waitFor(/pool all \(p\)/);
+  await c.press('p');
+  await c.waitFor('Only pool (empty: all):');
+  await c.type('bad pool!');
+  await c.press('enter');
+  const f = await c.waitFor("pool: a pool name: letters, digits, '_'");
+  expect(f).toContain('pool bad pool! (p)');
+  expect(f).not.toMatch(/CLNV01L1|V00001L8/);
+  await c.press('p');
+  await c.waitFor('Only pool (empty: all):');
+  for (let i = 0; i < 9; i++) await c.press('backspace');
+  await c.press('enter');
+  await c.waitFor(/pool all \(p\)[\s\S]*CLNV01L1/);
+});
+
 test('the VTL form shows the service\u2019s validation errors inline', async () => {
   await c.press('4');
   await c.waitFor('No virtual libraries. c creates one.');
@@ -83,8 +102,36 @@ test('the VTL form shows the service\u2019s validation errors inline', async () 
   await c.waitFor(/▶ Backing dataset/);
   await c.type('tank/backups');
   await c.press('enter');
-  const form = await c.waitFor(/letters, digits, '_', '\.', '-' \(up to 32\)/);
+  // The whole sentence, wrapped at 80 columns: its last words are the ones that explain "bad name".
+  const form = await c.waitFor(/letters, digits, '_', '\.', '-' \(up to 32\)[\s\S]*starting with a letter or digit/);
   fits(form);
   await c.press('escape');
   await c.waitFor('No virtual libraries. c creates one.');
+});
+
+test('a refusal without a field (mhvtl files Calypso does not manage) is shown whole at 80 columns', async () => {
+  await c.press('c');
+  await c.waitFor('Create a virtual tape library (mhvtl)');
+  await c.type('vtl1');
+  for (let i = 0; i < 8; i++) await c.press('down');
+  await c.waitFor(/▶ Backing dataset/);
+  await c.type('tank/backups');
+  await c.press('enter');
+  const form = await c.waitFor(/defines libraries Calypso does not[\s\S]*replaces them with Calypso's/);
+  fits(form);
+  expect(form).not.toContain('~');
+  await c.press('escape');
+  await c.waitFor('No virtual libraries. c creates one.');
+});
+
+test('an empty vault location is refused in a sentence, not in zod\u2019s words', async () => {
+  await c.press('1');
+  await c.waitFor(/HP MSL G3 Series/);
+  await c.press('enter');
+  await c.waitFor(/HP MSL G3 Series\s+2 drives/);
+  await c.press('v');
+  await c.waitFor('Vault for E01001L8:');
+  await c.press('enter');
+  const f = await c.waitFor("vault: a vault location: letters, digits, space, '_'");
+  expect(f).not.toContain('Too small');
 });

@@ -63,6 +63,17 @@ test('the policy editor: a preset chosen with arrows', async () => {
   await c.waitFor(/BUCKET\s+OWNER/);
 });
 
+test('Q with both fields left empty removes the quota, as the form says', async () => {
+  await c.waitFor(/▶bacula-volumes\s+backup\s+1,240\s+412 GiB\s+82%/);
+  await c.press('Q');
+  await c.waitFor('Quota of bacula-volumes (empty: no limit)');
+  // The size is prefilled (500 GiB in bytes); clear it. The object count is empty already.
+  for (let i = 0; i < 16; i++) await c.press('backspace');
+  await c.press('enter');
+  await c.waitFor('Quota of bacula-volumes: none');
+  expect(await c.waitFor(/bacula-volumes\s+backup\s+1,240\s+412 GiB\s+-\s+on/)).not.toContain('required');
+});
+
 test('a new key: the secret in its dialog once, never on the screen again', async () => {
   await c.press('2');
   await c.waitFor(/USER\s+KEYS/);
@@ -173,5 +184,22 @@ test('an Operator: no public buckets, no new keys, no deleting; suspending is th
     await op.waitFor('archive is suspended: its keys are refused');
   } finally {
     await op.close();
+  }
+});
+
+test('at 120x40 the users table shares its width between the user id and the display name', async () => {
+  const wide = await startConsoleTest({ size: { columns: 120, rows: 40 } });
+  try {
+    await wide.loginAs('admin', ADMIN_PASSWORD);
+    await wide.press(':');
+    await wide.waitFor('Go to a screen');
+    await wide.type('s3');
+    await wide.press('enter');
+    await wide.waitFor('bacula-volumes');
+    await wide.press('2');
+    await wide.waitFor(/USER\s+NAME\s+KEYS/);
+    await wide.waitFor(/archive\s+Long-term archive\s+\d+/);
+  } finally {
+    await wide.close();
   }
 });

@@ -5,7 +5,7 @@ import { Text } from './Text.js';
 import { ValidationError, errorMessage } from '../../contracts/errors.js';
 import type { AnyContract } from '../../contracts/core.js';
 import { displayKey } from '../keys.js';
-import { pad, truncate } from '../format.js';
+import { pad } from '../format.js';
 import { addRepeatFields, buildInput, checkFields, fieldsOf, toFieldText, type Field } from '../schema-fields.js';
 import type { Theme } from '../theme.js';
 import { TextField } from './TextField.js';
@@ -150,13 +150,13 @@ export function Form({
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text bold wrap="truncate">
+      <Text bold wrap="wrap">
         {title}
         {sending ? <Text color={theme.c('yellow')}> working...</Text> : null}
       </Text>
       {message ? (
-        <Text color={theme.c('red')} wrap="truncate">
-          {truncate(message, width)}
+        <Text color={theme.c('red')} wrap="wrap">
+          {message}
         </Text>
       ) : (
         <Text dimColor wrap="truncate">
@@ -201,12 +201,12 @@ export function Form({
               )}
             </Box>
             {errors[f.path] ? (
-              <Text color={theme.c('red')} wrap="truncate">
-                {'   '}
-                {pad('', LABEL_WIDTH)}
-                {theme.glyphs === 'ascii' ? '! ' : '⚠ '}
-                {errors[f.path]}
-              </Text>
+              <Box paddingLeft={3 + LABEL_WIDTH}>
+                <Text color={theme.c('red')} wrap="wrap">
+                  {theme.glyphs === 'ascii' ? '! ' : '⚠ '}
+                  {errors[f.path]}
+                </Text>
+              </Box>
             ) : null}
           </Box>
         );

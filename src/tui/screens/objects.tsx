@@ -402,7 +402,7 @@ function UsersTab({ extra, status }: { extra: KeyBinding[]; status: ObjectStatus
   const q = useQuery('objects.users.list', { limit: 1000 }, { refreshOn: ['audit'] });
   const columns: Column<ObjectUser>[] = [
     { key: 'uid', title: 'USER', width: 0, render: (u) => u.uid },
-    { key: 'name', title: 'NAME', width: 14, render: (u) => u.displayName, minTableWidth: 70 },
+    { key: 'name', title: 'NAME', width: 0, render: (u) => u.displayName, minTableWidth: 70 },
     { key: 'keys', title: 'KEYS', width: 4, align: 'right', render: (u) => String(u.keys.length), sortValue: (u) => u.keys.length },
     { key: 'size', title: 'SIZE', width: 8, align: 'right', render: (u) => bytes(u.sizeBytes), sortValue: (u) => u.sizeBytes },
     { key: 'quota', title: 'QUOTA', width: 5, align: 'right', render: (u) => (u.quotaUsedPercent === null ? '-' : percent(u.quotaUsedPercent)) },

@@ -30,7 +30,7 @@ const TABS = [
   { id: 'libraries', label: 'Libraries' },
   { id: 'media', label: 'Media' },
   { id: 'pools', label: 'Pools' },
-  { id: 'vtl', label: 'Virtual libraries' },
+  { id: 'vtl', label: 'VTLs' },
   { id: 'drift', label: 'VTL drift' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
@@ -371,8 +371,8 @@ function MediaTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
       <Text
         dimColor
         wrap="truncate"
-      >{`state ${state} (s)  where ${location} (w)  pool ${pool || 'all'} (p)  ${q.data ? `${q.data.total} cartridges` : ''}`}</Text>
-      {q.error && !q.data ? (
+      >{`state ${state} (s)  where ${location} (w)  pool ${pool || 'all'} (p)  ${q.data && !q.error ? `${q.data.total} cartridges` : ''}`}</Text>
+      {q.error ? (
         <Notice theme={theme} kind="error">
           {q.error}
         </Notice>
