@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
 import { FEATURES } from '../vocabulary/license.js';
 import { isoTime } from './time.js';
+import { listShape } from './list.js';
 import { plainText } from './text.js';
 
 export const appliancePermissions = definePermissions([
@@ -189,7 +190,7 @@ export const applianceContracts = contractSet([
         .max(Number.MAX_SAFE_INTEGER)
         .optional()
         .describe('Only lines before this byte offset (the nextBefore of the previous page)'),
-      limit: z.coerce.number().int().min(1).max(500).default(100).describe('At most this many lines (at most 500)'),
+      limit: listShape.limit,
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('trace').describe('Only lines at this level or above'),
       text: logText.optional(),
     }),
@@ -208,10 +209,10 @@ export const applianceContracts = contractSet([
     input: z.object({
       unit: serviceUnit.optional().describe('Only this service'),
       priority: z.coerce.number().int().min(0).max(7).default(7).describe('Only entries at this priority or more urgent (3: errors and worse)'),
-      sinceAt: isoTime().optional().describe('Only entries from this time'),
-      untilAt: isoTime().optional().describe('Only entries before this time (the oldest entry of the previous page, to page back)'),
+      sinceAt: isoTime().max(40).optional().describe('Only entries from this time'),
+      untilAt: isoTime().max(40).optional().describe('Only entries before this time (the oldest entry of the previous page, to page back)'),
       text: logText.optional(),
-      limit: z.coerce.number().int().min(1).max(1000).default(200).describe('At most this many entries (at most 1000)'),
+      limit: listShape.limit,
     }),
     output: z.object({
       items: z.array(journalEntrySchema).describe('Entries, newest first'),

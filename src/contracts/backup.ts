@@ -31,13 +31,14 @@ export const backupPermissions = definePermissions([
 const ok = z.object({ ok: z.literal(true).describe('Done') });
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const nameOf = (what: string) => z.string().regex(NAME, `${what}: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+const nameOf = (what: string) => z.string().max(63).regex(NAME, `${what}: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
 /** An absolute path Bacula and bconsole can carry: no quotes, backslashes or control characters, no `..`. */
 // eslint-disable-next-line no-control-regex -- control characters are what is refused
 const PATH = /^\/[^"\\\u0000-\u001f\u007f]{0,1022}$/;
 const pathOf = (what: string) =>
   z
     .string()
+    .max(1023)
     .regex(PATH, `${what}: an absolute path without quotes, backslashes or control characters`)
     .refine((p) => !p.split('/').includes('..'), `${what}: no '..'`);
 const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
@@ -67,7 +68,7 @@ export const backupClientSchema = z.object({
 export type BackupClient = z.infer<typeof backupClientSchema>;
 
 const clientFields = {
-  address: z.string().regex(ADDRESS, 'a host name or IP address').describe('Host name or address of the file daemon'),
+  address: z.string().max(253).regex(ADDRESS, 'a host name or IP address').describe('Host name or address of the file daemon'),
   port: z.number().int().min(1).max(65535).default(9102).describe('File daemon port (9102)'),
   password: z
     .string()

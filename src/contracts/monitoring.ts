@@ -207,6 +207,7 @@ const snmpTrapIn = z.object({
   privProtocol: z.literal('AES').default('AES').describe('SNMPv3 privacy protocol (AES-128)'),
   engineId: z
     .string()
+    .max(66)
     .regex(/^0x[0-9A-Fa-f]{10,64}$/, '0x and 10 to 64 hex digits')
     .nullable()
     .default(null)

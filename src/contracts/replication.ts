@@ -66,6 +66,7 @@ const lifetime = z
 
 const clock = z
   .string()
+  .max(5)
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (24 h)')
   .describe('Time of day HH:MM');
 
@@ -234,6 +235,7 @@ const sshHost = z
   .describe('Peer host name or address');
 const sshUser = z
   .string()
+  .max(32)
   .regex(SSH_USER_PATTERN, 'a user name: lower-case letters, digits, _ . - (not starting with - or a digit)')
   .describe('User on the peer');
 const privateKey = z
@@ -451,6 +453,7 @@ export const replicationContracts = contractSet([
       id: connectionId,
       fingerprint: z
         .string()
+        .max(50)
         .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint SHA256:... as ssh shows it')
         .meta({ description: 'The fingerprint you compared', examples: ['SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s'] }),
     }),

@@ -18,6 +18,7 @@ export type SimSeedResult = z.infer<typeof simSeedResultSchema>;
 
 const simTapeLibrary = z
   .string()
+  .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a simulated library: msl, mhvtl-10... or its serial')
   .describe('Simulated library (msl, mhvtl-<id>, or its serial), e.g. msl');
 
@@ -114,6 +115,7 @@ export const simContracts = contractSet([
       library: simTapeLibrary,
       barcode: z
         .string()
+        .max(16)
         .regex(/^[A-Z0-9]{1,16}$/, '1 to 16 upper-case letters and digits')
         .describe('Barcode, e.g. N00001L9'),
     }),

@@ -150,6 +150,7 @@ const vtlShape = {
   mailSlots: z.number().int().min(0).max(32).describe('Import/export slots (MAP)'),
   barcodePrefix: z
     .string()
+    .max(4)
     .regex(/^[A-Z0-9]{1,4}$/, '1 to 4 upper-case letters or digits')
     .describe('Barcode prefix, e.g. V: cartridges are PREFIX + number + media suffix (V00001L8)'),
   barcodeStart: z.number().int().min(0).max(99999).default(1).describe('First cartridge number'),
@@ -354,6 +355,7 @@ export const tapeContracts = contractSet([
     input: z.object({
       prefix: z
         .string()
+        .max(4)
         .regex(/^[A-Z0-9]{1,4}$/, '1 to 4 upper-case letters or digits')
         .describe('Prefix'),
       start: z.coerce.number().int().min(0).max(99999).describe('First number'),
