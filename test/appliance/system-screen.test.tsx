@@ -16,7 +16,7 @@ beforeAll(async () => {
   await c.waitFor('Go to a screen');
   await c.type('system');
   await c.press('enter');
-  await c.waitFor(/1 Licenses.*2 Time & NTP.*3 SNMP/);
+  await c.waitFor(/1 Licenses.*2 Time.*3 SNMP.*4 Services.*5 Logs/);
 });
 afterAll(async () => {
   await c?.close();
@@ -29,8 +29,9 @@ test('Licenses: every feature with its state; a pasted line that is not a licens
   await c.waitFor('License (paste its one line)');
   await c.type('calypso-license-1.garbage.garbage');
   await c.press('enter');
-  await c.waitFor(/licen[cs]e/i);
-  expect(c.frame()).toContain('No license imported');
+  await c.waitFor(/signature is truncated/);
+  // The list reads again after the refusal: nothing was imported.
+  await c.waitFor('No license imported');
 });
 
 test('Time & NTP: the sync state; a server added, preferred and removed', async () => {

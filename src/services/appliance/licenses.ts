@@ -57,6 +57,8 @@ interface State {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** A day in a sentence ("2027-01-29"); the exact times are in the answer's fields. */
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export class LicenseBook {
   private readonly keys: crypto.KeyObject[];
@@ -120,7 +122,7 @@ export class LicenseBook {
     const best = grants[0];
     const base = { feature, name, capacity: best?.grant.capacity ?? null, licenseId: best?.license.id ?? null };
     if (best && now <= best.ends)
-      return { ...base, state: 'licensed', endsAt: iso(best.ends), text: `licensed to ${best.license.licensee} until ${iso(best.ends)}` };
+      return { ...base, state: 'licensed', endsAt: iso(best.ends), text: `licensed to ${best.license.licensee} until ${day(best.ends)}` };
     const trialEnds = state.trialStartedAt === null ? null : state.trialStartedAt + TRIAL_DAYS * DAY_MS;
     if (best) {
       const graceEnds = best.ends + best.license.graceDays * DAY_MS;
@@ -129,7 +131,7 @@ export class LicenseBook {
           ...base,
           state: 'grace',
           endsAt: iso(graceEnds),
-          text: `the license expired on ${best.grant.expiresAt}; it keeps working until ${iso(graceEnds)}: import a renewed license`,
+          text: `the license expired on ${day(best.ends)}; it keeps working until ${day(graceEnds)}: import a renewed license`,
         };
     }
     if (trialEnds !== null && now <= trialEnds)
@@ -139,14 +141,14 @@ export class LicenseBook {
         licenseId: null,
         state: 'trial',
         endsAt: iso(trialEnds),
-        text: `trial until ${iso(trialEnds)}: import a license to keep it`,
+        text: `trial until ${day(trialEnds)}: import a license to keep it`,
       };
-    if (best) return { ...base, state: 'expired', endsAt: null, text: `the license ${best.license.id} expired on ${best.grant.expiresAt}` };
+    if (best) return { ...base, state: 'expired', endsAt: null, text: `the license ${best.license.id} expired on ${day(best.ends)}` };
     return {
       ...base,
       state: 'unlicensed',
       endsAt: null,
-      text: trialEnds === null ? 'no license grants it' : `the trial ended on ${iso(trialEnds)} and no license grants it`,
+      text: trialEnds === null ? 'no license grants it' : `the trial ended on ${day(trialEnds)} and no license grants it`,
     };
   }
 

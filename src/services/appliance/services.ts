@@ -16,7 +16,8 @@ import { implement, type Registry } from '../core/registry.js';
 type Service = z.infer<(typeof c)['appliance.services.list']['output']>['items'][number];
 
 function describe(s: UnitState): string {
-  const since = s.since ?? (s.sinceText || null);
+  // systemd's own words for the time ("Mon 2026-11-30 06:38:01 UTC"); the ISO time is in sinceAt.
+  const since = s.sinceText || s.since;
   if (s.loadState === 'not-found') return 'not installed on this appliance';
   switch (s.activeState) {
     case 'active':

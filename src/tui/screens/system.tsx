@@ -30,7 +30,7 @@ export interface SystemTab {
 
 export const SYSTEM_TABS: SystemTab[] = [
   { id: 'licenses', label: 'Licenses', needs: 'appliance.licenses.list', component: LicensesTab },
-  { id: 'time', label: 'Time & NTP', needs: 'appliance.time.get', component: TimeTab },
+  { id: 'time', label: 'Time', needs: 'appliance.time.get', component: TimeTab },
   { id: 'snmp', label: 'SNMP', needs: 'appliance.snmp.get', component: SnmpTab },
   { id: 'services', label: 'Services', needs: 'appliance.services.list', component: ServicesTab },
   { id: 'logs', label: 'Logs', needs: 'appliance.logs.journal', component: LogsTab },
