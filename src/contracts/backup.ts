@@ -47,7 +47,7 @@ export const BACKUP_LEVELS = ['Full', 'Incremental', 'Differential'] as const;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export const VOLUME_STATUSES = ['Append', 'Full', 'Used', 'Read-Only', 'Disabled', 'Archive', 'Error'] as const;
 
-const jobIdField = z.coerce.number().int().positive().max(2_147_483_647).describe("Bacula's JobId");
+const jobIdField = z.coerce.number().int().positive().max(2_147_483_647).describe("Bacula's job number (JobId)").meta({ label: 'Bacula job' });
 
 // Clients
 
@@ -316,7 +316,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     input: z.object({
-      name: nameOf('FileSet').describe('FileSet name, e.g. home-dirs'),
+      name: nameOf('FileSet').describe('File set name, e.g. home-dirs'),
       include: z.array(pathOf('include').describe('A folder or file, e.g. /srv/data')).min(1).max(100).describe('Folders and files to back up'),
       exclude: z.array(pathOf('exclude').describe('A folder or file, e.g. /srv/data/cache')).max(100).default([]).describe('Folders and files to leave out'),
       compression: z.enum(['none', 'gzip', 'lzo']).default('none').describe('Software compression'),
@@ -332,7 +332,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     dangerous: true,
-    input: z.object({ name: nameOf('FileSet').describe('FileSet name') }),
+    input: z.object({ name: nameOf('FileSet').describe('File set name') }),
     output: ok,
     target: (i) => i.name,
     http: { method: 'DELETE', path: '/backup/filesets/:name' },
@@ -470,7 +470,7 @@ export const backupContracts = contractSet([
     input: z.object({
       name: nameOf('job').describe('Job name, e.g. web1-nightly'),
       client: nameOf('client').describe('Client to back up, e.g. web1-fd'),
-      fileset: nameOf('FileSet').describe('FileSet'),
+      fileset: nameOf('FileSet').describe('File set'),
       schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only)'),
       pool: nameOf('pool').describe('Pool to write to'),
       storage: nameOf('storage').describe('Storage (repository) to write to'),
@@ -498,7 +498,7 @@ export const backupContracts = contractSet([
     input: z.object({
       name: nameOf('job').describe('Job name'),
       client: nameOf('client').optional().describe('Client'),
-      fileset: nameOf('FileSet').optional().describe('FileSet'),
+      fileset: nameOf('FileSet').optional().describe('File set'),
       schedule: nameOf('schedule').nullable().optional().describe('Schedule (null: by hand only)'),
       pool: nameOf('pool').optional().describe('Pool'),
       storage: nameOf('storage').optional().describe('Storage'),

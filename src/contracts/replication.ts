@@ -170,7 +170,7 @@ const replicationTaskFields = {
   name: plainText().min(1).max(100).describe('Name'),
   direction: z.enum(DIRECTIONS).default('push').describe('push (here to the target) or pull (the peer to here)'),
   transport: z.enum(TRANSPORTS).default('local').describe('local or ssh'),
-  connectionId: connectionId.nullable().default(null),
+  connectionId: connectionId.nullable().default(null).describe('SSH connection (ssh transport; null: local)'),
   sources: z.array(anyDatasetName).min(1).max(50).describe('Source datasets'),
   target: anyDatasetName.describe('Target dataset'),
   recursive: z.boolean().default(false).describe('Also the sources children'),
