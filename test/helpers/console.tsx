@@ -62,7 +62,7 @@ export async function startConsoleTest(
   const r = render(<App services={services} />);
   // A terminal of this size (ink-testing-library's is 100 columns and has no rows).
   if (opts.size) {
-    Object.defineProperties(r.stdout, { columns: { value: opts.size.columns }, rows: { value: opts.size.rows } });
+    Object.defineProperties(r.stdout, { columns: { value: opts.size.columns, configurable: true }, rows: { value: opts.size.rows, configurable: true } });
     r.stdout.emit('resize');
   }
   const frame = () => r.lastFrame() ?? '';
@@ -85,6 +85,12 @@ export async function startConsoleTest(
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   // After input, wait for the console's idle signal: the keys reached their handlers, the renders they caused committed and
   // the calls they started answered; then a turn of the event loop, so an answer's render is drawn too.
+  const settle = async () => {
+    do {
+      await services.busy.idle();
+      await turn();
+    } while (!services.busy.idleNow);
+  };
   const write = async (data: string) => {
     const received = services.busy.keysReceived;
     r.stdin.write(data);
@@ -93,10 +99,7 @@ export async function startConsoleTest(
       if (Date.now() > deadline) throw new Error(`the console never received ${JSON.stringify(data)}; the screen shows:\n${frame()}`);
       await tick();
     }
-    do {
-      await services.busy.idle();
-      await turn();
-    } while (!services.busy.idleNow);
+    await settle();
   };
   const ct: ConsoleTest = {
     ...t,
@@ -119,7 +122,7 @@ export async function startConsoleTest(
       Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
       Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
       r.stdout.emit('resize');
-      await write('');
+      await settle();
     },
     unmount: () => {
       r.unmount();
