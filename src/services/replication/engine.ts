@@ -389,6 +389,9 @@ async function transfer(
   let startAt: number | null = null;
   let lastAt = 0;
   let lastShown = 0;
+  // Progress writes in order: a late running update must not land after the final one.
+  let writes: Promise<void> = Promise.resolve();
+  const write = (percent: number, text: string) => (writes = writes.then(() => job.progress(percent, text)).catch(() => undefined));
   const show = (bytes: number, atMs: number) => {
     sent = Math.max(sent, bytes);
     startAt ??= atMs;
@@ -398,7 +401,7 @@ async function transfer(
     const rate = lastAt > startAt ? (sent * 1000) / (lastAt - startAt) : null;
     const share = t.estimate ? Math.min(1, sent / t.estimate) : 0;
     const percent = ((pos.index + share) / pos.count) * 100;
-    void job.progress(percent, `${t.label}: ${progressText(sent, t.estimate, rate)}`).catch(() => undefined);
+    void write(percent, `${t.label}: ${progressText(sent, t.estimate, rate)}`);
   };
   const result = await deps.host.pipe(side.source.command(send), side.target.command(recv), {
     signal: job.signal,
@@ -413,10 +416,7 @@ async function transfer(
   if (result.cancelled) throw new ReplicationStop('failed', 'Cancelled: the transfer stopped; the next run resumes it');
   if (result.source.code === 0 && result.sink.code === 0) {
     const elapsed = (result.endedAtMs - result.startedAtMs) / 1000;
-    await job.progress(
-      ((pos.index + 1) / pos.count) * 100,
-      `${t.label}: ${progressText(result.bytes, t.estimate, elapsed > 0 ? result.bytes / elapsed : null)}`,
-    );
+    await write(((pos.index + 1) / pos.count) * 100, `${t.label}: ${progressText(result.bytes, t.estimate, elapsed > 0 ? result.bytes / elapsed : null)}`);
     return { ok: true, bytes: result.bytes };
   }
   return { ok: false, result };
