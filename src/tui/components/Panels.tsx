@@ -59,6 +59,18 @@ export function Notice({ children, theme, kind = 'info' }: { children: React.Rea
   );
 }
 
+/**
+ * What a screen shows when its list could not be read at all: the reason, or null once there is
+ * data (a failed reload keeps the last rows on screen). `if (q.error && !q.data) return ...` in one place.
+ */
+export function readFailure(q: { error: string | null; data: unknown }, theme: Theme): React.ReactElement | null {
+  return q.error && !q.data ? (
+    <Notice theme={theme} kind="error">
+      {q.error}
+    </Notice>
+  ) : null;
+}
+
 /** Keys of a tabbed screen: 1..n jump to a tab, ] and [ step through them. */
 export function tabBindings<T extends string>(tabs: readonly { id: T; label: string }[], current: T, select: (id: T) => void): KeyBinding[] {
   const i = Math.max(

@@ -8,7 +8,7 @@ import { Text } from '../components/Text.js';
 import type { Output } from '../../contracts/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, duration, truncate } from '../format.js';
@@ -143,12 +143,8 @@ function JobsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -196,12 +192,8 @@ function RunningTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Text dimColor wrap="truncate">
@@ -284,12 +276,8 @@ function HistoryTab({ extra, onBrowse }: { extra: KeyBinding[]; onBrowse: (run: 
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -393,12 +381,8 @@ function VolumesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Table
       table={table}
@@ -473,12 +457,8 @@ function ClientsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table

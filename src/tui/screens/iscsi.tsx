@@ -6,7 +6,7 @@ import type { Input } from '../../contracts/index.js';
 import type { ExportDisk, IscsiLun, IscsiSession, IscsiTarget } from '../../contracts/iscsi.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { KeyValues, Notice, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, truncate } from '../format.js';
@@ -160,12 +160,8 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -311,12 +307,8 @@ function TargetsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const room = Math.max(0, height - listHeight - 8);
   return (
     <Box flexDirection="column">

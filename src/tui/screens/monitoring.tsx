@@ -6,7 +6,7 @@ import type { Input } from '../../contracts/index.js';
 import type { Alert, AlertRule, MaintenanceWindowView, NotificationChannel } from '../../contracts/monitoring.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { KeyValues, Notice, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { ago, dateTime } from '../format.js';
@@ -195,12 +195,8 @@ function AlertsTab({ extra, history }: { extra: KeyBinding[]; history: boolean }
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const filterText = Object.entries(filters)
     .filter(([, v]) => v)
     .map(([k, v]) => `${k}=${v}`)
@@ -342,12 +338,8 @@ function RulesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -442,12 +434,8 @@ function MaintenanceTab({ extra }: { extra: KeyBinding[] }): React.ReactElement 
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -571,12 +559,8 @@ function ChannelsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table

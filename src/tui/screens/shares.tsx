@@ -5,7 +5,7 @@ import { Text } from '../components/Text.js';
 import type { NfsExport, SmbSessions, SmbShare, SmbUser } from '../../contracts/shares.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { KeyValues, Notice, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime } from '../format.js';
@@ -170,12 +170,8 @@ function SmbTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -277,12 +273,8 @@ function NfsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -452,12 +444,8 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table

@@ -6,7 +6,7 @@ import { errorMessage } from '../../contracts/errors.js';
 import type { Dataset, Disk, Pool, PoolDetail, PropertyValue, Vdev } from '../../contracts/storage.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, LevelBar, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { KeyValues, LevelBar, Notice, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, duration, exactBytes, humanAndRaw, levelColor, pad, percent, bar, zfsValue } from '../format.js';
@@ -168,12 +168,8 @@ function PoolsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
           ...extra,
         ],
   );
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const d = detail.data && detail.data.name === p?.name ? detail.data : undefined;
   const tree = d
     ? vdevLines(
@@ -498,12 +494,8 @@ function DatasetsTab({ extra, type }: { extra: KeyBinding[]; type: 'filesystem' 
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -569,12 +561,8 @@ function DisksTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const free = (q.data?.items ?? []).filter((x) => !x.inUse).length;
   return (
     <Box flexDirection="column">
@@ -600,12 +588,8 @@ function ArcTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
   const { theme, width } = shell;
   const q = useQuery('storage.arc.get', {}, { intervalMs: 2000 });
   useBindings([{ key: 'r', description: 'Refresh', action: q.reload }, ...extra]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const a = q.data;
   if (!a) return <Notice theme={theme}>Loading...</Notice>;
   if (!a.available) return <Notice theme={theme}>This ZFS exposes no ARC statistics (no arcstats).</Notice>;

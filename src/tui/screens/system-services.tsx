@@ -8,7 +8,7 @@ import { Text } from '../components/Text.js';
 import type { Output } from '../../contracts/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { Notice } from '../components/Panels.js';
+import { Notice, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime, dateTimeSeconds } from '../format.js';
@@ -94,12 +94,8 @@ export function ServicesTab({ extra }: { extra: KeyBinding[] }): React.ReactElem
     power('shutdown', 'O'),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Text dimColor wrap="truncate">

@@ -12,7 +12,7 @@ import type { Output } from '../../contracts/index.js';
 import type { NtpServer } from '../../contracts/appliance-time.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { KeyValues, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { dateTime, dateTimeSeconds } from '../format.js';
@@ -106,12 +106,8 @@ function LicensesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <KeyValues
@@ -280,12 +276,8 @@ function TimeTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'enter', description: 'Sources', operation: 'appliance.ntp.status', action: showSources },
     { key: 'r', description: 'Refresh', hint: false, action: reload },
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const s = status.data;
   const sync = s ? (
     <Text color={theme.c(s.synchronised ? 'green' : 'red')}>
@@ -402,12 +394,8 @@ function SnmpTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
       : []),
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const s = q.data;
   return (
     <Box flexDirection="column">

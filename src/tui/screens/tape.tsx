@@ -10,7 +10,7 @@ import { Text } from '../components/Text.js';
 import type { Input, Output } from '../../contracts/index.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { Notice, Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { ago, bar, truncate } from '../format.js';
@@ -85,12 +85,8 @@ function LibraryList({ extra, onOpen }: { extra: KeyBinding[]; onOpen: (serial: 
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table

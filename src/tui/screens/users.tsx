@@ -5,7 +5,7 @@ import { Text } from '../components/Text.js';
 import type { Group, Role, User } from '../../contracts/iam.js';
 import { useShell } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
-import { Notice, Tabs, tabBindings } from '../components/Panels.js';
+import { Tabs, tabBindings, readFailure } from '../components/Panels.js';
 import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { ago, truncate } from '../format.js';
@@ -128,12 +128,8 @@ function UsersTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -213,12 +209,8 @@ function GroupsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   return (
     <Box flexDirection="column">
       <Table
@@ -301,12 +293,8 @@ function RolesTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
-  if (q.error && !q.data)
-    return (
-      <Notice theme={theme} kind="error">
-        {q.error}
-      </Notice>
-    );
+  const failed = readFailure(q, theme);
+  if (failed) return failed;
   const perms = r?.permissions ?? [];
   const perLine = Math.max(1, Math.floor((width - 2) / 20));
   const lines: string[] = [];
