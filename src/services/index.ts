@@ -29,6 +29,7 @@ import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
+import { NetworkChanges } from './appliance/network.js';
 import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
 import { registerBackup } from './backup/operations.js';
@@ -144,6 +145,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const licenses = new LicenseBook(opts.db, opts.licenses);
   // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
   await licenses.trialEndsAt();
+  // The revert timers of pending network changes: owned here, re-armed at start, stopped at close.
+  const network = opts.appliance?.network ?? new NetworkChanges();
   const registry = buildRegistry(
     auth,
     monitoring,
@@ -151,7 +154,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
     opts.host,
     about,
     licenses,
-    { logFile: () => about.logFile, ...opts.appliance },
+    { logFile: () => about.logFile, ...opts.appliance, network },
     opts.replication,
   );
   await syncBuiltinRoles(opts.db, registry);
@@ -161,6 +164,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit, gate: (operation) => licenses.check(operation) });
   const call = invoker as Calypso['call'];
   scheduler.attach(call);
+  if (opts.recoverJobs !== false) await network.recover(opts.db, call);
   return {
     registry,
     events,
@@ -176,6 +180,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
       await opts.db.raw('select 1');
     },
     close: async () => {
+      await network.stop();
       await monitoring.stop();
       await scheduler.stop();
       await jobs.idle();

@@ -7,18 +7,22 @@ import { registerPower } from './power.js';
 import { registerLogs } from './logs.js';
 import { registerSnmp } from './snmp.js';
 import { registerTime } from './time.js';
+import { NetworkChanges, registerNetwork } from './network.js';
 
 export interface ApplianceOptions {
   /** Milliseconds between a reboot's answer and the command (tests: 0). */
   powerDelayMs?: number;
   /** Calypso's own log file (the daemon's; null: it logs nowhere readable). */
   logFile?: () => string | null;
+  /** The pending network changes and their revert timer (tests inject one with a manual clock). */
+  network?: NetworkChanges;
 }
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook, opts: ApplianceOptions = {}): void {
   registry.addPermissions(appliancePermissions);
   registerTime(registry);
   registerSnmp(registry);
+  registerNetwork(registry, opts.network ?? new NetworkChanges());
   registry.add(
     implement(c['appliance.licenses.list'], async () => ({
       features: await licenses.status(),

@@ -20,6 +20,7 @@ import { simulateTapeCommand } from './tape.js';
 import { simulateBacula } from './bacula.js';
 import { simulateChronyTool } from './chrony.js';
 import { simulateSnmpTool } from './snmp.js';
+import { simulateNetworkTool } from './network.js';
 import { simStreamFaults, simulateZfsStream } from './replication-stream.js';
 import { addSimPeer, simulatePipe, simulateSshTool } from './replication-pipe.js';
 import { Mutex } from '../../lib/lock.js';
@@ -215,6 +216,7 @@ export class SimulatedHost implements Host {
               simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
               (await simulateChronyTool(tool, args, this.files, started)) ??
               (await simulateSnmpTool(tool, args, this.files)) ??
+              (await simulateNetworkTool(tool, args, this.files)) ??
               (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
               (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
               this.dispatch(ctx, tool, args);
