@@ -133,8 +133,9 @@ export function planIpChanges(from: NetworkConfig, to: NetworkConfig, live: Live
 
   const toIfaces = new Map(to.interfaces.map((i) => [i.name, i]));
   // Interfaces no longer configured lose the static addresses Calypso gave them.
+  const deleted = new Set([...from.vlans.filter((v) => !toVlans.has(v.name)), ...from.bonds.filter((b) => !toBonds.has(b.name))].map((x) => x.name));
   for (const i of from.interfaces) {
-    if (toIfaces.has(i.name) || !links.has(i.name)) continue;
+    if (toIfaces.has(i.name) || !links.has(i.name) || deleted.has(i.name)) continue;
     const live4 = new Set(liveStatic(live, i.name));
     for (const a of i.addresses.map(canonicalCidr)) if (live4.has(a)) plan.push(['addr', 'del', a, 'dev', userArg(i.name)]);
   }
@@ -146,7 +147,9 @@ export function planIpChanges(from: NetworkConfig, to: NetworkConfig, live: Live
     const have = new Set(created ? [] : liveStatic(live, i.name));
     for (const a of have) if (!want.has(a)) plan.push(['addr', 'del', a, 'dev', userArg(i.name)]);
     for (const a of want) if (!have.has(a)) plan.push(['addr', 'add', a, 'dev', userArg(i.name)]);
-    if (created || (l && !l.adminUp)) plan.push(['link', 'set', 'dev', userArg(i.name), 'up']);
+    // Up when Calypso changes it (a port left down and untouched stays down).
+    const changed = JSON.stringify(from.interfaces.find((x) => x.name === i.name) ?? null) !== JSON.stringify(i);
+    if (created || (l && !l.adminUp && changed)) plan.push(['link', 'set', 'dev', userArg(i.name), 'up']);
   }
 
   const gw = (family: '4' | '6', want: string | null, routes: Route[]) => {

@@ -319,7 +319,10 @@ function linkSet(state: NetworkSimState, args: string[]): void {
       const v = args[i++] ?? '';
       if (!/^\d+$/.test(v)) throw new IpExit(`Error: argument "${v}" is wrong: Invalid "mtu" value`, 1);
       const mtu = Number(v);
-      if (mtu > maxMtu(l)) throw new IpExit('Error: mtu greater than device maximum.', 2);
+      const ports = state.links.filter((m) => m.master === l.name);
+      // A bond carries no more than its smallest port can.
+      const limit = ports.length ? Math.min(...ports.map(maxMtu)) : maxMtu(l);
+      if (mtu > limit) throw new IpExit('Error: mtu greater than device maximum.', 2);
       if (mtu < 68) throw new IpExit('Error: mtu less than device minimum.', 2);
       const parent = l.parent ? state.links.find((p) => p.name === l.parent) : undefined;
       if (parent && mtu > parent.mtu) throw new IpExit('RTNETLINK answers: Numerical result out of range', 2);
