@@ -314,6 +314,9 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
   }
 
   cfg.interfaces.forEach((x, i) => {
+    // Under 1280 bytes the kernel removes IPv6 from a link (and refuses IPv6 addresses on it).
+    if (x.mtu !== null && x.mtu < 1280 && (x.dhcp6 || x.addresses.some((a) => a.includes(':'))))
+      bad(`IPv6 needs an MTU of at least 1280 (${x.name} has IPv6 and an MTU of ${x.mtu})`, `interfaces.${i}.mtu`, 'at least 1280 with IPv6');
     const v = vlans.get(x.name);
     if (!v || x.mtu === null) return;
     const parentMtu = cfg.interfaces.find((p) => p.name === v.parent)?.mtu ?? links.get(v.parent)?.mtu ?? null;
