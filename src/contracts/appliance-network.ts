@@ -175,7 +175,9 @@ export const networkContracts = contractSet([
       interfaces: z.array(interfaceOut).describe('Every interface but loopback'),
       gateway4: z.string().nullable().describe('IPv4 default gateway in use'),
       gateway6: z.string().nullable().describe('IPv6 default gateway in use'),
-      dns: z.object({ servers: z.array(z.string()).describe('DNS servers'), search: z.array(z.string()).describe('Search domains') }).describe('Name resolution in use'),
+      dns: z
+        .object({ servers: z.array(z.string()).describe('DNS servers'), search: z.array(z.string()).describe('Search domains') })
+        .describe('Name resolution in use'),
       config: networkConfigSchema.describe('The configuration Calypso keeps (edit it and apply)'),
       renderer: z.string().describe('How changes are applied: netplan or ip'),
       managementInterface: z.string().nullable().describe('The interface the caller came in on (null: the local console or loopback)'),

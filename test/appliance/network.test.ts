@@ -42,7 +42,12 @@ let operator: string;
 let reader: string;
 
 type Iface = { name: string; mtu: number; addresses: { address: string }[]; [k: string]: unknown };
-type Net = { interfaces: Iface[]; config: Record<string, unknown> & { interfaces: Record<string, unknown>[] }; pending: { id: number; remainingSeconds: number } | null; [k: string]: unknown };
+type Net = {
+  interfaces: Iface[];
+  config: Record<string, unknown> & { interfaces: Record<string, unknown>[] };
+  pending: { id: number; remainingSeconds: number } | null;
+  [k: string]: unknown;
+};
 
 const get = async (token = t.adminToken, from?: string): Promise<Net> => {
   const req = t.http.get('/api/v1/appliance/network').set(bearer(token));
@@ -52,14 +57,23 @@ const get = async (token = t.adminToken, from?: string): Promise<Net> => {
   return res.body as Net;
 };
 const put = (body: unknown, token = t.adminToken, from?: string) => {
-  const req = t.http.put('/api/v1/appliance/network').set(bearer(token)).send(body as object);
+  const req = t.http
+    .put('/api/v1/appliance/network')
+    .set(bearer(token))
+    .send(body as object);
   if (from) req.set('X-Forwarded-For', from);
   return req;
 };
 const iface = (n: Net, name: string) => n.interfaces.find((i) => i.name === name)!;
 const addrs = (n: Net, name: string) => iface(n, name).addresses.map((a) => a.address);
 /** Commands that change the simulated network (not the reads). */
-const changesRun = () => sim.history(500).filter((c) => c.command === 'ip' && /^(set|add|del|replace)$/.test(c.args.find((a) => !a.startsWith('-') && a !== 'link' && a !== 'addr' && a !== 'route') ?? '')).length;
+const changesRun = () =>
+  sim
+    .history(500)
+    .filter(
+      (c) =>
+        c.command === 'ip' && /^(set|add|del|replace)$/.test(c.args.find((a) => !a.startsWith('-') && a !== 'link' && a !== 'addr' && a !== 'route') ?? ''),
+    ).length;
 
 beforeAll(async () => {
   clock = new ManualTimers();
@@ -90,7 +104,10 @@ describe('reading', () => {
     expect(iface(n, 'eth3')).toMatchObject({ state: 'DOWN', speedMbps: null, addressing: 'none' });
     expect(n).toMatchObject({ gateway4: '10.0.0.1', gateway6: 'fd00:10::1', renderer: 'ip', pending: null, managementInterface: null });
     // The configuration Calypso starts from is the live one.
-    expect(n.config).toMatchObject({ bonds: [{ name: 'bond0', members: ['eth1', 'eth2'], mode: '802.3ad' }], vlans: [{ name: 'bond0.100', parent: 'bond0', id: 100 }] });
+    expect(n.config).toMatchObject({
+      bonds: [{ name: 'bond0', members: ['eth1', 'eth2'], mode: '802.3ad' }],
+      vlans: [{ name: 'bond0.100', parent: 'bond0', id: 100 }],
+    });
   });
 });
 
@@ -166,7 +183,12 @@ describe('apply, confirm, revert', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ revertSeconds: 60, renderer: 'ip', deadlineAt: new Date(clock.now() + 60_000).toISOString() });
     expect(res.body.commands).toEqual(
-      expect.arrayContaining(['ip link set dev eth0 mtu 9000', 'ip addr add 10.0.3.10/24 dev eth3', 'ip addr add fd00:3::10/64 dev eth3', 'ip link set dev eth3 up']),
+      expect.arrayContaining([
+        'ip link set dev eth0 mtu 9000',
+        'ip addr add 10.0.3.10/24 dev eth3',
+        'ip addr add fd00:3::10/64 dev eth3',
+        'ip link set dev eth3 up',
+      ]),
     );
     const id = res.body.changeId as number;
     let n = await get();

@@ -31,7 +31,7 @@ function makeNamespace(): boolean {
     execFileSync('ip', ['netns', 'add', NS], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const why = `ip netns add is not permitted here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`;
-    if (process.env.CALYPSO_REQUIRE_PEERS === '1') throw new Error(`real-peer test cannot run: ${why} (CALYPSO_REQUIRE_PEERS=1)`);
+    if (process.env.CALYPSO_REQUIRE_PEERS === '1') throw new Error(`real-peer test cannot run: ${why} (CALYPSO_REQUIRE_PEERS=1)`, { cause: err });
     process.stderr.write(`skipping real-peer test: ${why}\n`);
     return false;
   }
@@ -103,7 +103,11 @@ suite('real iproute2 in a network namespace, driven through the API', () => {
   });
 
   const config = async () => (await t.http.get('/api/v1/appliance/network').set(bearer(t.adminToken))).body;
-  const apply = (body: unknown) => t.http.put('/api/v1/appliance/network').set(bearer(t.adminToken)).send(body as object);
+  const apply = (body: unknown) =>
+    t.http
+      .put('/api/v1/appliance/network')
+      .set(bearer(t.adminToken))
+      .send(body as object);
 
   test('the API reads what ip shows in the namespace', async () => {
     const n = await config();
@@ -115,9 +119,7 @@ suite('real iproute2 in a network namespace, driven through the API', () => {
 
   test('a static IPv4 and IPv6 address, an MTU and a gateway applied, read back with ip -j, confirmed', async () => {
     const cfg = (await config()).config;
-    cfg.interfaces = cfg.interfaces.map((i: { name: string }) =>
-      i.name === A ? { ...i, addresses: ['10.213.7.10/24', 'fd00:cafe::10/64'], mtu: 1400 } : i,
-    );
+    cfg.interfaces = cfg.interfaces.map((i: { name: string }) => (i.name === A ? { ...i, addresses: ['10.213.7.10/24', 'fd00:cafe::10/64'], mtu: 1400 } : i));
     cfg.gateway4 = '10.213.7.1';
     cfg.dns = { servers: ['10.213.7.53'], search: ['lab.test'] };
     const res = await apply(cfg);

@@ -1,5 +1,6 @@
 /** iproute2 JSON parsers on output captured from iproute2 6.1 (test/fixtures/iproute2/README.md), the planner and the netplan renderer. */
 import { readFileSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import {
   configFromLive,
   parseIpAddr,
@@ -127,7 +128,10 @@ describe('planner and renderer', () => {
     const from = configFromLive(live, 'calypso', '', { servers: [], search: [] });
     const to: NetworkConfig = {
       ...from,
-      interfaces: [...from.interfaces.filter((i) => i.name !== 'eth1' && i.name !== 'eth2'), { name: 'bond1', dhcp4: false, dhcp6: false, addresses: [], mtu: null }],
+      interfaces: [
+        ...from.interfaces.filter((i) => i.name !== 'eth1' && i.name !== 'eth2'),
+        { name: 'bond1', dhcp4: false, dhcp6: false, addresses: [], mtu: null },
+      ],
       bonds: [{ name: 'bond1', members: ['eth1', 'eth2'], mode: '802.3ad', lacpRate: 'fast', xmitHashPolicy: 'layer3+4' }],
       vlans: [{ name: 'bond1.7', parent: 'bond1', id: 7 }],
     };

@@ -265,7 +265,14 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
   // A port of a live bond Calypso is not configuring stays there: it cannot join another.
   for (const [m, b] of memberOf) {
     const master = links.get(m)?.master;
-    if (master && master !== b && links.get(master)?.kind === 'bond' && bonds.has(master) === false && links.has(master) && !cfg.bonds.some((x) => x.name === master))
+    if (
+      master &&
+      master !== b &&
+      links.get(master)?.kind === 'bond' &&
+      bonds.has(master) === false &&
+      links.has(master) &&
+      !cfg.bonds.some((x) => x.name === master)
+    )
       bad(`${m} is a port of ${master}; remove it from ${master} first`, 'bonds', 'a port in one bond only');
   }
 
@@ -274,7 +281,8 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
     const key = `${v.parent}/${v.id}`;
     if (seenVlan.has(key)) bad(`VLAN ${v.id} is declared twice on ${v.parent}`, `vlans.${i}.id`, 'one VLAN id per parent');
     seenVlan.add(key);
-    if (!bonds.has(v.parent) && !links.has(v.parent)) bad(`there is no interface ${v.parent} for VLAN ${v.name}`, `vlans.${i}.parent`, 'an existing port or bond');
+    if (!bonds.has(v.parent) && !links.has(v.parent))
+      bad(`there is no interface ${v.parent} for VLAN ${v.name}`, `vlans.${i}.parent`, 'an existing port or bond');
     if (memberOf.has(v.parent)) bad(`${v.parent} is a port of ${memberOf.get(v.parent)}: put the VLAN on the bond`, `vlans.${i}.parent`);
     if (vlans.has(v.parent)) bad(`${v.parent} is itself a VLAN`, `vlans.${i}.parent`, 'a port or bond');
   });
@@ -329,7 +337,8 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
     if (owner.has(gw)) bad(`${gw} is one of the appliance's own addresses`, field, 'another machine');
     const cidr = parseCidr(`${gw}/${family === 4 ? 32 : 128}`)!;
     if (unusableAddress(cidr) && !(family === 6 && /^fe80:/i.test(gw))) bad(`${gw} cannot be a gateway (${unusableAddress(cidr)})`, field);
-    if (family === 6 && /^fe80:/i.test(gw)) bad(`a link-local IPv6 gateway needs an interface: not supported in this build; use an address of a configured subnet`, field);
+    if (family === 6 && /^fe80:/i.test(gw))
+      bad(`a link-local IPv6 gateway needs an interface: not supported in this build; use an address of a configured subnet`, field);
     if (!subnets.some((s) => s.cidr.family === family && inSubnet(gw, s.cidr)))
       bad(`the gateway ${gw} is not on a configured subnet`, field, 'an address inside one of the static subnets');
   };
@@ -348,9 +357,27 @@ function touches(before: NetworkConfig, after: NetworkConfig, iface: string, via
   if (vlan) related.add(vlan.parent);
   for (const b of [...before.bonds, ...after.bonds]) if (b.name === iface || related.has(b.name)) b.members.forEach((m) => related.add(m));
   for (const n of related) {
-    if (!same(before.interfaces.find((x) => x.name === n), after.interfaces.find((x) => x.name === n))) return true;
-    if (!same(before.vlans.find((x) => x.name === n), after.vlans.find((x) => x.name === n))) return true;
-    if (!same(before.bonds.find((x) => x.name === n), after.bonds.find((x) => x.name === n))) return true;
+    if (
+      !same(
+        before.interfaces.find((x) => x.name === n),
+        after.interfaces.find((x) => x.name === n),
+      )
+    )
+      return true;
+    if (
+      !same(
+        before.vlans.find((x) => x.name === n),
+        after.vlans.find((x) => x.name === n),
+      )
+    )
+      return true;
+    if (
+      !same(
+        before.bonds.find((x) => x.name === n),
+        after.bonds.find((x) => x.name === n),
+      )
+    )
+      return true;
     // Made a port of a bond: it loses its addresses.
     if (after.bonds.some((b) => b.members.includes(n)) !== before.bonds.some((b) => b.members.includes(n))) return true;
   }
@@ -584,9 +611,15 @@ export function registerNetwork(registry: Registry, changes: NetworkChanges): vo
         });
       } catch (err) {
         if (err instanceof HostCommandError || !(err instanceof NotFound || err instanceof Conflict)) {
-          await ctx.db('network_changes')
+          await ctx
+            .db('network_changes')
             .where({ id, state: 'pending' })
-            .update({ state: 'revert-failed', finished_by: actorName(ctx), finished_at: iso(changes.clock.now()), message: String((err as Error).message).slice(0, 2000) });
+            .update({
+              state: 'revert-failed',
+              finished_by: actorName(ctx),
+              finished_at: iso(changes.clock.now()),
+              message: String((err as Error).message).slice(0, 2000),
+            });
         }
         throw err;
       }

@@ -288,7 +288,11 @@ function routesJson(state: NetworkSimState, family: 4 | 6): Record<string, unkno
   }
   const defaults = state.defaults
     .filter((r) => r.family === family)
-    .map((r) => (family === 4 ? { dst: 'default', gateway: r.gateway, dev: r.dev, flags: [] } : { dst: 'default', gateway: r.gateway, dev: r.dev, metric: 1024, flags: [], pref: 'medium' }));
+    .map((r) =>
+      family === 4
+        ? { dst: 'default', gateway: r.gateway, dev: r.dev, flags: [] }
+        : { dst: 'default', gateway: r.gateway, dev: r.dev, metric: 1024, flags: [], pref: 'medium' },
+    );
   return family === 4 ? [...defaults, ...kernel] : [...kernel, ...defaults];
 }
 
@@ -363,7 +367,8 @@ function linkAdd(state: NetworkSimState, args: string[]): void {
   if (type === 'vlan') {
     const lower = find(state, parent ?? undefined);
     const id = Number(opts.get('id'));
-    if (!opts.has('id') || !Number.isInteger(id) || id < 0 || id > 4094) throw new IpExit(`Error: argument "${opts.get('id') ?? ''}" is wrong: id is invalid`, 1);
+    if (!opts.has('id') || !Number.isInteger(id) || id < 0 || id > 4094)
+      throw new IpExit(`Error: argument "${opts.get('id') ?? ''}" is wrong: id is invalid`, 1);
     if (state.links.some((l) => l.kind === 'vlan' && l.parent === lower.name && l.vlanId === id)) throw new IpExit('RTNETLINK answers: File exists', 2);
     state.links.push({ ...base, kind: 'vlan', parent: lower.name, vlanId: id, mtu: lower.mtu, mac: lower.mac, up: false });
   } else if (type === 'bond') {

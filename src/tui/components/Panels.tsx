@@ -6,16 +6,37 @@ import { bar, levelColor, pad, percent } from '../format.js';
 import type { KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';
 
-export function Tabs({ tabs, current, theme }: { tabs: { id: string; label: string }[]; current: string; theme: Theme }): React.ReactElement {
+/**
+ * A row of numbered tabs. Given the width it may take, it stays on one line: the roomy form when it
+ * fits, else without the padding, else the other tabs by number only (the current one keeps its name).
+ */
+export function Tabs({
+  tabs,
+  current,
+  theme,
+  width,
+}: {
+  tabs: { id: string; label: string }[];
+  current: string;
+  theme: Theme;
+  width?: number;
+}): React.ReactElement {
+  const roomy = tabs.reduce((n, t) => n + t.label.length + 5, 0);
+  const compact = tabs.reduce((n, t) => n + t.label.length + 3, 0);
+  const form = width === undefined || roomy <= width ? 'roomy' : compact <= width ? 'compact' : 'numbers';
   return (
     <Text wrap="truncate">
-      {tabs.map((t, i) => (
-        <Text key={t.id}>
-          <Text inverse={t.id === current} bold={t.id === current} color={t.id === current ? theme.c('cyan') : undefined}>
-            {` ${i + 1} ${t.label} `}
-          </Text>{' '}
-        </Text>
-      ))}
+      {tabs.map((t, i) => {
+        const on = t.id === current;
+        const text = form === 'roomy' ? ` ${i + 1} ${t.label} ` : form === 'compact' || on ? `${i + 1} ${t.label}` : `${i + 1}`;
+        return (
+          <Text key={t.id}>
+            <Text inverse={on} bold={on} color={on ? theme.c('cyan') : undefined}>
+              {text}
+            </Text>{' '}
+          </Text>
+        );
+      })}
     </Text>
   );
 }

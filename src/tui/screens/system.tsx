@@ -18,6 +18,7 @@ import type { KeyBinding } from '../keys.js';
 import { dateTime, dateTimeSeconds } from '../format.js';
 import { healthColor } from '../theme.js';
 import { LogsTab, ServicesTab } from './system-services.js';
+import { NetworkTab } from './system-network.js';
 
 export interface SystemTab {
   id: string;
@@ -34,6 +35,7 @@ export const SYSTEM_TABS: SystemTab[] = [
   { id: 'snmp', label: 'SNMP', needs: 'appliance.snmp.get', component: SnmpTab },
   { id: 'services', label: 'Services', needs: 'appliance.services.list', component: ServicesTab },
   { id: 'logs', label: 'Logs', needs: 'appliance.logs.journal', component: LogsTab },
+  { id: 'network', label: 'Network', needs: 'appliance.network.get', component: NetworkTab },
 ];
 
 export function SystemScreen(): React.ReactElement {
@@ -45,7 +47,7 @@ export function SystemScreen(): React.ReactElement {
   const Body = current?.component;
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={tabs} current={current?.id ?? ''} theme={shell.theme} />
+      <Tabs tabs={tabs} current={current?.id ?? ''} theme={shell.theme} width={shell.width - 2} />
       {Body ? <Body extra={extra} /> : <Text>No system settings in this build.</Text>}
     </Box>
   );
