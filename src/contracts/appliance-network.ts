@@ -28,7 +28,8 @@ export const interfaceName = z
   .string()
   .min(1)
   .max(15)
-  .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/, "an interface name: 1-15 letters, digits, '_', '.' or '-', not starting with '-'");
+  .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/, "an interface name: 1-15 letters, digits, '_', '.' or '-', not starting with '-'")
+  .meta({ examples: ['eth0'] });
 
 function validCidr(v: string): boolean {
   const m = /^([0-9A-Fa-f:.]+)\/(\d{1,3})$/.exec(v);
@@ -42,24 +43,28 @@ export const interfaceAddress = z
   .string()
   .min(4)
   .max(50)
-  .refine(validCidr, 'an IPv4 or IPv6 address with its prefix length, such as 10.0.0.10/24 or fd00::10/64');
+  .refine(validCidr, 'an IPv4 or IPv6 address with its prefix length, such as 10.0.0.10/24 or fd00::10/64')
+  .meta({ examples: ['192.0.2.10/24'] });
 
 export const ipAddress = z
   .string()
   .min(2)
   .max(45)
-  .refine((v) => net.isIP(v) !== 0, 'an IPv4 or IPv6 address');
+  .refine((v) => net.isIP(v) !== 0, 'an IPv4 or IPv6 address')
+  .meta({ examples: ['192.0.2.1'] });
 
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 export const hostLabel = z
   .string()
   .min(1)
   .max(63)
-  .regex(new RegExp(`^${LABEL}$`), 'a host name: letters, digits and dashes (not at either end), at most 63');
+  .regex(new RegExp(`^${LABEL}$`), 'a host name: letters, digits and dashes (not at either end), at most 63')
+  .meta({ examples: ['calypso'] });
 export const domainName = z
   .string()
   .max(253)
-  .regex(new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*)?$`), 'a domain name: labels of letters, digits and dashes separated by dots (empty: none)');
+  .regex(new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*)?$`), 'a domain name: labels of letters, digits and dashes separated by dots (empty: none)')
+  .meta({ examples: ['example.net'] });
 
 const interfaceConfig = z.object({
   name: interfaceName.describe('Interface: a port (eth0), a bond or a VLAN declared below'),

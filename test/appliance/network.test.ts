@@ -326,3 +326,27 @@ describe('the interface the session came in on', () => {
     expect(iface(await get(), 'eth0').mtu).toBe(9000);
   });
 });
+
+describe('a daemon restart', () => {
+  test('a change left pending by a stopped daemon is reverted at the next start once its deadline passed', async () => {
+    const mtuBefore = iface(await get(), 'eth3').mtu;
+    const res = await put(await edited((c) => setIface(c, 'eth3', { mtu: 1600 })));
+    expect(res.status).toBe(200);
+    // The daemon stops: its timers go with it (the row stays pending).
+    await changes.stop();
+    clock.advance(300_000);
+    await changes.idle();
+    expect(iface(await get(), 'eth3').mtu).toBe(1600);
+    // The next daemon re-arms from the table: the deadline passed, so it reverts at once, as the system.
+    const next = new NetworkChanges({ clock });
+    try {
+      await next.recover(t.app.db, t.app.call);
+      clock.advance(0);
+      await next.idle();
+    } finally {
+      await next.stop();
+    }
+    expect(await t.app.db('network_changes').where({ id: res.body.changeId }).first()).toMatchObject({ state: 'reverted', finished_by: 'system' });
+    expect(iface(await get(), 'eth3').mtu).toBe(mtuBefore);
+  });
+});
