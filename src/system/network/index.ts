@@ -40,7 +40,8 @@ export class NetworkAdapter {
       this.host.run(this.ip, ['-j', '-d', 'link', 'show']),
       this.host.run(this.ip, ['-j', 'addr', 'show']),
       this.host.run(this.ip, ['-j', 'route', 'show']),
-      this.host.run(this.ip, ['-j', '-6', 'route', 'show']),
+      // `-family inet6` is `-6` spelled so that every option Calypso passes is a word.
+      this.host.run(this.ip, ['-j', '-family', 'inet6', 'route', 'show']),
     ]);
     return { links: parseIpLink(links.stdout), addresses: parseIpAddr(addrs.stdout), routes4: parseIpRoute(r4.stdout), routes6: parseIpRoute(r6.stdout) };
   }
@@ -60,7 +61,7 @@ export class NetworkAdapter {
   async routeTo(address: string): Promise<RouteLookup | null> {
     const ip = canonicalIp(address);
     if (!ip) return null;
-    const args = ['-j', ...(ip.includes(':') ? ['-6'] : []), 'route', 'get', userArg(ip)];
+    const args = ['-j', ...(ip.includes(':') ? ['-family', 'inet6'] : []), 'route', 'get', userArg(ip)];
     try {
       return parseRouteGet((await this.host.run(this.ip, args)).stdout);
     } catch (err) {
@@ -154,7 +155,7 @@ export function planIpChanges(from: NetworkConfig, to: NetworkConfig, live: Live
 
   const gw = (family: '4' | '6', want: string | null, routes: Route[]) => {
     const have = defaultGateway(routes);
-    const v6 = family === '6' ? ['-6'] : [];
+    const v6 = family === '6' ? ['-family', 'inet6'] : [];
     if (want && canonicalIp(want) !== (have && canonicalIp(have))) plan.push([...v6, 'route', 'replace', 'default', 'via', userArg(want)]);
     else if (!want && have) plan.push([...v6, 'route', 'del', 'default', 'via', userArg(have)]);
   };

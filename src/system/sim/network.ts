@@ -440,7 +440,12 @@ function ip(state: NetworkSimState, argv: string[]): RunResult {
     if (f === '-j' || f === '-json') json = true;
     else if (f === '-d' || f === '-details') details = true;
     else if (f === '-6') family = 6;
-    else if (f === '-4') family = 4;
+    else if (f === '-family' || f === '-f') {
+      const name = argv[++i];
+      if (name === 'inet6') family = 6;
+      else if (name === 'inet') family = 4;
+      else throw new IpExit(`Error: argument "${name ?? ''}" is wrong: invalid address family`, 1);
+    } else if (f === '-4') family = 4;
     else throw new IpExit(`Option "${f}" is unknown, try "ip -help".`, 255);
   }
   const [object, verb = 'show', ...rest] = argv.slice(i);
