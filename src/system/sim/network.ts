@@ -232,7 +232,6 @@ function addrJson(state: NetworkSimState, l: SimLink): Record<string, unknown> {
     family: a.family,
     local: a.local,
     prefixlen: a.prefixlen,
-    ...(a.family === 'inet' && l.kind !== 'loopback' ? { broadcast: broadcastOf(a) } : {}),
     scope: l.kind === 'loopback' ? 'host' : 'global',
     ...(a.dynamic ? { dynamic: true } : {}),
     ...(a.family === 'inet' ? { label: l.name } : {}),
@@ -249,6 +248,7 @@ function addressText(bytes: number[], family: 'inet' | 'inet6'): string {
   return canonicalIp(words.join(':'))!;
 }
 
+/** The address with its host part cleared (the subnet) or set (fill 1). `ip addr add` without `brd` prints no broadcast, as here. */
 function masked(a: SimAddr, fill: 0 | 1): string {
   const bytes = ipBytes(a.local).map((b, i) => {
     const hostBits = Math.max(0, Math.min(8, (i + 1) * 8 - a.prefixlen));
@@ -258,7 +258,6 @@ function masked(a: SimAddr, fill: 0 | 1): string {
   return addressText(bytes, a.family);
 }
 
-const broadcastOf = (a: SimAddr) => masked(a, 1);
 const subnetOf = (a: SimAddr) => `${masked(a, 0)}/${a.prefixlen}`;
 const cidrOf = (a: SimAddr): Cidr => ({ family: a.family === 'inet' ? 4 : 6, address: a.local, prefix: a.prefixlen });
 
