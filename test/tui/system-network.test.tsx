@@ -61,7 +61,7 @@ test('Details show the LACP state of a bond port', async () => {
 });
 
 test('a hostile host name is refused with the reason; nothing pending', async () => {
-  await c.press('h');
+  await c.press('n');
   await c.waitFor('Host name and domain');
   await c.type(';reboot');
   await c.press('enter');

@@ -279,7 +279,7 @@ export function NetworkTab({ extra }: { extra: KeyBinding[] }): React.ReactEleme
       : []),
     { key: 'g', description: 'Gateway', operation: 'appliance.network.apply', action: editGateway },
     { key: 'd', description: 'DNS', operation: 'appliance.network.apply', action: editDns },
-    { key: 'h', description: 'Host name', operation: 'appliance.network.apply', action: editHostname },
+    { key: 'n', description: 'Host name', operation: 'appliance.network.apply', action: editHostname },
     { key: 'v', description: 'Add VLAN', operation: 'appliance.network.apply', action: addVlan },
     { key: 'b', description: 'Add bond', operation: 'appliance.network.apply', action: addBond },
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
