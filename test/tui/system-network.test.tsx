@@ -69,3 +69,25 @@ test('a hostile host name is refused with the reason; nothing pending', async ()
   expect(c.frame()).not.toContain('Change 2');
   expect(await c.app.db('network_changes').count({ n: '*' })).toEqual([{ n: 1 }]);
 });
+
+test('an Operator sees the network; the change keys say why they are disabled and nothing is applied', async () => {
+  const res = await c.http
+    .post('/api/v1/users')
+    .set({ Authorization: `Bearer ${c.adminToken}` })
+    .send({ username: 'netop', password: 'op-password-123', roles: ['Operator'] });
+  expect(res.status).toBe(201);
+  await c.press('escape');
+  await c.type('\x0f');
+  await c.loginAs('netop', 'op-password-123');
+  await c.press(':');
+  await c.waitFor('Go to a screen');
+  await c.type('system');
+  await c.press('enter');
+  await c.waitFor(/6 Network/);
+  await c.press('6');
+  await c.waitFor(/eth0\s+ether\s+UP/);
+  await c.press('m');
+  await c.waitFor(/MTU: .*appliance\.network/);
+  expect(c.frame()).not.toContain('MTU of eth0');
+  expect(await c.app.db('network_changes').count({ n: '*' })).toEqual([{ n: 1 }]);
+});
