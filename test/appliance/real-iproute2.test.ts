@@ -36,8 +36,14 @@ function makeNamespace(): boolean {
     return false;
   }
   // Both ends inside the namespace: nothing appears among the machine's own interfaces.
-  ip('link', 'add', A, 'type', 'veth', 'peer', 'name', B);
-  ip('link', 'set', B, 'up');
+  try {
+    ip('link', 'add', A, 'type', 'veth', 'peer', 'name', B);
+    ip('link', 'set', B, 'up');
+  } catch (err) {
+    // No namespace is left behind when the pair cannot be made.
+    execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
+    throw err;
+  }
   return true;
 }
 
@@ -157,6 +163,18 @@ suite('real iproute2 in a network namespace, driven through the API', () => {
     expect(globalAddrs()).toEqual(['10.213.7.10/24', 'fd00:cafe::10/64']);
     expect(defaultGw()).toBe('10.213.7.1');
     expect(await t.app.db('network_changes').where({ id: res.body.changeId }).first()).toMatchObject({ state: 'reverted', finished_by: 'system' });
+  });
+
+  test("the kernel's route to the caller names the interface it came in on: changing it needs its name typed", async () => {
+    const from = '10.213.7.77';
+    const n = (await t.http.get('/api/v1/appliance/network').set(bearer(t.adminToken)).set('X-Forwarded-For', from)).body;
+    expect(n.managementInterface).toBe(A);
+    const cfg = n.config;
+    cfg.interfaces = cfg.interfaces.map((i: { name: string }) => (i.name === A ? { ...i, mtu: 1300 } : i));
+    const refused = await t.http.put('/api/v1/appliance/network').set(bearer(t.adminToken)).set('X-Forwarded-For', from).send(cfg);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(new RegExp(`touches ${A}, the interface this session came in on`));
+    expect(readBack().mtu).toBe(1400);
   });
 
   test('an MTU under 1280 with IPv6 (the kernel would silently drop the addresses): 400, nothing run', async () => {
