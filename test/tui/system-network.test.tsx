@@ -70,6 +70,21 @@ test('a hostile host name is refused with the reason; nothing pending', async ()
   expect(await c.app.db('network_changes').count({ n: '*' })).toEqual([{ n: 1 }]);
 });
 
+test('a VLAN added on the selected bond, then reverted with u', async () => {
+  for (let i = 0; i < 3; i++) await c.press('down');
+  await c.press('v');
+  await c.waitFor('VLAN: PARENT ID');
+  await c.type('200 10.200.0.10/24');
+  await c.press('enter');
+  await c.waitFor(/VLAN bond0\.200: applied/);
+  await c.waitFor(/bond0\.200\s+vlan 200.*10\.200\.0\.10\/24/);
+  await c.waitFor(/Change 2 by admin: reverted in 60 s/);
+  await c.press('u');
+  await c.waitFor('Network change 2 reverted');
+  await c.waitFor((f) => !f.includes('bond0.200'));
+  expect(await c.app.db('network_changes').where({ id: 2 }).first()).toMatchObject({ state: 'reverted', finished_by: 'admin' });
+});
+
 test('an Operator sees the network; the change keys say why they are disabled and nothing is applied', async () => {
   const res = await c.http
     .post('/api/v1/users')
@@ -89,5 +104,5 @@ test('an Operator sees the network; the change keys say why they are disabled an
   await c.press('m');
   await c.waitFor(/MTU: .*appliance\.network/);
   expect(c.frame()).not.toContain('MTU of eth0');
-  expect(await c.app.db('network_changes').count({ n: '*' })).toEqual([{ n: 1 }]);
+  expect(await c.app.db('network_changes').count({ n: '*' })).toEqual([{ n: 2 }]);
 });
