@@ -261,6 +261,29 @@ describe('apply, confirm, revert', () => {
     expect((await t.http.post(`/api/v1/appliance/network/changes/${id}/confirm`).set(bearer(t.adminToken))).status).toBe(409);
   });
 
+  test('a bond replaced by another with the same ports (and its VLAN dropped), then put back by a revert', async () => {
+    const before = await get();
+    const res = await put(
+      await edited((c) => {
+        c['bonds'] = [{ name: 'bond1', members: ['eth1', 'eth2'], mode: 'active-backup' }];
+        c['vlans'] = [];
+        c.interfaces = c.interfaces.filter((i) => i['name'] !== 'bond0' && i['name'] !== 'bond0.100');
+        setIface(c, 'bond1', { addresses: ['192.168.100.10/24'] });
+      }),
+    );
+    expect(res.status).toBe(200);
+    let n = await get();
+    expect(n.interfaces.map((i) => i.name)).not.toContain('bond0');
+    expect(iface(n, 'bond1')).toMatchObject({ kind: 'bond', bond: { mode: 'active-backup', members: ['eth1', 'eth2'] }, lacp: null });
+    expect(addrs(n, 'bond1')).toEqual(['192.168.100.10/24']);
+    const back = await t.http.post(`/api/v1/appliance/network/changes/${res.body.changeId}/revert`).set(bearer(t.adminToken));
+    expect(back.status).toBe(200);
+    n = await get();
+    expect(n.interfaces.map((i) => i.name)).toEqual(before.interfaces.map((i) => i.name));
+    expect(iface(n, 'bond0')).toMatchObject({ bond: { mode: '802.3ad', members: ['eth1', 'eth2'], lacpRate: 'fast', xmitHashPolicy: 'layer3+4' } });
+    expect(addrs(n, 'bond0.100')).toEqual(['192.168.100.10/24']);
+  });
+
   test('revert by hand', async () => {
     const res = await put(await edited((c) => setIface(c, 'eth3', { mtu: 1400 })));
     expect(res.status).toBe(200);

@@ -223,7 +223,7 @@ const bad = (message: string, path: string, why = message): never => {
 };
 
 /** Everything that must hold before anything is written or run (the contract checked the syntax). */
-export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
+export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork, before?: NetworkConfig): void {
   const links = new Map(live.links.map((l) => [l.name, l]));
   const bonds = new Map(cfg.bonds.map((b) => [b.name, b]));
   const vlans = new Map(cfg.vlans.map((v) => [v.name, v]));
@@ -254,28 +254,13 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
       if (other) bad(`${m} is a member of ${other} and of ${b.name}: a port belongs to one bond only`, path, 'a port in one bond only');
       if (!ports(m)) bad(links.has(m) ? `${m} is not a port that can join a bond` : `there is no interface ${m}`, path, 'an existing port');
       const master = links.get(m)?.master;
-      if (master && master !== b.name && !bonds.has(master) && links.get(master)?.kind === 'bridge')
-        bad(`${m} is a port of the bridge ${master}`, path, 'a port not in a bridge');
+      if (master && links.get(master)?.kind === 'bridge') bad(`${m} is a port of the bridge ${master}`, path, 'a port not in a bridge');
       memberOf.set(m, b.name);
     });
     if (b.mode !== '802.3ad' && b.lacpRate) bad(`the LACP rate applies to 802.3ad bonds only (${b.name} is ${b.mode})`, `bonds.${i}.lacpRate`);
     if (b.xmitHashPolicy && b.mode !== '802.3ad' && b.mode !== 'balance-xor')
       bad(`a transmit hash policy applies to 802.3ad and balance-xor bonds only (${b.name} is ${b.mode})`, `bonds.${i}.xmitHashPolicy`);
   });
-  // A port of a live bond Calypso is not configuring stays there: it cannot join another.
-  for (const [m, b] of memberOf) {
-    const master = links.get(m)?.master;
-    if (
-      master &&
-      master !== b &&
-      links.get(master)?.kind === 'bond' &&
-      bonds.has(master) === false &&
-      links.has(master) &&
-      !cfg.bonds.some((x) => x.name === master)
-    )
-      bad(`${m} is a port of ${master}; remove it from ${master} first`, 'bonds', 'a port in one bond only');
-  }
-
   const seenVlan = new Set<string>();
   cfg.vlans.forEach((v, i) => {
     const key = `${v.parent}/${v.id}`;
@@ -312,9 +297,11 @@ export function validateNetwork(cfg: NetworkConfig, live: LiveNetwork): void {
       subnets.push({ cidr, iface: x.name });
     });
   });
-  // An address held live by an interface Calypso does not configure is a duplicate too.
+  // An address held live by an interface Calypso does not configure is a duplicate too (one it
+  // configured until now loses its static addresses, or goes away with its bond or VLAN).
+  const released = new Set([...(before?.interfaces ?? []), ...(before?.vlans ?? []), ...(before?.bonds ?? [])].map((x) => x.name));
   for (const [name, addrs] of live.addresses) {
-    if (names.has(name) || name === 'lo') continue;
+    if (names.has(name) || name === 'lo' || released.has(name)) continue;
     for (const a of addrs) {
       const ip = canonicalIp(a.address);
       if (ip && owner.has(ip) && a.scope === 'global') bad(`${ip} is already in use on ${name}`, 'interfaces', 'each address once');
@@ -445,10 +432,6 @@ async function pendingRow(db: Knex): Promise<ChangeRow | undefined> {
   return (await db('network_changes').where({ state: 'pending' }).orderBy('id', 'desc').first()) as ChangeRow | undefined;
 }
 
-function kindLabel(kind: string): string {
-  return kind;
-}
-
 export function registerNetwork(registry: Registry, changes: NetworkChanges): void {
   registry.addPermissions(networkPermissions);
 
@@ -476,7 +459,7 @@ export function registerNetwork(registry: Registry, changes: NetworkChanges): vo
           const port = l.bondPort;
           return {
             name: l.name,
-            kind: kindLabel(l.kind),
+            kind: l.kind,
             state: l.state,
             adminUp: l.adminUp,
             carrier: l.carrier,
@@ -543,8 +526,8 @@ export function registerNetwork(registry: Registry, changes: NetworkChanges): vo
             `network change ${pending.id} by ${pending.created_by} is waiting for confirmation until ${pending.deadline_at}: confirm or revert it first`,
           );
         const live = await adapter.read();
-        validateNetwork(after, live);
         const before = await currentConfig({ host: ctx.host, db: trx }, dep, live);
+        validateNetwork(after, live, before);
         const mgmt = await managementInterface(ctx, adapter);
         if (mgmt && touches(before, after, mgmt.dev, mgmt.gateway) && confirmInterface !== mgmt.dev)
           throw new ValidationError(
