@@ -47,6 +47,12 @@ export const BACKUP_LEVELS = ['Full', 'Incremental', 'Differential'] as const;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export const VOLUME_STATUSES = ['Append', 'Full', 'Used', 'Read-Only', 'Disabled', 'Archive', 'Error'] as const;
 
+const forceRestart = z
+  .boolean()
+  .default(false)
+  .describe('Restart the storage daemon even while jobs run on it (they are ended); without it the change is refused, naming them')
+  .meta({ label: 'Restart even while jobs run' });
+
 const jobIdField = z.coerce.number().int().positive().max(2_147_483_647).describe("Bacula's job number (JobId)").meta({ label: 'Bacula job' });
 
 // Clients
@@ -327,6 +333,23 @@ export const backupContracts = contractSet([
     http: { method: 'POST', path: '/backup/filesets' },
   }),
   defineContract({
+    name: 'backup.filesets.update',
+    summary: 'Change a FileSet (folders, exclusions, compression, checksum)',
+    description: 'The next run of each job using it is a Full: Bacula upgrades the level when a FileSet changes.',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('FileSet').describe('File set name'),
+      include: z.array(pathOf('include').describe('A folder or file, e.g. /srv/data')).min(1).max(100).optional().describe('Folders and files to back up'),
+      exclude: z.array(pathOf('exclude').describe('A folder or file, e.g. /srv/data/cache')).max(100).optional().describe('Folders and files to leave out'),
+      compression: z.enum(['none', 'gzip', 'lzo']).optional().describe('Software compression'),
+      signature: z.enum(['none', 'MD5', 'SHA1']).optional().describe('Checksum recorded per file'),
+    }),
+    output: backupFileSetSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/filesets/:name' },
+  }),
+  defineContract({
     name: 'backup.filesets.delete',
     summary: 'Remove a FileSet (refused while a job uses it)',
     permission: 'backup.admin',
@@ -359,6 +382,19 @@ export const backupContracts = contractSet([
     output: backupScheduleSchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/schedules' },
+  }),
+  defineContract({
+    name: 'backup.schedules.update',
+    summary: 'Change when a schedule runs (its levels, days and times)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('schedule').describe('Schedule name'),
+      runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs (replaces the previous runs)'),
+    }),
+    output: backupScheduleSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/schedules/:name' },
   }),
   defineContract({
     name: 'backup.schedules.delete',
@@ -406,6 +442,30 @@ export const backupContracts = contractSet([
     http: { method: 'POST', path: '/backup/pools' },
   }),
   defineContract({
+    name: 'backup.pools.update',
+    summary: "Change a pool's retention, volume size, label format or recycling (its existing volumes follow)",
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('pool').describe('Pool name'),
+      volumeRetentionDays: z.number().int().min(1).max(36500).optional().describe('Days before a volume may be recycled'),
+      maxVolumeBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .max(Number.MAX_SAFE_INTEGER)
+        .nullable()
+        .optional()
+        .describe('Largest volume in bytes (null: no limit)'),
+      labelFormat: nameOf('label format').max(40).nullable().optional().describe('Prefix for automatic labels (null: label by hand)'),
+      recycle: z.boolean().optional().describe('Reuse volumes past retention'),
+      autoPrune: z.boolean().optional().describe('Prune expired records after each job'),
+    }),
+    output: backupPoolSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/pools/:name' },
+  }),
+  defineContract({
     name: 'backup.pools.delete',
     summary: 'Remove a pool definition (refused while a job uses it; its volumes stay in the catalog)',
     permission: 'backup.admin',
@@ -436,10 +496,26 @@ export const backupContracts = contractSet([
       dataset: z.string().min(1).max(255).describe('A mounted ZFS filesystem dedicated to backups, e.g. tank/backups/bacula'),
       mediaType: nameOf('media type').default('File').describe('Media type of its volumes (File)'),
       maxConcurrentJobs: z.number().int().min(1).max(100).default(5).describe('Jobs writing at once (5)'),
+      force: forceRestart,
     }),
     output: backupRepositorySchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/repositories' },
+  }),
+  defineContract({
+    name: 'backup.repositories.update',
+    summary: 'Change a repository’s media type or concurrent jobs (restarts the storage daemon)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('repository').describe('Repository name'),
+      mediaType: nameOf('media type').optional().describe('Media type of its volumes'),
+      maxConcurrentJobs: z.number().int().min(1).max(100).optional().describe('Jobs writing at once'),
+      force: forceRestart,
+    }),
+    output: backupRepositorySchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/repositories/:name' },
   }),
   defineContract({
     name: 'backup.repositories.delete',
@@ -447,7 +523,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     dangerous: true,
-    input: z.object({ name: nameOf('repository').describe('Repository name') }),
+    input: z.object({ name: nameOf('repository').describe('Repository name'), force: forceRestart }),
     output: ok,
     target: (i) => i.name,
     http: { method: 'DELETE', path: '/backup/repositories/:name' },
@@ -685,7 +761,7 @@ export const backupContracts = contractSet([
     name: 'backup.restore.run',
     summary: 'Restore selected files and folders of a backup',
     description:
-      "Operators restore to the backup's own client, either to the original location or to the restore job's folder; another client or another folder needs backup.admin.",
+      "Operators restore to the backup's own client, either to the original location (replacing existing files never or only if they are older: overwriting live files with replace=always or ifnewer needs backup.admin) or to the restore job's folder; another client or another folder needs backup.admin.",
     permission: 'backup.operate',
     mutating: true,
     input: z.object({

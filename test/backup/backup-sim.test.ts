@@ -27,6 +27,17 @@ afterAll(async () => {
   delete process.env.CALYPSO_BACKUP_POLL_MS;
 });
 
+/** Simulated time for a run: past its connecting phase into the transfer, then past its end. */
+async function finishRun(jobId: number, calypsoJobId: number): Promise<void> {
+  clock += 5_000;
+  await waitFor('the run to transfer', async () => {
+    const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+    return !!s.body.running.find((r: { jobId: number; progress: unknown }) => r.jobId === jobId && r.progress);
+  });
+  clock += 3_600_000;
+  expect((await t.app.jobs.wait(calypsoJobId, 10_000)).state).toBe('succeeded');
+}
+
 describe('the seeded catalogue', () => {
   test('three weeks of nightly incrementals and weekly fulls, with failures, in words', async () => {
     const h = await t.http.get('/api/v1/backup/history?limit=1000').set(bearer(reader));
@@ -145,6 +156,26 @@ describe('running, waiting, restoring', () => {
       .set(bearer(operator))
       .send({ files: [file.id], client: 'db1-fd' });
     expect(other.status).toBe(403);
+    // In place, an Operator may not overwrite live files (replace=always or ifnewer): an Admin's choice.
+    for (const replace of ['always', 'ifnewer']) {
+      const overwrite = await t.http
+        .post(`/api/v1/backup/restore/${jobId}`)
+        .set(bearer(operator))
+        .send({ files: [file.id], where: 'original', replace });
+      expect(overwrite.status).toBe(403);
+      expect(overwrite.body.detail).toMatch(new RegExp(`replace=${replace} overwrites live files and needs backup.admin`));
+    }
+    const running = (await t.http.get('/api/v1/backup/status').set(bearer(reader))).body.running.length;
+    expect(running).toBe(0);
+    for (const replace of ['never', 'ifolder']) {
+      const inPlace = await t.http
+        .post(`/api/v1/backup/restore/${jobId}`)
+        .set(bearer(operator))
+        .send({ files: [file.id], where: 'original', replace });
+      expect(inPlace.status).toBe(200);
+      clock += 60_000;
+      expect((await t.app.jobs.wait(inPlace.body.calypsoJobId, 10_000)).state).toBe('succeeded');
+    }
     const own = await t.http
       .post(`/api/v1/backup/restore/${jobId}`)
       .set(bearer(operator))
@@ -185,8 +216,33 @@ describe('running, waiting, restoring', () => {
     expect(clash.body.detail).toMatch(/bacula-dir refused the configuration: Attempt to define second "Pool" resource named "Default"/);
     expect(await host.files.read('/etc/bacula/calypso.conf')).toBe(before);
     expect((await t.app.db('backup_resources').where({ kind: 'pool', name: 'Default' })).length).toBe(0);
+    // Calypso's files hold passwords: root's, group bacula, 0640, so the director (user bacula) reads them.
+    expect(await host.files.stat('/etc/bacula/calypso.conf')).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
+    // A repository is a storage daemon device: the daemon restarts to use it, which is refused while a job runs.
+    const sdPid = async () => (await host.run('systemctl', ['show', '-p', 'MainPID', 'bacula-sd.service'])).stdout.trim();
+    const pidBefore = await sdPid();
+    const busy = await t.http.post('/api/v1/backup/jobs/web1-nightly/run').set(bearer(operator)).send({ level: 'Incremental' });
+    expect(busy.status).toBe(200);
+    const refusedRepo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
+    expect(refusedRepo.status).toBe(409);
+    expect(refusedRepo.body.detail).toContain(`web1-nightly (JobId ${busy.body.jobId})`);
+    expect(await host.files.read('/etc/bacula/calypso-sd.conf')).not.toMatch(/tank\/backups\/bacula/);
+    expect(await sdPid()).toBe(pidBefore);
+    await finishRun(busy.body.jobId, busy.body.calypsoJobId);
     const repo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
     expect(repo.status).toBe(201);
+    expect(await sdPid()).not.toBe(pidBefore);
+    expect(await host.files.stat('/etc/bacula/calypso-sd.conf')).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
+    // A change of the repository restarts it again; forced, even while a job runs.
+    const running = await t.http.post('/api/v1/backup/jobs/web1-nightly/run').set(bearer(operator)).send({ level: 'Incremental' });
+    const pidRepo = await sdPid();
+    expect((await t.http.patch('/api/v1/backup/repositories/repo1').set(admin()).send({ maxConcurrentJobs: 3 })).status).toBe(409);
+    const forced = await t.http.patch('/api/v1/backup/repositories/repo1').set(admin()).send({ maxConcurrentJobs: 3, force: true });
+    expect(forced.status).toBe(200);
+    expect(forced.body.maxConcurrentJobs).toBe(3);
+    expect(await sdPid()).not.toBe(pidRepo);
+    expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Maximum Concurrent Jobs = 3/);
+    await finishRun(running.body.jobId, running.body.calypsoJobId);
     expect(repo.body).toMatchObject({ path: '/tank/backups/bacula', usedBytes: expect.any(Number), availableBytes: expect.any(Number) });
     expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Archive Device = "\/tank\/backups\/bacula"/);
     const destroy = await t.http

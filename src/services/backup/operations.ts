@@ -11,6 +11,7 @@ import type { Attachment, Attachments } from '../core/attachments.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
+import type { PoolConf } from '../../system/bacula/config.js';
 import {
   adapterFor,
   changeResources,
@@ -302,6 +303,17 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       return i;
     }),
   );
+  const changed = <T extends object>(current: T, change: Record<string, unknown>): T => ({
+    ...current,
+    ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+  });
+  registry.add(
+    implement(c['backup.filesets.update'], async (ctx, i) => {
+      const spec = changed(await requireResource(ctx.db, 'fileset', i.name), i);
+      await changeResources(ctx, (trx) => updateResource(trx, 'fileset', spec));
+      return spec;
+    }),
+  );
   registry.add(
     implement(c['backup.filesets.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'fileset', i.name);
@@ -317,12 +329,34 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
     }),
   );
   registry.add(
+    implement(c['backup.schedules.update'], async (ctx, i) => {
+      const spec = changed(await requireResource(ctx.db, 'schedule', i.name), i);
+      await changeResources(ctx, (trx) => updateResource(trx, 'schedule', spec));
+      return spec;
+    }),
+  );
+  registry.add(
     implement(c['backup.schedules.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'schedule', i.name);
       await changeResources(ctx, (trx) => deleteResource(trx, 'schedule', i.name));
       return { ok: true as const };
     }),
   );
+  const poolView = (name: string, spec: PoolConf | undefined, volumes: BaculaVolume[]) => {
+    const vols = volumes.filter((v) => v.pool === name);
+    return {
+      name,
+      volumeRetentionDays: spec?.volumeRetentionDays ?? 0,
+      maxVolumeBytes: spec?.maxVolumeBytes ?? null,
+      labelFormat: spec?.labelFormat ?? null,
+      recycle: spec?.recycle ?? false,
+      autoPrune: spec?.autoPrune ?? false,
+      managed: !!spec,
+      volumes: vols.length,
+      totalBytes: vols.reduce((n, v) => n + v.bytes, 0),
+      appendable: vols.filter((v) => v.status === 'Append' || v.status === 'Recycle' || v.status === 'Purged').length,
+    };
+  };
   registry.add(
     implement(c['backup.pools.list'], async (ctx, i) => {
       const bacula = adapterFor(ctx);
@@ -330,23 +364,26 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const live = await bacula.names('pools').catch(() => [] as string[]);
       const volumes = await bacula.volumes().catch(() => [] as BaculaVolume[]);
       const names = [...new Set([...managed.map((p) => p.name), ...live])].sort();
-      const pools = names.map((name) => {
-        const spec = managed.find((p) => p.name === name);
-        const vols = volumes.filter((v) => v.pool === name);
-        return {
-          name,
-          volumeRetentionDays: spec?.volumeRetentionDays ?? 0,
-          maxVolumeBytes: spec?.maxVolumeBytes ?? null,
-          labelFormat: spec?.labelFormat ?? null,
-          recycle: spec?.recycle ?? false,
-          autoPrune: spec?.autoPrune ?? false,
-          managed: !!spec,
-          volumes: vols.length,
-          totalBytes: vols.reduce((n, v) => n + v.bytes, 0),
-          appendable: vols.filter((v) => v.status === 'Append' || v.status === 'Recycle' || v.status === 'Purged').length,
-        };
-      });
-      return page(pools, i);
+      return page(
+        names.map((name) =>
+          poolView(
+            name,
+            managed.find((p) => p.name === name),
+            volumes,
+          ),
+        ),
+        i,
+      );
+    }),
+  );
+  registry.add(
+    implement(c['backup.pools.update'], async (ctx, i) => {
+      const bacula = adapterFor(ctx);
+      const spec = changed(await requireResource(ctx.db, 'pool', i.name), i);
+      // Reloaded, then the catalog's pool record and its volumes follow the resource; if the
+      // director refuses that, the change is undone (file and database) like a refused file.
+      await changeResources(ctx, (trx) => updateResource(trx, 'pool', spec), { after: () => bacula.updatePoolFromResource(i.name) });
+      return poolView(i.name, spec, await bacula.volumes().catch(() => [] as BaculaVolume[]));
     }),
   );
   registry.add(
@@ -383,14 +420,22 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const used = (await listResources(ctx.db, 'repository')).find((r) => r.dataset === i.dataset);
       if (used) throw new Conflict(`${i.dataset} is already the repository ${used.name}`);
       const spec = { name: i.name, dataset: i.dataset, path: ds.mountpoint, mediaType: i.mediaType, maxConcurrentJobs: i.maxConcurrentJobs };
-      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec));
+      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec), { force: i.force });
+      return repoView(ctx, spec);
+    }),
+  );
+  registry.add(
+    implement(c['backup.repositories.update'], async (ctx, i) => {
+      const current = await requireResource(ctx.db, 'repository', i.name);
+      const spec = { ...current, mediaType: i.mediaType ?? current.mediaType, maxConcurrentJobs: i.maxConcurrentJobs ?? current.maxConcurrentJobs };
+      await changeResources(ctx, (trx) => updateResource(trx, 'repository', spec), { force: i.force });
       return repoView(ctx, spec);
     }),
   );
   registry.add(
     implement(c['backup.repositories.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'storage', i.name);
-      await changeResources(ctx, (trx) => deleteResource(trx, 'repository', i.name));
+      await changeResources(ctx, (trx) => deleteResource(trx, 'repository', i.name), { force: i.force });
       return { ok: true as const };
     }),
   );
@@ -595,6 +640,11 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       if (widens && !actorHas(ctx.actor, 'backup.admin'))
         throw new Forbidden(
           'restoring to another client or to a folder of your choosing needs backup.admin: it copies files where other people may read them. Restore to the original location or the restore folder instead',
+        );
+      // In place, 'always' and 'ifnewer' overwrite the live files with older copies: an Admin's decision.
+      if (i.where === 'original' && (i.replace === 'always' || i.replace === 'ifnewer') && !actorHas(ctx.actor, 'backup.admin'))
+        throw new Forbidden(
+          `restoring in place with replace=${i.replace} overwrites live files and needs backup.admin. Restore in place with replace=never or ifolder, or to the restore folder`,
         );
       if (!i.files.length && !i.dirs.length)
         throw new ValidationError('select at least one file or folder to restore', [{ path: 'files', message: 'nothing selected' }]);

@@ -6,7 +6,7 @@
  * the old file and the database as they were.
  */
 import type { Knex } from 'knex';
-import { BaculaAdapter, baculaPaths, type BaculaPaths } from '../../system/bacula/index.js';
+import { BaculaAdapter, baculaPaths, type BaculaPaths, type StorageDaemonControl } from '../../system/bacula/index.js';
 import {
   BaculaConfigValueError,
   renderDirectorConf,
@@ -54,7 +54,20 @@ interface Specs {
  * belongs to is reached at CALYPSO_BACULA_SD_ADDRESS:CALYPSO_BACULA_SD_PORT (127.0.0.1:9103).
  */
 export function backupPaths(): BaculaPaths {
-  return baculaPaths(process.env.CALYPSO_BACULA_ETC || '/etc/bacula');
+  return baculaPaths(process.env.CALYPSO_BACULA_ETC || '/etc/bacula', process.env.CALYPSO_BACULA_GROUP || 'bacula');
+}
+
+/**
+ * How the storage daemon is restarted when its devices change: CALYPSO_BACULA_SD_CONTROL is
+ * `systemctl` (the appliance: `systemctl restart bacula-sd`, the default; CALYPSO_BACULA_SD_UNIT
+ * names another unit) or `pidfile:/abs/path.pid` (a bacula-sd run in the background without
+ * systemd, as the real-peer tests run it).
+ */
+export function storageDaemonControl(): StorageDaemonControl {
+  const v = process.env.CALYPSO_BACULA_SD_CONTROL || 'systemctl';
+  if (v.startsWith('pidfile:') && v.slice('pidfile:'.length).startsWith('/')) return { kind: 'pidfile', pidFile: v.slice('pidfile:'.length) };
+  if (v !== 'systemctl') throw new Error(`CALYPSO_BACULA_SD_CONTROL must be systemctl or pidfile:/path, not ${JSON.stringify(v)}`);
+  return { kind: 'systemctl', unit: process.env.CALYPSO_BACULA_SD_UNIT || 'bacula-sd' };
 }
 
 export function adapterFor(ctx: Pick<Ctx, 'host'>): BaculaAdapter {
@@ -137,13 +150,26 @@ async function directorConf(ctx: Ctx, trx: Knex.Transaction, paths: BaculaPaths)
   };
 }
 
+export interface ApplyOptions {
+  /** Restart the storage daemon even while jobs run (they fail). */
+  force?: boolean;
+  /**
+   * A step after the director reloaded (`update pool=` after a Pool changed); if it fails, the
+   * previous file is put back and reloaded and the transaction rolls back.
+   */
+  after?: () => Promise<void>;
+}
+
 /**
  * Renders what the transaction holds, writes it atomically, has the director check it and reload
  * it; a refusal puts the previous file back (and reloads it) and throws, so the transaction rolls
- * back. The storage daemon's devices file is written and checked the same way when it changes;
- * the daemon reads it when it next starts (bacula-sd 9.6 has no reload).
+ * back. The storage daemon's devices file is written and checked the same way when it changes,
+ * and the daemon is restarted (bacula-sd 9.6 has no reload), which is refused while jobs run
+ * unless forced: a restart ends every job reading or writing through it. The appliance has one
+ * storage daemon, so every running job of the director counts. A restart that fails puts both
+ * files back and starts the daemon again on the previous devices.
  */
-export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void> {
+export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOptions = {}): Promise<void> {
   const paths = backupPaths();
   const adapter = new BaculaAdapter(ctx.host, paths);
   const conf = await directorConf(ctx, trx, paths);
@@ -156,16 +182,27 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void
     if (err instanceof BaculaConfigValueError) throw new ValidationError(err.message, [{ path: err.field, message: err.message }]);
     throw err;
   }
+  // Root's, readable by the daemons' group only: the files hold the clients' and storage daemon's passwords.
+  const confMode = { mode: 0o640, group: paths.group };
   const sdBefore = await ctx.host.files.readIfExists(paths.calypsoSdConf);
-  if (sdBefore !== sdText) {
-    await writeThenActivate(ctx, paths.calypsoSdConf, sdText, 0o640, () => adapter.checkStorageDaemonConf());
+  const sdChanged = sdBefore !== sdText;
+  const control = sdChanged ? storageDaemonControl() : null;
+  if (sdChanged) {
+    const running = (await adapter.directorStatus()).running;
+    if (running.length && !opts.force)
+      throw new Conflict(
+        `the storage daemon must restart to use the changed repositories, which would end the running job${running.length > 1 ? 's' : ''} ${running
+          .map((j) => `${j.name} (JobId ${j.jobId})`)
+          .join(', ')}: wait for ${running.length > 1 ? 'them' : 'it'} to end, or force the change`,
+      );
+    await writeThenActivate(ctx, paths.calypsoSdConf, sdText, confMode, () => adapter.checkStorageDaemonConf());
   }
   try {
     await writeThenActivate(
       ctx,
       paths.calypsoConf,
       dirText,
-      0o640,
+      confMode,
       async () => {
         await adapter.checkDirectorConf();
         await adapter.reload();
@@ -173,16 +210,42 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void
       () => adapter.reload(),
     );
   } catch (err) {
-    if (sdBefore !== sdText) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
+    if (sdChanged) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
     throw err;
+  }
+  if (control) {
+    const storage = conf.storages[0]?.name ?? (await adapter.names('storage').catch(() => [] as string[]))[0] ?? null;
+    try {
+      await adapter.restartStorageDaemon(control, storage);
+    } catch (err) {
+      await ctx.host.files.restorePrevious(paths.calypsoSdConf);
+      await ctx.host.files.restorePrevious(paths.calypsoConf);
+      await adapter.reload().catch((again) => ctx.log.warn({ err: again }, 'reloading the previous director configuration failed too'));
+      await adapter
+        .restartStorageDaemon(control, null)
+        .catch((again) => ctx.log.warn({ err: again }, 'starting the storage daemon on its previous devices failed too'));
+      throw err;
+    }
   }
 }
 
 /** A change to the resources as one unit: database, render, check, write, reload. */
-export function changeResources<T>(ctx: Ctx, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export function changeResources<T>(ctx: Ctx, change: (trx: Knex.Transaction) => Promise<T>, opts: ApplyOptions = {}): Promise<T> {
   return applyUnit(ctx, BACKUP_LOCK, async (trx) => {
     const out = await change(trx);
-    await applyBacula(ctx, trx);
+    await applyBacula(ctx, trx, opts);
+    if (opts.after) {
+      try {
+        await opts.after();
+      } catch (err) {
+        const paths = backupPaths();
+        await ctx.host.files.restorePrevious(paths.calypsoConf);
+        await new BaculaAdapter(ctx.host, paths)
+          .reload()
+          .catch((again) => ctx.log.warn({ err: again }, 'reloading the previous director configuration failed too'));
+        throw err;
+      }
+    }
     return out;
   });
 }
