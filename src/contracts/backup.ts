@@ -134,9 +134,61 @@ export const backupRepositorySchema = z.object({
 
 // Jobs and runs
 
+export const backupJobDefsSchema = z.object({
+  name: z.string().describe('JobDefs name'),
+  client: z.string().nullable().describe('Client (null: each job sets its own)'),
+  fileset: z.string().nullable().describe('File set (null: each job sets its own)'),
+  schedule: z.string().nullable().describe('Schedule (null: none)'),
+  pool: z.string().nullable().describe('Pool (null: each job sets its own)'),
+  storage: z.string().nullable().describe('Storage (null: each job sets its own)'),
+  level: z.enum(BACKUP_LEVELS).nullable().describe('Default level (null: each job sets its own)'),
+  priority: z.number().nullable().describe('Priority (null: each job sets its own)'),
+  maxRunSeconds: z.number().nullable().describe('Cancelled after this long (null: no limit)'),
+});
+
+/** JobDefs fields, unset (null) by default on create, left as they are when absent on update. */
+const jobDefsField = {
+  client: () => nameOf('client').nullable().describe('Client (null: each job sets its own)'),
+  fileset: () => nameOf('FileSet').nullable().describe('File set (null: each job sets its own)'),
+  schedule: () => nameOf('schedule').nullable().describe('Schedule (null: none)'),
+  pool: () => nameOf('pool').nullable().describe('Pool (null: each job sets its own)'),
+  storage: () => nameOf('storage').nullable().describe('Storage (null: each job sets its own)'),
+  level: () => z.enum(BACKUP_LEVELS).nullable().describe('Default level (null: each job sets its own)'),
+  priority: () => z.number().int().min(1).max(100).nullable().describe('Priority, lower runs first (null: each job sets its own)'),
+  maxRunSeconds: () =>
+    z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86400)
+      .nullable()
+      .describe('Cancel after this long (null: no limit)'),
+};
+const jobDefsCreateFields = {
+  client: jobDefsField.client().default(null),
+  fileset: jobDefsField.fileset().default(null),
+  schedule: jobDefsField.schedule().default(null),
+  pool: jobDefsField.pool().default(null),
+  storage: jobDefsField.storage().default(null),
+  level: jobDefsField.level().default(null),
+  priority: jobDefsField.priority().default(null),
+  maxRunSeconds: jobDefsField.maxRunSeconds().default(null),
+};
+const jobDefsUpdateFields = {
+  client: jobDefsField.client().optional(),
+  fileset: jobDefsField.fileset().optional(),
+  schedule: jobDefsField.schedule().optional(),
+  pool: jobDefsField.pool().optional(),
+  storage: jobDefsField.storage().optional(),
+  level: jobDefsField.level().optional(),
+  priority: jobDefsField.priority().optional(),
+  maxRunSeconds: jobDefsField.maxRunSeconds().optional(),
+};
+
 export const backupJobSchema = z.object({
   name: z.string().describe('Job name'),
   managed: z.boolean().describe("Defined in Calypso (false: in the director's own configuration, shown read-only)"),
+  jobDefs: z.string().nullable().describe('JobDefs it takes the values it does not set from (null: none)'),
   client: z.string().describe('Client backed up'),
   fileset: z.string().describe('FileSet'),
   schedule: z.string().nullable().describe('Schedule (null: run by hand)'),
@@ -545,13 +597,14 @@ export const backupContracts = contractSet([
     mutating: true,
     input: z.object({
       name: nameOf('job').describe('Job name, e.g. web1-nightly'),
-      client: nameOf('client').describe('Client to back up, e.g. web1-fd'),
-      fileset: nameOf('FileSet').describe('File set'),
-      schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only)'),
-      pool: nameOf('pool').describe('Pool to write to'),
-      storage: nameOf('storage').describe('Storage (repository) to write to'),
-      level: z.enum(BACKUP_LEVELS).default('Incremental').describe('Default level'),
-      priority: z.number().int().min(1).max(100).default(10).describe('Priority (10; lower runs first)'),
+      jobDefs: nameOf('JobDefs').nullable().default(null).describe('JobDefs whose values it takes where it sets none (null: none)').meta({ label: 'Job defaults' }),
+      client: nameOf('client').optional().describe('Client to back up, e.g. web1-fd (required without JobDefs)'),
+      fileset: nameOf('FileSet').optional().describe('File set (required without JobDefs)'),
+      schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only, or the JobDefs’ one)'),
+      pool: nameOf('pool').optional().describe('Pool to write to (required without JobDefs)'),
+      storage: nameOf('storage').optional().describe('Storage (repository) to write to (required without JobDefs)'),
+      level: z.enum(BACKUP_LEVELS).optional().describe('Default level (the JobDefs’ one, else Incremental)'),
+      priority: z.number().int().min(1).max(100).optional().describe('Priority, lower runs first (the JobDefs’ one, else 10)'),
       maxRunSeconds: z
         .number()
         .int()
@@ -573,13 +626,14 @@ export const backupContracts = contractSet([
     mutating: true,
     input: z.object({
       name: nameOf('job').describe('Job name'),
-      client: nameOf('client').optional().describe('Client'),
-      fileset: nameOf('FileSet').optional().describe('File set'),
-      schedule: nameOf('schedule').nullable().optional().describe('Schedule (null: by hand only)'),
-      pool: nameOf('pool').optional().describe('Pool'),
-      storage: nameOf('storage').optional().describe('Storage'),
-      level: z.enum(BACKUP_LEVELS).optional().describe('Default level'),
-      priority: z.number().int().min(1).max(100).optional().describe('Priority'),
+      jobDefs: nameOf('JobDefs').nullable().optional().describe('JobDefs (null: none)').meta({ label: 'Job defaults' }),
+      client: nameOf('client').nullable().optional().describe('Client (null: the JobDefs’ one)'),
+      fileset: nameOf('FileSet').nullable().optional().describe('File set (null: the JobDefs’ one)'),
+      schedule: nameOf('schedule').nullable().optional().describe('Schedule (null: by hand only, or the JobDefs’ one)'),
+      pool: nameOf('pool').nullable().optional().describe('Pool (null: the JobDefs’ one)'),
+      storage: nameOf('storage').nullable().optional().describe('Storage (null: the JobDefs’ one)'),
+      level: z.enum(BACKUP_LEVELS).nullable().optional().describe('Default level (null: the JobDefs’ one)'),
+      priority: z.number().int().min(1).max(100).nullable().optional().describe('Priority (null: the JobDefs’ one)'),
       maxRunSeconds: z
         .number()
         .int()
@@ -593,6 +647,47 @@ export const backupContracts = contractSet([
     output: backupJobSchema,
     target: (i) => i.name,
     http: { method: 'PATCH', path: '/backup/jobs/:name' },
+  }),
+  // JobDefs
+  defineContract({
+    name: 'backup.jobdefs.list',
+    summary: 'JobDefs: defaults shared by backup jobs',
+    permission: 'backup.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(backupJobDefsSchema),
+    http: { method: 'GET', path: '/backup/jobdefs' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.create',
+    summary: 'Define JobDefs (defaults jobs name and take what they do not set from)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name, e.g. nightly-defaults'), ...jobDefsCreateFields }),
+    output: backupJobDefsSchema,
+    target: (i) => i.name,
+    http: { method: 'POST', path: '/backup/jobdefs' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.update',
+    summary: 'Change JobDefs (every job naming it follows, for the values it does not set)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name'), ...jobDefsUpdateFields }),
+    output: backupJobDefsSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/jobdefs/:name' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.delete',
+    summary: 'Remove JobDefs (refused while a job names it)',
+    permission: 'backup.admin',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name') }),
+    output: ok,
+    target: (i) => i.name,
+    http: { method: 'DELETE', path: '/backup/jobdefs/:name' },
   }),
   defineContract({
     name: 'backup.jobs.delete',

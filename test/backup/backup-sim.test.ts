@@ -253,3 +253,90 @@ describe('running, waiting, restoring', () => {
     expect(JSON.stringify(destroy.body)).toMatch(/repo1/);
   });
 });
+
+describe('definitions change in place', () => {
+  test('FileSets, schedules and pools are updated: rendered, checked, reloaded; an Operator may not', async () => {
+    const conf = () => host.files.read('/etc/bacula/calypso.conf');
+    expect((await t.http.patch('/api/v1/backup/filesets/Docs').set(bearer(operator)).send({ include: ['/srv'] })).status).toBe(403);
+    const fs = await t.http
+      .patch('/api/v1/backup/filesets/Docs')
+      .set(admin())
+      .send({ include: ['/home', '/srv/www'], compression: 'gzip' });
+    expect(fs.status).toBe(200);
+    expect(fs.body).toMatchObject({ name: 'Docs', include: ['/home', '/srv/www'], compression: 'gzip', signature: 'MD5' });
+    expect(await conf()).toMatch(/File = "\/srv\/www"/);
+    expect(await conf()).toMatch(/compression = GZIP/);
+    // A quote or newline in a path never reaches the file.
+    expect((await t.http.patch('/api/v1/backup/filesets/Docs').set(admin()).send({ include: ['/srv"\n}'] })).status).toBe(400);
+
+    await t.http
+      .post('/api/v1/backup/schedules')
+      .set(admin())
+      .send({ name: 'nightly', runs: [{ level: 'Full', hour: 23, minute: 5, days: ['sun'] }] })
+      .expect(201);
+    const sched = await t.http
+      .patch('/api/v1/backup/schedules/nightly')
+      .set(admin())
+      .send({
+        runs: [
+          { level: 'Full', hour: 22, minute: 0, days: ['sat'] },
+          { level: 'Incremental', hour: 22, minute: 0, days: ['mon', 'tue'] },
+        ],
+      });
+    expect(sched.status).toBe(200);
+    expect(await conf()).toMatch(/Run = Level=Full sat at 22:00\n {2}Run = Level=Incremental mon at 22:00\n {2}Run = Level=Incremental tue at 22:00/);
+    expect(await conf()).not.toMatch(/sun at 23:05/);
+    expect((await t.http.patch('/api/v1/backup/schedules/nightly').set(admin()).send({ runs: [] })).status).toBe(400);
+
+    const pool = await t.http.patch('/api/v1/backup/pools/Offsite').set(admin()).send({ volumeRetentionDays: 30, labelFormat: 'Off-' });
+    expect(pool.status).toBe(200);
+    expect(pool.body).toMatchObject({ name: 'Offsite', volumeRetentionDays: 30, labelFormat: 'Off-', managed: true });
+    expect(await conf()).toMatch(/Name = Offsite[\s\S]*?Volume Retention = 30 days[\s\S]*?Label Format = "Off-"/);
+    expect((await t.http.patch('/api/v1/backup/pools/NoSuchPool').set(admin()).send({ recycle: false })).status).toBe(404);
+    const audit = await t.app.db('audit_log').whereIn('operation', ['backup.filesets.update', 'backup.schedules.update', 'backup.pools.update']);
+    expect(audit.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('JobDefs: a job takes what it does not set from them, and follows when they change', async () => {
+    expect(
+      (await t.http.post('/api/v1/backup/jobdefs').set(bearer(operator)).send({ name: 'defaults', client: 'web1-fd' })).status,
+    ).toBe(403);
+    const defs = await t.http
+      .post('/api/v1/backup/jobdefs')
+      .set(admin())
+      .send({ name: 'defaults', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'File1', level: 'Full' });
+    expect(defs.status).toBe(201);
+    expect((await t.http.post('/api/v1/backup/jobdefs').set(admin()).send({ name: 'bad', pool: 'NoSuchPool' })).status).toBe(400);
+    const job = await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'from-defs', jobDefs: 'defaults', fileset: 'Docs' });
+    expect(job.status).toBe(201);
+    expect(job.body).toMatchObject({ jobDefs: 'defaults', client: 'web1-fd', pool: 'Offsite', level: 'Full', storage: 'File1' });
+    const conf = await host.files.read('/etc/bacula/calypso.conf');
+    expect(conf).toMatch(/JobDefs \{\n {2}Name = defaults\n {2}Type = Backup\n {2}Level = Full\n {2}Client = web1-fd/);
+    const jobBlock = /Job \{\n {2}Name = from-defs\n([\s\S]*?)\n\}/.exec(conf)![1]!;
+    expect(jobBlock).toMatch(/JobDefs = defaults/);
+    expect(jobBlock).toMatch(/FileSet = Docs/);
+    expect(jobBlock).not.toMatch(/Client =|Pool =|Level =/);
+    // Without JobDefs, a job names everything.
+    const bare = await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'bare', client: 'web1-fd' });
+    expect(bare.status).toBe(400);
+    expect(bare.body.detail).toMatch(/needs a fileset, pool, storage/);
+    await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Second' }).expect(201);
+    expect((await t.http.patch('/api/v1/backup/jobdefs/defaults').set(admin()).send({ pool: 'Second' })).status).toBe(200);
+    const jobs = await t.http.get('/api/v1/backup/jobs').set(admin());
+    expect(jobs.body.items.find((j: { name: string }) => j.name === 'from-defs')).toMatchObject({ pool: 'Second', jobDefs: 'defaults' });
+    // The pool the JobDefs names cannot go; the JobDefs a job names cannot either; nor can they lose what a job takes from them.
+    const poolGone = await t.http.delete('/api/v1/backup/pools/Second').set(admin()).send({ confirm: 'Second' });
+    expect(poolGone.status).toBe(409);
+    expect(poolGone.body.detail).toMatch(/from-defs.*defaults \(JobDefs\)/);
+    expect((await t.http.patch('/api/v1/backup/jobdefs/defaults').set(admin()).send({ client: null })).status).toBe(409);
+    expect((await t.http.delete('/api/v1/backup/jobdefs/defaults').set(admin()).send({ confirm: 'defaults' })).status).toBe(409);
+    const run = await t.http.post('/api/v1/backup/jobs/from-defs/run').set(bearer(operator)).send({});
+    expect(run.status).toBe(200);
+    const h = await t.http.get(`/api/v1/backup/history/${run.body.jobId}`).set(bearer(reader));
+    expect(h.body.run).toMatchObject({ levelText: 'Full', client: 'web1-fd' });
+    await t.http.post(`/api/v1/backup/runs/${run.body.jobId}/cancel`).set(bearer(operator)).send({}).expect(200);
+    await t.app.jobs.wait(run.body.calypsoJobId, 10_000);
+    expect((await t.http.delete('/api/v1/backup/jobs/from-defs').set(admin()).send({ confirm: 'from-defs' })).status).toBe(200);
+    expect((await t.http.delete('/api/v1/backup/jobdefs/defaults').set(admin()).send({ confirm: 'defaults' })).status).toBe(200);
+  });
+});

@@ -15,6 +15,7 @@ import {
   type DeviceConf,
   type FileSetConf,
   type JobConf,
+  type JobDefsConf,
   type PoolConf,
   type ScheduleConf,
   type StorageConf,
@@ -26,7 +27,7 @@ import { applyUnit, writeThenActivate } from '../shares/apply.js';
 
 export const BACKUP_LOCK = 'bacula';
 
-export type ResourceKind = 'client' | 'fileset' | 'schedule' | 'pool' | 'repository' | 'job';
+export type ResourceKind = 'client' | 'fileset' | 'schedule' | 'pool' | 'repository' | 'job' | 'jobdefs';
 
 export interface RepositorySpec {
   name: string;
@@ -46,6 +47,7 @@ interface Specs {
   pool: PoolConf;
   repository: RepositorySpec;
   job: JobSpec;
+  jobdefs: JobDefsConf;
 }
 
 /**
@@ -109,9 +111,25 @@ export async function deleteResource(trx: Knex.Transaction, kind: ResourceKind, 
   if (!n) throw new NotFound(`no backup ${kind} ${name}`);
 }
 
-/** The jobs that use a resource (a client, FileSet, schedule, pool or storage), for refusing its removal. */
+export type JobField = 'client' | 'fileset' | 'schedule' | 'pool' | 'storage' | 'level' | 'priority' | 'maxRunSeconds';
+const INHERITED: JobField[] = ['client', 'fileset', 'schedule', 'pool', 'storage', 'level', 'priority', 'maxRunSeconds'];
+
+/** What a job runs with: its own values, else its JobDefs' (null where neither sets one). */
+export function effectiveJob(j: JobSpec, defs: JobDefsConf[]): JobSpec {
+  const d = j.jobDefs ? defs.find((x) => x.name === j.jobDefs) : undefined;
+  if (!d) return j;
+  const out = { ...j } as Record<string, unknown>;
+  for (const f of INHERITED) if (out[f] === null || out[f] === undefined) out[f] = d[f];
+  return out as unknown as JobSpec;
+}
+
+/** The jobs and JobDefs that use a resource (a client, FileSet, schedule, pool or storage), for refusing its removal. */
 export async function jobsUsing(db: Knex, field: 'client' | 'fileset' | 'schedule' | 'pool' | 'storage', name: string): Promise<string[]> {
-  return (await listResources(db, 'job')).filter((j) => j[field] === name).map((j) => j.name);
+  const defs = await listResources(db, 'jobdefs');
+  return [
+    ...(await listResources(db, 'job')).filter((j) => effectiveJob(j, defs)[field] === name).map((j) => j.name),
+    ...defs.filter((d) => d[field] === name).map((d) => `${d.name} (JobDefs)`),
+  ];
 }
 
 /** The storage daemon's Director password, read from its configuration (the director must present it). */
@@ -145,6 +163,8 @@ async function directorConf(ctx: Ctx, trx: Knex.Transaction, paths: BaculaPaths)
     schedules: of('schedule').map((r) => spec<ScheduleConf>(r)),
     pools: of('pool').map((r) => spec<PoolConf>(r)),
     storages,
+    messages: paths.messages,
+    jobDefs: of('jobdefs').map((r) => spec<JobDefsConf>(r)),
     jobs: of('job').map((r) => ({ ...spec<JobSpec>(r), messages: paths.messages })),
     devices: repositories.map((r): DeviceConf => ({ name: r.name, archivePath: r.path, mediaType: r.mediaType, maxConcurrentJobs: r.maxConcurrentJobs })),
   };

@@ -377,7 +377,13 @@ function checkDirector(res: Resource[]): void {
     names.set(r.kind.toLowerCase(), set);
   }
   const has = (kind: string, name: string | undefined) => !!name && !!names.get(kind)?.has(name);
-  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job')) {
+  // A Job naming JobDefs takes every directive it does not set from them, as the director does when it loads.
+  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job' && x.fields['jobdefs'])) {
+    const defs = res.find((x) => x.kind.toLowerCase() === 'jobdefs' && x.name === r.fields['jobdefs']![0]);
+    if (!defs) throw new ConfError(`Could not find config Resource "${r.fields['jobdefs']![0]}" referenced on line in Job "${r.name}".`);
+    for (const [k, v] of Object.entries(defs.fields)) if (k !== 'name' && !r.fields[k]) r.fields[k] = [...v];
+  }
+  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job' || x.kind.toLowerCase() === 'jobdefs')) {
     for (const [field, kind] of [
       ['client', 'client'],
       ['fileset', 'fileset'],
