@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LocalHost } from '../../src/system/local-host.js';
 import type { RunOptions, RunResult } from '../../src/system/host.js';
@@ -107,7 +107,21 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     expect(await t.host.files.stat(path.join(peers.dir, 'calypso.conf'))).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
     if (peersAvailable(['runuser'])) {
       // The director's own check, as the user it runs as on Debian.
-      execFileSync('runuser', ['-u', 'bacula', '--', 'bacula-dir', '-t', '-c', path.join(peers.dir, 'bacula-dir.conf')], { stdio: 'pipe' });
+      // Its configuration, includes and all, is read (it stops later, at the catalog: the test's
+      // director runs as root and owns the database). With the file root's only, it stops there.
+      const asBacula = () => {
+        const r = spawnSync('runuser', ['-u', 'bacula', '--', 'bacula-dir', '-t', '-c', path.join(peers.dir, 'bacula-dir.conf')], { encoding: 'utf8' });
+        return `${r.stdout}${r.stderr}`;
+      };
+      const read = asBacula();
+      expect(read).not.toMatch(/Config error|calypso\.conf/);
+      expect(read).toMatch(/Could not open Catalog "MyCatalog"/);
+      fs.chmodSync(path.join(peers.dir, 'calypso.conf'), 0o600);
+      try {
+        expect(asBacula()).toContain(`Cannot open included config file ${path.join(peers.dir, 'calypso.conf')}: Permission denied`);
+      } finally {
+        fs.chmodSync(path.join(peers.dir, 'calypso.conf'), 0o640);
+      }
     }
     const listed = await t.http.get('/api/v1/backup/clients').set(as());
     expect(listed.body.items).toEqual([
@@ -278,10 +292,18 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const full = await t.http.post('/api/v1/backup/jobs/RepoJob/run').set(bearer(operator)).send({});
     expect(full.status).toBe(200);
     expect((await waitJob(full.body.calypsoJobId)).state).toBe('succeeded');
-    expect(fs.readdirSync(peers.repo)).toEqual(['Repo-0001']);
-    expect(fs.statSync(path.join(peers.repo, 'Repo-0001')).size).toBeGreaterThan(30000 * 3);
+    // Bacula numbers automatic labels with the catalog's next MediaId.
+    const written = fs.readdirSync(peers.repo);
+    expect(written).toEqual([expect.stringMatching(/^Repo-\d{4}$/)]);
+    expect(fs.statSync(path.join(peers.repo, written[0]!)).size).toBeGreaterThan(30000 * 3);
     const volumes = await t.http.get('/api/v1/backup/volumes?pool=RepoPool').set(as());
-    expect(volumes.body.items).toEqual([expect.objectContaining({ name: 'Repo-0001', pool: 'RepoPool', mediaType: 'File' })]);
+    expect(volumes.body.items).toEqual([expect.objectContaining({ name: written[0], pool: 'RepoPool', mediaType: 'File' })]);
+    // A pool change reaches its existing volumes (update pool=, then allfrompool=).
+    const changed = await t.http.patch('/api/v1/backup/pools/RepoPool').set(as()).send({ volumeRetentionDays: 7, maxVolumeBytes: 2 * 1024 * 1024 });
+    expect(changed.status).toBe(200);
+    const llist = peers.bconsole(`llist volume=${written[0]}`);
+    expect(llist).toMatch(/VolRetention: 604800\n/);
+    expect(llist).toMatch(/MaxVolBytes: 2097152\n/);
   }, 180_000);
 
   test('a job cancelled in the middle of its transfer is "cancelled" in the history', async () => {
