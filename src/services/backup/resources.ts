@@ -205,7 +205,15 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOp
   // Root's, readable by the daemons' group only: the files hold the clients' and storage daemon's passwords.
   const confMode = { mode: 0o640, group: paths.group };
   const sdBefore = await ctx.host.files.readIfExists(paths.calypsoSdConf);
-  const sdChanged = sdBefore !== sdText;
+  // Written when its text differs; the daemon restarts only when its devices do (not for the
+  // header Calypso adds to the empty file an installation leaves).
+  const devicesOf = (t: string | null) =>
+    (t ?? '')
+      .split('\n')
+      .filter((l) => l.trim() && !l.trim().startsWith('#'))
+      .join('\n');
+  const sdWrite = sdBefore !== sdText;
+  const sdChanged = devicesOf(sdBefore) !== devicesOf(sdText);
   const control = sdChanged ? storageDaemonControl() : null;
   if (sdChanged) {
     const running = (await adapter.directorStatus()).running;
@@ -215,8 +223,8 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOp
           .map((j) => `${j.name} (JobId ${j.jobId})`)
           .join(', ')}: wait for ${running.length > 1 ? 'them' : 'it'} to end, or force the change`,
       );
-    await writeThenActivate(ctx, paths.calypsoSdConf, sdText, confMode, () => adapter.checkStorageDaemonConf());
   }
+  if (sdWrite) await writeThenActivate(ctx, paths.calypsoSdConf, sdText, confMode, () => adapter.checkStorageDaemonConf());
   try {
     await writeThenActivate(
       ctx,
@@ -230,7 +238,7 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOp
       () => adapter.reload(),
     );
   } catch (err) {
-    if (sdChanged) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
+    if (sdWrite) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
     throw err;
   }
   if (control) {

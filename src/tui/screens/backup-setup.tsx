@@ -216,7 +216,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
         }),
     },
     {
-      key: 'o',
+      key: 'n',
       description: 'New repository',
       operation: 'backup.repositories.create',
       action: () =>
@@ -269,7 +269,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
         height={height - 3}
         theme={theme}
         focused={active}
-        emptyText={loading ? 'Loading...' : 'Nothing defined yet: f FileSet, S schedule, p pool, o repository.'}
+        emptyText={loading ? 'Loading...' : 'Nothing defined yet: f FileSet, S schedule, p pool, n repository.'}
       />
       <Text dimColor wrap="truncate">
         {x ? `${x.kind} ${x.name}: ${x.text}` : ' '}
@@ -330,7 +330,7 @@ export function BaculaScheduleForm({
       return undefined;
     });
     sendingRef.current = false;
-    if (saved) onSaved(`${existing ? 'Saved' : 'Created'} schedule ${saved.name}: ${saved.runs.map(runLineOf).join('; ')}`);
+    if (saved) onSaved(`${existing ? 'Saved' : 'Created'} schedule ${saved.name}: ${saved.runs.length} run${saved.runs.length === 1 ? '' : 's'}`);
   };
   useInput((_input, key) => {
     if (key.escape) return onClose();
