@@ -597,7 +597,11 @@ export const backupContracts = contractSet([
     mutating: true,
     input: z.object({
       name: nameOf('job').describe('Job name, e.g. web1-nightly'),
-      jobDefs: nameOf('JobDefs').nullable().default(null).describe('JobDefs whose values it takes where it sets none (null: none)').meta({ label: 'Job defaults' }),
+      jobDefs: nameOf('JobDefs')
+        .nullable()
+        .default(null)
+        .describe('JobDefs whose values it takes where it sets none (null: none)')
+        .meta({ label: 'Job defaults' }),
       client: nameOf('client').optional().describe('Client to back up, e.g. web1-fd (required without JobDefs)'),
       fileset: nameOf('FileSet').optional().describe('File set (required without JobDefs)'),
       schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only, or the JobDefs’ one)'),

@@ -257,7 +257,14 @@ describe('running, waiting, restoring', () => {
 describe('definitions change in place', () => {
   test('FileSets, schedules and pools are updated: rendered, checked, reloaded; an Operator may not', async () => {
     const conf = () => host.files.read('/etc/bacula/calypso.conf');
-    expect((await t.http.patch('/api/v1/backup/filesets/Docs').set(bearer(operator)).send({ include: ['/srv'] })).status).toBe(403);
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/backup/filesets/Docs')
+          .set(bearer(operator))
+          .send({ include: ['/srv'] })
+      ).status,
+    ).toBe(403);
     const fs = await t.http
       .patch('/api/v1/backup/filesets/Docs')
       .set(admin())
@@ -267,7 +274,14 @@ describe('definitions change in place', () => {
     expect(await conf()).toMatch(/File = "\/srv\/www"/);
     expect(await conf()).toMatch(/compression = GZIP/);
     // A quote or newline in a path never reaches the file.
-    expect((await t.http.patch('/api/v1/backup/filesets/Docs').set(admin()).send({ include: ['/srv"\n}'] })).status).toBe(400);
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/backup/filesets/Docs')
+          .set(admin())
+          .send({ include: ['/srv"\n}'] })
+      ).status,
+    ).toBe(400);
 
     await t.http
       .post('/api/v1/backup/schedules')
@@ -298,9 +312,7 @@ describe('definitions change in place', () => {
   });
 
   test('JobDefs: a job takes what it does not set from them, and follows when they change', async () => {
-    expect(
-      (await t.http.post('/api/v1/backup/jobdefs').set(bearer(operator)).send({ name: 'defaults', client: 'web1-fd' })).status,
-    ).toBe(403);
+    expect((await t.http.post('/api/v1/backup/jobdefs').set(bearer(operator)).send({ name: 'defaults', client: 'web1-fd' })).status).toBe(403);
     const defs = await t.http
       .post('/api/v1/backup/jobdefs')
       .set(admin())

@@ -137,7 +137,17 @@ describe('bconsole driver', () => {
 
 describe('JobDefs', () => {
   test('a job naming JobDefs leaves out what it takes from them; without JobDefs every field is required', () => {
-    const defs = { name: 'defaults', client: 'web1-fd', fileset: null, schedule: 'nightly', pool: 'Daily', storage: 'File1', level: 'Full' as const, priority: null, maxRunSeconds: 3600 };
+    const defs = {
+      name: 'defaults',
+      client: 'web1-fd',
+      fileset: null,
+      schedule: 'nightly',
+      pool: 'Daily',
+      storage: 'File1',
+      level: 'Full' as const,
+      priority: null,
+      maxRunSeconds: 3600,
+    };
     expect(renderJobDefs(defs, 'Standard')).toBe(
       'JobDefs {\n  Name = defaults\n  Type = Backup\n  Level = Full\n  Client = web1-fd\n  Pool = Daily\n  Storage = File1\n  Schedule = nightly\n  Max Run Time = 3600 seconds\n  Messages = Standard\n}\n',
     );
@@ -145,6 +155,8 @@ describe('JobDefs', () => {
     expect(renderJob(job)).toBe('Job {\n  Name = web1\n  JobDefs = defaults\n  Type = Backup\n  FileSet = Docs\n  Messages = Standard\n  Enabled = yes\n}\n');
     expect(() => renderJob({ ...job, jobDefs: null })).toThrow(/job.client: required when the job names no JobDefs/);
     expect(() => renderJobDefs({ ...defs, pool: 'x"}\n@/etc/passwd' }, 'Standard')).toThrow(BaculaConfigValueError);
-    expect(renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('JobDefs {')).toBeLessThan(renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('Job {'));
+    expect(renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('JobDefs {')).toBeLessThan(
+      renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('Job {'),
+    );
   });
 });

@@ -299,7 +299,10 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const volumes = await t.http.get('/api/v1/backup/volumes?pool=RepoPool').set(as());
     expect(volumes.body.items).toEqual([expect.objectContaining({ name: written[0], pool: 'RepoPool', mediaType: 'File' })]);
     // A pool change reaches its existing volumes (update pool=, then allfrompool=).
-    const changed = await t.http.patch('/api/v1/backup/pools/RepoPool').set(as()).send({ volumeRetentionDays: 7, maxVolumeBytes: 2 * 1024 * 1024 });
+    const changed = await t.http
+      .patch('/api/v1/backup/pools/RepoPool')
+      .set(as())
+      .send({ volumeRetentionDays: 7, maxVolumeBytes: 2 * 1024 * 1024 });
     expect(changed.status).toBe(200);
     const llist = peers.bconsole(`llist volume=${written[0]}`);
     expect(llist).toMatch(/VolRetention: 604800\n/);
@@ -307,7 +310,14 @@ suite('real Bacula director, storage and file daemons driven through the API', (
   }, 180_000);
 
   test('a job cancelled in the middle of its transfer is "cancelled" in the history', async () => {
-    expect((await t.http.post('/api/v1/backup/filesets').set(as()).send({ name: 'BigSet', include: [peers.big] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/filesets')
+          .set(as())
+          .send({ name: 'BigSet', include: [peers.big] })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await t.http

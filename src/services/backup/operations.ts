@@ -557,7 +557,8 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       for (const j of jobs) {
         const eff = effectiveJob(j, defs);
         const missing = (['client', 'fileset', 'pool', 'storage'] as const).filter((f) => !eff[f]);
-        if (missing.length) throw new Conflict(`job ${j.name} takes its ${missing.join(', ')} from ${i.name}: set ${missing.length > 1 ? 'them' : 'it'} on the job first`);
+        if (missing.length)
+          throw new Conflict(`job ${j.name} takes its ${missing.join(', ')} from ${i.name}: set ${missing.length > 1 ? 'them' : 'it'} on the job first`);
       }
       await changeResources(ctx, (trx) => updateResource(trx, 'jobdefs', spec));
       return spec;
@@ -566,7 +567,10 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
   registry.add(
     implement(c['backup.jobdefs.delete'], async (ctx, i) => {
       const users = (await listResources(ctx.db, 'job')).filter((j) => j.jobDefs === i.name).map((j) => j.name);
-      if (users.length) throw new Conflict(`${i.name} is named by the job${users.length > 1 ? 's' : ''} ${users.join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`);
+      if (users.length)
+        throw new Conflict(
+          `${i.name} is named by the job${users.length > 1 ? 's' : ''} ${users.join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`,
+        );
       await changeResources(ctx, (trx) => deleteResource(trx, 'jobdefs', i.name));
       return { ok: true as const };
     }),

@@ -40,13 +40,17 @@ function daysOf(text: string): Day[] | null {
   if (t === '' || t === 'daily') return [];
   const out = new Set<Day>();
   for (const part of t.split(',')) {
-    const [a, b] = part.trim().split('-').map((x) => DAYS.indexOf(x.trim().slice(0, 3) as Day));
+    const [a, b] = part
+      .trim()
+      .split('-')
+      .map((x) => DAYS.indexOf(x.trim().slice(0, 3) as Day));
     if (a === undefined || a < 0 || (b !== undefined && b < 0)) return null;
     if (b === undefined) out.add(DAYS[a]!);
-    else for (let i = a; ; i = (i + 1) % 7) {
-      out.add(DAYS[i]!);
-      if (i === b) break;
-    }
+    else
+      for (let i = a; ; i = (i + 1) % 7) {
+        out.add(DAYS[i]!);
+        if (i === b) break;
+      }
   }
   return DAYS.filter((d) => out.has(d));
 }
@@ -73,7 +77,12 @@ export function runLineOf(r: ScheduleRun): string {
 
 function rowsOf(f?: FileSet[], s?: Schedule[], p?: Pool[], r?: Repository[]): Row[] {
   return [
-    ...(f ?? []).map((item): Row => ({ kind: 'FileSet', name: item.name, item, text: `${item.include.join(' ')}${item.exclude.length ? ` minus ${item.exclude.join(' ')}` : ''}` })),
+    ...(f ?? []).map((item): Row => ({
+      kind: 'FileSet',
+      name: item.name,
+      item,
+      text: `${item.include.join(' ')}${item.exclude.length ? ` minus ${item.exclude.join(' ')}` : ''}`,
+    })),
     ...(s ?? []).map((item): Row => ({ kind: 'Schedule', name: item.name, item, text: item.runs.map(runLineOf).join('; ') })),
     ...(p ?? [])
       .filter((item) => item.managed)
@@ -322,9 +331,10 @@ export function BaculaScheduleForm({
     if (!runs.length) return setError('write at least one run, e.g. Full 23:05 sun');
     sendingRef.current = true;
     setError(null);
-    const saved = await (existing
-      ? shell.run('backup.schedules.update', { name: existing.name, runs })
-      : shell.run('backup.schedules.create', { name: nameRef.current.trim(), runs })
+    const saved = await (
+      existing
+        ? shell.run('backup.schedules.update', { name: existing.name, runs })
+        : shell.run('backup.schedules.create', { name: nameRef.current.trim(), runs })
     ).catch((err) => {
       setError(err instanceof ValidationError && err.errors.length ? err.errors.map((e) => `${e.path}: ${e.message}`).join('; ') : errorMessage(err));
       return undefined;

@@ -289,7 +289,8 @@ function HistoryTab({ extra, onBrowse }: { extra: KeyBinding[]; onBrowse: (run: 
           // Starts from the selected run's client and time; the user types the point in time they want.
           initial: { client: r?.client ?? '', at: r?.endedAt ?? r?.startedAt ?? '' },
           submitLabel: 'Browse',
-          success: (p) => `Browsing JobId ${p.run.jobId} (${p.run.levelText}, ${p.run.endedAt ? dateTime(p.run.endedAt) : ''}) and the ${p.jobIds.length} job(s) it needs`,
+          success: (p) =>
+            `Browsing JobId ${p.run.jobId} (${p.run.levelText}, ${p.run.endedAt ? dateTime(p.run.endedAt) : ''}) and the ${p.jobIds.length} job(s) it needs`,
           onDone: (p) => onBrowse(p.run),
         }),
     },
