@@ -139,6 +139,16 @@ test('setup: FileSets, schedules (typed runs), pools and repositories created an
   await c.waitFor('Saved pool Weekly');
   await c.waitFor(/Pool\s+Weekly\s+0 volumes, [^;]+; keep 30 days/);
 
+  await c.press('escape');
+  await c.press('J');
+  await c.waitFor('New JobDefs');
+  await c.type('web-defaults');
+  await c.press('down');
+  await c.type('web1-fd');
+  await c.press('enter');
+  await c.waitFor(/JobDefs\s+web-defaults\s+client web1-fd/);
+  expect(await c.testDb.db('backup_resources').where({ kind: 'jobdefs', name: 'web-defaults' })).toHaveLength(1);
+
   await c.press('n');
   await c.waitFor('New repository on a ZFS dataset');
   await c.type('repo1');

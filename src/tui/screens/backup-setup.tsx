@@ -1,5 +1,5 @@
 /**
- * Backup > Setup: the FileSets, schedules, pools and repositories Calypso defines, in one list
+ * Backup > Setup: the JobDefs, FileSets, schedules, pools and repositories Calypso defines, in one list
  * (kind, name, what it does), created, edited and removed with forms built from their
  * contracts. A schedule's runs are typed one per line, cron-like: "Full 23:05 sun",
  * "Incremental 23:05 mon-sat", "Differential 01:30 daily"; each becomes a Run= line.
@@ -22,13 +22,15 @@ type FileSet = Output<'backup.filesets.list'>['items'][number];
 type Schedule = Output<'backup.schedules.list'>['items'][number];
 type Pool = Output<'backup.pools.list'>['items'][number];
 type Repository = Output<'backup.repositories.list'>['items'][number];
+type JobDefs = Output<'backup.jobdefs.list'>['items'][number];
 type ScheduleRun = Schedule['runs'][number];
 
 type Row =
   | { kind: 'FileSet'; name: string; text: string; item: FileSet }
   | { kind: 'Schedule'; name: string; text: string; item: Schedule }
   | { kind: 'Pool'; name: string; text: string; item: Pool }
-  | { kind: 'Repository'; name: string; text: string; item: Repository };
+  | { kind: 'Repository'; name: string; text: string; item: Repository }
+  | { kind: 'JobDefs'; name: string; text: string; item: JobDefs };
 
 const LEVELS = ['Full', 'Incremental', 'Differential'] as const;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -75,8 +77,16 @@ export function runLineOf(r: ScheduleRun): string {
   return `${r.level} ${at} ${r.days.length ? r.days.join(',') : 'daily'}`;
 }
 
-function rowsOf(f?: FileSet[], s?: Schedule[], p?: Pool[], r?: Repository[]): Row[] {
+const JOBDEFS_FIELDS = ['client', 'fileset', 'schedule', 'pool', 'storage', 'level', 'priority', 'maxRunSeconds'] as const;
+
+function jobDefsText(d: JobDefs): string {
+  const set = JOBDEFS_FIELDS.filter((k) => d[k] !== null).map((k) => `${k} ${String(d[k])}`);
+  return set.length ? set.join(', ') : 'sets nothing yet';
+}
+
+function rowsOf(f?: FileSet[], s?: Schedule[], p?: Pool[], r?: Repository[], d?: JobDefs[]): Row[] {
   return [
+    ...(d ?? []).map((item): Row => ({ kind: 'JobDefs', name: item.name, item, text: jobDefsText(item) })),
     ...(f ?? []).map((item): Row => ({
       kind: 'FileSet',
       name: item.name,
@@ -109,7 +119,9 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
   const s = useQuery('backup.schedules.list', { limit: 1000 }, refreshOn);
   const p = useQuery('backup.pools.list', { limit: 1000 }, refreshOn);
   const r = useQuery('backup.repositories.list', { limit: 1000 }, refreshOn);
+  const d = useQuery('backup.jobdefs.list', { limit: 1000 }, refreshOn);
   const reload = () => {
+    d.reload();
     f.reload();
     s.reload();
     p.reload();
@@ -120,7 +132,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
     { key: 'name', title: 'NAME', width: 14, render: (x) => x.name },
     { key: 'text', title: 'WHAT', width: 0, render: (x) => x.text },
   ];
-  const table = useTable(rowsOf(f.data?.items, s.data?.items, p.data?.items, r.data?.items), columns, (x) => `${x.kind}:${x.name}`);
+  const table = useTable(rowsOf(f.data?.items, s.data?.items, p.data?.items, r.data?.items, d.data?.items), columns, (x) => `${x.kind}:${x.name}`);
   const x = table.selected;
   const scheduleForm = (existing?: Schedule) =>
     shell.openPanel((close) => (
@@ -165,6 +177,16 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
           success: (out) => `Saved pool ${out.name}`,
           onDone: reload,
         });
+      case 'JobDefs':
+        return shell.openForm({
+          title: `Change JobDefs ${row.name} (the jobs naming them follow)`,
+          operation: 'backup.jobdefs.update',
+          fixed: { name: row.name },
+          fields: [...JOBDEFS_FIELDS],
+          initial: Object.fromEntries(JOBDEFS_FIELDS.map((k) => [k, row.item[k]])),
+          success: (out) => `Saved JobDefs ${out.name}`,
+          onDone: reload,
+        });
       case 'Repository':
         return shell.openForm({
           title: `Change repository ${row.name} (the storage daemon restarts)`,
@@ -186,6 +208,8 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
         return shell.confirm({ ...common, operation: 'backup.schedules.delete', input: { name: row.name } });
       case 'Pool':
         return shell.confirm({ ...common, operation: 'backup.pools.delete', input: { name: row.name }, details: ['Its volumes stay in the catalog.'] });
+      case 'JobDefs':
+        return shell.confirm({ ...common, operation: 'backup.jobdefs.delete', input: { name: row.name } });
       case 'Repository':
         return shell.confirm({
           ...common,
@@ -211,6 +235,19 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
         }),
     },
     { key: 'S', description: 'New schedule', operation: 'backup.schedules.create', action: () => scheduleForm() },
+    {
+      key: 'J',
+      description: 'New JobDefs',
+      operation: 'backup.jobdefs.create',
+      action: () =>
+        shell.openForm({
+          title: 'New JobDefs (defaults jobs take what they do not set from)',
+          operation: 'backup.jobdefs.create',
+          fields: ['name', ...JOBDEFS_FIELDS],
+          success: (out) => `Created JobDefs ${out.name}`,
+          onDone: reload,
+        }),
+    },
     {
       key: 'p',
       description: 'New pool',
@@ -247,6 +284,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
               Schedule: 'backup.schedules.update',
               Pool: 'backup.pools.update',
               Repository: 'backup.repositories.update',
+              JobDefs: 'backup.jobdefs.update',
             }[x.kind] as 'backup.filesets.update',
             action: () => edit(x),
           },
@@ -258,6 +296,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
               Schedule: 'backup.schedules.delete',
               Pool: 'backup.pools.delete',
               Repository: 'backup.repositories.delete',
+              JobDefs: 'backup.jobdefs.delete',
             }[x.kind] as 'backup.filesets.delete',
             action: () => remove(x),
           },
@@ -266,9 +305,9 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
     { key: 'r', description: 'Refresh', hint: false, action: reload },
     ...extra,
   ]);
-  const failed = readFailure(f, theme) ?? readFailure(s, theme) ?? readFailure(p, theme) ?? readFailure(r, theme);
+  const failed = readFailure(d, theme) ?? readFailure(f, theme) ?? readFailure(s, theme) ?? readFailure(p, theme) ?? readFailure(r, theme);
   if (failed) return failed;
-  const loading = f.loading || s.loading || p.loading || r.loading;
+  const loading = d.loading || f.loading || s.loading || p.loading || r.loading;
   return (
     <Box flexDirection="column">
       <Table
@@ -278,7 +317,7 @@ export function SetupTab({ extra }: { extra: KeyBinding[] }): React.ReactElement
         height={height - 3}
         theme={theme}
         focused={active}
-        emptyText={loading ? 'Loading...' : 'Nothing defined yet: f FileSet, S schedule, p pool, n repository.'}
+        emptyText={loading ? 'Loading...' : 'Nothing defined yet: J JobDefs, f FileSet, S schedule, p pool, n repository.'}
       />
       <Text dimColor wrap="truncate">
         {x ? `${x.kind} ${x.name}: ${x.text}` : ' '}

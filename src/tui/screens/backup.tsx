@@ -139,7 +139,7 @@ function JobsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
         shell.openForm({
           title: 'New backup job',
           operation: 'backup.jobs.create',
-          fields: ['name', 'client', 'fileset', 'pool', 'storage', 'level', 'schedule'],
+          fields: ['name', 'jobDefs', 'client', 'fileset', 'pool', 'storage', 'level', 'schedule'],
           success: (r) => `Created job ${r.name}`,
           onDone: q.reload,
         }),
