@@ -231,6 +231,15 @@ describe('running, waiting, restoring', () => {
     await finishRun(busy.body.jobId, busy.body.calypsoJobId);
     const repo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
     expect(repo.status).toBe(201);
+    expect(
+      host
+        .history()
+        .filter((h) => h.command === 'chown' || h.command === 'chmod')
+        .map((h) => [h.command, ...h.args]),
+    ).toEqual([
+      ['chown', 'bacula:bacula', '/tank/backups/bacula'],
+      ['chmod', '0750', '/tank/backups/bacula'],
+    ]);
     expect(await sdPid()).not.toBe(pidBefore);
     expect(await host.files.stat('/etc/bacula/calypso-sd.conf')).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
     // A change of the repository restarts it again; forced, even while a job runs.

@@ -275,6 +275,10 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     const repo = await t.http.post('/api/v1/backup/repositories').set(as()).send({ name: 'PeerRepo', dataset: 'tank/peer-repo', maxConcurrentJobs: 2 });
     expect(repo.status).toBe(201);
     expect(repo.body).toMatchObject({ path: peers.repo, usedBytes: 1048576, availableBytes: 10737418240 });
+    // The folder is the storage daemon's user's (Debian runs it as bacula).
+    const folder = fs.statSync(peers.repo);
+    expect(folder.mode & 0o777).toBe(0o750);
+    expect(await t.host.files.stat(peers.repo)).toMatchObject({ owner: 'bacula', group: 'bacula' });
     // bacula-sd has no reload: Calypso stopped it and started it again, on the new device.
     expect(fs.readFileSync(peers.sdPidFile, 'utf8').trim()).not.toBe(pidBefore);
     const sdConf = fs.statSync(path.join(peers.dir, 'calypso-sd.conf'));

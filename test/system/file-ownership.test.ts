@@ -86,3 +86,22 @@ describe('file group and mode', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('two\n');
   });
 });
+
+describe('the simulated chown and chmod', () => {
+  test('answer as GNU coreutils 9 does: unknown users and groups, bad modes and missing operands refused in its words', async () => {
+    const { simulateCoreutil } = await import('../../src/system/sim/coreutils.js');
+    expect(simulateCoreutil('chown', ['bacula:bacula', '/tank/backups/bacula'])).toMatchObject({ code: 0 });
+    expect(simulateCoreutil('chmod', ['0750', '/tank/backups/bacula'])).toMatchObject({ code: 0 });
+    expect(simulateCoreutil('chown', ['nosuchuser:bacula', '/tmp'])).toMatchObject({ code: 1, stderr: "chown: invalid user: 'nosuchuser:bacula'\n" });
+    expect(simulateCoreutil('chown', ['bacula:nosuchgroup', '/tmp'])).toMatchObject({ code: 1, stderr: "chown: invalid group: 'bacula:nosuchgroup'\n" });
+    expect(simulateCoreutil('chmod', ['99x', '/tmp'])).toMatchObject({
+      code: 1,
+      stderr: "chmod: invalid mode: '99x'\nTry 'chmod --help' for more information.\n",
+    });
+    expect(simulateCoreutil('chown', ['bacula:bacula'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^chown: missing operand after 'bacula:bacula'/),
+    });
+    expect(simulateCoreutil('ls', ['/'])).toBeNull();
+  });
+});

@@ -456,7 +456,11 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const used = (await listResources(ctx.db, 'repository')).find((r) => r.dataset === i.dataset);
       if (used) throw new Conflict(`${i.dataset} is already the repository ${used.name}`);
       const spec = { name: i.name, dataset: i.dataset, path: ds.mountpoint, mediaType: i.mediaType, maxConcurrentJobs: i.maxConcurrentJobs };
-      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec), { force: i.force });
+      // The storage daemon runs as bacula: the folder becomes its own before the device points at it.
+      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec), {
+        force: i.force,
+        prepare: () => adapterFor(ctx).prepareArchiveFolder(spec.path),
+      });
       return repoView(ctx, spec);
     }),
   );

@@ -178,6 +178,8 @@ export interface ApplyOptions {
    * previous file is put back and reloaded and the transaction rolls back.
    */
   after?: () => Promise<void>;
+  /** A step once the change is allowed, before any file is written (a repository's folder handed to the daemon's user). */
+  prepare?: () => Promise<void>;
 }
 
 /**
@@ -224,6 +226,7 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOp
           .join(', ')}: wait for ${running.length > 1 ? 'them' : 'it'} to end, or force the change`,
       );
   }
+  if (opts.prepare) await opts.prepare();
   if (sdWrite) await writeThenActivate(ctx, paths.calypsoSdConf, sdText, confMode, () => adapter.checkStorageDaemonConf());
   try {
     await writeThenActivate(

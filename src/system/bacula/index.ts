@@ -273,6 +273,17 @@ export class BaculaAdapter {
     if (storage) await this.until(readyMs, `the storage daemon to answer for ${storage}`, async () => this.storageAnswers(storage));
   }
 
+  /**
+   * Hands a repository's folder to the storage daemon's user (Debian runs bacula-sd as
+   * bacula:tape): owner bacula, group bacula, 0750, so it can write volumes there and nobody
+   * else can read them. Bareos 2x: its user is bareos.
+   */
+  async prepareArchiveFolder(path: string, user = 'bacula'): Promise<void> {
+    if (!path.startsWith('/')) throw new BaculaCommandError('(refused)', '', `not an absolute folder: ${path}`);
+    await this.host.run('chown', [`${userArg(user)}:${userArg(this.paths.group)}`, userArg(path)], { timeoutMs: 30_000 });
+    await this.host.run('chmod', ['0750', userArg(path)], { timeoutMs: 30_000 });
+  }
+
   /** Whether the director reaches the storage daemon of `storage` (`status storage=`). */
   async storageAnswers(storage: string): Promise<boolean> {
     const text = await this.console.one(`status storage=${consoleValue(storage)}`).catch(() => '');
