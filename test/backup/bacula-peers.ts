@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const DIR_PORT = 19111;
-export const FD_PORT = 19112;
-export const SD_PORT = 19113;
+export const DIR_PORT = 19141;
+export const FD_PORT = 19142;
+export const SD_PORT = 19143;
 export const FD_PASSWORD = 'fd-password-0123456789';
 
 export interface BaculaPeers {
