@@ -47,6 +47,12 @@ export const BACKUP_LEVELS = ['Full', 'Incremental', 'Differential'] as const;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export const VOLUME_STATUSES = ['Append', 'Full', 'Used', 'Read-Only', 'Disabled', 'Archive', 'Error'] as const;
 
+const forceRestart = z
+  .boolean()
+  .default(false)
+  .describe('Restart the storage daemon even while jobs run on it (they are ended); without it the change is refused, naming them')
+  .meta({ label: 'Restart even while jobs run' });
+
 const jobIdField = z.coerce.number().int().positive().max(2_147_483_647).describe("Bacula's job number (JobId)").meta({ label: 'Bacula job' });
 
 // Clients
@@ -128,9 +134,61 @@ export const backupRepositorySchema = z.object({
 
 // Jobs and runs
 
+export const backupJobDefsSchema = z.object({
+  name: z.string().describe('JobDefs name'),
+  client: z.string().nullable().describe('Client (null: each job sets its own)'),
+  fileset: z.string().nullable().describe('File set (null: each job sets its own)'),
+  schedule: z.string().nullable().describe('Schedule (null: none)'),
+  pool: z.string().nullable().describe('Pool (null: each job sets its own)'),
+  storage: z.string().nullable().describe('Storage (null: each job sets its own)'),
+  level: z.enum(BACKUP_LEVELS).nullable().describe('Default level (null: each job sets its own)'),
+  priority: z.number().nullable().describe('Priority (null: each job sets its own)'),
+  maxRunSeconds: z.number().nullable().describe('Cancelled after this long (null: no limit)'),
+});
+
+/** JobDefs fields, unset (null) by default on create, left as they are when absent on update. */
+const jobDefsField = {
+  client: () => nameOf('client').nullable().describe('Client (null: each job sets its own)'),
+  fileset: () => nameOf('FileSet').nullable().describe('File set (null: each job sets its own)'),
+  schedule: () => nameOf('schedule').nullable().describe('Schedule (null: none)'),
+  pool: () => nameOf('pool').nullable().describe('Pool (null: each job sets its own)'),
+  storage: () => nameOf('storage').nullable().describe('Storage (null: each job sets its own)'),
+  level: () => z.enum(BACKUP_LEVELS).nullable().describe('Default level (null: each job sets its own)'),
+  priority: () => z.number().int().min(1).max(100).nullable().describe('Priority, lower runs first (null: each job sets its own)'),
+  maxRunSeconds: () =>
+    z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86400)
+      .nullable()
+      .describe('Cancel after this long (null: no limit)'),
+};
+const jobDefsCreateFields = {
+  client: jobDefsField.client().default(null),
+  fileset: jobDefsField.fileset().default(null),
+  schedule: jobDefsField.schedule().default(null),
+  pool: jobDefsField.pool().default(null),
+  storage: jobDefsField.storage().default(null),
+  level: jobDefsField.level().default(null),
+  priority: jobDefsField.priority().default(null),
+  maxRunSeconds: jobDefsField.maxRunSeconds().default(null),
+};
+const jobDefsUpdateFields = {
+  client: jobDefsField.client().optional(),
+  fileset: jobDefsField.fileset().optional(),
+  schedule: jobDefsField.schedule().optional(),
+  pool: jobDefsField.pool().optional(),
+  storage: jobDefsField.storage().optional(),
+  level: jobDefsField.level().optional(),
+  priority: jobDefsField.priority().optional(),
+  maxRunSeconds: jobDefsField.maxRunSeconds().optional(),
+};
+
 export const backupJobSchema = z.object({
   name: z.string().describe('Job name'),
   managed: z.boolean().describe("Defined in Calypso (false: in the director's own configuration, shown read-only)"),
+  jobDefs: z.string().nullable().describe('JobDefs it takes the values it does not set from (null: none)'),
   client: z.string().describe('Client backed up'),
   fileset: z.string().describe('FileSet'),
   schedule: z.string().nullable().describe('Schedule (null: run by hand)'),
@@ -327,6 +385,23 @@ export const backupContracts = contractSet([
     http: { method: 'POST', path: '/backup/filesets' },
   }),
   defineContract({
+    name: 'backup.filesets.update',
+    summary: 'Change a FileSet (folders, exclusions, compression, checksum)',
+    description: 'The next run of each job using it is a Full: Bacula upgrades the level when a FileSet changes.',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('FileSet').describe('File set name'),
+      include: z.array(pathOf('include').describe('A folder or file, e.g. /srv/data')).min(1).max(100).optional().describe('Folders and files to back up'),
+      exclude: z.array(pathOf('exclude').describe('A folder or file, e.g. /srv/data/cache')).max(100).optional().describe('Folders and files to leave out'),
+      compression: z.enum(['none', 'gzip', 'lzo']).optional().describe('Software compression'),
+      signature: z.enum(['none', 'MD5', 'SHA1']).optional().describe('Checksum recorded per file'),
+    }),
+    output: backupFileSetSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/filesets/:name' },
+  }),
+  defineContract({
     name: 'backup.filesets.delete',
     summary: 'Remove a FileSet (refused while a job uses it)',
     permission: 'backup.admin',
@@ -359,6 +434,19 @@ export const backupContracts = contractSet([
     output: backupScheduleSchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/schedules' },
+  }),
+  defineContract({
+    name: 'backup.schedules.update',
+    summary: 'Change when a schedule runs (its levels, days and times)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('schedule').describe('Schedule name'),
+      runs: z.array(scheduleRunSchema).min(1).max(20).describe('When it runs (replaces the previous runs)'),
+    }),
+    output: backupScheduleSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/schedules/:name' },
   }),
   defineContract({
     name: 'backup.schedules.delete',
@@ -406,6 +494,30 @@ export const backupContracts = contractSet([
     http: { method: 'POST', path: '/backup/pools' },
   }),
   defineContract({
+    name: 'backup.pools.update',
+    summary: "Change a pool's retention, volume size, label format or recycling (its existing volumes follow)",
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('pool').describe('Pool name'),
+      volumeRetentionDays: z.number().int().min(1).max(36500).optional().describe('Days before a volume may be recycled'),
+      maxVolumeBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .max(Number.MAX_SAFE_INTEGER)
+        .nullable()
+        .optional()
+        .describe('Largest volume in bytes (null: no limit)'),
+      labelFormat: nameOf('label format').max(40).nullable().optional().describe('Prefix for automatic labels (null: label by hand)'),
+      recycle: z.boolean().optional().describe('Reuse volumes past retention'),
+      autoPrune: z.boolean().optional().describe('Prune expired records after each job'),
+    }),
+    output: backupPoolSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/pools/:name' },
+  }),
+  defineContract({
     name: 'backup.pools.delete',
     summary: 'Remove a pool definition (refused while a job uses it; its volumes stay in the catalog)',
     permission: 'backup.admin',
@@ -436,10 +548,26 @@ export const backupContracts = contractSet([
       dataset: z.string().min(1).max(255).describe('A mounted ZFS filesystem dedicated to backups, e.g. tank/backups/bacula'),
       mediaType: nameOf('media type').default('File').describe('Media type of its volumes (File)'),
       maxConcurrentJobs: z.number().int().min(1).max(100).default(5).describe('Jobs writing at once (5)'),
+      force: forceRestart,
     }),
     output: backupRepositorySchema,
     target: (i) => i.name,
     http: { method: 'POST', path: '/backup/repositories' },
+  }),
+  defineContract({
+    name: 'backup.repositories.update',
+    summary: 'Change a repository’s media type or concurrent jobs (restarts the storage daemon)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({
+      name: nameOf('repository').describe('Repository name'),
+      mediaType: nameOf('media type').optional().describe('Media type of its volumes'),
+      maxConcurrentJobs: z.number().int().min(1).max(100).optional().describe('Jobs writing at once'),
+      force: forceRestart,
+    }),
+    output: backupRepositorySchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/repositories/:name' },
   }),
   defineContract({
     name: 'backup.repositories.delete',
@@ -447,7 +575,7 @@ export const backupContracts = contractSet([
     permission: 'backup.admin',
     mutating: true,
     dangerous: true,
-    input: z.object({ name: nameOf('repository').describe('Repository name') }),
+    input: z.object({ name: nameOf('repository').describe('Repository name'), force: forceRestart }),
     output: ok,
     target: (i) => i.name,
     http: { method: 'DELETE', path: '/backup/repositories/:name' },
@@ -469,13 +597,18 @@ export const backupContracts = contractSet([
     mutating: true,
     input: z.object({
       name: nameOf('job').describe('Job name, e.g. web1-nightly'),
-      client: nameOf('client').describe('Client to back up, e.g. web1-fd'),
-      fileset: nameOf('FileSet').describe('File set'),
-      schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only)'),
-      pool: nameOf('pool').describe('Pool to write to'),
-      storage: nameOf('storage').describe('Storage (repository) to write to'),
-      level: z.enum(BACKUP_LEVELS).default('Incremental').describe('Default level'),
-      priority: z.number().int().min(1).max(100).default(10).describe('Priority (10; lower runs first)'),
+      jobDefs: nameOf('JobDefs')
+        .nullable()
+        .default(null)
+        .describe('JobDefs whose values it takes where it sets none (null: none)')
+        .meta({ label: 'Job defaults' }),
+      client: nameOf('client').optional().describe('Client to back up, e.g. web1-fd (required without JobDefs)'),
+      fileset: nameOf('FileSet').optional().describe('File set (required without JobDefs)'),
+      schedule: nameOf('schedule').nullable().default(null).describe('Schedule (null: by hand only, or the JobDefs’ one)'),
+      pool: nameOf('pool').optional().describe('Pool to write to (required without JobDefs)'),
+      storage: nameOf('storage').optional().describe('Storage (repository) to write to (required without JobDefs)'),
+      level: z.enum(BACKUP_LEVELS).optional().describe('Default level (the JobDefs’ one, else Incremental)'),
+      priority: z.number().int().min(1).max(100).optional().describe('Priority, lower runs first (the JobDefs’ one, else 10)'),
       maxRunSeconds: z
         .number()
         .int()
@@ -497,13 +630,14 @@ export const backupContracts = contractSet([
     mutating: true,
     input: z.object({
       name: nameOf('job').describe('Job name'),
-      client: nameOf('client').optional().describe('Client'),
-      fileset: nameOf('FileSet').optional().describe('File set'),
-      schedule: nameOf('schedule').nullable().optional().describe('Schedule (null: by hand only)'),
-      pool: nameOf('pool').optional().describe('Pool'),
-      storage: nameOf('storage').optional().describe('Storage'),
-      level: z.enum(BACKUP_LEVELS).optional().describe('Default level'),
-      priority: z.number().int().min(1).max(100).optional().describe('Priority'),
+      jobDefs: nameOf('JobDefs').nullable().optional().describe('JobDefs (null: none)').meta({ label: 'Job defaults' }),
+      client: nameOf('client').nullable().optional().describe('Client (null: the JobDefs’ one)'),
+      fileset: nameOf('FileSet').nullable().optional().describe('File set (null: the JobDefs’ one)'),
+      schedule: nameOf('schedule').nullable().optional().describe('Schedule (null: by hand only, or the JobDefs’ one)'),
+      pool: nameOf('pool').nullable().optional().describe('Pool (null: the JobDefs’ one)'),
+      storage: nameOf('storage').nullable().optional().describe('Storage (null: the JobDefs’ one)'),
+      level: z.enum(BACKUP_LEVELS).nullable().optional().describe('Default level (null: the JobDefs’ one)'),
+      priority: z.number().int().min(1).max(100).nullable().optional().describe('Priority (null: the JobDefs’ one)'),
       maxRunSeconds: z
         .number()
         .int()
@@ -517,6 +651,47 @@ export const backupContracts = contractSet([
     output: backupJobSchema,
     target: (i) => i.name,
     http: { method: 'PATCH', path: '/backup/jobs/:name' },
+  }),
+  // JobDefs
+  defineContract({
+    name: 'backup.jobdefs.list',
+    summary: 'JobDefs: defaults shared by backup jobs',
+    permission: 'backup.read',
+    mutating: false,
+    input: z.object({ ...listShape }),
+    output: listOf(backupJobDefsSchema),
+    http: { method: 'GET', path: '/backup/jobdefs' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.create',
+    summary: 'Define JobDefs (defaults jobs name and take what they do not set from)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name, e.g. nightly-defaults').meta({ label: 'Job defaults' }), ...jobDefsCreateFields }),
+    output: backupJobDefsSchema,
+    target: (i) => i.name,
+    http: { method: 'POST', path: '/backup/jobdefs' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.update',
+    summary: 'Change JobDefs (every job naming it follows, for the values it does not set)',
+    permission: 'backup.admin',
+    mutating: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name').meta({ label: 'Job defaults' }), ...jobDefsUpdateFields }),
+    output: backupJobDefsSchema,
+    target: (i) => i.name,
+    http: { method: 'PATCH', path: '/backup/jobdefs/:name' },
+  }),
+  defineContract({
+    name: 'backup.jobdefs.delete',
+    summary: 'Remove JobDefs (refused while a job names it)',
+    permission: 'backup.admin',
+    mutating: true,
+    dangerous: true,
+    input: z.object({ name: nameOf('JobDefs').describe('JobDefs name').meta({ label: 'Job defaults' }) }),
+    output: ok,
+    target: (i) => i.name,
+    http: { method: 'DELETE', path: '/backup/jobdefs/:name' },
   }),
   defineContract({
     name: 'backup.jobs.delete',
@@ -685,7 +860,7 @@ export const backupContracts = contractSet([
     name: 'backup.restore.run',
     summary: 'Restore selected files and folders of a backup',
     description:
-      "Operators restore to the backup's own client, either to the original location or to the restore job's folder; another client or another folder needs backup.admin.",
+      "Operators restore to the backup's own client, either to the original location (replacing existing files never or only if they are older: overwriting live files with replace=always or ifnewer needs backup.admin) or to the restore job's folder; another client or another folder needs backup.admin.",
     permission: 'backup.operate',
     mutating: true,
     input: z.object({

@@ -39,10 +39,35 @@ export interface HostFiles {
   readIfExists(path: string): Promise<string | null>;
   list(dir: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
-  /** Temp file, fsync, rename; the previous version is kept as `${path}.prev`. */
-  writeAtomic(path: string, content: string, opts?: { mode?: number }): Promise<void>;
+  /**
+   * Temp file, fsync, rename; the previous version is kept as `${path}.prev` (with the owner and
+   * group the file had). `mode`: its permission bits; `group`: the group it belongs to (a name,
+   * e.g. `bacula`, so a daemon running as that group's user can read a root-owned 0640 file).
+   */
+  writeAtomic(path: string, content: string, opts?: WriteOptions): Promise<void>;
   /** Put back the `.prev` version kept by the last writeAtomic (or remove the file if there was none). */
   restorePrevious(path: string): Promise<void>;
+  /** The file's permission bits, owner and group (names), or null when it does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+}
+
+export interface WriteOptions {
+  mode?: number;
+  group?: string;
+}
+
+export interface FileStat {
+  mode: number;
+  owner: string;
+  group: string;
+}
+
+/** Whether a daemon running as `user` (with that user's group of the same name) may read a file. */
+export function readableBy(st: FileStat, user: string): boolean {
+  if (user === 'root') return true;
+  if (st.owner === user) return (st.mode & 0o400) !== 0;
+  if (st.group === user) return (st.mode & 0o040) !== 0;
+  return (st.mode & 0o004) !== 0;
 }
 
 /** One side of a pipe: a command and its argument array. */

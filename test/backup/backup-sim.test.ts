@@ -27,6 +27,17 @@ afterAll(async () => {
   delete process.env.CALYPSO_BACKUP_POLL_MS;
 });
 
+/** Simulated time for a run: past its connecting phase into the transfer, then past its end. */
+async function finishRun(jobId: number, calypsoJobId: number): Promise<void> {
+  clock += 5_000;
+  await waitFor('the run to transfer', async () => {
+    const s = await t.http.get('/api/v1/backup/status').set(bearer(reader));
+    return !!s.body.running.find((r: { jobId: number; progress: unknown }) => r.jobId === jobId && r.progress);
+  });
+  clock += 3_600_000;
+  expect((await t.app.jobs.wait(calypsoJobId, 10_000)).state).toBe('succeeded');
+}
+
 describe('the seeded catalogue', () => {
   test('three weeks of nightly incrementals and weekly fulls, with failures, in words', async () => {
     const h = await t.http.get('/api/v1/backup/history?limit=1000').set(bearer(reader));
@@ -145,6 +156,26 @@ describe('running, waiting, restoring', () => {
       .set(bearer(operator))
       .send({ files: [file.id], client: 'db1-fd' });
     expect(other.status).toBe(403);
+    // In place, an Operator may not overwrite live files (replace=always or ifnewer): an Admin's choice.
+    for (const replace of ['always', 'ifnewer']) {
+      const overwrite = await t.http
+        .post(`/api/v1/backup/restore/${jobId}`)
+        .set(bearer(operator))
+        .send({ files: [file.id], where: 'original', replace });
+      expect(overwrite.status).toBe(403);
+      expect(overwrite.body.detail).toMatch(new RegExp(`replace=${replace} overwrites live files and needs backup.admin`));
+    }
+    const running = (await t.http.get('/api/v1/backup/status').set(bearer(reader))).body.running.length;
+    expect(running).toBe(0);
+    for (const replace of ['never', 'ifolder']) {
+      const inPlace = await t.http
+        .post(`/api/v1/backup/restore/${jobId}`)
+        .set(bearer(operator))
+        .send({ files: [file.id], where: 'original', replace });
+      expect(inPlace.status).toBe(200);
+      clock += 60_000;
+      expect((await t.app.jobs.wait(inPlace.body.calypsoJobId, 10_000)).state).toBe('succeeded');
+    }
     const own = await t.http
       .post(`/api/v1/backup/restore/${jobId}`)
       .set(bearer(operator))
@@ -185,8 +216,42 @@ describe('running, waiting, restoring', () => {
     expect(clash.body.detail).toMatch(/bacula-dir refused the configuration: Attempt to define second "Pool" resource named "Default"/);
     expect(await host.files.read('/etc/bacula/calypso.conf')).toBe(before);
     expect((await t.app.db('backup_resources').where({ kind: 'pool', name: 'Default' })).length).toBe(0);
+    // Calypso's files hold passwords: root's, group bacula, 0640, so the director (user bacula) reads them.
+    expect(await host.files.stat('/etc/bacula/calypso.conf')).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
+    // A repository is a storage daemon device: the daemon restarts to use it, which is refused while a job runs.
+    const sdPid = async () => (await host.run('systemctl', ['show', '-p', 'MainPID', 'bacula-sd.service'])).stdout.trim();
+    const pidBefore = await sdPid();
+    const busy = await t.http.post('/api/v1/backup/jobs/web1-nightly/run').set(bearer(operator)).send({ level: 'Incremental' });
+    expect(busy.status).toBe(200);
+    const refusedRepo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
+    expect(refusedRepo.status).toBe(409);
+    expect(refusedRepo.body.detail).toContain(`web1-nightly (JobId ${busy.body.jobId})`);
+    expect(await host.files.read('/etc/bacula/calypso-sd.conf')).not.toMatch(/tank\/backups\/bacula/);
+    expect(await sdPid()).toBe(pidBefore);
+    await finishRun(busy.body.jobId, busy.body.calypsoJobId);
     const repo = await t.http.post('/api/v1/backup/repositories').set(admin()).send({ name: 'repo1', dataset: 'tank/backups/bacula' });
     expect(repo.status).toBe(201);
+    expect(
+      host
+        .history()
+        .filter((h) => h.command === 'chown' || h.command === 'chmod')
+        .map((h) => [h.command, ...h.args]),
+    ).toEqual([
+      ['chown', 'bacula:bacula', '/tank/backups/bacula'],
+      ['chmod', '0750', '/tank/backups/bacula'],
+    ]);
+    expect(await sdPid()).not.toBe(pidBefore);
+    expect(await host.files.stat('/etc/bacula/calypso-sd.conf')).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
+    // A change of the repository restarts it again; forced, even while a job runs.
+    const running = await t.http.post('/api/v1/backup/jobs/web1-nightly/run').set(bearer(operator)).send({ level: 'Incremental' });
+    const pidRepo = await sdPid();
+    expect((await t.http.patch('/api/v1/backup/repositories/repo1').set(admin()).send({ maxConcurrentJobs: 3 })).status).toBe(409);
+    const forced = await t.http.patch('/api/v1/backup/repositories/repo1').set(admin()).send({ maxConcurrentJobs: 3, force: true });
+    expect(forced.status).toBe(200);
+    expect(forced.body.maxConcurrentJobs).toBe(3);
+    expect(await sdPid()).not.toBe(pidRepo);
+    expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Maximum Concurrent Jobs = 3/);
+    await finishRun(running.body.jobId, running.body.calypsoJobId);
     expect(repo.body).toMatchObject({ path: '/tank/backups/bacula', usedBytes: expect.any(Number), availableBytes: expect.any(Number) });
     expect(await host.files.read('/etc/bacula/calypso-sd.conf')).toMatch(/Archive Device = "\/tank\/backups\/bacula"/);
     const destroy = await t.http
@@ -195,5 +260,104 @@ describe('running, waiting, restoring', () => {
       .send({ confirm: 'tank/backups/bacula', recursive: true });
     expect(destroy.status).toBe(409);
     expect(JSON.stringify(destroy.body)).toMatch(/repo1/);
+  });
+});
+
+describe('definitions change in place', () => {
+  test('FileSets, schedules and pools are updated: rendered, checked, reloaded; an Operator may not', async () => {
+    const conf = () => host.files.read('/etc/bacula/calypso.conf');
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/backup/filesets/Docs')
+          .set(bearer(operator))
+          .send({ include: ['/srv'] })
+      ).status,
+    ).toBe(403);
+    const fs = await t.http
+      .patch('/api/v1/backup/filesets/Docs')
+      .set(admin())
+      .send({ include: ['/home', '/srv/www'], compression: 'gzip' });
+    expect(fs.status).toBe(200);
+    expect(fs.body).toMatchObject({ name: 'Docs', include: ['/home', '/srv/www'], compression: 'gzip', signature: 'MD5' });
+    expect(await conf()).toMatch(/File = "\/srv\/www"/);
+    expect(await conf()).toMatch(/compression = GZIP/);
+    // A quote or newline in a path never reaches the file.
+    expect(
+      (
+        await t.http
+          .patch('/api/v1/backup/filesets/Docs')
+          .set(admin())
+          .send({ include: ['/srv"\n}'] })
+      ).status,
+    ).toBe(400);
+
+    await t.http
+      .post('/api/v1/backup/schedules')
+      .set(admin())
+      .send({ name: 'nightly', runs: [{ level: 'Full', hour: 23, minute: 5, days: ['sun'] }] })
+      .expect(201);
+    const sched = await t.http
+      .patch('/api/v1/backup/schedules/nightly')
+      .set(admin())
+      .send({
+        runs: [
+          { level: 'Full', hour: 22, minute: 0, days: ['sat'] },
+          { level: 'Incremental', hour: 22, minute: 0, days: ['mon', 'tue'] },
+        ],
+      });
+    expect(sched.status).toBe(200);
+    expect(await conf()).toMatch(/Run = Level=Full sat at 22:00\n {2}Run = Level=Incremental mon at 22:00\n {2}Run = Level=Incremental tue at 22:00/);
+    expect(await conf()).not.toMatch(/sun at 23:05/);
+    expect((await t.http.patch('/api/v1/backup/schedules/nightly').set(admin()).send({ runs: [] })).status).toBe(400);
+
+    const pool = await t.http.patch('/api/v1/backup/pools/Offsite').set(admin()).send({ volumeRetentionDays: 30, labelFormat: 'Off-' });
+    expect(pool.status).toBe(200);
+    expect(pool.body).toMatchObject({ name: 'Offsite', volumeRetentionDays: 30, labelFormat: 'Off-', managed: true });
+    expect(await conf()).toMatch(/Name = Offsite[\s\S]*?Volume Retention = 30 days[\s\S]*?Label Format = "Off-"/);
+    expect((await t.http.patch('/api/v1/backup/pools/NoSuchPool').set(admin()).send({ recycle: false })).status).toBe(404);
+    const audit = await t.app.db('audit_log').whereIn('operation', ['backup.filesets.update', 'backup.schedules.update', 'backup.pools.update']);
+    expect(audit.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('JobDefs: a job takes what it does not set from them, and follows when they change', async () => {
+    expect((await t.http.post('/api/v1/backup/jobdefs').set(bearer(operator)).send({ name: 'defaults', client: 'web1-fd' })).status).toBe(403);
+    const defs = await t.http
+      .post('/api/v1/backup/jobdefs')
+      .set(admin())
+      .send({ name: 'defaults', client: 'web1-fd', fileset: 'Docs', pool: 'Offsite', storage: 'File1', level: 'Full' });
+    expect(defs.status).toBe(201);
+    expect((await t.http.post('/api/v1/backup/jobdefs').set(admin()).send({ name: 'bad', pool: 'NoSuchPool' })).status).toBe(400);
+    const job = await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'from-defs', jobDefs: 'defaults', fileset: 'Docs' });
+    expect(job.status).toBe(201);
+    expect(job.body).toMatchObject({ jobDefs: 'defaults', client: 'web1-fd', pool: 'Offsite', level: 'Full', storage: 'File1' });
+    const conf = await host.files.read('/etc/bacula/calypso.conf');
+    expect(conf).toMatch(/JobDefs \{\n {2}Name = defaults\n {2}Type = Backup\n {2}Level = Full\n {2}Client = web1-fd/);
+    const jobBlock = /Job \{\n {2}Name = from-defs\n([\s\S]*?)\n\}/.exec(conf)![1]!;
+    expect(jobBlock).toMatch(/JobDefs = defaults/);
+    expect(jobBlock).toMatch(/FileSet = Docs/);
+    expect(jobBlock).not.toMatch(/Client =|Pool =|Level =/);
+    // Without JobDefs, a job names everything.
+    const bare = await t.http.post('/api/v1/backup/jobs').set(admin()).send({ name: 'bare', client: 'web1-fd' });
+    expect(bare.status).toBe(400);
+    expect(bare.body.detail).toMatch(/needs a fileset, pool, storage/);
+    await t.http.post('/api/v1/backup/pools').set(admin()).send({ name: 'Second' }).expect(201);
+    expect((await t.http.patch('/api/v1/backup/jobdefs/defaults').set(admin()).send({ pool: 'Second' })).status).toBe(200);
+    const jobs = await t.http.get('/api/v1/backup/jobs').set(admin());
+    expect(jobs.body.items.find((j: { name: string }) => j.name === 'from-defs')).toMatchObject({ pool: 'Second', jobDefs: 'defaults' });
+    // The pool the JobDefs names cannot go; the JobDefs a job names cannot either; nor can they lose what a job takes from them.
+    const poolGone = await t.http.delete('/api/v1/backup/pools/Second').set(admin()).send({ confirm: 'Second' });
+    expect(poolGone.status).toBe(409);
+    expect(poolGone.body.detail).toMatch(/from-defs.*defaults \(JobDefs\)/);
+    expect((await t.http.patch('/api/v1/backup/jobdefs/defaults').set(admin()).send({ client: null })).status).toBe(409);
+    expect((await t.http.delete('/api/v1/backup/jobdefs/defaults').set(admin()).send({ confirm: 'defaults' })).status).toBe(409);
+    const run = await t.http.post('/api/v1/backup/jobs/from-defs/run').set(bearer(operator)).send({});
+    expect(run.status).toBe(200);
+    const h = await t.http.get(`/api/v1/backup/history/${run.body.jobId}`).set(bearer(reader));
+    expect(h.body.run).toMatchObject({ levelText: 'Full', client: 'web1-fd' });
+    await t.http.post(`/api/v1/backup/runs/${run.body.jobId}/cancel`).set(bearer(operator)).send({}).expect(200);
+    await t.app.jobs.wait(run.body.calypsoJobId, 10_000);
+    expect((await t.http.delete('/api/v1/backup/jobs/from-defs').set(admin()).send({ confirm: 'from-defs' })).status).toBe(200);
+    expect((await t.http.delete('/api/v1/backup/jobdefs/defaults').set(admin()).send({ confirm: 'defaults' })).status).toBe(200);
   });
 });

@@ -9,25 +9,58 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const DIR_PORT = 19111;
-export const FD_PORT = 19112;
-export const SD_PORT = 19113;
+export const DIR_PORT = 19141;
+export const FD_PORT = 19142;
+export const SD_PORT = 19143;
 export const FD_PASSWORD = 'fd-password-0123456789';
 
 export interface BaculaPeers {
   dir: string;
   data: string;
+  /** A folder with one 40 MB file: about 80 s at the file daemon's bandwidth limit. */
+  big: string;
+  /** The mountpoint of the stubbed dataset the repository test uses. */
+  repo: string;
+  /** The storage daemon runs in the background (not a child of the test): Calypso restarts it by this pid file. */
+  sdPidFile: string;
   stop(): Promise<void>;
   bconsole(commands: string): string;
 }
 
+const baculaGroup = (() => {
+  try {
+    return /^bacula:[^:]*:(\d+):/m.exec(fs.readFileSync('/etc/group', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+})();
+
+/** As Debian installs them: root's, group bacula, 0640 (the daemons run as bacula); without that group, 0600. */
 function write(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o600 });
+  if (baculaGroup !== null) {
+    fs.chownSync(file, 0, Number(baculaGroup));
+    fs.chmodSync(file, 0o640);
+  }
 }
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export async function startBacula(): Promise<BaculaPeers> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bacula-'));
-  for (const d of ['work', 'run', 'vols', 'data', 'restore-default']) fs.mkdirSync(path.join(dir, d));
+  if (baculaGroup !== null) {
+    fs.chownSync(dir, 0, Number(baculaGroup));
+    fs.chmodSync(dir, 0o750);
+  }
+  for (const d of ['work', 'run', 'vols', 'data', 'big', 'repo', 'restore-default']) fs.mkdirSync(path.join(dir, d));
+  const sdPidFile = path.join(dir, 'run', `bacula-sd.${SD_PORT}.pid`);
   write(
     path.join(dir, 'bacula-dir.conf'),
     `Director {
@@ -136,6 +169,9 @@ Messages {
   WorkingDirectory = "${dir}/work"
   Pid Directory = "${dir}/run"
   Maximum Concurrent Jobs = 20
+  # Slow enough that a job over the big folder is still transferring when the test cancels it
+  # (the other folders are a few kilobytes).
+  Maximum Bandwidth Per Job = 500 kb/s
 }
 Director {
   Name = peer-dir
@@ -165,20 +201,30 @@ Messages {
     const p = spawn(bin, ['-f', '-c', path.join(dir, conf)], { stdio: 'ignore', detached: true });
     procs.push(p);
   };
+  const sdPid = () => {
+    const pid = Number(fs.existsSync(sdPidFile) ? fs.readFileSync(sdPidFile, 'utf8').trim() : NaN);
+    return Number.isSafeInteger(pid) && pid > 1 ? pid : null;
+  };
   const stop = async () => {
     for (const p of procs) {
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     }
+    // The storage daemon Calypso may have restarted: whichever process its pid file names now.
+    const sd = sdPid();
+    if (sd !== null && alive(sd)) process.kill(sd, 'SIGTERM');
     const deadline = Date.now() + 15_000;
     for (const p of procs) {
       while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     }
+    while (sd !== null && alive(sd) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (sd !== null && alive(sd)) process.kill(sd, 'SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const bconsole = (commands: string) => execFileSync('bconsole', ['-n', '-c', path.join(dir, 'bconsole.conf')], { input: `${commands}\n`, encoding: 'utf8' });
   try {
-    start('bacula-sd', 'bacula-sd.conf');
+    // In the background by itself (no -f), as Calypso starts it again after a restart.
+    execFileSync('bacula-sd', ['-c', path.join(dir, 'bacula-sd.conf')], { stdio: 'ignore' });
     start('bacula-fd', 'bacula-fd.conf');
     start('bacula-dir', 'bacula-dir.conf');
     const deadline = Date.now() + 20_000;
@@ -195,5 +241,6 @@ Messages {
     await stop();
     throw err;
   }
-  return { dir, data: path.join(dir, 'data'), stop, bconsole };
+  fs.writeFileSync(path.join(dir, 'big', 'big.bin'), Buffer.alloc(40 * 1024 * 1024, 7));
+  return { dir, data: path.join(dir, 'data'), big: path.join(dir, 'big'), repo: path.join(dir, 'repo'), sdPidFile, stop, bconsole };
 }

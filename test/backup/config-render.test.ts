@@ -13,6 +13,7 @@ import {
   renderDirectorConf,
   renderFileSet,
   renderJob,
+  renderJobDefs,
   renderPool,
   renderSchedule,
   runLines,
@@ -131,5 +132,31 @@ describe('bconsole driver', () => {
       /not one bconsole command line/,
     );
     expect(host.calls.filter((c) => c.command === 'bconsole')).toEqual([]);
+  });
+});
+
+describe('JobDefs', () => {
+  test('a job naming JobDefs leaves out what it takes from them; without JobDefs every field is required', () => {
+    const defs = {
+      name: 'defaults',
+      client: 'web1-fd',
+      fileset: null,
+      schedule: 'nightly',
+      pool: 'Daily',
+      storage: 'File1',
+      level: 'Full' as const,
+      priority: null,
+      maxRunSeconds: 3600,
+    };
+    expect(renderJobDefs(defs, 'Standard')).toBe(
+      'JobDefs {\n  Name = defaults\n  Type = Backup\n  Level = Full\n  Client = web1-fd\n  Pool = Daily\n  Storage = File1\n  Schedule = nightly\n  Max Run Time = 3600 seconds\n  Messages = Standard\n}\n',
+    );
+    const job = { ...base.jobs[0]!, jobDefs: 'defaults', client: null, pool: null, storage: null, level: null, priority: null, schedule: null };
+    expect(renderJob(job)).toBe('Job {\n  Name = web1\n  JobDefs = defaults\n  Type = Backup\n  FileSet = Docs\n  Messages = Standard\n  Enabled = yes\n}\n');
+    expect(() => renderJob({ ...job, jobDefs: null })).toThrow(/job.client: required when the job names no JobDefs/);
+    expect(() => renderJobDefs({ ...defs, pool: 'x"}\n@/etc/passwd' }, 'Standard')).toThrow(BaculaConfigValueError);
+    expect(renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('JobDefs {')).toBeLessThan(
+      renderDirectorConf({ ...base, jobDefs: [defs], jobs: [job] }).indexOf('Job {'),
+    );
   });
 });

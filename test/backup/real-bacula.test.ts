@@ -7,12 +7,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LocalHost } from '../../src/system/local-host.js';
+import type { RunOptions, RunResult } from '../../src/system/host.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { peersAvailable, waitFor } from '../shares/helpers.js';
-import { FD_PASSWORD, FD_PORT, startBacula, type BaculaPeers } from './bacula-peers.js';
+import { FD_PASSWORD, FD_PORT, SD_PORT, startBacula, type BaculaPeers } from './bacula-peers.js';
+
+/**
+ * The real machine, except ZFS: this machine has no ZFS kernel module, so `zfs` answers with one
+ * dataset mounted on the peers' repo folder (OpenZFS's `zfs list -H -p` format). Bacula is real.
+ */
+class PeerHost extends LocalHost {
+  repo = '';
+  override run(command: string, args: string[], opts?: RunOptions): Promise<RunResult> {
+    if (command === 'zfs' && args[0] === 'version') return Promise.resolve({ code: 0, stdout: 'zfs-2.2.2-0ubuntu9\nzfs-kmod-2.2.2-0ubuntu9\n', stderr: '' });
+    if (command === 'zfs' && args[0] === 'list')
+      return Promise.resolve({
+        code: 0,
+        stdout: `tank/peer-repo\tfilesystem\t1048576\t10737418240\t1048576\t0\t${this.repo}\t-\t1764460000\t1.00x\n`,
+        stderr: '',
+      });
+    return super.run(command, args, opts);
+  }
+}
 
 const run = peersAvailable(['bacula-dir', 'bacula-sd', 'bacula-fd', 'bconsole', 'sqlite3']) && fs.existsSync('/usr/share/bacula-director/make_sqlite3_tables');
 const suite = run ? describe : describe.skip;
@@ -29,12 +48,16 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     peers = await startBacula();
     process.env.CALYPSO_BACULA_ETC = peers.dir;
     process.env.CALYPSO_BACKUP_POLL_MS = '200';
+    process.env.CALYPSO_BACULA_SD_PORT = String(SD_PORT);
+    process.env.CALYPSO_BACULA_SD_CONTROL = `pidfile:${peers.sdPidFile}`;
     for (let i = 1; i <= 3; i++) {
       files[`file${i}.bin`] = Buffer.from(Array.from({ length: 30000 + i }, (_, k) => (k * 7 + i) % 251));
       fs.writeFileSync(path.join(peers.data, `file${i}.bin`), files[`file${i}.bin`]!);
     }
     fs.writeFileSync(path.join(peers.data, 'notes.txt'), 'first version\n');
-    t = await startTestApp({ host: new LocalHost() });
+    const host = new PeerHost();
+    host.repo = peers.repo;
+    t = await startTestApp({ host });
     operator = await t.userWithRoles('bkop', ['Operator']);
   }, 60_000);
 
@@ -47,6 +70,8 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     }
     delete process.env.CALYPSO_BACULA_ETC;
     delete process.env.CALYPSO_BACKUP_POLL_MS;
+    delete process.env.CALYPSO_BACULA_SD_PORT;
+    delete process.env.CALYPSO_BACULA_SD_CONTROL;
   }, 60_000);
 
   const waitJob = async (calypsoJobId: number) => {
@@ -76,6 +101,28 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     expect(peers.bconsole('.jobs')).toContain('PeerJob');
     const conf = fs.readFileSync(path.join(peers.dir, 'calypso.conf'), 'utf8');
     expect(conf).toContain('Name = PeerJob');
+    // Root's, group bacula, 0640: the director, running as bacula, reads it; nobody else does.
+    const st = fs.statSync(path.join(peers.dir, 'calypso.conf'));
+    expect([st.uid, st.mode & 0o777]).toEqual([0, 0o640]);
+    expect(await t.host.files.stat(path.join(peers.dir, 'calypso.conf'))).toEqual({ mode: 0o640, owner: 'root', group: 'bacula' });
+    if (peersAvailable(['runuser'])) {
+      // The director's own check, as the user it runs as on Debian.
+      // Its configuration, includes and all, is read (it stops later, at the catalog: the test's
+      // director runs as root and owns the database). With the file root's only, it stops there.
+      const asBacula = () => {
+        const r = spawnSync('runuser', ['-u', 'bacula', '--', 'bacula-dir', '-t', '-c', path.join(peers.dir, 'bacula-dir.conf')], { encoding: 'utf8' });
+        return `${r.stdout}${r.stderr}`;
+      };
+      const read = asBacula();
+      expect(read).not.toMatch(/Config error|calypso\.conf/);
+      expect(read).toMatch(/Could not open Catalog "MyCatalog"/);
+      fs.chmodSync(path.join(peers.dir, 'calypso.conf'), 0o600);
+      try {
+        expect(asBacula()).toContain(`Cannot open included config file ${path.join(peers.dir, 'calypso.conf')}: Permission denied`);
+      } finally {
+        fs.chmodSync(path.join(peers.dir, 'calypso.conf'), 0o640);
+      }
+    }
     const listed = await t.http.get('/api/v1/backup/clients').set(as());
     expect(listed.body.items).toEqual([
       expect.objectContaining({ name: 'local-fd', managed: false, reachable: true, passwordSet: false }),
@@ -221,5 +268,85 @@ suite('real Bacula director, storage and file daemons driven through the API', (
     // Purging needs the volume's name typed, and an Admin.
     expect((await t.http.post('/api/v1/backup/volumes/Empty-0001/purge').set(as()).send({})).status).toBe(400);
     expect((await t.http.post('/api/v1/backup/volumes/Empty-0001/purge').set(bearer(operator)).send({ confirm: 'Empty-0001' })).status).toBe(403);
+  }, 180_000);
+
+  test('a repository added through the API: the storage daemon restarts by itself and a job writes its volume there', async () => {
+    const pidBefore = fs.readFileSync(peers.sdPidFile, 'utf8').trim();
+    const repo = await t.http.post('/api/v1/backup/repositories').set(as()).send({ name: 'PeerRepo', dataset: 'tank/peer-repo', maxConcurrentJobs: 2 });
+    expect(repo.status).toBe(201);
+    expect(repo.body).toMatchObject({ path: peers.repo, usedBytes: 1048576, availableBytes: 10737418240 });
+    // The folder is the storage daemon's user's (Debian runs it as bacula).
+    const folder = fs.statSync(peers.repo);
+    expect(folder.mode & 0o777).toBe(0o750);
+    expect(await t.host.files.stat(peers.repo)).toMatchObject({ owner: 'bacula', group: 'bacula' });
+    // bacula-sd has no reload: Calypso stopped it and started it again, on the new device.
+    expect(fs.readFileSync(peers.sdPidFile, 'utf8').trim()).not.toBe(pidBefore);
+    const sdConf = fs.statSync(path.join(peers.dir, 'calypso-sd.conf'));
+    expect([sdConf.uid, sdConf.mode & 0o777]).toEqual([0, 0o640]);
+    expect(peers.bconsole('status storage=PeerRepo')).toContain(`Device File: "PeerRepo" (${peers.repo})`);
+    expect((await t.http.post('/api/v1/backup/pools').set(as()).send({ name: 'RepoPool', labelFormat: 'Repo-' })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/jobs')
+          .set(as())
+          .send({ name: 'RepoJob', client: 'peer-fd', fileset: 'PeerSet', pool: 'RepoPool', storage: 'PeerRepo', level: 'Full' })
+      ).status,
+    ).toBe(201);
+    const full = await t.http.post('/api/v1/backup/jobs/RepoJob/run').set(bearer(operator)).send({});
+    expect(full.status).toBe(200);
+    expect((await waitJob(full.body.calypsoJobId)).state).toBe('succeeded');
+    // Bacula numbers automatic labels with the catalog's next MediaId.
+    const written = fs.readdirSync(peers.repo);
+    expect(written).toEqual([expect.stringMatching(/^Repo-\d{4}$/)]);
+    expect(fs.statSync(path.join(peers.repo, written[0]!)).size).toBeGreaterThan(30000 * 3);
+    const volumes = await t.http.get('/api/v1/backup/volumes?pool=RepoPool').set(as());
+    expect(volumes.body.items).toEqual([expect.objectContaining({ name: written[0], pool: 'RepoPool', mediaType: 'File' })]);
+    // A pool change reaches its existing volumes (update pool=, then allfrompool=).
+    const changed = await t.http
+      .patch('/api/v1/backup/pools/RepoPool')
+      .set(as())
+      .send({ volumeRetentionDays: 7, maxVolumeBytes: 2 * 1024 * 1024 });
+    expect(changed.status).toBe(200);
+    const llist = peers.bconsole(`llist volume=${written[0]}`);
+    expect(llist).toMatch(/VolRetention: 604800\n/);
+    expect(llist).toMatch(/MaxVolBytes: 2097152\n/);
+  }, 180_000);
+
+  test('a job cancelled in the middle of its transfer is "cancelled" in the history', async () => {
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/filesets')
+          .set(as())
+          .send({ name: 'BigSet', include: [peers.big] })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/backup/jobs')
+          .set(as())
+          .send({ name: 'BigJob', client: 'peer-fd', fileset: 'BigSet', pool: 'PeerPool', storage: 'File1', level: 'Full' })
+      ).status,
+    ).toBe(201);
+    const started = await t.http.post('/api/v1/backup/jobs/BigJob/run').set(bearer(operator)).send({});
+    expect(started.status).toBe(200);
+    let doneBytes = 0;
+    await waitFor(
+      'the job to transfer its first bytes',
+      async () => {
+        const s = await t.http.get('/api/v1/backup/status').set(as());
+        const r = s.body.running?.find((x: { jobId: number }) => x.jobId === started.body.jobId);
+        doneBytes = r?.progress?.doneBytes ?? 0;
+        return r?.status === 'R' && doneBytes > 0;
+      },
+      60_000,
+    );
+    expect(doneBytes).toBeLessThan(40 * 1024 * 1024);
+    expect((await t.http.post(`/api/v1/backup/runs/${started.body.jobId}/cancel`).set(bearer(operator)).send({})).status).toBe(200);
+    expect((await waitJob(started.body.calypsoJobId)).state).toBe('failed');
+    const history = await t.http.get('/api/v1/backup/history?job=BigJob').set(as());
+    expect(history.body.items[0]).toMatchObject({ jobId: started.body.jobId, status: 'A', statusText: 'cancelled', outcome: 'cancelled' });
   }, 180_000);
 });

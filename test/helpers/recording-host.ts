@@ -41,5 +41,6 @@ export class RecordingHost implements Host {
       if (prev === undefined) this.fileMap.delete(p);
       else this.fileMap.set(p, prev);
     },
+    stat: async (p) => (this.fileMap.has(p) ? { mode: 0o644, owner: 'root', group: 'root' } : null),
   };
 }

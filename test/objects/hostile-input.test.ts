@@ -26,6 +26,7 @@ class RecordingFilesHost implements Host {
       exists: (p) => (rec(p), f.exists(p)),
       writeAtomic: (p, c, o) => (rec(p), f.writeAtomic(p, c, o)),
       restorePrevious: (p) => (rec(p), f.restorePrevious(p)),
+      stat: (p) => (rec(p), f.stat(p)),
     };
   }
   run(command: string, args: string[], opts?: RunOptions): Promise<RunResult> {

@@ -11,10 +11,12 @@ import type { Attachment, Attachments } from '../core/attachments.js';
 import { actorHas, type Ctx } from '../core/context.js';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
+import type { JobDefsConf, PoolConf } from '../../system/bacula/config.js';
 import {
   adapterFor,
   changeResources,
   deleteResource,
+  effectiveJob,
   getResource,
   insertResource,
   jobsUsing,
@@ -189,21 +191,56 @@ async function requireStorage(ctx: Ctx, bacula: BaculaAdapter, name: string): Pr
   if (!live.includes(name)) throw new ValidationError(`no storage named ${name}`, [{ path: 'storage', message: `no storage or repository named ${name}` }]);
 }
 
-async function checkJobRefs(ctx: Ctx, j: JobSpec): Promise<void> {
+/** The references a job or JobDefs sets (the ones it leaves unset are not checked here). */
+async function checkRefs(ctx: Ctx, j: Pick<JobSpec, 'client' | 'fileset' | 'schedule' | 'pool' | 'storage'>): Promise<void> {
   const bacula = adapterFor(ctx);
-  await requireKnown(ctx, bacula, 'client', j.client, 'client');
-  await requireKnown(ctx, bacula, 'fileset', j.fileset, 'fileset');
+  if (j.client) await requireKnown(ctx, bacula, 'client', j.client, 'client');
+  if (j.fileset) await requireKnown(ctx, bacula, 'fileset', j.fileset, 'fileset');
   if (j.schedule) await requireKnown(ctx, bacula, 'schedule', j.schedule, 'schedule');
-  await requireKnown(ctx, bacula, 'pool', j.pool, 'pool');
-  await requireStorage(ctx, bacula, j.storage);
+  if (j.pool) await requireKnown(ctx, bacula, 'pool', j.pool, 'pool');
+  if (j.storage) await requireStorage(ctx, bacula, j.storage);
 }
 
-async function toJobView(j: JobSpec, history: BaculaJobDetail[], managed = true) {
+/**
+ * A job as it will be saved: its JobDefs exists, what it runs with (its own values, else the
+ * JobDefs') names a client, FileSet, pool and storage that exist, and a level and priority are
+ * set on the job when neither sets them (Incremental, 10).
+ */
+async function normalizedJob(ctx: Ctx, j: JobSpec): Promise<JobSpec> {
+  const defs = await listResources(ctx.db, 'jobdefs');
+  if (j.jobDefs && !defs.some((d) => d.name === j.jobDefs))
+    throw new ValidationError(`no JobDefs named ${j.jobDefs}`, [{ path: 'jobDefs', message: `no JobDefs named ${j.jobDefs}` }]);
+  const spec: JobSpec = { ...j, jobDefs: j.jobDefs ?? null };
+  const eff = effectiveJob(spec, defs);
+  if (eff.level === null) spec.level = 'Incremental';
+  if (eff.priority === null) spec.priority = 10;
+  const missing = (['client', 'fileset', 'pool', 'storage'] as const).filter((f) => !eff[f]);
+  if (missing.length)
+    throw new ValidationError(
+      `the job needs a ${missing.join(', ')}${spec.jobDefs ? ` (its JobDefs ${spec.jobDefs} sets none)` : ''}`,
+      missing.map((f) => ({ path: f, message: spec.jobDefs ? `required: JobDefs ${spec.jobDefs} does not set it` : 'required' })),
+    );
+  await checkRefs(ctx, eff);
+  return spec;
+}
+
+function toJobView(j: JobSpec, history: BaculaJobDetail[], managed = true, defs: JobDefsConf[] = []) {
   const last = history.filter((h) => h.name === j.name).sort((a, b) => b.jobId - a.jobId)[0];
   const run = last ? toRun(last) : null;
+  const eff = effectiveJob(j, defs);
   return {
-    ...j,
+    name: j.name,
     managed,
+    jobDefs: j.jobDefs ?? null,
+    client: eff.client ?? '',
+    fileset: eff.fileset ?? '',
+    schedule: eff.schedule,
+    pool: eff.pool ?? '',
+    storage: eff.storage ?? '',
+    level: eff.level ?? 'Incremental',
+    priority: eff.priority ?? 10,
+    maxRunSeconds: eff.maxRunSeconds,
+    enabled: j.enabled,
     lastRun: run ? { jobId: run.jobId, status: run.statusText, ok: run.outcome === 'ok', at: run.startedAt } : null,
   };
 }
@@ -302,6 +339,17 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       return i;
     }),
   );
+  const changed = <T extends object>(current: T, change: Record<string, unknown>): T => ({
+    ...current,
+    ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+  });
+  registry.add(
+    implement(c['backup.filesets.update'], async (ctx, i) => {
+      const spec = changed(await requireResource(ctx.db, 'fileset', i.name), i);
+      await changeResources(ctx, (trx) => updateResource(trx, 'fileset', spec));
+      return spec;
+    }),
+  );
   registry.add(
     implement(c['backup.filesets.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'fileset', i.name);
@@ -317,12 +365,34 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
     }),
   );
   registry.add(
+    implement(c['backup.schedules.update'], async (ctx, i) => {
+      const spec = changed(await requireResource(ctx.db, 'schedule', i.name), i);
+      await changeResources(ctx, (trx) => updateResource(trx, 'schedule', spec));
+      return spec;
+    }),
+  );
+  registry.add(
     implement(c['backup.schedules.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'schedule', i.name);
       await changeResources(ctx, (trx) => deleteResource(trx, 'schedule', i.name));
       return { ok: true as const };
     }),
   );
+  const poolView = (name: string, spec: PoolConf | undefined, volumes: BaculaVolume[]) => {
+    const vols = volumes.filter((v) => v.pool === name);
+    return {
+      name,
+      volumeRetentionDays: spec?.volumeRetentionDays ?? 0,
+      maxVolumeBytes: spec?.maxVolumeBytes ?? null,
+      labelFormat: spec?.labelFormat ?? null,
+      recycle: spec?.recycle ?? false,
+      autoPrune: spec?.autoPrune ?? false,
+      managed: !!spec,
+      volumes: vols.length,
+      totalBytes: vols.reduce((n, v) => n + v.bytes, 0),
+      appendable: vols.filter((v) => v.status === 'Append' || v.status === 'Recycle' || v.status === 'Purged').length,
+    };
+  };
   registry.add(
     implement(c['backup.pools.list'], async (ctx, i) => {
       const bacula = adapterFor(ctx);
@@ -330,23 +400,26 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const live = await bacula.names('pools').catch(() => [] as string[]);
       const volumes = await bacula.volumes().catch(() => [] as BaculaVolume[]);
       const names = [...new Set([...managed.map((p) => p.name), ...live])].sort();
-      const pools = names.map((name) => {
-        const spec = managed.find((p) => p.name === name);
-        const vols = volumes.filter((v) => v.pool === name);
-        return {
-          name,
-          volumeRetentionDays: spec?.volumeRetentionDays ?? 0,
-          maxVolumeBytes: spec?.maxVolumeBytes ?? null,
-          labelFormat: spec?.labelFormat ?? null,
-          recycle: spec?.recycle ?? false,
-          autoPrune: spec?.autoPrune ?? false,
-          managed: !!spec,
-          volumes: vols.length,
-          totalBytes: vols.reduce((n, v) => n + v.bytes, 0),
-          appendable: vols.filter((v) => v.status === 'Append' || v.status === 'Recycle' || v.status === 'Purged').length,
-        };
-      });
-      return page(pools, i);
+      return page(
+        names.map((name) =>
+          poolView(
+            name,
+            managed.find((p) => p.name === name),
+            volumes,
+          ),
+        ),
+        i,
+      );
+    }),
+  );
+  registry.add(
+    implement(c['backup.pools.update'], async (ctx, i) => {
+      const bacula = adapterFor(ctx);
+      const spec = changed(await requireResource(ctx.db, 'pool', i.name), i);
+      // Reloaded, then the catalog's pool record and its volumes follow the resource; if the
+      // director refuses that, the change is undone (file and database) like a refused file.
+      await changeResources(ctx, (trx) => updateResource(trx, 'pool', spec), { after: () => bacula.updatePoolFromResource(i.name) });
+      return poolView(i.name, spec, await bacula.volumes().catch(() => [] as BaculaVolume[]));
     }),
   );
   registry.add(
@@ -383,14 +456,26 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       const used = (await listResources(ctx.db, 'repository')).find((r) => r.dataset === i.dataset);
       if (used) throw new Conflict(`${i.dataset} is already the repository ${used.name}`);
       const spec = { name: i.name, dataset: i.dataset, path: ds.mountpoint, mediaType: i.mediaType, maxConcurrentJobs: i.maxConcurrentJobs };
-      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec));
+      // The storage daemon runs as bacula: the folder becomes its own before the device points at it.
+      await changeResources(ctx, (trx) => insertResource(trx, 'repository', spec), {
+        force: i.force,
+        prepare: () => adapterFor(ctx).prepareArchiveFolder(spec.path),
+      });
+      return repoView(ctx, spec);
+    }),
+  );
+  registry.add(
+    implement(c['backup.repositories.update'], async (ctx, i) => {
+      const current = await requireResource(ctx.db, 'repository', i.name);
+      const spec = { ...current, mediaType: i.mediaType ?? current.mediaType, maxConcurrentJobs: i.maxConcurrentJobs ?? current.maxConcurrentJobs };
+      await changeResources(ctx, (trx) => updateResource(trx, 'repository', spec), { force: i.force });
       return repoView(ctx, spec);
     }),
   );
   registry.add(
     implement(c['backup.repositories.delete'], async (ctx, i) => {
       await refusedIfUsed(ctx, 'storage', i.name);
-      await changeResources(ctx, (trx) => deleteResource(trx, 'repository', i.name));
+      await changeResources(ctx, (trx) => deleteResource(trx, 'repository', i.name), { force: i.force });
       return { ok: true as const };
     }),
   );
@@ -409,6 +494,7 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
           if (!last || last.type !== 'B') return null;
           return {
             name,
+            jobDefs: null,
             client: last.client ?? '',
             fileset: '',
             schedule: null,
@@ -423,24 +509,74 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
         .filter((j): j is JobSpec => j !== null);
       const all = [...specs.map((j) => ({ j, managed: true })), ...own.map((j) => ({ j, managed: false }))].sort((a, b) => a.j.name.localeCompare(b.j.name));
       const shown = page(all, i);
-      return { items: await Promise.all(shown.items.map((x) => toJobView(x.j, history, x.managed))), total: shown.total };
+      const defs = await listResources(ctx.db, 'jobdefs');
+      return { items: shown.items.map((x) => toJobView(x.j, history, x.managed, defs)), total: shown.total };
     }),
   );
   registry.add(
     implement(c['backup.jobs.create'], async (ctx, i) => {
-      await checkJobRefs(ctx, i);
-      await changeResources(ctx, (trx) => insertResource(trx, 'job', i));
-      return toJobView(i, []);
+      const spec = await normalizedJob(ctx, {
+        name: i.name,
+        jobDefs: i.jobDefs,
+        client: i.client ?? null,
+        fileset: i.fileset ?? null,
+        schedule: i.schedule,
+        pool: i.pool ?? null,
+        storage: i.storage ?? null,
+        level: i.level ?? null,
+        priority: i.priority ?? null,
+        maxRunSeconds: i.maxRunSeconds,
+        enabled: i.enabled,
+      });
+      await changeResources(ctx, (trx) => insertResource(trx, 'job', spec));
+      return toJobView(spec, [], true, await listResources(ctx.db, 'jobdefs'));
     }),
   );
   registry.add(
     implement(c['backup.jobs.update'], async (ctx, i) => {
       const { name, ...change } = i;
       const current = await requireResource(ctx.db, 'job', name);
-      const spec: JobSpec = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
-      await checkJobRefs(ctx, spec);
+      const spec = await normalizedJob(ctx, changed({ jobDefs: null, ...current }, change));
       await changeResources(ctx, (trx) => updateResource(trx, 'job', spec));
-      return toJobView(spec, []);
+      return toJobView(spec, [], true, await listResources(ctx.db, 'jobdefs'));
+    }),
+  );
+
+  // JobDefs
+  registry.add(implement(c['backup.jobdefs.list'], async (ctx, i) => page(await listResources(ctx.db, 'jobdefs'), i)));
+  registry.add(
+    implement(c['backup.jobdefs.create'], async (ctx, i) => {
+      await checkRefs(ctx, i);
+      await changeResources(ctx, (trx) => insertResource(trx, 'jobdefs', i));
+      return i;
+    }),
+  );
+  registry.add(
+    implement(c['backup.jobdefs.update'], async (ctx, i) => {
+      const spec = changed(await requireResource(ctx.db, 'jobdefs', i.name), i);
+      await checkRefs(ctx, spec);
+      // The jobs naming it must still have everything they need once it changes.
+      const jobs = (await listResources(ctx.db, 'job')).filter((j) => j.jobDefs === i.name);
+      const defs = [...(await listResources(ctx.db, 'jobdefs')).filter((d) => d.name !== i.name), spec];
+      for (const j of jobs) {
+        const eff = effectiveJob(j, defs);
+        const missing = (['client', 'fileset', 'pool', 'storage'] as const).filter((f) => !eff[f]);
+        if (missing.length)
+          throw new Conflict(`job ${j.name} takes its ${missing.join(', ')} from ${i.name}: set ${missing.length > 1 ? 'them' : 'it'} on the job first`);
+      }
+      await changeResources(ctx, (trx) => updateResource(trx, 'jobdefs', spec));
+      return spec;
+    }),
+  );
+  registry.add(
+    implement(c['backup.jobdefs.delete'], async (ctx, i) => {
+      const users = (await listResources(ctx.db, 'job')).filter((j) => j.jobDefs === i.name).map((j) => j.name);
+      if (users.length)
+        throw new Conflict(
+          `${i.name} is named by the job${users.length > 1 ? 's' : ''} ${users.join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`,
+        );
+      await changeResources(ctx, (trx) => deleteResource(trx, 'jobdefs', i.name));
+      return { ok: true as const };
     }),
   );
   registry.add(
@@ -453,7 +589,7 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
     implement(c['backup.jobs.run'], async (ctx, i) => {
       const spec = await getResource(ctx.db, 'job', i.name);
       if (!spec && !(await adapterFor(ctx).names('jobs')).includes(i.name)) throw new NotFound(`no backup job ${i.name}`);
-      const level = i.level ?? spec?.level ?? 'Incremental';
+      const level = i.level ?? (spec ? effectiveJob(spec, await listResources(ctx.db, 'jobdefs')).level : null) ?? 'Incremental';
       const jobId = await adapterFor(ctx).run(i.name, level);
       const job = await follow(ctx, jobId, i.name, levelCode(level), 'backup');
       return { jobId, calypsoJobId: job.id };
@@ -595,6 +731,11 @@ export function registerBackup(registry: Registry, attachments: Attachments): vo
       if (widens && !actorHas(ctx.actor, 'backup.admin'))
         throw new Forbidden(
           'restoring to another client or to a folder of your choosing needs backup.admin: it copies files where other people may read them. Restore to the original location or the restore folder instead',
+        );
+      // In place, 'always' and 'ifnewer' overwrite the live files with older copies: an Admin's decision.
+      if (i.where === 'original' && (i.replace === 'always' || i.replace === 'ifnewer') && !actorHas(ctx.actor, 'backup.admin'))
+        throw new Forbidden(
+          `restoring in place with replace=${i.replace} overwrites live files and needs backup.admin. Restore in place with replace=never or ifolder, or to the restore folder`,
         );
       if (!i.files.length && !i.dirs.length)
         throw new ValidationError('select at least one file or folder to restore', [{ path: 'files', message: 'nothing selected' }]);

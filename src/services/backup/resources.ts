@@ -6,7 +6,7 @@
  * the old file and the database as they were.
  */
 import type { Knex } from 'knex';
-import { BaculaAdapter, baculaPaths, type BaculaPaths } from '../../system/bacula/index.js';
+import { BaculaAdapter, baculaPaths, type BaculaPaths, type StorageDaemonControl } from '../../system/bacula/index.js';
 import {
   BaculaConfigValueError,
   renderDirectorConf,
@@ -15,6 +15,7 @@ import {
   type DeviceConf,
   type FileSetConf,
   type JobConf,
+  type JobDefsConf,
   type PoolConf,
   type ScheduleConf,
   type StorageConf,
@@ -26,7 +27,7 @@ import { applyUnit, writeThenActivate } from '../shares/apply.js';
 
 export const BACKUP_LOCK = 'bacula';
 
-export type ResourceKind = 'client' | 'fileset' | 'schedule' | 'pool' | 'repository' | 'job';
+export type ResourceKind = 'client' | 'fileset' | 'schedule' | 'pool' | 'repository' | 'job' | 'jobdefs';
 
 export interface RepositorySpec {
   name: string;
@@ -46,6 +47,7 @@ interface Specs {
   pool: PoolConf;
   repository: RepositorySpec;
   job: JobSpec;
+  jobdefs: JobDefsConf;
 }
 
 /**
@@ -54,7 +56,20 @@ interface Specs {
  * belongs to is reached at CALYPSO_BACULA_SD_ADDRESS:CALYPSO_BACULA_SD_PORT (127.0.0.1:9103).
  */
 export function backupPaths(): BaculaPaths {
-  return baculaPaths(process.env.CALYPSO_BACULA_ETC || '/etc/bacula');
+  return baculaPaths(process.env.CALYPSO_BACULA_ETC || '/etc/bacula', process.env.CALYPSO_BACULA_GROUP || 'bacula');
+}
+
+/**
+ * How the storage daemon is restarted when its devices change: CALYPSO_BACULA_SD_CONTROL is
+ * `systemctl` (the appliance: `systemctl restart bacula-sd`, the default; CALYPSO_BACULA_SD_UNIT
+ * names another unit) or `pidfile:/abs/path.pid` (a bacula-sd run in the background without
+ * systemd, as the real-peer tests run it).
+ */
+export function storageDaemonControl(): StorageDaemonControl {
+  const v = process.env.CALYPSO_BACULA_SD_CONTROL || 'systemctl';
+  if (v.startsWith('pidfile:') && v.slice('pidfile:'.length).startsWith('/')) return { kind: 'pidfile', pidFile: v.slice('pidfile:'.length) };
+  if (v !== 'systemctl') throw new Error(`CALYPSO_BACULA_SD_CONTROL must be systemctl or pidfile:/path, not ${JSON.stringify(v)}`);
+  return { kind: 'systemctl', unit: process.env.CALYPSO_BACULA_SD_UNIT || 'bacula-sd' };
 }
 
 export function adapterFor(ctx: Pick<Ctx, 'host'>): BaculaAdapter {
@@ -96,9 +111,25 @@ export async function deleteResource(trx: Knex.Transaction, kind: ResourceKind, 
   if (!n) throw new NotFound(`no backup ${kind} ${name}`);
 }
 
-/** The jobs that use a resource (a client, FileSet, schedule, pool or storage), for refusing its removal. */
+export type JobField = 'client' | 'fileset' | 'schedule' | 'pool' | 'storage' | 'level' | 'priority' | 'maxRunSeconds';
+const INHERITED: JobField[] = ['client', 'fileset', 'schedule', 'pool', 'storage', 'level', 'priority', 'maxRunSeconds'];
+
+/** What a job runs with: its own values, else its JobDefs' (null where neither sets one). */
+export function effectiveJob(j: JobSpec, defs: JobDefsConf[]): JobSpec {
+  const d = j.jobDefs ? defs.find((x) => x.name === j.jobDefs) : undefined;
+  if (!d) return j;
+  const out = { ...j } as Record<string, unknown>;
+  for (const f of INHERITED) if (out[f] === null || out[f] === undefined) out[f] = d[f];
+  return out as unknown as JobSpec;
+}
+
+/** The jobs and JobDefs that use a resource (a client, FileSet, schedule, pool or storage), for refusing its removal. */
 export async function jobsUsing(db: Knex, field: 'client' | 'fileset' | 'schedule' | 'pool' | 'storage', name: string): Promise<string[]> {
-  return (await listResources(db, 'job')).filter((j) => j[field] === name).map((j) => j.name);
+  const defs = await listResources(db, 'jobdefs');
+  return [
+    ...(await listResources(db, 'job')).filter((j) => effectiveJob(j, defs)[field] === name).map((j) => j.name),
+    ...defs.filter((d) => d[field] === name).map((d) => `${d.name} (JobDefs)`),
+  ];
 }
 
 /** The storage daemon's Director password, read from its configuration (the director must present it). */
@@ -132,18 +163,35 @@ async function directorConf(ctx: Ctx, trx: Knex.Transaction, paths: BaculaPaths)
     schedules: of('schedule').map((r) => spec<ScheduleConf>(r)),
     pools: of('pool').map((r) => spec<PoolConf>(r)),
     storages,
+    messages: paths.messages,
+    jobDefs: of('jobdefs').map((r) => spec<JobDefsConf>(r)),
     jobs: of('job').map((r) => ({ ...spec<JobSpec>(r), messages: paths.messages })),
     devices: repositories.map((r): DeviceConf => ({ name: r.name, archivePath: r.path, mediaType: r.mediaType, maxConcurrentJobs: r.maxConcurrentJobs })),
   };
 }
 
+export interface ApplyOptions {
+  /** Restart the storage daemon even while jobs run (they fail). */
+  force?: boolean;
+  /**
+   * A step after the director reloaded (`update pool=` after a Pool changed); if it fails, the
+   * previous file is put back and reloaded and the transaction rolls back.
+   */
+  after?: () => Promise<void>;
+  /** A step once the change is allowed, before any file is written (a repository's folder handed to the daemon's user). */
+  prepare?: () => Promise<void>;
+}
+
 /**
  * Renders what the transaction holds, writes it atomically, has the director check it and reload
  * it; a refusal puts the previous file back (and reloads it) and throws, so the transaction rolls
- * back. The storage daemon's devices file is written and checked the same way when it changes;
- * the daemon reads it when it next starts (bacula-sd 9.6 has no reload).
+ * back. The storage daemon's devices file is written and checked the same way when it changes,
+ * and the daemon is restarted (bacula-sd 9.6 has no reload), which is refused while jobs run
+ * unless forced: a restart ends every job reading or writing through it. The appliance has one
+ * storage daemon, so every running job of the director counts. A restart that fails puts both
+ * files back and starts the daemon again on the previous devices.
  */
-export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void> {
+export async function applyBacula(ctx: Ctx, trx: Knex.Transaction, opts: ApplyOptions = {}): Promise<void> {
   const paths = backupPaths();
   const adapter = new BaculaAdapter(ctx.host, paths);
   const conf = await directorConf(ctx, trx, paths);
@@ -156,16 +204,36 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void
     if (err instanceof BaculaConfigValueError) throw new ValidationError(err.message, [{ path: err.field, message: err.message }]);
     throw err;
   }
+  // Root's, readable by the daemons' group only: the files hold the clients' and storage daemon's passwords.
+  const confMode = { mode: 0o640, group: paths.group };
   const sdBefore = await ctx.host.files.readIfExists(paths.calypsoSdConf);
-  if (sdBefore !== sdText) {
-    await writeThenActivate(ctx, paths.calypsoSdConf, sdText, 0o640, () => adapter.checkStorageDaemonConf());
+  // Written when its text differs; the daemon restarts only when its devices do (not for the
+  // header Calypso adds to the empty file an installation leaves).
+  const devicesOf = (t: string | null) =>
+    (t ?? '')
+      .split('\n')
+      .filter((l) => l.trim() && !l.trim().startsWith('#'))
+      .join('\n');
+  const sdWrite = sdBefore !== sdText;
+  const sdChanged = devicesOf(sdBefore) !== devicesOf(sdText);
+  const control = sdChanged ? storageDaemonControl() : null;
+  if (sdChanged) {
+    const running = (await adapter.directorStatus()).running;
+    if (running.length && !opts.force)
+      throw new Conflict(
+        `the storage daemon must restart to use the changed repositories, which would end the running job${running.length > 1 ? 's' : ''} ${running
+          .map((j) => `${j.name} (JobId ${j.jobId})`)
+          .join(', ')}: wait for ${running.length > 1 ? 'them' : 'it'} to end, or force the change`,
+      );
   }
+  if (opts.prepare) await opts.prepare();
+  if (sdWrite) await writeThenActivate(ctx, paths.calypsoSdConf, sdText, confMode, () => adapter.checkStorageDaemonConf());
   try {
     await writeThenActivate(
       ctx,
       paths.calypsoConf,
       dirText,
-      0o640,
+      confMode,
       async () => {
         await adapter.checkDirectorConf();
         await adapter.reload();
@@ -173,16 +241,42 @@ export async function applyBacula(ctx: Ctx, trx: Knex.Transaction): Promise<void
       () => adapter.reload(),
     );
   } catch (err) {
-    if (sdBefore !== sdText) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
+    if (sdWrite) await ctx.host.files.restorePrevious(paths.calypsoSdConf);
     throw err;
+  }
+  if (control) {
+    const storage = conf.storages[0]?.name ?? (await adapter.names('storage').catch(() => [] as string[]))[0] ?? null;
+    try {
+      await adapter.restartStorageDaemon(control, storage);
+    } catch (err) {
+      await ctx.host.files.restorePrevious(paths.calypsoSdConf);
+      await ctx.host.files.restorePrevious(paths.calypsoConf);
+      await adapter.reload().catch((again) => ctx.log.warn({ err: again }, 'reloading the previous director configuration failed too'));
+      await adapter
+        .restartStorageDaemon(control, null)
+        .catch((again) => ctx.log.warn({ err: again }, 'starting the storage daemon on its previous devices failed too'));
+      throw err;
+    }
   }
 }
 
 /** A change to the resources as one unit: database, render, check, write, reload. */
-export function changeResources<T>(ctx: Ctx, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export function changeResources<T>(ctx: Ctx, change: (trx: Knex.Transaction) => Promise<T>, opts: ApplyOptions = {}): Promise<T> {
   return applyUnit(ctx, BACKUP_LOCK, async (trx) => {
     const out = await change(trx);
-    await applyBacula(ctx, trx);
+    await applyBacula(ctx, trx, opts);
+    if (opts.after) {
+      try {
+        await opts.after();
+      } catch (err) {
+        const paths = backupPaths();
+        await ctx.host.files.restorePrevious(paths.calypsoConf);
+        await new BaculaAdapter(ctx.host, paths)
+          .reload()
+          .catch((again) => ctx.log.warn({ err: again }, 'reloading the previous director configuration failed too'));
+        throw err;
+      }
+    }
     return out;
   });
 }

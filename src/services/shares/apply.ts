@@ -6,6 +6,7 @@
 import { diffArrays } from 'diff';
 import type { Knex } from 'knex';
 import { BackingFileAdapter } from '../../system/scst/backing.js';
+import type { WriteOptions } from '../../system/host.js';
 import { ZfsAdapter } from '../../system/zfs/index.js';
 import type { Ctx } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
@@ -29,11 +30,11 @@ export async function writeThenActivate(
   ctx: Ctx,
   file: string,
   content: string,
-  mode: number,
+  mode: number | WriteOptions,
   activate: () => Promise<void>,
   reactivate?: () => Promise<void>,
 ): Promise<void> {
-  await ctx.host.files.writeAtomic(file, content, { mode });
+  await ctx.host.files.writeAtomic(file, content, typeof mode === 'number' ? { mode } : mode);
   try {
     await activate();
   } catch (err) {

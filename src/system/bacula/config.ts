@@ -117,18 +117,37 @@ export interface StorageConf {
   maxConcurrentJobs: number;
 }
 
+/**
+ * A Job. With `jobDefs`, a null client, FileSet, pool, storage, level or priority is left out of
+ * the rendered Job, so Bacula takes it from the JobDefs (and a change of the JobDefs reaches the
+ * job); without, they are all required.
+ */
 export interface JobConf {
   name: string;
-  client: string;
-  fileset: string;
+  jobDefs?: string | null;
+  client: string | null;
+  fileset: string | null;
   schedule: string | null;
-  pool: string;
-  storage: string;
-  level: BackupLevel;
-  priority: number;
+  pool: string | null;
+  storage: string | null;
+  level: BackupLevel | null;
+  priority: number | null;
   maxRunSeconds: number | null;
   enabled: boolean;
   messages: string;
+}
+
+/** JobDefs: defaults jobs name with `JobDefs =`; every field may be left unset (null). */
+export interface JobDefsConf {
+  name: string;
+  client: string | null;
+  fileset: string | null;
+  schedule: string | null;
+  pool: string | null;
+  storage: string | null;
+  level: BackupLevel | null;
+  priority: number | null;
+  maxRunSeconds: number | null;
 }
 
 export interface DeviceConf {
@@ -139,6 +158,9 @@ export interface DeviceConf {
 }
 
 export interface DirectorConf {
+  /** The Messages resource JobDefs use (the director's own; default Standard). */
+  messages?: string;
+  jobDefs?: JobDefsConf[];
   clients: ClientConf[];
   filesets: FileSetConf[];
   schedules: ScheduleConf[];
@@ -223,21 +245,46 @@ export function renderStorage(s: StorageConf): string {
   ]);
 }
 
+function level(field: string, value: BackupLevel): string {
+  if (!BACKUP_LEVELS.includes(value)) throw new BaculaConfigValueError(field, `one of ${BACKUP_LEVELS.join(', ')}`);
+  return value;
+}
+
+/** The lines a Job and a JobDefs share, for the fields that are set. */
+function jobLines(kind: 'job' | 'jobdefs', j: Omit<JobDefsConf, 'name'>): string[] {
+  const body: string[] = [];
+  if (j.level !== null) body.push(`  Level = ${level(`${kind}.level`, j.level)}`);
+  if (j.client !== null) body.push(`  Client = ${name(`${kind}.client`, j.client)}`);
+  if (j.fileset !== null) body.push(`  FileSet = ${name(`${kind}.fileset`, j.fileset)}`);
+  if (j.pool !== null) body.push(`  Pool = ${name(`${kind}.pool`, j.pool)}`);
+  if (j.storage !== null) body.push(`  Storage = ${name(`${kind}.storage`, j.storage)}`);
+  if (j.priority !== null) body.push(`  Priority = ${int(`${kind}.priority`, j.priority, 1)}`);
+  if (j.schedule) body.push(`  Schedule = ${name(`${kind}.schedule`, j.schedule)}`);
+  if (j.maxRunSeconds !== null) body.push(`  Max Run Time = ${int(`${kind}.maxRunSeconds`, j.maxRunSeconds, 1)} seconds`);
+  return body;
+}
+
+export function renderJobDefs(d: JobDefsConf, messages: string): string {
+  return block('JobDefs', [
+    `  Name = ${name('jobdefs.name', d.name)}`,
+    `  Type = Backup`,
+    ...jobLines('jobdefs', d),
+    `  Messages = ${name('jobdefs.messages', messages)}`,
+  ]);
+}
+
 export function renderJob(j: JobConf): string {
+  if (!j.jobDefs)
+    for (const f of ['client', 'fileset', 'pool', 'storage', 'level', 'priority'] as const)
+      if (j[f] === null) throw new BaculaConfigValueError(`job.${f}`, 'required when the job names no JobDefs');
   const body = [
     `  Name = ${name('job.name', j.name)}`,
+    ...(j.jobDefs ? [`  JobDefs = ${name('job.jobDefs', j.jobDefs)}`] : []),
     `  Type = Backup`,
-    `  Level = ${BACKUP_LEVELS.includes(j.level) ? j.level : name('job.level', '!')}`,
-    `  Client = ${name('job.client', j.client)}`,
-    `  FileSet = ${name('job.fileset', j.fileset)}`,
-    `  Pool = ${name('job.pool', j.pool)}`,
-    `  Storage = ${name('job.storage', j.storage)}`,
+    ...jobLines('job', j),
     `  Messages = ${name('job.messages', j.messages)}`,
-    `  Priority = ${int('job.priority', j.priority, 1)}`,
     `  Enabled = ${yesNo(j.enabled)}`,
   ];
-  if (j.schedule) body.push(`  Schedule = ${name('job.schedule', j.schedule)}`);
-  if (j.maxRunSeconds !== null) body.push(`  Max Run Time = ${int('job.maxRunSeconds', j.maxRunSeconds, 1)} seconds`);
   return block('Job', body);
 }
 
@@ -245,7 +292,9 @@ export const CONF_HEADER = '# Written by Calypso: changes made here are overwrit
 
 /** The director's include file: every resource Calypso owns, in a stable order. */
 export function renderDirectorConf(conf: DirectorConf): string {
+  const messages = conf.messages ?? 'Standard';
   const parts = [
+    ...(conf.jobDefs ?? []).map((d) => renderJobDefs(d, messages)),
     ...conf.clients.map(renderClient),
     ...conf.filesets.map(renderFileSet),
     ...conf.schedules.map(renderSchedule),

@@ -9,7 +9,8 @@
  * Bareos 2x: the same commands exist; `.api 2` becomes `.api json` there (see parse.ts).
  */
 import { randomInt } from 'node:crypto';
-import { HostCommandError, type Host } from '../host.js';
+import { HostCommandError, userArg, type Host } from '../host.js';
+import { SystemdAdapter } from '../systemd/index.js';
 import { Bconsole, BaculaCommandError, consoleValue } from './bconsole.js';
 import {
   parseBvfsList,
@@ -49,9 +50,15 @@ export interface BaculaPaths {
   catalog: string;
   /** The Messages resource new jobs use. */
   messages: string;
+  /**
+   * The group the daemons run as (Debian: bacula). Calypso's files are written root-owned, in
+   * this group, mode 0640, so the director and storage daemon can read them and nobody else can
+   * (they hold passwords).
+   */
+  group: string;
 }
 
-export function baculaPaths(etc = '/etc/bacula'): BaculaPaths {
+export function baculaPaths(etc = '/etc/bacula', group = 'bacula'): BaculaPaths {
   return {
     bconsoleConf: `${etc}/bconsole.conf`,
     directorConf: `${etc}/bacula-dir.conf`,
@@ -61,8 +68,20 @@ export function baculaPaths(etc = '/etc/bacula'): BaculaPaths {
     restoreJob: 'RestoreFiles',
     catalog: 'MyCatalog',
     messages: 'Standard',
+    group,
   };
 }
+
+/**
+ * How the storage daemon is restarted after its devices change (bacula-sd 9.6 has no reload; it
+ * reads its configuration only when it starts):
+ * - systemctl: the appliance's unit (`systemctl restart bacula-sd`);
+ * - pidfile: a bacula-sd the caller started in the background itself (no systemd: a test, a
+ *   container): stopped by the pid in its pid file (SIGTERM, then waiting for it to end), started
+ *   again with `bacula-sd -c <its configuration>`, which puts itself in the background.
+ * Bareos 2x: the same (bareos-sd has no reload either; its unit is bareos-sd).
+ */
+export type StorageDaemonControl = { kind: 'systemctl'; unit: string } | { kind: 'pidfile'; pidFile: string };
 
 export const VOLUME_STATUSES = ['Append', 'Full', 'Used', 'Read-Only', 'Disabled', 'Archive', 'Error', 'Cleaning'] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
@@ -163,6 +182,22 @@ export class BaculaAdapter {
     await this.console.one(`update volume=${consoleValue(volume)} pool=${consoleValue(pool)}`);
   }
 
+  /**
+   * After a Pool resource changed: `update pool=` copies it into the catalog's Pool record, then
+   * `update volume allfrompool=` copies the record's retention, maximum size and recycling onto the
+   * pool's existing volumes (Bacula applies a Pool's settings to a volume only when it is labelled).
+   * One command at a time: after a pool it does not know, bconsole goes on with the automatically
+   * selected pool (test/fixtures/bacula/update-pool.txt).
+   */
+  async updatePoolFromResource(pool: string): Promise<void> {
+    const record = await this.console.one(`update pool=${consoleValue(pool)}`);
+    if (/does not exist/.test(record) || !/Pool DB record updated from resource\./.test(record))
+      throw new BaculaCommandError(`update pool=${pool}`, record, `the director did not update the catalog record of pool ${pool}`);
+    const volumes = await this.console.one(`update volume allfrompool=${consoleValue(pool)}`);
+    if (/Could not find Pool/.test(volumes) || !volumes.includes(`All Volume defaults updated from "${pool}" Pool record.`))
+      throw new BaculaCommandError(`update volume allfrompool=${pool}`, volumes, `the director did not update the volumes of pool ${pool}`);
+  }
+
   async purgeVolume(volume: string): Promise<void> {
     await this.console.one(`purge volume=${consoleValue(volume)} yes`);
   }
@@ -214,6 +249,53 @@ export class BaculaAdapter {
       return jobId;
     } finally {
       await this.console.one(`.bvfs_cleanup path=${table}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Restarts the storage daemon so it reads its devices again, then waits (up to `readyMs`) until
+   * the director reaches it through `storage` (`status storage=`), so the next job or label finds it.
+   */
+  async restartStorageDaemon(control: StorageDaemonControl, storage: string | null, readyMs = 60_000): Promise<void> {
+    if (control.kind === 'systemctl') await new SystemdAdapter(this.host).act(control.unit, 'restart');
+    else {
+      const text = await this.host.files.readIfExists(control.pidFile);
+      const pid = Number(text?.trim());
+      if (Number.isSafeInteger(pid) && pid > 1) {
+        const alive = async () => (await this.host.run('kill', ['-0', String(pid)], { okCodes: [0, 1] })).code === 0;
+        if (await alive()) {
+          await this.host.run('kill', ['-TERM', String(pid)], { okCodes: [0, 1] });
+          await this.until(readyMs, 'the storage daemon to stop', async () => !(await alive()));
+        }
+      }
+      await this.host.run('bacula-sd', ['-c', userArg(this.paths.storageDaemonConf)], { timeoutMs: 30_000 });
+    }
+    if (storage) await this.until(readyMs, `the storage daemon to answer for ${storage}`, async () => this.storageAnswers(storage));
+  }
+
+  /**
+   * Hands a repository's folder to the storage daemon's user (Debian runs bacula-sd as
+   * bacula:tape): owner bacula, group bacula, 0750, so it can write volumes there and nobody
+   * else can read them. Bareos 2x: its user is bareos.
+   */
+  async prepareArchiveFolder(path: string, user = 'bacula'): Promise<void> {
+    if (!path.startsWith('/')) throw new BaculaCommandError('(refused)', '', `not an absolute folder: ${path}`);
+    await this.host.run('chown', [`${userArg(user)}:${userArg(this.paths.group)}`, userArg(path)], { timeoutMs: 30_000 });
+    await this.host.run('chmod', ['0750', userArg(path)], { timeoutMs: 30_000 });
+  }
+
+  /** Whether the director reaches the storage daemon of `storage` (`status storage=`). */
+  async storageAnswers(storage: string): Promise<boolean> {
+    const text = await this.console.one(`status storage=${consoleValue(storage)}`).catch(() => '');
+    return /Version: \d/.test(text) && !/Failed to connect to Storage daemon/i.test(text);
+  }
+
+  private async until(ms: number, what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() > deadline) throw new BaculaCommandError('(restart storage daemon)', '', `waited ${Math.round(ms / 1000)} s for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 

@@ -11,7 +11,7 @@
  * client, FileSet, pool or storage that does not exist, a duplicate name or an unbalanced brace is
  * refused as bacula-dir refuses it.
  */
-import type { HostFiles, RunResult } from '../host.js';
+import { readableBy, type HostFiles, type RunResult } from '../host.js';
 
 export const BACULA_SIM_STATE = '/var/lib/calypso-sim/bacula.json';
 const ETC = '/etc/bacula';
@@ -260,14 +260,23 @@ function tokenizeValue(raw: string): string {
   return v;
 }
 
-async function readConf(files: HostFiles, path: string, depth = 0): Promise<string> {
+/**
+ * A configuration with its includes. `asUser`: the daemon reads it as that user (a reload: the
+ * daemon runs as bacula), so an include it may not read is refused as Bacula refuses it; `-t` run
+ * by Calypso as root reads everything.
+ */
+async function readConf(files: HostFiles, path: string, depth = 0, asUser = 'root'): Promise<string> {
   if (depth > 5) throw new ConfError(`too many nested includes at ${path}`);
   const text = await files.readIfExists(path);
   if (text === null) throw new ConfError(`Cannot open config file "${path}": ERR=No such file or directory`);
+  if (depth > 0) {
+    const st = await files.stat(path);
+    if (st && !readableBy(st, asUser)) throw new ConfError(`Cannot open included config file ${path}: Permission denied`);
+  }
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const inc = /^\s*@(\/\S+)\s*$/.exec(line);
-    if (inc) out.push(await readConf(files, inc[1]!, depth + 1));
+    if (inc) out.push(await readConf(files, inc[1]!, depth + 1, asUser));
     else out.push(line);
   }
   return out.join('\n');
@@ -368,7 +377,13 @@ function checkDirector(res: Resource[]): void {
     names.set(r.kind.toLowerCase(), set);
   }
   const has = (kind: string, name: string | undefined) => !!name && !!names.get(kind)?.has(name);
-  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job')) {
+  // A Job naming JobDefs takes every directive it does not set from them, as the director does when it loads.
+  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job' && x.fields['jobdefs'])) {
+    const defs = res.find((x) => x.kind.toLowerCase() === 'jobdefs' && x.name === r.fields['jobdefs']![0]);
+    if (!defs) throw new ConfError(`Could not find config Resource "${r.fields['jobdefs']![0]}" referenced on line in Job "${r.name}".`);
+    for (const [k, v] of Object.entries(defs.fields)) if (k !== 'name' && !r.fields[k]) r.fields[k] = [...v];
+  }
+  for (const r of res.filter((x) => x.kind.toLowerCase() === 'job' || x.kind.toLowerCase() === 'jobdefs')) {
     for (const [field, kind] of [
       ['client', 'client'],
       ['fileset', 'fileset'],
@@ -835,7 +850,8 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
       case 'status':
         if (a.has('dir') || a.has('director')) out.push(apiStatusDir(st));
         else if (a.has('client')) out.push(statusClient(st, a.get('client')!, ctx.now));
-        else out.push('Status available for: dir client');
+        else if (a.has('storage')) out.push(await statusStorage(ctx, st, a.get('storage')!));
+        else out.push('Status available for: dir client storage');
         break;
       case '.jobs':
       case '.clients':
@@ -951,6 +967,24 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
       }
       case 'update': {
         catalog();
+        if (a.has('pool') && !a.has('volume')) {
+          // `update pool=X`: the catalog record from the resource (the real one prints the record as a table first).
+          if (!st.loaded.some((r) => r.kind.toLowerCase() === 'pool' && r.name === a.get('pool'))) {
+            out.push(`Error: Pool resource "${a.get('pool')}" does not exist.`, 'Automatically selected Pool: Default');
+            break;
+          }
+          out.push('Pool DB record updated from resource.');
+          break;
+        }
+        if (a.has('allfrompool')) {
+          const pool = a.get('allfrompool')!;
+          if (!st.loaded.some((r) => r.kind.toLowerCase() === 'pool' && r.name === pool)) {
+            out.push(`Could not find Pool "${pool}": ERR=Pool record not found in Catalog.`, 'Automatically selected Pool: Default');
+            break;
+          }
+          out.push(`All Volume defaults updated from "${pool}" Pool record.`);
+          break;
+        }
         const v = st.volumes.find((x) => x.name === a.get('volume'));
         if (!v) {
           out.push(`Volume "${a.get('volume')}" not found.`);
@@ -1080,7 +1114,7 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
         break;
       }
       case 'reload': {
-        const r = await loadDirector(ctx.files).catch((err: Error) => err);
+        const r = await loadDirector(ctx.files, `${ETC}/bacula-dir.conf`, 'bacula').catch((err: Error) => err);
         if (r instanceof Error) out.push(`Error: ${r.message}`, 'Please correct configuration file');
         else st.loaded = r;
         break;
@@ -1096,18 +1130,53 @@ async function bconsole(ctx: BaculaSimContext, st: BaculaSimState, argv: string[
   return ok(`${out.join('\n')}\n`);
 }
 
-async function loadDirector(files: HostFiles, path = `${ETC}/bacula-dir.conf`): Promise<Resource[]> {
-  const res = parseResources(await readConf(files, path));
+/** Bacula's "30-Nov-26 10:06". */
+function startedWords(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  return `${p(d.getDate())}-${mon}-${p(d.getFullYear() % 100)} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** `status storage=NAME`: the storage daemon's header and its devices (those of its configuration). */
+async function statusStorage(ctx: BaculaSimContext, st: BaculaSimState, name: string): Promise<string> {
+  const storage = st.loaded.find((r) => r.kind.toLowerCase() === 'storage' && r.name === name);
+  if (!storage) return `Storage resource "${name}": not found`;
+  const address = storage.fields['address']?.[0] ?? '127.0.0.1';
+  const port = storage.fields['sdport']?.[0] ?? '9103';
+  const devices = parseResources(await readConf(ctx.files, `${ETC}/bacula-sd.conf`).catch(() => '')).filter((r) => r.kind.toLowerCase() === 'device');
+  const lines = [
+    `Connecting to Storage daemon ${name} at ${address}:${port}`,
+    '',
+    `calypso-sd Version: ${VERSION} x86_64-pc-linux-gnu debian bookworm/sid`,
+    `Daemon started ${startedWords(ctx.now - 3 * 3600_000)}. Jobs: run=0, running=0.`,
+    '',
+    'Running Jobs:',
+    'No Jobs running.',
+    '====',
+    '',
+    'Device status:',
+    '',
+    ...devices.map((d) => `Device File: "${d.name}" (${d.fields['archivedevice']?.[0] ?? ''}) is not open.`),
+    '====',
+  ];
+  return lines.join('\n');
+}
+
+async function loadDirector(files: HostFiles, path = `${ETC}/bacula-dir.conf`, asUser = 'root'): Promise<Resource[]> {
+  const res = parseResources(await readConf(files, path, 0, asUser));
   checkDirector(res);
   return res;
 }
 
 async function ensureInstalled(files: HostFiles): Promise<void> {
-  if (!(await files.exists(`${ETC}/bacula-dir.conf`))) await files.writeAtomic(`${ETC}/bacula-dir.conf`, BASE_DIR_CONF);
-  if (!(await files.exists(`${ETC}/bacula-sd.conf`))) await files.writeAtomic(`${ETC}/bacula-sd.conf`, BASE_SD_CONF);
-  if (!(await files.exists(`${ETC}/bconsole.conf`))) await files.writeAtomic(`${ETC}/bconsole.conf`, BASE_BCONSOLE_CONF);
-  if (!(await files.exists(`${ETC}/calypso.conf`))) await files.writeAtomic(`${ETC}/calypso.conf`, '');
-  if (!(await files.exists(`${ETC}/calypso-sd.conf`))) await files.writeAtomic(`${ETC}/calypso-sd.conf`, '');
+  // As Debian's packages and the installer leave them: root's, group bacula, 0640.
+  const conf = { mode: 0o640, group: 'bacula' };
+  if (!(await files.exists(`${ETC}/bacula-dir.conf`))) await files.writeAtomic(`${ETC}/bacula-dir.conf`, BASE_DIR_CONF, conf);
+  if (!(await files.exists(`${ETC}/bacula-sd.conf`))) await files.writeAtomic(`${ETC}/bacula-sd.conf`, BASE_SD_CONF, conf);
+  if (!(await files.exists(`${ETC}/bconsole.conf`))) await files.writeAtomic(`${ETC}/bconsole.conf`, BASE_BCONSOLE_CONF, conf);
+  if (!(await files.exists(`${ETC}/calypso.conf`))) await files.writeAtomic(`${ETC}/calypso.conf`, '', conf);
+  if (!(await files.exists(`${ETC}/calypso-sd.conf`))) await files.writeAtomic(`${ETC}/calypso-sd.conf`, '', conf);
 }
 
 async function loadState(ctx: BaculaSimContext): Promise<BaculaSimState> {

@@ -1,4 +1,4 @@
-import type { HostFiles } from '../host.js';
+import type { FileStat, HostFiles, WriteOptions } from '../host.js';
 
 function enoent(path: string): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error(`ENOENT: no such file or directory, open '${path}'`);
@@ -34,18 +34,38 @@ export class MemoryFiles implements HostFiles {
     return false;
   }
 
-  async writeAtomic(path: string, content: string): Promise<void> {
+  /** Mode and group of each file (as a real write would leave them: a rewrite keeps what it had). */
+  private readonly meta = new Map<string, { mode: number; group: string }>();
+
+  async writeAtomic(path: string, content: string, opts?: WriteOptions): Promise<void> {
     const previous = this.files.get(path);
-    if (previous !== undefined) this.files.set(`${path}.prev`, previous);
-    else this.files.delete(`${path}.prev`);
+    const had = this.meta.get(path);
+    if (previous !== undefined) {
+      this.files.set(`${path}.prev`, previous);
+      if (had) this.meta.set(`${path}.prev`, had);
+    } else this.files.delete(`${path}.prev`);
     this.files.set(path, content);
+    this.meta.set(path, { mode: opts?.mode ?? had?.mode ?? 0o644, group: opts?.group ?? had?.group ?? 'root' });
   }
 
   async restorePrevious(path: string): Promise<void> {
     const prev = this.files.get(`${path}.prev`);
-    if (prev === undefined) this.files.delete(path);
-    else this.files.set(path, prev);
+    if (prev === undefined) {
+      this.files.delete(path);
+      this.meta.delete(path);
+    } else {
+      this.files.set(path, prev);
+      const m = this.meta.get(`${path}.prev`);
+      if (m) this.meta.set(path, m);
+    }
     this.files.delete(`${path}.prev`);
+    this.meta.delete(`${path}.prev`);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    if (!this.files.has(path)) return null;
+    const m = this.meta.get(path) ?? { mode: 0o644, group: 'root' };
+    return { mode: m.mode, owner: 'root', group: m.group };
   }
 }
 
@@ -72,11 +92,16 @@ export class GeneratedFiles implements HostFiles {
     return (await this.generate(path)) !== null || this.inner.exists(path);
   }
 
-  writeAtomic(path: string, content: string, opts?: { mode?: number }): Promise<void> {
+  writeAtomic(path: string, content: string, opts?: WriteOptions): Promise<void> {
     return this.inner.writeAtomic(path, content, opts);
   }
 
   restorePrevious(path: string): Promise<void> {
     return this.inner.restorePrevious(path);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    if ((await this.generate(path)) !== null) return { mode: 0o444, owner: 'root', group: 'root' };
+    return this.inner.stat(path);
   }
 }

@@ -18,6 +18,7 @@ import { simulateShareTool } from '../sim-shares/index.js';
 import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
 import { simulateTapeCommand } from './tape.js';
 import { simulateBacula } from './bacula.js';
+import { simulateCoreutil } from './coreutils.js';
 import { simulateChronyTool } from './chrony.js';
 import { simulateSnmpTool } from './snmp.js';
 import { simulateNetworkTool } from './network.js';
@@ -219,6 +220,7 @@ export class SimulatedHost implements Host {
               (await simulateNetworkTool(tool, args, this.files)) ??
               (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
               (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
+              simulateCoreutil(tool, args) ??
               this.dispatch(ctx, tool, args);
           } catch (err) {
             if (!(err instanceof ToolExit)) throw err;

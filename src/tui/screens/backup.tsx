@@ -13,6 +13,7 @@ import { useBindings, useQuery } from '../hooks/use-operation.js';
 import type { KeyBinding } from '../keys.js';
 import { bytes, dateTime, duration, truncate } from '../format.js';
 import { RestoreBrowser } from './backup-restore.js';
+import { SetupTab } from './backup-setup.js';
 
 type JobRow = Output<'backup.jobs.list'>['items'][number];
 type RunRow = Output<'backup.history.list'>['items'][number];
@@ -26,6 +27,7 @@ const TABS = [
   { id: 'history', label: 'History' },
   { id: 'volumes', label: 'Volumes' },
   { id: 'clients', label: 'Clients' },
+  { id: 'setup', label: 'Setup' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
@@ -65,8 +67,10 @@ export function BackupScreen(): React.ReactElement {
         <HistoryTab extra={extra} onBrowse={setBrowsing} />
       ) : tab === 'volumes' ? (
         <VolumesTab extra={extra} />
-      ) : (
+      ) : tab === 'clients' ? (
         <ClientsTab extra={extra} />
+      ) : (
+        <SetupTab extra={extra} />
       )}
     </Box>
   );
@@ -135,7 +139,7 @@ function JobsTab({ extra }: { extra: KeyBinding[] }): React.ReactElement {
         shell.openForm({
           title: 'New backup job',
           operation: 'backup.jobs.create',
-          fields: ['name', 'client', 'fileset', 'pool', 'storage', 'level', 'schedule'],
+          fields: ['name', 'jobDefs', 'client', 'fileset', 'pool', 'storage', 'level', 'schedule'],
           success: (r) => `Created job ${r.name}`,
           onDone: q.reload,
         }),
@@ -273,6 +277,23 @@ function HistoryTab({ extra, onBrowse }: { extra: KeyBinding[]; onBrowse: (run: 
           },
         ]
       : []),
+    {
+      key: 't',
+      description: 'Restore from a point in time',
+      operation: 'backup.restore.point',
+      action: () =>
+        shell.openForm({
+          title: 'Restore a client as it was at a point in time',
+          operation: 'backup.restore.point',
+          fields: ['client', 'at'],
+          // Starts from the selected run's client and time; the user types the point in time they want.
+          initial: { client: r?.client ?? '', at: r?.endedAt ?? r?.startedAt ?? '' },
+          submitLabel: 'Browse',
+          success: (p) =>
+            `Browsing JobId ${p.run.jobId} (${p.run.levelText}, ${p.run.endedAt ? dateTime(p.run.endedAt) : ''}) and the ${p.jobIds.length} job(s) it needs`,
+          onDone: (p) => onBrowse(p.run),
+        }),
+    },
     { key: 'r', description: 'Refresh', hint: false, action: q.reload },
     ...extra,
   ]);
