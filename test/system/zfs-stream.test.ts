@@ -73,7 +73,7 @@ describe('streamed parsing gives the buffered result on every zfs/zpool fixture,
     const text = bytes.toString('utf8');
     const columns = LIST_COLUMNS[name];
     const buffered = columns ? parseZfsList(text, columns) : name.endsWith('get-all.txt') ? parseZfsGet(text) : null;
-    const parseLine = columns ? zfsListLineParser(columns) : parseZfsGetLine;
+    const parseLine: (line: string) => unknown = columns ? zfsListLineParser(columns) : parseZfsGetLine;
     for (const chunks of splits(bytes, 1000 + seed)) {
       const lines = streamedLines(chunks);
       // The lines are the text's lines, whatever the cut (a last line without '\n' included).
