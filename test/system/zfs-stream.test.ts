@@ -97,6 +97,7 @@ describe('hosts that stream', () => {
     await host.seed({ datasets: 30, snapshots: 3000 });
     for (const args of [
       ['list', '-H', '-p', '-t', 'snapshot', '-o', columns],
+      ['list', '-H', '-p', '-t', 'snapshot', '-o', `${columns},createtxg`],
       ['list', '-H', '-p', '-t', 'snapshot', '-o', columns, '-r', 'tank/seed'],
       ['list', '-H', '-p', '-t', 'filesystem,volume,snapshot', '-o', 'name,used', '-d', '1', 'tank/seed'],
       ['list', '-H', '-p', '-o', 'name,used', '-s', 'used'],

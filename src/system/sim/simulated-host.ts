@@ -279,8 +279,8 @@ export class SimulatedHost implements Host {
         const plan = zfsListPlan(ctx, args.slice(1));
         if (plan.scripted) {
           let n = 0;
-          for (const row of plan.rows) {
-            onLine(row.join('\t'));
+          for (const line of plan.lines()) {
+            onLine(line);
             if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           }
           result = { code: plan.code, stderr: plan.stderr };
