@@ -22,7 +22,7 @@ import { openDb } from '../src/services/db.js';
 import { SimulatedHost } from '../src/system/sim/simulated-host.js';
 import { parseZfsList } from '../src/system/zfs/parse.js';
 import { invalidateZfsCache, ZfsAdapter } from '../src/system/zfs/index.js';
-import type { LoadResult, LoadSpec, ScenarioName } from './load.js';
+import type { EventsResult, EventsSpec, LoadResult, LoadSpec, ScenarioName } from './load.js';
 import { daemonIdle, type DaemonIdleReport } from './daemon.js';
 import { consoleFirstFrame, consoleKeypressInChild, keypressVerdict, LOST_AFTER_MS, type FirstFrameReport, type KeypressRun } from './console.js';
 
@@ -146,6 +146,14 @@ class LoadProcess {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.child.send({ id, spec });
+    });
+  }
+
+  events(spec: EventsSpec): Promise<EventsResult> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as unknown as (r: LoadResult) => void, reject });
+      this.child.send({ id, events: spec });
     });
   }
 
@@ -729,6 +737,217 @@ function verdicts(rounds: RoundReport[], scale: ScaleReport, consoleReport: Cons
   return out;
 }
 
+// ---------- issue 16: appliance scale ----------
+
+const ISSUE16 = {
+  smallReadRatio: 0.75,
+  /** p99 at most this many times the baseline's p99 at the same connections, same run. */
+  smallReadP99xBaseline: 2,
+  pageRatio: 0.6,
+  pageP99Ms: 50,
+  writeP99Ms: 100,
+  millionRssGrowthMb: 300,
+  millionFirstPageMs: 3000,
+  eventsP99Ms: 100,
+};
+
+interface Issue16Report {
+  load: number[];
+  rows: Row[];
+  writes: { connections: number; accepted: number; refused: number; failed: number; p99: number; auditRows: number; audited: boolean };
+  events: EventsResult & { daemonCpuPercent: number; seconds: number };
+  million: {
+    seedMs: number;
+    seedStatus: number;
+    rssBeforeMb: number | null;
+    rssPeakMb: number | null;
+    growthMb: number | null;
+    firstPageMs: number;
+    nextPageMs: number;
+    total: number;
+  };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of /proc/PID/stat (12 and 13 after the command name), in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function issue16Round(load: LoadProcess, baselineRows: Row[]): Promise<Issue16Report> {
+  process.stderr.write('\n== issue 16: appliance scale (calypso serve --host sim, SQLite)\n');
+  const loadAvg = os.loadavg().map((x) => round(x, 2));
+  const server = await startServe(undefined);
+  const pid = server.child.pid!;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rows: Row[] = [];
+  const base = new Map(baselineRows.map((r) => [r.connections, r]));
+  const go = async (scenario: ScenarioName, connections: number, extra: Partial<LoadSpec> = {}) => {
+    const spec: LoadSpec = { scenario, url: server.url, token: server.token, connections, duration: DURATION, ...extra };
+    const r = await measured(load, spec, pid);
+    const b = base.get(connections);
+    const row: Row = { db: 'sqlite', scenario, connections, ...r, ratio: b ? round(r.reqPerSec / b.reqPerSec, 2) : null };
+    rows.push(row);
+    process.stderr.write(`  ${scenario}@${connections}: ${r.reqPerSec} req/s, p99 ${r.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}, ratio ${row.ratio}\n`);
+    return row;
+  };
+  await load.run({ scenario: 'pools', url: server.url, token: server.token, connections: 10, duration: 1 });
+  for (const s of ['pools', 'alerts', 'me'] as const) for (const c of CONNECTIONS) await go(s, c);
+
+  // Writes under the admission bound: only accepted writes' latency counts; every accepted one audited.
+  const ds = await api(server, 'POST', '/storage/datasets', { name: WRITE_DATASET });
+  if (ds.status !== 201) throw new Error(`create ${WRITE_DATASET}: ${ds.status}`);
+  await load.run({ scenario: 'writeBounded', url: server.url, token: server.token, connections: 4, duration: 1, dataset: WRITE_DATASET });
+  await new Promise((r) => setTimeout(r, 500));
+  const auditBefore = await auditCount(server);
+  const w = await go('writeBounded', 100, { dataset: WRITE_DATASET });
+  await new Promise((r) => setTimeout(r, 500));
+  const auditRows = (await auditCount(server)) - auditBefore;
+  const writes = {
+    connections: 100,
+    accepted: w.writesOk,
+    refused: w.writesRefused ?? 0,
+    failed: w.writesFailed,
+    p99: w.p99,
+    auditRows,
+    audited: auditRows === w.writesOk + w.writesFailed,
+  };
+
+  // 200 subscribers while a scrub reports progress.
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  const ev = await load.events({ url: server.url, token: server.token, subscribers: 200, duration: DURATION, dataset: WRITE_DATASET, pool: 'tank' });
+  const seconds = (Date.now() - t0) / 1000;
+  const events = { ...ev, seconds: round(seconds), daemonCpuPercent: round(((cpuSeconds(pid) - cpu0) / seconds) * 100) };
+  process.stderr.write(`  events: ${JSON.stringify(events)}\n`);
+
+  // Pages of 50 out of 10,000 datasets and 100,000 snapshots, filtered by a name prefix.
+  const seed = await api(server, 'POST', '/sim/seed', { datasets: SEEDED_DATASETS, snapshots: SCALE_SNAPSHOTS, parent: 'tank/seed' });
+  if (seed.status !== 200) throw new Error(`seed: ${seed.status} ${JSON.stringify(seed.body)}`);
+  const prefix = 'tank/seed/ds0';
+  const dsTotal = ((await api(server, 'GET', `/storage/datasets?limit=1&prefix=${encodeURIComponent(prefix)}`)).body as { total: number }).total;
+  const snapTotal = ((await api(server, 'GET', `/snapshots?limit=1&prefix=${encodeURIComponent(prefix)}`)).body as { total: number }).total;
+  process.stderr.write(`  prefix ${prefix}: ${dsTotal} datasets, ${snapTotal} snapshots\n`);
+  await load.run({ scenario: 'datasetsPrefix', url: server.url, token: server.token, connections: 10, duration: 1, total: dsTotal, prefix });
+  for (const c of CONNECTIONS) await go('datasetsPrefix', c, { total: dsTotal, prefix });
+  await load.run({ scenario: 'snapshots', url: server.url, token: server.token, connections: 10, duration: 1, total: snapTotal, prefix });
+  for (const c of CONNECTIONS) await go('snapshots', c, { total: snapTotal, prefix });
+  await stop(server.child);
+
+  // A million snapshots on a fresh daemon: the first page, cold (zfs list streamed into the index).
+  process.stderr.write('  a million snapshots: seeding\n');
+  const big = await startServe(undefined);
+  const bigPid = big.child.pid!;
+  let t = process.hrtime.bigint();
+  const seeded = await api(big, 'POST', '/sim/seed', { datasets: 1000, snapshots: 1_000_000, parent: 'tank/million' });
+  const seedMs = Math.round(ms(t));
+  await new Promise((r) => setTimeout(r, 3000));
+  const rssBeforeMb = rssMb(bigPid);
+  let rssPeakMb = rssBeforeMb;
+  const sampler = setInterval(() => {
+    const r = rssMb(bigPid);
+    if (r !== null) rssPeakMb = Math.max(rssPeakMb ?? 0, r);
+  }, 50);
+  t = process.hrtime.bigint();
+  const first = await api(big, 'GET', '/snapshots?limit=50');
+  const firstPageMs = Math.round(ms(t));
+  const cursor = (first.body as { nextCursor: string | null }).nextCursor;
+  t = process.hrtime.bigint();
+  await api(big, 'GET', `/snapshots?limit=50&cursor=${cursor ?? ''}`);
+  const nextPageMs = round(ms(t));
+  await new Promise((r) => setTimeout(r, 500));
+  clearInterval(sampler);
+  await stop(big.child);
+  const million = {
+    seedMs,
+    seedStatus: seeded.status,
+    rssBeforeMb,
+    rssPeakMb,
+    growthMb: rssBeforeMb !== null && rssPeakMb !== null ? rssPeakMb - rssBeforeMb : null,
+    firstPageMs,
+    nextPageMs,
+    total: (first.body as { total: number }).total,
+  };
+  process.stderr.write(`  million: ${JSON.stringify(million)}\n`);
+  return { load: loadAvg, rows, writes, events, million };
+}
+
+function issue16Verdicts(r: Issue16Report, baselineRows: Row[]): Verdict[] {
+  const out: Verdict[] = [];
+  const b = (c: number) => baselineRows.find((x) => x.connections === c)!;
+  const row = (s: ScenarioName, c: number) => r.rows.find((x) => x.scenario === s && x.connections === c)!;
+  for (const s of ['pools', 'alerts', 'me'] as const) {
+    const at100 = row(s, 100);
+    out.push({
+      target: `issue16: ${s}@100 >= ${ISSUE16.smallReadRatio} of baseline, p99 <= ${ISSUE16.smallReadP99xBaseline}x baseline's`,
+      met: (at100.ratio ?? 0) >= ISSUE16.smallReadRatio && at100.p99 <= ISSUE16.smallReadP99xBaseline * b(100).p99,
+      detail: `${at100.ratio} of baseline (${at100.reqPerSec} vs ${b(100).reqPerSec} req/s), p99 ${at100.p99} ms vs baseline ${b(100).p99} ms`,
+    });
+    const at500 = row(s, 500);
+    out.push({
+      target: `issue16: ${s}@500 zero errors`,
+      met: at500.errors === 0 && at500.non2xx === 0 && at500.requests > 0,
+      detail: `${at500.errors} errors, ${at500.non2xx} non-2xx, ${at500.requests} answered`,
+    });
+  }
+  for (const s of ['datasetsPrefix', 'snapshots'] as const) {
+    const at100 = row(s, 100);
+    out.push({
+      target: `issue16: ${s === 'snapshots' ? 'page of 50 of 100k snapshots' : 'page of 50 of 10k datasets'} (prefix) @100 >= ${ISSUE16.pageRatio} of baseline, p99 < ${ISSUE16.pageP99Ms} ms`,
+      met: (at100.ratio ?? 0) >= ISSUE16.pageRatio && at100.p99 < ISSUE16.pageP99Ms && at100.non2xx === 0,
+      detail: `${at100.ratio} of baseline, p99 ${at100.p99} ms, ${at100.non2xx} non-2xx`,
+    });
+  }
+  out.push({
+    target: `issue16: accepted writes p99 <= ${ISSUE16.writeP99Ms} ms at 100 connections (past the bound: 503 + Retry-After)`,
+    met: r.writes.p99 <= ISSUE16.writeP99Ms && r.writes.accepted > 0,
+    detail: `p99 ${r.writes.p99} ms over ${r.writes.accepted} accepted, ${r.writes.refused} refused, ${r.writes.failed} failed`,
+  });
+  out.push({
+    target: 'issue16: every accepted write audited, no refused one',
+    met: r.writes.audited,
+    detail: `${r.writes.auditRows} audit rows for ${r.writes.accepted + r.writes.failed} answered writes (${r.writes.refused} refused)`,
+  });
+  out.push({
+    target: `issue16: 1M snapshots: RSS growth < ${ISSUE16.millionRssGrowthMb} MB and first page < ${ISSUE16.millionFirstPageMs} ms`,
+    met:
+      r.million.seedStatus === 200 &&
+      r.million.growthMb !== null &&
+      r.million.growthMb < ISSUE16.millionRssGrowthMb &&
+      r.million.firstPageMs < ISSUE16.millionFirstPageMs &&
+      r.million.total >= 1_000_000,
+    detail: `first page ${r.million.firstPageMs} ms (next ${r.million.nextPageMs} ms), RSS ${r.million.rssBeforeMb} -> ${r.million.rssPeakMb} MB (+${r.million.growthMb}), ${r.million.total} snapshots, seeded in ${r.million.seedMs} ms`,
+  });
+  out.push({
+    target: `issue16: 200 subscribers during a scrub: delivery p99 < ${ISSUE16.eventsP99Ms} ms (daemon CPU reported)`,
+    met: r.events.connected === r.events.subscribers && r.events.deliveries > 0 && r.events.p99 < ISSUE16.eventsP99Ms,
+    detail: `p99 ${r.events.p99} ms (p50 ${r.events.p50}, max ${r.events.max}) over ${r.events.deliveries} deliveries, ${r.events.jobEvents} job events, ${r.events.connected}/${r.events.subscribers} connected, daemon CPU ${r.events.daemonCpuPercent}%`,
+  });
+  return out;
+}
+
+/** BENCH_ONLY=issue16: the baseline and the issue-16 figures only; their part of report.json replaced, the rest kept. */
+async function issue16Only(): Promise<void> {
+  const load = new LoadProcess();
+  const baseline = await startBaseline();
+  await load.run({ scenario: 'baseline', url: baseline.url, connections: 10, duration: 1 });
+  const baselineRows: Row[] = [];
+  for (const c of CONNECTIONS) {
+    const r = await measured(load, { scenario: 'baseline', url: baseline.url, connections: c, duration: DURATION }, baseline.child.pid);
+    baselineRows.push({ db: '-', scenario: 'baseline', connections: c, ...r, ratio: 1 });
+    process.stderr.write(`  baseline@${c}: ${r.reqPerSec} req/s, p99 ${r.p99} ms\n`);
+  }
+  await stop(baseline.child);
+  const report = await issue16Round(load, baselineRows);
+  load.close();
+  const checks = issue16Verdicts(report, baselineRows);
+  const file = path.join(ROOT, 'bench/report.json');
+  const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(file, `${JSON.stringify({ ...old, issue16: { machine: machine(), baseline: baselineRows, ...report, verdicts: checks } }, null, 2)}\n`);
+  process.stdout.write(`\nload average at the start: ${report.load.join(' ')}\n${table(report.rows, baselineRows)}\n\n`);
+  for (const v of checks) process.stdout.write(`${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.detail}\n`);
+}
+
 async function main(): Promise<void> {
   const built = fs.existsSync(path.join(ROOT, 'dist/src/main.js'));
   if (ONLY === 'scale') {
@@ -752,7 +971,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${daemonSummary(d)}\nreport: bench/report.json (daemon part only)\n`);
     return;
   }
-  if (ONLY) throw new Error(`BENCH_ONLY=${ONLY}: the parts that run alone are "console", "scale" and "daemon"`);
+  if (ONLY === 'issue16') {
+    await issue16Only();
+    return;
+  }
+  if (ONLY) throw new Error(`BENCH_ONLY=${ONLY}: the parts that run alone are "console", "scale", "daemon" and "issue16"`);
   process.stderr.write(`bench: ${DURATION} s per scenario, connections ${CONNECTIONS.join(' and ')}\n`);
 
   process.stderr.write('== scale figures (in process)\n');
@@ -792,10 +1015,11 @@ async function main(): Promise<void> {
       await pg.drop();
     }
   }
+  const issue16 = await issue16Round(load, baselineRows);
   load.close();
 
   const rows = rounds.flatMap((r) => r.rows);
-  const checks = verdicts(rounds, scale, consoleReport);
+  const checks = [...verdicts(rounds, scale, consoleReport), ...issue16Verdicts(issue16, baselineRows)];
   const report = {
     machine: machine(),
     durationSecondsPerScenario: DURATION,
@@ -807,6 +1031,7 @@ async function main(): Promise<void> {
     scale: { ...scale, cliSeed: seedCli },
     console: consoleReport,
     daemon: daemonReport,
+    issue16: { ...issue16, baseline: baselineRows },
     verdicts: checks,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);

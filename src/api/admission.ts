@@ -27,9 +27,95 @@ export interface AdmissionOptions {
   retryAfterSeconds?: number;
   /** Paths that are never counted nor queued (default /healthz, /readyz and the event stream). */
   exempt?: (path: string) => boolean;
+  /** Mutating operations running at once on the host, all subsystems together; past this, 503 (default 32). */
+  maxWrites?: number;
+  /** Mutating operations running at once in one subsystem (tools that serialize: zfs, the tape changer...); past this, 503 (default 8). */
+  maxWritesPerSubsystem?: number;
 }
 
-export const ADMISSION_DEFAULTS = { maxActive: 64, maxQueued: 512, maxBytesInFlight: 64 * 1024 * 1024, retryAfterSeconds: 1 } as const;
+export const ADMISSION_DEFAULTS = {
+  maxActive: 64,
+  maxQueued: 512,
+  maxBytesInFlight: 64 * 1024 * 1024,
+  retryAfterSeconds: 1,
+  maxWrites: 32,
+  maxWritesPerSubsystem: 8,
+} as const;
+
+/**
+ * The subsystem whose tools an operation's writes wait for (issue 16): zfs takes one
+ * configuration lock for storage, snapshots and replication alike; the rest by their own name.
+ */
+const WRITE_LANES: Record<string, string> = { storage: 'zfs', snapshots: 'zfs', replication: 'zfs', tape: 'tape', vtl: 'tape' };
+
+/** Session operations (log in, log out, renew) change no host state: never bounded as writes. */
+const UNBOUNDED_WRITES = new Set(['auth']);
+
+export function writeLaneOf(operation: string): string | null {
+  const subsystem = operation.split('.')[0] ?? operation;
+  if (UNBOUNDED_WRITES.has(subsystem)) return null;
+  return WRITE_LANES[subsystem] ?? subsystem;
+}
+
+export interface WriteAdmissionStats {
+  running: number;
+  bySubsystem: Record<string, number>;
+  refused: number;
+}
+
+/**
+ * Write admission control (issue 16): at most `maxWrites` mutating operations run at once on the
+ * host, and at most `maxWritesPerSubsystem` in one subsystem. A write past either bound is refused
+ * before anything is read, checked or run (503 with Retry-After, problem+json; nothing to audit,
+ * nothing half-done), instead of queueing behind the tools' lock until every client's answer is
+ * seconds late. The console waits the Retry-After and sends it again (src/client/http.ts).
+ */
+export class WriteAdmission {
+  private running = 0;
+  private readonly lanes = new Map<string, number>();
+  private refused = 0;
+  readonly retryAfterSeconds: number;
+  private readonly maxWrites: number;
+  private readonly maxPerLane: number;
+
+  constructor(opts: AdmissionOptions = {}) {
+    this.maxWrites = opts.maxWrites ?? ADMISSION_DEFAULTS.maxWrites;
+    this.maxPerLane = opts.maxWritesPerSubsystem ?? ADMISSION_DEFAULTS.maxWritesPerSubsystem;
+    this.retryAfterSeconds = opts.retryAfterSeconds ?? ADMISSION_DEFAULTS.retryAfterSeconds;
+  }
+
+  /** A slot for this write and the function that gives it back, or why there is none. */
+  enter(operation: string): { release: () => void } | { refused: string } {
+    const lane = writeLaneOf(operation);
+    if (lane === null) return { release: () => undefined };
+    const inLane = this.lanes.get(lane) ?? 0;
+    if (this.running >= this.maxWrites) {
+      this.refused++;
+      return { refused: `${this.running} changes are being made` };
+    }
+    if (inLane >= this.maxPerLane) {
+      this.refused++;
+      return { refused: `${inLane} ${lane} changes are being made` };
+    }
+    this.running++;
+    this.lanes.set(lane, inLane + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.running--;
+        const left = (this.lanes.get(lane) ?? 1) - 1;
+        if (left > 0) this.lanes.set(lane, left);
+        else this.lanes.delete(lane);
+      },
+    };
+  }
+
+  stats(): WriteAdmissionStats {
+    return { running: this.running, bySubsystem: Object.fromEntries(this.lanes), refused: this.refused };
+  }
+}
 
 const EXEMPT = new Set(['/healthz', '/readyz', '/api/v1/events']);
 

@@ -22,11 +22,14 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AnyContract, InputOf, OutputOf } from '../contracts/core.js';
-import type { CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
+import type { BusyWait, CalypsoClient, LinkState, StreamEvent, StreamEventType, SubscribeOptions, TokenPair } from '../contracts/client.js';
 import { ApplianceError, Unauthenticated, ValidationError, errorForStatus, type FieldError, type ServiceError } from '../contracts/errors.js';
 import { API_PREFIX, routeOf } from './route.js';
 import { SseParser, type SseMessage } from './sse.js';
 import { TokenKeeper } from '../contracts/token-keeper.js';
+
+/** How long a call keeps retrying while the daemon answers busy (503 + Retry-After) before the error is shown. */
+const BUSY_PATIENCE_MS = 30_000;
 
 /** No daemon answered (nothing listens, or the connection could not be made) within connectTimeoutMs. Nothing was sent. */
 export class Unreachable extends ApplianceError {
@@ -297,17 +300,54 @@ export class HttpClient implements CalypsoClient {
     route: { method: string; path: string; body?: string },
     opts: { auth: boolean; mutating: boolean; name?: string; patienceMs?: number },
   ): Promise<T> {
-    for (let renewed = false; ; renewed = true) {
-      const token = opts.auth ? this.tokens?.accessToken : undefined;
-      const answer = await this.send(route, token, opts);
-      if (answer.status >= 200 && answer.status < 300) return parseJson(answer) as T;
-      const err = errorOf(answer);
-      if (!renewed && token && err instanceof Unauthenticated && /expired/i.test(err.message)) {
-        await this.keeper.renewAfterExpired(token);
-        continue;
+    let renewed = false;
+    let waitedMs = 0;
+    try {
+      for (;;) {
+        const token = opts.auth ? this.tokens?.accessToken : undefined;
+        const answer = await this.send(route, token, opts);
+        if (answer.status >= 200 && answer.status < 300) return parseJson(answer) as T;
+        const err = errorOf(answer);
+        if (!renewed && token && err instanceof Unauthenticated && /expired/i.test(err.message)) {
+          renewed = true;
+          await this.keeper.renewAfterExpired(token);
+          continue;
+        }
+        // The daemon's admission control refused the call before doing anything (503 with
+        // Retry-After: src/api/admission.ts), so sending it again is safe, a change included.
+        const retryAfter = Number(answer.headers['retry-after']);
+        if (
+          answer.status === 503 &&
+          answer.headers['retry-after'] !== undefined &&
+          Number.isFinite(retryAfter) &&
+          waitedMs < BUSY_PATIENCE_MS &&
+          !this.closed
+        ) {
+          const waitMs = Math.min(Math.max(retryAfter, 0.05) * 1000, BUSY_PATIENCE_MS - waitedMs);
+          this.setWaiting({ operation: opts.name ?? route.path, retryInSeconds: Math.ceil(waitMs / 1000), detail: err.message });
+          await this.pause(waitMs);
+          waitedMs += waitMs;
+          continue;
+        }
+        throw err;
       }
-      throw err;
+    } finally {
+      if (waitedMs > 0) this.setWaiting(null);
     }
+  }
+
+  private waiting: BusyWait | null = null;
+  private readonly waitListeners = new Set<(wait: BusyWait | null) => void>();
+
+  private setWaiting(wait: BusyWait | null): void {
+    this.waiting = wait;
+    for (const l of this.waitListeners) guard(() => l(wait));
+  }
+
+  /** Called when a call waits for a busy daemon (and with null when it no longer does); returns the function that stops listening. */
+  onWaiting(listener: (wait: BusyWait | null) => void): () => void {
+    this.waitListeners.add(listener);
+    return () => this.waitListeners.delete(listener);
   }
 
   /** Sends, retrying only connect attempts that failed with nothing sent, until connectTimeoutMs. */

@@ -39,6 +39,16 @@ export interface SubscribeOptions {
 /** How the client's link to the daemon stands (in-process: always `connected`). */
 export type LinkState = 'connected' | 'reconnecting' | 'closed';
 
+/** A call waiting because the daemon answered busy (503 + Retry-After: nothing was done); it is sent again. */
+export interface BusyWait {
+  /** The operation waiting. */
+  operation: string;
+  /** Seconds until it is sent again. */
+  retryInSeconds: number;
+  /** What the daemon said. */
+  detail: string;
+}
+
 export interface CalypsoClient {
   /** Logs in; the client keeps the tokens and sends them with every call after. */
   login(username: string, password: string): Promise<TokenPair>;
@@ -55,6 +65,8 @@ export interface CalypsoClient {
   readonly state: LinkState;
   /** Called whenever `state` changes; returns the function that stops listening. */
   onState(listener: (state: LinkState) => void): () => void;
+  /** Called when a call waits for a busy daemon and sends it again (null: no longer waiting); clients that never wait may leave it out. */
+  onWaiting?(listener: (wait: BusyWait | null) => void): () => void;
   /** Stops following, closes connections; the session is left as it is (call logout first to end it). */
   close(): Promise<void>;
 }

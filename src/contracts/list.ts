@@ -20,6 +20,28 @@ export const listShape = {
   offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0).describe('Items to skip'),
 };
 
+/**
+ * Inputs of the large listings served from an index (datasets, snapshots; issue 16): a cursor
+ * (keyset pagination: rows added or removed between two pages shift nothing, repeat nothing)
+ * and a name prefix found by binary search. `offset` still works, after the cursor's position.
+ */
+export const cursorShape = {
+  cursor: z
+    .string()
+    .max(2048)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor this list gave')
+    .optional()
+    .describe("The previous page's nextCursor: the page after it, unchanged by rows added or removed meanwhile"),
+  prefix: z.string().max(255).optional().describe('Only names that begin with this'),
+};
+
+/** listOf, with the cursor of the next page (null at the end). */
+export function cursorListOf<T extends z.ZodType>(item: T) {
+  return listOf(item).extend({
+    nextCursor: z.string().nullable().describe("Ask for the next page with this as cursor; null when this page is the list's end"),
+  });
+}
+
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item).describe('This page of results'),

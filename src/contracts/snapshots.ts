@@ -1,7 +1,7 @@
 /** Snapshots (the snapshot half of SRS-07): create, list, destroy (ranges too), hold, rollback, clone. */
 import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
-import { listOf, listShape } from './list.js';
+import { cursorListOf, cursorShape, listOf, listShape } from './list.js';
 import { anyDatasetName, datasetName, datasetProperties, snapshotName, snapshotShortName } from './storage.js';
 import { isoTime } from './time.js';
 
@@ -60,8 +60,9 @@ export const snapshotContracts = contractSet([
       dataset: anyDatasetName.optional().describe("Only this dataset's snapshots"),
       recursive: z.enum(['true', 'false']).default('false').describe("true: also its children's snapshots"),
       search: z.string().max(255).optional().describe('Part of the snapshot name'),
+      ...cursorShape,
     }),
-    output: listOf(snapshotSchema),
+    output: cursorListOf(snapshotSchema),
     http: { method: 'GET', path: '/snapshots' },
   }),
   defineContract({

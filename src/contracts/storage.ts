@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { contractSet, defineContract, definePermissions } from './core.js';
 import { jobSchema } from './jobs.js';
-import { listOf, listShape } from './list.js';
+import { cursorListOf, cursorShape, listOf, listShape } from './list.js';
 import { plainText } from './text.js';
 import { isoTime } from './time.js';
 import { validateZfsName, type ZfsNameKind } from '../vocabulary/zfs-names.js';
@@ -552,8 +552,9 @@ export const storageContracts = contractSet([
       root: anyDatasetName.optional().describe('Only this dataset and what is below it'),
       type: z.enum(['filesystem', 'volume', 'all']).default('all').describe('filesystem, volume (zvols) or all'),
       search: z.string().max(255).optional().describe('Part of the name'),
+      ...cursorShape,
     }),
-    output: listOf(datasetSchema),
+    output: cursorListOf(datasetSchema),
     http: { method: 'GET', path: '/storage/datasets' },
   }),
   defineContract({

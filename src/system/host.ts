@@ -2,6 +2,7 @@
  * The Host seam: the only way src/system reaches the machine.
  * Commands are argument arrays, never shell strings.
  */
+import { forEachLine } from './lines.js';
 
 export interface RunOptions {
   /** Written to the command's standard input. */
@@ -113,10 +114,24 @@ export interface PipeResult {
   endedAtMs: number;
 }
 
+/** How a streamed command ended: its standard output went to the line callback, not here. */
+export interface RunLinesResult {
+  code: number;
+  stderr: string;
+}
+
 export interface Host {
   /** 'local' for the real machine, 'sim' for the simulated appliance. */
   readonly kind: 'local' | 'sim';
   run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Like run, but each line of standard output (without its '\n') goes to `onLine` as it comes and
+   * none is kept: for listings that can exceed any buffer (`zfs list -t snapshot` of a million
+   * snapshots). run keeps its size bound; this has none. Standard error is kept (bounded) and a
+   * failing exit code throws HostCommandError as run does. Hosts without it are read with
+   * runLinesOf's fallback (run, then split).
+   */
+  runLines?(command: string, args: string[], onLine: (line: string) => void, opts?: RunOptions): Promise<RunLinesResult>;
   /**
    * `source | sink`: the first command's standard output into the second's standard input, never
    * through a shell. Both exit codes and both standard errors come back; a failing side is not
@@ -124,11 +139,24 @@ export interface Host {
    */
   pipe?(source: PipeCommand, sink: PipeCommand, opts?: PipeOptions): Promise<PipeResult>;
   readonly files: HostFiles;
+  /**
+   * Something that changes whenever what a listing shows may have changed (the simulator's model
+   * generation). Without it, cached listings are read again once their second is up.
+   */
+  revision?(): Promise<string | number>;
   /** The host's clock in epoch ms, when it is not the wall clock (the simulator's can be moved by tests). */
   now?(): number;
   /** The most recent commands, oldest first (bounded). */
   history(limit?: number): CommandRecord[];
   close?(): Promise<void>;
+}
+
+/** host.runLines when the host streams, otherwise run and the same lines from its answer. */
+export async function runLinesOf(host: Host, command: string, args: string[], onLine: (line: string) => void, opts?: RunOptions): Promise<RunLinesResult> {
+  if (host.runLines) return host.runLines(command, args, onLine, opts);
+  const result = await host.run(command, args, opts);
+  forEachLine(result.stdout, onLine);
+  return { code: result.code, stderr: result.stderr };
 }
 
 /** The arguments as history and errors may show them: secret values replaced. */

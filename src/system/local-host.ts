@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { CommandHistory } from './command-history.js';
 import { HostCommandError, maskSecrets } from './host.js';
-import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunOptions, RunResult } from './host.js';
+import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunLinesResult, RunOptions, RunResult } from './host.js';
+import { LineSplitter } from './lines.js';
 import { runLocalPipe } from './local-pipe.js';
 import { LocalFiles } from './local-files.js';
 
@@ -81,6 +82,78 @@ export class LocalHost implements Host {
       child.stdin?.on('error', () => undefined);
       if (opts.input !== undefined) child.stdin?.end(opts.input);
       else child.stdin?.end();
+    });
+  }
+
+  /**
+   * run, with standard output handed to `onLine` line by line as it arrives (no size bound: only
+   * the line being assembled is held); standard error is kept up to the same bound as run's.
+   */
+  runLines(command: string, args: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunLinesResult> {
+    const okCodes = opts.okCodes ?? [0];
+    const started = Date.now();
+    const at = new Date(started).toISOString();
+    const shown = maskSecrets(args, opts.secrets);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    return new Promise<RunLinesResult>((resolve, reject) => {
+      const child = spawn(command, args, { env: { ...process.env, ...opts.env, LC_ALL: 'C' }, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const splitter = new LineSplitter(onLine);
+      let stderr = '';
+      let failure: string | null = null;
+      let settled = false;
+      const finish = (code: number | null, reason: string | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const durationMs = Date.now() - started;
+        if (code === null || reason) {
+          const why = reason ?? 'ended without an exit code';
+          this.log.add({ at, command, args: shown, code: null, durationMs, error: why });
+          reject(new HostCommandError(command, shown, null, stderr, `${command}: ${why}`));
+          return;
+        }
+        if (!okCodes.includes(code)) {
+          const err = new HostCommandError(command, shown, code, stderr);
+          this.log.add({ at, command, args: shown, code, durationMs, error: err.message });
+          reject(err);
+          return;
+        }
+        this.log.add({ at, command, args: shown, code, durationMs });
+        resolve({ code, stderr });
+      };
+      const timer = setTimeout(() => {
+        failure = `timed out after ${timeoutMs} ms (killed by SIGTERM)`;
+        child.kill('SIGTERM');
+      }, timeoutMs);
+      child.stdout.setEncoding('utf8'); // a StringDecoder: a character split across two chunks stays whole
+      child.stdout.on('data', (chunk: string) => {
+        if (failure) return;
+        try {
+          splitter.push(chunk);
+        } catch (err) {
+          // The parser refused a line: stop the command, report the parser's error.
+          failure = (err as Error).message;
+          child.kill('SIGTERM');
+        }
+      });
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        if (stderr.length < this.maxBuffer) stderr += chunk.slice(0, this.maxBuffer - stderr.length);
+      });
+      child.on('error', (err: NodeJS.ErrnoException) => finish(null, describeFailure(err, timeoutMs)));
+      child.on('close', (code, signal) => {
+        if (!failure) {
+          try {
+            splitter.end();
+          } catch (err) {
+            failure = (err as Error).message;
+          }
+        }
+        finish(code, failure ?? (code === null ? `killed by signal ${signal ?? 'unknown'}` : null));
+      });
+      child.stdin.on('error', () => undefined);
+      if (opts.input !== undefined) child.stdin.end(opts.input);
+      else child.stdin.end();
     });
   }
 }

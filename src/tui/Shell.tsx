@@ -12,6 +12,7 @@ import type { Input, OperationName, Output } from '../contracts/index.js';
 import type { Job } from '../contracts/jobs.js';
 import { Unauthenticated } from '../contracts/errors.js';
 import type { CommandRecordOut as CommandRecord } from '../contracts/system.js';
+import type { BusyWait } from '../contracts/client.js';
 import type { ConsoleUser } from './session.js';
 import { ConfirmDialog, PromptLine, Question, TextView } from './components/Dialogs.js';
 import { Header, KeyHints, Menu, StatusLine, statusRows, type MenuItem } from './components/Chrome.js';
@@ -86,6 +87,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // The link to the daemon: while it restarts, the status line says so and the screen stays as it was.
   const [link, setLink] = useState(app.client.state);
   useEffect(() => app.client.onState(setLink), [app]);
+  // A call the daemon refused as busy (write admission control) waits and is sent again: say so.
+  const [waiting, setWaiting] = useState<BusyWait | null>(null);
+  useEffect(() => app.client.onWaiting?.(setWaiting), [app]);
   const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
   const [alerts, setAlerts] = useState<number | null>(null);
   const { clock } = services;
@@ -572,7 +576,14 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const divider = theme.glyphs === 'ascii' ? (mainFocused ? '!' : '|') : mainFocused ? (theme.glyphs === 'unicode' ? '┃' : '║') : '│';
   const menuItems: MenuItem[] = SCREENS.map((s) => ({ id: s.id, label: menuWidth >= 26 ? s.label : s.short, built: screenMode(app, s) !== 'unbuilt' }));
   const hintBindings = overlay ? [] : active;
-  const apiText = link !== 'connected' ? 'daemon away: reconnecting…' : app.info?.apiUrl ? `API ${app.info.apiUrl}` : 'API on the socket only';
+  const apiText =
+    link !== 'connected'
+      ? 'daemon away: reconnecting…'
+      : waiting
+        ? `appliance busy: ${waiting.operation} waits, retrying in ${waiting.retryInSeconds} s…`
+        : app.info?.apiUrl
+          ? `API ${app.info.apiUrl}`
+          : 'API on the socket only';
   const promptSpec = overlay?.kind === 'prompt' ? overlay.spec : null;
   const covering = overlay && overlay.kind !== 'prompt';
 
@@ -643,7 +654,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
             busy={busyCount > 0}
             jobs={[...jobs.values()]}
             api={apiText}
-            apiOk={link === 'connected'}
+            apiOk={link === 'connected' && !waiting}
           />
         )}
         <KeyHints bindings={hintBindings} width={columns} theme={theme} />

@@ -11,6 +11,7 @@ import {
   type MonitoringOptions,
 } from '../../src/services/index.js';
 import { createApi, type RouteMount } from '../../src/api/server.js';
+import type { AdmissionOptions } from '../../src/api/admission.js';
 import { eventsMount } from '../../src/api/events.js';
 import { metricsMount } from '../../src/api/metrics.js';
 import type { Host } from '../../src/system/host.js';
@@ -48,6 +49,8 @@ export interface TestAppOptions {
   appliance?: ApplianceOptions;
   /** Where SSH keys go, retry waits (data protection). */
   replication?: CalypsoOptions['replication'];
+  /** Bounds of the REST face's admission control (src/api/admission.ts). */
+  admission?: AdmissionOptions;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -65,7 +68,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];
-  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: ['127.0.0.1', '::1'] }, mounts);
+  const koa = createApi(app, { log: silentLog, version: 'test', trustProxy: ['127.0.0.1', '::1'], admission: opts.admission }, mounts);
   const server = koa.callback();
   const http = request(server);
   const login = async (username: string, password: string) => {

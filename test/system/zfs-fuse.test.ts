@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LocalHost } from '../../src/system/local-host.js';
-import { ZfsAdapter } from '../../src/system/zfs/index.js';
+import { snapshotRow, ZfsAdapter } from '../../src/system/zfs/index.js';
 
 const ZFS_FUSE = ['/usr/sbin/zfs-fuse', '/usr/bin/zfs-fuse'].find((p) => existsSync(p));
 const required = process.env['CALYPSO_REQUIRE_ZFS_FUSE'] === '1';
@@ -89,6 +89,11 @@ if (!ZFS_FUSE && !required) {
       await zfs.snapshot(`${pool}/data@two`);
       const snaps = await zfs.listSnapshots({ dataset: `${pool}/data` });
       expect(snaps.map((s) => s.name)).toEqual([`${pool}/data@one`, `${pool}/data@two`]);
+      // The streamed index (LocalHost.runLines into the line parser) reads the real tool the same.
+      const indexed = await zfs.snapshotIndex({ dataset: `${pool}/data` });
+      const page = indexed.index.page({ limit: 10 });
+      expect(page.positions.map((i) => snapshotRow(indexed, i).name)).toEqual([`${pool}/data@one`, `${pool}/data@two`]);
+      expect(page.positions.map((i) => snapshotRow(indexed, i).referenced)).toEqual(snaps.map((s) => s.referenced));
       const datasets = await zfs.listDatasets({ root: pool });
       expect(datasets.map((d) => d.name)).toEqual([pool, `${pool}/data`]);
       expect(datasets[1]!.used).toBeGreaterThan(0);

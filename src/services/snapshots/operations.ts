@@ -1,12 +1,12 @@
 /** Snapshots (the snapshot half of SRS-07): create, list, destroy (ranges too), hold, rollback, clone. */
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound } from '../core/errors.js';
-import { mapOncePerListing, page } from '../../contracts/list.js';
+import { mapOncePerListing } from '../../contracts/list.js';
 import { implement, type Registry } from '../core/registry.js';
 import { snapshotContracts as c, snapshotPermissions, type Snapshot } from '../../contracts/snapshots.js';
 import { toZfsProperties } from '../../contracts/storage.js';
-import { datasetDetail, zfs } from '../storage/operations.js';
-import type { DatasetListEntry } from '../../system/zfs/index.js';
+import { datasetDetail, indexPage, zfs } from '../storage/operations.js';
+import { snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
 import { toIsoTime } from '../../contracts/time.js';
 
 async function listSnapshots(ctx: Ctx, dataset?: string, recursive = false): Promise<Snapshot[]> {
@@ -29,6 +29,19 @@ function toSnapshot(r: DatasetListEntry): Snapshot {
 
 const toSnapshots = mapOncePerListing(toSnapshot);
 
+function snapshotOf(r: SnapshotRow): Snapshot {
+  const at = r.name.indexOf('@');
+  return {
+    name: r.name,
+    dataset: r.name.slice(0, at),
+    snapshot: r.name.slice(at + 1),
+    usedBytes: r.used,
+    referencedBytes: r.referenced,
+    createdAt: r.creation !== null && r.creation > 0 ? new Date(r.creation * 1000).toISOString() : null,
+    holds: r.userrefs || 0,
+  };
+}
+
 async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {
   const [dataset] = name.split('@');
   const snaps = await listSnapshots(ctx, dataset).catch(() => [] as Snapshot[]);
@@ -43,9 +56,11 @@ export function registerSnapshots(registry: Registry): void {
   registry.add(
     implement(c['snapshots.list'], async (ctx, i) => {
       if (i.dataset) await datasetDetail(ctx, i.dataset);
-      let snaps = await listSnapshots(ctx, i.dataset, i.recursive === 'true');
-      if (i.search) snaps = snaps.filter((s) => s.name.includes(i.search!));
-      return page(snaps, i);
+      // From the listing's index (streamed from zfs list, sorted once per change): a million
+      // snapshots are paged by binary search, and only the page's rows become objects.
+      const s = await zfs(ctx).snapshotIndex({ dataset: i.dataset, recursive: i.recursive === 'true' });
+      const p = indexPage(s.index, i);
+      return { items: p.positions.map((at) => snapshotOf(snapshotRow(s, at))), total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(

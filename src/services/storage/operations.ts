@@ -1,11 +1,20 @@
 /** Storage (SRS-01): disks, pools, vdevs, datasets, zvols and the ARC, over the ZFS and disk adapters. */
 import { DiskAdapter, SelfTestRefused, byIdPath, deviceOnDisk, diskUsage, type DiskInfo } from '../../system/disks/index.js';
 import { diskLunUsers, readMarks } from '../iscsi/disks.js';
-import { ZfsAdapter, type DatasetListEntry, type VdevSpec, type Vdev, type ZpoolStatus } from '../../system/zfs/index.js';
+import {
+  BadCursorError,
+  ZfsAdapter,
+  type DatasetListEntry,
+  type ListingIndex,
+  type ListingQuery,
+  type VdevSpec,
+  type Vdev,
+  type ZpoolStatus,
+} from '../../system/zfs/index.js';
 import type { Attachments } from '../core/attachments.js';
 import type { Ctx } from '../core/context.js';
 import { Conflict, NotFound, ValidationError } from '../core/errors.js';
-import { mapOncePerListing, page } from '../../contracts/list.js';
+import { page } from '../../contracts/list.js';
 import { implement, type Contract, type AnyObjectSchema, type Registry } from '../core/registry.js';
 import {
   COMMENTS_PROPERTY,
@@ -91,7 +100,25 @@ function toDataset(e: DatasetListEntry): Dataset {
   };
 }
 
-const toDatasets = mapOncePerListing(toDataset);
+/** Each listed row's answer, made once per listing (the index hands out the same rows until a change). */
+const datasetOf = (() => {
+  const made = new WeakMap<DatasetListEntry, Dataset>();
+  return (e: DatasetListEntry): Dataset => {
+    let d = made.get(e);
+    if (!d) made.set(e, (d = toDataset(e)));
+    return d;
+  };
+})();
+
+/** One page of a listing index; a cursor the index did not give is the caller's error (400). */
+export function indexPage<E>(index: ListingIndex<E>, q: ListingQuery): { positions: number[]; total: number; nextCursor: string | null } {
+  try {
+    return index.page(q);
+  } catch (err) {
+    if (err instanceof BadCursorError) throw new ValidationError(err.message, [{ path: 'cursor', message: err.message }]);
+    throw err;
+  }
+}
 
 async function listPoolSummaries(ctx: Ctx) {
   return (await zfs(ctx).listPools()).map((p) => ({
@@ -486,9 +513,10 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
     implement(c['storage.datasets.list'], async (ctx, i) => {
       const types = i.type === 'all' ? (['filesystem', 'volume'] as const) : ([i.type] as const);
       if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
-      let rows = toDatasets(await zfs(ctx).listDatasets({ root: i.root, types: [...types] }));
-      if (i.search) rows = rows.filter((r) => r.name.includes(i.search!));
-      return page(rows, i);
+      // From the listing's index: sorted once per change, a page is a binary search and a slice.
+      const index = await zfs(ctx).datasetIndex({ root: i.root, types: [...types] });
+      const p = indexPage(index, i);
+      return { items: p.positions.map((at) => datasetOf(index.extra(at))), total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(implement(c['storage.datasets.get'], async (ctx, i) => datasetDetail(ctx, i.name)));

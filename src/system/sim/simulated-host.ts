@@ -2,8 +2,9 @@ import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
 import { HostCommandError, maskSecrets } from '../host.js';
+import { forEachLine } from '../lines.js';
 import { invalidateZfsCache } from '../zfs/index.js';
-import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunOptions, RunResult } from '../host.js';
+import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunLinesResult, RunOptions, RunResult } from '../host.js';
 import { LocalFiles, sweepStaleTemps } from '../local-files.js';
 import { fail, ToolExit } from './common.js';
 import { arcstatsText, lsblkCommand, smartctlCommand, wipefsCommand } from './devices.js';
@@ -13,7 +14,7 @@ import type { SimDataset, SimModel, SimSnapshot } from './model.js';
 import { leaves, SimState } from './state.js';
 import { settleScans, startResilver, zpoolCommand } from './zpool.js';
 import type { SimContext } from './zpool.js';
-import { zfsCommand } from './zfs.js';
+import { zfsCommand, zfsListPlan } from './zfs.js';
 import { simulateShareTool } from '../sim-shares/index.js';
 import { failSimulatedService, repairSimulatedService, simulateServiceTool } from './systemd.js';
 import { simulateTapeCommand } from './tape.js';
@@ -99,6 +100,18 @@ export class SimulatedHost implements Host {
 
   history(limit?: number): CommandRecord[] {
     return this.log.list(limit);
+  }
+
+  /** Changes with every change to the model, this process's (its generation) or another's (the state file's time). */
+  async revision(): Promise<string> {
+    const file = this.opts.dataDir ? join(this.opts.dataDir, STATE_FILE) : null;
+    const mtime = file
+      ? await stat(file).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        )
+      : 0;
+    return `${this.changedGen}/${mtime}`;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -239,6 +252,58 @@ export class SimulatedHost implements Host {
     const durationMs = Date.now() - wallStart;
     const at = new Date(started).toISOString();
     if (!okCodes.includes(result.code)) {
+      const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
+      this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
+      throw error;
+    }
+    this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs });
+    return result;
+  }
+
+  /**
+   * `zfs list -H` line by line as the simulator produces them (a million snapshots never become
+   * one string; the event loop gets a turn every few thousand lines); any other command is run
+   * and its answer split.
+   */
+  async runLines(command: string, args: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunLinesResult> {
+    const tool = basename(command);
+    if (tool !== 'zfs' || args[0] !== 'list' || grammarRefusal(tool, args)) {
+      const result = await this.run(command, args, opts);
+      forEachLine(result.stdout, onLine);
+      return { code: result.code, stderr: result.stderr };
+    }
+    const wallStart = Date.now();
+    const { result, started, gen } = await this.exclusive(async () => {
+      const started = this.clock();
+      const state = await this.loaded();
+      const ctx: SimContext = { state, now: started };
+      const settled = settleScans(ctx);
+      let result: RunLinesResult;
+      try {
+        const plan = zfsListPlan(ctx, args.slice(1));
+        if (plan.scripted) {
+          let n = 0;
+          for (const line of plan.lines()) {
+            onLine(line);
+            if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          result = { code: plan.code, stderr: plan.stderr };
+        } else {
+          const answer = zfsCommand(ctx, args);
+          forEachLine(answer.stdout, onLine);
+          result = { code: answer.code, stderr: answer.stderr };
+        }
+      } catch (err) {
+        if (!(err instanceof ToolExit)) throw err;
+        const failed = fail(err.stderr, err.code);
+        result = { code: failed.code, stderr: failed.stderr };
+      }
+      return { result, started, gen: settled ? this.changed() : 0 };
+    });
+    if (gen) await this.durable(gen);
+    const at = new Date(started).toISOString();
+    const durationMs = Date.now() - wallStart;
+    if (!(opts.okCodes ?? [0]).includes(result.code)) {
       const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
       this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
       throw error;

@@ -606,6 +606,8 @@ interface Entry {
   base: string;
   snap: boolean;
   txg: number;
+  /** Stands for all of this dataset's snapshots, oldest first (a listing in the default order expands it as it prints). */
+  allSnapsOf?: SimDataset;
 }
 
 function entryOf(t: Target): Entry {
@@ -638,7 +640,15 @@ function parseTypes(value: string | undefined, fallback: string[]): Set<string> 
 }
 
 /** Datasets and snapshots selected by names, recursion and types, as zfs_for_each does. */
-function collect(ctx: SimContext, operands: string[], recursive: boolean, depth: number | null, types: Set<string>, errors: string[]): Entry[] {
+function collect(
+  ctx: SimContext,
+  operands: string[],
+  recursive: boolean,
+  depth: number | null,
+  types: Set<string>,
+  errors: string[],
+  lazySnapshots = false,
+): Entry[] {
   const out: Entry[] = [];
   const addTree = (root: SimDataset, maxDepth: number | null): void => {
     const rootDepth = root.name.split('/').length;
@@ -648,7 +658,9 @@ function collect(ctx: SimContext, operands: string[], recursive: boolean, depth:
       if (maxDepth !== null && rel > maxDepth) continue;
       if (types.has(d.type)) out.push(entryOf({ kind: 'ds', ds: d }));
       if (types.has('snapshot') && (maxDepth === null || rel + 1 <= maxDepth)) {
-        for (const s of ctx.state.snapsOf.get(d.name) ?? []) out.push({ t: { kind: 'snap', snap: s }, base: d.name, snap: true, txg: s.createtxg });
+        // One entry in place of a million: sorted after the dataset, before the next one.
+        if (lazySnapshots) out.push({ t: { kind: 'ds', ds: d }, base: d.name, snap: true, txg: -Infinity, allSnapsOf: d });
+        else for (const s of ctx.state.snapsOf.get(d.name) ?? []) out.push({ t: { kind: 'snap', snap: s }, base: d.name, snap: true, txg: s.createtxg });
       }
     }
   };
@@ -714,7 +726,19 @@ function sortEntries(entries: Entry[], props: Props, keys: { prop: string; desc:
   });
 }
 
-function zfsList(ctx: SimContext, args: string[]): RunResult {
+/** What a `zfs list` prints, its lines produced one at a time (`-H`: a million snapshots never make one string). */
+export interface ZfsListPlan {
+  columns: string[];
+  scripted: boolean;
+  /** Each row's cells, in order. */
+  rows: Iterable<string[]>;
+  /** Each row as a `-H` line (tab-separated, no '\n'); the common snapshot columns are printed without the generic property lookup. */
+  lines(): Iterable<string>;
+  stderr: string;
+  code: number;
+}
+
+export function zfsListPlan(ctx: SimContext, args: string[]): ZfsListPlan {
   const o = getopt(args, 'Hprd', 'oOtsSd', LIST_USAGE);
   const columns = (o.values.get('o')?.join(',') ?? 'name,used,avail,refer,mountpoint').split(',').map(canonicalProperty);
   for (const c of columns) {
@@ -725,23 +749,63 @@ function zfsList(ctx: SimContext, args: string[]): RunResult {
   if (depthValue !== undefined && !Number.isInteger(depth)) throw new ToolExit(`invalid depth '${depthValue}'\n${LIST_USAGE}`, 2);
   const types = parseTypes(o.values.get('t')?.join(','), ['filesystem', 'volume']);
   const errors: string[] = [];
-  const entries = collect(ctx, o.operands, o.flags.has('r'), depth, types, errors);
-  const literal = o.flags.has('p');
-  const props = new Props(ctx, literal);
   const sortKeys = [
     ...(o.values.get('s') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: false })),
     ...(o.values.get('S') ?? []).map((p) => ({ prop: canonicalProperty(p), desc: true })),
   ];
+  const entries = collect(ctx, o.operands, o.flags.has('r'), depth, types, errors, sortKeys.length === 0);
+  const literal = o.flags.has('p');
+  const props = new Props(ctx, literal);
   sortEntries(entries, props, sortKeys);
-  const rows: string[][] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    rows[i] = columns.map((c) => props.get(e.t, c)?.value ?? '-');
+  const cells = (t: Target): string[] => columns.map((c) => props.get(t, c)?.value ?? '-');
+  function* rows(): Generator<string[]> {
+    for (const e of entries) {
+      if (!e.allSnapsOf) {
+        yield cells(e.t);
+        continue;
+      }
+      for (const snap of ctx.state.snapsOf.get(e.allSnapsOf.name) ?? []) yield cells({ kind: 'snap', snap });
+    }
   }
-  const stderr = errors.map((e) => `${e}\n`).join('');
-  const code = errors.length > 0 ? 1 : 0;
+  const fast = literal ? columns.map((c) => FAST_SNAPSHOT_COLUMNS[c]) : [];
+  const fastSnapshots = literal && fast.every((f) => f !== undefined);
+  function* lines(): Generator<string> {
+    for (const e of entries) {
+      if (!e.allSnapsOf) {
+        yield cells(e.t).join('\t');
+        continue;
+      }
+      for (const snap of ctx.state.snapsOf.get(e.allSnapsOf.name) ?? []) {
+        if (!fastSnapshots) {
+          yield cells({ kind: 'snap', snap }).join('\t');
+          continue;
+        }
+        let line = fast[0]!(snap);
+        for (let i = 1; i < fast.length; i++) line += `\t${fast[i]!(snap)}`;
+        yield line;
+      }
+    }
+  }
+  return { columns, scripted: o.flags.has('H'), rows: rows(), lines, stderr: errors.map((e) => `${e}\n`).join(''), code: errors.length > 0 ? 1 : 0 };
+}
+
+/** `-p` values of a snapshot's most listed properties, as snapProp prints them (a million lines: no lookup per cell). */
+const FAST_SNAPSHOT_COLUMNS: Record<string, ((s: SimSnapshot) => string) | undefined> = {
+  name: (s) => s.name,
+  used: (s) => String(Math.floor(s.used)),
+  referenced: (s) => String(Math.floor(s.referenced)),
+  creation: (s) => String(s.creation),
+  createtxg: (s) => String(s.createtxg),
+  userrefs: (s) => (s.holds ? String(Object.keys(s.holds).length) : '0'),
+};
+
+function zfsList(ctx: SimContext, args: string[]): RunResult {
+  const plan = zfsListPlan(ctx, args);
+  const { columns, code } = plan;
+  const rows = [...plan.rows];
+  const stderr = plan.stderr;
   let stdout: string;
-  if (o.flags.has('H')) {
+  if (plan.scripted) {
     stdout = rows.map((r) => r.join('\t')).join('\n');
     if (rows.length > 0) stdout += '\n';
   } else if (rows.length === 0) {

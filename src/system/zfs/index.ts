@@ -1,4 +1,5 @@
-import { HostCommandError, userArg } from '../host.js';
+import { HostCommandError, runLinesOf, ToolOutputError, userArg } from '../host.js';
+import { ListingIndex, ListingIndexBuilder } from './listing-index.js';
 import type { Host } from '../host.js';
 import { refusalOf } from '../tool-refusal.js';
 import { ZFS_REFUSALS } from './refusals.js';
@@ -7,6 +8,7 @@ import {
   groupProperties,
   parseArcstats,
   parseDestroyDryRun,
+  parseSize,
   parseZfsGet,
   parseZfsHolds,
   parseZfsList,
@@ -14,11 +16,14 @@ import {
   parseZpoolIostat,
   parseZpoolList,
   parseZpoolStatus,
+  zfsListLineParser,
 } from './parse.js';
 import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolListEntry, ZfsVersion, ZpoolStatus } from './parse.js';
 
 export * from './parse.js';
 export { ToolRefusal } from '../tool-refusal.js';
+export { BadCursorError, ListingIndex } from './listing-index.js';
+export type { ListingPage, ListingQuery } from './listing-index.js';
 
 export type Dialect = 'openzfs' | 'zfs-fuse';
 
@@ -95,7 +100,39 @@ function vdevTokens(spec: VdevSpec): string[] {
  */
 const READ_TTL_MS = 1000;
 const READ_ONLY_SUBCOMMANDS = new Set(['list', 'get', 'status', 'holds', 'iostat', 'version']);
-const readCaches = new WeakMap<Host, Map<string, { at: number; value: Promise<unknown> }>>();
+const readCaches = new WeakMap<Host, Map<string, { at: number; value: Promise<unknown>; revision?: string | number }>>();
+
+/** A snapshot listing read into an index: names sorted, sizes in columns (no object per snapshot). */
+export interface SnapshotIndex {
+  index: ListingIndex<number>;
+  /** By the row number an index entry carries (the order zfs printed them in). */
+  used: Float64Array;
+  referenced: Float64Array;
+  /** Epoch seconds; NaN when the tool printed none. */
+  creation: Float64Array;
+  userrefs: Float64Array;
+}
+
+/** One row of a SnapshotIndex, as a page hands it out. */
+export interface SnapshotRow {
+  name: string;
+  used: number | null;
+  referenced: number | null;
+  creation: number | null;
+  userrefs: number;
+}
+
+export function snapshotRow(s: SnapshotIndex, position: number): SnapshotRow {
+  const row = s.index.extra(position);
+  const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    name: s.index.name(position),
+    used: num(s.used[row]!),
+    referenced: num(s.referenced[row]!),
+    creation: num(s.creation[row]!),
+    userrefs: Number.isFinite(s.userrefs[row]!) ? s.userrefs[row]! : 0,
+  };
+}
 
 /** Forget cached listings of this host (the simulator calls it when its model changes). */
 export function invalidateZfsCache(host: Host): void {
@@ -143,6 +180,42 @@ export class ZfsAdapter {
       if (cache.get(key) === entry) cache.delete(key);
     });
     return value;
+  }
+
+  /**
+   * A listing index from the shared cache: like cached(), but once its second is up it is kept
+   * while the host's revision (when the host has one) says nothing changed, so a million
+   * snapshots are not read again every second on an appliance at rest.
+   */
+  private async cachedIndex<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let cache = readCaches.get(this.host);
+    if (!cache) readCaches.set(this.host, (cache = new Map()));
+    const now = this.host.now?.() ?? Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at >= 0 && now - hit.at < READ_TTL_MS) return hit.value as Promise<T>;
+    const revision = this.host.revision ? await this.host.revision() : undefined;
+    const again = cache.get(key);
+    if (again && again === hit && revision !== undefined && again.revision === revision) {
+      again.at = now;
+      return again.value as Promise<T>;
+    }
+    if (again && again !== hit) return again.value as Promise<T>; // another caller started a fresh read meanwhile
+    const value = compute();
+    const entry = { at: now, value, revision };
+    cache.set(key, entry);
+    value.catch(() => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
+    return value;
+  }
+
+  /** A command's standard output line by line (Host.runLines), with the same cache clearing and refusals as runTool. */
+  private async streamTool(tool: 'zpool' | 'zfs', args: string[], onLine: (line: string) => void): Promise<void> {
+    try {
+      await runLinesOf(this.host, tool, args, onLine);
+    } catch (err) {
+      throw refusalOf(err, ZFS_REFUSALS) ?? err;
+    }
   }
 
   /** `zfs version`; zfs-fuse has no such command and is recognised by that. */
@@ -355,7 +428,65 @@ export class ZfsAdapter {
     const columns = ['name', 'used', 'referenced', 'creation', 'userrefs'];
     const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(',')];
     if (input.dataset !== undefined) args.push(...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset));
-    return parseZfsList(await this.zfs(args), columns);
+    // Streamed: the answer may exceed any buffer (Host.runLines); the lines parse as parseZfsList would.
+    const parseLine = zfsListLineParser(columns);
+    const out: DatasetListEntry[] = [];
+    await this.streamTool('zfs', args, (line) => {
+      const row = parseLine(line);
+      if (row) out.push(row);
+    });
+    return out;
+  }
+
+  /** Datasets as a sorted index (pages, cursors, name prefixes), read once per change. */
+  async datasetIndex(input: ListDatasetsInput = {}): Promise<ListingIndex<DatasetListEntry>> {
+    return this.cachedIndex(`datasetIndex ${JSON.stringify(input)}`, async () => {
+      const builder = new ListingIndexBuilder<DatasetListEntry>();
+      for (const row of await this.listDatasets(input)) builder.add(row.name, row.name, 0, row);
+      return builder.freeze();
+    });
+  }
+
+  /**
+   * Snapshots as a sorted index, `zfs list -t snapshot` streamed line by line into it: a million
+   * snapshots are never one string nor a million objects (the sizes go into typed columns).
+   */
+  async snapshotIndex(input: { dataset?: string; recursive?: boolean } = {}): Promise<SnapshotIndex> {
+    return this.cachedIndex(`snapshotIndex ${JSON.stringify(input)}`, () => this.readSnapshotIndex(input));
+  }
+
+  private async readSnapshotIndex(input: { dataset?: string; recursive?: boolean }): Promise<SnapshotIndex> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs', 'createtxg'];
+    const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(',')];
+    if (input.dataset !== undefined) args.push(...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset));
+    const builder = new ListingIndexBuilder<number>();
+    const used: number[] = [];
+    const referenced: number[] = [];
+    const creation: number[] = [];
+    const userrefs: number[] = [];
+    await this.streamTool('zfs', args, (line) => {
+      if (line === '') return;
+      const f = line.split('\t');
+      const name = f[0]!;
+      const at = name.indexOf('@');
+      if (at <= 0) throw new ToolOutputError('zfs', `a snapshot listing printed ${JSON.stringify(name.slice(0, 80))}`);
+      const row = used.length;
+      used.push(parseSize(f[1]) ?? NaN);
+      referenced.push(parseSize(f[2]) ?? NaN);
+      const created = Number(f[3]);
+      creation.push(f[3] && f[3] !== '-' && Number.isFinite(created) ? created : NaN);
+      userrefs.push(Number(f[4]));
+      const txg = Number(f[5]);
+      builder.add(name, name.slice(0, at), Number.isFinite(txg) ? txg : 0, row);
+    });
+    return {
+      index: builder.freeze(),
+      used: Float64Array.from(used),
+      referenced: Float64Array.from(referenced),
+      creation: Float64Array.from(creation),
+      userrefs: Float64Array.from(userrefs),
+    };
   }
 
   /** One snapshot, or a range/list in `zfs destroy` syntax ("pool/ds@a%b", "pool/ds@a,b"). */

@@ -551,10 +551,11 @@ function typeFromName(name: string): DatasetType {
 }
 
 /**
- * `zfs list -H [-p] -o COLUMNS`. Kept to one split per line so 100,000 snapshot lines parse
- * in a few tens of milliseconds.
+ * One line of `zfs list -H [-p] -o COLUMNS` to its entry (null for an empty line): what
+ * parseZfsList does per line, for output read as a stream (Host.runLines). Kept to one split per
+ * line so 100,000 snapshot lines parse in a few tens of milliseconds.
  */
-export function parseZfsList(text: string, columns: readonly string[]): DatasetListEntry[] {
+export function zfsListLineParser(columns: readonly string[]): (line: string) => DatasetListEntry | null {
   const canonical = columns.map(canonicalProperty);
   const nameIdx = canonical.indexOf('name');
   const typeIdx = canonical.indexOf('type');
@@ -564,29 +565,36 @@ export function parseZfsList(text: string, columns: readonly string[]): DatasetL
   const referIdx = idx('referenced');
   const quotaIdx = idx('quota');
   const mountIdx = idx('mountpoint');
+  return (line) => {
+    if (line === '') return null;
+    const fields = line.split('\t');
+    const raw: Record<string, string> = {};
+    for (let i = 0; i < canonical.length; i++) raw[canonical[i]!] = fields[i] ?? '';
+    const name = nameIdx >= 0 ? fields[nameIdx]! : '';
+    const mount = mountIdx >= 0 ? fields[mountIdx] : undefined;
+    return {
+      name,
+      type: typeIdx >= 0 ? (fields[typeIdx] as DatasetType) : typeFromName(name),
+      used: usedIdx >= 0 ? parseSize(fields[usedIdx]) : null,
+      available: availIdx >= 0 ? parseSize(fields[availIdx]) : null,
+      referenced: referIdx >= 0 ? parseSize(fields[referIdx]) : null,
+      // zfs-fuse prints quota 0 for "no quota" with -p
+      quota: quotaIdx >= 0 ? parseSize(fields[quotaIdx]) || null : null,
+      mountpoint: mount === undefined || mount === '-' || mount === 'none' ? null : mount,
+      raw,
+    };
+  };
+}
+
+/** `zfs list -H [-p] -o COLUMNS`, the whole answer at once. */
+export function parseZfsList(text: string, columns: readonly string[]): DatasetListEntry[] {
+  const parseLine = zfsListLineParser(columns);
   const out: DatasetListEntry[] = [];
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
-    if (end > start) {
-      const fields = text.slice(start, end).split('\t');
-      const raw: Record<string, string> = {};
-      for (let i = 0; i < canonical.length; i++) raw[canonical[i]!] = fields[i] ?? '';
-      const name = nameIdx >= 0 ? fields[nameIdx]! : '';
-      const mount = mountIdx >= 0 ? fields[mountIdx] : undefined;
-      out.push({
-        name,
-        type: typeIdx >= 0 ? (fields[typeIdx] as DatasetType) : typeFromName(name),
-        used: usedIdx >= 0 ? parseSize(fields[usedIdx]) : null,
-        available: availIdx >= 0 ? parseSize(fields[availIdx]) : null,
-        referenced: referIdx >= 0 ? parseSize(fields[referIdx]) : null,
-        // zfs-fuse prints quota 0 for "no quota" with -p
-        quota: quotaIdx >= 0 ? parseSize(fields[quotaIdx]) || null : null,
-        mountpoint: mount === undefined || mount === '-' || mount === 'none' ? null : mount,
-        raw,
-      });
-    }
+    if (end > start) out.push(parseLine(text.slice(start, end))!);
     start = end + 1;
   }
   return out;
@@ -597,6 +605,13 @@ export interface PropertyValue {
   property: string;
   value: string;
   source: string;
+}
+
+/** One line of `zfs get -H -o name,property,value,source` (null for an empty line), for streamed output. */
+export function parseZfsGetLine(line: string): PropertyValue | null {
+  if (line === '') return null;
+  const fields = line.split('\t');
+  return { name: fields[0] ?? '', property: fields[1] ?? '', value: fields[2] ?? '', source: fields[3] ?? '' };
 }
 
 /** `zfs get -H [-p] -o name,property,value,source` and `zpool get -H [-p] -o name,property,value,source`. */
