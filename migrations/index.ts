@@ -10,6 +10,7 @@ import * as m015replication from './015_replication.js';
 import * as m016backup from './016_backup.js';
 import * as m017objects from './017_objects.js';
 import * as m018licenses from './018_licenses.js';
+import * as m021terminalSessions from './021_terminal_sessions.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
 const migrations: Record<string, Knex.Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Knex.Migration> = {
   '016_backup': m016backup,
   '017_objects': m017objects,
   '018_licenses': m018licenses,
+  '021_terminal_sessions': m021terminalSessions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -17,6 +17,8 @@ import { describeDb, migrate, openDb } from './services/db.js';
 import { redactUrlsDeep } from './services/core/redact.js';
 import { allPages } from './contracts/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
+import { terminalUpgrade } from './api/terminal-ws.js';
+import { socketPeer } from './system/socket-peer.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
 import { startMonitoring, startScheduler } from './services/index.js';
@@ -118,7 +120,8 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
     logFile: path.join(cfg.dataDir, 'calypso.log'),
   };
   const replication = hostKind === 'sim' ? {} : { sshDir: path.join(cfg.dataDir, 'ssh') };
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication });
+  const terminal = { websocket: cfg.terminalWebsocket, demoDir: path.join(cfg.dataDir, 'sim', 'demo-shell') };
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication, terminal });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
   return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
@@ -150,8 +153,10 @@ function socketPathOf(dataDir: string): string {
 
 /** The daemon's API: on TCP (unless --listen none) and always on DATA/calypso.sock. */
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
-  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
+  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy, socketPeer }, [eventsMount(b.app), metricsMount(b.app)]);
+  const upgrade = terminalUpgrade(b.app, { trustProxy: cfg.trustProxy });
   return listen(koa, {
+    onUpgrade: upgrade,
     port: cfg.port,
     host: cfg.listen,
     tlsCert: cfg.tlsCert,

@@ -7,6 +7,7 @@ import { applianceContracts, appliancePermissions } from './appliance.js';
 import { backupContracts, backupPermissions } from './backup.js';
 import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
 import { timeContracts, timePermissions } from './appliance-time.js';
+import { terminalContracts, terminalPermissions } from './appliance-terminal.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -39,6 +40,7 @@ const SETS: Record<string, AnyContract>[] = [
   timeContracts,
   snmpContracts,
   replicationContracts,
+  terminalContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -61,6 +63,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...timePermissions,
   ...snmpPermissions,
   ...replicationPermissions,
+  ...terminalPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -86,7 +89,8 @@ export type Contracts = typeof iamContracts &
   typeof backupContracts &
   typeof timeContracts &
   typeof snmpContracts &
-  typeof replicationContracts;
+  typeof replicationContracts &
+  typeof terminalContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -29,6 +29,7 @@ import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
+import { registerTerminal, TerminalService, type TerminalOptions } from './appliance/terminal.js';
 import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
 import { registerBackup } from './backup/operations.js';
@@ -50,6 +51,9 @@ export type { Alert } from './monitoring/alerts.js';
 export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
 export type { LicenseOptions } from './appliance/licenses.js';
 export type { ApplianceOptions } from './appliance/operations.js';
+export type { TerminalOptions, TerminalService, TerminalChannel, OpenConnection } from './appliance/terminal.js';
+export { TERMINAL_WS_PATH, MAX_FRAME_BYTES } from './appliance/terminal.js';
+export type { LocalPeer } from './core/context.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -79,9 +83,13 @@ export interface CalypsoOptions {
   appliance?: ApplianceOptions;
   /** Where SSH keys live, retry waits, time zone of naming schemas (data protection). */
   replication?: ReplicationOptions;
+  /** The terminal: the WebSocket one's switch (off by default), idle time, clock, pty (tests). */
+  terminal?: TerminalOptions;
 }
 
 export interface Calypso {
+  /** Shells on the appliance: the WebSocket terminal's tickets and connections (the API face mounts it). */
+  readonly terminal: TerminalService;
   readonly registry: Registry;
   readonly events: EventBus;
   readonly jobs: JobManager;
@@ -111,6 +119,7 @@ export function buildRegistry(
   licenses: LicenseBook,
   appliance: ApplianceOptions = {},
   replication?: ReplicationOptions,
+  terminal?: TerminalService,
 ): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
@@ -129,6 +138,7 @@ export function buildRegistry(
   registerObjects(registry);
   registerBackup(registry, attachments);
   registerReplication(registry, replication);
+  if (terminal) registerTerminal(registry, terminal);
   return registry;
 }
 
@@ -142,6 +152,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
+  const terminal = new TerminalService({ db: opts.db, host: opts.host, events, log: opts.log }, opts.terminal);
   // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
   await licenses.trialEndsAt();
   const registry = buildRegistry(
@@ -153,6 +164,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
     licenses,
     { logFile: () => about.logFile, ...opts.appliance },
     opts.replication,
+    terminal,
   );
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
@@ -163,6 +175,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   scheduler.attach(call);
   return {
     registry,
+    terminal,
     events,
     jobs,
     auth,
@@ -176,6 +189,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
       await opts.db.raw('select 1');
     },
     close: async () => {
+      await terminal.closeAll().catch((err: unknown) => opts.log.error({ err }, 'closing the terminals failed'));
       await monitoring.stop();
       await scheduler.stop();
       await jobs.idle();
