@@ -70,7 +70,12 @@ export const terminalContracts = contractSet([
     permission: 'appliance.terminal',
     mutating: true,
     input: z.object({
-      sessionId: z.number().int().min(1).max(2 ** 31 - 1).describe('The session appliance.terminal.open answered'),
+      sessionId: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 31 - 1)
+        .describe('The session appliance.terminal.open answered'),
       exitCode: z.number().int().min(-1).max(255).nullable().default(null).describe('How the shell exited (null: unknown)'),
     }),
     output: terminalSessionSchema,

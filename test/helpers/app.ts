@@ -48,6 +48,8 @@ export interface TestAppOptions {
   appliance?: ApplianceOptions;
   /** Where SSH keys go, retry waits (data protection). */
   replication?: CalypsoOptions['replication'];
+  /** The terminal: WebSocket switch, idle time, clock, demonstration shell's directory. */
+  terminal?: CalypsoOptions['terminal'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -62,6 +64,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     licenses: opts.licenses,
     appliance: opts.appliance,
     replication: opts.replication,
+    terminal: opts.terminal,
   });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];

@@ -170,7 +170,8 @@ export class TerminalService {
 
   async openSession(meta: CallMeta, kind: 'console' | 'websocket'): Promise<number> {
     const actor = meta.actor;
-    const [row] = await this.deps.db('terminal_sessions')
+    const [row] = await this.deps
+      .db('terminal_sessions')
       .insert({
         kind,
         user_id: actor?.kind === 'user' ? actor.id : null,

@@ -58,7 +58,11 @@ export async function simulateChpasswd(tool: string, args: string[], input: stri
     }
     if (FLAGS.has(a)) continue;
     if (a.startsWith('-'))
-      return { code: 2, stdout: '', stderr: `chpasswd: ${a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`}\n${USAGE}` };
+      return {
+        code: 2,
+        stdout: '',
+        stderr: `chpasswd: ${a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`}\n${USAGE}`,
+      };
     // Operands are ignored, as by the real one.
   }
   const text = await files.readIfExists(CHPASSWD_SIM_STATE);
