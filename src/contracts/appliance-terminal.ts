@@ -70,7 +70,7 @@ export const terminalContracts = contractSet([
     permission: 'appliance.terminal',
     mutating: true,
     input: z.object({
-      sessionId: z
+      sessionId: z.coerce
         .number()
         .int()
         .min(1)

@@ -40,7 +40,7 @@ export async function loginShell(hostname: string): Promise<ShellSpec> {
     args: ['-l'],
     env: {},
     cwd: null,
-    banner: `Login shell on the appliance ${hostname}. Calypso records when it opens and closes, not what is typed. Type exit to come back.`,
+    banner: `Login shell on the appliance ${hostname.slice(0, 40)}. Calypso records when it opens\nand closes, not what is typed. Type exit to come back to the console.`,
     demo: false,
   };
 }
@@ -71,10 +71,11 @@ export async function demoShell(dir: string): Promise<ShellSpec> {
     args: ['--restricted', '--noprofile', '--norc'],
     env: { PATH: bin, HOME: home, SHELL: bash, PS1: 'calypso-demo$ ', BASH_ENV: '', ENV: '', HISTFILE: path.join(home, '.history') },
     cwd: home,
+    // Lines under 80 columns: the console's smallest terminal.
     banner: [
-      'SIMULATED APPLIANCE: this is a demonstration shell, not the appliance’s login shell.',
-      `It is restricted (no cd, no paths, no redirection) and runs only bash's builtins and ${DEMO_PROGRAMS.join(', ')}.`,
-      'On a real appliance this key opens a login shell there. Type exit to come back to the console.',
+      'SIMULATED APPLIANCE: a demonstration shell, not the appliance’s login shell.',
+      `Restricted (no cd, no paths, no redirection): builtins, ${DEMO_PROGRAMS.join(', ')}.`,
+      'On a real appliance this opens a login shell there. Type exit to come back.',
     ].join('\n'),
     demo: true,
   };
