@@ -5,7 +5,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { ConfigError, dataDirOrigin, detectHostKind, helpText, installDir, parseConfig, type Config } from './config.js';
@@ -415,19 +414,16 @@ async function readPassword(cfg: Config, prompt: string): Promise<string> {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8').split('\n')[0];
   }
-  const ask = (q: string) =>
-    new Promise<string>((resolve) => {
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-      // Echo nothing while the password is typed.
-      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-        if (s.includes(q)) process.stdout.write(q);
-      };
-      rl.question(q, (answer) => {
-        rl.close();
-        process.stdout.write('\n');
-        resolve(answer);
-      });
-    });
+  // Loaded here, not with every command: Ink is the console's, and serve never prompts.
+  const { promptPassword, PromptCancelled } = await import('./tui/password-prompt.js');
+  const ask = async (q: string) => {
+    try {
+      return await promptPassword(q);
+    } catch (err) {
+      if (err instanceof PromptCancelled) throw new ConfigError('cancelled');
+      throw err;
+    }
+  };
   const first = await ask(prompt);
   const second = await ask('Again: ');
   if (first !== second) throw new ConfigError('the passwords do not match');
