@@ -322,7 +322,7 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     { key: '!', description: 'Show the commands of the last action', hint: false, group: 'Global', action: showCommands },
     {
       key: '$',
-      description: 'Shell on the appliance (exit to come back)',
+      description: 'Shell on the appliance',
       hint: false,
       group: 'Global',
       disabledReason: shellDenial ?? undefined,
