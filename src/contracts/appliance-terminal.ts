@@ -92,7 +92,7 @@ export const terminalContracts = contractSet([
       websocket: z
         .object({
           enabled: z.boolean().describe('The WebSocket terminal is on (the daemon was started with --terminal-websocket)'),
-          idleMinutes: z.number().describe('An idle WebSocket terminal closes after this many minutes'),
+          idleSeconds: z.number().describe('An idle WebSocket terminal closes after this many seconds without input'),
         })
         .describe('The remote terminal’s setting'),
     }),
@@ -113,7 +113,7 @@ export const terminalContracts = contractSet([
       ticket: z.string().describe('Use it once, within 30 seconds'),
       expiresAt: isoTime().describe('When it stops working'),
       path: z.string().describe('Where to connect (ws:// or wss:// on the same host and port), without the ticket'),
-      idleMinutes: z.number().describe('The terminal closes after this many minutes without input'),
+      idleSeconds: z.number().describe('The terminal closes after this many seconds without input'),
     }),
     http: { method: 'POST', path: '/appliance/terminal/tickets' },
   }),

@@ -108,7 +108,7 @@ describe('WebSocket terminal, on', () => {
   test('a ticket opens a shell: echo runs, resize reaches the pty, idle closes pty and socket, the session and audit say how long', async () => {
     const res = await ticket(t.adminToken, { cols: 100, rows: 30 });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ path: '/api/v1/appliance/terminal/ws', idleMinutes: 5 });
+    expect(res.body).toMatchObject({ path: '/api/v1/appliance/terminal/ws', idleSeconds: 300 });
     const term = await connect(`${base}${res.body.path}?ticket=${res.body.ticket}`);
     await term.waitFor((o) => o.includes('calypso-demo$ '));
     expect(term.text()).toMatch(/SIMULATED APPLIANCE/);

@@ -44,7 +44,10 @@ test('Ctrl-R on the login screen: a reset refused away from the local console sa
 
 test('an Operator: $ and the palette entry say which permission is missing', async () => {
   c = await startConsoleTest({ size: { columns: 80, rows: 24 } });
-  const created = await c.http.post('/api/v1/users').set(bearer(c.adminToken)).send({ username: 'oper', password: 'oper-password-123', roles: ['Operator'] });
+  const created = await c.http
+    .post('/api/v1/users')
+    .set(bearer(c.adminToken))
+    .send({ username: 'oper', password: 'oper-password-123', roles: ['Operator'] });
   expect(created.status).toBe(201);
   await c.loginAs('oper', 'oper-password-123');
   await c.type('$');

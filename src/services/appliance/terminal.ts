@@ -365,8 +365,9 @@ export function registerTerminal(registry: Registry, service: TerminalService): 
   registry.addPermissions(terminalPermissions);
   registry.add(
     implement(c['appliance.terminal.open'], async (ctx) => {
+      // The caller may open shells (Admin); this is about where: 409, not an authorization refusal.
       if (!ctx.localPeer)
-        throw new Forbidden('a console shell opens only in a console on the appliance (the daemon’s Unix socket); remotely, use the WebSocket terminal');
+        throw new Conflict('a console shell opens only in a console on the appliance (the daemon’s Unix socket); remotely, use the WebSocket terminal');
       const spec = await service.shell();
       const sessionId = await service.openSession(ctx, 'console');
       ctx.setAuditTarget(`terminal session ${sessionId}`);
@@ -386,7 +387,7 @@ export function registerTerminal(registry: Registry, service: TerminalService): 
   registry.add(
     implement(c['appliance.terminal.sessions'], async (_ctx, i) => ({
       ...(await service.list(i.limit, i.offset)),
-      websocket: { enabled: service.websocket, idleMinutes: service.idleMs / 60_000 },
+      websocket: { enabled: service.websocket, idleSeconds: service.idleMs / 1000 },
     })),
   );
   registry.add(
@@ -394,7 +395,7 @@ export function registerTerminal(registry: Registry, service: TerminalService): 
       if (!service.websocket) throw new Conflict(WEBSOCKET_OFF);
       if (ctx.actor?.kind !== 'user') throw new Forbidden('a terminal ticket is for a logged-in user');
       const t = service.issueTicket(ctx.actor, i.cols, i.rows);
-      return { ...t, path: `/api/v1${TERMINAL_WS_PATH}`, idleMinutes: service.idleMs / 60_000 };
+      return { ...t, path: `/api/v1${TERMINAL_WS_PATH}`, idleSeconds: service.idleMs / 1000 };
     }),
   );
   registry.add(

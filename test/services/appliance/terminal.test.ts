@@ -85,12 +85,12 @@ describe('console shell (simulated appliance)', () => {
     const list = await t.http.get('/api/v1/appliance/terminal/sessions').set(bearer(t.adminToken));
     expect(list.status).toBe(200);
     expect(list.body.items[0]).toMatchObject({ id: open.sessionId, kind: 'console', username: 'admin', endReason: 'the shell exited (0)' });
-    expect(list.body.websocket).toEqual({ enabled: false, idleMinutes: 15 });
+    expect(list.body.websocket).toEqual({ enabled: false, idleSeconds: 900 });
   });
 
   test('refused over TCP (the shell runs where the console runs), and to an Operator everywhere', async () => {
     const tcp = await t.http.post('/api/v1/appliance/terminal/console').set(bearer(t.adminToken)).send({});
-    expect(tcp.status).toBe(403);
+    expect(tcp.status).toBe(409);
     expect(tcp.body.detail).toMatch(/console on the appliance/);
     const asOperator = await t.http.post('/api/v1/appliance/terminal/console').set(bearer(operatorToken)).send({});
     expect(asOperator.status).toBe(403);
