@@ -168,6 +168,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   );
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
+  if (opts.recoverJobs !== false) await terminal.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
   const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit, gate: (operation) => licenses.check(operation) });

@@ -325,6 +325,18 @@ export class TerminalService {
     };
   }
 
+  /**
+   * At the daemon's start: WebSocket terminals still open in the table died with the previous daemon
+   * (their pty was its child). Console shells are the consoles' own and close when they come back.
+   */
+  async recover(): Promise<number> {
+    return this.deps
+      .db('terminal_sessions')
+      .where({ kind: 'websocket' })
+      .whereNull('closed_at')
+      .update({ closed_at: nowIso(), end_reason: 'Calypso stopped while it was open' });
+  }
+
   /** Open WebSocket terminals (tests, shutdown). */
   get openCount(): number {
     return this.open.size;

@@ -113,6 +113,22 @@ describe('console shell (simulated appliance)', () => {
     );
   });
 
+  test('at the daemon’s start, WebSocket sessions left open by the previous one are closed; console shells are left to their consoles', async () => {
+    const base = { user_id: null, username: 'admin', face: 'api', address: null, opened_at: new Date().toISOString() };
+    await t.app.db('terminal_sessions').insert([
+      { ...base, kind: 'websocket' },
+      { ...base, kind: 'console', face: 'console' },
+    ]);
+    expect(await t.app.terminal.recover()).toBe(1);
+    const open = await t.app.db('terminal_sessions').whereNull('closed_at').select('kind');
+    // The new console row and the one the test before left open.
+    expect(open.length).toBeGreaterThan(0);
+    expect(new Set(open.map((r: { kind: string }) => r.kind))).toEqual(new Set(['console']));
+    const [ended] = await t.app.db('terminal_sessions').where({ kind: 'websocket' }).select('end_reason');
+    expect(ended.end_reason).toBe('Calypso stopped while it was open');
+    await t.app.db('terminal_sessions').whereNull('closed_at').delete();
+  });
+
   test('the WebSocket terminal is off by default: the ticket is refused with a problem that says how to turn it on', async () => {
     const res = await t.http.post('/api/v1/appliance/terminal/tickets').set(bearer(t.adminToken)).send({});
     expect(res.status).toBe(409);
