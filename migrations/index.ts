@@ -11,6 +11,7 @@ import * as m016backup from './016_backup.js';
 import * as m017objects from './017_objects.js';
 import * as m018licenses from './018_licenses.js';
 import * as m020network from './020_network.js';
+import * as m021terminalSessions from './021_terminal_sessions.js';
 
 /** Migrations in order. Listed in code so compiled output, tsx and jest all load the same set. */
 const migrations: Record<string, Knex.Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Knex.Migration> = {
   '017_objects': m017objects,
   '018_licenses': m018licenses,
   '020_network': m020network,
+  '021_terminal_sessions': m021terminalSessions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

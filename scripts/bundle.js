@@ -6,7 +6,7 @@
 // The console's modules are imported statically (src/bundle-console.ts; see src/console-loader.ts
 // for why), after src/bundle-prelude.ts has prepared the console's environment.
 //
-// Packages that cannot be bundled stay external: native ones (better-sqlite3), knex dialect drivers
+// Packages that cannot be bundled stay external: native ones (better-sqlite3, node-pty), knex dialect drivers
 // Calypso never loads, blessed (reads its terminfo files relative to itself; loaded only when the
 // charts open). Usage: node scripts/bundle.js [outfile]
 import { build } from 'esbuild';
@@ -28,6 +28,7 @@ const external = [
   'pg-query-stream',
   'blessed',
   'blessed-contrib',
+  'node-pty',
 ];
 
 await build({

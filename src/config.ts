@@ -43,6 +43,12 @@ export const OPTIONS: OptionSpec[] = [
     description: 'reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated (127.0.0.1,::1); yes means loopback only; no: none',
     default: 'no',
   },
+  {
+    name: 'terminal-websocket',
+    env: 'CALYPSO_TERMINAL_WEBSOCKET',
+    description: 'yes: Admins may open a shell on the appliance over the API (a WebSocket with a one-time ticket); no: refused',
+    default: 'no',
+  },
   { name: 'log-level', env: 'CALYPSO_LOG_LEVEL', description: 'trace, debug, info, warn, error', default: 'info' },
   {
     name: 'socket',
@@ -89,6 +95,8 @@ export interface Config {
   trustProxy: string[];
   logLevel: string;
   idleLockMinutes: number;
+  /** The WebSocket terminal is on (--terminal-websocket yes); off by default. */
+  terminalWebsocket: boolean;
   /** bcrypt cost of new password hashes (12 or more outside tests). */
   bcryptCost: number;
   /** Extra flags of a subcommand (e.g. --role for user add). */
@@ -200,6 +208,8 @@ export function parseConfig(
   const tlsCert = get('tls-cert');
   const tlsKey = get('tls-key');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
+  const terminalWs = (get('terminal-websocket') ?? 'no').trim().toLowerCase();
+  if (!['yes', 'no', 'true', 'false', '1', '0'].includes(terminalWs)) throw new ConfigError(`--terminal-websocket must be yes or no, not ${terminalWs}`);
   const [command = 'console', ...args] = parsed.positionals;
   const data = resolveDataDir(v.data as string | undefined, env.CALYPSO_DATA || undefined, where);
   return {
@@ -217,6 +227,7 @@ export function parseConfig(
     trustProxy: parseTrustProxy(get('trust-proxy') ?? ''),
     logLevel: get('log-level')!,
     idleLockMinutes: idle,
+    terminalWebsocket: ['yes', 'true', '1'].includes(terminalWs),
     bcryptCost,
     flags: v,
     help: Boolean(v.help),

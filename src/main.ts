@@ -5,7 +5,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { ConfigError, dataDirOrigin, detectHostKind, helpText, installDir, parseConfig, type Config } from './config.js';
@@ -17,6 +16,8 @@ import { describeDb, migrate, openDb } from './services/db.js';
 import { redactUrlsDeep } from './services/core/redact.js';
 import { allPages } from './contracts/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
+import { terminalUpgrade } from './api/terminal-ws.js';
+import { socketPeer } from './system/socket-peer.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
 import { startMonitoring, startScheduler } from './services/index.js';
@@ -118,7 +119,8 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
     logFile: path.join(cfg.dataDir, 'calypso.log'),
   };
   const replication = hostKind === 'sim' ? {} : { sshDir: path.join(cfg.dataDir, 'ssh') };
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication });
+  const terminal = { websocket: cfg.terminalWebsocket, demoDir: path.join(cfg.dataDir, 'sim', 'demo-shell') };
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication, terminal });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
   return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
@@ -150,8 +152,10 @@ function socketPathOf(dataDir: string): string {
 
 /** The daemon's API: on TCP (unless --listen none) and always on DATA/calypso.sock. */
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
-  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
+  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy, socketPeer }, [eventsMount(b.app), metricsMount(b.app)]);
+  const upgrade = terminalUpgrade(b.app, { trustProxy: cfg.trustProxy });
   return listen(koa, {
+    onUpgrade: upgrade,
     port: cfg.port,
     host: cfg.listen,
     tlsCert: cfg.tlsCert,
@@ -410,19 +414,16 @@ async function readPassword(cfg: Config, prompt: string): Promise<string> {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8').split('\n')[0];
   }
-  const ask = (q: string) =>
-    new Promise<string>((resolve) => {
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-      // Echo nothing while the password is typed.
-      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-        if (s.includes(q)) process.stdout.write(q);
-      };
-      rl.question(q, (answer) => {
-        rl.close();
-        process.stdout.write('\n');
-        resolve(answer);
-      });
-    });
+  // Loaded here, not with every command: Ink is the console's, and serve never prompts.
+  const { promptPassword, PromptCancelled } = await import('./tui/password-prompt.js');
+  const ask = async (q: string) => {
+    try {
+      return await promptPassword(q);
+    } catch (err) {
+      if (err instanceof PromptCancelled) throw new ConfigError('cancelled');
+      throw err;
+    }
+  };
   const first = await ask(prompt);
   const second = await ask('Again: ');
   if (first !== second) throw new ConfigError('the passwords do not match');

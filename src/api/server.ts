@@ -6,12 +6,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
-import { Unauthenticated, type Calypso, type UserActor } from '../services/index.js';
+import { Unauthenticated, type Calypso, type LocalPeer, type UserActor } from '../services/index.js';
 import { admission, WriteAdmission, type AdmissionOptions } from './admission.js';
 import { buildOpenApi, pathParams } from './openapi.js';
 import { sendError, sendProblem } from './problem.js';
@@ -32,6 +33,12 @@ export interface ApiOptions {
   trustProxy?: readonly string[];
   /** Bounds on requests and answer bytes in flight (src/api/admission.ts); defaults suit an appliance. */
   admission?: AdmissionOptions;
+  /**
+   * Who is at the other end of a Unix-socket connection, from the kernel (src/system/socket-peer.ts,
+   * wired by main.ts); asked only by the operations that need it (the local-console recovery).
+   * Without it, such a caller is "unknown" and refused.
+   */
+  socketPeer?: (socket: Socket) => Promise<LocalPeer | null>;
 }
 
 /** Extra routes a subsystem mounts that are not plain operations (event streams, /metrics). */
@@ -155,12 +162,14 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
         // The console speaks the API over the daemon's socket; its calls are recorded as the console's.
         const onSocket = ctx.req.socket.remoteAddress === undefined;
         const face = onSocket && CONSOLE_AGENT.test(ctx.get('user-agent')) ? 'console' : 'api';
+        const socket = ctx.req.socket;
         result = await app.call(op.name, input, {
           actor,
           face,
           address: ctx.ip || undefined,
           requestId: ctx.state.requestId,
           inputProblems: problems.length ? problems : undefined,
+          localPeer: onSocket ? () => (opts.socketPeer ? opts.socketPeer(socket) : Promise.resolve(null)) : undefined,
         });
       } finally {
         slot?.release();
@@ -206,6 +215,8 @@ export interface ListenOptions {
    * and is replaced; anything else at that path is refused.
    */
   socketPath?: string;
+  /** HTTP upgrades (the WebSocket terminal) on every listener; without it, an upgrade is refused. */
+  onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 function configure(server: http.Server): void {
@@ -272,6 +283,7 @@ export async function listen(koa: Koa, opts: ListenOptions): Promise<RunningServ
           ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, handler)
           : http.createServer(handler);
       configure(server);
+      if (opts.onUpgrade) server.on('upgrade', opts.onUpgrade);
       await bind(server, [opts.port, opts.host]);
       servers.push(server);
       const addr = server.address() as AddressInfo;
@@ -283,6 +295,7 @@ export async function listen(koa: Koa, opts: ListenOptions): Promise<RunningServ
     if (opts.socketPath) {
       const server = http.createServer(handler);
       configure(server);
+      if (opts.onUpgrade) server.on('upgrade', opts.onUpgrade);
       await bindSocket(server, opts.socketPath);
       servers.push(server);
       if (!tcp) url = `unix:${opts.socketPath}`;

@@ -8,6 +8,7 @@ import { backupContracts, backupPermissions } from './backup.js';
 import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
 import { timeContracts, timePermissions } from './appliance-time.js';
 import { networkContracts, networkPermissions } from './appliance-network.js';
+import { terminalContracts, terminalPermissions } from './appliance-terminal.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
 import { jobContracts, jobPermissions } from './jobs.js';
@@ -41,6 +42,7 @@ const SETS: Record<string, AnyContract>[] = [
   snmpContracts,
   replicationContracts,
   networkContracts,
+  terminalContracts,
 ];
 
 export const ALL_CONTRACTS: readonly AnyContract[] = SETS.flatMap((s) => Object.values(s));
@@ -64,6 +66,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...snmpPermissions,
   ...replicationPermissions,
   ...networkPermissions,
+  ...terminalPermissions,
 ];
 
 const BY_NAME = new Map(ALL_CONTRACTS.map((c) => [c.name, c]));
@@ -90,7 +93,8 @@ export type Contracts = typeof iamContracts &
   typeof timeContracts &
   typeof snmpContracts &
   typeof replicationContracts &
-  typeof networkContracts;
+  typeof networkContracts &
+  typeof terminalContracts;
 
 /** The name of an operation of the appliance. */
 export type OperationName = keyof Contracts & string;

@@ -30,6 +30,7 @@ import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { NetworkChanges } from './appliance/network.js';
+import { registerTerminal, TerminalService, type TerminalOptions } from './appliance/terminal.js';
 import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
 import { registerBackup } from './backup/operations.js';
@@ -51,6 +52,9 @@ export type { Alert } from './monitoring/alerts.js';
 export type { Scheduler, SchedulerOptions } from './schedules/scheduler.js';
 export type { LicenseOptions } from './appliance/licenses.js';
 export type { ApplianceOptions } from './appliance/operations.js';
+export type { TerminalOptions, TerminalService, TerminalChannel, OpenConnection } from './appliance/terminal.js';
+export { TERMINAL_WS_PATH, MAX_FRAME_BYTES } from './appliance/terminal.js';
+export type { LocalPeer } from './core/context.js';
 export type { MetricValue, Sample } from './monitoring/metrics.js';
 
 export interface CalypsoOptions {
@@ -80,9 +84,13 @@ export interface CalypsoOptions {
   appliance?: ApplianceOptions;
   /** Where SSH keys live, retry waits, time zone of naming schemas (data protection). */
   replication?: ReplicationOptions;
+  /** The terminal: the WebSocket one's switch (off by default), idle time, clock, pty (tests). */
+  terminal?: TerminalOptions;
 }
 
 export interface Calypso {
+  /** Shells on the appliance: the WebSocket terminal's tickets and connections (the API face mounts it). */
+  readonly terminal: TerminalService;
   readonly registry: Registry;
   readonly events: EventBus;
   readonly jobs: JobManager;
@@ -112,6 +120,7 @@ export function buildRegistry(
   licenses: LicenseBook,
   appliance: ApplianceOptions = {},
   replication?: ReplicationOptions,
+  terminal?: TerminalService,
 ): Registry {
   const registry = new Registry();
   const attachments = new Attachments();
@@ -130,6 +139,7 @@ export function buildRegistry(
   registerObjects(registry);
   registerBackup(registry, attachments);
   registerReplication(registry, replication);
+  if (terminal) registerTerminal(registry, terminal);
   return registry;
 }
 
@@ -143,6 +153,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };
   const licenses = new LicenseBook(opts.db, opts.licenses);
+  const terminal = new TerminalService({ db: opts.db, host: opts.host, events, log: opts.log }, opts.terminal);
   // The trial starts at the first start of the database, not at the first call of a licensed operation (which may be refused).
   await licenses.trialEndsAt();
   // The revert timers of pending network changes: owned here, re-armed at start, stopped at close.
@@ -156,9 +167,11 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
     licenses,
     { logFile: () => about.logFile, ...opts.appliance, network },
     opts.replication,
+    terminal,
   );
   await syncBuiltinRoles(opts.db, registry);
   const interrupted = opts.recoverJobs === false ? 0 : await jobs.recover();
+  if (opts.recoverJobs !== false) await terminal.recover();
   if (interrupted) opts.log.warn({ interrupted }, 'jobs interrupted by the last stop');
   const base: Omit<Deps, 'call'> = { db: opts.db, host: opts.host, events, jobs, log: opts.log };
   const invoker = makeInvoker(registry, base, { anonymousAudit: opts.anonymousAudit, gate: (operation) => licenses.check(operation) });
@@ -167,6 +180,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   if (opts.recoverJobs !== false) await network.recover(opts.db, call);
   return {
     registry,
+    terminal,
     events,
     jobs,
     auth,
@@ -181,6 +195,7 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
     },
     close: async () => {
       await network.stop();
+      await terminal.closeAll().catch((err: unknown) => opts.log.error({ err }, 'closing the terminals failed'));
       await monitoring.stop();
       await scheduler.stop();
       await jobs.idle();

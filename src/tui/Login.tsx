@@ -7,6 +7,7 @@ import { TextField } from './components/TextField.js';
 import type { ConsoleServices } from './context.js';
 import { KeyGateContext } from './key-gate.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { RecoveryPanel } from './recovery.js';
 
 export function Login({
   services,
@@ -27,6 +28,8 @@ export function Login({
   // Failed attempts on this screen: after a few, the service delays each check (never refuses one here).
   const [failures, setFailures] = useState(0);
   const keyGate = useContext(KeyGateContext);
+  // Ctrl-R: password resets, for the appliance's own console (the daemon refuses elsewhere).
+  const [recovery, setRecovery] = useState(false);
 
   const submit = async (user: string, pw: string) => {
     if (sending) return;
@@ -50,7 +53,8 @@ export function Login({
 
   useInput((input, key) => {
     if (key.ctrl && input === 'c') return services.quit();
-    if (sending) return;
+    if (sending || recovery) return;
+    if (key.ctrl && input === 'r') return setRecovery(true);
     if (key.tab || key.downArrow || key.upArrow) setField((f) => (f === 0 ? 1 : 0));
   });
 
@@ -90,50 +94,55 @@ export function Login({
             {notice}
           </Text>
         ) : null}
-        <Box>
-          <Text bold={field === 0}>{field === 0 ? theme.pointer : ' '} Username </Text>
-          <TextField
-            value={username}
-            focus={field === 0}
-            onChange={(v) => {
-              if (!sending) {
+        {recovery ? <RecoveryPanel services={services} onClose={() => setRecovery(false)} /> : null}
+        <Box display={recovery ? 'none' : 'flex'} flexDirection="column">
+          <Box>
+            <Text bold={field === 0}>{field === 0 ? theme.pointer : ' '} Username </Text>
+            <TextField
+              value={username}
+              focus={field === 0 && !recovery}
+              onChange={(v) => {
+                if (!sending) {
+                  setUsername(v);
+                  setError(null);
+                }
+              }}
+              onSubmit={(v) => {
                 setUsername(v);
-                setError(null);
-              }
-            }}
-            onSubmit={(v) => {
-              setUsername(v);
-              setField(1);
-            }}
-          />
+                setField(1);
+              }}
+            />
+          </Box>
+          <Box>
+            <Text bold={field === 1}>{field === 1 ? theme.pointer : ' '} Password </Text>
+            <TextField
+              value={password}
+              mask="*"
+              focus={field === 1 && !recovery}
+              onChange={(v) => {
+                if (!sending) {
+                  setPassword(v);
+                  setError(null);
+                }
+              }}
+              onSubmit={(v) => void submit(username, v)}
+            />
+          </Box>
+          <Text> </Text>
+          {error ? (
+            <Text color={theme.c('red')} wrap="wrap">
+              {error}
+            </Text>
+          ) : sending ? (
+            <Text color={theme.c('yellow')} wrap="wrap">
+              {failures >= 3 ? 'Logging in... (after failed attempts each try is delayed a few seconds)' : 'Logging in...'}
+            </Text>
+          ) : (
+            <Text dimColor wrap="wrap">
+              Enter log in Tab next field Ctrl-R reset a password Ctrl-C quit
+            </Text>
+          )}
         </Box>
-        <Box>
-          <Text bold={field === 1}>{field === 1 ? theme.pointer : ' '} Password </Text>
-          <TextField
-            value={password}
-            mask="*"
-            focus={field === 1}
-            onChange={(v) => {
-              if (!sending) {
-                setPassword(v);
-                setError(null);
-              }
-            }}
-            onSubmit={(v) => void submit(username, v)}
-          />
-        </Box>
-        <Text> </Text>
-        {error ? (
-          <Text color={theme.c('red')} wrap="wrap">
-            {error}
-          </Text>
-        ) : sending ? (
-          <Text color={theme.c('yellow')} wrap="wrap">
-            {failures >= 3 ? 'Logging in... (after failed attempts each try is delayed a few seconds)' : 'Logging in...'}
-          </Text>
-        ) : (
-          <Text dimColor>Enter log in Tab next field Ctrl-C quit</Text>
-        )}
       </Box>
     </Box>
   );

@@ -307,6 +307,11 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     );
   }, [commands, showText]);
 
+  const shellDenial = denialReason(app, actor, 'appliance.terminal.open') ?? (services.openShell ? null : 'needs a real terminal');
+  const openShell = () => {
+    if (!services.openShell) return;
+    void services.openShell().then((r) => toast(r.text, r.kind));
+  };
   const globalBindings: KeyBinding[] = [
     { key: '?', description: 'Help', group: 'Global', priority: 100, action: () => setOverlay({ kind: 'help' }) },
     { key: ':', description: 'Go to', group: 'Global', priority: 50, action: () => setOverlay({ kind: 'palette' }) },
@@ -319,6 +324,14 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
     },
     { key: 'escape', aliases: ['h', 'left'], description: 'Back to the menu', hint: false, group: 'Global', action: () => setFocus('menu') },
     { key: '!', description: 'Show the commands of the last action', hint: false, group: 'Global', action: showCommands },
+    {
+      key: '$',
+      description: 'Shell on the appliance',
+      hint: false,
+      group: 'Global',
+      disabledReason: shellDenial ?? undefined,
+      action: openShell,
+    },
     { key: 'ctrl+l', description: 'Lock the screen', hint: false, group: 'Global', action: onLock },
     { key: 'ctrl+o', description: 'Log out', hint: false, group: 'Global', action: logout },
     { key: 'q', aliases: ['ctrl+c'], description: 'Quit', group: 'Global', priority: 100, action: quit },
@@ -431,8 +444,23 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         });
     entries.push({ label: 'Log out', detail: 'key ^O', kind: 'action', keywords: 'logout sign out exit', run: logout });
     entries.push({ label: 'Lock the screen', detail: 'key ^L', kind: 'action', keywords: 'lock', run: onLock });
+    entries.push({
+      label: 'Shell on the appliance',
+      detail: 'key $',
+      kind: 'action',
+      keywords: 'terminal shell bash console login',
+      disabledReason: shellDenial ?? undefined,
+      run: openShell,
+    });
     for (const op of app.contracts()) {
-      if (op.name.startsWith('auth.login') || op.name === 'auth.refresh' || op.name === 'auth.logout' || (op.onlyOnHost && op.onlyOnHost !== app.hostKind))
+      if (
+        op.name.startsWith('auth.login') ||
+        op.name === 'auth.refresh' ||
+        op.name === 'auth.logout' ||
+        // The console shell is the $ key: a form would open a session that no shell follows.
+        op.name.startsWith('appliance.terminal.') ||
+        (op.onlyOnHost && op.onlyOnHost !== app.hostKind)
+      )
         continue;
       entries.push({
         label: op.summary,

@@ -39,6 +39,11 @@ export interface ConsoleServices {
   nav: { screen: string };
   /** Leave Ink for the blessed live charts; absent where there is no real terminal (tests). */
   openCharts?: () => void;
+  /**
+   * A shell on the appliance in this terminal (Admin; the daemon records it), coming back to the
+   * same screen; absent where there is no real terminal (tests). Answers the status line's message.
+   */
+  openShell?: () => Promise<{ text: string; kind: 'info' | 'error' }>;
   /** A message for the status line at the next mount (e.g. why the charts closed); an error unless `kind` says info. */
   flash?: { text: string; kind: 'info' | 'error' };
   /** Leave the console. */

@@ -7,6 +7,7 @@ import { render, type Instance } from 'ink';
 import type { Appliance } from './appliance.js';
 import { App } from './App.js';
 import { runCharts } from './charts.js';
+import { shellOut } from './shell-out.js';
 import type { ConsoleOptions, ConsoleServices } from './context.js';
 import { MetricsStore } from './metrics.js';
 import { Busy, Session } from './session.js';
@@ -62,6 +63,7 @@ export function startConsole(app: Appliance, opts: ConsoleOptions): ConsoleHandl
   const services: ConsoleServices = {
     ...base,
     openCharts: stdout.isTTY ? () => leave('charts') : undefined,
+    openShell: stdout.isTTY && stdin.isTTY ? () => shellOut({ app, stdin, stdout, terminal }) : undefined,
     quit: () => leave('quit'),
   };
   const restoreOnExit = () => terminal.restore();

@@ -51,6 +51,8 @@ export interface TestAppOptions {
   replication?: CalypsoOptions['replication'];
   /** Bounds of the REST face's admission control (src/api/admission.ts). */
   admission?: AdmissionOptions;
+  /** The terminal: WebSocket switch, idle time, clock, demonstration shell's directory. */
+  terminal?: CalypsoOptions['terminal'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -65,6 +67,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     licenses: opts.licenses,
     appliance: opts.appliance,
     replication: opts.replication,
+    terminal: opts.terminal,
   });
   await ensureAdmin(app, ADMIN_PASSWORD);
   const mounts = opts.mounts ? opts.mounts(app) : [eventsMount(app), metricsMount(app)];

@@ -28,6 +28,20 @@ export type Actor = UserActor | SystemActor;
 
 export const SYSTEM_ACTOR: SystemActor = { kind: 'system', username: 'system' };
 
+/**
+ * The process at the other end of the daemon's Unix socket, as the kernel tells it (socket inode,
+ * /proc), never as the client says: its user, its controlling terminal, whether it runs in an SSH
+ * session. See docs/security.md, "Local console".
+ */
+export interface LocalPeer {
+  pid: number;
+  uid: number;
+  /** The controlling terminal: /dev/tty1, /dev/pts/3, /dev/console; null when it has none. */
+  tty: string | null;
+  /** SSH_CONNECTION/SSH_CLIENT/SSH_TTY in its environment, or an sshd among its ancestors. */
+  ssh: boolean;
+}
+
 /** Where a call came from; supplied by the face. */
 export interface CallMeta {
   actor: Actor | null;
@@ -40,6 +54,11 @@ export interface CallMeta {
    * authorization, as an invalid call, audited like any other.
    */
   inputProblems?: { path: string; message: string }[];
+  /**
+   * Only for a call on the daemon's Unix socket: who is at the other end, asked of the kernel when
+   * an operation needs it (the local-console recovery). Absent over TCP.
+   */
+  localPeer?: () => Promise<LocalPeer | null>;
 }
 
 /** Shared, long-lived dependencies every handler can use. */
@@ -54,7 +73,10 @@ export interface Deps {
 }
 
 /** What a handler receives: the dependencies plus who is calling and from where. */
-export interface Ctx extends Deps, CallMeta {}
+export interface Ctx extends Deps, CallMeta {
+  /** Replaces the audit row's target once the handler knows more (a terminal session's duration). */
+  setAuditTarget(target: string): void;
+}
 
 export function actorHas(actor: Actor | null, permission: string): boolean {
   if (!actor) return false;

@@ -81,11 +81,20 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
       }
       // No row, no change: if the 'attempted' row cannot be written, the handler does not run.
       if (op.mutating && meta.actor) open = await beginAudit(base.db, base.events, meta, { operation: op.name, target, input });
-      const ctx: Ctx = { ...base, ...meta, call: invoke as Deps['call'] };
+      const ctx: Ctx = {
+        ...base,
+        ...meta,
+        call: invoke as Deps['call'],
+        setAuditTarget: (t) => {
+          target = t;
+        },
+      };
       const output = op.output.parse(await op.handler(ctx, parsed.data as never));
       if (open) {
         // The change is done and its row exists ('attempted'): a failed completion is logged, not answered as a failure.
-        await open.finish({ result: 'ok' }).catch((auditErr: unknown) => base.log.error({ err: auditErr, operation: op.name }, 'audit completion failed'));
+        await open
+          .finish({ result: 'ok', target })
+          .catch((auditErr: unknown) => base.log.error({ err: auditErr, operation: op.name }, 'audit completion failed'));
       } else if (op.mutating) {
         await writeAudit(base.db, base.events, meta, { operation: op.name, target, input, result: 'ok' });
       }

@@ -1,3 +1,4 @@
+import { simulateChpasswd } from './chpasswd.js';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
@@ -231,6 +232,7 @@ export class SimulatedHost implements Host {
               (await simulateChronyTool(tool, args, this.files, started)) ??
               (await simulateSnmpTool(tool, args, this.files)) ??
               (await simulateNetworkTool(tool, args, this.files)) ??
+              (await simulateChpasswd(tool, args, input, this.files, started)) ??
               (await simulateServiceTool(tool, args, { files: this.files, now: started })) ??
               (await simulateBacula(tool, args, { files: this.files, input, now: started })) ??
               simulateCoreutil(tool, args) ??

@@ -1,0 +1,46 @@
+/**
+ * A pseudo-terminal with a program in it (node-pty), for the WebSocket terminal. Loaded when the
+ * first terminal opens, not with the daemon (a native module nobody needs until then).
+ */
+export interface PtyOptions {
+  cols: number;
+  rows: number;
+  /** The whole environment of the program (nothing is inherited). */
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface PtyProcess {
+  readonly pid: number;
+  onData(fn: (data: string) => void): void;
+  onExit(fn: (exit: { exitCode: number; signal?: number }) => void): void;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  /** SIGHUP, as a terminal that went away; the program's children get it from the kernel. */
+  kill(): void;
+}
+
+export type PtySpawner = (command: string, args: string[], opts: PtyOptions) => Promise<PtyProcess>;
+
+export const spawnPty: PtySpawner = async (command, args, opts) => {
+  const pty = await import('node-pty');
+  const p = pty.spawn(command, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  return {
+    pid: p.pid,
+    onData: (fn) => void p.onData(fn),
+    onExit: (fn) => void p.onExit(fn),
+    write: (d) => p.write(d),
+    resize: (c, r) => p.resize(c, r),
+    pause: () => p.pause(),
+    resume: () => p.resume(),
+    kill: () => {
+      try {
+        p.kill('SIGHUP');
+      } catch {
+        // Already gone.
+      }
+    },
+  };
+};
