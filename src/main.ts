@@ -118,7 +118,8 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
     logFile: path.join(cfg.dataDir, 'calypso.log'),
   };
   const replication = hostKind === 'sim' ? {} : { sshDir: path.join(cfg.dataDir, 'ssh') };
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication });
+  const appliance = { configExportDir: path.join(cfg.dataDir, 'config-exports') };
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication, appliance });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
   return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };

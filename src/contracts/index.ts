@@ -6,6 +6,7 @@ import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { applianceContracts, appliancePermissions } from './appliance.js';
 import { backupContracts, backupPermissions } from './backup.js';
 import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
+import { configContracts, configPermissions } from './appliance-config.js';
 import { timeContracts, timePermissions } from './appliance-time.js';
 import { iamContracts, iamPermissions } from './iam.js';
 import { iscsiContracts, iscsiPermissions } from './iscsi.js';
@@ -38,6 +39,7 @@ const SETS: Record<string, AnyContract>[] = [
   backupContracts,
   timeContracts,
   snmpContracts,
+  configContracts,
   replicationContracts,
 ];
 
@@ -60,6 +62,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...backupPermissions,
   ...timePermissions,
   ...snmpPermissions,
+  ...configPermissions,
   ...replicationPermissions,
 ];
 
@@ -86,6 +89,7 @@ export type Contracts = typeof iamContracts &
   typeof backupContracts &
   typeof timeContracts &
   typeof snmpContracts &
+  typeof configContracts &
   typeof replicationContracts;
 
 /** The name of an operation of the appliance. */

@@ -28,6 +28,7 @@ import { registerIscsi } from './iscsi/operations.js';
 import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
+import { registerConfig } from './appliance/config.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { registerSchedules } from './schedules/operations.js';
 import { registerObjects } from './objects/operations.js';
@@ -126,6 +127,7 @@ export function buildRegistry(
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
+  registerConfig(registry, { registry, scheduler, version: () => about.version, exportDir: () => appliance.configExportDir ?? null });
   registerObjects(registry);
   registerBackup(registry, attachments);
   registerReplication(registry, replication);

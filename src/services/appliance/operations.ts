@@ -13,6 +13,8 @@ export interface ApplianceOptions {
   powerDelayMs?: number;
   /** Calypso's own log file (the daemon's; null: it logs nowhere readable). */
   logFile?: () => string | null;
+  /** Where scheduled configuration exports are kept (the daemon's data directory/config-exports; unset: none are kept). */
+  configExportDir?: string;
 }
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook, opts: ApplianceOptions = {}): void {
