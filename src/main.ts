@@ -19,6 +19,7 @@ import { allPages } from './contracts/list.js';
 import { createApi, listen, type RunningServer } from './api/server.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
+import { supportMount } from './api/support.js';
 import { startMonitoring, startScheduler } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
@@ -151,7 +152,7 @@ function socketPathOf(dataDir: string): string {
 
 /** The daemon's API: on TCP (unless --listen none) and always on DATA/calypso.sock. */
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
-  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app)]);
+  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy }, [eventsMount(b.app), metricsMount(b.app), supportMount(b.app)]);
   return listen(koa, {
     port: cfg.port,
     host: cfg.listen,

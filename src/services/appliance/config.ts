@@ -35,6 +35,7 @@ import { applyVtls, cleaningBarcodes, dataBarcodes, loadVtls } from '../tape/vtl
 import { CONFIG_SECTIONS, CONFIG_SETTINGS, CONFIG_TABLES, type ConfigTable } from './config-tables.js';
 import { readConfigFile, writeConfigFile, type ConfigHeader, type ConfigPayload } from './config-file.js';
 import { applySnmpd, storedSnmp } from './snmp.js';
+import { registerSupport } from './support.js';
 import { applyChrony, timeSettings } from './time.js';
 
 type Row = Record<string, unknown>;
@@ -436,6 +437,7 @@ function listExports(dir: string) {
 
 export function registerConfig(registry: Registry, opts: ConfigOptions): void {
   registry.addPermissions(configPermissions);
+  registerSupport(registry, opts.version);
   const dir = () => opts.exportDir?.() ?? null;
   registry.add(implement(c['appliance.config.export'], (ctx, i) => exportConfig(ctx.db, opts.version(), new Date(ctx.host.now?.() ?? Date.now()), i.passphrase)));
   registry.add(

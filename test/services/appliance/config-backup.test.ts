@@ -127,6 +127,8 @@ describe('configuration backup and restore', () => {
     expect(await t.login('alice', 'alice-password-123')).toEqual(expect.any(String));
     expect((await t.http.post('/api/v1/auth/login').send({ username: 'bob', password: 'bob-password-123' })).status).toBe(401);
     await relogin();
+    // Restored ids do not collide with the next ones (PostgreSQL's sequences moved past them).
+    expect(await t.userWithRoles('carol', ['ReadOnly'])).toEqual(expect.any(String));
   });
 
   test('an unencrypted file keeps the secrets this appliance has', async () => {
@@ -260,7 +262,6 @@ describe('configuration backup and restore', () => {
       (tok: string) => t.http.get('/api/v1/appliance/config/exports').set(bearer(tok)),
       (tok: string) => t.http.post('/api/v1/appliance/config/exports').set(bearer(tok)).send({}),
       (tok: string) => t.http.post('/api/v1/appliance/support-bundle').set(bearer(tok)).send({}),
-      (tok: string) => t.http.get('/api/v1/appliance/support-bundle.tar.gz').set(bearer(tok)),
     ];
     for (const token of [operator, reader]) for (const call of calls) expect((await call(token)).status).toBe(403);
   });
