@@ -280,4 +280,27 @@ describe('configuration backup and restore', () => {
     expect(JSON.parse(written)).toMatchObject({ format: 'calypso-config', secretsIncluded: false });
     expect(fs.statSync(path.join(dir, 'config-exports', names[2]!)).mode & 0o777).toBe(0o600);
   });
+
+  test('a config.export schedule writes an export as a job, audited; an Operator may not make one', async () => {
+    const refused = await t.http.post('/api/v1/schedules').set(bearer(operator)).send({ kind: 'config.export', target: 'appliance', cron: '0 3 * * *' });
+    expect(refused.status).toBe(403);
+    const wrong = await t.http.post('/api/v1/schedules').set(bearer(t.adminToken)).send({ kind: 'config.export', target: 'tank', cron: '0 3 * * *' });
+    expect(wrong.status).toBe(404);
+    const made = await t.http
+      .post('/api/v1/schedules')
+      .set(bearer(t.adminToken))
+      .send({ kind: 'config.export', target: 'appliance', cron: '0 3 * * *', options: { keep: 1 } });
+    expect([made.status, made.body.detail]).toEqual([201, undefined]);
+    const run = await t.http.post(`/api/v1/schedules/${made.body.id}/run`).set(bearer(t.adminToken)).send({});
+    expect(run.status).toBe(200);
+    await t.app.scheduler.idle();
+    const history = await t.http.get(`/api/v1/schedules/${made.body.id}/runs`).set(bearer(t.adminToken));
+    expect(history.body.items[0]).toMatchObject({ result: 'succeeded', trigger: 'manual' });
+    const job = await t.http.get(`/api/v1/jobs/${history.body.items[0].jobId}`).set(bearer(t.adminToken));
+    expect(job.body.result.file).toMatch(/^calypso-config-.*\.json$/);
+    const list = await t.http.get('/api/v1/appliance/config/exports').set(bearer(t.adminToken));
+    expect(list.body.items.map((f: { name: string }) => f.name)).toEqual([job.body.result.file]);
+    const audit = await t.http.get('/api/v1/audit').query({ limit: 100 }).set(bearer(t.adminToken));
+    expect(JSON.stringify(audit.body)).toContain('appliance.config.exports.write');
+  });
 });
