@@ -6,13 +6,36 @@ import { bar, levelColor, pad, percent } from '../format.js';
 import type { KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';
 
-export function Tabs({ tabs, current, theme }: { tabs: { id: string; label: string }[]; current: string; theme: Theme }): React.ReactElement {
+/**
+ * The tab bar. Given the width it has, tabs that would not fit are drawn closer together, and
+ * if that is still too wide the other tabs show only their number (the current one keeps its
+ * label), so the last tab's key is never cut off.
+ */
+export function Tabs({
+  tabs,
+  current,
+  theme,
+  width,
+}: {
+  tabs: { id: string; label: string }[];
+  current: string;
+  theme: Theme;
+  width?: number;
+}): React.ReactElement {
+  const full = tabs.reduce((n, t, i) => n + ` ${i + 1} ${t.label} `.length + 1, 0);
+  const compact = tabs.reduce((n, t, i) => n + `${i + 1} ${t.label}`.length + 1, 0);
+  const fit = width === undefined || full <= width ? 'full' : compact <= width ? 'compact' : 'numbers';
+  const text = (t: { id: string; label: string }, i: number) => {
+    if (fit === 'full') return ` ${i + 1} ${t.label} `;
+    if (fit === 'compact' || t.id === current) return `${i + 1} ${t.label}`;
+    return `${i + 1}`;
+  };
   return (
     <Text wrap="truncate">
       {tabs.map((t, i) => (
         <Text key={t.id}>
           <Text inverse={t.id === current} bold={t.id === current} color={t.id === current ? theme.c('cyan') : undefined}>
-            {` ${i + 1} ${t.label} `}
+            {text(t, i)}
           </Text>{' '}
         </Text>
       ))}

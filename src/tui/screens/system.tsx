@@ -3,7 +3,8 @@
  * subsystem adds its tab there, and a tab shows only when its operation is in this build.
  * Licenses (features and their states, import a license by pasting its line, remove with the
  * typed id), Time & NTP (zone, sync state, servers and pools, client networks) and SNMP (the
- * agent, v2c communities and v3 users; secrets are typed into password fields and never shown).
+ * agent, v2c communities and v3 users; secrets are typed into password fields and never shown),
+ * Config (configuration export, restore and the support bundle: system-config.tsx).
  */
 import React, { useState } from 'react';
 import { Box } from 'ink';
@@ -18,6 +19,7 @@ import type { KeyBinding } from '../keys.js';
 import { dateTime, dateTimeSeconds } from '../format.js';
 import { healthColor } from '../theme.js';
 import { LogsTab, ServicesTab } from './system-services.js';
+import { ConfigTab } from './system-config.js';
 
 export interface SystemTab {
   id: string;
@@ -34,6 +36,7 @@ export const SYSTEM_TABS: SystemTab[] = [
   { id: 'snmp', label: 'SNMP', needs: 'appliance.snmp.get', component: SnmpTab },
   { id: 'services', label: 'Services', needs: 'appliance.services.list', component: ServicesTab },
   { id: 'logs', label: 'Logs', needs: 'appliance.logs.journal', component: LogsTab },
+  { id: 'config', label: 'Config', needs: 'appliance.config.exports', component: ConfigTab },
 ];
 
 export function SystemScreen(): React.ReactElement {
@@ -45,7 +48,7 @@ export function SystemScreen(): React.ReactElement {
   const Body = current?.component;
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={tabs} current={current?.id ?? ''} theme={shell.theme} />
+      <Tabs tabs={tabs} current={current?.id ?? ''} theme={shell.theme} width={shell.width - 2} />
       {Body ? <Body extra={extra} /> : <Text>No system settings in this build.</Text>}
     </Box>
   );
