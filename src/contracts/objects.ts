@@ -184,7 +184,9 @@ export const objectStatusSchema = z.object({
   objects: z.number().describe('Objects in all buckets'),
   sizeBytes: z.number().describe('Bytes in all buckets'),
   features: z.array(z.enum(OBJECT_FEATURES)).describe('What this provider supports'),
-  serviceControl: z.boolean().describe(`Start, stop and restart of the gateway from Calypso: appliance.services.start/stop/restart with unit ${RGW_UNIT} (Admin)`),
+  serviceControl: z
+    .boolean()
+    .describe(`Start, stop and restart of the gateway from Calypso: appliance.services.start/stop/restart with unit ${RGW_UNIT} (Admin)`),
 });
 export type ObjectStatus = z.infer<typeof objectStatusSchema>;
 

@@ -33,7 +33,11 @@ export interface ConfigHeader {
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
-const b64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const b64 = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 
 const headerShape = {
   format: z.literal(CONFIG_FORMAT),
@@ -134,7 +138,11 @@ export async function readConfigFile(text: string, passphrase?: string): Promise
   if (file.encrypted) {
     if (!passphrase) throw bad('the file is encrypted: give its passphrase', 'passphrase');
     const header = file as unknown as ConfigHeader;
-    const decipher = crypto.createDecipheriv('aes-256-gcm', await keyFor(passphrase, Buffer.from(file.encryption.salt, 'base64')), Buffer.from(file.encryption.iv, 'base64'));
+    const decipher = crypto.createDecipheriv(
+      'aes-256-gcm',
+      await keyFor(passphrase, Buffer.from(file.encryption.salt, 'base64')),
+      Buffer.from(file.encryption.iv, 'base64'),
+    );
     const tag = Buffer.from(file.encryption.tag, 'base64');
     if (tag.length !== 16) throw bad('the file is damaged: its authentication tag is not 16 bytes');
     decipher.setAuthTag(tag);

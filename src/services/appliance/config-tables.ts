@@ -99,8 +99,16 @@ export const CONFIG_SECTIONS: ConfigSection[] = [
       },
     ],
   },
-  { name: 'backup', title: 'Backup (Bacula) resources', tables: [{ table: 'backup_resources', primaryKey: ['id'], label: 'name', secrets: ['secret'], serial: true }] },
-  { name: 'objects', title: 'Object storage provider', tables: [{ table: 'objectstore_settings', primaryKey: ['id'], label: 'endpoint', secrets: ['secret_key'] }] },
+  {
+    name: 'backup',
+    title: 'Backup (Bacula) resources',
+    tables: [{ table: 'backup_resources', primaryKey: ['id'], label: 'name', secrets: ['secret'], serial: true }],
+  },
+  {
+    name: 'objects',
+    title: 'Object storage provider',
+    tables: [{ table: 'objectstore_settings', primaryKey: ['id'], label: 'endpoint', secrets: ['secret_key'] }],
+  },
   { name: 'licenses', title: 'Feature licenses', tables: [{ table: 'licenses', primaryKey: ['id'], label: 'id' }] },
 ];
 

@@ -83,7 +83,9 @@ async function readPayload(db: Knex, secrets: boolean): Promise<ConfigPayload> {
       const cols = await exportedColumns(db, t, secrets);
       let rows: Row[] = await db(t.table).select(cols).orderBy(t.primaryKey);
       if (t.table === 'settings') {
-        rows = rows.filter((r) => String(r.key) in CONFIG_SETTINGS).map((r) => (secrets ? r : { ...r, value: stripSettingSecrets(String(r.key), String(r.value)) }));
+        rows = rows
+          .filter((r) => String(r.key) in CONFIG_SETTINGS)
+          .map((r) => (secrets ? r : { ...r, value: stripSettingSecrets(String(r.key), String(r.value)) }));
       }
       payload[section.name]![t.table] = rows.map((r) => Object.fromEntries(cols.map((col) => [col, normalise(r[col])])));
     }
@@ -113,7 +115,8 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
     const tables = payload[section.name];
     if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw bad(`the file has no section ${section.name}`, `file.${section.name}`);
     const known = new Set(section.tables.map((t) => t.table));
-    for (const table of Object.keys(tables)) if (!known.has(table)) throw bad(`section ${section.name} has an unknown table ${table}`, `file.${section.name}.${table}`);
+    for (const table of Object.keys(tables))
+      if (!known.has(table)) throw bad(`section ${section.name} has an unknown table ${table}`, `file.${section.name}.${table}`);
     for (const t of section.tables) {
       const at = `file.${section.name}.${t.table}`;
       const rows = tables[t.table];
@@ -124,7 +127,8 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
         if (!row || typeof row !== 'object' || Array.isArray(row)) throw bad(`${t.table} item ${i} is not an object`, `${at}.${i}`);
         for (const [col, v] of Object.entries(row)) {
           if (!cols.has(col)) throw bad(`${t.table} item ${i} has an unknown field ${col}`, `${at}.${i}.${col}`);
-          if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) throw bad(`${t.table} item ${i}: ${col} is not a plain value`, `${at}.${i}.${col}`);
+          if (v !== null && !['string', 'number', 'boolean'].includes(typeof v))
+            throw bad(`${t.table} item ${i}: ${col} is not a plain value`, `${at}.${i}.${col}`);
           if (typeof v === 'string' && v.length > 1024 * 1024) throw bad(`${t.table} item ${i}: ${col} is too long`, `${at}.${i}.${col}`);
         }
         for (const k of t.primaryKey) if (row[k] === null || row[k] === undefined) throw bad(`${t.table} item ${i} has no ${k}`, `${at}.${i}.${k}`);
@@ -134,7 +138,8 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
       });
       if (t.table === 'settings')
         rows.forEach((row, i) => {
-          if (!(String(row.key) in CONFIG_SETTINGS)) throw bad(`settings item ${i} is ${String(row.key)}, not a setting a configuration holds`, `${at}.${i}.key`);
+          if (!(String(row.key) in CONFIG_SETTINGS))
+            throw bad(`settings item ${i} is ${String(row.key)}, not a setting a configuration holds`, `${at}.${i}.key`);
           try {
             JSON.parse(String(row.value));
           } catch {
@@ -185,7 +190,10 @@ async function preview(db: Knex, payload: ConfigPayload, secrets: boolean): Prom
     for (const t of section.tables) {
       const mine = new Map(current[section.name]![t.table]!.map((r) => [keyOf(t, r), r]));
       const theirs = new Map(payload[section.name]![t.table]!.map((r) => [keyOf(t, r), r]));
-      const label = (r: Row) => (t.label ? `${t.table === 'settings' ? '' : `${t.table}: `}${String(r[t.label] ?? '') || keyOf(t, r)}` : `${t.table} ${keyOf(t, r).replace('\u0000', '/')}`);
+      const label = (r: Row) =>
+        t.label
+          ? `${t.table === 'settings' ? '' : `${t.table}: `}${String(r[t.label] ?? '') || keyOf(t, r)}`
+          : `${t.table} ${keyOf(t, r).replace('\u0000', '/')}`;
       for (const [k, r] of theirs) {
         const was = mine.get(k);
         if (!was) change.added.push(label(r));
@@ -272,7 +280,12 @@ function appliers(changes: Change[], before: { iscsi: Awaited<ReturnType<typeof 
   if (setting('appliance.time')) out.push({ name: 'NTP (chrony.conf)', apply: async (ctx, trx) => applyChrony(ctx, trx, await timeSettings(trx)) });
   if (setting('appliance.snmp')) out.push({ name: 'SNMP (snmpd.conf)', apply: async (ctx, trx) => applySnmpd(ctx, trx, await storedSnmp(trx)) });
   if (touched('backup')) out.push({ name: 'Backup (Bacula)', apply: (ctx, trx) => applyBacula(ctx, trx) });
-  if (changes.find((x) => x.name === 'tape')!.added.concat(changes.find((x) => x.name === 'tape')!.changed, changes.find((x) => x.name === 'tape')!.removed).some((l) => l.startsWith('vtl_')))
+  if (
+    changes
+      .find((x) => x.name === 'tape')!
+      .added.concat(changes.find((x) => x.name === 'tape')!.changed, changes.find((x) => x.name === 'tape')!.removed)
+      .some((l) => l.startsWith('vtl_'))
+  )
     out.push({
       name: 'Virtual tape libraries (mhvtl)',
       apply: async (ctx, trx) => {
@@ -334,7 +347,9 @@ async function keepRestorer(ctx: Ctx, trx: Knex.Transaction, me: Row | null): Pr
     await trx('sessions').delete();
     return;
   }
-  const mine = await trx('users').whereRaw('lower(username) = ?', [String(me.username).toLowerCase()]).first();
+  const mine = await trx('users')
+    .whereRaw('lower(username) = ?', [String(me.username).toLowerCase()])
+    .first();
   let id: number;
   if (mine) {
     id = Number(mine.id);
@@ -364,7 +379,7 @@ function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphras
     await checkPayload(ctx.db, payload, header);
     const { sections, warnings } = await preview(ctx.db, payload, header.secretsIncluded);
     const before = { iscsi: await loadConfs(ctx.db), vtls: new Set((await loadVtls(ctx.db)).map((v) => v.name)) };
-    const me = ctx.actor?.kind === 'user' ? ((await ctx.db('users').where({ id: ctx.actor.id }).first()) as Row | undefined) ?? null : null;
+    const me = ctx.actor?.kind === 'user' ? (((await ctx.db('users').where({ id: ctx.actor.id }).first()) as Row | undefined) ?? null) : null;
     const steps = appliers(sections, before);
     const done: Applied[] = [];
     try {
@@ -409,7 +424,10 @@ const shown = (h: ConfigHeader) => ({
 export async function exportConfig(db: Knex, version: string, now: Date, passphrase?: string) {
   const payload = await readPayload(db, Boolean(passphrase));
   const { text, header } = await writeConfigFile(payload, { calypsoVersion: version, createdAt: now.toISOString(), hostname: os.hostname() }, passphrase);
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     fileName: `calypso-config-${stamp}.json`,
     content: text,
@@ -439,7 +457,9 @@ export function registerConfig(registry: Registry, opts: ConfigOptions): void {
   registry.addPermissions(configPermissions);
   registerSupport(registry, opts.version);
   const dir = () => opts.exportDir?.() ?? null;
-  registry.add(implement(c['appliance.config.export'], (ctx, i) => exportConfig(ctx.db, opts.version(), new Date(ctx.host.now?.() ?? Date.now()), i.passphrase)));
+  registry.add(
+    implement(c['appliance.config.export'], (ctx, i) => exportConfig(ctx.db, opts.version(), new Date(ctx.host.now?.() ?? Date.now()), i.passphrase)),
+  );
   registry.add(
     implement(c['appliance.config.preview'], async (ctx, i) => {
       const { header, payload } = await readConfigFile(i.file, i.passphrase);

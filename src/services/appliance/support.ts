@@ -144,7 +144,8 @@ export async function supportBundle(ctx: Ctx, version: string): Promise<{ fileNa
   files.push({ name: 'settings.json', text: JSON.stringify(await redactedSettings(ctx.db), null, 1) });
   files.push({ name: 'logs/calypso.json', text: await viaOperation(ctx, 'appliance.logs.calypso', { limit: LOG_LINES }) });
   files.push({ name: 'logs/journal.json', text: await viaOperation(ctx, 'appliance.logs.journal', { limit: LOG_LINES }) });
-  for (const [cmd, args] of STATUS_COMMANDS) files.push({ name: `status/${cmd}-${args.filter((a) => !a.startsWith('-')).join('-') || 'default'}.txt`, text: await output(ctx, cmd, args) });
+  for (const [cmd, args] of STATUS_COMMANDS)
+    files.push({ name: `status/${cmd}-${args.filter((a) => !a.startsWith('-')).join('-') || 'default'}.txt`, text: await output(ctx, cmd, args) });
   for (const [name, op, input] of STATUS_OPERATIONS) files.push({ name, text: await viaOperation(ctx, op, input) });
 
   const secrets = await knownSecrets(ctx.db);
@@ -156,8 +157,15 @@ export async function supportBundle(ctx: Ctx, version: string): Promise<{ fileNa
     content: escaped.reduce((t, s) => (t.includes(s) ? t.split(s).join(REDACTED) : t), clean(f.text)),
     mtimeMs: now,
   }));
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return { fileName: `calypso-support-${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${stamp}.tar.gz`, archive: tarGz(entries), files: entries.map((e) => e.name) };
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return {
+    fileName: `calypso-support-${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${stamp}.tar.gz`,
+    archive: tarGz(entries),
+    files: entries.map((e) => e.name),
+  };
 }
 
 export function registerSupport(registry: Registry, version: () => string): void {

@@ -259,7 +259,13 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
 }
 
 /** Bring the backend to the database's targets; on failure, back to `before`. */
-export async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], changed: string[], grow: { path: string; size: number }[] = []): Promise<void> {
+export async function applyIscsi(
+  ctx: Ctx,
+  trx: Knex,
+  before: IscsiTargetConf[],
+  changed: string[],
+  grow: { path: string; size: number }[] = [],
+): Promise<void> {
   const settings = await settingsOf(trx);
   const after = (await trx('iscsi_targets').orderBy('id')).map(toConf);
   for (const g of grow) await new BackingFileAdapter(ctx.host).grow(g.path, g.size);

@@ -20,7 +20,13 @@ import { healthColor } from '../theme.js';
 
 const KINDS = ['pool.scrub', 'disk.smart-test'] as const;
 /** Each kind in the KIND column's five characters. */
-const KIND_WORDS: Record<Schedule['kind'], string> = { 'pool.scrub': 'scrub', 'disk.smart-test': 'SMART', 'snapshot.task': 'snap', 'replication.task': 'repl', 'config.export': 'conf' };
+const KIND_WORDS: Record<Schedule['kind'], string> = {
+  'pool.scrub': 'scrub',
+  'disk.smart-test': 'SMART',
+  'snapshot.task': 'snap',
+  'replication.task': 'repl',
+  'config.export': 'conf',
+};
 const EVERY = ['hourly', 'daily', 'weekly', 'custom'] as const;
 type Every = (typeof EVERY)[number];
 

@@ -32,7 +32,12 @@ describe('configuration backup and restore', () => {
       .set(bearer(t.adminToken))
       .send(passphrase ? { passphrase } : {});
     expect([res.status, res.body.detail]).toEqual([200, undefined]);
-    return res.body as { content: string; fileName: string; header: { encrypted: boolean; secretsIncluded: boolean }; sections: { name: string; items: number }[] };
+    return res.body as {
+      content: string;
+      fileName: string;
+      header: { encrypted: boolean; secretsIncluded: boolean };
+      sections: { name: string; items: number }[];
+    };
   };
   /** The configuration as an unencrypted export's payload: what "nothing changed" compares. */
   const state = async () => JSON.parse((await exportFile()).content).payload;
@@ -73,9 +78,28 @@ describe('configuration backup and restore', () => {
   test('an unencrypted export has a header, every section, and no secret at all', async () => {
     const out = await exportFile();
     const doc = JSON.parse(out.content);
-    expect(doc).toMatchObject({ format: 'calypso-config', formatVersion: 1, calypsoVersion: 'unknown', encrypted: false, secretsIncluded: false, hostname: os.hostname() });
+    expect(doc).toMatchObject({
+      format: 'calypso-config',
+      formatVersion: 1,
+      calypsoVersion: 'unknown',
+      encrypted: false,
+      secretsIncluded: false,
+      hostname: os.hostname(),
+    });
     expect(doc.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(doc.payload)).toEqual(['iam', 'settings', 'monitoring', 'shares', 'iscsi', 'tape', 'protection', 'schedules', 'backup', 'objects', 'licenses']);
+    expect(Object.keys(doc.payload)).toEqual([
+      'iam',
+      'settings',
+      'monitoring',
+      'shares',
+      'iscsi',
+      'tape',
+      'protection',
+      'schedules',
+      'backup',
+      'objects',
+      'licenses',
+    ]);
     expect(doc.payload.iam.users.map((u: { username: string }) => u.username)).toEqual(['admin', 'operator', 'reader', 'alice']);
     for (const secret of [COMMUNITY, AUTH, PRIV, HOOK_SECRET, 'password_hash', '$2']) expect(out.content).not.toContain(secret);
     expect(out.sections.find((s) => s.name === 'monitoring')!.items).toBeGreaterThan(0);
@@ -89,7 +113,9 @@ describe('configuration backup and restore', () => {
     for (const secret of [COMMUNITY, AUTH, PRIV, HOOK_SECRET, 'alice', 'Rack 4']) expect(out.content).not.toContain(secret);
     const preview = await t.http.post('/api/v1/appliance/config/preview').set(bearer(t.adminToken)).send({ file: out.content, passphrase: PASSPHRASE });
     expect(preview.status).toBe(200);
-    expect(preview.body.text).toBe(`restoring it would make 0 to add, 0 to change, 0 to remove, ${preview.body.sections.reduce((n: number, s: { unchanged: number }) => n + s.unchanged, 0)} unchanged`);
+    expect(preview.body.text).toBe(
+      `restoring it would make 0 to add, 0 to change, 0 to remove, ${preview.body.sections.reduce((n: number, s: { unchanged: number }) => n + s.unchanged, 0)} unchanged`,
+    );
     // The passphrase reaches neither the audit log nor the answer.
     const audit = await t.http.get('/api/v1/audit').query({ limit: 20 }).set(bearer(t.adminToken));
     expect(JSON.stringify(audit.body)).toContain('appliance.config.export');

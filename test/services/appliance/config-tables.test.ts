@@ -7,19 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  CONFIG_SETTINGS,
-  CONFIG_TABLES,
-  NOT_CONFIGURATION,
-  NOT_CONFIGURATION_SETTINGS,
-} from '../../../src/services/appliance/config-tables.js';
+import { CONFIG_SETTINGS, CONFIG_TABLES, NOT_CONFIGURATION, NOT_CONFIGURATION_SETTINGS } from '../../../src/services/appliance/config-tables.js';
 import { migrate } from '../../../src/services/db.js';
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../../helpers/db.js';
 
 const SRC = path.resolve(fileURLToPath(new URL('../../../src/services', import.meta.url)));
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 describe('configuration registry', () => {
@@ -36,7 +33,7 @@ describe('configuration registry', () => {
     const rows =
       TEST_DB_KIND === 'sqlite'
         ? await testDb.db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        : (await testDb.db.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()")).rows;
+        : (await testDb.db.raw('SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()')).rows;
     const tables = (rows as { name: string }[]).map((r) => r.name).sort();
     const exported = CONFIG_TABLES.map((t) => t.table);
     const unclassified = tables.filter((t) => !exported.includes(t) && !(t in NOT_CONFIGURATION));

@@ -31,10 +31,19 @@ const SECRETS = {
 function untar(buf: Buffer): Map<string, string> {
   const raw = zlib.gunzipSync(buf);
   const out = new Map<string, string>();
-  for (let off = 0; off + 512 <= raw.length; ) {
-    const name = raw.subarray(off, off + 100).toString('utf8').replace(/\0.*$/s, '');
+  for (let off = 0; off + 512 <= raw.length;) {
+    const name = raw
+      .subarray(off, off + 100)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
     if (!name) break;
-    const size = parseInt(raw.subarray(off + 124, off + 136).toString('ascii').replace(/\0.*$/s, ''), 8);
+    const size = parseInt(
+      raw
+        .subarray(off + 124, off + 136)
+        .toString('ascii')
+        .replace(/\0.*$/s, ''),
+      8,
+    );
     out.set(name, raw.subarray(off + 512, off + 512 + size).toString('utf8'));
     off += 512 + Math.ceil(size / 512) * 512;
   }
@@ -65,9 +74,21 @@ describe('support bundle', () => {
     expect(hook.status).toBe(201);
     // The places no simple call fills on the simulated appliance are written as their subsystems store them.
     const at = new Date().toISOString();
-    await t.app.db('iscsi_targets').insert({ name: 'iqn.2026-01.com.example:t1', chap_user: 'u', chap_secret: SECRETS.chap, mutual_user: 'm', mutual_secret: SECRETS.mutual, created_at: at, updated_at: at });
+    await t.app
+      .db('iscsi_targets')
+      .insert({
+        name: 'iqn.2026-01.com.example:t1',
+        chap_user: 'u',
+        chap_secret: SECRETS.chap,
+        mutual_user: 'm',
+        mutual_secret: SECRETS.mutual,
+        created_at: at,
+        updated_at: at,
+      });
     await t.app.db('backup_resources').insert({ kind: 'client', name: 'web1-fd', spec: '{}', secret: SECRETS.bacula, created_at: at, updated_at: at });
-    await t.app.db('objectstore_settings').insert({ id: 1, provider: 'rgw', endpoint: 'http://127.0.0.1:7480', region: 'default', access_key_id: 'AKID', secret_key: SECRETS.s3, updated_at: at });
+    await t.app
+      .db('objectstore_settings')
+      .insert({ id: 1, provider: 'rgw', endpoint: 'http://127.0.0.1:7480', region: 'default', access_key_id: 'AKID', secret_key: SECRETS.s3, updated_at: at });
     await t.app.db('settings').insert({ key: 'monitoring.scrape_token', value: SECRETS.scrape, updated_at: at });
   });
   afterAll(async () => {
@@ -91,7 +112,15 @@ describe('support bundle', () => {
     expect(res.body.sizeBytes).toBe(archive.length);
     const files = untar(archive);
     expect([...files.keys()]).toEqual(res.body.files);
-    for (const name of ['versions.json', 'tools.txt', 'settings.json', 'logs/calypso.json', 'logs/journal.json', 'status/zpool-status.txt', 'status/services.json'])
+    for (const name of [
+      'versions.json',
+      'tools.txt',
+      'settings.json',
+      'logs/calypso.json',
+      'logs/journal.json',
+      'status/zpool-status.txt',
+      'status/services.json',
+    ])
       expect(files.has(`calypso-support/${name}`)).toBe(true);
     expect(JSON.parse(files.get('calypso-support/versions.json')!)).toMatchObject({ node: process.version, host: 'sim' });
     expect(files.get('calypso-support/status/zpool-status.txt')).toMatch(/^\$ zpool status -v\n/);
@@ -101,13 +130,16 @@ describe('support bundle', () => {
 
     const users = await t.app.db('users').select('password_hash');
     const everything = zlib.gunzipSync(archive).toString('utf8');
-    for (const secret of [...Object.values(SECRETS), ...users.map((u) => String(u.password_hash))]) expect([secret, everything.includes(secret)]).toEqual([secret, false]);
+    for (const secret of [...Object.values(SECRETS), ...users.map((u) => String(u.password_hash))])
+      expect([secret, everything.includes(secret)]).toEqual([secret, false]);
 
     // The system's own tar reads it.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bundle-'));
     try {
       fs.writeFileSync(path.join(dir, 'b.tar.gz'), archive);
-      const listed = execFileSync('tar', ['-tzf', path.join(dir, 'b.tar.gz')], { encoding: 'utf8' }).trim().split('\n');
+      const listed = execFileSync('tar', ['-tzf', path.join(dir, 'b.tar.gz')], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       expect(listed).toEqual(res.body.files);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -138,7 +170,8 @@ describe('support bundle', () => {
   });
 
   test('the tar writer refuses names that would leave the directory', () => {
-    for (const bad of ['/etc/passwd', '../x', 'a/../../b', 'a//b', '', 'x'.repeat(101)]) expect(() => checkEntryName(bad)).toThrow(/not an archive member name/);
+    for (const bad of ['/etc/passwd', '../x', 'a/../../b', 'a//b', '', 'x'.repeat(101)])
+      expect(() => checkEntryName(bad)).toThrow(/not an archive member name/);
     expect(tar([{ name: 'a.txt', content: 'hi', mtimeMs: 0 }]).length).toBe(512 * 4);
   });
 });
