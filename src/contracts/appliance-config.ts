@@ -34,7 +34,7 @@ const configFile = z.string().min(1).max(MAX_CONFIG_FILE).describe('The configur
 export const configSectionSchema = z.object({
   name: z.string().describe('Section (a subsystem): iam, settings, monitoring, shares, iscsi, tape, protection, schedules, backup, objects, licenses'),
   title: z.string().describe('The section in words'),
-  items: z.number().int().describe('Items of the section in the file'),
+  count: z.number().int().describe('How many items of the section the file holds'),
 });
 
 export const sectionChangeSchema = z.object({

@@ -432,7 +432,7 @@ export async function exportConfig(db: Knex, version: string, now: Date, passphr
     fileName: `calypso-config-${stamp}.json`,
     content: text,
     header: shown(header),
-    sections: CONFIG_SECTIONS.map((s) => ({ name: s.name, title: s.title, items: s.tables.reduce((n, t) => n + payload[s.name]![t.table]!.length, 0) })),
+    sections: CONFIG_SECTIONS.map((s) => ({ name: s.name, title: s.title, count: s.tables.reduce((n, t) => n + payload[s.name]![t.table]!.length, 0) })),
   };
 }
 

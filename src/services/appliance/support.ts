@@ -15,28 +15,13 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import { configContracts as c } from '../../contracts/appliance-config.js';
 import { tarGz, type TarEntry } from '../../lib/tar.js';
+import { STATUS_COMMANDS, TOOL_VERSIONS, capture } from '../../system/support/index.js';
 import type { Ctx } from '../core/context.js';
 import { REDACTED, SECRET_KEY, redact } from '../core/redact.js';
 import { implement, type Registry } from '../core/registry.js';
 import { CONFIG_SETTINGS, CONFIG_TABLES } from './config-tables.js';
 
 type Row = Record<string, unknown>;
-
-const TOOL_VERSIONS: [string, string[]][] = [
-  ['zfs', ['version']],
-  ['smbd', ['--version']],
-  ['chronyd', ['-v']],
-  ['snmpd', ['-v']],
-  ['bacula-dir', ['-?']],
-];
-
-const STATUS_COMMANDS: [string, string[]][] = [
-  ['zpool', ['status', '-v']],
-  ['zpool', ['list', '-v']],
-  ['zfs', ['list', '-o', 'name,used,avail,refer,mountpoint']],
-  ['chronyc', ['-c', 'tracking']],
-  ['chronyc', ['-c', 'sources']],
-];
 
 /** Status read through operations (their own adapters and parsers), as the admin who asked. */
 const STATUS_OPERATIONS: [string, string, Row][] = [
@@ -48,16 +33,6 @@ const STATUS_OPERATIONS: [string, string, Row][] = [
 ];
 
 const LOG_LINES = 500;
-
-async function output(ctx: Ctx, command: string, args: string[]): Promise<string> {
-  const line = `$ ${command} ${args.join(' ')}\n`;
-  try {
-    const r = await ctx.host.run(command, args, { timeoutMs: 20_000, okCodes: [0, 1] });
-    return `${line}${r.stdout}${r.stderr ? `\n[stderr]\n${r.stderr}` : ''}`;
-  } catch (err) {
-    return `${line}[failed] ${err instanceof Error ? err.message : String(err)}\n`;
-  }
-}
 
 async function viaOperation(ctx: Ctx, name: string, input: Row): Promise<string> {
   try {
@@ -140,12 +115,12 @@ export async function supportBundle(ctx: Ctx, version: string): Promise<{ fileNa
     createdAt: new Date(now).toISOString(),
   };
   files.push({ name: 'versions.json', text: JSON.stringify(versions, null, 1) });
-  files.push({ name: 'tools.txt', text: (await Promise.all(TOOL_VERSIONS.map(([cmd, args]) => output(ctx, cmd, args)))).join('\n') });
+  files.push({ name: 'tools.txt', text: (await Promise.all(TOOL_VERSIONS.map(([cmd, args]) => capture(ctx.host, cmd, args)))).join('\n') });
   files.push({ name: 'settings.json', text: JSON.stringify(await redactedSettings(ctx.db), null, 1) });
   files.push({ name: 'logs/calypso.json', text: await viaOperation(ctx, 'appliance.logs.calypso', { limit: LOG_LINES }) });
   files.push({ name: 'logs/journal.json', text: await viaOperation(ctx, 'appliance.logs.journal', { limit: LOG_LINES }) });
   for (const [cmd, args] of STATUS_COMMANDS)
-    files.push({ name: `status/${cmd}-${args.filter((a) => !a.startsWith('-')).join('-') || 'default'}.txt`, text: await output(ctx, cmd, args) });
+    files.push({ name: `status/${cmd}-${args.filter((a) => !a.startsWith('-')).join('-') || 'default'}.txt`, text: await capture(ctx.host, cmd, args) });
   for (const [name, op, input] of STATUS_OPERATIONS) files.push({ name, text: await viaOperation(ctx, op, input) });
 
   const secrets = await knownSecrets(ctx.db);

@@ -36,7 +36,7 @@ describe('configuration backup and restore', () => {
       content: string;
       fileName: string;
       header: { encrypted: boolean; secretsIncluded: boolean };
-      sections: { name: string; items: number }[];
+      sections: { name: string; count: number }[];
     };
   };
   /** The configuration as an unencrypted export's payload: what "nothing changed" compares. */
@@ -102,7 +102,7 @@ describe('configuration backup and restore', () => {
     ]);
     expect(doc.payload.iam.users.map((u: { username: string }) => u.username)).toEqual(['admin', 'operator', 'reader', 'alice']);
     for (const secret of [COMMUNITY, AUTH, PRIV, HOOK_SECRET, 'password_hash', '$2']) expect(out.content).not.toContain(secret);
-    expect(out.sections.find((s) => s.name === 'monitoring')!.items).toBeGreaterThan(0);
+    expect(out.sections.find((s) => s.name === 'monitoring')!.count).toBeGreaterThan(0);
     // Not configuration: history and logins stay out.
     for (const table of ['audit_log', 'sessions', 'jobs', 'metric_rollups', 'refresh_tokens']) expect(out.content).not.toContain(`"${table}"`);
   });
