@@ -26,6 +26,7 @@ import { hashPassword } from '../iam/passwords.js';
 import { syncBuiltinRoles } from '../iam/operations.js';
 import { applyIscsi, loadConfs } from '../iscsi/operations.js';
 import type { Scheduler } from '../schedules/scheduler.js';
+import type { Monitoring } from '../monitoring/service.js';
 import { applyNfs } from '../shares/nfs.js';
 import { applySmb } from '../shares/smb.js';
 import { withLock } from '../shares/apply.js';
@@ -43,6 +44,8 @@ type Row = Record<string, unknown>;
 export interface ConfigOptions {
   registry: Registry;
   scheduler: Scheduler;
+  /** The alert engine keeps the rules and maintenance windows in memory: it reads them again after a restore. */
+  monitoring: Pick<Monitoring, 'alerts'>;
   version: () => string;
   /** Where scheduled exports are kept (null: nowhere, the daemon was given no data directory). */
   exportDir?: () => string | null;
@@ -401,6 +404,10 @@ function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphras
       throw err;
     }
     opts.scheduler.changed();
+    // Every rule restarts (its alerts resolve, to fire again on the restored terms).
+    const rules: { id: number }[] = await ctx.db('alert_rules').select('id');
+    await opts.monitoring.alerts.rulesChanged(rules.map((r) => Number(r.id)));
+    await opts.monitoring.alerts.windowsChanged();
     return {
       header: shown(header),
       sections,

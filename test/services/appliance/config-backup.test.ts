@@ -329,4 +329,31 @@ describe('configuration backup and restore', () => {
     const audit = await t.http.get('/api/v1/audit').query({ limit: 100 }).set(bearer(t.adminToken));
     expect(JSON.stringify(audit.body)).toContain('appliance.config.exports.write');
   });
+
+  test('shares: a restore brings back a deleted SMB share, removes a new NFS export, and re-renders both files', async () => {
+    const share = await t.http.post('/api/v1/shares/smb').set(bearer(t.adminToken)).send({ name: 'finance', path: '/tank/shares/finance' });
+    expect([share.status, share.body.detail]).toEqual([201, undefined]);
+    const saved = await exportFile(PASSPHRASE);
+    expect((await t.http.delete('/api/v1/shares/smb/finance').query({ confirm: 'finance' }).set(bearer(t.adminToken))).status).toBe(200);
+    const nfs = await t.http
+      .post('/api/v1/shares/nfs')
+      .set(bearer(t.adminToken))
+      .send({ path: '/tank/shares/finance', clients: [{ host: '10.0.0.0/24', access: 'rw' }] });
+    expect([nfs.status, nfs.body.detail]).toEqual([201, undefined]);
+    expect(await host.files.read('/etc/samba/smb.conf')).not.toContain('[finance]');
+    expect(await host.files.read('/etc/exports.d/calypso.exports')).toContain('/tank/shares/finance');
+    const res = await t.http
+      .post('/api/v1/appliance/config/restore')
+      .set(bearer(t.adminToken))
+      .send({ file: saved.content, passphrase: PASSPHRASE, confirm: 'restore' });
+    expect([res.status, res.body.detail]).toEqual([200, undefined]);
+    expect(res.body.applied).toEqual(['SMB (smb.conf)', 'NFS (exports)']);
+    expect(res.body.sections.find((x: { name: string }) => x.name === 'shares')).toMatchObject({
+      added: ['smb_shares: finance'],
+      removed: ['nfs_exports: /tank/shares/finance'],
+    });
+    expect(await host.files.read('/etc/samba/smb.conf')).toContain('[finance]');
+    expect(await host.files.read('/etc/exports.d/calypso.exports')).not.toContain('/tank/shares/finance');
+    await relogin();
+  });
 });
