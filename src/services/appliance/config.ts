@@ -20,7 +20,7 @@ import type { Knex } from 'knex';
 import { configContracts as c, configPermissions } from '../../contracts/appliance-config.js';
 import { nowIso } from '../../contracts/time.js';
 import type { Ctx } from '../core/context.js';
-import { Conflict, ValidationError } from '../core/errors.js';
+import { Conflict, ServiceError, ValidationError } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
 import { hashPassword } from '../iam/passwords.js';
 import { syncBuiltinRoles } from '../iam/operations.js';
@@ -56,8 +56,24 @@ const EXPORT_NAME = /^calypso-config-\d{8}T\d{6}Z(?:-\d+)?\.json$/;
 
 // ---------------------------------------------------------------- reading the database
 
+type ColumnInfo = Record<string, Knex.ColumnInfo>;
+
 async function columnsOf(db: Knex, table: string): Promise<string[]> {
   return Object.keys(await db(table).columnInfo());
+}
+
+/** Why a value does not fit its column (its type, length, emptiness), or null: the database is never the one to refuse it. */
+function misfit(info: Knex.ColumnInfo, v: unknown): string | null {
+  if (v === null || v === undefined) return info.nullable ? null : 'may not be empty';
+  const type = info.type.toLowerCase();
+  if (/int/.test(type))
+    return (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,18}$/.test(v)) ? null : 'must be a whole number';
+  if (/bool/.test(type)) return v === 0 || v === 1 || v === true || v === false ? null : 'must be 0 or 1';
+  if (/double|float|real|numeric|decimal/.test(type))
+    return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v)) ? null : 'must be a number';
+  if (typeof v !== 'string') return 'must be text';
+  const max = Number(info.maxLength);
+  return max > 0 && v.length > max ? `is longer than ${max} characters` : null;
 }
 
 /** The columns of a table an export carries: all but state, and but secrets unless they are wanted. */
@@ -125,6 +141,7 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
       const rows = tables[t.table];
       if (!Array.isArray(rows)) throw bad(`section ${section.name} has no list of ${t.table}`, at);
       const cols = new Set(await exportedColumns(db, t, header.secretsIncluded));
+      const info: ColumnInfo = await db(t.table).columnInfo();
       const seen = new Set<string>();
       rows.forEach((row, i) => {
         if (!row || typeof row !== 'object' || Array.isArray(row)) throw bad(`${t.table} item ${i} is not an object`, `${at}.${i}`);
@@ -133,6 +150,8 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
           if (v !== null && !['string', 'number', 'boolean'].includes(typeof v))
             throw bad(`${t.table} item ${i}: ${col} is not a plain value`, `${at}.${i}.${col}`);
           if (typeof v === 'string' && v.length > 1024 * 1024) throw bad(`${t.table} item ${i}: ${col} is too long`, `${at}.${i}.${col}`);
+          const why = misfit(info[col]!, v);
+          if (why) throw bad(`${t.table} item ${i}: ${col} ${why}`, `${at}.${i}.${col}`);
         }
         for (const k of t.primaryKey) if (row[k] === null || row[k] === undefined) throw bad(`${t.table} item ${i} has no ${k}`, `${at}.${i}.${k}`);
         const key = keyOf(t, row);
@@ -150,6 +169,20 @@ async function checkPayload(db: Knex, payload: ConfigPayload, header: ConfigHead
           }
         });
     }
+  }
+  // Names of users, groups and roles are unique whatever their case (migration 004's indexes).
+  for (const [table, col] of [
+    ['users', 'username'],
+    ['groups', 'name'],
+    ['roles', 'name'],
+  ] as const) {
+    const seen = new Set<string>();
+    payload.iam![table]!.forEach((r, i) => {
+      const name = String(r[col]).trim().toLowerCase();
+      if (seen.has(name))
+        throw bad(`${table} item ${i}: ${String(r[col])} is named twice (names are unique whatever their case)`, `file.iam.${table}.${i}.${col}`);
+      seen.add(name);
+    });
   }
   const ids = (section: string, table: string, col = 'id') => new Set(payload[section]![table]!.map((r) => String(r[col])));
   const users = ids('iam', 'users');
@@ -387,8 +420,14 @@ function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphras
     const done: Applied[] = [];
     try {
       await ctx.db.transaction(async (trx) => {
-        await writeRows(trx, payload, header.secretsIncluded);
-        await keepRestorer(ctx, trx, me);
+        try {
+          await writeRows(trx, payload, header.secretsIncluded);
+          await keepRestorer(ctx, trx, me);
+        } catch (err) {
+          // What the checks above let through and the database refuses (two names equal but for case...) is still the file's fault.
+          if (err instanceof ServiceError) throw err;
+          throw bad(`the file does not fit this appliance's database: ${err instanceof Error ? err.message : String(err)}`, 'file');
+        }
         await syncBuiltinRoles(trx, opts.registry);
         for (const step of steps) {
           await step.apply(ctx, trx);

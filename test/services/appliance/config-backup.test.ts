@@ -258,6 +258,42 @@ describe('configuration backup and restore', () => {
         /not a setting a configuration holds/,
       ],
       [
+        'a value of the wrong type',
+        () => {
+          const doc = JSON.parse(plain);
+          doc.payload.iam.users[1].id = 'two';
+          return { file: reseal(doc) };
+        },
+        /users item 1: id must be a whole number/,
+      ],
+      [
+        'a name longer than its column',
+        () => {
+          const doc = JSON.parse(plain);
+          doc.payload.iam.users[1].username = 'x'.repeat(65);
+          return { file: reseal(doc) };
+        },
+        /users item 1: username is longer than 64 characters/,
+      ],
+      [
+        'an empty value where one is needed',
+        () => {
+          const doc = JSON.parse(plain);
+          doc.payload.iam.roles[0].name = null;
+          return { file: reseal(doc) };
+        },
+        /roles item 0: name may not be empty/,
+      ],
+      [
+        'two users whose names differ only by case',
+        () => {
+          const doc = JSON.parse(plain);
+          doc.payload.iam.users[1].username = String(doc.payload.iam.users[0].username).toUpperCase();
+          return { file: reseal(doc) };
+        },
+        /is named twice/,
+      ],
+      [
         'a foreign key outside the file',
         () => {
           const doc = JSON.parse(plain);
