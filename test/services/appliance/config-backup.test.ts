@@ -392,4 +392,28 @@ describe('configuration backup and restore', () => {
     expect(await host.files.read('/etc/exports.d/calypso.exports')).not.toContain('/tank/shares/finance');
     await relogin();
   });
+
+  test('backup: a Bacula client made after the export is removed and the director configuration re-rendered; an unencrypted file keeps the passwords', async () => {
+    const keep = await t.http
+      .post('/api/v1/backup/clients')
+      .set(bearer(t.adminToken))
+      .send({ name: 'keep-fd', address: '192.0.2.10', password: 'Keep-Client-Password-1' });
+    expect([keep.status, keep.body.detail]).toEqual([201, undefined]);
+    const plain = await exportFile();
+    expect(plain.content).not.toContain('Keep-Client-Password-1');
+    const extra = await t.http
+      .post('/api/v1/backup/clients')
+      .set(bearer(t.adminToken))
+      .send({ name: 'extra-fd', address: '192.0.2.11', password: 'Extra-Client-Password-2' });
+    expect(extra.status).toBe(201);
+    expect(await host.files.read('/etc/bacula/calypso.conf')).toContain('extra-fd');
+    const res = await t.http.post('/api/v1/appliance/config/restore').set(bearer(t.adminToken)).send({ file: plain.content, confirm: 'restore' });
+    expect([res.status, res.body.detail]).toEqual([200, undefined]);
+    expect(res.body.applied).toEqual(['Backup (Bacula)']);
+    const conf = await host.files.read('/etc/bacula/calypso.conf');
+    expect(conf).not.toContain('extra-fd');
+    expect(conf).toContain('keep-fd');
+    expect(conf).toContain('Keep-Client-Password-1');
+    await relogin();
+  });
 });
