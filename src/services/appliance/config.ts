@@ -52,6 +52,16 @@ export interface ConfigOptions {
 }
 
 const RESTORE_LOCK = 'configuration';
+/**
+ * The locks of every subsystem's apply (each file's own: smb, nfs, iscsi, bacula, mhvtl, chrony,
+ * snmpd, the time zone): a restore holds them all, so no change of one subsystem interleaves
+ * with it. No other apply takes two of them, so taking them in this order cannot deadlock.
+ */
+const APPLY_LOCKS = ['smb', 'nfs', 'iscsi', 'bacula', 'mhvtl', 'chrony.conf', 'snmpd.conf', 'timezone'];
+
+function withEveryLock<T>(fn: () => Promise<T>): Promise<T> {
+  return [RESTORE_LOCK, ...APPLY_LOCKS].reduceRight<() => Promise<T>>((inner, key) => () => withLock(key, inner), fn)();
+}
 const EXPORT_NAME = /^calypso-config-\d{8}T\d{6}Z(?:-\d+)?\.json$/;
 
 // ---------------------------------------------------------------- reading the database
@@ -410,7 +420,7 @@ async function keepRestorer(ctx: Ctx, trx: Knex.Transaction, me: Row | null): Pr
 }
 
 function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphrase?: string }) {
-  return withLock(RESTORE_LOCK, async () => {
+  return withEveryLock(async () => {
     const { header, payload } = await readConfigFile(input.file, input.passphrase);
     await checkPayload(ctx.db, payload, header);
     const { sections, warnings } = await preview(ctx.db, payload, header.secretsIncluded);
