@@ -301,21 +301,18 @@ interface Applied {
 
 /** The subsystems whose files depend on what changed, each with its own apply step. */
 function appliers(changes: Change[], before: { iscsi: Awaited<ReturnType<typeof loadConfs>>; vtls: Set<string> }): Applied[] {
-  const touched = (name: string) => {
-    const s = changes.find((x) => x.name === name)!;
-    return s.added.length + s.changed.length + s.removed.length > 0;
+  /** What the restore changes in a section: the preview's names ("smb_shares: finance", a settings key). */
+  const changed = (section: string) => {
+    const s = changes.find((x) => x.name === section)!;
+    return [...s.added, ...s.changed, ...s.removed];
   };
-  const setting = (key: string) => {
-    const s = changes.find((x) => x.name === 'settings')!;
-    return [...s.added, ...s.changed, ...s.removed].includes(key);
-  };
+  const touched = (section: string) => changed(section).length > 0;
+  const setting = (key: string) => changed('settings').includes(key);
   const out: Applied[] = [];
-  const smbUsers = changes.find((x) => x.name === 'shares')!;
-  if (setting('shares.smb') || smbUsers.added.concat(smbUsers.changed, smbUsers.removed).some((l) => l.startsWith('smb_')))
+  if (setting('shares.smb') || changed('shares').some((l) => l.startsWith('smb_')))
     out.push({ name: 'SMB (smb.conf)', apply: (ctx, trx) => applySmb(ctx, trx) });
-  if (smbUsers.added.concat(smbUsers.changed, smbUsers.removed).some((l) => l.startsWith('nfs_')))
-    out.push({ name: 'NFS (exports)', apply: (ctx, trx) => applyNfs(ctx, trx) });
-  if (touched('iscsi') || setting('iscsi.settings'))
+  if (changed('shares').some((l) => l.startsWith('nfs_'))) out.push({ name: 'NFS (exports)', apply: (ctx, trx) => applyNfs(ctx, trx) });
+  if (touched('iscsi') || setting('iscsi.settings') || setting('iscsi.export-disks'))
     out.push({
       name: 'iSCSI targets',
       apply: async (ctx, trx) => {
@@ -326,12 +323,7 @@ function appliers(changes: Change[], before: { iscsi: Awaited<ReturnType<typeof 
   if (setting('appliance.time')) out.push({ name: 'NTP (chrony.conf)', apply: async (ctx, trx) => applyChrony(ctx, trx, await timeSettings(trx)) });
   if (setting('appliance.snmp')) out.push({ name: 'SNMP (snmpd.conf)', apply: async (ctx, trx) => applySnmpd(ctx, trx, await storedSnmp(trx)) });
   if (touched('backup')) out.push({ name: 'Backup (Bacula)', apply: (ctx, trx) => applyBacula(ctx, trx) });
-  if (
-    changes
-      .find((x) => x.name === 'tape')!
-      .added.concat(changes.find((x) => x.name === 'tape')!.changed, changes.find((x) => x.name === 'tape')!.removed)
-      .some((l) => l.startsWith('vtl_'))
-  )
+  if (changed('tape').some((l) => l.startsWith('vtl_')))
     out.push({
       name: 'Virtual tape libraries (mhvtl)',
       apply: async (ctx, trx) => {
