@@ -416,4 +416,26 @@ describe('configuration backup and restore', () => {
     expect(conf).toContain('Keep-Client-Password-1');
     await relogin();
   });
+
+  test('a fresh appliance takes an encrypted export: users with their passwords, settings rendered; its own admin keeps theirs', async () => {
+    const saved = await exportFile(PASSPHRASE);
+    const fresh = await startTestApp({ host: new SimulatedHost() });
+    try {
+      // The fresh appliance's admin has a password of their own, which the file's admin row does not replace.
+      const own = 'fresh-admin-password-77';
+      expect((await fresh.http.post('/api/v1/users/admin/password').set(bearer(fresh.adminToken)).send({ password: own })).status).toBe(200);
+      const token = await fresh.login('admin', own);
+      const res = await fresh.http
+        .post('/api/v1/appliance/config/restore')
+        .set(bearer(token))
+        .send({ file: saved.content, passphrase: PASSPHRASE, confirm: 'restore' });
+      expect([res.status, res.body.detail]).toEqual([200, undefined]);
+      expect(res.body.applied).toEqual(expect.arrayContaining(['SNMP (snmpd.conf)']));
+      expect(await fresh.login('alice', 'alice-password-123')).toEqual(expect.any(String));
+      expect(await fresh.login('admin', own)).toEqual(expect.any(String));
+      expect(await fresh.host.files.read(CONF)).toContain(`rocommunity ${COMMUNITY} 10.1.0.0/16`);
+    } finally {
+      await fresh.close();
+    }
+  });
 });
