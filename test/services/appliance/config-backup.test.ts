@@ -153,6 +153,9 @@ describe('configuration backup and restore', () => {
     expect(await t.login('alice', 'alice-password-123')).toEqual(expect.any(String));
     expect((await t.http.post('/api/v1/auth/login').send({ username: 'bob', password: 'bob-password-123' })).status).toBe(401);
     await relogin();
+    const audit = await t.http.get('/api/v1/audit').query({ limit: 20 }).set(bearer(t.adminToken));
+    expect(JSON.stringify(audit.body)).toContain('appliance.config.restore');
+    expect(JSON.stringify(audit.body)).not.toContain(PASSPHRASE);
     // Restored ids do not collide with the next ones (PostgreSQL's sequences moved past them).
     expect(await t.userWithRoles('carol', ['ReadOnly'])).toEqual(expect.any(String));
   });
