@@ -74,17 +74,15 @@ describe('support bundle', () => {
     expect(hook.status).toBe(201);
     // The places no simple call fills on the simulated appliance are written as their subsystems store them.
     const at = new Date().toISOString();
-    await t.app
-      .db('iscsi_targets')
-      .insert({
-        name: 'iqn.2026-01.com.example:t1',
-        chap_user: 'u',
-        chap_secret: SECRETS.chap,
-        mutual_user: 'm',
-        mutual_secret: SECRETS.mutual,
-        created_at: at,
-        updated_at: at,
-      });
+    await t.app.db('iscsi_targets').insert({
+      name: 'iqn.2026-01.com.example:t1',
+      chap_user: 'u',
+      chap_secret: SECRETS.chap,
+      mutual_user: 'm',
+      mutual_secret: SECRETS.mutual,
+      created_at: at,
+      updated_at: at,
+    });
     await t.app.db('backup_resources').insert({ kind: 'client', name: 'web1-fd', spec: '{}', secret: SECRETS.bacula, created_at: at, updated_at: at });
     await t.app
       .db('objectstore_settings')
