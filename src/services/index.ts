@@ -127,7 +127,7 @@ export function buildRegistry(
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
-  registerConfig(registry, { registry, scheduler, monitoring, version: () => about.version, exportDir: () => appliance.configExportDir ?? null });
+  registerConfig(registry, { registry, scheduler, monitoring, licenses, version: () => about.version, exportDir: () => appliance.configExportDir ?? null });
   registerObjects(registry);
   registerBackup(registry, attachments);
   registerReplication(registry, replication);

@@ -27,6 +27,7 @@ import { syncBuiltinRoles } from '../iam/operations.js';
 import { applyIscsi, loadConfs } from '../iscsi/operations.js';
 import type { Scheduler } from '../schedules/scheduler.js';
 import type { Monitoring } from '../monitoring/service.js';
+import type { LicenseBook } from './licenses.js';
 import { applyNfs } from '../shares/nfs.js';
 import { applySmb } from '../shares/smb.js';
 import { withLock } from '../shares/apply.js';
@@ -46,6 +47,8 @@ export interface ConfigOptions {
   scheduler: Scheduler;
   /** The alert engine keeps the rules and maintenance windows in memory: it reads them again after a restore. */
   monitoring: Pick<Monitoring, 'alerts'>;
+  /** The license book keeps what it read: it reads the restored licenses again. */
+  licenses: Pick<LicenseBook, 'forget'>;
   version: () => string;
   /** Where scheduled exports are kept (null: nowhere, the daemon was given no data directory). */
   exportDir?: () => string | null;
@@ -445,6 +448,7 @@ function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphras
       throw err;
     }
     opts.scheduler.changed();
+    opts.licenses.forget();
     // Every rule restarts (its alerts resolve, to fire again on the restored terms).
     const rules: { id: number }[] = await ctx.db('alert_rules').select('id');
     await opts.monitoring.alerts.rulesChanged(rules.map((r) => Number(r.id)));
