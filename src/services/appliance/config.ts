@@ -46,7 +46,7 @@ export interface ConfigOptions {
   registry: Registry;
   scheduler: Scheduler;
   /** The alert engine keeps the rules and maintenance windows in memory: it reads them again after a restore. */
-  monitoring: Pick<Monitoring, 'alerts'>;
+  monitoring: Pick<Monitoring, 'alerts' | 'updateSettings'>;
   /** The license book keeps what it read: it reads the restored licenses again. */
   licenses: Pick<LicenseBook, 'forget'>;
   version: () => string;
@@ -449,6 +449,9 @@ function restore(ctx: Ctx, opts: ConfigOptions, input: { file: string; passphras
     }
     opts.scheduler.changed();
     opts.licenses.forget();
+    // Monitoring keeps its settings in memory too (intervals, watched services): the restored ones take over.
+    const monitoringRow = (await ctx.db('settings').where({ key: 'monitoring.settings' }).first()) as Row | undefined;
+    if (monitoringRow) await opts.monitoring.updateSettings(JSON.parse(String(monitoringRow.value)));
     // Every rule restarts (its alerts resolve, to fire again on the restored terms).
     const rules: { id: number }[] = await ctx.db('alert_rules').select('id');
     await opts.monitoring.alerts.rulesChanged(rules.map((r) => Number(r.id)));
