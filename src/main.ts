@@ -20,6 +20,7 @@ import { terminalUpgrade } from './api/terminal-ws.js';
 import { socketPeer } from './system/socket-peer.js';
 import { eventsMount } from './api/events.js';
 import { metricsMount } from './api/metrics.js';
+import { supportMount } from './api/support.js';
 import { startMonitoring, startScheduler } from './services/index.js';
 import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
@@ -120,7 +121,8 @@ async function boot(cfg: Config, alsoStdout: boolean, daemon = false): Promise<B
   };
   const replication = hostKind === 'sim' ? {} : { sshDir: path.join(cfg.dataDir, 'ssh') };
   const terminal = { websocket: cfg.terminalWebsocket, demoDir: path.join(cfg.dataDir, 'sim', 'demo-shell') };
-  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication, terminal });
+  const appliance = { configExportDir: path.join(cfg.dataDir, 'config-exports') };
+  const app = await createCalypso({ db, host, log, jwtSecret: loadSecret(cfg.dataDir), recoverJobs: daemon, about, replication, terminal, appliance });
   const admin = await ensureAdmin(app, process.env.CALYPSO_ADMIN_PASSWORD || undefined);
   log.info({ hostKind, db: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), version: VERSION }, 'calypso started');
   return { app, log, hostKind, dbDescription: describeDb({ url: cfg.databaseUrl, dataDir: cfg.dataDir }), admin };
@@ -152,7 +154,11 @@ function socketPathOf(dataDir: string): string {
 
 /** The daemon's API: on TCP (unless --listen none) and always on DATA/calypso.sock. */
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
-  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy, socketPeer }, [eventsMount(b.app), metricsMount(b.app)]);
+  const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy, socketPeer }, [
+    eventsMount(b.app),
+    metricsMount(b.app),
+    supportMount(b.app),
+  ]);
   const upgrade = terminalUpgrade(b.app, { trustProxy: cfg.trustProxy });
   return listen(koa, {
     onUpgrade: upgrade,

@@ -203,6 +203,25 @@ const OTHER_ROUTES: Record<string, Json> = {
     },
   },
   '/api/v1/events': EVENTS_OPENAPI as unknown as Json,
+  '/api/v1/appliance/support-bundle.tar.gz': {
+    get: {
+      operationId: 'appliance.support.bundle.download',
+      summary: 'Download a support bundle as a file (the archive of appliance.support.bundle)',
+      description:
+        'Versions, the settings with every secret redacted, recent logs and the status commands, as one tar.gz with a file name (`curl -OJ` saves it). Needs appliance.configuration (Admin); audited as appliance.support.bundle.',
+      tags: ['appliance'],
+      security: [{ bearerAuth: [] }],
+      responses: {
+        '200': {
+          description: 'The archive',
+          headers: { 'X-Content-SHA256': { description: 'SHA-256 of the archive', schema: { type: 'string' } } },
+          content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '401': problemResponse('No or an unknown token'),
+        '403': problemResponse('A caller without appliance.configuration'),
+      },
+    },
+  },
 };
 
 /** OpenAPI 3.1 from the operation registry: every route, its schemas and its security. */

@@ -6,6 +6,7 @@ import type { AnyContract, InputOf, OutputOf, PermissionDef } from './core.js';
 import { applianceContracts, appliancePermissions } from './appliance.js';
 import { backupContracts, backupPermissions } from './backup.js';
 import { snmpContracts, snmpPermissions } from './appliance-snmp.js';
+import { configContracts, configPermissions } from './appliance-config.js';
 import { timeContracts, timePermissions } from './appliance-time.js';
 import { networkContracts, networkPermissions } from './appliance-network.js';
 import { terminalContracts, terminalPermissions } from './appliance-terminal.js';
@@ -40,6 +41,7 @@ const SETS: Record<string, AnyContract>[] = [
   backupContracts,
   timeContracts,
   snmpContracts,
+  configContracts,
   replicationContracts,
   networkContracts,
   terminalContracts,
@@ -64,6 +66,7 @@ export const ALL_PERMISSIONS: readonly PermissionDef[] = [
   ...backupPermissions,
   ...timePermissions,
   ...snmpPermissions,
+  ...configPermissions,
   ...replicationPermissions,
   ...networkPermissions,
   ...terminalPermissions,
@@ -92,6 +95,7 @@ export type Contracts = typeof iamContracts &
   typeof backupContracts &
   typeof timeContracts &
   typeof snmpContracts &
+  typeof configContracts &
   typeof replicationContracts &
   typeof networkContracts &
   typeof terminalContracts;

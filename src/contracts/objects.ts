@@ -23,6 +23,9 @@ import {
   parsePolicy,
 } from '../vocabulary/objects.js';
 
+/** The object gateway's systemd unit: started, stopped and restarted through the appliance's service control (appliance.services.*). */
+export const RGW_UNIT = 'ceph-radosgw@rgw.calypso' as const;
+
 export const objectsPermissions = definePermissions([
   { name: 'objects.read', description: 'See the object store: status, buckets, users, access key ids, policies and usage', level: 'read' },
   {
@@ -181,7 +184,9 @@ export const objectStatusSchema = z.object({
   objects: z.number().describe('Objects in all buckets'),
   sizeBytes: z.number().describe('Bytes in all buckets'),
   features: z.array(z.enum(OBJECT_FEATURES)).describe('What this provider supports'),
-  serviceControl: z.boolean().describe('Start, stop and restart of the service from Calypso (false: not built in this version)'),
+  serviceControl: z
+    .boolean()
+    .describe(`Start, stop and restart of the gateway from Calypso: appliance.services.start/stop/restart with unit ${RGW_UNIT} (Admin)`),
 });
 export type ObjectStatus = z.infer<typeof objectStatusSchema>;
 

@@ -9,7 +9,7 @@ import { listOf, listShape, rowId } from './list.js';
 import { plainText } from './text.js';
 import { isoTime } from './time.js';
 
-export const SCHEDULE_KINDS = ['pool.scrub', 'disk.smart-test', 'snapshot.task', 'replication.task'] as const;
+export const SCHEDULE_KINDS = ['pool.scrub', 'disk.smart-test', 'snapshot.task', 'replication.task', 'config.export'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export const RUN_RESULTS = ['running', 'succeeded', 'failed', 'skipped', 'missed'] as const;
 export type RunResult = (typeof RUN_RESULTS)[number];
@@ -34,8 +34,9 @@ const optionsField = z
       .optional()
       .describe('pool.scrub: skip when the last scrub ended less than this many days ago (default 0: never skip for that)'),
     testType: z.enum(['short', 'long']).optional().describe('disk.smart-test: short (minutes) or long (the whole surface, hours); default short'),
+    keep: z.number().int().min(1).max(1000).optional().describe('config.export: how many exports to keep, older ones are deleted (default 10)'),
   })
-  .describe('Options of the kind: pool.scrub takes skipWhenScanning and minDaysSinceLast; disk.smart-test takes testType');
+  .describe('Options of the kind: pool.scrub takes skipWhenScanning and minDaysSinceLast; disk.smart-test takes testType; config.export takes keep');
 const graceField = z
   .number()
   .int()
@@ -112,8 +113,8 @@ export const scheduleContracts = contractSet([
     permission: 'schedules.manage',
     mutating: true,
     input: z.object({
-      kind: z.enum(SCHEDULE_KINDS).describe('pool.scrub or disk.smart-test'),
-      target: plainText().min(1).max(200).describe('The pool (pool.scrub) or disk (disk.smart-test)'),
+      kind: z.enum(SCHEDULE_KINDS).describe('pool.scrub, disk.smart-test or config.export'),
+      target: plainText().min(1).max(200).describe('The pool (pool.scrub), disk (disk.smart-test) or appliance (config.export)'),
       cron: cronField,
       options: optionsField.default({}),
       graceSeconds: graceField.default(3600),

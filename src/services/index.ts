@@ -28,6 +28,7 @@ import { registerIscsi } from './iscsi/operations.js';
 import { registerTape } from './tape/operations.js';
 import { registerSystem, type AboutInfo } from './system/operations.js';
 import { registerAppliance, type ApplianceOptions } from './appliance/operations.js';
+import { registerConfig } from './appliance/config.js';
 import { LicenseBook, type LicenseOptions } from './appliance/licenses.js';
 import { NetworkChanges } from './appliance/network.js';
 import { registerTerminal, TerminalService, type TerminalOptions } from './appliance/terminal.js';
@@ -136,6 +137,7 @@ export function buildRegistry(
   registerSchedules(registry, scheduler);
   registerSystem(registry, host, about);
   registerAppliance(registry, licenses, appliance);
+  registerConfig(registry, { registry, scheduler, monitoring, licenses, version: () => about.version, exportDir: () => appliance.configExportDir ?? null });
   registerObjects(registry);
   registerBackup(registry, attachments);
   registerReplication(registry, replication);

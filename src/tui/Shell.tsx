@@ -47,7 +47,7 @@ type Overlay =
   | { kind: 'palette'; initial?: string }
   | { kind: 'form'; spec: AnyFormSpec }
   | { kind: 'confirm'; spec: AnyConfirmSpec }
-  | { kind: 'prompt'; spec: PromptSpec }
+  | { kind: 'prompt'; spec: PromptSpec; id: number }
   | { kind: 'question'; text: string; yes: () => void }
   | { kind: 'text'; title: string; lines: string[] }
   | { kind: 'panel'; render: (close: () => void) => React.ReactNode };
@@ -268,7 +268,9 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   // A screen's spec names its operation, whose answer its callbacks receive: the shell runs that operation.
   const openForm = useCallback(<N extends OperationName>(spec: FormSpec<N>) => setOverlay({ kind: 'form', spec: spec as unknown as AnyFormSpec }), []);
   const confirm = useCallback(<N extends OperationName>(spec: ConfirmSpec<N>) => setOverlay({ kind: 'confirm', spec: spec as unknown as AnyConfirmSpec }), []);
-  const prompt = useCallback((spec: PromptSpec) => setOverlay({ kind: 'prompt', spec }), []);
+  // Each prompt is a new line editor: one opened from another's answer never starts with its text (a passphrase).
+  const prompts = useRef(0);
+  const prompt = useCallback((spec: PromptSpec) => setOverlay({ kind: 'prompt', spec, id: ++prompts.current }), []);
   const showText = useCallback((title: string, lines: string[]) => setOverlay({ kind: 'text', title, lines }), []);
   const openPanel = useCallback((render: (close: () => void) => React.ReactNode) => setOverlay({ kind: 'panel', render }), []);
   const setBindings = useCallback((b: KeyBinding[]) => {
@@ -662,8 +664,10 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
         </Box>
         {promptSpec ? (
           <PromptLine
+            key={overlay?.kind === 'prompt' ? overlay.id : 0}
             label={promptSpec.label}
             initial={promptSpec.initial}
+            secret={promptSpec.secret}
             onChange={promptSpec.onChange}
             onSubmit={(v) => {
               setOverlay(null);

@@ -88,6 +88,8 @@ export interface PromptSpec {
   onChange?: (value: string) => void;
   onSubmit: (value: string) => void;
   onCancel?: () => void;
+  /** A passphrase: typed as stars, never drawn. */
+  secret?: boolean;
 }
 
 export interface ShellApi {

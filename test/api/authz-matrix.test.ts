@@ -9,8 +9,12 @@ import { Registry, defineOperation } from '../../src/services/core/registry.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 
-/** Reads only Admin may do (who opened a shell on the appliance is audit, too). */
-const ADMIN_ONLY_READS = new Set(['audit.read', 'appliance.terminal']);
+/**
+ * Reads only Admin may do: the audit log; who opened a shell on the appliance (audit, too); and the
+ * configuration backups (a preview decrypts a file and lists what the appliance holds; the kept
+ * exports are whole configurations).
+ */
+const ADMIN_ONLY_READS = new Set(['audit.read', 'appliance.terminal', 'appliance.configuration']);
 /** Changes an Operator may make: day-to-day operation, no IAM, no destroying pools or datasets, no system settings. */
 const OPERATOR_CHANGES = new Set([
   'jobs.cancel',

@@ -10,6 +10,7 @@ import type { ConsoleServices } from '../../src/tui/context.js';
 import type { ConsoleClock } from '../../src/tui/clock.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
+import type { ApplianceOptions } from '../../src/services/index.js';
 
 export { ADMIN_PASSWORD };
 
@@ -41,9 +42,16 @@ export interface ConsoleTest extends TestApp {
 }
 
 export async function startConsoleTest(
-  opts: { env?: NodeJS.ProcessEnv; idleLockMinutes?: number; size?: { columns: number; rows: number }; clock?: ConsoleClock } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    idleLockMinutes?: number;
+    size?: { columns: number; rows: number };
+    clock?: ConsoleClock;
+    /** The appliance subsystem's options (the configuration exports directory). */
+    appliance?: ApplianceOptions;
+  } = {},
 ): Promise<ConsoleTest> {
-  const t = await startTestApp({ host: new SimulatedHost() });
+  const t = await startTestApp({ host: new SimulatedHost(), appliance: opts.appliance });
   let quit = false;
   // The console as it runs against the daemon, with the client in-process: same contracts, same errors, same events.
   const appliance = new Appliance(inProcessClient(t.app, 'console'));

@@ -224,7 +224,7 @@ describe('usage, status, settings', () => {
       configured: true,
       provider: 'simulated',
       up: true,
-      serviceControl: false,
+      serviceControl: true,
       features: expect.arrayContaining(['versioning', 'userPolicy']),
     });
   });

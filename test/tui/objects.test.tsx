@@ -1,7 +1,7 @@
 /**
  * Object Storage, key-driven on the simulated appliance at 80x24: buckets and a bucket's detail
  * (lifecycle rules, policy), a user and its key (the secret shown once, in its dialog, never again
- * on any screen), usage, and the service tab saying start/stop is not built.
+ * on any screen), usage, and the service tab whose gateway restarts through the appliance's service control.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../helpers/console.js';
@@ -89,23 +89,26 @@ test('a new key: the secret in its dialog once, never on the screen again', asyn
     ['1', /BUCKET\s+OWNER/],
     ['2', /USER\s+KEYS/],
     ['3', /KIND\s+NAME/],
-    ['4', 'start/stop'],
+    ['4', /service\s+ceph-radosgw/],
   ] as const) {
     await c.press(tab);
     expect(await c.waitFor(shows)).not.toContain(secret);
   }
 });
 
-test('usage and the service tab; start/stop is said to be not built', async () => {
+test('usage and the service tab; the gateway is restarted through the appliance service control', async () => {
   await c.press('3');
   await c.waitFor(/bucket\s+veeam-repo.*78%/);
   expect(fits(c.frame())).toBe(true);
   await c.press('4');
-  const f = await c.waitFor('start/stop');
+  const f = await c.waitFor(/service\s+ceph-radosgw@rgw\.calypso: /);
   expect(f).toMatch(/provider\s+simulated/);
   expect(f).toMatch(/state\s+up/);
-  expect(f).toContain('not built yet');
+  expect(f).not.toContain('not built yet');
   expect(fits(f)).toBe(true);
+  await c.press('R');
+  await c.waitFor('S3 object storage (Ceph RGW): running');
+  expect(c.host.history().map((h) => `${h.command} ${h.args.join(' ')}`)).toContain('systemctl restart ceph-radosgw@rgw.calypso');
 });
 
 test('a feature the provider lacks: the key says "not supported by this provider"', async () => {
@@ -113,7 +116,7 @@ test('a feature the provider lacks: the key says "not supported by this provider
   try {
     // The provider's features are read with its status: refresh it on the Service tab.
     await c.press('4');
-    await c.waitFor('start/stop');
+    await c.waitFor(/service\s+ceph-radosgw/);
     await c.press('r');
     await c.waitFor(/features\s+objectLock/);
     await c.press('1');

@@ -181,6 +181,11 @@ export class LicenseBook {
     return { ...license, importedAt, importedBy: by };
   }
 
+  /** Read the licenses again at the next question (a configuration restore replaced them). */
+  forget(): void {
+    this.state = null;
+  }
+
   async remove(id: string): Promise<void> {
     const n = await this.db('licenses').where({ id }).delete();
     if (!n) throw new NotFound(`no license ${id}`);

@@ -16,6 +16,8 @@ export interface ApplianceOptions {
   logFile?: () => string | null;
   /** The pending network changes and their revert timer (tests inject one with a manual clock). */
   network?: NetworkChanges;
+  /** Where scheduled configuration exports are kept (the daemon's data directory/config-exports; unset: none are kept). */
+  configExportDir?: string;
 }
 
 export function registerAppliance(registry: Registry, licenses: LicenseBook, opts: ApplianceOptions = {}): void {

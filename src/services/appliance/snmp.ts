@@ -44,7 +44,7 @@ export const DEFAULT_SNMP: StoredSnmp = { enabled: false, listenAddress: '0.0.0.
 export const SNMP_SETTINGS_KEY = 'appliance.snmp';
 const LOCK = 'snmpd.conf';
 
-const stored = (db: Knex) => readSetting(db, SNMP_SETTINGS_KEY, DEFAULT_SNMP);
+export const storedSnmp = (db: Knex) => readSetting(db, SNMP_SETTINGS_KEY, DEFAULT_SNMP);
 
 function view(s: StoredSnmp): SnmpSettings {
   return {
@@ -114,7 +114,7 @@ function merge(old: StoredSnmp, i: UpdateInput): StoredSnmp {
   return next;
 }
 
-async function applySnmpd(ctx: Ctx, trx: Knex, s: StoredSnmp): Promise<void> {
+export async function applySnmpd(ctx: Ctx, trx: Knex, s: StoredSnmp): Promise<void> {
   const dep = await applianceDeployment(trx);
   const content = renderSnmpdConf(
     {
@@ -132,7 +132,7 @@ async function applySnmpd(ctx: Ctx, trx: Knex, s: StoredSnmp): Promise<void> {
     if (settings.enabled) await restart(ctx, dep, dep.snmpdUnit);
     else await stopUnit(ctx.host, dep.snmpdUnit);
   };
-  const previous = await stored(trx);
+  const previous = await storedSnmp(trx);
   await writeThenActivate(
     ctx,
     dep.snmpdConfPath,
@@ -146,7 +146,7 @@ async function applySnmpd(ctx: Ctx, trx: Knex, s: StoredSnmp): Promise<void> {
 /** One apply: the change as an update of the whole state, computed from the stored one inside the unit. */
 function change(ctx: Ctx, update: (old: StoredSnmp) => UpdateInput): Promise<SnmpSettings> {
   return applyUnit(ctx, LOCK, async (trx) => {
-    const old = await stored(trx);
+    const old = await storedSnmp(trx);
     const next = merge(old, update(old));
     await applySnmpd(ctx, trx, next);
     await writeSetting(trx, SNMP_SETTINGS_KEY, next);
@@ -160,7 +160,7 @@ const usersOf = (s: StoredSnmp) => s.users.map((u) => ({ name: u.name, authProto
 
 export function registerSnmp(registry: Registry): void {
   registry.addPermissions(snmpPermissions);
-  registry.add(implement(c['appliance.snmp.get'], async (ctx) => view(await stored(ctx.db))));
+  registry.add(implement(c['appliance.snmp.get'], async (ctx) => view(await storedSnmp(ctx.db))));
   registry.add(implement(c['appliance.snmp.update'], (ctx, i) => change(ctx, () => i)));
   registry.add(
     implement(c['appliance.snmp.communities.set'], (ctx, i) =>

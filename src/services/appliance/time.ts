@@ -48,7 +48,7 @@ export async function restart(ctx: Ctx, dep: ApplianceDeployment, unit: string):
   if (dep.serviceManager === 'systemctl') await restartUnit(ctx.host, unit);
 }
 
-async function applyChrony(ctx: Ctx, trx: Knex, next: TimeSettings): Promise<void> {
+export async function applyChrony(ctx: Ctx, trx: Knex, next: TimeSettings): Promise<void> {
   const dep = await applianceDeployment(trx);
   const content = renderChronyConf({ sources: next.servers, allow: next.allowClients }, dep.chronyBase);
   const chrony = new ChronyAdapter(ctx.host, dep.chronyc);

@@ -259,7 +259,13 @@ async function adoptLiveScst(ctx: Ctx, trx: Knex): Promise<string[]> {
 }
 
 /** Bring the backend to the database's targets; on failure, back to `before`. */
-async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], changed: string[], grow: { path: string; size: number }[] = []): Promise<void> {
+export async function applyIscsi(
+  ctx: Ctx,
+  trx: Knex,
+  before: IscsiTargetConf[],
+  changed: string[],
+  grow: { path: string; size: number }[] = [],
+): Promise<void> {
   const settings = await settingsOf(trx);
   const after = (await trx('iscsi_targets').orderBy('id')).map(toConf);
   for (const g of grow) await new BackingFileAdapter(ctx.host).grow(g.path, g.size);
@@ -291,7 +297,7 @@ async function applyIscsi(ctx: Ctx, trx: Knex, before: IscsiTargetConf[], change
   );
 }
 
-async function loadConfs(db: Knex): Promise<IscsiTargetConf[]> {
+export async function loadConfs(db: Knex): Promise<IscsiTargetConf[]> {
   return (await db('iscsi_targets').orderBy('id')).map(toConf);
 }
 

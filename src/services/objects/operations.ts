@@ -149,11 +149,11 @@ export function registerObjects(registry: Registry): void {
           objects: 0,
           sizeBytes: 0,
           features: [],
-          serviceControl: false,
+          serviceControl: true,
         };
       }
       const st = await withStore(s, (p) => p.status());
-      return { configured: true, ...st, features: OBJECT_FEATURES.filter((f) => s.supports(f)), serviceControl: false };
+      return { configured: true, ...st, features: OBJECT_FEATURES.filter((f) => s.supports(f)), serviceControl: true };
     }),
   );
 

@@ -171,9 +171,36 @@ function taskKind(kind: 'snapshot.task' | 'replication.task', noun: string, perm
   };
 }
 
+const exportOptions = z.object({
+  keep: z.number().int().min(1).max(1000).default(10).describe('config.export: how many exports to keep (older ones are deleted)'),
+});
+
+/**
+ * A configuration export into the daemon's exports directory (its data directory's
+ * config-exports), keeping the newest `keep`. Unencrypted, so without secrets: no passphrase is
+ * stored to seal them (an encrypted export is made by hand, with its passphrase).
+ */
+const configExport: KindDef<typeof exportOptions> = {
+  kind: 'config.export',
+  summary: 'Export the configuration',
+  permission: 'appliance.configuration',
+  targetNoun: 'appliance',
+  options: exportOptions,
+  async checkTarget(_call, target) {
+    if (target !== 'appliance') throw new NotFound(`the target of a configuration export is "appliance", not ${target}`);
+    return target;
+  },
+  async run(r, _target, o) {
+    const out = await r.call<{ file: { name: string; sizeBytes: number }; deleted: string[] }>('appliance.config.exports.write', { keep: o.keep });
+    await r.job.log(`wrote ${out.file.name} (${out.file.sizeBytes} bytes)${out.deleted.length ? `; deleted ${out.deleted.join(', ')}` : ''}`);
+    return { result: { file: out.file.name, deleted: out.deleted } };
+  },
+};
+
 export const KINDS: Record<ScheduleKind, KindDef> = {
   'pool.scrub': poolScrub as unknown as KindDef,
   'disk.smart-test': diskSmart as unknown as KindDef,
   'snapshot.task': taskKind('snapshot.task', 'snapshot task', 'snapshots.tasks.admin', { get: 'snapshots.tasks.get', run: 'snapshots.tasks.run' }),
   'replication.task': taskKind('replication.task', 'replication task', 'replication.admin', { get: 'replication.tasks.get', run: 'replication.tasks.run' }),
+  'config.export': configExport as unknown as KindDef,
 };

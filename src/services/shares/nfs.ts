@@ -77,7 +77,7 @@ async function renderFrom(db: Knex): Promise<{ content: string; path: string }> 
   return { content: renderExports(rows.map(toExport) as NfsExportConf[]), path: dep.exportsPath };
 }
 
-async function applyNfs(ctx: Ctx, trx: Knex): Promise<void> {
+export async function applyNfs(ctx: Ctx, trx: Knex): Promise<void> {
   const { content, path } = await renderFrom(trx);
   const nfs = new NfsAdapter(ctx.host);
   await writeThenActivate(

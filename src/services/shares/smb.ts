@@ -92,7 +92,7 @@ async function renderFrom(db: Knex): Promise<{ content: string; path: string; se
 }
 
 /** Render, testparm, write, reload (when smbd is meant to run); the previous file comes back on failure. */
-async function applySmb(ctx: Ctx, trx: Knex, activate?: (s: SambaAdapter) => Promise<void>): Promise<void> {
+export async function applySmb(ctx: Ctx, trx: Knex, activate?: (s: SambaAdapter) => Promise<void>): Promise<void> {
   const { content, path, settings } = await renderFrom(trx);
   const tool = await samba(ctx, trx);
   await tool.validate(content);

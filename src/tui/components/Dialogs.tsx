@@ -141,12 +141,15 @@ export function PromptLine({
   onChange,
   onSubmit,
   onCancel,
+  secret = false,
 }: {
   label: string;
   initial?: string;
   onChange?: (v: string) => void;
   onSubmit: (v: string) => void;
   onCancel: () => void;
+  /** Shown as stars, as the login's password (a passphrase). */
+  secret?: boolean;
 }): React.ReactElement {
   const [value, setValue] = useState(initial);
   useInput((_input, key) => {
@@ -158,6 +161,7 @@ export function PromptLine({
       <TextField
         value={value}
         focus
+        mask={secret ? '*' : undefined}
         onChange={(v) => {
           setValue(v);
           onChange?.(v);

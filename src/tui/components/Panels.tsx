@@ -7,8 +7,9 @@ import type { KeyBinding } from '../keys.js';
 import type { Theme } from '../theme.js';
 
 /**
- * A row of numbered tabs. Given the width it may take, it stays on one line: the roomy form when it
- * fits, else without the padding, else the other tabs by number only (the current one keeps its name).
+ * The tab bar. Given the width it has, tabs that would not fit are drawn closer together, and
+ * if that is still too wide the other tabs show only their number (the current one keeps its
+ * label), so the last tab's key is never cut off.
  */
 export function Tabs({
   tabs,
@@ -21,22 +22,23 @@ export function Tabs({
   theme: Theme;
   width?: number;
 }): React.ReactElement {
-  const roomy = tabs.reduce((n, t) => n + t.label.length + 5, 0);
-  const compact = tabs.reduce((n, t) => n + t.label.length + 3, 0);
-  const form = width === undefined || roomy <= width ? 'roomy' : compact <= width ? 'compact' : 'numbers';
+  const full = tabs.reduce((n, t, i) => n + ` ${i + 1} ${t.label} `.length + 1, 0);
+  const compact = tabs.reduce((n, t, i) => n + `${i + 1} ${t.label}`.length + 1, 0);
+  const fit = width === undefined || full <= width ? 'full' : compact <= width ? 'compact' : 'numbers';
+  const text = (t: { id: string; label: string }, i: number) => {
+    if (fit === 'full') return ` ${i + 1} ${t.label} `;
+    if (fit === 'compact' || t.id === current) return `${i + 1} ${t.label}`;
+    return `${i + 1}`;
+  };
   return (
     <Text wrap="truncate">
-      {tabs.map((t, i) => {
-        const on = t.id === current;
-        const text = form === 'roomy' ? ` ${i + 1} ${t.label} ` : form === 'compact' || on ? `${i + 1} ${t.label}` : `${i + 1}`;
-        return (
-          <Text key={t.id}>
-            <Text inverse={on} bold={on} color={on ? theme.c('cyan') : undefined}>
-              {text}
-            </Text>{' '}
-          </Text>
-        );
-      })}
+      {tabs.map((t, i) => (
+        <Text key={t.id}>
+          <Text inverse={t.id === current} bold={t.id === current} color={t.id === current ? theme.c('cyan') : undefined}>
+            {text(t, i)}
+          </Text>{' '}
+        </Text>
+      ))}
     </Text>
   );
 }

@@ -141,11 +141,11 @@ export const SCREENS: ScreenDef[] = [
     id: 'system',
     label: 'System',
     short: 'System',
-    manages: 'Network, services, NTP, SNMP, logs, terminal and licenses of the appliance.',
+    manages: 'Network, services, NTP, SNMP, logs, terminal, licenses, configuration backup and the support bundle of the appliance.',
     prefixes: ['appliance.', 'system.'],
     needs: 'appliance.licenses.list',
     component: SystemScreen,
-    aliases: ['network', 'ntp', 'snmp', 'services', 'licenses', 'time'],
+    aliases: ['network', 'ntp', 'snmp', 'services', 'licenses', 'time', 'config', 'support'],
   },
   {
     id: 'users',

@@ -8,7 +8,7 @@ import React, { useState } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import type { Input } from '../../contracts/index.js';
-import type { ObjectBucket, ObjectBucketDetail, ObjectStatus, ObjectUsage, ObjectUser } from '../../contracts/objects.js';
+import { RGW_UNIT, type ObjectBucket, type ObjectBucketDetail, type ObjectStatus, type ObjectUsage, type ObjectUser } from '../../contracts/objects.js';
 import { useShell, type ShellApi } from '../context.js';
 import { Table, useTable, type Column } from '../components/Table.js';
 import { KeyValues, Notice, Tabs, tabBindings } from '../components/Panels.js';
@@ -648,7 +648,13 @@ function ServiceTab({
   const { theme } = shell;
   const settings = useQuery('objects.settings.get', {}, { refreshOn: ['audit'] });
   const s = settings.data;
-  const notBuilt = 'start, stop and restart of the service are not built yet (the appliance-settings issue)';
+  // The gateway is an appliance service: started, stopped and restarted through the appliance's service control.
+  const unit = RGW_UNIT;
+  const service = useQuery('appliance.services.get', { unit, lines: 1 }, { refreshOn: ['audit'] });
+  const done = () => {
+    service.reload();
+    reload();
+  };
   useBindings([
     {
       key: 'e',
@@ -673,7 +679,32 @@ function ServiceTab({
           },
         }),
     },
-    { key: 'S', description: 'Start/stop service', disabledReason: notBuilt, action: () => undefined },
+    {
+      key: 's',
+      description: 'Start the gateway',
+      operation: 'appliance.services.start',
+      action: () => void shell.act('appliance.services.start', { unit }, { success: (r) => `${r.name}: ${r.text}` }).then(done),
+    },
+    {
+      key: 'R',
+      description: 'Restart the gateway',
+      operation: 'appliance.services.restart',
+      action: () => void shell.act('appliance.services.restart', { unit }, { success: (r) => `${r.name}: ${r.text}` }).then(done),
+    },
+    {
+      key: 'S',
+      description: 'Stop the gateway',
+      operation: 'appliance.services.stop',
+      action: () =>
+        shell.confirm({
+          operation: 'appliance.services.stop',
+          input: { unit },
+          verb: 'stop',
+          details: ['Every S3 client is cut off until the gateway is started again.'],
+          success: (r) => `${r.name}: ${r.text}`,
+          onDone: done,
+        }),
+    },
     {
       key: 'r',
       description: 'Refresh',
@@ -700,7 +731,7 @@ function ServiceTab({
           ['features', status?.features.join(', ') || '-'],
           ['admin key', s?.accessKeyId ? `${s.accessKeyId} (secret ${s.secretKeySet ? 'set' : 'not set'})` : s?.provider === null ? 'not set' : '-'],
           ['TLS', s ? (s.tlsVerify ? 'certificate checked' : 'certificate NOT checked') : ''],
-          ['start/stop', <Text dimColor>not built yet (appliance settings)</Text>],
+          ['service', service.data ? `${unit}: ${service.data.text}` : service.error ? `${unit}: ${service.error}` : unit],
         ]}
       />
     </Box>

@@ -19,6 +19,14 @@ import { dateTime, dateTimeSeconds, pad } from '../format.js';
 import { healthColor } from '../theme.js';
 
 const KINDS = ['pool.scrub', 'disk.smart-test'] as const;
+/** Each kind in the KIND column's five characters. */
+const KIND_WORDS: Record<Schedule['kind'], string> = {
+  'pool.scrub': 'scrub',
+  'disk.smart-test': 'SMART',
+  'snapshot.task': 'snap',
+  'replication.task': 'repl',
+  'config.export': 'conf',
+};
 const EVERY = ['hourly', 'daily', 'weekly', 'custom'] as const;
 type Every = (typeof EVERY)[number];
 
@@ -31,7 +39,7 @@ export function SchedulesScreen(): React.ReactElement {
   const q = useQuery('schedules.list', { limit: 1000 }, { refreshOn: ['job', 'audit'] });
   const columns: Column<Schedule>[] = [
     { key: 'id', title: 'ID', width: 4, align: 'right', render: (s) => String(s.id), sortValue: (s) => s.id, minTableWidth: 90 },
-    { key: 'kind', title: 'KIND', width: 5, render: (s) => (s.kind === 'pool.scrub' ? 'scrub' : 'SMART') },
+    { key: 'kind', title: 'KIND', width: 5, render: (s) => KIND_WORDS[s.kind] },
     { key: 'target', title: 'TARGET', width: 8, render: (s) => s.target },
     { key: 'when', title: 'SCHEDULE', width: 0, render: (s) => (width >= 120 ? `${s.cronText} (${s.cron})` : shortWhen(s.cron)) },
     {

@@ -3,7 +3,8 @@
  * subsystem adds its tab there, and a tab shows only when its operation is in this build.
  * Licenses (features and their states, import a license by pasting its line, remove with the
  * typed id), Time & NTP (zone, sync state, servers and pools, client networks) and SNMP (the
- * agent, v2c communities and v3 users; secrets are typed into password fields and never shown).
+ * agent, v2c communities and v3 users; secrets are typed into password fields and never shown),
+ * Config (configuration export, restore and the support bundle: system-config.tsx).
  */
 import React, { useState } from 'react';
 import { Box } from 'ink';
@@ -19,6 +20,7 @@ import { dateTime, dateTimeSeconds } from '../format.js';
 import { healthColor } from '../theme.js';
 import { LogsTab, ServicesTab } from './system-services.js';
 import { NetworkTab } from './system-network.js';
+import { ConfigTab } from './system-config.js';
 
 export interface SystemTab {
   id: string;
@@ -36,6 +38,7 @@ export const SYSTEM_TABS: SystemTab[] = [
   { id: 'services', label: 'Services', needs: 'appliance.services.list', component: ServicesTab },
   { id: 'logs', label: 'Logs', needs: 'appliance.logs.journal', component: LogsTab },
   { id: 'network', label: 'Network', needs: 'appliance.network.get', component: NetworkTab },
+  { id: 'config', label: 'Config', needs: 'appliance.config.exports', component: ConfigTab },
 ];
 
 export function SystemScreen(): React.ReactElement {
