@@ -67,6 +67,9 @@ export function App({ services }: { services: ConsoleServices }): React.ReactEle
  * handled: React runs the effects of one commit before those of the next, so by then every
  * handler that key moved focus to listens.
  */
+/** Keys passed on in one chain of renders before the chain is cut (React warns past 50 nested updates). */
+const KEY_CHAIN = 32;
+
 function KeyOrder({ children, busy: signal }: { children: React.ReactNode; busy: Busy }): React.ReactElement {
   // Ink's input handlers (useInput) listen on this emitter; the field is part of useStdin()'s value.
   const { internal_eventEmitter: emitter } = useStdin() as unknown as { internal_eventEmitter?: EventEmitter };
@@ -123,10 +126,23 @@ function KeyOrder({ children, busy: signal }: { children: React.ReactNode; busy:
     };
   }, [emitter, signal]);
 
+  // Keys handed on from one render's effect to the next are one chain of nested updates to React,
+  // which warns past 50 (a paste of a long passphrase). Every CHAIN keys the chain is cut: the next
+  // key waits for a macrotask, still after the previous key's render, so the order stays the same.
+  const chain = useRef(0);
   useEffect(() => {
     if (!busy.current) return;
-    busy.current = false;
-    pump.current();
+    if (++chain.current < KEY_CHAIN) {
+      busy.current = false;
+      pump.current();
+      return;
+    }
+    chain.current = 0;
+    const t = setTimeout(() => {
+      busy.current = false;
+      pump.current();
+    }, 0);
+    return () => clearTimeout(t);
   }, [turn]);
 
   const gate = useMemo<KeyGate>(

@@ -5,7 +5,7 @@
  * once, the palette finds by name first and refreshes what it changed, and a failed login's audit
  * row never shows a password typed as the user name.
  */
-import { afterEach, expect, test } from '@jest/globals';
+import { afterEach, expect, jest, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../helpers/console.js';
 import { editLine, splitKeys } from '../../src/tui/keys.js';
 import type { Invoker } from '../../src/services/core/invoke.js';
@@ -208,4 +208,19 @@ test('a failed login never audits a name that cannot be a user name; a valid unk
   await (c.app.call as unknown as Invoker).anonymousAudit.flush();
   const again = (await auditRows(c)).at(-1)?.target;
   expect(again).toBe(targets[0]);
+});
+
+test('a paste of 150 characters and 147 Backspaces, each in one read, all count, and React never warns of update depth', async () => {
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    c = await startConsoleTest();
+    await c.waitFor('Username');
+    await c.type('x'.repeat(150));
+    await c.type('\x7f'.repeat(147));
+    await c.type('yz');
+    await c.waitFor((f) => /Username\s+xxxyz\s/.test(f));
+    expect(errors.mock.calls.map((call) => String(call[0]))).toEqual([]);
+  } finally {
+    errors.mockRestore();
+  }
 });
