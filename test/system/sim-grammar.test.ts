@@ -25,6 +25,8 @@ const LSBLK_TRY = "Try 'lsblk --help' for more information.\n";
 const EXPORTFS_USAGE = 'usage: exportfs [-adfhioruvs] [host:/path]\n';
 const TGT_TRY = "Try `tgtadm --help' for more information.\n";
 const SMART_HINT = '\n\nUse smartctl -h to get a usage summary\n\n';
+/** smbcontrol's message types are checked before anything is sent: a process id that does not exist is destination enough. */
+const NO_PID = '999999';
 
 const REFUSED: Vector[] = [
   { tool: 'lsblk', args: ['--bogus'], code: 1, text: `lsblk: unrecognized option '--bogus'\n${LSBLK_TRY}` },
@@ -84,10 +86,18 @@ const REFUSED: Vector[] = [
     stdout: true,
     text: `=======> INVALID ARGUMENT TO -q: bogus\n=======> VALID ARGUMENTS ARE: errorsonly, silent, noserial <=======${SMART_HINT}`,
   },
+  { tool: 'smbcontrol', args: [NO_PID, 'bogus'], code: 1, text: "smbcontrol: unknown command 'bogus'\n" },
+  { tool: 'smbcontrol', args: ['-s', '/etc/samba/smb.conf', NO_PID, 'ping', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> ping\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'reload-config', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> reload-config\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'close-share'], code: 1, text: 'Usage: smbcontrol <dest> close-share <sharename>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'debug', '3', '4'], code: 1, text: 'Usage: smbcontrol <dest> debug <debug-string>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'nodestatus'], code: 1, text: 'Usage: smbcontrol nmbd nodestatus <ip>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'profile', 'loud'], code: 1, text: "Unknown profile command 'loud'\n" },
+  { tool: 'smbcontrol', args: [NO_PID, 'kill-client-ip', '10.0.0.300'], code: 1, text: '10.0.0.300 is not a valid IP address!\n' },
 ];
 
 /** smartctl's banner names the machine's kernel: compared without it. */
-const withoutBanner = (text: string) => text.replace(/^smartctl \d.*\nCopyright.*\n\n/, '').replace(/"platform_info": "[^"]*"/, '"platform_info": "-"');
+const withoutBanner = (text: string) => text.replace(/^smartctl \d.*\nCopyright.*\n\n/, '').replace(/"platform_info": ?"[^"]*"/, '"platform_info": "-"');
 
 function shown(v: Vector, r: { code: number; stdout: string; stderr: string }) {
   return { code: r.code, text: withoutBanner(v.stdout ? r.stdout : r.stderr) };
@@ -125,6 +135,37 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
       messages: [{ string: '=======> UNRECOGNIZED OPTION: Z', severity: 'error' }],
       exit_status: 1,
     });
+  });
+
+  test('smartctl --json takes its letters only attached (--json=c), and refuses a letter it does not know', () => {
+    for (const json of ['--json', '--json=', '--json=c', '--json=cosv', '--json=y']) expect(grammarRefusal('smartctl', [json, '-a', '/dev/sda'])).toBeNull();
+    const doc = (r: { stdout: string } | null) => JSON.parse(r!.stdout) as { smartctl: { messages: { string: string }[] } };
+    expect(doc(grammarRefusal('smartctl', ['--json=z', '-i', '/dev/sda'])).smartctl.messages.map((m) => m.string)).toEqual([
+      '=======> INVALID ARGUMENT TO --json: z',
+      '=======> VALID ARGUMENTS ARE: c, g, i, o, s, u, v, y <=======',
+    ]);
+    // Written apart, the letters are a second device name.
+    expect(doc(grammarRefusal('smartctl', ['--json', 'c', '-i', '/dev/sda'])).smartctl.messages[0]!.string).toBe(
+      'ERROR: smartctl takes ONE device name as the final command-line argument.',
+    );
+    // -j takes no letters: -jz is -j and an unknown -z.
+    expect(doc(grammarRefusal('smartctl', ['-jz', '-i', '/dev/sda'])).smartctl.messages).toEqual([
+      { string: '=======> UNRECOGNIZED OPTION: z', severity: 'error' },
+    ]);
+    // --json=c prints the document on one line.
+    expect(grammarRefusal('smartctl', ['--json=c', '-Z', '/dev/sda'])!.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('smbcontrol sends the message types the appliance uses, with their parameters', () => {
+    for (const args of [
+      ['-s', '/etc/samba/smb.conf', 'smbd', 'reload-config'],
+      ['-s', '/etc/samba/smb.conf', 'smbd', 'ping'],
+      ['smbd', 'close-share', 'projects'],
+      ['smbd', 'kill-client-ip', '192.0.2.7'],
+      ['smbd', 'dump-domain-list'],
+      ['smbd', 'profile', 'flush'],
+    ])
+      expect(grammarRefusal('smbcontrol', args)).toBeNull();
   });
 
   test('scstadmin (no SCST here): unknown options and missing values are refused; its own options pass', () => {
@@ -180,6 +221,10 @@ const real = peersAvailable(REAL_TOOLS);
     for (const args of [
       ['-j', '-Z', '/dev/null'],
       ['-j', '-a'],
+      ['--json=z', '-i', '/dev/null'],
+      ['--json=c', '-Z', '/dev/null'],
+      ['-jz', '-i', '/dev/null'],
+      ['--json', 'c', '-i', '/dev/null'],
     ]) {
       const r = runReal('smartctl', args);
       const sim = grammarRefusal('smartctl', args)!;
