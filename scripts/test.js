@@ -110,10 +110,10 @@ if (listed.status !== 0) {
 const all = listed.stdout.split('\n').filter(Boolean).sort();
 const peers = all.filter(isRealPeerFile);
 const rest = all.filter((f) => !peers.includes(f));
+const workers = Number(process.env.CALYPSO_TEST_WORKERS ?? 2) || 1;
 console.log(`\n${all.length} test files: ${peers.length} with real peers (one at a time), ${rest.length} others (${workers} at a time)`);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-npm-test-'));
 const started = Date.now();
-const workers = Number(process.env.CALYPSO_TEST_WORKERS ?? 2) || 1;
 const results = await Promise.all([lane('peers', peers, 1, scratch), lane('others', rest, workers, scratch)]);
 fs.rmSync(scratch, { recursive: true, force: true });
 console.log('');
