@@ -27,6 +27,8 @@ const TGT_TRY = "Try `tgtadm --help' for more information.\n";
 const SMART_HINT = '\n\nUse smartctl -h to get a usage summary\n\n';
 /** smbcontrol's message types are checked before anything is sent: a process id that does not exist is destination enough. */
 const NO_PID = '999999';
+const SG_LOGS_USAGE = `Usage: sg_logs [-All] [--all] [--brief] [--control=PC] [--enumerate]\n`;
+const TAPEINFO_USAGE = 'Usage: tapeinfo -f <generic-device>\n';
 
 const REFUSED: Vector[] = [
   { tool: 'lsblk', args: ['--bogus'], code: 1, text: `lsblk: unrecognized option '--bogus'\n${LSBLK_TRY}` },
@@ -86,6 +88,17 @@ const REFUSED: Vector[] = [
     stdout: true,
     text: `=======> INVALID ARGUMENT TO -q: bogus\n=======> VALID ARGUMENTS ARE: errorsonly, silent, noserial <=======${SMART_HINT}`,
   },
+  { tool: 'tapeinfo', args: [], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f/dev/sg1'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f', '/dev/sg1', 'extra'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['--bogus'], code: 1, text: TAPEINFO_USAGE },
+  {
+    tool: 'sg_logs',
+    args: ['--page=zz', '/dev/sg1'],
+    code: 1,
+    text: "bad argument to '--page=' no acronyn match to 'zz'\n  Try using '-e' or'-ee' to see available acronyns\nsg_logs failed: Syntax error\n",
+  },
   { tool: 'smbcontrol', args: [NO_PID, 'bogus'], code: 1, text: "smbcontrol: unknown command 'bogus'\n" },
   { tool: 'smbcontrol', args: ['-s', '/etc/samba/smb.conf', NO_PID, 'ping', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> ping\n' },
   { tool: 'smbcontrol', args: [NO_PID, 'reload-config', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> reload-config\n' },
@@ -115,7 +128,7 @@ async function simulated(tool: string, args: string[]) {
 
 describe('the simulated appliance refuses what the real tools refuse', () => {
   test('every tool the appliance drives outside ZFS has a grammar', () => {
-    expect(GRAMMAR_TOOLS.sort()).toEqual(['exportfs', 'lsblk', 'scstadmin', 'smartctl', 'smbcontrol', 'testparm', 'tgtadm']);
+    expect(GRAMMAR_TOOLS.sort()).toEqual(['exportfs', 'lsblk', 'scstadmin', 'sg_logs', 'smartctl', 'smbcontrol', 'tapeinfo', 'testparm', 'tgtadm']);
   });
 
   test.each(REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
@@ -135,6 +148,25 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
       messages: [{ string: '=======> UNRECOGNIZED OPTION: Z', severity: 'error' }],
       exit_status: 1,
     });
+  });
+
+  test('sg_logs: its option errors print the usage and exit 0; no DEVICE, a second one or a bad page number exit 1', () => {
+    const first = (args: string[]) => {
+      const r = grammarRefusal('sg_logs', args);
+      return r && { code: r.code, first: r.stderr.split('\n')[0], usage: r.stderr.includes(SG_LOGS_USAGE) };
+    };
+    expect(first(['--bogus', '/dev/sg1'])).toEqual({ code: 0, first: "sg_logs: unrecognized option '--bogus'", usage: true });
+    expect(first(['-Z', '/dev/sg1'])).toEqual({ code: 0, first: "sg_logs: invalid option -- 'Z'", usage: true });
+    expect(first(['/dev/sg1', '-p'])).toEqual({ code: 0, first: "sg_logs: option requires an argument -- 'p'", usage: true });
+    expect(first(['/dev/sg1', '--page'])).toEqual({ code: 0, first: "sg_logs: option '--page' requires an argument", usage: true });
+    expect(first(['--page=0x2e'])).toEqual({ code: 1, first: 'No DEVICE argument given', usage: true });
+    expect(first(['--page=0x2e', '/dev/sg1', '/dev/sg2'])).toEqual({ code: 1, first: 'Unexpected extra argument: /dev/sg2', usage: true });
+    expect(first(['--page=0x40', '/dev/sg1'])).toEqual({ code: 1, first: "Bad argument to '--page='", usage: true });
+    expect(first(['--page=0x2e,0x100', '/dev/sg1'])).toEqual({ code: 1, first: "Bad second value in argument to '--page='", usage: true });
+    for (const page of ['0x2e', '46', '2eh', '0x2e,0', '0x3f,255', 'ta', 'temp']) expect(grammarRefusal('sg_logs', [`--page=${page}`, '/dev/sg1'])).toBeNull();
+    expect(grammarRefusal('sg_logs', ['-e'])).toBeNull();
+    // Through the simulated appliance: refused before the tape simulator reads it.
+    expect(grammarRefusal('tapeinfo', ['-f', '/dev/sg1'])).toBeNull();
   });
 
   test('smartctl --json takes its letters only attached (--json=c), and refuses a letter it does not know', () => {
@@ -185,7 +217,7 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
   });
 });
 
-const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol'];
+const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol', 'sg_logs', 'tapeinfo'];
 const real = peersAvailable(REAL_TOOLS);
 (real ? describe : describe.skip)('the same vectors against the real tools', () => {
   const runReal = (tool: string, args: string[]) => {
@@ -210,6 +242,25 @@ const real = peersAvailable(REAL_TOOLS);
         lines: lines(r.stderr),
       });
     }
+  });
+
+  test('sg_logs: the usage and the refusals are the real ones, word for word', () => {
+    for (const args of [
+      ['--bogus', '/dev/null'],
+      ['-Z', '/dev/null'],
+      ['/dev/null', '-p'],
+      ['/dev/null', '--page'],
+      ['--page=0x2e'],
+      ['--page=0x2e', '/dev/null', '/dev/zero'],
+      ['--page=0x40', '/dev/null'],
+      ['--page=0x2e,0x100', '/dev/null'],
+    ]) {
+      const r = runReal('sg_logs', args);
+      expect({ args, ...grammarRefusal('sg_logs', args)! }).toEqual({ args, code: r.code, stdout: r.stdout, stderr: r.stderr });
+    }
+    // What the grammar takes, the real tool takes too: its complaint is about /dev/null, not the arguments.
+    for (const page of ['0x2e', '46', '2eh', '0x2e,0', 'ta'])
+      expect(runReal('sg_logs', [`--page=${page}`, '/dev/null']).stderr).toMatch(/doesn't respond to a SCSI INQUIRY/);
   });
 
   test('testparm: an unknown option', () => {
