@@ -99,6 +99,17 @@ const REFUSED: Vector[] = [
     code: 1,
     text: "bad argument to '--page=' no acronyn match to 'zz'\n  Try using '-e' or'-ee' to see available acronyns\nsg_logs failed: Syntax error\n",
   },
+  { tool: 'systemctl', args: ['bogus'], code: 1, text: 'Unknown command verb bogus.\n' },
+  { tool: 'systemctl', args: ['--bogus', 'status'], code: 1, text: "systemctl: unrecognized option '--bogus'\n" },
+  { tool: 'systemctl', args: ['--kill-mode=x', 'status'], code: 1, text: "systemctl: unrecognized option '--kill-mode=x'\n" },
+  { tool: 'systemctl', args: ['-Z', 'status'], code: 1, text: "systemctl: invalid option -- 'Z'\n" },
+  { tool: 'systemctl', args: ['restart'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['is-active', '--'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['--no-pager', 'enable'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['daemon-reload', 'extra'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'systemctl', args: ['set-default', 'a.target', 'b.target'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'systemctl', args: ['show', '--no-pager', '-p'], code: 1, text: "systemctl: option requires an argument -- 'p'\n" },
+  { tool: 'systemctl', args: ['show', '--property'], code: 1, text: "systemctl: option '--property' requires an argument\n" },
   { tool: 'smbcontrol', args: [NO_PID, 'bogus'], code: 1, text: "smbcontrol: unknown command 'bogus'\n" },
   { tool: 'smbcontrol', args: ['-s', '/etc/samba/smb.conf', NO_PID, 'ping', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> ping\n' },
   { tool: 'smbcontrol', args: [NO_PID, 'reload-config', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> reload-config\n' },
@@ -128,7 +139,18 @@ async function simulated(tool: string, args: string[]) {
 
 describe('the simulated appliance refuses what the real tools refuse', () => {
   test('every tool the appliance drives outside ZFS has a grammar', () => {
-    expect(GRAMMAR_TOOLS.sort()).toEqual(['exportfs', 'lsblk', 'scstadmin', 'sg_logs', 'smartctl', 'smbcontrol', 'tapeinfo', 'testparm', 'tgtadm']);
+    expect(GRAMMAR_TOOLS.sort()).toEqual([
+      'exportfs',
+      'lsblk',
+      'scstadmin',
+      'sg_logs',
+      'smartctl',
+      'smbcontrol',
+      'systemctl',
+      'tapeinfo',
+      'testparm',
+      'tgtadm',
+    ]);
   });
 
   test.each(REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
@@ -188,6 +210,21 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
     expect(grammarRefusal('smartctl', ['--json=c', '-Z', '/dev/sda'])!.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  test('systemctl takes the verbs and options the appliance sends, and the ones --help does not list', () => {
+    for (const args of [
+      ['show', '--no-pager', '-p', 'Id,ActiveState', 'chrony.service', 'smbd.service'],
+      ['is-active', '--', 'smbd', 'nmbd'],
+      ['restart', 'chrony.service'],
+      ['enable', '--now', 'smbd'],
+      ['disable', '--now', 'smbd'],
+      ['reboot'],
+      ['poweroff'],
+      ['--no-legend', '--ignore-inhibitors', 'condrestart', 'smbd'],
+      [],
+    ])
+      expect(grammarRefusal('systemctl', args)).toBeNull();
+  });
+
   test('smbcontrol sends the message types the appliance uses, with their parameters', () => {
     for (const args of [
       ['-s', '/etc/samba/smb.conf', 'smbd', 'reload-config'],
@@ -217,7 +254,7 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
   });
 });
 
-const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol', 'sg_logs', 'tapeinfo'];
+const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol', 'sg_logs', 'tapeinfo', 'systemctl'];
 const real = peersAvailable(REAL_TOOLS);
 (real ? describe : describe.skip)('the same vectors against the real tools', () => {
   const runReal = (tool: string, args: string[]) => {

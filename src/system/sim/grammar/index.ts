@@ -6,6 +6,7 @@ import { scstadminGrammar } from './scstadmin.js';
 import { sgLogsGrammar } from './sg-logs.js';
 import { smartctlGrammar } from './smartctl.js';
 import { smbcontrolGrammar } from './smbcontrol.js';
+import { systemctlGrammar } from './systemctl.js';
 import { tapeinfoGrammar } from './tapeinfo.js';
 import { testparmGrammar } from './testparm.js';
 import { tgtadmGrammar } from './tgtadm.js';
@@ -22,6 +23,7 @@ const GRAMMARS: Record<string, (args: string[]) => ToolGrammar> = {
   scstadmin: () => scstadminGrammar,
   sg_logs: () => sgLogsGrammar,
   tapeinfo: tapeinfoGrammar,
+  systemctl: systemctlGrammar,
 };
 
 /** Tools whose arguments the simulated appliance checks by a grammar table here (zpool and zfs: in ../zpool.ts, ../zfs.ts). */
