@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from '@jest/globals';
 import knexFactory, { type Knex } from 'knex';
 import { openDb } from '../../src/services/db.js';
 
@@ -19,7 +20,19 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
+/**
+ * The test files that opened a database, for npm test (scripts/test.js): it runs the whole suite on SQLite, then on
+ * PostgreSQL only the files that came here. This is the only way a test reaches PostgreSQL (the admin URL and
+ * CALYPSO_TEST_DB are read nowhere else), so a file that never came here ran the same on both.
+ */
+function noteDatabaseUser(): void {
+  const list = process.env.CALYPSO_DB_FILES;
+  const testPath = expect.getState().testPath;
+  if (list && testPath) fs.appendFileSync(list, `${testPath}\n`);
+}
+
 export async function createTestDb(): Promise<TestDb> {
+  noteDatabaseUser();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-test-'));
   if (TEST_DB_KIND === 'postgres') {
     const name = `calypso_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;

@@ -59,6 +59,11 @@ export default class CheckedEnvironment extends TestEnvironment {
 
   async setup() {
     await super.setup();
+    // The process's own standard streams are made on first use and live as long as the process. In a jest worker (npm test
+    // runs the files that need no real peer in two), the first file that imports a core module (jest reads every property
+    // of \`process\` to build it, stdin included) or prints something would make the pipe and be blamed for it. Made here,
+    // before the file runs, they are not the file's. (A standard stream nobody reads keeps no process alive.)
+    for (const stream of ['stdin', 'stdout', 'stderr']) void process[stream];
     this.hook.enable();
   }
 

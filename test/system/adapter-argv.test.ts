@@ -16,6 +16,7 @@ import { SambaAdapter } from '../../src/system/samba/index.js';
 import { ScstAdapter } from '../../src/system/scst/index.js';
 import { grammarRefusal } from '../../src/system/sim/grammar/index.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
+import { TapeAdapter } from '../../src/system/tape/index.js';
 import { TgtAdapter } from '../../src/system/tgt/index.js';
 import { ZfsAdapter } from '../../src/system/zfs/index.js';
 import { peersAvailable } from '../shares/helpers.js';
@@ -73,6 +74,10 @@ async function goldenVectors(): Promise<Record<string, Call[]>> {
   const samba = (h: Host) => new SambaAdapter(h, { configPath: '/etc/samba/smb.conf', serviceManager: 'none' });
   await at('testparm', (h) => samba(h).validate('[global]\n\tworkgroup = CALYPSO\n'));
   await at('smbcontrol ping', (h) => samba(h).running());
+  // The simulated HP MSL G3: the changer at /dev/sg3, the first drive at /dev/sg2.
+  await at('tapeinfo', (h) => new TapeAdapter(h).tapeinfo('/dev/sg2'));
+  await at('sg_logs tapealert', (h) => new TapeAdapter(h).tapeAlerts('/dev/sg2'));
+  await at('mtx status', (h) => new TapeAdapter(h).status('/dev/sg3'));
   await at('exportfs -ra', (h) => new NfsAdapter(h).reload());
   await at('exportfs -v', (h) => new NfsAdapter(h).active());
   await at('scstadmin check', async (h) => {
@@ -104,6 +109,9 @@ const GOLDEN: Record<string, Call[]> = {
   'smartctl -l selftest': [['smartctl', '-j', '-c', '-l', 'selftest', '/dev/sdb']],
   testparm: [['testparm', '-s', '/etc/samba/smb.conf.candidate']],
   'smbcontrol ping': [['smbcontrol', '-s', '/etc/samba/smb.conf', 'smbd', 'ping']],
+  tapeinfo: [['tapeinfo', '-f', '/dev/sg2']],
+  'sg_logs tapealert': [['sg_logs', '--page=0x2e', '/dev/sg2']],
+  'mtx status': [['mtx', '-f', '/dev/sg3', 'status']],
   'exportfs -ra': [['exportfs', '-ra']],
   'exportfs -v': [['exportfs', '-v']],
   'scstadmin check': [['scstadmin', '-check_config', '/etc/scst.conf']],
@@ -134,7 +142,7 @@ describe('golden argument vectors of the main operations', () => {
   });
 });
 
-const real = peersAvailable(['tgtadm', 'testparm', 'lsblk', 'smartctl', 'exportfs']);
+const real = peersAvailable(['tgtadm', 'testparm', 'lsblk', 'smartctl', 'exportfs', 'sg_logs', 'tapeinfo', 'mtx']);
 (real ? describe : describe.skip)('the pinned vectors against the real tools', () => {
   const run = (call: Call) => {
     const r = spawnSync(call[0], call.slice(1), { encoding: 'utf8', timeout: 20_000 });
@@ -175,5 +183,15 @@ const real = peersAvailable(['tgtadm', 'testparm', 'lsblk', 'smartctl', 'exportf
       expect(r.stdout).not.toMatch(/UNRECOGNIZED OPTION|INVALID ARGUMENT|ARGUMENT REQUIRED|requires a device name/);
       expect(r.stdout).toContain('/dev/calypso-no-such-disk');
     }
+  });
+
+  test('tapeinfo, sg_logs and mtx take the vectors (no SCSI device here: opening it is their only complaint)', () => {
+    const missing = '/dev/calypso-no-such-sg';
+    const on = (name: string) => run(GOLDEN[name]![0]!.map((a) => (/^\/dev\/sg\d+$/.test(a) ? missing : a)) as Call);
+    expect(on('tapeinfo')).toMatchObject({ code: 1, stderr: `cannot open SCSI device '${missing}' - No such file or directory\n` });
+    expect(on('mtx status')).toMatchObject({ code: 1, stderr: `cannot open SCSI device '${missing}' - No such file or directory\n` });
+    const sgLogs = on('sg_logs tapealert');
+    expect(sgLogs.stderr).not.toMatch(/Usage|bad argument|Bad argument|Syntax error/i);
+    expect(sgLogs.stderr).toContain(missing);
   });
 });

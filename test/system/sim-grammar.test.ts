@@ -25,6 +25,10 @@ const LSBLK_TRY = "Try 'lsblk --help' for more information.\n";
 const EXPORTFS_USAGE = 'usage: exportfs [-adfhioruvs] [host:/path]\n';
 const TGT_TRY = "Try `tgtadm --help' for more information.\n";
 const SMART_HINT = '\n\nUse smartctl -h to get a usage summary\n\n';
+/** smbcontrol's message types are checked before anything is sent: a process id that does not exist is destination enough. */
+const NO_PID = '999999';
+const SG_LOGS_USAGE = `Usage: sg_logs [-All] [--all] [--brief] [--control=PC] [--enumerate]\n`;
+const TAPEINFO_USAGE = 'Usage: tapeinfo -f <generic-device>\n';
 
 const REFUSED: Vector[] = [
   { tool: 'lsblk', args: ['--bogus'], code: 1, text: `lsblk: unrecognized option '--bogus'\n${LSBLK_TRY}` },
@@ -84,10 +88,40 @@ const REFUSED: Vector[] = [
     stdout: true,
     text: `=======> INVALID ARGUMENT TO -q: bogus\n=======> VALID ARGUMENTS ARE: errorsonly, silent, noserial <=======${SMART_HINT}`,
   },
+  { tool: 'tapeinfo', args: [], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f/dev/sg1'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['-f', '/dev/sg1', 'extra'], code: 1, text: TAPEINFO_USAGE },
+  { tool: 'tapeinfo', args: ['--bogus'], code: 1, text: TAPEINFO_USAGE },
+  {
+    tool: 'sg_logs',
+    args: ['--page=zz', '/dev/sg1'],
+    code: 1,
+    text: "bad argument to '--page=' no acronyn match to 'zz'\n  Try using '-e' or'-ee' to see available acronyns\nsg_logs failed: Syntax error\n",
+  },
+  { tool: 'systemctl', args: ['bogus'], code: 1, text: 'Unknown command verb bogus.\n' },
+  { tool: 'systemctl', args: ['--bogus', 'status'], code: 1, text: "systemctl: unrecognized option '--bogus'\n" },
+  { tool: 'systemctl', args: ['--kill-mode=x', 'status'], code: 1, text: "systemctl: unrecognized option '--kill-mode=x'\n" },
+  { tool: 'systemctl', args: ['-Z', 'status'], code: 1, text: "systemctl: invalid option -- 'Z'\n" },
+  { tool: 'systemctl', args: ['restart'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['is-active', '--'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['--no-pager', 'enable'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'systemctl', args: ['daemon-reload', 'extra'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'systemctl', args: ['set-default', 'a.target', 'b.target'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'systemctl', args: ['show', '--no-pager', '-p'], code: 1, text: "systemctl: option requires an argument -- 'p'\n" },
+  { tool: 'systemctl', args: ['show', '--property'], code: 1, text: "systemctl: option '--property' requires an argument\n" },
+  { tool: 'smbcontrol', args: [NO_PID, 'bogus'], code: 1, text: "smbcontrol: unknown command 'bogus'\n" },
+  { tool: 'smbcontrol', args: ['-s', '/etc/samba/smb.conf', NO_PID, 'ping', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> ping\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'reload-config', 'extra'], code: 1, text: 'Usage: smbcontrol <dest> reload-config\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'close-share'], code: 1, text: 'Usage: smbcontrol <dest> close-share <sharename>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'debug', '3', '4'], code: 1, text: 'Usage: smbcontrol <dest> debug <debug-string>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'nodestatus'], code: 1, text: 'Usage: smbcontrol nmbd nodestatus <ip>\n' },
+  { tool: 'smbcontrol', args: [NO_PID, 'profile', 'loud'], code: 1, text: "Unknown profile command 'loud'\n" },
+  { tool: 'smbcontrol', args: [NO_PID, 'kill-client-ip', '10.0.0.300'], code: 1, text: '10.0.0.300 is not a valid IP address!\n' },
 ];
 
 /** smartctl's banner names the machine's kernel: compared without it. */
-const withoutBanner = (text: string) => text.replace(/^smartctl \d.*\nCopyright.*\n\n/, '').replace(/"platform_info": "[^"]*"/, '"platform_info": "-"');
+const withoutBanner = (text: string) => text.replace(/^smartctl \d.*\nCopyright.*\n\n/, '').replace(/"platform_info": ?"[^"]*"/, '"platform_info": "-"');
 
 function shown(v: Vector, r: { code: number; stdout: string; stderr: string }) {
   return { code: r.code, text: withoutBanner(v.stdout ? r.stdout : r.stderr) };
@@ -105,7 +139,18 @@ async function simulated(tool: string, args: string[]) {
 
 describe('the simulated appliance refuses what the real tools refuse', () => {
   test('every tool the appliance drives outside ZFS has a grammar', () => {
-    expect(GRAMMAR_TOOLS.sort()).toEqual(['exportfs', 'lsblk', 'scstadmin', 'smartctl', 'smbcontrol', 'testparm', 'tgtadm']);
+    expect(GRAMMAR_TOOLS.sort()).toEqual([
+      'exportfs',
+      'lsblk',
+      'scstadmin',
+      'sg_logs',
+      'smartctl',
+      'smbcontrol',
+      'systemctl',
+      'tapeinfo',
+      'testparm',
+      'tgtadm',
+    ]);
   });
 
   test.each(REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
@@ -127,6 +172,71 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
     });
   });
 
+  test('sg_logs: its option errors print the usage and exit 0; no DEVICE, a second one or a bad page number exit 1', () => {
+    const first = (args: string[]) => {
+      const r = grammarRefusal('sg_logs', args);
+      return r && { code: r.code, first: r.stderr.split('\n')[0], usage: r.stderr.includes(SG_LOGS_USAGE) };
+    };
+    expect(first(['--bogus', '/dev/sg1'])).toEqual({ code: 0, first: "sg_logs: unrecognized option '--bogus'", usage: true });
+    expect(first(['-Z', '/dev/sg1'])).toEqual({ code: 0, first: "sg_logs: invalid option -- 'Z'", usage: true });
+    expect(first(['/dev/sg1', '-p'])).toEqual({ code: 0, first: "sg_logs: option requires an argument -- 'p'", usage: true });
+    expect(first(['/dev/sg1', '--page'])).toEqual({ code: 0, first: "sg_logs: option '--page' requires an argument", usage: true });
+    expect(first(['--page=0x2e'])).toEqual({ code: 1, first: 'No DEVICE argument given', usage: true });
+    expect(first(['--page=0x2e', '/dev/sg1', '/dev/sg2'])).toEqual({ code: 1, first: 'Unexpected extra argument: /dev/sg2', usage: true });
+    expect(first(['--page=0x40', '/dev/sg1'])).toEqual({ code: 1, first: "Bad argument to '--page='", usage: true });
+    expect(first(['--page=0x2e,0x100', '/dev/sg1'])).toEqual({ code: 1, first: "Bad second value in argument to '--page='", usage: true });
+    for (const page of ['0x2e', '46', '2eh', '0x2e,0', '0x3f,255', 'ta', 'temp']) expect(grammarRefusal('sg_logs', [`--page=${page}`, '/dev/sg1'])).toBeNull();
+    expect(grammarRefusal('sg_logs', ['-e'])).toBeNull();
+    // Through the simulated appliance: refused before the tape simulator reads it.
+    expect(grammarRefusal('tapeinfo', ['-f', '/dev/sg1'])).toBeNull();
+  });
+
+  test('smartctl --json takes its letters only attached (--json=c), and refuses a letter it does not know', () => {
+    for (const json of ['--json', '--json=', '--json=c', '--json=cosv', '--json=y']) expect(grammarRefusal('smartctl', [json, '-a', '/dev/sda'])).toBeNull();
+    const doc = (r: { stdout: string } | null) => JSON.parse(r!.stdout) as { smartctl: { messages: { string: string }[] } };
+    expect(doc(grammarRefusal('smartctl', ['--json=z', '-i', '/dev/sda'])).smartctl.messages.map((m) => m.string)).toEqual([
+      '=======> INVALID ARGUMENT TO --json: z',
+      '=======> VALID ARGUMENTS ARE: c, g, i, o, s, u, v, y <=======',
+    ]);
+    // Written apart, the letters are a second device name.
+    expect(doc(grammarRefusal('smartctl', ['--json', 'c', '-i', '/dev/sda'])).smartctl.messages[0]!.string).toBe(
+      'ERROR: smartctl takes ONE device name as the final command-line argument.',
+    );
+    // -j takes no letters: -jz is -j and an unknown -z.
+    expect(doc(grammarRefusal('smartctl', ['-jz', '-i', '/dev/sda'])).smartctl.messages).toEqual([
+      { string: '=======> UNRECOGNIZED OPTION: z', severity: 'error' },
+    ]);
+    // --json=c prints the document on one line.
+    expect(grammarRefusal('smartctl', ['--json=c', '-Z', '/dev/sda'])!.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('systemctl takes the verbs and options the appliance sends, and the ones --help does not list', () => {
+    for (const args of [
+      ['show', '--no-pager', '-p', 'Id,ActiveState', 'chrony.service', 'smbd.service'],
+      ['is-active', '--', 'smbd', 'nmbd'],
+      ['restart', 'chrony.service'],
+      ['enable', '--now', 'smbd'],
+      ['disable', '--now', 'smbd'],
+      ['reboot'],
+      ['poweroff'],
+      ['--no-legend', '--ignore-inhibitors', 'condrestart', 'smbd'],
+      [],
+    ])
+      expect(grammarRefusal('systemctl', args)).toBeNull();
+  });
+
+  test('smbcontrol sends the message types the appliance uses, with their parameters', () => {
+    for (const args of [
+      ['-s', '/etc/samba/smb.conf', 'smbd', 'reload-config'],
+      ['-s', '/etc/samba/smb.conf', 'smbd', 'ping'],
+      ['smbd', 'close-share', 'projects'],
+      ['smbd', 'kill-client-ip', '192.0.2.7'],
+      ['smbd', 'dump-domain-list'],
+      ['smbd', 'profile', 'flush'],
+    ])
+      expect(grammarRefusal('smbcontrol', args)).toBeNull();
+  });
+
   test('scstadmin (no SCST here): unknown options and missing values are refused; its own options pass', () => {
     expect(grammarRefusal('scstadmin', ['-bogus'])).toEqual({ code: 1, stdout: '', stderr: 'Unknown option: bogus\n' });
     expect(grammarRefusal('scstadmin', ['-config'])?.code).toBe(1);
@@ -144,7 +254,7 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
   });
 });
 
-const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol'];
+const REAL_TOOLS = ['lsblk', 'exportfs', 'tgtadm', 'testparm', 'smartctl', 'smbcontrol', 'sg_logs', 'tapeinfo', 'systemctl'];
 const real = peersAvailable(REAL_TOOLS);
 (real ? describe : describe.skip)('the same vectors against the real tools', () => {
   const runReal = (tool: string, args: string[]) => {
@@ -171,6 +281,25 @@ const real = peersAvailable(REAL_TOOLS);
     }
   });
 
+  test('sg_logs: the usage and the refusals are the real ones, word for word', () => {
+    for (const args of [
+      ['--bogus', '/dev/null'],
+      ['-Z', '/dev/null'],
+      ['/dev/null', '-p'],
+      ['/dev/null', '--page'],
+      ['--page=0x2e'],
+      ['--page=0x2e', '/dev/null', '/dev/zero'],
+      ['--page=0x40', '/dev/null'],
+      ['--page=0x2e,0x100', '/dev/null'],
+    ]) {
+      const r = runReal('sg_logs', args);
+      expect({ args, ...grammarRefusal('sg_logs', args)! }).toEqual({ args, code: r.code, stdout: r.stdout, stderr: r.stderr });
+    }
+    // What the grammar takes, the real tool takes too: its complaint is about /dev/null, not the arguments.
+    for (const page of ['0x2e', '46', '2eh', '0x2e,0', 'ta'])
+      expect(runReal('sg_logs', [`--page=${page}`, '/dev/null']).stderr).toMatch(/doesn't respond to a SCSI INQUIRY/);
+  });
+
   test('testparm: an unknown option', () => {
     const r = runReal('testparm', ['--bogus']);
     expect(grammarRefusal('testparm', ['--bogus'])).toEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr });
@@ -180,6 +309,10 @@ const real = peersAvailable(REAL_TOOLS);
     for (const args of [
       ['-j', '-Z', '/dev/null'],
       ['-j', '-a'],
+      ['--json=z', '-i', '/dev/null'],
+      ['--json=c', '-Z', '/dev/null'],
+      ['-jz', '-i', '/dev/null'],
+      ['--json', 'c', '-i', '/dev/null'],
     ]) {
       const r = runReal('smartctl', args);
       const sim = grammarRefusal('smartctl', args)!;

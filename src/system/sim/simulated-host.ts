@@ -208,7 +208,7 @@ export class SimulatedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const tape = await simulateTapeCommand(basename(command), args, this.files, this.clock);
+    const tape = grammarRefusal(basename(command), args) ? null : await simulateTapeCommand(basename(command), args, this.files, this.clock);
     if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
     const overSsh = await simulateSshTool(this, command, args, opts);

@@ -15,8 +15,11 @@ export interface OptionSpec {
   short?: string;
   /** The long name, for `--name` (value as `--name=VALUE` or next), or `-name` for single-dash tools. */
   long?: string;
-  /** Whether the option takes a value. */
-  value: boolean;
+  /**
+   * Whether the option takes a value; 'optional': a value only attached to the long name (`--json=c`; `--json c` is
+   * the option and an operand), and the short letter takes none (smartctl's `-j`, getopt_long's optional_argument).
+   */
+  value: boolean | 'optional';
   /** The values the tool accepts, where it checks them itself; a value outside is refused with `refuse.badValue`. */
   accepts?: (value: string) => boolean;
 }
@@ -81,7 +84,7 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
       const name = a.replace(/^--?/, '');
       const o = byLong.get(name);
       if (!o) return { refusal: g.refuse.unknownLong(name) };
-      if (!o.value) add(parsed, o, '');
+      if (o.value !== true) add(parsed, o, '');
       else {
         const v = args[++i];
         if (v === undefined) return { refusal: g.refuse.missingValue(o, a) };
@@ -96,6 +99,11 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
       const name = a.slice(2, eq < 0 ? undefined : eq);
       const o = byLong.get(name);
       if (!o) return { refusal: g.refuse.unknownLong(name) };
+      if (o.value === 'optional') {
+        const r = eq >= 0 ? take(o, a.slice(eq + 1)) : (add(parsed, o, ''), null);
+        if (r) return { refusal: r };
+        continue;
+      }
       if (!o.value) {
         if (eq >= 0) return { refusal: g.refuse.unknownLong(name) };
         add(parsed, o, '');
@@ -112,7 +120,7 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
         const c = a[j]!;
         const o = byShort.get(c);
         if (!o) return { refusal: g.refuse.unknownShort(c) };
-        if (!o.value) {
+        if (o.value !== true) {
           add(parsed, o, '');
           continue;
         }

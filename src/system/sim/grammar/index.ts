@@ -3,8 +3,11 @@ import { exportfsGrammar } from './exportfs.js';
 import { readArgs, type ToolGrammar } from './grammar.js';
 import { lsblkGrammar } from './lsblk.js';
 import { scstadminGrammar } from './scstadmin.js';
+import { sgLogsGrammar } from './sg-logs.js';
 import { smartctlGrammar } from './smartctl.js';
 import { smbcontrolGrammar } from './smbcontrol.js';
+import { systemctlGrammar } from './systemctl.js';
+import { tapeinfoGrammar } from './tapeinfo.js';
 import { testparmGrammar } from './testparm.js';
 import { tgtadmGrammar } from './tgtadm.js';
 
@@ -18,6 +21,9 @@ const GRAMMARS: Record<string, (args: string[]) => ToolGrammar> = {
   smbcontrol: () => smbcontrolGrammar,
   tgtadm: () => tgtadmGrammar,
   scstadmin: () => scstadminGrammar,
+  sg_logs: () => sgLogsGrammar,
+  tapeinfo: tapeinfoGrammar,
+  systemctl: systemctlGrammar,
 };
 
 /** Tools whose arguments the simulated appliance checks by a grammar table here (zpool and zfs: in ../zpool.ts, ../zfs.ts). */

@@ -14,6 +14,7 @@ const LOGS =
 const VALID: Record<string, string> = {
   t: 'offline, short, long, conveyance, force, vendor,N, select,M-N, pending,N, afterselect,[on|off]',
   q: 'errorsonly, silent, noserial',
+  json: 'c, g, i, o, s, u, v, y',
   l: 'error, selftest, selective, directory[,g|s], xerror[,N][,error], xselftest[,N][,selftest], background, sasphy[,reset], sataphy[,reset], scttemp[sts,hist], scttempint,N[,p], scterc[,N,M][,p|reset], devstat[,N], defects, envrep, genstats, ssd, gplog,N[,RANGE], smartlog,N[,RANGE], nvmelog,N,SIZE',
 };
 
@@ -29,7 +30,9 @@ const options: OptionSpec[] = [
   { short: 'x', long: 'xall', value: false },
   { long: 'scan', value: false },
   { long: 'scan-open', value: false },
-  { short: 'j', long: 'json', value: false },
+  // --json[=cgiosuvy]: the letters pick the form (c compact, y YAML, g grep-able, o with the text output, s sorted, u
+  // unknown values, v verbose, i with the info lines).
+  { short: 'j', long: 'json', value: 'optional', accepts: (v) => /^[cgiosuvy]*$/.test(v) },
   { short: 'q', long: 'quietmode', value: true, accepts: (v) => /^(errorsonly|silent|noserial)$/.test(v) },
   { short: 'd', long: 'device', value: true },
   { short: 'T', long: 'tolerance', value: true },
@@ -53,9 +56,14 @@ const options: OptionSpec[] = [
   { short: 'X', long: 'abort', value: false },
 ];
 
-/** smartctl's refusal: text on standard output, or with -j the JSON document carrying the messages. */
-function refuse(args: string[], messages: string[]) {
-  if (args.some((a) => a === '-j' || a === '--json' || /^-[a-zA-Z]*j/.test(a))) {
+/**
+ * smartctl's refusal: text on standard output, or with -j/--json[=...] the JSON document carrying the error messages (on one
+ * line, unended, with --json=c). The other letters' forms (YAML, grep-able, sorted, with the text output) are not simulated: the
+ * refusal is printed as JSON whatever they say.
+ */
+function refuse(args: string[], messages: string[], textOnly: string[] = []) {
+  const json = args.find((a) => a === '-j' || a === '--json' || a.startsWith('--json=') || /^-[a-zA-Z]*j/.test(a));
+  if (json) {
     const doc = {
       json_format_version: [1, 0],
       smartctl: {
@@ -68,9 +76,11 @@ function refuse(args: string[], messages: string[]) {
         exit_status: 1,
       },
     };
-    return refusal('', 1, `${JSON.stringify(doc, null, 2)}\n`);
+    const compact = json.startsWith('--json=') && json.includes('c');
+    // smartctl 7.3 ends the one-line document without a newline.
+    return refusal('', 1, compact ? JSON.stringify(doc) : `${JSON.stringify(doc, null, 2)}\n`);
   }
-  return refusal('', 1, `${BANNER}\n${messages.join('\n')}\n\n${HINT}\n\n`);
+  return refusal('', 1, `${BANNER}\n${[...messages, ...textOnly].join('\n')}\n\n${HINT}\n\n`);
 }
 
 export function smartctlGrammar(args: string[]): ToolGrammar {
@@ -86,21 +96,23 @@ export function smartctlGrammar(args: string[]): ToolGrammar {
           `=======> ARGUMENT REQUIRED FOR OPTION: ${o.short ?? o.long}`,
           ...(VALID[o.short ?? ''] ? [`=======> VALID ARGUMENTS ARE: ${VALID[o.short!]} <=======`] : []),
         ]),
-      badValue: (o, v) =>
-        refuse(args, [
-          `=======> INVALID ARGUMENT TO -${o.short ?? o.long}: ${v}`,
-          ...(VALID[o.short ?? ''] ? [`=======> VALID ARGUMENTS ARE: ${VALID[o.short!]} <=======`] : []),
-        ]),
+      badValue: (o, v) => {
+        // --json's value is named by the long option; the others by their letter, however they were written.
+        const name = o.long === 'json' ? '--json' : `-${o.short ?? o.long}`;
+        const valid = VALID[o.long === 'json' ? 'json' : (o.short ?? '')];
+        return refuse(args, [`=======> INVALID ARGUMENT TO ${name}: ${v}`, ...(valid ? [`=======> VALID ARGUMENTS ARE: ${valid} <=======`] : [])]);
+      },
       operands: (operands, parsed) => {
         const scanning = ['scan', 'scan-open', 'help', 'usage', 'version', 'copyright', 'license'].some((o) => parsed.options.has(o));
         if (scanning) return null;
         if (operands.length === 0) return refuse(args, ['ERROR: smartctl requires a device name as the final command-line argument.', '']);
+        // The device names given are listed in the text only: the JSON document carries the first line.
         if (operands.length > 1)
-          return refuse(args, [
-            'ERROR: smartctl takes ONE device name as the final command-line argument.',
-            `You have provided ${operands.length} device names:`,
-            ...operands,
-          ]);
+          return refuse(
+            args,
+            ['ERROR: smartctl takes ONE device name as the final command-line argument.'],
+            [`You have provided ${operands.length} device names:`, ...operands],
+          );
         return null;
       },
     },

@@ -1,4 +1,9 @@
-/** smbcontrol (Samba 4.17): popt options from smbcontrol(1); refusals as it prints them (exit 1). */
+/**
+ * smbcontrol (Samba 4.17): popt options from smbcontrol(1); refusals as it prints them (exit 1). The message types and
+ * their parameters were captured from smbcontrol 4.17.12 (test/fixtures/samba/README.md).
+ */
+import { isIP } from 'node:net';
+import type { RunResult } from '../../host.js';
 import { refusal, type ToolGrammar } from './grammar.js';
 
 /** The message types smbcontrol knows, with the description its usage prints. */
@@ -65,6 +70,61 @@ Version options:
 ${MESSAGE_TYPES.map(([name, what]) => `\t${name.padEnd(30)}${what}\n`).join('')}
 `;
 
+/**
+ * What each message type takes after it, as smbcontrol checks it before sending anything: how many parameters (at least,
+ * at most) and the usage line it prints otherwise. idmap, printnotify, stacktrace and msg-cleanup read their parameters
+ * in ways of their own (subcommands, platform support) and are not checked beyond their name.
+ */
+const PARAMETERS: Record<string, [min: number, max: number, usage: string]> = {
+  debug: [1, 1, '<dest> debug <debug-string>'],
+  'force-election': [0, 0, '<dest> force-election'],
+  ping: [0, 0, '<dest> ping'],
+  profile: [1, 1, '<dest> profile <off|count|on|flush>'],
+  inject: [1, 1, '<dest> inject <bus|hup|term|internal|segv>'],
+  profilelevel: [0, 0, '<dest> profilelevel'],
+  debuglevel: [0, 0, '<dest> debuglevel'],
+  'close-share': [1, 1, '<dest> close-share <sharename>'],
+  'close-denied-share': [1, 1, '<dest> close-denied-share <sharename>'],
+  'kill-client-ip': [1, 1, '<dest> kill-client-ip <IP address>'],
+  'ip-dropped': [1, 1, '<dest> ip-dropped <ip-address>'],
+  'pool-usage': [0, 0, '<dest> pool-usage'],
+  'rpc-dump-status': [0, 0, '<dest> rpc-dump-status'],
+  'ringbuf-log': [0, 0, '<dest> ringbuf-log'],
+  'dmalloc-mark': [0, 0, '<dest> dmalloc-mark'],
+  'dmalloc-log-changed': [0, 0, '<dest> dmalloc-log-changed'],
+  shutdown: [0, 0, '<dest> shutdown'],
+  drvupgrade: [1, 1, '<dest> drvupgrade <driver-name>'],
+  'reload-config': [0, 0, '<dest> reload-config'],
+  'reload-printers': [0, 0, '<dest> reload-printers'],
+  nodestatus: [1, 1, 'nmbd nodestatus <ip>'],
+  online: [0, 0, 'winbindd online'],
+  offline: [0, 0, 'winbindd offline'],
+  onlinestatus: [0, 0, 'winbindd onlinestatus'],
+  'validate-cache': [0, 0, 'winbindd validate-cache'],
+  'dump-domain-list': [0, 1, '<dest> dump-domain-list <domain>'],
+  'disconnect-dc': [0, 0, '<dest> disconnect-dc'],
+  'notify-cleanup': [0, 0, 'smbd notify-cleanup'],
+  'num-children': [0, 0, '<dest> num-children'],
+  noop: [0, 0, '<dest> noop'],
+  sleep: [1, 1, '<dest> sleep seconds'],
+};
+
+const PROFILE = new Set(['off', 'count', 'on', 'flush']);
+
+/** smbcontrol's refusal of `<destination> <message-type> [parameters]`, or null when it would send the message. */
+function message(operands: string[]): RunResult | null {
+  if (operands.length < 2) return refusal(USAGE, 1);
+  const [, type, ...params] = operands as [string, string, ...string[]];
+  if (!MESSAGE_TYPES.some(([name]) => name === type)) return refusal(`smbcontrol: unknown command '${type}'\n`, 1);
+  const rule = PARAMETERS[type];
+  if (!rule) return null;
+  const [min, max, usage] = rule;
+  if (params.length < min || params.length > max) return refusal(`Usage: smbcontrol ${usage}\n`, 1);
+  if (type === 'profile' && !PROFILE.has(params[0]!)) return refusal(`Unknown profile command '${params[0]}'\n`, 1);
+  if (type === 'kill-client-ip' && !isIP(params[0]!)) return refusal(`${params[0]} is not a valid IP address!\n`, 1);
+  return null;
+}
+
 export const smbcontrolGrammar: ToolGrammar = {
   tool: 'smbcontrol',
   style: 'gnu',
@@ -86,6 +146,6 @@ export const smbcontrolGrammar: ToolGrammar = {
     unknownLong: () => refusal(`Invalid option\n${USAGE}`, 1),
     missingValue: () => refusal(`Invalid option\n${USAGE}`, 1),
     // <destination> <message-type> [parameters...]
-    operands: (operands) => (operands.length < 2 ? refusal(USAGE, 1) : null),
+    operands: message,
   },
 };
