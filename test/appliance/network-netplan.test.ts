@@ -7,7 +7,8 @@
  * simulated iproute2 answers the reads.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { NetworkChanges, setNetworkDeployment, type NetworkClock } from '../../src/services/appliance/network.js';
+import { NetworkChanges, setNetworkDeployment } from '../../src/services/appliance/network.js';
+import { ManualTimers } from '../helpers/manual-clock.js';
 import type { CommandRecord, Host, RunOptions, RunResult } from '../../src/system/host.js';
 import { HostCommandError } from '../../src/system/host.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
@@ -40,28 +41,9 @@ class NetplanSim implements Host {
   }
 }
 
-class ManualTimers implements NetworkClock {
-  at = Date.UTC(2026, 10, 30, 12, 0, 0);
-  private readonly timers = new Set<{ due: number; fn: () => void }>();
-  now = () => this.at;
-  setTimer(ms: number, fn: () => void): () => void {
-    const t = { due: this.at + ms, fn };
-    this.timers.add(t);
-    return () => this.timers.delete(t);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-    for (const t of [...this.timers]) {
-      if (t.due > this.at) continue;
-      this.timers.delete(t);
-      t.fn();
-    }
-  }
-}
-
 let t: TestApp;
 let host: NetplanSim;
-const clock = new ManualTimers();
+const clock = new ManualTimers(Date.UTC(2026, 10, 30, 12, 0, 0));
 const changes = new NetworkChanges({ clock });
 
 beforeAll(async () => {

@@ -6,33 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
-import { NetworkChanges, type NetworkClock } from '../../src/services/appliance/network.js';
+import { NetworkChanges } from '../../src/services/appliance/network.js';
+import { ManualTimers } from '../helpers/manual-clock.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
-
-/** Timers that fire only when the test moves the clock. */
-class ManualTimers implements NetworkClock {
-  at = Date.UTC(2026, 10, 30, 10, 0, 0);
-  private readonly timers = new Set<{ due: number; fn: () => void }>();
-  now(): number {
-    return this.at;
-  }
-  setTimer(ms: number, fn: () => void): () => void {
-    const t = { due: this.at + ms, fn };
-    this.timers.add(t);
-    return () => this.timers.delete(t);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-    for (const t of [...this.timers].sort((a, b) => a.due - b.due)) {
-      if (t.due > this.at) continue;
-      this.timers.delete(t);
-      t.fn();
-    }
-  }
-  get armed(): number {
-    return this.timers.size;
-  }
-}
 
 let t: TestApp;
 let sim: SimulatedHost;
@@ -76,7 +52,7 @@ const changesRun = () =>
     ).length;
 
 beforeAll(async () => {
-  clock = new ManualTimers();
+  clock = new ManualTimers(Date.UTC(2026, 10, 30, 10, 0, 0));
   changes = new NetworkChanges({ clock });
   sim = new SimulatedHost({ now: () => clock.now() });
   t = await startTestApp({ host: sim, appliance: { network: changes } });

@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { NetworkChanges, setNetworkDeployment, type NetworkClock } from '../../src/services/appliance/network.js';
+import { NetworkChanges, setNetworkDeployment } from '../../src/services/appliance/network.js';
+import { ManualTimers } from '../helpers/manual-clock.js';
 import { LocalHost } from '../../src/system/local-host.js';
 import { NetnsHost } from '../../src/system/netns-host.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
@@ -50,25 +51,6 @@ function makeNamespace(): boolean {
 const available = makeNamespace();
 const suite = available ? describe : describe.skip;
 
-class ManualTimers implements NetworkClock {
-  at = Date.UTC(2026, 10, 30, 11, 0, 0);
-  private readonly timers = new Set<{ due: number; fn: () => void }>();
-  now = () => this.at;
-  setTimer(ms: number, fn: () => void): () => void {
-    const t = { due: this.at + ms, fn };
-    this.timers.add(t);
-    return () => this.timers.delete(t);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-    for (const t of [...this.timers]) {
-      if (t.due > this.at) continue;
-      this.timers.delete(t);
-      t.fn();
-    }
-  }
-}
-
 interface IpLink {
   ifname: string;
   mtu: number;
@@ -86,7 +68,7 @@ const defaultGw = () => (JSON.parse(ip('-j', 'route', 'show', 'default')) as { g
 suite('real iproute2 in a network namespace, driven through the API', () => {
   let t: TestApp;
   let dir: string;
-  const clock = new ManualTimers();
+  const clock = new ManualTimers(Date.UTC(2026, 10, 30, 11, 0, 0));
   const changes = new NetworkChanges({ clock });
 
   beforeAll(async () => {

@@ -31,3 +31,36 @@ export class ManualConsoleClock implements ConsoleClock {
     this.at = end;
   }
 }
+
+/** One-shot timers that fire only when the test moves the clock (the network changes' revert clock). */
+export class ManualTimers {
+  private at: number;
+  private readonly timers = new Set<{ due: number; fn: () => void }>();
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.at = start;
+  }
+
+  now = (): number => this.at;
+
+  setTimer(ms: number, fn: () => void): () => void {
+    const t = { due: this.at + ms, fn };
+    this.timers.add(t);
+    return () => this.timers.delete(t);
+  }
+
+  /** Moves time by ms and runs the timers that came due, earliest first. */
+  advance(ms: number): void {
+    this.at += ms;
+    for (const t of [...this.timers].sort((a, b) => a.due - b.due)) {
+      if (t.due > this.at) continue;
+      this.timers.delete(t);
+      t.fn();
+    }
+  }
+
+  /** Timers still waiting. */
+  get armed(): number {
+    return this.timers.size;
+  }
+}
