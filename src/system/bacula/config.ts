@@ -117,26 +117,6 @@ export interface StorageConf {
   maxConcurrentJobs: number;
 }
 
-/**
- * A Job. With `jobDefs`, a null client, FileSet, pool, storage, level or priority is left out of
- * the rendered Job, so Bacula takes it from the JobDefs (and a change of the JobDefs reaches the
- * job); without, they are all required.
- */
-export interface JobConf {
-  name: string;
-  jobDefs?: string | null;
-  client: string | null;
-  fileset: string | null;
-  schedule: string | null;
-  pool: string | null;
-  storage: string | null;
-  level: BackupLevel | null;
-  priority: number | null;
-  maxRunSeconds: number | null;
-  enabled: boolean;
-  messages: string;
-}
-
 /** JobDefs: defaults jobs name with `JobDefs =`; every field may be left unset (null). */
 export interface JobDefsConf {
   name: string;
@@ -148,6 +128,17 @@ export interface JobDefsConf {
   level: BackupLevel | null;
   priority: number | null;
   maxRunSeconds: number | null;
+}
+
+/**
+ * A Job. With `jobDefs`, a null client, FileSet, pool, storage, level or priority is left out of
+ * the rendered Job, so Bacula takes it from the JobDefs (and a change of the JobDefs reaches the
+ * job); without, they are all required.
+ */
+export interface JobConf extends JobDefsConf {
+  jobDefs?: string | null;
+  enabled: boolean;
+  messages: string;
 }
 
 export interface DeviceConf {
