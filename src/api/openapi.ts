@@ -211,6 +211,7 @@ const OTHER_ROUTES: Record<string, Json> = {
         'Versions, the settings with every secret redacted, recent logs and the status commands, as one tar.gz with a file name (`curl -OJ` saves it). Needs appliance.configuration (Admin); audited as appliance.support.bundle.',
       tags: ['appliance'],
       security: [{ bearerAuth: [] }],
+      parameters: [],
       responses: {
         '200': {
           description: 'The archive',
@@ -219,6 +220,22 @@ const OTHER_ROUTES: Record<string, Json> = {
         },
         '401': problemResponse('No or an unknown token'),
         '403': problemResponse('A caller without appliance.configuration'),
+      },
+    },
+  },
+  '/api/v1/appliance/terminal/ws': {
+    get: {
+      operationId: 'appliance.terminal.websocket',
+      summary: 'Open the WebSocket terminal (HTTP Upgrade) with a one-time ticket',
+      description:
+        'Off unless the daemon runs with --terminal-websocket yes. Take a ticket with POST /api/v1/appliance/terminal/tickets (Admin, audited; valid 30 s, used once), then upgrade this URL with it: the bearer token never goes in a URL. Messages are JSON: {"type":"input","data":...}, {"type":"resize","cols":...,"rows":...} from the client; {"type":"output","data":...} and {"type":"exit","exitCode":...} from the appliance. Closed with code 4000 after the idle time.',
+      tags: ['appliance'],
+      security: [],
+      parameters: [{ name: 'ticket', in: 'query', required: true, description: 'The one-time ticket', schema: { type: 'string', maxLength: 128 } }],
+      responses: {
+        '101': { description: 'Switching protocols: the terminal is open' },
+        '401': problemResponse('No ticket, or a used, expired or unknown one'),
+        '409': problemResponse('The WebSocket terminal is off on this appliance, or as many are open as it allows'),
       },
     },
   },
