@@ -7,7 +7,8 @@
  * Ctrl-C cancels. `--password-stdin` (and a non-terminal standard input) does not come here.
  */
 import React, { useEffect, useState } from 'react';
-import { Box, Text, render, useApp, useInput } from 'ink';
+import { Box, render, useApp, useInput } from 'ink';
+import { Text } from './components/Text.js';
 import TextInput from 'ink-text-input';
 
 export class PromptCancelled extends Error {
