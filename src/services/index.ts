@@ -151,6 +151,8 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
   const events = new EventBus();
   const jobs = new JobManager(opts.db, events, opts.log);
   const auth = new AuthEngine(opts.db, opts.jwtSecret, opts.authClock);
+  // Every audited change may touch a user, a role or a group: auth.me reads them again.
+  events.subscribe(() => auth.forgetProfiles(), ['audit']);
   const monitoring = new Monitoring({ db: opts.db, host: opts.host, events, log: opts.log }, opts.monitoring);
   const scheduler = new Scheduler({ db: opts.db, jobs, log: opts.log }, opts.schedules);
   const about: AboutInfo = { version: 'unknown', database: 'unknown', apiUrl: null, logFile: null, ...opts.about };

@@ -1,6 +1,7 @@
 /** Rule evaluation: for-duration, dedupe, resolve, escalation, snooze, dismiss, maintenance windows, jobs, history filters. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { startTestApp, type TestApp, bearer } from '../helpers/app.js';
+import { LIST_CACHE_MS } from '../../src/services/monitoring/alerts.js';
 import { manualClock, scriptedProbe, T0 } from './helpers.js';
 
 const clock = manualClock();
@@ -319,5 +320,36 @@ describe('jobs and history', () => {
     ).toBe(400);
     const audit = await t.http.get('/api/v1/audit').query({ operation: 'alerts.rules.delete' }).set(admin());
     expect(audit.body.items[0]).toMatchObject({ actor: 'admin', result: 'ok', target: `rule ${ruleId}` });
+  });
+});
+
+describe('the list answered from memory (issue 16)', () => {
+  test('an alert another daemon on the same database opened shows once the list cache time has passed', async () => {
+    const before = await alertsOf({ source: 'system' });
+    const at = clock.now();
+    await t.testDb.db('alerts').insert({
+      dedupe_key: 'other-daemon|test',
+      rule_id: null,
+      source: 'system',
+      severity: 'info',
+      state: 'open',
+      title: 'opened by another daemon',
+      message: 'written straight to the shared database',
+      labels: '{}',
+      value: null,
+      silenced: false,
+      opened_at: at,
+      updated_at: at,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      snoozed_until: null,
+      dismissed_at: null,
+      dismissed_by: null,
+      resolved_at: null,
+    });
+    clock.advance(LIST_CACHE_MS);
+    const after = await alertsOf({ source: 'system' });
+    expect(after.total).toBe(before.total + 1);
+    expect(after.items.map((a: any) => a.title)).toContain('opened by another daemon');
   });
 });

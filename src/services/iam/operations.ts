@@ -185,10 +185,13 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.add(
     implement(c['auth.me'], async (ctx) => {
       const id = userActorId(ctx);
-      const row = await ctx.db('users').where({ id }).first();
-      const user = await loadUser(ctx.db, row.username);
+      // The user's row from memory while nothing changed (AuthEngine.profile); the permissions are the actor's, per request.
+      const { user, preferences } = await auth.profile(id, async () => {
+        const row = await ctx.db('users').where({ id }).first();
+        return { user: await loadUser(ctx.db, row.username), preferences: row.preferences as string };
+      });
       const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
-      return { ...user, permissions: perms, preferences: JSON.parse(row.preferences) };
+      return { ...user, permissions: perms, preferences: JSON.parse(preferences) };
     }),
   );
   registry.add(

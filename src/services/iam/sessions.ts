@@ -15,6 +15,7 @@ import { LoginThrottle, realClock, throttleAddress, type ThrottleClock } from '.
 export const ACCESS_TTL_SECONDS = 15 * 60;
 export const REFRESH_IDLE_MS = 12 * 60 * 60 * 1000;
 const ACTOR_CACHE_MS = 30_000;
+const PROFILES_MAX = 1000;
 /** Verified access tokens kept in memory at most (the map is cleared when full). */
 const VERIFIED_TOKENS_MAX = 10_000;
 
@@ -40,6 +41,14 @@ export class AuthEngine {
    * Bounded; a forged or altered token never gets in, since only verified ones are stored.
    */
   private readonly verified = new Map<string, AccessClaims & { exp: number }>();
+  /**
+   * auth.me's answer per user (issue 16: four queries per request), with the generation it was
+   * read under. Any audited change (createCalypso forgets on every audit event), a login, or
+   * forgetUser/forgetAll/revokeUser bumps the generation, so an answer read before a change is
+   * never served after it; ACTOR_CACHE_MS bounds what another process's change can leave stale.
+   */
+  private readonly profiles = new Map<number, { generation: number; until: number; value: unknown }>();
+  private profileGeneration = 0;
 
   /**
    * The signing key as a KeyObject, made once: given a string, jsonwebtoken tries (and fails)
@@ -103,6 +112,7 @@ export class AuthEngine {
       await trx('sessions').insert({ id: sessionId, user_id: row.id, face, address: address ?? null, created_at: now, last_used_at: now });
       await trx('users').where({ id: row.id }).update({ last_login_at: now });
     });
+    this.forgetProfiles();
     return this.issue(row.id, username, sessionId);
   }
 
@@ -190,10 +200,32 @@ export class AuthEngine {
   /** Roles or groups changed: recompute permissions on the next request. */
   forgetUser(userId: number): void {
     for (const [sid, entry] of this.actors) if (entry.userId === userId) this.actors.delete(sid);
+    this.forgetProfiles();
   }
 
   forgetAll(): void {
     this.actors.clear();
+    this.forgetProfiles();
+  }
+
+  /** Something about some user may have changed: auth.me reads the database again. */
+  forgetProfiles(): void {
+    this.profileGeneration++;
+    this.profiles.clear();
+  }
+
+  /** A user's auth.me answer from memory when nothing changed since it was read; `load` reads it otherwise. */
+  async profile<T>(userId: number, load: () => Promise<T>): Promise<T> {
+    const now = this.clock.now();
+    const hit = this.profiles.get(userId);
+    if (hit && hit.generation === this.profileGeneration && hit.until > now) return hit.value as T;
+    const generation = this.profileGeneration;
+    const value = await load();
+    if (generation === this.profileGeneration) {
+      if (this.profiles.size >= PROFILES_MAX) this.profiles.clear();
+      this.profiles.set(userId, { generation, until: now + ACTOR_CACHE_MS, value });
+    }
+    return value;
   }
 
   /** The actor behind an access token; throws Unauthenticated for anything not valid right now. */

@@ -161,6 +161,10 @@ export interface AlertFilter {
 
 /** A unique index refused the row (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
 
+/** How long a list answer may be served from memory when nothing changed here (other daemons' changes show within it). */
+export const LIST_CACHE_MS = 1000;
+const LIST_CACHE_ENTRIES = 64;
+
 export class AlertEngine {
   private rules: Rule[] = [];
   private windows: MaintenanceWindow[] = [];
@@ -171,6 +175,14 @@ export class AlertEngine {
   /** Serializes changes, so the in-memory view of active alerts always matches the database. */
   private readonly lock = new Mutex();
   private ready: Promise<void> | null = null;
+  /**
+   * Answers of list() by filter, each with the generation it was read under: every change this
+   * engine makes to the alerts table bumps the generation (publish()), so an answer read before a
+   * change is never served after it. Kept at most LIST_CACHE_MS, for the changes another daemon
+   * on the same database makes (issue 16: the list was two queries per request).
+   */
+  private readonly listCache = new Map<string, { generation: number; at: number; answer: { items: Alert[]; total: number } }>();
+  private generation = 0;
 
   constructor(
     private readonly db: Knex,
@@ -399,6 +411,8 @@ export class AlertEngine {
   }
 
   private publish(row: Row): void {
+    this.generation++;
+    this.listCache.clear();
     this.events.publish({ type: 'alert', alert: toAlert(row) });
   }
 
@@ -438,7 +452,22 @@ export class AlertEngine {
     return this.change(id, ['open', 'acknowledged', 'snoozed'], () => ({ state: 'snoozed', snoozed_until: until, acknowledged_by: by }));
   }
 
+  /** The answer may be shared with other callers: read it, do not change it (the operation's output parse copies it). */
   async list(f: AlertFilter): Promise<{ items: Alert[]; total: number }> {
+    const key = JSON.stringify([f.severity, f.state, f.source, f.ruleId, f.from, f.to, f.active, f.limit, f.offset]);
+    const now = this.now();
+    const hit = this.listCache.get(key);
+    if (hit && hit.generation === this.generation && now - hit.at < LIST_CACHE_MS && now >= hit.at) return hit.answer;
+    const generation = this.generation;
+    const answer = await this.query(f);
+    if (generation === this.generation) {
+      if (this.listCache.size >= LIST_CACHE_ENTRIES) this.listCache.clear();
+      this.listCache.set(key, { generation, at: now, answer });
+    }
+    return answer;
+  }
+
+  private async query(f: AlertFilter): Promise<{ items: Alert[]; total: number }> {
     const q = this.db('alerts');
     if (f.severity?.length) q.whereIn('severity', f.severity);
     if (f.state?.length) q.whereIn('state', f.state);
