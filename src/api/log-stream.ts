@@ -14,8 +14,13 @@ import { openSse, sseActor, type SseOptions } from './sse.js';
 
 export const LOG_STREAM_PATH = `${API_PREFIX}/appliance/logs/stream`;
 
-export function logStreamMount(app: Calypso, opts: SseOptions & LogStreamOptions = {}): RouteMount & { streams: LogStreams } {
-  const streams = new LogStreams({ host: app.host, logFile: () => app.about.logFile }, opts);
+export interface LogStreamMountOptions extends SseOptions, LogStreamOptions {
+  /** Calypso's log file (default: the one the daemon's About names). */
+  logFile?: () => string | null;
+}
+
+export function logStreamMount(app: Calypso, opts: LogStreamMountOptions = {}): RouteMount & { streams: LogStreams } {
+  const streams = new LogStreams({ host: app.host, logFile: opts.logFile ?? (() => app.about.logFile) }, opts);
   const mount = (router: Parameters<RouteMount>[0]) => {
     router.get(LOG_STREAM_PATH, async (ctx) => {
       const auth = await sseActor(app, ctx, 'the log stream');
