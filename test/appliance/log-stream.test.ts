@@ -11,7 +11,9 @@ import path from 'node:path';
 import { logStreamMount } from '../../src/api/log-stream.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import type { LogStreams } from '../../src/services/appliance/log-stream.js';
+import { LocalHost } from '../../src/system/local-host.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
+import { JournalCursorError, SystemdAdapter } from '../../src/system/systemd/index.js';
 import { logSimulatedJournal } from '../../src/system/sim/systemd.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { manualClock, SseReader } from '../monitoring/helpers.js';
@@ -182,5 +184,35 @@ describe('following logs over the API', () => {
     expect(admin.status).toBe(200);
     for (const s of [...open, admin]) s.close();
     await until(() => streams.open === 0, 'every poller to stop');
+  });
+});
+
+describe('the real journalctl', () => {
+  const local = new LocalHost({ timeoutMs: 30_000 });
+  const present = async () => {
+    try {
+      await local.run('journalctl', ['--version']);
+      return true;
+    } catch {
+      if (process.env.CALYPSO_REQUIRE_PEERS === '1') throw new Error('journalctl is required (package systemd) when CALYPSO_REQUIRE_PEERS=1');
+      console.warn('journalctl is not installed: the real-tool check of the follow arguments is skipped');
+      return false;
+    }
+  };
+
+  test('accepts the argument arrays the stream sends, and refuses a cursor it cannot seek to as the simulator does', async () => {
+    if (!(await present())) return;
+    const systemd = new SystemdAdapter(local);
+    // Whatever this machine's journal holds (often nothing in a container), the answer parses.
+    const newest = await systemd.follow({ priority: 7, limit: 1000 });
+    expect(newest.length).toBeLessThanOrEqual(1);
+    const cursor = newest[0]?.cursor ?? 's=5ca1ab1e0c0ffee05ca1ab1e0c0ffee0;i=1e;b=b007b007b007b007b007b007b007b007;m=1;t=1;x=1';
+    const after = await systemd.follow({ afterCursor: cursor, unit: 'ssh', priority: 4, text: 'a.b', limit: 1000 });
+    for (const e of after) expect(e.unit).toBe('ssh.service');
+    await expect(systemd.follow({ afterCursor: 's=zz', priority: 7, limit: 10 })).rejects.toBeInstanceOf(JournalCursorError);
+    await expect(new SystemdAdapter(new SimulatedHost({ now: clock.now })).follow({ afterCursor: 's=zz', priority: 7, limit: 10 })).rejects.toBeInstanceOf(
+      JournalCursorError,
+    );
+    await expect(systemd.follow({ afterCursor: '-n;x=1', priority: 7, limit: 10 })).rejects.toThrow(/not a journal cursor/);
   });
 });
