@@ -6,6 +6,7 @@
  * the line, the journal entry's cursor): a reconnect with Last-Event-ID resumes after it.
  */
 import { logStreamQuery } from '../contracts/appliance.js';
+import { permissionVerdict } from '../contracts/core.js';
 import { describeIssues, summarizeFieldErrors } from '../contracts/input-errors.js';
 import { ValidationError, type Calypso } from '../services/index.js';
 import { LogStreams, type LogStreamOptions } from '../services/appliance/log-stream.js';
@@ -47,6 +48,14 @@ export function logStreamMount(app: Calypso, opts: LogStreamMountOptions = {}): 
       });
       stream = openSse(app, ctx, auth, opts);
       stream.onClose(stop);
+      // The permission is checked again at every heartbeat (a role changed, a user disabled): the stream ends with the reason.
+      const recheck = setInterval(() => {
+        if (!stream || stream.closed || permissionVerdict('appliance.logs', stream.actor().permissions) === 'ok') return;
+        stream.send(null, 'end', { reason: 'your roles no longer grant appliance.logs' });
+        stream.close();
+      }, opts.heartbeatMs ?? 15_000);
+      recheck.unref();
+      stream.onClose(() => clearInterval(recheck));
       for (const fn of early.splice(0)) fn();
     });
   };

@@ -184,6 +184,25 @@ describe('following logs over the API', () => {
     expect(admin.status).toBe(200);
     for (const s of [...open, admin]) s.close();
     await until(() => streams.open === 0, 'every poller to stop');
+
+    // A role that loses appliance.logs while its user follows a log: the stream ends at the next heartbeat.
+    const granted = await t.http
+      .post('/api/v1/roles')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send({ name: 'LogReader', permissions: ['appliance.read', 'appliance.logs'] });
+    expect(granted.status).toBe(201);
+    const reader = await t.userWithRoles('reader', ['LogReader']);
+    const followed = await SseReader.open(url('source=journal'), auth(reader));
+    expect(followed.status).toBe(200);
+    await followed.waitFor((e) => e.event === 'ready');
+    const revoke = await t.http
+      .patch('/api/v1/roles/LogReader')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send({ permissions: ['appliance.read'] });
+    expect(revoke.status).toBe(200);
+    const end = await followed.waitFor((e) => e.event === 'end');
+    expect(end.data.reason).toMatch(/appliance\.logs/);
+    await until(() => followed.ended && streams.open === 0, 'the revoked stream to end');
   });
 });
 
