@@ -19,6 +19,7 @@ import { createApi, listen, type RunningServer } from './api/server.js';
 import { terminalUpgrade } from './api/terminal-ws.js';
 import { socketPeer } from './system/socket-peer.js';
 import { eventsMount } from './api/events.js';
+import { logStreamMount } from './api/log-stream.js';
 import { metricsMount } from './api/metrics.js';
 import { supportMount } from './api/support.js';
 import { startMonitoring, startScheduler } from './services/index.js';
@@ -156,6 +157,7 @@ function socketPathOf(dataDir: string): string {
 async function startApi(b: Booted, cfg: Config): Promise<RunningServer> {
   const koa = createApi(b.app, { log: b.log, version: VERSION, trustProxy: cfg.trustProxy, socketPeer }, [
     eventsMount(b.app),
+    logStreamMount(b.app),
     metricsMount(b.app),
     supportMount(b.app),
   ]);

@@ -12,29 +12,21 @@
  * longer holds them all (too old, or the id is from an earlier start) it gets `reset` first:
  * reload your state. Never a silent gap.
  */
-import { Unauthenticated, ValidationError, mayReceive, type Calypso, type CalypsoEvent, type UserActor } from '../services/index.js';
+import { ValidationError, mayReceive, type Calypso, type CalypsoEvent } from '../services/index.js';
 import { EVENT_ID_PATTERN } from '../services/core/events.js';
 import { EVENT_TYPES } from './events-openapi.js';
-import { API_PREFIX, bearerToken, type RouteMount } from './server.js';
+import { API_PREFIX, type RouteMount } from './server.js';
+import { openSse, sseActor, type SseOptions } from './sse.js';
 
-export interface EventsOptions {
-  /** Comment line sent this often so proxies keep the connection; also when the token is re-checked. */
-  heartbeatMs?: number;
-  /** A client that falls this far behind is disconnected rather than buffered without bound. */
-  maxBufferedBytes?: number;
-}
+export type EventsOptions = SseOptions;
 
 export { EVENT_TYPES };
 
 export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  const maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
   return (router) => {
     router.get(`${API_PREFIX}/events`, async (ctx) => {
-      const queryToken = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : null;
-      const token = bearerToken(ctx) ?? queryToken;
-      if (!token) throw new Unauthenticated('the event stream needs a Bearer token (or ?access_token=)');
-      let actor: UserActor = await app.auth.authenticate(token);
+      const auth = await sseActor(app, ctx, 'the event stream');
       const requested =
         typeof ctx.query.types === 'string'
           ? ctx.query.types
@@ -53,74 +45,24 @@ export function eventsMount(app: Calypso, opts: EventsOptions = {}): RouteMount 
         ]);
       }
       // The one rule for what this caller gets, live or replayed: a type it asked for and may see.
-      const visible = (e: CalypsoEvent) => types.includes(e.type) && mayReceive(actor, e);
-
-      // The stream is written by hand: Koa would pipe a body stream and report every client
-      // disconnect as an error.
-      ctx.respond = false;
-      ctx.req.socket.setTimeout(0);
-      ctx.req.socket.setNoDelay(true);
-      ctx.req.socket.setKeepAlive(true);
-      const res = ctx.res;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-
-      let closed = false;
-      let unsubscribe = () => {};
-      let heartbeat: NodeJS.Timeout | undefined;
-      // A stopping daemon ends its streams at once (the client reconnects and resumes, or is told to reload).
-      let offShutdown = () => {};
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        offShutdown();
-        unsubscribe();
-        clearInterval(heartbeat);
-        res.end();
-      };
-      /** `id` null: an event of the stream itself (`end`), which moves no resume position. */
-      const send = (id: string | null, event: string, data: unknown) => {
-        if (closed) return;
-        if (res.writableLength > maxBuffered) return close();
-        res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
+      const visible = (e: CalypsoEvent) => types.includes(e.type) && mayReceive(stream.actor(), e);
+      const stream = openSse(app, ctx, auth, opts);
+      const { send } = stream;
       const deliver = (e: CalypsoEvent, id: string) => {
         if (!visible(e)) return;
         const { type, ...payload } = e;
         send(id, type, payload);
       };
-      res.write(`retry: 5000\n: connected as ${actor.username}\n\n`);
       // Replay and subscription happen in one synchronous step: no event can fall between them.
       const replay = lastEventId ? app.events.since(lastEventId) : null;
       if (replay && !replay.ok) send(app.events.lastId(), 'reset', { reason: replay.reason, lastEventId });
       const readyId = replay?.ok ? lastEventId : app.events.lastId();
-      send(readyId, 'ready', { types: types.filter((t) => mayReceive(actor, { type: t } as CalypsoEvent)), heartbeatMs });
+      send(readyId, 'ready', { types: types.filter((t) => mayReceive(auth.actor, { type: t } as CalypsoEvent)), heartbeatMs });
       // A replay larger than the client can take closes the stream like a slow live client:
       // it resumes from the last event it got.
       if (replay?.ok) for (const n of replay.events) deliver(n.event, n.id);
-      if (closed) return;
-      unsubscribe = app.events.subscribe(deliver); // deliver applies `visible`, the type filter included
-      heartbeat = setInterval(() => {
-        app.auth.authenticate(token).then(
-          (fresh) => {
-            actor = fresh;
-            if (!closed) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
-          },
-          (err) => {
-            send(null, 'end', { reason: err instanceof Unauthenticated ? err.message : 'session ended' });
-            close();
-          },
-        );
-      }, heartbeatMs);
-      heartbeat.unref();
-      offShutdown = app.events.onShutdown(close);
-      ctx.req.on('close', close);
-      res.on('close', close);
-      res.on('error', close);
+      if (stream.closed) return;
+      stream.onClose(app.events.subscribe(deliver)); // deliver applies `visible`, the type filter included
     });
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PUBLIC, callerInputSchema, type AnyOperation } from '../services/index.js';
 import { EVENTS_OPENAPI } from './events-openapi.js';
+import { LOG_STREAM_OPENAPI } from './log-stream-openapi.js';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -203,6 +204,7 @@ const OTHER_ROUTES: Record<string, Json> = {
     },
   },
   '/api/v1/events': EVENTS_OPENAPI as unknown as Json,
+  '/api/v1/appliance/logs/stream': LOG_STREAM_OPENAPI as unknown as Json,
   '/api/v1/appliance/support-bundle.tar.gz': {
     get: {
       operationId: 'appliance.support.bundle.download',

@@ -138,6 +138,35 @@ export const journalEntrySchema = z.object({
   message: z.string().describe('The line'),
 });
 
+/**
+ * GET /api/v1/appliance/logs/stream (Server-Sent Events, not an operation of the registry): new
+ * lines of a log as they are written, with the paged reads' filters. Unknown parameters, and a
+ * filter of the other source, are refused.
+ */
+export const LOG_STREAM_SOURCES = ['calypso', 'journal'] as const;
+export const logStreamQuery = z
+  .object({
+    source: z.enum(LOG_STREAM_SOURCES).describe("Which log: Calypso's own, or the system journal"),
+    after: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe('calypso only: follow from this byte offset (default: the end of the log)'),
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional().describe('calypso only: lines at this level or above'),
+    unit: serviceUnit.optional().describe('journal only: only this service'),
+    priority: z.coerce.number().int().min(0).max(7).optional().describe('journal only: entries at this priority or more urgent'),
+    text: logText.optional(),
+    access_token: z.string().max(4096).optional().describe('Access token, for clients that cannot send an Authorization header'),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    const other = q.source === 'calypso' ? (['unit', 'priority'] as const) : (['after', 'level'] as const);
+    for (const key of other) if (q[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `not a filter of the ${q.source} log` });
+  });
+export type LogStreamQuery = z.infer<typeof logStreamQuery>;
+
 const licenseId = z
   .string()
   .min(1)

@@ -4,7 +4,7 @@
  * call scans at most `maxScanBytes`, so a filter that matches nothing answers quickly with the
  * offset to continue from.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 
 export interface LogLine {
   /** Byte offset of the line's start: pass it as `before` to read what precedes it. */
@@ -68,5 +68,70 @@ export async function readLinesBackward(
     return { lines, nextBefore: end < start ? end : pos };
   } finally {
     await handle.close();
+  }
+}
+
+export interface ForwardRead {
+  /** Whole lines appended after `from`, oldest first; `end` is the offset after the line's newline. */
+  lines: (LogLine & { end: number })[];
+  /** Where the next read starts (after the last whole line read). */
+  next: number;
+  /** The file is shorter than `from`: it was truncated or rotated, and this read started from 0. */
+  restarted: boolean;
+}
+
+/**
+ * The whole lines appended to a file since byte `from`, at most `maxBytes` of them per call (a
+ * line still being written, without its newline, waits for the next call). A file shorter than
+ * `from` was truncated or rotated: the read starts again from 0 and says so.
+ */
+export async function readLinesForward(file: string, opts: { from: number; maxBytes?: number }): Promise<ForwardRead> {
+  const handle = await open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const restarted = size < opts.from;
+    let pos = restarted ? 0 : opts.from;
+    const stop = Math.min(size, pos + (opts.maxBytes ?? 1024 * 1024));
+    const lines: (LogLine & { end: number })[] = [];
+    let pending: Buffer = Buffer.alloc(0);
+    let pendingStart = pos;
+    let next = pos;
+    while (pos < stop) {
+      const len = Math.min(CHUNK, stop - pos);
+      const buf = Buffer.alloc(len);
+      const { bytesRead } = await handle.read(buf, 0, len, pos);
+      if (bytesRead === 0) break;
+      let cut = 0;
+      for (let i = 0; i < bytesRead; i++) {
+        if (buf[i] !== 0x0a) continue;
+        const piece = Buffer.concat([pending, buf.subarray(cut, i)]);
+        if (piece.length) lines.push({ offset: pendingStart, text: piece.subarray(0, MAX_LINE).toString('utf8'), end: pos + i + 1 });
+        pending = Buffer.alloc(0);
+        cut = i + 1;
+        pendingStart = pos + cut;
+        next = pendingStart;
+      }
+      // Only the first MAX_LINE bytes of a line are kept: a runaway line cannot hold memory.
+      if (pending.length < MAX_LINE) pending = Buffer.concat([pending, buf.subarray(cut, bytesRead)]).subarray(0, MAX_LINE);
+      pos += bytesRead;
+    }
+    // A line longer than the whole budget: skip past what was read so the follower moves on.
+    if (!lines.length && pos - next >= (opts.maxBytes ?? 1024 * 1024)) {
+      lines.push({ offset: next, text: pending.toString('utf8'), end: pos });
+      next = pos;
+    }
+    return { lines, next, restarted };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The size of a log file in bytes (0: it does not exist yet). */
+export async function logFileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
   }
 }

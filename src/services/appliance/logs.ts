@@ -12,7 +12,7 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
 const LEVEL_NUMBER: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 /** One pino line in words; a line that is not pino's JSON is shown as it is. */
-function readLine(offset: number, text: string) {
+export function readLine(offset: number, text: string) {
   try {
     const doc = JSON.parse(text) as Record<string, unknown>;
     const { level, time, msg, pid: _pid, hostname: _host, ...rest } = doc;
@@ -30,19 +30,24 @@ function readLine(offset: number, text: string) {
   }
 }
 
+/** The paged read's and the stream's filter of Calypso's log lines: a level and above, a text (case-insensitive). */
+export function calypsoLineFilter(level: string, text: string | undefined): (line: string) => boolean {
+  const min = LEVEL_NUMBER[level] ?? 10;
+  const needle = text?.toLowerCase();
+  return (line: string) => {
+    if (needle && !line.toLowerCase().includes(needle)) return false;
+    if (min <= 10) return true;
+    const found = /"level":(\d+)/.exec(line);
+    return found ? Number(found[1]) >= min : true;
+  };
+}
+
 export function registerLogs(registry: Registry, logFile: () => string | null): void {
   registry.add(
     implement(c['appliance.logs.calypso'], async (_ctx, i) => {
       const file = logFile();
       if (!file) return { items: [], nextBefore: null, file: null };
-      const min = LEVEL_NUMBER[i.level] ?? 10;
-      const needle = i.text?.toLowerCase();
-      const match = (line: string) => {
-        if (needle && !line.toLowerCase().includes(needle)) return false;
-        if (min <= 10) return true;
-        const level = /"level":(\d+)/.exec(line);
-        return level ? Number(level[1]) >= min : true;
-      };
+      const match = calypsoLineFilter(i.level, i.text);
       try {
         const page = await readLinesBackward(file, { before: i.before, limit: i.limit, match });
         return { items: page.lines.map((l) => readLine(l.offset, l.text)), nextBefore: page.nextBefore, file };

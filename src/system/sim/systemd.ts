@@ -44,12 +44,33 @@ interface SimJournalLine {
   priority: number;
   unit: string;
   message: string;
+  /** The entry's sequence number (the `i=` of its cursor); older states number theirs at load. */
+  seq?: number;
 }
 
 interface ServicesState {
   units: Record<string, SimUnit>;
   journal: SimJournalLine[];
   nextPid: number;
+  nextSeq?: number;
+}
+
+/** The simulated journal file's id and boot id (the `s=` and `b=` of a cursor). */
+const SIM_JOURNAL_ID = '5ca1ab1e0c0ffee05ca1ab1e0c0ffee0';
+const SIM_BOOT_ID = 'b007b007b007b007b007b007b007b007';
+
+/** A journald cursor for a simulated entry, in journald's form (s=;i=;b=;m=;t=;x=). */
+function cursorOf(l: SimJournalLine): string {
+  const usec = (l.atMs * 1000).toString(16);
+  return `s=${SIM_JOURNAL_ID};i=${(l.seq ?? 0).toString(16)};b=${SIM_BOOT_ID};m=${usec};t=${usec};x=${((l.seq ?? 0) * 2654435761).toString(16).slice(-16)}`;
+}
+
+/** The sequence number in a cursor of this journal (null: not one of its cursors). */
+function cursorSeq(cursor: string): number | null {
+  const fields = new Map(cursor.split(';').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const));
+  const i = fields.get('i');
+  if (fields.get('s') !== SIM_JOURNAL_ID || !i || !/^[0-9a-f]{1,16}$/.test(i)) return null;
+  return parseInt(i, 16);
 }
 
 const JOURNAL_MAX = 2000;
@@ -97,7 +118,11 @@ function fresh(now: number): ServicesState {
 
 async function load(files: HostFiles, now: number): Promise<ServicesState> {
   const text = await files.readIfExists(SERVICES_SIM_STATE);
-  return text ? (JSON.parse(text) as ServicesState) : fresh(now);
+  const state = text ? (JSON.parse(text) as ServicesState) : fresh(now);
+  let seq = state.nextSeq ?? 1;
+  for (const l of state.journal) if (l.seq === undefined) l.seq = seq++;
+  state.nextSeq = seq;
+  return state;
 }
 
 /** systemd's timestamp format, in UTC ("Mon 2026-11-30 06:38:01 UTC"). */
@@ -156,7 +181,8 @@ async function view(unit: string, state: ServicesState, files: HostFiles): Promi
 }
 
 function log(state: ServicesState, now: number, unit: string, priority: number, message: string): void {
-  state.journal.push({ atMs: now, priority, unit, message });
+  state.journal.push({ atMs: now, priority, unit, message, seq: state.nextSeq ?? 1 });
+  state.nextSeq = (state.nextSeq ?? 1) + 1;
   if (state.journal.length > JOURNAL_MAX) state.journal.splice(0, state.journal.length - JOURNAL_MAX);
 }
 
@@ -329,6 +355,10 @@ function journalctl(args: string[], state: ServicesState): RunResult {
   const untilMs = until === undefined ? null : journalArgTime(until);
   if (since !== undefined && sinceMs === null) return fail(`Failed to parse timestamp: ${since}`);
   if (until !== undefined && untilMs === null) return fail(`Failed to parse timestamp: ${until}`);
+  // --after-cursor=CURSOR or --after-cursor CURSOR: only entries after that one.
+  const afterArg = args.find((a) => a.startsWith('--after-cursor='))?.slice('--after-cursor='.length) ?? at('--after-cursor');
+  const afterSeq = afterArg === undefined ? null : cursorSeq(afterArg);
+  if (afterArg !== undefined && afterSeq === null) return fail('Failed to seek to cursor: Invalid argument');
   const grep = at('-g');
   let pattern: RegExp | null = null;
   if (grep !== undefined) {
@@ -346,6 +376,7 @@ function journalctl(args: string[], state: ServicesState): RunResult {
       l.priority <= priority &&
       (sinceMs === null || l.atMs >= sinceMs) &&
       (untilMs === null || l.atMs <= untilMs) &&
+      (afterSeq === null || (l.seq ?? 0) > afterSeq) &&
       (pattern === null || pattern.test(l.message)),
   );
   // -n counts from the newest; -r prints newest first.
@@ -355,9 +386,9 @@ function journalctl(args: string[], state: ServicesState): RunResult {
   if (output !== 'json') return ok(lines.map((l) => `${stamp(l.atMs)} appliance ${l.unit}: ${l.message}\n`).join('') || '-- No entries --\n');
   return ok(
     lines
-      .map((l, i) =>
+      .map((l) =>
         JSON.stringify({
-          __CURSOR: `s=sim;i=${i}`,
+          __CURSOR: cursorOf(l),
           __REALTIME_TIMESTAMP: String(l.atMs * 1000),
           PRIORITY: String(l.priority),
           ...(l.unit === 'kernel' ? { _TRANSPORT: 'kernel' } : { _SYSTEMD_UNIT: l.unit }),
@@ -368,6 +399,13 @@ function journalctl(args: string[], state: ServicesState): RunResult {
       .map((l) => `${l}\n`)
       .join(''),
   );
+}
+
+/** An entry in the simulated journal, as a service would log it (for demos and tests). */
+export async function logSimulatedJournal(files: HostFiles, now: number, entry: { unit: string; priority: number; message: string }): Promise<void> {
+  const state = await load(files, now);
+  log(state, now, unitName(entry.unit), entry.priority, entry.message);
+  await files.writeAtomic(SERVICES_SIM_STATE, JSON.stringify(state));
 }
 
 /** A fault for demos and tests: the unit fails now and will not start until repaired. */

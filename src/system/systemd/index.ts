@@ -4,7 +4,7 @@
  * Units come from Calypso's own catalogue, never free text, and still pass userArg.
  */
 import { HostCommandError, userArg, type Host } from '../host.js';
-import { parseJournalJson, parseSystemctlShow, systemdTime, type JournalEntry } from './parse.js';
+import { parseJournalJson, parseJournalWithCursors, parseSystemctlShow, systemdTime, type CursoredJournalEntry, type JournalEntry } from './parse.js';
 
 export const SHOW_PROPERTIES = [
   'Id',
@@ -102,6 +102,27 @@ export class SystemdAdapter {
     return r.code === 1 && !r.stdout.trim() ? [] : parseJournalJson(r.stdout);
   }
 
+  /**
+   * Following the journal: the entries after `afterCursor`, oldest first, filtered like query
+   * (`journalctl -o json --after-cursor=CURSOR`). Without a cursor: only the newest entry of the
+   * whole journal (unfiltered), whose cursor is where following starts. At most `limit` entries a
+   * call (journalctl's -n keeps the newest of them).
+   */
+  async follow(q: { afterCursor?: string; unit?: string; priority: number; text?: string; limit: number }): Promise<CursoredJournalEntry[]> {
+    if (q.afterCursor === undefined) {
+      const r = await this.host.run('journalctl', ['--no-pager', '-o', 'json', '-n', '1'], { timeoutMs: 30_000 });
+      return parseJournalWithCursors(r.stdout);
+    }
+    const args = ['--no-pager', '-o', 'json', `--after-cursor=${journalCursor(q.afterCursor)}`, '-n', String(Math.max(1, Math.min(1000, Math.floor(q.limit))))];
+    args.push('-p', String(q.priority));
+    if (q.unit) args.push('-u', userArg(q.unit));
+    if (q.text) args.push('-g', userArg(literalPattern(q.text.toLowerCase())));
+    const r = await this.host.run('journalctl', args, { timeoutMs: 30_000, okCodes: [0, 1] });
+    // A cursor of another journal (rotated away, another machine): journalctl cannot seek to it.
+    if (r.code === 1 && /seek to cursor/i.test(r.stderr)) throw new JournalCursorError(q.afterCursor);
+    return r.code === 1 && !r.stdout.trim() ? [] : parseJournalWithCursors(r.stdout);
+  }
+
   /** True when this host has no systemd to ask (a container, a development machine). */
   static absent(err: unknown): boolean {
     return (
@@ -121,4 +142,19 @@ export function journalTime(ms: number): string {
 /** Text as a PCRE2 pattern that matches it literally: ASCII punctuation escaped (a backslash before it is always literal). */
 export function literalPattern(text: string): string {
   return text.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+}
+
+/** A journal cursor ("s=...;i=...;b=...;m=...;t=...;x=..."): key=hex fields, nothing else reaches journalctl. */
+export const JOURNAL_CURSOR = /^[a-z]=[0-9a-zA-Z]{1,64}(?:;[a-z]=[0-9a-zA-Z]{1,64}){0,9}$/;
+
+export function journalCursor(cursor: string): string {
+  if (!JOURNAL_CURSOR.test(cursor)) throw new Error(`not a journal cursor: ${JSON.stringify(cursor.slice(0, 80))}`);
+  return cursor;
+}
+
+/** journalctl cannot seek to this cursor: following must start again from the end. */
+export class JournalCursorError extends Error {
+  constructor(readonly cursor: string) {
+    super('the journal has no entry at this cursor');
+  }
 }

@@ -59,7 +59,24 @@ const text = (v: unknown): string | null => {
 
 /** `journalctl -o json` lines; a line that is not an entry is refused as unreadable output. */
 export function parseJournalJson(out: string): JournalEntry[] {
-  const entries: JournalEntry[] = [];
+  return readJournal(out).map(({ cursor: _cursor, ...e }) => e);
+}
+
+/** A journal entry with its `__CURSOR`: the position `--after-cursor` resumes after. */
+export interface CursoredJournalEntry extends JournalEntry {
+  cursor: string;
+}
+
+/** `journalctl -o json` lines with each entry's cursor (an entry without one is unreadable output here). */
+export function parseJournalWithCursors(out: string): CursoredJournalEntry[] {
+  return readJournal(out).map((e) => {
+    if (e.cursor === null) throw new ToolOutputError('journalctl', 'an entry has no __CURSOR');
+    return { ...e, cursor: e.cursor };
+  });
+}
+
+function readJournal(out: string): (JournalEntry & { cursor: string | null })[] {
+  const entries: (JournalEntry & { cursor: string | null })[] = [];
   for (const line of out.split('\n')) {
     if (!line.trim()) continue;
     let doc: Record<string, unknown>;
@@ -72,6 +89,7 @@ export function parseJournalJson(out: string): JournalEntry[] {
     if (!Number.isFinite(usec)) throw new ToolOutputError('journalctl', 'an entry has no __REALTIME_TIMESTAMP');
     const priority = Number(text(doc.PRIORITY) ?? 6);
     entries.push({
+      cursor: text(doc.__CURSOR),
       at: new Date(Math.floor(usec / 1000)).toISOString(),
       priority: Number.isInteger(priority) && priority >= 0 && priority <= 7 ? priority : 6,
       unit: text(doc._SYSTEMD_UNIT) ?? text(doc.UNIT) ?? null,
