@@ -58,7 +58,7 @@ export function BackupScreen(): React.ReactElement {
   if (browsing) return <RestoreBrowser run={browsing} onClose={() => setBrowsing(null)} />;
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'jobs' ? (
         <JobsTab extra={extra} />
       ) : tab === 'running' ? (

@@ -93,7 +93,7 @@ export function IscsiScreen(): React.ReactElement {
   const extra = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'targets' ? (
         <TargetsTab extra={extra} />
       ) : tab === 'disks' ? (

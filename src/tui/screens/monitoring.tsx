@@ -70,7 +70,7 @@ export function MonitoringScreen(): React.ReactElement {
   const extra = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'alerts' ? (
         <AlertsTab extra={extra} history={false} />
       ) : tab === 'history' ? (

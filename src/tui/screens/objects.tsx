@@ -69,7 +69,7 @@ export function ObjectsScreen(): React.ReactElement {
   const s = status.data;
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {s && !s.configured && tab !== 'service' ? (
         <NotConfigured extra={extra} />
       ) : tab === 'buckets' ? (

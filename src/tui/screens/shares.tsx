@@ -71,7 +71,7 @@ export function SharesScreen(): React.ReactElement {
   const extra = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'smb' ? (
         <SmbTab extra={extra} />
       ) : tab === 'nfs' ? (

@@ -29,7 +29,7 @@ export function StorageScreen(): React.ReactElement {
   const tabKeys = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'pools' ? (
         <PoolsTab extra={tabKeys} />
       ) : tab === 'datasets' ? (

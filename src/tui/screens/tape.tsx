@@ -41,7 +41,7 @@ export function TapeScreen(): React.ReactElement {
   const extra = tabBindings(TABS, tab, setTab);
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'libraries' ? (
         <LibrariesTab extra={extra} />
       ) : tab === 'media' ? (

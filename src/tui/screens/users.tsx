@@ -37,7 +37,7 @@ export function UsersScreen(): React.ReactElement {
   ];
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} />
+      <Tabs tabs={[...TABS]} current={tab} theme={shell.theme} width={shell.width - 2} />
       {tab === 'users' ? <UsersTab extra={tabKeys} /> : tab === 'groups' ? <GroupsTab extra={tabKeys} /> : <RolesTab extra={tabKeys} />}
     </Box>
   );
