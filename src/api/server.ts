@@ -143,13 +143,15 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
           .map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
       ];
       const input = { ...fromQuery, ...(body ?? {}), ...fromPath };
-      // A write past the bound is refused before anything is done for it: nothing to audit, nothing half-done.
-      const slot = op.mutating ? writes.enter(op.name) : null;
-      if (slot && 'refused' in slot) {
+      // A write past the bound is refused before anything is done for it (the invoker answers 503 and audits the
+      // refusal: every answered write has its row); nothing is half-done.
+      const entered = op.mutating ? writes.enter(op.name) : null;
+      const slot = entered && !('refused' in entered) ? entered : null;
+      let busy: string | undefined;
+      if (entered && 'refused' in entered) {
         ctx.set('Retry-After', String(writes.retryAfterSeconds));
-        sendProblem(ctx, 503, `the appliance is busy (${slot.refused}); nothing was changed: retry in ${writes.retryAfterSeconds} s`);
-        opts.log.debug({ operation: op.name, why: slot.refused }, 'write refused by admission control');
-        return;
+        busy = `the appliance is busy (${entered.refused}); nothing was changed: retry in ${writes.retryAfterSeconds} s`;
+        opts.log.debug({ operation: op.name, why: entered.refused }, 'write refused by admission control');
       }
       let result: unknown;
       try {
@@ -170,6 +172,7 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
           requestId: ctx.state.requestId,
           inputProblems: problems.length ? problems : undefined,
           localPeer: onSocket ? () => (opts.socketPeer ? opts.socketPeer(socket) : Promise.resolve(null)) : undefined,
+          busy,
         });
       } finally {
         slot?.release();

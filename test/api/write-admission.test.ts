@@ -1,8 +1,9 @@
 /**
  * Write admission control (issue 16): at most N mutating operations at once per host (and per
  * subsystem whose tools serialize). Past the bound the API answers 503 with Retry-After
- * (problem+json) before doing anything: the refused writes leave no trace, the accepted ones are
- * all done and each is audited once.
+ * (problem+json) before doing anything: the refused writes change nothing and each has one audit
+ * row saying it was refused (every answered write is audited), the accepted ones are all done and
+ * each is audited once.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Host, RunOptions } from '../../src/system/host.js';
@@ -141,13 +142,20 @@ describe('write admission control', () => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body).toMatchObject({ status: 503, detail: expect.stringMatching(/busy.*nothing was changed/) });
     }
-    // Nothing half-done: exactly the accepted snapshots exist, and each has one audit row.
+    // Nothing half-done: exactly the accepted snapshots exist. Every answer has one audit row: 'ok' for
+    // the accepted, 'error' (busy) for the refused.
     const listed = await t.http.get('/api/v1/snapshots').query({ dataset: 'tank/shares', prefix: 'tank/shares@flood-', limit: 100 }).set(as(operator));
     expect(listed.body.items.map((s: { snapshot: string }) => s.snapshot).sort()).toEqual([...accepted].sort());
     const rows = await auditRows('snapshots.create');
-    expect(rows).toHaveLength(auditBefore + MAX_PER_SUBSYSTEM);
+    expect(rows).toHaveLength(auditBefore + MAX_PER_SUBSYSTEM + k);
     const audited = rows.filter((r) => r.target?.startsWith('tank/shares@flood-'));
-    expect(audited.map((r) => r.target).sort()).toEqual(accepted.map((n) => `tank/shares@${n}`).sort());
+    expect(
+      audited
+        .filter((r) => r.result === 'ok')
+        .map((r) => r.target)
+        .sort(),
+    ).toEqual(accepted.map((n) => `tank/shares@${n}`).sort());
+    expect(audited.filter((r) => r.result === 'error')).toHaveLength(k);
   });
 
   test('the host-wide bound counts every subsystem together', async () => {
@@ -172,7 +180,7 @@ describe('write admission control', () => {
       expect((await tight.http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD })).status).toBe(200);
       tightHost.release();
       expect((await Promise.all(zfsWrites)).map((r) => r.status)).toEqual([201, 201]);
-      // The user was not created, and its refusal was not audited; once the writes are done, it goes through.
+      // The user was not created (its refusal has its own row); once the writes are done, it goes through.
       expect((await tight.http.get('/api/v1/users').set(as(tight.adminToken))).body.items.map((u: { username: string }) => u.username)).not.toContain('wide');
       const again = await tight.http
         .post('/api/v1/users')
@@ -180,7 +188,10 @@ describe('write admission control', () => {
         .send({ username: 'wide', password: 'wide-password-0001', roles: ['ReadOnly'] });
       expect(again.status).toBe(201);
       const audited = await tight.http.get('/api/v1/audit').query({ operation: 'iam.users.create', limit: 100 }).set(as(tight.adminToken));
-      expect(audited.body.items.filter((r: { target: string | null }) => r.target === 'wide')).toHaveLength(1);
+      expect(audited.body.items.filter((r: { target: string | null }) => r.target === 'wide').map((r: { result: string }) => r.result)).toEqual([
+        'ok',
+        'error',
+      ]);
     } finally {
       tightHost.release();
       await tight.close();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../helpers/console.js';
+import { waitFor } from '../shares/helpers.js';
 
 let c: ConsoleTest;
 
@@ -149,6 +150,16 @@ test('setup: FileSets, schedules (typed runs), pools and repositories created an
   await c.waitFor(/JobDefs\s+web-defaults\s+client web1-fd/);
   expect(await c.testDb.db('backup_resources').where({ kind: 'jobdefs', name: 'web-defaults' })).toHaveLength(1);
 
+  // A new repository restarts the storage daemon, which is refused while a job runs: the restore started above may
+  // still be running in simulated time on a fast machine.
+  await waitFor(
+    'no backup job to be running',
+    async () => {
+      const status = await c.http.get('/api/v1/backup/status').set('Authorization', `Bearer ${c.adminToken}`);
+      return status.status === 200 && (status.body.running as unknown[]).length === 0;
+    },
+    30_000,
+  );
   await c.press('n');
   await c.waitFor('New repository on a ZFS dataset');
   await c.type('repo1');

@@ -59,6 +59,11 @@ export interface CallMeta {
    * an operation needs it (the local-console recovery). Absent over TCP.
    */
   localPeer?: () => Promise<LocalPeer | null>;
+  /**
+   * The face's admission control refused this write (too many at once): the invoker refuses it
+   * after authorization, before anything runs, and audits the refusal like any other answer.
+   */
+  busy?: string;
 }
 
 /** Shared, long-lived dependencies every handler can use. */

@@ -4,7 +4,7 @@
  */
 import type { CallMeta, Ctx, Deps } from './context.js';
 import { AnonymousAudit, beginAudit, writeAudit, type AnonymousAuditOptions, type AuditEntry, type AuditResult, type OpenAudit } from './audit.js';
-import { Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf } from './errors.js';
+import { ApplianceError, Forbidden, NotFound, Unauthenticated, ValidationError, publicMessage, statusOf } from './errors.js';
 import { permissionVerdict } from '../../contracts/core.js';
 import { callerInputSchema, type AnyOperation, type Registry } from './registry.js';
 import { describeIssues, summarizeFieldErrors } from '../../contracts/input-errors.js';
@@ -57,6 +57,7 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
     try {
       authorize(op, meta);
       await opts.gate?.(op.name);
+      if (meta.busy) throw new ApplianceError(meta.busy, 503);
       if (meta.inputProblems?.length) {
         throw new ValidationError(meta.inputProblems.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), meta.inputProblems);
       }
