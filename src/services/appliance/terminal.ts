@@ -284,14 +284,19 @@ export class TerminalService {
         stopIdle();
         this.open.delete(entry);
         pty.kill();
-        channel.close(code, reason.slice(0, 120));
-        const row = await this.closeSession(sessionId, reason);
-        await writeAudit(this.deps.db, this.deps.events, callMeta, {
-          operation: 'appliance.terminal.websocket.close',
-          target: `${target}: ${durationText(Number(row.duration_ms))} (${reason})`,
-          input: { sessionId },
-          result: 'ok',
-        });
+        // The session row and its closing audit row are written before the socket closes: a client that saw the close
+        // finds both (and a failed write still closes the socket).
+        try {
+          const row = await this.closeSession(sessionId, reason);
+          await writeAudit(this.deps.db, this.deps.events, callMeta, {
+            operation: 'appliance.terminal.websocket.close',
+            target: `${target}: ${durationText(Number(row.duration_ms))} (${reason})`,
+            input: { sessionId },
+            result: 'ok',
+          });
+        } finally {
+          channel.close(code, reason.slice(0, 120));
+        }
       },
     };
     const end = (reason: string, code: number) => {
