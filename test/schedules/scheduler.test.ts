@@ -177,7 +177,8 @@ describe('scheduler', () => {
     await app.scheduler.idle();
     const [first] = await runs(s.id);
     expect(first!.result).toBe('succeeded');
-    const scrubJobId = ((await app.jobs.get(first!.jobId!)).result as { scrubJobId: number }).scrubJobId;
+    // The run's row can say succeeded a moment before its job's row has its result (seen on PostgreSQL in CI run 4).
+    const scrubJobId = ((await app.jobs.wait(first!.jobId!, 10_000)).result as { scrubJobId: number }).scrubJobId;
     expect((await app.jobs.get(scrubJobId)).state).toBe('running');
     clock = at('2026-06-10T02:00:00Z'); // the appliance's scrub is still scanning: its time stood still
     expect((await call<{ scan: { state: string } }>('storage.pools.get', { name: 'tank' })).scan.state).toBe('scanning');
