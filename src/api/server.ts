@@ -143,16 +143,19 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
           .map((p) => ({ path: p, message: `the body says ${JSON.stringify(body![p])} but the path says ${JSON.stringify(fromPath[p])}` })),
       ];
       const input = { ...fromQuery, ...(body ?? {}), ...fromPath };
-      // A write past the bound is refused before anything is done for it (the invoker answers 503 and audits the
-      // refusal: every answered write has its row); nothing is half-done.
-      const entered = op.mutating ? writes.enter(op.name) : null;
-      const slot = entered && !('refused' in entered) ? entered : null;
-      let busy: string | undefined;
-      if (entered && 'refused' in entered) {
-        ctx.set('Retry-After', String(writes.retryAfterSeconds));
-        busy = `the appliance is busy (${entered.refused}); nothing was changed: retry in ${writes.retryAfterSeconds} s`;
-        opts.log.debug({ operation: op.name, why: entered.refused }, 'write refused by admission control');
-      }
+      // A write past the bound is refused before anything is done for it, once the invoker has found it
+      // authorized, valid and confirmed (it answers 503 and audits the refusal: every answered write has its row).
+      let slot: { release: () => void } | null = null;
+      const admit = (): string | null => {
+        const entered = writes.enter(op.name);
+        if ('refused' in entered) {
+          ctx.set('Retry-After', String(writes.retryAfterSeconds));
+          opts.log.debug({ operation: op.name, why: entered.refused }, 'write refused by admission control');
+          return `the appliance is busy (${entered.refused}); nothing was changed: retry in ${writes.retryAfterSeconds} s`;
+        }
+        slot = entered;
+        return null;
+      };
       let result: unknown;
       try {
         let actor: UserActor | null = null;
@@ -172,10 +175,10 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
           requestId: ctx.state.requestId,
           inputProblems: problems.length ? problems : undefined,
           localPeer: onSocket ? () => (opts.socketPeer ? opts.socketPeer(socket) : Promise.resolve(null)) : undefined,
-          busy,
+          admit,
         });
       } finally {
-        slot?.release();
+        (slot as { release: () => void } | null)?.release();
       }
       ctx.status = op.mutating && op.http!.method === 'POST' && op.name.endsWith('.create') ? 201 : 200;
       ctx.body = result;

@@ -123,6 +123,16 @@ describe('write admission control', () => {
     for (const a of answers) void a.then((x) => settled.push(x));
     while (settled.length < k) await new Promise((r) => setImmediate(r));
     expect(settled.map((x) => x.res.status)).toEqual(Array(k).fill(503));
+    // While the bound is full, a write that would be refused anyway gets its real answer, not "busy" (resending it
+    // could never help), and takes no slot.
+    const invalid = await t.http.post('/api/v1/snapshots').set(as(operator)).send({ dataset: 'tank/shares', name: '-x;id' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers['retry-after']).toBeUndefined();
+    const unconfirmed = await t.http
+      .delete(`/api/v1/snapshots/${encodeURIComponent('tank/shares@flood-0')}`)
+      .set(as(t.adminToken))
+      .send({});
+    expect(unconfirmed.status).toBe(400);
     // A read is never refused by the write bound.
     expect((await t.http.get('/api/v1/snapshots').query({ dataset: 'tank/shares' }).set(as(operator))).status).toBe(200);
     // Another subsystem still has room under the host's bound (6 > 4)...
@@ -147,7 +157,7 @@ describe('write admission control', () => {
     const listed = await t.http.get('/api/v1/snapshots').query({ dataset: 'tank/shares', prefix: 'tank/shares@flood-', limit: 100 }).set(as(operator));
     expect(listed.body.items.map((s: { snapshot: string }) => s.snapshot).sort()).toEqual([...accepted].sort());
     const rows = await auditRows('snapshots.create');
-    expect(rows).toHaveLength(auditBefore + MAX_PER_SUBSYSTEM + k);
+    expect(rows).toHaveLength(auditBefore + MAX_PER_SUBSYSTEM + k + 1); // + the invalid one
     const audited = rows.filter((r) => r.target?.startsWith('tank/shares@flood-'));
     expect(
       audited

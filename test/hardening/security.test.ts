@@ -16,7 +16,9 @@ let t: TestApp;
 let reader: string;
 let operator: string;
 beforeAll(async () => {
-  t = await startTestApp({ host: new SimulatedHost(), mounts: () => [] });
+  // This file checks the audit of every outcome under load, so admission control must not turn accepted writes
+  // into 503s at random; its own refusals (answered and audited) are test/api/write-admission.test.ts's.
+  t = await startTestApp({ host: new SimulatedHost(), mounts: () => [], admission: { maxWrites: 1000, maxWritesPerSubsystem: 1000 } });
   reader = await t.userWithRoles('loadreader', ['ReadOnly']);
   operator = await t.userWithRoles('loadoperator', ['Operator']);
   const ds = await t.http.post('/api/v1/storage/datasets').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'tank/load' });

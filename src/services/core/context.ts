@@ -60,10 +60,12 @@ export interface CallMeta {
    */
   localPeer?: () => Promise<LocalPeer | null>;
   /**
-   * The face's admission control refused this write (too many at once): the invoker refuses it
-   * after authorization, before anything runs, and audits the refusal like any other answer.
+   * The face's admission control (too many writes at once). The invoker asks it once the call is
+   * authorized, valid and confirmed, just before the handler would run: a refused, invalid or
+   * unconfirmed write never takes a slot and gets its own answer. A refusal (the message returned)
+   * is answered 503 and audited like any other answer; null means the write may run.
    */
-  busy?: string;
+  admit?: () => string | null;
 }
 
 /** Shared, long-lived dependencies every handler can use. */

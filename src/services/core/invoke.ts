@@ -57,7 +57,6 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
     try {
       authorize(op, meta);
       await opts.gate?.(op.name);
-      if (meta.busy) throw new ApplianceError(meta.busy, 503);
       if (meta.inputProblems?.length) {
         throw new ValidationError(meta.inputProblems.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), meta.inputProblems);
       }
@@ -80,6 +79,8 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
           ]);
         }
       }
+      const busy = op.mutating ? (meta.admit?.() ?? null) : null;
+      if (busy !== null) throw new ApplianceError(busy, 503);
       // No row, no change: if the 'attempted' row cannot be written, the handler does not run.
       if (op.mutating && meta.actor) open = await beginAudit(base.db, base.events, meta, { operation: op.name, target, input });
       const ctx: Ctx = {
