@@ -8,8 +8,9 @@ import type { Theme } from '../theme.js';
 
 /**
  * The tab bar. Given the width it has, tabs that would not fit are drawn closer together, and
- * if that is still too wide the other tabs show only their number (the current one keeps its
- * label), so the last tab's key is never cut off.
+ * if that is still too wide the other tabs' labels are cut to the longest length that fits
+ * ("6 Net"), down to their number alone (the current one keeps its whole label), so the last
+ * tab's key is never cut off and each tab still says what it is where there is room.
  */
 export function Tabs({
   tabs,
@@ -23,13 +24,14 @@ export function Tabs({
   width?: number;
 }): React.ReactElement {
   const full = tabs.reduce((n, t, i) => n + ` ${i + 1} ${t.label} `.length + 1, 0);
-  const compact = tabs.reduce((n, t, i) => n + `${i + 1} ${t.label}`.length + 1, 0);
-  const fit = width === undefined || full <= width ? 'full' : compact <= width ? 'compact' : 'numbers';
-  const text = (t: { id: string; label: string }, i: number) => {
-    if (fit === 'full') return ` ${i + 1} ${t.label} `;
-    if (fit === 'compact' || t.id === current) return `${i + 1} ${t.label}`;
-    return `${i + 1}`;
+  const cut = (t: { id: string; label: string }, i: number, keep: number) => {
+    const label = t.id === current ? t.label : t.label.slice(0, keep);
+    return label ? `${i + 1} ${label}` : `${i + 1}`;
   };
+  const widthAt = (keep: number) => tabs.reduce((n, t, i) => n + cut(t, i, keep).length + 1, 0);
+  let keep = Math.max(0, ...tabs.map((t) => t.label.length));
+  if (width !== undefined) while (keep > 0 && widthAt(keep) > width) keep--;
+  const text = (t: { id: string; label: string }, i: number) => (width === undefined || full <= width ? ` ${i + 1} ${t.label} ` : cut(t, i, keep));
   return (
     <Text wrap="truncate">
       {tabs.map((t, i) => (
