@@ -15,7 +15,10 @@ export const appliancePermissions = definePermissions([
   { name: 'appliance.licenses', description: 'Import and remove feature licenses', level: 'admin' },
   { name: 'appliance.services', description: 'Start, stop, restart, enable and disable the appliance services', level: 'admin' },
   { name: 'appliance.power', description: 'Reboot and shut down the appliance', level: 'admin' },
-  { name: 'appliance.logs', description: "Read the system journal and Calypso's own log", level: 'read' },
+  // Admin-level, as Linux keeps the journal to the adm/systemd-journal groups: sshd writes what a user typed as a name
+  // ("Invalid user <a password typed in the wrong field>"), and both logs name addresses and accounts. A custom role
+  // can still be given it on purpose.
+  { name: 'appliance.logs', description: "Read the system journal and Calypso's own log", level: 'admin' },
 ]);
 
 /**
@@ -198,7 +201,12 @@ export const applianceContracts = contractSet([
       unit: serviceUnit,
       lines: z.coerce.number().int().min(1).max(1000).default(50).describe('How many recent log lines (at most 1000)'),
     }),
-    output: serviceSchema.extend({ log: z.array(journalLineSchema).describe('Its newest journal lines, oldest first') }),
+    output: serviceSchema.extend({
+      log: z
+        .array(journalLineSchema)
+        .nullable()
+        .describe('Its newest journal lines, oldest first; null when your roles do not grant appliance.logs (the journal is Admin-level)'),
+    }),
     http: { method: 'GET', path: '/appliance/services/:unit' },
   }),
   serviceAction('start', 'Start a service', false),

@@ -14,7 +14,7 @@ import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
  * configuration backups (a preview decrypts a file and lists what the appliance holds; the kept
  * exports are whole configurations).
  */
-const ADMIN_ONLY_READS = new Set(['audit.read', 'appliance.terminal', 'appliance.configuration']);
+const ADMIN_ONLY_READS = new Set(['audit.read', 'appliance.terminal', 'appliance.configuration', 'appliance.logs']);
 /** Changes an Operator may make: day-to-day operation, no IAM, no destroying pools or datasets, no system settings. */
 const OPERATOR_CHANGES = new Set([
   'jobs.cancel',

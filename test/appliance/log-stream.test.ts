@@ -28,6 +28,7 @@ let t: TestApp;
 let server: RunningServer;
 let streams: LogStreams;
 let operator: string;
+let plainOperator: string;
 const url = (q: string) => `${server.url}/api/v1/appliance/logs/stream?${q}`;
 const auth = (token: string, extra: Record<string, string> = {}) => ({ Authorization: `Bearer ${token}`, ...extra });
 
@@ -52,7 +53,14 @@ beforeAll(async () => {
     },
   });
   server = await listen(t.koa, { port: 0, host: '127.0.0.1' });
-  operator = await t.userWithRoles('op', ['Operator']);
+  // The logs are Admin-level; a role given appliance.logs on purpose follows them (an Operator may not: below).
+  const role = await t.http
+    .post('/api/v1/roles')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: 'LogFollower', permissions: ['appliance.read', 'appliance.logs'] });
+  expect(role.status).toBe(201);
+  operator = await t.userWithRoles('op', ['LogFollower']);
+  plainOperator = await t.userWithRoles('plain-op', ['Operator']);
 });
 afterAll(async () => {
   await server.close();
@@ -157,6 +165,8 @@ describe('following logs over the API', () => {
     const watcher = await t.userWithRoles('nologs', ['NoLogs']);
     expect((await SseReader.open(url('source=journal'), auth(watcher))).status).toBe(403);
     expect((await SseReader.open(url(`source=journal&access_token=${watcher}`))).status).toBe(403);
+    expect((await SseReader.open(url('source=journal'), auth(plainOperator))).status).toBe(403);
+    expect((await SseReader.open(url('source=calypso'), auth(plainOperator))).status).toBe(403);
     for (const q of [
       '',
       'source=syslog',

@@ -67,6 +67,7 @@ describe('on the simulated appliance', () => {
   const clock = manualClock(Date.parse('2026-11-30T08:00:00Z'));
   let t: TestApp;
   let operator: string;
+  let logReader: string;
   const svc = async (unit: string) =>
     (await t.http.get('/api/v1/appliance/services').set(bearer(operator))).body.items.find((s: { unit: string }) => s.unit === unit);
 
@@ -77,6 +78,12 @@ describe('on the simulated appliance', () => {
       appliance: { powerDelayMs: 0, logFile: () => logFile },
     });
     operator = await t.userWithRoles('op', ['Operator']);
+    const logRole = await t.http
+      .post('/api/v1/roles')
+      .set(bearer(t.adminToken))
+      .send({ name: 'LogReader', permissions: ['appliance.read', 'appliance.logs'] });
+    expect(logRole.status).toBe(201);
+    logReader = await t.userWithRoles('logreader', ['LogReader']);
   });
   afterAll(async () => {
     await t.close();
@@ -100,7 +107,9 @@ describe('on the simulated appliance', () => {
     expect(disabled.body.enabled).toBe(false);
     expect((await t.http.post('/api/v1/appliance/services/ssh/enable').set(bearer(t.adminToken)).send({})).body.enabled).toBe(true);
     expect((await t.http.post('/api/v1/appliance/services/ssh/start').set(bearer(t.adminToken)).send({})).body.activeState).toBe('active');
-    const detail = await t.http.get('/api/v1/appliance/services/ssh?lines=5').set(bearer(operator));
+    // An Operator sees the service's state, not its journal lines (Admin-level: sshd logs what was typed as a name).
+    expect((await t.http.get('/api/v1/appliance/services/ssh?lines=5').set(bearer(operator))).body).toMatchObject({ activeState: 'active', log: null });
+    const detail = await t.http.get('/api/v1/appliance/services/ssh?lines=5').set(bearer(t.adminToken));
     expect(detail.body.log.map((l: { message: string }) => l.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Stopped ssh.service/), expect.stringMatching(/^Started ssh.service/)]),
     );
@@ -175,30 +184,37 @@ describe('on the simulated appliance', () => {
     const watcher = await t.userWithRoles('watcher', ['ServiceWatcher']);
     expect((await t.http.get('/api/v1/appliance/services').set(bearer(watcher))).status).toBe(200);
     expect((await t.http.get('/api/v1/appliance/logs/journal').set(bearer(watcher))).status).toBe(403);
-    const all = (await t.http.get('/api/v1/appliance/logs/journal?limit=20').set(bearer(operator))).body;
+    // The logs are Admin-level (sshd logs what was typed as a user name, a password sometimes): neither an Operator nor
+    // a ReadOnly user reads them; a role given appliance.logs on purpose does.
+    const reader = await t.userWithRoles('journal-ro', ['ReadOnly']);
+    for (const who of [operator, reader]) {
+      expect((await t.http.get('/api/v1/appliance/logs/journal').set(bearer(who))).status).toBe(403);
+      expect((await t.http.get('/api/v1/appliance/logs/calypso').set(bearer(who))).status).toBe(403);
+    }
+    const all = (await t.http.get('/api/v1/appliance/logs/journal?limit=20').set(bearer(logReader))).body;
     expect(all.manager).toBe('systemd');
     expect(all.items.length).toBe(20);
     const times = all.items.map((e: { at: string }) => Date.parse(e.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    const ssh = (await t.http.get('/api/v1/appliance/logs/journal?unit=ssh').set(bearer(operator))).body.items;
+    const ssh = (await t.http.get('/api/v1/appliance/logs/journal?unit=ssh').set(bearer(logReader))).body.items;
     expect(ssh.map((e: { message: string }) => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Invalid user oracle/), expect.stringMatching(/^Accepted publickey for admin/)]),
     );
-    const notices = (await t.http.get('/api/v1/appliance/logs/journal?priority=5').set(bearer(operator))).body.items;
+    const notices = (await t.http.get('/api/v1/appliance/logs/journal?priority=5').set(bearer(logReader))).body.items;
     expect(notices.every((e: { priority: number }) => e.priority <= 5)).toBe(true);
     expect(notices.some((e: { unit: string | null }) => e.unit === null)).toBe(true); // the kernel's lines have no unit
-    const text = async (q: string) => (await t.http.get('/api/v1/appliance/logs/journal').query({ text: q }).set(bearer(operator))).body.items;
+    const text = async (q: string) => (await t.http.get('/api/v1/appliance/logs/journal').query({ text: q }).set(bearer(logReader))).body.items;
     expect((await text('ORACLE')).map((e: { message: string }) => e.message)).toEqual([expect.stringMatching(/Invalid user oracle/)]);
     expect(await text('.*')).toEqual([]); // taken literally, not as a pattern
     expect((await text('-rf /')).length).toBe(0);
-    expect((await t.http.get('/api/v1/appliance/logs/journal').query({ text: 'a\nb' }).set(bearer(operator))).status).toBe(400);
+    expect((await t.http.get('/api/v1/appliance/logs/journal').query({ text: 'a\nb' }).set(bearer(logReader))).status).toBe(400);
     // Paging back by time: the next page is older than the oldest of the first.
     const oldest = all.items[all.items.length - 1].at as string;
     const older = (
       await t.http
         .get('/api/v1/appliance/logs/journal')
         .query({ untilAt: new Date(Date.parse(oldest) - 1).toISOString(), limit: 10 })
-        .set(bearer(operator))
+        .set(bearer(logReader))
     ).body.items;
     expect(older.every((e: { at: string }) => Date.parse(e.at) < Date.parse(oldest))).toBe(true);
     const journalCalls = t.app.host.history().filter((r) => r.command === 'journalctl');
@@ -210,13 +226,13 @@ describe('on the simulated appliance', () => {
   });
 
   test("Calypso's own log backwards in pages, by level and text", async () => {
-    const first = (await t.http.get('/api/v1/appliance/logs/calypso?limit=100').set(bearer(operator))).body;
+    const first = (await t.http.get('/api/v1/appliance/logs/calypso?limit=100').set(bearer(logReader))).body;
     expect(first.file).toBe(logFile);
     expect(first.items[0]).toMatchObject({ level: 'info', message: 'collected 2999', at: '2026-11-30T07:49:59.000Z', detail: '{"i":2999}' });
     expect(first.items).toHaveLength(100);
-    const second = (await t.http.get('/api/v1/appliance/logs/calypso').query({ limit: 100, before: first.nextBefore }).set(bearer(operator))).body;
+    const second = (await t.http.get('/api/v1/appliance/logs/calypso').query({ limit: 100, before: first.nextBefore }).set(bearer(logReader))).body;
     expect(second.items[0].message).toBe('collected 2899');
-    const errors = (await t.http.get('/api/v1/appliance/logs/calypso?level=error&limit=500').set(bearer(operator))).body;
+    const errors = (await t.http.get('/api/v1/appliance/logs/calypso?level=error&limit=500').set(bearer(logReader))).body;
     expect(errors.items.map((l: { message: string }) => l.message)).toEqual([
       'probe failed 2500',
       'probe failed 2000',
@@ -226,7 +242,7 @@ describe('on the simulated appliance', () => {
       'probe failed 0',
     ]);
     expect(errors.nextBefore).toBeNull();
-    const text = (await t.http.get('/api/v1/appliance/logs/calypso').query({ text: 'FAILED 15' }).set(bearer(operator))).body;
+    const text = (await t.http.get('/api/v1/appliance/logs/calypso').query({ text: 'FAILED 15' }).set(bearer(logReader))).body;
     expect(text.items.map((l: { message: string }) => l.message)).toEqual(['probe failed 1500']);
   });
 
@@ -249,7 +265,7 @@ describe('on the simulated appliance', () => {
     // The command runs after the answer (no delay in this test): wait for it in the host's history.
     for (let i = 0; i < 100 && !t.app.host.history().some((r) => r.command === 'systemctl' && r.args[0] === 'reboot'); i++)
       await new Promise((r) => setTimeout(r, 20));
-    const chrony = (await t.http.get('/api/v1/appliance/services/chrony?lines=4').set(bearer(operator))).body;
+    const chrony = (await t.http.get('/api/v1/appliance/services/chrony?lines=4').set(bearer(t.adminToken))).body;
     expect(chrony.activeState).toBe('active');
     expect(chrony.log.map((l: { message: string }) => l.message)).toEqual([
       expect.stringMatching(/^Stopping chrony.service/),

@@ -5,6 +5,7 @@
  * only started, stopped or restarted as a whole. Calypso does not stop, restart or disable itself
  * from one of its own calls (the answer would never arrive): that is `calypso stop` or systemctl.
  */
+import { permissionVerdict } from '../../contracts/core.js';
 import { APPLIANCE_SERVICES, applianceContracts as c, type ApplianceService } from '../../contracts/appliance.js';
 import { z } from 'zod';
 import { HostCommandError } from '../../system/host.js';
@@ -83,8 +84,13 @@ export function registerServices(registry: Registry): void {
   registry.add(
     implement(c['appliance.services.get'], async (ctx, i) => {
       const { manager, items } = await states(ctx, [definition(i.unit)]);
-      const log =
-        manager === 'none' ? [] : (await new SystemdAdapter(ctx.host).journal(i.unit, i.lines)).map(({ at, priority, message }) => ({ at, priority, message }));
+      // The journal is Admin-level (appliance.logs): a reader of the service's state does not get its log lines.
+      const mayRead = permissionVerdict('appliance.logs', ctx.actor === null ? null : ctx.actor.kind === 'system' ? 'all' : ctx.actor.permissions) === 'ok';
+      const log = !mayRead
+        ? null
+        : manager === 'none'
+          ? []
+          : (await new SystemdAdapter(ctx.host).journal(i.unit, i.lines)).map(({ at, priority, message }) => ({ at, priority, message }));
       return { ...items[0]!, log };
     }),
   );

@@ -77,7 +77,15 @@ export function ServicesTab({ extra }: { extra: KeyBinding[] }): React.ReactElem
   const showLog = () => {
     if (!s) return;
     void shell.call('appliance.services.get', { unit: s.unit, lines: 200 }).then(
-      (d) => shell.showText(`${d.name} (${d.unit}): ${d.text}`, d.log.length ? d.log.map((l) => `${dateTimeSeconds(l.at)} ${l.message}`) : ['(no log lines)']),
+      (d) =>
+        shell.showText(
+          `${d.name} (${d.unit}): ${d.text}`,
+          d.log === null
+            ? ['(its log lines need the appliance.logs permission, which your roles do not grant)']
+            : d.log.length
+              ? d.log.map((l) => `${dateTimeSeconds(l.at)} ${l.message}`)
+              : ['(no log lines)'],
+        ),
       (err: unknown) => shell.toast(err instanceof Error ? err.message : String(err), 'error'),
     );
   };
