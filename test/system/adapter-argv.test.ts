@@ -14,7 +14,11 @@ import { DiskAdapter } from '../../src/system/disks/index.js';
 import { NfsAdapter } from '../../src/system/nfs/index.js';
 import { SambaAdapter } from '../../src/system/samba/index.js';
 import { ScstAdapter } from '../../src/system/scst/index.js';
+import { Bconsole } from '../../src/system/bacula/bconsole.js';
+import { ChronyAdapter } from '../../src/system/chrony/index.js';
+import { configFromLive, NetworkAdapter, planIpChanges } from '../../src/system/network/index.js';
 import { grammarRefusal } from '../../src/system/sim/grammar/index.js';
+import { SystemdAdapter } from '../../src/system/systemd/index.js';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { TapeAdapter } from '../../src/system/tape/index.js';
 import { TgtAdapter } from '../../src/system/tgt/index.js';
@@ -25,7 +29,9 @@ type Call = [string, ...string[]];
 
 /** The simulated appliance, with every command it was asked to run noted. */
 function recording(): { host: Host; calls: Call[] } {
-  const sim = new SimulatedHost();
+  // A clock that moves a second each time it is read: the simulated robot's moves end without waiting.
+  let now = Date.parse('2026-11-30T12:00:00Z');
+  const sim = new SimulatedHost({ now: () => (now += 1000) });
   const calls: Call[] = [];
   const host: Host = {
     kind: 'sim',
@@ -78,6 +84,56 @@ async function goldenVectors(): Promise<Record<string, Call[]>> {
   await at('tapeinfo', (h) => new TapeAdapter(h).tapeinfo('/dev/sg2'));
   await at('sg_logs tapealert', (h) => new TapeAdapter(h).tapeAlerts('/dev/sg2'));
   await at('mtx status', (h) => new TapeAdapter(h).status('/dev/sg3'));
+  // The changer's slots 1-8 hold cartridges, its drives are empty; the first drive is /dev/nst0.
+  await at('tape: load, status, offline, unload, transfer, inventory', async (h) => {
+    const tape = new TapeAdapter(h);
+    await tape.lsscsi();
+    await tape.load('/dev/sg3', 1, 0);
+    await tape.mtStatus('/dev/nst0');
+    await tape.offline('/dev/nst0');
+    await tape.unload('/dev/sg3', 1, 0);
+    const empty = (await tape.status('/dev/sg3')).slots.find((s) => !s.full && !s.importExport)!;
+    await tape.transfer('/dev/sg3', 2, empty.index);
+    await tape.inventory('/dev/sg3');
+  });
+  await at('bconsole', (h) => new Bconsole(h, { configPath: '/etc/bacula/bconsole.conf' }).batch(['version', 'status dir']));
+  await at('chronyc tracking, sources', async (h) => {
+    const chrony = new ChronyAdapter(h);
+    await chrony.tracking();
+    await chrony.sources();
+  });
+  await at('ip read, route get', async (h) => {
+    const net = new NetworkAdapter(h);
+    await net.read();
+    await net.routeTo('10.0.0.77');
+    await net.routeTo('fd00:10::77');
+  });
+  await at('ip changes', async (h) => {
+    const net = new NetworkAdapter(h);
+    const live = await net.read();
+    const from = configFromLive(live, 'calypso', 'example.com', { servers: [], search: [] });
+    // A new bond of eth3 with an address, a VLAN on eth0, jumbo frames on eth0, another IPv4 gateway and none for IPv6.
+    const to: typeof from = {
+      ...from,
+      interfaces: [
+        ...from.interfaces.filter((i) => i.name !== 'eth3').map((i) => (i.name === 'eth0' ? { ...i, mtu: 9000 } : i)),
+        { name: 'bond1', dhcp4: false, dhcp6: false, addresses: ['10.30.0.10/24'], mtu: null },
+        { name: 'eth0.20', dhcp4: false, dhcp6: false, addresses: ['10.20.0.10/24'], mtu: null },
+      ],
+      bonds: [...from.bonds, { name: 'bond1', members: ['eth3'], mode: 'active-backup', lacpRate: null, xmitHashPolicy: null }],
+      vlans: [...from.vlans, { name: 'eth0.20', parent: 'eth0', id: 20 }],
+      gateway4: '10.0.0.254',
+      gateway6: null,
+    };
+    await net.run(planIpChanges(from, to, live));
+  });
+  await at('journalctl', async (h) => {
+    const systemd = new SystemdAdapter(h);
+    await systemd.journal('smbd.service', 20);
+    await systemd.query({ unit: 'smbd.service', priority: 4, sinceMs: Date.parse('2026-11-30T10:00:00Z'), text: 'Fail.', limit: 50 });
+    const [newest] = await systemd.follow({ priority: 6, limit: 100 });
+    await systemd.follow({ afterCursor: newest!.cursor, priority: 6, limit: 100, unit: 'nmbd.service' });
+  });
   await at('exportfs -ra', (h) => new NfsAdapter(h).reload());
   await at('exportfs -v', (h) => new NfsAdapter(h).active());
   await at('scstadmin check', async (h) => {
@@ -97,6 +153,14 @@ async function goldenVectors(): Promise<Record<string, Call[]>> {
 
 const tgt = (...args: string[]): Call => ['tgtadm', '-C', String(TGT_PORT), '--lld', 'iscsi', ...args];
 
+/** NetworkAdapter.read(): links, addresses and both families' routes, as JSON. */
+const IP_READ: Call[] = [
+  ['ip', '-j', '-d', 'link', 'show'],
+  ['ip', '-j', 'addr', 'show'],
+  ['ip', '-j', 'route', 'show'],
+  ['ip', '-j', '-family', 'inet6', 'route', 'show'],
+];
+
 const GOLDEN: Record<string, Call[]> = {
   'zpool create': [['zpool', 'create', '-o', 'ashift=12', 'backup', 'mirror', 'sdm', 'sdn']],
   'zfs create': [['zfs', 'create', '-o', 'compression=lz4', '-o', 'quota=10G', 'tank/projects']],
@@ -112,6 +176,63 @@ const GOLDEN: Record<string, Call[]> = {
   tapeinfo: [['tapeinfo', '-f', '/dev/sg2']],
   'sg_logs tapealert': [['sg_logs', '--page=0x2e', '/dev/sg2']],
   'mtx status': [['mtx', '-f', '/dev/sg3', 'status']],
+  'tape: load, status, offline, unload, transfer, inventory': [
+    ['lsscsi', '-g'],
+    ['mtx', '-f', '/dev/sg3', 'load', '1', '0'],
+    ['mt', '-f', '/dev/nst0', 'status'],
+    ['mt', '-f', '/dev/nst0', 'offline'],
+    ['mtx', '-f', '/dev/sg3', 'unload', '1', '0'],
+    ['mtx', '-f', '/dev/sg3', 'status'],
+    ['mtx', '-f', '/dev/sg3', 'transfer', '2', '17'],
+    ['mtx', '-f', '/dev/sg3', 'inventory'],
+  ],
+  // The commands go to bconsole's standard input; the argv names the console's configuration only.
+  bconsole: [['bconsole', '-n', '-c', '/etc/bacula/bconsole.conf']],
+  'chronyc tracking, sources': [
+    ['chronyc', '-c', '-n', 'tracking'],
+    ['chronyc', '-c', '-n', 'sources'],
+  ],
+  'ip read, route get': [
+    ['ip', '-j', '-d', 'link', 'show'],
+    ['ip', '-j', 'addr', 'show'],
+    ['ip', '-j', 'route', 'show'],
+    ['ip', '-j', '-family', 'inet6', 'route', 'show'],
+    ['ip', '-j', 'route', 'get', '10.0.0.77'],
+    ['ip', '-j', '-family', 'inet6', 'route', 'get', 'fd00:10::77'],
+  ],
+  'ip changes': [
+    ...IP_READ,
+    ['ip', 'link', 'add', 'name', 'bond1', 'type', 'bond', 'mode', 'active-backup'],
+    ['ip', 'link', 'set', 'dev', 'eth3', 'down'],
+    ['ip', 'link', 'set', 'dev', 'eth3', 'master', 'bond1'],
+    ['ip', 'link', 'set', 'dev', 'eth3', 'up'],
+    ['ip', 'link', 'add', 'link', 'eth0', 'name', 'eth0.20', 'type', 'vlan', 'id', '20'],
+    ['ip', 'link', 'set', 'dev', 'eth0', 'mtu', '9000'],
+    ['ip', 'addr', 'add', '10.30.0.10/24', 'dev', 'bond1'],
+    ['ip', 'link', 'set', 'dev', 'bond1', 'up'],
+    ['ip', 'addr', 'add', '10.20.0.10/24', 'dev', 'eth0.20'],
+    ['ip', 'link', 'set', 'dev', 'eth0.20', 'up'],
+    ['ip', 'route', 'replace', 'default', 'via', '10.0.0.254'],
+    ['ip', '-family', 'inet6', 'route', 'del', 'default', 'via', 'fd00:10::1'],
+  ],
+  journalctl: [
+    ['journalctl', '--no-pager', '-o', 'json', '-n', '20', '-u', 'smbd.service'],
+    ['journalctl', '--no-pager', '-o', 'json', '-r', '-n', '50', '-p', '4', '-u', 'smbd.service', '--since', '2026-11-30 10:00:00.000000 UTC', '-g', 'fail\\.'],
+    ['journalctl', '--no-pager', '-o', 'json', '-n', '1'],
+    [
+      'journalctl',
+      '--no-pager',
+      '-o',
+      'json',
+      '--after-cursor=s=5ca1ab1e0c0ffee05ca1ab1e0c0ffee0;i=1d;b=b007b007b007b007b007b007b007b007;m=6617cf0ad6b80;t=6617cf0ad6b80;x=11ec48c90d',
+      '-n',
+      '100',
+      '-p',
+      '6',
+      '-u',
+      'nmbd.service',
+    ],
+  ],
   'exportfs -ra': [['exportfs', '-ra']],
   'exportfs -v': [['exportfs', '-v']],
   'scstadmin check': [['scstadmin', '-check_config', '/etc/scst.conf']],
@@ -193,5 +314,68 @@ const real = peersAvailable(['tgtadm', 'testparm', 'lsblk', 'smartctl', 'exportf
     const sgLogs = on('sg_logs tapealert');
     expect(sgLogs.stderr).not.toMatch(/Usage|bad argument|Bad argument|Syntax error/i);
     expect(sgLogs.stderr).toContain(missing);
+  });
+});
+
+/** What the tools print when they refuse their arguments (any of them): a taken vector never shows one of these. */
+const USAGE_REFUSAL = /is unknown, try|^Usage:|is wrong|garbage|unrecognized option|invalid option|requires an argument|Unrecognized command|ambiguous/im;
+
+(peersAvailable(['ip', 'unshare']) ? describe : describe.skip)('ip: the pinned vectors against the real ip', () => {
+  test('the reads run here', () => {
+    for (const call of GOLDEN['ip read, route get']!.filter((c) => !c.includes('get'))) {
+      const r = spawnSync(call[0], call.slice(1), { encoding: 'utf8', timeout: 20_000 });
+      expect([call.join(' '), r.status]).toEqual([call.join(' '), 0]);
+      expect(JSON.parse(r.stdout)).toBeInstanceOf(Array);
+    }
+  });
+
+  test("the changes are taken, each in a network namespace of its own with the links they name (the kernel's answers only)", () => {
+    // A throwaway namespace: nothing of this machine's network changes. Its links are veth pairs under the names the
+    // plan uses; the kernel may lack bonds and VLANs ("Unknown device type"): answers to arguments ip has read.
+    for (const call of [...GOLDEN['ip read, route get']!, ...GOLDEN['ip changes']!]) {
+      const links = ['eth0', 'eth3', 'bond1', 'eth0.20'].map((name, i) => `ip link add ${name} type veth peer name peer${i}`);
+      const script = `${links.join(' && ')} && exec "$@"`;
+      const r = spawnSync('unshare', ['-n', 'sh', '-c', script, 'sh', ...call], { encoding: 'utf8', timeout: 20_000 });
+      expect({ call: call.join(' '), stderr: r.stderr }).not.toEqual({ call: call.join(' '), stderr: expect.stringMatching(USAGE_REFUSAL) });
+    }
+  });
+});
+
+(peersAvailable(['chronyc', 'journalctl', 'bconsole', 'mtx']) ? describe : describe.skip)('the other pinned vectors against the real tools', () => {
+  const run = (call: string[]) => {
+    const r = spawnSync(call[0]!, call.slice(1), { encoding: 'utf8', input: '', timeout: 20_000 });
+    return { call: call.join(' '), code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test('chronyc takes its vectors (with no chronyd to answer: "506 Cannot talk to daemon")', () => {
+    for (const call of GOLDEN['chronyc tracking, sources']!) {
+      const r = run(call);
+      expect(r.stderr).not.toMatch(USAGE_REFUSAL);
+      expect(r.stdout).not.toMatch(/^Usage:/m);
+    }
+  });
+
+  test('journalctl takes its vectors (no journal, or a cursor of another machine: its only complaints)', () => {
+    for (const call of GOLDEN.journalctl!) {
+      const r = run(call);
+      expect(r.stderr).not.toMatch(USAGE_REFUSAL);
+      expect(r.stderr).not.toMatch(/Unknown output format|Unknown log level|Failed to parse|Failed to add match/);
+      expect([0, 1]).toContain(r.code);
+    }
+  });
+
+  test('bconsole takes -n -c FILE (a configuration that is not there is its only complaint)', () => {
+    const [tool, ...args] = GOLDEN.bconsole![0]!;
+    const r = run([tool, ...args.map((a) => (a.endsWith('.conf') ? '/nonexistent/calypso-bconsole.conf' : a))]);
+    expect(r.stderr).not.toMatch(USAGE_REFUSAL);
+    expect(r.stdout).toContain('Cannot open config file "/nonexistent/calypso-bconsole.conf"');
+  });
+
+  test('mtx takes load, unload, transfer and inventory (opening the device is its only complaint)', () => {
+    const missing = '/dev/calypso-no-such-sg';
+    for (const call of GOLDEN['tape: load, status, offline, unload, transfer, inventory']!.filter((c) => c[0] === 'mtx')) {
+      const r = run(call.map((a) => (a === '/dev/sg3' ? missing : a)));
+      expect(r).toMatchObject({ code: 1, stderr: `cannot open SCSI device '${missing}' - No such file or directory\n` });
+    }
   });
 });

@@ -30,6 +30,103 @@ const NO_PID = '999999';
 const SG_LOGS_USAGE = `Usage: sg_logs [-All] [--all] [--brief] [--control=PC] [--enumerate]\n`;
 const TAPEINFO_USAGE = 'Usage: tapeinfo -f <generic-device>\n';
 
+const CHOWN_TRY = "Try 'chown --help' for more information.\n";
+const CHMOD_TRY = "Try 'chmod --help' for more information.\n";
+
+/**
+ * The tools the appliance drives outside storage and shares: chronyc 4.3, ip (iproute2 6.1), journalctl (systemd 252),
+ * mtx 1.3.12, bconsole (Bacula 9.6.7), chown and chmod (coreutils 9.1), chpasswd (shadow 4.13), captured on Debian 12.
+ * The usage texts are compared by their first line here, whole against the real tools below.
+ */
+const MORE_REFUSED: Vector[] = [
+  { tool: 'chronyc', args: ['--bogus'], code: 1, text: "chronyc: invalid option -- '-'\n" },
+  { tool: 'chronyc', args: ['-Z', 'tracking'], code: 1, text: "chronyc: invalid option -- 'Z'\n" },
+  { tool: 'chronyc', args: ['-c', '-h'], code: 1, text: "chronyc: option requires an argument -- 'h'\n" },
+  { tool: 'chronyc', args: ['-c', '-n', '-p'], code: 1, text: "chronyc: option requires an argument -- 'p'\n" },
+  { tool: 'chronyc', args: ['-c', '-n', 'bogus'], code: 1, text: 'Unrecognized command\n' },
+  { tool: 'chronyc', args: ['-c', '-n', 'TRACKING'], code: 1, text: 'Unrecognized command\n' },
+  { tool: 'ip', args: ['--bogus', 'link'], code: 255, text: 'Option "-bogus" is unknown, try "ip -help".\n' },
+  { tool: 'ip', args: ['-Z', 'link'], code: 255, text: 'Option "-Z" is unknown, try "ip -help".\n' },
+  { tool: 'ip', args: ['-e', 'link'], code: 255, text: 'Option "-e" is unknown, try "ip -help".\n' },
+  { tool: 'ip', args: ['-4x', 'link'], code: 255, text: 'Option "-4x" is unknown, try "ip -help".\n' },
+  { tool: 'ip', args: ['-j', 'bogus'], code: 1, text: 'Object "bogus" is unknown, try "ip help".\n' },
+  { tool: 'ip', args: ['-j', 'link', 'bogus'], code: 255, text: 'Command "bogus" is unknown, try "ip link help".\n' },
+  { tool: 'ip', args: ['-j', 'addr', 'bogus'], code: 255, text: 'Command "bogus" is unknown, try "ip address help".\n' },
+  { tool: 'ip', args: ['-j', 'route', 'bogus'], code: 255, text: 'Command "bogus" is unknown, try "ip route help".\n' },
+  { tool: 'ip', args: ['-family', 'bogus', 'link'], code: 255, text: 'Error: argument "bogus" is wrong: invalid protocol family\n' },
+  { tool: 'ip', args: ['-j', '-family'], code: 255, text: 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' },
+  { tool: 'ip', args: ['-j'], code: 255, text: 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' },
+  { tool: 'journalctl', args: ['--bogus'], code: 1, text: "journalctl: unrecognized option '--bogus'\n" },
+  { tool: 'journalctl', args: ['-Z'], code: 1, text: "journalctl: invalid option -- 'Z'\n" },
+  { tool: 'journalctl', args: ['--no-pager', '-o'], code: 1, text: "journalctl: option requires an argument -- 'o'\n" },
+  { tool: 'journalctl', args: ['--no-pager', '--priori'], code: 1, text: "journalctl: option '--priority' requires an argument\n" },
+  { tool: 'journalctl', args: ['--no-pager', '-o', 'bogus', '-n', '1'], code: 1, text: "Unknown output format 'bogus'.\n" },
+  { tool: 'journalctl', args: ['-p', 'bogus'], code: 1, text: 'Unknown log level bogus\n' },
+  { tool: 'journalctl', args: ['-p', '8'], code: 1, text: 'Unknown log level 8\n' },
+  { tool: 'journalctl', args: ['-p', '3..x'], code: 1, text: 'Failed to parse log level range 3..x\n' },
+  { tool: 'journalctl', args: ['--quiet=x'], code: 1, text: "journalctl: option '--quiet' doesn't allow an argument\n" },
+  {
+    tool: 'journalctl',
+    args: ['--no', '-n', '1'],
+    code: 1,
+    text: "journalctl: option '--no' is ambiguous; possibilities: '--no-pager' '--no-full' '--no-tail' '--no-hostname'\n",
+  },
+  {
+    tool: 'journalctl',
+    args: ['--u=x'],
+    code: 1,
+    text: "journalctl: option '--u=x' is ambiguous; possibilities: '--user' '--until' '--unit' '--user-unit' '--update-catalog' '--utc'\n",
+  },
+  { tool: 'mtx', args: ['-Z'], code: 1, text: 'Usage:\n' },
+  { tool: 'mtx', args: ['-f'], code: 1, text: 'Usage:\n' },
+  { tool: 'mtx', args: ['-f/dev/sg3', 'status'], code: 1, text: 'Usage:\n' },
+  { tool: 'bconsole', args: ['--bogus'], code: 1, text: "bconsole: invalid option -- '-'\n" },
+  { tool: 'bconsole', args: ['-Z'], code: 1, text: "bconsole: invalid option -- 'Z'\n" },
+  { tool: 'bconsole', args: ['-n', '-c'], code: 1, text: "bconsole: option requires an argument -- 'c'\n" },
+  { tool: 'bconsole', args: ['extra'], code: 1, text: 'Copyright (C) 2000-2020 Kern Sibbald.\n' },
+  { tool: 'chown', args: [], code: 1, text: `chown: missing operand\n${CHOWN_TRY}` },
+  { tool: 'chown', args: ['root'], code: 1, text: `chown: missing operand after ‘root’\n${CHOWN_TRY}` },
+  { tool: 'chown', args: ['--bogus', 'root', '/x'], code: 1, text: `chown: unrecognized option '--bogus'\n${CHOWN_TRY}` },
+  { tool: 'chown', args: ['-Z', 'root', '/x'], code: 1, text: `chown: invalid option -- 'Z'\n${CHOWN_TRY}` },
+  { tool: 'chown', args: ['--fr'], code: 1, text: `chown: option '--from' requires an argument\n${CHOWN_TRY}` },
+  { tool: 'chown', args: ['--verbose=1', 'root', '/x'], code: 1, text: `chown: option '--verbose' doesn't allow an argument\n${CHOWN_TRY}` },
+  {
+    tool: 'chown',
+    args: ['--no', 'root', '/x'],
+    code: 1,
+    text: `chown: option '--no' is ambiguous; possibilities: '--no-dereference' '--no-preserve-root'\n${CHOWN_TRY}`,
+  },
+  { tool: 'chmod', args: [], code: 1, text: `chmod: missing operand\n${CHMOD_TRY}` },
+  { tool: 'chmod', args: ['0750'], code: 1, text: `chmod: missing operand after ‘0750’\n${CHMOD_TRY}` },
+  { tool: 'chmod', args: ['-w'], code: 1, text: `chmod: missing operand\n${CHMOD_TRY}` },
+  { tool: 'chmod', args: ['-Z', '0750', '/x'], code: 1, text: `chmod: invalid option -- 'Z'\n${CHMOD_TRY}` },
+  { tool: 'chmod', args: ['--r', '0750', '/x'], code: 1, text: `chmod: option '--r' is ambiguous; possibilities: '--recursive' '--reference'\n${CHMOD_TRY}` },
+  { tool: 'chmod', args: ['--v', '0750', '/x'], code: 1, text: `chmod: option '--v' is ambiguous; possibilities: '--verbose' '--version'\n${CHMOD_TRY}` },
+  { tool: 'chpasswd', args: ['--bogus'], code: 2, text: "chpasswd: unrecognized option '--bogus'\n" },
+  { tool: 'chpasswd', args: ['-Z'], code: 2, text: "chpasswd: invalid option -- 'Z'\n" },
+  { tool: 'chpasswd', args: ['--c'], code: 2, text: "chpasswd: option '--crypt-method' requires an argument\n" },
+  { tool: 'chpasswd', args: ['-c', 'BOGUS'], code: 2, text: 'chpasswd: unsupported crypt method: BOGUS\n' },
+  { tool: 'chpasswd', args: ['-s', '5'], code: 2, text: 'chpasswd: -s flag is only allowed with the -c flag\n' },
+  { tool: 'chpasswd', args: ['--md5=x'], code: 2, text: "chpasswd: option '--md5' doesn't allow an argument\n" },
+  // getopt_long's ambiguous prefixes in the tools that already had a grammar.
+  { tool: 'lsblk', args: ['--no'], code: 1, text: `lsblk: option '--no' is ambiguous; possibilities: '--nodeps' '--noempty' '--noheadings'\n${LSBLK_TRY}` },
+  {
+    tool: 'systemctl',
+    args: ['--no', 'status'],
+    code: 1,
+    text: "systemctl: option '--no' is ambiguous; possibilities: '--no-block' '--no-legend' '--no-pager' '--no-wall' '--no-reload' '--no-ask-password' '--now'\n",
+  },
+  {
+    tool: 'tgtadm',
+    args: ['--m', 'target', '--o', 'show'],
+    code: 22,
+    text: `tgtadm: option '--o' is ambiguous; possibilities: '--op' '--outgoing'\n${TGT_TRY}`,
+  },
+];
+
+/** The first line of the usage is enough to name the refusal; the real tools' comparison below is whole. */
+const firstLines = (text: string, lines: number) => text.split('\n').slice(0, lines).join('\n') + '\n';
+
 const REFUSED: Vector[] = [
   { tool: 'lsblk', args: ['--bogus'], code: 1, text: `lsblk: unrecognized option '--bogus'\n${LSBLK_TRY}` },
   { tool: 'lsblk', args: ['-J', '-Z'], code: 1, text: `lsblk: invalid option -- 'Z'\n${LSBLK_TRY}` },
@@ -140,8 +237,16 @@ async function simulated(tool: string, args: string[]) {
 describe('the simulated appliance refuses what the real tools refuse', () => {
   test('every tool the appliance drives outside ZFS has a grammar', () => {
     expect(GRAMMAR_TOOLS.sort()).toEqual([
+      'bconsole',
+      'chmod',
+      'chown',
+      'chpasswd',
+      'chronyc',
       'exportfs',
+      'ip',
+      'journalctl',
       'lsblk',
+      'mtx',
       'scstadmin',
       'sg_logs',
       'smartctl',
@@ -159,6 +264,67 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
     // Through the simulated host, as an adapter sees it: the same refusal, as a failed command.
     const through = await simulated(v.tool, v.args);
     expect(through.code).toBe(v.code);
+  });
+
+  test.each(MORE_REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
+    const r = grammarRefusal(v.tool, v.args);
+    expect(r && { code: r.code, text: firstLines(r.stderr, v.text.split('\n').length - 1) }).toEqual({ code: v.code, text: v.text });
+    const through = await simulated(v.tool, v.args);
+    expect(through.code).toBe(v.code);
+  });
+
+  test("getopt_long's abbreviations: a prefix of one long option is that option, an exact name wins over longer ones", () => {
+    for (const [tool, args] of [
+      ['lsblk', ['--js', '--bytes', '--noh', '--output=NAME']],
+      ['journalctl', ['--no-pa', '-o', 'json', '--lin=5', '--uni', 'smbd']],
+      ['journalctl', ['--no-pager', '--output=json', '--after=s=1', '-n', '1']],
+      ['chown', ['--verb', '--from=root', 'root:root', '/srv']],
+      ['chmod', ['--rec', '0750', '/srv']],
+      ['chpasswd', ['--cr=SHA512', '--sha=5000']],
+      ['systemctl', ['--no-p', 'status', 'smbd']],
+      ['tgtadm', ['--ll', 'iscsi', '--mo', 'target', '--op', 'show']],
+      ['smartctl', ['--inf', '/dev/sda']],
+      ['sg_logs', ['--pag=0x2e', '/dev/sg1']],
+    ] as const)
+      expect({ tool, args, refused: grammarRefusal(tool, [...args]) }).toEqual({ tool, args, refused: null });
+    // Not getopt_long: a prefix is an unknown option.
+    expect(grammarRefusal('testparm', ['--sup', '/etc/samba/smb.conf'])?.stderr).toContain('Invalid option --sup: unknown option');
+    expect(grammarRefusal('bconsole', ['--no'])?.stderr).toMatch(/^bconsole: invalid option -- '-'\n/);
+    // smartctl reads getopt_long's answer itself: an ambiguous prefix is one it does not recognize.
+    expect(grammarRefusal('smartctl', ['--s', '/dev/null'])?.stdout).toContain('=======> UNRECOGNIZED OPTION: s\n');
+    // iproute2: the first option in ip's order a prefix fits (-d: -details, -b: -batch, which takes a file), some only whole.
+    expect(grammarRefusal('ip', ['-j', '-d', 'li', 'sh'])).toBeNull();
+    expect(grammarRefusal('ip', ['-s', '-s', '-br', '-ts', 'a'])).toBeNull();
+    expect(grammarRefusal('ip', ['-b'])?.stderr).toMatch(/^Usage: ip /);
+    expect(grammarRefusal('ip', ['-ec', 'link'])?.stderr).toBe('Option "-ec" is unknown, try "ip -help".\n');
+  });
+
+  test('the tools' + " the appliance's adapters drive take the vectors they send", () => {
+    for (const [tool, args] of [
+      ['chronyc', ['-c', '-n', 'tracking']],
+      ['chronyc', ['-c', '-n', '-h', '192.0.2.1', '-p', '323', 'sources']],
+      ['chronyc', ['-n', 'tracking', '--help']],
+      ['ip', ['-j', '-d', 'link', 'show']],
+      ['ip', ['-j', '-family', 'inet6', 'route', 'show']],
+      ['ip', ['-j', 'route', 'get', '192.0.2.1']],
+      ['ip', ['link', 'add', 'name', 'bond0', 'type', 'bond', 'mode', '802.3ad', 'lacp_rate', 'fast']],
+      ['ip', ['link', 'add', 'link', 'eth0', 'name', 'eth0.10', 'type', 'vlan', 'id', '10']],
+      ['ip', ['link', 'set', 'dev', 'eth1', 'master', 'bond0']],
+      ['ip', ['link', 'del', 'dev', 'eth0.10']],
+      ['ip', ['addr', 'add', '192.0.2.5/24', 'dev', 'eth0']],
+      ['ip', ['addr', 'del', '192.0.2.5/24', 'dev', 'eth0']],
+      ['ip', ['-family', 'inet6', 'route', 'replace', 'default', 'via', '2001:db8::1']],
+      ['ip', ['route', 'del', 'default', 'via', '192.0.2.1']],
+      ['journalctl', ['--no-pager', '-o', 'json', '-r', '-n', '50', '-p', '6', '-u', 'smbd.service', '--since', '2026-11-30 10:00:00 UTC', '-g', 'fail']],
+      ['journalctl', ['--no-pager', '-o', 'json', '--after-cursor=s=abc;i=1', '-n', '100', '-p', '7']],
+      ['mtx', ['-f', '/dev/sg3', 'load', '3', '0']],
+      ['mtx', ['-f', '/dev/sg3', 'inventory']],
+      ['bconsole', ['-n', '-c', '/etc/bacula/bconsole.conf']],
+      ['chown', ['bacula:tape', '/srv/backup']],
+      ['chmod', ['0750', '/srv/backup']],
+      ['chpasswd', []],
+    ] as const)
+      expect({ tool, args, refused: grammarRefusal(tool, [...args]) }).toEqual({ tool, args, refused: null });
   });
 
   test('with -j, smartctl refuses inside its JSON document', () => {
@@ -318,5 +484,36 @@ const real = peersAvailable(REAL_TOOLS);
       const sim = grammarRefusal('smartctl', args)!;
       expect({ code: sim.code, text: withoutBanner(sim.stdout) }).toEqual({ code: r.code, text: withoutBanner(r.stdout) });
     }
+  });
+});
+
+/**
+ * The tools added for the rest of the appliance, each against its real self where it is installed (CI installs chrony,
+ * iproute2, mtx and bacula-console; coreutils, passwd and systemd's journalctl are part of the system). Every vector of
+ * MORE_REFUSED, whole: code, stdout and stderr.
+ */
+for (const tool of ['chronyc', 'ip', 'journalctl', 'mtx', 'bconsole', 'chown', 'chmod', 'chpasswd', 'lsblk', 'systemctl', 'tgtadm']) {
+  const vectors = MORE_REFUSED.filter((v) => v.tool === tool);
+  (peersAvailable([tool]) ? describe : describe.skip)(`${tool}: the same refusals from the real tool`, () => {
+    test.each(vectors.map((v) => [v.args.join(' '), v] as const))('%s', (_name, v) => {
+      const r = spawnSync(v.tool, v.args, { encoding: 'utf8', input: '', timeout: 20_000 });
+      expect(grammarRefusal(v.tool, v.args)).toEqual({ code: r.status, stdout: r.stdout, stderr: r.stderr });
+    });
+  });
+}
+
+const realTakes = (tool: string, args: string[]) => {
+  const r = spawnSync(tool, args, { encoding: 'utf8', input: '', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+(peersAvailable(['ip', 'journalctl', 'chown', 'lsblk']) ? describe : describe.skip)('abbreviations the real tools take', () => {
+  test('what the grammar takes as an abbreviation, the real tool takes', () => {
+    expect(realTakes('ip', ['-j', '-d', 'li', 'sh']).code).toBe(0);
+    expect(realTakes('ip', ['-s', '-s', '-br', '-ts', 'a']).code).toBe(0);
+    expect(realTakes('lsblk', ['--js', '--bytes', '--noh', '--output=NAME']).code).toBe(0);
+    // journalctl: no journal here is no refusal (exit 0); chown on a file that is not there: its own complaint, not the options'.
+    expect(realTakes('journalctl', ['--no-pa', '-o', 'json', '--lin=5', '--uni', 'smbd']).code).toBe(0);
+    expect(realTakes('chown', ['--verb', '--from=root', 'root:root', '/nonexistent-calypso']).stderr).toMatch(/cannot access/);
   });
 });

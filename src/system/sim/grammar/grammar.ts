@@ -22,6 +22,13 @@ export interface OptionSpec {
   value: boolean | 'optional';
   /** The values the tool accepts, where it checks them itself; a value outside is refused with `refuse.badValue`. */
   accepts?: (value: string) => boolean;
+  /**
+   * For a `value: 'optional'` option written without one: the next argument is its value when this says so
+   * (journalctl's `-n 5`, `-b -1`); the short letter then takes an attached value too (`-n5`, getopt's "n::").
+   */
+  next?: (value: string) => boolean;
+  /** Never abbreviated (iproute2 compares `-4`, `-echo` whole). */
+  exact?: boolean;
 }
 
 export interface Parsed {
@@ -35,7 +42,15 @@ export interface Refusals {
   unknownShort(letter: string): RunResult;
   unknownLong(name: string): RunResult;
   missingValue(option: OptionSpec, written: string): RunResult;
+  /**
+   * A long option written as a prefix of several (getopt_long's "option '--no' is ambiguous; possibilities: ..."):
+   * `written` as the tool names it (with any `=value`), the candidates' long names in the table's order. Without it,
+   * an ambiguous prefix is refused as unknown (smartctl, which reads getopt_long's answer itself).
+   */
+  ambiguous?(written: string, candidates: string[]): RunResult;
   badValue?(option: OptionSpec, value: string): RunResult;
+  /** A flag given a value (`--quiet=x`: getopt_long's "option '--quiet' doesn't allow an argument"); without it, unknownLong. */
+  noValue?(option: OptionSpec): RunResult;
   /** The operands, once the options are read: a refusal, or null when the tool takes them. */
   operands(operands: string[], parsed: Parsed): RunResult | null;
 }
@@ -49,7 +64,17 @@ export interface ToolGrammar {
    * Getopt::Long as scstadmin uses it: `-long value`).
    */
   style: 'gnu' | 'posix' | 'single-dash';
+  /**
+   * Long options written shorter: 'unique' (getopt_long: any prefix of one long option, an exact name first; a prefix
+   * of several is ambiguous), 'first' (iproute2's matches(): the first option in the table's order the prefix fits).
+   * Off (exact names only) for getopt, popt, and tools that read their arguments themselves.
+   */
+  abbreviations?: 'unique' | 'first';
+  /** Options only before the first operand (`ip -j link show`: `show -j` is an argument of show), in single-dash style. */
+  optionsFirst?: boolean;
   refuse: Refusals;
+  /** Arguments the tool takes whole, before its option parser sees them (chronyc's `--help` and `--version` anywhere). */
+  takenWhole?(args: string[]): boolean;
   /** Rules between options that the tool checks after reading them (tgtadm's modes and operations). */
   check?(parsed: Parsed): RunResult | null;
 }
@@ -60,6 +85,42 @@ export function refusal(stderr: string, code: number, stdout = ''): RunResult {
 
 const key = (o: OptionSpec) => o.long ?? o.short!;
 
+/** getopt_long's refusal of an ambiguous prefix (glibc 2.36), as the tool's first line: `written` with any `=value`. */
+export function ambiguousText(tool: string, written: string, candidates: string[]): string {
+  return `${tool}: option '--${written}' is ambiguous; possibilities:${candidates.map((c) => ` '--${c}'`).join('')}\n`;
+}
+
+/** getopt_long's refusal of a value given to a flag (glibc 2.36), as the tool's first line. */
+export function noValueText(tool: string, o: OptionSpec): string {
+  return `${tool}: option '--${o.long}' doesn't allow an argument\n`;
+}
+
+/** getopt_long's refusals (glibc 2.36) for a tool, each followed by `after` (a "Try ..." line, the usage). */
+export function getoptRefusals(tool: string, code: number, after = ''): Omit<Refusals, 'operands'> {
+  return {
+    unknownShort: (c) => refusal(`${tool}: invalid option -- '${c}'\n${after}`, code),
+    unknownLong: (name) => refusal(`${tool}: unrecognized option '--${name}'\n${after}`, code),
+    missingValue: (o, written) =>
+      refusal(
+        written.startsWith('--')
+          ? `${tool}: option '${written}' requires an argument\n${after}`
+          : `${tool}: option requires an argument -- '${written.slice(1)}'\n${after}`,
+        code,
+      ),
+    ambiguous: (written, candidates) => refusal(`${ambiguousText(tool, written, candidates)}${after}`, code),
+    noValue: (o) => refusal(`${noValueText(tool, o)}${after}`, code),
+  };
+}
+
+/** The long option `name` names, by the grammar's abbreviation rule: the option, several (ambiguous), or none. */
+function lookupLong(g: ToolGrammar, byLong: Map<string, OptionSpec>, name: string): OptionSpec | OptionSpec[] | undefined {
+  const exact = byLong.get(name);
+  if (exact || !g.abbreviations || !name) return exact;
+  const fits = g.options.filter((o) => !o.exact && o.long?.startsWith(name));
+  if (g.abbreviations === 'first' || fits.length <= 1) return fits[0];
+  return fits;
+}
+
 function add(parsed: Parsed, o: OptionSpec, value: string) {
   parsed.options.set(key(o), [...(parsed.options.get(key(o)) ?? []), value]);
 }
@@ -67,6 +128,7 @@ function add(parsed: Parsed, o: OptionSpec, value: string) {
 /** Reads `args` by the tool's grammar: the parsed options and operands, or the tool's refusal. */
 export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | { refusal: RunResult } {
   const parsed: Parsed = { options: new Map(), operands: [] };
+  if (g.takenWhole?.(args)) return { parsed: { options: new Map(), operands: [...args] } };
   const byShort = new Map(g.options.filter((o) => o.short).map((o) => [o.short!, o]));
   const byLong = new Map(g.options.filter((o) => o.long).map((o) => [o.long!, o]));
   const take = (o: OptionSpec, value: string): RunResult | null => {
@@ -76,14 +138,18 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--' && g.style !== 'single-dash') {
+    if (a === '--' && (g.style !== 'single-dash' || g.optionsFirst)) {
       parsed.operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (g.style === 'single-dash' && g.optionsFirst && !(a.startsWith('-') && a.length > 1)) {
+      parsed.operands.push(...args.slice(i));
       break;
     }
     if (g.style === 'single-dash' && a.startsWith('-') && a.length > 1) {
       const name = a.replace(/^--?/, '');
-      const o = byLong.get(name);
-      if (!o) return { refusal: g.refuse.unknownLong(name) };
+      const o = lookupLong(g, byLong, name);
+      if (!o || Array.isArray(o)) return { refusal: g.refuse.unknownLong(name) };
       if (o.value !== true) add(parsed, o, '');
       else {
         const v = args[++i];
@@ -97,20 +163,28 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
       if (g.style === 'posix') return { refusal: g.refuse.unknownShort('-') };
       const eq = a.indexOf('=');
       const name = a.slice(2, eq < 0 ? undefined : eq);
-      const o = byLong.get(name);
+      const found = lookupLong(g, byLong, name);
+      if (Array.isArray(found)) {
+        const names = found.map((c) => c.long!);
+        return { refusal: g.refuse.ambiguous ? g.refuse.ambiguous(a.slice(2), names) : g.refuse.unknownLong(name) };
+      }
+      const o = found;
       if (!o) return { refusal: g.refuse.unknownLong(name) };
       if (o.value === 'optional') {
-        const r = eq >= 0 ? take(o, a.slice(eq + 1)) : (add(parsed, o, ''), null);
+        const following = args[i + 1];
+        const r =
+          eq >= 0 ? take(o, a.slice(eq + 1)) : o.next && following !== undefined && o.next(following) ? (i++, take(o, following)) : (add(parsed, o, ''), null);
         if (r) return { refusal: r };
         continue;
       }
       if (!o.value) {
-        if (eq >= 0) return { refusal: g.refuse.unknownLong(name) };
+        if (eq >= 0) return { refusal: g.refuse.noValue ? g.refuse.noValue(o) : g.refuse.unknownLong(name) };
         add(parsed, o, '');
         continue;
       }
       const v = eq >= 0 ? a.slice(eq + 1) : args[++i];
-      if (v === undefined) return { refusal: g.refuse.missingValue(o, `--${name}`) };
+      // getopt_long names the option by its full name, however it was written.
+      if (v === undefined) return { refusal: g.refuse.missingValue(o, `--${o.long}`) };
       const r = take(o, v);
       if (r) return { refusal: r };
       continue;
@@ -120,6 +194,13 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
         const c = a[j]!;
         const o = byShort.get(c);
         if (!o) return { refusal: g.refuse.unknownShort(c) };
+        if (o.value === 'optional' && o.next) {
+          const following = args[i + 1];
+          const r =
+            j + 1 < a.length ? take(o, a.slice(j + 1)) : following !== undefined && o.next(following) ? (i++, take(o, following)) : (add(parsed, o, ''), null);
+          if (r) return { refusal: r };
+          break;
+        }
         if (o.value !== true) {
           add(parsed, o, '');
           continue;

@@ -1,7 +1,14 @@
 import type { RunResult } from '../../host.js';
+import { bconsoleGrammar } from './bconsole.js';
+import { chpasswdGrammar } from './chpasswd.js';
+import { chronycGrammar } from './chronyc.js';
+import { chmodGrammar, chownGrammar } from './coreutils.js';
 import { exportfsGrammar } from './exportfs.js';
 import { readArgs, type ToolGrammar } from './grammar.js';
+import { ipGrammar } from './ip.js';
+import { journalctlGrammar } from './journalctl.js';
 import { lsblkGrammar } from './lsblk.js';
+import { mtxGrammar } from './mtx.js';
 import { scstadminGrammar } from './scstadmin.js';
 import { sgLogsGrammar } from './sg-logs.js';
 import { smartctlGrammar } from './smartctl.js';
@@ -24,6 +31,14 @@ const GRAMMARS: Record<string, (args: string[]) => ToolGrammar> = {
   sg_logs: () => sgLogsGrammar,
   tapeinfo: tapeinfoGrammar,
   systemctl: systemctlGrammar,
+  mtx: mtxGrammar,
+  chronyc: chronycGrammar,
+  journalctl: () => journalctlGrammar,
+  ip: () => ipGrammar,
+  bconsole: () => bconsoleGrammar,
+  chown: () => chownGrammar,
+  chmod: () => chmodGrammar,
+  chpasswd: () => chpasswdGrammar,
 };
 
 /** Tools whose arguments the simulated appliance checks by a grammar table here (zpool and zfs: in ../zpool.ts, ../zfs.ts). */

@@ -1,5 +1,5 @@
 /** lsblk (util-linux 2.38): options from lsblk(8); refusals as util-linux's getopt_long prints them (exit 1). */
-import { refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
+import { ambiguousText, refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
 
 const TRY = "Try 'lsblk --help' for more information.\n";
 const flag = (short: string | undefined, long: string): OptionSpec => ({ short, long, value: false });
@@ -8,6 +8,7 @@ const valued = (short: string | undefined, long: string): OptionSpec => ({ short
 export const lsblkGrammar: ToolGrammar = {
   tool: 'lsblk',
   style: 'gnu',
+  abbreviations: 'unique',
   options: [
     flag('a', 'all'),
     flag('b', 'bytes'),
@@ -23,7 +24,6 @@ export const lsblkGrammar: ToolGrammar = {
     flag('l', 'list'),
     flag('M', 'merge'),
     flag('m', 'perms'),
-    flag('n', 'noheadings'),
     valued('o', 'output'),
     flag('O', 'output-all'),
     flag('P', 'pairs'),
@@ -38,6 +38,8 @@ export const lsblkGrammar: ToolGrammar = {
     valued('x', 'sort'),
     flag('y', 'shell'),
     flag('A', 'noempty'),
+    // After noempty in lsblk's table: getopt_long lists "--no" as '--nodeps' '--noempty' '--noheadings'.
+    flag('n', 'noheadings'),
     valued('E', 'dedup'),
     flag('k', 'kernel'),
     flag('N', 'nvme'),
@@ -48,6 +50,7 @@ export const lsblkGrammar: ToolGrammar = {
   refuse: {
     unknownShort: (c) => refusal(`lsblk: invalid option -- '${c}'\n${TRY}`, 1),
     unknownLong: (name) => refusal(`lsblk: unrecognized option '--${name}'\n${TRY}`, 1),
+    ambiguous: (written, candidates) => refusal(`${ambiguousText('lsblk', written, candidates)}${TRY}`, 1),
     missingValue: (o, written) =>
       written.startsWith('--')
         ? refusal(`lsblk: option '${written}' requires an argument\n${TRY}`, 1)

@@ -4,7 +4,7 @@
  * missing or extra DEVICE and a bad --page exit 1.
  */
 import type { RunResult } from '../../host.js';
-import { refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
+import { ambiguousText, refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
 
 const USAGE = `Usage: sg_logs [-All] [--all] [--brief] [--control=PC] [--enumerate]
                [--filter=FL] [--help] [--hex] [--in=FN] [--list]
@@ -182,10 +182,12 @@ const options: OptionSpec[] = [
 export const sgLogsGrammar: ToolGrammar = {
   tool: 'sg_logs',
   style: 'gnu',
+  abbreviations: 'unique',
   options,
   refuse: {
     unknownShort: (c) => refusal(`sg_logs: invalid option -- '${c}'\n${USAGE}`, 0),
     unknownLong: (name) => refusal(`sg_logs: unrecognized option '--${name}'\n${USAGE}`, 0),
+    ambiguous: (written, candidates) => refusal(`${ambiguousText('sg_logs', written, candidates)}${USAGE}`, 0),
     missingValue: (_o, written) =>
       refusal(
         written.startsWith('--')

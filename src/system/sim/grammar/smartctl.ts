@@ -87,6 +87,8 @@ export function smartctlGrammar(args: string[]): ToolGrammar {
   return {
     tool: 'smartctl',
     style: 'gnu',
+    // getopt_long takes a prefix of one long option; smartctl reads an ambiguous one as unrecognized (no ambiguous()).
+    abbreviations: 'unique',
     options,
     refuse: {
       unknownShort: (c) => refuse(args, [`=======> UNRECOGNIZED OPTION: ${c}`]),

@@ -4,7 +4,7 @@
  * arguments it checks for the verbs the appliance and an operator use. Refusals as systemctl 252 prints them (exit 1),
  * captured here (test/fixtures/systemd/README.md): nothing of the machine is touched before these checks.
  */
-import { refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
+import { ambiguousText, refusal, type OptionSpec, type ToolGrammar } from './grammar.js';
 
 const flag = (long: string, short?: string): OptionSpec => ({ long, short, value: false });
 const valued = (long: string, short?: string): OptionSpec => ({ long, short, value: true });
@@ -35,16 +35,18 @@ const options: OptionSpec[] = [
   valued('kill-whom'),
   valued('signal', 's'),
   valued('what'),
-  flag('now'),
   flag('dry-run'),
   flag('quiet', 'q'),
   flag('wait'),
+  // In the order of systemctl's table where getopt_long lists them ("--no" is ambiguous: the real list, in order).
   flag('no-block'),
+  flag('no-legend'),
+  flag('no-pager'),
   flag('no-wall'),
   flag('no-reload'),
-  valued('legend'),
-  flag('no-pager'),
   flag('no-ask-password'),
+  flag('now'),
+  valued('legend'),
   flag('global'),
   flag('runtime'),
   flag('force', 'f'),
@@ -62,7 +64,6 @@ const options: OptionSpec[] = [
   flag('mkdir'),
   flag('marked'),
   // Taken, not listed by --help.
-  flag('no-legend'),
   flag('ignore-inhibitors'),
   flag('fail'),
   flag('irreversible'),
@@ -93,12 +94,14 @@ export function systemctlGrammar(args: string[]): ToolGrammar {
   return {
     tool: 'systemctl',
     style: 'gnu',
+    abbreviations: 'unique',
     options,
     refuse: {
       unknownShort: (c) => refusal(`systemctl: invalid option -- '${c}'\n`, 1),
       // getopt names the argument as written, a value included.
       unknownLong: (name) =>
         refusal(`systemctl: unrecognized option '${args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ?? `--${name}`}'\n`, 1),
+      ambiguous: (written, candidates) => refusal(ambiguousText('systemctl', written, candidates), 1),
       missingValue: (_o, written) =>
         refusal(
           written.startsWith('--')

@@ -2,7 +2,7 @@
  * tgtadm (tgt 1.0.85): getopt_long options "dhVL:o:m:t:s:c:l:n:v:b:E:f:y:T:I:Q:u:p:H:F:P:B:Y:O:C:S:"
  * and its long names (tgtadm --help); refusals as it prints them (exit 22, EINVAL).
  */
-import { refusal, type OptionSpec, type Parsed, type ToolGrammar } from './grammar.js';
+import { ambiguousText, refusal, type OptionSpec, type Parsed, type ToolGrammar } from './grammar.js';
 
 const TRY = "Try `tgtadm --help' for more information.\n";
 const valued = (short: string, long: string): OptionSpec => ({ short, long, value: true });
@@ -29,6 +29,7 @@ const one = (p: Parsed, name: string) => p.options.get(name)?.at(-1);
 export const tgtadmGrammar: ToolGrammar = {
   tool: 'tgtadm',
   style: 'gnu',
+  abbreviations: 'unique',
   options: [
     { short: 'd', long: 'debug', value: false },
     { short: 'h', long: 'help', value: false },
@@ -66,6 +67,7 @@ export const tgtadmGrammar: ToolGrammar = {
   refuse: {
     unknownShort: (c) => refusal(`tgtadm: invalid option -- '${c}'\n${TRY}`, 22),
     unknownLong: (name) => refusal(`tgtadm: unrecognized option '--${name}'\n${TRY}`, 22),
+    ambiguous: (written, candidates) => refusal(`${ambiguousText('tgtadm', written, candidates)}${TRY}`, 22),
     missingValue: (o, written) =>
       written.startsWith('--')
         ? refusal(`tgtadm: option '${written}' requires an argument\n${TRY}`, 22)
