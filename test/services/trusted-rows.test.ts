@@ -52,23 +52,22 @@ describe('trusted rows', () => {
     }
   });
 
-  test('rows are built once per listing and position; another listing (a rebuilt index) builds its own', () => {
+  test('rows are built once per content key; a changed row (another key) is built anew; past the bound they start again', () => {
     const rows = new TrustedRows(row, 3);
-    const listing = {};
     let built = 0;
     const build = (n: number) => () => {
       built++;
       return { name: `r${n}`, size: n };
     };
-    const first = rows.at(listing, 0, build(0));
-    expect(rows.at(listing, 0, build(0))).toBe(first);
+    const first = rows.at('r0\t0', build(0));
+    expect(rows.at('r0\t0', build(0))).toBe(first);
     expect(built).toBe(1);
-    expect(rows.at({}, 0, build(0))).not.toBe(first);
+    expect(rows.at('r0\t5', build(5))).toEqual({ name: 'r5', size: 5 });
     expect(built).toBe(2);
-    // Past the bound the listing's rows start again (still correct, built anew).
-    for (let i = 1; i <= 3; i++) rows.at(listing, i, build(i));
-    expect(rows.at(listing, 0, build(0))).toEqual(first);
-    expect(() => rows.at(listing, 9, () => ({ name: 'bad', size: -1 }))).toThrow();
+    for (let i = 1; i <= 3; i++) rows.at(`r${i}\t${i}`, build(i));
+    expect(rows.at('r0\t0', build(0))).toEqual(first);
+    expect(built).toBe(6);
+    expect(() => rows.at('bad', () => ({ name: 'bad', size: -1 }))).toThrow();
   });
 });
 

@@ -83,29 +83,29 @@ export function serializeAnswer(body: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** Rows kept per listing (e.g. 100,000 snapshots' rows, ~45 MB); past it a listing's rows start again. */
-export const TRUSTED_ROWS_PER_LISTING = 131_072;
+/** Rows kept per operation (e.g. 100,000 snapshots' rows, ~45 MB); past it they start again. */
+export const TRUSTED_ROWS_MAX = 131_072;
 
 /**
- * The trusted rows of listings (an index, rebuilt when the host changes: its rows go with it), one
- * per position, built and validated on first use: a page of 50 costs 50 lookups after that.
+ * Trusted rows by their source: `key` must hold every value `build` reads (the tool's fields of
+ * that row), so a row is built, validated and serialized once per distinct content. A listing
+ * index rebuilt after a change elsewhere (the simulator's revision, another dataset's snapshot)
+ * finds its unchanged rows again; a changed row has another key and is built anew.
  */
 export class TrustedRows<S extends z.ZodType> {
-  private readonly byListing = new WeakMap<object, Map<number, z.infer<S>>>();
+  private rows = new Map<string, z.infer<S>>();
 
   constructor(
     private readonly schema: S,
-    private readonly max = TRUSTED_ROWS_PER_LISTING,
+    private readonly max = TRUSTED_ROWS_MAX,
   ) {}
 
-  at(listing: object, position: number, build: () => unknown): z.infer<S> {
-    let rows = this.byListing.get(listing);
-    if (!rows) this.byListing.set(listing, (rows = new Map()));
-    let row = rows.get(position);
+  at(key: string, build: () => unknown): z.infer<S> {
+    let row = this.rows.get(key);
     if (row === undefined) {
-      if (rows.size >= this.max) rows.clear();
+      if (this.rows.size >= this.max) this.rows = new Map();
       row = trustRow(this.schema, build());
-      rows.set(position, row);
+      this.rows.set(key, row);
     }
     return row;
   }

@@ -62,8 +62,12 @@ export function registerSnapshots(registry: Registry): void {
       // snapshots are paged by binary search, and only the page's rows become objects.
       const s = await zfs(ctx).snapshotIndex({ dataset: i.dataset, recursive: i.recursive === 'true' });
       const p = indexPage(s.index, i);
-      // Each row shaped, validated and serialized once per index (trusted-rows.ts), not per page.
-      return { items: p.positions.map((at) => listRows.at(s, at, () => snapshotOf(snapshotRow(s, at)))), total: p.total, nextCursor: p.nextCursor };
+      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
+      const items = p.positions.map((at) => {
+        const r = snapshotRow(s, at);
+        return listRows.at(`${r.name}\t${r.used}\t${r.referenced}\t${r.creation}\t${r.userrefs}`, () => snapshotOf(r));
+      });
+      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(

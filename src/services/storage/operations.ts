@@ -518,8 +518,13 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       // From the listing's index: sorted once per change, a page is a binary search and a slice.
       const index = await zfs(ctx).datasetIndex({ root: i.root, types: [...types] });
       const p = indexPage(index, i);
-      // Each row shaped, validated and serialized once per index (trusted-rows.ts), not per page.
-      return { items: p.positions.map((at) => datasetRows.at(index, at, () => datasetOf(index.extra(at)))), total: p.total, nextCursor: p.nextCursor };
+      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
+      const items = p.positions.map((at) => {
+        const e = index.extra(at);
+        // The row is made from the listed columns only (toDataset, the typed fields are parsed from them): they are its key.
+        return datasetRows.at(`${e.name}\0${JSON.stringify(e.raw)}`, () => datasetOf(e));
+      });
+      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(implement(c['storage.datasets.get'], async (ctx, i) => datasetDetail(ctx, i.name)));
