@@ -165,6 +165,17 @@ async function loadRoles(db: Knex): Promise<Role[]> {
   }));
 }
 
+/**
+ * An actor's permissions as `auth.me` lists them, sorted once per set (the actor cache keeps one
+ * set per actor until it changes: a new set, a new sort). A copy per answer: callers may keep it.
+ */
+const sortedPermissionSets = new WeakMap<ReadonlySet<string>, readonly string[]>();
+function sortedPermissions(set: ReadonlySet<string>): string[] {
+  let sorted = sortedPermissionSets.get(set);
+  if (!sorted || sorted.length !== set.size) sortedPermissionSets.set(set, (sorted = [...set].sort()));
+  return sorted.slice();
+}
+
 export function registerIam(registry: Registry, auth: AuthEngine): void {
   registry.addPermissions(iamPermissions);
   const permissionNames = () => new Set(registry.permissions().map((p) => p.name));
@@ -190,7 +201,7 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
         const row = await ctx.db('users').where({ id }).first();
         return { user: await loadUser(ctx.db, row.username), preferences: row.preferences as string };
       });
-      const perms = ctx.actor?.kind === 'user' ? [...ctx.actor.permissions].sort() : [];
+      const perms = ctx.actor?.kind === 'user' ? sortedPermissions(ctx.actor.permissions) : [];
       return { ...user, permissions: perms, preferences: JSON.parse(preferences) };
     }),
   );

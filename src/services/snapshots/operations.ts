@@ -8,6 +8,7 @@ import { toZfsProperties } from '../../contracts/storage.js';
 import { datasetDetail, indexPage, zfs } from '../storage/operations.js';
 import { snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
 import { toIsoTime } from '../../contracts/time.js';
+import { TrustedRows } from '../core/trusted-rows.js';
 
 async function listSnapshots(ctx: Ctx, dataset?: string, recursive = false): Promise<Snapshot[]> {
   return toSnapshots(await zfs(ctx).listSnapshots({ dataset, recursive }));
@@ -51,6 +52,7 @@ async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {
 }
 
 export function registerSnapshots(registry: Registry): void {
+  const listRows = new TrustedRows(c['snapshots.list'].output.shape.items.element);
   registry.addPermissions(snapshotPermissions);
 
   registry.add(
@@ -60,7 +62,12 @@ export function registerSnapshots(registry: Registry): void {
       // snapshots are paged by binary search, and only the page's rows become objects.
       const s = await zfs(ctx).snapshotIndex({ dataset: i.dataset, recursive: i.recursive === 'true' });
       const p = indexPage(s.index, i);
-      return { items: p.positions.map((at) => snapshotOf(snapshotRow(s, at))), total: p.total, nextCursor: p.nextCursor };
+      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
+      const items = p.positions.map((at) => {
+        const r = snapshotRow(s, at);
+        return listRows.at(`${r.name}\t${r.used}\t${r.referenced}\t${r.creation}\t${r.userrefs}`, () => snapshotOf(r));
+      });
+      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(

@@ -31,6 +31,7 @@ import {
 } from '../../contracts/storage.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { toIsoTime } from '../../contracts/time.js';
+import { TrustedRows } from '../core/trusted-rows.js';
 
 const adapters = new WeakMap<Ctx['host'], ZfsAdapter>();
 /** One adapter per host, so the ZFS dialect is detected once rather than on every call. */
@@ -313,6 +314,7 @@ const mirrored = (disks: string[] | undefined): VdevSpec[] | undefined =>
   disks?.length ? [{ type: disks.length > 1 ? 'mirror' : 'stripe', disks }] : undefined;
 
 export function registerStorage(registry: Registry, attachments: Attachments): void {
+  const datasetRows = new TrustedRows(c['storage.datasets.list'].output.shape.items.element);
   registry.addPermissions(storagePermissions);
 
   registry.add(
@@ -516,7 +518,13 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       // From the listing's index: sorted once per change, a page is a binary search and a slice.
       const index = await zfs(ctx).datasetIndex({ root: i.root, types: [...types] });
       const p = indexPage(index, i);
-      return { items: p.positions.map((at) => datasetOf(index.extra(at))), total: p.total, nextCursor: p.nextCursor };
+      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
+      const items = p.positions.map((at) => {
+        const e = index.extra(at);
+        // The row is made from the listed columns only (toDataset, the typed fields are parsed from them): they are its key.
+        return datasetRows.at(`${e.name}\0${JSON.stringify(e.raw)}`, () => datasetOf(e));
+      });
+      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(implement(c['storage.datasets.get'], async (ctx, i) => datasetDetail(ctx, i.name)));
