@@ -10,6 +10,10 @@ import { createHook } from 'node:async_hooks';
 import { TestEnvironment } from 'jest-environment-node';
 
 const GRACE_MS = 8000;
+// The PostgreSQL driver's deprecations (pg 8 warns once per loaded copy of the driver, so once per test file; pg 9 makes
+// them errors): above all "Calling client.query() when the client is already executing a query", queries sent at once on
+// one connection (a Promise.all inside a transaction). A file during which one is printed fails, with the warning's stack.
+const PG_DEPRECATION = /pg@9|client is already executing a query/;
 // The resources that keep a process alive (Node's handle types and timers). Requests (file system, DNS, writes) end by
 // themselves, and libraries' own async resources (AsyncResource) are not handles.
 const HANDLES = new Set([
@@ -38,6 +42,10 @@ export default class CheckedEnvironment extends TestEnvironment {
     super(config, context);
     this.testPath = context.testPath;
     this.made = new Map();
+    this.pgWarnings = [];
+    this.onWarning = (warning) => {
+      if (warning && PG_DEPRECATION.test(String(warning.message))) this.pgWarnings.push(warning.stack ?? String(warning.message));
+    };
     this.hook = createHook({
       init: (asyncId, type, _trigger, resource) => {
         if (!HANDLES.has(type)) return;
@@ -64,6 +72,8 @@ export default class CheckedEnvironment extends TestEnvironment {
     // of \`process\` to build it, stdin included) or prints something would make the pipe and be blamed for it. Made here,
     // before the file runs, they are not the file's. (A standard stream nobody reads keeps no process alive.)
     for (const stream of ['stdin', 'stdout', 'stderr']) void process[stream];
+    // The real process: the driver's warning goes through Node's own process.emitWarning, not the sandbox's copy.
+    process.on('warning', this.onWarning);
     this.hook.enable();
   }
 
@@ -92,7 +102,15 @@ export default class CheckedEnvironment extends TestEnvironment {
     }
     this.hook.disable();
     this.made.clear();
+    // A warning is emitted on the next tick after the call that caused it: let it arrive before looking.
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', this.onWarning);
     await super.teardown();
+    if (this.pgWarnings.length) {
+      throw new Error(
+        `${this.testPath} made the PostgreSQL driver warn (queries sent at once on one connection: make them sequential):\n  ${this.pgWarnings.join('\n  ')}`,
+      );
+    }
     if (left.length && this.testFailed) {
       process.stderr.write(`${this.testPath}: a test failed, and left running: ${[...new Set(left)].join('; ')}\n`);
       return;

@@ -177,8 +177,8 @@ describe('scheduler', () => {
     await app.scheduler.idle();
     const [first] = await runs(s.id);
     expect(first!.result).toBe('succeeded');
-    // The run's row can say succeeded a moment before its job's row has its result (seen on PostgreSQL in CI run 4).
-    const scrubJobId = ((await app.jobs.wait(first!.jobId!, 10_000)).result as { scrubJobId: number }).scrubJobId;
+    // The run's row is written after its job's final row: the job has its result already.
+    const scrubJobId = ((await app.jobs.get(first!.jobId!)).result as { scrubJobId: number }).scrubJobId;
     expect((await app.jobs.get(scrubJobId)).state).toBe('running');
     clock = at('2026-06-10T02:00:00Z'); // the appliance's scrub is still scanning: its time stood still
     expect((await call<{ scan: { state: string } }>('storage.pools.get', { name: 'tank' })).scan.state).toBe('scanning');
@@ -206,6 +206,52 @@ describe('scheduler', () => {
     expect(done!.message).toMatch(/self-test of sdf failed/);
     const alerts = await testDb.db('alerts').where({ source: 'job' }).whereNull('resolved_at');
     expect(alerts.some((a: { title: string }) => a.title.includes('schedule.disk.smart-test') && a.title.includes('sdf'))).toBe(true);
+  });
+
+  test("a run is seen finished only once its job's row has its final state and result", async () => {
+    clock = at('2026-06-14T00:00:00Z');
+    // Started (an earlier test stopped it, and a stopped scheduler ends a run at its first wait); due once a year only.
+    await app.scheduler.start();
+    const s = await call<Schedule>('schedules.create', { kind: 'disk.smart-test', target: 'sdb', cron: '0 3 1 1 *', options: { testType: 'long' } });
+    // The run's job is held on its wait for the long self-test until the test releases it.
+    const waiting: (() => void)[] = [];
+    sleepImpl = () => new Promise<void>((r) => waiting.push(r));
+    const started = await call<Run>('schedules.run', { id: s.id });
+    while (waiting.length === 0 && app.scheduler.isRunning(s.id)) await new Promise((r) => setImmediate(r));
+    expect(waiting).toHaveLength(1);
+    // The order of the writes as the database sees them: the job's final row answered, the run's final row sent.
+    const order: string[] = [];
+    const name = (sql: string) => sql.replace(/[`"]/g, '');
+    const sent = (q: { sql: string }) => {
+      if (/^update schedule_runs set finished_at/.test(name(q.sql))) order.push('run finished');
+    };
+    const answered = (_res: unknown, q: { sql: string; bindings?: unknown[] }) => {
+      if (/^update jobs set state/.test(name(q.sql)) && q.bindings?.includes(started.jobId)) order.push('job finished');
+    };
+    testDb.db.on('query', sent).on('query-response', answered);
+    try {
+      sleepImpl = async (ms) => {
+        clock += ms;
+      };
+      clock += 24 * 3600 * 1000;
+      waiting.splice(0).forEach((r) => r());
+      // A reader that looks at the run until it is finished, then at its job.
+      let run = (await runs(s.id))[0]!;
+      while (run.result === 'running') {
+        await new Promise((r) => setImmediate(r));
+        run = (await runs(s.id))[0]!;
+      }
+      expect(run).toMatchObject({ result: 'succeeded', jobId: started.jobId });
+      const job = await app.jobs.get(run.jobId!);
+      expect(job.state).toBe('succeeded');
+      expect(job.result).toMatchObject({ disk: 'sdb', testType: 'long', passed: true });
+      await settle();
+    } finally {
+      testDb.db.off('query', sent).off('query-response', answered);
+      await app.scheduler.stop();
+    }
+    expect(order).toEqual(['job finished', 'run finished']);
+    expect(await call<Schedule>('schedules.get', { id: s.id })).toMatchObject({ lastRun: { result: 'succeeded', jobId: started.jobId }, running: false });
   });
 
   test('stop() ends a run that waits on a long self-test instead of holding the shutdown', async () => {

@@ -79,10 +79,15 @@ export class JobManager {
   /**
    * Creates the job row and runs `work` in the background. Returns the job as created,
    * so a face can show its id and follow it on the event bus.
+   *
+   * `ended`, when given, runs once the job's row holds its final state and result (or error), before the job is
+   * published as ended and before wait(), cancel() and idle() return: a record that follows the job (a schedule's run)
+   * is written there, so whoever sees that record finished finds the job finished too. Its failure is logged.
    */
   async start(
     spec: { type: string; description: string; owner: string; target?: string; cancellable?: boolean },
     work: (job: JobHandle) => Promise<unknown>,
+    ended?: (job: Job) => Promise<void>,
   ): Promise<Job> {
     const [inserted] = await this.db('jobs')
       .insert({
@@ -134,6 +139,11 @@ export class JobManager {
           .where({ id })
           .update({ state: cancelled ? 'cancelled' : 'failed', finished_at: nowIso(), error: publicMessage(err) });
       } finally {
+        if (ended) {
+          await this.get(id)
+            .then(ended)
+            .catch((err: unknown) => this.log.error({ err, jobId: id }, 'recording the end of a job failed'));
+        }
         this.running.delete(id);
         await this.publish(id).catch(() => undefined);
       }

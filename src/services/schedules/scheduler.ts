@@ -278,6 +278,10 @@ export class Scheduler {
         .returning('id');
       const runId = Number(typeof inserted === 'object' ? inserted.id : inserted);
       const call = <T>(name: string, input: unknown) => invoke<T>(name, input, SYSTEM_META);
+      // What the run ends with, set by the work; written to the run's row only once the job's own row has its final
+      // state and result (the job manager's `ended`), so a reader who sees the run finished finds its job finished.
+      let result: RunResult = 'failed';
+      let message = '';
       const job = await this.deps.jobs.start(
         {
           type: `schedule.${row.kind}`,
@@ -287,8 +291,6 @@ export class Scheduler {
           cancellable: true,
         },
         async (handle) => {
-          let result: RunResult = 'failed';
-          let message = '';
           try {
             slot.jobId = handle.id;
             await this.deps.db('schedule_runs').where({ id: runId }).update({ job_id: handle.id });
@@ -309,7 +311,10 @@ export class Scheduler {
           } catch (err) {
             message = handle.signal.aborted ? 'cancelled' : publicMessage(err) === 'internal error' ? (err as Error).message : publicMessage(err);
             throw err;
-          } finally {
+          }
+        },
+        async (ended) => {
+          try {
             const at = iso(this.now());
             await this.deps
               .db('schedule_runs')
@@ -318,7 +323,8 @@ export class Scheduler {
             await this.deps
               .db('schedules')
               .where({ id: row.id })
-              .update({ last_run_at: startedAt, last_result: result, last_message: clip(message), last_job_id: handle.id });
+              .update({ last_run_at: startedAt, last_result: result, last_message: clip(message), last_job_id: ended.id });
+          } finally {
             this.running.delete(row.id);
             finish();
           }

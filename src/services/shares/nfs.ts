@@ -72,8 +72,10 @@ function toExport(r: Row): NfsExport {
   };
 }
 
+/** What the exports file should say, from `db` (a transaction): one query after another, as its one connection runs them. */
 async function renderFrom(db: Knex): Promise<{ content: string; path: string }> {
-  const [dep, rows] = await Promise.all([shareDeployment(db), db('nfs_exports').orderBy('path')]);
+  const dep = await shareDeployment(db);
+  const rows: Row[] = await db('nfs_exports').orderBy('path');
   return { content: renderExports(rows.map(toExport) as NfsExportConf[]), path: dep.exportsPath };
 }
 

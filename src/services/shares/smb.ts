@@ -79,9 +79,14 @@ async function samba(ctx: Ctx, db: Knex): Promise<SambaAdapter> {
   return new SambaAdapter(ctx.host, { configPath: dep.smbConfPath, serviceManager: dep.serviceManager });
 }
 
-/** What smb.conf should say, from the database as `db` (a transaction) sees it. */
+/**
+ * What smb.conf should say, from the database as `db` (a transaction) sees it. The reads go one after another: a
+ * transaction is one connection, which runs one query at a time (pg warns of queries sent while one runs, pg 9 refuses).
+ */
 async function renderFrom(db: Knex): Promise<{ content: string; path: string; settings: SmbSettings }> {
-  const [dep, settings, shares] = await Promise.all([shareDeployment(db), smbSettings(db), loadShares(db)]);
+  const dep = await shareDeployment(db);
+  const settings = await smbSettings(db);
+  const shares = await loadShares(db);
   try {
     const content = renderSmbConf({ ...settings, extra: dep.smbExtraGlobals }, shares.map(toConf));
     return { content, path: dep.smbConfPath, settings };
@@ -191,7 +196,9 @@ export function registerSmb(registry: Registry, attachments: Attachments): void 
   );
 
   const serviceState = async (ctx: Ctx): Promise<SmbService> => {
-    const [settings, dep] = await Promise.all([smbSettings(ctx.db), shareDeployment(ctx.db)]);
+    // One after another: ctx.db may be a transaction (one connection, one query at a time).
+    const settings = await smbSettings(ctx.db);
+    const dep = await shareDeployment(ctx.db);
     const running = await (await samba(ctx, ctx.db)).running().catch(() => null);
     return { ...settings, running, configPath: dep.smbConfPath };
   };
