@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Host, RunOptions, RunResult } from '../../src/system/host.js';
 import { DiskAdapter } from '../../src/system/disks/index.js';
 import { NfsAdapter } from '../../src/system/nfs/index.js';
@@ -16,6 +16,9 @@ import { SambaAdapter } from '../../src/system/samba/index.js';
 import { ScstAdapter } from '../../src/system/scst/index.js';
 import { Bconsole } from '../../src/system/bacula/bconsole.js';
 import { ChronyAdapter } from '../../src/system/chrony/index.js';
+import { readTimezone, setTimezone } from '../../src/system/chrony/timedatectl.js';
+import { BaculaAdapter, baculaPaths } from '../../src/system/bacula/index.js';
+import { generateKeyPair, publicKeyOf, scanHostKeys, sshArgs } from '../../src/system/ssh/index.js';
 import { configFromLive, NetworkAdapter, planIpChanges } from '../../src/system/network/index.js';
 import { grammarRefusal } from '../../src/system/sim/grammar/index.js';
 import { SystemdAdapter } from '../../src/system/systemd/index.js';
@@ -134,6 +137,24 @@ async function goldenVectors(): Promise<Record<string, Call[]>> {
     const [newest] = await systemd.follow({ priority: 6, limit: 100 });
     await systemd.follow({ afterCursor: newest!.cursor, priority: 6, limit: 100, unit: 'nmbd.service' });
   });
+  await at('ssh-keygen: a pair, its public key', async (h) => {
+    await generateKeyPair(h, '/var/lib/calypso/ssh/replication', 'calypso@nas');
+    await publicKeyOf(h, '/var/lib/calypso/ssh/replication');
+  });
+  await at('ssh-keyscan', (h) => scanHostKeys(h, { host: '192.0.2.7', port: 2222 }));
+  await at('chronyd -p', async (h) => {
+    await h.files.writeAtomic('/etc/chrony/chrony.conf', 'server 192.0.2.1 iburst\ndriftfile /var/lib/chrony/chrony.drift\n');
+    await new ChronyAdapter(h).validate('/etc/chrony/chrony.conf');
+  });
+  await at('timedatectl', async (h) => {
+    await readTimezone(h);
+    await setTimezone(h, 'Europe/Paris');
+  });
+  await at('bacula-dir -t, bacula-sd -t', async (h) => {
+    const bacula = new BaculaAdapter(h, baculaPaths());
+    await bacula.checkDirectorConf();
+    await bacula.checkStorageDaemonConf();
+  });
   await at('exportfs -ra', (h) => new NfsAdapter(h).reload());
   await at('exportfs -v', (h) => new NfsAdapter(h).active());
   await at('scstadmin check', async (h) => {
@@ -232,6 +253,20 @@ const GOLDEN: Record<string, Call[]> = {
       '-u',
       'nmbd.service',
     ],
+  ],
+  'ssh-keygen: a pair, its public key': [
+    ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'calypso@nas', '-f', '/var/lib/calypso/ssh/replication'],
+    ['ssh-keygen', '-y', '-f', '/var/lib/calypso/ssh/replication'],
+  ],
+  'ssh-keyscan': [['ssh-keyscan', '-T', '10', '-t', 'ed25519,ecdsa,rsa', '-p', '2222', '192.0.2.7']],
+  'chronyd -p': [['chronyd', '-p', '-f', '/etc/chrony/chrony.conf']],
+  timedatectl: [
+    ['timedatectl', 'show', '-p', 'Timezone', '--value'],
+    ['timedatectl', 'set-timezone', 'Europe/Paris'],
+  ],
+  'bacula-dir -t, bacula-sd -t': [
+    ['bacula-dir', '-t', '-c', '/etc/bacula/bacula-dir.conf'],
+    ['bacula-sd', '-t', '-c', '/etc/bacula/bacula-sd.conf'],
   ],
   'exportfs -ra': [['exportfs', '-ra']],
   'exportfs -v': [['exportfs', '-v']],
@@ -379,3 +414,105 @@ const USAGE_REFUSAL = /is unknown, try|^Usage:|is wrong|garbage|unrecognized opt
     }
   });
 });
+
+/** replication's transport: the argv of `ssh` in front of the remote zfs (sshArgs, used by the zfs send endpoint). */
+const SSH_ENDPOINT = {
+  host: '192.0.2.7',
+  port: 2222,
+  user: 'calypso',
+  keyPath: '/var/lib/calypso/ssh/replication',
+  knownHostsPath: '/var/lib/calypso/ssh/known_hosts.7',
+};
+const SSH_GOLDEN: Call = [
+  'ssh',
+  '-i',
+  '/var/lib/calypso/ssh/replication',
+  '-o',
+  'UserKnownHostsFile=/var/lib/calypso/ssh/known_hosts.7',
+  '-o',
+  'GlobalKnownHostsFile=/dev/null',
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'ConnectTimeout=20',
+  '-o',
+  'ServerAliveInterval=15',
+  '-o',
+  'ServerAliveCountMax=4',
+  '-p',
+  '2222',
+  'calypso@192.0.2.7',
+  'zfs',
+  'recv',
+  '-s',
+  '-F',
+  'tank/backup',
+];
+
+describe('ssh: the transport argv', () => {
+  test('sshArgs sends exactly the pinned argv, which passes ssh’s grammar (the remote words are not ssh’s options)', () => {
+    expect(['ssh', ...sshArgs(SSH_ENDPOINT, ['zfs', 'recv', '-s', '-F', 'tank/backup'])]).toEqual(SSH_GOLDEN);
+    expect(grammarRefusal('ssh', SSH_GOLDEN.slice(1))).toBeNull();
+  });
+});
+
+(peersAvailable(['ssh', 'ssh-keygen', 'ssh-keyscan', 'chronyd', 'bacula-dir', 'bacula-sd']) ? describe : describe.skip)(
+  'the second round of pinned vectors against the real tools',
+  () => {
+    const run = (call: string[]) => {
+      const r = spawnSync(call[0]!, call.slice(1), { encoding: 'utf8', input: '', timeout: 30_000 });
+      return { call: call.join(' '), code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-argv2-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const inDir = (call: Call) => call.map((a) => (a.startsWith('/var/lib/calypso/ssh/') ? path.join(dir, path.basename(a)) : a));
+
+    test('ssh-keygen makes the pair and reads its public key back', () => {
+      const [generate, read] = GOLDEN['ssh-keygen: a pair, its public key']!;
+      expect(run(inDir(generate!))).toMatchObject({ code: 0, stderr: '' });
+      const pub = run(inDir(read!));
+      expect(pub.code).toBe(0);
+      expect(pub.stdout).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]+={0,2} calypso@nas\n$/);
+      expect(fs.readFileSync(path.join(dir, 'replication.pub'), 'utf8')).toBe(pub.stdout);
+    });
+
+    test('ssh takes the transport argv: with -G it prints the configuration the options make, without connecting', () => {
+      const r = run(['ssh', '-G', ...SSH_GOLDEN.slice(1)]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^port 2222$/m);
+      expect(r.stdout).toMatch(/^batchmode yes$/m);
+      expect(r.stdout).toMatch(/^stricthostkeychecking true$/m);
+      expect(r.stdout).toMatch(/^userknownhostsfile \/var\/lib\/calypso\/ssh\/known_hosts\.7$/m);
+    });
+
+    test('ssh-keyscan takes its vector (aimed at a closed loopback port: the connection is its only complaint)', () => {
+      const [call] = GOLDEN['ssh-keyscan']!;
+      const r = run(call!.map((a) => (a === '192.0.2.7' ? '127.0.0.1' : a === '2222' ? '1' : a)));
+      expect(r.stderr).not.toMatch(/usage:|unknown option|requires an argument|Bad port|Bad timeout|Unknown key type/);
+      expect(r.stdout).toBe('');
+    });
+
+    test('chronyd -p -f FILE prints the configuration it read', () => {
+      const conf = path.join(dir, 'chrony.conf');
+      fs.writeFileSync(conf, 'server 192.0.2.1 iburst\n');
+      const r = run(GOLDEN['chronyd -p']![0]!.map((a) => (a === '/etc/chrony/chrony.conf' ? conf : a)));
+      expect(r).toMatchObject({ code: 0, stdout: 'server 192.0.2.1 iburst\n' });
+    });
+
+    test('bacula-dir -t and bacula-sd -t take -c FILE (a configuration that is not there is their only complaint)', () => {
+      for (const call of GOLDEN['bacula-dir -t, bacula-sd -t']!) {
+        const missing = `/nonexistent/calypso-${call[0]}.conf`;
+        const r = run(call.map((a) => (a.endsWith('.conf') ? missing : a)));
+        expect(r.stderr).not.toMatch(USAGE_REFUSAL);
+        expect(r).toMatchObject({ code: 1, stdout: expect.stringContaining(`Cannot open config file "${missing}"`) });
+      }
+    });
+  },
+);

@@ -29,6 +29,11 @@ export interface OptionSpec {
   next?: (value: string) => boolean;
   /** Never abbreviated (iproute2 compares `-4`, `-echo` whole). */
   exact?: boolean;
+  /**
+   * Another spelling of the long option named here (lsscsi's `--sz_lbs` for `--sz-lbs`): the same option to getopt_long,
+   * so a prefix of both is not ambiguous, and it is parsed under that name.
+   */
+  same?: string;
 }
 
 export interface Parsed {
@@ -83,7 +88,7 @@ export function refusal(stderr: string, code: number, stdout = ''): RunResult {
   return { code, stdout, stderr };
 }
 
-const key = (o: OptionSpec) => o.long ?? o.short!;
+const key = (o: OptionSpec) => o.same ?? o.long ?? o.short!;
 
 /** getopt_long's refusal of an ambiguous prefix (glibc 2.36), as the tool's first line: `written` with any `=value`. */
 export function ambiguousText(tool: string, written: string, candidates: string[]): string {
@@ -118,7 +123,10 @@ function lookupLong(g: ToolGrammar, byLong: Map<string, OptionSpec>, name: strin
   if (exact || !g.abbreviations || !name) return exact;
   const fits = g.options.filter((o) => !o.exact && o.long?.startsWith(name));
   if (g.abbreviations === 'first' || fits.length <= 1) return fits[0];
-  return fits;
+  // glibc keeps the first fit and names, besides it, only the later fits that are another option (not a second spelling).
+  const first = fits[0]!;
+  const others = fits.slice(1).filter((o) => key(o) !== key(first) || o.value !== first.value);
+  return others.length ? [first, ...others] : first;
 }
 
 function add(parsed: Parsed, o: OptionSpec, value: string) {
