@@ -350,8 +350,9 @@ async function simulated(tool: string, args: string[]) {
     return { ...(await new SimulatedHost().run(tool, args)), code: 0 };
   } catch (err) {
     if (!(err instanceof HostCommandError)) throw err;
-    const r = grammarRefusal(tool, args) ?? { code: err.code ?? -1, stdout: '', stderr: err.stderr ?? '' };
-    return r;
+    // The host's error carries the exit code and stderr as the simulated appliance answered them; it keeps no stdout,
+    // so a refusal printed on stdout is taken from the grammar (the code and stderr still come from the host).
+    return { code: err.code ?? -1, stdout: grammarRefusal(tool, args)?.stdout ?? '', stderr: err.stderr };
   }
 }
 

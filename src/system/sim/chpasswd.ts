@@ -9,23 +9,10 @@
 import crypto from 'node:crypto';
 import type { HostFiles, RunResult } from '../host.js';
 import { ok } from './common.js';
+import { CHPASSWD_USAGE } from './grammar/chpasswd.js';
 
 export const CHPASSWD_SIM_STATE = '/var/lib/calypso-sim/chpasswd.json';
 const ACCOUNTS = new Set(['root', 'daemon', 'nobody', 'calypso']);
-
-const USAGE = `Usage: chpasswd [options]
-
-Options:
-  -c, --crypt-method METHOD     the crypt method (one of NONE DES MD5 SHA256 SHA512 YESCRYPT)
-  -e, --encrypted               supplied passwords are encrypted
-  -h, --help                    display this help message and exit
-  -m, --md5                     encrypt the clear text password using
-                                the MD5 algorithm
-  -R, --root CHROOT_DIR         directory to chroot into
-  -s, --sha-rounds              number of rounds for the SHA, BCRYPT
-                                or YESCRYPT crypt algorithms
-
-`;
 
 export interface ChpasswdSimState {
   [user: string]: { salt: string; hash: string; changedAt: string };
@@ -42,29 +29,10 @@ export async function simPasswordIs(files: HostFiles, user: string, password: st
   return entry !== undefined && crypto.timingSafeEqual(Buffer.from(entry.hash, 'hex'), Buffer.from(simHash(password, entry.salt), 'hex'));
 }
 
-const WITH_VALUE = new Set(['-c', '--crypt-method', '-R', '--root', '-s', '--sha-rounds']);
-const FLAGS = new Set(['-e', '--encrypted', '-m', '--md5']);
-
-/** Answers chpasswd; null for any other tool. */
+/** Answers chpasswd; null for any other tool. Its options were checked by its grammar (grammar/chpasswd.ts) before. */
 export async function simulateChpasswd(tool: string, args: string[], input: string | undefined, files: HostFiles, now: number): Promise<RunResult | null> {
   if (tool !== 'chpasswd') return null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-h' || a === '--help') return ok(USAGE);
-    if (WITH_VALUE.has(a)) {
-      if (i + 1 >= args.length) return { code: 2, stdout: '', stderr: `chpasswd: option '${a}' requires an argument\n${USAGE}` };
-      i++;
-      continue;
-    }
-    if (FLAGS.has(a)) continue;
-    if (a.startsWith('-'))
-      return {
-        code: 2,
-        stdout: '',
-        stderr: `chpasswd: ${a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`}\n${USAGE}`,
-      };
-    // Operands are ignored, as by the real one.
-  }
+  if (args.some((a) => a === '-h' || a === '--help')) return ok(CHPASSWD_USAGE);
   const text = await files.readIfExists(CHPASSWD_SIM_STATE);
   const state: ChpasswdSimState = text ? (JSON.parse(text) as ChpasswdSimState) : {};
   const lines = (input ?? '').split('\n');

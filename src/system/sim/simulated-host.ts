@@ -208,10 +208,12 @@ export class SimulatedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const tape = grammarRefusal(basename(command), args) ? null : await simulateTapeCommand(basename(command), args, this.files, this.clock);
+    // Arguments the real tool would refuse are refused (below, in its words) before any tool's simulation sees them.
+    const refused = grammarRefusal(basename(command), args) !== null;
+    const tape = refused ? null : await simulateTapeCommand(basename(command), args, this.files, this.clock);
     if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
-    const overSsh = await simulateSshTool(this, command, args, opts);
+    const overSsh = refused ? null : await simulateSshTool(this, command, args, opts);
     const { result, started, gen } = overSsh
       ? { result: overSsh, started: this.clock(), gen: 0 }
       : await this.exclusive(async () => {

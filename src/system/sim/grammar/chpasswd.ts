@@ -5,7 +5,7 @@
  */
 import { getoptRefusals, refusal, type ToolGrammar } from './grammar.js';
 
-const USAGE = `Usage: chpasswd [options]
+export const CHPASSWD_USAGE = `Usage: chpasswd [options]
 
 Options:
   -c, --crypt-method METHOD     the crypt method (one of NONE DES MD5 SHA256 SHA512 YESCRYPT)
@@ -33,10 +33,10 @@ export const chpasswdGrammar: ToolGrammar = {
     { short: 's', long: 'sha-rounds', value: true },
   ],
   refuse: {
-    ...getoptRefusals('chpasswd', 2, USAGE),
-    badValue: (_o, value) => refusal(`chpasswd: unsupported crypt method: ${value}\n${USAGE}`, 2),
+    ...getoptRefusals('chpasswd', 2, CHPASSWD_USAGE),
+    badValue: (_o, value) => refusal(`chpasswd: unsupported crypt method: ${value}\n${CHPASSWD_USAGE}`, 2),
     operands: () => null,
   },
   check: (p) =>
-    p.options.has('sha-rounds') && !p.options.has('crypt-method') ? refusal(`chpasswd: -s flag is only allowed with the -c flag\n${USAGE}`, 2) : null,
+    p.options.has('sha-rounds') && !p.options.has('crypt-method') ? refusal(`chpasswd: -s flag is only allowed with the -c flag\n${CHPASSWD_USAGE}`, 2) : null,
 };
