@@ -139,6 +139,43 @@ export class ListingIndex<Extra> {
     return this.extras[i]!;
   }
 
+  /**
+   * A copy with one group's rows replaced by `rows` (in zfs's order for that group; sorted here if
+   * not): an incremental update after a change confined to one dataset's snapshots. The other
+   * groups' rows are shared, not re-read nor re-sorted.
+   */
+  replaceGroup(group: string, rows: { names: string[]; seqs: number[]; extras: Extra[] }): ListingIndex<Extra> {
+    const start = this.bound(0, this.size, (i) => this.groups[i]! >= group);
+    const end = this.bound(start, this.size, (i) => this.groups[i]! !== group);
+    const order = Array.from(rows.names.keys());
+    order.sort((a, b) => compareKeys(group, rows.seqs[a]!, rows.names[a]!, { group, seq: rows.seqs[b]!, name: rows.names[b]! }));
+    const g = start < end ? this.groups[start]! : group;
+    const k = order.length;
+    const names = this.names.slice(0, start);
+    const groups = this.groups.slice(0, start);
+    const extras = this.extras.slice(0, start);
+    for (const j of order) {
+      names.push(rows.names[j]!);
+      groups.push(g);
+      extras.push(rows.extras[j]!);
+    }
+    for (let i = end; i < this.size; i++) {
+      names.push(this.names[i]!);
+      groups.push(this.groups[i]!);
+      extras.push(this.extras[i]!);
+    }
+    const seqs = new Float64Array(this.size - (end - start) + k);
+    seqs.set(this.seqs.subarray(0, start), 0);
+    order.forEach((j, x) => (seqs[start + x] = rows.seqs[j]!));
+    seqs.set(this.seqs.subarray(end), start + k);
+    return new ListingIndex(names, groups, seqs, extras);
+  }
+
+  /** The same rows with other extras (by position). */
+  mapExtras<E2>(f: (extra: Extra, position: number) => E2): ListingIndex<E2> {
+    return new ListingIndex(this.names, this.groups, this.seqs, this.extras.map(f));
+  }
+
   /** The first position in [lo, hi) where `pred` holds (pred is false then true along the listing). */
   private bound(lo: number, hi: number, pred: (i: number) => boolean): number {
     while (lo < hi) {
