@@ -136,3 +136,48 @@ describe('snapshot index updated in place', () => {
     }
   });
 });
+
+describe('the snapshot line reader', () => {
+  test('reads every line as splitting it on tabs would (digits in place, anything else by the general parsers)', async () => {
+    const lines = [
+      'tank/a@1\t4096\t8192\t1767225600\t0\t10',
+      'tank/a@2\t1.5K\t2M\t-\t2\t11',
+      'tank/a@3\t-\tnone\t\t-\tx',
+      'tank/b@1\t0\t0\t1767225600',
+      'tank/b@2',
+      'tank/b@3\t12\t13\t14\t15\t16\textra',
+      'tank/b@4\t 7\t8 \t 1767225600 \t3\t1e3',
+      '',
+    ];
+    const sim = new SimulatedHost();
+    const host = {
+      kind: 'sim' as const,
+      files: sim.files,
+      history: () => [],
+      run: async (_cmd: string, args: string[]) =>
+        args[0] === 'version' ? { code: 0, stdout: 'zfs-2.2.2-1\nzfs-kmod-2.2.2-1\n', stderr: '' } : { code: 0, stdout: `${lines.join('\n')}\n`, stderr: '' },
+    };
+    const got = rows(await new ZfsAdapter(host).snapshotIndex());
+    // The reference: the line split on tabs, each field through parseSize / Number as before.
+    const { parseSize } = await import('../../src/system/zfs/index.js');
+    const expected = lines
+      .filter((l) => l !== '')
+      .map((l) => {
+        const f = l.split('\t');
+        const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+        const created = Number(f[3]);
+        const userrefs = Number(f[4]);
+        return {
+          name: f[0]!,
+          used: parseSize(f[1]),
+          referenced: parseSize(f[2]),
+          creation: num(f[3] && f[3] !== '-' && Number.isFinite(created) ? created : NaN),
+          userrefs: Number.isFinite(userrefs) ? userrefs : 0,
+          txg: Number.isFinite(Number(f[5])) ? Number(f[5]) : 0,
+        };
+      })
+      .sort((a, b) => (a.name.split('@')[0]! < b.name.split('@')[0]! ? -1 : a.name.split('@')[0]! > b.name.split('@')[0]! ? 1 : a.txg - b.txg))
+      .map(({ txg: _txg, ...r }) => r);
+    expect(got).toEqual(expected);
+  });
+});

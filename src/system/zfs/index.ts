@@ -195,22 +195,94 @@ function snapshotColumns(): SnapshotColumns {
   return { names: [], seqs: [], used: [], referenced: [], creation: [], userrefs: [] };
 }
 
-/** One line of `zfs list -H [-p] -t snapshot -o name,used,referenced,creation,userrefs,createtxg` into the columns. */
-function addSnapshotLine(c: SnapshotColumns, line: string): void {
-  if (line === '') return;
-  const t1 = line.indexOf('\t');
-  const name = t1 === -1 ? line : line.slice(0, t1);
+/** The integer a field of only digits (1 to 15 of them) spells, or -1: no substring, no regular expression. */
+function digitsAt(line: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** One snapshot row, reused from line to line (a million lines: one object, not a million). */
+interface SnapshotLine {
+  name: string;
+  group: string;
+  used: number;
+  referenced: number;
+  creation: number;
+  userrefs: number;
+  txg: number;
+}
+
+/** Where the first six tab-separated fields of a line start and end (reused: no array per line). */
+const fieldStart = new Int32Array(6);
+const fieldEnd = new Int32Array(6);
+
+/** Splits like line.split('\t') would for fields 0..5, without a substring; returns how many there are. */
+function splitFields(line: string): number {
+  let n = 0;
+  let from = 0;
+  while (n < 6) {
+    const tab = line.indexOf('\t', from);
+    fieldStart[n] = from;
+    fieldEnd[n] = tab === -1 ? line.length : tab;
+    n++;
+    if (tab === -1) break;
+    from = tab + 1;
+  }
+  return n;
+}
+
+function fieldText(line: string, k: number, n: number): string | undefined {
+  return k < n ? line.slice(fieldStart[k], fieldEnd[k]) : undefined;
+}
+
+/** A size field: what parseSize gives (NaN for none). */
+function sizeField(line: string, k: number, n: number): number {
+  if (k >= n) return NaN;
+  const d = digitsAt(line, fieldStart[k]!, fieldEnd[k]!);
+  return d >= 0 ? d : (parseSize(fieldText(line, k, n)) ?? NaN);
+}
+
+/** A numeric field: what Number() gives. */
+function numberField(line: string, k: number, n: number): number {
+  if (k >= n) return NaN;
+  const d = digitsAt(line, fieldStart[k]!, fieldEnd[k]!);
+  return d >= 0 ? d : Number(fieldText(line, k, n));
+}
+
+/**
+ * One line of `zfs list -H [-p] -t snapshot -o name,used,referenced,creation,userrefs,createtxg`
+ * into `row`: false for an empty line. Fields of plain digits (what `-p` prints) are read in
+ * place; anything else (zfs-fuse's "1.5K", a date, "-") goes through the general parsers, with the
+ * same results as splitting the line. `row.group` stays the same string while the dataset does.
+ */
+function readSnapshotLine(line: string, row: SnapshotLine): boolean {
+  if (line === '') return false;
+  const n = splitFields(line);
+  const name = n > 1 ? line.slice(0, fieldEnd[0]) : line;
   const at = name.indexOf('@');
   if (at <= 0) throw new ToolOutputError('zfs', `a snapshot listing printed ${JSON.stringify(name.slice(0, 80))}`);
-  const f = line.split('\t');
-  c.names.push(name);
-  c.used.push(parseSize(f[1]) ?? NaN);
-  c.referenced.push(parseSize(f[2]) ?? NaN);
-  const created = Number(f[3]);
-  c.creation.push(f[3] && f[3] !== '-' && Number.isFinite(created) ? created : NaN);
-  c.userrefs.push(Number(f[4]));
-  const txg = Number(f[5]);
-  c.seqs.push(Number.isFinite(txg) ? txg : 0);
+  row.name = name;
+  if (at !== row.group.length || !name.startsWith(row.group)) row.group = name.slice(0, at);
+  row.used = sizeField(line, 1, n);
+  row.referenced = sizeField(line, 2, n);
+  const created = numberField(line, 3, n);
+  if (3 < n && fieldEnd[3]! > fieldStart[3]! && Number.isFinite(created)) {
+    row.creation = fieldEnd[3]! - fieldStart[3]! === 1 && line.charCodeAt(fieldStart[3]!) === 45 ? NaN : created; // '-'
+  } else row.creation = NaN;
+  row.userrefs = numberField(line, 4, n);
+  const txg = numberField(line, 5, n);
+  row.txg = Number.isFinite(txg) ? txg : 0;
+  return true;
+}
+
+function snapshotLine(): SnapshotLine {
+  return { name: '', group: '', used: NaN, referenced: NaN, creation: NaN, userrefs: NaN, txg: 0 };
 }
 
 function grown(old: Float64Array, add: number[]): Float64Array {
@@ -651,28 +723,48 @@ export class ZfsAdapter {
 
   private async readSnapshotIndex(input: { dataset?: string; recursive?: boolean }): Promise<SnapshotIndex> {
     const scope = input.dataset !== undefined ? [...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset)] : [];
-    const c = await this.listSnapshotColumns(scope);
     const builder = new ListingIndexBuilder<number>();
-    for (let row = 0; row < c.names.length; row++) {
-      const name = c.names[row]!;
-      builder.add(name, name.slice(0, name.indexOf('@')), c.seqs[row]!, row);
-    }
+    const used: number[] = [];
+    const referenced: number[] = [];
+    const creation: number[] = [];
+    const userrefs: number[] = [];
+    const row = snapshotLine();
+    await this.streamSnapshots(scope, (line) => {
+      if (!readSnapshotLine(line, row)) return;
+      builder.add(row.name, row.group, row.txg, used.length);
+      used.push(row.used);
+      referenced.push(row.referenced);
+      creation.push(row.creation);
+      userrefs.push(row.userrefs);
+    });
     return {
       index: builder.freeze(),
-      used: Float64Array.from(c.used),
-      referenced: Float64Array.from(c.referenced),
-      creation: Float64Array.from(c.creation),
-      userrefs: Float64Array.from(c.userrefs),
+      used: Float64Array.from(used),
+      referenced: Float64Array.from(referenced),
+      creation: Float64Array.from(creation),
+      userrefs: Float64Array.from(userrefs),
     };
+  }
+
+  private async streamSnapshots(scope: string[], onLine: (line: string) => void): Promise<void> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs', 'createtxg'];
+    await this.streamTool('zfs', ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(','), ...scope], onLine);
   }
 
   /** `zfs list -t snapshot` (with `scope`: `-d 1 <dataset>`...) streamed into columns. */
   private async listSnapshotColumns(scope: string[]): Promise<SnapshotColumns> {
-    const fuse = (await this.dialect()) === 'zfs-fuse';
-    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs', 'createtxg'];
-    const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(','), ...scope];
     const c = snapshotColumns();
-    await this.streamTool('zfs', args, (line) => addSnapshotLine(c, line));
+    const row = snapshotLine();
+    await this.streamSnapshots(scope, (line) => {
+      if (!readSnapshotLine(line, row)) return;
+      c.names.push(row.name);
+      c.seqs.push(row.txg);
+      c.used.push(row.used);
+      c.referenced.push(row.referenced);
+      c.creation.push(row.creation);
+      c.userrefs.push(row.userrefs);
+    });
     return c;
   }
 
