@@ -105,12 +105,12 @@ const readCaches = new WeakMap<Host, Map<string, { at: number; value: Promise<un
 /** A snapshot listing read into an index: names sorted, sizes in columns (no object per snapshot). */
 export interface SnapshotIndex {
   index: ListingIndex<number>;
-  /** By the row number an index entry carries (the order zfs printed them in). */
-  used: Float64Array;
-  referenced: Float64Array;
+  /** By the row number an index entry carries (the order zfs printed them in, then rows spliced in). */
+  used: number[];
+  referenced: number[];
   /** Epoch seconds; NaN when the tool printed none. */
-  creation: Float64Array;
-  userrefs: Float64Array;
+  creation: number[];
+  userrefs: number[];
 }
 
 /** One row of a SnapshotIndex, as a page hands it out. */
@@ -285,45 +285,29 @@ function snapshotLine(): SnapshotLine {
   return { name: '', group: '', used: NaN, referenced: NaN, creation: NaN, userrefs: NaN, txg: 0 };
 }
 
-function grown(old: Float64Array, add: number[]): Float64Array {
-  const out = new Float64Array(old.length + add.length);
-  out.set(old);
-  out.set(add, old.length);
-  return out;
-}
-
 /**
- * `s` with `dataset`'s snapshots replaced by `rows` (that dataset's snapshots as zfs lists them
- * now). The new rows' sizes are appended to the columns; when the rows nobody points at any more
- * outnumber the live ones, the columns are compacted into the index's order.
+ * Replaces `dataset`'s snapshots in `s` by `rows` (that dataset's snapshots as zfs lists them now),
+ * in place. The new rows' sizes are appended to the columns; when the rows nobody points at any
+ * more outnumber the live ones, the columns are compacted into the index's order.
  */
-function spliceSnapshots(s: SnapshotIndex, dataset: string, rows: SnapshotColumns): SnapshotIndex {
+function spliceSnapshots(s: SnapshotIndex, dataset: string, rows: SnapshotColumns): void {
   const base = s.used.length;
-  const extras = rows.names.map((_, j) => base + j);
-  let next: SnapshotIndex = {
-    index: s.index.replaceGroup(dataset, { names: rows.names, seqs: rows.seqs, extras }),
-    used: grown(s.used, rows.used),
-    referenced: grown(s.referenced, rows.referenced),
-    creation: grown(s.creation, rows.creation),
-    userrefs: grown(s.userrefs, rows.userrefs),
-  };
-  if (next.used.length > 2 * next.index.size + 1024) {
-    const cur = next;
-    const n = cur.index.size;
-    const gather = (col: Float64Array): Float64Array => {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = col[cur.index.extra(i)]!;
-      return out;
-    };
-    next = {
-      used: gather(cur.used),
-      referenced: gather(cur.referenced),
-      creation: gather(cur.creation),
-      userrefs: gather(cur.userrefs),
-      index: cur.index.mapExtras((_, i) => i),
-    };
+  s.index.spliceGroup(dataset, { names: rows.names, seqs: rows.seqs, extras: rows.names.map((_, j) => base + j) });
+  for (let j = 0; j < rows.names.length; j++) {
+    s.used.push(rows.used[j]!);
+    s.referenced.push(rows.referenced[j]!);
+    s.creation.push(rows.creation[j]!);
+    s.userrefs.push(rows.userrefs[j]!);
   }
-  return next;
+  if (s.used.length > 2 * s.index.size + 1024) {
+    const n = s.index.size;
+    const gather = (col: number[]): number[] => Array.from({ length: n }, (_, i) => col[s.index.extra(i)]!);
+    s.used = gather(s.used);
+    s.referenced = gather(s.referenced);
+    s.creation = gather(s.creation);
+    s.userrefs = gather(s.userrefs);
+    s.index.setExtras((_, i) => i);
+  }
 }
 
 /** Typed access to zpool and zfs on a Host, for OpenZFS 2.x and (in a degraded way) zfs-fuse. */
@@ -394,7 +378,7 @@ export class ZfsAdapter {
       const after = await this.host.revision();
       const datasets = [...new Set(affects)];
       const relisted = new Map<string, SnapshotColumns>();
-      const updates: { key: string; entry: IndexEntry; value: unknown }[] = [];
+      const updates: { key: string; entry: IndexEntry; value: unknown; datasets: string[] }[] = [];
       for (const [key, entry] of entries) {
         if (entry.revision !== before || (entry.snapshots === null && datasets.length > 0)) {
           entries.delete(key);
@@ -402,19 +386,16 @@ export class ZfsAdapter {
         }
         const listing = entry.snapshots;
         const mine = listing ? datasets.filter((d) => covers(listing, d)) : [];
-        let value = await entry.value;
-        for (const d of mine) {
-          let rows = relisted.get(d);
-          if (!rows) relisted.set(d, (rows = await this.listSnapshotColumns(['-d', '1', userArg(d)])));
-          value = spliceSnapshots(value as SnapshotIndex, d, rows);
-        }
-        updates.push({ key, entry, value });
+        const value = await entry.value;
+        for (const d of mine) if (!relisted.has(d)) relisted.set(d, await this.listSnapshotColumns(['-d', '1', userArg(d)]));
+        updates.push({ key, entry, value, datasets: mine });
       }
       if ((await this.host.revision()) !== after || token.overlapped) return dropIndexes(this.host);
+      // From here on synchronous: the indexes change in place between two events, never mid-page.
       const now = this.host.now?.() ?? Date.now();
-      for (const { key, entry, value } of updates) {
+      for (const { key, entry, value, datasets: mine } of updates) {
         if (entries.get(key) !== entry) continue; // replaced by a fresh read meanwhile
-        entry.value = Promise.resolve(value);
+        for (const d of mine) spliceSnapshots(value as SnapshotIndex, d, relisted.get(d)!);
         entry.revision = after;
         entry.at = now;
       }
@@ -737,13 +718,7 @@ export class ZfsAdapter {
       creation.push(row.creation);
       userrefs.push(row.userrefs);
     });
-    return {
-      index: builder.freeze(),
-      used: Float64Array.from(used),
-      referenced: Float64Array.from(referenced),
-      creation: Float64Array.from(creation),
-      userrefs: Float64Array.from(userrefs),
-    };
+    return { index: builder.freeze(), used, referenced, creation, userrefs };
   }
 
   private async streamSnapshots(scope: string[], onLine: (line: string) => void): Promise<void> {
