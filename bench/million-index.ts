@@ -30,6 +30,7 @@ if (session) {
 }
 t = process.hrtime.bigint();
 const first = await zfs.snapshotIndex();
+const firstSize = first.index.size;
 const page = first.index.page({ limit: 50 }).positions.map((p) => snapshotRow(first, p));
 const firstMs = ms(t);
 if (session) {
@@ -41,22 +42,22 @@ const victim = page[0]!.name;
 const dataset = victim.slice(0, victim.indexOf('@'));
 t = process.hrtime.bigint();
 await zfs.snapshot(`${dataset}@bench-extra`);
-const afterCreate = await zfs.snapshotIndex();
+const sizeAfterCreate = (await zfs.snapshotIndex()).index.size; // (the index may be updated in place: its size now)
 const createMs = ms(t);
 t = process.hrtime.bigint();
 await zfs.destroySnapshot(`${dataset}@bench-extra`);
-const afterDestroy = await zfs.snapshotIndex();
+const sizeAfterDestroy = (await zfs.snapshotIndex()).index.size;
 const destroyMs = ms(t);
 console.log(
   JSON.stringify({
-    snapshots: first.index.size,
+    snapshots: firstSize,
     seedMs,
     firstIndexAndPageMs: firstMs,
     rssBeforeMb: rssBefore,
     rssGrowthMb: rssAfter - rssBefore,
     createThenReadMs: createMs,
     destroyThenReadMs: destroyMs,
-    sizes: [afterCreate.index.size, afterDestroy.index.size],
+    sizes: [sizeAfterCreate, sizeAfterDestroy],
     load: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100),
   }),
 );
