@@ -75,6 +75,18 @@ describe('snapshot index updated in place', () => {
     expect(rows(again)).toEqual(rows(await rebuild(zfs, {})));
   });
 
+  test('many writes to one dataset: the columns are compacted and the rows still match a rebuild', async () => {
+    const { host, zfs, datasets } = await seeded();
+    const cached = await zfs.snapshotIndex();
+    const from = lastSeq(host);
+    for (let k = 0; k < 120; k++) await zfs.snapshot(`${datasets[2]!}@many-${k}`);
+    const after = await zfs.snapshotIndex();
+    expect(listings(host, from).full).toBe(0);
+    expect(after).toBe(cached); // the same index, updated in place
+    expect(after.used.length).toBeLessThan(2 * after.index.size + 1024 + 200); // compacted on the way
+    expect(rows(after)).toEqual(rows(await rebuild(zfs, {})));
+  });
+
   test('a change made beside the adapter (the revision moved by another path) forces a rebuild', async () => {
     const { host, zfs, datasets } = await seeded();
     await zfs.snapshotIndex();
