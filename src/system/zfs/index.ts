@@ -105,12 +105,12 @@ const readCaches = new WeakMap<Host, Map<string, { at: number; value: Promise<un
 /** A snapshot listing read into an index: names sorted, sizes in columns (no object per snapshot). */
 export interface SnapshotIndex {
   index: ListingIndex<number>;
-  /** By the row number an index entry carries (the order zfs printed them in). */
-  used: Float64Array;
-  referenced: Float64Array;
+  /** By the row number an index entry carries (the order zfs printed them in, then rows spliced in). */
+  used: number[];
+  referenced: number[];
   /** Epoch seconds; NaN when the tool printed none. */
-  creation: Float64Array;
-  userrefs: Float64Array;
+  creation: number[];
+  userrefs: number[];
 }
 
 /** One row of a SnapshotIndex, as a page hands it out. */
@@ -134,9 +134,180 @@ export function snapshotRow(s: SnapshotIndex, position: number): SnapshotRow {
   };
 }
 
-/** Forget cached listings of this host (the simulator calls it when its model changes). */
+/** A cached listing index: `snapshots` says which snapshot listing it is (null: datasets). */
+interface IndexEntry {
+  at: number;
+  value: Promise<unknown>;
+  revision?: string | number;
+  snapshots: { dataset?: string; recursive?: boolean } | null;
+}
+const indexCaches = new WeakMap<Host, Map<string, IndexEntry>>();
+
+/**
+ * A write made through the adapter. `affects`: the datasets whose snapshots it may change ([] for
+ * a dry run), or null when the adapter cannot tell (recursive operations, datasets, pools...).
+ * `overlapped`: another write ran at the same time, so neither can say what the revision's move was.
+ */
+interface WriteToken {
+  affects: string[] | null;
+  overlapped: boolean;
+  done: Promise<void>;
+  finish: () => void;
+}
+const activeWrites = new WeakMap<Host, Set<WriteToken>>();
+
+/**
+ * Forget cached listings of this host (the simulator calls it when its model changes). The short-
+ * lived listings go; the indexes are kept but checked against the host's revision at their next
+ * read, unless a write made through the adapter updates them first (see endWrite).
+ */
 export function invalidateZfsCache(host: Host): void {
   readCaches.get(host)?.clear();
+  for (const e of indexCaches.get(host)?.values() ?? []) e.at = -Infinity;
+}
+
+function dropIndexes(host: Host): void {
+  indexCaches.get(host)?.clear();
+}
+
+/** The dataset a snapshot name (or destroy spec "ds@a%b", "ds@a,b") belongs to. */
+function datasetOf(snapshot: string): string {
+  const at = snapshot.indexOf('@');
+  return at === -1 ? snapshot : snapshot.slice(0, at);
+}
+
+function covers(listing: { dataset?: string; recursive?: boolean }, dataset: string): boolean {
+  if (listing.dataset === undefined) return true;
+  return dataset === listing.dataset || (listing.recursive === true && dataset.startsWith(`${listing.dataset}/`));
+}
+
+/** Snapshot rows in columns, in the order zfs printed them. */
+interface SnapshotColumns {
+  names: string[];
+  seqs: number[];
+  used: number[];
+  referenced: number[];
+  creation: number[];
+  userrefs: number[];
+}
+
+function snapshotColumns(): SnapshotColumns {
+  return { names: [], seqs: [], used: [], referenced: [], creation: [], userrefs: [] };
+}
+
+/** The integer a field of only digits (1 to 15 of them) spells, or -1: no substring, no regular expression. */
+function digitsAt(line: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** One snapshot row, reused from line to line (a million lines: one object, not a million). */
+interface SnapshotLine {
+  name: string;
+  group: string;
+  used: number;
+  referenced: number;
+  creation: number;
+  userrefs: number;
+  txg: number;
+}
+
+/** Where the first six tab-separated fields of a line start and end (reused: no array per line). */
+const fieldStart = new Int32Array(6);
+const fieldEnd = new Int32Array(6);
+
+/** Splits like line.split('\t') would for fields 0..5, without a substring; returns how many there are. */
+function splitFields(line: string): number {
+  let n = 0;
+  let from = 0;
+  while (n < 6) {
+    const tab = line.indexOf('\t', from);
+    fieldStart[n] = from;
+    fieldEnd[n] = tab === -1 ? line.length : tab;
+    n++;
+    if (tab === -1) break;
+    from = tab + 1;
+  }
+  return n;
+}
+
+function fieldText(line: string, k: number, n: number): string | undefined {
+  return k < n ? line.slice(fieldStart[k], fieldEnd[k]) : undefined;
+}
+
+/** A size field: what parseSize gives (NaN for none). */
+function sizeField(line: string, k: number, n: number): number {
+  if (k >= n) return NaN;
+  const d = digitsAt(line, fieldStart[k]!, fieldEnd[k]!);
+  return d >= 0 ? d : (parseSize(fieldText(line, k, n)) ?? NaN);
+}
+
+/** A numeric field: what Number() gives. */
+function numberField(line: string, k: number, n: number): number {
+  if (k >= n) return NaN;
+  const d = digitsAt(line, fieldStart[k]!, fieldEnd[k]!);
+  return d >= 0 ? d : Number(fieldText(line, k, n));
+}
+
+/**
+ * One line of `zfs list -H [-p] -t snapshot -o name,used,referenced,creation,userrefs,createtxg`
+ * into `row`: false for an empty line. Fields of plain digits (what `-p` prints) are read in
+ * place; anything else (zfs-fuse's "1.5K", a date, "-") goes through the general parsers, with the
+ * same results as splitting the line. `row.group` stays the same string while the dataset does.
+ */
+function readSnapshotLine(line: string, row: SnapshotLine): boolean {
+  if (line === '') return false;
+  const n = splitFields(line);
+  const name = n > 1 ? line.slice(0, fieldEnd[0]) : line;
+  const at = name.indexOf('@');
+  if (at <= 0) throw new ToolOutputError('zfs', `a snapshot listing printed ${JSON.stringify(name.slice(0, 80))}`);
+  row.name = name;
+  if (at !== row.group.length || !name.startsWith(row.group)) row.group = name.slice(0, at);
+  row.used = sizeField(line, 1, n);
+  row.referenced = sizeField(line, 2, n);
+  const created = numberField(line, 3, n);
+  if (3 < n && fieldEnd[3]! > fieldStart[3]! && Number.isFinite(created)) {
+    row.creation = fieldEnd[3]! - fieldStart[3]! === 1 && line.charCodeAt(fieldStart[3]!) === 45 ? NaN : created; // '-'
+  } else row.creation = NaN;
+  row.userrefs = numberField(line, 4, n);
+  const txg = numberField(line, 5, n);
+  row.txg = Number.isFinite(txg) ? txg : 0;
+  return true;
+}
+
+function snapshotLine(): SnapshotLine {
+  return { name: '', group: '', used: NaN, referenced: NaN, creation: NaN, userrefs: NaN, txg: 0 };
+}
+
+/**
+ * Replaces `dataset`'s snapshots in `s` by `rows` (that dataset's snapshots as zfs lists them now),
+ * in place. The new rows' sizes are appended to the columns; when the rows nobody points at any
+ * more outnumber the live ones, the columns are compacted into the index's order.
+ */
+function spliceSnapshots(s: SnapshotIndex, dataset: string, rows: SnapshotColumns): void {
+  const base = s.used.length;
+  s.index.spliceGroup(dataset, { names: rows.names, seqs: rows.seqs, extras: rows.names.map((_, j) => base + j) });
+  for (let j = 0; j < rows.names.length; j++) {
+    s.used.push(rows.used[j]!);
+    s.referenced.push(rows.referenced[j]!);
+    s.creation.push(rows.creation[j]!);
+    s.userrefs.push(rows.userrefs[j]!);
+  }
+  if (s.used.length > 2 * s.index.size + 1024) {
+    const n = s.index.size;
+    const gather = (col: number[]): number[] => Array.from({ length: n }, (_, i) => col[s.index.extra(i)]!);
+    s.used = gather(s.used);
+    s.referenced = gather(s.referenced);
+    s.creation = gather(s.creation);
+    s.userrefs = gather(s.userrefs);
+    s.index.setExtras((_, i) => i);
+  }
 }
 
 /** Typed access to zpool and zfs on a Host, for OpenZFS 2.x and (in a degraded way) zfs-fuse. */
@@ -149,20 +320,90 @@ export class ZfsAdapter {
     return this.runTool('zpool', args, okCodes);
   }
 
-  private async zfs(args: string[], okCodes?: number[]): Promise<string> {
-    return this.runTool('zfs', args, okCodes);
+  /** `affects`: for a write, the datasets whose snapshots it may change (null: cannot tell). */
+  private async zfs(args: string[], okCodes?: number[], affects: string[] | null = null): Promise<string> {
+    return this.runTool('zfs', args, okCodes, affects);
   }
 
-  private async runTool(tool: 'zpool' | 'zfs', args: string[], okCodes?: number[]): Promise<string> {
+  private async runTool(tool: 'zpool' | 'zfs', args: string[], okCodes?: number[], affects: string[] | null = null): Promise<string> {
     const changes = !READ_ONLY_SUBCOMMANDS.has(args[0] ?? '') || args.includes('-n');
-    if (changes) invalidateZfsCache(this.host);
+    if (!changes) return this.runCommand(tool, args, okCodes);
+    const dryRun = !READ_ONLY_SUBCOMMANDS.has(args[0] ?? '') && args.includes('-n');
+    const token = this.beginWrite(dryRun ? [] : affects);
+    let before: string | number | undefined;
+    try {
+      before = await this.host.revision?.();
+      invalidateZfsCache(this.host);
+      return await this.runCommand(tool, args, okCodes);
+    } finally {
+      invalidateZfsCache(this.host);
+      await this.endWrite(token, before);
+    }
+  }
+
+  private async runCommand(tool: 'zpool' | 'zfs', args: string[], okCodes?: number[]): Promise<string> {
     try {
       return (await this.host.run(tool, args, okCodes ? { okCodes } : {})).stdout;
     } catch (err) {
       // "currently scrubbing", "dataset is busy", "out of space"...: the user's answer, not a fault.
       throw refusalOf(err, ZFS_REFUSALS) ?? err;
+    }
+  }
+
+  private beginWrite(affects: string[] | null): WriteToken {
+    let active = activeWrites.get(this.host);
+    if (!active) activeWrites.set(this.host, (active = new Set()));
+    let finish = (): void => {};
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const token: WriteToken = { affects, overlapped: active.size > 0, done, finish };
+    for (const other of active) other.overlapped = true;
+    active.add(token);
+    return token;
+  }
+
+  /**
+   * After a write: the cached indexes that were current just before it (their revision is the one
+   * read then) and that it cannot have changed move to the revision after it; the snapshot indexes
+   * covering a dataset it changed get that dataset's snapshots re-listed (`zfs list -d 1`) and
+   * spliced in. Anything else (a write the adapter cannot account for, two writes at once, the
+   * revision moving during the re-listing, a host without a revision) drops every index.
+   * Index readers wait for the writes in progress when they arrive (cachedIndex).
+   */
+  private async endWrite(token: WriteToken, before: string | number | undefined): Promise<void> {
+    try {
+      const entries = indexCaches.get(this.host);
+      if (!entries || entries.size === 0) return;
+      const affects = token.affects;
+      if (affects === null || token.overlapped || before === undefined || !this.host.revision) return dropIndexes(this.host);
+      const after = await this.host.revision();
+      const datasets = [...new Set(affects)];
+      const relisted = new Map<string, SnapshotColumns>();
+      const updates: { key: string; entry: IndexEntry; value: unknown; datasets: string[] }[] = [];
+      for (const [key, entry] of entries) {
+        if (entry.revision !== before || (entry.snapshots === null && datasets.length > 0)) {
+          entries.delete(key);
+          continue;
+        }
+        const listing = entry.snapshots;
+        const mine = listing ? datasets.filter((d) => covers(listing, d)) : [];
+        const value = await entry.value;
+        for (const d of mine) if (!relisted.has(d)) relisted.set(d, await this.listSnapshotColumns(['-d', '1', userArg(d)]));
+        updates.push({ key, entry, value, datasets: mine });
+      }
+      if ((await this.host.revision()) !== after || token.overlapped) return dropIndexes(this.host);
+      // From here on synchronous: the indexes change in place between two events, never mid-page.
+      const now = this.host.now?.() ?? Date.now();
+      for (const { key, entry, value, datasets: mine } of updates) {
+        if (entries.get(key) !== entry) continue; // replaced by a fresh read meanwhile
+        for (const d of mine) spliceSnapshots(value as SnapshotIndex, d, relisted.get(d)!);
+        entry.revision = after;
+        entry.at = now;
+      }
+    } catch {
+      dropIndexes(this.host);
     } finally {
-      if (changes) invalidateZfsCache(this.host);
+      activeWrites.get(this.host)?.delete(token);
+      token.finish();
     }
   }
 
@@ -187,9 +428,12 @@ export class ZfsAdapter {
    * while the host's revision (when the host has one) says nothing changed, so a million
    * snapshots are not read again every second on an appliance at rest.
    */
-  private async cachedIndex<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    let cache = readCaches.get(this.host);
-    if (!cache) readCaches.set(this.host, (cache = new Map()));
+  private async cachedIndex<T>(key: string, compute: () => Promise<T>, snapshots: IndexEntry['snapshots'] = null): Promise<T> {
+    // Writes in progress may be about to update the index in place: wait for them (not for later ones).
+    const writing = activeWrites.get(this.host);
+    if (writing && writing.size > 0) await Promise.all([...writing].map((w) => w.done));
+    let cache = indexCaches.get(this.host);
+    if (!cache) indexCaches.set(this.host, (cache = new Map()));
     const now = this.host.now?.() ?? Date.now();
     const hit = cache.get(key);
     if (hit && now - hit.at >= 0 && now - hit.at < READ_TTL_MS) return hit.value as Promise<T>;
@@ -201,7 +445,7 @@ export class ZfsAdapter {
     }
     if (again && again !== hit) return again.value as Promise<T>; // another caller started a fresh read meanwhile
     const value = compute();
-    const entry = { at: now, value, revision };
+    const entry: IndexEntry = { at: now, value, revision, snapshots };
     cache.set(key, entry);
     value.catch(() => {
       if (cache.get(key) === entry) cache.delete(key);
@@ -395,7 +639,8 @@ export class ZfsAdapter {
     const flags = [...(opts.recursive ? ['-r'] : []), ...(opts.dependents ? ['-R'] : [])];
     const args = ['destroy', ...flags, userArg(name)];
     // On OpenZFS "busy" means a hold or a user of the dataset: retrying would not help.
-    await this.retryBusy(() => this.zfs(args), (await this.dialect()) === 'zfs-fuse' ? 5 : 0);
+    const affects = name.includes('@') && !opts.recursive && !opts.dependents ? [datasetOf(name)] : null;
+    await this.retryBusy(() => this.zfs(args, undefined, affects), (await this.dialect()) === 'zfs-fuse' ? 5 : 0);
   }
 
   /**
@@ -416,7 +661,8 @@ export class ZfsAdapter {
   }
 
   async snapshot(name: string, opts: { recursive?: boolean; properties?: Record<string, string> } = {}): Promise<void> {
-    await this.zfs(['snapshot', ...(opts.recursive ? ['-r'] : []), ...propertyArgs('-o', opts.properties), userArg(name)]);
+    const affects = opts.recursive ? null : [datasetOf(name)];
+    await this.zfs(['snapshot', ...(opts.recursive ? ['-r'] : []), ...propertyArgs('-o', opts.properties), userArg(name)], undefined, affects);
   }
 
   async listSnapshots(input: { dataset?: string; recursive?: boolean } = {}): Promise<DatasetListEntry[]> {
@@ -452,41 +698,49 @@ export class ZfsAdapter {
    * snapshots are never one string nor a million objects (the sizes go into typed columns).
    */
   async snapshotIndex(input: { dataset?: string; recursive?: boolean } = {}): Promise<SnapshotIndex> {
-    return this.cachedIndex(`snapshotIndex ${JSON.stringify(input)}`, () => this.readSnapshotIndex(input));
+    const listing = { ...(input.dataset !== undefined ? { dataset: input.dataset } : {}), ...(input.recursive ? { recursive: true } : {}) };
+    return this.cachedIndex(`snapshotIndex ${JSON.stringify(input)}`, () => this.readSnapshotIndex(input), listing);
   }
 
   private async readSnapshotIndex(input: { dataset?: string; recursive?: boolean }): Promise<SnapshotIndex> {
-    const fuse = (await this.dialect()) === 'zfs-fuse';
-    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs', 'createtxg'];
-    const args = ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(',')];
-    if (input.dataset !== undefined) args.push(...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset));
+    const scope = input.dataset !== undefined ? [...(input.recursive ? ['-r'] : ['-d', '1']), userArg(input.dataset)] : [];
     const builder = new ListingIndexBuilder<number>();
     const used: number[] = [];
     const referenced: number[] = [];
     const creation: number[] = [];
     const userrefs: number[] = [];
-    await this.streamTool('zfs', args, (line) => {
-      if (line === '') return;
-      const f = line.split('\t');
-      const name = f[0]!;
-      const at = name.indexOf('@');
-      if (at <= 0) throw new ToolOutputError('zfs', `a snapshot listing printed ${JSON.stringify(name.slice(0, 80))}`);
-      const row = used.length;
-      used.push(parseSize(f[1]) ?? NaN);
-      referenced.push(parseSize(f[2]) ?? NaN);
-      const created = Number(f[3]);
-      creation.push(f[3] && f[3] !== '-' && Number.isFinite(created) ? created : NaN);
-      userrefs.push(Number(f[4]));
-      const txg = Number(f[5]);
-      builder.add(name, name.slice(0, at), Number.isFinite(txg) ? txg : 0, row);
+    const row = snapshotLine();
+    await this.streamSnapshots(scope, (line) => {
+      if (!readSnapshotLine(line, row)) return;
+      builder.add(row.name, row.group, row.txg, used.length);
+      used.push(row.used);
+      referenced.push(row.referenced);
+      creation.push(row.creation);
+      userrefs.push(row.userrefs);
     });
-    return {
-      index: builder.freeze(),
-      used: Float64Array.from(used),
-      referenced: Float64Array.from(referenced),
-      creation: Float64Array.from(creation),
-      userrefs: Float64Array.from(userrefs),
-    };
+    return { index: builder.freeze(), used, referenced, creation, userrefs };
+  }
+
+  private async streamSnapshots(scope: string[], onLine: (line: string) => void): Promise<void> {
+    const fuse = (await this.dialect()) === 'zfs-fuse';
+    const columns = ['name', 'used', 'referenced', 'creation', 'userrefs', 'createtxg'];
+    await this.streamTool('zfs', ['list', '-H', ...(fuse ? [] : ['-p']), '-t', 'snapshot', '-o', columns.join(','), ...scope], onLine);
+  }
+
+  /** `zfs list -t snapshot` (with `scope`: `-d 1 <dataset>`...) streamed into columns. */
+  private async listSnapshotColumns(scope: string[]): Promise<SnapshotColumns> {
+    const c = snapshotColumns();
+    const row = snapshotLine();
+    await this.streamSnapshots(scope, (line) => {
+      if (!readSnapshotLine(line, row)) return;
+      c.names.push(row.name);
+      c.seqs.push(row.txg);
+      c.used.push(row.used);
+      c.referenced.push(row.referenced);
+      c.creation.push(row.creation);
+      c.userrefs.push(row.userrefs);
+    });
+    return c;
   }
 
   /** One snapshot, or a range/list in `zfs destroy` syntax ("pool/ds@a%b", "pool/ds@a,b"). */
@@ -510,15 +764,16 @@ export class ZfsAdapter {
 
   async rename(from: string, to: string, opts: { recursive?: boolean; createParents?: boolean } = {}): Promise<void> {
     const flags = [...(opts.recursive ? ['-r'] : []), ...(opts.createParents ? ['-p'] : [])];
-    await this.zfs(['rename', ...flags, userArg(from), userArg(to)]);
+    const affects = from.includes('@') && !opts.recursive ? [datasetOf(from)] : null;
+    await this.zfs(['rename', ...flags, userArg(from), userArg(to)], undefined, affects);
   }
 
   async hold(tag: string, snapshot: string, opts: { recursive?: boolean } = {}): Promise<void> {
-    await this.zfs(['hold', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)]);
+    await this.zfs(['hold', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)], undefined, opts.recursive ? null : [datasetOf(snapshot)]);
   }
 
   async release(tag: string, snapshot: string, opts: { recursive?: boolean } = {}): Promise<void> {
-    await this.zfs(['release', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)]);
+    await this.zfs(['release', ...(opts.recursive ? ['-r'] : []), userArg(tag), userArg(snapshot)], undefined, opts.recursive ? null : [datasetOf(snapshot)]);
   }
 
   async holds(snapshot: string, opts: { recursive?: boolean } = {}): Promise<Hold[]> {

@@ -109,22 +109,25 @@ export class ListingIndexBuilder<Extra> {
     this.groups = [];
     this.seqs = [];
     this.extras = [];
-    return new ListingIndex(names, groups, Float64Array.from(seqs), extras);
+    return new ListingIndex(names, groups, seqs, extras);
   }
 }
 
 const SEARCH_MEMORY = 16;
 
-/** A sorted listing: pages by position or cursor, name prefixes by binary search. Immutable. */
+/**
+ * A sorted listing: pages by position or cursor, name prefixes by binary search. Changed only by
+ * spliceGroup (in place, between two pages: a cursor is a key, not a position, so pages stay right).
+ */
 export class ListingIndex<Extra> {
   /** Positions of the names containing a search text, for the last few texts asked. */
   private readonly searches = new Map<string, Uint32Array>();
 
   constructor(
-    private readonly names: string[],
-    private readonly groups: string[],
-    private readonly seqs: Float64Array,
-    private readonly extras: Extra[],
+    private names: string[],
+    private groups: string[],
+    private seqs: number[],
+    private extras: Extra[],
   ) {}
 
   get size(): number {
@@ -137,6 +140,40 @@ export class ListingIndex<Extra> {
 
   extra(i: number): Extra {
     return this.extras[i]!;
+  }
+
+  /**
+   * Replaces one group's rows by `rows` (in zfs's order for that group; sorted here if not), in
+   * place: an incremental update after a change confined to one dataset's snapshots. The other
+   * groups' rows are moved, not re-read nor re-sorted (a splice: a memmove at a million rows).
+   */
+  spliceGroup(group: string, rows: { names: string[]; seqs: number[]; extras: Extra[] }): void {
+    const start = this.bound(0, this.size, (i) => this.groups[i]! >= group);
+    const end = this.bound(start, this.size, (i) => this.groups[i]! !== group);
+    const order = Array.from(rows.names.keys());
+    order.sort((a, b) => compareKeys(group, rows.seqs[a]!, rows.names[a]!, { group, seq: rows.seqs[b]!, name: rows.names[b]! }));
+    const g = start < end ? this.groups[start]! : group;
+    const names = order.map((j) => rows.names[j]!);
+    const groups = order.map(() => g);
+    const seqs = order.map((j) => rows.seqs[j]!);
+    const extras = order.map((j) => rows.extras[j]!);
+    const put = <T>(list: T[], add: T[]): T[] => {
+      if (add.length <= 4096) {
+        list.splice(start, end - start, ...add);
+        return list;
+      }
+      return list.slice(0, start).concat(add, list.slice(end)); // too many to pass as arguments
+    };
+    this.names = put(this.names, names);
+    this.groups = put(this.groups, groups);
+    this.seqs = put(this.seqs, seqs);
+    this.extras = put(this.extras, extras);
+    this.searches.clear();
+  }
+
+  /** Sets every row's extra (by position), in place. */
+  setExtras(f: (extra: Extra, position: number) => Extra): void {
+    for (let i = 0; i < this.extras.length; i++) this.extras[i] = f(this.extras[i]!, i);
   }
 
   /** The first position in [lo, hi) where `pred` holds (pred is false then true along the listing). */
