@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { terminalUpgrade, type TerminalUpgrade } from '../../src/api/terminal-ws.js';
@@ -150,6 +150,39 @@ describe('WebSocket terminal, on', () => {
     expect(audit[2].target).toMatch(new RegExp(`^terminal session ${row.id}: .+ \\(idle for 5 min 0 s\\)$`));
     // The pty's shell got its hang-up and is gone.
     await waitUntil(() => !processAlive(shellPid));
+  });
+
+  test('a session ending as the daemon stops: closeAll waits for the session and audit rows its end began writing', async () => {
+    const res = await ticket();
+    const term = await connect(`${base}${res.body.path}?ticket=${res.body.ticket}`);
+    await term.waitFor((o) => o.includes('calypso-demo$ '));
+    const [{ id }] = await t.app.db('terminal_sessions').where({ kind: 'websocket' }).whereNull('closed_at').select('id');
+    const audited: string[] = [];
+    const stop = t.app.events.subscribe((e) => {
+      if (e.type === 'audit') audited.push((e.entry as { operation: string }).operation);
+    });
+    // The session row's write is held until the test lets it go, so the daemon stops while the end is being written.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const closeSession = t.app.terminal.closeSession.bind(t.app.terminal);
+    const spy = jest.spyOn(t.app.terminal, 'closeSession').mockImplementation(async (...args) => {
+      await held;
+      return closeSession(...args);
+    });
+    term.ws.close(); // the client leaves: its end (rows, then the socket) begins on the daemon
+    await waitUntil(() => t.app.terminal.openCount === 0);
+    // The daemon stops now (closeAll, then the database is closed): closeAll returns only once the rows already begun
+    // are written (their audit event is out), not leaving them to race the database's close.
+    let stopped = false;
+    const stopping = t.app.terminal.closeAll().then(() => (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(audited).toContain('appliance.terminal.websocket.close');
+    spy.mockRestore();
+    stop();
+    expect(await t.app.db('terminal_sessions').where({ id }).first()).toMatchObject({ end_reason: 'the client closed the connection' });
   });
 
   test('the shell exiting closes the socket normally', async () => {

@@ -145,6 +145,8 @@ export class TerminalService {
   private readonly highWater: number;
   private readonly tickets = new Map<string, Ticket>();
   private readonly open = new Set<{ end: (reason: string, code: number) => Promise<void> }>();
+  /** Sessions whose end (session row, audit row, socket close) is being written: closeAll waits for them too. */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: { db: Knex; host: Host; events: EventBus; log: Logger },
@@ -285,17 +287,28 @@ export class TerminalService {
         this.open.delete(entry);
         pty.kill();
         // The session row and its closing audit row are written before the socket closes: a client that saw the close
-        // finds both (and a failed write still closes the socket).
+        // finds both (and a failed write still closes the socket). Until then the end is in `ending`, so the daemon's
+        // closeAll waits for writes begun before it (by the shell exiting, the client leaving) and closes the
+        // database only after them.
+        const writes = (async () => {
+          try {
+            const row = await this.closeSession(sessionId, reason);
+            await writeAudit(this.deps.db, this.deps.events, callMeta, {
+              operation: 'appliance.terminal.websocket.close',
+              target: `${target}: ${durationText(Number(row.duration_ms))} (${reason})`,
+              input: { sessionId },
+              result: 'ok',
+            });
+          } finally {
+            channel.close(code, reason.slice(0, 120));
+          }
+        })();
+        const tracked = writes.catch(() => undefined);
+        this.ending.add(tracked);
         try {
-          const row = await this.closeSession(sessionId, reason);
-          await writeAudit(this.deps.db, this.deps.events, callMeta, {
-            operation: 'appliance.terminal.websocket.close',
-            target: `${target}: ${durationText(Number(row.duration_ms))} (${reason})`,
-            input: { sessionId },
-            result: 'ok',
-          });
+          await writes;
         } finally {
-          channel.close(code, reason.slice(0, 120));
+          this.ending.delete(tracked);
         }
       },
     };
@@ -349,7 +362,7 @@ export class TerminalService {
 
   /** Ends every WebSocket terminal (the daemon stops). */
   async closeAll(reason = 'Calypso is stopping'): Promise<void> {
-    await Promise.all([...this.open].map((e) => e.end(reason, CLOSE_SHUTDOWN)));
+    await Promise.all([...[...this.open].map((e) => e.end(reason, CLOSE_SHUTDOWN)), ...this.ending]);
   }
 }
 
