@@ -8,6 +8,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { SimulatedHost } from '../../src/system/sim/simulated-host.js';
 import { snapshotRow, ZfsAdapter, type SnapshotIndex, type SnapshotRow } from '../../src/system/zfs/index.js';
+import { prng } from '../helpers/prng.js';
 
 type Listing = { dataset?: string; recursive?: boolean };
 
@@ -29,18 +30,6 @@ function listings(host: SimulatedHost, from: number): { full: number; perDataset
 
 function lastSeq(host: SimulatedHost): number {
   return host.history(1)[0]?.seq ?? 0;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let clock = Date.UTC(2026, 0, 1);

@@ -10,6 +10,7 @@ import { LineSplitter } from '../../src/system/lines.js';
 import { LocalHost } from '../../src/system/local-host.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
 import { parseZfsGet, parseZfsGetLine, parseZfsList, parseZpoolStatus, snapshotRow, ZfsAdapter, zfsListLineParser } from '../../src/system/zfs/index.js';
+import { prng as random } from '../helpers/prng.js';
 
 const FIXTURE_DIRS = readdirSync(new URL('../fixtures/', import.meta.url)).filter((d) => d.startsWith('zfs') || d.startsWith('zpool'));
 const fixtures = FIXTURE_DIRS.flatMap((d) =>
@@ -27,18 +28,6 @@ function streamedLines(chunks: Buffer[]): string[] {
   splitter.push(decoder.end());
   splitter.end();
   return lines;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing split can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomChunks(bytes: Buffer, next: () => number): Buffer[] {
