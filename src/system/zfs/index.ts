@@ -151,6 +151,10 @@ const indexCaches = new WeakMap<Host, Map<string, IndexEntry>>();
 interface WriteToken {
   affects: string[] | null;
   overlapped: boolean;
+  /** The host's revision just before the command (undefined: not read yet, or a host without one). */
+  before?: string | number;
+  /** The command has ended and the indexes are being brought up to date (endWrite). */
+  splicing: boolean;
   done: Promise<void>;
   finish: () => void;
 }
@@ -333,9 +337,11 @@ export class ZfsAdapter {
     let before: string | number | undefined;
     try {
       before = await this.host.revision?.();
+      token.before = before;
       invalidateZfsCache(this.host);
       return await this.runCommand(tool, args, okCodes);
     } finally {
+      token.splicing = true;
       invalidateZfsCache(this.host);
       await this.endWrite(token, before);
     }
@@ -355,7 +361,7 @@ export class ZfsAdapter {
     if (!active) activeWrites.set(this.host, (active = new Set()));
     let finish = (): void => {};
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const token: WriteToken = { affects, overlapped: active.size > 0, done, finish };
+    const token: WriteToken = { affects, overlapped: active.size > 0, splicing: false, done, finish };
     for (const other of active) other.overlapped = true;
     active.add(token);
     return token;
@@ -367,7 +373,7 @@ export class ZfsAdapter {
    * covering a dataset it changed get that dataset's snapshots re-listed (`zfs list -d 1`) and
    * spliced in. Anything else (a write the adapter cannot account for, two writes at once, the
    * revision moving during the re-listing, a host without a revision) drops every index.
-   * Index readers wait for the writes in progress when they arrive (cachedIndex).
+   * Index readers wait for the writes being spliced in when they arrive, never for a write's command (cachedIndex).
    */
   private async endWrite(token: WriteToken, before: string | number | undefined): Promise<void> {
     try {
@@ -429,9 +435,19 @@ export class ZfsAdapter {
    * snapshots are not read again every second on an appliance at rest.
    */
   private async cachedIndex<T>(key: string, compute: () => Promise<T>, snapshots: IndexEntry['snapshots'] = null): Promise<T> {
-    // Writes in progress may be about to update the index in place: wait for them (not for later ones).
     const writing = activeWrites.get(this.host);
-    if (writing && writing.size > 0) await Promise.all([...writing].map((w) => w.done));
+    if (writing && writing.size > 0) {
+      // Writes whose command has ended are updating the index in place (one dataset re-listed): wait for those, not
+      // for later ones.
+      const splicing = [...writing].filter((w) => w.splicing);
+      if (splicing.length > 0) await Promise.all(splicing.map((w) => w.done));
+      // A write whose command still runs has not happened yet (zfs may take seconds, or be held by a busy pool): the
+      // index as it was just before it is a true answer, so the reader neither waits for it nor rebuilds the index
+      // its end is about to update.
+      const hit = indexCaches.get(this.host)?.get(key);
+      const running = [...(activeWrites.get(this.host) ?? [])].filter((w) => !w.splicing);
+      if (hit && hit.revision !== undefined && running.some((w) => w.before === hit.revision)) return hit.value as Promise<T>;
+    }
     let cache = indexCaches.get(this.host);
     if (!cache) indexCaches.set(this.host, (cache = new Map()));
     const now = this.host.now?.() ?? Date.now();
