@@ -5,12 +5,11 @@
  * only started, stopped or restarted as a whole. Calypso does not stop, restart or disable itself
  * from one of its own calls (the answer would never arrive): that is `calypso stop` or systemctl.
  */
-import { permissionVerdict } from '../../contracts/core.js';
 import { APPLIANCE_SERVICES, applianceContracts as c, type ApplianceService } from '../../contracts/appliance.js';
 import { z } from 'zod';
 import { HostCommandError } from '../../system/host.js';
 import { SystemdAdapter, type UnitAction, type UnitState } from '../../system/systemd/index.js';
-import type { Ctx } from '../core/context.js';
+import { actorHas, type Ctx } from '../core/context.js';
 import { ApplianceError, Conflict } from '../core/errors.js';
 import { implement, type Registry } from '../core/registry.js';
 
@@ -85,7 +84,7 @@ export function registerServices(registry: Registry): void {
     implement(c['appliance.services.get'], async (ctx, i) => {
       const { manager, items } = await states(ctx, [definition(i.unit)]);
       // The journal is Admin-level (appliance.logs): a reader of the service's state does not get its log lines.
-      const mayRead = permissionVerdict('appliance.logs', ctx.actor === null ? null : ctx.actor.kind === 'system' ? 'all' : ctx.actor.permissions) === 'ok';
+      const mayRead = actorHas(ctx.actor, 'appliance.logs');
       const log = !mayRead
         ? null
         : manager === 'none'
