@@ -4,6 +4,15 @@
  */
 import { EVENT_ID_PATTERN, REPLAY_CAPACITY, REPLAY_MAX_AGE_MS, type CalypsoEvent } from '../services/core/events.js';
 
+/** `?access_token=` of every Server-Sent Events route (src/api/sse.ts reads it): EventSource clients cannot set headers. */
+export const SSE_ACCESS_TOKEN_PARAMETER = {
+  name: 'access_token',
+  in: 'query',
+  required: false,
+  description: 'Access token, for clients that cannot send an Authorization header',
+  schema: { type: 'string', maxLength: 4096 },
+} as const;
+
 export const EVENT_TYPES: readonly CalypsoEvent['type'][] = ['alert', 'job', 'metric', 'audit', 'storage'];
 
 /** The stream's OpenAPI description (src/api/openapi.ts adds it under /api/v1/events). */
@@ -34,13 +43,7 @@ export const EVENTS_OPENAPI = {
         schema: { type: 'string', maxLength: 200 },
         example: 'alert,job',
       },
-      {
-        name: 'access_token',
-        in: 'query',
-        required: false,
-        description: 'Access token, for clients that cannot send an Authorization header',
-        schema: { type: 'string', maxLength: 4096 },
-      },
+      SSE_ACCESS_TOKEN_PARAMETER,
       {
         name: 'Last-Event-ID',
         in: 'header',

@@ -1,3 +1,5 @@
+import { SSE_ACCESS_TOKEN_PARAMETER } from './events-openapi.js';
+
 /** The log stream's OpenAPI description, apart from the route (no import cycle with src/api/openapi.ts). */
 export const LOG_STREAM_OPENAPI = {
   get: {
@@ -50,13 +52,7 @@ export const LOG_STREAM_OPENAPI = {
         description: 'Only lines containing this text (case-insensitive, taken literally)',
         schema: { type: 'string', maxLength: 200 },
       },
-      {
-        name: 'access_token',
-        in: 'query',
-        required: false,
-        description: 'Access token, for clients that cannot send an Authorization header',
-        schema: { type: 'string', maxLength: 4096 },
-      },
+      SSE_ACCESS_TOKEN_PARAMETER,
       {
         name: 'Last-Event-ID',
         in: 'header',
