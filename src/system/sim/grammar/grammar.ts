@@ -100,6 +100,11 @@ export function noValueText(tool: string, o: OptionSpec): string {
   return `${tool}: option '--${o.long}' doesn't allow an argument\n`;
 }
 
+/** A tool without getopt that answers every option it cannot read with the same usage text (mtx, tapeinfo). */
+export function usageRefusals(usage: RunResult): Pick<Refusals, 'unknownShort' | 'unknownLong' | 'missingValue'> {
+  return { unknownShort: () => usage, unknownLong: () => usage, missingValue: () => usage };
+}
+
 /** getopt_long's refusals (glibc 2.36) for a tool, each followed by `after` (a "Try ..." line, the usage). */
 export function getoptRefusals(tool: string, code: number, after = ''): Omit<Refusals, 'operands'> {
   return {

@@ -4,7 +4,7 @@
  * captured here. mtx opens the device as soon as it has read `-f DEV`, before it reads the commands, so what it says of an
  * unknown command or a missing slot number cannot be captured without a changer: the tape simulation answers those.
  */
-import { refusal, type ToolGrammar } from './grammar.js';
+import { refusal, usageRefusals, type ToolGrammar } from './grammar.js';
 
 const USAGE = refusal(
   `Usage:
@@ -32,9 +32,7 @@ export function mtxGrammar(args: string[]): ToolGrammar {
     style: 'posix',
     options: [{ short: 'f', value: true }],
     refuse: {
-      unknownShort: () => USAGE,
-      unknownLong: () => USAGE,
-      missingValue: () => USAGE,
+      ...usageRefusals(USAGE),
       // `-f` is read only as the first argument, whole (`-f/dev/sg3` is an unknown option).
       operands: () => (args[0] === '-f' || !args[0]?.startsWith('-') ? null : USAGE),
     },

@@ -2,7 +2,7 @@
  * tapeinfo (mtx 1.3.12): it takes exactly `-f <generic-device>` (it counts its arguments; no getopt), and prints its usage
  * line otherwise (exit 1), as captured here (test/fixtures/tape/README.md).
  */
-import { refusal, type ToolGrammar } from './grammar.js';
+import { refusal, usageRefusals, type ToolGrammar } from './grammar.js';
 
 const USAGE = refusal('Usage: tapeinfo -f <generic-device>\n', 1);
 
@@ -12,9 +12,7 @@ export function tapeinfoGrammar(args: string[]): ToolGrammar {
     style: 'posix',
     options: [{ short: 'f', value: true }],
     refuse: {
-      unknownShort: () => USAGE,
-      unknownLong: () => USAGE,
-      missingValue: () => USAGE,
+      ...usageRefusals(USAGE),
       // Exactly two arguments, the first one -f: `-f/dev/sg1` or a second -f is the usage too.
       operands: () => (args.length === 2 && args[0] === '-f' ? null : USAGE),
     },
