@@ -209,7 +209,7 @@ export class SimulatedHost implements Host {
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     // Arguments the real tool would refuse are refused (below, in its words) before any tool's simulation sees them.
-    const refused = grammarRefusal(basename(command), args) !== null;
+    const refused = grammarRefusal(basename(command), args);
     const tape = refused ? null : await simulateTapeCommand(basename(command), args, this.files, this.clock);
     if (tape) return this.answered(command, args, opts, tape);
     const wallStart = Date.now();
@@ -228,7 +228,7 @@ export class SimulatedHost implements Host {
               path.startsWith('/dev/zvol/') ? Number(state.dsByName.get(path.slice(10))?.props['volsize'] ?? NaN) || null : null;
             const input = typeof opts.input === 'string' ? opts.input : opts.input?.toString('utf8');
             result =
-              grammarRefusal(tool, args) ??
+              refused ??
               (await simulateShareTool(tool, args, { files: this.files, input, deviceSize: volsize })) ??
               simulateZfsStream(ctx, tool, args, input, simStreamFaults(this)) ??
               (await simulateChronyTool(tool, args, this.files, started)) ??
