@@ -12,7 +12,7 @@ import { EventBus } from '../../src/services/core/events.js';
 import { SYSTEM_ACTOR } from '../../src/services/core/context.js';
 import { makeInvoker, type Invoker } from '../../src/services/core/invoke.js';
 import { AUTHENTICATED, Registry, defineOperation } from '../../src/services/core/registry.js';
-import { TrustedRows, isTrustedRow, serializeAnswer, trustRow } from '../../src/services/core/trusted-rows.js';
+import { TrustedRows, isTrustedRow, sameRecord, serializeAnswer, trustRow } from '../../src/services/core/trusted-rows.js';
 import { cursorListOf } from '../../src/contracts/list.js';
 import { snapshotContracts } from '../../src/contracts/snapshots.js';
 import { silentLog, startTestApp, type TestApp } from '../helpers/app.js';
@@ -52,22 +52,35 @@ describe('trusted rows', () => {
     }
   });
 
-  test('rows are built once per content key; a changed row (another key) is built anew; past the bound they start again', () => {
-    const rows = new TrustedRows(row, 3);
+  test('rows are built once per name and source; a changed source is built anew; past the bound they start again', () => {
+    type Src = { n: number; size: number };
+    const rows = new TrustedRows(row, (a: Src, b: Src) => a.size === b.size, 3);
     let built = 0;
-    const build = (n: number) => () => {
+    const build = (src: Src) => {
       built++;
-      return { name: `r${n}`, size: n };
+      return { name: `r${src.n}`, size: src.size };
     };
-    const first = rows.at('r0\t0', build(0));
-    expect(rows.at('r0\t0', build(0))).toBe(first);
+    const first = rows.at('r0', { n: 0, size: 0 }, build);
+    // Another source object with the same content finds the row (an index rebuilt after a change elsewhere).
+    expect(rows.at('r0', { n: 0, size: 0 }, build)).toBe(first);
     expect(built).toBe(1);
-    expect(rows.at('r0\t5', build(5))).toEqual({ name: 'r5', size: 5 });
+    // The same name with another content is built anew and replaces it.
+    expect(rows.at('r0', { n: 0, size: 5 }, build)).toEqual({ name: 'r0', size: 5 });
     expect(built).toBe(2);
-    for (let i = 1; i <= 3; i++) rows.at(`r${i}\t${i}`, build(i));
-    expect(rows.at('r0\t0', build(0))).toEqual(first);
+    expect(rows.at('r0', { n: 0, size: 5 }, build)).toEqual({ name: 'r0', size: 5 });
+    expect(built).toBe(2);
+    for (let i = 1; i <= 3; i++) rows.at(`r${i}`, { n: i, size: i }, build);
+    expect(rows.at('r0', { n: 0, size: 5 }, build)).toEqual({ name: 'r0', size: 5 });
     expect(built).toBe(6);
-    expect(() => rows.at('bad', () => ({ name: 'bad', size: -1 }))).toThrow();
+    expect(() => rows.at('bad', { n: -1, size: -1 }, build)).toThrow();
+  });
+
+  test('sameRecord: equal flat records whatever their identity or key order; a missing, extra or changed key differs', () => {
+    expect(sameRecord({ a: '1', b: '2' }, { b: '2', a: '1' })).toBe(true);
+    expect(sameRecord({ a: '1' }, { a: '1', b: '2' })).toBe(false);
+    expect(sameRecord({ a: '1', b: '2' }, { a: '1' })).toBe(false);
+    expect(sameRecord({ a: '1' }, { a: '2' })).toBe(false);
+    expect(sameRecord({}, {})).toBe(true);
   });
 });
 

@@ -87,26 +87,39 @@ export function serializeAnswer(body: unknown): string {
 export const TRUSTED_ROWS_MAX = 131_072;
 
 /**
- * Trusted rows by their source: `key` must hold every value `build` reads (the tool's fields of
- * that row), so a row is built, validated and serialized once per distinct content. A listing
- * index rebuilt after a change elsewhere (the simulator's revision, another dataset's snapshot)
- * finds its unchanged rows again; a changed row has another key and is built anew.
+ * Trusted rows by the listing's name for them and their source: a row is built, validated and
+ * serialized once per distinct content. A listing index rebuilt after a change elsewhere (the
+ * simulator's revision, another dataset's snapshot) finds its unchanged rows again; a row whose
+ * source changed (`same` says so) is built anew.
+ *
+ * Looked up by the name alone (the listing index keeps one string per row, whose hash V8 keeps
+ * after the first lookup), then the source compared field by field: a key string built from every
+ * field per row per request (perf3) cost more than the rows it saved (bench/README.md, perf5).
  */
-export class TrustedRows<S extends z.ZodType> {
-  private rows = new Map<string, z.infer<S>>();
+export class TrustedRows<S extends z.ZodType, Src> {
+  private rows = new Map<string, { source: Src; row: z.infer<S> }>();
 
+  /** `same(a, b)`: whether two sources make the same row (every value `build` reads is equal). */
   constructor(
     private readonly schema: S,
+    private readonly same: (a: Src, b: Src) => boolean,
     private readonly max = TRUSTED_ROWS_MAX,
   ) {}
 
-  at(key: string, build: () => unknown): z.infer<S> {
-    let row = this.rows.get(key);
-    if (row === undefined) {
-      if (this.rows.size >= this.max) this.rows = new Map();
-      row = trustRow(this.schema, build());
-      this.rows.set(key, row);
-    }
+  at(name: string, source: Src, build: (source: Src) => unknown): z.infer<S> {
+    const kept = this.rows.get(name);
+    if (kept !== undefined && (kept.source === source || this.same(kept.source, source))) return kept.row;
+    if (kept === undefined && this.rows.size >= this.max) this.rows = new Map();
+    const row = trustRow(this.schema, build(source));
+    this.rows.set(name, { source, row });
     return row;
   }
+}
+
+/** Whether two flat records hold the same keys with the same values (a tool's raw columns). */
+export function sameRecord(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  if (a === b) return true;
+  for (const k in a) if (!(k in b) || !Object.is(a[k], b[k])) return false;
+  for (const k in b) if (!(k in a)) return false;
+  return true;
 }

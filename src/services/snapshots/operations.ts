@@ -52,7 +52,10 @@ async function requireSnapshot(ctx: Ctx, name: string): Promise<Snapshot> {
 }
 
 export function registerSnapshots(registry: Registry): void {
-  const listRows = new TrustedRows(c['snapshots.list'].output.shape.items.element);
+  const listRows = new TrustedRows(
+    c['snapshots.list'].output.shape.items.element,
+    (a: SnapshotRow, b: SnapshotRow) => a.used === b.used && a.referenced === b.referenced && a.creation === b.creation && a.userrefs === b.userrefs,
+  );
   registry.addPermissions(snapshotPermissions);
 
   registry.add(
@@ -65,7 +68,7 @@ export function registerSnapshots(registry: Registry): void {
       // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
       const items = p.positions.map((at) => {
         const r = snapshotRow(s, at);
-        return listRows.at(`${r.name}\t${r.used}\t${r.referenced}\t${r.creation}\t${r.userrefs}`, () => snapshotOf(r));
+        return listRows.at(r.name, r, snapshotOf);
       });
       return { items, total: p.total, nextCursor: p.nextCursor };
     }),

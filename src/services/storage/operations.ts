@@ -31,7 +31,7 @@ import {
 } from '../../contracts/storage.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { toIsoTime } from '../../contracts/time.js';
-import { TrustedRows } from '../core/trusted-rows.js';
+import { sameRecord, TrustedRows } from '../core/trusted-rows.js';
 
 const adapters = new WeakMap<Ctx['host'], ZfsAdapter>();
 /** One adapter per host, so the ZFS dialect is detected once rather than on every call. */
@@ -314,7 +314,10 @@ const mirrored = (disks: string[] | undefined): VdevSpec[] | undefined =>
   disks?.length ? [{ type: disks.length > 1 ? 'mirror' : 'stripe', disks }] : undefined;
 
 export function registerStorage(registry: Registry, attachments: Attachments): void {
-  const datasetRows = new TrustedRows(c['storage.datasets.list'].output.shape.items.element);
+  // A row is made from the listed columns only (toDataset: the typed fields are parsed from them), so equal columns make it again.
+  const datasetRows = new TrustedRows(c['storage.datasets.list'].output.shape.items.element, (a: DatasetListEntry, b: DatasetListEntry) =>
+    sameRecord(a.raw, b.raw),
+  );
   registry.addPermissions(storagePermissions);
 
   registry.add(
@@ -521,8 +524,7 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
       const items = p.positions.map((at) => {
         const e = index.extra(at);
-        // The row is made from the listed columns only (toDataset, the typed fields are parsed from them): they are its key.
-        return datasetRows.at(`${e.name}\0${JSON.stringify(e.raw)}`, () => datasetOf(e));
+        return datasetRows.at(e.name, e, datasetOf);
       });
       return { items, total: p.total, nextCursor: p.nextCursor };
     }),
