@@ -1,7 +1,7 @@
 /**
  * Ink's Text, with every child string made safe for the terminal (../safe-text.ts): the one
  * place the console's text reaches Ink. Screens and components import Text from here, never
- * from 'ink' (test/tui/sanitize.test.tsx checks), so no view can draw a stored ESC sequence.
+ * from 'ink' (test/tui/core/sanitize.test.tsx checks), so no view can draw a stored ESC sequence.
  *
  * Newlines are kept where the text wraps (Ink breaks the line there); in a truncated
  * one-line Text, and anything nested in one, a newline is shown as ␤ like any control.
