@@ -135,14 +135,14 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
       if (busy !== null) throw new ApplianceError(busy, 503);
       // No row, no change: if the 'attempted' row cannot be written, the handler does not run.
       if (op.mutating && meta.actor) open = await beginAudit(base.db, base.events, meta, { operation: op.name, target, input });
-      const ctx: Ctx = {
-        ...base,
-        ...meta,
+      // Object.assign, not one literal spreading two objects: V8 (Node 20) builds such a literal
+      // about 30 times slower (7 us against 0.2 us, measured in bench/README.md perf5), on every call.
+      const ctx: Ctx = Object.assign({}, base, meta, {
         call: invoke as Deps['call'],
-        setAuditTarget: (t) => {
+        setAuditTarget: (t: string) => {
           target = t;
         },
-      };
+      });
       const output = shapeOutput(op, await op.handler(ctx, parsed.data as never), validateAll);
       if (open) {
         // The change is done and its row exists ('attempted'): a failed completion is logged, not answered as a failure.
