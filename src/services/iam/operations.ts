@@ -202,7 +202,8 @@ export function registerIam(registry: Registry, auth: AuthEngine): void {
         return { user: await loadUser(ctx.db, row.username), preferences: row.preferences as string };
       });
       const perms = ctx.actor?.kind === 'user' ? sortedPermissions(ctx.actor.permissions) : [];
-      return { ...user, permissions: perms, preferences: JSON.parse(preferences) };
+      // Object.assign: a literal spreading an object and adding fields costs ~3.7 us in V8 against 0.8 (bench/README.md perf5).
+      return Object.assign({}, user, { permissions: perms, preferences: JSON.parse(preferences) as Record<string, unknown> });
     }),
   );
   registry.add(
