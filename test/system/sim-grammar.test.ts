@@ -354,9 +354,8 @@ async function simulated(tool: string, args: string[]) {
     return { ...(await new SimulatedHost().run(tool, args)), code: 0 };
   } catch (err) {
     if (!(err instanceof HostCommandError)) throw err;
-    // The host's error carries the exit code and stderr as the simulated appliance answered them; it keeps no stdout,
-    // so a refusal printed on stdout is taken from the grammar (the code and stderr still come from the host).
-    return { code: err.code ?? -1, stdout: grammarRefusal(tool, args)?.stdout ?? '', stderr: err.stderr };
+    // The host's error carries the exit code, stderr and the end of stdout as the simulated appliance answered them.
+    return { code: err.code ?? -1, stdout: err.stdout, stderr: err.stderr };
   }
 }
 
@@ -398,9 +397,9 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
   test.each(REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
     const r = grammarRefusal(v.tool, v.args);
     expect(r && shown(v, r)).toEqual({ code: v.code, text: v.text });
-    // Through the simulated host, as an adapter sees it: the same refusal, as a failed command.
+    // Through the simulated host, as an adapter sees it: the same refusal, as a failed command (stdout kept by its error).
     const through = await simulated(v.tool, v.args);
-    expect(through.code).toBe(v.code);
+    expect(shown(v, through)).toEqual({ code: v.code, text: v.text });
   });
 
   test.each([...MORE_REFUSED, ...SECOND_ROUND].map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
