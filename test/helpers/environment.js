@@ -22,6 +22,8 @@ const HANDLES = new Set([
   'TCPSERVERWRAP',
   'PIPEWRAP',
   'PIPESERVERWRAP',
+  // A terminal: node-pty reads its pseudo-terminal through a tty.ReadStream.
+  'TTYWRAP',
   'PROCESSWRAP',
   'UDPWRAP',
   'FSEVENTWRAP',
