@@ -164,19 +164,41 @@ export function maskSecrets(args: string[], secrets: string[] = []): string[] {
   return args.map((a) => (secrets.includes(a) ? '[redacted]' : a));
 }
 
+/** How much of a failed command's standard output its HostCommandError keeps: the end, where a tool says why. */
+export const STDOUT_TAIL_CHARS = 4096;
+
+/**
+ * The end of a failed command's standard output as its error keeps it: the last STDOUT_TAIL_CHARS characters, with the
+ * command's secrets (RunOptions.secrets: a passphrase a tool may echo) replaced as in its arguments.
+ */
+export function stdoutTail(stdout: string, secrets: string[] = []): string {
+  // Replaced before the cut, so no piece of a secret is left at its edge.
+  let text = stdout;
+  for (const s of secrets) if (s && text.includes(s)) text = text.split(s).join('[redacted]');
+  return text.length > STDOUT_TAIL_CHARS ? text.slice(-STDOUT_TAIL_CHARS) : text;
+}
+
 /** A tool exited with a failure code (or could not be started, or timed out). */
 export class HostCommandError extends Error {
   readonly command: string;
   readonly args: string[];
   readonly code: number | null;
   readonly stderr: string;
-  constructor(command: string, args: string[], code: number | null, stderr: string, message?: string) {
+  /**
+   * The end of what the command printed on standard output (bconsole, zfs, scstadmin and testparm print some of their
+   * reasons there), for the adapters that recognise a reason: at most STDOUT_TAIL_CHARS, secrets replaced (stdoutTail).
+   * Never shown: not in the message nor in publicMessage(), and not enumerable, so neither the logger's error serializer
+   * nor JSON copies it (a tool's listing may hold what its arguments did not, a configuration's secrets).
+   */
+  declare readonly stdout: string;
+  constructor(command: string, args: string[], code: number | null, stderr: string, message?: string, stdout = '') {
     super(message ?? `${command} ${args.join(' ')} failed (exit ${code ?? 'none'}): ${stderr.trim().split('\n')[0] ?? ''}`);
     this.name = 'HostCommandError';
     this.command = command;
     this.args = args;
     this.code = code;
     this.stderr = stderr;
+    Object.defineProperty(this, 'stdout', { value: stdout.length > STDOUT_TAIL_CHARS ? stdout.slice(-STDOUT_TAIL_CHARS) : stdout, enumerable: false });
   }
 }
 

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { CommandHistory } from './command-history.js';
-import { HostCommandError, maskSecrets } from './host.js';
+import { HostCommandError, maskSecrets, STDOUT_TAIL_CHARS, stdoutTail } from './host.js';
 import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunLinesResult, RunOptions, RunResult } from './host.js';
 import { LineSplitter } from './lines.js';
 import { runLocalPipe } from './local-pipe.js';
@@ -63,13 +63,22 @@ export class LocalHost implements Host {
           if (error && typeof error.code !== 'number') {
             const reason = describeFailure(error, opts.timeoutMs ?? this.timeoutMs);
             this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: null, durationMs, error: reason });
-            reject(new HostCommandError(command, maskSecrets(args, opts.secrets), null, stderr ?? '', `${command}: ${reason}`));
+            reject(
+              new HostCommandError(
+                command,
+                maskSecrets(args, opts.secrets),
+                null,
+                stderr ?? '',
+                `${command}: ${reason}`,
+                stdoutTail(stdout ?? '', opts.secrets),
+              ),
+            );
             return;
           }
           const code = error ? (error.code as number) : 0;
           const result: RunResult = { code, stdout, stderr };
           if (!okCodes.includes(code)) {
-            const err = new HostCommandError(command, maskSecrets(args, opts.secrets), code, stderr);
+            const err = new HostCommandError(command, maskSecrets(args, opts.secrets), code, stderr, undefined, stdoutTail(stdout, opts.secrets));
             this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code, durationMs, error: err.message });
             reject(err);
             return;
@@ -99,6 +108,8 @@ export class LocalHost implements Host {
       const child = spawn(command, args, { env: { ...process.env, ...opts.env, LC_ALL: 'C' }, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const splitter = new LineSplitter(onLine);
       let stderr = '';
+      // The end of standard output, for the error of a failing command (its lines went to onLine as they came).
+      let tail = '';
       let failure: string | null = null;
       let settled = false;
       const finish = (code: number | null, reason: string | null) => {
@@ -109,11 +120,11 @@ export class LocalHost implements Host {
         if (code === null || reason) {
           const why = reason ?? 'ended without an exit code';
           this.log.add({ at, command, args: shown, code: null, durationMs, error: why });
-          reject(new HostCommandError(command, shown, null, stderr, `${command}: ${why}`));
+          reject(new HostCommandError(command, shown, null, stderr, `${command}: ${why}`, stdoutTail(tail, opts.secrets)));
           return;
         }
         if (!okCodes.includes(code)) {
-          const err = new HostCommandError(command, shown, code, stderr);
+          const err = new HostCommandError(command, shown, code, stderr, undefined, stdoutTail(tail, opts.secrets));
           this.log.add({ at, command, args: shown, code, durationMs, error: err.message });
           reject(err);
           return;
@@ -127,6 +138,8 @@ export class LocalHost implements Host {
       }, timeoutMs);
       child.stdout.setEncoding('utf8'); // a StringDecoder: a character split across two chunks stays whole
       child.stdout.on('data', (chunk: string) => {
+        // Twice the bound: a secret across the cut is still whole when stdoutTail replaces it.
+        tail = (tail + chunk).slice(-2 * STDOUT_TAIL_CHARS);
         if (failure) return;
         try {
           splitter.push(chunk);

@@ -20,7 +20,7 @@ export class ToolRefusal extends HostCommandError {
     readonly sentence: string,
     readonly kind: RefusalKind,
   ) {
-    super(from.command, from.args, from.code, from.stderr, sentence);
+    super(from.command, from.args, from.code, from.stderr, sentence, from.stdout);
     this.name = 'ToolRefusal';
   }
 }

@@ -1,9 +1,9 @@
 // The test environment of every suite: Node's, plus the open-handle check of issue 18. A test file that leaves a timer,
-// socket, server, watcher or child process running once its last afterAll has ended fails, naming each one with where it
+// socket, server, watcher, child process or worker thread running once its last afterAll has ended fails, naming each one with where it
 // was made, instead of the run being killed at the end (npm test runs jest without --forceExit).
 // How: an async hook notes every resource made while the file runs (as jest's --detectOpenHandles does) and forgets it
 // when it is destroyed; at teardown, what is left and still keeps Node's event loop alive (unref'd timers and handles do
-// not) is a leak. A resource still closing gets up to eight seconds (a keep-alive connection
+// not), and every worker thread still there (referenced or not, with no grace), is a leak. A resource still closing gets up to eight seconds (a keep-alive connection
 // closes after five: Node's server keepAliveTimeout). When a test of the file failed, what it left running (a wait cut short
 // by its timeout, say) is only printed: failing the file here would hide the test's own failure from jest's report.
 import { createHook } from 'node:async_hooks';
@@ -22,6 +22,8 @@ const HANDLES = new Set([
   'TCPSERVERWRAP',
   'PIPEWRAP',
   'PIPESERVERWRAP',
+  // A terminal: node-pty reads its pseudo-terminal through a tty.ReadStream.
+  'TTYWRAP',
   'PROCESSWRAP',
   'UDPWRAP',
   'FSEVENTWRAP',
@@ -31,7 +33,11 @@ const HANDLES = new Set([
   'MESSAGEPORT',
 ]);
 
-function stillRunning(resource) {
+function stillRunning(type, resource) {
+  // A worker thread is running until it has exited, referenced or not: an unref'd one keeps no event loop alive, but Node
+  // stops every live thread (each with its own heap) when the process exits, so the threads left by one file after another
+  // made jest's worker too slow to exit ("A worker process has failed to exit gracefully", issue 18).
+  if (type === 'WORKER') return true;
   if (resource && typeof resource.hasRef === 'function') return resource.hasRef();
   // A handle without hasRef: alive until destroyed.
   return true;
@@ -77,11 +83,12 @@ export default class CheckedEnvironment extends TestEnvironment {
     this.hook.enable();
   }
 
-  /** What the file made that still runs, with the first frame of the test's own code (not jest's, not node's). */
-  leftovers() {
+  /** What the file made that still runs (of the types `threads` says), with the first frame of the test's own code (not jest's, not node's). */
+  leftovers(threads) {
     const out = [];
     for (const { type, resource, where } of this.made.values()) {
-      if (!stillRunning(resource)) continue;
+      if ((type === 'WORKER') !== threads) continue;
+      if (!stillRunning(type, resource)) continue;
       const frame = where
         .split('\n')
         .slice(1)
@@ -94,12 +101,18 @@ export default class CheckedEnvironment extends TestEnvironment {
   }
 
   async teardown() {
+    // Worker threads get no grace: a thread that was ended (terminate() awaited) is gone once its exit has been
+    // delivered, a turn of the event loop or two; one still there is idle or busy, and would stay (the password
+    // pool's idle threads end after five seconds, within the grace below, which would hide them).
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+    const threads = this.leftovers(true);
     const deadline = Date.now() + GRACE_MS;
-    let left = this.leftovers();
+    let left = this.leftovers(false);
     while (left.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20).unref());
-      left = this.leftovers();
+      left = this.leftovers(false);
     }
+    left = [...threads, ...left];
     this.hook.disable();
     this.made.clear();
     // A warning is emitted on the next tick after the call that caused it: let it arrive before looking.

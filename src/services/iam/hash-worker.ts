@@ -127,6 +127,8 @@ export class HashPool {
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
     for (const s of slots) if (s.idle) clearTimeout(s.idle);
+    // Out of the pool, a thread's exit is not taken for a lost one: its running task fails here, or it would never settle.
+    for (const s of slots) s.current?.reject(new Error('password hashing stopped'));
     for (const p of this.queue.splice(0)) p.reject(new Error('password hashing stopped'));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

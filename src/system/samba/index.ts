@@ -1,4 +1,4 @@
-import { HostCommandError, userArg } from '../host.js';
+import { HostCommandError, stdoutTail, userArg } from '../host.js';
 import type { Host } from '../host.js';
 import { parseSmbStatusJson, type SmbStatus } from './status.js';
 
@@ -93,7 +93,7 @@ export class SambaAdapter {
   async removeUser(username: string): Promise<void> {
     const r = await this.host.run('smbpasswd', ['-c', this.opts.configPath, '-x', userArg(username)], { okCodes: [0, 1] });
     if (r.code !== 0 && !/Failed to find entry|does not exist/i.test(r.stderr + r.stdout)) {
-      throw new HostCommandError('smbpasswd', ['-x', username], r.code, r.stderr);
+      throw new HostCommandError('smbpasswd', ['-x', username], r.code, r.stderr, undefined, stdoutTail(r.stdout));
     }
   }
 }

@@ -3,7 +3,7 @@
  * really leads (symbolic links resolved), whether a file is there and how big it is, and growing
  * a file without ever shortening it. GNU coreutils (realpath, stat, truncate).
  */
-import { HostCommandError, userArg, type Host } from '../host.js';
+import { HostCommandError, stdoutTail, userArg, type Host } from '../host.js';
 
 export interface BackingFileStat {
   /** 'regular file', 'regular empty file', 'directory', 'symbolic link', 'block special file'... (stat %F). */
@@ -36,7 +36,7 @@ export class BackingFileAdapter {
     const res = await this.host.run('stat', ['-L', '-c', '%F:%s', userArg(path)], { okCodes: [0, 1] });
     if (res.code === 1) {
       if (/No such file or directory/.test(res.stderr)) return null;
-      throw new HostCommandError('stat', ['-L', '-c', '%F:%s', path], res.code, res.stderr);
+      throw new HostCommandError('stat', ['-L', '-c', '%F:%s', path], res.code, res.stderr, undefined, stdoutTail(res.stdout));
     }
     return parseStatKindSize(res.stdout);
   }

@@ -2,7 +2,7 @@ import { simulateChpasswd } from './chpasswd.js';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandHistory } from '../command-history.js';
-import { HostCommandError, maskSecrets } from '../host.js';
+import { HostCommandError, maskSecrets, stdoutTail } from '../host.js';
 import { forEachLine } from '../lines.js';
 import { invalidateZfsCache } from '../zfs/index.js';
 import type { CommandRecord, Host, HostFiles, PipeCommand, PipeOptions, PipeResult, RunLinesResult, RunOptions, RunResult } from '../host.js';
@@ -256,7 +256,14 @@ export class SimulatedHost implements Host {
     const durationMs = Date.now() - wallStart;
     const at = new Date(started).toISOString();
     if (!okCodes.includes(result.code)) {
-      const error = new HostCommandError(command, maskSecrets(args, opts.secrets), result.code, result.stderr);
+      const error = new HostCommandError(
+        command,
+        maskSecrets(args, opts.secrets),
+        result.code,
+        result.stderr,
+        undefined,
+        stdoutTail(result.stdout, opts.secrets),
+      );
       this.log.add({ at, command, args: maskSecrets(args, opts.secrets), code: result.code, durationMs, error: error.message });
       throw error;
     }
@@ -323,7 +330,7 @@ export class SimulatedHost implements Host {
   private answered(command: string, args: string[], opts: RunOptions, tape: { result: RunResult; started: number; wallMs: number }): RunResult {
     const entry = { at: new Date(tape.started).toISOString(), command, args: maskSecrets(args, opts.secrets), code: tape.result.code, durationMs: tape.wallMs };
     if (!(opts.okCodes ?? [0]).includes(tape.result.code)) {
-      const error = new HostCommandError(command, entry.args, tape.result.code, tape.result.stderr);
+      const error = new HostCommandError(command, entry.args, tape.result.code, tape.result.stderr, undefined, stdoutTail(tape.result.stdout, opts.secrets));
       this.log.add({ ...entry, error: error.message });
       throw error;
     }

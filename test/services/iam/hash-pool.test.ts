@@ -31,6 +31,20 @@ describe('the hash pool', () => {
     await threadsEnded(p);
   });
 
+  test('close() fails the running and waiting tasks (none is left unsettled) and ends every thread', async () => {
+    const p = new HashPool({ size: 1, idleMs: 60_000 });
+    // Posted before the thread has even started: the first one is running when close() comes, the second waits.
+    const tasks = [p.run({ op: 'hash', password: 'a-password', cost: 4 }), p.run({ op: 'hash', password: 'b-password', cost: 4 })];
+    expect(p.load).toEqual({ running: 1, queued: 1 });
+    const settled = Promise.allSettled(tasks);
+    await p.close();
+    expect(await settled).toEqual([
+      { status: 'rejected', reason: new Error('password hashing stopped') },
+      { status: 'rejected', reason: new Error('password hashing stopped') },
+    ]);
+    expect(p.threads).toBe(0);
+  });
+
   test('a thread stays while tasks keep coming, and is reused', async () => {
     const p = pool(60_000);
     const hashes = await Promise.all(['a-password', 'b-password', 'c-password'].map((password) => p.run<string>({ op: 'hash', password, cost: 4 })));

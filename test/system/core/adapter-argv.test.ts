@@ -19,6 +19,7 @@ import { ChronyAdapter } from '../../../src/system/chrony/index.js';
 import { readTimezone, setTimezone } from '../../../src/system/chrony/timedatectl.js';
 import { BaculaAdapter, baculaPaths } from '../../../src/system/bacula/index.js';
 import { generateKeyPair, publicKeyOf, scanHostKeys, sshArgs } from '../../../src/system/ssh/index.js';
+import { trapArgs, trapClientConf, type Trap } from '../../../src/system/snmp/index.js';
 import { configFromLive, NetworkAdapter, planIpChanges } from '../../../src/system/network/index.js';
 import { grammarRefusal } from '../../../src/system/sim/grammar/index.js';
 import { SystemdAdapter } from '../../../src/system/systemd/index.js';
@@ -452,6 +453,74 @@ const SSH_GOLDEN: Call = [
   '-F',
   'tank/backup',
 ];
+
+const TRAP: Trap = {
+  manager: '127.0.0.1',
+  port: 162,
+  oid: '1.3.6.1.4.1.8072.9999.9999.42.0.1',
+  varbinds: [
+    { oid: '1.3.6.1.4.1.8072.9999.9999.42.1.1', type: 'u', value: 7 },
+    { oid: '1.3.6.1.4.1.8072.9999.9999.42.1.3', type: 's', value: '-x a text that looks like an option' },
+  ],
+};
+const TRAP_V3 = {
+  version: '3',
+  user: 'calypso',
+  authProtocol: 'SHA-256',
+  authPassphrase: 'auth-Pass-123',
+  privProtocol: 'AES',
+  privPassphrase: 'priv-Pass-456',
+  engineId: '0x80001F88050102030405060708',
+} as const;
+const SNMPTRAP_GOLDEN: Call = [
+  'snmptrap',
+  '-m',
+  '',
+  'udp:127.0.0.1:162',
+  '',
+  '1.3.6.1.4.1.8072.9999.9999.42.0.1',
+  '1.3.6.1.4.1.8072.9999.9999.42.1.1',
+  'u',
+  '7',
+  '1.3.6.1.4.1.8072.9999.9999.42.1.3',
+  's',
+  ' -x a text that looks like an option',
+];
+
+describe('snmptrap: the argv of a trap', () => {
+  test('v2c and v3 send exactly the pinned argv (secrets only in the snmp.conf), which passes snmptrap’s grammar', () => {
+    const v2 = ['snmptrap', ...trapArgs(TRAP, { version: '2c', community: 'c0mmunity' })];
+    const v3 = ['snmptrap', ...trapArgs(TRAP, TRAP_V3)];
+    expect(v2).toEqual(SNMPTRAP_GOLDEN);
+    expect(v3).toEqual([...SNMPTRAP_GOLDEN.slice(0, 3), '-e', TRAP_V3.engineId, ...SNMPTRAP_GOLDEN.slice(3)]);
+    expect(grammarRefusal('snmptrap', v2.slice(1))).toBeNull();
+    expect(grammarRefusal('snmptrap', v3.slice(1))).toBeNull();
+  });
+});
+
+(peersAvailable(['snmptrap']) ? describe : describe.skip)('snmptrap: the real tool takes the pinned argv', () => {
+  test('v2c and v3, as the appliance runs it (POSIXLY_CORRECT, its configuration in a directory of its own): exit 0, nothing said', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-snmptrap-argv-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'persist', 'cert_indexes'), { recursive: true });
+      const env = { ...process.env, POSIXLY_CORRECT: '1', SNMPCONFPATH: dir, SNMP_PERSISTENT_DIR: path.join(dir, 'persist') };
+      // A v2c trap is one datagram, sent without an answer; a v3 one needs the manager's engine: the trap is sent with ours.
+      for (const auth of [{ version: '2c', community: 'c0mmunity' } as const, TRAP_V3]) {
+        fs.writeFileSync(path.join(dir, 'snmp.conf'), trapClientConf(auth), { mode: 0o600 });
+        const args = trapArgs({ ...TRAP, port: 9 }, auth);
+        const r = spawnSync('snmptrap', args, { encoding: 'utf8', input: '', timeout: 20_000, env });
+        expect({ version: auth.version, code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+          version: auth.version,
+          code: 0,
+          stdout: '',
+          stderr: '',
+        });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('ssh: the transport argv', () => {
   test('sshArgs sends exactly the pinned argv, which passes ssh’s grammar (the remote words are not ssh’s options)', () => {

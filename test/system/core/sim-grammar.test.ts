@@ -6,8 +6,12 @@
  * or not root; failing instead under CALYPSO_REQUIRE_PEERS=1).
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, test } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { grammarRefusal, GRAMMAR_TOOLS } from '../../../src/system/sim/grammar/index.js';
+import { SSH_CONFIG_KEYWORDS } from '../../../src/system/sim/grammar/ssh.js';
 import { SimulatedHost } from '../../../src/system/sim/simulated-host.js';
 import { HostCommandError } from '../../../src/system/host.js';
 import { peersAvailable } from '../../helpers/peers.js';
@@ -350,9 +354,8 @@ async function simulated(tool: string, args: string[]) {
     return { ...(await new SimulatedHost().run(tool, args)), code: 0 };
   } catch (err) {
     if (!(err instanceof HostCommandError)) throw err;
-    // The host's error carries the exit code and stderr as the simulated appliance answered them; it keeps no stdout,
-    // so a refusal printed on stdout is taken from the grammar (the code and stderr still come from the host).
-    return { code: err.code ?? -1, stdout: grammarRefusal(tool, args)?.stdout ?? '', stderr: err.stderr };
+    // The host's error carries the exit code, stderr and the end of stdout as the simulated appliance answered them.
+    return { code: err.code ?? -1, stdout: err.stdout, stderr: err.stderr };
   }
 }
 
@@ -379,6 +382,7 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
       'sg_logs',
       'smartctl',
       'smbcontrol',
+      'snmptrap',
       'ssh',
       'ssh-keygen',
       'ssh-keyscan',
@@ -393,9 +397,9 @@ describe('the simulated appliance refuses what the real tools refuse', () => {
   test.each(REFUSED.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
     const r = grammarRefusal(v.tool, v.args);
     expect(r && shown(v, r)).toEqual({ code: v.code, text: v.text });
-    // Through the simulated host, as an adapter sees it: the same refusal, as a failed command.
+    // Through the simulated host, as an adapter sees it: the same refusal, as a failed command (stdout kept by its error).
     const through = await simulated(v.tool, v.args);
-    expect(through.code).toBe(v.code);
+    expect(shown(v, through)).toEqual({ code: v.code, text: v.text });
   });
 
   test.each([...MORE_REFUSED, ...SECOND_ROUND].map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
@@ -729,3 +733,157 @@ describe('the second round takes what the appliance sends', () => {
       expect({ args, ...realTakes('ssh-keyscan', args) }).toEqual({ args, ...grammarRefusal('ssh-keyscan', args)!, code: 1 });
   });
 });
+
+/**
+ * The third round (issue 18): snmptrap (Net-SNMP 5.9.3, run as the appliance runs it, with POSIXLY_CORRECT=1), the values
+ * of ssh's `-o` (OpenSSH 9.2p1's config parser), and the verbs of timedatectl and hostnamectl (systemd 252), captured on
+ * Debian 12. Each is refused before anything is sent or asked.
+ */
+const SNMPTRAP_USAGE = 'USAGE: snmptrap [OPTIONS] AGENT TRAP-PARAMETERS\n';
+const THIRD_ROUND: Vector[] = [
+  { tool: 'snmptrap', args: ['-m', '', '-y'], code: 1, text: `snmptrap: invalid option -- 'y'\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-dZ'], code: 1, text: `snmptrap: option requires an argument -- 'Z'\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-v'], code: 1, text: `snmptrap: option requires an argument -- 'v'\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-v', '2', 'udp:192.0.2.1:162'], code: 1, text: `Invalid version specified after -v flag: 2\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-e', '0xzz', 'udp:192.0.2.1:162'], code: 1, text: `Bad engine ID value after -3e flag.\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-e', '800000000', 'udp:192.0.2.1:162'], code: 1, text: `Bad engine ID value after -3e flag.\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-e', '0x80000000', 'udp:192.0.2.1:162'], code: 1, text: `Invalid engine ID value after -e flag.\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-e', `0x${'ab'.repeat(33)}`, 'h'], code: 1, text: `Invalid engine ID value after -e flag.\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-Cix', 'udp:192.0.2.1:162'], code: 1, text: 'Unknown flag passed to -C: x\n' },
+  { tool: 'snmptrap', args: ['-m', ''], code: 1, text: `No hostname specified.\n${SNMPTRAP_USAGE}` },
+  { tool: 'snmptrap', args: ['-m', '', '-v', '2C', '-e', `0x${'ab'.repeat(32)}`], code: 1, text: `No hostname specified.\n${SNMPTRAP_USAGE}` },
+  { tool: 'ssh', args: ['-o', 'Foo=bar', 'calypso.invalid'], code: 255, text: 'command-line: line 0: Bad configuration option: foo\r\n' },
+  { tool: 'ssh', args: ['-o', 'foo bar baz', 'calypso.invalid'], code: 255, text: 'command-line: line 0: Bad configuration option: foo\r\n' },
+  {
+    tool: 'ssh',
+    args: ['calypso.invalid', '-o', 'NoSuchOption=1', 'true'],
+    code: 255,
+    text: 'command-line: line 0: Bad configuration option: nosuchoption\r\n',
+  },
+  { tool: 'ssh', args: ['-o', 'foo', 'calypso.invalid'], code: 255, text: 'command-line line 0: no argument after keyword "foo"\r\n' },
+  { tool: 'ssh', args: ['-o', '=x', 'calypso.invalid'], code: 255, text: 'command-line line 0: no argument after keyword "x"\r\n' },
+  { tool: 'ssh', args: ['-o', 'BatchMode', 'calypso.invalid'], code: 255, text: 'command-line line 0: no argument after keyword "batchmode"\r\n' },
+  { tool: 'ssh', args: ['-o', 'Host=x', 'calypso.invalid'], code: 255, text: 'Host directive not supported as a command-line option\r\n' },
+  { tool: 'ssh', args: ['-o', 'Match all', 'calypso.invalid'], code: 255, text: 'Host directive not supported as a command-line option\r\n' },
+  { tool: 'ssh', args: ['-o', 'Include x', 'calypso.invalid'], code: 255, text: 'Include directive not supported as a command-line option\r\n' },
+  { tool: 'ssh', args: ['-o', 'BatchMode=maybe', 'calypso.invalid'], code: 255, text: 'command-line line 0: unsupported option "maybe".\r\n' },
+  { tool: 'ssh', args: ['-o', 'BatchMode==yes', 'calypso.invalid'], code: 255, text: 'command-line line 0: unsupported option "=yes".\r\n' },
+  {
+    tool: 'ssh',
+    args: ['-o', 'BatchMode=yes x', 'calypso.invalid'],
+    code: 255,
+    text: 'command-line line 0: keyword batchmode extra arguments at end of line\r\n',
+  },
+  { tool: 'ssh', args: ['-o', 'StrictHostKeyChecking=bogus', '-Z'], code: 255, text: 'command-line line 0: unsupported option "bogus".\r\n' },
+  { tool: 'ssh', args: ['-o', 'IdentitiesOnly=1', 'calypso.invalid'], code: 255, text: 'command-line line 0: unsupported option "1".\r\n' },
+  { tool: 'ssh', args: ['-o', 'ConnectTimeout=-1', 'calypso.invalid'], code: 255, text: 'command-line line 0: invalid time value.\r\n' },
+  { tool: 'ssh', args: ['-o', 'ServerAliveInterval=x', 'calypso.invalid'], code: 255, text: 'command-line line 0: invalid time value.\r\n' },
+  { tool: 'ssh', args: ['-o', 'ServerAliveCountMax=1x', 'calypso.invalid'], code: 255, text: 'command-line line 0: integer value invalid.\r\n' },
+  { tool: 'ssh', args: ['-o', 'ServerAliveCountMax=-1', 'calypso.invalid'], code: 255, text: 'command-line line 0: integer value too small.\r\n' },
+  { tool: 'ssh', args: ['-o', 'ServerAliveCountMax=2147483648', 'calypso.invalid'], code: 255, text: 'command-line line 0: integer value too large.\r\n' },
+  { tool: 'ssh', args: ['-o', 'Port=0', 'calypso.invalid'], code: 255, text: "command-line line 0: Bad port '0'.\r\n" },
+];
+
+/** Verbs: what systemd 252's dispatch_verb and the verbs' own first checks say (the real tools need a bus: see below). */
+const VERBS: Vector[] = [
+  { tool: 'timedatectl', args: ['bogus'], code: 1, text: 'Unknown command verb bogus.\n' },
+  { tool: 'timedatectl', args: ['STATUS'], code: 1, text: 'Unknown command verb STATUS.\n' },
+  { tool: 'timedatectl', args: ['set-tim'], code: 1, text: 'Unknown command verb set-tim.\n' },
+  { tool: 'timedatectl', args: ['set-timezone'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'timedatectl', args: ['set-timezone', 'Europe/Paris', 'UTC'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'timedatectl', args: ['status', 'x'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'timedatectl', args: ['show', '-p', 'Timezone', 'x'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'timedatectl', args: ['set-time'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'timedatectl', args: ['ntp-servers', 'eth0'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'timedatectl', args: ['revert', 'a', 'b'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'timedatectl', args: ['set-ntp'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'timedatectl', args: ['set-ntp', 'maybe'], code: 1, text: "Failed to parse NTP setting 'maybe': Invalid argument\n" },
+  { tool: 'timedatectl', args: ['set-ntp', ''], code: 1, text: "Failed to parse NTP setting '': Invalid argument\n" },
+  { tool: 'timedatectl', args: ['set-local-rtc', 'x'], code: 1, text: "Failed to parse local RTC setting 'x': Invalid argument\n" },
+  { tool: 'hostnamectl', args: ['bogus'], code: 1, text: 'Unknown command verb bogus.\n' },
+  { tool: 'hostnamectl', args: ['set-hostname'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'hostnamectl', args: ['set-hostname', 'a', 'b'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'hostnamectl', args: ['hostname', 'a', 'b'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'hostnamectl', args: ['status', 'x'], code: 1, text: 'Too many arguments.\n' },
+  { tool: 'hostnamectl', args: ['set-chassis'], code: 1, text: 'Too few arguments.\n' },
+  { tool: 'hostnamectl', args: ['location', 'a', 'b'], code: 1, text: 'Too many arguments.\n' },
+];
+
+describe('the third round: snmptrap, ssh -o, the verbs of timedatectl and hostnamectl', () => {
+  test.each([...THIRD_ROUND, ...VERBS].map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', async (_name, v) => {
+    const r = grammarRefusal(v.tool, v.args);
+    expect(r && { code: r.code, text: firstLines(r.stderr, v.text.split('\n').length - 1) }).toEqual({ code: v.code, text: v.text });
+    const through = await simulated(v.tool, v.args);
+    expect(through.code).toBe(v.code);
+  });
+
+  test('what the appliance sends, and the forms the real tools take, pass', () => {
+    for (const [tool, args] of [
+      ['snmptrap', ['-m', '', 'udp:192.0.2.10:162', '', '1.3.6.1.4.1.99999.0.1', '1.3.6.1.4.1.99999.1.1', 's', 'pool degraded']],
+      ['snmptrap', ['-m', '', '-e', '0x8000000001', 'udp6:[fd00::1]:1162', '', '1.3.6.1.4.1.99999.0.1']],
+      ['snmptrap', ['-m', '', '-v', '2c', '-Ci', '--defVersion=2c', 'udp:192.0.2.10:162', '', '1.3.6.1']],
+      ['ssh', ['-o', 'BatchMode=yes', '-o', 'batchmode yes', '-o', '  StrictHostKeyChecking = accept-new', '-o', 'ConnectTimeout=1h', 'host']],
+      ['ssh', ['-o', 'RSAAuthentication=yes', '-o', '#comment', '-o', '', '-o', 'UserKnownHostsFile=/a /b', '-o', 'Ciphers=x', 'host']],
+      ['timedatectl', []],
+      ['timedatectl', ['--help', 'bogus']],
+      ['timedatectl', ['set-ntp', 'On']],
+      ['timedatectl', ['set-local-rtc', '0']],
+      ['timedatectl', ['ntp-servers', 'eth0', 'a', 'b']],
+      ['timedatectl', ['help', 'x', 'y']],
+      ['hostnamectl', ['hostname']],
+      ['hostnamectl', ['--static', 'hostname', 'nas']],
+      ['hostnamectl', ['bogus', '--version']],
+    ] as const)
+      expect({ tool, args, refused: grammarRefusal(tool, [...args]) }).toEqual({ tool, args, refused: null });
+  });
+});
+
+(peersAvailable(['snmptrap', 'ssh']) ? describe : describe.skip)('the third round: the same refusals from snmptrap and ssh', () => {
+  // snmptrap as the appliance runs it (src/system/snmp): POSIXLY_CORRECT, and its configuration and state in a directory of its own.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-snmptrap-grammar-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Made here, not by the first vector's run (which would say "Created directory: ..." first).
+  fs.mkdirSync(path.join(dir, 'cert_indexes'));
+  const env = { ...process.env, POSIXLY_CORRECT: '1', SNMPCONFPATH: dir, SNMP_PERSISTENT_DIR: dir, HOME: '/root' };
+  test.each(THIRD_ROUND.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', (_name, v) => {
+    const r = spawnSync(v.tool, v.args, { encoding: 'utf8', input: '', timeout: 20_000, env });
+    expect(grammarRefusal(v.tool, v.args)).toEqual({ code: r.status, stdout: r.stdout, stderr: r.stderr });
+  });
+
+  test('every keyword the ssh grammar knows is one the real ssh reads (not a bad option)', () => {
+    for (const k of SSH_CONFIG_KEYWORDS) {
+      const r = spawnSync('ssh', ['-G', '-o', `${k}=1`, 'calypso.invalid'], { encoding: 'utf8', input: '', timeout: 20_000 });
+      expect({ k, bad: /Bad configuration option/.test(r.stderr) }).toEqual({ k, bad: false });
+    }
+  });
+});
+
+/**
+ * timedatectl and hostnamectl connect to the system bus before they read their verb, and refuse to without systemd as
+ * init. Given a bus of their own they answer the verbs: in a private mount namespace (unshare -m, root), /run is a
+ * tmpfs with /run/systemd/system in it (what sd_booted() looks for), and a dbus-daemon of the test's own is the system
+ * bus (DBUS_SYSTEM_BUS_ADDRESS); it is stopped before the command returns, and the namespace ends with it. Nothing is
+ * asked of timedated or hostnamed: every vector is refused before.
+ */
+const BUS_SCRIPT = [
+  'mount -t tmpfs calypso-test /run && mkdir -p /run/systemd/system || exit 97',
+  'out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1) || exit 98',
+  'pid=$(echo "$out" | sed -n 2p)',
+  'DBUS_SYSTEM_BUS_ADDRESS=$(echo "$out" | sed -n 1p) "$@"',
+  'rc=$?',
+  'kill "$pid"',
+  'exit $rc',
+].join('\n');
+const withBus = (tool: string, args: string[]) => {
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', BUS_SCRIPT, 'sh', tool, ...args], { encoding: 'utf8', input: '', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+(peersAvailable(['unshare', 'dbus-daemon', 'timedatectl', 'hostnamectl']) ? describe : describe.skip)(
+  'the verbs: the same refusals from timedatectl and hostnamectl',
+  () => {
+    test.each(VERBS.map((v) => [`${v.tool} ${v.args.join(' ')}`, v] as const))('%s', (_name, v) => {
+      expect(grammarRefusal(v.tool, v.args)).toEqual(withBus(v.tool, v.args));
+    });
+  },
+);

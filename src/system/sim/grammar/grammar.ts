@@ -172,7 +172,8 @@ export function readArgs(g: ToolGrammar, args: string[]): { parsed: Parsed } | {
       }
       continue;
     }
-    if (a.startsWith('--') && g.style !== 'single-dash') {
+    // getopt with '-' among its letters (Net-SNMP's "-:") reads `--name` as the option '-' and its value.
+    if (a.startsWith('--') && g.style !== 'single-dash' && !(g.style === 'posix' && byShort.has('-'))) {
       if (g.style === 'posix') return { refusal: g.refuse.unknownShort('-') };
       const eq = a.indexOf('=');
       const name = a.slice(2, eq < 0 ? undefined : eq);

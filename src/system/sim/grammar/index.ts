@@ -17,6 +17,7 @@ import { scstadminGrammar } from './scstadmin.js';
 import { sgLogsGrammar } from './sg-logs.js';
 import { smartctlGrammar } from './smartctl.js';
 import { smbcontrolGrammar } from './smbcontrol.js';
+import { snmptrapGrammar } from './snmptrap.js';
 import { sshKeygenGrammar, sshKeyscanGrammar, sshRefusal } from './ssh.js';
 import { systemctlGrammar } from './systemctl.js';
 import { hostnamectlGrammar, timedatectlGrammar } from './systemd-tools.js';
@@ -53,6 +54,7 @@ const GRAMMARS: Record<string, (args: string[]) => ToolGrammar> = {
   'bacula-sd': () => baculaSdGrammar,
   timedatectl: () => timedatectlGrammar,
   hostnamectl: () => hostnamectlGrammar,
+  snmptrap: () => snmptrapGrammar,
 };
 
 /** Tools that read their arguments themselves, without getopt: their answer to `args` before they do anything. */

@@ -5,8 +5,9 @@
  * option letters and every text below were captured from the real tools here.
  *
  * - ssh "1246ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:PQ:R:S:TVw:W:XYy" (exit 255): after the destination it reads
- *   options again, up to the remote command's first word. The `-o` keywords and values are checked by ssh's config
- *   parser, not here.
+ *   options again, up to the remote command's first word. Each `-o` is read by ssh's config parser as it comes
+ *   (sshConfigRefusal below): an unknown keyword, a keyword without a value and the Host, Match and Include directives
+ *   are refused; of the values, those of the keywords Calypso writes are checked (the others are taken).
  * - ssh-keygen "ABHKLQUXceghiklopquvyC:D:E:F:I:M:N:O:P:R:V:Y:Z:a:b:f:m:n:r:s:t:w:z:" (exit 1): operands only with
  *   `-s` (a CA signing files), `-k`, `-Q`, `-M` or `-Y`.
  * - ssh-keyscan "46cDHvf:p:T:t:" (exit 1): a host or `-f FILE`; `-p` a port 1-65535, `-T` a positive time
@@ -133,13 +134,121 @@ export const sshKeyscanGrammar: ToolGrammar = {
   },
 };
 
+/**
+ * The ssh_config keywords of OpenSSH 9.2p1 (Debian 12) as the parser knows them, lower case: the current ones (`ssh -G`
+ * prints them), their older spellings, and the deprecated and unsupported ones it reads and ignores (with a warning, not a
+ * refusal). Each was given to the real ssh (`ssh -G -o KEYWORD=1`) and not refused as a bad option.
+ */
+export const SSH_CONFIG_KEYWORDS: ReadonlySet<string> = new Set(
+  (
+    'addkeystoagent addressfamily batchmode bindaddress bindinterface canonicaldomains canonicalizefallbacklocal ' +
+    'canonicalizehostname canonicalizemaxdots canonicalizepermittedcnames casignaturealgorithms certificatefile ' +
+    'challengeresponseauthentication checkhostip cipher ciphers clearallforwardings compression connectionattempts ' +
+    'connecttimeout controlmaster controlpath controlpersist dynamicforward enableescapecommandline enablesshkeysign ' +
+    'escapechar exitonforwardfailure fingerprinthash forkafterauthentication forwardagent forwardx11 forwardx11timeout ' +
+    'forwardx11trusted gatewayports globalknownhostsfile gssapiauthentication gssapiclientidentity ' +
+    'gssapidelegatecredentials gssapikexalgorithms gssapikeyexchange gssapirenewalforcesrekey gssapiserveridentity ' +
+    'gssapitrustdns hashknownhosts hostbasedacceptedalgorithms hostbasedauthentication hostbasedkeytypes ' +
+    'hostkeyalgorithms hostkeyalias hostname identitiesonly identityagent identityfile ignoreunknown ipqos ' +
+    'kbdinteractiveauthentication kbdinteractivedevices kexalgorithms knownhostscommand localcommand localforward ' +
+    'loglevel logverbose macs nohostauthenticationforlocalhost numberofpasswordprompts passwordauthentication ' +
+    'permitlocalcommand permitremoteopen pkcs11provider port preferredauthentications proxycommand proxyjump ' +
+    'proxyusefdpass pubkeyacceptedalgorithms pubkeyacceptedkeytypes pubkeyauthentication rekeylimit remotecommand ' +
+    'remoteforward requesttty requiredrsasize revokedhostkeys securitykeyprovider sendenv serveralivecountmax ' +
+    'serveraliveinterval sessiontype setenv smartcarddevice stdinnull streamlocalbindmask streamlocalbindunlink ' +
+    'stricthostkeychecking syslogfacility tcpkeepalive tunnel tunneldevice updatehostkeys user userknownhostsfile ' +
+    'verifyhostkeydns visualhostkey xauthlocation ' +
+    // older spellings, deprecated and unsupported keywords: read, warned about, ignored
+    'afstokenpassing compressionlevel dsaauthentication fallbacktorsh globalknownhostsfile2 kerberosauthentication ' +
+    'kerberostgtpassing protocol rhostsauthentication rhostsrsaauthentication rsaauthentication skeyauthentication ' +
+    'tisauthentication useprivilegedport userknownhostsfile2 useroaming usersh'
+  ).split(' '),
+);
+
+const WHITESPACE = ' \t\r\n';
+
+/** OpenSSH's strdelim with '=' as a delimiter: the first word, and the rest after the blanks and at most one '='. */
+function strdelim(s: string): [word: string, rest: string | null] {
+  let i = 0;
+  while (i < s.length && !WHITESPACE.includes(s[i]!) && s[i] !== '=' && s[i] !== '"') i++;
+  if (i === s.length) return [s, null];
+  const equals = s[i] === '=';
+  let j = i + 1;
+  while (j < s.length && WHITESPACE.includes(s[j]!)) j++;
+  if (!equals && s[j] === '=') {
+    j++;
+    while (j < s.length && WHITESPACE.includes(s[j]!)) j++;
+  }
+  return [s.slice(0, i), s.slice(j)];
+}
+
+/** convtime(): a time in seconds (0 included), a number or number-and-unit pieces, at most INT_MAX. */
+function isTimeValue(v: string): boolean {
+  if (!/^(?:\d+[smhdwSMHDW]?)+$/.test(v)) return false;
+  const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const [, n, u] of v.matchAll(/(\d+)([a-zA-Z]?)/g)) total += Number(n) * unit[(u || 's').toLowerCase()]!;
+  return total <= 2147483647;
+}
+
+/** strtonum(v, 0, INT_MAX)'s complaint, or null. */
+function intComplaint(v: string): string | null {
+  if (!/^\s*[+-]?\d+$/.test(v)) return 'invalid';
+  const n = Number(v);
+  return n < 0 ? 'too small' : n > 2147483647 ? 'too large' : null;
+}
+
+const YES_NO = new Set(['yes', 'no', 'true', 'false']);
+const STRICT = new Set([...YES_NO, 'ask', 'off', 'accept-new']);
+
+/** The value checks of the keywords Calypso writes (src/system/ssh): the complaint after "command-line line 0: ", or null. */
+const VALUE_CHECKS: Record<string, (arg: string) => string | null> = {
+  batchmode: (a) => (YES_NO.has(a.toLowerCase()) ? null : `unsupported option "${a}".`),
+  identitiesonly: (a) => (YES_NO.has(a.toLowerCase()) ? null : `unsupported option "${a}".`),
+  stricthostkeychecking: (a) => (STRICT.has(a.toLowerCase()) ? null : `unsupported option "${a}".`),
+  connecttimeout: (a) => (isTimeValue(a) ? null : 'invalid time value.'),
+  serveraliveinterval: (a) => (isTimeValue(a) ? null : 'invalid time value.'),
+  serveralivecountmax: (a) => {
+    const why = intComplaint(a);
+    return why ? `integer value ${why}.` : null;
+  },
+  port: (a) => (isPort(a) ? null : `Bad port '${a}'.`),
+};
+
+/** ssh's config parser on one `-o` line (process_config_line, "command-line", line 0): its refusal, or null. */
+export function sshConfigRefusal(line: string): RunResult | null {
+  const said = (text: string) => refusal(`${text}\r\n`, 255);
+  let [keyword, rest] = strdelim(line);
+  // Leading blanks or '=': the keyword is the next word.
+  if (keyword === '' && rest !== null) [keyword, rest] = strdelim(rest);
+  if (keyword === '' || keyword.startsWith('#')) return null;
+  keyword = keyword.toLowerCase();
+  const value = rest?.replace(/^[ \t\r\n]+/, '') ?? '';
+  if (value === '') return said(`command-line line 0: no argument after keyword "${keyword}"`);
+  if (keyword === 'host' || keyword === 'match') return said('Host directive not supported as a command-line option');
+  if (keyword === 'include') return said('Include directive not supported as a command-line option');
+  if (!SSH_CONFIG_KEYWORDS.has(keyword)) return said(`command-line: line 0: Bad configuration option: ${keyword}`);
+  const check = VALUE_CHECKS[keyword];
+  if (!check) return null;
+  const words = value.split(/[ \t\r\n]+/).filter(Boolean);
+  const arg = words[0]!.replace(/^"(.*)"$/, '$1');
+  const why = check(arg);
+  if (why) return said(`command-line line 0: ${why}`);
+  if (words.length > 1) return said(`command-line line 0: keyword ${keyword} extra arguments at end of line`);
+  return null;
+}
+
 const sshOptions: ToolGrammar = {
   tool: 'ssh',
   style: 'posix',
-  options: [...letters('1246afgknqstvxACGKMNPTVXYy', 'bceilmoBDEFIJLOQRSwW'), { short: 'p', value: true, accepts: isPort }],
+  options: [
+    ...letters('1246afgknqstvxACGKMNPTVXYy', 'bceilmBDEFIJLOQRSwW'),
+    { short: 'p', value: true, accepts: isPort },
+    { short: 'o', value: true, accepts: (v) => sshConfigRefusal(v) === null },
+  ],
   refuse: {
     ...bsdGetopt(SSH_USAGE, 255),
-    badValue: (_o, v) => refusal(`Bad port '${v}'\n`, 255),
+    badValue: (o, v) => (o.short === 'o' ? sshConfigRefusal(v)! : refusal(`Bad port '${v}'\n`, 255)),
     operands: () => null,
   },
   check: (parsed) => (parsed.options.has('1') ? refusal('SSH protocol v.1 is no longer supported\r\n', 255) : null),
