@@ -60,6 +60,11 @@ function inPty(args: string[]): Run {
   };
 }
 
+/** The exit code with the output beside it, so a failure shows what the command printed. */
+async function exitOf(run: Run): Promise<{ code: number; output: string }> {
+  return { code: await run.exit, output: run.output() };
+}
+
 beforeAll(async () => {
   const m = await runCalypso(['migrate', '--data', data], { env: env() });
   expect(m.status).toBe(0);
@@ -86,7 +91,7 @@ describe('password prompt on a terminal', () => {
     run.write('\r');
     await run.waitFor('Again:');
     run.write('dora-long-password-1\r');
-    expect(await run.exit).toBe(0);
+    expect(await exitOf(run)).toEqual({ code: 0, output: expect.any(String) });
     expect(run.output()).toContain('created dora (Operator)');
     expect(run.output()).toContain('(hidden)');
     expect(run.output()).not.toContain('dora-long-password-1');
@@ -99,7 +104,7 @@ describe('password prompt on a terminal', () => {
     mismatch.write('eve-long-password-1\r');
     await mismatch.waitFor('Again:');
     mismatch.write('eve-long-password-2\r');
-    expect(await mismatch.exit).toBe(1);
+    expect(await exitOf(mismatch)).toEqual({ code: 1, output: expect.any(String) });
     expect(mismatch.output()).toContain('the passwords do not match');
 
     const cancel = inPty(['user', 'add', 'eve']);
@@ -107,13 +112,13 @@ describe('password prompt on a terminal', () => {
     cancel.write('eve-lo');
     await cancel.waitFor('******');
     cancel.write('\x03');
-    expect(await cancel.exit).toBe(1);
+    expect(await exitOf(cancel)).toEqual({ code: 1, output: expect.any(String) });
     expect(cancel.output()).toContain('cancelled');
     // Typed and Ctrl-C in one chunk (a paste): cancelled too.
     const pasted = inPty(['user', 'add', 'eve']);
     await pasted.waitFor('Password for eve:');
     pasted.write('eve-long\x03');
-    expect(await pasted.exit).toBe(1);
+    expect(await exitOf(pasted)).toEqual({ code: 1, output: expect.any(String) });
     expect(pasted.output()).toContain('cancelled');
     const list = await runCalypso(['user', 'list'], { env: env() });
     expect(list.stdout).not.toMatch(/^eve\s/m);
@@ -125,7 +130,7 @@ describe('password prompt on a terminal', () => {
     run.write('dora-second-password\r');
     await run.waitFor('Again:');
     run.write('dora-second-password\r');
-    expect(await run.exit).toBe(0);
+    expect(await exitOf(run)).toEqual({ code: 0, output: expect.any(String) });
     expect(run.output()).not.toContain('dora-second-password');
     expect(await stored('dora', 'dora-second-password')).toBe(true);
     const viaStdin = await runCalypso(['user', 'passwd', 'dora', '--password-stdin'], { env: env(), input: 'dora-third-password\n' });
