@@ -14,7 +14,6 @@ import { JobManager } from './core/jobs.js';
 import { Registry } from './core/registry.js';
 import { Attachments } from './core/attachments.js';
 import { migrate } from './db.js';
-import { hashPool } from './iam/hash-worker.js';
 import { registerIam, syncBuiltinRoles } from './iam/operations.js';
 import { AuthEngine } from './iam/sessions.js';
 import type { ThrottleClock } from './iam/throttle.js';
@@ -207,8 +206,6 @@ export async function createCalypso(opts: CalypsoOptions): Promise<Calypso> {
       await invoker.stop().catch((err: unknown) => opts.log.error({ err }, 'audit write failed'));
       await opts.host.close?.();
       await opts.db.destroy();
-      // The password-hashing threads (idle ones end by themselves after a few seconds): a stopped app leaves none behind.
-      await hashPool.close();
     },
   };
 }
