@@ -198,7 +198,8 @@ export class HostCommandError extends Error {
     this.args = args;
     this.code = code;
     this.stderr = stderr;
-    Object.defineProperty(this, 'stdout', { value: stdout.length > STDOUT_TAIL_CHARS ? stdout.slice(-STDOUT_TAIL_CHARS) : stdout, enumerable: false });
+    // Callers pass stdoutTail(...): already cut and its secrets replaced.
+    Object.defineProperty(this, 'stdout', { value: stdout, enumerable: false });
   }
 }
 
