@@ -8,7 +8,7 @@
  * arguments." / "Too many arguments.", all exit 1, and the boolean of set-ntp and set-local-rtc is read (parse_boolean)
  * before anything is asked of the daemon. Both tools connect to the system bus before they read their verb, so these
  * texts were captured with systemd 252 given a bus of its own (a private dbus-daemon and /run/systemd/system in a private
- * mount namespace, as test/system/sim-grammar.test.ts does): what the daemons answer is the appliance simulation's.
+ * mount namespace, as test/system/core/sim-grammar.test.ts does): what the daemons answer is the appliance simulation's.
  */
 import type { RunResult } from '../../host.js';
 import { getoptRefusals, refusal, type OptionSpec, type Parsed, type ToolGrammar } from './grammar.js';
