@@ -107,8 +107,13 @@ export function Shell({ services, actor, onLock }: { services: ConsoleServices; 
   const navigate = useCallback(
     (id: string) => {
       if (!SCREENS.some((s) => s.id === id)) return;
+      // Another screen's keys go with it; the same screen keeps its own (it registers them again only when it renders,
+      // and the signature would not change, so the hint line would stay empty until it did).
+      if (id !== services.nav.screen) {
+        screenBindings.current = [];
+        setBindingSignature('');
+      }
       services.nav.screen = id;
-      screenBindings.current = [];
       setScreenId(id);
       setMenuIndex(SCREENS.findIndex((s) => s.id === id));
       setFocus('main');

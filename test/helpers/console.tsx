@@ -9,6 +9,7 @@ import { inProcessClient } from '../../src/services/in-process-client.js';
 import type { ConsoleServices } from '../../src/tui/context.js';
 import type { ConsoleClock } from '../../src/tui/clock.js';
 import { SimulatedHost } from '../../src/system/sim/index.js';
+import { ManualConsoleClock } from './manual-clock.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './app.js';
 import type { ApplianceOptions } from '../../src/services/index.js';
 
@@ -39,6 +40,8 @@ export interface ConsoleTest extends TestApp {
   /** The terminal takes this size (ink-testing-library's stdout is 100 columns, rows unset). */
   resize(columns: number, rows: number): Promise<void>;
   unmount(): void;
+  /** Moves the console's clock (the default manual one) and waits until the console is idle: a status message expires. */
+  advance(ms: number): Promise<void>;
 }
 
 export async function startConsoleTest(
@@ -46,6 +49,10 @@ export async function startConsoleTest(
     env?: NodeJS.ProcessEnv;
     idleLockMinutes?: number;
     size?: { columns: number; rows: number };
+    /**
+     * The console's clock; by default one that moves only when the test advances it (ManualConsoleClock), so a status
+     * message never expires before a test reads it and the header's time never changes between two frames.
+     */
     clock?: ConsoleClock;
     /** The appliance subsystem's options (the configuration exports directory). */
     appliance?: ApplianceOptions;
@@ -60,9 +67,10 @@ export async function startConsoleTest(
     { version: 'test', connection: 'in-process (test)', hostKind: 'sim', idleLockMinutes: opts.idleLockMinutes ?? 0, hostname: 'testhost' },
     opts.env ?? {},
   );
+  const clock = opts.clock ?? new ManualConsoleClock();
   const services: ConsoleServices = {
     ...base,
-    ...(opts.clock ? { clock: opts.clock } : {}),
+    clock,
     quit: () => {
       quit = true;
     },
@@ -130,6 +138,11 @@ export async function startConsoleTest(
       Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
       Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
       r.stdout.emit('resize');
+      await settle();
+    },
+    advance: async (ms) => {
+      if (!(clock instanceof ManualConsoleClock)) throw new Error('advance() moves the default manual clock; this console was given another');
+      clock.advance(ms);
       await settle();
     },
     unmount: () => {

@@ -5,15 +5,12 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN_PASSWORD, startConsoleTest, type ConsoleTest } from '../../helpers/console.js';
-import { ManualConsoleClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/peers.js';
 
 let c: ConsoleTest;
 
 beforeAll(async () => {
-  // A clock that moves only when told: a status message ("Created FileSet ...") stays until the next one, instead of
-  // going after five seconds of real time, which a loaded machine spent between the key and the check (issue 18).
-  c = await startConsoleTest({ clock: new ManualConsoleClock() });
+  c = await startConsoleTest();
   await c.loginAs('admin', ADMIN_PASSWORD);
   await c.press(':');
   await c.waitFor('Go to a screen');

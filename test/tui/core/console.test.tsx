@@ -149,6 +149,8 @@ test('q quits at once while a job runs: the job runs in the daemon and goes on',
         release = r;
       }),
   );
+  // The status line shows a running job once the last test's status message has expired (five seconds).
+  await c.advance(6_000);
   await c.waitFor('a long test job');
   await c.press('q');
   expect(c.quitRequested()).toBe(true);
