@@ -333,6 +333,25 @@ async function startDaemon(cfg: Config, argv: string[], socketPath: string): Pro
   return child.pid ?? 0;
 }
 
+/**
+ * A daemon that holds the data directory's lock but did not answer the first probe (starting, or
+ * slow on a loaded machine) is waited for, not doubled: a second serve would only find the lock
+ * taken and exit. When nobody holds the lock, one is started. Returns the pid it started, or null.
+ */
+async function daemonOrStart(cfg: Config, argv: string[], socketPath: string): Promise<number | null> {
+  const deadline = Date.now() + DAEMON_START_MS;
+  for (;;) {
+    const holder = await lockHolder(cfg.dataDir);
+    if (holder === null) return startDaemon(cfg, argv, socketPath);
+    if (await daemonAnswers(socketPath)) return null;
+    if (Date.now() > deadline)
+      throw new ConfigError(
+        `the daemon on ${cfg.dataDir} (calypso serve, pid ${holder || 'unknown'}) holds its lock but did not answer within ${DAEMON_START_MS / 1000} s; see ${path.join(cfg.dataDir, 'calypso.log')}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The first start's generated admin password, left by the daemon for the console that started it (read once, then removed). */
 function takeInitialPassword(dataDir: string): string | undefined {
   const file = path.join(dataDir, INITIAL_PASSWORD_FILE);
@@ -362,8 +381,8 @@ async function consoleFace(cfg: Config, argv: string[] = []): Promise<void> {
       throw new ConfigError(
         `no Calypso daemon answers on ${socketPath} (from ${cfg.flags.socket ? '--socket' : 'CALYPSO_SOCKET'}); start one with calypso serve`,
       );
-    const pid = await startDaemon(cfg, argv, socketPath);
-    notice = `Started the Calypso daemon (pid ${pid}); it keeps running after you quit (calypso stop ends it).`;
+    const pid = await daemonOrStart(cfg, argv, socketPath);
+    if (pid !== null) notice = `Started the Calypso daemon (pid ${pid}); it keeps running after you quit (calypso stop ends it).`;
   }
   const { HttpClient } = await import('./client/http.js');
   const client = new HttpClient({ socketPath, userAgent: `calypso-console/${VERSION}` });

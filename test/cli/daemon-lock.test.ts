@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { runCalypso } from '../helpers/cli.js';
+import { runCalypso, serveProcesses } from '../helpers/cli.js';
+import { acquireDataLock } from '../../src/system/data-lock.js';
 
 const ADMIN_PASSWORD = 'daemon-admin-password-123';
 let dataDir: string;
@@ -168,4 +169,40 @@ describe('calypso serve, the daemon', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain(`no calypso serve runs on ${dataDir}`);
   }, 120_000);
+});
+
+describe('calypso console, finding its daemon', () => {
+  test('a daemon that holds the lock but does not answer yet (starting, or a loaded machine) is waited for, not doubled', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cal-slow-'));
+    // This test process plays the daemon: it holds the lock, and its socket answers /healthz 503 until told otherwise.
+    const lock = await acquireDataLock(dir);
+    let probes = 0;
+    const slow = http.createServer((req, res) => {
+      if (req.url === '/healthz') probes++;
+      res.writeHead(503, { connection: 'close' }).end();
+    });
+    await new Promise<void>((resolve) => slow.listen(path.join(dir, 'calypso.sock'), resolve));
+    const console_ = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'console', '--host', 'sim', '--data', dir, '--port', '0'], { env: cliEnv() });
+    started.push(console_);
+    let out = '';
+    console_.stdout!.on('data', (d) => (out += d));
+    console_.stderr!.on('data', (d) => (out += d));
+    try {
+      // The first probe, then the wait's own probes (every 100 ms, bounded here as a hang guard).
+      const deadline = Date.now() + 60_000;
+      while (probes < 3 && console_.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toBe('');
+      expect(console_.exitCode).toBeNull();
+      expect(probes).toBeGreaterThanOrEqual(3);
+      // It started no second serve: none runs, and none ever opened the daemon's log (startDaemon creates it first).
+      expect(serveProcesses(dir)).toEqual([]);
+      expect(fs.existsSync(path.join(dir, 'calypso.log'))).toBe(false);
+    } finally {
+      console_.kill('SIGKILL');
+      await new Promise((r) => (console_.exitCode === null && console_.signalCode === null ? console_.once('exit', r) : r(null)));
+      await new Promise((r) => slow.close(r));
+      await lock.release();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
