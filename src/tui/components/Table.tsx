@@ -94,12 +94,18 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
   const index = view.length === 0 ? 0 : Math.min(found ?? fallbackIndex, view.length - 1);
   const selected = view[index];
 
+  // Where the cursor is meant to be, moved by every key at once (two keys can arrive before one render). While the
+  // table is still loading (no rows yet) the moves are kept, not dropped: `2jjj` typed fast lands on the fourth row.
+  const cursor = useRef(index);
+  cursor.current = view.length ? index : fallbackIndex;
   const moveTo = (i: number) => {
-    if (!view.length) return;
-    const next = Math.max(0, Math.min(view.length - 1, i));
+    const next = Math.max(0, view.length ? Math.min(view.length - 1, i) : i);
+    cursor.current = next;
     setFallbackIndex(next);
-    setSelectedKey(rowKey(view[next]));
+    setSelectedKey(view.length ? rowKey(view[next]) : null);
   };
+  const moveBy = (delta: number) => moveTo(cursor.current + delta);
+  const last = () => moveTo(view.length ? view.length - 1 : Number.MAX_SAFE_INTEGER);
   const sortable = columns.map((c) => c.key);
   const state: TableState<T> = {
     rows,
@@ -112,7 +118,7 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
       setFilter(text);
       setFallbackIndex(0);
     },
-    move: (delta) => moveTo(index + delta),
+    move: moveBy,
     moveTo,
     cycleSort: () =>
       // none -> col1 asc -> col1 desc -> col2 asc ... -> none
@@ -123,12 +129,12 @@ export function useTable<T>(rows: T[], columns: Column<T>[], rowKey: (row: T) =>
         return next < sortable.length ? { key: sortable[next], desc: false } : null;
       }),
     bindings: ({ prompt, pageSize }) => [
-      { key: 'j', aliases: ['down'], description: 'Next row', hint: false, group: 'Lists', action: () => moveTo(index + 1) },
-      { key: 'k', aliases: ['up'], description: 'Previous row', hint: false, group: 'Lists', action: () => moveTo(index - 1) },
-      { key: 'pagedown', aliases: ['ctrl+f', 'ctrl+d'], description: 'Page down', hint: false, group: 'Lists', action: () => moveTo(index + pageSize) },
-      { key: 'pageup', aliases: ['ctrl+b', 'ctrl+u'], description: 'Page up', hint: false, group: 'Lists', action: () => moveTo(index - pageSize) },
+      { key: 'j', aliases: ['down'], description: 'Next row', hint: false, group: 'Lists', action: () => moveBy(1) },
+      { key: 'k', aliases: ['up'], description: 'Previous row', hint: false, group: 'Lists', action: () => moveBy(-1) },
+      { key: 'pagedown', aliases: ['ctrl+f', 'ctrl+d'], description: 'Page down', hint: false, group: 'Lists', action: () => moveBy(pageSize) },
+      { key: 'pageup', aliases: ['ctrl+b', 'ctrl+u'], description: 'Page up', hint: false, group: 'Lists', action: () => moveBy(-pageSize) },
       { key: 'g', aliases: ['home'], description: 'First row', hint: false, group: 'Lists', action: () => moveTo(0) },
-      { key: 'G', aliases: ['end'], description: 'Last row', hint: false, group: 'Lists', action: () => moveTo(view.length - 1) },
+      { key: 'G', aliases: ['end'], description: 'Last row', hint: false, group: 'Lists', action: last },
       {
         // `/` starts a new filter (never appends to the last one); Esc clears it.
         key: '/',

@@ -120,6 +120,22 @@ test('`/` starts a new filter instead of appending; Esc clears it', async () => 
   await c.waitFor((f) => f.includes('alice') && !f.includes('No rows match'));
 });
 
+test('keys typed while a table loads are kept: `2jjj` in one read lands on the fourth dataset, `1` then `2G` on the last', async () => {
+  c = await startConsoleTest();
+  await c.loginAs('admin', ADMIN_PASSWORD);
+  await c.type(':storage\r');
+  await c.waitFor(/▶tank\s/);
+  // The datasets tab has no rows until its list is answered: the three moves wait for them.
+  await c.type('2jjj');
+  await c.waitFor(/▶\s*shares\s/);
+  expect(c.frame()).toContain('tank/shares');
+  await c.type('1');
+  await c.waitFor(/POOL\s+HEALTH\s+SIZE/);
+  await c.type('2G');
+  await c.waitFor(/▶\s*vms\s/);
+  expect(c.frame()).toContain('tank/vms');
+});
+
 test('the logout key and the palette entry leave the screens at once', async () => {
   c = await startConsoleTest();
   await c.loginAs('admin', ADMIN_PASSWORD);
