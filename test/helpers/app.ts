@@ -56,7 +56,7 @@ export interface TestAppOptions {
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = await createTestDb();
+  const testDb = await createTestDb({ migrated: true });
   const host = opts.host ?? new RecordingHost();
   const app = await createCalypso({
     db: testDb.db,

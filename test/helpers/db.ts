@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import knexFactory, { type Knex } from 'knex';
-import { openDb } from '../../src/services/db.js';
+import { migrate, openDb } from '../../src/services/db.js';
 
 export const TEST_DB_KIND = (process.env.CALYPSO_TEST_DB ?? 'sqlite') as 'sqlite' | 'postgres';
 const PG_ADMIN_URL = process.env.CALYPSO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -31,15 +31,61 @@ function noteDatabaseUser(): void {
   if (list && testPath) fs.appendFileSync(list, `${testPath}\n`);
 }
 
-export async function createTestDb(): Promise<TestDb> {
+const MIGRATIONS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../migrations');
+
+const urlOf = (name: string): string => {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/**
+ * A PostgreSQL database holding the migrated schema and nothing else, named by a digest of the migrations, for CREATE
+ * DATABASE ... TEMPLATE: a migrated database is then a file copy (about 50 ms) instead of every migration's DDL (about
+ * 200 ms more), for each of the PostgreSQL pass's hundreds of test apps. Built under a name of its own and renamed when
+ * complete, so a run (or a concurrent lane) never copies a half-built one; a run with other migrations makes another.
+ */
+let template: Promise<string> | undefined;
+function migratedTemplate(admin: Knex): Promise<string> {
+  template ??= (async () => {
+    const digest = crypto.createHash('sha256');
+    for (const f of fs.readdirSync(MIGRATIONS_DIR).sort()) digest.update(f).update(fs.readFileSync(path.join(MIGRATIONS_DIR, f)));
+    const name = `calypso_test_template_${digest.digest('hex').slice(0, 16)}`;
+    const found = await admin.raw('SELECT 1 FROM pg_database WHERE datname = ?', [name]);
+    if (found.rows.length) return name;
+    const building = `calypso_test_building_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+    await admin.raw(`CREATE DATABASE ${building}`);
+    const db = openDb({ url: urlOf(building), dataDir: os.tmpdir() });
+    try {
+      await migrate(db);
+    } finally {
+      await db.destroy();
+    }
+    try {
+      await admin.raw(`ALTER DATABASE ${building} RENAME TO ${name}`);
+    } catch (err) {
+      // Another process published it first: use theirs.
+      await admin.raw(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+      if (!/already exists/.test(String((err as Error).message))) throw err;
+    }
+    return name;
+  })();
+  template.catch(() => (template = undefined));
+  return template;
+}
+
+/**
+ * A database of the test file's own. `migrated`: with the schema already in it (test apps; createCalypso's migrate then
+ * finds nothing to do); without it, empty, for the tests that run migrations themselves.
+ */
+export async function createTestDb(opts: { migrated?: boolean } = {}): Promise<TestDb> {
   noteDatabaseUser();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-test-'));
   if (TEST_DB_KIND === 'postgres') {
     const name = `calypso_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
     const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
-    await admin.raw(`CREATE DATABASE ${name}`);
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
+    await admin.raw(opts.migrated ? `CREATE DATABASE ${name} TEMPLATE ${await migratedTemplate(admin)}` : `CREATE DATABASE ${name}`);
+    const url = new URL(urlOf(name));
     const db = openDb({ url: url.toString(), dataDir });
     return {
       db,
