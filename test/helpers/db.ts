@@ -85,11 +85,11 @@ export async function createTestDb(opts: { migrated?: boolean } = {}): Promise<T
     const name = `calypso_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
     const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
     await admin.raw(opts.migrated ? `CREATE DATABASE ${name} TEMPLATE ${await migratedTemplate(admin)}` : `CREATE DATABASE ${name}`);
-    const url = new URL(urlOf(name));
-    const db = openDb({ url: url.toString(), dataDir });
+    const url = urlOf(name);
+    const db = openDb({ url, dataDir });
     return {
       db,
-      url: url.toString(),
+      url,
       dataDir,
       drop: async () => {
         await db.destroy().catch(() => undefined);
