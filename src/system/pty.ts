@@ -18,8 +18,22 @@ export interface PtyProcess {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
-  /** SIGHUP, as a terminal that went away; the program's children get it from the kernel. */
-  kill(): void;
+  /**
+   * SIGHUP, as a terminal that went away (the program's children get it from the kernel). Resolves once the program has
+   * exited and its terminal is closed; SIGKILL when it is still there after `graceMs`.
+   */
+  kill(graceMs?: number): Promise<void>;
+}
+
+/** Whether `done` settled within `ms` (the timer is cleared either way). */
+async function within(done: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([done.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type PtySpawner = (command: string, args: string[], opts: PtyOptions) => Promise<PtyProcess>;
@@ -27,6 +41,21 @@ export type PtySpawner = (command: string, args: string[], opts: PtyOptions) => 
 export const spawnPty: PtySpawner = async (command, args, opts) => {
   const pty = await import('node-pty');
   const p = pty.spawn(command, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  // node-pty reports the exit once the terminal's master side is closed too (it waits for it, or closes it itself).
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    p.onExit(() => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const signal = (name: string) => {
+    try {
+      p.kill(name);
+    } catch {
+      // Already gone.
+    }
+  };
   return {
     pid: p.pid,
     onData: (fn) => void p.onData(fn),
@@ -35,12 +64,12 @@ export const spawnPty: PtySpawner = async (command, args, opts) => {
     resize: (c, r) => p.resize(c, r),
     pause: () => p.pause(),
     resume: () => p.resume(),
-    kill: () => {
-      try {
-        p.kill('SIGHUP');
-      } catch {
-        // Already gone.
-      }
+    kill: async (graceMs = 2_000) => {
+      if (exited) return;
+      signal('SIGHUP');
+      if (await within(exit, graceMs)) return;
+      signal('SIGKILL');
+      await within(exit, graceMs);
     },
   };
 };

@@ -285,7 +285,9 @@ export class TerminalService {
         ended = true;
         stopIdle();
         this.open.delete(entry);
-        pty.kill();
+        // The shell is told to go now; the end is over once it has gone too (closeAll waits for it: the daemon stops
+        // without leaving a shell or its terminal behind).
+        const killed = pty.kill();
         // The session row and its closing audit row are written before the socket closes: a client that saw the close
         // finds both (and a failed write still closes the socket). Until then the end is in `ending`, so the daemon's
         // closeAll waits for writes begun before it (by the shell exiting, the client leaving) and closes the
@@ -303,10 +305,11 @@ export class TerminalService {
             channel.close(code, reason.slice(0, 120));
           }
         })();
-        const tracked = writes.catch(() => undefined);
+        const tracked = Promise.all([writes.catch(() => undefined), killed]).then(() => undefined);
         this.ending.add(tracked);
         try {
           await writes;
+          await killed;
         } finally {
           this.ending.delete(tracked);
         }
