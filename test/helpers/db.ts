@@ -75,6 +75,17 @@ function migratedTemplate(admin: Knex): Promise<string> {
 }
 
 /**
+ * Closes a test database. A query that asks for a connection while the pool is being destroyed would wait for one until
+ * its acquire timeout, a minute later (tarn aborts the acquires pending when destroy begins, not those that come after),
+ * and its timer would outlive the file: from the moment the database starts closing, a query is refused at once.
+ */
+async function closeDb(db: Knex): Promise<void> {
+  const client = db.client as { acquireConnection(): Promise<unknown> };
+  client.acquireConnection = () => Promise.reject(new Error('the test database is closed'));
+  await db.destroy().catch(() => undefined);
+}
+
+/**
  * A database of the test file's own. `migrated`: with the schema already in it (test apps; createCalypso's migrate then
  * finds nothing to do); without it, empty, for the tests that run migrations themselves.
  */
@@ -92,7 +103,7 @@ export async function createTestDb(opts: { migrated?: boolean } = {}): Promise<T
       url,
       dataDir,
       drop: async () => {
-        await db.destroy().catch(() => undefined);
+        await closeDb(db);
         await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.destroy();
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -104,7 +115,7 @@ export async function createTestDb(opts: { migrated?: boolean } = {}): Promise<T
     db,
     dataDir,
     drop: async () => {
-      await db.destroy().catch(() => undefined);
+      await closeDb(db);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

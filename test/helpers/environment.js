@@ -89,13 +89,16 @@ export default class CheckedEnvironment extends TestEnvironment {
     for (const { type, resource, where } of this.made.values()) {
       if ((type === 'WORKER') !== threads) continue;
       if (!stillRunning(type, resource)) continue;
-      const frame = where
-        .split('\n')
-        .slice(1)
-        .find((l) => !l.includes('node_modules') && !l.includes('node:') && !l.includes('test/helpers/environment.js'));
+      const frames = where.split('\n').slice(1);
+      const frame = frames.find(
+        (l) => !l.includes('node_modules') && !l.includes('node:') && !l.trim().endsWith('(<anonymous>)') && !l.includes('test/helpers/environment.js'),
+      );
+      // Made by a library with none of this repository's frames within reach: name the library's frame that made it.
+      const library = frames.find((l) => l.includes('node_modules') && !/node_modules\/(jest|@jest|jest-[a-z-]+)\//.test(l));
       // CALYPSO_HANDLE_STACKS=1: the whole stack where it was made, when one frame does not say enough.
       if (process.env.CALYPSO_HANDLE_STACKS === '1') out.push(where);
-      else out.push(`${type} made ${frame ? frame.trim() : 'inside a library (no frame of this repository)'}`);
+      else if (frame) out.push(`${type} made ${frame.trim()}`);
+      else out.push(`${type} made inside a library (no frame of this repository): ${library ? library.trim().replace(/^.*node_modules\//, '') : 'unknown'}`);
     }
     return out;
   }
