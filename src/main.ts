@@ -27,6 +27,7 @@ import type { Host } from './system/host.js';
 import { LocalHost } from './system/local-host.js';
 import { acquireDataLock, DataDirLocked, lockHolder, type DataLock } from './system/data-lock.js';
 import { nowIso } from './contracts/time.js';
+import { within } from './lib/within.js';
 import { ensurePrivateFile, securePrivateDir, type ModeCorrection } from './system/private-dir.js';
 import { SimulatedHost } from './system/sim/simulated-host.js';
 
@@ -188,11 +189,9 @@ async function stopDaemon(b: Booted, server: RunningServer, lock: DataLock, sig:
   try {
     b.app.events.shutdown();
     await server.close();
-    let timer: NodeJS.Timeout | undefined;
-    const closed = b.app.close().then(() => true);
-    const inTime = await Promise.race([closed, new Promise<false>((r) => (timer = setTimeout(() => r(false), SHUTDOWN_JOB_GRACE_MS)))]);
-    clearTimeout(timer);
-    if (!inTime) {
+    const closed = b.app.close();
+    if (await within(closed, SHUTDOWN_JOB_GRACE_MS)) await closed;
+    else {
       const ids = b.app.jobs.runningIds();
       await b.app
         .db('jobs')

@@ -2,6 +2,8 @@
  * A pseudo-terminal with a program in it (node-pty), for the WebSocket terminal. Loaded when the
  * first terminal opens, not with the daemon (a native module nobody needs until then).
  */
+import { within } from '../lib/within.js';
+
 export interface PtyOptions {
   cols: number;
   rows: number;
@@ -23,17 +25,6 @@ export interface PtyProcess {
    * exited and its terminal is closed; SIGKILL when it is still there after `graceMs`.
    */
   kill(graceMs?: number): Promise<void>;
-}
-
-/** Whether `done` settled within `ms` (the timer is cleared either way). */
-async function within(done: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([done.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export type PtySpawner = (command: string, args: string[], opts: PtyOptions) => Promise<PtyProcess>;

@@ -305,14 +305,11 @@ export class TerminalService {
             channel.close(code, reason.slice(0, 120));
           }
         })();
-        const tracked = Promise.all([writes.catch(() => undefined), killed]).then(() => undefined);
-        this.ending.add(tracked);
-        try {
-          await writes;
-          await killed;
-        } finally {
-          this.ending.delete(tracked);
-        }
+        const over = Promise.all([writes.catch(() => undefined), killed]).then(() => undefined);
+        this.ending.add(over);
+        await over;
+        this.ending.delete(over);
+        await writes; // its error, if any, for the caller
       },
     };
     const end = (reason: string, code: number) => {

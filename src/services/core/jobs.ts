@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { EventBus } from './events.js';
 import { nowIso } from '../../contracts/time.js';
+import { within } from '../../lib/within.js';
 import { Conflict, NotFound, publicMessage } from './errors.js';
 
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -183,11 +184,7 @@ export class JobManager {
   /** The job once it has ended, or as it is after `timeoutMs` if it is still running. */
   async wait(id: number, timeoutMs: number): Promise<Job> {
     const run = this.running.get(id);
-    if (run) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([run.done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-      clearTimeout(timer);
-    }
+    if (run && (await within(run.done, timeoutMs))) await run.done;
     return this.get(id);
   }
 
