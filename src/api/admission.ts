@@ -12,7 +12,7 @@
  * Liveness and readiness probes and the event stream never count and never wait: they are let
  * through before anything else, so /healthz answers while the API is saturated.
  */
-import { serializeAnswer } from '../services/core/trusted-rows.js';
+import { answerBytes } from '../services/core/trusted-rows.js';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
 import { sendProblem } from './problem.js';
@@ -162,8 +162,8 @@ export function admission(opts: { log: Logger; admission?: AdmissionOptions }): 
     let body: unknown = ctx.body;
     if (isPlainJson(body)) {
       // Serialized here (Koa would do the same a moment later) so the bytes can be counted; a page
-      // of trusted rows from their remembered JSON (services/core/trusted-rows.ts).
-      body = Buffer.from(serializeAnswer(body));
+      // of trusted rows from their remembered JSON, a trusted answer from its bytes (services/core/trusted-rows.ts).
+      body = answerBytes(body);
       ctx.body = body;
     }
     const size = typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : 0;

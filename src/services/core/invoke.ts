@@ -8,8 +8,7 @@ import { ApplianceError, Forbidden, NotFound, Unauthenticated, ValidationError, 
 import { permissionVerdict } from '../../contracts/core.js';
 import { callerInputSchema, type AnyOperation, type Registry } from './registry.js';
 import { describeIssues, summarizeFieldErrors } from '../../contracts/input-errors.js';
-import { z } from 'zod';
-import { isTrustedRow } from './trusted-rows.js';
+import { shapeAnswer } from './trusted-rows.js';
 
 function resultOf(err: unknown): Exclude<AuditResult, 'attempted' | 'ok'> {
   const status = statusOf(err);
@@ -40,44 +39,6 @@ export interface InvokerOptions {
 function isTestRun(): boolean {
   const env = process.env;
   return env.NODE_ENV === 'test' || env.CALYPSO_TEST === '1';
-}
-
-/**
- * For an output `{ items: T[], ... }`: the same object schema with items that must be rows
- * trusted by T itself (trusted-rows.ts), or null when the output has no such shape.
- */
-const envelopes = new WeakMap<z.ZodType, { envelope: z.ZodType; element: z.ZodType } | null>();
-function envelopeOf(output: z.ZodType): { envelope: z.ZodType; element: z.ZodType } | null {
-  let found = envelopes.get(output);
-  if (found !== undefined) return found;
-  found = null;
-  if (output instanceof z.ZodObject) {
-    const items = (output.shape as Record<string, z.ZodType>).items;
-    if (items instanceof z.ZodArray) {
-      const element = items.element as z.ZodType;
-      const envelope = output.extend({ items: z.array(z.custom<object>((v) => isTrustedRow(v, element))) });
-      found = { envelope, element };
-    }
-  }
-  envelopes.set(output, found);
-  return found;
-}
-
-/**
- * The handler's answer as the operation's output schema shapes it. A page whose items are all
- * rows validated by the item schema when their listing was built (trusted-rows.ts) is parsed
- * with the envelope only, its rows kept as they are (and their JSON with them); anything else,
- * the whole schema. Inputs are never trusted: this is output only, and only rows that passed the
- * very schema this operation answers with.
- */
-function shapeOutput(op: AnyOperation, raw: unknown, validateAll: boolean): unknown {
-  const env = envelopeOf(op.output);
-  const items = env && raw !== null && typeof raw === 'object' ? (raw as { items?: unknown }).items : undefined;
-  if (env && Array.isArray(items) && items.length > 0 && items.every((v) => isTrustedRow(v, env.element))) {
-    if (validateAll) op.output.parse(raw);
-    return env.envelope.parse(raw);
-  }
-  return op.output.parse(raw);
 }
 
 /**
@@ -143,7 +104,7 @@ export function makeInvoker(registry: Registry, base: Omit<Deps, 'call'>, opts: 
           target = t;
         },
       });
-      const output = shapeOutput(op, await op.handler(ctx, parsed.data as never), validateAll);
+      const output = shapeAnswer(op.output, await op.handler(ctx, parsed.data as never), validateAll);
       if (open) {
         // The change is done and its row exists ('attempted'): a failed completion is logged, not answered as a failure.
         await open

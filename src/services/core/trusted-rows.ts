@@ -18,14 +18,21 @@
  *   takes the full parse;
  * - `serializeAnswer` (the API's JSON) writes such an answer's items from their remembered text.
  *
+ * A whole page answer can be trusted the same way (`trustAnswer`, kept by `TrustedPages` per
+ * listing index and page while the index is unchanged): the invoker returns it as it is and the
+ * API writes its remembered bytes, so a page asked again costs a lookup, not 50 rows.
+ *
  * In test runs (NODE_ENV=test, CALYPSO_TEST=1) the invoker also parses the whole answer with the
  * operation's schema, so a schema change that a trusted row no longer satisfies fails the tests.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 interface Trusted {
   schema: z.ZodType;
-  json: string;
+  /** A row's JSON; an answer keeps its bytes only (a page's text is read back from them when asked). */
+  json?: string;
+  /** The JSON's UTF-8 bytes: an answer's made when it is trusted, a row's when it is first written alone. */
+  bytes?: Buffer;
 }
 
 const trusted = new WeakMap<object, Trusted>();
@@ -46,8 +53,8 @@ export function trustRow<S extends z.ZodType>(schema: S, value: unknown): z.infe
   return row;
 }
 
-/** Whether `value` is a row that `schema` itself validated (by trustRow). */
-export function isTrustedRow(value: unknown, schema: z.ZodType): boolean {
+/** Whether `value` is a row or an answer that `schema` itself validated (by trustRow or trustAnswer). */
+export function isTrusted(value: unknown, schema: z.ZodType): boolean {
   return value !== null && typeof value === 'object' && trusted.get(value)?.schema === schema;
 }
 
@@ -55,12 +62,68 @@ function rowJson(value: unknown): string | undefined {
   return value !== null && typeof value === 'object' ? trusted.get(value)?.json : undefined;
 }
 
+const envelopes = new WeakMap<z.ZodType, { envelope: z.ZodType; element: z.ZodType } | null>();
+
+/** For a page schema (`items: z.array(element)`, ...): the same schema with each item only checked to be a row `element` trusted. */
+function envelopeOf(output: z.ZodType): { envelope: z.ZodType; element: z.ZodType } | null {
+  let found = envelopes.get(output);
+  if (found !== undefined) return found;
+  found = null;
+  if (output instanceof z.ZodObject) {
+    const items = (output.shape as Record<string, z.ZodType>).items;
+    if (items instanceof z.ZodArray) {
+      const element = items.element as z.ZodType;
+      const envelope = output.extend({ items: z.array(z.custom<object>((v) => isTrusted(v, element))) });
+      found = { envelope, element };
+    }
+  }
+  envelopes.set(output, found);
+  return found;
+}
+
+/**
+ * An answer as the output schema shapes it. An answer trusted by that very schema is returned as
+ * it is; a page whose items are all rows trusted by its item schema is parsed with the envelope
+ * only, its rows kept as they are (and their JSON with them); anything else, the whole schema.
+ * `validateAll` (test runs) also parses the whole answer, whatever was trusted.
+ */
+export function shapeAnswer(schema: z.ZodType, raw: unknown, validateAll: boolean): unknown {
+  if (isTrusted(raw, schema)) {
+    if (validateAll) schema.parse(raw);
+    return raw;
+  }
+  const env = envelopeOf(schema);
+  const items = env && raw !== null && typeof raw === 'object' ? (raw as { items?: unknown }).items : undefined;
+  if (env && Array.isArray(items) && items.length > 0 && items.every((v) => isTrusted(v, env.element))) {
+    if (validateAll) schema.parse(raw);
+    return env.envelope.parse(raw);
+  }
+  return schema.parse(raw);
+}
+
+/** A whole answer as `schema` shapes it (shapeAnswer: rows already trusted are not parsed again), frozen, its JSON remembered. */
+export function trustAnswer<T extends object>(schema: z.ZodType, value: T): T {
+  const answer = deepFreeze(shapeAnswer(schema, value, false)) as T;
+  if (answer === null || typeof answer !== 'object') throw new TypeError('only objects can be trusted answers');
+  trusted.set(answer, { schema, bytes: Buffer.from(serializeAnswer(answer)) });
+  return answer;
+}
+
+/** The bytes of serializeAnswer(body): a trusted row's or answer's made once and shared by every answer that writes them. */
+export function answerBytes(body: unknown): Buffer {
+  const t = body !== null && typeof body === 'object' ? trusted.get(body) : undefined;
+  if (t) return (t.bytes ??= Buffer.from(t.json!));
+  return Buffer.from(serializeAnswer(body));
+}
+
 /**
  * JSON.stringify(body), with the items of a page of trusted rows written from their remembered
- * text (the same characters JSON.stringify would write for them).
+ * text (the same characters JSON.stringify would write for them), a trusted answer from its own.
  */
 export function serializeAnswer(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return JSON.stringify(body);
+  const own = trusted.get(body);
+  if (own !== undefined) return own.json ?? own.bytes!.toString('utf8');
   const items = (body as { items?: unknown }).items;
   if (!Array.isArray(items) || items.length === 0) return JSON.stringify(body);
   const texts: string[] = new Array<string>(items.length);
@@ -122,4 +185,49 @@ export function sameRecord(a: Readonly<Record<string, unknown>>, b: Readonly<Rec
   for (const k in a) if (!(k in b) || !Object.is(a[k], b[k])) return false;
   for (const k in b) if (!(k in a)) return false;
   return true;
+}
+
+/** What TrustedPages needs of a listing index: a number that changes with every change made to it in place. */
+export interface Versioned {
+  readonly version: number;
+}
+
+/** Bytes of answers kept per listing operation (about 2,900 pages of 50 snapshots); past it the oldest go first. */
+export const TRUSTED_PAGES_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Whole page answers of listing indexes, trusted (trustAnswer) and kept by index, index version
+ * and the page's key (its query: limit, offset, cursor, prefix, search). A change to an index (a
+ * rebuild is a new index, a splice a new version) makes its pages unreachable; they and any
+ * other page leave oldest first once the operation's pages pass `maxBytes`. A page asked again
+ * is one lookup: no row is built, checked or serialized, and its bytes are written as they were.
+ * `build` runs synchronously, so the version read before it is the one the answer was made from.
+ */
+export class TrustedPages {
+  private readonly ids = new WeakMap<Versioned, number>();
+  private nextId = 0;
+  private readonly answers = new Map<string, object>();
+  private bytes = 0;
+
+  constructor(
+    private readonly schema: z.ZodType,
+    private readonly maxBytes = TRUSTED_PAGES_MAX_BYTES,
+  ) {}
+
+  at<T extends object>(index: Versioned, page: string, build: () => T): T {
+    let id = this.ids.get(index);
+    if (id === undefined) this.ids.set(index, (id = this.nextId++));
+    const key = `${id}\0${index.version}\0${page}`;
+    const kept = this.answers.get(key);
+    if (kept !== undefined) return kept as T;
+    const answer = trustAnswer(this.schema, build());
+    this.bytes += answerBytes(answer).length;
+    this.answers.set(key, answer);
+    for (const [old, a] of this.answers) {
+      if (this.bytes <= this.maxBytes || old === key) break;
+      this.answers.delete(old);
+      this.bytes -= answerBytes(a).length;
+    }
+    return answer;
+  }
 }

@@ -6,9 +6,9 @@ import { implement, type Registry } from '../core/registry.js';
 import { snapshotContracts as c, snapshotPermissions, type Snapshot } from '../../contracts/snapshots.js';
 import { toZfsProperties } from '../../contracts/storage.js';
 import { datasetDetail, indexPage, zfs } from '../storage/operations.js';
-import { snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
+import { pageKey, snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
 import { toIsoTime } from '../../contracts/time.js';
-import { TrustedRows } from '../core/trusted-rows.js';
+import { TrustedPages, TrustedRows } from '../core/trusted-rows.js';
 
 async function listSnapshots(ctx: Ctx, dataset?: string, recursive = false): Promise<Snapshot[]> {
   return toSnapshots(await zfs(ctx).listSnapshots({ dataset, recursive }));
@@ -56,6 +56,7 @@ export function registerSnapshots(registry: Registry): void {
     c['snapshots.list'].output.shape.items.element,
     (a: SnapshotRow, b: SnapshotRow) => a.used === b.used && a.referenced === b.referenced && a.creation === b.creation && a.userrefs === b.userrefs,
   );
+  const pages = new TrustedPages(c['snapshots.list'].output);
   registry.addPermissions(snapshotPermissions);
 
   registry.add(
@@ -64,13 +65,16 @@ export function registerSnapshots(registry: Registry): void {
       // From the listing's index (streamed from zfs list, sorted once per change): a million
       // snapshots are paged by binary search, and only the page's rows become objects.
       const s = await zfs(ctx).snapshotIndex({ dataset: i.dataset, recursive: i.recursive === 'true' });
-      const p = indexPage(s.index, i);
-      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
-      const items = p.positions.map((at) => {
-        const r = snapshotRow(s, at);
-        return listRows.at(r.name, r, snapshotOf);
+      // A page asked before of this very index is answered as it was (trusted-rows.ts); a new one is
+      // built from rows shaped, validated and serialized once per content, not per page.
+      return pages.at(s.index, pageKey(i), () => {
+        const p = indexPage(s.index, i);
+        const items = p.positions.map((at) => {
+          const r = snapshotRow(s, at);
+          return listRows.at(r.name, r, snapshotOf);
+        });
+        return { items, total: p.total, nextCursor: p.nextCursor };
       });
-      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(

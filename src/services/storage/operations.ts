@@ -6,6 +6,7 @@ import {
   ZfsAdapter,
   type DatasetListEntry,
   type ListingIndex,
+  pageKey,
   type ListingQuery,
   type VdevSpec,
   type Vdev,
@@ -31,7 +32,7 @@ import {
 } from '../../contracts/storage.js';
 import { ZVOL_SIZE_MAX, parseExactSize } from '../../vocabulary/zfs-size.js';
 import { toIsoTime } from '../../contracts/time.js';
-import { sameRecord, TrustedRows } from '../core/trusted-rows.js';
+import { sameRecord, TrustedPages, TrustedRows } from '../core/trusted-rows.js';
 
 const adapters = new WeakMap<Ctx['host'], ZfsAdapter>();
 /** One adapter per host, so the ZFS dialect is detected once rather than on every call. */
@@ -318,6 +319,7 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
   const datasetRows = new TrustedRows(c['storage.datasets.list'].output.shape.items.element, (a: DatasetListEntry, b: DatasetListEntry) =>
     sameRecord(a.raw, b.raw),
   );
+  const datasetPages = new TrustedPages(c['storage.datasets.list'].output);
   registry.addPermissions(storagePermissions);
 
   registry.add(
@@ -520,13 +522,16 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
       // From the listing's index: sorted once per change, a page is a binary search and a slice.
       const index = await zfs(ctx).datasetIndex({ root: i.root, types: [...types] });
-      const p = indexPage(index, i);
-      // Each row shaped, validated and serialized once per content (trusted-rows.ts), not per page.
-      const items = p.positions.map((at) => {
-        const e = index.extra(at);
-        return datasetRows.at(e.name, e, datasetOf);
+      // A page asked before of this very index is answered as it was (trusted-rows.ts); a new one is
+      // built from rows shaped, validated and serialized once per content, not per page.
+      return datasetPages.at(index, pageKey(i), () => {
+        const p = indexPage(index, i);
+        const items = p.positions.map((at) => {
+          const e = index.extra(at);
+          return datasetRows.at(e.name, e, datasetOf);
+        });
+        return { items, total: p.total, nextCursor: p.nextCursor };
       });
-      return { items, total: p.total, nextCursor: p.nextCursor };
     }),
   );
   registry.add(implement(c['storage.datasets.get'], async (ctx, i) => datasetDetail(ctx, i.name)));

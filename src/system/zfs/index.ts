@@ -22,7 +22,7 @@ import type { ArcStats, DatasetListEntry, DatasetType, Hold, IostatEntry, PoolLi
 
 export * from './parse.js';
 export { ToolRefusal } from '../tool-refusal.js';
-export { BadCursorError, ListingIndex } from './listing-index.js';
+export { BadCursorError, ListingIndex, pageKey } from './listing-index.js';
 export type { ListingPage, ListingQuery } from './listing-index.js';
 
 export type Dialect = 'openzfs' | 'zfs-fuse';

@@ -22,6 +22,11 @@ export interface ListingQuery {
   search?: string;
 }
 
+/** A string that names one page of a listing (the query's every field), for remembering pages of an index. */
+export function pageKey(q: ListingQuery): string {
+  return `${q.limit}\0${q.offset ?? 0}\0${q.cursor ?? ''}\0${q.prefix ?? ''}\0${q.search ?? ''}`;
+}
+
 export interface ListingPage<T> {
   items: T[];
   /** Rows that match the filters, before pagination. */
@@ -122,6 +127,7 @@ const SEARCH_MEMORY = 16;
 export class ListingIndex<Extra> {
   /** Positions of the names containing a search text, for the last few texts asked. */
   private readonly searches = new Map<string, Uint32Array>();
+  private changes = 0;
 
   constructor(
     private names: string[],
@@ -132,6 +138,11 @@ export class ListingIndex<Extra> {
 
   get size(): number {
     return this.names.length;
+  }
+
+  /** Changes with every change made in place (spliceGroup, setExtras): what was read of an older version may be stale. */
+  get version(): number {
+    return this.changes;
   }
 
   name(i: number): string {
@@ -169,11 +180,13 @@ export class ListingIndex<Extra> {
     this.seqs = put(this.seqs, seqs);
     this.extras = put(this.extras, extras);
     this.searches.clear();
+    this.changes++;
   }
 
   /** Sets every row's extra (by position), in place. */
   setExtras(f: (extra: Extra, position: number) => Extra): void {
     for (let i = 0; i < this.extras.length; i++) this.extras[i] = f(this.extras[i]!, i);
+    this.changes++;
   }
 
   /** The first position in [lo, hi) where `pred` holds (pred is false then true along the listing). */

@@ -12,7 +12,16 @@ import { EventBus } from '../../../src/services/core/events.js';
 import { SYSTEM_ACTOR } from '../../../src/services/core/context.js';
 import { makeInvoker, type Invoker } from '../../../src/services/core/invoke.js';
 import { AUTHENTICATED, Registry, defineOperation } from '../../../src/services/core/registry.js';
-import { TrustedRows, isTrustedRow, sameRecord, serializeAnswer, trustRow } from '../../../src/services/core/trusted-rows.js';
+import {
+  TrustedPages,
+  TrustedRows,
+  answerBytes,
+  isTrusted,
+  sameRecord,
+  serializeAnswer,
+  trustAnswer,
+  trustRow,
+} from '../../../src/services/core/trusted-rows.js';
 import { cursorListOf } from '../../../src/contracts/list.js';
 import { snapshotContracts } from '../../../src/contracts/snapshots.js';
 import { silentLog, startTestApp, type TestApp } from '../../helpers/app.js';
@@ -32,9 +41,9 @@ describe('trusted rows', () => {
     expect(() => {
       (r as { size: number }).size = 2;
     }).toThrow();
-    expect(isTrustedRow(r, row)).toBe(true);
-    expect(isTrustedRow(r, loose)).toBe(false);
-    expect(isTrustedRow({ name: 'a', size: 1 }, row)).toBe(false);
+    expect(isTrusted(r, row)).toBe(true);
+    expect(isTrusted(r, loose)).toBe(false);
+    expect(isTrusted({ name: 'a', size: 1 }, row)).toBe(false);
   });
 
   test('a page of trusted rows serializes to exactly what JSON.stringify writes; anything else is JSON.stringify', () => {
@@ -84,6 +93,63 @@ describe('trusted rows', () => {
   });
 });
 
+/** The answer of a page of `row`s (one schema object: trust is by the very schema). */
+const page = cursorListOf(row);
+
+describe('trusted answers and pages', () => {
+  test('an answer is shaped by its schema (rows already trusted kept as they are), frozen, and written from the bytes made once', () => {
+    const items = [trustRow(row, { name: 'a', size: 1 }), trustRow(row, { name: 'b"\u2028', size: 2 })];
+    expect(() => trustAnswer(page, { items, total: 'two', nextCursor: null })).toThrow();
+    expect(() => trustAnswer(page, { items: [{ name: 'c', size: -1 }], total: 1, nextCursor: null })).toThrow();
+    const answer = trustAnswer(page, { items, total: 2, nextCursor: 'k', internal: 'stripped' });
+    expect(answer).toEqual({ items, total: 2, nextCursor: 'k' });
+    expect((answer as { items: unknown[] }).items[1]).toBe(items[1]);
+    expect(Object.isFrozen(answer) && Object.isFrozen((answer as { items: unknown[] }).items)).toBe(true);
+    expect(isTrusted(answer, page)).toBe(true);
+    expect(isTrusted(answer, row)).toBe(false);
+    expect(serializeAnswer(answer)).toBe(JSON.stringify({ items, total: 2, nextCursor: 'k' }));
+    expect(answerBytes(answer)).toBe(answerBytes(answer));
+    expect(answerBytes(answer).toString('utf8')).toBe(JSON.stringify(answer));
+    // Rows not trusted yet are parsed with the whole schema (this one refuses unknown fields).
+    expect(trustAnswer(page, { items: [{ name: 'd', size: 4 }], total: 1, nextCursor: null })).toEqual({
+      items: [{ name: 'd', size: 4 }],
+      total: 1,
+      nextCursor: null,
+    });
+    expect(() => trustAnswer(page, { items: [{ name: 'd', size: 4, extra: 1 }], total: 1, nextCursor: null })).toThrow();
+  });
+
+  test('a page is built once per index, index version and key; a change to the index builds it anew; past the bound the oldest go first', () => {
+    const pages = new TrustedPages(page, 200);
+    const index = { version: 0 };
+    let built = 0;
+    const build = (name: string) => () => {
+      built++;
+      return { items: [trustRow(row, { name, size: built })], total: 1, nextCursor: null };
+    };
+    const first = pages.at(index, 'p1', build('a'));
+    expect(pages.at(index, 'p1', build('a'))).toBe(first);
+    expect(built).toBe(1);
+    // Another index (another filter, or the index rebuilt) has pages of its own.
+    const other = { version: 0 };
+    expect(pages.at(other, 'p1', build('a'))).not.toBe(first);
+    expect(built).toBe(2);
+    // A change made to the index in place: its pages are built again from what it holds now.
+    index.version++;
+    const again = pages.at(index, 'p1', build('a'));
+    expect(again).not.toBe(first);
+    expect(built).toBe(3);
+    expect(pages.at(index, 'p1', build('a'))).toBe(again);
+    // Each answer is ~60 bytes: past 200 bytes the oldest pages leave, the newest stay.
+    for (const k of ['p2', 'p3', 'p4']) pages.at(index, k, build(k));
+    const before = built;
+    pages.at(index, 'p4', build('p4'));
+    expect(built).toBe(before);
+    pages.at(other, 'p1', build('a'));
+    expect(built).toBe(before + 1);
+  });
+});
+
 describe('the invoker and trusted rows', () => {
   let invoke: Invoker;
   let lenient: Invoker;
@@ -98,7 +164,7 @@ describe('the invoker and trusted rows', () => {
         permission: AUTHENTICATED,
         mutating: false,
         input: z.object({}).strict(),
-        output: cursorListOf(row),
+        output: page,
         handler: async () => answer as never,
       }),
     );
@@ -120,6 +186,16 @@ describe('the invoker and trusted rows', () => {
       expect(out.items[0]).toBe(items[0]);
       expect(serializeAnswer(out)).toBe(JSON.stringify({ items, total: 2, nextCursor: null }));
       answer = { items, total: 'two', nextCursor: null };
+      await expect(call(inv)).rejects.toThrow();
+    }
+  });
+
+  test('an answer trusted by the output schema is answered as it is; one trusted by another schema takes the whole parse', async () => {
+    const trustedAnswer = trustAnswer(page, { items: [trustRow(row, { name: 'a', size: 1 })], total: 1, nextCursor: null });
+    for (const inv of [invoke, lenient]) {
+      answer = trustedAnswer;
+      expect(await call(inv)).toBe(trustedAnswer);
+      answer = trustAnswer(cursorListOf(loose), { items: [{ name: 'a', size: 1.5 }], total: 1, nextCursor: null });
       await expect(call(inv)).rejects.toThrow();
     }
   });
