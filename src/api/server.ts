@@ -101,9 +101,7 @@ export function createApi(app: Calypso, opts: ApiOptions, mounts: RouteMount[] =
     opts.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - started, requestId: ctx.state.requestId }, 'request');
   });
   koa.use(admission(opts)); // bounds requests and answer bytes in flight (503 past them); never /healthz, /readyz
-  const parseBody = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] });
-  // A GET has no body to parse: the reads (most requests) skip the parser's checks altogether.
-  koa.use((ctx, next) => (ctx.method === 'GET' ? next() : parseBody(ctx, next)));
+  koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -27,13 +27,8 @@
  */
 import { z } from 'zod';
 
-interface Trusted {
-  schema: z.ZodType;
-  /** A row's JSON; an answer keeps its bytes only (a page's text is read back from them when asked). */
-  json?: string;
-  /** The JSON's UTF-8 bytes: an answer's made when it is trusted, a row's when it is first written alone. */
-  bytes?: Buffer;
-}
+/** A row keeps its JSON (pages are written from it); an answer its UTF-8 bytes (written as they are). */
+type Trusted = { schema: z.ZodType; json: string; bytes?: undefined } | { schema: z.ZodType; bytes: Buffer; json?: undefined };
 
 const trusted = new WeakMap<object, Trusted>();
 
@@ -109,11 +104,9 @@ export function trustAnswer<T extends object>(schema: z.ZodType, value: T): T {
   return answer;
 }
 
-/** The bytes of serializeAnswer(body): a trusted row's or answer's made once and shared by every answer that writes them. */
+/** The bytes of serializeAnswer(body); a trusted answer's, made once when it was trusted. */
 export function answerBytes(body: unknown): Buffer {
-  const t = body !== null && typeof body === 'object' ? trusted.get(body) : undefined;
-  if (t) return (t.bytes ??= Buffer.from(t.json!));
-  return Buffer.from(serializeAnswer(body));
+  return (body !== null && typeof body === 'object' ? trusted.get(body)?.bytes : undefined) ?? Buffer.from(serializeAnswer(body));
 }
 
 /**
@@ -123,7 +116,7 @@ export function answerBytes(body: unknown): Buffer {
 export function serializeAnswer(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return JSON.stringify(body);
   const own = trusted.get(body);
-  if (own !== undefined) return own.json ?? own.bytes!.toString('utf8');
+  if (own !== undefined) return own.json ?? own.bytes.toString('utf8');
   const items = (body as { items?: unknown }).items;
   if (!Array.isArray(items) || items.length === 0) return JSON.stringify(body);
   const texts: string[] = new Array<string>(items.length);

@@ -5,8 +5,8 @@ import { mapOncePerListing } from '../../contracts/list.js';
 import { implement, type Registry } from '../core/registry.js';
 import { snapshotContracts as c, snapshotPermissions, type Snapshot } from '../../contracts/snapshots.js';
 import { toZfsProperties } from '../../contracts/storage.js';
-import { datasetDetail, indexPage, zfs } from '../storage/operations.js';
-import { pageKey, snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
+import { datasetDetail, listingPage, zfs } from '../storage/operations.js';
+import { snapshotRow, type DatasetListEntry, type SnapshotRow } from '../../system/zfs/index.js';
 import { toIsoTime } from '../../contracts/time.js';
 import { TrustedPages, TrustedRows } from '../core/trusted-rows.js';
 
@@ -65,15 +65,9 @@ export function registerSnapshots(registry: Registry): void {
       // From the listing's index (streamed from zfs list, sorted once per change): a million
       // snapshots are paged by binary search, and only the page's rows become objects.
       const s = await zfs(ctx).snapshotIndex({ dataset: i.dataset, recursive: i.recursive === 'true' });
-      // A page asked before of this very index is answered as it was (trusted-rows.ts); a new one is
-      // built from rows shaped, validated and serialized once per content, not per page.
-      return pages.at(s.index, pageKey(i), () => {
-        const p = indexPage(s.index, i);
-        const items = p.positions.map((at) => {
-          const r = snapshotRow(s, at);
-          return listRows.at(r.name, r, snapshotOf);
-        });
-        return { items, total: p.total, nextCursor: p.nextCursor };
+      return listingPage(pages, s.index, i, (at) => {
+        const r = snapshotRow(s, at);
+        return listRows.at(r.name, r, snapshotOf);
       });
     }),
   );

@@ -113,13 +113,25 @@ const datasetOf = (() => {
 })();
 
 /** One page of a listing index; a cursor the index did not give is the caller's error (400). */
-export function indexPage<E>(index: ListingIndex<E>, q: ListingQuery): { positions: number[]; total: number; nextCursor: string | null } {
+function indexPage<E>(index: ListingIndex<E>, q: ListingQuery): { positions: number[]; total: number; nextCursor: string | null } {
   try {
     return index.page(q);
   } catch (err) {
     if (err instanceof BadCursorError) throw new ValidationError(err.message, [{ path: 'cursor', message: err.message }]);
     throw err;
   }
+}
+
+/**
+ * The answer for one page of a listing index: a page asked before of this very index (and
+ * version) is answered as it was (TrustedPages); a new one is built from `row(position)`, rows
+ * shaped, validated and serialized once per content (TrustedRows), not per page.
+ */
+export function listingPage<E, R>(pages: TrustedPages, index: ListingIndex<E>, q: ListingQuery, row: (position: number) => R) {
+  return pages.at(index, pageKey(q), () => {
+    const p = indexPage(index, q);
+    return { items: p.positions.map(row), total: p.total, nextCursor: p.nextCursor };
+  });
 }
 
 async function listPoolSummaries(ctx: Ctx) {
@@ -522,15 +534,9 @@ export function registerStorage(registry: Registry, attachments: Attachments): v
       if (i.root !== undefined && !(await exists(ctx, i.root))) throw new NotFound(`dataset ${i.root} does not exist`);
       // From the listing's index: sorted once per change, a page is a binary search and a slice.
       const index = await zfs(ctx).datasetIndex({ root: i.root, types: [...types] });
-      // A page asked before of this very index is answered as it was (trusted-rows.ts); a new one is
-      // built from rows shaped, validated and serialized once per content, not per page.
-      return datasetPages.at(index, pageKey(i), () => {
-        const p = indexPage(index, i);
-        const items = p.positions.map((at) => {
-          const e = index.extra(at);
-          return datasetRows.at(e.name, e, datasetOf);
-        });
-        return { items, total: p.total, nextCursor: p.nextCursor };
+      return listingPage(datasetPages, index, i, (at) => {
+        const e = index.extra(at);
+        return datasetRows.at(e.name, e, datasetOf);
       });
     }),
   );
